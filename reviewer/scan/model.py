@@ -1,0 +1,88 @@
+"""Result types of a scan. Shared by the scanner, the extractors, the CLI and the workflow."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Severity(StrEnum):
+    BLOCK = "block"
+    REVIEW = "review"
+    INFO = "info"
+
+
+class Verdict(StrEnum):
+    PASS = "pass"
+    REVIEW = "review"
+    BLOCK = "block"
+    ERROR = "error"
+
+
+SEVERITY_LABEL = {Severity.BLOCK: "禁止发布", Severity.REVIEW: "需人工审查", Severity.INFO: "提示"}
+VERDICT_LABEL = {
+    Verdict.PASS: "未发现问题",
+    Verdict.REVIEW: "需人工审查",
+    Verdict.BLOCK: "禁止发布",
+    Verdict.ERROR: "无法完整读取（不得视为通过）",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One hit. `start`/`end` index the original text of the part named by `location`."""
+
+    rule: str
+    category: str
+    severity: Severity
+    start: int
+    end: int
+    match: str
+    context: str
+    message: str
+    explanation: str = ""
+    location: str = ""
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "rule": self.rule,
+            "category": self.category,
+            "severity": str(self.severity),
+            "start": self.start,
+            "end": self.end,
+            "match": self.match,
+            "context": self.context,
+            "location": self.location,
+            "message": self.message,
+            "explanation": self.explanation,
+        }
+
+
+def verdict_of(findings: list[Finding], error: str | None = None) -> Verdict:
+    """block > review > pass; any read error makes the verdict `error` (fail closed)."""
+    if error:
+        return Verdict.ERROR
+    severities = {f.severity for f in findings}
+    if Severity.BLOCK in severities:
+        return Verdict.BLOCK
+    if Severity.REVIEW in severities:
+        return Verdict.REVIEW
+    return Verdict.PASS
+
+
+@dataclass(slots=True)
+class ScanResult:
+    rules_version: str
+    findings: list[Finding] = field(default_factory=list)
+    error: str | None = None
+    encoding: str | None = None
+
+    @property
+    def verdict(self) -> Verdict:
+        return verdict_of(self.findings, self.error)
+
+    def counts(self) -> dict[str, int]:
+        out = {str(s): 0 for s in Severity}
+        for f in self.findings:
+            out[str(f.severity)] += 1
+        return out
