@@ -1,0 +1,260 @@
+"""The data model. One item = one version of one draft. Audit events are append-only and hash-chained.
+
+Owned by the pipeline (store/workflow); the pages and audit code read it. Keep changes additive and
+add an Alembic migration for each change."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+# Roles a user can have. A publishing-system (CMS) client is a token bound to a unit with role `publisher`.
+ROLES = ("publisher", "reviewer", "officer", "auditor", "admin")
+ROLE_LABEL = {"publisher": "发布系统/信息发布员", "reviewer": "审查员", "officer": "保密员", "auditor": "审计员", "admin": "管理员"}
+
+# Item states.
+QUEUED = "queued"
+SCANNING = "scanning"
+AWAITING_REVIEW = "awaiting_review"
+AWAITING_OFFICER = "awaiting_officer"  # unit reviewer approved an item with block findings; the secrecy officer must co-sign
+SCAN_FAILED = "scan_failed"
+APPROVED = "approved"
+REJECTED = "rejected"
+RETURNED = "returned"
+SUPERSEDED = "superseded"
+RELEASED = "released"
+STATES = (QUEUED, SCANNING, AWAITING_REVIEW, AWAITING_OFFICER, SCAN_FAILED, APPROVED, REJECTED, RETURNED, SUPERSEDED, RELEASED)
+STATE_LABEL = {
+    QUEUED: "排队待扫描",
+    SCANNING: "扫描中",
+    AWAITING_REVIEW: "待审查",
+    AWAITING_OFFICER: "待保密员复核",
+    SCAN_FAILED: "扫描失败（不得批准）",
+    APPROVED: "已批准",
+    REJECTED: "不予发布",
+    RETURNED: "退回修改",
+    SUPERSEDED: "已被新版本取代",
+    RELEASED: "已发布",
+}
+
+
+class Unit(Base):
+    __tablename__ = "units"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # "revise": block findings must be revised, never approved (default); "officer": approvable with a secrecy officer's co-sign.
+    block_policy: Mapped[str] = mapped_column(String(16), default="revise")
+    callback_url: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    callback_secret: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)  # argon2
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    unit: Mapped[Unit] = relationship()
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex of the token; the token itself is never stored
+    prefix: Mapped[str] = mapped_column(String(16))  # first characters, to recognise a token in lists
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)  # None: a publishing-system client
+    client_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    role: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    unit: Mapped[Unit] = relationship()
+    user: Mapped[User | None] = relationship()
+
+
+class Item(Base):
+    __tablename__ = "items"
+    __table_args__ = (
+        UniqueConstraint("unit_id", "external_id", "version", name="uq_item_version"),
+        Index("ix_items_state", "state"),
+        Index("ix_items_unit_state", "unit_id", "state"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(200))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    title: Mapped[str] = mapped_column(String(500), default="")
+    channel: Mapped[str] = mapped_column(String(200), default="")  # 栏目
+    author: Mapped[str] = mapped_column(String(200), default="")  # username or name of the drafter
+    file_name: Mapped[str] = mapped_column(String(300), default="content.txt")
+    content: Mapped[bytes] = mapped_column(LargeBinary)  # exactly what was submitted
+    content_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    state: Mapped[str] = mapped_column(String(32), default=QUEUED)
+    verdict: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    rules_version: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    scan_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    encoding: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    block_count: Mapped[int] = mapped_column(Integer, default=0)
+    review_count: Mapped[int] = mapped_column(Integer, default=0)
+    info_count: Mapped[int] = mapped_column(Integer, default=0)
+    scan_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    submitted_by_token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id"), nullable=True)
+    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    enqueued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    scanned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    released_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"), nullable=True)
+    unit: Mapped[Unit] = relationship()
+    findings: Mapped[list[Finding]] = relationship(back_populates="item", order_by="Finding.seq")
+    reviews: Mapped[list[Review]] = relationship(back_populates="item", order_by="Review.id")
+
+
+class Finding(Base):
+    __tablename__ = "findings"
+    __table_args__ = (UniqueConstraint("item_id", "seq", name="uq_finding_seq"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)  # position in the scan result; makes re-recording idempotent
+    rule: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(100), default="")
+    severity: Mapped[str] = mapped_column(String(16))
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    match: Mapped[str] = mapped_column(Text, default="")  # the matched text: reviewers and auditors only, never publishers
+    context: Mapped[str] = mapped_column(Text, default="")
+    location: Mapped[str] = mapped_column(String(300), default="")
+    message: Mapped[str] = mapped_column(Text, default="")
+    explanation: Mapped[str] = mapped_column(Text, default="")
+    item: Mapped[Item] = relationship(back_populates="findings")
+
+
+class Review(Base):
+    """One sign-off (一事一审): a named person's decision on one item version, bound to its content hash and rule set."""
+
+    __tablename__ = "reviews"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    stage: Mapped[str] = mapped_column(String(16), default="unit")  # "unit" or "officer"
+    decision: Mapped[str] = mapped_column(String(16))  # approve | reject | return
+    comment: Mapped[str] = mapped_column(Text, default="")
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    rules_version: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    item: Mapped[Item] = relationship(back_populates="reviews")
+    reviewer: Mapped[User] = relationship()
+    dispositions: Mapped[list[Disposition]] = relationship(back_populates="review")
+
+
+class Disposition(Base):
+    __tablename__ = "dispositions"
+    __table_args__ = (UniqueConstraint("review_id", "finding_id", name="uq_disposition"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id"), index=True)
+    finding_id: Mapped[int] = mapped_column(ForeignKey("findings.id"))
+    disposition: Mapped[str] = mapped_column(String(16))  # confirmed | false_positive
+    reason: Mapped[str] = mapped_column(Text, default="")
+    review: Mapped[Review] = relationship(back_populates="dispositions")
+    finding: Mapped[Finding] = relationship()
+
+
+class Receipt(Base):
+    """Signed release receipt (Ed25519) over item id, version, content SHA-256, rule-set version, signers and time."""
+
+    __tablename__ = "receipts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), unique=True)
+    payload: Mapped[str] = mapped_column(Text)  # canonical JSON that was signed
+    signature: Mapped[str] = mapped_column(String(200))  # base64
+    key_id: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class CallbackDelivery(Base):
+    __tablename__ = "callback_deliveries"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    url: Mapped[str] = mapped_column(String(1000))
+    payload: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | delivered | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class Alert(Base):
+    """Post-release alert: a released item re-scanned under newer rules has new block/review findings (take-down candidate)."""
+
+    __tablename__ = "alerts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    rules_version: Mapped[str] = mapped_column(String(64))
+    verdict: Mapped[str] = mapped_column(String(16))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class AuditEvent(Base):
+    """Append-only, hash-chained. `hash` = sha256(prev_hash + canonical JSON of this row's fields).
+    There is no update or delete path anywhere in the code."""
+
+    __tablename__ = "audit_events"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, unique=True)  # 1, 2, 3 … without gaps
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(200), default="")  # username, `client:<name>`, `system`, `worker`
+    actor_role: Mapped[str] = mapped_column(String(16), default="")
+    unit_code: Mapped[str] = mapped_column(String(64), default="", index=True)
+    item_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    data: Mapped[str] = mapped_column(Text, default="{}")  # canonical JSON; never matched terms or draft text
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class WebSession(Base):
+    """Server-side login session of the pages. The cookie holds a random id; only its hash is stored.
+    A new id is issued at every login (no session fixation)."""
+
+    __tablename__ = "web_sessions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    user: Mapped[User] = relationship()
