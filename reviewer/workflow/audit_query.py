@@ -1,0 +1,291 @@
+"""Reading the review log: search events, verify the hash chain, report its head.
+
+Read-only by construction: nothing here adds, changes or removes a row. The verifier recomputes exactly
+`chain.event_hash` so that any row edited, deleted or reordered directly in the database is found, and it names
+the first broken event. A truncated tail leaves an intact shorter chain; record `head()` outside the system and
+pass it back as `expected_head` to catch that too."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from reviewer.store.models import AuditEvent, Finding, Item, Review, Unit, User
+from reviewer.workflow.chain import GENESIS, event_hash
+
+ACTION_LABEL = {
+    "submit": "提交",
+    "scan": "扫描完成",
+    "scan_failed": "扫描失败",
+    "disposition": "处置发现",
+    "sign_off": "签署",
+    "review": "签署",
+    "approve": "批准",
+    "reject": "不予发布",
+    "return": "退回修改",
+    "officer_sign_off": "保密员复核",
+    "receipt": "生成发布回执",
+    "release": "已发布",
+    "released": "已发布",
+    "alert": "发布后预警",
+    "login": "登录",
+    "logout": "退出登录",
+    "login_failed": "登录失败",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ChainBreak:
+    seq: int  # seq of the first event that does not verify (for a gap: the seq that is missing)
+    event_id: int | None
+    reason: str  # Chinese, for people
+
+
+@dataclass(frozen=True, slots=True)
+class ChainReport:
+    checked: int
+    head_seq: int
+    head_hash: str
+    broken: ChainBreak | None
+
+    @property
+    def ok(self) -> bool:
+        return self.broken is None
+
+
+_COLUMNS = (
+    AuditEvent.id,
+    AuditEvent.seq,
+    AuditEvent.at,
+    AuditEvent.actor,
+    AuditEvent.actor_role,
+    AuditEvent.unit_code,
+    AuditEvent.item_id,
+    AuditEvent.action,
+    AuditEvent.data,
+    AuditEvent.prev_hash,
+    AuditEvent.hash,
+)
+
+
+def _iter_events(session: Session, batch: int = 2000) -> Iterator[Any]:
+    # Plain rows (not ORM objects, so the caller's session does not fill up) in keyset pages by seq:
+    # memory stays flat on a long log and the query is the same on SQLite and PostgreSQL.
+    last = None
+    while True:
+        stmt = select(*_COLUMNS).order_by(AuditEvent.seq).limit(batch)
+        if last is not None:
+            stmt = stmt.where(AuditEvent.seq > last)
+        rows = list(session.execute(stmt))
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1].seq
+
+
+def recompute(ev: Any, prev_hash: str) -> str:
+    return event_hash(
+        prev_hash,
+        seq=ev.seq,
+        at=ev.at,
+        actor=ev.actor,
+        actor_role=ev.actor_role,
+        unit_code=ev.unit_code,
+        item_id=ev.item_id,
+        action=ev.action,
+        data=ev.data,
+    )
+
+
+def verify(session: Session, expected_head: str | None = None) -> ChainReport:
+    """Walk the whole chain in seq order. Stops at the first event that fails and says why."""
+    prev_hash = GENESIS
+    expected_seq = 1
+    checked = 0
+    head_seq, head_hash = 0, GENESIS
+    seen_expected = expected_head is None
+    for ev in _iter_events(session):
+        if ev.seq != expected_seq:
+            if ev.seq > expected_seq:
+                reason = f"第 {expected_seq} 号事件缺失（下一条是第 {ev.seq} 号）：记录被删除或顺序被改动"
+                return ChainReport(checked, head_seq, head_hash, ChainBreak(expected_seq, None, reason))
+            reason = f"序号异常：期望第 {expected_seq} 号，实际为第 {ev.seq} 号"
+            return ChainReport(checked, head_seq, head_hash, ChainBreak(ev.seq, ev.id, reason))
+        if ev.prev_hash != prev_hash:
+            reason = "前一事件哈希不符：此前的记录被删除、替换或调换了顺序"
+            return ChainReport(checked, head_seq, head_hash, ChainBreak(ev.seq, ev.id, reason))
+        if recompute(ev, prev_hash) != ev.hash:
+            reason = "事件内容与其哈希不符：该记录在数据库中被改动（或与其他记录调换了顺序）"
+            return ChainReport(checked, head_seq, head_hash, ChainBreak(ev.seq, ev.id, reason))
+        checked += 1
+        prev_hash = ev.hash
+        head_seq, head_hash = ev.seq, ev.hash
+        expected_seq += 1
+        if not seen_expected and ev.hash == expected_head:
+            seen_expected = True
+    if not seen_expected:
+        reason = "在完整的链中找不到外部记录的链头哈希：链尾的记录可能已被删除或整条链被重写"
+        return ChainReport(checked, head_seq, head_hash, ChainBreak(head_seq + 1, None, reason))
+    return ChainReport(checked, head_seq, head_hash, None)
+
+
+@dataclass(frozen=True, slots=True)
+class Head:
+    seq: int
+    hash: str
+    at: datetime | None
+
+
+def head(session: Session) -> Head:
+    ev = session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1)).first()
+    if ev is None:
+        return Head(0, GENESIS, None)
+    return Head(ev.seq, ev.hash, ev.at)
+
+
+@dataclass(frozen=True, slots=True)
+class EventFilter:
+    since: datetime | None = None  # inclusive, aware
+    until: datetime | None = None  # exclusive, aware
+    unit_code: str = ""
+    actor: str = ""
+    action: str = ""
+    item_id: int | None = None
+
+
+def search_events(session: Session, f: EventFilter, limit: int = 500, offset: int = 0) -> tuple[list[AuditEvent], int]:
+    """Events matching the filter, newest first, and the total count. Values are bound parameters, never SQL text."""
+    stmt = select(AuditEvent)
+    if f.since is not None:
+        stmt = stmt.where(AuditEvent.at >= f.since)
+    if f.until is not None:
+        stmt = stmt.where(AuditEvent.at < f.until)
+    if f.unit_code:
+        stmt = stmt.where(AuditEvent.unit_code == f.unit_code)
+    if f.actor:
+        stmt = stmt.where(AuditEvent.actor == f.actor)
+    if f.action:
+        stmt = stmt.where(AuditEvent.action == f.action)
+    if f.item_id is not None:
+        stmt = stmt.where(AuditEvent.item_id == f.item_id)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = list(session.scalars(stmt.order_by(AuditEvent.seq.desc()).limit(limit).offset(offset)))
+    return rows, total
+
+
+def events_of_items(session: Session, item_ids: list[int]) -> list[AuditEvent]:
+    if not item_ids:
+        return []
+    return list(session.scalars(select(AuditEvent).where(AuditEvent.item_id.in_(item_ids)).order_by(AuditEvent.seq)))
+
+
+@dataclass(frozen=True, slots=True)
+class ItemFilter:
+    """The auditor's search. Time range applies to submission time; the other fields narrow by who signed, how,
+    and which rule or category was hit."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+    unit_code: str = ""
+    reviewer: str = ""  # username of anyone who signed the item
+    decision: str = ""  # approve | reject | return (any sign-off on the item)
+    rule: str = ""  # rule id or category of any finding
+    item_id: int | None = None
+    external_id: str = ""
+
+
+@dataclass(slots=True)
+class ItemRow:
+    item_id: int
+    external_id: str
+    version: int
+    unit_code: str
+    title: str
+    channel: str
+    author: str
+    state: str
+    verdict: str
+    block_count: int
+    review_count: int
+    info_count: int
+    rules_version: str
+    content_sha256: str
+    submitted_at: datetime
+    decided_at: datetime | None
+    signers: str  # "张三(审查员:批准); 李四(保密员:批准)"
+    decisions: str
+    rules_hit: str
+
+
+def search_items(session: Session, f: ItemFilter, limit: int = 1000) -> list[ItemRow]:
+    stmt = select(Item, Unit.code).join(Unit, Unit.id == Item.unit_id)
+    if f.since is not None:
+        stmt = stmt.where(Item.submitted_at >= f.since)
+    if f.until is not None:
+        stmt = stmt.where(Item.submitted_at < f.until)
+    if f.unit_code:
+        stmt = stmt.where(Unit.code == f.unit_code)
+    if f.item_id is not None:
+        stmt = stmt.where(Item.id == f.item_id)
+    if f.external_id:
+        stmt = stmt.where(Item.external_id == f.external_id)
+    if f.reviewer or f.decision:
+        sub = select(Review.item_id).join(User, User.id == Review.reviewer_id)
+        if f.reviewer:
+            sub = sub.where(User.username == f.reviewer)
+        if f.decision:
+            sub = sub.where(Review.decision == f.decision)
+        stmt = stmt.where(Item.id.in_(sub))
+    if f.rule:
+        stmt = stmt.where(Item.id.in_(select(Finding.item_id).where(or_(Finding.rule == f.rule, Finding.category == f.rule))))
+    rows = list(session.execute(stmt.order_by(Item.submitted_at.desc(), Item.id.desc()).limit(limit)))
+    ids = [item.id for item, _ in rows]
+    reviews: dict[int, list[tuple[str, str, str]]] = {i: [] for i in ids}
+    hits: dict[int, set[str]] = {i: set() for i in ids}
+    for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
+        for item_id, username, stage, decision in session.execute(
+            select(Review.item_id, User.username, Review.stage, Review.decision)
+            .join(User, User.id == Review.reviewer_id)
+            .where(Review.item_id.in_(chunk))
+            .order_by(Review.id)
+        ):
+            reviews[item_id].append((username, stage, decision))
+        for item_id, rule in session.execute(select(Finding.item_id, Finding.rule).where(Finding.item_id.in_(chunk))):
+            hits[item_id].add(rule)
+    out = []
+    for item, code in rows:
+        rs = reviews[item.id]
+        out.append(
+            ItemRow(
+                item_id=item.id,
+                external_id=item.external_id,
+                version=item.version,
+                unit_code=code,
+                title=item.title,
+                channel=item.channel,
+                author=item.author,
+                state=item.state,
+                verdict=item.verdict or "",
+                block_count=item.block_count,
+                review_count=item.review_count,
+                info_count=item.info_count,
+                rules_version=item.rules_version or "",
+                content_sha256=item.content_sha256,
+                submitted_at=item.submitted_at,
+                decided_at=item.decided_at,
+                signers="; ".join(f"{u}({STAGE_LABEL.get(st, st)}:{DECISION_LABEL.get(d, d)})" for u, st, d in rs),
+                decisions=",".join(d for _, _, d in rs),
+                rules_hit=", ".join(sorted(hits[item.id])),
+            )
+        )
+    return out
+
+
+DECISION_LABEL = {"approve": "批准", "reject": "不予发布", "return": "退回修改"}
+STAGE_LABEL = {"unit": "审查员", "officer": "保密员"}
+DISPOSITION_LABEL = {"confirmed": "确认", "false_positive": "误报"}

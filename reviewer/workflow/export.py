@@ -1,0 +1,108 @@
+"""CSV and XLSX exports of an auditor's search and of the statistics.
+
+Draft titles, authors and channels are untrusted: a cell starting with = + - @ (or a tab/CR) would run as a formula
+when the CSV is opened in a spreadsheet, so such text gets a leading apostrophe; the XLSX writer stores every text as a
+plain string and never as a formula. CSV is UTF-8 with a BOM so that spreadsheet programs read the Chinese correctly."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+import xlsxwriter
+
+from reviewer.store.models import STATE_LABEL
+from reviewer.workflow.audit_query import ItemRow
+from reviewer.workflow.stats import BEIJING, RULE_COLUMNS, UNIT_COLUMNS, Stats, as_utc, cell
+
+ITEM_COLUMNS: list[tuple[str, str]] = [
+    ("item_id", "稿件编号"),
+    ("external_id", "外部编号"),
+    ("version", "版本"),
+    ("unit_code", "单位代码"),
+    ("title", "标题"),
+    ("channel", "栏目"),
+    ("author", "作者"),
+    ("state", "状态"),
+    ("verdict", "扫描结论"),
+    ("block_count", "禁止发布项"),
+    ("review_count", "需人工审查项"),
+    ("info_count", "提示项"),
+    ("rules_hit", "命中规则"),
+    ("signers", "签署人"),
+    ("submitted_at", "提交时间（北京时间）"),
+    ("decided_at", "决定时间（北京时间）"),
+    ("rules_version", "规则集版本"),
+    ("content_sha256", "内容SHA-256"),
+]
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def fmt_time(at: datetime | None) -> str:
+    return "" if at is None else as_utc(at).astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _value(row: ItemRow, name: str) -> object:
+    value = getattr(row, name)
+    if isinstance(value, datetime) or value is None and name.endswith("_at"):
+        return fmt_time(value)
+    if name == "state":
+        return STATE_LABEL.get(value, value)
+    return value
+
+
+def item_table(rows: Iterable[ItemRow]) -> tuple[list[str], list[list[object]]]:
+    return [h for _, h in ITEM_COLUMNS], [[_value(r, n) for n, _ in ITEM_COLUMNS] for r in rows]
+
+
+def stats_tables(stats: Stats) -> list[tuple[str, list[str], list[list[object]]]]:
+    units = [[cell(s, n) for n, _ in UNIT_COLUMNS] for s in [*stats.units, stats.total]]
+    rules = [[cell(r, n) for n, _ in RULE_COLUMNS] for r in stats.rules]
+    return [
+        (f"{stats.period.label}按单位统计", [h for _, h in UNIT_COLUMNS], units),
+        (f"{stats.period.label}规则命中", [h for _, h in RULE_COLUMNS], rules),
+    ]
+
+
+def _csv_safe(value: object) -> object:
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def to_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([_csv_safe(v) for v in row])
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def to_xlsx(sheets: Sequence[tuple[str, Sequence[str], Sequence[Sequence[object]]]]) -> bytes:
+    buf = io.BytesIO()
+    book = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
+    bold = book.add_format({"bold": True})
+    for title, header, rows in sheets:
+        sheet = book.add_worksheet(_sheet_name(title))
+        sheet.write_row(0, 0, list(header), bold)
+        for r, row in enumerate(rows, start=1):
+            for c, value in enumerate(row):
+                if isinstance(value, str):
+                    sheet.write_string(r, c, value)
+                elif value is None:
+                    sheet.write_blank(r, c, None)
+                else:
+                    sheet.write_number(r, c, value)  # type: ignore[arg-type]
+        sheet.freeze_panes(1, 0)
+    book.close()
+    return buf.getvalue()
+
+
+def _sheet_name(title: str) -> str:
+    for ch in "[]:*?/\\":
+        title = title.replace(ch, "_")
+    return title[:31]

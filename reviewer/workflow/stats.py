@@ -1,0 +1,274 @@
+"""Yearly and monthly figures by unit for the 政府信息公开工作年度报告 and for rule owners.
+
+Periods are calendar years/months in Beijing time (UTC+8), the time the reports are written in.
+Definitions (each count is of item versions, 一事一审):
+- submitted: submitted in the period;
+- scanned: scan finished in the period with a verdict (pass/review/block); flagged_*: of those, items with at least one
+  finding of that severity;
+- scan_failed: items that could not be scanned (fail closed), dated by their scan (or submission) time;
+- approved / rejected / returned: items whose final sign-off fell in the period (an approval waiting for the secrecy
+  officer's co-sign is not final yet);
+- alerts: post-release alerts raised in the period;
+- median_hours: median time from submission to the final sign-off, for the items signed off in the period.
+Per rule: hits and items among scans in the period, and of the findings a reviewer disposed, the share marked 误报."""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from reviewer.store.models import AWAITING_OFFICER, SCAN_FAILED, Alert, Disposition, Finding, Item, Review, Unit
+
+BEIJING = timezone(timedelta(hours=8), "北京时间")
+
+
+def as_utc(at: datetime) -> datetime:
+    """SQLite gives back naive datetimes; they are stored in UTC."""
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    year: int
+    month: int | None = None
+
+    @property
+    def start(self) -> datetime:
+        return datetime(self.year, self.month or 1, 1, tzinfo=BEIJING).astimezone(UTC)
+
+    @property
+    def end(self) -> datetime:
+        if self.month is None or self.month == 12:
+            return datetime(self.year + 1, 1, 1, tzinfo=BEIJING).astimezone(UTC)
+        return datetime(self.year, self.month + 1, 1, tzinfo=BEIJING).astimezone(UTC)
+
+    @property
+    def label(self) -> str:
+        return f"{self.year}年" + (f"{self.month}月" if self.month else "")
+
+    def __post_init__(self) -> None:
+        if not 1900 <= self.year <= 9998:
+            raise ValueError(f"年份 {self.year} 不在有效范围内")
+        if self.month is not None and not 1 <= self.month <= 12:
+            raise ValueError(f"月份 {self.month} 应为 1–12")
+
+
+@dataclass(slots=True)
+class UnitStats:
+    unit_code: str
+    unit_name: str
+    submitted: int = 0
+    scanned: int = 0
+    flagged_block: int = 0
+    flagged_review: int = 0
+    flagged_info: int = 0
+    approved: int = 0
+    rejected: int = 0
+    returned: int = 0
+    scan_failed: int = 0
+    alerts: int = 0
+    median_hours: float | None = None
+    _durations: list[float] = field(default_factory=list, repr=False)
+
+
+@dataclass(slots=True)
+class RuleStats:
+    rule: str
+    category: str
+    severity: str
+    hits: int = 0
+    items: int = 0
+    confirmed: int = 0
+    false_positive: int = 0
+
+    @property
+    def false_positive_share(self) -> float | None:
+        disposed = self.confirmed + self.false_positive
+        return self.false_positive / disposed if disposed else None
+
+
+@dataclass(slots=True)
+class Stats:
+    period: Period
+    units: list[UnitStats]
+    total: UnitStats
+    rules: list[RuleStats]
+
+
+# Column order and Chinese headings shared by the page, the CLI and the exports.
+UNIT_COLUMNS: list[tuple[str, str]] = [
+    ("unit_name", "单位"),
+    ("submitted", "提交"),
+    ("scanned", "已扫描"),
+    ("flagged_block", "含禁止发布项"),
+    ("flagged_review", "含需人工审查项"),
+    ("flagged_info", "含提示项"),
+    ("approved", "批准"),
+    ("rejected", "不予发布"),
+    ("returned", "退回修改"),
+    ("scan_failed", "扫描失败"),
+    ("alerts", "发布后预警"),
+    ("median_hours", "签署用时中位数（小时）"),
+]
+RULE_COLUMNS: list[tuple[str, str]] = [
+    ("rule", "规则"),
+    ("category", "类别"),
+    ("severity", "级别"),
+    ("hits", "命中次数"),
+    ("items", "涉及稿件"),
+    ("confirmed", "确认"),
+    ("false_positive", "误报"),
+    ("false_positive_share", "误报占比"),
+]
+
+
+def _in(col, period: Period):  # type: ignore[no-untyped-def]
+    return (col >= period.start) & (col < period.end)
+
+
+def compute(session: Session, period: Period, unit_code: str = "") -> Stats:
+    units = list(session.scalars(select(Unit).order_by(Unit.code)))
+    if unit_code:
+        units = [u for u in units if u.code == unit_code]
+    by_id = {u.id: UnitStats(u.code, u.name) for u in units}
+    unit_ids = list(by_id)
+
+    for unit_id, n in session.execute(
+        select(Item.unit_id, func.count()).where(_in(Item.submitted_at, period), Item.unit_id.in_(unit_ids)).group_by(Item.unit_id)
+    ):
+        by_id[unit_id].submitted = n
+
+    scanned_ids: list[int] = []
+    for item_id, unit_id, verdict, b, r, i in session.execute(
+        select(Item.id, Item.unit_id, Item.verdict, Item.block_count, Item.review_count, Item.info_count).where(
+            _in(Item.scanned_at, period), Item.unit_id.in_(unit_ids), Item.verdict.in_(("pass", "review", "block"))
+        )
+    ):
+        s = by_id[unit_id]
+        s.scanned += 1
+        s.flagged_block += b > 0
+        s.flagged_review += r > 0
+        s.flagged_info += i > 0
+        scanned_ids.append(item_id)
+
+    failed_at = func.coalesce(Item.scanned_at, Item.submitted_at)
+    for unit_id, n in session.execute(
+        select(Item.unit_id, func.count())
+        .where(or_(Item.state == SCAN_FAILED, Item.verdict == "error"), _in(failed_at, period), Item.unit_id.in_(unit_ids))
+        .group_by(Item.unit_id)
+    ):
+        by_id[unit_id].scan_failed = n
+
+    _final_sign_offs(session, period, by_id)
+
+    for unit_id, n in session.execute(
+        select(Alert.unit_id, func.count()).where(_in(Alert.created_at, period), Alert.unit_id.in_(unit_ids)).group_by(Alert.unit_id)
+    ):
+        by_id[unit_id].alerts = n
+
+    rows = list(by_id.values())
+    total = UnitStats("", "合计")
+    for s in rows:
+        s.median_hours = _median(s._durations)
+        for name, _ in UNIT_COLUMNS[1:-1]:
+            setattr(total, name, getattr(total, name) + getattr(s, name))
+        total._durations.extend(s._durations)
+    total.median_hours = _median(total._durations)
+    return Stats(period, rows, total, _rule_stats(session, scanned_ids))
+
+
+def _median(values: list[float]) -> float | None:
+    return round(statistics.median(values), 2) if values else None
+
+
+def _final_sign_offs(session: Session, period: Period, by_id: dict[int, UnitStats]) -> None:
+    """An item's final sign-off is its last review, unless that review is a unit approval still waiting for the
+    secrecy officer. Counted in the period the final review was made."""
+    touched = select(Review.item_id).where(_in(Review.created_at, period)).distinct()
+    last: dict[int, tuple[datetime, int, str]] = {}
+    for item_id, created_at, review_id, decision in session.execute(
+        select(Review.item_id, Review.created_at, Review.id, Review.decision).where(Review.item_id.in_(touched))
+    ):
+        key = (as_utc(created_at), review_id, decision)
+        if item_id not in last or key[:2] > last[item_id][:2]:
+            last[item_id] = key
+    if not last:
+        return
+    items = [
+        row
+        for chunk in _chunks(list(last))
+        for row in session.execute(select(Item.id, Item.unit_id, Item.state, Item.submitted_at).where(Item.id.in_(chunk)))
+    ]
+    for item_id, unit_id, state, submitted_at in items:
+        if unit_id not in by_id:
+            continue
+        at, _, decision = last[item_id]
+        if not (period.start <= at < period.end):
+            continue  # signed again after the period: that later review is the final one
+        if decision == "approve" and state == AWAITING_OFFICER:
+            continue
+        s = by_id[unit_id]
+        if decision == "approve":
+            s.approved += 1
+        elif decision == "reject":
+            s.rejected += 1
+        elif decision == "return":
+            s.returned += 1
+        else:
+            continue
+        s._durations.append((at - as_utc(submitted_at)).total_seconds() / 3600)
+
+
+def _rule_stats(session: Session, scanned_ids: list[int]) -> list[RuleStats]:
+    by_rule: dict[str, RuleStats] = {}
+    items: dict[str, set[int]] = defaultdict(set)
+    severities: dict[str, Counter[str]] = defaultdict(Counter)
+    finding_rule: dict[int, str] = {}
+    for chunk in _chunks(scanned_ids):
+        for fid, item_id, rule, category, severity in session.execute(
+            select(Finding.id, Finding.item_id, Finding.rule, Finding.category, Finding.severity).where(Finding.item_id.in_(chunk))
+        ):
+            rs = by_rule.setdefault(rule, RuleStats(rule, category, severity))
+            rs.hits += 1
+            items[rule].add(item_id)
+            severities[rule][severity] += 1
+            finding_rule[fid] = rule
+    # When both the unit reviewer and the officer disposed a finding, the later disposition counts.
+    latest: dict[int, tuple[int, str]] = {}
+    fids = list(finding_rule)
+    for chunk in _chunks(fids):
+        for fid, review_id, disposition in session.execute(
+            select(Disposition.finding_id, Disposition.review_id, Disposition.disposition).where(Disposition.finding_id.in_(chunk))
+        ):
+            if fid not in latest or review_id > latest[fid][0]:
+                latest[fid] = (review_id, disposition)
+    for fid, (_, disposition) in latest.items():
+        rs = by_rule[finding_rule[fid]]
+        if disposition == "confirmed":
+            rs.confirmed += 1
+        elif disposition == "false_positive":
+            rs.false_positive += 1
+    for rule, rs in by_rule.items():
+        rs.items = len(items[rule])
+        rs.severity = severities[rule].most_common(1)[0][0]
+    return sorted(by_rule.values(), key=lambda r: (-r.hits, r.rule))
+
+
+def _chunks(ids: list[int], size: int = 500) -> list[list[int]]:
+    # Bounded IN lists: SQLite limits bound parameters per statement.
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
+
+
+def cell(row: object, name: str) -> object:
+    """A value as shown in tables and exports: shares as percentages, missing medians as a dash."""
+    value = getattr(row, name)
+    if name == "false_positive_share":
+        return "—" if value is None else f"{value * 100:.1f}%"
+    if name == "median_hours":
+        return "—" if value is None else value
+    return value
