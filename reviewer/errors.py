@@ -61,3 +61,9 @@ class InvalidTransition(ReviewerError):
 
 class ServiceUnavailable(ReviewerError):
     http_status = 503
+
+
+class InvalidInput(ReviewerError):
+    """A request that is well-formed but whose values are not acceptable (e.g. a disposition for another item)."""
+
+    http_status = 422

@@ -1,0 +1,53 @@
+"""Request context: one session per request and the authenticated actor (Bearer token, checked on every call)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from reviewer.errors import AuthenticationFailed, PermissionDenied
+from reviewer.settings import Settings
+from reviewer.store.session import Database
+from reviewer.workflow.accounts import authenticate
+from reviewer.workflow.actor import Actor
+
+bearer = HTTPBearer(auto_error=False, description="reviewer tokens create … 签发的令牌")
+
+
+@dataclass
+class Ctx:
+    session: Session
+    actor: Actor
+    settings: Settings
+
+    def commit(self) -> None:
+        self.session.commit()  # after-commit hooks send the queued tasks
+
+
+def database(request: Request) -> Database:
+    return request.app.state.db
+
+
+def context(request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> Iterator[Ctx]:
+    if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
+        raise AuthenticationFailed("未认证：请在 Authorization 头中提供 Bearer 令牌")
+    session = database(request).factory()
+    try:
+        actor = authenticate(session, credentials.credentials)
+        yield Ctx(session, actor, request.app.state.settings)
+    finally:
+        session.rollback()  # anything not committed explicitly is discarded
+        session.close()
+
+
+def roles(*allowed: str):  # noqa: ANN201 - returns a FastAPI dependency
+    def check(ctx: Ctx = Depends(context)) -> Ctx:
+        if ctx.actor.role not in allowed:
+            raise PermissionDenied("当前身份无权执行此操作")
+        return ctx
+
+    return check

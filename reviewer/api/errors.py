@@ -1,0 +1,56 @@
+"""The ONE place where failures become HTTP responses. Every body is JSON with a Chinese `detail`."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from reviewer.errors import ReviewerError
+
+log = logging.getLogger(__name__)
+
+HTTP_DETAIL = {
+    400: "请求无效",
+    401: "未认证：请在 Authorization 头中提供有效的 Bearer 令牌",
+    403: "无权执行此操作",
+    404: "资源不存在",
+    405: "不支持该请求方法",
+    409: "与当前状态冲突",
+    413: "请求体过大",
+    415: "不支持的内容类型",
+    422: "请求参数无效",
+    503: "服务暂时不可用，请稍后重试",
+}
+DB_UNAVAILABLE = "数据库暂时不可用，请稍后重试（本次请求未被保存）"
+
+
+def _json(status: int, detail: str, **extra: object) -> JSONResponse:
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse({"detail": detail, **extra}, status_code=status, headers=headers)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ReviewerError)
+    async def _domain(_: Request, exc: ReviewerError) -> JSONResponse:
+        return _json(exc.http_status, exc.message, error=type(exc).__name__)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [{"loc": list(e.get("loc", ())), "type": e.get("type", "")} for e in exc.errors()]
+        return _json(422, HTTP_DETAIL[422] + "：" + "；".join(".".join(map(str, e["loc"])) for e in errors), errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        detail = exc.detail if isinstance(exc.detail, str) and not exc.detail.isascii() else HTTP_DETAIL.get(exc.status_code, "请求失败")
+        return _json(exc.status_code, detail)
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(InterfaceError)
+    async def _database(_: Request, exc: DBAPIError) -> JSONResponse:
+        log.warning("database unavailable: %s", type(exc.orig).__name__ if exc.orig is not None else type(exc).__name__)
+        return _json(503, DB_UNAVAILABLE)

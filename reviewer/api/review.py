@@ -1,0 +1,89 @@
+"""Routes for reviewers and secrecy officers (own unit only), receipts and keys."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from reviewer.api.deps import Ctx, context, roles
+from reviewer.api.views import iso, item_detail, item_summary
+from reviewer.errors import NotFound
+from reviewer.store.models import Receipt
+from reviewer.workflow import access, receipts, review
+
+router = APIRouter(prefix="/api/v1", tags=["审查"])
+
+
+class DispositionBody(BaseModel):
+    finding_id: int
+    disposition: Literal["confirmed", "false_positive"]
+    reason: str = Field("", max_length=2000)
+
+
+class ReviewBody(BaseModel):
+    content_sha256: str = Field(min_length=64, max_length=64, description="审查时所见内容的 SHA-256（须与稿件一致）")
+    decision: Literal["approve", "reject", "return"]
+    comment: str = Field("", max_length=5000)
+    findings: list[DispositionBody] = Field(default_factory=list, description="逐条处置：confirmed 确认 / false_positive 误报")
+
+
+@router.get("/review-queue", summary="本单位待审队列（先到先审）")
+def review_queue(limit: int = 200, offset: int = 0, ctx: Ctx = Depends(roles("reviewer", "officer"))) -> dict[str, Any]:
+    items = access.review_queue(ctx.session, ctx.actor, limit=max(1, min(limit, 1000)), offset=max(0, offset))
+    return {"items": [item_summary(i) for i in items]}
+
+
+@router.post("/items/{item_id}/review", summary="签署审查意见（一事一审）")
+def sign_off(item_id: int, body: ReviewBody, ctx: Ctx = Depends(roles("reviewer", "officer"))) -> dict[str, Any]:
+    dispositions = [review.DispositionInput(d.finding_id, d.disposition, d.reason) for d in body.findings]
+    signed = review.sign_off(ctx.session, item_id, ctx.actor, body.content_sha256, body.decision, body.comment, dispositions)
+    ctx.commit()
+    item, level = access.readable_item(ctx.session, ctx.actor, item_id)
+    return {"review_id": signed.id, "stage": signed.stage, "item": item_detail(ctx.session, item, level)}
+
+
+@router.get("/items/{item_id}/receipt", summary="发布回执（Ed25519 签名）")
+def get_receipt(item_id: int, ctx: Ctx = Depends(context)) -> dict[str, Any]:
+    access.readable_item(ctx.session, ctx.actor, item_id)
+    receipt = ctx.session.execute(select(Receipt).where(Receipt.item_id == item_id)).scalar_one_or_none()
+    if receipt is None:
+        raise NotFound("该稿件尚未批准，没有发布回执")
+    return receipts.as_dict(receipt)
+
+
+@router.get("/alerts", summary="发布后预警（规则更新后复扫发现的问题）")
+def list_alerts(open_only: bool = True, ctx: Ctx = Depends(roles("reviewer", "officer", "auditor", "admin"))) -> dict[str, Any]:
+    return {
+        "alerts": [
+            {"id": a.id, "item_id": a.item_id, "rules_version": a.rules_version, "verdict": a.verdict, "summary": a.summary,
+             "created_at": iso(a.created_at), "resolved_at": iso(a.resolved_at)}
+            for a in access.alerts(ctx.session, ctx.actor, open_only=open_only)
+        ]
+    }
+
+
+@router.get("/me", summary="当前令牌的身份")
+def me(ctx: Ctx = Depends(context)) -> dict[str, Any]:
+    a = ctx.actor
+    return {"name": a.name, "display_name": a.display_name, "role": a.role, "unit": a.unit_code}
+
+
+public = APIRouter(prefix="/api/v1", tags=["公开"])
+
+
+@public.get("/keys", summary="回执验签公钥（供发布系统离线验证）")
+def keys(request: Request) -> dict[str, Any]:
+    key = receipts.load_or_create_key(request.app.state.settings.data_dir)
+    return {"keys": [{"key_id": key.key_id, "algorithm": "Ed25519", "public_key_pem": key.public_pem()}]}
+
+
+@public.get("/health", summary="健康检查")
+def health(request: Request) -> dict[str, Any]:
+    from sqlalchemy import text
+
+    with request.app.state.db.session() as session:
+        session.execute(text("SELECT 1"))
+    return {"status": "ok"}

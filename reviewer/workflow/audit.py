@@ -1,0 +1,82 @@
+"""Append-only, hash-chained audit log: the ONE writer. Called inside the transaction of the change it records.
+
+Concurrency: the chain needs `seq` without gaps and each row's `prev_hash` = the previous row's hash. On PostgreSQL a
+transaction-scoped advisory lock serialises appenders across processes; on SQLite every transaction already holds the
+write lock (BEGIN IMMEDIATE, see store.session). Call `append` after taking any row locks of the transaction, so the
+lock order is always rows → chain (no deadlocks).
+
+Event data holds ids, counts, rule ids, hashes — never draft text or matched terms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from reviewer.store.models import AuditEvent, User, utcnow
+from reviewer.store.session import lock
+from reviewer.workflow.actor import Actor, as_actor
+from reviewer.workflow.chain import GENESIS, canonical_json, event_hash
+
+# Actions written by the pipeline, with the label people read.
+ACTIONS = {
+    "submit": "提交",
+    "superseded": "被新版本取代",
+    "scan_started": "开始扫描",
+    "scan": "扫描完成",
+    "scan_failed": "扫描失败",
+    "disposition": "处置发现",
+    "sign_off": "审查员签署（待保密员复核）",
+    "approve": "批准",
+    "officer_sign_off": "保密员复核批准",
+    "reject": "不予发布",
+    "return": "退回修改",
+    "receipt": "生成发布回执",
+    "released": "已发布",
+    "release_check": "发布前核验",
+    "callback_delivered": "回调已送达",
+    "callback_failed": "回调失败",
+    "rescan": "发布后复扫",
+    "alert": "发布后预警",
+    "unit_created": "新建单位",
+    "unit_updated": "修改单位",
+    "user_created": "新建用户",
+    "token_created": "签发令牌",
+    "token_revoked": "吊销令牌",
+    "login": "登录",
+    "logout": "退出登录",
+    "login_failed": "登录失败",
+}
+
+CHAIN_LOCK = "reviewer:audit-chain"
+
+
+def append(
+    session: Session,
+    action: str,
+    actor: Actor | User,
+    *,
+    unit_code: str | None = None,
+    item_id: int | None = None,
+    data: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Add one event to the chain in the caller's transaction (flushed, not committed)."""
+    who = as_actor(actor)
+    lock(session, CHAIN_LOCK)
+    last = session.execute(select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)).first()
+    seq = last.seq + 1 if last else 1
+    prev_hash = last.hash if last else GENESIS
+    at = utcnow()
+    payload = canonical_json(data or {})
+    unit = who.unit_code if unit_code is None else unit_code
+    digest = event_hash(
+        prev_hash, seq=seq, at=at, actor=who.name, actor_role=who.role, unit_code=unit, item_id=item_id, action=action, data=payload
+    )
+    event = AuditEvent(
+        seq=seq, at=at, actor=who.name, actor_role=who.role, unit_code=unit, item_id=item_id, action=action, data=payload,
+        prev_hash=prev_hash, hash=digest,
+    )
+    session.add(event)
+    session.flush()
+    return event

@@ -1,0 +1,101 @@
+"""Decision callbacks to a unit's publishing system: HMAC-SHA256-signed POSTs, delivered by a Celery task with
+retries. The decision is committed before any delivery is attempted, so a dead receiver never blocks or loses it.
+
+Receiver check: hex(HMAC-SHA256(callback_secret, raw body)) == header `X-Reviewer-Signature` (after "sha256=")."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass
+
+import httpx
+from sqlalchemy.orm import Session
+
+from reviewer.store.models import CallbackDelivery, Item, Review, Unit, utcnow
+from reviewer.workflow import audit
+from reviewer.workflow.actor import WORKER
+from reviewer.workflow.runtime import enqueue
+
+MAX_ATTEMPTS = 8
+TIMEOUT_SECONDS = 5.0
+
+
+def signature(secret: str, body: bytes) -> str:
+    return hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
+
+
+def queue_decision(session: Session, item: Item, review: Review) -> CallbackDelivery | None:
+    unit = item.unit
+    if not unit.callback_url:
+        return None
+    payload = json.dumps(
+        {
+            "event": "decision", "item_id": item.id, "external_id": item.external_id, "version": item.version,
+            "unit": unit.code, "state": item.state, "decision": review.decision, "stage": review.stage,
+            "content_sha256": item.content_sha256, "rules_version": item.rules_version,
+            "reviewer": review.reviewer.username, "comment": review.comment, "at": review.created_at.isoformat(),
+        },
+        ensure_ascii=False, sort_keys=True,
+    )
+    delivery = CallbackDelivery(unit_id=unit.id, item_id=item.id, url=unit.callback_url, payload=payload)
+    session.add(delivery)
+    session.flush()
+    enqueue(session, "deliver_callback", delivery.id)
+    return delivery
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    delivery_id: int
+    url: str
+    body: bytes
+    headers: dict[str, str]
+
+
+def prepare(session: Session, delivery_id: int) -> Attempt | None:
+    """Read what to send (short transaction). None: nothing to do (delivered, given up, unknown)."""
+    delivery = session.get(CallbackDelivery, delivery_id)
+    if delivery is None or delivery.status != "pending":
+        return None
+    unit = session.get(Unit, delivery.unit_id)
+    body = delivery.payload.encode("utf-8")
+    secret = (unit.callback_secret if unit else None) or ""
+    headers = {"Content-Type": "application/json", "X-Reviewer-Signature": "sha256=" + signature(secret, body),
+               "X-Reviewer-Delivery": str(delivery.id)}
+    return Attempt(delivery.id, delivery.url, body, headers)
+
+
+def post(attempt: Attempt) -> str | None:
+    """Send outside any transaction (a slow receiver must not hold database locks). Returns an error or None.
+    Delivery is at least once: receivers de-duplicate by `X-Reviewer-Delivery`."""
+    try:
+        response = httpx.post(attempt.url, content=attempt.body, headers=attempt.headers, timeout=TIMEOUT_SECONDS)
+    except httpx.HTTPError as exc:
+        return type(exc).__name__
+    return None if 200 <= response.status_code < 300 else f"HTTP {response.status_code}"
+
+
+def record_attempt(session: Session, delivery_id: int, error: str | None) -> str:
+    """Returns the new status: delivered | pending (retry later) | failed (gave up) | skipped."""
+    delivery = session.get(CallbackDelivery, delivery_id, with_for_update=True)
+    if delivery is None or delivery.status != "pending":
+        return "skipped"
+    delivery.attempts += 1
+    item = session.get(Item, delivery.item_id)
+    unit_code = item.unit.code if item else ""
+    if error is None:
+        delivery.status = "delivered"
+        delivery.delivered_at = utcnow()
+        delivery.last_error = None
+        audit.append(session, "callback_delivered", WORKER, unit_code=unit_code, item_id=delivery.item_id,
+                     data={"delivery_id": delivery.id, "attempts": delivery.attempts})
+        return "delivered"
+    delivery.last_error = error
+    if delivery.attempts >= MAX_ATTEMPTS:
+        delivery.status = "failed"
+        audit.append(session, "callback_failed", WORKER, unit_code=unit_code, item_id=delivery.item_id,
+                     data={"delivery_id": delivery.id, "attempts": delivery.attempts, "error": error})
+        return "failed"
+    return "pending"

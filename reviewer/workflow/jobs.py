@@ -1,0 +1,120 @@
+"""The work a queue task does, outside Celery: re-fetch by id, scan, store the result. Workers call these.
+
+Scanning runs outside any database transaction (a big document must not hold the SQLite write lock). Any failure
+of the scanner or of loading the rules records `scan_failed` with the reason: fail closed, never approvable.
+Database and broker errors propagate so the task retries them (transient)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import TYPE_CHECKING, Any
+
+from reviewer.document import scan_document
+from reviewer.errors import ReviewerError
+from reviewer.scan.model import ScanResult
+from reviewer.settings import BUILTIN_RULES_DIR, Settings
+from reviewer.store.session import Database
+from reviewer.workflow import callbacks, rescan, scanning
+
+if TYPE_CHECKING:  # pragma: no cover
+    from reviewer.scan.scanner import Scanner
+
+log = logging.getLogger(__name__)
+
+
+class ScannerCache:
+    """One loaded Scanner per process, reloaded when a rule file changes (so `rescan --released` sees new rules)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._scanner: Scanner | None = None
+        self._fingerprint: tuple[Any, ...] | None = None
+
+    def _current_fingerprint(self) -> tuple[Any, ...]:
+        stamps: list[tuple[str, int, int]] = []
+        for root in [BUILTIN_RULES_DIR, *self.settings.rules_paths]:
+            paths = [root] if root.is_file() else (sorted(root.rglob("*")) if root.is_dir() else [])
+            for path in paths:
+                try:
+                    st = path.stat()
+                except OSError:
+                    continue
+                stamps.append((str(path), st.st_mtime_ns, st.st_size))
+        return tuple(stamps)
+
+    def get(self) -> Scanner:
+        from reviewer import Scanner
+
+        fingerprint = self._current_fingerprint()
+        with self._lock:
+            if self._scanner is None or fingerprint != self._fingerprint:
+                paths = [str(p) for p in self.settings.rules_paths]
+                self._scanner = Scanner.load(*paths, defaults=True)
+                self._fingerprint = fingerprint
+            return self._scanner
+
+
+def _failure_reason(prefix: str, exc: BaseException) -> str:
+    # Domain errors carry a Chinese message about rules or formats; other exceptions may quote the draft, so only
+    # their type is recorded.
+    if isinstance(exc, ReviewerError):
+        return f"{prefix}：{exc.message}"
+    return f"{prefix}（{type(exc).__name__}）"
+
+
+def run_scan(db: Database, scanners: ScannerCache, item_id: int) -> str:
+    """Scan one item. Returns what happened: skipped | scanned | failed."""
+    with db.session() as session:
+        item = scanning.start_scan(session, item_id)
+        if item is None:
+            return "skipped"
+        data, file_name = item.content, item.file_name
+    try:
+        scanner = scanners.get()
+    except Exception as exc:  # noqa: BLE001 - fail closed: any rules load failure makes the item scan_failed
+        log.error("rules failed to load for item %s: %s", item_id, type(exc).__name__)
+        with db.session() as session:
+            scanning.record_scan_failure(session, item_id, _failure_reason("规则加载失败", exc))
+        return "failed"
+    try:
+        result: ScanResult = scan_document(scanner, data, file_name)
+    except Exception as exc:  # noqa: BLE001 - fail closed: a scanner exception never lets a draft through
+        log.error("scan of item %s raised %s", item_id, type(exc).__name__)
+        with db.session() as session:
+            scanning.record_scan_failure(session, item_id, _failure_reason("扫描程序异常", exc), scanner.rules_version)
+        return "failed"
+    with db.session() as session:
+        scanning.record_scan(session, item_id, result)
+    return "failed" if result.error else "scanned"
+
+
+def run_rescan(db: Database, scanners: ScannerCache, item_id: int) -> str:
+    with db.session() as session:
+        item = session.get(rescan.Item, item_id)
+        if item is None or item.state != rescan.RELEASED:
+            return "skipped"
+        data, file_name = item.content, item.file_name
+    scanner = scanners.get()
+    try:
+        result = scan_document(scanner, data, file_name)
+    except Exception as exc:  # noqa: BLE001 - an unreadable re-scan is itself a reason to look again
+        result = ScanResult(rules_version=scanner.rules_version, error=_failure_reason("复扫异常", exc))
+    with db.session() as session:
+        alert = rescan.record_rescan(session, item_id, result)
+    return "alert" if alert is not None else "clean"
+
+
+def run_callback(db: Database, delivery_id: int) -> str:
+    """One delivery attempt; returns delivered | pending | failed | skipped."""
+    with db.session() as session:
+        attempt = callbacks.prepare(session, delivery_id)
+    if attempt is None:
+        return "skipped"
+    error = callbacks.post(attempt)
+    with db.session() as session:
+        return callbacks.record_attempt(session, delivery_id, error)
+
+
+__all__ = ["ScannerCache", "run_scan", "run_rescan", "run_callback"]

@@ -1,0 +1,59 @@
+"""Post-release re-scan: when the rules change, released items are scanned again with the current rules. New block or
+review findings (not among those the sign-off saw) raise an Alert for the unit — a take-down candidate. The stored
+findings are never replaced: they are the record of what the reviewer saw."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from reviewer.scan.model import ScanResult
+from reviewer.store.models import RELEASED, Alert, Item, utcnow
+from reviewer.workflow import audit
+from reviewer.workflow.actor import WORKER
+from reviewer.workflow.items import get_item
+from reviewer.workflow.runtime import enqueue
+
+
+def released_item_ids(session: Session) -> list[int]:
+    return list(session.execute(select(Item.id).where(Item.state == RELEASED).order_by(Item.id)).scalars())
+
+
+def fan_out(session: Session) -> list[int]:
+    """Queue one re-scan per released item (sent after commit)."""
+    ids = released_item_ids(session)
+    for item_id in ids:
+        enqueue(session, "rescan_released", item_id)
+    return ids
+
+
+def record_rescan(session: Session, item_id: int, result: ScanResult) -> Alert | None:
+    item = get_item(session, item_id, for_update=True)
+    if item.state != RELEASED:
+        return None
+    if result.rules_version == item.rules_version and not result.error:
+        return None  # same rules: nothing new to learn
+    existing = session.execute(
+        select(Alert).where(Alert.item_id == item.id, Alert.rules_version == result.rules_version)
+    ).scalar_one_or_none()
+    if existing is not None:
+        return existing  # idempotent under redelivery
+    seen = {(f.rule, f.location, f.start, f.end) for f in item.findings}
+    new = [f for f in result.findings if str(f.severity) in ("block", "review") and (f.rule, f.location, f.start, f.end) not in seen]
+    unit_code = item.unit.code
+    if not new and not result.error:
+        audit.append(session, "rescan", WORKER, unit_code=unit_code, item_id=item.id,
+                     data={"rules_version": result.rules_version, "new_findings": 0})
+        return None
+    by_rule = Counter(f.rule for f in new)
+    verdict = "error" if result.error else ("block" if any(str(f.severity) == "block" for f in new) else "review")
+    summary = "；".join(f"{rule} ×{n}" for rule, n in sorted(by_rule.items())) or "复扫无法完整读取文档"
+    alert = Alert(item_id=item.id, unit_id=item.unit_id, rules_version=result.rules_version, verdict=verdict,
+                  summary=summary[:2000], created_at=utcnow())
+    session.add(alert)
+    session.flush()
+    audit.append(session, "alert", WORKER, unit_code=unit_code, item_id=item.id,
+                 data={"alert_id": alert.id, "rules_version": result.rules_version, "verdict": verdict, "rules": dict(by_rule)})
+    return alert

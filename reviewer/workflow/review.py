@@ -1,0 +1,149 @@
+"""Sign-off (一事一审; 谁审查谁负责): one named person's decision on one item version.
+
+    sign_off(session, item_id, actor, content_sha256, decision, comment, dispositions) -> Review
+
+Guards, in order (each raises a domain error with a Chinese message):
+- the item version is open for review (awaiting_review, or awaiting_officer for the officer's co-sign) — 409;
+- `content_sha256` equals the item's (the signer saw exactly this content) — 409;
+- the signer is a reviewer/officer of the item's own unit (谁发布谁审查) — 403; the author never signs their own draft — 403;
+- approve: every finding has a disposition; block findings are never approved by a unit reviewer alone: with the unit
+  policy "revise" (default) approval is refused, with "officer" the item goes to awaiting_officer and a secrecy officer
+  of the same unit (not the first signer) co-signs.
+One transaction; every step writes its audit event; approval issues the signed release receipt; the unit's callback
+(if any) is queued after commit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from reviewer.errors import Conflict, InvalidInput, InvalidTransition, PermissionDenied
+from reviewer.store.models import (
+    APPROVED,
+    AWAITING_OFFICER,
+    AWAITING_REVIEW,
+    REJECTED,
+    RETURNED,
+    STATE_LABEL,
+    Disposition,
+    Item,
+    Review,
+    User,
+    utcnow,
+)
+from reviewer.workflow import audit, callbacks, receipts
+from reviewer.workflow.actor import Actor, as_actor
+from reviewer.workflow.items import get_item
+from reviewer.workflow.states import move
+
+DECISIONS = ("approve", "reject", "return")
+DECISION_LABEL = {"approve": "批准发布", "reject": "不予发布", "return": "退回修改"}
+DISPOSITIONS = ("confirmed", "false_positive")
+DISPOSITION_LABEL = {"confirmed": "确认", "false_positive": "误报"}
+REVIEWER_ROLES = ("reviewer", "officer")
+BLOCK_MUST_REVISE = "本稿件含“禁止发布”级别的发现，本单位规定此类稿件必须修改后重新提交，不能批准；请选择“退回修改”或“不予发布”"
+
+
+@dataclass(frozen=True, slots=True)
+class DispositionInput:
+    finding_id: int
+    disposition: str  # confirmed | false_positive
+    reason: str = ""
+
+
+def sign_off(
+    session: Session,
+    item_id: int,
+    actor: User | Actor,
+    content_sha256: str,
+    decision: str,
+    comment: str = "",
+    dispositions: Iterable[DispositionInput] = (),
+) -> Review:
+    who = as_actor(actor)
+    item = get_item(session, item_id, for_update=True)
+    if who.user_id is None or who.role not in REVIEWER_ROLES:
+        raise PermissionDenied("只有审查员或保密员可以签署审查意见")
+    if who.unit_id != item.unit_id:
+        raise PermissionDenied("只能审查本单位发布的稿件（谁发布谁审查）")
+    if item.state == AWAITING_REVIEW:
+        stage = "unit"
+    elif item.state == AWAITING_OFFICER:
+        stage = "officer"
+    else:
+        raise InvalidTransition(f"稿件当前状态为“{STATE_LABEL.get(item.state, item.state)}”，不能签署审查意见")
+    if (content_sha256 or "").lower() != item.content_sha256:
+        raise Conflict("所审内容与该稿件当前版本不一致（content_sha256 不匹配），请刷新后重新审查")
+    if decision not in DECISIONS:
+        raise InvalidInput("decision 必须是 approve、reject 或 return")
+    author = (item.author or "").strip()
+    if author and author in {who.name, who.display_name}:
+        raise PermissionDenied("稿件作者不能审查本人撰写的稿件")
+    if stage == "officer":
+        if who.role != "officer":
+            raise PermissionDenied("该稿件含“禁止发布”级别的发现，需由本单位保密员复核签署")
+        first = _unit_signer(session, item)
+        if first is not None and first == who.user_id:
+            raise PermissionDenied("保密员复核须由另一人签署，不能复核本人的审查")
+
+    findings = {f.id: f for f in item.findings}
+    given: dict[int, DispositionInput] = {}
+    for d in dispositions:
+        if d.finding_id not in findings:
+            raise InvalidInput(f"发现 {d.finding_id} 不属于该稿件")
+        if d.disposition not in DISPOSITIONS:
+            raise InvalidInput("disposition 必须是 confirmed（确认）或 false_positive（误报）")
+        if d.finding_id in given:
+            raise InvalidInput(f"发现 {d.finding_id} 的处置重复")
+        given[d.finding_id] = d
+    has_block = item.block_count > 0 or any(f.severity == "block" for f in findings.values())
+    target = {"reject": REJECTED, "return": RETURNED}.get(decision, APPROVED)
+    if decision == "approve":
+        if stage == "unit":
+            missing = [fid for fid in findings if fid not in given]
+            if missing:
+                raise InvalidInput(f"批准前须逐条处置全部发现，尚有 {len(missing)} 条未处置")
+            if has_block:
+                if item.unit.block_policy != "officer":
+                    raise InvalidTransition(BLOCK_MUST_REVISE)
+                target = AWAITING_OFFICER
+
+    review = Review(
+        item_id=item.id, reviewer_id=who.user_id, stage=stage, decision=decision, comment=comment or "",
+        content_sha256=item.content_sha256, rules_version=item.rules_version or "", created_at=utcnow(),
+    )
+    session.add(review)
+    session.flush()
+    for d in given.values():
+        session.add(Disposition(review_id=review.id, finding_id=d.finding_id, disposition=d.disposition, reason=d.reason or ""))
+    move(item, target)
+    if target != AWAITING_OFFICER:
+        item.decided_at = utcnow()
+    session.flush()
+
+    unit_code = item.unit.code
+    for d in given.values():
+        f = findings[d.finding_id]
+        audit.append(session, "disposition", who, unit_code=unit_code, item_id=item.id,
+                     data={"review_id": review.id, "finding_id": f.id, "rule": f.rule, "severity": f.severity, "disposition": d.disposition})
+    action = {"reject": "reject", "return": "return"}.get(decision) or (
+        "sign_off" if target == AWAITING_OFFICER else ("officer_sign_off" if stage == "officer" else "approve")
+    )
+    audit.append(session, action, who, unit_code=unit_code, item_id=item.id,
+                 data={"review_id": review.id, "stage": stage, "decision": decision, "content_sha256": item.content_sha256,
+                       "rules_version": item.rules_version, "dispositions": len(given), "findings": len(findings)})
+    if target == APPROVED:
+        receipts.issue(session, item, who)
+    if target in (APPROVED, REJECTED, RETURNED):
+        callbacks.queue_decision(session, item, review)
+    return review
+
+
+def _unit_signer(session: Session, item: Item) -> int | None:
+    return session.execute(
+        select(Review.reviewer_id).where(Review.item_id == item.id, Review.stage == "unit", Review.decision == "approve")
+        .order_by(Review.id.desc()).limit(1)
+    ).scalar_one_or_none()

@@ -1,0 +1,60 @@
+"""What the workflow needs from its surroundings, reached through `session.info["runtime"]` (set by store.Database).
+
+The workflow never imports the API, the pages or Celery: it hands work to an `Enqueuer` after commit. With no
+enqueuer (unit tests, a page-only process) nothing is sent and the sweeper picks the items up later."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Protocol
+
+from sqlalchemy.orm import Session
+
+from reviewer.settings import Settings
+from reviewer.store.session import Database, on_commit
+
+log = logging.getLogger(__name__)
+
+
+class Enqueuer(Protocol):
+    def scan_item(self, item_id: int) -> None: ...
+
+    def deliver_callback(self, delivery_id: int) -> None: ...
+
+    def rescan_released(self, item_id: int) -> None: ...
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    enqueuer: Enqueuer | None = None
+
+
+def runtime_of(session: Session) -> Runtime:
+    runtime = session.info.get("runtime")
+    if runtime is None:
+        raise RuntimeError("session has no runtime; build it with reviewer.workflow.runtime.open_database(settings)")
+    return runtime
+
+
+def enqueue(session: Session, task: str, object_id: int) -> None:
+    """Send `task(object_id)` once the current transaction has committed. A broker failure is logged, never raised:
+    the row is already durable and the sweeper re-sends it."""
+    runtime = session.info.get("runtime")
+    if runtime is None or runtime.enqueuer is None:
+        return
+    send = getattr(runtime.enqueuer, task)
+
+    def _send() -> None:
+        try:
+            send(object_id)
+        except Exception as exc:  # noqa: BLE001 - broker down: the sweeper recovers; the cause is logged
+            log.warning("enqueue %s(%s) failed, the sweeper will retry: %s", task, object_id, type(exc).__name__)
+
+    on_commit(session, _send)
+
+
+def open_database(settings: Settings, enqueuer: Enqueuer | None = None, *, pool_size: int = 5) -> Database:
+    """The one way processes (API, pages, workers, CLI) open the database with the workflow runtime wired in."""
+    return Database(str(settings.database_url), info={"runtime": Runtime(settings, enqueuer)}, pool_size=pool_size)

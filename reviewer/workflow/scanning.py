@@ -1,0 +1,89 @@
+"""Scan transitions, called by the worker: queued → scanning → awaiting_review | scan_failed.
+
+Idempotent under redelivery (acks_late, the sweeper, a killed worker): each step checks the state under the row
+lock, so recording a result twice is a no-op and findings are never duplicated (Finding.seq is unique per item)."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from reviewer.scan.model import ScanResult, Verdict
+from reviewer.store.models import AWAITING_REVIEW, QUEUED, SCAN_FAILED, SCANNING, Finding, Item, utcnow
+from reviewer.workflow import audit
+from reviewer.workflow.actor import WORKER
+from reviewer.workflow.items import get_item
+from reviewer.workflow.states import move
+
+MAX_SCAN_ATTEMPTS = 5
+
+
+def start_scan(session: Session, item_id: int) -> Item | None:
+    """Mark the item as being scanned. Returns None when there is nothing to do (already scanned, superseded …)."""
+    item = get_item(session, item_id, for_update=True)
+    if item.state not in (QUEUED, SCANNING):
+        return None
+    if item.scan_attempts >= MAX_SCAN_ATTEMPTS:
+        # A draft that keeps killing or stalling the worker: stop trying and fail closed.
+        _fail(session, item, f"扫描已尝试 {item.scan_attempts} 次仍未完成，按扫描失败处理（不得批准）")
+        return None
+    first = item.state == QUEUED
+    move(item, SCANNING)
+    item.scan_attempts += 1
+    if first:
+        audit.append(session, "scan_started", WORKER, unit_code=item.unit.code, item_id=item.id, data={"attempt": item.scan_attempts})
+    return item
+
+
+def record_scan(session: Session, item_id: int, result: ScanResult) -> bool:
+    """Store the findings and move to awaiting_review (or scan_failed when the document could not be read)."""
+    item = get_item(session, item_id, for_update=True)
+    if item.state not in (QUEUED, SCANNING):
+        return False
+    if result.error or result.verdict == Verdict.ERROR:
+        item.rules_version = result.rules_version
+        _fail(session, item, result.error or "文档无法完整读取")
+        return True
+    for seq, f in enumerate(result.findings):
+        session.add(
+            Finding(
+                item_id=item.id, seq=seq, rule=f.rule, category=f.category, severity=str(f.severity), start=f.start, end=f.end,
+                match=f.match, context=f.context, location=f.location[:300], message=f.message, explanation=f.explanation,
+            )
+        )
+    counts = result.counts()
+    item.verdict = str(result.verdict)
+    item.rules_version = result.rules_version
+    item.encoding = result.encoding
+    item.block_count, item.review_count, item.info_count = counts["block"], counts["review"], counts["info"]
+    item.scanned_at = utcnow()
+    item.scan_error = None
+    move(item, AWAITING_REVIEW)
+    audit.append(
+        session, "scan", WORKER, unit_code=item.unit.code, item_id=item.id,
+        data={
+            "verdict": item.verdict, "rules_version": item.rules_version, "counts": counts,
+            "rules": sorted({f.rule for f in result.findings}), "content_sha256": item.content_sha256,
+        },
+    )
+    return True
+
+
+def record_scan_failure(session: Session, item_id: int, reason: str, rules_version: str | None = None) -> bool:
+    item = get_item(session, item_id, for_update=True)
+    if item.state not in (QUEUED, SCANNING):
+        return False
+    if rules_version:
+        item.rules_version = rules_version
+    _fail(session, item, reason)
+    return True
+
+
+def _fail(session: Session, item: Item, reason: str) -> None:
+    move(item, SCAN_FAILED)
+    item.verdict = str(Verdict.ERROR)
+    item.scan_error = reason[:2000]
+    item.scanned_at = utcnow()
+    audit.append(
+        session, "scan_failed", WORKER, unit_code=item.unit.code, item_id=item.id,
+        data={"reason": item.scan_error, "rules_version": item.rules_version, "attempts": item.scan_attempts},
+    )

@@ -1,0 +1,104 @@
+"""Submission of a draft version by a publishing system (or a publisher).
+
+The row and its audit event are committed first; the scan task is sent after commit (runtime.enqueue). Re-posting
+identical content for the same external id returns the existing version; changed content makes a new version and
+the earlier open versions become `superseded` (they can no longer be approved or pass the release check)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import PurePosixPath, PureWindowsPath
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from reviewer.errors import InvalidInput, PermissionDenied
+from reviewer.store.models import QUEUED, RELEASED, SUPERSEDED, Item, Unit, User, utcnow
+from reviewer.store.session import lock
+from reviewer.workflow import audit
+from reviewer.workflow.actor import Actor, as_actor
+from reviewer.workflow.runtime import enqueue
+from reviewer.workflow.states import move
+
+SUBMITTER_ROLES = ("publisher", "admin")
+
+
+@dataclass(frozen=True, slots=True)
+class Submitted:
+    item: Item
+    created: bool  # False: identical content was already submitted for this external id
+
+
+def safe_file_name(name: str | None) -> str:
+    """Keep only the last path component (no traversal, no directories) of an uploaded file name."""
+    base = PureWindowsPath(PurePosixPath(name or "").name).name.strip().replace("\x00", "")
+    if base in {"", ".", ".."}:
+        return "content.txt"
+    return base[:300]
+
+
+def submit(
+    session: Session,
+    actor: Actor | User,
+    *,
+    external_id: str,
+    content: bytes,
+    title: str = "",
+    channel: str = "",
+    author: str = "",
+    file_name: str = "content.txt",
+    unit: Unit | None = None,
+) -> Submitted:
+    who = as_actor(actor)
+    if who.role not in SUBMITTER_ROLES:
+        raise PermissionDenied("只有发布系统或发布员可以提交稿件")
+    unit = unit or session.get(Unit, who.unit_id)
+    if unit is None or (who.role != "admin" and unit.id != who.unit_id):
+        raise PermissionDenied("只能为本单位提交稿件")
+    external_id = (external_id or "").strip()
+    if not external_id or len(external_id) > 200:
+        raise InvalidInput("external_id 不能为空，且不超过 200 个字符")
+    sha = hashlib.sha256(content).hexdigest()
+
+    lock(session, f"reviewer:submit:{unit.id}:{external_id}")
+    versions = list(
+        session.execute(
+            select(Item).where(Item.unit_id == unit.id, Item.external_id == external_id).order_by(Item.version).with_for_update(of=Item)
+        ).scalars()
+    )
+    if versions and versions[-1].content_sha256 == sha:
+        return Submitted(versions[-1], created=False)
+
+    item = Item(
+        external_id=external_id,
+        version=(versions[-1].version + 1) if versions else 1,
+        unit_id=unit.id,
+        title=title[:500],
+        channel=channel[:200],
+        author=author[:200],
+        file_name=safe_file_name(file_name),
+        content=content,
+        content_sha256=sha,
+        state=QUEUED,
+        submitted_by_token_id=who.token_id,
+        submitted_at=utcnow(),
+        enqueued_at=utcnow(),
+    )
+    session.add(item)
+    session.flush()
+    superseded = []
+    for old in versions:
+        if old.superseded_by_id is None and old.state != SUPERSEDED:
+            old.superseded_by_id = item.id
+            if old.state != RELEASED:
+                move(old, SUPERSEDED)
+            superseded.append(old)
+    audit.append(
+        session, "submit", who, unit_code=unit.code, item_id=item.id,
+        data={"external_id": external_id, "version": item.version, "content_sha256": sha, "bytes": len(content), "file_name": item.file_name},
+    )
+    for old in superseded:
+        audit.append(session, "superseded", who, unit_code=unit.code, item_id=old.id, data={"superseded_by": item.id, "version": old.version})
+    enqueue(session, "scan_item", item.id)
+    return Submitted(item, created=True)

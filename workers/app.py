@@ -1,0 +1,123 @@
+"""The Celery app. Broker: Redis at REVIEWER_REDIS_URL. Start with `reviewer worker` (= `celery -A workers.app worker`).
+
+Messages carry ids only. Tasks are acks_late + reject_on_worker_lost (a killed worker's task is delivered again) and
+idempotent; every worker also runs the sweeper periodically (REVIEWER_SWEEP_INTERVAL seconds, default 30; items
+pending longer than REVIEWER_SWEEP_AFTER seconds, default 60, are sent again), so a lost message is never a lost item."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from typing import Any
+
+from celery import Celery
+from celery.signals import worker_ready, worker_shutdown
+
+from reviewer.settings import Settings
+from reviewer.store.session import Database
+from reviewer.workflow.jobs import ScannerCache
+from reviewer.workflow.runtime import open_database
+from reviewer.workflow.sweep import sweep
+
+log = logging.getLogger(__name__)
+
+SCAN_TASK = "reviewer.scan_item"
+CALLBACK_TASK = "reviewer.deliver_callback"
+RESCAN_TASK = "reviewer.rescan_released"
+NOOP_TASK = "reviewer.noop"
+
+
+def make_celery(settings: Settings) -> Celery:
+    app = Celery("reviewer")
+    app.conf.update(
+        broker_url=str(settings.redis_url),
+        broker_connection_retry_on_startup=True,
+        broker_transport_options={"visibility_timeout": 3600, "socket_connect_timeout": 3, "socket_timeout": 10},
+        broker_pool_limit=10,
+        task_ignore_result=True,
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        task_serializer="json",
+        accept_content=["json"],
+        worker_prefetch_multiplier=1,
+        worker_hijack_root_logger=False,
+        task_publish_retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5},
+        enable_utc=True,
+    )
+    return app
+
+
+class CeleryEnqueuer:
+    """The workflow's Enqueuer interface on top of Celery (send_task by name: no import of the task bodies)."""
+
+    def __init__(self, app: Celery) -> None:
+        self.app = app
+
+    def scan_item(self, item_id: int) -> None:
+        self.app.send_task(SCAN_TASK, args=[item_id])
+
+    def deliver_callback(self, delivery_id: int) -> None:
+        self.app.send_task(CALLBACK_TASK, args=[delivery_id])
+
+    def rescan_released(self, item_id: int) -> None:
+        self.app.send_task(RESCAN_TASK, args=[item_id])
+
+
+settings = Settings.from_env()
+app = make_celery(settings)
+
+
+class _Process:
+    """Per-process resources, created lazily after the prefork fork (a database pool must not cross a fork)."""
+
+    def __init__(self) -> None:
+        self.pid = -1
+        self._db: Database | None = None
+        self._scanners: ScannerCache | None = None
+
+    @property
+    def db(self) -> Database:
+        if self._db is None or self.pid != os.getpid():
+            self.pid = os.getpid()
+            self._db = open_database(settings, CeleryEnqueuer(app), pool_size=2)
+            self._scanners = None
+        return self._db
+
+    @property
+    def scanners(self) -> ScannerCache:
+        _ = self.db
+        if self._scanners is None:
+            self._scanners = ScannerCache(settings)
+        return self._scanners
+
+
+process = _Process()
+_stop = threading.Event()
+
+
+def _sweeper(interval: float, after: float) -> None:
+    while not _stop.wait(interval):
+        try:
+            with process.db.session() as session:
+                report = sweep(session, older_than_seconds=after)
+            if report.items or report.callbacks:
+                log.warning("sweeper re-sent %d items, %d callbacks", len(report.items), len(report.callbacks))
+        except Exception as exc:  # noqa: BLE001 - the sweeper must survive a database or broker outage
+            log.warning("sweep failed (%s); will try again", type(exc).__name__)
+
+
+@worker_ready.connect
+def _start_sweeper(**_: Any) -> None:
+    interval = float(os.environ.get("REVIEWER_SWEEP_INTERVAL") or 30)
+    after = float(os.environ.get("REVIEWER_SWEEP_AFTER") or 60)
+    if interval > 0:
+        threading.Thread(target=_sweeper, args=(interval, after), name="reviewer-sweeper", daemon=True).start()
+
+
+@worker_shutdown.connect
+def _stop_sweeper(**_: Any) -> None:
+    _stop.set()
+
+
+import workers.tasks  # noqa: E402,F401  - registers the tasks on `app`

@@ -1,0 +1,48 @@
+"""Thin tasks: ids in, call reviewer.workflow.jobs, nothing else. Retries only on transient errors."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import Task
+from kombu.exceptions import OperationalError as BrokerError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from sqlalchemy.exc import InterfaceError, OperationalError
+
+from reviewer.workflow import jobs, callbacks
+from workers.app import CALLBACK_TASK, NOOP_TASK, RESCAN_TASK, SCAN_TASK, app, process
+
+log = logging.getLogger(__name__)
+
+TRANSIENT = (OperationalError, InterfaceError, BrokerError, RedisConnectionError, ConnectionError, TimeoutError)
+RETRY = {"autoretry_for": TRANSIENT, "retry_backoff": 1, "retry_backoff_max": 60, "retry_jitter": True, "max_retries": 8}
+
+
+@app.task(name=SCAN_TASK, bind=True, acks_late=True, **RETRY)
+def scan_item(self: Task, item_id: int) -> str:
+    outcome = jobs.run_scan(process.db, process.scanners, int(item_id))
+    log.info("scan_item %s: %s", item_id, outcome)
+    return outcome
+
+
+@app.task(name=RESCAN_TASK, bind=True, acks_late=True, **RETRY)
+def rescan_released(self: Task, item_id: int) -> str:
+    outcome = jobs.run_rescan(process.db, process.scanners, int(item_id))
+    log.info("rescan_released %s: %s", item_id, outcome)
+    return outcome
+
+
+@app.task(name=CALLBACK_TASK, bind=True, acks_late=True, **RETRY)
+def deliver_callback(self: Task, delivery_id: int) -> str:
+    status = jobs.run_callback(process.db, int(delivery_id))
+    log.info("deliver_callback %s: %s", delivery_id, status)
+    if status == "pending":
+        # The receiver is down or answered non-2xx: try again later (the decision itself is already recorded).
+        raise self.retry(countdown=min(2 ** self.request.retries, 300), max_retries=callbacks.MAX_ATTEMPTS + 2)
+    return status
+
+
+@app.task(name=NOOP_TASK, acks_late=True)
+def noop(n: int = 0) -> int:
+    """The engine's own ceiling (bench/pipeline.py): a task that does nothing."""
+    return n
