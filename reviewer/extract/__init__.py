@@ -1,27 +1,108 @@
-"""bytes + file name -> text parts with locations. Fail closed: anything unreadable is an `Extraction` with `error`."""
+"""bytes + file name -> text parts with locations. Fail closed: anything unreadable is an `Extraction` with `error`.
+
+The format is decided by content (sniff.py), the file name only breaks ties; see docs/extraction.md.
+"""
 
 from __future__ import annotations
 
 from pathlib import PurePath
 
 from reviewer.errors import ExtractionError
-from reviewer.extract.limits import DEFAULT_LIMITS, Limits
-from reviewer.extract.model import Extraction, ExtractionIssue, TextPart
-from reviewer.extract.text import extract_text
+from reviewer.extract.context import Context
+from reviewer.extract.limits import DEFAULT_LIMITS, Budget, Limits
+from reviewer.extract.model import Extraction, ExtractionIssue, Span, SpanKind, TextPart
+from reviewer.extract.sniff import (
+    HTML_SUFFIXES,
+    LEGACY_SUFFIXES,
+    OOXML_SUFFIXES,
+    TEXT_SUFFIXES,
+    Format,
+    binary_kind,
+    sniff,
+)
+from reviewer.scan.model import Severity
 
-__all__ = ["extract", "Extraction", "ExtractionIssue", "TextPart", "Limits", "DEFAULT_LIMITS"]
+__all__ = ["extract", "Extraction", "ExtractionIssue", "TextPart", "Span", "SpanKind", "Limits", "DEFAULT_LIMITS"]
 
-_TEXT_SUFFIXES = {"", ".txt", ".text", ".md", ".csv"}
+_EXPECTED = {
+    **{s: Format.TEXT for s in TEXT_SUFFIXES},
+    **{s: Format.HTML for s in HTML_SUFFIXES},
+    **{s: Format.LEGACY for s in LEGACY_SUFFIXES},
+    **OOXML_SUFFIXES,
+    ".pdf": Format.PDF,
+}
+_NAMES = {".docx": "Word 文档（.docx）", ".xlsx": "Excel 工作簿（.xlsx）", ".pdf": "PDF 文件", ".doc": "Word 97-2003 文档"}
 
 
 def extract(data: bytes, filename: str = "", limits: Limits = DEFAULT_LIMITS) -> Extraction:
     """Read every text part of a document. Never raises for bad input: returns an Extraction with `error` set."""
+    return _read(data, filename, Context(Budget(limits), 0, _read))
+
+
+def _read(data: bytes, filename: str, ctx: Context) -> Extraction:
     suffix = PurePath(filename).suffix.lower()
     try:
+        limits = ctx.budget.limits
         if len(data) > limits.max_bytes:
             raise ExtractionError(f"文件大小 {len(data)} 字节，超过上限 {limits.max_bytes} 字节")
-        if suffix in _TEXT_SUFFIXES:
-            return extract_text(data)
-        raise ExtractionError(f"不支持的文件类型“{suffix}”，无法审查")
+        ctx.budget.check_time()
+        fmt = sniff(data, suffix)
+        result = _dispatch(fmt, data, suffix, ctx)
+        expected = _EXPECTED.get(suffix)
+        if expected is not None and expected is not fmt and not (expected is Format.TEXT and fmt is Format.HTML):
+            result.issues.append(
+                ExtractionIssue(
+                    "type_mismatch",
+                    "文件",
+                    f"文件扩展名为“{suffix}”，但内容是 {result.kind or fmt}，已按实际内容读取",
+                    Severity.INFO,
+                )
+            )
+        return result
     except ExtractionError as exc:
         return Extraction(kind=suffix.lstrip("."), error=exc.message)
+
+
+def _dispatch(fmt: Format, data: bytes, suffix: str, ctx: Context) -> Extraction:
+    # Extractors are imported when needed: importing reviewer.extract for its types stays cheap (no pypdf).
+    if fmt is Format.TEXT:
+        if suffix not in TEXT_SUFFIXES:
+            expected = _EXPECTED.get(suffix)
+            if expected is not None:
+                what = _NAMES.get(suffix, f"“{suffix}”文件")
+                raise ExtractionError(f"文件扩展名表明是{what}，但内容不是该格式（可能已损坏、被截断或被改名），无法审查")
+            raise ExtractionError(f"不支持的文件类型“{suffix}”，无法审查；请提交 txt、html、docx、xlsx 或 pdf 文件")
+        from reviewer.extract.text import extract_text
+
+        return extract_text(data, ctx.budget)
+    if fmt is Format.HTML:
+        from reviewer.extract.html import extract_html
+
+        return extract_html(data, ctx.budget)
+    if fmt is Format.DOCX:
+        from reviewer.extract.docx import extract_docx
+
+        return extract_docx(data, ctx)
+    if fmt is Format.XLSX:
+        from reviewer.extract.xlsx import extract_xlsx
+
+        return extract_xlsx(data, ctx)
+    if fmt is Format.PDF:
+        from reviewer.extract.pdf import extract_pdf
+
+        return extract_pdf(data, ctx)
+    if fmt is Format.LEGACY:
+        from reviewer.extract.legacy import extract_legacy
+
+        return extract_legacy(data, suffix, ctx)
+    if fmt is Format.ENCRYPTED_OFFICE:
+        raise ExtractionError("Office 文档已设置打开密码（已加密），无法审查；请去除密码后重新提交")
+    if fmt is Format.ZIP_BROKEN:
+        what = _NAMES.get(suffix, "ZIP 格式的文件")
+        raise ExtractionError(f"{what}已损坏或被截断（ZIP 结构无法读取），无法审查；请重新导出后提交")
+    if fmt is Format.ZIP_OTHER:
+        if suffix in OOXML_SUFFIXES:
+            raise ExtractionError(f"文件扩展名为“{suffix}”，但压缩包内没有相应的文档部件，文件可能已损坏或被改名，无法审查")
+        raise ExtractionError("文件是 ZIP 压缩包或不受支持的 Office 格式，无法审查；请解压后逐个提交其中的文档")
+    kind = binary_kind(data) or "二进制文件"
+    raise ExtractionError(f"文件内容是{kind}，不是可审查的文档，无法核验其内容")

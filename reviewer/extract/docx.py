@@ -1,0 +1,293 @@
+"""DOCX: every story of a WordprocessingML package, read from its XML so that nothing Word keeps is skipped.
+
+Body paragraphs and tables, headers and footers, footnotes and endnotes, comments with their author, tracked
+insertions and deletions (w:delText is read), hidden (w:vanish) text, text boxes, field codes, charts, SmartArt,
+custom XML, embedded documents and the core/app/custom properties.
+
+Each story becomes one part in its "current" view (insertions and hidden text included and marked); paragraphs with
+tracked deletions also get a `spans_only` part in their pre-revision view, so a term split by a deletion is found and
+text that merely repeats the current view is not reported twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from xml.etree.ElementTree import Element
+
+from reviewer.errors import ExtractionError
+from reviewer.extract.context import Context
+from reviewer.extract.model import Extraction, ExtractionIssue, TextPart
+from reviewer.extract.ooxml import Package, drawing_text, local, main_part, properties
+from reviewer.extract.parts import PartBuilder
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_MATH = "{http://schemas.openxmlformats.org/officeDocument/2006/math}"
+_MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
+_OFF = {"0", "false", "off", "none"}
+HIDDEN = "隐藏文字"
+
+
+@dataclass(frozen=True, slots=True)
+class _Seg:
+    text: str
+    ins: str | None = None  # author of a tracked insertion
+    dele: str | None = None  # author of a tracked deletion
+    hidden: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class _State:
+    ins: str | None = None
+    dele: str | None = None
+
+
+class _Story:
+    """The builders of one story (body, headers, comments, …): current view, pre-revision view, field codes."""
+
+    def __init__(self, location: str, ctx: Context) -> None:
+        self.current = PartBuilder(location, ctx.budget)
+        self.original = PartBuilder(f"{location}（修订前）", ctx.budget, spans_only=True)
+        self.fields = PartBuilder(f"域代码 · {location}", ctx.budget)
+
+    def parts(self) -> list[TextPart]:
+        return [p for p in (self.current.build(), self.original.build(), self.fields.build()) if p]
+
+
+def _cells(row: Element) -> list[Element]:
+    """The cells of a table row, also those wrapped in a content control."""
+    out: list[Element] = []
+    for child in row:
+        if child.tag == f"{W}tc":
+            out.append(child)
+        elif child.tag in (f"{W}sdt", f"{W}customXml"):
+            out.extend(_cells(child.find(f"{W}sdtContent") if child.find(f"{W}sdtContent") is not None else child))
+    return out
+
+
+def _author(el: Element) -> str:
+    return el.get(f"{W}author") or "未知"
+
+
+class _DocxReader:
+    def __init__(self, pkg: Package, ctx: Context) -> None:
+        self.pkg = pkg
+        self.ctx = ctx
+        self.parts: list[TextPart] = []
+        self.issues: list[ExtractionIssue] = []
+        self.anchors: dict[str, str] = {}  # comment id -> where in the body it is anchored
+        self.boxes: list[tuple[str, Element]] = []
+        self._paragraphs = 0
+        self._tables = 0
+        self._pending_anchors: list[str] = []
+        self._pending_boxes: list[Element] = []
+        self._last_label = ""
+
+    # -- blocks ----------------------------------------------------------------------------------------------------
+    def blocks(self, parent: Element, story: _Story, label: str | None, numbered: bool = False) -> None:
+        """Paragraphs and tables of a block container. `numbered` counts body paragraphs as `正文 第N段`."""
+        for child in parent:
+            tag = child.tag
+            if tag == f"{W}p":
+                self.paragraph(child, story, label, numbered)
+            elif tag == f"{W}tbl":
+                self.table(child, story, label)
+            elif tag == f"{_MC}AlternateContent":
+                choice = next(iter(child), None)
+                if choice is not None:
+                    self.blocks(choice, story, label, numbered)
+            elif tag in (f"{W}pPr", f"{W}sectPr", f"{W}tblPr", f"{W}rPr"):
+                continue
+            else:  # w:sdt/w:sdtContent, w:customXml, w:ins/w:del around blocks …
+                self.blocks(child, story, label, numbered)
+
+    def table(self, tbl: Element, story: _Story, label: str | None) -> None:
+        self._tables += 1
+        name = f"表格{self._tables}"
+        prefix = f"{label} · {name}" if label and not label.startswith("正文") else name
+        for r, row in enumerate((c for c in tbl if c.tag == f"{W}tr"), 1):
+            self.ctx.budget.check_time()
+            for col, cell in enumerate(_cells(row), 1):
+                self.blocks(cell, story, f"{prefix} 第{r}行第{col}列")
+
+    def paragraph(self, p: Element, story: _Story, label: str | None, numbered: bool) -> None:
+        segs: list[_Seg] = []
+        fields: list[str] = []
+        self._walk(p, _State(), segs, fields, label)
+        if not any(s.text.strip() for s in segs) and not fields:
+            # a paragraph holding only a text box or a comment anchor: name it after its neighbour
+            near = label or (f"位于{self._last_label}之后" if self._last_label else story.current.location)
+            self._settle(near, near)
+            return
+        if numbered and label is None:
+            self._paragraphs += 1
+            where = f"正文 第{self._paragraphs}段"
+        else:
+            where = label or story.current.location
+        self._last_label = where
+        self._settle(where, where)
+        current = [s for s in segs if s.dele is None]
+        if any(s.text.strip() for s in current):
+            story.current.begin(where)
+            for s in current:
+                marks = [f"修订-插入（作者：{s.ins}）"] if s.ins else []
+                if s.hidden:
+                    marks.append(HIDDEN)
+                story.current.write(s.text, *marks)
+        if any(s.dele for s in segs):
+            story.original.begin(where)
+            for s in segs:
+                if s.ins is None:
+                    story.original.write(s.text, *([f"修订-删除（作者：{s.dele}）"] if s.dele else []))
+        if fields:
+            story.fields.add(where, "".join(fields))
+
+    def _settle(self, anchor: str, box_label: str) -> None:
+        """Comment anchors and text boxes met inside a paragraph learn the paragraph's location."""
+        for cid in self._pending_anchors:
+            self.anchors.setdefault(cid, anchor)
+        self._pending_anchors.clear()
+        self.boxes.extend((box_label, box) for box in self._pending_boxes)
+        self._pending_boxes.clear()
+
+    # -- inline content --------------------------------------------------------------------------------------------
+    def _walk(self, el: Element, state: _State, segs: list[_Seg], fields: list[str], label: str | None) -> None:
+        for child in el:
+            tag = child.tag
+            if tag == f"{W}r":
+                self._run(child, state, segs, fields, label)
+            elif tag in (f"{W}ins", f"{W}moveTo"):
+                self._walk(child, _State(_author(child), state.dele), segs, fields, label)
+            elif tag in (f"{W}del", f"{W}moveFrom"):
+                self._walk(child, _State(state.ins, _author(child)), segs, fields, label)
+            elif tag in (f"{W}pPr", f"{W}rPr"):
+                continue
+            elif tag in (f"{W}commentRangeStart", f"{W}commentReference"):
+                self._pending_anchors.append(child.get(f"{W}id", ""))
+            elif tag == f"{W}txbxContent":
+                self._pending_boxes.append(child)
+            elif tag == f"{_MATH}t":
+                segs.append(_Seg(child.text or "", state.ins, state.dele))
+            elif tag == f"{_MC}AlternateContent":
+                choice = next(iter(child), None)
+                if choice is not None:
+                    self._walk(choice, state, segs, fields, label)
+            else:  # w:hyperlink, w:smartTag, w:sdt, w:fldSimple, w:customXml, m:oMath …
+                self._walk(child, state, segs, fields, label)
+
+    def _run(self, r: Element, state: _State, segs: list[_Seg], fields: list[str], label: str | None) -> None:
+        hidden = False
+        rpr = r.find(f"{W}rPr")
+        if rpr is not None:
+            vanish = rpr.find(f"{W}vanish")
+            hidden = vanish is not None and vanish.get(f"{W}val", "true").lower() not in _OFF
+        for child in r:
+            tag = child.tag
+            text = ""
+            if tag in (f"{W}t", f"{W}delText"):
+                text = child.text or ""
+            elif tag == f"{W}tab":
+                text = "\t"
+            elif tag in (f"{W}br", f"{W}cr"):
+                text = "\n"
+            elif tag == f"{W}noBreakHyphen":
+                text = "-"
+            elif tag in (f"{W}instrText", f"{W}delInstrText"):
+                fields.append(child.text or "")
+            elif tag == f"{W}commentReference":
+                self._pending_anchors.append(child.get(f"{W}id", ""))
+            elif tag != f"{W}rPr":  # w:drawing, w:pict, w:object, mc:AlternateContent: text boxes live inside
+                self._pending_boxes.extend(child.iter(f"{W}txbxContent"))
+            if text:
+                segs.append(_Seg(text, state.ins, state.dele, hidden))
+
+    # -- stories ---------------------------------------------------------------------------------------------------
+    def story(self, location: str, root: Element, numbered: bool = False) -> None:
+        story = _Story(location, self.ctx)
+        self.blocks(root, story, None, numbered)
+        self.parts.extend(story.parts())
+
+    def notes(self, name: str, kind: str, label: str) -> None:
+        if name not in self.pkg:
+            return
+        story = _Story(label, self.ctx)
+        n = 0
+        for note in self.pkg.xml(name):
+            if local(note.tag) != kind or note.get(f"{W}type") in ("separator", "continuationSeparator", "continuationNotice"):
+                continue
+            n += 1
+            self.blocks(note, story, f"{label}{n}")
+        self.parts.extend(story.parts())
+
+    def comments(self) -> None:
+        name = "word/comments.xml"
+        if name not in self.pkg:
+            return
+        story = _Story("批注", self.ctx)
+        for comment in self.pkg.xml(name):
+            if local(comment.tag) != "comment":
+                continue
+            where = f"批注（作者：{_author(comment)}）"
+            anchor = self.anchors.get(comment.get(f"{W}id", ""))
+            self.blocks(comment, story, f"{where} · 位于{anchor}" if anchor else where)
+        self.parts.extend(story.parts())
+
+    def text_boxes(self) -> None:
+        story = _Story("文本框", self.ctx)
+        seen: set[str] = set()
+        i = 0
+        while i < len(self.boxes):  # a text box may hold another one
+            where, box = self.boxes[i]
+            i += 1
+            key = "".join(box.itertext())
+            if key in seen:  # Word stores each box twice (DrawingML choice and VML fallback)
+                continue
+            seen.add(key)
+            self.blocks(box, story, f"文本框（{where}）" if where else "文本框")
+        self.parts.extend(story.parts())
+
+    def generic(self, pattern: str, location: str) -> None:
+        for name in self.pkg.matching(pattern):
+            text = drawing_text(self.pkg.xml(name))
+            if text.strip():
+                b = PartBuilder(f"{location}（{PurePosixPath(name).name}）", self.ctx.budget)
+                b.add(b.location, text)
+                part = b.build()
+                if part:
+                    self.parts.append(part)
+
+    def embeddings(self) -> None:
+        for name in self.pkg.matching(r"word/embeddings/.+"):
+            file = PurePosixPath(name).name
+            parts, issues = self.ctx.embedded(self.pkg.read(name), file, f"嵌入对象“{file}”")
+            self.parts.extend(parts)
+            self.issues.extend(issues)
+
+
+def extract_docx(data: bytes, ctx: Context) -> Extraction:
+    pkg = Package(data, ctx.budget, "Word 文档")
+    reader = _DocxReader(pkg, ctx)
+    main = main_part(pkg, "word/document.xml")
+    if main not in pkg:
+        raise ExtractionError("Word 文档缺少正文部件（word/document.xml），文件可能已损坏，无法审查")
+    root = pkg.xml(main)
+    body = root.find(f"{W}body")
+    reader.story("正文", body if body is not None else root, numbered=True)
+    for name in pkg.matching(r"word/header\d*\.xml"):
+        reader.story("页眉", pkg.xml(name))
+    for name in pkg.matching(r"word/footer\d*\.xml"):
+        reader.story("页脚", pkg.xml(name))
+    reader.notes("word/footnotes.xml", "footnote", "脚注")
+    reader.notes("word/endnotes.xml", "endnote", "尾注")
+    reader.comments()
+    if "word/glossary/document.xml" in pkg:
+        reader.story("文档部件库", pkg.xml("word/glossary/document.xml"))
+    reader.text_boxes()
+    reader.generic(r"word/charts/chart\d*\.xml", "图表")
+    reader.generic(r"word/diagrams/data\d*\.xml", "SmartArt图形")
+    reader.generic(r"customXml/item\d+\.xml", "自定义XML部件")
+    reader.embeddings()
+    props = properties(pkg, ctx.budget).build()
+    if props:
+        reader.parts.append(props)
+    return Extraction(parts=reader.parts, kind="docx", issues=reader.issues)

@@ -1,0 +1,67 @@
+"""Legacy .doc/.wps/.et/.xls, RTF and OpenDocument: converted to DOCX/XLSX by LibreOffice headless, then read as such.
+
+Without LibreOffice on PATH the document is an error (fail closed), never skipped.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from reviewer.errors import ExtractionError, LimitExceeded
+from reviewer.extract.context import Context
+from reviewer.extract.model import Extraction
+from reviewer.extract.sniff import LEGACY_SUFFIXES
+
+
+def soffice() -> str | None:
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def _target(data: bytes, suffix: str) -> str:
+    if suffix in LEGACY_SUFFIXES:
+        return LEGACY_SUFFIXES[suffix]
+    if b"W\x00o\x00r\x00k\x00b\x00o\x00o\x00k" in data[:200000] or b"spreadsheet" in data[:200]:
+        return "xlsx"
+    return "docx"
+
+
+def extract_legacy(data: bytes, suffix: str, ctx: Context) -> Extraction:
+    program = soffice()
+    if program is None:
+        raise ExtractionError(
+            f"旧版 Office/WPS 文档（{suffix or '无扩展名'}）需要 LibreOffice 转换，但本机未安装 LibreOffice，无法审查；"
+            "请另存为 .docx/.xlsx 后提交，或由管理员安装 LibreOffice"
+        )
+    target = _target(data, suffix)
+    with tempfile.TemporaryDirectory(prefix="reviewer-legacy-") as tmp:
+        src = Path(tmp) / f"input{suffix or '.bin'}"
+        src.write_bytes(data)
+        outdir = Path(tmp) / "out"
+        command = [
+            program,
+            f"-env:UserInstallation=file://{tmp}/profile",  # a private profile: parallel conversions do not lock each other
+            "--headless",
+            "--convert-to",
+            target,
+            "--outdir",
+            str(outdir),
+            str(src),
+        ]
+        try:
+            subprocess.run(command, capture_output=True, timeout=max(1.0, ctx.budget.remaining_seconds()), check=False)
+        except subprocess.TimeoutExpired as exc:
+            raise LimitExceeded("LibreOffice 转换旧版文档超时，无法审查") from exc
+        except OSError as exc:
+            raise ExtractionError(f"无法启动 LibreOffice 转换旧版文档（{exc}），无法审查") from exc
+        converted = outdir / f"input.{target}"
+        if not converted.is_file():
+            raise ExtractionError("LibreOffice 无法转换该文档（文件可能已损坏或已加密），无法审查")
+        out_data = converted.read_bytes()
+    from reviewer.extract import docx, xlsx
+
+    result = docx.extract_docx(out_data, ctx) if target == "docx" else xlsx.extract_xlsx(out_data, ctx)
+    result.kind = suffix.lstrip(".") or "legacy"
+    return result

@@ -1,0 +1,97 @@
+"""Decide a document's format from its content, not only its file name: a renamed file is read as what it is."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from enum import StrEnum
+
+
+class Format(StrEnum):
+    TEXT = "text"
+    HTML = "html"
+    DOCX = "docx"
+    XLSX = "xlsx"
+    PDF = "pdf"
+    LEGACY = "legacy"  # OLE2 (.doc/.xls/.wps/.et), RTF, OpenDocument: needs LibreOffice
+    ENCRYPTED_OFFICE = "encrypted-office"  # an OOXML file with a password is an OLE2 box holding EncryptedPackage
+    ZIP_OTHER = "zip-other"
+    ZIP_BROKEN = "zip-broken"
+    BINARY = "binary"
+
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+TEXT_SUFFIXES = {"", ".txt", ".text", ".md", ".csv", ".tsv", ".log"}
+HTML_SUFFIXES = {".html", ".htm", ".xhtml", ".shtml"}
+LEGACY_SUFFIXES = {".doc": "docx", ".wps": "docx", ".rtf": "docx", ".odt": "docx", ".xls": "xlsx", ".et": "xlsx", ".ods": "xlsx"}
+OOXML_SUFFIXES = {".docx": Format.DOCX, ".docm": Format.DOCX, ".dotx": Format.DOCX, ".xlsx": Format.XLSX, ".xlsm": Format.XLSX}
+
+# Binary formats we recognise only to name them in the error message.
+_BINARY_MAGIC = (
+    (b"\x89PNG", "PNG 图片"),
+    (b"\xff\xd8\xff", "JPEG 图片"),
+    (b"GIF8", "GIF 图片"),
+    (b"II*\x00", "TIFF 图片"),
+    (b"MM\x00*", "TIFF 图片"),
+    (b"\x1f\x8b", "gzip 压缩包"),
+    (b"7z\xbc\xaf\x27\x1c", "7z 压缩包"),
+    (b"Rar!", "RAR 压缩包"),
+    (b"\x7fELF", "可执行程序"),
+    (b"PK\x07\x08", "分卷 ZIP 压缩包"),
+)
+
+
+def binary_kind(data: bytes) -> str | None:
+    for magic, name in _BINARY_MAGIC:
+        if data.startswith(magic):
+            return name
+    return None
+
+
+def is_pdf(data: bytes) -> bool:
+    return b"%PDF-" in data[:1024]
+
+
+def is_zip(data: bytes) -> bool:
+    return data.startswith((b"PK\x03\x04", b"PK\x05\x06"))
+
+
+def zip_format(data: bytes) -> Format:
+    """DOCX or XLSX by the parts the package holds; anything else is ZIP_OTHER (or LEGACY for OpenDocument)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            names = zf.namelist()
+            if "mimetype" in names and zf.getinfo("mimetype").file_size < 200:
+                if zf.read("mimetype").startswith(b"application/vnd.oasis.opendocument"):
+                    return Format.LEGACY
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError, NotImplementedError):
+        return Format.ZIP_BROKEN
+    if any(n.startswith("word/") for n in names):
+        return Format.DOCX
+    if any(n.startswith("xl/") for n in names):
+        return Format.XLSX
+    return Format.ZIP_OTHER
+
+
+def looks_like_html(data: bytes) -> bool:
+    head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return head.startswith((b"<!doctype html", b"<html")) or (head.startswith(b"<?xml") and b"<html" in head)
+
+
+def sniff(data: bytes, suffix: str) -> Format:
+    """The format to read `data` as. `suffix` only decides between formats the content cannot tell apart."""
+    if data.startswith(OLE_MAGIC):
+        if b"E\x00n\x00c\x00r\x00y\x00p\x00t\x00e\x00d\x00P\x00a\x00c\x00k\x00a\x00g\x00e" in data:
+            return Format.ENCRYPTED_OFFICE
+        return Format.LEGACY
+    if is_pdf(data):
+        return Format.PDF
+    if is_zip(data):
+        return zip_format(data)
+    if data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{\\rtf"):
+        return Format.LEGACY
+    if binary_kind(data):
+        return Format.BINARY
+    if suffix in HTML_SUFFIXES or looks_like_html(data):
+        return Format.HTML
+    return Format.TEXT
