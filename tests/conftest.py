@@ -1,0 +1,3 @@
+"""Shared test plumbing lives in tests/services.py (real Redis, Celery workers, API server, fresh databases)."""
+
+pytest_plugins = ["tests.services"]
