@@ -165,4 +165,6 @@ def extract_html(data: bytes, budget: Budget) -> Extraction:
         budget.check_time()
         collector.feed(text[i : i + _CHUNK])
     collector.close()
+    if collector.rawdata:  # an unclosed <script>, comment or tag at the end: HTMLParser keeps it unparsed
+        collector.handle_data(collector.rawdata)
     return Extraction(parts=collector.parts(), kind="html", encoding=encoding)

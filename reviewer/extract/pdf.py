@@ -60,14 +60,18 @@ def _text(value: Any) -> str:
     return str(value) if value is not None else ""
 
 
+_IMAGE_OPS = re.compile(rb"(?<![A-Za-z])(?:Do|BI)(?![A-Za-z])")
+_PAINT_OPS = re.compile(rb"(?<![A-Za-z*])(?:[fFSsBb])\*?(?![A-Za-z])")
+
+
 def _draws_something(page: Any) -> bool:
-    resources = page.get("/Resources") or {}
-    if hasattr(resources, "get_object"):
-        resources = resources.get_object()
-    if resources.get("/XObject"):
-        return True
+    """Does the page paint an image, a form, or many paths (text turned into outlines)? A page without text that
+    does is a scan; a page that paints nothing is blank."""
     contents = page.get_contents()
-    return bool(contents is not None and contents.get_data().strip())
+    if contents is None:
+        return False
+    data = contents.get_data()
+    return bool(_IMAGE_OPS.search(data)) or len(_PAINT_OPS.findall(data)) > 20
 
 
 def _outline_titles(items: Any, out: list[str], depth: int = 0) -> None:

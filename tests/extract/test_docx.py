@@ -1,0 +1,152 @@
+"""DOCX places, each located; built from raw WordprocessingML so every construct is exactly what Word writes."""
+
+from __future__ import annotations
+
+import io
+
+import docx
+
+from reviewer.extract import extract
+from tests.extract.helpers import W_NS, docx_with_body, locations_of, zip_of
+
+
+def _p(inner: str) -> str:
+    return f"<w:p>{inner}</w:p>"
+
+
+def _r(text: str, rpr: str = "") -> str:
+    return f'<w:r>{f"<w:rPr>{rpr}</w:rPr>" if rpr else ""}<w:t xml:space="preserve">{text}</w:t></w:r>'
+
+
+def test_python_docx_document_paragraphs_and_tables() -> None:
+    d = docx.Document()
+    d.add_paragraph("第一段")
+    d.add_paragraph("")
+    d.add_paragraph("第二段 机密★5年")
+    table = d.add_table(rows=2, cols=2)
+    table.cell(1, 1).text = "单元格 秘密★1年"
+    d.add_paragraph("表后段落")
+    buf = io.BytesIO()
+    d.save(buf)
+    result = extract(buf.getvalue(), "a.docx")
+    assert result.error is None and result.kind == "docx"
+    assert locations_of(result, "机密★5年") == ["正文 第2段"]
+    assert locations_of(result, "秘密★1年") == ["表格1 第2行第2列"]
+    assert locations_of(result, "表后段落") == ["正文 第3段"]
+
+
+def test_revisions_hidden_text_and_split_terms() -> None:
+    body = (
+        _p(_r("青鸾") + _r("四号", "<w:b/>"))
+        + _p(f'<w:ins w:author="甲">{_r("插入的 机密★3年")}</w:ins>')
+        + _p(_r("保留") + f'<w:del w:author="乙"><w:r><w:delText>删掉的绝密</w:delText></w:r></w:del>')
+        + _p(_r("可见") + _r("隐藏的内部资料", "<w:vanish/>") + _r("不隐藏", '<w:vanish w:val="0"/>'))
+        + _p(_r("青鸾") + '<w:del w:author="乙"><w:r><w:delText>四号</w:delText></w:r></w:del>')
+        + _p('<w:moveFrom w:author="丙">' + _r("移走的秘密") + "</w:moveFrom>")
+    )
+    result = extract(docx_with_body(body), "rev.docx")
+    assert locations_of(result, "青鸾四号") == ["正文 第1段", "正文 第5段 · 部分位于修订-删除（作者：乙）"]
+    assert locations_of(result, "机密★3年") == ["正文 第2段 · 修订-插入（作者：甲）"]
+    assert locations_of(result, "删掉的绝密") == ["正文 第3段 · 修订-删除（作者：乙）"]
+    assert locations_of(result, "保留") == ["正文 第3段"]  # not reported twice by the pre-revision view
+    assert locations_of(result, "隐藏的内部资料") == ["正文 第4段 · 隐藏文字"]
+    assert locations_of(result, "不隐藏") == ["正文 第4段"]
+    assert locations_of(result, "移走的秘密") == ["正文 第6段 · 修订-删除（作者：丙）"]
+
+
+def test_stories_outside_the_body() -> None:
+    def story(root: str, inner: str) -> str:
+        return f'<w:{root} xmlns:w="{W_NS}">{inner}</w:{root}>'
+
+    notes = (
+        '<w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:t>分隔符不算</w:t></w:r></w:p></w:footnote>'
+        f'<w:footnote w:id="1">{_p(_r("脚注文字"))}</w:footnote><w:footnote w:id="2">{_p(_r("第二个脚注"))}</w:footnote>'
+    )
+    extra = {
+        "word/header1.xml": story("hdr", _p(_r("页眉文字"))),
+        "word/footer2.xml": story("ftr", _p(_r("页脚文字"))),
+        "word/footnotes.xml": story("footnotes", notes),
+        "word/endnotes.xml": story("endnotes", f'<w:endnote w:id="1">{_p(_r("尾注文字"))}</w:endnote>'),
+        "word/comments.xml": story(
+            "comments", f'<w:comment w:id="7" w:author="审校员">{_p(_r("批注文字"))}</w:comment>'
+        ),
+        "word/glossary/document.xml": f'<w:glossaryDocument xmlns:w="{W_NS}"><w:docParts>{_p(_r("部件库文字"))}</w:docParts></w:glossaryDocument>',
+        "customXml/item1.xml": "<root><field>自定义部件文字</field></root>",
+    }
+    body = _p(_r("正文") + '<w:commentRangeStart w:id="7"/>' + _r("被批注") + '<w:r><w:commentReference w:id="7"/></w:r>')
+    body += _p(_r("带域") + '<w:r><w:instrText> HYPERLINK "http://内网/机密" </w:instrText></w:r>')
+    result = extract(docx_with_body(body, extra), "s.docx")
+    assert result.error is None
+    assert locations_of(result, "页眉文字") == ["页眉"]
+    assert locations_of(result, "页脚文字") == ["页脚"]
+    assert locations_of(result, "脚注文字") == ["脚注1"]
+    assert locations_of(result, "第二个脚注") == ["脚注2"]
+    assert locations_of(result, "分隔符不算") == []
+    assert locations_of(result, "尾注文字") == ["尾注1"]
+    assert locations_of(result, "批注文字") == ["批注（作者：审校员） · 位于正文 第1段"]
+    assert locations_of(result, "部件库文字") == ["文档部件库"]
+    assert locations_of(result, "自定义部件文字") == ["自定义XML部件（item1.xml）"]
+    assert locations_of(result, "内网/机密") == ["正文 第2段"]
+
+
+def test_text_box_in_drawingml_is_read_once() -> None:
+    box = f'<w:txbxContent><w:p><w:r><w:t>框内机密</w:t></w:r></w:p></w:txbxContent>'
+    run = (
+        '<w:r><mc:AlternateContent xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006">'
+        f"<mc:Choice Requires=\"wps\"><w:drawing><wps:txbx xmlns:wps=\"x\">{box}</wps:txbx></w:drawing></mc:Choice>"
+        f"<mc:Fallback><w:pict><v:textbox xmlns:v=\"urn:schemas-microsoft-com:vml\">{box}</v:textbox></w:pict></mc:Fallback>"
+        "</mc:AlternateContent></w:r>"
+    )
+    result = extract(docx_with_body(_p(_r("锚点段落") + run)), "box.docx")
+    assert locations_of(result, "框内机密") == ["文本框（正文 第1段）"]
+
+
+def test_properties_core_app_custom() -> None:
+    extra = {
+        "docProps/core.xml": '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
+        'xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title>标题机密</dc:title><dc:subject>主题</dc:subject>'
+        "<cp:keywords>关键词</cp:keywords><dc:description>备注文字</dc:description></cp:coreProperties>",
+        "docProps/app.xml": '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
+        "<Company>某单位</Company><Manager>经理甲</Manager><Pages>3</Pages></Properties>",
+        "docProps/custom.xml": '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties" '
+        'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
+        '<property name="密级" pid="2" fmtid="{D5CDD505-2E9C-101B-9397-08002B2CF9AE}"><vt:lpwstr>秘密</vt:lpwstr></property></Properties>',
+    }
+    result = extract(docx_with_body(_p(_r("x")), extra), "p.docx")
+    assert locations_of(result, "标题机密") == ["文档属性:title"]
+    assert locations_of(result, "备注文字") == ["文档属性:description"]
+    assert locations_of(result, "某单位") == ["文档属性:Company"]
+    assert locations_of(result, "经理甲") == ["文档属性:Manager"]
+    assert locations_of(result, "密级：秘密") == ["文档属性:密级"]
+
+
+def test_embedded_workbook_is_read_with_its_location() -> None:
+    inner = zip_of(
+        {
+            "xl/workbook.xml": '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+            'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>'
+            '<sheet name="表1" sheetId="1" r:id="rId1"/></sheets></workbook>',
+            "xl/_rels/workbook.xml.rels": '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            '<Relationship Id="rId1" Type="worksheet" Target="worksheets/sheet1.xml"/></Relationships>',
+            "xl/worksheets/sheet1.xml": '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+            '<row r="1"><c r="A1" t="inlineStr"><is><t>嵌入表格机密</t></is></c></row></sheetData></worksheet>',
+        }
+    )
+    result = extract(docx_with_body(_p(_r("x")), {"word/embeddings/Microsoft_Excel_Worksheet.xlsx": inner}), "e.docx")
+    assert locations_of(result, "嵌入表格机密") == ["嵌入对象“Microsoft_Excel_Worksheet.xlsx” · 工作表“表1”!A1"]
+
+
+def test_unreadable_embedded_object_needs_review_not_pass() -> None:
+    result = extract(docx_with_body(_p(_r("x")), {"word/embeddings/oleObject1.bin": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1junk"}), "o.docx")
+    assert result.error is None
+    assert [i.code for i in result.issues] == ["embedded_unreadable"]
+
+
+def test_missing_document_part_is_an_error() -> None:
+    result = extract(zip_of({"word/styles.xml": "<x/>"}), "a.docx")
+    assert result.error and "正文部件" in result.error
+
+
+def test_malformed_xml_is_an_error() -> None:
+    result = extract(docx_with_body("<w:p><w:r><w:t>未闭合"), "a.docx")
+    assert result.error and "XML" in result.error

@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+import io
+
+from pypdf import PdfReader, PdfWriter
+
+from reviewer.extract import extract
+from reviewer.extract import pdf as pdf_module
+from reviewer.scan.model import Severity
+from tests.extract.helpers import Annotation, Page, locations_of, make_pdf
+
+
+def test_pages_annotations_metadata_bookmarks() -> None:
+    data = make_pdf(
+        [Page(["第一页 正文"]), Page(["第二页"]), Page(["第三页 机密★10年"], annotations=[Annotation("批注内容 秘密", "甲")])],
+        info={"Title": "标题 内部资料", "Subject": "主题"},
+        bookmarks=["书签 不得外传"],
+    )
+    result = extract(data, "r.pdf")
+    assert result.error is None and result.kind == "pdf"
+    assert locations_of(result, "机密★10年") == ["第3页"]
+    assert locations_of(result, "批注内容 秘密") == ["第3页 批注（作者：甲）"]
+    assert locations_of(result, "内部资料") == ["文档属性:title"]
+    assert locations_of(result, "不得外传") == ["书签"]
+    assert result.issues == []
+
+
+def test_scanned_page_needs_review_without_ocr(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(pdf_module.shutil, "which", lambda _name: None)
+    result = extract(make_pdf([Page(["有文字"]), Page(scanned=True)]), "s.pdf")
+    assert result.error is None
+    [issue] = result.issues
+    assert (issue.code, issue.location, issue.severity) == ("scanned_page", "第2页", Severity.REVIEW)
+    assert "扫描件" in issue.message and "OCR" in issue.message
+    assert not pdf_module.ocr_available()
+
+
+def test_blank_page_is_not_a_scan() -> None:
+    data = make_pdf([Page(["文字"]), Page([])])
+    assert extract(data, "b.pdf").issues == []
+
+
+def _encrypted(user: str, owner: str) -> bytes:
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(make_pdf([Page(["加密的机密"])]))))
+    writer.encrypt(user, owner, algorithm="AES-128")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_password_protected_pdf_is_an_error() -> None:
+    result = extract(_encrypted("mima", "owner"), "p.pdf")
+    assert result.error and "密码" in result.error
+
+
+def test_pdf_with_only_an_owner_password_is_read() -> None:
+    """Empty user password: every viewer opens it, so it is published readable and must be scanned."""
+    result = extract(_encrypted("", "owner"), "o.pdf")
+    assert result.error is None
+    assert locations_of(result, "加密的机密") == ["第1页"]
+
+
+def test_truncated_and_garbage_pdfs_are_errors() -> None:
+    data = make_pdf([Page(["文字"])] * 3)
+    for broken in (data[: len(data) // 2], data[:20], b"%PDF-1.7\n" + b"garbage" * 100 + b"\n%%EOF\n"):
+        result = extract(broken, "x.pdf")
+        assert result.error, broken[:30]
+
+
+def test_attachment_is_read() -> None:
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(make_pdf([Page(["正文"])]))))
+    writer.add_attachment("附件.txt", "附件里的绝密★长期".encode())
+    out = io.BytesIO()
+    writer.write(out)
+    result = extract(out.getvalue(), "a.pdf")
+    assert locations_of(result, "绝密★长期") == ["附件“附件.txt” · 正文"]
