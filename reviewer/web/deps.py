@@ -1,0 +1,82 @@
+"""What every page needs: the database (opened once by the app) and the logged-in person."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import Request
+from sqlalchemy.orm import Session
+
+from reviewer.errors import PermissionDenied, ReviewerError
+from reviewer.store.models import User
+from reviewer.store.session import Database
+from reviewer.web.security import SESSION_COOKIE, load_session, same
+
+
+class LoginRequired(ReviewerError):
+    """No valid session: pages redirect to the login form."""
+
+    http_status = 401
+
+
+def database(request: Request) -> Database:
+    return request.app.state.db  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    user: User
+    csrf_token: str
+
+    @property
+    def role(self) -> str:
+        return self.user.role
+
+
+def viewer(request: Request, session: Session, *roles: str) -> Viewer:
+    ws = load_session(session, request.cookies.get(SESSION_COOKIE))
+    if ws is None:
+        raise LoginRequired("请先登录")
+    if roles and ws.user.role not in roles:
+        raise PermissionDenied("您的角色无权访问此页面")
+    _ = ws.user.unit  # loaded while the session is open; templates read it after
+    return Viewer(ws.user, ws.csrf_token)
+
+
+def check_csrf(v: Viewer, submitted: str | None) -> None:
+    if not same(v.csrf_token, submitted):
+        raise PermissionDenied("表单已失效（CSRF 校验失败），请刷新页面后重试")
+
+
+def html_errors(endpoint):  # type: ignore[no-untyped-def]
+    """Domain errors on pages become Chinese error pages (or the login form); the API's JSON mapping is not used
+    here. Only ReviewerError is caught: anything else is a bug and surfaces as one."""
+    import functools
+    import inspect
+
+    from reviewer.web.render import page, redirect
+
+    def _handle(request: Request, exc: ReviewerError):  # type: ignore[no-untyped-def]
+        if isinstance(exc, LoginRequired):
+            return redirect("/login")
+        return page(request, "error.html", status_code=exc.http_status, message=exc.message)
+
+    if inspect.iscoroutinefunction(endpoint):
+
+        @functools.wraps(endpoint)
+        async def wrapped_async(request: Request, *args, **kwargs):  # type: ignore[no-untyped-def]
+            try:
+                return await endpoint(request, *args, **kwargs)
+            except ReviewerError as exc:
+                return _handle(request, exc)
+
+        return wrapped_async
+
+    @functools.wraps(endpoint)
+    def wrapped(request: Request, *args, **kwargs):  # type: ignore[no-untyped-def]
+        try:
+            return endpoint(request, *args, **kwargs)
+        except ReviewerError as exc:
+            return _handle(request, exc)
+
+    return wrapped

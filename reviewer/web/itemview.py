@@ -1,0 +1,86 @@
+"""Everything the reviewer's and the auditor's item pages show about one item version, loaded in one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from reviewer.extract import extract
+from reviewer.store.models import AuditEvent, Finding, Item, Receipt, Review, User
+from reviewer.web.highlight import DiffLine, PartView, diff, highlight
+from reviewer.workflow import access
+
+# Who may read what (and whether matched terms are shown) is workflow.access's table; who may *sign* is
+# workflow.review.sign_off's. The pages only ask.
+READ_ALL_ROLES = ("auditor", "admin")
+
+
+@dataclass(slots=True)
+class ItemView:
+    item: Item
+    full: bool  # the text and matched terms may be shown (access.FULL); otherwise rule ids, severities, counts only
+    parts: list[PartView]
+    findings: list[Finding]
+    placed: set[int]
+    text_error: str | None
+    reviews: list[Review]
+    receipt: Receipt | None
+    previous: Item | None = None
+    changes: list[DiffLine | None] = field(default_factory=list)
+
+
+def plain_text(item: Item) -> tuple[list, str | None]:  # type: ignore[type-arg]
+    ex = extract(item.content, item.file_name or "")
+    return ex.parts, ex.error
+
+
+def load(session: Session, item: Item, level: str, with_diff: bool = True) -> ItemView:
+    full = level == access.FULL
+    parts, error = plain_text(item) if full else ([], None)
+    findings = list(item.findings)
+    views, placed = highlight(parts, findings)
+    reviews = list(session.scalars(select(Review).where(Review.item_id == item.id).order_by(Review.id)))
+    for r in reviews:
+        _ = r.reviewer, [d.finding for d in r.dispositions]
+    receipt = session.scalars(select(Receipt).where(Receipt.item_id == item.id)).first()
+    view = ItemView(item, full, views, findings, placed, error, reviews, receipt)
+    if full and with_diff and item.version > 1:
+        view.previous = previous_reviewed(session, item)
+        if view.previous is not None:
+            old_parts, _ = plain_text(view.previous)
+            view.changes = diff("\n".join(p.text for p in old_parts), "\n".join(p.text for p in parts))
+    return view
+
+
+def previous_reviewed(session: Session, item: Item) -> Item | None:
+    """The latest earlier version of the same draft that someone signed off: what changed since it was reviewed."""
+    signed = select(Review.item_id)
+    return session.scalars(
+        select(Item)
+        .where(Item.unit_id == item.unit_id, Item.external_id == item.external_id, Item.version < item.version, Item.id.in_(signed))
+        .order_by(Item.version.desc())
+        .limit(1)
+    ).first()
+
+
+def neighbours(session: Session, item: Item, user: User) -> tuple[int | None, int | None]:
+    """Previous and next item in the signer's own queue (access.review_queue order), for the n/p keys."""
+    ids = [i.id for i in access.review_queue(session, user, limit=1000)]
+    if item.id not in ids:
+        return None, (ids[0] if ids else None)
+    i = ids.index(item.id)
+    return (ids[i - 1] if i > 0 else None), (ids[i + 1] if i + 1 < len(ids) else None)
+
+
+def history(session: Session, item: Item) -> tuple[list[Item], list[AuditEvent]]:
+    versions = list(
+        session.scalars(
+            select(Item).where(Item.unit_id == item.unit_id, Item.external_id == item.external_id).order_by(Item.version)
+        )
+    )
+    events = list(
+        session.scalars(select(AuditEvent).where(AuditEvent.item_id.in_([v.id for v in versions])).order_by(AuditEvent.seq))
+    )
+    return versions, events

@@ -1,0 +1,110 @@
+"""Log in, log out, the start page and the local static assets."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
+
+from reviewer.store.models import User
+from reviewer.web import security
+from reviewer.web.deps import LoginRequired, check_csrf, database, html_errors, viewer
+from reviewer.web.render import page, redirect
+from reviewer.workflow import audit
+from reviewer.workflow.actor import Actor
+
+router = APIRouter(include_in_schema=False)
+
+STATIC = Path(__file__).parent / "static"
+_STATIC_TYPES = {"style.css": "text/css; charset=utf-8", "review.js": "text/javascript; charset=utf-8"}
+ANONYMOUS = Actor("anonymous", "", None, "")
+HOME = {"reviewer": "/review", "officer": "/officer", "auditor": "/audit", "admin": "/audit"}
+
+
+@router.get("/static/{name}")
+def static(name: str) -> Response:
+    # A fixed list, not a directory mount: nothing but these files can ever be served.
+    kind = _STATIC_TYPES.get(name)
+    if kind is None:
+        return Response("未找到", status_code=404, media_type="text/plain; charset=utf-8")
+    resp = Response((STATIC / name).read_bytes(), media_type=kind)
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    resp.headers["Cache-Control"] = "no-cache"
+    return resp
+
+
+@router.get("/")
+@html_errors
+def index(request: Request) -> Response:
+    with database(request).session() as s:
+        try:
+            v = viewer(request, s)
+        except LoginRequired:
+            return redirect("/login")
+        return redirect(HOME.get(v.role, "/login"))
+
+
+def _login_form(request: Request, error: str = "", status_code: int = 200, username: str = "") -> Response:
+    token = secrets.token_urlsafe(32)
+    resp = page(request, "login.html", status_code=status_code, login_csrf=token, error=error, username=username)
+    security.set_cookie(resp, request, security.LOGIN_CSRF_COOKIE, token, max_age=3600)
+    return resp
+
+
+@router.get("/login")
+def login_form(request: Request) -> Response:
+    return _login_form(request)
+
+
+@router.post("/login")
+async def login(request: Request) -> Response:
+    form = await request.form()
+    username = str(form.get("username") or "").strip()[:100]
+    password = str(form.get("password") or "")[:1000]
+    # Login CSRF: the form's token must match the cookie set with the form (double submit).
+    if not security.same(str(form.get("csrf_token") or ""), request.cookies.get(security.LOGIN_CSRF_COOKIE)):
+        return _login_form(request, "登录表单已失效，请重新输入", 403, username)
+
+    def work() -> str | None:
+        with database(request).session() as s:
+            user = security.authenticate(s, username, password) if username and password else None
+            if user is None or user.role not in security.PAGE_ROLES:
+                known = user or s.scalars(select(User).where(User.username == username)).first()
+                if known is not None:
+                    audit.append(s, "login_failed", known, data={"channel": "web"})
+                return None
+            # No session fixation: any session the browser presents is ended and a new id issued.
+            security.end_session(s, request.cookies.get(security.SESSION_COOKIE))
+            raw = security.start_session(s, user)
+            audit.append(s, "login", user, data={"channel": "web"})
+            return raw
+
+    raw = await run_in_threadpool(work)
+    if raw is None:
+        return _login_form(request, "用户名或密码错误，或该账号不能登录审查页面", 401, username)
+    resp = redirect("/")
+    security.set_cookie(resp, request, security.SESSION_COOKIE, raw, max_age=int(security.SESSION_LIFETIME.total_seconds()))
+    security.clear_cookie(resp, request, security.LOGIN_CSRF_COOKIE)
+    return resp
+
+
+@router.post("/logout")
+@html_errors
+async def logout(request: Request) -> Response:
+    form = await request.form()
+
+    def work() -> None:
+        with database(request).session() as s:
+            v = viewer(request, s)
+            check_csrf(v, str(form.get("csrf_token") or ""))
+            security.end_session(s, request.cookies.get(security.SESSION_COOKIE))
+            audit.append(s, "logout", v.user, data={"channel": "web"})
+
+    await run_in_threadpool(work)
+    resp = redirect("/login")
+    security.clear_cookie(resp, request, security.SESSION_COOKIE)
+    return resp
