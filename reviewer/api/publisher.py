@@ -12,7 +12,7 @@ from starlette.datastructures import UploadFile
 
 from reviewer.api.deps import Ctx, context, roles
 from reviewer.api.views import item_detail, item_summary
-from reviewer.errors import InvalidInput
+from reviewer.errors import InvalidInput, LimitExceeded
 from reviewer.store.models import Item
 from reviewer.workflow import access, release, submit
 from sqlalchemy import select
@@ -98,6 +98,8 @@ async def submit_item(request: Request, ctx: Ctx = Depends(roles("publisher", "a
 
 
 def _submit(ctx: Ctx, body: SubmitBody, content: bytes) -> dict[str, Any]:
+    if len(content) > ctx.settings.max_upload_bytes:
+        raise LimitExceeded(f"稿件内容 {len(content)} 字节，超过上限 {ctx.settings.max_upload_bytes} 字节")
     outcome = submit.submit(
         ctx.session, ctx.actor, external_id=body.external_id, content=content, title=body.title, channel=body.channel,
         author=body.author, file_name=body.file_name,
