@@ -82,21 +82,23 @@ async def sign(request: Request, item_id: int) -> Response:
     form = {k: str(val) for k, val in (await request.form()).multi_items()}
 
     def work() -> Response:
+        with database(request).session() as s:
+            v = viewer(request, s, *SIGNER_ROLES)  # errors here (login, role, CSRF) become error pages
+            check_csrf(v, form.get("csrf_token"))
+            access.readable_item(s, v.user, item_id)  # other units' items do not exist for this person
+        dispositions = [
+            DispositionInput(int(key[5:]), value, form.get(f"reason_{key[5:]}", "")[:2000])
+            for key, value in form.items()
+            if key.startswith("disp_") and key[5:].isdigit() and value
+        ]
         try:
             with database(request).session() as s:
                 v = viewer(request, s, *SIGNER_ROLES)
-                check_csrf(v, form.get("csrf_token"))
-                access.readable_item(s, v.user, item_id)  # other units' items do not exist for this person
-                dispositions = [
-                    DispositionInput(int(key[5:]), value, form.get(f"reason_{key[5:]}", "")[:2000])
-                    for key, value in form.items()
-                    if key.startswith("disp_") and key[5:].isdigit() and value
-                ]
                 sign_off(s, item_id, v.user, form.get("content_sha256", ""), form.get("decision", ""),
                          form.get("comment", "")[:5000], dispositions)
         except ReviewerError as exc:
-            if exc.http_status == 401:
-                raise
+            # The workflow refused (hash, dispositions, policy, author …): show the page again with the reason and
+            # what the signer entered.
             return _item_page(request, item_id, status_code=exc.http_status, error=exc.message, entered=form)
         return redirect(f"/review/items/{item_id}?done=1")
 

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from reviewer.store.models import User, WebSession, utcnow
+from reviewer.workflow import accounts
 
 SESSION_COOKIE = "rv_session"
 LOGIN_CSRF_COOKIE = "rv_login_csrf"
@@ -77,12 +78,13 @@ def clear_cookie(response: Response, request: Request, name: str) -> None:
 
 def authenticate(session: Session, username: str, password: str) -> User | None:
     user = session.scalars(select(User).where(User.username == username)).first()
-    stored = user.password_hash if user is not None and user.active else None
-    try:
-        _hasher.verify(stored or _DUMMY_HASH, password)
-    except (VerificationError, InvalidHashError):
+    if user is None or not user.password_hash:
+        try:  # same cost as a real check, so response time does not tell which usernames exist
+            _hasher.verify(_DUMMY_HASH, password)
+        except (VerificationError, InvalidHashError):
+            pass
         return None
-    return user if stored else None
+    return user if accounts.verify_password(user, password) else None
 
 
 def start_session(session: Session, user: User) -> str:

@@ -1,0 +1,185 @@
+"""`reviewer audit verify|head|export|stats`: the review log and the yearly figures, read-only.
+
+verify exits 1 and names the first broken event when a row was edited, deleted or reordered in the database;
+head prints the chain head to record outside the system (pass it back with --expect-head to catch a cut tail)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import unicodedata
+from collections.abc import Callable, Sequence
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    audit = sub.add_parser("audit", help="审查日志校验、链头、导出与统计").add_subparsers(
+        dest="audit_command", metavar="子命令", required=True
+    )
+    v = audit.add_parser("verify", help="校验整条审查日志的哈希链；断裂时指出第一条出问题的事件并以非零状态退出")
+    v.add_argument("--expect-head", default="", help="此前在系统外记录的链头哈希（可发现链尾被删除）")
+    v.set_defaults(handler=verify)
+    h = audit.add_parser("head", help="打印当前链头（序号与哈希），供在系统外记录")
+    h.set_defaults(handler=head)
+    e = audit.add_parser("export", help="按检索条件导出稿件与签署记录（CSV 或 XLSX）")
+    e.add_argument("--format", choices=["csv", "xlsx"], default="csv")
+    e.add_argument("--out", required=True, help="输出文件；- 表示标准输出（仅 CSV）")
+    e.add_argument("--since", help="提交日期起（含），YYYY-MM-DD，北京时间")
+    e.add_argument("--until", help="提交日期止（含），YYYY-MM-DD")
+    e.add_argument("--unit", default="", help="单位代码")
+    e.add_argument("--reviewer", default="", help="签署人用户名")
+    e.add_argument("--decision", choices=["approve", "reject", "return"], default=None)
+    e.add_argument("--rule", default="", help="规则编号或类别")
+    e.add_argument("--item-id", type=int, default=None)
+    e.add_argument("--external-id", default="")
+    e.set_defaults(handler=export_cmd)
+    st = audit.add_parser("stats", help="按年或月、按单位的统计（政府信息公开工作年度报告用）")
+    st.add_argument("--year", type=int, required=True)
+    st.add_argument("--month", type=int, default=None)
+    st.add_argument("--unit", default="", help="只统计此单位")
+    st.add_argument("--rules", action="store_true", help="同时列出各规则命中与误报占比")
+    st.add_argument("--format", choices=["table", "csv", "xlsx"], default="table")
+    st.add_argument("--out", default="-", help="csv/xlsx 输出文件（xlsx 必须指定）")
+    st.set_defaults(handler=stats_cmd)
+
+
+def _with_session(fn: Callable[[Any], int]) -> int:
+    from reviewer.settings import Settings
+    from reviewer.workflow.runtime import open_database
+
+    db = open_database(Settings.from_env())
+    try:
+        with db.session() as s:
+            return fn(s)
+    finally:
+        db.dispose()
+
+
+def verify(args: argparse.Namespace) -> int:
+    from reviewer.workflow import audit_query
+
+    def run(s: Any) -> int:
+        report = audit_query.verify(s, expected_head=(args.expect_head or "").strip().lower() or None)
+        if report.ok:
+            print(f"校验通过：共 {report.checked} 条事件，哈希链完整。")
+            print(f"链头：第 {report.head_seq} 号  {report.head_hash}")
+            return 0
+        b = report.broken
+        assert b is not None
+        where = f"第 {b.seq} 号事件" + (f"（记录 id {b.event_id}）" if b.event_id is not None else "")
+        print(f"校验未通过：{where}处断裂。{b.reason}", file=sys.stderr)
+        print(f"此前 {report.checked} 条事件校验无误（至第 {report.head_seq} 号）。", file=sys.stderr)
+        return 1
+
+    return _with_session(run)
+
+
+def head(args: argparse.Namespace) -> int:
+    from reviewer.workflow import audit_query
+    from reviewer.workflow.export import fmt_time
+
+    def run(s: Any) -> int:
+        h = audit_query.head(s)
+        print(f"链头序号 {h.seq}  时间 {fmt_time(h.at) or '—'}（北京时间）")
+        print(h.hash)
+        return 0
+
+    return _with_session(run)
+
+
+def _day(value: str | None, end: bool = False) -> datetime | None:
+    from reviewer.workflow.stats import BEIJING
+
+    if not value:
+        return None
+    d = date.fromisoformat(value)
+    start = datetime(d.year, d.month, d.day, tzinfo=BEIJING)
+    return start + timedelta(days=1) if end else start
+
+
+def export_cmd(args: argparse.Namespace) -> int:
+    from reviewer.workflow import audit_query, export
+
+    try:
+        f = audit_query.ItemFilter(
+            since=_day(args.since), until=_day(args.until, end=True), unit_code=args.unit, reviewer=args.reviewer,
+            decision=args.decision or "", rule=args.rule, item_id=args.item_id, external_id=args.external_id,
+        )
+    except ValueError:
+        print("日期应为 YYYY-MM-DD 格式", file=sys.stderr)
+        return 2
+    if args.format == "xlsx" and args.out == "-":
+        print("XLSX 须用 --out 指定文件", file=sys.stderr)
+        return 2
+
+    def run(s: Any) -> int:
+        rows = audit_query.search_items(s, f, limit=1_000_000)
+        header, table = export.item_table(rows)
+        data = export.to_csv(header, table) if args.format == "csv" else export.to_xlsx([("检索结果", header, table)])
+        _write(args.out, data)
+        print(f"已导出 {len(rows)} 条记录" + ("" if args.out == "-" else f"到 {args.out}"), file=sys.stderr)
+        return 0
+
+    return _with_session(run)
+
+
+def _write(out: str, data: bytes) -> None:
+    if out == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    else:
+        Path(out).write_bytes(data)
+
+
+def stats_cmd(args: argparse.Namespace) -> int:
+    from reviewer.workflow import export
+    from reviewer.workflow.stats import Period, compute
+
+    try:
+        period = Period(args.year, args.month)
+    except ValueError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    if args.format == "xlsx" and args.out == "-":
+        print("XLSX 须用 --out 指定文件", file=sys.stderr)
+        return 2
+
+    def run(s: Any) -> int:
+        tables = export.stats_tables(compute(s, period, unit_code=args.unit))
+        if not args.rules:
+            tables = tables[:1]
+        if args.format == "xlsx":
+            _write(args.out, export.to_xlsx(tables))
+        elif args.format == "csv":
+            _write(args.out, b"".join(export.to_csv(h, rows) for _, h, rows in tables))
+        else:
+            for i, (title, header, rows) in enumerate(tables):
+                if i:
+                    print()
+                print(f"保密审查统计：{title}（北京时间）")
+                print(render_table(header, rows))
+        return 0
+
+    return _with_session(run)
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def render_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """A plain-text table aligned for CJK (wide characters count double)."""
+    cells = [[str(h) for h in header], *[["" if v is None else str(v) for v in row] for row in rows]]
+    widths = [max(_width(r[i]) for r in cells) for i in range(len(header))]
+
+    def line(r: list[str]) -> str:
+        out = []
+        for i, c in enumerate(r):
+            pad = " " * (widths[i] - _width(c))
+            out.append(c + pad if i == 0 else pad + c)
+        return "  ".join(out).rstrip()
+
+    sep = "  ".join("-" * w for w in widths)
+    return "\n".join([line(cells[0]), sep, *(line(r) for r in cells[1:])])

@@ -1,0 +1,174 @@
+"""Queue, item page (highlights, XSS inert, diff), sign-off through the form, officer co-sign, access."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from reviewer.store.models import Item, Receipt, Review
+from tests.web.conftest import Web
+from tests.web.helpers import csrf_of, login, make_item
+
+TEXT = "关于开展安全检查的通知\n各科室：本次检查涉及机密★10年文件，联系人手机13812345678。\n特此通知。"
+XSS = '<script>alert(1)</script><img src=x onerror="alert(2)">'
+
+
+def _form(page_html: str, item: Item, decision: str, **dispositions: str) -> dict[str, str]:
+    data = {"csrf_token": csrf_of(page_html), "content_sha256": item.content_sha256, "decision": decision, "comment": "已核"}
+    for f in item.findings:
+        if str(f.id) in dispositions or "all" in dispositions:
+            data[f"disp_{f.id}"] = dispositions.get(str(f.id), dispositions.get("all", ""))
+            data[f"reason_{f.id}"] = "核实"
+    return data
+
+
+def _item(web: Web, item_id: int) -> Item:
+    with web.db.session() as s:
+        item = s.get(Item, item_id)
+        assert item is not None
+        _ = item.findings
+        return item
+
+
+def test_queue_is_own_unit_oldest_first_with_filters(web: Web) -> None:
+    a = make_item(web.db, "甲文", external_id="a", channel="通知公告")
+    b = make_item(web.db, "乙文", [("乙文", "review")], external_id="b", channel="工作动态", author="李四")
+    make_item(web.db, "他单位", external_id="x", cms="cms2", title="第二单位的稿件")
+    c = web.client()
+    login(c, "rev1")
+    html = c.get("/review").text
+    ids = [int(i) for i in re.findall(r'href="/review/items/(\d+)"', html)]
+    assert ids == [a, b]
+    assert "第二单位的稿件" not in html
+    assert re.findall(r'href="/review/items/(\d+)"', c.get("/review", params={"channel": "工作动态"}).text) == [str(b)]
+    assert re.findall(r'href="/review/items/(\d+)"', c.get("/review", params={"author": "李"}).text) == [str(b)]
+    assert re.findall(r'href="/review/items/(\d+)"', c.get("/review", params={"verdict": "pass"}).text) == [str(a)]
+
+
+def test_item_page_highlights_each_finding_in_place(web: Web) -> None:
+    item_id = make_item(web.db, TEXT, [("机密★10年", "block"), ("13812345678", "review")])
+    c = web.client()
+    login(c, "rev1")
+    resp = c.get(f"/review/items/{item_id}")
+    assert resp.status_code == 200
+    html = resp.text
+    item = _item(web, item_id)
+    for f in item.findings:
+        assert re.search(rf'<mark class="hl sev-{f.severity}" data-findings="{f.id}" id="hl-{f.id}">{re.escape(f.match)}</mark>', html)
+        assert f'id="f-{f.id}"' in html and f'name="disp_{f.id}"' in html
+    assert f'name="content_sha256" value="{item.content_sha256}"' in html
+    assert "禁止发布" in html and "测试说明" in html
+    assert "批量" not in html.replace("不设批量操作", "")
+
+
+def test_untrusted_text_is_escaped(web: Web) -> None:
+    text = f"正文{XSS}结尾"
+    item_id = make_item(web.db, text, [("<script>", "review")], title=XSS, channel=XSS, author=XSS)
+    c = web.client()
+    login(c, "rev1")
+    for url in ("/review", f"/review/items/{item_id}"):
+        html = c.get(url).text
+        assert "<script>alert" not in html and "<img src=x" not in html
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+        assert 'onerror="alert' not in html
+
+
+def test_sign_off_through_the_form_issues_a_receipt(web: Web) -> None:
+    item_id = make_item(web.db, TEXT, [("13812345678", "review")])
+    c = web.client()
+    login(c, "rev1")
+    html = c.get(f"/review/items/{item_id}").text
+    item = _item(web, item_id)
+    # Without the disposition of every finding the workflow refuses; the page says why and keeps the input.
+    resp = c.post(f"/review/items/{item_id}/sign", data=_form(html, item, "approve"))
+    assert resp.status_code == 422 and "逐条处置" in resp.text
+    resp = c.post(f"/review/items/{item_id}/sign", data=_form(html, item, "approve", all="false_positive"))
+    assert resp.status_code == 303
+    page = c.get(resp.headers["location"]).text
+    assert "已批准" in page and 'id="receipt"' in page
+    with web.db.session() as s:
+        assert s.scalars(select(Receipt).where(Receipt.item_id == item_id)).first() is not None
+        review = s.scalars(select(Review).where(Review.item_id == item_id)).one()
+        assert review.reviewer.username == "rev1" and [d.disposition for d in review.dispositions] == ["false_positive"]
+
+
+def test_sign_off_needs_csrf_and_current_hash(web: Web) -> None:
+    item_id = make_item(web.db, TEXT)
+    c = web.client()
+    login(c, "rev1")
+    html = c.get(f"/review/items/{item_id}").text
+    item = _item(web, item_id)
+    forged = _form(html, item, "approve")
+    forged["csrf_token"] = "x"
+    assert c.post(f"/review/items/{item_id}/sign", data=forged).status_code == 403
+    stale = _form(html, item, "approve")
+    stale["content_sha256"] = "0" * 64
+    resp = c.post(f"/review/items/{item_id}/sign", data=stale)
+    assert resp.status_code == 409 and "不一致" in resp.text
+    assert _item(web, item_id).state == "awaiting_review"
+
+
+def test_other_units_items_do_not_exist_for_a_reviewer(web: Web) -> None:
+    other = make_item(web.db, "第二单位正文", external_id="y", cms="cms2")
+    c = web.client()
+    login(c, "rev1")
+    assert c.get(f"/review/items/{other}").status_code == 404
+    html = c.get("/review").text
+    item = _item(web, other)
+    assert c.post(f"/review/items/{other}/sign", data=_form(html, item, "approve")).status_code == 404
+    assert _item(web, other).state == "awaiting_review"
+
+
+def test_author_cannot_sign_own_item(web: Web) -> None:
+    item_id = make_item(web.db, TEXT, author="rev1")
+    c = web.client()
+    login(c, "rev1")
+    html = c.get(f"/review/items/{item_id}").text
+    resp = c.post(f"/review/items/{item_id}/sign", data=_form(html, _item(web, item_id), "approve"))
+    assert resp.status_code == 403 and "本人" in resp.text
+
+
+def test_officer_co_sign(web: Web) -> None:
+    item_id = make_item(web.db, TEXT, [("机密★10年", "block")], external_id="z", cms="cms2")
+    c = web.client()
+    login(c, "rev2")
+    html = c.get(f"/review/items/{item_id}").text
+    assert c.post(f"/review/items/{item_id}/sign", data=_form(html, _item(web, item_id), "approve", all="confirmed")).status_code == 303
+    assert _item(web, item_id).state == "awaiting_officer"
+    o = web.client()
+    login(o, "off2")
+    queue = o.get("/officer").text
+    assert f'href="/review/items/{item_id}"' in queue
+    html = o.get(f"/review/items/{item_id}").text
+    assert "保密员复核" in html and "REV2" in html  # the first sign-off is shown
+    assert o.post(f"/review/items/{item_id}/sign", data=_form(html, _item(web, item_id), "approve")).status_code == 303
+    assert _item(web, item_id).state == "approved"
+    r = web.client()
+    login(r, "rev2")
+    assert r.get("/officer").status_code == 403
+
+
+def test_new_version_shows_diff_against_reviewed_version(web: Web) -> None:
+    v1 = make_item(web.db, "第一段不变。\n第二段原文含旧数字123。\n第三段。", external_id="doc-v")
+    c = web.client()
+    login(c, "rev1")
+    html = c.get(f"/review/items/{v1}").text
+    assert c.post(f"/review/items/{v1}/sign", data=_form(html, _item(web, v1), "return")).status_code == 303
+    v2 = make_item(web.db, "第一段不变。\n第二段改写含新数字456。\n第三段。\n新增第四段。", external_id="doc-v")
+    html = c.get(f"/review/items/{v2}").text
+    assert 'id="diff"' in html and "第 1 版" in html
+    assert '<tr class="ddel">' in html and '<tr class="dadd">' in html
+    assert "<em>旧数字123</em>" in html or "<em>旧</em>" in html
+    assert "新增第四段。" in html
+
+
+def test_auditor_cannot_sign(web: Web) -> None:
+    item_id = make_item(web.db, TEXT)
+    c = web.client()
+    login(c, "aud")
+    assert c.get(f"/review/items/{item_id}").headers["location"] == f"/audit/items/{item_id}"
+    html = c.get("/audit").text
+    resp = c.post(f"/review/items/{item_id}/sign", data=_form(html, _item(web, item_id), "approve"))
+    assert resp.status_code == 403
+    assert _item(web, item_id).state == "awaiting_review"
