@@ -20,7 +20,7 @@ CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 def make_item(
     db: Database,
     text: str,
-    terms: list[tuple[str, str]] = (),  # type: ignore[assignment]  # (term, severity)
+    terms: list[tuple[str, ...]] = (),  # type: ignore[assignment]  # (term, severity[, rule, message, explanation])
     *,
     external_id: str = "doc-1",
     cms: str = "cms1",
@@ -34,10 +34,10 @@ def make_item(
         item_id = submit.submit(s, Actor.of_token(token), external_id=external_id, content=text.encode(), title=title,
                                 channel=channel, author=author).item.id
     findings = []
-    for term, severity in terms:
+    for term, severity, *more in terms:
         start = text.index(term)
-        findings.append(Finding(f"test.{severity}", "测试类别", Severity(severity), start, start + len(term), term, term,
-                                f"发现“{severity}”级别的问题", "测试说明", "正文"))
+        rule, category, message, explanation = (*more, *(f"test.{severity}", "测试类别", f"发现“{severity}”级别的问题", "测试说明")[len(more):])
+        findings.append(Finding(rule, category, Severity(severity), start, start + len(term), term, term, message, explanation, "正文"))
     with db.session() as s:
         scanning.start_scan(s, item_id)
     with db.session() as s:

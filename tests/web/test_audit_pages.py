@@ -1,0 +1,121 @@
+"""Auditor pages: read everything, change nothing; search, history, exports, statistics with the chart, verify."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import openpyxl
+from sqlalchemy import text
+
+from reviewer.store.models import Item
+from tests.web.conftest import Web
+from tests.web.helpers import csrf_of, login, make_item
+
+TEXT = "本次检查涉及机密★10年文件，联系人手机13812345678。"
+
+
+def _signed(web: Web) -> tuple[int, int]:
+    a = make_item(web.db, TEXT, [("13812345678", "review")], external_id="a-1", title="甲稿")
+    b = make_item(web.db, "第二单位公开稿", external_id="b-1", cms="cms2", title="乙稿")
+    c = web.client()
+    login(c, "rev1")
+    html = c.get(f"/review/items/{a}").text
+    with web.db.session() as s:
+        item = s.get(Item, a)
+        assert item is not None
+        form = {"csrf_token": csrf_of(html), "content_sha256": item.content_sha256, "decision": "approve", "comment": "同意"}
+        form.update({f"disp_{f.id}": "false_positive" for f in item.findings})
+    assert c.post(f"/review/items/{a}/sign", data=form).status_code == 303
+    return a, b
+
+
+def test_only_auditors_and_admins(web: Web) -> None:
+    c = web.client()
+    login(c, "rev1")
+    for url in ("/audit", "/audit/stats", "/audit/verify", "/audit/log", "/audit/export.csv"):
+        assert c.get(url).status_code == 403, url
+    anon = web.client()
+    assert anon.get("/audit").headers["location"] == "/login"
+    assert anon.get("/audit/export.csv").headers["location"] == "/login"
+
+
+def test_search_and_history(web: Web) -> None:
+    a, b = _signed(web)
+    c = web.client()
+    login(c, "aud")
+    html = c.get("/audit").text
+    assert f'href="/audit/items/{a}"' in html and f'href="/audit/items/{b}"' in html  # every unit
+    html = c.get("/audit", params={"reviewer": "rev1", "decision": "approve"}).text
+    assert f'href="/audit/items/{a}"' in html and f'href="/audit/items/{b}"' not in html
+    html = c.get("/audit", params={"unit": "U2"}).text
+    assert f'href="/audit/items/{b}"' in html and f'href="/audit/items/{a}"' not in html
+    assert f'/audit/items/{a}"' in c.get("/audit", params={"rule": "test.review"}).text
+    assert "没有符合条件" in c.get("/audit", params={"external_id": "' OR 1=1 --"}).text
+    resp = c.get("/audit", params={"item_id": "1; DROP TABLE items"})
+    assert resp.status_code == 422 and "数字" in resp.text
+    hist = c.get(f"/audit/items/{a}").text
+    assert "第 1 版" in hist and "同意" in hist and "误报" in hist and "生成发布回执" in hist
+    assert '<mark class="hl sev-review"' in hist and "13812345678" in hist  # auditors see the exact content
+
+
+def test_admin_sees_no_matched_terms(web: Web) -> None:
+    a, _ = _signed(web)
+    c = web.client()
+    login(c, "adm")
+    hist = c.get(f"/audit/items/{a}").text
+    assert "13812345678" not in hist and "不能查看稿件全文" in hist
+
+
+def test_export_csv_and_xlsx_of_a_search(web: Web) -> None:
+    a, b = _signed(web)
+    c = web.client()
+    login(c, "aud")
+    resp = c.get("/audit/export.csv", params={"unit": "U1"})
+    assert resp.status_code == 200 and resp.headers["content-type"].startswith("text/csv")
+    assert "attachment" in resp.headers["content-disposition"]
+    rows = list(csv.reader(io.StringIO(resp.content.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["稿件编号", "外部编号", "版本"] and [r[0] for r in rows[1:]] == [str(a)]
+    assert "rev1(审查员:批准)" in rows[1]
+    resp = c.get("/audit/export.xlsx")
+    book = openpyxl.load_workbook(io.BytesIO(resp.content))
+    assert {r[0].value for r in book["检索结果"].iter_rows(min_row=2)} == {a, b}
+
+
+def test_stats_page_has_table_and_chart(web: Web) -> None:
+    _signed(web)
+    c = web.client()
+    login(c, "aud")
+    from datetime import datetime
+
+    year = datetime.now().year
+    html = c.get("/audit/stats", params={"year": year}).text
+    assert '<svg id="stats-chart"' in html and "第一单位" in html
+    assert len(re.findall(r'<rect class="bar"', html)) == 2 * 6  # two units × six series
+    assert "test.review" in html and "100.0%" in html  # the one disposition was a false positive
+    assert c.get("/audit/stats", params={"year": "x"}).status_code == 422
+    csv_resp = c.get("/audit/stats.csv", params={"year": year})
+    assert csv_resp.content.decode("utf-8-sig").splitlines()[0].startswith("单位,提交")
+    assert c.get("/audit/stats.xlsx", params={"year": year}).status_code == 200
+
+
+def test_verify_page_names_the_first_broken_event(web: Web) -> None:
+    _signed(web)
+    c = web.client()
+    login(c, "aud")
+    html = c.get("/audit/verify").text
+    assert 'data-ok="1"' in html
+    with web.db.session() as s:
+        s.execute(text("UPDATE audit_events SET data = '{}' WHERE seq = 2"))
+    html = c.get("/audit/verify").text
+    assert 'data-ok="0"' in html and "第 2 号事件" in html
+
+
+def test_log_page(web: Web) -> None:
+    a, _ = _signed(web)
+    c = web.client()
+    login(c, "aud")
+    html = c.get("/audit/log", params={"item_id": str(a)}).text
+    assert "批准" in html and "提交" in html
+    assert "登录" in c.get("/audit/log", params={"action": "login"}).text
