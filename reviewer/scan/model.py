@@ -19,6 +19,8 @@ class Verdict(StrEnum):
     ERROR = "error"
 
 
+CONTEXT_CHARS = 20  # characters of original text kept on each side of a hit in `Finding.context`
+
 SEVERITY_LABEL = {Severity.BLOCK: "禁止发布", Severity.REVIEW: "需人工审查", Severity.INFO: "提示"}
 VERDICT_LABEL = {
     Verdict.PASS: "未发现问题",
@@ -42,6 +44,12 @@ class Finding:
     message: str
     explanation: str = ""
     location: str = ""
+
+    def highlight(self) -> tuple[str, str, str]:
+        """(before, hit, after) split of `context`: the scanner keeps CONTEXT_CHARS characters before the hit."""
+        lead = min(self.start, CONTEXT_CHARS)
+        hit_len = self.end - self.start
+        return self.context[:lead], self.context[lead : lead + hit_len], self.context[lead + hit_len :]
 
     def to_dict(self) -> dict[str, object]:
         return {

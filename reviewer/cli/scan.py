@@ -1,0 +1,147 @@
+"""`reviewer scan [--rules DIR]... [--format text|json] PATH...`
+
+Exit status: 0 every input passes; 1 some input needs review or is blocked; 2 some input could not be read
+(or the rules are invalid). Every input goes through reviewer.document.scan_document, so new formats come for free."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TextIO
+
+from reviewer.errors import RuleError
+from reviewer.scan.model import SEVERITY_LABEL, VERDICT_LABEL, Finding, ScanResult, Severity, Verdict
+
+# Files in a walked directory that describe it rather than being drafts.
+_SKIP_PREFIXES = ("README", "EXPECTED")
+_RED, _YELLOW, _DIM, _BOLD, _RESET = "\033[31m", "\033[33m", "\033[2m", "\033[1m", "\033[0m"
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = subparsers.add_parser("scan", help="审查文件（目录会递归遍历，- 表示标准输入）", description=__doc__)
+    p.add_argument("paths", nargs="+", metavar="PATH", help="文件、目录或 -（标准输入）")
+    p.add_argument("--rules", action="append", default=[], metavar="DIR", help="追加规则目录（可重复）")
+    p.add_argument("--no-default-rules", action="store_true", help="不加载内置规则和 REVIEWER_RULES_PATH")
+    p.add_argument("--format", choices=["text", "json"], default="text", help="输出格式（默认 text）")
+    p.add_argument("--show-info", action="store_true", help="文本输出中也列出“提示”级结果")
+    p.set_defaults(handler=run)
+
+
+def iter_inputs(paths: list[str]) -> Iterator[tuple[str, str, bytes | None, str | None]]:
+    """(shown path, file name for the extractor, bytes or None, read error)."""
+    for raw in paths:
+        if raw == "-":
+            yield "-", "stdin.txt", sys.stdin.buffer.read(), None
+            continue
+        path = Path(raw)
+        if path.is_dir():
+            files = sorted(
+                p for p in path.rglob("*")
+                if p.is_file()
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+                and not p.name.startswith(_SKIP_PREFIXES)
+            )
+            for f in files:
+                yield from _read(f)
+        else:
+            yield from _read(path)
+
+
+def _read(path: Path) -> Iterator[tuple[str, str, bytes | None, str | None]]:
+    try:
+        yield str(path), path.name, path.read_bytes(), None
+    except OSError as exc:
+        yield str(path), path.name, None, f"无法读取文件：{exc.strerror or exc}"
+
+
+def run(args: argparse.Namespace) -> int:
+    from reviewer.document import scan_document
+    from reviewer.scan.scanner import Scanner
+
+    try:
+        scanner = Scanner.load(*args.rules, defaults=not args.no_default_rules)
+    except RuleError as exc:
+        print(f"规则错误：{exc.message}", file=sys.stderr)
+        return 2
+    out = sys.stdout
+    color = out.isatty()
+    verdicts: list[Verdict] = []
+    for shown, name, data, error in iter_inputs(args.paths):
+        if data is None:
+            result = ScanResult(rules_version=scanner.rules_version, error=error)
+        else:
+            result = scan_document(scanner, data, name)
+        verdicts.append(result.verdict)
+        if args.format == "json":
+            out.write(json.dumps(to_json(shown, result), ensure_ascii=False) + "\n")
+        else:
+            print_text(out, shown, result, color=color, show_info=args.show_info)
+    if args.format == "text":
+        print_summary(out, verdicts, scanner.rules_version)
+    return exit_code(verdicts)
+
+
+def exit_code(verdicts: list[Verdict]) -> int:
+    if Verdict.ERROR in verdicts:
+        return 2
+    if Verdict.BLOCK in verdicts or Verdict.REVIEW in verdicts:
+        return 1
+    return 0
+
+
+def to_json(path: str, result: ScanResult) -> dict[str, object]:
+    return {
+        "path": path,
+        "verdict": str(result.verdict),
+        "rules_version": result.rules_version,
+        "findings": [f.to_dict() for f in result.findings],
+        "error": result.error,
+        "encoding": result.encoding,
+    }
+
+
+def _highlight(f: Finding, color: bool) -> str:
+    before, hit, after = f.highlight()
+    if color:
+        tone = _RED if f.severity == Severity.BLOCK else _YELLOW
+        return f"{before}{tone}{_BOLD}{hit}{_RESET}{after}"
+    return f"{before}【{hit}】{after}"
+
+
+def print_text(out: TextIO, path: str, result: ScanResult, *, color: bool, show_info: bool) -> None:
+    verdict = result.verdict
+    label = VERDICT_LABEL[verdict]
+    if color:
+        tone = {Verdict.PASS: "", Verdict.REVIEW: _YELLOW, Verdict.BLOCK: _RED, Verdict.ERROR: _RED}[verdict]
+        label = f"{tone}{_BOLD}{label}{_RESET}"
+    counts = result.counts()
+    out.write(f"{path}：{label}")
+    if result.findings:
+        out.write(f"（禁止 {counts['block']} 项，需审查 {counts['review']} 项，提示 {counts['info']} 项）")
+    out.write("\n")
+    if result.error:
+        out.write(f"  错误：{result.error}\n")
+    hidden = 0
+    for f in result.findings:
+        if f.severity == Severity.INFO and not show_info:
+            hidden += 1
+            continue
+        where = f"{f.location + '，' if f.location else ''}第 {f.start + 1}–{f.end} 字"
+        out.write(f"  [{SEVERITY_LABEL[f.severity]}] {f.message}（规则 {f.rule}，{where}）\n")
+        out.write(f"      {_highlight(f, color)}\n")
+        if f.explanation:
+            note = f"      说明：{f.explanation}\n"
+            out.write(f"{_DIM}{note}{_RESET}" if color else note)
+    if hidden:
+        out.write(f"  另有 {hidden} 条提示（加 --show-info 显示）\n")
+
+
+def print_summary(out: TextIO, verdicts: list[Verdict], version: str) -> None:
+    n = {v: verdicts.count(v) for v in Verdict}
+    out.write(
+        f"共审查 {len(verdicts)} 个文件：未发现问题 {n[Verdict.PASS]}，需人工审查 {n[Verdict.REVIEW]}，"
+        f"禁止发布 {n[Verdict.BLOCK]}，无法读取 {n[Verdict.ERROR]}（规则版本 {version}）\n"
+    )
