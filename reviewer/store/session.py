@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import QueuePool
 
 AFTER_COMMIT = "after_commit_callbacks"
 
@@ -35,7 +35,10 @@ def make_engine(url: str, *, pool_size: int = 5) -> Engine:
         engine = create_engine(
             url,
             connect_args={"timeout": 30, "check_same_thread": False, "isolation_level": None},
-            poolclass=NullPool,
+            # Keep connections open: closing the last connection of a WAL database checkpoints it (milliseconds each).
+            poolclass=QueuePool,
+            pool_size=pool_size,
+            max_overflow=10,
         )
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_on_begin)
