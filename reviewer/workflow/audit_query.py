@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from reviewer.store.models import AuditEvent, Finding, Item, Review, Unit, User
 from reviewer.workflow.chain import GENESIS, event_hash
@@ -223,7 +223,7 @@ class ItemRow:
 
 
 def search_items(session: Session, f: ItemFilter, limit: int = 1000) -> list[ItemRow]:
-    stmt = select(Item, Unit.code).join(Unit, Unit.id == Item.unit_id)
+    stmt = select(Item, Unit.code).join(Unit, Unit.id == Item.unit_id).options(defer(Item.content))  # not the drafts' bytes
     if f.since is not None:
         stmt = stmt.where(Item.submitted_at >= f.since)
     if f.until is not None:

@@ -1,20 +1,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from reviewer.store.models import Base
-
 
 @pytest.fixture()
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    eng = create_engine(f"sqlite:///{tmp_path / 'audit.sqlite3'}")
-    Base.metadata.create_all(eng)
+def engine(database_url: str) -> Iterator[Engine]:
+    """A migrated database (SQLite, and PostgreSQL when REVIEWER_TEST_POSTGRES_URL is set); rows are inserted directly."""
+    eng = create_engine(database_url)
     yield eng
     eng.dispose()
 
