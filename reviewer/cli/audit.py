@@ -46,6 +46,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def _with_session(fn: Callable[[Any], int]) -> int:
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
     from reviewer.settings import Settings
     from reviewer.workflow.runtime import open_database
 
@@ -53,6 +55,10 @@ def _with_session(fn: Callable[[Any], int]) -> int:
     try:
         with db.session() as s:
             return fn(s)
+    except (OperationalError, ProgrammingError) as exc:
+        # Not a chain break: the database could not be read at all (down, or never initialised).
+        print(f"无法读取数据库（{type(exc.orig).__name__}）：请检查 REVIEWER_DATABASE_URL，新库请先运行 reviewer db upgrade", file=sys.stderr)
+        return 3
     finally:
         db.dispose()
 

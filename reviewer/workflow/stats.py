@@ -22,9 +22,11 @@ from datetime import UTC, datetime, timedelta, timezone
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from reviewer.scan.model import SEVERITY_LABEL as _SEVERITY_LABEL
 from reviewer.store.models import AWAITING_OFFICER, SCAN_FAILED, Alert, Disposition, Finding, Item, Review, Unit
 
 BEIJING = timezone(timedelta(hours=8), "北京时间")
+SEVERITY_LABEL = {str(k): v for k, v in _SEVERITY_LABEL.items()}
 
 
 def as_utc(at: datetime) -> datetime:
@@ -255,8 +257,12 @@ def _rule_stats(session: Session, scanned_ids: list[int]) -> list[RuleStats]:
             rs.false_positive += 1
     for rule, rs in by_rule.items():
         rs.items = len(items[rule])
-        rs.severity = severities[rule].most_common(1)[0][0]
+        # The most frequent severity; on a tie the more severe one.
+        rs.severity = min(severities[rule].items(), key=lambda kv: (-kv[1], _RANK.get(kv[0], 3)))[0]
     return sorted(by_rule.values(), key=lambda r: (-r.hits, r.rule))
+
+
+_RANK = {"block": 0, "review": 1, "info": 2}
 
 
 def _chunks(ids: list[int], size: int = 500) -> list[list[int]]:
@@ -271,4 +277,6 @@ def cell(row: object, name: str) -> object:
         return "—" if value is None else f"{value * 100:.1f}%"
     if name == "median_hours":
         return "—" if value is None else value
+    if name == "severity":
+        return SEVERITY_LABEL.get(value, value)
     return value
