@@ -8,6 +8,7 @@ import re
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 from pathlib import Path
 
 import ahocorasick
@@ -17,7 +18,7 @@ from reviewer.ruleset.model import ExemptionRule, MarkingRule, PatternRule, Term
 from reviewer.scan import markings
 from reviewer.scan.boundaries import Boundaries
 from reviewer.scan.model import CONTEXT_CHARS, Finding, ScanResult, Severity
-from reviewer.scan.normalize import CharOffsets, Stream, relocation_regex, term_key
+from reviewer.scan.normalize import CharOffsets, Stream, relocation_regex, term_keys
 from reviewer.scan.validators import VALIDATORS
 from reviewer.settings import BUILTIN_RULES_DIR, Settings
 
@@ -26,8 +27,7 @@ _DIGITS = bytes.maketrans(b"0123456789 -", b"0000000000__")
 _RUN = re.compile(rb"[0_]*0")
 
 
-@dataclass(frozen=True, slots=True)
-class _Entry:
+class _Entry(NamedTuple):
     role: int
     rule: int  # index into Scanner._rules
     term: str
@@ -91,17 +91,19 @@ class Scanner:
             self._automaton.make_automaton()
 
     def _add_all(self, index: dict[bytes, int], words: Iterable[str], role: int, rule: int) -> None:
-        for word in words:
-            key = term_key(word)
+        words = list(words)
+        keys, entries, add = self._keys, self._entries, self._automaton.add_word
+        for word, key in zip(words, term_keys(words)):
             if not key:
                 continue
             kid = index.get(key)
             if kid is None:
-                kid = index[key] = len(self._keys)
-                self._keys.append(key)
-                self._entries.append([])
-                self._automaton.add_word(key.decode("latin-1"), kid)
-            self._entries[kid].append(_Entry(role, rule, word))
+                kid = index[key] = len(keys)
+                keys.append(key)
+                entries.append([_Entry(role, rule, word)])
+                add(key.decode("latin-1"), kid)
+            else:
+                entries[kid].append(_Entry(role, rule, word))
 
     # ----------------------------------------------------------------- loading
     @classmethod
@@ -255,7 +257,10 @@ class Scanner:
     def _settle(self, folded: str, out: list[_Candidate], exempt: list[tuple[int, int, str]]) -> list[_Candidate]:
         """Drop exempted hits, mentions that are not words (有机密封), then duplicates; order by position."""
         kept: dict[tuple[int, int, int], _Candidate] = {}
-        for c in out:
+        widest: dict[int, int] = {}  # rule -> end of the widest span so far (inputs sorted by start, longest first)
+        for c in sorted(out, key=lambda c: (c.start, -c.end)):
+            if widest.get(c.rule, -1) >= c.end:
+                continue  # inside a longer hit of the same rule (内部 inside 内部资料)
             if c.exemptable:
                 cover = next((x for x in exempt if x[0] <= c.start and c.end <= x[1]), None)
                 if cover:
@@ -266,6 +271,7 @@ class Scanner:
             key = (c.rule, c.start, c.end)
             if key not in kept:
                 kept[key] = c
+                widest[c.rule] = max(widest.get(c.rule, -1), c.end)
         return sorted(kept.values(), key=lambda c: (c.start, c.end, c.rule))
 
     def _finding(self, text: str, c: _Candidate) -> Finding:
