@@ -34,20 +34,32 @@ class PartView:
     segments: list[Segment] = field(default_factory=list)
 
 
+def _part_of(f: Located, parts: list[TextPart]) -> int | None:
+    """The part a finding was found in: its offsets fit, and the part locates that stretch exactly where the scan
+    said (document.scan_extraction stores `part.locate(start, end)`; record_scan keeps 300 characters of it)."""
+    for i, part in enumerate(parts):
+        if not (0 <= f.start < f.end <= len(part.text)):
+            continue
+        if f.location in (part.location, (part.locate(f.start, f.end) or "")[:300]):
+            return i
+    return None
+
+
 def highlight(parts: list[TextPart], findings: list[Located]) -> tuple[list[PartView], set[int]]:
-    """Returns the parts split into segments and the ids of findings placed in the text. Findings with a location
-    that names no part, or offsets outside it (e.g. extraction issues), are listed beside the text only."""
-    placed: set[int] = set()
+    """Returns the parts split into segments and the ids of findings placed in the text. Findings that fit no part
+    (e.g. extraction issues such as a page without a text layer) are listed beside the text only."""
+    by_part: dict[int, list[Located]] = {}
+    for f in findings:
+        i = _part_of(f, parts)
+        if i is not None:
+            by_part.setdefault(i, []).append(f)
+    placed = {f.id for here in by_part.values() for f in here}
     views = []
-    for part in parts:
-        here = [
-            f for f in findings
-            if f.location == part.location and 0 <= f.start < f.end <= len(part.text) and f.id not in placed
-        ]
-        placed.update(f.id for f in here)
+    for i, part in enumerate(parts):
+        here = by_part.get(i, [])
         cuts = sorted({0, len(part.text), *(f.start for f in here), *(f.end for f in here)})
         view = PartView(part.location)
-        starts = {}
+        starts: dict[int, int] = {}
         for f in sorted(here, key=lambda f: (f.start, _RANK.get(f.severity, 3))):
             starts.setdefault(f.start, f.id)
         for a, b in zip(cuts, cuts[1:]):
