@@ -129,9 +129,11 @@ def print_text(out: TextIO, path: str, result: ScanResult, *, color: bool, show_
         if f.severity == Severity.INFO and not show_info:
             hidden += 1
             continue
-        where = f"{f.location + '，' if f.location else ''}第 {f.start + 1}–{f.end} 字"
+        span = f"第 {f.start + 1}–{f.end} 字" if f.end > f.start else ""
+        where = "，".join(x for x in (f.location, span) if x)
         out.write(f"  [{SEVERITY_LABEL[f.severity]}] {f.message}（规则 {f.rule}，{where}）\n")
-        out.write(f"      {_highlight(f, color)}\n")
+        if f.context:
+            out.write(f"      {_highlight(f, color)}\n")
         if f.explanation:
             note = f"      说明：{f.explanation}\n"
             out.write(f"{_DIM}{note}{_RESET}" if color else note)

@@ -16,6 +16,7 @@ from reviewer.ruleset.model import Rule, TermsRule
 _ADAPTER: TypeAdapter[Rule] = TypeAdapter(Rule)
 RULE_SUFFIXES = (".yaml", ".yml")
 EXAMPLES_SUFFIX = ".examples.txt"
+_KINDS = {"terms", "pattern", "marking", "exemption"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,16 +50,23 @@ def _explain(exc: ValidationError) -> tuple[str, str]:
     lines = []
     first_field = ""
     for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"] if not (isinstance(p, str) and p in {"terms", "pattern", "marking", "exemption"} and p == err["loc"][0]))
-        first_field = first_field or loc
+        parts = list(err["loc"])
+        if parts and parts[0] in _KINDS:  # the discriminated union puts the kind first
+            parts = parts[1:]
         kind = err["type"]
+        if kind in {"union_tag_invalid", "union_tag_not_found"}:
+            parts = ["kind"]
+        loc = ".".join(str(p) for p in parts)
+        first_field = first_field or loc
         if kind == "missing":
             text = "缺少必填字段，请补上"
         elif kind == "extra_forbidden":
             text = "未知字段，请删除或检查拼写"
         elif kind == "enum":
             text = "取值不合法，severity 只能是 block、review 或 info"
-        elif kind in {"literal_error", "union_tag_invalid"}:
+        elif kind == "union_tag_invalid":
+            text = "取值不合法，应为 terms、pattern、marking 或 exemption"
+        elif kind == "literal_error":
             expected = err.get("ctx", {}).get("expected") or err.get("ctx", {}).get("expected_tags", "")
             text = f"取值不合法，应为 {expected}"
         elif kind == "union_tag_not_found":

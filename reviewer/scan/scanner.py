@@ -17,7 +17,7 @@ from reviewer.ruleset.loader import RuleSet, load_rules
 from reviewer.ruleset.model import ExemptionRule, MarkingRule, PatternRule, TermsRule
 from reviewer.scan import markings
 from reviewer.scan.boundaries import Boundaries
-from reviewer.scan.model import CONTEXT_CHARS, Finding, ScanResult, Severity
+from reviewer.scan.model import CONTEXT_CHARS, SEVERITY_LABEL, Finding, ScanResult, Severity
 from reviewer.scan.normalize import CharOffsets, Stream, relocation_regex, term_keys
 from reviewer.scan.validators import VALIDATORS
 from reviewer.settings import BUILTIN_RULES_DIR, Settings
@@ -250,7 +250,7 @@ class Scanner:
                         word = next((w for w in ctx.words if w in near), None)
                         if word:
                             severity = ctx.severity
-                            note += f"；附近有“{word}”，定为{severity.value}"
+                            note += f"；附近有“{word}”，定为“{SEVERITY_LABEL[severity]}”"
                             break
                 out.append(_Candidate(i, s, e, severity, note))
 
