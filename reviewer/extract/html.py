@@ -24,6 +24,7 @@ _ATTRS = ("title", "alt", "aria-label", "placeholder", "value", "label", "summar
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
 _SPACE = re.compile(r"\s+")
+_MARKED = re.compile(r"<!\[(?!CDATA\[)", re.I)
 _CHUNK = 65536
 
 
@@ -160,11 +161,17 @@ def extract_html(data: bytes, budget: Budget) -> Extraction:
     text, encoding = decode_html(data)
     if "\x00" in text:
         raise ExtractionError("HTML 文件含有二进制数据（NUL 字节），文件可能已损坏或不是网页，无法审查")
+    # html.parser (3.11) raises AssertionError on marked sections other than CDATA; browsers treat them as bogus
+    # comments. Escaping them keeps their text in the visible part, which over-reports rather than loses text.
+    text = _MARKED.sub("&lt;![", text)
     collector = _Collector(budget)
-    for i in range(0, len(text), _CHUNK):
-        budget.check_time()
-        collector.feed(text[i : i + _CHUNK])
-    collector.close()
+    try:
+        for i in range(0, len(text), _CHUNK):
+            budget.check_time()
+            collector.feed(text[i : i + _CHUNK])
+        collector.close()
+    except AssertionError as exc:  # html.parser's way of saying "malformed declaration"
+        raise ExtractionError(f"HTML 结构严重异常，无法完整解析（{exc}），无法审查") from exc
     if collector.rawdata:  # an unclosed <script>, comment or tag at the end: HTMLParser keeps it unparsed
         collector.handle_data(collector.rawdata)
     return Extraction(parts=collector.parts(), kind="html", encoding=encoding)

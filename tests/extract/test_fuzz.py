@@ -1,0 +1,162 @@
+"""Fuzzing every extractor: mutated sample files and random bytes under every extension. The property: extract()
+never raises; it returns an Extraction, and when it reports an error, the error is a message and there are no parts.
+
+The default run is bounded (about 100 examples per extractor); `-m slow` runs the long variant."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import io
+import zipfile
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from reviewer.extract import Extraction, Limits, extract
+from tests.extract.helpers import SAMPLES
+
+SEEDS: dict[str, bytes] = {
+    p.suffix: p.read_bytes() for p in sorted(SAMPLES.glob("*.*")) if p.suffix in (".txt", ".html", ".docx", ".xlsx", ".pdf")
+}
+SUFFIXES = [".txt", ".html", ".docx", ".xlsx", ".pdf", ".doc", ".wps", ".et", ".bin", ""]
+LIMITS = Limits(max_seconds=10)
+QUICK = settings(max_examples=100, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+LONG = settings(max_examples=3000, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+
+
+@st.composite
+def mutated(draw: st.DrawFn, seed: bytes) -> bytes:
+    data = bytearray(seed)
+    for _ in range(draw(st.integers(1, 8))):
+        kind = draw(st.sampled_from(["flip", "cut", "insert", "delete", "splice"]))
+        pos = draw(st.integers(0, max(0, len(data) - 1)))
+        if kind == "flip" and data:
+            data[pos] = draw(st.integers(0, 255))
+        elif kind == "cut":
+            del data[pos:]
+        elif kind == "insert":
+            data[pos:pos] = draw(st.binary(min_size=1, max_size=64))
+        elif kind == "delete":
+            del data[pos : pos + draw(st.integers(1, 256))]
+        else:  # repeat a stretch: confuses length fields and offsets
+            end = min(len(data), pos + draw(st.integers(1, 512)))
+            data[pos:pos] = data[pos:end]
+    return bytes(data)
+
+
+@st.composite
+def mutated_member(draw: st.DrawFn, seed: bytes) -> bytes:
+    """Mutate the XML inside one member of a DOCX/XLSX and zip it again with valid CRCs, so the XML walkers (not
+    only the zip reader) meet damaged input."""
+    with zipfile.ZipFile(io.BytesIO(seed)) as zf:
+        members = {name: zf.read(name) for name in zf.namelist()}
+    target = draw(st.sampled_from(sorted(n for n in members if n.endswith(".xml"))))
+    members[target] = draw(mutated(members[target]))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, content in members.items():
+            zf.writestr(name, content)
+    return out.getvalue()
+
+
+def _check(data: bytes, name: str) -> None:
+    result = extract(data, name, LIMITS)
+    assert isinstance(result, Extraction)
+    if result.error:
+        assert isinstance(result.error, str) and result.error.strip()
+        assert not result.parts
+    else:
+        assert all(isinstance(p.text, str) for p in result.parts)
+        for part in result.parts:
+            part.locate(0, len(part.text))
+
+
+def _mutation_test(suffix: str, config: settings):  # type: ignore[no-untyped-def]
+    @config
+    @given(data=mutated(SEEDS[suffix]))
+    def run(data: bytes) -> None:
+        _check(data, f"fuzz{suffix}")
+
+    return run
+
+
+@pytest.mark.parametrize("suffix", sorted(SEEDS))
+def test_mutated_samples(suffix: str) -> None:
+    _mutation_test(suffix, QUICK)()
+
+
+def _member_test(suffix: str, config: settings):  # type: ignore[no-untyped-def]
+    @config
+    @given(data=mutated_member(SEEDS[suffix]))
+    def run(data: bytes) -> None:
+        _check(data, f"fuzz{suffix}")
+
+    return run
+
+
+@pytest.mark.parametrize("suffix", [".docx", ".xlsx"])
+def test_mutated_package_members(suffix: str) -> None:
+    _member_test(suffix, QUICK)()
+
+
+@QUICK
+@given(data=st.binary(max_size=4096), suffix=st.sampled_from(SUFFIXES))
+def test_random_bytes_any_extension(data: bytes, suffix: str) -> None:
+    _check(data, f"random{suffix}")
+
+
+@QUICK
+@given(prefix=st.sampled_from([b"%PDF-1.7\n", b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", b"<html>", b"\xef\xbb\xbf", b"\xff\xfe"]), rest=st.binary(max_size=2048), suffix=st.sampled_from(SUFFIXES))
+def test_magic_prefix_then_garbage(prefix: bytes, rest: bytes, suffix: str) -> None:
+    _check(prefix + rest, f"magic{suffix}")
+
+
+@QUICK
+@given(text=st.text(max_size=2000))
+def test_arbitrary_html(text: str) -> None:
+    _check(text.encode("utf-8", "surrogatepass"), "page.html")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("suffix", sorted(SEEDS))
+def test_mutated_samples_long(suffix: str) -> None:
+    _mutation_test(suffix, LONG)()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("suffix", [".docx", ".xlsx"])
+def test_mutated_package_members_long(suffix: str) -> None:
+    _member_test(suffix, LONG)()
+
+
+@pytest.mark.slow
+@LONG
+@given(data=st.binary(max_size=65536), suffix=st.sampled_from(SUFFIXES))
+def test_random_bytes_long(data: bytes, suffix: str) -> None:
+    _check(data, f"random{suffix}")
+
+
+def test_seeds_cover_every_extractor() -> None:
+    assert set(SEEDS) == {".txt", ".html", ".docx", ".xlsx", ".pdf"}
+    assert Path(SAMPLES).is_dir()
+
+
+@pytest.mark.parametrize(
+    ("data", "name"),
+    [
+        (b"<html><body><![A[ x ]]>\xe7\xbb\x9d\xe5\xaf\x86<![<!DOCTYPE html><p>", "found-by-fuzzing.html"),
+        (b"<html><![\x01", "found-by-fuzzing.html"),
+    ],
+)
+def test_regressions_found_by_fuzzing(data: bytes, name: str) -> None:
+    _check(data, name)
+
+
+def test_regression_unknown_xml_encoding() -> None:
+    from tests.extract.helpers import zip_of
+
+    data = zip_of({"word/document.xml": b'<?xml version="1.0" encoding="U-F-8"?><w:document/>'})
+    result = extract(data, "enc.docx")
+    assert result.error and "XML" in result.error
