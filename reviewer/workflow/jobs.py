@@ -50,8 +50,8 @@ class ScannerCache:
         fingerprint = self._current_fingerprint()
         with self._lock:
             if self._scanner is None or fingerprint != self._fingerprint:
-                paths = [str(p) for p in self.settings.rules_paths]
-                self._scanner = Scanner.load(*paths, defaults=True)
+                # defaults: the built-in rules/ plus the settings' REVIEWER_RULES_PATH directories
+                self._scanner = Scanner.load(defaults=True, settings=self.settings)
                 self._fingerprint = fingerprint
             return self._scanner
 

@@ -166,3 +166,37 @@ def test_rules_that_fail_to_load_fail_closed(stack: Stack, tmp_path) -> None:  #
     r = rev.post(f"/api/v1/items/{item['id']}/review", json={"content_sha256": item["content_sha256"], "decision": "approve"})
     assert r.status_code == 409
     assert cms.post("/api/v1/release-check", json={"external_id": "x-1", "content": CLEAN}).json()["approved"] is False
+
+
+def test_rescan_of_released_items_raises_an_alert_under_new_rules(stack: Stack, tmp_path) -> None:  # noqa: ANN001
+    import shutil as _shutil
+    import subprocess
+
+    from tests.services import PYTHON, REPO, Worker
+
+    first = stack.worker(name="old-rules")
+    cms, rev = stack.client("cms1"), stack.client("rev1")
+    text = "如有疑问请联系经办人，手机13812345678。"
+    item = cms.post("/api/v1/items", json={"external_id": "r-1", "content": text}).json()
+    full = settled(rev, item["id"])
+    assert full["state"] == "awaiting_review"
+    dispositions = [{"finding_id": f["id"], "disposition": "false_positive", "reason": "单位公开电话"} for f in full["findings"]]
+    assert rev.post(f"/api/v1/items/{item['id']}/review", json={"content_sha256": item["content_sha256"], "decision": "approve",
+                                                               "findings": dispositions}).status_code == 200
+    assert cms.post(f"/api/v1/items/{item['id']}/released", json={}).json()["state"] == "released"
+    first.stop()
+
+    org = tmp_path / "org-rules"  # the rules change: a unit adds its own rule
+    org.mkdir()
+    (org / "org-mobile.yaml").write_text((REPO / "rules/personal/mobile.yaml").read_text(encoding="utf-8")
+                                         .replace("id: mobile\n", "id: org-mobile\n"), encoding="utf-8")
+    _shutil.copy(REPO / "rules/personal/mobile.examples.txt", org / "org-mobile.examples.txt")
+    env = dict(stack.env, REVIEWER_RULES_PATH=str(org))
+    worker = Worker(env, stack.log_dir, name="new-rules")
+    stack.workers.append(worker)
+    worker.start()
+    out = subprocess.run([PYTHON, "-m", "reviewer", "rescan", "--released"], env=env, cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    alerts = wait_for(lambda: rev.get("/api/v1/alerts").json()["alerts"], 60, 0.2, what="post-release alert")
+    assert alerts[0]["item_id"] == item["id"] and "org-mobile" in alerts[0]["summary"]
+    assert "13812345678" not in json.dumps(cms.get(f"/api/v1/items/{item['id']}").json(), ensure_ascii=False)
