@@ -88,7 +88,7 @@ def test_parse_time_limit_mid_document(monkeypatch) -> None:  # type: ignore[no-
         ("long.html", b"<html><body>" + b"<p>x</p>" * 40000 + b"</body></html>"),
     ):
         calls = iter(range(10**6))
-        monkeypatch.setattr(limits_module.time, "monotonic", lambda: 0.0 if next(calls) < 4 else 1000.0)
+        monkeypatch.setattr(limits_module.time, "monotonic", lambda: 5000.0 if next(calls) < 4 else 6000.0)
         result = extract(data, name, Limits(max_seconds=10))
         assert result.error and "时间上限" in result.error, name
 
