@@ -132,7 +132,7 @@ def properties(pkg: Package, budget: Budget) -> PartBuilder:
         for prop in pkg.xml("docProps/custom.xml"):
             name = prop.get("name", "")
             value = "\n".join(t.strip() for t in prop.itertext() if t.strip())
-            b.add(f"文档属性:{name}", f"{name}：{value}" if value else name)
+            b.add(f"文档属性:{name}", value)
     return b
 
 

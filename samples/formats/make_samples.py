@@ -70,9 +70,9 @@ def make_html() -> bytes:
 <head>
 <meta charset="utf-8">
 <title>关于做好2025年度政务信息公开工作的通知</title>
-<meta name="keywords" content="政务公开,内部资料">
+<meta name="keywords" content="内部资料">
 <meta name="description" content="本页正文原稿密级：秘密★5年">
-<style>.banner::after {{ content: "工作秘密"; }}</style>
+<style>.banner::after {{ content: "机密★1年"; }}</style>
 </head>
 <body>
 <!-- 编辑备注：原稿标注“机密★10年”，发布前已删去 -->
@@ -80,9 +80,9 @@ def make_html() -> bytes:
 <p>各区县人民政府、市政府各部门：</p>
 <p>为深入贯彻《中华人民共和国政府信息公开条例》，现就青鸾<b>四号</b>项目配套的公开工作通知如下。</p>
 <p>一、提高思想认识。<span style="display:none">经办人身份证号 {ID_HTML}</span>各单位要坚持“先审查、后公开”。</p>
-<div hidden>本段不得外传</div>
-<p><img src="chart.png" alt="附图：注意保存"> <a href="#" title="绝密★长期 附件">附件下载</a></p>
-<noscript>请启用脚本查看 此件不予公开 的说明</noscript>
+<div hidden>不得外传</div>
+<p><img src="chart.png" alt="注意保存"> <a href="#" title="绝密★长期 附件">附件下载</a></p>
+<noscript>此件不予公开</noscript>
 <script>var draftMarking = "机密★3年";</script>
 </body>
 </html>
@@ -97,7 +97,7 @@ def make_html() -> bytes:
     expect(name, "绝密★长期", "HTML属性:title（<a>）")
     expect(name, "此件不予公开", "noscript")
     expect(name, "机密★3年", "脚本 第1段")
-    expect(name, "工作秘密", "样式 第1段")
+    expect(name, "机密★1年", "样式 第1段")
     return html.encode("utf-8")
 
 
@@ -115,7 +115,7 @@ _PARAGRAPHS = {
     f'<w:r><w:delText xml:space="preserve">（机密★10年）</w:delText></w:r></w:del><w:r>{_w("自印发之日起施行。")}</w:r></w:p>',
     "@@DELSPLIT@@": f'<w:p><w:r>{_w("项目名称：青鸾")}</w:r><w:del w:id="903" w:author="王审校" w:date="2025-03-01T09:00:00Z">'
     f'<w:r><w:delText>四号</w:delText></w:r></w:del><w:r>{_w("（已更名）")}</w:r></w:p>',
-    "@@HIDDEN@@": f'<w:p><w:r>{_w("请各单位按时报送。")}</w:r><w:r><w:rPr><w:vanish/></w:rPr>{_w("本段内部资料，不得外传")}</w:r></w:p>',
+    "@@HIDDEN@@": f'<w:p><w:r>{_w("请各单位按时报送。")}</w:r><w:r><w:rPr><w:vanish/></w:rPr><w:br/>{_w("内部资料")}</w:r></w:p>',
     "@@BOX@@": '<w:p><w:r><w:pict><v:shape xmlns:v="urn:schemas-microsoft-com:vml" style="width:200pt;height:40pt">'
     f'<v:textbox><w:txbxContent><w:p><w:r>{_w("文本框：秘密★1年")}</w:r></w:p></w:txbxContent></v:textbox>'
     "</v:shape></w:pict></w:r></w:p>",
@@ -209,7 +209,7 @@ def make_docx() -> bytes:
             "_rels/.rels": root_rels.encode("utf-8"),
         },
         {
-            "word/footnotes.xml": _NOTES.format(kind="footnote", ns=W_NS, text="数据来源：内部资料汇编").encode("utf-8"),
+            "word/footnotes.xml": _NOTES.format(kind="footnote", ns=W_NS, text="内部资料").encode("utf-8"),
             "word/endnotes.xml": _NOTES.format(kind="endnote", ns=W_NS, text=f"经办人 {ID_ENDNOTE}").encode("utf-8"),
             "docProps/custom.xml": _CUSTOM.encode("utf-8"),
         },
@@ -249,7 +249,7 @@ def make_xlsx() -> bytes:
     ws.append(["档案数字化", 80, "公开"])
     ws["C3"].comment = Comment("此项实为机密★10年项目，对外口径见附表2", "王审校")
     ws.row_dimensions[5].hidden = True
-    ws["A5"] = "隐藏行：内部资料"
+    ws["A5"] = "内部资料"
     hidden = wb.create_sheet("附表2")
     hidden.sheet_state = "hidden"
     hidden["A1"] = "附表2 人员名单"
@@ -286,9 +286,9 @@ def make_pdf_sample() -> bytes:
     ]
     expect(name, ID_PDF, "第2页")
     expect(name, "机密★10年", "第2页 批注（作者：王审校）")
-    expect(name, "内部资料", "文档属性:title")
+    expect(name, "内部资料", "文档属性:subject")
     expect(name, "不得外传", "书签")
-    return make_pdf(pages, info={"Title": "政务公开情况报告（内部资料）", "Author": "办公室"}, bookmarks=["附件 不得外传"])
+    return make_pdf(pages, info={"Title": "政务公开情况报告", "Subject": "内部资料", "Author": "办公室"}, bookmarks=["不得外传"])
 
 
 # -- broken -----------------------------------------------------------------------------------------------------------
