@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from fastapi import Request
 from sqlalchemy.orm import Session
 
-from reviewer.errors import PermissionDenied, ReviewerError
+from reviewer.errors import NotFound, PermissionDenied, ReviewerError
 from reviewer.store.models import User
 from reviewer.store.session import Database
 from reviewer.web.security import SESSION_COOKIE, load_session, same
@@ -41,6 +41,13 @@ def viewer(request: Request, session: Session, *roles: str) -> Viewer:
         raise PermissionDenied("您的角色无权访问此页面")
     _ = ws.user.unit  # loaded while the session is open; templates read it after
     return Viewer(ws.user, ws.csrf_token)
+
+
+def checked_id(item_id: int) -> int:
+    """Ids beyond the column's range cannot exist; asking the database would overflow its integer type."""
+    if not 0 < item_id < 2**31:
+        raise NotFound(f"稿件 {item_id} 不存在")
+    return item_id
 
 
 def check_csrf(v: Viewer, submitted: str | None) -> None:

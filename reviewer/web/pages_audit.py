@@ -15,11 +15,12 @@ from reviewer.errors import InvalidInput, NotFound
 from reviewer.store.models import Unit
 from reviewer.web import itemview
 from reviewer.web.chart import SERIES, bar_chart
-from reviewer.web.deps import database, html_errors, viewer
+from reviewer.web.deps import checked_id, database, html_errors, viewer
 from reviewer.web.render import page
 from reviewer.web.security import apply_headers
 from reviewer.workflow import access, audit_query, export
 from reviewer.workflow.audit import ACTIONS
+from reviewer.workflow.review import DECISIONS
 from reviewer.workflow.stats import BEIJING, RULE_COLUMNS, UNIT_COLUMNS, Period, cell, compute
 
 router = APIRouter(include_in_schema=False)
@@ -41,14 +42,16 @@ def _item_filter(q: dict[str, str]) -> audit_query.ItemFilter:
     since = _day(q.get("since", ""), "起始日期")
     until = _day(q.get("until", ""), "截止日期")
     item_id = q.get("item_id", "").strip()
-    if item_id and not item_id.isdigit():
+    if item_id and (not item_id.isdecimal() or len(item_id) > 12):
         raise InvalidInput("稿件编号应为数字")
+    if q.get("decision") and q["decision"] not in DECISIONS:
+        raise InvalidInput("签署意见只能是批准发布、退回修改或不予发布")
     return audit_query.ItemFilter(
         since=since,
         until=until + timedelta(days=1) if until else None,  # the end date is included
         unit_code=q.get("unit", "").strip()[:64],
         reviewer=q.get("reviewer", "").strip()[:100],
-        decision=q.get("decision", "") if q.get("decision") in ("approve", "reject", "return") else "",
+        decision=q.get("decision", ""),
         rule=q.get("rule", "").strip()[:200],
         item_id=int(item_id) if item_id else None,
         external_id=q.get("external_id", "").strip()[:200],
@@ -105,7 +108,7 @@ def export_search(request: Request, fmt: str) -> Response:
 def item_history(request: Request, item_id: int) -> Response:
     with database(request).session() as s:
         v = viewer(request, s, *AUDIT_ROLES)
-        item, level = access.readable_item(s, v.user, item_id)
+        item, level = access.readable_item(s, v.user, checked_id(item_id))
         versions, events = itemview.history(s, item)
         views = [itemview.load(s, ver, access.view_level(v.user, ver) or level) for ver in versions]
         return page(request, "audit_item.html", user=v.user, csrf_token=v.csrf_token, item=item, views=views,
@@ -123,7 +126,7 @@ def log(request: Request) -> Response:
         total = 0
         try:
             until = _day(q["until"], "截止日期")
-            if q["item_id"] and not q["item_id"].isdigit():
+            if q["item_id"] and (not q["item_id"].isdecimal() or len(q["item_id"]) > 12):
                 raise InvalidInput("稿件编号应为数字")
             f = audit_query.EventFilter(
                 since=_day(q["since"], "起始日期"), until=until + timedelta(days=1) if until else None,
@@ -140,7 +143,7 @@ def log(request: Request) -> Response:
 def _period(request: Request) -> Period:
     year_s = request.query_params.get("year", "") or str(datetime.now(BEIJING).year)
     month_s = request.query_params.get("month", "")
-    if not year_s.isdigit() or (month_s and not month_s.isdigit()):
+    if not year_s.isdecimal() or (month_s and not month_s.isdecimal()):
         raise InvalidInput("年份与月份应为数字")
     try:
         return Period(int(year_s), int(month_s) if month_s else None)

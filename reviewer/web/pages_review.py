@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from reviewer.errors import ReviewerError
 from reviewer.store.models import AWAITING_OFFICER, AWAITING_REVIEW, STATE_LABEL
 from reviewer.web import itemview
-from reviewer.web.deps import check_csrf, database, html_errors, viewer
+from reviewer.web.deps import check_csrf, checked_id, database, html_errors, viewer
 from reviewer.web.render import page, redirect
 from reviewer.workflow import access
 from reviewer.workflow.review import DispositionInput, sign_off
@@ -59,7 +59,7 @@ def _item_page(request: Request, item_id: int, status_code: int = 200, error: st
         v = viewer(request, s, *SIGNER_ROLES, "auditor", "admin")
         if v.role in itemview.READ_ALL_ROLES:
             return redirect(f"/audit/items/{item_id}")
-        item, level = access.readable_item(s, v.user, item_id)
+        item, level = access.readable_item(s, v.user, checked_id(item_id))
         view = itemview.load(s, item, level)
         prev_id, next_id = itemview.neighbours(s, item, v.user)
         return page(
@@ -85,11 +85,11 @@ async def sign(request: Request, item_id: int) -> Response:
         with database(request).session() as s:
             v = viewer(request, s, *SIGNER_ROLES)  # errors here (login, role, CSRF) become error pages
             check_csrf(v, form.get("csrf_token"))
-            access.readable_item(s, v.user, item_id)  # other units' items do not exist for this person
+            access.readable_item(s, v.user, checked_id(item_id))  # other units' items do not exist for this person
         dispositions = [
             DispositionInput(int(key[5:]), value, form.get(f"reason_{key[5:]}", "")[:2000])
             for key, value in form.items()
-            if key.startswith("disp_") and key[5:].isdigit() and value
+            if key.startswith("disp_") and key[5:].isdecimal() and value
         ]
         try:
             with database(request).session() as s:

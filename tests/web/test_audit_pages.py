@@ -119,3 +119,40 @@ def test_log_page(web: Web) -> None:
     html = c.get("/audit/log", params={"item_id": str(a)}).text
     assert "批准" in html and "提交" in html
     assert "登录" in c.get("/audit/log", params={"action": "login"}).text
+
+
+SQL_META = ["' OR '1'='1", "1; DROP TABLE items; --", "%", "_", "\\", "\" OR \"\"=\"", "机密' --", "\x00"]
+
+
+def test_sql_metacharacters_in_every_search_field(web: Web) -> None:
+    a, b = _signed(web)
+    c = web.client()
+    login(c, "aud")
+    for value in SQL_META:
+        for field in ("unit", "reviewer", "decision", "rule", "item_id", "external_id", "since", "until"):
+            resp = c.get("/audit", params={field: value})
+            assert resp.status_code in (200, 422), (field, value)
+            assert f'href="/audit/items/{a}"' not in resp.text, (field, value)  # nothing matches a metacharacter
+        for field in ("unit", "actor", "action", "item_id", "since", "until"):
+            resp = c.get("/audit/log", params={field: value})
+            assert resp.status_code in (200, 422), (field, value)
+        assert c.get("/audit/export.csv", params={"external_id": value}).content.decode("utf-8-sig").count("\n") == 1
+    r = web.client()
+    login(r, "rev1")
+    for value in SQL_META:
+        for field in ("verdict", "channel", "author"):
+            resp = r.get("/review", params={field: value})
+            assert resp.status_code == 200 and "没有符合条件" in resp.text, (field, value)
+    with web.db.session() as s:
+        assert s.get(Item, a) is not None and s.get(Item, b) is not None
+
+
+def test_out_of_range_ids(web: Web) -> None:
+    c = web.client()
+    login(c, "aud")
+    assert c.get("/audit/items/99999999999999999999").status_code == 404
+    assert c.get("/audit", params={"item_id": "99999999999999999999"}).status_code == 422
+    assert c.get("/audit", params={"item_id": "²"}).status_code == 422
+    r = web.client()
+    login(r, "rev1")
+    assert r.get("/review/items/99999999999999999999").status_code == 404
