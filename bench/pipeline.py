@@ -24,7 +24,9 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.services import ApiServer, RedisServer, Worker, fresh_sqlite_url, seed, service_env  # noqa: E402
+from tests.services import (  # noqa: E402
+    ApiServer, RedisServer, Worker, drop_postgres, fresh_postgres_url, fresh_sqlite_url, seed, service_env,
+)
 
 PARAGRAPHS = [
     "为深入贯彻落实政府信息公开工作要求，进一步规范信息发布流程，现将有关事项通知如下。",
@@ -50,11 +52,9 @@ class Bench:
     def __init__(self, database_url: str | None, tmp: Path) -> None:
         self.tmp = tmp
         self.redis = RedisServer(tmp / "redis").start()
-        self.database_url = database_url or fresh_sqlite_url(tmp / "db")
-        if database_url:
-            from reviewer.store.migrate import upgrade
-
-            upgrade(database_url)
+        # PostgreSQL: a fresh database is created on that server for the run and dropped afterwards
+        self.postgres = bool(database_url)
+        self.database_url = fresh_postgres_url(database_url) if database_url else fresh_sqlite_url(tmp / "db")
         self.data = tmp / "data"
         self.tokens = seed(self.database_url, self.data).tokens
         self.env = service_env(self.database_url, self.redis.url, self.data, REVIEWER_SWEEP_INTERVAL="0")
@@ -69,6 +69,8 @@ class Bench:
         self.db.dispose()
         self.api.stop()
         self.redis.stop()
+        if self.postgres:
+            drop_postgres(self.database_url)
 
     # ------------------------------------------------------------------ engine ceiling
     def noop_ceiling(self, n: int) -> float:
@@ -185,7 +187,7 @@ def main() -> int:
     parser.add_argument("--noop", type=int, default=5000)
     parser.add_argument("--rate", type=float, default=50.0)
     parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--database-url", default=None, help="default: a fresh embedded SQLite file")
+    parser.add_argument("--database-url", default=None, help="a PostgreSQL server URL (a fresh database is made on it); default: a fresh embedded SQLite file")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="reviewer-bench-") as tmp:
         bench = Bench(args.database_url, Path(tmp))
