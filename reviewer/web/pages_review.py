@@ -35,8 +35,10 @@ def _queue(request: Request, officer: bool) -> Response:
             i for i in queue
             if (not verdict or i.verdict == verdict) and (not channel or i.channel == channel) and (author in (i.author or ""))
         ]
+        alerts = access.alerts(s, v.user)[:50]
         return page(
             request, "queue.html", user=v.user, csrf_token=v.csrf_token, items=items, officer=officer, total=len(queue),
+            alerts=alerts,
             channels=channels, filters={"verdict": verdict, "channel": channel, "author": author},
         )
 

@@ -172,3 +172,19 @@ def test_auditor_cannot_sign(web: Web) -> None:
     resp = c.post(f"/review/items/{item_id}/sign", data=_form(html, _item(web, item_id), "approve"))
     assert resp.status_code == 403
     assert _item(web, item_id).state == "awaiting_review"
+
+
+def test_queue_lists_open_post_release_alerts_of_the_unit(web: Web) -> None:
+    from reviewer.store.models import Alert
+
+    item_id = make_item(web.db, TEXT)
+    other = make_item(web.db, "第二单位", external_id="q", cms="cms2")
+    with web.db.session() as s:
+        item, o = s.get(Item, item_id), s.get(Item, other)
+        assert item is not None and o is not None
+        s.add(Alert(item_id=item_id, unit_id=item.unit_id, rules_version="rv2", verdict="block", summary="新规则命中 1 条"))
+        s.add(Alert(item_id=other, unit_id=o.unit_id, rules_version="rv2", verdict="block", summary="他单位预警"))
+    c = web.client()
+    login(c, "rev1")
+    html = c.get("/review").text
+    assert 'id="alerts"' in html and "新规则命中 1 条" in html and "他单位预警" not in html
