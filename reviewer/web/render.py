@@ -4,7 +4,6 @@ headers."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +50,6 @@ def page(request: Request, template: str, status_code: int = 200, **context: Any
     context.setdefault("csrf_token", "")
     context.setdefault("error", "")
     context.setdefault("notice", "")
-    context["now"] = datetime.now()
     html = env.get_template(template).render(request_path=request.url.path, **context)
     return apply_headers(HTMLResponse(html, status_code=status_code))  # type: ignore[return-value]
 
