@@ -20,7 +20,11 @@ from reviewer.workflow.actor import Actor
 router = APIRouter(include_in_schema=False)
 
 STATIC = Path(__file__).parent / "static"
-_STATIC_TYPES = {"style.css": "text/css; charset=utf-8", "review.js": "text/javascript; charset=utf-8"}
+_STATIC_TYPES = {
+    "style.css": "text/css; charset=utf-8",
+    "review.js": "text/javascript; charset=utf-8",
+    "favicon.svg": "image/svg+xml",
+}
 ANONYMOUS = Actor("anonymous", "", None, "")
 HOME = {"reviewer": "/review", "officer": "/officer", "auditor": "/audit", "admin": "/audit"}
 

@@ -87,8 +87,12 @@ def page(browser, site: Site):  # type: ignore[no-untyped-def]
     dialogs: list[str] = []
     pg.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     pg.dialogs = dialogs  # type: ignore[attr-defined]
+    errors: list[str] = []  # CSP violations and script errors show up here
+    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    pg.on("pageerror", lambda e: errors.append(str(e)))
     try:
         yield pg
+        assert errors == [], errors
     finally:
         context.close()
 
