@@ -34,7 +34,7 @@ def static(name: str) -> Response:
     # A fixed list, not a directory mount: nothing but these files can ever be served.
     kind = _STATIC_TYPES.get(name)
     if kind is None:
-        return Response("未找到", status_code=404, media_type="text/plain; charset=utf-8")
+        return security.apply_headers(Response("未找到", status_code=404, media_type="text/plain; charset=utf-8"))
     resp = Response((STATIC / name).read_bytes(), media_type=kind)
     resp.headers["X-Content-Type-Options"] = "nosniff"
     resp.headers["Cache-Control"] = "no-cache"

@@ -1,0 +1,144 @@
+"""The pages: CSRF on every form (every POST page route is enumerated; a new one without a probe fails), session
+fixation, cookie flags, logout ending the session on the server, and security headers on every page response."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from reviewer.store.models import AuditEvent, Item
+from reviewer.web.security import LOGIN_CSRF_COOKIE, SESSION_COOKIE
+from tests.reliability._helpers import figures
+from tests.security.conftest import App, make_app
+from tests.security.test_authorization_matrix import app_routes
+from tests.web.helpers import csrf_of, login, make_item
+
+TEXT = "关于召开年度工作会议的通知。"
+
+
+def _events(a: App) -> int:
+    with a.db.session() as s:
+        return int(s.execute(select(func.count()).select_from(AuditEvent)).scalar_one())
+
+
+def _page_posts(a: App) -> set[str]:
+    return {p for m, p in app_routes(a.app) if m == "POST" and not p.startswith("/api/")}
+
+
+def test_every_form_refuses_a_missing_or_wrong_csrf_token(inproc: App) -> None:
+    item_id = make_item(inproc.db, TEXT, external_id="csrf-1")
+    with inproc.db.session() as s:
+        sha = s.get(Item, item_id).content_sha256  # type: ignore[union-attr]
+    probes = {"/login", "/logout", "/review/items/{item_id}/sign"}
+    assert _page_posts(inproc) == probes, f"a POST page route without a CSRF probe: {_page_posts(inproc) - probes}"
+    tried = 0
+    for bad in (None, "", "wrong-token", "x" * 43):
+        extra = {} if bad is None else {"csrf_token": bad}
+        # login: the double-submit token must match the cookie set with the form
+        c = inproc.client()
+        c.get("/login")
+        r = c.post("/login", data={"username": "rev1", "password": "rev1-password", **extra})
+        assert r.status_code == 403 and SESSION_COOKIE not in r.cookies, (bad, r.status_code)
+        tried += 1
+        # logged-in forms
+        c = inproc.client()
+        assert login(c, "rev1").status_code == 303
+        before = _events(inproc)
+        r = c.post(f"/review/items/{item_id}/sign", data={"content_sha256": sha, "decision": "approve", **extra})
+        assert r.status_code == 403 and "CSRF" in r.text, (bad, r.status_code)
+        r = c.post("/logout", data=extra)
+        assert r.status_code == 403, (bad, r.status_code)
+        assert c.get("/review").status_code == 200  # still logged in: the forged logout did nothing
+        assert _events(inproc) == before
+        tried += 2
+    # another person's valid token is a wrong token too
+    other = inproc.client()
+    login(other, "rev1b")
+    stolen = csrf_of(other.get("/review").text)
+    c = inproc.client()
+    login(c, "rev1")
+    r = c.post(f"/review/items/{item_id}/sign", data={"csrf_token": stolen, "content_sha256": sha, "decision": "approve"})
+    assert r.status_code == 403
+    with inproc.db.session() as s:
+        assert s.get(Item, item_id).state == "awaiting_review"  # type: ignore[union-attr]
+    figures("csrf", forms=len(probes), forged_posts_refused=tried + 1)
+
+
+def test_session_fixation_is_prevented(inproc: App) -> None:
+    c = inproc.client()
+    planted = "attacker-chosen-session-id-0123456789abcdef"
+    c.cookies.set(SESSION_COOKIE, planted, domain="testserver.local")
+    assert login(c, "rev1").status_code == 303
+    first = c.cookies.get(SESSION_COOKIE)
+    assert first and first != planted
+    assert c.get("/review").status_code == 200
+    # logging in again while holding a valid session: a new id, and the old one is dead
+    assert login(c, "rev1").status_code == 303
+    second = c.cookies.get(SESSION_COOKIE)
+    assert second and second != first
+    replay = inproc.client()
+    replay.cookies.set(SESSION_COOKIE, first, domain="testserver.local")
+    assert replay.get("/review").headers.get("location", "").endswith("/login")
+    # logout ends the session on the server, not just in the browser
+    token = csrf_of(c.get("/review").text)
+    assert c.post("/logout", data={"csrf_token": token}).status_code == 303
+    replay.cookies.set(SESSION_COOKIE, second, domain="testserver.local")
+    assert replay.get("/review").headers.get("location", "").endswith("/login")
+
+
+def _set_cookies(r) -> dict[str, str]:  # noqa: ANN001
+    return {h.split("=", 1)[0]: h for h in r.headers.get_list("set-cookie")}
+
+
+@pytest.mark.parametrize("mode", ["http", "https", "forced"])
+def test_cookie_flags(sqlite_database_url: str, tmp_path, monkeypatch: pytest.MonkeyPatch, mode: str) -> None:  # noqa: ANN001
+    if mode == "forced":
+        monkeypatch.setenv("REVIEWER_COOKIE_SECURE", "1")
+    a = make_app(sqlite_database_url, tmp_path / "data")
+    try:
+        c = a.client(base_url="https://testserver" if mode == "https" else "http://testserver")
+        form = c.get("/login")
+        login_cookie = _set_cookies(form)[LOGIN_CSRF_COOKIE]
+        value = login_cookie.split("=", 1)[1].split(";", 1)[0]
+        c.cookies.clear()  # a Secure cookie is not sent back over http: hand it back explicitly, as a TLS proxy would
+        r = c.post("/login", data={"csrf_token": csrf_of(form.text), "username": "rev1", "password": "rev1-password"},
+                   headers={"Cookie": f"{LOGIN_CSRF_COOKIE}={value}"})
+        session_cookie = _set_cookies(r)[SESSION_COOKIE]
+        for header in (login_cookie, session_cookie):
+            flags = header.lower()
+            assert "httponly" in flags and "samesite=strict" in flags and "path=/" in flags, header
+            assert ("secure" in re.split(r";\s*", flags)) is (mode != "http"), header
+    finally:
+        a.db.dispose()
+
+
+HEADERS = {
+    "content-security-policy": lambda v: "default-src 'self'" in v and "unsafe-inline" not in v and "unsafe-eval" not in v
+    and "frame-ancestors 'none'" in v and "object-src 'none'" in v,
+    "x-frame-options": lambda v: v == "DENY",
+    "x-content-type-options": lambda v: v == "nosniff",
+    "referrer-policy": lambda v: v in ("no-referrer", "same-origin", "strict-origin"),
+}
+
+
+def test_security_headers_on_every_page_response(inproc: App) -> None:
+    item_id = make_item(inproc.db, TEXT, external_id="hdr-1")
+    pages = sorted(p for m, p in app_routes(inproc.app) if m == "GET" and not p.startswith(("/api/", "/docs", "/redoc", "/openapi")))
+    concrete = {p: p.replace("{item_id}", str(item_id)).replace("{fmt}", "csv").replace("{name}", "style.css") for p in pages}
+    checked = 0
+    for who in (None, "rev1", "aud"):
+        c = inproc.client()
+        if who:
+            login(c, who)
+        for path in [*concrete.values(), "/review/items/999999", "/audit/items/999999", "/static/secret.txt", "/audit?since=bad"]:
+            r = c.get(path)
+            if path.startswith("/static/"):  # fixed files, served as text/css or text/javascript only
+                assert r.headers["x-content-type-options"] == "nosniff"
+                assert r.headers["content-type"].startswith(("text/css", "text/javascript", "text/plain")), r.headers
+                continue
+            for name, ok in HEADERS.items():
+                assert name in r.headers and ok(r.headers[name]), (who, path, r.status_code, name, r.headers.get(name))
+            checked += 1
+    figures("security_headers", page_responses_checked=checked)
