@@ -77,6 +77,21 @@ def test_parse_time_limit_in_every_extractor() -> None:
         assert result.error and "时间上限" in result.error, suffix
 
 
+def _long_xlsx() -> bytes:
+    rows = "".join(f'<row r="{i}"><c r="A{i}" t="inlineStr"><is><t>文字</t></is></c></row>' for i in range(1, 200))
+    return zip_of(
+        {
+            "xl/workbook.xml": '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+            'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>'
+            '<sheet name="表1" sheetId="1" r:id="rId1"/></sheets></workbook>',
+            "xl/_rels/workbook.xml.rels": '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            '<Relationship Id="rId1" Type="ws" Target="worksheets/sheet1.xml"/></Relationships>',
+            "xl/worksheets/sheet1.xml": '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+            f"<sheetData>{rows}</sheetData></worksheet>",
+        }
+    )
+
+
 def test_parse_time_limit_mid_document(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """The deadline is checked inside the extractors' loops, not only at the door: a clock that runs out after a few
     checks stops a long document part-way."""
@@ -85,6 +100,7 @@ def test_parse_time_limit_mid_document(monkeypatch) -> None:  # type: ignore[no-
     for name, data in (
         ("long.docx", docx_with_body("<w:tbl>" + ("<w:tr><w:tc>" + _P + "</w:tc></w:tr>") * 50 + "</w:tbl>")),
         ("long.pdf", make_pdf([Page(["文字"])] * 20)),
+        ("long.xlsx", _long_xlsx()),
         ("long.html", b"<html><body>" + b"<p>x</p>" * 40000 + b"</body></html>"),
     ):
         calls = iter(range(10**6))
