@@ -38,6 +38,9 @@ def context(request: Request, credentials: HTTPAuthorizationCredentials | None =
     session = database(request).factory()
     try:
         actor = authenticate(session, credentials.credentials)
+        # End the read transaction now: on SQLite it holds the write lock, and the endpoint may first read a large
+        # upload from the network.
+        session.rollback()
         yield Ctx(session, actor, request.app.state.settings)
     finally:
         session.rollback()  # anything not committed explicitly is discarded
