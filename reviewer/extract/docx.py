@@ -11,14 +11,14 @@ text that merely repeats the current view is not reported twice.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 from xml.etree.ElementTree import Element
 
 from reviewer.errors import ExtractionError
 from reviewer.extract.context import Context
 from reviewer.extract.model import Extraction, ExtractionIssue, TextPart
-from reviewer.extract.ooxml import Package, drawing_text, local, main_part, properties
+from reviewer.extract.ooxml import Package, drawing_text, image_issue, local, main_part, properties
 from reviewer.extract.parts import PartBuilder
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -40,6 +40,7 @@ class _Seg:
 class _State:
     ins: str | None = None
     dele: str | None = None
+    hidden: bool = False  # the paragraph's style hides its text
 
 
 class _Story:
@@ -65,6 +66,31 @@ def _cells(row: Element) -> list[Element]:
     return out
 
 
+def _hidden_styles(pkg: Package) -> set[str]:
+    """Ids of paragraph and character styles that hide their text (w:vanish in the style or a style it is based on)."""
+    if "word/styles.xml" not in pkg:
+        return set()
+    own: dict[str, tuple[bool | None, str | None]] = {}
+    for style in pkg.xml("word/styles.xml").iter(f"{W}style"):
+        vanish = style.find(f"{W}rPr/{W}vanish")
+        based = style.find(f"{W}basedOn")
+        flag = None if vanish is None else vanish.get(f"{W}val", "true").lower() not in _OFF
+        own[style.get(f"{W}styleId", "")] = (flag, based.get(f"{W}val") if based is not None else None)
+    hidden: set[str] = set()
+    for style_id in own:
+        current: str | None = style_id
+        for _ in range(20):  # basedOn chains are short; a cycle must not loop forever
+            if current is None or current not in own:
+                break
+            flag, current_based = own[current]
+            if flag is not None:
+                if flag:
+                    hidden.add(style_id)
+                break
+            current = current_based
+    return hidden
+
+
 def _author(el: Element) -> str:
     return el.get(f"{W}author") or "未知"
 
@@ -81,6 +107,7 @@ class _DocxReader:
         self._tables = 0
         self._pending_anchors: list[str] = []
         self._pending_boxes: list[Element] = []
+        self.hidden_styles = _hidden_styles(pkg)
         self._last_label = ""
 
     # -- blocks ----------------------------------------------------------------------------------------------------
@@ -113,7 +140,8 @@ class _DocxReader:
     def paragraph(self, p: Element, story: _Story, label: str | None, numbered: bool) -> None:
         segs: list[_Seg] = []
         fields: list[str] = []
-        self._walk(p, _State(), segs, fields, label)
+        style = p.find(f"{W}pPr/{W}pStyle")
+        self._walk(p, _State(hidden=style is not None and style.get(f"{W}val") in self.hidden_styles), segs, fields, label)
         if not any(s.text.strip() for s in segs) and not fields:
             # a paragraph holding only a text box or a comment anchor: name it after its neighbour
             near = label or (f"位于{self._last_label}之后" if self._last_label else story.current.location)
@@ -157,9 +185,9 @@ class _DocxReader:
             if tag == f"{W}r":
                 self._run(child, state, segs, fields, label)
             elif tag in (f"{W}ins", f"{W}moveTo"):
-                self._walk(child, _State(_author(child), state.dele), segs, fields, label)
+                self._walk(child, replace(state, ins=_author(child)), segs, fields, label)
             elif tag in (f"{W}del", f"{W}moveFrom"):
-                self._walk(child, _State(state.ins, _author(child)), segs, fields, label)
+                self._walk(child, replace(state, dele=_author(child)), segs, fields, label)
             elif tag in (f"{W}pPr", f"{W}rPr"):
                 continue
             elif tag in (f"{W}commentRangeStart", f"{W}commentReference"):
@@ -176,11 +204,15 @@ class _DocxReader:
                 self._walk(child, state, segs, fields, label)
 
     def _run(self, r: Element, state: _State, segs: list[_Seg], fields: list[str], label: str | None) -> None:
-        hidden = False
+        hidden = state.hidden
         rpr = r.find(f"{W}rPr")
         if rpr is not None:
             vanish = rpr.find(f"{W}vanish")
-            hidden = vanish is not None and vanish.get(f"{W}val", "true").lower() not in _OFF
+            style = rpr.find(f"{W}rStyle")
+            if vanish is not None:
+                hidden = vanish.get(f"{W}val", "true").lower() not in _OFF
+            elif style is not None and style.get(f"{W}val") in self.hidden_styles:
+                hidden = True
         for child in r:
             tag = child.tag
             text = ""
@@ -287,6 +319,10 @@ def extract_docx(data: bytes, ctx: Context) -> Extraction:
     reader.generic(r"word/diagrams/data\d*\.xml", "SmartArt图形")
     reader.generic(r"customXml/item\d+\.xml", "自定义XML部件")
     reader.embeddings()
+    body_text = any(p.location.startswith("正文") and p.text.strip() for p in reader.parts)
+    images = image_issue(pkg, "word/media/", body_text)
+    if images:
+        reader.issues.append(images)
     props = properties(pkg, ctx.budget).build()
     if props:
         reader.parts.append(props)

@@ -13,7 +13,9 @@ from defusedxml.ElementTree import fromstring
 
 from reviewer.errors import ExtractionError, LimitExceeded
 from reviewer.extract.limits import Budget
+from reviewer.extract.model import ExtractionIssue
 from reviewer.extract.parts import PartBuilder
+from reviewer.scan.model import Severity
 
 _CHUNK = 1 << 20
 _ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError, RuntimeError)
@@ -149,3 +151,19 @@ def drawing_text(root: Element) -> str:
         elif id(el) not in inside_p and el.text and el.text.strip():
             lines.append(el.text.strip())
     return "\n".join(line for line in lines if line.strip())
+
+
+_IMAGE = re.compile(r".+\.(png|jpe?g|gif|bmp|tiff?|emf|wmf)", re.I)
+
+
+def image_issue(pkg: Package, folder: str, has_text: bool) -> ExtractionIssue | None:
+    """Pictures can hold text (a scanned page pasted into Word) that no scanner reads. With other text present they
+    are a note; a document made only of pictures cannot be verified and needs review."""
+    images = [n for n in pkg.names if n.startswith(folder) and _IMAGE.fullmatch(n)]
+    if not images:
+        return None
+    if has_text:
+        return ExtractionIssue(
+            "images_not_verified", "图片", f"文档含 {len(images)} 张图片，图片中的文字无法自动核验，请人工查看", Severity.INFO
+        )
+    return ExtractionIssue("images_only", "图片", f"文档没有可读文字，只有 {len(images)} 张图片（可能是扫描件），其内容无法自动核验，需人工审查")

@@ -11,7 +11,7 @@ from xml.etree.ElementTree import Element
 from reviewer.errors import ExtractionError
 from reviewer.extract.context import Context
 from reviewer.extract.model import Extraction, ExtractionIssue, TextPart
-from reviewer.extract.ooxml import Package, drawing_text, local, main_part, properties, relationships
+from reviewer.extract.ooxml import Package, drawing_text, image_issue, local, main_part, properties, relationships
 from reviewer.extract.parts import PartBuilder
 
 S = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -194,5 +194,8 @@ def extract_xlsx(data: bytes, ctx: Context) -> Extraction:
         parts, issues = ctx.embedded(pkg.read(name), file, f"嵌入对象“{file}”")
         reader.parts.extend(parts)
         reader.issues.extend(issues)
+    images = image_issue(pkg, "xl/media/", any(p.location.startswith("工作表“") for p in reader.parts))
+    if images:
+        reader.issues.append(images)
     reader.add(properties(pkg, ctx.budget))
     return Extraction(parts=reader.parts, kind="xlsx", issues=reader.issues)

@@ -150,3 +150,36 @@ def test_missing_document_part_is_an_error() -> None:
 def test_malformed_xml_is_an_error() -> None:
     result = extract(docx_with_body("<w:p><w:r><w:t>未闭合"), "a.docx")
     assert result.error and "XML" in result.error
+
+
+def test_text_hidden_through_a_style() -> None:
+    styles = (
+        f'<w:styles xmlns:w="{W_NS}">'
+        '<w:style w:type="character" w:styleId="Secret"><w:rPr><w:vanish/></w:rPr></w:style>'
+        '<w:style w:type="character" w:styleId="SecretChild"><w:basedOn w:val="Secret"/></w:style>'
+        '<w:style w:type="paragraph" w:styleId="HiddenPara"><w:rPr><w:vanish/></w:rPr></w:style>'
+        '<w:style w:type="character" w:styleId="Loop"><w:basedOn w:val="Loop"/></w:style>'
+        "</w:styles>"
+    )
+    body = (
+        _p(_r("可见") + _r("样式隐藏", '<w:rStyle w:val="SecretChild"/>') + _r("循环样式", '<w:rStyle w:val="Loop"/>'))
+        + '<w:p><w:pPr><w:pStyle w:val="HiddenPara"/></w:pPr>'
+        + _r("整段隐藏")
+        + _r("显式不隐藏", '<w:vanish w:val="false"/>')
+        + "</w:p>"
+    )
+    result = extract(docx_with_body(body, {"word/styles.xml": styles}), "st.docx")
+    assert locations_of(result, "样式隐藏") == ["正文 第1段 · 隐藏文字"]
+    assert locations_of(result, "循环样式") == ["正文 第1段"]
+    assert locations_of(result, "整段隐藏") == ["正文 第2段 · 隐藏文字"]
+    assert locations_of(result, "显式不隐藏") == ["正文 第2段"]
+
+
+def test_pictures_are_noted_and_a_pictures_only_document_needs_review() -> None:
+    from reviewer.scan.model import Severity
+
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 20
+    with_text = extract(docx_with_body(_p(_r("正文")), {"word/media/image1.png": png}), "a.docx")
+    assert [(i.code, i.severity) for i in with_text.issues] == [("images_not_verified", Severity.INFO)]
+    only = extract(docx_with_body("<w:p/>", {"word/media/image1.png": png, "word/media/image2.jpeg": png}), "b.docx")
+    assert [(i.code, i.severity) for i in only.issues] == [("images_only", Severity.REVIEW)]
