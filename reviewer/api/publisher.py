@@ -82,7 +82,12 @@ async def submit_item(request: Request, ctx: Ctx = Depends(roles("publisher", "a
             raise InvalidInput("multipart 请求须包含 file 字段")
         fields = {k: str(form.get(k) or "") for k in ("external_id", "title", "channel", "author")}
         data = await upload.read()
-        body = SubmitBody(**fields, content_base64="", file_name=upload.filename or "content.txt")
+        try:  # an over-long field or file name is a 422 like in JSON, not an unhandled ValidationError (500)
+            body = SubmitBody(**fields, content_base64="", file_name=upload.filename or "content.txt")
+        except ValidationError as exc:
+            from fastapi.exceptions import RequestValidationError
+
+            raise RequestValidationError(exc.errors(include_url=False, include_context=False)) from exc
         content = data
     else:
         try:
