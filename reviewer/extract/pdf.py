@@ -61,17 +61,14 @@ def _text(value: Any) -> str:
 
 
 _IMAGE_OPS = re.compile(rb"(?<![A-Za-z])(?:Do|BI)(?![A-Za-z])")
+_FEW_CHARS = 30
 _PAINT_OPS = re.compile(rb"(?<![A-Za-z*])(?:[fFSsBb])\*?(?![A-Za-z])")
 
 
-def _draws_something(page: Any) -> bool:
-    """Does the page paint an image, a form, or many paths (text turned into outlines)? A page without text that
-    does is a scan; a page that paints nothing is blank."""
-    contents = page.get_contents()
-    if contents is None:
-        return False
-    data = contents.get_data()
-    return bool(_IMAGE_OPS.search(data)) or len(_PAINT_OPS.findall(data)) > 20
+def _draws_something(paint: bytes) -> bool:
+    """Does the content stream paint an image, a form, or many paths (text turned into outlines)? A page without
+    text that does is a scan; a page that paints nothing is blank."""
+    return bool(_IMAGE_OPS.search(paint)) or len(_PAINT_OPS.findall(paint)) > 20
 
 
 def _outline_titles(items: Any, out: list[str], depth: int = 0) -> None:
@@ -100,20 +97,26 @@ def _read(data: bytes, ctx: Context) -> Extraction:
     for n, page in enumerate(reader.pages, 1):
         budget.check_time()
         text = page.extract_text() or ""
-        if text.strip():
+        stripped = text.strip()
+        if stripped:
             body.add(f"第{n}页", text)
-        elif _draws_something(page):
+        contents = page.get_contents()
+        paint = contents.get_data() if contents is not None else b""
+        # A scan: no text but something painted, or a few characters (a stamped page number) over an image.
+        if (not stripped and _draws_something(paint)) or (len(stripped) < _FEW_CHARS and _IMAGE_OPS.search(paint)):
             if can_ocr is None:
                 can_ocr = ocr_available()
             recognised = _ocr_page(page, budget.remaining_seconds()) if can_ocr else ""
             ocr.add(f"第{n}页（OCR识别，可能有误）", recognised)
-            how = "已用 OCR 识别出文字一并检查，但识别可能有误" if recognised.strip() else "本机未安装中文 OCR（tesseract chi_sim），未能识别"
+            if not can_ocr:
+                how = "本机未安装中文 OCR（tesseract chi_sim），未能识别"
+            elif recognised.strip():
+                how = "已用 OCR 识别出文字一并检查，但识别可能有误"
+            else:
+                how = "OCR 未识别出文字"
+            what = "没有文字层（扫描件或图片）" if not stripped else f"只有 {len(stripped)} 个字的文字层，其余是图片（可能是扫描件）"
             issues.append(
-                ExtractionIssue(
-                    "scanned_page",
-                    f"第{n}页",
-                    f"第{n}页没有文字层（扫描件或图片），其内容无法自动核验；{how}，需人工逐页核对",
-                )
+                ExtractionIssue("scanned_page", f"第{n}页", f"第{n}页{what}，其内容无法自动核验；{how}，需人工逐页核对")
             )
         for ref in page.get("/Annots") or []:
             annot = ref.get_object()

@@ -75,8 +75,9 @@ def make_pdf(pages: list[Page], info: dict[str, str] | None = None, bookmarks: l
     image = add(stream("/Type /XObject /Subtype /Image /Width 64 /Height 64 /ColorSpace /DeviceGray /BitsPerComponent 8", gray))
     page_ids: list[int] = []
     for page in pages:
-        if page.scanned:
-            content = b"q 495 0 0 700 50 70 cm /Im1 Do Q"
+        if page.scanned:  # an image, plus any lines as a thin text layer (a stamped page number)
+            stamp = "".join(f"{_hex(line)} Tj T* " for line in page.lines)
+            content = f"q 495 0 0 700 50 70 cm /Im1 Do Q BT /F1 9 Tf 12 TL 280 40 Td {stamp}ET".encode("ascii")
         else:
             ops = ["BT /F1 12 Tf 16 TL 60 780 Td"]
             for line in page.lines:

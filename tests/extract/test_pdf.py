@@ -74,3 +74,9 @@ def test_attachment_is_read() -> None:
     writer.write(out)
     result = extract(out.getvalue(), "a.pdf")
     assert locations_of(result, "绝密★长期") == ["附件“附件.txt” · 正文"]
+
+
+def test_scan_with_a_stamped_page_number_is_still_a_scan() -> None:
+    result = extract(make_pdf([Page(["- 2 -"], scanned=True), Page(["足够长的正文文字" * 5, "并且有图片"], scanned=True)]), "s.pdf")
+    assert [(i.code, i.location) for i in result.issues] == [("scanned_page", "第1页")]
+    assert "只有 5 个字" in result.issues[0].message
