@@ -8,7 +8,8 @@ import sys
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("worker", help="启动 Celery 扫描进程（其余参数原样传给 celery worker）")
+    # prefix_chars="+": every argument after `worker` (--concurrency 2, -c 2, --pool=solo …) goes to Celery untouched.
+    p = sub.add_parser("worker", help="启动 Celery 扫描进程（其余参数原样传给 celery worker）", prefix_chars="+", add_help=False)
     p.add_argument("celery_args", nargs=argparse.REMAINDER, help="例如 --concurrency 2 --loglevel INFO")
     p.set_defaults(handler=run_worker)
     s = sub.add_parser("sweep", help="重新投递长时间未扫描的稿件和未送达的回调（Redis 丢失消息后的补救）")

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from reviewer.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound
 from reviewer.store.models import ROLES, ApiToken, Unit, User, utcnow
@@ -142,7 +142,10 @@ def revoke_token(session: Session, token_id: int | None = None, *, prefix: str |
 
 def authenticate(session: Session, token: str) -> Actor:
     """Bearer token → actor. Revoked tokens and deactivated users fail at once (checked on every request)."""
-    record = session.execute(select(ApiToken).where(ApiToken.token_hash == token_hash(token))).scalar_one_or_none()
+    query = select(ApiToken).where(ApiToken.token_hash == token_hash(token)).options(
+        joinedload(ApiToken.unit), joinedload(ApiToken.user).joinedload(User.unit)
+    )
+    record = session.execute(query).scalar_one_or_none()
     if record is None or record.revoked_at is not None or (record.user is not None and not record.user.active):
         raise AuthenticationFailed("令牌无效或已被吊销")
     return Actor.of_token(record)

@@ -45,3 +45,10 @@ def test_operator_commands(database_url: str, tmp_path: Path) -> None:
                 accounts.authenticate(s, person)
     finally:
         db.dispose()
+
+
+def test_worker_passes_every_argument_to_celery() -> None:
+    from reviewer.cli import build_parser
+
+    args = build_parser().parse_args(["worker", "--concurrency", "2", "-l", "INFO", "--pool=solo"])
+    assert args.celery_args == ["--concurrency", "2", "-l", "INFO", "--pool=solo"]
