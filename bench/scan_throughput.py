@@ -46,7 +46,7 @@ def absent_terms(texts: list[str], n: int) -> list[str]:
                 words.append(word)
     automaton = ahocorasick.Automaton()
     for i, w in enumerate(words):
-        key = term_key(w).decode("latin-1")
+        key = term_key(w).decode("utf-8")
         if key in automaton:
             automaton.add_word(key, automaton.get(key) + [i])
         else:

@@ -1,11 +1,7 @@
 """Normalisation that never moves a character: every fold maps one character to one character, so offsets into the
 folded text are offsets into the original. Noise (spaces, zero-width, separators such as 青 鸾·四-号) is removed only in
-the byte stream that the automaton reads; `Stream` keeps checkpoints to find the original position of a hit again.
-
-Why bytes: pyahocorasick walks a str one code point at a time and looks children up linearly, so a dictionary of
-100,000 Chinese terms (thousands of first characters) costs a long search per character. Walking the UTF-8 bytes
-(decoded as latin-1, one byte per code point) gives nodes with at most 256, usually a handful of, children.
-"""
+the text that the automata read (`Stream.clean`); `Stream` keeps checkpoints, and a hit is found again in the folded
+bytes with a regex that allows noise between the characters of the term (`relocation_regex`)."""
 
 from __future__ import annotations
 
@@ -88,31 +84,43 @@ def relocation_regex(key: bytes) -> re.Pattern[bytes]:
 
 @dataclass(slots=True)
 class Stream:
-    """The folded text as bytes (`data`), the same without noise (`clean`, what the automaton reads) and checkpoints."""
+    """The folded text as bytes (`data`, where hits are relocated), the noise-free text the automata read (`clean`)
+    and checkpoints: chunk k starts at byte `byte_starts[k]` of `data` and at character `out_starts[k]` of `clean`."""
 
     folded: str
     data: bytes
-    clean: str  # latin-1 view of the noise-free bytes
+    clean: str
+    byte_starts: list[int]
     out_starts: list[int]
 
     @classmethod
     def of(cls, text: str) -> "Stream":
         folded = fold(text)
         data = folded.encode("utf-8").lower()
-        pieces = [data[i : i + CHUNK].translate(None, NOISE_BYTES) for i in range(0, len(data), CHUNK)]
-        out_starts = []
-        pos = 0
-        for piece in pieces:
-            out_starts.append(pos)
-            pos += len(piece)
-        return cls(folded, data, b"".join(pieces).decode("latin-1"), out_starts)
+        n = len(data)
+        pieces: list[str] = []
+        byte_starts: list[int] = []
+        out_starts: list[int] = []
+        pos = out = 0
+        while pos < n:
+            end = min(pos + CHUNK, n)
+            while end < n and data[end] & 0xC0 == 0x80:  # never split a character
+                end -= 1
+            piece = data[pos:end].translate(None, NOISE_BYTES).decode("utf-8")
+            byte_starts.append(pos)
+            out_starts.append(out)
+            pieces.append(piece)
+            out += len(piece)
+            pos = end
+        return cls(folded, data, "".join(pieces), byte_starts, out_starts)
 
     def lower_bound(self, clean_pos: int) -> int:
-        """A byte offset in `data` at or before the place where `clean[clean_pos]` came from."""
+        """A byte offset in `data` at or before the place where `clean[clean_pos]` came from
+        (every character is at least one byte, and removed noise only pushes the place further)."""
         k = bisect_right(self.out_starts, clean_pos) - 1
         if k < 0:
             return 0
-        return k * CHUNK + (clean_pos - self.out_starts[k])
+        return self.byte_starts[k] + (clean_pos - self.out_starts[k])
 
 
 class CharOffsets:

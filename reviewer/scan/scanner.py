@@ -18,6 +18,7 @@ from reviewer.ruleset.model import ExemptionRule, MarkingRule, PatternRule, Term
 from reviewer.scan import markings
 from reviewer.scan.boundaries import Boundaries
 from reviewer.scan.model import CONTEXT_CHARS, SEVERITY_LABEL, Finding, ScanResult, Severity
+from reviewer.scan.prefilter import Prefilter
 from reviewer.scan.normalize import CharOffsets, Stream, relocation_regex, term_keys
 from reviewer.scan.validators import VALIDATORS
 from reviewer.settings import BUILTIN_RULES_DIR, Settings
@@ -60,7 +61,6 @@ class Scanner:
         self._keys: list[bytes] = []
         self._entries: list[list[_Entry]] = []
         index: dict[bytes, int] = {}
-        self._automaton = ahocorasick.Automaton()
         self._digit_rules: list[int] = []
         self._text_rules: list[int] = []
         self._copy_rules: list[int] = []
@@ -85,14 +85,34 @@ class Scanner:
             i: [re.compile(p.regex) for p in self._rules[i].patterns]  # type: ignore[union-attr]
             for i in self._digit_rules + self._text_rules
         }
+        self._build_automata()
         self._min_digits = min((self._rules[i].min_digits for i in self._digit_rules), default=0)  # type: ignore[union-attr]
         self._head_lines = max((r.head_lines for r in self._rules if isinstance(r, MarkingRule)), default=6)
-        if self._keys:
-            self._automaton.make_automaton()
+
+    def _build_automata(self) -> None:
+        """Keys of two or more characters (terms, marking words, exemption phrases) go into an automaton that is walked
+        only where the prefilter finds the start of a key; one-character keys into a small one walked over everything."""
+        self._small = ahocorasick.Automaton()
+        big = ahocorasick.Automaton()
+        big_keys: list[str] = []
+        self._key_text = [k.decode("utf-8") for k in self._keys]
+        for kid, key in enumerate(self._key_text):
+            if len(key) >= 2:
+                big.add_word(key, kid)
+                big_keys.append(key)
+            else:
+                self._small.add_word(key, kid)
+        if len(self._small):
+            self._small.make_automaton()
+        self._big = None
+        if big_keys:
+            big.make_automaton()
+            self._big = big
+        self._prefilter = Prefilter(big_keys)
 
     def _add_all(self, index: dict[bytes, int], words: Iterable[str], role: int, rule: int) -> None:
         words = list(words)
-        keys, entries, add = self._keys, self._entries, self._automaton.add_word
+        keys, entries = self._keys, self._entries
         for word, key in zip(words, term_keys(words)):
             if not key:
                 continue
@@ -101,7 +121,6 @@ class Scanner:
                 kid = index[key] = len(keys)
                 keys.append(key)
                 entries.append([_Entry(role, rule, word)])
-                add(key.decode("latin-1"), kid)
             else:
                 entries[kid].append(_Entry(role, rule, word))
 
@@ -158,9 +177,15 @@ class Scanner:
         cursor: dict[int, int] = {}
         data = stream.data
         folded = stream.folded
-        for end, kid in self._automaton.iter(stream.clean):
+        clean = stream.clean
+        hits = list(self._small.iter(clean)) if len(self._small) else []
+        if self._big is not None:
+            big_hits = [hit for ws, we in self._prefilter.windows(clean) for hit in self._big.iter(clean, ws, we)]
+            if big_hits:
+                hits = sorted(hits + big_hits) if hits else big_hits
+        for end, kid in hits:
             key = self._keys[kid]
-            lower = stream.lower_bound(end - len(key) + 1)
+            lower = stream.lower_bound(end - len(self._key_text[kid]) + 1)
             m = relocation_regex(key).search(data, max(lower, cursor.get(kid, 0)))
             if m is None:  # pragma: no cover - the stream and the text disagree; never drop silently
                 raise RuntimeError("内部错误：命中位置无法映射回原文")
