@@ -230,7 +230,7 @@ class Scanner:
         folded = stream.folded
         seen: set[tuple[int, int, int]] = set()
         pos = 0
-        probe = b"0" * min(3, self._min_digits)
+        probe = b"0" * min(4, self._min_digits)  # every number pattern has a group of 4 digits
         while True:
             pos = digits.find(probe, pos)
             if pos < 0:

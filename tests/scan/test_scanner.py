@@ -144,3 +144,15 @@ def test_shared_returns_one_instance() -> None:
 def test_no_text_in_logs(caplog: pytest.LogCaptureFixture, scanner: Scanner) -> None:
     scanner.scan("机密★10年 青鸾四号 13812345678")
     assert "青鸾" not in caplog.text and "13812345678" not in caplog.text
+
+
+@pytest.mark.parametrize("shift", [-4, -3, -2, -1, 0, 1])
+def test_term_across_prefilter_block_boundary(tmp_path: Path, shift: int) -> None:
+    """The prefilter hashes the text in blocks of 2**20 characters: a term straddling a block edge is still found."""
+    (tmp_path / "t.yaml").write_text("id: t\nkind: terms\nseverity: review\nterms: [青鸾四号, 云]\n", encoding="utf-8")
+    scanner = Scanner.load(tmp_path, defaults=False)
+    at = (1 << 20) + shift
+    text = "x" * at + "青鸾四号" + "y" * 10 + "云"
+    found = [(f.start, f.end) for f in scanner.scan(text).findings]
+    assert (at, at + 4) in found
+    assert (len(text) - 1, len(text)) in found  # a one-character term (the other automaton)
