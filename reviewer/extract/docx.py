@@ -62,7 +62,8 @@ def _cells(row: Element) -> list[Element]:
         if child.tag == f"{W}tc":
             out.append(child)
         elif child.tag in (f"{W}sdt", f"{W}customXml"):
-            out.extend(_cells(child.find(f"{W}sdtContent") if child.find(f"{W}sdtContent") is not None else child))
+            inner = child.find(f"{W}sdtContent")
+            out.extend(_cells(inner if inner is not None else child))
     return out
 
 

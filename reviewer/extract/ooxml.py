@@ -76,11 +76,12 @@ class Package:
 def parse_xml(data: bytes, what: str) -> Element:
     """Parse XML refusing any DTD: no entity expansion (billion laughs), no external entities."""
     try:
-        return fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        root: Element = fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as exc:
         raise ExtractionError(f"{what}含有 DTD 或实体声明（可能是 XML 实体攻击），拒绝处理") from exc
     except (ParseError, ValueError, LookupError) as exc:  # LookupError: an unknown encoding in the XML declaration
         raise ExtractionError(f"{what}不是有效的 XML（{exc}），文件可能已损坏") from exc
+    return root
 
 
 def relationships(pkg: Package, rels_name: str, base_dir: str) -> dict[str, str]:

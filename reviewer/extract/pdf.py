@@ -136,13 +136,13 @@ def _read(data: bytes, ctx: Context) -> Extraction:
     meta = PartBuilder("文档属性", budget)
     for key, value in (reader.metadata or {}).items():
         meta.add(f"文档属性:{str(key).lstrip('/').lower()}", _text(value))
-    xmp = reader.trailer["/Root"].get("/Metadata")
+    xmp = reader.root_object.get("/Metadata")
     if xmp is not None:
         raw = xmp.get_object().get_data().decode("utf-8", "replace")
         meta.add("文档属性:XMP", _SPACE.sub(" ", _TAG.sub(" ", raw)).strip())
     parts: list[TextPart] = [p for p in (b.build() for b in (body, notes, ocr, fields, bookmarks, meta)) if p]
-    for name, contents in reader.attachments.items():
-        for blob in contents:
+    for name, blobs in reader.attachments.items():
+        for blob in blobs:
             inner_parts, inner_issues = ctx.embedded(blob, name, f"附件“{name}”")
             parts.extend(inner_parts)
             issues.extend(inner_issues)
