@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -34,15 +38,19 @@ def test_review_issue(case: dict[str, str]) -> None:
     assert [(i.code, i.location, i.severity) for i in result.issues] == [(case["code"], case["location"], Severity.REVIEW)]
 
 
-def test_samples_are_reproducible(tmp_path: pytest.TempPathFactory) -> None:
-    """make_samples.py regenerates the committed files byte for byte (the encrypted PDF has a random salt)."""
-    import shutil
-    import subprocess
-    import sys
-
-    copy = tmp_path / "formats"  # type: ignore[operator]
-    shutil.copytree(SAMPLES, copy)
+def test_samples_are_reproducible(tmp_path: Path) -> None:
+    """make_samples.py regenerates the committed samples: files it writes itself byte for byte; DOCX/XLSX, whose bytes
+    depend on the python-docx/openpyxl version installed, as the same extracted text at the same places; the encrypted
+    PDF (random salt) as the same error."""
+    copy = tmp_path / "formats"
+    shutil.copytree(SAMPLES, copy, ignore=shutil.ignore_patterns("__pycache__"))
     subprocess.run([sys.executable, str(copy / "make_samples.py")], check=True, capture_output=True)
     for path in SAMPLES.rglob("*"):
-        if path.is_file() and path.suffix not in (".py", ".pyc") and path.name != "password.pdf" and "__pycache__" not in path.parts:
-            assert (copy / path.relative_to(SAMPLES)).read_bytes() == path.read_bytes(), path.name
+        if not path.is_file() or path.suffix in (".py", ".pyc") or "__pycache__" in path.parts:
+            continue
+        fresh = (copy / path.relative_to(SAMPLES)).read_bytes()
+        if path.suffix in (".docx", ".xlsx") or path.name == "password.pdf":
+            old, new = extract(path.read_bytes(), path.name), extract(fresh, path.name)
+            assert (old.error, old.parts, old.issues) == (new.error, new.parts, new.issues), path.name
+        else:
+            assert fresh == path.read_bytes(), path.name
