@@ -298,6 +298,13 @@ class _DocxReader:
 
 
 def extract_docx(data: bytes, ctx: Context) -> Extraction:
+    try:
+        return _extract(data, ctx)
+    except RecursionError as exc:  # the walk follows the XML's nesting; Word nests a few levels, an attack thousands
+        raise ExtractionError("Word 文档的结构嵌套层次异常深（疑似恶意构造），无法完整读取") from exc
+
+
+def _extract(data: bytes, ctx: Context) -> Extraction:
     pkg = Package(data, ctx.budget, "Word 文档")
     reader = _DocxReader(pkg, ctx)
     main = main_part(pkg, "word/document.xml")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections import Counter
 from html.parser import HTMLParser
 
 from reviewer.errors import ExtractionError
@@ -41,6 +42,7 @@ class _Collector(HTMLParser):
         self.attrs = PartBuilder("HTML属性", budget)
         self.blocks: list[TextPart] = []  # script and style bodies
         self.stack: list[tuple[str, str | None]] = []  # (tag, sink) where sink None means visible text
+        self._open: Counter[str] = Counter()  # tags on the stack
         self._raw: list[str] = []
         self._counts = {"script": 0, "style": 0, "comment": 0}
 
@@ -70,6 +72,7 @@ class _Collector(HTMLParser):
         else:
             sink = parent
         self.stack.append((tag, sink))
+        self._open[tag] += 1
         if tag in _BLOCK and sink is None:
             self.visible.write("\n")
 
@@ -79,9 +82,15 @@ class _Collector(HTMLParser):
             self.visible.write("\n")
 
     def handle_endtag(self, tag: str) -> None:
+        if not self._open[tag]:  # a stray end tag: without this check each one would scan the whole stack
+            if tag in _BLOCK and self._sink() is None:
+                self.visible.write("\n")
+            return
         for i in range(len(self.stack) - 1, -1, -1):
             if self.stack[i][0] == tag:
                 closing = self.stack[i]
+                for name, _sink in self.stack[i:]:
+                    self._open[name] -= 1
                 del self.stack[i:]
                 if closing[1] in ("script", "style") and self._sink() not in ("script", "style"):
                     self._flush(closing[1])

@@ -120,3 +120,22 @@ def test_nesting_limit() -> None:
     result = extract(outer, "nest.docx", Limits(max_nesting=1))
     assert result.error is None
     assert [i.code for i in result.issues] == ["nested_too_deep"]
+
+
+def test_absurdly_deep_nesting_is_an_error_not_a_crash() -> None:
+    n = 20000
+    blocks = "<w:sdt><w:sdtContent>" * n + _P + "</w:sdtContent></w:sdt>" * n
+    inline = "<w:p>" + "<w:hyperlink>" * n + "<w:r><w:t>深</w:t></w:r>" + "</w:hyperlink>" * n + "</w:p>"
+    for body in (blocks, inline):
+        result = extract(docx_with_body(body), "deep.docx")
+        assert result.error and "嵌套" in result.error
+
+
+def test_html_tag_soup_stays_linear() -> None:
+    import time
+
+    soup = b"<html><body>" + b"<div>" * 50000 + b"</span>" * 50000 + "机密".encode() + b"</div>" * 10
+    start = time.monotonic()
+    result = extract(soup, "soup.html")
+    assert time.monotonic() - start < 10
+    assert result.error is None and "机密" in result.text_of("正文")
