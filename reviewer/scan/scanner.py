@@ -1,5 +1,6 @@
-"""The scanner: one Aho-Corasick automaton (terms, marking words, exemption phrases) over the folded, noise-free
-UTF-8 stream; validators and context for numbers; marking grammar on the hit's line; jieba only around hits."""
+"""The scanner: Aho-Corasick (terms, marking words, exemption phrases) over the folded, noise-free text, walked only
+where the prefilter finds the start of a key; validators and context for numbers; marking grammar on the hit's line;
+exemption spans; jieba only in a small window around the few hits that need a word boundary."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ import re
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import NamedTuple
 from pathlib import Path
+from typing import NamedTuple
 
 import ahocorasick
 
@@ -18,8 +19,8 @@ from reviewer.ruleset.model import ExemptionRule, MarkingRule, PatternRule, Term
 from reviewer.scan import markings
 from reviewer.scan.boundaries import Boundaries
 from reviewer.scan.model import CONTEXT_CHARS, SEVERITY_LABEL, Finding, ScanResult, Severity
-from reviewer.scan.prefilter import Prefilter
 from reviewer.scan.normalize import CharOffsets, Stream, relocation_regex, term_keys
+from reviewer.scan.prefilter import Prefilter
 from reviewer.scan.validators import VALIDATORS
 from reviewer.settings import BUILTIN_RULES_DIR, Settings
 
