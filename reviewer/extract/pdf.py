@@ -8,6 +8,7 @@ issue stays (OCR can be wrong).
 from __future__ import annotations
 
 import io
+import logging
 import re
 import shutil
 import subprocess
@@ -22,6 +23,10 @@ from reviewer.errors import ExtractionError
 from reviewer.extract.context import Context
 from reviewer.extract.model import Extraction, ExtractionIssue, TextPart
 from reviewer.extract.parts import PartBuilder
+
+# pypdf logs repairs with the objects it repaired, i.e. draft text (an outline title, an annotation). Draft text must
+# never reach the workers' logs, and every damage that matters already ends as an `error` or an issue.
+logging.getLogger("pypdf").setLevel(logging.CRITICAL)
 
 _TAG = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"\s+")

@@ -80,3 +80,15 @@ def test_scan_with_a_stamped_page_number_is_still_a_scan() -> None:
     result = extract(make_pdf([Page(["- 2 -"], scanned=True), Page(["足够长的正文文字" * 5, "并且有图片"], scanned=True)]), "s.pdf")
     assert [(i.code, i.location) for i in result.issues] == [("scanned_page", "第1页")]
     assert "只有 5 个字" in result.issues[0].message
+
+
+def test_pypdf_does_not_log_draft_text(caplog) -> None:  # type: ignore[no-untyped-def]
+    import logging
+
+    data = make_pdf([Page(["文字"])], bookmarks=["书签甲", "书签乙"])
+    first = data.index(b"<< /Title <FEFF" + "书签甲".encode("utf-16-be").hex().upper().encode())
+    number = data[:first].rsplit(b"\n", 2)[-2].split(b" ")[0]
+    broken = data.replace(b"/Prev " + number + b" 0 R >>", b"/Prev " + number + b" 0 R /Next " + number + b" 0 R>>")
+    with caplog.at_level(logging.DEBUG):
+        extract(broken, "cycle.pdf")
+    assert "书签甲" not in caplog.text
