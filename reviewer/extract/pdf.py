@@ -164,4 +164,4 @@ def extract_pdf(data: bytes, ctx: Context) -> Extraction:
     except ExtractionError:
         raise
     except Exception as exc:  # noqa: BLE001 — third-party parser on hostile input; see above
-        raise ExtractionError(f"PDF 文件已损坏或结构异常，无法完整读取（{type(exc).__name__}：{exc}）") from exc
+        raise ExtractionError(f"PDF 文件已损坏或结构异常，无法完整读取（{type(exc).__name__}：{str(exc)[:200]}）") from exc
