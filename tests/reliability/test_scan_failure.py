@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import base64
 
+import httpx
 import pytest
 
 from tests.reliability._helpers import FaultWorker, figures, terminal
 from tests.reliability.faulty_worker import FAULT_MARKER
 from tests.services import Stack
+from tests.web.helpers import csrf_of, login
 
 pytestmark = pytest.mark.integration
 SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -26,6 +28,12 @@ def _assert_never_approvable(stack: Stack, body: dict, external_id: str, content
             r = c.post(f"/api/v1/items/{body['id']}/review", json={"content_sha256": sha, "decision": "approve", "comment": "试图批准"})
             attempts += 1
             assert r.status_code == 409, (who, r.status_code, r.text)
+    with httpx.Client(base_url=stack.api.url, timeout=30, follow_redirects=False) as page:  # type: ignore[union-attr]
+        assert login(page, "rev1").status_code == 303
+        token = csrf_of(page.get("/review").text)
+        r = page.post(f"/review/items/{body['id']}/sign", data={"csrf_token": token, "content_sha256": sha, "decision": "approve"})
+        attempts += 1
+        assert r.status_code == 409, (r.status_code, r.text[:300])
     with stack.client("cms1") as cms:
         check = cms.post("/api/v1/release-check", json={"external_id": external_id,
                                                         "content_base64": base64.b64encode(content).decode()}).json()
@@ -34,7 +42,7 @@ def _assert_never_approvable(stack: Stack, body: dict, external_id: str, content
         assert r.status_code == 409, r.text
         assert cms.get(f"/api/v1/items/{body['id']}/receipt").status_code == 404
         assert cms.get(f"/api/v1/items/{body['id']}").json()["state"] == "scan_failed"
-    return attempts + 2
+    return attempts + 2  # + release-check and released
 
 
 @SQLITE_ONLY
