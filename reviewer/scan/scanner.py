@@ -27,6 +27,7 @@ from reviewer.settings import BUILTIN_RULES_DIR, Settings
 TERM, MARKER, EXEMPT = 0, 1, 2
 _DIGITS = bytes.maketrans(b"0123456789 -", b"0000000000__")
 _RUN = re.compile(rb"[0_]*0")
+_RUN_BYTES = frozenset(b"0_")
 
 
 class _Entry(NamedTuple):
@@ -232,13 +233,16 @@ class Scanner:
         seen: set[tuple[int, int, int]] = set()
         pos = 0
         probe = b"0" * min(4, self._min_digits)  # every number pattern has a group of 4 digits
+        last_end = 0
         while True:
             pos = digits.find(probe, pos)
             if pos < 0:
                 return
+            while pos > last_end and digits[pos - 1] in _RUN_BYTES:  # the run may begin with a shorter group (139 1234 5678)
+                pos -= 1
             m = _RUN.match(digits, pos)
             assert m is not None
-            run_end = m.end()
+            run_end = last_end = m.end()
             count = digits.count(b"0", pos, run_end)
             if count >= self._min_digits:
                 s, e = offsets(pos), offsets(run_end)
