@@ -49,6 +49,12 @@ def install_error_handlers(app: FastAPI) -> None:
         detail = exc.detail if isinstance(exc.detail, str) and not exc.detail.isascii() else HTTP_DETAIL.get(exc.status_code, "请求失败")
         return _json(exc.status_code, detail)
 
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        # Last resort for bugs: still JSON in Chinese; only the type is logged (messages may quote a draft).
+        log.error("unhandled %s", type(exc).__name__)
+        return _json(500, "服务器内部错误，请联系管理员")
+
     @app.exception_handler(OperationalError)
     @app.exception_handler(InterfaceError)
     async def _database(_: Request, exc: DBAPIError) -> JSONResponse:
