@@ -51,6 +51,18 @@ def _implausible_ratio(text: str, *, guessed: bool = False) -> float:
     return bad / len(sample)
 
 
+def _refuse_damaged_utf8(data: bytes) -> None:
+    """UTF-8 text with a few broken bytes must not be read as GB18030: every Chinese character would become
+    mojibake and nothing would be found. Real GBK text hardly ever forms valid multi-byte UTF-8 sequences."""
+    text = data.decode("utf-8", "replace")
+    bad = text.count("\ufffd")
+    good = sum(1 for ch in text if ord(ch) > 0x7F) - bad
+    if good >= 20 and good >= 10 * bad:
+        raise ExtractionError(
+            f"文件是 UTF-8 编码，但有 {bad} 处字节无法解码（文件可能已损坏或混入了其他编码），无法可靠审查；请修复后重新提交"
+        )
+
+
 def decode_text(data: bytes) -> tuple[str, str]:
     """Return (text, encoding). Raises ExtractionError for data that is not text in a supported encoding."""
     for bom, encoding in _BOMS:
@@ -68,6 +80,7 @@ def decode_text(data: bytes) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
+    _refuse_damaged_utf8(data)
     try:
         text = data.decode("gb18030")
     except UnicodeDecodeError as exc:

@@ -55,3 +55,20 @@ def test_empty_file_has_no_parts_and_no_error() -> None:
 def test_unknown_type_is_an_error() -> None:
     result = extract("文字".encode(), "draft.pages")
     assert result.error and "不支持" in result.error
+
+
+def test_damaged_utf8_is_an_error_not_mojibake() -> None:
+    data = bytearray(TEXT.encode("utf-8"))
+    data[5] = 0xFF  # one broken byte in the middle of a character
+    result = extract(bytes(data), "a.txt")
+    assert result.error and "UTF-8" in result.error
+
+
+def test_long_gbk_text_is_not_mistaken_for_damaged_utf8() -> None:
+    from pathlib import Path
+
+    corpus = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "public-gov"
+    texts = [p.read_text(encoding="utf-8") for p in sorted(corpus.glob("*.txt"))[:40]] if corpus.is_dir() else [TEXT * 200]
+    for text in texts:
+        result = extract(text.encode("gb18030"), "gbk.txt")
+        assert (result.error, result.encoding) == (None, "gb18030")
