@@ -123,3 +123,13 @@ def test_officer_cosign_is_bound_to_content_too(inproc: App, stage: str) -> None
     assert r.status_code == 409
     r = off2.post(f"/api/v1/items/{item_id}/review", json={"content_sha256": _sha(text), "decision": "approve"})
     assert r.status_code == 200 and r.json()["item"]["state"] == "approved"
+
+
+def test_a_clean_scan_is_never_a_release(inproc: App) -> None:
+    """The scan assists, it never approves: a draft with no findings still needs a named sign-off before release."""
+    item_id = make_item(inproc.db, TEXT, external_id="bind-6")  # scanned, no findings
+    cms = inproc.client("cms1")
+    assert cms.get(f"/api/v1/items/{item_id}").json()["state"] == "awaiting_review"
+    assert cms.post("/api/v1/release-check", json={"external_id": "bind-6", "content": TEXT}).json()["approved"] is False
+    assert cms.post(f"/api/v1/items/{item_id}/released", json={}).status_code == 409
+    assert cms.get(f"/api/v1/items/{item_id}/receipt").status_code == 404
