@@ -120,3 +120,18 @@ def test_rules_check(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     (tmp_path / "org.examples.txt").write_text("命中: 青鸾\n不命中: 白鹭\n", encoding="utf-8")
     assert main(["rules", "check", str(tmp_path)]) == 1
     assert "org.examples.txt:1" in capsys.readouterr().out
+
+
+def test_text_output_colour_and_info() -> None:
+    from reviewer.cli.scan import print_text
+    from reviewer.scan.scanner import Scanner
+
+    result = Scanner.load().scan("机密★10年\n会议讨论了机密文件的管理。")
+    out = io.StringIO()
+    print_text(out, "a.txt", result, color=True, show_info=False)
+    text = out.getvalue()
+    assert "\033[31m\033[1m机密★10年\033[0m" in text and "【" not in text
+    assert "另有 1 条提示" in text
+    out = io.StringIO()
+    print_text(out, "a.txt", result, color=False, show_info=True)
+    assert "[提示]" in out.getvalue() and "另有" not in out.getvalue()

@@ -52,3 +52,31 @@ def test_terms_found_at_original_offsets(term_scanner: Scanner, pieces: list[str
     assert got == reference(text)
     for f in term_scanner.scan(text).findings:
         assert text[f.start : f.end] == f.match
+
+
+_ANY = st.text(
+    alphabet=st.one_of(
+        st.characters(codec="utf-8"),
+        st.sampled_from(list("机密秘绝★０１２３４５６７８９ＸX-  \u3000\u200b\n青鸾四号內部資料")),
+        st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF),  # lone surrogates
+    ),
+    max_size=80,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_ANY)
+def test_scan_never_fails_and_spans_are_original(text: str) -> None:
+    """Any text (incl. lone surrogates, digits, markings in all widths): no exception, every span indexes the input."""
+    from reviewer.settings import BUILTIN_RULES_DIR
+
+    scanner = Scanner.shared(BUILTIN_RULES_DIR, defaults=False)
+    for f in scanner.scan(text).findings:
+        assert 0 <= f.start <= f.end <= len(text)
+        assert text[f.start : f.end] == f.match
+
+
+def test_nul_in_terms_does_not_misalign(tmp_path: Path) -> None:
+    from reviewer.scan.normalize import term_keys
+
+    assert term_keys(["a\x00b", "青鸾"]) == [b"a\x00b", "青鸾".encode()]
