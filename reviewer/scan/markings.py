@@ -13,6 +13,7 @@ STAR_MARKING = re.compile(LEVEL + _SP + r"[★☆]" + _SP + PERIOD)
 HEAD_LINE = re.compile(
     r"(?:\d{6}" + _SP + r")?" + LEVEL + r"(?:" + _SP + r"[★☆]" + _SP + PERIOD + r")?" + _SP + r"(?:特急|加急|特提|平急)?"
 )
+LABELLED = re.compile(r"密" + _SP + r"级" + _SP + r"[:：]" + _SP + LEVEL + r"(?:" + _SP + r"[★☆]" + _SP + PERIOD + r")?")
 PARAGRAPH_PREFIX = re.compile(r"[（(【\[]" + _SP + LEVEL + _SP + r"[）)】\]]")
 COPY_NUMBER = re.compile(r"[ \t]*\d{6}[ \t]*")
 MAX_YEARS = {"秘密": 10, "机密": 20, "绝密": 30}
@@ -24,7 +25,7 @@ _TOKEN_SPLIT = re.compile(r"[ \t、,，]+")
 class MarkingHit:
     start: int
     end: int
-    kind: str  # "star" | "head" | "line" | "paragraph"
+    kind: str  # "star" | "head" | "line" | "label" | "paragraph"
     explanation: str
 
 
@@ -65,6 +66,11 @@ def classification(text: str, start: int, end: int, head: int) -> MarkingHit | N
     for m in STAR_MARKING.finditer(text, a, b):
         if m.start("level") <= start < m.end("level"):
             return MarkingHit(m.start(), m.end(), "star", "国家秘密标志（密级★）：" + _period_note(m["level"], m["period"]))
+    for m in LABELLED.finditer(text, a, b):
+        if m.start("level") <= start < m.end("level"):
+            where = "文首" if a < head else "正文中"
+            return MarkingHit(m.start(), m.end(), "head" if a < head else "label",
+                              f"{where}“密级：”栏填写了密级：" + _period_note(m["level"], m["period"]))
     stripped_from = a + (len(text[a:b]) - len(text[a:b].lstrip(" \t")))
     m = HEAD_LINE.fullmatch(text[a:b].strip(" \t"))
     if m:
