@@ -15,9 +15,9 @@ HEAD_LINE = re.compile(
 )
 LABELLED = re.compile(r"密" + _SP + r"级" + _SP + r"[:：]" + _SP + LEVEL + r"(?:" + _SP + r"[★☆]" + _SP + PERIOD + r")?")
 PARAGRAPH_PREFIX = re.compile(r"[（(【\[]" + _SP + LEVEL + _SP + r"[）)】\]]")
-COPY_NUMBER = re.compile(r"[ \t]*\d{6}[ \t]*")
+COPY_NUMBER = re.compile(r"[ \t]*\d{6}[ \t\r]*")
 MAX_YEARS = {"秘密": 10, "机密": 20, "绝密": 30}
-DECORATION = " \t【】[]()（）〔〕<>《》\"“”'‘’:：★☆*"
+DECORATION = " \t\r【】[]()（）〔〕<>《》\"“”'‘’:：★☆*"
 _TOKEN_SPLIT = re.compile(r"[ \t、,，]+")
 
 
@@ -72,7 +72,7 @@ def classification(text: str, start: int, end: int, head: int) -> MarkingHit | N
             return MarkingHit(m.start(), m.end(), "head" if a < head else "label",
                               f"{where}“密级：”栏填写了密级：" + _period_note(m["level"], m["period"]))
     stripped_from = a + (len(text[a:b]) - len(text[a:b].lstrip(" \t")))
-    m = HEAD_LINE.fullmatch(text[a:b].strip(" \t"))
+    m = HEAD_LINE.fullmatch(text[a:b].strip(" \t\r"))
     if m:
         off = stripped_from
         note = _period_note(m["level"], m["period"])
@@ -95,7 +95,7 @@ def standalone(text: str, start: int, end: int, marker_words: frozenset[str], he
     if tokens and all(t in marker_words or t == word for t in tokens):
         return MarkingHit(start, end, "line", "单独成行的标志")
     if title_suffix and a < head and "。" not in line and len(line.strip()) <= 80:
-        tail = line.rstrip(" \t").rstrip("）)】]").rstrip(" \t")
+        tail = line.rstrip(" \t\r").rstrip("）)】]").rstrip(" \t")
         if a + len(tail) == end:
             return MarkingHit(start, end, "head", "文首标题以该标志结尾")
     return None

@@ -156,3 +156,10 @@ def test_term_across_prefilter_block_boundary(tmp_path: Path, shift: int) -> Non
     found = [(f.start, f.end) for f in scanner.scan(text).findings]
     assert (at, at + 4) in found
     assert (len(text) - 1, len(text)) in found  # a one-character term (the other automaton)
+
+
+def test_windows_line_endings(scanner: Scanner) -> None:
+    text = "000015\r\n机密\r\n内部资料\r\n某某办法（征求意见稿）\r\n正文\r\n"
+    rules = set(rules_of(scanner, text))
+    assert {"copy-number", "classification-marking", "internal-marking"} <= rules
+    assert rules_of(scanner, "某某办法（征求意见稿）\r\n第一条") == ["process-draft"]
