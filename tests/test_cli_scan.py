@@ -90,6 +90,7 @@ def test_directory_walk_and_text_output(tmp_path: Path, capsys: pytest.CaptureFi
     (tmp_path / "sub" / "b.txt").write_text(BLOCK_TEXT, encoding="utf-8")
     (tmp_path / "c.txt").write_text(CLEAN_TEXT, encoding="utf-8")
     (tmp_path / "EXPECTED.md").write_text(BLOCK_TEXT, encoding="utf-8")  # describes the folder: skipped
+    (tmp_path / "expected.json").write_text("{}", encoding="utf-8")
     (tmp_path / ".hidden.txt").write_text(BLOCK_TEXT, encoding="utf-8")
     code, out = run(capsys, str(tmp_path))
     assert code == 1

@@ -15,7 +15,7 @@ from typing import TextIO
 from reviewer.errors import RuleError
 from reviewer.scan.model import SEVERITY_LABEL, VERDICT_LABEL, Finding, ScanResult, Severity, Verdict
 
-# Files in a walked directory that describe it rather than being drafts.
+# Files in a walked directory that describe it rather than being drafts (README*, EXPECTED*, any letter case).
 _SKIP_PREFIXES = ("README", "EXPECTED")
 _RED, _YELLOW, _DIM, _BOLD, _RESET = "\033[31m", "\033[33m", "\033[2m", "\033[1m", "\033[0m"
 
@@ -42,7 +42,7 @@ def iter_inputs(paths: list[str]) -> Iterator[tuple[str, str, bytes | None, str 
                 p for p in path.rglob("*")
                 if p.is_file()
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
-                and not p.name.startswith(_SKIP_PREFIXES)
+                and not p.name.upper().startswith(_SKIP_PREFIXES)
             )
             for f in files:
                 yield from _read(f)
