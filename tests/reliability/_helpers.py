@@ -6,13 +6,13 @@
     scan_ledger(db)                per item: state, scan results recorded, findings, reviews — for "exactly once" checks
     FaultWorker                    a real Celery worker started from another app module (fault injection) or args
     Receiver                       a tiny loopback HTTP callback receiver that can be stopped, restarted and slowed
+    tree(path)                     the relative paths under a directory (to prove nothing was written)
 """
 
 from __future__ import annotations
 
 import http.server
 import json
-import os
 import subprocess
 import threading
 import time
@@ -171,17 +171,5 @@ class Receiver:
             self._server = None
 
 
-def env_without(env: dict[str, str], *names: str) -> dict[str, str]:
-    return {k: v for k, v in env.items() if k not in names}
-
-
 def tree(path: Path) -> set[str]:
     return {str(p.relative_to(path)) for p in path.rglob("*")} if path.exists() else set()
-
-
-def pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True

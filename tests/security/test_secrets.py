@@ -16,6 +16,7 @@ import subprocess
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import inspect, select, text
 
@@ -109,11 +110,8 @@ def test_no_draft_text_or_matched_term_in_logs_or_broker_traffic(stack: Stack, t
     try:
         wait_for(lambda: monitor_log.read_bytes().startswith(b"OK"), 10, what="redis-cli MONITOR")
         worker = FaultWorker(env, stack.log_dir, name="leak")
-        worker.env = env
         stack.workers.append(worker)
         worker.start()
-        import httpx
-
         with httpx.Client(base_url=api.url, timeout=30) as c:
             cms = {"Authorization": f"Bearer {stack.seed.tokens['cms1']}"}
             rev = {"Authorization": f"Bearer {stack.seed.tokens['rev1']}"}
