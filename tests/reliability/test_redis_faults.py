@@ -81,3 +81,24 @@ def test_redis_flushed_while_a_worker_is_busy(stack: Stack) -> None:
             terminal(cms, i, timeout=120)
     lost = _assert_all_scanned_once(stack, ids)
     figures("redis_flushall", flushes=flushes, items=len(ids), items_lost=lost)
+
+
+@SQLITE_ONLY
+def test_redis_restarted_under_a_running_worker(stack: Stack) -> None:
+    """The broker goes away under a consuming worker and comes back: the worker reconnects (or the sweeper of a
+    worker re-sends), and what was queued before, during and after the outage is all scanned."""
+    w = FaultWorker(stack.env, stack.log_dir, name="reconnect")
+    stack.workers.append(w)
+    w.start()
+    ids = _submit(stack, "before", 6)
+    stack.redis.stop()
+    ids += _submit(stack, "during", 3)
+    time.sleep(2)  # the worker notices the lost connection
+    stack.redis.start()
+    ids += _submit(stack, "after", 6)
+    with stack.client("cms1") as cms:
+        for i in ids:
+            terminal(cms, i, timeout=120)
+    assert w.proc is not None and w.proc.poll() is None, "the worker died with the broker"
+    lost = _assert_all_scanned_once(stack, ids)
+    figures("redis_restart_under_worker", items=len(ids), items_lost=lost, worker_survived=True)
