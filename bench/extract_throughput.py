@@ -20,7 +20,7 @@ from xml.sax.saxutils import escape
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO.parent / "shared" / "corpus" / "public-gov"
 sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "samples" / "formats"))
+sys.path.insert(0, str(REPO / "scripts" / "samples"))
 
 from pdfgen import Page, make_pdf  # noqa: E402
 

@@ -1,4 +1,4 @@
-"""Small builders for test documents: DOCX/XLSX packages from raw XML, PDFs through samples/formats/pdfgen.py."""
+"""Small builders for test documents: DOCX/XLSX packages from raw XML, PDFs through scripts/samples/pdfgen.py."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 from reviewer.extract import Extraction
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "formats"
-sys.path.insert(0, str(SAMPLES))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts" / "samples"))
 
 from pdfgen import Annotation, Page, make_pdf  # noqa: E402
 

@@ -44,7 +44,8 @@ def test_samples_are_reproducible(tmp_path: Path) -> None:
     PDF (random salt) as the same error."""
     copy = tmp_path / "formats"
     shutil.copytree(SAMPLES, copy, ignore=shutil.ignore_patterns("__pycache__"))
-    subprocess.run([sys.executable, str(copy / "make_samples.py")], check=True, capture_output=True)
+    script = SAMPLES.parents[1] / "scripts" / "samples" / "make_samples.py"
+    subprocess.run([sys.executable, str(script), str(copy)], check=True, capture_output=True)
     for path in SAMPLES.rglob("*"):
         if not path.is_file() or path.suffix in (".py", ".pyc") or "__pycache__" in path.parts:
             continue

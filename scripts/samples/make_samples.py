@@ -1,5 +1,5 @@
 """Generate the format samples: realistic drafts that hide classified markings and personal data in every place a
-format keeps text. Run `python samples/formats/make_samples.py`; the files are committed, and tests compare the
+format keeps text. Run `python scripts/samples/make_samples.py [OUT_DIR]` (default samples/formats); the files are committed, and tests compare the
 extraction and the scan of each with samples/formats/expected.json. Deterministic: the same bytes every run, except
 broken/password.pdf, whose encryption salt is random."""
 
@@ -15,6 +15,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+# Output goes to samples/formats (or the directory given): the generators live outside samples/ so that
+# `reviewer scan samples/` only meets drafts.
+OUT = Path(sys.argv[1]).resolve() if len(sys.argv) > 1 else HERE.parent.parent / "samples" / "formats"
 
 from pdfgen import Annotation, Page, make_pdf  # noqa: E402
 
@@ -319,7 +322,7 @@ def main() -> None:
     files["report-with-scan.pdf"] = make_pdf_sample()
     files.update(make_broken(files["draft-with-revisions.docx"], files["report-with-scan.pdf"]))
     for rel, data in files.items():
-        path = HERE / rel
+        path = OUT / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
     expected = {
@@ -327,8 +330,8 @@ def main() -> None:
         "errors": sorted(n for n in files if n.startswith("broken/")),
         "review_issues": [{"file": "report-with-scan.pdf", "code": "scanned_page", "location": "第3页"}],
     }
-    (HERE / "expected.json").write_text(json.dumps(expected, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    print(f"wrote {len(files)} samples and expected.json to {HERE}")
+    (OUT / "expected.json").write_text(json.dumps(expected, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {len(files)} samples and expected.json to {OUT}")
 
 
 if __name__ == "__main__":
