@@ -62,7 +62,7 @@ def test_tokens_passwords_and_sessions_are_stored_hashed(inproc: App) -> None:
     figures("secrets_at_rest", tokens=len(inproc.tokens), passwords=len(passwords), sessions=1, found_in_clear=0)
 
 
-def test_signing_key_file_is_owner_only(tmp_path: Path) -> None:
+def test_signing_key_file_is_owner_only(tmp_path: Path, inproc: App) -> None:
     old = os.umask(0)  # even a careless umask must not make the key readable by others
     try:
         load_or_create_key(tmp_path / "data")
@@ -70,6 +70,9 @@ def test_signing_key_file_is_owner_only(tmp_path: Path) -> None:
         os.umask(old)
     mode = stat.S_IMODE((tmp_path / "data" / KEY_FILE).stat().st_mode)
     assert mode == 0o600, oct(mode)
+    # and the key the running service creates on first use
+    assert inproc.client().get("/api/v1/keys").status_code == 200
+    assert stat.S_IMODE((inproc.data_dir / KEY_FILE).stat().st_mode) == 0o600
 
 
 def _decoded(blob: str) -> str:
