@@ -4,9 +4,12 @@ findings, audit events or sign-offs; the hash chain of the review log stays inta
 
 from __future__ import annotations
 
+import os
 import random
+import signal
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, select
@@ -14,7 +17,7 @@ from sqlalchemy.pool import NullPool
 
 from reviewer.store.models import Item
 from reviewer.workflow import audit_query
-from tests.reliability._helpers import PENDING, FaultWorker, figures, open_db, scan_ledger, terminal
+from tests.reliability._helpers import PENDING, FaultWorker, Ledger, figures, open_db, scan_ledger, terminal
 from tests.services import Stack, wait_for
 
 pytestmark = pytest.mark.integration
@@ -26,6 +29,33 @@ KILLS = 4
 def _drafts(n: int) -> list[str]:
     # Big drafts (thousands of findings to store) keep each scan in flight long enough to be killed in the middle.
     return [PARA * (1500 if i % 2 == 0 else 20) + f"第{i}号" for i in range(n)]
+
+
+def _assert_each_scanned_exactly_once(led: Ledger, ids: list[int]) -> list[int]:
+    lost = [i for i in ids if i not in led.states or led.states[i] in PENDING]
+    assert not lost, f"items lost: {lost}"
+    assert {led.states[i] for i in ids} <= {"awaiting_review", "scan_failed"}
+    assert all(led.submits[i] == 1 for i in ids), dict(led.submits)
+    assert all(led.scan_started[i] == 1 for i in ids), dict(led.scan_started)
+    dup_results = {i: n for i, n in led.scan_results.items() if n != 1}
+    assert not dup_results, f"items with other than one terminal scan result: {dup_results}"
+    assert all(n == 1 for n in led.finding_keys.values()), "a finding was stored twice"
+    for i in ids:
+        want = led.expected_findings[i] if led.states[i] == "awaiting_review" else 0
+        assert led.findings[i] == want, (i, led.findings[i], want)
+    return lost
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.append(int(stat.parent.name))
+    return out
 
 
 def test_worker_sigkilled_mid_scan_repeatedly_loses_and_duplicates_nothing(stack: Stack) -> None:
@@ -72,17 +102,7 @@ def test_worker_sigkilled_mid_scan_repeatedly_loses_and_duplicates_nothing(stack
     db = open_db(stack.database_url, stack.data_dir)
     try:
         led = scan_ledger(db)
-        lost = [i for i in ids if i not in led.states or led.states[i] in PENDING]
-        assert not lost, f"items lost: {lost}"
-        assert {led.states[i] for i in ids} <= {"awaiting_review", "scan_failed"}
-        assert all(led.submits[i] == 1 for i in ids), dict(led.submits)
-        assert all(led.scan_started[i] == 1 for i in ids), dict(led.scan_started)
-        dup_results = {i: n for i, n in led.scan_results.items() if n != 1}
-        assert not dup_results, f"items with other than one terminal scan result: {dup_results}"
-        assert all(n == 1 for n in led.finding_keys.values()), "a finding was stored twice"
-        for i in ids:
-            want = led.expected_findings[i] if led.states[i] == "awaiting_review" else 0
-            assert led.findings[i] == want, (i, led.findings[i], want)
+        lost = _assert_each_scanned_exactly_once(led, ids)
         assert len(killed_mid_scan) >= KILLS - 1, f"too few kills landed mid-scan: {killed_mid_scan}"
 
         # Two reviewers of the same unit race to sign every item: each item gets exactly one sign-off.
@@ -116,3 +136,46 @@ def test_worker_sigkilled_mid_scan_repeatedly_loses_and_duplicates_nothing(stack
             scan_failed=sum(1 for i in ids if led.states[i] == "scan_failed"), duplicate_results=0,
             concurrent_signoffs=len(statuses), duplicate_signoffs=0)
 
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_prefork_pool_children_sigkilled_mid_scan(stack: Stack) -> None:
+    """Production runs Celery's prefork pool: SIGKILL the pool's child processes mid-scan (the main process lives on,
+    sees the lost worker and, with acks_late + reject_on_worker_lost, redelivers the task)."""
+    reader = create_engine(stack.database_url, poolclass=NullPool)
+    worker = FaultWorker(stack.env, stack.log_dir, name="prefork", pool="prefork", concurrency=2)
+    stack.workers.append(worker)
+    worker.start()
+    assert worker.proc is not None
+    with stack.client("cms1") as cms:
+        ids = [cms.post("/api/v1/items", json={"external_id": f"pf-{i}", "content": t}).json()["id"] for i, t in enumerate(_drafts(10))]
+        seen: set[tuple[int, int]] = set()
+
+        def fresh_scan() -> list[tuple[int, int]]:
+            with reader.connect() as conn:
+                rows = conn.execute(select(Item.id, Item.scan_attempts).where(Item.state == "scanning")).all()
+            return [(i, a) for i, a in rows if (i, a) not in seen]
+
+        killed: list[int] = []
+        for _ in range(3):
+            try:
+                in_flight = wait_for(fresh_scan, 60, 0.02, what="a scan in flight")
+            except TimeoutError:
+                break
+            seen.update(in_flight)
+            for child in _children(worker.proc.pid):
+                os.kill(child, signal.SIGKILL)
+                killed.append(child)
+            time.sleep(1.0)  # let the main process notice and fork new children
+        for item_id in ids:
+            terminal(cms, item_id, timeout=180)
+    reader.dispose()
+    assert worker.proc.poll() is None, "the worker's main process died"
+    assert len(killed) >= 4, killed
+    db = open_db(stack.database_url, stack.data_dir)
+    try:
+        lost = _assert_each_scanned_exactly_once(scan_ledger(db), ids)
+    finally:
+        db.dispose()
+    figures("prefork_child_sigkill", pool="prefork", concurrency=2, children_killed=len(killed), items=len(ids),
+            items_lost=len(lost), redelivered_by_worker_lost="WorkerLostError" in worker.log())
