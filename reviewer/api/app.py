@@ -65,6 +65,10 @@ def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = 
         title="保密审查 API",
         description="发布前保密审查：提交稿件 → 自动扫描 → 本单位审查员逐件签署 → 签名回执 → 发布前核验。",
         version="1",
+        # Swagger UI and ReDoc load their scripts from a CDN, which an offline network cannot reach:
+        # serve only the OpenAPI document itself (/openapi.json), which any local tool can open.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.db = db

@@ -46,9 +46,6 @@ def row(anonymous: str, publisher: str, reviewer: str, officer: str, auditor: st
 TABLE: dict[tuple[str, str], dict[str, str]] = {
     # public documents and health
     ("GET", "/openapi.json"): row("AA", "AA", "AA", "AA", "AA", "AA"),
-    ("GET", "/docs"): row("AA", "AA", "AA", "AA", "AA", "AA"),
-    ("GET", "/docs/oauth2-redirect"): row("AA", "AA", "AA", "AA", "AA", "AA"),
-    ("GET", "/redoc"): row("AA", "AA", "AA", "AA", "AA", "AA"),
     ("GET", "/api/v1/keys"): row("AA", "AA", "AA", "AA", "AA", "AA"),
     ("GET", "/api/v1/health"): row("AA", "AA", "AA", "AA", "AA", "AA"),
     # API (Bearer tokens)
@@ -394,9 +391,6 @@ def page_sign(w: World, role: str, unit: str) -> bool:
 
 PROBES: dict[tuple[str, str], Probe] = {
     ("GET", "/openapi.json"): public("/openapi.json"),
-    ("GET", "/docs"): public("/docs"),
-    ("GET", "/docs/oauth2-redirect"): public("/docs/oauth2-redirect"),
-    ("GET", "/redoc"): public("/redoc"),
     ("GET", "/api/v1/keys"): public("/api/v1/keys"),
     ("GET", "/api/v1/health"): public("/api/v1/health"),
     ("POST", "/api/v1/items"): api_submit,

@@ -142,3 +142,13 @@ def test_security_headers_on_every_page_response(inproc: App) -> None:
                 assert name in r.headers and ok(r.headers[name]), (who, path, r.status_code, name, r.headers.get(name))
             checked += 1
     figures("security_headers", page_responses_checked=checked)
+
+
+
+def test_no_page_loads_anything_from_outside(inproc: App) -> None:
+    """Offline network: FastAPI's /docs and /redoc pull their scripts from a CDN, so they are not served;
+    the OpenAPI document itself is."""
+    c = inproc.client()
+    for path in ("/docs", "/redoc"):
+        assert c.get(path).status_code == 404, path
+    assert c.get("/openapi.json").json()["info"]["title"] == "保密审查 API"
