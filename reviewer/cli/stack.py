@@ -95,7 +95,8 @@ def _submit_samples(base: str, token: str, samples: Path) -> int:
     # Every draft under samples/; the generators and expectation files that sit beside them are not drafts.
     files = sorted(
         p for p in samples.rglob("*")
-        if p.is_file() and not p.name.startswith(".") and p.suffix != ".py" and not p.name.startswith("expected")
+        if p.is_file() and not p.name.startswith(".") and p.suffix != ".py"
+        and not p.name.lower().startswith(("expected", "readme"))
     ) if samples.is_dir() else []
     sent = 0
     with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60) as client:
@@ -119,6 +120,8 @@ def run(args: argparse.Namespace) -> int:
     redis_port = args.redis_port or _free_port()
     env = dict(os.environ, REVIEWER_DATA_DIR=str(data_dir), REVIEWER_REDIS_URL=f"redis://127.0.0.1:{redis_port}/0",
                PYTHONUNBUFFERED="1")
+    # The demo loads the fictional organisation term list too, so that samples/org-term.txt shows a unit's own terms.
+    env.setdefault("REVIEWER_RULES_PATH", str(REPO_ROOT / "examples" / "org-rules"))
     settings = Settings.from_env(env)
     env["REVIEWER_DATABASE_URL"] = str(settings.database_url)
     logs = data_dir / "logs"
@@ -142,7 +145,12 @@ def run(args: argparse.Namespace) -> int:
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
 
+    def on_sigterm(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt  # runs the `finally` below: children never outlive the stack
+
+    signal.signal(signal.SIGTERM, on_sigterm)
     try:
+        print(f"== 本单位规则目录（REVIEWER_RULES_PATH）：{env['REVIEWER_RULES_PATH']}")
         redis_dir = data_dir / "redis"
         redis_dir.mkdir(exist_ok=True)
         redis_bin = shutil.which("redis-server") or "/usr/sbin/redis-server"
@@ -165,7 +173,7 @@ def run(args: argparse.Namespace) -> int:
         sent = _submit_samples(base, creds["token:cms-BGS"], Path(args.samples))
         print(f"== 已向“办公室”(BGS) 提交 {sent} 份示例稿件（samples/ 下的全部文件）")
         print()
-        print(f"打开 {base}/ 登录审查（页面），API 文档：{base}/docs ，OpenAPI：{base}/openapi.json")
+        print(f"打开 {base}/ 登录审查（页面）；接口说明（OpenAPI）：{base}/openapi.json")
         print(f"演示账号（密码另存于 {data_dir / 'demo-accounts.json'}，仅本机可读）：")
         for username, unit, role, display in DEMO_USERS:
             print(f"  {username:<9} 密码 {creds['password:' + username]:<14} {display}（{unit}，{role}）")
