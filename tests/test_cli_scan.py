@@ -136,3 +136,10 @@ def test_text_output_colour_and_info() -> None:
     out = io.StringIO()
     print_text(out, "a.txt", result, color=False, show_info=True)
     assert "[提示]" in out.getvalue() and "另有" not in out.getvalue()
+
+
+def test_unreadable_input_is_explained_in_chinese(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = run(capsys, "--format", "json", str(tmp_path / "missing.txt"))
+    (record,) = jsonl(out)
+    assert code == 2 and record["verdict"] == "error"
+    assert record["error"] == "无法读取文件：文件或目录不存在"

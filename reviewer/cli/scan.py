@@ -53,8 +53,14 @@ def iter_inputs(paths: list[str]) -> Iterator[tuple[str, str, bytes | None, str 
 def _read(path: Path) -> Iterator[tuple[str, str, bytes | None, str | None]]:
     try:
         yield str(path), path.name, path.read_bytes(), None
+    except FileNotFoundError:
+        yield str(path), path.name, None, "无法读取文件：文件或目录不存在"
+    except PermissionError:
+        yield str(path), path.name, None, "无法读取文件：没有读取权限"
+    except IsADirectoryError:
+        yield str(path), path.name, None, "无法读取文件：这是一个目录"
     except OSError as exc:
-        yield str(path), path.name, None, f"无法读取文件：{exc.strerror or exc}"
+        yield str(path), path.name, None, f"无法读取文件：操作系统错误 {exc.errno}（{exc.strerror or exc}）"
 
 
 def run(args: argparse.Namespace) -> int:
