@@ -5,11 +5,16 @@ ceiling (a no-op Celery task on the same Redis, same run).
 
 Everything runs locally on loopback: a private redis-server, a fresh database (embedded SQLite by default), the API
 under uvicorn, and 1 then 2 Celery worker processes (--pool=solo, one process each). Latency is the item's
-`scanned_at` (written by the worker in the transaction that makes it awaiting_review) minus the client's send time."""
+`scanned_at` (written by the worker in the transaction that makes it awaiting_review) minus the client's send time.
+
+For each throughput run it also prints the CPU time each process spent per draft (from /proc: API, workers, Redis,
+PostgreSQL server processes, this client), and the client's own capacity (GET /api/v1/health with the same 8 threads),
+so that a miss can be attributed: on a machine with C cores no pipeline can sustain more than C / (CPU per draft)."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import sys
@@ -48,6 +53,65 @@ def draft(i: int, size: int = 3000) -> str:
     return "\n".join(parts)
 
 
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def proc_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of one process, its threads included."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def postgres_cpu() -> float:
+    """CPU seconds of every local `postgres` server process (0 when PostgreSQL is elsewhere or not used)."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == "postgres":
+                    total += proc_cpu(int(entry.name))
+            except OSError:
+                continue
+    return total
+
+
+class CpuMeter:
+    """CPU seconds per component between start() and stop()."""
+
+    def __init__(self, parts: dict[str, list[int]], postgres: bool) -> None:
+        self.parts, self.postgres = parts, postgres
+
+    def _sample(self) -> dict[str, float]:
+        sample = {name: sum(proc_cpu(pid) for pid in pids) for name, pids in self.parts.items()}
+        if self.postgres:
+            sample["postgres"] = postgres_cpu()
+        times = os.times()
+        sample["client"] = times.user + times.system
+        return sample
+
+    def start(self) -> CpuMeter:
+        self.t0, self.s0 = time.perf_counter(), self._sample()
+        return self
+
+    def stop(self) -> dict[str, float]:
+        s1, elapsed = self._sample(), time.perf_counter() - self.t0
+        used = {k: s1[k] - self.s0[k] for k in s1}
+        used["_elapsed"] = elapsed
+        return used
+
+
+def cpu_report(used: dict[str, float], n: int) -> str:
+    elapsed = used.pop("_elapsed")
+    total = sum(used.values())
+    parts = ", ".join(f"{k} {v * 1000 / n:.1f} ms ({v / elapsed * 100:.0f}% of a core)" for k, v in used.items())
+    cores = os.cpu_count() or 1
+    return (f"    CPU per draft: {parts}; total {total * 1000 / n:.1f} ms/draft "
+            f"→ at most {cores / (total / n):.0f} drafts/s if all {cores} cores did nothing else")
+
+
 class Bench:
     def __init__(self, database_url: str | None, tmp: Path) -> None:
         self.tmp = tmp
@@ -64,6 +128,20 @@ class Bench:
 
         self.db = open_database(Settings.from_env({"REVIEWER_DATABASE_URL": self.database_url, "REVIEWER_DATA_DIR": str(self.data)}))
         self.counter = 0
+        self.last_cpu = ""
+
+    def meter(self, workers: list[Worker]) -> CpuMeter:
+        parts = {"API": [self.api.proc.pid], "workers": [w.proc.pid for w in workers], "redis": [self.redis.proc.pid]}
+        return CpuMeter(parts, self.postgres)
+
+    def client_capacity(self, n: int = 2000) -> float:
+        """Requests/s the bench client itself manages (8 threads, the cheapest endpoint): a floor of its capacity."""
+        with httpx.Client(base_url=self.api.url, timeout=60) as c:
+            c.get("/api/v1/health").raise_for_status()
+            start = time.perf_counter()
+            with ThreadPoolExecutor(8) as pool:
+                list(pool.map(lambda _: c.get("/api/v1/health"), range(n)))
+            return n / (time.perf_counter() - start)
 
     def close(self) -> None:
         self.db.dispose()
@@ -88,9 +166,11 @@ class Bench:
         while client.llen("celery") == n:
             time.sleep(0.001)
         start = time.perf_counter()
+        cpu0 = proc_cpu(worker.proc.pid)
         while client.llen("celery") or client.hlen("unacked"):
             time.sleep(0.002)
         elapsed = time.perf_counter() - start
+        self.noop_cpu_ms = (proc_cpu(worker.proc.pid) - cpu0) * 1000 / n
         worker.stop()
         return n / elapsed
 
@@ -128,9 +208,11 @@ class Bench:
             with httpx.Client(base_url=self.api.url, headers={"Authorization": f"Bearer {self.tokens['cms1']}"}, timeout=60) as c:
                 self.submit(c, {})  # warm-up (scanner load) outside the measurement
                 self.wait_scanned(list({*self._last_ids(1)}))
+                meter = self.meter(ws).start()
                 with ThreadPoolExecutor(8) as pool:
                     list(pool.map(lambda _: self.submit(c, sent), range(n)))
             done = self.wait_scanned(list(sent))
+            self.last_cpu = cpu_report(meter.stop(), n)  # includes the client's 0.2 s polls for the last items
             return n / (max(done.values()) - min(sent.values()))
         finally:
             for w in ws:
@@ -193,15 +275,23 @@ def main() -> int:
         bench = Bench(args.database_url, Path(tmp))
         try:
             kind = "PostgreSQL" if args.database_url else "SQLite"
-            print(f"database: {kind}; draft size ≈ {len(draft(1))} 字; {args.drafts} drafts per throughput run")
+            print(f"database: {kind}; draft size ≈ {len(draft(1))} 字; {args.drafts} drafts per throughput run; "
+                  f"{os.cpu_count()} CPU cores; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+            print(f"bench client capacity (8 threads, GET /api/v1/health):   {bench.client_capacity():8.1f} requests/s")
             ceiling = bench.noop_ceiling(args.noop)
-            print(f"no-op Celery task ceiling (1 worker, solo, acks_late): {ceiling:8.1f} tasks/s")
+            target = 0.4 * ceiling
+            print(f"no-op Celery task ceiling (1 worker, solo, acks_late):   {ceiling:8.1f} tasks/s "
+                  f"({bench.noop_cpu_ms:.2f} ms worker CPU per task)")
+            print(f"throughput target (0.4 × ceiling):                        {target:8.1f} drafts/s")
             for workers in (1, 2):
                 rate = bench.throughput(workers, args.drafts)
-                print(f"sustained drafts/s, {workers} worker process(es):          {rate:8.1f}  ({rate / ceiling:.3f} × ceiling)")
+                print(f"sustained drafts/s, {workers} worker process(es):             {rate:8.1f}  "
+                      f"= {rate / ceiling:.3f} × ceiling (target 0.400 ×: {'met' if rate >= target else 'NOT met'})")
+                print(bench.last_cpu)
             p50, p99, n = bench.latency(2, args.rate, args.seconds)
             print(f"submit→awaiting_review at offered {args.rate:.0f}/s for {args.seconds:.0f} s, 2 workers ({n} drafts): "
-                  f"p50 {p50:.0f} ms, p99 {p99:.0f} ms")
+                  f"p50 {p50:.0f} ms, p99 {p99:.0f} ms (target p99 ≤ 200 ms: {'met' if p99 <= 200 else 'NOT met'})")
+            print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         finally:
             bench.close()
     return 0

@@ -53,7 +53,9 @@ def default_enqueuer(settings: Settings) -> Enqueuer:
 
 def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
-    db = open_database(settings, enqueuer if enqueuer is not None else default_enqueuer(settings))
+    # A pool as big as the request concurrency seen in practice: connections beyond the pool are opened and closed
+    # per request (on SQLite: PRAGMAs each time).
+    db = open_database(settings, enqueuer if enqueuer is not None else default_enqueuer(settings), pool_size=16)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

@@ -35,12 +35,17 @@ def database(request: Request) -> Database:
 def context(request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> Iterator[Ctx]:
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
         raise AuthenticationFailed("未认证：请在 Authorization 头中提供 Bearer 令牌")
-    session = database(request).factory()
+    db = database(request)
+    # Authentication only reads: a read-only session (on SQLite a deferred BEGIN, without the write lock), ended
+    # before the endpoint runs (it may first read a large upload from the network).
+    reader = db.read_factory()
     try:
-        actor = authenticate(session, credentials.credentials)
-        # End the read transaction now: on SQLite it holds the write lock, and the endpoint may first read a large
-        # upload from the network.
-        session.rollback()
+        actor = authenticate(reader, credentials.credentials)
+    finally:
+        reader.rollback()
+        reader.close()
+    session = db.factory()
+    try:
         yield Ctx(session, actor, request.app.state.settings)
     finally:
         session.rollback()  # anything not committed explicitly is discarded

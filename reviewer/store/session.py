@@ -10,6 +10,8 @@ functions reach through `session.info` — so the API, the pages and the workers
 from __future__ import annotations
 
 import hashlib
+import os
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -44,6 +46,7 @@ def make_engine(url: str, *, pool_size: int = 5) -> Engine:
         )
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_on_begin)
+        _release_writer_after_end(engine)
         return engine
     return create_engine(url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True, pool_recycle=1800)
 
@@ -60,21 +63,80 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 SQLITE_LOCK_WAIT_SECONDS = 30.0
+READ_ONLY = "reviewer_read_only"
+_writer_locks: dict[tuple[int, str], threading.Lock] = {}
+_writer_locks_guard = threading.Lock()
+_holders: dict[int, threading.Lock] = {}  # id(DBAPI connection) -> the writer lock its open transaction holds
+
+
+def _writer_lock(conn: Any) -> threading.Lock:
+    """One in-process writer queue per database file and process (keyed by pid: a forked child starts afresh)."""
+    key = (os.getpid(), str(conn.engine.url))
+    with _writer_locks_guard:
+        return _writer_locks.setdefault(key, threading.Lock())
 
 
 def _sqlite_on_begin(conn: Any) -> None:
-    # The driver's own transaction handling is off (isolation_level=None); take the write lock up front.
+    # The driver's own transaction handling is off (isolation_level=None).
+    if conn.get_execution_options().get(READ_ONLY):
+        # A read-only unit of work (authentication): a deferred BEGIN reads a WAL snapshot without the write lock.
+        conn.exec_driver_sql("BEGIN")
+        return
+    # Writers take the write lock up front (BEGIN IMMEDIATE). Threads of this process first queue on an in-process
+    # lock, held until the COMMIT/ROLLBACK has run: they then wait blocked (the holder keeps the GIL and the CPU)
+    # instead of all polling SQLite; only other processes are polled for. The in-process lock is a queue, not the
+    # guarantee: SQLite's own write lock still serialises every writer.
     deadline = time.monotonic() + SQLITE_LOCK_WAIT_SECONDS
+    dbapi_connection = conn.connection.dbapi_connection
+    writer = _writer_lock(conn)
+    if not writer.acquire(timeout=SQLITE_LOCK_WAIT_SECONDS):
+        raise OperationalError("BEGIN IMMEDIATE", {}, Exception("database is locked (in-process writer queue)"))
+    _holders[id(dbapi_connection)] = writer
     pause = 0.0002
-    while True:
+    try:
+        while True:
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+                return
+            except OperationalError as exc:
+                if "locked" not in str(exc.orig) and "busy" not in str(exc.orig) or time.monotonic() > deadline:
+                    raise
+                time.sleep(pause)
+                pause = min(pause * 1.5, 0.005)
+    except BaseException:
+        _release(dbapi_connection)
+        raise
+
+
+def _release(dbapi_connection: Any, *_: Any) -> None:
+    writer = _holders.pop(id(dbapi_connection), None)
+    if writer is not None:
+        writer.release()
+
+
+def _release_writer_after_end(engine: Engine) -> None:
+    """Release the in-process writer lock once the transaction has really ended: after the DBAPI COMMIT/ROLLBACK
+    (the Connection "commit"/"rollback" events fire before them), and whenever the pool checks in, closes or
+    invalidates the connection (a leaked lock would stall this process)."""
+    dialect = engine.dialect
+    do_commit, do_rollback = dialect.do_commit, dialect.do_rollback
+
+    def commit(dbapi_connection: Any) -> None:
         try:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-            return
-        except OperationalError as exc:
-            if "locked" not in str(exc.orig) and "busy" not in str(exc.orig) or time.monotonic() > deadline:
-                raise
-            time.sleep(pause)
-            pause = min(pause * 1.5, 0.005)
+            do_commit(dbapi_connection)
+        finally:
+            _release(dbapi_connection)
+
+    def rollback(dbapi_connection: Any) -> None:
+        try:
+            do_rollback(dbapi_connection)
+        finally:
+            _release(dbapi_connection)
+
+    dialect.do_commit = commit  # type: ignore[method-assign]
+    dialect.do_rollback = rollback  # type: ignore[method-assign]
+    for name in ("checkin", "close", "invalidate", "close_detached", "detach"):
+        event.listen(engine.pool, name, _release)
 
 
 def lock(session: Session, key: str) -> None:
@@ -109,6 +171,8 @@ class Database:
         self.url = url
         self.engine = make_engine(url, pool_size=pool_size)
         self.factory = sessionmaker(self.engine, expire_on_commit=False, info=dict(info or {}))
+        # Read-only units of work (no writes, no enqueues): on SQLite they do not take the write lock.
+        self.read_factory = sessionmaker(self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False, info=dict(info or {}))
         event.listen(self.factory, "after_commit", _after_commit)
         event.listen(self.factory, "after_soft_rollback", lambda s, _t: _after_rollback(s))
 

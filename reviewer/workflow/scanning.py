@@ -5,43 +5,54 @@ lock, so recording a result twice is a no-op and findings are never duplicated (
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from reviewer.errors import NotFound
 from reviewer.scan.model import ScanResult, Verdict
-from reviewer.store.models import AWAITING_REVIEW, QUEUED, SCAN_FAILED, SCANNING, Finding, Item, utcnow
+from reviewer.store.models import AWAITING_REVIEW, QUEUED, SCAN_FAILED, SCANNING, Finding, Item, Unit, utcnow
 from reviewer.workflow import audit
 from reviewer.workflow.actor import WORKER
-from reviewer.workflow.items import get_item
 from reviewer.workflow.states import move
 
 MAX_SCAN_ATTEMPTS = 5
 
 
+def _locked_item(session: Session, item_id: int) -> tuple[Item, str]:
+    """The item under its row lock, with its unit's code in the same query (the audit event needs it; no lazy load)."""
+    row = session.execute(
+        select(Item, Unit.code).join(Unit, Unit.id == Item.unit_id).where(Item.id == item_id).with_for_update(of=Item)
+    ).first()
+    if row is None:
+        raise NotFound(f"稿件 {item_id} 不存在")
+    return row[0], row[1]
+
+
 def start_scan(session: Session, item_id: int) -> Item | None:
     """Mark the item as being scanned. Returns None when there is nothing to do (already scanned, superseded …)."""
-    item = get_item(session, item_id, for_update=True)
+    item, unit_code = _locked_item(session, item_id)
     if item.state not in (QUEUED, SCANNING):
         return None
     if item.scan_attempts >= MAX_SCAN_ATTEMPTS:
         # A draft that keeps killing or stalling the worker: stop trying and fail closed.
-        _fail(session, item, f"扫描已尝试 {item.scan_attempts} 次仍未完成，按扫描失败处理（不得批准）")
+        _fail(session, item, f"扫描已尝试 {item.scan_attempts} 次仍未完成，按扫描失败处理（不得批准）", unit_code)
         return None
     first = item.state == QUEUED
     move(item, SCANNING)
     item.scan_attempts += 1
     if first:
-        audit.append(session, "scan_started", WORKER, unit_code=item.unit.code, item_id=item.id, data={"attempt": item.scan_attempts})
+        audit.append(session, "scan_started", WORKER, unit_code=unit_code, item_id=item.id, data={"attempt": item.scan_attempts})
     return item
 
 
 def record_scan(session: Session, item_id: int, result: ScanResult) -> bool:
     """Store the findings and move to awaiting_review (or scan_failed when the document could not be read)."""
-    item = get_item(session, item_id, for_update=True)
+    item, unit_code = _locked_item(session, item_id)
     if item.state not in (QUEUED, SCANNING):
         return False
     if result.error or result.verdict == Verdict.ERROR:
         item.rules_version = result.rules_version
-        _fail(session, item, result.error or "文档无法完整读取")
+        _fail(session, item, result.error or "文档无法完整读取", unit_code)
         return True
     for seq, f in enumerate(result.findings):
         session.add(
@@ -59,7 +70,7 @@ def record_scan(session: Session, item_id: int, result: ScanResult) -> bool:
     item.scan_error = None
     move(item, AWAITING_REVIEW)
     audit.append(
-        session, "scan", WORKER, unit_code=item.unit.code, item_id=item.id,
+        session, "scan", WORKER, unit_code=unit_code, item_id=item.id,
         data={
             "verdict": item.verdict, "rules_version": item.rules_version, "counts": counts,
             "rules": sorted({f.rule for f in result.findings}), "content_sha256": item.content_sha256,
@@ -69,21 +80,21 @@ def record_scan(session: Session, item_id: int, result: ScanResult) -> bool:
 
 
 def record_scan_failure(session: Session, item_id: int, reason: str, rules_version: str | None = None) -> bool:
-    item = get_item(session, item_id, for_update=True)
+    item, unit_code = _locked_item(session, item_id)
     if item.state not in (QUEUED, SCANNING):
         return False
     if rules_version:
         item.rules_version = rules_version
-    _fail(session, item, reason)
+    _fail(session, item, reason, unit_code)
     return True
 
 
-def _fail(session: Session, item: Item, reason: str) -> None:
+def _fail(session: Session, item: Item, reason: str, unit_code: str) -> None:
     move(item, SCAN_FAILED)
     item.verdict = str(Verdict.ERROR)
     item.scan_error = reason[:2000]
     item.scanned_at = utcnow()
     audit.append(
-        session, "scan_failed", WORKER, unit_code=item.unit.code, item_id=item.id,
+        session, "scan_failed", WORKER, unit_code=unit_code, item_id=item.id,
         data={"reason": item.scan_error, "rules_version": item.rules_version, "attempts": item.scan_attempts},
     )
