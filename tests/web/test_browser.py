@@ -120,6 +120,7 @@ def test_reviewer_disposes_each_finding_and_approves(page, site: Site) -> None: 
     assert page.url.endswith("/review")
     page.click(f'a[href="/review/items/{first}"]')
     page.wait_for_selector("#findings")
+    page.wait_for_selector("html[data-keys-ready]", state="attached")  # the deferred script has installed its handlers
     marks = page.locator("mark.hl")
     assert marks.count() == 3
     assert marks.nth(1).inner_text() == "13812345678"
@@ -133,6 +134,7 @@ def test_reviewer_disposes_each_finding_and_approves(page, site: Site) -> None: 
     page.keyboard.press("n")
     page.wait_for_url(f"**/review/items/{second}")
     assert page.locator("#item-title").inner_text() == "第二件"
+    page.wait_for_selector("html[data-keys-ready]", state="attached")
     page.keyboard.press("p")
     page.wait_for_url(f"**/review/items/{first}")
     with site.db.session() as s:

@@ -50,4 +50,6 @@
       if (list[i].id === "f-" + first) { select(i); break; }
     }
   });
+  // Tells tests (and anyone curious) that the keyboard handlers are installed: the script is deferred.
+  document.documentElement.setAttribute("data-keys-ready", "1");
 })();
