@@ -11,10 +11,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.responses import JSONResponse
-from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
-from starlette.responses import Response
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from reviewer.api import publisher, review
 from reviewer.api.errors import install_error_handlers
@@ -22,27 +22,57 @@ from reviewer.settings import Settings
 from reviewer.workflow.runtime import Enqueuer, open_database
 
 
-class BodyLimit(BaseHTTPMiddleware):
-    """413 for bodies over the limit (declared length, or counted while reading a chunked body)."""
+class BodyLimit:
+    """413 for bodies over the limit (declared length, or counted while reading a chunked body). A plain ASGI
+    middleware (BaseHTTPMiddleware costs a task group and a streamed response per request)."""
 
-    def __init__(self, app: Any, limit: int) -> None:
-        super().__init__(app)
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
         self.limit = limit
 
-    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        declared = request.headers.get("content-length")
-        too_big = JSONResponse({"detail": f"请求体过大（上限 {self.limit // (1024 * 1024)} MB）"}, status_code=413)
+    def _too_big(self) -> JSONResponse:
+        return JSONResponse({"detail": f"请求体过大（上限 {self.limit // (1024 * 1024)} MB）"}, status_code=413)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = Headers(scope=scope).get("content-length")
         if declared is not None:
             if not declared.isdigit() or int(declared) > self.limit:
-                return too_big
-        elif request.method in ("POST", "PUT", "PATCH"):
-            body = b""
-            async for chunk in request.stream():
-                body += chunk
-                if len(body) > self.limit:
-                    return too_big
-            request._body = body  # noqa: SLF001 - the stream is consumed; hand the body on
-        return await call_next(request)
+                await self._too_big()(scope, receive, send)
+                return
+            await self.app(scope, receive, send)
+            return
+        if scope["method"] not in ("POST", "PUT", "PATCH"):
+            await self.app(scope, receive, send)
+            return
+        # No declared length: read the whole body, counting, then hand it on in one message.
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.limit:
+                await self._too_big()(scope, receive, send)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
 
 
 def default_enqueuer(settings: Settings) -> Enqueuer:

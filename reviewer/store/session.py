@@ -2,7 +2,9 @@
 
 SQLite (the embedded default): WAL journal, a busy timeout, foreign keys on, and every transaction opened with
 `BEGIN IMMEDIATE` so that writers queue on the database lock instead of failing with a stale read snapshot
-(workflow transitions read, then write). PostgreSQL: row locks (`SELECT … FOR UPDATE`) and advisory locks.
+(workflow transitions read, then write); the threads of one process first queue on an in-process lock, and read-only
+sessions (`Database.read_factory`, used for authentication) take no write lock. PostgreSQL: row locks
+(`SELECT … FOR UPDATE`) and advisory locks.
 
 `Database` bundles the engine, the session factory and the runtime wiring (settings, the enqueuer) that workflow
 functions reach through `session.info` — so the API, the pages and the workers all call the same functions."""
@@ -108,7 +110,9 @@ def _sqlite_on_begin(conn: Any) -> None:
         raise
 
 
-def _release(dbapi_connection: Any, *_: Any) -> None:
+def _release(connection: Any, *_: Any) -> None:
+    # the dialect's do_commit/do_rollback get the pool's proxy, the pool events the DBAPI connection itself
+    dbapi_connection = getattr(connection, "dbapi_connection", connection)
     writer = _holders.pop(id(dbapi_connection), None)
     if writer is not None:
         writer.release()
