@@ -148,7 +148,7 @@ def test_prefork_pool_children_sigkilled_mid_scan(stack: Stack) -> None:
     worker.start()
     assert worker.proc is not None
     with stack.client("cms1") as cms:
-        ids = [cms.post("/api/v1/items", json={"external_id": f"pf-{i}", "content": t}).json()["id"] for i, t in enumerate(_drafts(10))]
+        ids: list[int] = []
         seen: set[tuple[int, int]] = set()
 
         def fresh_scan() -> list[tuple[int, int]]:
@@ -157,7 +157,12 @@ def test_prefork_pool_children_sigkilled_mid_scan(stack: Stack) -> None:
             return [(i, a) for i, a in rows if (i, a) not in seen]
 
         killed: list[int] = []
-        for _ in range(3):
+        for round_no in range(3):
+            # Fresh drafts every round: the pool scans fast enough to drain one big batch between two kills.
+            ids += [
+                cms.post("/api/v1/items", json={"external_id": f"pf-{round_no}-{i}", "content": t}).json()["id"]
+                for i, t in enumerate(_drafts(4))
+            ]
             try:
                 in_flight = wait_for(fresh_scan, 60, 0.02, what="a scan in flight")
             except TimeoutError:
