@@ -188,3 +188,6 @@ def test_queue_lists_open_post_release_alerts_of_the_unit(web: Web) -> None:
     login(c, "rev1")
     html = c.get("/review").text
     assert 'id="alerts"' in html and "新规则命中 1 条" in html and "他单位预警" not in html
+    assert html.count('id="alerts"') == 1, "the alerts section is rendered once, in the page body"
+    title = html[html.index("<title>"):html.index("</title>")]
+    assert "<section" not in title and "新规则" not in title, title
