@@ -15,14 +15,13 @@ from reviewer.store.models import Item
 from reviewer.workflow import accounts
 from reviewer.workflow.review import DispositionInput, sign_off
 from tests.reliability._helpers import figures, open_db
+from tests.browser import chromium
 from tests.services import ApiServer, RedisServer, fresh_sqlite_url, seed, service_env
 from tests.web.helpers import make_item
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
-playwright_sync = pytest.importorskip("playwright.sync_api")
+pytest.importorskip("playwright.sync_api")
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 PAYLOADS = [
     '<script>window.__xss="script"</script>',
     '<img id=xss-img src=x onerror="window.__xss=\'img\'">',
@@ -77,12 +76,8 @@ def site(redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory) ->
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    with playwright_sync.sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+    with chromium() as b:
+        yield b
 
 
 def _visit(browser, base: str, username: str, urls: list[str]) -> int:  # type: ignore[no-untyped-def]

@@ -20,14 +20,13 @@ from reviewer.settings import Settings
 from reviewer.store.models import Item, Receipt
 from reviewer.store.session import Database
 from reviewer.workflow.runtime import open_database
+from tests.browser import chromium
 from tests.services import ApiServer, RedisServer, fresh_sqlite_url, seed, service_env
 from tests.web.helpers import make_item
 
 pytestmark = pytest.mark.browser
-playwright_sync = pytest.importorskip("playwright.sync_api")
+pytest.importorskip("playwright.sync_api")
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 TEXT = (
     "关于开展2026年度安全生产检查的通知\n"
     "各科室、各直属单位：\n"
@@ -71,12 +70,8 @@ def site(redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory) ->
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    with playwright_sync.sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+    with chromium() as b:
+        yield b
 
 
 @pytest.fixture
