@@ -30,7 +30,14 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.services import (  # noqa: E402
-    ApiServer, RedisServer, Worker, drop_postgres, fresh_postgres_url, fresh_sqlite_url, seed, service_env,
+    ApiServer,
+    RedisServer,
+    Worker,
+    drop_postgres,
+    fresh_postgres_url,
+    fresh_sqlite_url,
+    seed,
+    service_env,
 )
 
 PARAGRAPHS = [
@@ -152,8 +159,8 @@ class Bench:
 
     # ------------------------------------------------------------------ engine ceiling
     def noop_ceiling(self, n: int) -> float:
-        from workers.app import NOOP_TASK, make_celery
         from reviewer.settings import Settings
+        from workers.app import NOOP_TASK, make_celery
 
         app = make_celery(Settings.from_env(self.env))
         with app.producer_or_acquire() as producer:

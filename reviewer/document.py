@@ -14,7 +14,7 @@ if TYPE_CHECKING:  # pragma: no cover
 ISSUE_CATEGORY = "无法核验"
 
 
-def scan_extraction(scanner: "Scanner", extraction: Extraction) -> ScanResult:
+def scan_extraction(scanner: Scanner, extraction: Extraction) -> ScanResult:
     """Scan every part; each finding is located in its part (paragraph, cell, page, comment, revision …)."""
     result = ScanResult(rules_version=scanner.rules_version, encoding=extraction.encoding, error=extraction.error)
     if extraction.error:
@@ -31,5 +31,5 @@ def scan_extraction(scanner: "Scanner", extraction: Extraction) -> ScanResult:
     return result
 
 
-def scan_document(scanner: "Scanner", data: bytes, filename: str = "", limits: Limits = DEFAULT_LIMITS) -> ScanResult:
+def scan_document(scanner: Scanner, data: bytes, filename: str = "", limits: Limits = DEFAULT_LIMITS) -> ScanResult:
     return scan_extraction(scanner, extract(data, filename, limits))

@@ -30,7 +30,7 @@ class Settings:
     max_upload_bytes: int = 50 * 1024 * 1024
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
         env = dict(os.environ if environ is None else environ)
         data_dir = Path(env.get("REVIEWER_DATA_DIR") or (Path.cwd() / ".data")).resolve()
         db_default = f"sqlite:///{data_dir / 'reviewer.sqlite3'}"

@@ -22,7 +22,7 @@ if [ ! -x .venv/bin/python ]; then
   echo "== 创建虚拟环境 .venv"
   "$PY" -m venv .venv
 fi
-if ! .venv/bin/python -c "import reviewer, pytest, playwright, ahocorasick, jieba, celery" >/dev/null 2>&1 \
+if ! .venv/bin/python -c "import reviewer, pytest, playwright, ahocorasick, jieba, celery, mypy" >/dev/null 2>&1 \
    || [ pyproject.toml -nt .venv/.installed ]; then
   echo "== 安装 Python 依赖"
   .venv/bin/pip install -q --disable-pip-version-check -e '.[test]'

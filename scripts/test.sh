@@ -8,6 +8,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export REVIEWER_TEST_POSTGRES_URL=${REVIEWER_TEST_POSTGRES_URL:-$(bash scripts/postgres.sh | tail -1)}
+echo "== ruff"
+.venv/bin/ruff check reviewer workers tests bench scripts
+echo "== mypy"
+.venv/bin/mypy
 marker=(-m "not slow")
 if [ "${1:-}" = "--all" ]; then marker=(); shift; fi
 set +e

@@ -262,8 +262,8 @@ class Seed:
 
 
 def seed(database_url: str, data_dir: Path) -> Seed:
+    from reviewer.accounts import manage as accounts
     from reviewer.settings import Settings
-    from reviewer.workflow import accounts
     from reviewer.workflow.runtime import open_database
 
     settings = Settings.from_env({"REVIEWER_DATABASE_URL": database_url, "REVIEWER_DATA_DIR": str(data_dir)})

@@ -14,6 +14,8 @@ FORBIDDEN = {
     "extract": ("reviewer.store", "reviewer.workflow", "reviewer.api", "reviewer.web", "workers"),
     "ruleset": ("reviewer.store", "reviewer.workflow", "reviewer.api", "reviewer.web", "workers"),
     "workflow": ("reviewer.api", "reviewer.web", "workers"),
+    "audit": ("reviewer.api", "reviewer.web", "workers"),
+    "accounts": ("reviewer.api", "reviewer.web", "workers"),
 }
 
 

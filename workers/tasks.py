@@ -9,7 +9,7 @@ from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from reviewer.workflow import jobs, callbacks
+from reviewer.workflow import callbacks, jobs
 from workers.app import CALLBACK_TASK, NOOP_TASK, RESCAN_TASK, SCAN_TASK, app, process
 
 log = logging.getLogger(__name__)

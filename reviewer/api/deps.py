@@ -9,11 +9,11 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
+from reviewer.accounts.actor import Actor
+from reviewer.accounts.manage import authenticate
 from reviewer.errors import AuthenticationFailed, PermissionDenied
 from reviewer.settings import Settings
 from reviewer.store.session import Database
-from reviewer.workflow.accounts import authenticate
-from reviewer.workflow.actor import Actor
 
 bearer = HTTPBearer(auto_error=False, description="reviewer tokens create … 签发的令牌")
 

@@ -8,14 +8,15 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field, ValidationError
+from sqlalchemy import select
 from starlette.datastructures import UploadFile
 
+from reviewer.accounts import access
 from reviewer.api.deps import Ctx, context, roles
 from reviewer.api.views import item_detail, item_summary
 from reviewer.errors import InvalidInput, LimitExceeded
 from reviewer.store.models import Item
-from reviewer.workflow import access, release, submit
-from sqlalchemy import select
+from reviewer.workflow import release, submit
 
 router = APIRouter(prefix="/api/v1", tags=["发布系统"])
 
@@ -141,7 +142,7 @@ def release_check(body: ReleaseCheckBody, ctx: Ctx = Depends(roles("publisher"))
 
 @router.post("/items/{item_id}/released", summary="登记已发布")
 def mark_released(item_id: int, body: ReleasedBody | None = None, ctx: Ctx = Depends(roles("publisher", "admin"))) -> dict[str, Any]:
-    body = body or ReleasedBody()
+    body = body or ReleasedBody(url="")
     item = release.mark_released(ctx.session, item_id, ctx.actor, body.content_sha256, body.url)
     result = {"id": item.id, "state": item.state, "released_at": item.released_at.isoformat() if item.released_at else None}
     ctx.commit()

@@ -8,11 +8,12 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
+from reviewer.accounts import access
 from reviewer.api.deps import Ctx, context, roles
 from reviewer.api.views import iso, item_detail, item_summary
 from reviewer.errors import NotFound
 from reviewer.store.models import Receipt
-from reviewer.workflow import access, receipts, review
+from reviewer.workflow import receipts, review
 
 router = APIRouter(prefix="/api/v1", tags=["审查"])
 

@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from reviewer.accounts.access import FULL
 from reviewer.store.models import STATE_LABEL, Item, Receipt
-from reviewer.workflow.access import FULL
 
 
 def iso(at: datetime | None) -> str | None:

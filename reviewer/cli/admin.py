@@ -67,7 +67,7 @@ def _run(fn) -> int:  # noqa: ANN001
 
 
 def units_add(args: argparse.Namespace) -> int:
-    from reviewer.workflow import accounts
+    from reviewer.accounts import manage as accounts
 
     def go(s) -> None:  # noqa: ANN001
         unit = accounts.create_unit(s, args.code, args.name, block_policy=args.block_policy)
@@ -80,7 +80,7 @@ def units_add(args: argparse.Namespace) -> int:
 
 
 def units_set(args: argparse.Namespace) -> int:
-    from reviewer.workflow import accounts
+    from reviewer.accounts import manage as accounts
 
     def go(s) -> None:  # noqa: ANN001
         unit = accounts.get_unit(s, args.code)
@@ -96,7 +96,7 @@ def units_set(args: argparse.Namespace) -> int:
 
 
 def users_add(args: argparse.Namespace) -> int:
-    from reviewer.workflow import accounts
+    from reviewer.accounts import manage as accounts
 
     password = None
     if args.password_stdin:
@@ -113,7 +113,7 @@ def users_add(args: argparse.Namespace) -> int:
 
 
 def tokens_create(args: argparse.Namespace) -> int:
-    from reviewer.workflow import accounts
+    from reviewer.accounts import manage as accounts
 
     if bool(args.user) == bool(args.unit):
         print("错误：须指定 --user，或同时指定 --unit 与 --client", file=sys.stderr)
@@ -138,7 +138,7 @@ def tokens_create(args: argparse.Namespace) -> int:
 
 
 def tokens_revoke(args: argparse.Namespace) -> int:
-    from reviewer.workflow import accounts
+    from reviewer.accounts import manage as accounts
 
     def go(s) -> None:  # noqa: ANN001
         token = args.token

@@ -64,7 +64,7 @@ def _with_session(fn: Callable[[Any], int]) -> int:
 
 
 def verify(args: argparse.Namespace) -> int:
-    from reviewer.workflow import audit_query
+    from reviewer.audit import queries as audit_query
 
     def run(s: Any) -> int:
         report = audit_query.verify(s, expected_head=(args.expect_head or "").strip().lower() or None)
@@ -83,8 +83,8 @@ def verify(args: argparse.Namespace) -> int:
 
 
 def head(args: argparse.Namespace) -> int:
-    from reviewer.workflow import audit_query
-    from reviewer.workflow.export import fmt_time
+    from reviewer.audit import queries as audit_query
+    from reviewer.audit.exports import fmt_time
 
     def run(s: Any) -> int:
         h = audit_query.head(s)
@@ -96,7 +96,7 @@ def head(args: argparse.Namespace) -> int:
 
 
 def _day(value: str | None, end: bool = False) -> datetime | None:
-    from reviewer.workflow.stats import BEIJING
+    from reviewer.audit.statistics import BEIJING
 
     if not value:
         return None
@@ -106,7 +106,8 @@ def _day(value: str | None, end: bool = False) -> datetime | None:
 
 
 def export_cmd(args: argparse.Namespace) -> int:
-    from reviewer.workflow import audit_query, export
+    from reviewer.audit import exports as export
+    from reviewer.audit import queries as audit_query
 
     try:
         f = audit_query.ItemFilter(
@@ -140,8 +141,8 @@ def _write(out: str, data: bytes) -> None:
 
 
 def stats_cmd(args: argparse.Namespace) -> int:
-    from reviewer.workflow import export
-    from reviewer.workflow.stats import Period, compute
+    from reviewer.audit import exports as export
+    from reviewer.audit.statistics import Period, compute
 
     try:
         period = Period(args.year, args.month)

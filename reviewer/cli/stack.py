@@ -63,8 +63,8 @@ def _wait(check, timeout: float, what: str) -> None:  # noqa: ANN001
 
 def _accounts(data_dir: Path, env: dict[str, str]) -> dict[str, str]:
     """Create the demo accounts once; their passwords and tokens are kept in the data dir (mode 0600)."""
+    from reviewer.accounts import manage as accounts
     from reviewer.settings import Settings
-    from reviewer.workflow import accounts
     from reviewer.workflow.runtime import open_database
 
     path = data_dir / "demo-accounts.json"

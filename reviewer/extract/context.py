@@ -13,7 +13,7 @@ from reviewer.extract.model import Extraction, ExtractionIssue, Span, SpanKind, 
 class Context:
     budget: Budget
     depth: int
-    read_nested: Callable[[bytes, str, "Context"], Extraction]
+    read_nested: Callable[[bytes, str, Context], Extraction]
 
     def embedded(self, data: bytes, name: str, location: str) -> tuple[list[TextPart], list[ExtractionIssue]]:
         """Read an attachment or embedded object; its parts are prefixed with `location`. An embedded object that

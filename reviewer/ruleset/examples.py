@@ -44,7 +44,7 @@ def parse_examples(path: Path) -> list[Example]:
     return out
 
 
-def run_example(scanner: "Scanner", loaded: LoadedRule, example: Example) -> str | None:
+def run_example(scanner: Scanner, loaded: LoadedRule, example: Example) -> str | None:
     """None when the example holds, else a Chinese description of the failure."""
     rule = loaded.rule
     where = f"{example.path}:{example.line}"

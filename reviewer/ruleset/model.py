@@ -33,7 +33,7 @@ class TermsRule(_Base):
     boundary: Literal["any", "word"] = "any"
 
     @model_validator(mode="after")
-    def _has_terms(self) -> "TermsRule":
+    def _has_terms(self) -> TermsRule:
         if not self.terms and not self.terms_file:
             raise ValueError("terms 与 terms_file 至少填写一项")
         return self
@@ -101,7 +101,7 @@ class MarkingRule(_Base):
     mention_severity: Severity | None = None
 
     @model_validator(mode="after")
-    def _markers(self) -> "MarkingRule":
+    def _markers(self) -> MarkingRule:
         if self.grammar != "copy_number" and not self.markers:
             raise ValueError("markers 不能为空（copy_number 以外的语法都需要标志词）")
         return self

@@ -72,16 +72,16 @@ def classification(text: str, start: int, end: int, head: int) -> MarkingHit | N
             return MarkingHit(m.start(), m.end(), "head" if a < head else "label",
                               f"{where}“密级：”栏填写了密级：" + _period_note(m["level"], m["period"]))
     stripped_from = a + (len(text[a:b]) - len(text[a:b].lstrip(" \t")))
-    m = HEAD_LINE.fullmatch(text[a:b].strip(" \t\r"))
-    if m:
+    line_match = HEAD_LINE.fullmatch(text[a:b].strip(" \t\r"))
+    if line_match:
         off = stripped_from
-        note = _period_note(m["level"], m["period"])
+        note = _period_note(line_match["level"], line_match["period"])
         if a < head:
-            return MarkingHit(off + m.start(), off + m.end(), "head", "文首单独成行的密级：" + note)
-        return MarkingHit(off + m.start(), off + m.end(), "line", "单独成行的密级词（疑似密级标志）：" + note)
-    m = PARAGRAPH_PREFIX.match(text, stripped_from, b)
-    if m and m.start("level") <= start < m.end("level"):
-        return MarkingHit(m.start(), m.end(), "paragraph", "段首密级标注：" + _period_note(m["level"], None))
+            return MarkingHit(off + line_match.start(), off + line_match.end(), "head", "文首单独成行的密级：" + note)
+        return MarkingHit(off + line_match.start(), off + line_match.end(), "line", "单独成行的密级词（疑似密级标志）：" + note)
+    pm = PARAGRAPH_PREFIX.match(text, stripped_from, b)
+    if pm and pm.start("level") <= start < pm.end("level"):
+        return MarkingHit(pm.start(), pm.end(), "paragraph", "段首密级标注：" + _period_note(pm["level"], None))
     return None
 
 

@@ -97,7 +97,7 @@ class Stream:
     out_starts: list[int]
 
     @classmethod
-    def of(cls, text: str) -> "Stream":
+    def of(cls, text: str) -> Stream:
         folded = fold(text)
         # "replace" turns a lone surrogate (possible in text from broken documents) into "?": still one character
         data = folded.encode("utf-8", "replace").lower()

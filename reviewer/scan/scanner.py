@@ -128,13 +128,13 @@ class Scanner:
 
     # ----------------------------------------------------------------- loading
     @classmethod
-    def load(cls, *rule_dirs: str | os.PathLike[str], defaults: bool = True, settings: Settings | None = None) -> "Scanner":
+    def load(cls, *rule_dirs: str | os.PathLike[str], defaults: bool = True, settings: Settings | None = None) -> Scanner:
         """Built-in rules/ and REVIEWER_RULES_PATH (when `defaults`), then `rule_dirs`."""
         dirs = [*(default_rule_dirs(settings) if defaults else []), *(Path(d) for d in rule_dirs)]
         return cls(load_rules(dirs))
 
     @classmethod
-    def shared(cls, *rule_dirs: str | os.PathLike[str], defaults: bool = True) -> "Scanner":
+    def shared(cls, *rule_dirs: str | os.PathLike[str], defaults: bool = True) -> Scanner:
         """One scanner per process for the same directories and rule content (workers call this per task)."""
         dirs = [*(default_rule_dirs() if defaults else []), *(Path(d) for d in rule_dirs)]
         ruleset = load_rules(dirs)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from reviewer.workflow.stats import UnitStats
+from reviewer.audit.statistics import UnitStats
 
 SERIES = [
     ("submitted", "提交", "#4a6fa5"),
@@ -35,7 +35,7 @@ class Chart:
     bars: list[Bar]
     labels: list[tuple[float, str]]  # x centre, unit name
     ticks: list[tuple[float, int]]  # y, value
-    legend: list[tuple[float, str, str]]  # x, label, color
+    legend: list[tuple[int, str, str]]  # x, label, color
 
 
 def bar_chart(units: list[UnitStats], height: int = 320) -> Chart:

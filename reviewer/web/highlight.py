@@ -4,6 +4,7 @@ a line diff against the version reviewed before. Pure functions over strings; th
 from __future__ import annotations
 
 import difflib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -45,7 +46,7 @@ def _part_of(f: Located, parts: list[TextPart]) -> int | None:
     return None
 
 
-def highlight(parts: list[TextPart], findings: list[Located]) -> tuple[list[PartView], set[int]]:
+def highlight(parts: list[TextPart], findings: Sequence[Located]) -> tuple[list[PartView], set[int]]:
     """Returns the parts split into segments and the ids of findings placed in the text. Findings that fit no part
     (e.g. extraction issues such as a page without a text layer) are listed beside the text only."""
     by_part: dict[int, list[Located]] = {}

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from reviewer.accounts import access
 from reviewer.extract import extract
 from reviewer.store.models import AuditEvent, Finding, Item, Receipt, Review, User
 from reviewer.web.highlight import DiffLine, PartView, diff, highlight
-from reviewer.workflow import access
 
 # Who may read what (and whether matched terms are shown) is workflow.access's table; who may *sign* is
 # workflow.review.sign_off's. The pages only ask.

@@ -11,6 +11,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
+from reviewer.accounts import access
+from reviewer.audit import exports as export
+from reviewer.audit import queries as audit_query
+from reviewer.audit.events import ACTIONS
+from reviewer.audit.statistics import BEIJING, RULE_COLUMNS, UNIT_COLUMNS, Period, cell, compute
 from reviewer.errors import InvalidInput, NotFound
 from reviewer.store.models import Unit
 from reviewer.web import itemview
@@ -18,10 +23,7 @@ from reviewer.web.chart import SERIES, bar_chart
 from reviewer.web.deps import checked_id, database, html_errors, viewer
 from reviewer.web.render import page
 from reviewer.web.security import apply_headers
-from reviewer.workflow import access, audit_query, export
-from reviewer.workflow.audit import ACTIONS
 from reviewer.workflow.review import DECISIONS
-from reviewer.workflow.stats import BEIJING, RULE_COLUMNS, UNIT_COLUMNS, Period, cell, compute
 
 router = APIRouter(include_in_schema=False)
 AUDIT_ROLES = ("auditor", "admin")

@@ -10,12 +10,12 @@ from fastapi.responses import Response
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
+from reviewer.accounts.actor import Actor
+from reviewer.audit import events as audit
 from reviewer.store.models import User
 from reviewer.web import security
 from reviewer.web.deps import LoginRequired, check_csrf, database, html_errors, viewer
 from reviewer.web.render import page, redirect
-from reviewer.workflow import audit
-from reviewer.workflow.actor import Actor
 
 router = APIRouter(include_in_schema=False)
 

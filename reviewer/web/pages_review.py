@@ -10,12 +10,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from reviewer.accounts import access
 from reviewer.errors import ReviewerError
 from reviewer.store.models import AWAITING_OFFICER, AWAITING_REVIEW, STATE_LABEL
 from reviewer.web import itemview
 from reviewer.web.deps import check_csrf, checked_id, database, html_errors, viewer
 from reviewer.web.render import page, redirect
-from reviewer.workflow import access
 from reviewer.workflow.review import DispositionInput, sign_off
 
 router = APIRouter(include_in_schema=False)

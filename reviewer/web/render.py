@@ -11,11 +11,11 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from reviewer.audit.exports import fmt_time
+from reviewer.audit.queries import DECISION_LABEL, DISPOSITION_LABEL, STAGE_LABEL
 from reviewer.scan.model import SEVERITY_LABEL, VERDICT_LABEL
 from reviewer.store.models import ROLE_LABEL, STATE_LABEL
 from reviewer.web.security import apply_headers
-from reviewer.workflow.audit_query import DECISION_LABEL, DISPOSITION_LABEL, STAGE_LABEL
-from reviewer.workflow.export import fmt_time
 
 TEMPLATES = Path(__file__).parent / "templates"
 

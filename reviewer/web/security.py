@@ -18,8 +18,8 @@ from fastapi import Request, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from reviewer.accounts import manage as accounts
 from reviewer.store.models import User, WebSession, utcnow
-from reviewer.workflow import accounts
 
 SESSION_COOKIE = "rv_session"
 LOGIN_CSRF_COOKIE = "rv_login_csrf"

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import httpx
 from sqlalchemy.orm import Session
 
+from reviewer.accounts.actor import WORKER
+from reviewer.audit import events as audit
 from reviewer.store.models import CallbackDelivery, Item, Review, Unit, utcnow
-from reviewer.workflow import audit
-from reviewer.workflow.actor import WORKER
 from reviewer.workflow.runtime import enqueue
 
 MAX_ATTEMPTS = 8

@@ -18,10 +18,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from reviewer.accounts.actor import Actor
+from reviewer.audit import events as audit
+from reviewer.audit.chain import canonical_json
 from reviewer.store.models import Item, Receipt, Review, utcnow
-from reviewer.workflow import audit
-from reviewer.workflow.actor import Actor
-from reviewer.workflow.chain import canonical_json
 from reviewer.workflow.runtime import runtime_of
 
 KEY_FILE = "receipt-signing-key.pem"

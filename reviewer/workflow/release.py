@@ -9,10 +9,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from reviewer.accounts.actor import Actor, as_actor
+from reviewer.audit import events as audit
 from reviewer.errors import Conflict, PermissionDenied
 from reviewer.store.models import APPROVED, RELEASED, STATE_LABEL, Item, Receipt, User, utcnow
-from reviewer.workflow import audit
-from reviewer.workflow.actor import Actor, as_actor
 from reviewer.workflow.items import get_item
 from reviewer.workflow.states import move
 

@@ -9,10 +9,10 @@ from collections import Counter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from reviewer.accounts.actor import WORKER
+from reviewer.audit import events as audit
 from reviewer.scan.model import ScanResult
 from reviewer.store.models import RELEASED, Alert, Item, utcnow
-from reviewer.workflow import audit
-from reviewer.workflow.actor import WORKER
 from reviewer.workflow.items import get_item
 from reviewer.workflow.runtime import enqueue
 

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from reviewer.accounts.actor import Actor, as_actor
+from reviewer.audit import events as audit
 from reviewer.errors import Conflict, InvalidInput, InvalidTransition, PermissionDenied
 from reviewer.store.models import (
     APPROVED,
@@ -34,8 +36,7 @@ from reviewer.store.models import (
     User,
     utcnow,
 )
-from reviewer.workflow import audit, callbacks, receipts
-from reviewer.workflow.actor import Actor, as_actor
+from reviewer.workflow import callbacks, receipts
 from reviewer.workflow.items import get_item
 from reviewer.workflow.states import move
 

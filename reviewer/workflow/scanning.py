@@ -8,11 +8,11 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from reviewer.accounts.actor import WORKER
+from reviewer.audit import events as audit
 from reviewer.errors import NotFound
 from reviewer.scan.model import ScanResult, Verdict
 from reviewer.store.models import AWAITING_REVIEW, QUEUED, SCAN_FAILED, SCANNING, Finding, Item, Unit, utcnow
-from reviewer.workflow import audit
-from reviewer.workflow.actor import WORKER
 from reviewer.workflow.states import move
 
 MAX_SCAN_ATTEMPTS = 5

@@ -13,11 +13,11 @@ from pathlib import PurePosixPath, PureWindowsPath
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from reviewer.accounts.actor import Actor, as_actor
+from reviewer.audit import events as audit
 from reviewer.errors import InvalidInput, PermissionDenied
 from reviewer.store.models import QUEUED, RELEASED, SUPERSEDED, Item, Unit, User, utcnow
 from reviewer.store.session import lock
-from reviewer.workflow import audit
-from reviewer.workflow.actor import Actor, as_actor
 from reviewer.workflow.runtime import enqueue
 from reviewer.workflow.states import move
 

@@ -139,7 +139,7 @@ _CUSTOM = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 </Properties>"""
 
 
-def _rewrite_zip(data: bytes, edit: "dict[str, bytes]", add: "dict[str, bytes]") -> bytes:
+def _rewrite_zip(data: bytes, edit: dict[str, bytes], add: dict[str, bytes]) -> bytes:
     src = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
@@ -305,7 +305,7 @@ def make_broken(docx_data: bytes, pdf_data: bytes) -> dict[str, bytes]:
     writer.write(encrypted)
     return {
         "broken/truncated.docx": docx_data[: len(docx_data) // 2],
-        "broken/not-really.docx": "这是一个被改了扩展名的文本文件".encode("utf-8"),
+        "broken/not-really.docx": "这是一个被改了扩展名的文本文件".encode(),
         "broken/password.pdf": encrypted.getvalue(),
         "broken/image-renamed.txt": b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4,
         "broken/truncated.pdf": pdf_data[: len(pdf_data) * 2 // 3],

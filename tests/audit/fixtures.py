@@ -10,9 +10,10 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from reviewer.audit.chain import GENESIS, canonical_json, event_hash
 from reviewer.store.models import (
-    AuditEvent,
     Alert,
+    AuditEvent,
     Disposition,
     Finding,
     Item,
@@ -20,7 +21,6 @@ from reviewer.store.models import (
     Unit,
     User,
 )
-from reviewer.workflow.chain import GENESIS, canonical_json, event_hash
 
 
 def add_event(

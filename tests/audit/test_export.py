@@ -6,8 +6,9 @@ import io
 import openpyxl
 from sqlalchemy.orm import Session
 
-from reviewer.workflow import audit_query, export
-from reviewer.workflow.stats import Period, compute
+from reviewer.audit import exports as export
+from reviewer.audit import queries as audit_query
+from reviewer.audit.statistics import Period, compute
 from tests.audit.fixtures import populate
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.orm import Session
 
-from reviewer.workflow.stats import Period, cell, compute
+from reviewer.audit.statistics import Period, cell, compute
 from tests.audit.fixtures import populate
 
 

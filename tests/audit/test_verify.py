@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from reviewer.workflow import audit_query
-from reviewer.workflow.chain import GENESIS
+from reviewer.audit import queries as audit_query
+from reviewer.audit.chain import GENESIS
 from tests.audit.fixtures import add_event, t
 
 
@@ -51,7 +51,7 @@ def test_edited_actor_is_caught(db: Session) -> None:
 def test_edit_with_recomputed_hash_breaks_the_next_link(db: Session) -> None:
     _chain(db)
     ev = db.execute(text("SELECT * FROM audit_events WHERE seq = 2")).mappings().one()
-    from reviewer.workflow.chain import event_hash
+    from reviewer.audit.chain import event_hash
 
     forged = event_hash(ev["prev_hash"], seq=2, at=t(3, 1, 1), actor="forger", actor_role=ev["actor_role"],
                         unit_code=ev["unit_code"], item_id=ev["item_id"], action=ev["action"], data=ev["data"])

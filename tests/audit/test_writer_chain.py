@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from reviewer.accounts.actor import SYSTEM
+from reviewer.audit import events as audit
+from reviewer.audit import queries as audit_query
 from reviewer.settings import Settings
 from reviewer.store.session import Database
-from reviewer.workflow import audit, audit_query
-from reviewer.workflow.actor import SYSTEM
 from reviewer.workflow.runtime import open_database
 
 

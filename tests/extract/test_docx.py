@@ -39,7 +39,7 @@ def test_revisions_hidden_text_and_split_terms() -> None:
     body = (
         _p(_r("青鸾") + _r("四号", "<w:b/>"))
         + _p(f'<w:ins w:author="甲">{_r("插入的 机密★3年")}</w:ins>')
-        + _p(_r("保留") + f'<w:del w:author="乙"><w:r><w:delText>删掉的绝密</w:delText></w:r></w:del>')
+        + _p(_r("保留") + '<w:del w:author="乙"><w:r><w:delText>删掉的绝密</w:delText></w:r></w:del>')
         + _p(_r("可见") + _r("隐藏的内部资料", "<w:vanish/>") + _r("不隐藏", '<w:vanish w:val="0"/>'))
         + _p(_r("青鸾") + '<w:del w:author="乙"><w:r><w:delText>四号</w:delText></w:r></w:del>')
         + _p('<w:moveFrom w:author="丙">' + _r("移走的秘密") + "</w:moveFrom>")
@@ -90,7 +90,7 @@ def test_stories_outside_the_body() -> None:
 
 
 def test_text_box_in_drawingml_is_read_once() -> None:
-    box = f'<w:txbxContent><w:p><w:r><w:t>框内机密</w:t></w:r></w:p></w:txbxContent>'
+    box = '<w:txbxContent><w:p><w:r><w:t>框内机密</w:t></w:r></w:p></w:txbxContent>'
     run = (
         '<w:r><mc:AlternateContent xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006">'
         f"<mc:Choice Requires=\"wps\"><w:drawing><wps:txbx xmlns:wps=\"x\">{box}</wps:txbx></w:drawing></mc:Choice>"

@@ -5,10 +5,9 @@ The default run is bounded (about 100 examples per extractor); `-m slow` runs th
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import io
 import zipfile
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings

@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from reviewer.accounts.actor import SYSTEM
+from reviewer.audit import events as audit
+from reviewer.audit import queries as audit_query
 from reviewer.settings import Settings
 from reviewer.store.models import AuditEvent
-from reviewer.workflow import audit, audit_query
-from reviewer.workflow.actor import SYSTEM
 from reviewer.workflow.runtime import open_database
 
 pytestmark = pytest.mark.integration

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from reviewer.accounts import manage as accounts
 from reviewer.settings import Settings
 from reviewer.store.models import ApiToken, User
-from reviewer.workflow import accounts
 from reviewer.workflow.runtime import open_database
 from tests.services import PYTHON, REPO
 

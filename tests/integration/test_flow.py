@@ -126,8 +126,8 @@ def receiver() -> Iterator[tuple[str, list[tuple[bytes, str]]]]:
 
 
 def test_decision_callback_is_signed_and_delivered(stack: Stack, receiver) -> None:  # noqa: ANN001
+    from reviewer.accounts import manage as accounts
     from reviewer.settings import Settings
-    from reviewer.workflow import accounts
     from reviewer.workflow.callbacks import signature
     from reviewer.workflow.runtime import open_database
 

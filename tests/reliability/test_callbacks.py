@@ -10,8 +10,8 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import select
 
+from reviewer.accounts import manage as accounts
 from reviewer.store.models import CallbackDelivery
-from reviewer.workflow import accounts
 from reviewer.workflow.callbacks import signature
 from tests.reliability._helpers import FaultWorker, Receiver, figures, open_db, terminal
 from tests.services import Stack, wait_for

@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import create_engine, select
 from sqlalchemy.pool import NullPool
 
+from reviewer.audit import queries as audit_query
 from reviewer.store.models import Item
-from reviewer.workflow import audit_query
 from tests.reliability._helpers import PENDING, FaultWorker, Ledger, figures, open_db, scan_ledger, terminal
 from tests.services import Stack, wait_for
 

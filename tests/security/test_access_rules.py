@@ -9,8 +9,8 @@ import subprocess
 import pytest
 from sqlalchemy import func, select
 
+from reviewer.accounts import manage as accounts
 from reviewer.store.models import AuditEvent, Item, User
-from reviewer.workflow import accounts
 from tests.reliability._helpers import figures, open_db
 from tests.security.conftest import App
 from tests.security.test_authorization_matrix import app_routes

@@ -19,13 +19,14 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from reviewer.accounts import manage as accounts
+from reviewer.accounts.actor import Actor
 from reviewer.api.app import create_app
 from reviewer.scan.model import Finding, ScanResult, Severity
 from reviewer.settings import Settings
 from reviewer.store.models import ApiToken, AuditEvent, Item
 from reviewer.store.session import Database
-from reviewer.workflow import accounts, release, rescan
-from reviewer.workflow.actor import Actor
+from reviewer.workflow import release, rescan
 from reviewer.workflow.review import DispositionInput, sign_off
 from tests.services import seed
 from tests.web.helpers import csrf_of, make_item

@@ -11,11 +11,11 @@ from collections.abc import Iterator
 
 import pytest
 
+from reviewer.accounts import manage as accounts
 from reviewer.store.models import Item
-from reviewer.workflow import accounts
 from reviewer.workflow.review import DispositionInput, sign_off
-from tests.reliability._helpers import figures, open_db
 from tests.browser import chromium
+from tests.reliability._helpers import figures, open_db
 from tests.services import ApiServer, RedisServer, fresh_sqlite_url, seed, service_env
 from tests.web.helpers import make_item
 

@@ -8,11 +8,11 @@ import re
 import httpx
 from sqlalchemy import select
 
+from reviewer.accounts.actor import Actor
 from reviewer.scan.model import Finding, ScanResult, Severity
 from reviewer.store.models import ApiToken
 from reviewer.store.session import Database
 from reviewer.workflow import scanning, submit
-from reviewer.workflow.actor import Actor
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from reviewer.accounts import manage as accounts
 from reviewer.scan.model import Finding, ScanResult, Severity
 from reviewer.settings import Settings
 from reviewer.store.session import Database
-from reviewer.workflow import accounts
 from reviewer.workflow.runtime import open_database
 
 

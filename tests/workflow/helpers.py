@@ -3,11 +3,11 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from reviewer.accounts.actor import Actor
 from reviewer.scan.model import ScanResult
 from reviewer.store.models import ApiToken, Item, User
 from reviewer.store.session import Database
 from reviewer.workflow import scanning, submit
-from reviewer.workflow.actor import Actor
 from reviewer.workflow.review import DispositionInput
 
 

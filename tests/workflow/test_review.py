@@ -7,11 +7,21 @@ import stat
 import pytest
 from sqlalchemy import select
 
+from reviewer.accounts import access
+from reviewer.accounts import manage as accounts
 from reviewer.errors import Conflict, InvalidInput, InvalidTransition, NotFound, PermissionDenied
 from reviewer.store.models import (
-    APPROVED, AWAITING_OFFICER, REJECTED, RELEASED, RETURNED, AuditEvent, CallbackDelivery, Item, Receipt,
+    APPROVED,
+    AWAITING_OFFICER,
+    REJECTED,
+    RELEASED,
+    RETURNED,
+    AuditEvent,
+    CallbackDelivery,
+    Item,
+    Receipt,
 )
-from reviewer.workflow import access, accounts, receipts, release
+from reviewer.workflow import receipts, release
 from reviewer.workflow.review import DispositionInput, sign_off
 from tests.workflow.conftest import result
 from tests.workflow.helpers import all_disposed, client, scanned, submitted, user
@@ -171,7 +181,7 @@ def test_tokens_are_stored_hashed_and_revocation_is_immediate(db) -> None:
 
 
 def test_audit_chain_verifies(db) -> None:
-    from reviewer.workflow import audit_query
+    from reviewer.audit import queries as audit_query
 
     item_id = submitted(db)
     scanned(db, item_id, result("review"))

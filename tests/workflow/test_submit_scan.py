@@ -5,10 +5,10 @@ import hashlib
 import pytest
 from sqlalchemy import func, select
 
+from reviewer.accounts.actor import Actor
 from reviewer.errors import PermissionDenied
 from reviewer.store.models import AWAITING_REVIEW, QUEUED, SCAN_FAILED, SUPERSEDED, AuditEvent, Finding, Item
 from reviewer.workflow import scanning, submit
-from reviewer.workflow.actor import Actor
 from tests.workflow.conftest import result
 from tests.workflow.helpers import client, scanned, submitted, user
 

@@ -4,8 +4,9 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from reviewer.accounts import manage as accounts
 from reviewer.store.models import Alert, AuditEvent, CallbackDelivery, Item, utcnow
-from reviewer.workflow import accounts, callbacks, release, rescan, sweep
+from reviewer.workflow import callbacks, release, rescan, sweep
 from reviewer.workflow.review import sign_off
 from tests.workflow.conftest import result
 from tests.workflow.helpers import all_disposed, client, scanned, submitted, user

@@ -14,10 +14,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from reviewer.accounts.actor import Actor, as_actor
+from reviewer.audit.chain import GENESIS, canonical_json, event_hash
 from reviewer.store.models import AuditEvent, User, utcnow
 from reviewer.store.session import lock
-from reviewer.workflow.actor import Actor, as_actor
-from reviewer.workflow.chain import GENESIS, canonical_json, event_hash
 
 # Actions written by the pipeline, with the label people read.
 ACTIONS = {

@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, defer
 
+from reviewer.audit.chain import GENESIS, event_hash
 from reviewer.store.models import AuditEvent, Finding, Item, Review, Unit, User
-from reviewer.workflow.chain import GENESIS, event_hash
 
 ACTION_LABEL = {
     "submit": "提交",

@@ -13,9 +13,9 @@ from datetime import datetime
 
 import xlsxwriter
 
+from reviewer.audit.queries import ItemRow
+from reviewer.audit.statistics import BEIJING, RULE_COLUMNS, UNIT_COLUMNS, Stats, as_utc, cell
 from reviewer.store.models import STATE_LABEL
-from reviewer.workflow.audit_query import ItemRow
-from reviewer.workflow.stats import BEIJING, RULE_COLUMNS, UNIT_COLUMNS, Stats, as_utc, cell
 
 ITEM_COLUMNS: list[tuple[str, str]] = [
     ("item_id", "稿件编号"),

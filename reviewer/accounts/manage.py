@@ -11,10 +11,10 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
+from reviewer.accounts.actor import SYSTEM, Actor, as_actor
+from reviewer.audit import events as audit
 from reviewer.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound
 from reviewer.store.models import ROLES, ApiToken, Unit, User, utcnow
-from reviewer.workflow import audit
-from reviewer.workflow.actor import SYSTEM, Actor, as_actor
 
 TOKEN_PREFIX = "rvw_"
 _hasher = PasswordHasher()

@@ -1,0 +1,1 @@
+"""Units, users, tokens, sessions and who may do what."""

@@ -1,0 +1,1 @@
+"""The review log: hash chain, events, queries, statistics, exports, verification."""
