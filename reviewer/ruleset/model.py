@@ -68,7 +68,8 @@ class NamedPattern(BaseModel):
 class PatternRule(_Base):
     """Regular expressions with an optional validator and context words.
     `anchor` says where the regex is tried: `digits` (around runs of at least `min_digits` digits, the fast path for
-    numbers) or `text` (the whole text; slower, for patterns without digits)."""
+    numbers), `text` (the whole folded text; slower, for patterns without digits) or `original` (the original text
+    before any folding, for characters that folding deletes, such as bidi controls; such hits are never exempted)."""
 
     kind: Literal["pattern"]
     patterns: list[NamedPattern] = Field(min_length=1)
@@ -76,7 +77,7 @@ class PatternRule(_Base):
     # Severity when the validator rejects the match; null drops the match.
     invalid_severity: Severity | None = None
     context: list[ContextRule] = Field(default_factory=list)
-    anchor: Literal["digits", "text"] = "digits"
+    anchor: Literal["digits", "text", "original"] = "digits"
     min_digits: int = Field(default=6, ge=1, le=30)
 
     @field_validator("validator")

@@ -1,21 +1,57 @@
-"""Normalisation that never moves a character: every fold maps one character to one character, so offsets into the
-folded text are offsets into the original. Noise (spaces, zero-width, separators such as 青 鸾·四-号) is removed only in
-the text that the automata read (`Stream.clean`); `Stream` keeps checkpoints, and a hit is found again in the folded
-bytes with a regex that allows noise between the characters of the term (`relocation_regex`)."""
+"""Normalisation: the text as a reader sees it, with every offset mapped back to the original.
+
+`fold` turns the original into the *folded* text the scanner reads:
+
+* characters a reader never sees are deleted: every Unicode default-ignorable code point (soft hyphen, zero-width
+  characters, bidi controls, invisible operators U+2061–2064, Mongolian vowel separator, Hangul fillers, variation
+  selectors, tag characters …) and every combining mark (Mn/Me: accents, the combining grapheme joiner);
+* characters that read as the same are replaced by one form: NFKC where the result is letters or digits (full-width,
+  mathematical, circled and other compatibility forms, Kangxi radicals, CJK compatibility ideographs), the CJK radicals
+  supplement and CJK strokes by a table from the UCD (`fold_data.RADICALS`), letters of other scripts that look like
+  Latin letters or digits by Unicode's confusables data (`fold_data.CONFUSABLES`: Greek Α, Cyrillic Х …), accented
+  Latin/Greek/Cyrillic letters by their base letter, traditional by simplified characters (OpenCC, one character at a
+  time);
+* separators a reader skips inside a word (spaces of every width, dashes U+2010–2015, middle dots ⋅･·, ー …) become an
+  ASCII space, line and paragraph separators a newline.
+
+Deleting and expanding characters moves offsets, so `fold_map` also returns an `OffsetMap` from folded offsets to
+original offsets (identity, at no cost, for the common text that has no such character). A hit's original span covers
+the visible characters plus whatever hid between them, and a combining mark or variation selector on its last
+character. Compatibility forms that NFKC expands (⑩ → 10, ㎞ → km) map each of their characters to the one original
+character; enclosed forms (①, ⒜, ㊀ …) are padded with spaces because a reader reads them as separate signs.
+
+Noise (spaces, separators such as 青 鸾·四-号) is removed only in the text that the automata read (`Stream.clean`);
+`Stream` keeps checkpoints, and a hit is found again in the folded bytes with a regex that allows noise between the
+characters of the term (`relocation_regex`)."""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
+
+from reviewer.scan import fold_data
 
 # ASCII bytes deleted from the automaton stream. Multi-byte noise is first folded to an ASCII space.
 NOISE_BYTES = b" \t\r\n\x0b\x0c.-_*~|/\\"
-_NOISE_MULTI = "\u3000\u00a0\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u00b7\u2022\u30fb\u2027\u2219\u2014\u2013"
+_NOISE_ASCII = " \t\r\n\x0b\x0c.-_*~|/\\"
+# visible separators a reader skips inside a word (all become a space)
+_NOISE_MULTI = (
+    "\u00b7\u0387\u2022\u2027\u2219\u22c5\u2e31\u30fb\uff65\u30fc\uff70\u2043\u2212\u2e3a\u2e3b\ufe58\ufe63"
+    + "".join(chr(c) for c in range(0x2010, 0x2016))  # hyphen, non-breaking hyphen, figure dash, en/em dash, bar
+)
 _NOISE_FULLWIDTH = "\uff0e\uff0d\uff3f\uff0a\uff5e\uff5c\uff0f\uff3c"
+_LINE_BREAKS = "\u2028\u2029"
 NOISE_CLASS = b"[ \\t\\r\\n\\x0b\\x0c.\\-_*~|/\\\\]*"
-CHUNK = 8192
+CHUNK = 1024  # bytes between checkpoints: bounds the work of mapping one hit back to the original
+# enclosed alphanumerics (①, ⑴, ⒜, ❶, ㊀, 🄐 …): read as separate signs, so padded with spaces when NFKC expands them
+_ENCLOSED = ((0x2460, 0x24FF), (0x2776, 0x2793), (0x3200, 0x32FF), (0x1F100, 0x1F1FF))
+# accented letters folded to their base letter: Latin, Greek, Cyrillic (not kana or Hangul, whose NFD differs)
+_ACCENT_BLOCKS = ((0x00C0, 0x052F), (0x1E00, 0x1FFF))
+# variant ideographs that some radicals are mapped to and that OpenCC leaves alone (⾭ -> 靑 -> 青)
+_VARIANTS = {"靑": "青", "斉": "齐", "歯": "齿", "竜": "龙", "亀": "龟", "镸": "长", "歺": "歹"}
 
 
 def _opencc_t2s() -> dict[str, str]:
@@ -31,34 +67,188 @@ def _opencc_t2s() -> dict[str, str]:
     return {a: b for a, b in zip(chars, out) if a != b and len(b) == 1}
 
 
+def is_ignorable(cp: int) -> bool:
+    """Default_Ignorable_Code_Point (Unicode 15.0)."""
+    return any(lo <= cp <= hi for lo, hi in fold_data.IGNORABLE)
+
+
+def _in(cp: int, blocks: tuple[tuple[int, int], ...]) -> bool:
+    return any(lo <= cp <= hi for lo, hi in blocks)
+
+
+@cache
+def _attached() -> frozenset[str]:
+    """Invisible characters that belong to the character before them: combining marks and variation selectors."""
+    out = set()
+    for cp in (*range(0x300, 0x20000), *range(0xE0100, 0xE01F0)):
+        ch = chr(cp)
+        if unicodedata.category(ch) in ("Mn", "Me"):
+            out.add(ch)
+    return frozenset(out)
+
+
 @cache
 def fold_table() -> dict[str, str]:
-    """Every non-ASCII character that folds, with its 1-character replacement (constant data, built once)."""
-    table = _opencc_t2s()
-    # Full-width digits and Latin letters. Full-width punctuation （），：； stays: it is everywhere in Chinese text,
-    # folding it would cost time on every document and no term depends on it.
-    for lo, hi in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A)):
-        for code in range(lo, hi + 1):
-            table[chr(code)] = chr(code - 0xFEE0)
+    """Every character that folds, with its replacement: "" (deleted), one character, or a few (NFKC expansions).
+    Constant data, built once per process (about 0.3 s)."""
+    t2s = _opencc_t2s()
+    noise = set(_NOISE_MULTI + _NOISE_FULLWIDTH)
+    confusables = {chr(k): v for k, v in fold_data.CONFUSABLES.items()}
+
+    def base(ch: str) -> str:
+        """The fold of one character that NFKC leaves alone (or of one character of an NFKC result)."""
+        if ch in noise or (unicodedata.category(ch) == "Zs" and ch != " "):
+            return " "
+        if ch in _LINE_BREAKS:
+            return "\n"
+        if ch in confusables:
+            return confusables[ch]
+        if ch in t2s:
+            ch = t2s[ch]
+        if ch in _VARIANTS:
+            return _VARIANTS[ch]
+        cp = ord(ch)
+        if _in(cp, _ACCENT_BLOCKS):
+            nfd = unicodedata.normalize("NFD", ch)
+            if len(nfd) > 1 and all(unicodedata.category(m) == "Mn" for m in nfd[1:]):
+                return base(nfd[0]) if nfd[0] != ch else ch
+        return ch
+
+    table: dict[str, str] = {}
+    ignorable = {cp for lo, hi in fold_data.IGNORABLE for cp in range(lo, hi + 1)}
+    special = noise | set(_LINE_BREAKS) | set(confusables) | set(t2s) | set(_VARIANTS)
+    for cp in (*range(0x80, 0x30000), *range(0xE0000, 0xE1000)):
+        if 0xD800 <= cp <= 0xDFFF:
+            continue
+        ch = chr(cp)
+        cat = unicodedata.category(ch)
+        if cp in ignorable or cat in ("Mn", "Me"):
+            table[ch] = ""
+            continue
+        if cp in fold_data.RADICALS:
+            out = base(chr(fold_data.RADICALS[cp]))
+        elif not unicodedata.is_normalized("NFKC", ch):
+            nfkc = unicodedata.normalize("NFKC", ch)
+            if nfkc.isalnum():
+                out = "".join(base(c) for c in nfkc)
+                if _in(cp, _ENCLOSED):
+                    out = " " + out + " "
+            elif len(nfkc) == 1 and (nfkc in _NOISE_ASCII or nfkc in noise):
+                out = " "
+            else:
+                out = base(ch)
+        elif ch in special or cat == "Zs" or _in(cp, _ACCENT_BLOCKS):
+            out = base(ch)
+        else:
+            continue
+        if out != ch:
+            table[ch] = out
+    # the full-width + and the full-width separators (NFKC would map ＋ to +; the others are noise)
     table["＋"] = "+"
-    for ch in _NOISE_MULTI + _NOISE_FULLWIDTH:
+    for ch in _NOISE_FULLWIDTH:
         table[ch] = " "
     return table
 
 
+def _char_class(chars: list[str]) -> str:
+    """A regex character class for many characters, written as ranges (compact, fast to compile)."""
+    cps = sorted(ord(c) for c in chars)
+    parts = []
+    i = 0
+    while i < len(cps):
+        j = i
+        while j + 1 < len(cps) and cps[j + 1] == cps[j] + 1:
+            j += 1
+        lo, hi = chr(cps[i]), chr(cps[j])
+        parts.append(re.escape(lo) if i == j else f"{re.escape(lo)}-{re.escape(hi)}")
+        i = j + 1
+    return "[" + "".join(parts) + "]"
+
+
 @cache
 def _fold_regex() -> re.Pattern[str]:
-    chars = sorted(fold_table())
-    return re.compile("[" + "".join(re.escape(c) for c in chars) + "]")
+    return re.compile(_char_class(list(fold_table())))
+
+
+@cache
+def _attached_regex() -> re.Pattern[str]:
+    return re.compile(_char_class(list(_attached())) + "+")
+
+
+class OffsetMap:
+    """Folded offsets -> original offsets. `changes` lists, in order, every original character whose fold is not one
+    character: (folded start, folded length, original index). Empty for most texts (then both maps are the identity)."""
+
+    __slots__ = ("_starts", "_ends", "_orig", "_delta")
+
+    def __init__(self, changes: list[tuple[int, int, int]] | None = None) -> None:
+        changes = changes or []
+        self._starts = [f for f, _, _ in changes]
+        self._ends = [f + n for f, n, _ in changes]
+        self._orig = [o for _, _, o in changes]
+        self._delta = [o + 1 - (f + n) for f, n, o in changes]
+
+    @property
+    def identity(self) -> bool:
+        return not self._starts
+
+    def _char(self, f: int) -> int:
+        """Original index of the character at folded offset f (or of the place f, past the end)."""
+        j = bisect_right(self._ends, f) - 1  # the last change that ends at or before f
+        k = j + 1
+        if k < len(self._starts) and self._starts[k] <= f < self._ends[k]:  # inside an expansion (⑩ -> 10)
+            return self._orig[k]
+        return f + (self._delta[j] if j >= 0 else 0)
+
+    def start(self, f: int) -> int:
+        return f if not self._starts else self._char(f)
+
+    def end(self, f: int) -> int:
+        if not self._starts or f <= 0:
+            return f
+        return self._char(f - 1) + 1
+
+
+IDENTITY = OffsetMap()
+
+
+def fold_map(text: str) -> tuple[str, OffsetMap]:
+    """The folded text and the map of its offsets back to `text`."""
+    regex = _fold_regex()
+    if regex.search(text) is None:
+        return text, IDENTITY
+    table = fold_table()
+    changes: list[tuple[int, int, int]] = []
+    shift = 0  # folded offset - original offset so far
+
+    def repl(m: re.Match[str]) -> str:
+        nonlocal shift
+        out = table[m.group()]
+        if len(out) != 1:
+            i = m.start()
+            changes.append((i + shift, len(out), i))
+            shift += len(out) - 1
+        return out
+
+    folded = regex.sub(repl, text)
+    return folded, (OffsetMap(changes) if changes else IDENTITY)
 
 
 def fold(text: str) -> str:
-    """Width, traditional -> simplified and noise folding; the result has exactly len(text) characters."""
-    table = fold_table()
-    regex = _fold_regex()
-    if regex.search(text) is None:
-        return text
-    return regex.sub(lambda m: table[m.group()], text)
+    """The text as a reader sees it (see the module docstring); offsets move only where characters were deleted or
+    expanded (`fold_map` returns the map)."""
+    return fold_map(text)[0]
+
+
+def original_span(text: str, offsets: OffsetMap, start: int, end: int) -> tuple[int, int]:
+    """The span of `text` (the original) behind folded [start, end): the visible characters, what hid between them,
+    and the combining marks or variation selectors attached to the last one."""
+    s, e = offsets.start(start), offsets.end(end)
+    if not offsets.identity and e < len(text) and e > s:
+        m = _attached_regex().match(text, e)
+        if m:
+            e = m.end()
+    return s, e
 
 
 def term_key(term: str) -> bytes:
@@ -87,36 +277,44 @@ def relocation_regex(key: bytes) -> re.Pattern[bytes]:
 
 @dataclass(slots=True)
 class Stream:
-    """The folded text as bytes (`data`, where hits are relocated), the noise-free text the automata read (`clean`)
-    and checkpoints: chunk k starts at byte `byte_starts[k]` of `data` and at character `out_starts[k]` of `clean`."""
+    """The folded text (`folded`, with `offsets` back to the original), its bytes (`data`, where hits are relocated),
+    the noise-free text the automata read (`clean`) and checkpoints: chunk k starts at byte `byte_starts[k]` and
+    character `char_starts[k]` of `data` and at character `out_starts[k]` of `clean`."""
 
     folded: str
     data: bytes
     clean: str
     byte_starts: list[int]
     out_starts: list[int]
+    char_starts: list[int] = field(default_factory=list)
+    offsets: OffsetMap = IDENTITY
 
     @classmethod
     def of(cls, text: str) -> Stream:
-        folded = fold(text)
+        folded, offsets = fold_map(text)
         # "replace" turns a lone surrogate (possible in text from broken documents) into "?": still one character
         data = folded.encode("utf-8", "replace").lower()
         n = len(data)
         pieces: list[str] = []
         byte_starts: list[int] = []
         out_starts: list[int] = []
-        pos = out = 0
+        char_starts: list[int] = []
+        pos = out = chars = 0
+        ascii_only = data.isascii()
         while pos < n:
             end = min(pos + CHUNK, n)
             while end < n and data[end] & 0xC0 == 0x80:  # never split a character
                 end -= 1
-            piece = data[pos:end].translate(None, NOISE_BYTES).decode("utf-8")
+            raw = data[pos:end]
+            piece = raw.translate(None, NOISE_BYTES).decode("utf-8")
             byte_starts.append(pos)
             out_starts.append(out)
+            char_starts.append(chars)
             pieces.append(piece)
             out += len(piece)
+            chars += (end - pos) if ascii_only else len(raw.decode("utf-8"))
             pos = end
-        return cls(folded, data, "".join(pieces), byte_starts, out_starts)
+        return cls(folded, data, "".join(pieces), byte_starts, out_starts, char_starts, offsets)
 
     def lower_bound(self, clean_pos: int) -> int:
         """A byte offset in `data` at or before the place where `clean[clean_pos]` came from
@@ -126,20 +324,40 @@ class Stream:
             return 0
         return self.byte_starts[k] + (clean_pos - self.out_starts[k])
 
+    def char_offsets(self) -> CharOffsets:
+        return CharOffsets(self.data, self.byte_starts, self.char_starts)
+
 
 class CharOffsets:
-    """Byte offsets of `data` -> character offsets, for positions asked in any order (sorted internally, cached)."""
+    """Byte offsets of `data` -> character offsets, for positions asked in any order. With checkpoints (from `Stream`)
+    one call decodes at most one chunk; without, checkpoints are made once, every CHUNK bytes."""
 
-    def __init__(self, data: bytes) -> None:
+    def __init__(self, data: bytes, byte_starts: list[int] | None = None, char_starts: list[int] | None = None) -> None:
         self._data = data
-        self._known: list[tuple[int, int]] = [(0, 0)]
         self._ascii = data.isascii()
+        if self._ascii:
+            self._bytes: list[int] = []
+            self._chars: list[int] = []
+            return
+        if byte_starts is None or char_starts is None or len(byte_starts) != len(char_starts):
+            byte_starts, char_starts = [], []
+            pos = chars = 0
+            n = len(data)
+            while pos < n:
+                end = min(pos + CHUNK, n)
+                while end < n and data[end] & 0xC0 == 0x80:
+                    end -= 1
+                byte_starts.append(pos)
+                char_starts.append(chars)
+                chars += len(data[pos:end].decode("utf-8"))
+                pos = end
+        self._bytes, self._chars = byte_starts, char_starts
 
     def __call__(self, byte_pos: int) -> int:
         if self._ascii:
             return byte_pos
-        i = bisect_right(self._known, (byte_pos, 1 << 62)) - 1
-        b0, c0 = self._known[i]
-        chars = c0 + len(self._data[b0:byte_pos].decode("utf-8"))
-        self._known.insert(i + 1, (byte_pos, chars))
-        return chars
+        k = bisect_right(self._bytes, byte_pos) - 1
+        if k < 0:
+            return 0
+        b0 = self._bytes[k]
+        return self._chars[k] + len(self._data[b0:byte_pos].decode("utf-8"))

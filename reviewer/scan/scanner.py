@@ -1,14 +1,23 @@
 """The scanner: Aho-Corasick (terms, marking words, exemption phrases) over the folded, noise-free text, walked only
 where the prefilter finds the start of a key; validators and context for numbers; marking grammar on the hit's line;
-exemption spans; jieba only in a small window around the few hits that need a word boundary."""
+exemption spans; jieba only in a small window around the few hits that need a word boundary.
+
+Cost is linear in the size of the text: the automata are fed each window of the text once (a slice, never the whole
+buffer per window), a hit is mapped back through checkpoints at most `normalize.CHUNK` bytes apart, the marking
+grammar reads at most `LINE_CAP` characters on either side of a hit, and exemption spans are looked up by bisection.
+`Scanner.work` counts that work for tests (deterministic, unlike time).
+
+Everything is found in the folded text (`normalize.fold_map`); the spans of the findings are mapped back to the
+original at the end."""
 
 from __future__ import annotations
 
 import os
 import re
 import threading
+from bisect import bisect_right
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
@@ -19,7 +28,7 @@ from reviewer.ruleset.model import ExemptionRule, MarkingRule, PatternRule, Term
 from reviewer.scan import markings
 from reviewer.scan.boundaries import Boundaries
 from reviewer.scan.model import CONTEXT_CHARS, SEVERITY_LABEL, Finding, ScanResult, Severity
-from reviewer.scan.normalize import CharOffsets, Stream, relocation_regex, term_keys
+from reviewer.scan.normalize import CharOffsets, OffsetMap, Stream, fold, original_span, relocation_regex, term_keys
 from reviewer.scan.prefilter import Prefilter
 from reviewer.scan.validators import VALIDATORS
 from reviewer.settings import BUILTIN_RULES_DIR, Settings
@@ -28,6 +37,8 @@ TERM, MARKER, EXEMPT = 0, 1, 2
 _DIGITS = bytes.maketrans(b"0123456789 -", b"0000000000__")
 _RUN = re.compile(rb"[0_]*0")
 _RUN_BYTES = frozenset(b"0_")
+LINE_CAP = 4096  # characters of a hit's line the marking grammar reads on either side (a longer line is cut there)
+SHORT_TERM = 2  # terms of at most this many characters are judged by word boundaries (longer ones never downgraded)
 
 
 class _Entry(NamedTuple):
@@ -45,6 +56,24 @@ class _Candidate:
     explanation: str
     exemptable: bool = True
     word: str = ""  # set for mentions: kept only if a word starts here (checked after exemptions, jieba is slow)
+    original: bool = False  # the span indexes the original text already (`anchor: original` patterns)
+
+
+@dataclass(slots=True)
+class Work:
+    """What one scan cost, counted (for the linear-cost test and the benchmark): characters fed to the automata,
+    bytes the relocation regexes may read, characters of lines the marking grammar reads, automaton calls."""
+
+    automaton_chars: int = 0
+    automaton_calls: int = 0
+    relocation_bytes: int = 0
+    line_chars: int = 0
+    hits: int = 0
+    extra: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return self.automaton_chars + self.relocation_bytes + self.line_chars
 
 
 def default_rule_dirs(settings: Settings | None = None) -> list[Path]:
@@ -59,19 +88,24 @@ class Scanner:
         self.ruleset = ruleset
         self.rules_version = ruleset.version
         self._rules = [lr.rule for lr in ruleset.rules]
-        self._boundaries = Boundaries()
         self._keys: list[bytes] = []
         self._entries: list[list[_Entry]] = []
         index: dict[bytes, int] = {}
         self._digit_rules: list[int] = []
         self._text_rules: list[int] = []
+        self._original_rules: list[int] = []
         self._copy_rules: list[int] = []
         self._marker_words: frozenset[str] = frozenset()
         words: set[str] = set()
+        judged: set[str] = set()
+        others: set[str] = set()
         for i, lr in enumerate(ruleset.rules):
             rule = lr.rule
             if isinstance(rule, TermsRule):
                 self._add_all(index, lr.terms, TERM, i)
+                for term in lr.terms:
+                    visible = "".join(fold(term).split())
+                    (judged if rule.boundary == "word" or len(visible) <= SHORT_TERM else others).add(visible)
             elif isinstance(rule, ExemptionRule):
                 self._add_all(index, rule.phrases, EXEMPT, i)
             elif isinstance(rule, MarkingRule):
@@ -81,12 +115,13 @@ class Scanner:
                     self._add_all(index, rule.markers, MARKER, i)
                     words.update(rule.markers)
             elif isinstance(rule, PatternRule):
-                (self._digit_rules if rule.anchor == "digits" else self._text_rules).append(i)
+                {"digits": self._digit_rules, "text": self._text_rules, "original": self._original_rules}[rule.anchor].append(i)
         self._marker_words = frozenset(words)
         self._compiled = {
             i: [re.compile(p.regex) for p in self._rules[i].patterns]  # type: ignore[union-attr]
-            for i in self._digit_rules + self._text_rules
+            for i in self._digit_rules + self._text_rules + self._original_rules
         }
+        self._boundaries = Boundaries(judged, others)
         self._build_automata()
         self._min_digits = min((self._rules[i].min_digits for i in self._digit_rules), default=0)  # type: ignore[union-attr]
         self._head_lines = max((r.head_lines for r in self._rules if isinstance(r, MarkingRule)), default=6)
@@ -147,50 +182,75 @@ class Scanner:
 
     # ----------------------------------------------------------------- scanning
     def scan(self, text: str) -> ScanResult:
-        candidates, _ = self._scan(text)
-        return ScanResult(rules_version=self.rules_version, findings=[self._finding(text, c) for c in candidates])
+        stream, candidates, _ = self._scan(text, None)
+        return ScanResult(rules_version=self.rules_version,
+                          findings=self._findings(text, stream, candidates))
 
     def exemption_spans(self, text: str) -> list[tuple[int, int, str]]:
-        """Where exemption phrases apply (for `rules check` examples and explanations)."""
-        return self._scan(text)[1]
+        """Where exemption phrases apply (for `rules check` examples and explanations), in original offsets."""
+        stream, _, exempt = self._scan(text, None)
+        return [(*original_span(text, stream.offsets, s, e), rule) for s, e, rule in exempt]
 
-    def _scan(self, text: str) -> tuple[list[_Candidate], list[tuple[int, int, str]]]:
+    def work(self, text: str) -> Work:
+        """Scan `text` and count the work done (see `Work`); the findings are those of `scan`."""
+        work = Work()
+        _, candidates, _ = self._scan(text, work)
+        work.hits = len(candidates)
+        return work
+
+    def _scan(self, text: str, work: Work | None) -> tuple[Stream, list[_Candidate], list[tuple[int, int, str]]]:
         stream = Stream.of(text)
         folded = stream.folded
-        offsets = CharOffsets(stream.data)
+        offsets = stream.char_offsets()
         head = markings.head_end(folded, self._head_lines)
         out: list[_Candidate] = []
         exempt: list[tuple[int, int, str]] = []
         if self._keys:
-            self._automaton_hits(stream, offsets, head, out, exempt)
+            self._automaton_hits(stream, offsets, head, out, exempt, work)
         if self._digit_rules:
             self._digit_hits(stream, offsets, out)
         for i in self._text_rules:
             self._pattern_hits(i, folded, 0, len(folded), out, None)
+        for i in self._original_rules:
+            self._original_hits(i, text, out)
         for i in self._copy_rules:
             rule = self._rules[i]
             hit = markings.copy_number(folded, markings.head_end(folded, rule.head_lines))  # type: ignore[union-attr]
             if hit:
                 out.append(_Candidate(i, hit.start, hit.end, rule.severity, hit.explanation, exemptable=False))
-        return self._settle(folded, out, exempt), exempt
+        return stream, self._settle(folded, out, exempt), exempt
 
     def _automaton_hits(self, stream: Stream, offsets: CharOffsets, head: int, out: list[_Candidate],
-                        exempt: list[tuple[int, int, str]]) -> None:
+                        exempt: list[tuple[int, int, str]], work: Work | None) -> None:
         cursor: dict[int, int] = {}
         data = stream.data
         folded = stream.folded
         clean = stream.clean
         hits = list(self._small.iter(clean)) if len(self._small) else []
+        fed = len(clean) if len(self._small) else 0
+        calls = 1 if len(self._small) else 0
         if self._big is not None:
-            big_hits = [hit for ws, we in self._prefilter.windows(clean) for hit in self._big.iter(clean, ws, we)]
+            big = self._big
+            big_hits: list[tuple[int, int]] = []
+            # each window is sliced and walked on its own: `iter(clean, start, end)` would cost the whole text per call
+            for ws, we in self._prefilter.windows(clean):
+                piece = clean[ws:we]
+                big_hits.extend((end + ws, kid) for end, kid in big.iter(piece))
+                fed += we - ws
+                calls += 1
             if big_hits:
                 hits = sorted(hits + big_hits) if hits else big_hits
+        if work is not None:
+            work.automaton_chars += fed
+            work.automaton_calls += calls
         for end, kid in hits:
             key = self._keys[kid]
-            lower = stream.lower_bound(end - len(self._key_text[kid]) + 1)
-            m = relocation_regex(key).search(data, max(lower, cursor.get(kid, 0)))
+            lower = max(stream.lower_bound(end - len(self._key_text[kid]) + 1), cursor.get(kid, 0))
+            m = relocation_regex(key).search(data, lower)
             if m is None:  # pragma: no cover - the stream and the text disagree; never drop silently
                 raise RuntimeError("内部错误：命中位置无法映射回原文")
+            if work is not None:
+                work.relocation_bytes += m.end() - lower
             cursor[kid] = m.start() + 1
             start, stop = offsets(m.start()), offsets(m.end())
             for entry in self._entries[kid]:
@@ -199,33 +259,61 @@ class Scanner:
                     exempt.append((start, stop, rule.id))
                 else:
                     if entry.role == TERM:
-                        cand = self._term(entry, rule, folded, start, stop)  # type: ignore[arg-type]
+                        cand = self._term(entry, rule, folded, start, stop, len(self._key_text[kid]))  # type: ignore[arg-type]
                     else:
-                        cand = self._marker(entry, rule, folded, start, stop, head)  # type: ignore[arg-type]
+                        cand = self._marker(entry, rule, folded, start, stop, head, work)  # type: ignore[arg-type]
                     if cand:
                         out.append(cand)
 
-    def _term(self, entry: _Entry, rule: TermsRule, folded: str, start: int, stop: int) -> _Candidate | None:
-        noisy = stop - start != len(entry.term)
+    def _term(self, entry: _Entry, rule: TermsRule, folded: str, start: int, stop: int, length: int) -> _Candidate | None:
+        """A listed term is a term wherever it stands: only a short one (at most SHORT_TERM characters, like 机密 in
+        有机密封) or one of a `boundary: word` rule is judged by the words jieba cuts around it."""
+        noisy = stop - start != length
         note = f"词表词语“{entry.term}”" + ("（原文字符间夹有空格或分隔符）" if noisy else "")
-        larger = self._boundaries.enclosing_word(folded, start, stop)
-        if larger:
-            if rule.boundary == "word":
-                return None
-            return _Candidate(entry.rule, start, stop, Severity.INFO, f"{note}；位于更大词语“{larger}”之中，降为提示")
-        return _Candidate(entry.rule, start, stop, rule.severity, note + "；词语边界完整")
+        if rule.boundary == "word" or length <= SHORT_TERM:
+            larger = self._boundaries.enclosing_word(folded, start, stop)
+            if larger:
+                if rule.boundary == "word":
+                    return None
+                return _Candidate(entry.rule, start, stop, Severity.INFO, f"{note}；位于更大词语“{larger}”之中，降为提示")
+            return _Candidate(entry.rule, start, stop, rule.severity, note + "；词语边界完整")
+        return _Candidate(entry.rule, start, stop, rule.severity, note)
 
-    def _marker(self, entry: _Entry, rule: MarkingRule, folded: str, start: int, stop: int, head: int) -> _Candidate | None:
+    def _marker(self, entry: _Entry, rule: MarkingRule, folded: str, start: int, stop: int, head: int,
+                work: Work | None = None) -> _Candidate | None:
+        # The grammar reads the hit's line. On a line longer than LINE_CAP on either side it reads a view cut there, so
+        # that a huge text without line breaks does not cost its whole length per hit.
+        lo = max(0, start - LINE_CAP)
+        hi = min(len(folded), stop + LINE_CAP)
+        view, shift = folded, 0
+        if (lo > 0 and folded.rfind("\n", lo, start) < 0) or (hi < len(folded) and folded.find("\n", stop, hi) < 0):
+            view, shift = folded[lo:hi], lo
+        if work is not None:
+            a = view.rfind("\n", 0, start - shift) + 1
+            b = view.find("\n", stop - shift)
+            work.line_chars += (len(view) if b < 0 else b) - a
+        s, e, h = start - shift, stop - shift, head - shift
         if rule.grammar == "classification":
-            hit = markings.classification(folded, start, stop, head)
+            hit = markings.classification(view, s, e, h)
         else:
-            hit = markings.standalone(folded, start, stop, self._marker_words, head, rule.title_suffix)
+            hit = markings.standalone(view, s, e, self._marker_words, h, rule.title_suffix)
         if hit:  # a marking is never exempted: 工作秘密 on its own line is a marking even though prose may mention it
-            return _Candidate(entry.rule, hit.start, hit.end, rule.severity, hit.explanation, exemptable=False)
+            return _Candidate(entry.rule, hit.start + shift, hit.end + shift, rule.severity, hit.explanation,
+                              exemptable=False)
         if rule.mention_severity is None:
             return None
         return _Candidate(entry.rule, start, stop, rule.mention_severity, f"正文中提及“{entry.term}”，不是标志",
                           word=entry.term)
+
+    def _original_hits(self, i: int, text: str, out: list[_Candidate]) -> None:
+        """`anchor: original` patterns: tried on the original text (characters that folding deletes, such as bidi
+        controls and tag characters); the spans are original offsets and never exempted."""
+        rule: PatternRule = self._rules[i]  # type: ignore[assignment]
+        for pattern, named in zip(self._compiled[i], rule.patterns):
+            for m in pattern.finditer(text):
+                codes = "、".join(f"U+{ord(ch):04X}" for ch in dict.fromkeys(m.group()))
+                out.append(_Candidate(i, m.start(), m.end(), rule.severity, f"模式“{named.name}”；字符 {codes}",
+                                      exemptable=False, original=True))
 
     def _digit_hits(self, stream: Stream, offsets: CharOffsets, out: list[_Candidate]) -> None:
         digits = stream.data.translate(_DIGITS)
@@ -286,29 +374,50 @@ class Scanner:
 
     def _settle(self, folded: str, out: list[_Candidate], exempt: list[tuple[int, int, str]]) -> list[_Candidate]:
         """Drop exempted hits, mentions that are not words (有机密封), then duplicates; order by position."""
-        kept: dict[tuple[int, int, int], _Candidate] = {}
+        kept: dict[tuple[int, int, int, bool], _Candidate] = {}
         widest: dict[int, int] = {}  # rule -> end of the widest span so far (inputs sorted by start, longest first)
-        for c in sorted(out, key=lambda c: (c.start, -c.end)):
-            if widest.get(c.rule, -1) >= c.end:
+        spans = sorted((s, e) for s, e, _ in exempt)
+        starts = [s for s, _ in spans]
+        reach: list[int] = []  # reach[k]: the furthest end among spans[0..k] (a span covering c starts at or before it)
+        for _, e in spans:
+            reach.append(max(e, reach[-1]) if reach else e)
+        for c in sorted(out, key=lambda c: (c.original, c.start, -c.end)):
+            if not c.original and widest.get(c.rule, -1) >= c.end:
                 continue  # inside a longer hit of the same rule (内部 inside 内部资料)
             if c.exemptable:
-                cover = next((x for x in exempt if x[0] <= c.start and c.end <= x[1]), None)
-                if cover:
+                k = bisect_right(starts, c.start) - 1
+                if k >= 0 and reach[k] >= c.end:
                     continue
                 c.explanation += "；已核对豁免短语，未落入其范围"
             if c.word and not self._boundaries.starts_word(folded, c.start, c.end):
                 continue
-            key = (c.rule, c.start, c.end)
+            key = (c.rule, c.start, c.end, c.original)
             if key not in kept:
                 kept[key] = c
-                widest[c.rule] = max(widest.get(c.rule, -1), c.end)
-        return sorted(kept.values(), key=lambda c: (c.start, c.end, c.rule))
+                if not c.original:
+                    widest[c.rule] = max(widest.get(c.rule, -1), c.end)
+        return list(kept.values())
 
-    def _finding(self, text: str, c: _Candidate) -> Finding:
+    def _findings(self, text: str, stream: Stream, candidates: list[_Candidate]) -> list[Finding]:
+        """Findings in original offsets, ordered by position."""
+        offsets: OffsetMap = stream.offsets
+        findings = []
+        for c in candidates:
+            if c.original:
+                s, e = c.start, c.end
+            else:
+                s, e = original_span(text, offsets, c.start, c.end)
+                if e - s != c.end - c.start:
+                    c.explanation += "；原文中夹有不可见字符或组合字符，已按读者所见的文字比对"
+            findings.append(self._finding(text, c, s, e))
+        findings.sort(key=lambda f: (f.start, f.end, f.rule))
+        return findings
+
+    def _finding(self, text: str, c: _Candidate, start: int, end: int) -> Finding:
         rule = self._rules[c.rule]
-        lo = max(0, c.start - CONTEXT_CHARS)
-        context = text[lo : c.end + CONTEXT_CHARS].replace("\n", " ").replace("\r", " ").replace("\t", " ")
-        return Finding(rule.id, rule.category, c.severity, c.start, c.end, text[c.start : c.end], context,
+        lo = max(0, start - CONTEXT_CHARS)
+        context = text[lo : end + CONTEXT_CHARS].replace("\n", " ").replace("\r", " ").replace("\t", " ")
+        return Finding(rule.id, rule.category, c.severity, start, end, text[start:end], context,
                        rule.message or rule.category, c.explanation)
 
 
