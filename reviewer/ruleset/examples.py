@@ -4,10 +4,12 @@
     提示: …     the rule must report only info findings (a mention, or a hit inside a larger word)
     不命中: …   the rule must not report a finding that counts (for exemption rules: nothing in the text counts)
 
-`#` starts a comment line; `\\n` inside an example stands for a line break (markings depend on lines)."""
+`#` starts a comment line; `\\n` inside an example stands for a line break (markings depend on lines), `\\uXXXX` and
+`\\UXXXXXXXX` for that code point (invisible characters such as bidi controls)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,6 +33,13 @@ class Example:
     text: str
 
 
+_ESCAPE = re.compile(r"\\n|\\u([0-9a-fA-F]{4})|\\U([0-9a-fA-F]{8})")
+
+
+def _unescape(text: str) -> str:
+    return _ESCAPE.sub(lambda m: "\n" if m.group() == "\\n" else chr(int(m.group(1) or m.group(2), 16)), text)
+
+
 def parse_examples(path: Path) -> list[Example]:
     out = []
     for n, raw in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1):
@@ -40,7 +49,7 @@ def parse_examples(path: Path) -> list[Example]:
         mark, sep, text = line.replace("：", ":", 1).partition(":")
         if not sep or mark.strip() not in MARKS:
             raise RuleError(f"第{n}行应以“命中:”“提示:”或“不命中:”开头", path=str(path))
-        out.append(Example(path, n, MARKS[mark.strip()], text.strip().replace("\\n", "\n")))
+        out.append(Example(path, n, MARKS[mark.strip()], _unescape(text.strip())))
     return out
 
 

@@ -68,8 +68,8 @@ class NamedPattern(BaseModel):
 class PatternRule(_Base):
     """Regular expressions with an optional validator and context words.
     `anchor` says where the regex is tried: `digits` (around runs of at least `min_digits` digits, the fast path for
-    numbers), `text` (the whole folded text; slower, for patterns without digits) or `original` (the original text
-    before any folding, for characters that folding deletes, such as bidi controls; such hits are never exempted)."""
+    numbers), `text` (the whole folded text; slower, for patterns without digits) or `hidden` (the original text, on
+    each run of characters that folding deletes as invisible, such as bidi controls; such hits are never exempted)."""
 
     kind: Literal["pattern"]
     patterns: list[NamedPattern] = Field(min_length=1)
@@ -77,7 +77,7 @@ class PatternRule(_Base):
     # Severity when the validator rejects the match; null drops the match.
     invalid_severity: Severity | None = None
     context: list[ContextRule] = Field(default_factory=list)
-    anchor: Literal["digits", "text", "original"] = "digits"
+    anchor: Literal["digits", "text", "hidden"] = "digits"
     min_digits: int = Field(default=6, ge=1, le=30)
 
     @field_validator("validator")

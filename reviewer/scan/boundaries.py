@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 WINDOW = 12
 
@@ -22,11 +22,23 @@ WINDOW = 12
 class Boundaries:
     """Lazily initialised jieba tokenizer (its dictionary takes about a second to load; many scans never need it)."""
 
-    def __init__(self, judged: Iterable[str] = (), others: Iterable[str] = ()) -> None:
+    def __init__(self, groups: Iterable[tuple[Sequence[str], bool]] = (), short: int = 2) -> None:
+        """`groups`: the terms of each terms rule and whether the rule asks `boundary: word`. Terms of at most `short`
+        characters and all terms of word rules are judged; the dictionary is built when first needed."""
         self._tokenizer = None
         self._lock = threading.Lock()
-        self._judged = sorted(set(judged))
-        self._others = sorted(set(others) - set(self._judged))
+        self._groups = list(groups)
+        self._short = short
+
+    def _split(self) -> tuple[list[str], list[str]]:
+        from reviewer.scan.normalize import visible_terms
+
+        judged: set[str] = set()
+        others: set[str] = set()
+        for terms, word_rule in self._groups:
+            for visible in visible_terms(list(terms)):
+                (judged if word_rule or len(visible) <= self._short else others).add(visible)
+        return sorted(judged), sorted(others - judged)
 
     def _get(self):  # type: ignore[no-untyped-def]
         if self._tokenizer is None:
@@ -42,12 +54,13 @@ class Boundaries:
         return self._tokenizer
 
     def _add_terms(self, tokenizer) -> None:  # type: ignore[no-untyped-def]
+        judged, others = self._split()
         freq = tokenizer.FREQ
-        for word in self._judged:
+        for word in judged:
             if len(word) >= 2 and not freq.get(word):
                 tokenizer.add_word(word, freq=tokenizer.suggest_freq(word, tune=False))
         total = float(tokenizer.total)
-        for word in self._others:
+        for word in others:
             if len(word) >= 2 and not freq.get(word):
                 p = 1.0
                 for ch in word:

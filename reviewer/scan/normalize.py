@@ -45,7 +45,7 @@ _NOISE_MULTI = (
 _NOISE_FULLWIDTH = "\uff0e\uff0d\uff3f\uff0a\uff5e\uff5c\uff0f\uff3c"
 _LINE_BREAKS = "\u2028\u2029"
 NOISE_CLASS = b"[ \\t\\r\\n\\x0b\\x0c.\\-_*~|/\\\\]*"
-CHUNK = 1024  # bytes between checkpoints: bounds the work of mapping one hit back to the original
+CHUNK = 4096  # bytes between checkpoints: bounds the work of mapping one hit back to the original
 # enclosed alphanumerics (①, ⑴, ⒜, ❶, ㊀, 🄐 …): read as separate signs, so padded with spaces when NFKC expands them
 _ENCLOSED = ((0x2460, 0x24FF), (0x2776, 0x2793), (0x3200, 0x32FF), (0x1F100, 0x1F1FF))
 # accented letters folded to their base letter: Latin, Greek, Cyrillic (not kana or Hangul, whose NFD differs)
@@ -151,28 +151,17 @@ def fold_table() -> dict[str, str]:
 
 
 def _char_class(chars: list[str]) -> str:
-    """A regex character class for many characters, written as ranges (compact, fast to compile)."""
-    cps = sorted(ord(c) for c in chars)
-    parts = []
-    i = 0
-    while i < len(cps):
-        j = i
-        while j + 1 < len(cps) and cps[j + 1] == cps[j] + 1:
-            j += 1
-        lo, hi = chr(cps[i]), chr(cps[j])
-        parts.append(re.escape(lo) if i == j else f"{re.escape(lo)}-{re.escape(hi)}")
-        i = j + 1
-    return "[" + "".join(parts) + "]"
+    """A regex character class for many characters: the BMP ones listed (the compiler turns them into a bitmap, which is
+    fast) and every astral character as one range (the callback returns those that do not fold unchanged). Many
+    astral ranges in one class would make every position of the text cost a walk along them."""
+    bmp = sorted(c for c in chars if ord(c) < 0x10000)
+    astral = "\U00010000-\U0010ffff" if any(ord(c) >= 0x10000 for c in chars) else ""
+    return "[" + "".join(re.escape(c) for c in bmp) + astral + "]"
 
 
 @cache
 def _fold_regex() -> re.Pattern[str]:
     return re.compile(_char_class(list(fold_table())))
-
-
-@cache
-def _attached_regex() -> re.Pattern[str]:
-    return re.compile(_char_class(list(_attached())) + "+")
 
 
 class OffsetMap:
@@ -200,6 +189,18 @@ class OffsetMap:
             return self._orig[k]
         return f + (self._delta[j] if j >= 0 else 0)
 
+    def deleted_runs(self) -> list[tuple[int, int]]:
+        """[start, end) runs of original characters that folding deleted (invisible characters), in order."""
+        runs: list[tuple[int, int]] = []
+        for f_start, f_end, o in zip(self._starts, self._ends, self._orig):
+            if f_start != f_end:  # an expansion, not a deletion
+                continue
+            if runs and runs[-1][1] == o:
+                runs[-1] = (runs[-1][0], o + 1)
+            else:
+                runs.append((o, o + 1))
+        return runs
+
     def start(self, f: int) -> int:
         return f if not self._starts else self._char(f)
 
@@ -223,7 +224,8 @@ def fold_map(text: str) -> tuple[str, OffsetMap]:
 
     def repl(m: re.Match[str]) -> str:
         nonlocal shift
-        out = table[m.group()]
+        ch = m.group()
+        out = table.get(ch, ch)
         if len(out) != 1:
             i = m.start()
             changes.append((i + shift, len(out), i))
@@ -231,6 +233,8 @@ def fold_map(text: str) -> tuple[str, OffsetMap]:
         return out
 
     folded = regex.sub(repl, text)
+    if not changes and folded == text:
+        folded = text
     return folded, (OffsetMap(changes) if changes else IDENTITY)
 
 
@@ -244,10 +248,10 @@ def original_span(text: str, offsets: OffsetMap, start: int, end: int) -> tuple[
     """The span of `text` (the original) behind folded [start, end): the visible characters, what hid between them,
     and the combining marks or variation selectors attached to the last one."""
     s, e = offsets.start(start), offsets.end(end)
-    if not offsets.identity and e < len(text) and e > s:
-        m = _attached_regex().match(text, e)
-        if m:
-            e = m.end()
+    if not offsets.identity and e > s:
+        attached = _attached()
+        while e < len(text) and text[e] in attached:
+            e += 1
     return s, e
 
 
@@ -265,6 +269,17 @@ def term_keys(terms: list[str]) -> list[bytes]:
     if len(keys) != len(terms):  # a term itself contained NUL: fall back to one at a time
         keys = [term_key(t) for t in terms]
     return keys
+
+
+def visible_terms(terms: list[str]) -> list[str]:
+    """The folded terms without noise, case kept (what the boundary tokenizer's dictionary holds); one fold for all."""
+    if not terms:
+        return []
+    folded = fold("\x00".join(terms)).split("\x00")
+    if len(folded) != len(terms):
+        folded = [fold(t) for t in terms]
+    strip = str.maketrans("", "", _NOISE_ASCII)
+    return [t.translate(strip) for t in folded]
 
 
 @cache
@@ -300,19 +315,18 @@ class Stream:
         out_starts: list[int] = []
         char_starts: list[int] = []
         pos = out = chars = 0
-        ascii_only = data.isascii()
         while pos < n:
             end = min(pos + CHUNK, n)
             while end < n and data[end] & 0xC0 == 0x80:  # never split a character
                 end -= 1
-            raw = data[pos:end]
-            piece = raw.translate(None, NOISE_BYTES).decode("utf-8")
+            kept = data[pos:end].translate(None, NOISE_BYTES)
+            piece = kept.decode("utf-8")
             byte_starts.append(pos)
             out_starts.append(out)
             char_starts.append(chars)
             pieces.append(piece)
             out += len(piece)
-            chars += (end - pos) if ascii_only else len(raw.decode("utf-8"))
+            chars += len(piece) + (end - pos - len(kept))  # every noise byte is one (ASCII) character
             pos = end
         return cls(folded, data, "".join(pieces), byte_starts, out_starts, char_starts, offsets)
 

@@ -28,7 +28,14 @@ from reviewer.ruleset.model import ExemptionRule, MarkingRule, PatternRule, Term
 from reviewer.scan import markings
 from reviewer.scan.boundaries import Boundaries
 from reviewer.scan.model import CONTEXT_CHARS, SEVERITY_LABEL, Finding, ScanResult, Severity
-from reviewer.scan.normalize import CharOffsets, OffsetMap, Stream, fold, original_span, relocation_regex, term_keys
+from reviewer.scan.normalize import (
+    CharOffsets,
+    OffsetMap,
+    Stream,
+    original_span,
+    relocation_regex,
+    term_keys,
+)
 from reviewer.scan.prefilter import Prefilter
 from reviewer.scan.validators import VALIDATORS
 from reviewer.settings import BUILTIN_RULES_DIR, Settings
@@ -56,7 +63,7 @@ class _Candidate:
     explanation: str
     exemptable: bool = True
     word: str = ""  # set for mentions: kept only if a word starts here (checked after exemptions, jieba is slow)
-    original: bool = False  # the span indexes the original text already (`anchor: original` patterns)
+    original: bool = False  # the span indexes the original text already (`anchor: hidden` patterns)
 
 
 @dataclass(slots=True)
@@ -93,19 +100,16 @@ class Scanner:
         index: dict[bytes, int] = {}
         self._digit_rules: list[int] = []
         self._text_rules: list[int] = []
-        self._original_rules: list[int] = []
+        self._hidden_rules: list[int] = []
         self._copy_rules: list[int] = []
         self._marker_words: frozenset[str] = frozenset()
         words: set[str] = set()
-        judged: set[str] = set()
-        others: set[str] = set()
+        groups: list[tuple[tuple[str, ...], bool]] = []
         for i, lr in enumerate(ruleset.rules):
             rule = lr.rule
             if isinstance(rule, TermsRule):
                 self._add_all(index, lr.terms, TERM, i)
-                for term in lr.terms:
-                    visible = "".join(fold(term).split())
-                    (judged if rule.boundary == "word" or len(visible) <= SHORT_TERM else others).add(visible)
+                groups.append((lr.terms, rule.boundary == "word"))
             elif isinstance(rule, ExemptionRule):
                 self._add_all(index, rule.phrases, EXEMPT, i)
             elif isinstance(rule, MarkingRule):
@@ -115,13 +119,13 @@ class Scanner:
                     self._add_all(index, rule.markers, MARKER, i)
                     words.update(rule.markers)
             elif isinstance(rule, PatternRule):
-                {"digits": self._digit_rules, "text": self._text_rules, "original": self._original_rules}[rule.anchor].append(i)
+                {"digits": self._digit_rules, "text": self._text_rules, "hidden": self._hidden_rules}[rule.anchor].append(i)
         self._marker_words = frozenset(words)
         self._compiled = {
             i: [re.compile(p.regex) for p in self._rules[i].patterns]  # type: ignore[union-attr]
-            for i in self._digit_rules + self._text_rules + self._original_rules
+            for i in self._digit_rules + self._text_rules + self._hidden_rules
         }
-        self._boundaries = Boundaries(judged, others)
+        self._boundaries = Boundaries(groups, SHORT_TERM)
         self._build_automata()
         self._min_digits = min((self._rules[i].min_digits for i in self._digit_rules), default=0)  # type: ignore[union-attr]
         self._head_lines = max((r.head_lines for r in self._rules if isinstance(r, MarkingRule)), default=6)
@@ -211,8 +215,10 @@ class Scanner:
             self._digit_hits(stream, offsets, out)
         for i in self._text_rules:
             self._pattern_hits(i, folded, 0, len(folded), out, None)
-        for i in self._original_rules:
-            self._original_hits(i, text, out)
+        if self._hidden_rules:
+            runs = stream.offsets.deleted_runs()
+            for i in self._hidden_rules:
+                self._hidden_hits(i, text, runs, out)
         for i in self._copy_rules:
             rule = self._rules[i]
             hit = markings.copy_number(folded, markings.head_end(folded, rule.head_lines))  # type: ignore[union-attr]
@@ -305,15 +311,17 @@ class Scanner:
         return _Candidate(entry.rule, start, stop, rule.mention_severity, f"正文中提及“{entry.term}”，不是标志",
                           word=entry.term)
 
-    def _original_hits(self, i: int, text: str, out: list[_Candidate]) -> None:
-        """`anchor: original` patterns: tried on the original text (characters that folding deletes, such as bidi
-        controls and tag characters); the spans are original offsets and never exempted."""
+    def _hidden_hits(self, i: int, text: str, runs: list[tuple[int, int]], out: list[_Candidate]) -> None:
+        """`anchor: hidden` patterns: tried on the original text, on each run of characters that folding deleted (bidi
+        controls, tag characters and other invisible ones); nothing to do for the many texts without such characters.
+        The spans are original offsets and never exempted."""
         rule: PatternRule = self._rules[i]  # type: ignore[assignment]
         for pattern, named in zip(self._compiled[i], rule.patterns):
-            for m in pattern.finditer(text):
-                codes = "、".join(f"U+{ord(ch):04X}" for ch in dict.fromkeys(m.group()))
-                out.append(_Candidate(i, m.start(), m.end(), rule.severity, f"模式“{named.name}”；字符 {codes}",
-                                      exemptable=False, original=True))
+            for a, b in runs:
+                for m in pattern.finditer(text, a, b):
+                    codes = "、".join(f"U+{ord(ch):04X}" for ch in dict.fromkeys(m.group()))
+                    out.append(_Candidate(i, m.start(), m.end(), rule.severity, f"模式“{named.name}”；字符 {codes}",
+                                          exemptable=False, original=True))
 
     def _digit_hits(self, stream: Stream, offsets: CharOffsets, out: list[_Candidate]) -> None:
         digits = stream.data.translate(_DIGITS)
