@@ -163,3 +163,108 @@ def test_windows_line_endings(scanner: Scanner) -> None:
     rules = set(rules_of(scanner, text))
     assert {"copy-number", "classification-marking", "internal-marking"} <= rules
     assert rules_of(scanner, "某某办法（征求意见稿）\r\n第一条") == ["process-draft"]
+
+
+# ------------------------------------------------------------------------------------------ jieba does not gate recall
+GLUED = [  # real public-gov sentences with a fictional term planted where jieba glues its last characters onward
+    ("赤霄专项", "扩大技改赤霄专项资金规模。"),  # 专项资金
+    ("白泽工程", "加快实施“十四五”规划重大白泽工程项目。"),  # 工程项目
+    ("朱雀行动", "制定实施朱雀行动计划，完善推进机制。"),  # 行动计划
+    ("海燕号", "<!-- 原稿：海燕号码头改造方案 -->"),  # 号码
+    ("云岫七号", "推动云岫七号系统建设、运行、维护。"),
+]
+
+
+def test_listed_term_is_a_term_wherever_it_stands(tmp_path: Path) -> None:
+    import jieba
+
+    terms = [t for t, _ in GLUED]
+    (tmp_path / "t.yaml").write_text(f"id: t\nkind: terms\nseverity: block\nterms: {terms}\n", encoding="utf-8")
+    scanner = Scanner.load(tmp_path, defaults=False)
+    plain = jieba.Tokenizer()
+    glued = 0
+    for term, sentence in GLUED:
+        start = sentence.index(term)
+        cuts, pos = {0}, 0
+        for token in plain.cut(sentence, HMM=False):
+            pos += len(token)
+            cuts.add(pos)
+        glued += start + len(term) not in cuts  # plain jieba ends no word where the term ends
+        [f] = [f for f in scanner.scan(sentence).findings if f.rule == "t"]
+        assert (f.start, f.end, f.severity) == (start, start + len(term), Severity.BLOCK), sentence
+        assert "更大词语" not in f.explanation
+    assert glued >= 3  # the old boundary judgement would have downgraded these to info
+
+
+def test_short_terms_and_word_rules_keep_the_boundary_judgement(tmp_path: Path) -> None:
+    (tmp_path / "t.yaml").write_text("id: t\nkind: terms\nseverity: block\nterms: [机密, 赤霄专项]\n", encoding="utf-8")
+    scanner = Scanner.load(tmp_path, defaults=False)
+    [f] = scanner.scan("采用有机密封工艺").findings
+    assert f.severity == Severity.INFO  # two characters: still judged (有机|密封)
+    (tmp_path / "t.yaml").write_text("id: t\nkind: terms\nseverity: block\nboundary: word\nterms: [密封]\n",
+                                     encoding="utf-8")
+    assert Scanner.load(tmp_path, defaults=False).scan("采用密封圈").findings == []  # word rule: 密封圈 is one word
+
+
+def test_rule_terms_are_in_the_private_dictionary_only(tmp_path: Path) -> None:
+    import jieba
+
+    (tmp_path / "t.yaml").write_text("id: t\nkind: terms\nseverity: block\nterms: [赤霄专项, 玄圃]\n", encoding="utf-8")
+    scanner = Scanner.load(tmp_path, defaults=False)
+    assert scanner._boundaries.knows("赤霄专项") and scanner._boundaries.knows("玄圃")
+    assert not jieba.dt.FREQ.get("赤霄专项")  # jieba's global dictionary is never touched
+
+
+# ------------------------------------------------------------------------------------------ hidden control characters
+def test_bidi_control_is_a_located_finding(scanner: Scanner) -> None:
+    text = "经研究，现将\u202e项事关有\u202c通知如下。"
+    [f, pop] = [f for f in scanner.scan(text).findings if f.rule == "bidi-control"]
+    assert (f.start, f.end, f.severity) == (6, 7, Severity.REVIEW)
+    assert (pop.start, pop.end, pop.match) == (11, 12, "\u202c")
+    assert f.message == "含有改变显示顺序的控制字符" and "U+202E" in f.explanation
+    assert scanner.scan(text).verdict == Verdict.REVIEW
+    [g] = [f for f in scanner.scan("国旗🏴\U000e0067\U000e0062\U000e007f。").findings if f.rule == "bidi-control"]
+    assert (g.start, g.end) == (3, 6)
+
+
+def test_bidi_control_inside_an_exempt_phrase_still_counts(scanner: Scanner) -> None:
+    result = scanner.scan("坚持涉密不\u2066上网、上网不涉密")
+    assert [f.rule for f in result.findings] == ["bidi-control"] and result.verdict == Verdict.REVIEW
+
+
+def test_direction_marks_are_not_findings(scanner: Scanner) -> None:
+    assert scanner.scan("代表\u200fعلي\u200f先生，\u061c会谈。").verdict == Verdict.PASS
+
+
+# ------------------------------------------------------------------------------------------ linear cost
+PLANTED = ["，赤霄专项资金", "青鸾\u00ad四号", "机密文件", "\n秘密★5年\n", "，内部资料，", "玄 鸟 工 程"]
+
+
+def _planted(copies: int, sep: str) -> str:
+    corpus = Path(__file__).resolve().parents[1] / "data" / "corpus"
+    base = "".join(p.read_text(encoding="utf-8") for p in sorted(corpus.glob("*.txt")))[:60_000]
+    pieces = []
+    for k, pos in enumerate(range(0, len(base), 1000)):
+        pieces.append(base[pos : pos + 1000] + PLANTED[k % len(PLANTED)])
+    text = sep.join(["".join(pieces)] * copies)
+    return text.replace("\n", "。") if sep == "" else text
+
+
+@pytest.mark.parametrize("sep", ["\n", ""], ids=["lines", "one-line"])
+def test_work_grows_linearly_with_text_size(tmp_path: Path, sep: str) -> None:
+    """Counted, not timed: characters fed to the automata, bytes read to map hits back and characters of lines read
+    by the marking grammar. Scanning the whole buffer per window (the old `iter(text, start, end)`) or per hit would
+    make 4N cost 16 times N."""
+    (tmp_path / "t.yaml").write_text("id: t\nkind: terms\nseverity: block\nterms: [赤霄专项, 玄鸟工程]\n",
+                                     encoding="utf-8")
+    scanner = Scanner.load(ORG_RULES, tmp_path, defaults=True)
+    small, large = _planted(1, sep), _planted(4, sep)
+    w1, w4 = scanner.work(small), scanner.work(large)
+    assert w1.hits >= 20 and w4.hits >= 4 * w1.hits - 4
+    assert w1.automaton_calls >= 20
+    for name in ("automaton_chars", "relocation_bytes", "line_chars"):
+        a, b = getattr(w1, name), getattr(w4, name)
+        assert a > 0, name
+        assert b <= 4.4 * a + 1000, (name, a, b)
+    assert w4.automaton_chars <= len(large)  # never more than the text itself
+    assert w4.total <= 4.4 * w1.total
