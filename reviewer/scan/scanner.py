@@ -162,20 +162,19 @@ class Scanner:
         out: list[_Candidate] = []
         exempt: list[tuple[int, int, str]] = []
         if self._keys:
-            self._automaton_hits(stream, offsets, head, out, exempt)
+            self._automaton_hits(stream, offsets, head, out, exempt, text)
         if self._digit_rules:
             self._digit_hits(stream, offsets, out)
         for i in self._text_rules:
             self._pattern_hits(i, folded, 0, len(folded), out, None)
         for i in self._copy_rules:
             rule = self._rules[i]
-            hit = markings.copy_number(folded, markings.head_end(folded, rule.head_lines))  # type: ignore[union-attr]
-            if hit:
+            for hit in markings.copy_number(folded, markings.head_end(folded, rule.head_lines)):  # type: ignore[union-attr]
                 out.append(_Candidate(i, hit.start, hit.end, rule.severity, hit.explanation, exemptable=False))
         return self._settle(folded, out, exempt), exempt
 
     def _automaton_hits(self, stream: Stream, offsets: CharOffsets, head: int, out: list[_Candidate],
-                        exempt: list[tuple[int, int, str]]) -> None:
+                        exempt: list[tuple[int, int, str]], text: str | None = None) -> None:
         cursor: dict[int, int] = {}
         data = stream.data
         folded = stream.folded
@@ -201,7 +200,7 @@ class Scanner:
                     if entry.role == TERM:
                         cand = self._term(entry, rule, folded, start, stop)  # type: ignore[arg-type]
                     else:
-                        cand = self._marker(entry, rule, folded, start, stop, head)  # type: ignore[arg-type]
+                        cand = self._marker(entry, rule, folded, start, stop, head, text)  # type: ignore[arg-type]
                     if cand:
                         out.append(cand)
 
@@ -215,13 +214,19 @@ class Scanner:
             return _Candidate(entry.rule, start, stop, Severity.INFO, f"{note}；位于更大词语“{larger}”之中，降为提示")
         return _Candidate(entry.rule, start, stop, rule.severity, note + "；词语边界完整")
 
-    def _marker(self, entry: _Entry, rule: MarkingRule, folded: str, start: int, stop: int, head: int) -> _Candidate | None:
+    def _marker(self, entry: _Entry, rule: MarkingRule, folded: str, start: int, stop: int, head: int,
+                text: str | None = None) -> _Candidate | None:
         if rule.grammar == "classification":
-            hit = markings.classification(folded, start, stop, head)
+            hit = markings.classification(folded, start, stop, head, text)
         else:
             hit = markings.standalone(folded, start, stop, self._marker_words, head, rule.title_suffix)
         if hit:  # a marking is never exempted: 工作秘密 on its own line is a marking even though prose may mention it
             return _Candidate(entry.rule, hit.start, hit.end, rule.severity, hit.explanation, exemptable=False)
+        if rule.inline_markers or rule.clause_markers:  # instructions in running text; exemption phrases still apply
+            hit = markings.inline(folded, start, stop, entry.term, frozenset(rule.inline_markers),
+                                  frozenset(rule.clause_markers), self._marker_words)
+            if hit:
+                return _Candidate(entry.rule, hit.start, hit.end, rule.severity, hit.explanation)
         if rule.mention_severity is None:
             return None
         return _Candidate(entry.rule, start, stop, rule.mention_severity, f"正文中提及“{entry.term}”，不是标志",
@@ -275,13 +280,17 @@ class Scanner:
                 if severity is None:
                     continue
                 if validate is None or ok:
+                    found = False
                     for ctx in rule.context:
                         near = folded[max(0, s - ctx.window) : e + ctx.window]
                         word = next((w for w in ctx.words if w in near), None)
                         if word:
                             severity = ctx.severity
                             note += f"；附近有“{word}”，定为“{SEVERITY_LABEL[severity]}”"
+                            found = True
                             break
+                    if rule.require_context and not found:
+                        continue
                 out.append(_Candidate(i, s, e, severity, note))
 
     def _settle(self, folded: str, out: list[_Candidate], exempt: list[tuple[int, int, str]]) -> list[_Candidate]:
@@ -309,7 +318,7 @@ class Scanner:
         lo = max(0, c.start - CONTEXT_CHARS)
         context = text[lo : c.end + CONTEXT_CHARS].replace("\n", " ").replace("\r", " ").replace("\t", " ")
         return Finding(rule.id, rule.category, c.severity, c.start, c.end, text[c.start : c.end], context,
-                       rule.message or rule.category, c.explanation)
+                       rule.message or rule.category, c.explanation, rule_title=rule.title)
 
 
 # Explicit per-process sharing for `Scanner.shared` only (keyed by rule content, so edited rules load anew).
