@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 _SP = r"[ \t]*"
 LEVEL = r"(?P<level>绝" + _SP + r"密|机" + _SP + r"密|秘" + _SP + r"密)"
-_PERIOD_BODY = r"\d{1,3}" + _SP + r"(?:年|个月|月)|长期|[^\n★*]{0,20}?解密"
+_PERIOD_BODY = r"(?:\d{1,3}|[一二三四五六七八九十两]{1,3})" + _SP + r"(?:年|个月|月)|长期|[^\n★*]{0,20}?解密"
 PERIOD = r"(?P<period>" + _PERIOD_BODY + r")?"
 REQUIRED_PERIOD = r"(?P<required>" + _PERIOD_BODY + r")"
 # ★ itself and star-shaped look-alikes: the marking may omit the period (机密★ means the statutory maximum).
@@ -79,13 +79,24 @@ def head_end(text: str, lines: int) -> int:
     return min(pos, n)
 
 
+def _number(digits: str) -> int:
+    """Arabic or Chinese numerals up to 99 (十年, 二十年, 两年)."""
+    if digits.isdigit():
+        return int(digits)
+    values = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+    if "十" in digits:
+        tens, _, ones = digits.partition("十")
+        return values.get(tens, 1) * 10 + values.get(ones, 0)
+    return values.get(digits[:1], 0)
+
+
 def _period_note(level: str, period: str | None) -> str:
     level = re.sub(r"\s", "", level)
     if not period:
         return f"密级“{level}”，未标保密期限（按法定最长期限）"
-    years = re.match(r"(\d+)\s*年", period)
+    years = re.match(r"(\d+|[一二三四五六七八九十两]+)\s*年", period)
     limit = MAX_YEARS.get(level)
-    if years and limit and int(years.group(1)) > limit:
+    if years and limit and _number(years.group(1)) > limit:
         return f"密级“{level}”，保密期限“{period.strip()}”超过法定上限{limit}年，标志格式异常"
     return f"密级“{level}”，保密期限/解密条件“{period.strip()}”"
 
