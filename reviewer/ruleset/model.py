@@ -70,7 +70,7 @@ class NamedPattern(BaseModel):
 class PatternRule(_Base):
     """Regular expressions with an optional validator and context words.
     `anchor` says where the regex is tried: `digits` (around runs of at least `min_digits` digits, the fast path for
-    numbers) or `text` (the whole text; slower, for patterns without digits)."""
+    numbers), `words` (just after one of `anchor_words`, e.g. 家庭住址) or `text` (the whole text; slowest)."""
 
     kind: Literal["pattern"]
     patterns: list[NamedPattern] = Field(min_length=1)
@@ -78,8 +78,12 @@ class PatternRule(_Base):
     # Severity when the validator rejects the match; null drops the match.
     invalid_severity: Severity | None = None
     context: list[ContextRule] = Field(default_factory=list)
-    anchor: Literal["digits", "text"] = "digits"
+    anchor: Literal["digits", "text", "words"] = "digits"
     min_digits: int = Field(default=6, ge=1, le=30)
+    # `anchor: words`: the regex is tried only from where one of these words starts (found by the automaton, so no
+    # pass over the whole text) up to `anchor_window` characters further; the regex should begin with the word.
+    anchor_words: list[str] = Field(default_factory=list)
+    anchor_window: int = Field(default=60, ge=2, le=400)
     # True: a match counts only where one of the `context` groups is found near it (护照号码 E12345678; a bare
     # letter and eight digits is a product or file number).
     require_context: bool = False
@@ -88,6 +92,8 @@ class PatternRule(_Base):
     def _context_for_required(self) -> PatternRule:
         if self.require_context and not self.context:
             raise ValueError("require_context 为 true 时必须填写 context（上下文词语）")
+        if (self.anchor == "words") != bool(self.anchor_words):
+            raise ValueError("anchor_words 与 anchor: words 必须同时使用（anchor: words 时填写锚点词语）")
         return self
 
     @field_validator("validator")

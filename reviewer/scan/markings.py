@@ -48,6 +48,11 @@ _PAGE = re.compile(
     + r"|\d{4}[-.]\d{1,2}[-.]\d{1,2}"
     + r"|^[ \t]*\d{1,4}[ \t]*$|(?<=[ \t])\d{1,4}(?=[ \t]*$)|^[ \t]*\d{1,4}(?=[ \t])"
 )
+# Characters that may stand for ★ (a quick test before the per-character look at a line): ASCII and full-width
+# asterisks and the symbol blocks (arrows … dingbats, enclosed and CJK compatibility symbols, pictographs).
+_SYMBOL = re.compile("[*" + re.escape(STARS + ASTERISKS) + "\u2190-\u2bff\u3200-\u33ff\U0001f300-\U0001faff]")
+# A line with more visible characters than this is prose, never a marking line with page furniture.
+MAX_MARKING_LINE = 80
 # After a clause marker (注意保存) in running text the clause must end: it then is an instruction, not a verb with an
 # object (注意保存证据).
 _CLAUSE_END = re.compile(r"[ \t]*(?:$|[。，,；;！!？?、）)】\]」』”\"\r\n])")
@@ -106,7 +111,7 @@ def marking_line(text: str, a: int, b: int, original: str | None) -> str:
     other pictographic symbols (■, ●) as *, and page furniture blanked (same length: offsets stay valid)."""
     line = text[a:b]
     source = original[a:b] if original is not None and len(original) == len(text) else line
-    if any(not ch.isascii() and not ("\u4e00" <= ch <= "\u9fff") for ch in source) or "*" in source:
+    if _SYMBOL.search(source):
         chars = list(line)
         for i, ch in enumerate(source):
             if ch in STARS:
@@ -115,6 +120,10 @@ def marking_line(text: str, a: int, b: int, original: str | None) -> str:
                 chars[i] = "*"
         line = "".join(chars)
     return line
+
+
+def _visible_len(line: str) -> int:
+    return len(line) - line.count(" ") - line.count("\t") - line.count("\r")
 
 
 def blank_furniture(line: str) -> str:
@@ -141,7 +150,7 @@ def classification(text: str, start: int, end: int, head: int, original: str | N
             where = "文首" if a < head else "正文中"
             return MarkingHit(a + m.start(), a + m.end(), "head" if a < head else "label",
                               f"{where}“密级：”栏填写了密级：" + _period_note(m["level"], m["period"]))
-    bare = blank_furniture(line)
+    bare = blank_furniture(line) if _visible_len(line) <= MAX_MARKING_LINE else line
     stripped_from = len(bare) - len(bare.lstrip(" \t"))
     line_match = HEAD_LINE.fullmatch(bare.strip(" \t\r"))
     if line_match:
@@ -181,15 +190,16 @@ def standalone(text: str, start: int, end: int, marker_words: frozenset[str], he
     Excel header/footer codes or a tab), or ends a head title line."""
     a, b = line_bounds(text, start, end)
     line = text[a:b]
-    word = _NOISE_IN_WORD.sub("", text[start:end])  # 内 部 资 料 is the marker 内部资料
-    plain = line[: start - a] + " " + word + " " + line[end - a :]
-    bare = blank_furniture(plain)
-    stripped = bare.strip(DECORATION)
-    tokens = [t.strip(DECORATION) for t in _TOKEN_SPLIT.split(stripped) if t.strip(DECORATION)]
-    longest = max((len(w) for w in marker_words), default=0)
-    if tokens and all(t == word or _only_markers(t, marker_words, longest) for t in tokens):
-        shared = bare.strip(DECORATION) != plain.strip(DECORATION)
-        return MarkingHit(start, end, "line", "与页码、页眉页脚代码等版面元素同行的标志" if shared else "单独成行的标志")
+    if _visible_len(line) <= MAX_MARKING_LINE:
+        word = _NOISE_IN_WORD.sub("", text[start:end])  # 内 部 资 料 is the marker 内部资料
+        plain = line[: start - a] + " " + word + " " + line[end - a :]
+        bare = blank_furniture(plain)
+        stripped = bare.strip(DECORATION)
+        tokens = [t.strip(DECORATION) for t in _TOKEN_SPLIT.split(stripped) if t.strip(DECORATION)]
+        longest = max((len(w) for w in marker_words), default=0)
+        if tokens and all(t == word or _only_markers(t, marker_words, longest) for t in tokens):
+            shared = bare.strip(DECORATION) != plain.strip(DECORATION)
+            return MarkingHit(start, end, "line", "与页码、页眉页脚代码等版面元素同行的标志" if shared else "单独成行的标志")
     if title_suffix and a < head and "。" not in line and len(line.strip()) <= 80:
         tail = line.rstrip(" \t\r").rstrip("）)】]").rstrip(" \t")
         if a + len(tail) == end:

@@ -24,7 +24,7 @@ from reviewer.scan.prefilter import Prefilter
 from reviewer.scan.validators import VALIDATORS
 from reviewer.settings import BUILTIN_RULES_DIR, Settings
 
-TERM, MARKER, EXEMPT = 0, 1, 2
+TERM, MARKER, EXEMPT, ANCHOR = 0, 1, 2, 3  # ANCHOR: a word after which a `anchor: words` pattern is tried
 _DIGITS = bytes.maketrans(b"0123456789 -", b"0000000000__")
 _RUN = re.compile(rb"[0_]*0")
 _RUN_BYTES = frozenset(b"0_")
@@ -65,6 +65,7 @@ class Scanner:
         index: dict[bytes, int] = {}
         self._digit_rules: list[int] = []
         self._text_rules: list[int] = []
+        self._word_rules: list[int] = []
         self._copy_rules: list[int] = []
         self._marker_words: frozenset[str] = frozenset()
         words: set[str] = set()
@@ -81,11 +82,15 @@ class Scanner:
                     self._add_all(index, rule.markers, MARKER, i)
                     words.update(rule.markers)
             elif isinstance(rule, PatternRule):
-                (self._digit_rules if rule.anchor == "digits" else self._text_rules).append(i)
+                if rule.anchor == "words":
+                    self._add_all(index, rule.anchor_words, ANCHOR, i)
+                    self._word_rules.append(i)
+                else:
+                    (self._digit_rules if rule.anchor == "digits" else self._text_rules).append(i)
         self._marker_words = frozenset(words)
         self._compiled = {
             i: [re.compile(p.regex) for p in self._rules[i].patterns]  # type: ignore[union-attr]
-            for i in self._digit_rules + self._text_rules
+            for i in self._digit_rules + self._text_rules + self._word_rules
         }
         self._build_automata()
         self._min_digits = min((self._rules[i].min_digits for i in self._digit_rules), default=0)  # type: ignore[union-attr]
@@ -196,6 +201,9 @@ class Scanner:
                 rule = self._rules[entry.rule]
                 if entry.role == EXEMPT:
                     exempt.append((start, stop, rule.id))
+                elif entry.role == ANCHOR:  # the pattern is tried only just after its anchor word (住址：…)
+                    end_at = min(len(folded), start + rule.anchor_window)  # type: ignore[union-attr]
+                    self._pattern_hits(entry.rule, folded, start, end_at, out, None)
                 else:
                     if entry.role == TERM:
                         cand = self._term(entry, rule, folded, start, stop)  # type: ignore[arg-type]
