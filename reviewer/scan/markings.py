@@ -23,7 +23,7 @@ HEAD_LINE = re.compile(
     r"(?:\d{6}" + _SP + r")?" + LEVEL + r"(?:" + _SP + r"[★*]" + _SP + PERIOD + r")?" + _SP + r"(?:特急|加急|特提|平急)?"
 )
 LABELLED = re.compile(r"密" + _SP + r"级" + _SP + r"[:：]" + _SP + LEVEL + r"(?:" + _SP + r"[★*]" + _SP + PERIOD + r")?")
-PARAGRAPH_PREFIX = re.compile(r"[（(【\[]" + _SP + LEVEL + _SP + r"[）)】\]]")
+PARAGRAPH_PREFIX = re.compile(r"[（(【\[〔［「『<＜〈]" + _SP + LEVEL + _SP + r"[）)】\]〕］」』>＞〉]")
 COPY_NUMBER = re.compile(r"[ \t]*\d{6}[ \t\r]*")
 # 份号 with its label (份号：004926, 份号:, 份 号 004926) or No./№ with digits, at the start of a head line.
 LABELLED_COPY = re.compile(r"[ \t]*(?:份" + _SP + r"号" + _SP + r"[:：]?" + _SP + r"\d{0,8}|(?:No|NO|no|№)" + _SP
@@ -32,7 +32,7 @@ LABELLED_COPY = re.compile(r"[ \t]*(?:份" + _SP + r"号" + _SP + r"[:：]?" + _
 COPY_ANYWHERE = re.compile(r"份" + _SP + r"号" + _SP + r"[:：]" + _SP + r"\d{3,8}(?!\d)")
 MAX_YEARS = {"秘密": 10, "机密": 20, "绝密": 30}
 DECORATION = " \t\r【】[]()（）〔〕<>《》\"“”'‘’:：★☆*"
-_TOKEN_SPLIT = re.compile(r"[ \t、,，;；|｜/／\\]+|[-—–]{1,2}(?=[ \t]|$)|(?<=[ \t])[-—–]{1,2}")
+_TOKEN_SPLIT = re.compile(r"[ \t、,，;；:：|｜/／\\\-—–－~～*＊★☆·•]+")
 # Page furniture that shares a line with a marking in headers and footers: page numbers, Excel header/footer codes
 # (&L &C &R sections, &P page, &N pages, &D date, &"font,style", &12 size, &K colour), issue numbers and dates.
 _XLSX_CODE = re.compile(r'&(?:"[^"\n]*"|K[0-9A-Fa-f]{6}|K\d{2}[+-]\d{3}|\d{1,3}|[LCRPNDTFAZGBIUSXYEH&]|\[[^\]\n]{1,12}\])')

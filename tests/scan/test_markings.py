@@ -172,3 +172,15 @@ def test_page_furniture_alone_or_with_prose_is_not_a_marking(scanner: Scanner, l
 def test_blank_furniture_keeps_length() -> None:
     for line in ["内部资料\t第 1 页", "&L内部资料&R第 &P 页", "秘密 - 3 -"]:
         assert len(markings.blank_furniture(line)) == len(line)
+
+
+@pytest.mark.parametrize(
+    "line", ["工作秘密——注意保管", "工作秘密-注意保管", "工作秘密·注意保管", "工作秘密：注意保管", "〔工作秘密〕", "工作秘密～内部"]
+)
+def test_markers_joined_by_separators(scanner: Scanner, line: str) -> None:
+    assert "work-secret-marking" in [f.rule for f in counting(scanner, line + "\n" + PROSE)], line
+
+
+@pytest.mark.parametrize("line", ["第六章　工作秘密", "工作秘密的范围", "工作秘密-管理办法"])
+def test_work_secret_headings_are_mentions(scanner: Scanner, line: str) -> None:
+    assert counting(scanner, line + "\n" + PROSE) == [], line
