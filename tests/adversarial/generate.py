@@ -164,12 +164,23 @@ def _zip(files: dict[str, bytes]) -> bytes:
     return out.getvalue()
 
 
-def _docx(paragraphs: list[str]) -> bytes:
+def _docx(paragraphs: list[str], footer: tuple[str, str] | None = None) -> bytes:
+    """A minimal DOCX; `footer` = (text before the page number, text after it) puts a footer with a PAGE field."""
     from xml.sax.saxutils import escape
 
     w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
     body = "".join(f"<w:p><w:r><w:t xml:space=\"preserve\">{escape(p)}</w:t></w:r></w:p>" for p in paragraphs)
-    return _zip({
+    extra: dict[str, bytes] = {}
+    if footer:
+        before, after = footer
+        run = '<w:r><w:t xml:space="preserve">{}</w:t></w:r>'
+        extra["word/footer1.xml"] = (
+            f'<?xml version="1.0" encoding="UTF-8"?><w:ftr xmlns:w="{w}"><w:p>{run.format(escape(before))}'
+            '<w:r><w:tab/></w:r><w:r><w:t xml:space="preserve">第 </w:t></w:r><w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+            '<w:r><w:instrText xml:space="preserve"> PAGE </w:instrText></w:r><w:r><w:fldChar w:fldCharType="separate"/>'
+            '</w:r><w:r><w:t>1</w:t></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r>'
+            f'{run.format(escape(after))}</w:p></w:ftr>').encode()
+    return _zip({**extra,
         "[Content_Types].xml": (
             b'<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
             b'<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
@@ -261,7 +272,7 @@ def _marking_variant(b: _Base) -> list[tuple[bytes, bytes, str, str]]:
     rng = b.rng
     for k in range(PER_KIND):
         lines = b.excerpt()
-        form = k % 6
+        form = k % 7
         level, period = _level(rng)
         star = STAR_LOOKALIKES[k % len(STAR_LOOKALIKES)]
         if form == 0:  # star look-alike on the head line
@@ -291,6 +302,11 @@ def _marking_variant(b: _Base) -> list[tuple[bytes, bytes, str, str]]:
             leak_x = _xlsx(rows, header, "&C第 &P 页，共 &N 页")
             clean_x = _xlsx(rows, "&L统计表&R第 &P 页", "&C第 &P 页，共 &N 页")
             out.append((leak_x, clean_x, ".xlsx", f"Excel 页眉“{header}”"))
+            continue
+        elif form == 6:  # a DOCX footer: the marking, a tab and a PAGE field
+            mark = rng.choice(("内部资料", "工作秘密", "内部资料　注意保存", "秘密"))
+            out.append((_docx(lines, (mark, " 页")), _docx(lines, ("某某市人民政府办公室", " 页")), ".docx",
+                        f"Word 页脚“{mark}⇥第 PAGE 页”"))
             continue
         else:  # 工作秘密 with 注意保管 / 内部资料 with 注意保存 at the head, full-width space
             head = rng.choice(("工作秘密　注意保管", "内部资料　注意保存", "内部资料　请勿外传", "工作秘密　内部资料"))

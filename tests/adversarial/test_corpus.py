@@ -146,7 +146,7 @@ def _text_of(case: Case) -> str:
         return str(opencc.OpenCC("t2s").convert(data.decode("big5")))
     if case.kind == "utf16le-no-bom":
         return data.decode("utf-16-le")
-    if case.name.endswith((".zip", ".xlsx")):
+    if case.name.endswith((".zip", ".xlsx", ".docx")):
         return _unzip_text(data)
     text = data.decode("utf-8")
     if case.kind == "script-escape":
