@@ -258,9 +258,20 @@ def _inline_marking(b: _Base) -> list[tuple[bytes, bytes, str, str]]:
     for k in range(PER_KIND):
         lines = b.excerpt()
         seed = b.rng.randrange(1 << 30)
-        leak = _inline(lines, random.Random(seed), INLINE_LEAKS[k % len(INLINE_LEAKS)])
-        clean = _inline(lines, random.Random(seed), INLINE_CLEAN[k % len(INLINE_CLEAN)])
-        out.append((_doc(leak), _doc(clean), ".txt", f"正文中插入“{INLINE_LEAKS[k % len(INLINE_LEAKS)]}”"))
+        planted, near_miss = INLINE_LEAKS[k % len(INLINE_LEAKS)], INLINE_CLEAN[k % len(INLINE_CLEAN)]
+        if k % 4 == 2:  # an HTML page: the instruction left in a comment of the editor's draft
+            def page(extra: str) -> bytes:
+                body = "".join(f"<p>{ln}</p>" for ln in lines)
+                return (f"<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>通知</title></head><body>{body}"
+                        f"<!-- 原稿：{extra} --></body></html>").encode()
+            out.append((page(planted), page(near_miss), ".html", f"HTML 注释中的“{planted}”"))
+            continue
+        leak = _inline(lines, random.Random(seed), planted)
+        clean = _inline(lines, random.Random(seed), near_miss)
+        if k % 4 == 3:  # a Word document
+            out.append((_docx(leak), _docx(clean), ".docx", f"Word 正文中插入“{planted}”"))
+            continue
+        out.append((_doc(leak), _doc(clean), ".txt", f"正文中插入“{planted}”"))
     return out
 
 
@@ -335,6 +346,14 @@ def _pii(b: _Base) -> list[tuple[bytes, bytes, str, str]]:
                  "{n}的公务护照号{p}", "{n}往来港澳通行证号码{p}", "姓名：{n}　护照：{p}")[fmt]
         masked = number[:5] + "*" * (len(number) - 5)
         seed = rng.randrange(1 << 30)
+        if k % 3 == 2:  # a personnel list in a spreadsheet: the context word only in the header row
+            def sheet(value: str) -> bytes:
+                rows = [["出访人员名单"], ["序号", "姓名", "职务", "护照号码"]]
+                rows += [[str(n), NAMES[n % len(NAMES)], "工作人员", "见附件"] for n in range(1, 5)]
+                rows += [["5", name, "工作人员", value], [lines[0][:30]]]
+                return _xlsx(rows, "", "")
+            out.append((sheet(number), sheet(masked), ".xlsx", f"Excel 名单第6行的护照号码“{number}”"))
+            continue
         leak = _inline(lines, random.Random(seed), frame.format(n=name, p=number))
         clean = _inline(lines, random.Random(seed), (frame.format(n=name, p=masked) if k % 2 else
                                                      f"{name}，设备型号{number}，随团出访。"))
