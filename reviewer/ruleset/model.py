@@ -84,6 +84,8 @@ class PatternRule(_Base):
     # pass over the whole text) up to `anchor_window` characters further; the regex should begin with the word.
     anchor_words: list[str] = Field(default_factory=list)
     anchor_window: int = Field(default=60, ge=2, le=400)
+    # characters before the anchor word that the regex may also cover (住宅门牌: 179号3单元, anchored on 单元)
+    anchor_before: int = Field(default=0, ge=0, le=100)
     # True: a match counts only where one of the `context` groups is found near it (护照号码 E12345678; a bare
     # letter and eight digits is a product or file number).
     require_context: bool = False

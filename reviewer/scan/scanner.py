@@ -202,8 +202,9 @@ class Scanner:
                 if entry.role == EXEMPT:
                     exempt.append((start, stop, rule.id))
                 elif entry.role == ANCHOR:  # the pattern is tried only just after its anchor word (住址：…)
+                    begin = max(0, start - rule.anchor_before)  # type: ignore[union-attr]
                     end_at = min(len(folded), start + rule.anchor_window)  # type: ignore[union-attr]
-                    self._pattern_hits(entry.rule, folded, start, end_at, out, None)
+                    self._pattern_hits(entry.rule, folded, begin, end_at, out, None)
                 else:
                     if entry.role == TERM:
                         cand = self._term(entry, rule, folded, start, stop)  # type: ignore[arg-type]

@@ -374,6 +374,15 @@ def _address(b: _Base) -> list[tuple[bytes, bytes, str, str]]:
                 f"{city}{district}{road}{n}号{u}-{room}", f"某县某镇东风村{u}组")[form]
         label = ("家庭住址：", "住址：", "现住", "家住")[k % 4]
         seed = rng.randrange(1 << 30)
+        if k % 6 == 5:  # a spreadsheet list: the label only in the header row, the address several rows below
+            def sheet(value: str) -> bytes:
+                rows = [["廉租住房补贴发放名单"], ["序号", "户主", "家庭人口", "家庭地址"]]
+                rows += [[str(n), NAMES[n % len(NAMES)], "3", "见附件"] for n in range(1, 4)]
+                rows += [["4", name, "2", value], [lines[0][:30]]]
+                return _xlsx(rows, "", "")
+            unit = f"{city}{district}{road}{n}号{u}单元{room}室"
+            out.append((sheet(unit), sheet(f"{city}{district}某街道"), ".xlsx", f"Excel 名单中的住宅门牌“{unit}”"))
+            continue
         leak = _inline(lines, random.Random(seed), f"当事人{name}，{label}{addr}。")
         clean_addr = (f"办公地址：{city}{district}{road}{n}号。" if k % 2 else f"当事人{name}，{label}{city}{district}某街道。")
         clean = _inline(lines, random.Random(seed), clean_addr)
@@ -578,7 +587,7 @@ KINDS = {
     "marking-variant": (_marking_variant, ("classification-marking", "copy-number", "internal-marking",
                                            "work-secret-marking", "no-dissemination"), "scan-rules"),
     "passport": (_pii, ("passport",), "scan-rules"),
-    "home-address": (_address, ("home-address",), "scan-rules"),
+    "home-address": (_address, ("home-address", "residential-address"), "scan-rules"),
     "credit-code-vs-card": (_credit_code_vs_card, ("bank-card",), "scan-rules"),
     "invisible": (_invisible, (TERM_RULE,), "scan-core"),
     "bidi-tag": (_bidi_tag, (TERM_RULE,), "scan-core"),

@@ -124,3 +124,25 @@ def test_bank_card_of_eighteen_digits_that_is_no_credit_code_still_blocks(scanne
     assert not uscc(card)[0]
     assert scanner.scan(f"收款账号{card}").verdict == Verdict.BLOCK
     assert scanner.scan(f"收款账号{luhn_number('622848001234567890')}").verdict == Verdict.BLOCK
+
+
+# ------------------------------------------------------------------ residential unit numbers without a label
+def test_unit_number_in_a_list_whose_header_names_the_address(scanner: Scanner) -> None:
+    rows = ["序号\t户主\t家庭人口\t现居住地"] + [f"{n}\t{name}\t3\t见附件" for n, name in enumerate(["王某", "李某"], 1)]
+    text = "\n".join([*rows, "3\t赵某\t2\t铁西区兴华街52号4单元702室", "合计\t3户"])
+    found = [f for f in counting(scanner, text) if f.rule == "residential-address"]
+    assert [f.match for f in found] == ["52号4单元702室"]
+    assert text[found[0].start : found[0].end] == "52号4单元702室"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "办公地点：市民服务中心5号楼2单元501",  # no personal word near: an office
+        "户主赵某，兴华街52号*单元***室",
+        "以社区为基本单元，3号文件规定的网格化管理。",
+        "第12号令第3单元",
+    ],
+)
+def test_unit_numbers_without_personal_context_or_masked_pass(scanner: Scanner, text: str) -> None:
+    assert [f for f in counting(scanner, text) if f.rule == "residential-address"] == [], text
