@@ -26,8 +26,8 @@ LABELLED = re.compile(r"密" + _SP + r"级" + _SP + r"[:：]" + _SP + LEVEL + r"
 PARAGRAPH_PREFIX = re.compile(r"[（(【\[〔［「『<＜〈]" + _SP + LEVEL + _SP + r"[）)】\]〕］」』>＞〉]")
 COPY_NUMBER = re.compile(r"[ \t]*\d{6}[ \t\r]*")
 # 份号 with its label (份号：004926, 份号:, 份 号 004926) or No./№ with digits, at the start of a head line.
-LABELLED_COPY = re.compile(r"[ \t]*(?:份" + _SP + r"号" + _SP + r"[:：]?" + _SP + r"\d{0,8}|(?:No|NO|no|№)" + _SP
-                           + r"[.:：]?" + _SP + r"\d{3,8})(?![\d])")
+LABELLED_COPY = re.compile(r"[ \t]*(?:份" + _SP + r"号" + _SP + r"[:：]?" + _SP + r"\d{0,8}(?!\d)|(?:No|NO|no|№)" + _SP
+                           + r"[.:：]?" + _SP + r"\d{3,8}(?![\d\-－/.]))")
 # 份号：004926 anywhere (a classified head pasted into a body); 身份号码 is not a 份号.
 COPY_ANYWHERE = re.compile(r"份" + _SP + r"号" + _SP + r"[:：]" + _SP + r"\d{3,8}(?!\d)")
 MAX_YEARS = {"秘密": 10, "机密": 20, "绝密": 30}
@@ -56,11 +56,13 @@ MAX_MARKING_LINE = 80
 # After a clause marker (注意保存) in running text the clause must end: it then is an instruction, not a verb with an
 # object (注意保存证据).
 _CLAUSE_END = re.compile(r"[ \t]*(?:$|[。，,；;！!？?、）)】\]」』”\"\r\n])")
+
+
 @dataclass(frozen=True, slots=True)
 class MarkingHit:
     start: int
     end: int
-    kind: str  # "star" | "head" | "line" | "label" | "paragraph"
+    kind: str  # "star" | "head" | "line" | "label" | "paragraph" | "inline"
     explanation: str
 
 
@@ -107,8 +109,8 @@ def _period_note(level: str, period: str | None) -> str:
 
 
 def marking_line(text: str, a: int, b: int, original: str | None) -> str:
-    """The folded line [a, b) with star look-alikes of the original written as ★ (star-shaped) or * (asterisk-like),
-    other pictographic symbols (■, ●) as *, and page furniture blanked (same length: offsets stay valid)."""
+    """The folded line [a, b) with star look-alikes of the original written as ★ (star-shaped) or * (asterisk-like)
+    and other pictographic symbols (■, ●) as * (same length: offsets stay valid)."""
     line = text[a:b]
     source = original[a:b] if original is not None and len(original) == len(text) else line
     if _SYMBOL.search(source):
@@ -235,7 +237,7 @@ def copy_number(text: str, head: int) -> list[MarkingHit]:
             out.append(MarkingHit(pos + lead, pos + lead + 6, "head", "文首6位份号（涉密公文应当标注份号）"))
         else:
             m = LABELLED_COPY.match(text, pos, nl)
-            if m and not (pos + lead > 0 and text[pos + lead - 1] == "身"):
+            if m:
                 out.append(MarkingHit(pos + lead, m.end(), "head", "文首标注份号（涉密公文应当标注份号）"))
         pos = nl + 1
     for m in COPY_ANYWHERE.finditer(text):
