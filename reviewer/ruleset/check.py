@@ -52,6 +52,10 @@ def check_directories(directories: Iterable[Path], with_builtin: bool = True) ->
     scanner = Scanner(ruleset)
     report.rules = len(own)
     for loaded in own:
+        if not loaded.rule.title.strip():
+            report.problems.append(f"{loaded.path}：缺少 title 字段（给人看的中文规则名称，例如 “title: 密级标志”），请补上")
+        elif not any("\u4e00" <= ch <= "\u9fff" for ch in loaded.rule.title):
+            report.problems.append(f"{loaded.path}：title “{loaded.rule.title}” 应为中文规则名称（给审查人员看），请改写")
         if not loaded.examples_path.is_file():
             report.problems.append(f"{loaded.path}：缺少示例文件 {loaded.examples_path.name}（至少一行“命中:”和一行“不命中:”）")
             continue

@@ -18,6 +18,8 @@ class _Base(BaseModel):
 
     id: Annotated[str, Field(pattern=RULE_ID)]
     severity: Severity
+    # Chinese title shown to people (reviewers' pages, reports). Optional for loading, required by `rules check`.
+    title: str = ""
     category: str = "其他"
     message: str = ""
     references: list[str] = Field(default_factory=list)
@@ -68,8 +70,9 @@ class NamedPattern(BaseModel):
 class PatternRule(_Base):
     """Regular expressions with an optional validator and context words.
     `anchor` says where the regex is tried: `digits` (around runs of at least `min_digits` digits, the fast path for
-    numbers), `text` (the whole folded text; slower, for patterns without digits) or `hidden` (the original text, on
-    each run of characters that folding deletes as invisible, such as bidi controls; such hits are never exempted)."""
+    numbers), `words` (just after one of `anchor_words`, e.g. 家庭住址), `text` (the whole folded text; slower, for
+    patterns without digits) or `hidden` (the original text, on each run of characters that folding deletes as
+    invisible, such as bidi controls; such hits are never exempted)."""
 
     kind: Literal["pattern"]
     patterns: list[NamedPattern] = Field(min_length=1)
@@ -77,8 +80,25 @@ class PatternRule(_Base):
     # Severity when the validator rejects the match; null drops the match.
     invalid_severity: Severity | None = None
     context: list[ContextRule] = Field(default_factory=list)
-    anchor: Literal["digits", "text", "hidden"] = "digits"
+    anchor: Literal["digits", "text", "hidden", "words"] = "digits"
     min_digits: int = Field(default=6, ge=1, le=30)
+    # `anchor: words`: the regex is tried only from where one of these words starts (found by the automaton, so no
+    # pass over the whole text) up to `anchor_window` characters further; the regex should begin with the word.
+    anchor_words: list[str] = Field(default_factory=list)
+    anchor_window: int = Field(default=60, ge=2, le=400)
+    # characters before the anchor word that the regex may also cover (住宅门牌: 179号3单元, anchored on 单元)
+    anchor_before: int = Field(default=0, ge=0, le=100)
+    # True: a match counts only where one of the `context` groups is found near it (护照号码 E12345678; a bare
+    # letter and eight digits is a product or file number).
+    require_context: bool = False
+
+    @model_validator(mode="after")
+    def _context_for_required(self) -> PatternRule:
+        if self.require_context and not self.context:
+            raise ValueError("require_context 为 true 时必须填写 context（上下文词语）")
+        if (self.anchor == "words") != bool(self.anchor_words):
+            raise ValueError("anchor_words 与 anchor: words 必须同时使用（anchor: words 时填写锚点词语）")
+        return self
 
     @field_validator("validator")
     @classmethod
@@ -100,11 +120,21 @@ class MarkingRule(_Base):
     title_suffix: bool = False
     # Severity of a marker word used in ordinary prose (a mention, not a marking); null: not reported.
     mention_severity: Severity | None = None
+    # Markers that count wherever they stand in running text (instructions that public text never contains:
+    # 请勿外传, 此件不予公开, 内部资料), unless the hit lies inside an exemption phrase (内部资料性出版物).
+    inline_markers: list[str] = Field(default_factory=list)
+    # Markers that count in running text where they end their clause (注意保存。), not as a verb with an object.
+    clause_markers: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _markers(self) -> MarkingRule:
         if self.grammar != "copy_number" and not self.markers:
             raise ValueError("markers 不能为空（copy_number 以外的语法都需要标志词）")
+        missing = [w for w in [*self.inline_markers, *self.clause_markers] if w not in self.markers]
+        if missing:
+            raise ValueError(f"inline_markers / clause_markers 中的“{'、'.join(missing)}”也必须列在 markers 中")
+        if self.grammar == "copy_number" and (self.inline_markers or self.clause_markers):
+            raise ValueError("copy_number 语法不使用 inline_markers / clause_markers")
         return self
 
 

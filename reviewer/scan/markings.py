@@ -1,31 +1,68 @@
-"""The marking grammar (GB/T 9704 head, 国家秘密标志 ★) evaluated on the line around an automaton hit.
-All functions read the folded text (full-width digits and spaces already folded), so offsets are original offsets."""
+"""The marking grammar (GB/T 9704 head, 国家秘密标志 ★, internal and release markings) evaluated on the line around an
+automaton hit. All functions read the folded text (full-width digits and spaces already folded), so offsets are original
+offsets. Where folding may have erased a character the grammar needs (a full-width asterisk used for ★ is folded to
+noise), the original line is consulted: folding maps one character to one character, so the two align."""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 _SP = r"[ \t]*"
 LEVEL = r"(?P<level>绝" + _SP + r"密|机" + _SP + r"密|秘" + _SP + r"密)"
-PERIOD = r"(?P<period>\d{1,3}" + _SP + r"(?:年|个月|月)|长期|[^\n★]{0,20}?解密)?"
-STAR_MARKING = re.compile(LEVEL + _SP + r"[★☆]" + _SP + PERIOD)
+_PERIOD_BODY = r"(?:\d{1,3}|[一二三四五六七八九十两]{1,3})" + _SP + r"(?:年|个月|月)|长期|[^\n★*]{0,20}?解密"
+PERIOD = r"(?P<period>" + _PERIOD_BODY + r")?"
+REQUIRED_PERIOD = r"(?P<required>" + _PERIOD_BODY + r")"
+# ★ itself and star-shaped look-alikes: the marking may omit the period (机密★ means the statutory maximum).
+STARS = "★☆✩✪✫✬✭✮✯✰⭐⭑⭒✦✧✶✷✸✹✡"
+# Asterisks and other symbols written for ★ (秘密*2年, 机密＊10年, 秘密✱5年): a period must follow in running text.
+ASTERISKS = "*＊﹡⁎∗✱✲✳✴✵✺✻✼✽❊❉❋✢✣✤✥٭※⚹"
+STAR_MARKING = re.compile(LEVEL + _SP + r"(?:★" + _SP + PERIOD + r"|\*" + _SP + REQUIRED_PERIOD + r")")
 HEAD_LINE = re.compile(
-    r"(?:\d{6}" + _SP + r")?" + LEVEL + r"(?:" + _SP + r"[★☆]" + _SP + PERIOD + r")?" + _SP + r"(?:特急|加急|特提|平急)?"
+    r"(?:\d{6}" + _SP + r")?" + LEVEL + r"(?:" + _SP + r"[★*]" + _SP + PERIOD + r")?" + _SP + r"(?:特急|加急|特提|平急)?"
 )
-LABELLED = re.compile(r"密" + _SP + r"级" + _SP + r"[:：]" + _SP + LEVEL + r"(?:" + _SP + r"[★☆]" + _SP + PERIOD + r")?")
-PARAGRAPH_PREFIX = re.compile(r"[（(【\[]" + _SP + LEVEL + _SP + r"[）)】\]]")
+LABELLED = re.compile(r"密" + _SP + r"级" + _SP + r"[:：]" + _SP + LEVEL + r"(?:" + _SP + r"[★*]" + _SP + PERIOD + r")?")
+PARAGRAPH_PREFIX = re.compile(r"[（(【\[〔［「『<＜〈]" + _SP + LEVEL + _SP + r"[）)】\]〕］」』>＞〉]")
 COPY_NUMBER = re.compile(r"[ \t]*\d{6}[ \t\r]*")
+# 份号 with its label (份号：004926, 份号:, 份 号 004926) or No./№ with digits, at the start of a head line.
+LABELLED_COPY = re.compile(r"[ \t]*(?:份" + _SP + r"号" + _SP + r"[:：]?" + _SP + r"\d{0,8}(?!\d)|(?:No|NO|no|№)" + _SP
+                           + r"[.:：]?" + _SP + r"\d{3,8}(?![\d\-－/.]))")
+# 份号：004926 anywhere (a classified head pasted into a body); 身份号码 is not a 份号.
+COPY_ANYWHERE = re.compile(r"份" + _SP + r"号" + _SP + r"[:：]" + _SP + r"\d{3,8}(?!\d)")
 MAX_YEARS = {"秘密": 10, "机密": 20, "绝密": 30}
 DECORATION = " \t\r【】[]()（）〔〕<>《》\"“”'‘’:：★☆*"
-_TOKEN_SPLIT = re.compile(r"[ \t、,，]+")
+_TOKEN_SPLIT = re.compile(r"[ \t、,，;；:：|｜/／\\\-—–－~～*＊★☆·•]+")
+# Page furniture that shares a line with a marking in headers and footers: page numbers, Excel header/footer codes
+# (&L &C &R sections, &P page, &N pages, &D date, &"font,style", &12 size, &K colour), issue numbers and dates.
+_XLSX_CODE = re.compile(r'&(?:"[^"\n]*"|K[0-9A-Fa-f]{6}|K\d{2}[+-]\d{3}|\d{1,3}|[LCRPNDTFAZGBIUSXYEH&]|\[[^\]\n]{1,12}\])')
+_PAGE = re.compile(
+    r"第" + _SP + r"(?:\d+|[一二三四五六七八九十百]+)?" + _SP + r"页"
+    + r"|共" + _SP + r"(?:\d+|[一二三四五六七八九十百]+)?" + _SP + r"页"
+    + r"|(?:[-—–]" + _SP + r")?\d{1,4}" + _SP + r"/" + _SP + r"\d{1,4}(?:" + _SP + r"[-—–])?"
+    + r"|[-—–]" + _SP + r"\d{1,4}" + _SP + r"[-—–]"
+    + r"|(?i:page)" + _SP + r"\d*(?:" + _SP + r"(?i:of)" + _SP + r"\d*)?"
+    + r"|页码[:：]?" + _SP + r"\d*"
+    + r"|(?:\d{4}" + _SP + r"年" + _SP + r")?(?:总" + _SP + r")?第" + _SP + r"\d{1,4}" + _SP + r"期"
+    + r"|\d{4}" + _SP + r"年" + _SP + r"\d{1,2}" + _SP + r"月(?:" + _SP + r"\d{1,2}" + _SP + r"日)?"
+    + r"|\d{4}[-.]\d{1,2}[-.]\d{1,2}"
+    + r"|^[ \t]*\d{1,4}[ \t]*$|(?<=[ \t])\d{1,4}(?=[ \t]*$)|^[ \t]*\d{1,4}(?=[ \t])"
+)
+# Characters that may stand for ★ (a quick test before the per-character look at a line): ASCII and full-width
+# asterisks and the symbol blocks (arrows … dingbats, enclosed and CJK compatibility symbols, pictographs).
+_SYMBOL = re.compile("[*" + re.escape(STARS + ASTERISKS) + "\u2190-\u2bff\u3200-\u33ff\U0001f300-\U0001faff]")
+# A line with more visible characters than this is prose, never a marking line with page furniture.
+MAX_MARKING_LINE = 80
+# After a clause marker (注意保存) in running text the clause must end: it then is an instruction, not a verb with an
+# object (注意保存证据).
+_CLAUSE_END = re.compile(r"[ \t]*(?:$|[。，,；;！!？?、）)】\]」』”\"\r\n])")
 
 
 @dataclass(frozen=True, slots=True)
 class MarkingHit:
     start: int
     end: int
-    kind: str  # "star" | "head" | "line" | "label" | "paragraph"
+    kind: str  # "star" | "head" | "line" | "label" | "paragraph" | "inline"
     explanation: str
 
 
@@ -49,51 +86,122 @@ def head_end(text: str, lines: int) -> int:
     return min(pos, n)
 
 
+def _number(digits: str) -> int:
+    """Arabic or Chinese numerals up to 99 (十年, 二十年, 两年)."""
+    if digits.isdigit():
+        return int(digits)
+    values = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+    if "十" in digits:
+        tens, _, ones = digits.partition("十")
+        return values.get(tens, 1) * 10 + values.get(ones, 0)
+    return values.get(digits[:1], 0)
+
+
 def _period_note(level: str, period: str | None) -> str:
     level = re.sub(r"\s", "", level)
     if not period:
         return f"密级“{level}”，未标保密期限（按法定最长期限）"
-    years = re.match(r"(\d+)\s*年", period)
+    years = re.match(r"(\d+|[一二三四五六七八九十两]+)\s*年", period)
     limit = MAX_YEARS.get(level)
-    if years and limit and int(years.group(1)) > limit:
+    if years and limit and _number(years.group(1)) > limit:
         return f"密级“{level}”，保密期限“{period.strip()}”超过法定上限{limit}年，标志格式异常"
     return f"密级“{level}”，保密期限/解密条件“{period.strip()}”"
 
 
-def classification(text: str, start: int, end: int, head: int) -> MarkingHit | None:
-    """A 密级 word at [start, end) that is part of a marking, or None when it is only mentioned."""
+def marking_line(text: str, a: int, b: int, original: str | None) -> str:
+    """The folded line [a, b) with star look-alikes of the original written as ★ (star-shaped) or * (asterisk-like)
+    and other pictographic symbols (■, ●) as * (same length: offsets stay valid)."""
+    line = text[a:b]
+    source = original[a:b] if original is not None and len(original) == len(text) else line
+    if _SYMBOL.search(source):
+        chars = list(line)
+        for i, ch in enumerate(source):
+            if ch in STARS:
+                chars[i] = "★"
+            elif ch in ASTERISKS or (not ch.isascii() and unicodedata.category(ch) == "So"):
+                chars[i] = "*"
+        line = "".join(chars)
+    return line
+
+
+def _visible_len(line: str) -> int:
+    return len(line) - line.count(" ") - line.count("\t") - line.count("\r")
+
+
+def blank_furniture(line: str) -> str:
+    """Page numbers, Excel header/footer codes, issue numbers and dates replaced by spaces of the same length."""
+    line = _XLSX_CODE.sub(lambda m: " " * len(m.group()), line)
+    return _PAGE.sub(lambda m: " " * len(m.group()), line)
+
+
+def classification(text: str, start: int, end: int, head: int, original: str | None = None) -> MarkingHit | None:
+    """A 密级 word at [start, end) that is part of a marking, or None when it is only mentioned.
+    `original` (the unfolded text, same length) lets star look-alikes that folding erased count as ★."""
     a, b = line_bounds(text, start, end)
-    for m in STAR_MARKING.finditer(text, a, b):
-        if m.start("level") <= start < m.end("level"):
-            return MarkingHit(m.start(), m.end(), "star", "国家秘密标志（密级★）：" + _period_note(m["level"], m["period"]))
-    for m in LABELLED.finditer(text, a, b):
-        if m.start("level") <= start < m.end("level"):
+    line = marking_line(text, a, b, original)
+    s = start - a
+    for m in STAR_MARKING.finditer(line):
+        if m.start("level") <= s < m.end("level"):
+            period = m["period"] or m["required"]
+            star_at = a + m.end("level") + len(line[m.end("level"):]) - len(line[m.end("level"):].lstrip(" \t"))
+            shown = (original if original is not None and len(original) == len(text) else text)[star_at]
+            kind = "国家秘密标志（密级★）" if shown == "★" else f"国家秘密标志（以“{shown}”代替★）"
+            return MarkingHit(a + m.start(), a + m.end(), "star", kind + "：" + _period_note(m["level"], period))
+    for m in LABELLED.finditer(line):
+        if m.start("level") <= s < m.end("level"):
             where = "文首" if a < head else "正文中"
-            return MarkingHit(m.start(), m.end(), "head" if a < head else "label",
+            return MarkingHit(a + m.start(), a + m.end(), "head" if a < head else "label",
                               f"{where}“密级：”栏填写了密级：" + _period_note(m["level"], m["period"]))
-    stripped_from = a + (len(text[a:b]) - len(text[a:b].lstrip(" \t")))
-    line_match = HEAD_LINE.fullmatch(text[a:b].strip(" \t\r"))
+    bare = blank_furniture(line) if _visible_len(line) <= MAX_MARKING_LINE else line
+    stripped_from = len(bare) - len(bare.lstrip(" \t"))
+    line_match = HEAD_LINE.fullmatch(bare.strip(" \t\r"))
     if line_match:
-        off = stripped_from
+        off = a + stripped_from
         note = _period_note(line_match["level"], line_match["period"])
+        shared = "（与页码等版面元素同行）" if bare.strip() != line.strip() else ""
         if a < head:
-            return MarkingHit(off + line_match.start(), off + line_match.end(), "head", "文首单独成行的密级：" + note)
-        return MarkingHit(off + line_match.start(), off + line_match.end(), "line", "单独成行的密级词（疑似密级标志）：" + note)
-    pm = PARAGRAPH_PREFIX.match(text, stripped_from, b)
-    if pm and pm.start("level") <= start < pm.end("level"):
-        return MarkingHit(pm.start(), pm.end(), "paragraph", "段首密级标注：" + _period_note(pm["level"], None))
+            return MarkingHit(off + line_match.start(), off + line_match.end(), "head", "文首单独成行的密级" + shared + "：" + note)
+        return MarkingHit(off + line_match.start(), off + line_match.end(), "line",
+                          "单独成行的密级词（疑似密级标志）" + shared + "：" + note)
+    pm = PARAGRAPH_PREFIX.match(line, stripped_from)
+    if pm and pm.start("level") <= s < pm.end("level"):
+        return MarkingHit(a + pm.start(), a + pm.end(), "paragraph", "段首密级标注：" + _period_note(pm["level"], None))
     return None
 
 
+_NOISE_IN_WORD = re.compile(r"[ \t\r\n.\-_*~|/\\·・•]")
+
+
+def _only_markers(token: str, marker_words: frozenset[str], longest: int) -> bool:
+    """True when the token is one marker word or several written together (工作秘密注意保管, 内部资料请勿外传)."""
+    if token in marker_words:
+        return True
+    n = len(token)
+    reach = [False] * (n + 1)
+    reach[0] = True
+    for i in range(n):
+        if reach[i]:
+            for j in range(i + 2, min(n, i + longest) + 1):
+                if token[i:j] in marker_words:
+                    reach[j] = True
+    return reach[n]
+
+
 def standalone(text: str, start: int, end: int, marker_words: frozenset[str], head: int, title_suffix: bool) -> MarkingHit | None:
-    """An internal/process marker that stands alone on its line (or with other markers), or ends a head title line."""
+    """An internal/process marker that stands alone on its line (or with other markers, decorations, page numbers,
+    Excel header/footer codes or a tab), or ends a head title line."""
     a, b = line_bounds(text, start, end)
     line = text[a:b]
-    stripped = line.strip(DECORATION)
-    tokens = [t.strip(DECORATION) for t in _TOKEN_SPLIT.split(stripped) if t.strip(DECORATION)]
-    word = text[start:end]
-    if tokens and all(t in marker_words or t == word for t in tokens):
-        return MarkingHit(start, end, "line", "单独成行的标志")
+    if _visible_len(line) <= MAX_MARKING_LINE:
+        word = _NOISE_IN_WORD.sub("", text[start:end])  # 内 部 资 料 is the marker 内部资料
+        plain = line[: start - a] + " " + word + " " + line[end - a :]
+        bare = blank_furniture(plain)
+        stripped = bare.strip(DECORATION)
+        tokens = [t.strip(DECORATION) for t in _TOKEN_SPLIT.split(stripped) if t.strip(DECORATION)]
+        longest = max((len(w) for w in marker_words), default=0)
+        if tokens and all(t == word or _only_markers(t, marker_words, longest) for t in tokens):
+            shared = bare.strip(DECORATION) != plain.strip(DECORATION)
+            return MarkingHit(start, end, "line", "与页码、页眉页脚代码等版面元素同行的标志" if shared else "单独成行的标志")
     if title_suffix and a < head and "。" not in line and len(line.strip()) <= 80:
         tail = line.rstrip(" \t\r").rstrip("）)】]").rstrip(" \t")
         if a + len(tail) == end:
@@ -101,14 +209,38 @@ def standalone(text: str, start: int, end: int, marker_words: frozenset[str], he
     return None
 
 
-def copy_number(text: str, head: int) -> MarkingHit | None:
-    """A 6-digit 份号 line among the head lines (涉密公文应当标注份号)."""
+def inline(text: str, start: int, end: int, term: str, inline_words: frozenset[str], clause_words: frozenset[str],
+           marker_words: frozenset[str]) -> MarkingHit | None:
+    """An instruction that no public text contains (请勿外传, 此件不予公开, 内部资料) counts wherever it stands; a clause
+    marker (注意保存) counts where it ends its clause (注意保存。 / 注意保存，), not as a verb with an object."""
+    if term in inline_words:
+        return MarkingHit(start, end, "inline", f"正文中出现“{term}”：公开文本不使用这类发布限制或内部标志用语，不论是否单独成行都计入")
+    if term in clause_words:
+        pos = end
+        while pos < len(text) and text[pos] in " \t":
+            pos += 1
+        if _CLAUSE_END.match(text, end) or any(text.startswith(w, pos) for w in marker_words):
+            return MarkingHit(start, end, "inline", f"正文中“{term}”自成一句（指示语，不是带宾语的动词）")
+    return None
+
+
+def copy_number(text: str, head: int) -> list[MarkingHit]:
+    """份号: a 6-digit line, a labelled 份号 (份号：004926, 份号:) or No.004926 among the head lines; a labelled 份号 with
+    digits anywhere (涉密公文应当标注份号)."""
+    out: list[MarkingHit] = []
     pos = 0
     while pos < head:
         nl = text.find("\n", pos)
         nl = len(text) if nl < 0 else nl
+        lead = len(text[pos:nl]) - len(text[pos:nl].lstrip(" \t"))
         if COPY_NUMBER.fullmatch(text, pos, nl):
-            s = pos + (len(text[pos:nl]) - len(text[pos:nl].lstrip(" \t")))
-            return MarkingHit(s, s + 6, "head", "文首6位份号（涉密公文应当标注份号）")
+            out.append(MarkingHit(pos + lead, pos + lead + 6, "head", "文首6位份号（涉密公文应当标注份号）"))
+        else:
+            m = LABELLED_COPY.match(text, pos, nl)
+            if m:
+                out.append(MarkingHit(pos + lead, m.end(), "head", "文首标注份号（涉密公文应当标注份号）"))
         pos = nl + 1
-    return None
+    for m in COPY_ANYWHERE.finditer(text):
+        if (m.start() == 0 or text[m.start() - 1] != "身") and not any(h.start <= m.start() < h.end for h in out):
+            out.append(MarkingHit(m.start(), m.end(), "label", "正文中标注份号（涉密公文应当标注份号）"))
+    return out

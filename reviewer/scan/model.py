@@ -44,6 +44,7 @@ class Finding:
     message: str
     explanation: str = ""
     location: str = ""
+    rule_title: str = ""  # the rule's Chinese title (empty for findings that come from no rule file)
 
     def highlight(self) -> tuple[str, str, str]:
         """(before, hit, after) split of `context`: the scanner keeps CONTEXT_CHARS characters before the hit."""
@@ -63,6 +64,7 @@ class Finding:
             "location": self.location,
             "message": self.message,
             "explanation": self.explanation,
+            "rule_title": self.rule_title,
         }
 
 

@@ -40,7 +40,7 @@ from reviewer.scan.prefilter import Prefilter
 from reviewer.scan.validators import VALIDATORS
 from reviewer.settings import BUILTIN_RULES_DIR, Settings
 
-TERM, MARKER, EXEMPT = 0, 1, 2
+TERM, MARKER, EXEMPT, ANCHOR = 0, 1, 2, 3  # ANCHOR: a word after which a `anchor: words` pattern is tried
 _DIGITS = bytes.maketrans(b"0123456789 -", b"0000000000__")
 _RUN = re.compile(rb"[0_]*0")
 _RUN_BYTES = frozenset(b"0_")
@@ -101,6 +101,7 @@ class Scanner:
         self._digit_rules: list[int] = []
         self._text_rules: list[int] = []
         self._hidden_rules: list[int] = []
+        self._word_rules: list[int] = []
         self._copy_rules: list[int] = []
         self._marker_words: frozenset[str] = frozenset()
         words: set[str] = set()
@@ -119,11 +120,15 @@ class Scanner:
                     self._add_all(index, rule.markers, MARKER, i)
                     words.update(rule.markers)
             elif isinstance(rule, PatternRule):
-                {"digits": self._digit_rules, "text": self._text_rules, "hidden": self._hidden_rules}[rule.anchor].append(i)
+                if rule.anchor == "words":
+                    self._add_all(index, rule.anchor_words, ANCHOR, i)
+                    self._word_rules.append(i)
+                else:
+                    {"digits": self._digit_rules, "text": self._text_rules, "hidden": self._hidden_rules}[rule.anchor].append(i)
         self._marker_words = frozenset(words)
         self._compiled = {
             i: [re.compile(p.regex) for p in self._rules[i].patterns]  # type: ignore[union-attr]
-            for i in self._digit_rules + self._text_rules + self._hidden_rules
+            for i in self._digit_rules + self._text_rules + self._hidden_rules + self._word_rules
         }
         self._boundaries = Boundaries(groups, SHORT_TERM)
         self._build_automata()
@@ -210,7 +215,7 @@ class Scanner:
         out: list[_Candidate] = []
         exempt: list[tuple[int, int, str]] = []
         if self._keys:
-            self._automaton_hits(stream, offsets, head, out, exempt, work)
+            self._automaton_hits(stream, offsets, head, out, exempt, work, text if len(text) == len(stream.folded) else None)
         if self._digit_rules:
             self._digit_hits(stream, offsets, out)
         for i in self._text_rules:
@@ -221,13 +226,12 @@ class Scanner:
                 self._hidden_hits(i, text, runs, out)
         for i in self._copy_rules:
             rule = self._rules[i]
-            hit = markings.copy_number(folded, markings.head_end(folded, rule.head_lines))  # type: ignore[union-attr]
-            if hit:
+            for hit in markings.copy_number(folded, markings.head_end(folded, rule.head_lines)):  # type: ignore[union-attr]
                 out.append(_Candidate(i, hit.start, hit.end, rule.severity, hit.explanation, exemptable=False))
         return stream, self._settle(folded, out, exempt), exempt
 
     def _automaton_hits(self, stream: Stream, offsets: CharOffsets, head: int, out: list[_Candidate],
-                        exempt: list[tuple[int, int, str]], work: Work | None) -> None:
+                        exempt: list[tuple[int, int, str]], work: Work | None, text: str | None = None) -> None:
         cursor: dict[int, int] = {}
         data = stream.data
         folded = stream.folded
@@ -263,11 +267,15 @@ class Scanner:
                 rule = self._rules[entry.rule]
                 if entry.role == EXEMPT:
                     exempt.append((start, stop, rule.id))
+                elif entry.role == ANCHOR:  # the pattern is tried only just after its anchor word (住址：…)
+                    begin = max(0, start - rule.anchor_before)  # type: ignore[union-attr]
+                    end_at = min(len(folded), start + rule.anchor_window)  # type: ignore[union-attr]
+                    self._pattern_hits(entry.rule, folded, begin, end_at, out, None)
                 else:
                     if entry.role == TERM:
                         cand = self._term(entry, rule, folded, start, stop, len(self._key_text[kid]))  # type: ignore[arg-type]
                     else:
-                        cand = self._marker(entry, rule, folded, start, stop, head, work)  # type: ignore[arg-type]
+                        cand = self._marker(entry, rule, folded, start, stop, head, work, text)  # type: ignore[arg-type]
                     if cand:
                         out.append(cand)
 
@@ -286,26 +294,33 @@ class Scanner:
         return _Candidate(entry.rule, start, stop, rule.severity, note)
 
     def _marker(self, entry: _Entry, rule: MarkingRule, folded: str, start: int, stop: int, head: int,
-                work: Work | None = None) -> _Candidate | None:
+                work: Work | None = None, text: str | None = None) -> _Candidate | None:
         # The grammar reads the hit's line. On a line longer than LINE_CAP on either side it reads a view cut there, so
-        # that a huge text without line breaks does not cost its whole length per hit.
+        # that a huge text without line breaks does not cost its whole length per hit. `text` is the original when it
+        # has the folded text's length (star look-alikes that folding erased still count as ★).
         lo = max(0, start - LINE_CAP)
         hi = min(len(folded), stop + LINE_CAP)
-        view, shift = folded, 0
+        view, shift, original = folded, 0, text
         if (lo > 0 and folded.rfind("\n", lo, start) < 0) or (hi < len(folded) and folded.find("\n", stop, hi) < 0):
             view, shift = folded[lo:hi], lo
+            original = text[lo:hi] if text is not None else None
         if work is not None:
             a = view.rfind("\n", 0, start - shift) + 1
             b = view.find("\n", stop - shift)
             work.line_chars += (len(view) if b < 0 else b) - a
         s, e, h = start - shift, stop - shift, head - shift
         if rule.grammar == "classification":
-            hit = markings.classification(view, s, e, h)
+            hit = markings.classification(view, s, e, h, original)
         else:
             hit = markings.standalone(view, s, e, self._marker_words, h, rule.title_suffix)
         if hit:  # a marking is never exempted: 工作秘密 on its own line is a marking even though prose may mention it
             return _Candidate(entry.rule, hit.start + shift, hit.end + shift, rule.severity, hit.explanation,
                               exemptable=False)
+        if rule.inline_markers or rule.clause_markers:  # instructions in running text; exemption phrases still apply
+            hit = markings.inline(view, s, e, entry.term, frozenset(rule.inline_markers),
+                                  frozenset(rule.clause_markers), self._marker_words)
+            if hit:
+                return _Candidate(entry.rule, hit.start + shift, hit.end + shift, rule.severity, hit.explanation)
         if rule.mention_severity is None:
             return None
         return _Candidate(entry.rule, start, stop, rule.mention_severity, f"正文中提及“{entry.term}”，不是标志",
@@ -371,13 +386,17 @@ class Scanner:
                 if severity is None:
                     continue
                 if validate is None or ok:
+                    found = False
                     for ctx in rule.context:
                         near = folded[max(0, s - ctx.window) : e + ctx.window]
                         word = next((w for w in ctx.words if w in near), None)
                         if word:
                             severity = ctx.severity
                             note += f"；附近有“{word}”，定为“{SEVERITY_LABEL[severity]}”"
+                            found = True
                             break
+                    if rule.require_context and not found:
+                        continue
                 out.append(_Candidate(i, s, e, severity, note))
 
     def _settle(self, folded: str, out: list[_Candidate], exempt: list[tuple[int, int, str]]) -> list[_Candidate]:
@@ -426,7 +445,7 @@ class Scanner:
         lo = max(0, start - CONTEXT_CHARS)
         context = text[lo : end + CONTEXT_CHARS].replace("\n", " ").replace("\r", " ").replace("\t", " ")
         return Finding(rule.id, rule.category, c.severity, start, end, text[start:end], context,
-                       rule.message or rule.category, c.explanation)
+                       rule.message or rule.category, c.explanation, rule_title=rule.title)
 
 
 # Explicit per-process sharing for `Scanner.shared` only (keyed by rule content, so edited rules load anew).

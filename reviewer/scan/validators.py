@@ -67,6 +67,8 @@ def luhn(value: str) -> tuple[bool, str]:
         return False, "不是16至19位数字"
     if len(v) == 18 and v[:2] in _PROVINCES and _birth_date(v[6:14]) is not None:
         return False, "形似身份证号（行政区划码和出生日期合法），不按银行卡号处理"
+    if len(v) == 18 and uscc(v)[0]:
+        return False, "符合统一社会信用代码（GB 32100）的校验码，是单位代码，不按银行卡号处理"
     total = 0
     for i, ch in enumerate(reversed(v)):
         d = int(ch)

@@ -91,7 +91,7 @@ def test_version_changes_with_terms_file_content(tmp_path: Path) -> None:
 
 
 def test_check_reports_failing_examples_and_missing_files(tmp_path: Path) -> None:
-    write(tmp_path / "org.yaml", "id: org\nkind: terms\nseverity: block\nterms: [青鸾四号]\n")
+    write(tmp_path / "org.yaml", "id: org\ntitle: 项目代号\nkind: terms\nseverity: block\nterms: [青鸾四号]\n")
     report = check_directories([tmp_path])
     assert not report.ok and "缺少示例文件" in report.problems[0]
     write(tmp_path / "org.examples.txt", "命中: 青鸾四号\n不命中: 青鸾四号项目\n")

@@ -68,3 +68,13 @@ def test_mobile() -> None:
 def test_compact_and_registry() -> None:
     assert compact("110 105-1990\u30000307") == "11010519900307"
     assert set(VALIDATORS) == {"id_card", "luhn", "uscc", "mobile"}
+
+
+def test_luhn_rejects_a_checksum_valid_credit_code() -> None:
+    """A 机关's 18-digit 统一社会信用代码 whose digits happen to pass Luhn is a code, not a card (GB 32100 first)."""
+    assert uscc("112100000034979130")[0]
+    ok, why = luhn("112100000034979130")
+    assert not ok and "统一社会信用代码" in why
+    # an 18-digit number that passes Luhn but not GB 32100 is still judged by Luhn
+    card = luhn_number("11210000003497912")
+    assert not uscc(card)[0] and luhn(card)[0]
