@@ -86,6 +86,8 @@ def _plausibility(text: str) -> float:
             good += 1
         elif 0x3000 <= o <= 0x303F or 0xFF01 <= o <= 0xFF5E or 0x2460 <= o <= 0x24FF or 0x2500 <= o <= 0x257F:
             good += 1
+        elif 0x3400 <= o <= 0x4DBF or 0x20000 <= o <= 0x323AF:  # rare ideographs (names): GB18030's four-byte area
+            good += 1
     return good / len(text)
 
 
