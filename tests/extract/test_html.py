@@ -90,7 +90,7 @@ def test_iframe_srcdoc_nesting_is_limited() -> None:
 
 def test_css_content_with_escapes_in_style_and_attribute() -> None:
     head = f'<style>.x::before {{ content: "{CSS_ESCAPED}"; }}</style>'
-    body = f"<p class=x>项目</p><span style='color:red; content: \"赤枫\" \"行动\"'>y</span>"
+    body = "<p class=x>项目</p><span style='color:red; content: \"赤枫\" \"行动\"'>y</span>"
     result = extract(_html(body, head), "a.html")
     assert sorted(locations_of(result, TERM)) == ["CSS生成内容（<style> 第1段）", "CSS生成内容（style属性，<span>）"]
 

@@ -135,7 +135,14 @@ def test_error_message_does_not_quote_the_parser(monkeypatch) -> None:  # type: 
 
 def test_file_attachment_annotation_is_read() -> None:
     writer = PdfWriter(clone_from=io.BytesIO(make_pdf([Page(["正文"])])))
-    from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, FloatObject, NameObject, TextStringObject
+    from pypdf.generic import (
+        ArrayObject,
+        DecodedStreamObject,
+        DictionaryObject,
+        FloatObject,
+        NameObject,
+        TextStringObject,
+    )
 
     stream = DecodedStreamObject()
     stream.set_data("附件内容 赤枫行动".encode())
