@@ -98,12 +98,23 @@ def _atob(value: str) -> str | None:
     return None
 
 
+_LINE_END = re.compile(r"[\r\n]")
+
+
+def _line_end(code: str, start: int) -> int:
+    m = _LINE_END.search(code, start)
+    return len(code) if m is None else m.start()
+
+
 def hidden_strings(code: str, tick: Callable[[], None] | None = None) -> list[tuple[int, str]]:
     """(offset, text) of every string expression in `code` whose value differs from its source."""
     out: list[tuple[int, str]] = []
     pos = 0
     steps = 0
     n = len(code)
+    # Where an unterminated literal of each quote kind was found to end: a later quote of that kind before it cannot
+    # open a literal either, so it is skipped without rescanning (keeps a line full of stray quotes linear).
+    dead: dict[str, int] = {}
     while pos < n:
         steps += 1
         if tick is not None and steps % 4096 == 0:
@@ -135,12 +146,19 @@ def hidden_strings(code: str, tick: Callable[[], None] | None = None) -> list[tu
             pos = args.end()
             continue
         # a chain of literals joined by `+`
+        if start < dead.get(token, -1):  # inside a stretch already known to hold no closing quote of this kind
+            pos = start + 1
+            continue
         values: list[str] = []
         changed = False
         cursor = start
         while True:
-            lit = _LITERAL[code[cursor]].match(code, cursor)
-            if lit is None:  # unterminated: resume after the quote
+            quote = code[cursor]
+            lit = _LITERAL[quote].match(code, cursor) if cursor >= dead.get(quote, -1) else None
+            if lit is None:  # unterminated: no closing quote of this kind up to the line end (or, for `, the end)
+                if cursor >= dead.get(quote, -1):
+                    end = n if quote == "`" else _line_end(code, cursor)
+                    dead[quote] = end
                 break
             body = lit.group(1)
             value = decode_literal(body)
