@@ -5,7 +5,9 @@ The format is decided by content (sniff.py), the file name only breaks ties; see
 
 from __future__ import annotations
 
+import logging
 import re
+import traceback
 from pathlib import PurePath
 
 from reviewer.errors import ExtractionError
@@ -36,6 +38,7 @@ _EXPECTED = {
     ".zip": Format.ZIP_OTHER,
     ".7z": Format.SEVEN_ZIP,
 }
+_log = logging.getLogger(__name__)
 _SAFE_SUFFIX = re.compile(r"\.[A-Za-z0-9]{1,10}")
 
 
@@ -72,6 +75,13 @@ def _read(data: bytes, filename: str, ctx: Context) -> Extraction:
         return result
     except ExtractionError as exc:
         return Extraction(kind=suffix.lstrip("."), error=exc.message)
+    except (Exception, RecursionError, MemoryError) as exc:  # noqa: BLE001 — fail closed on any unexpected failure
+        # Not read completely is `error`, never a crash that might be retried into a pass. The exception's message
+        # may quote draft text, so the log gets its type and frames only.
+        _log.warning(
+            "提取时发生意外异常 %s\n%s", type(exc).__name__, "".join(traceback.format_tb(exc.__traceback__)[-5:])
+        )
+        return Extraction(kind=suffix.lstrip("."), error=f"读取文档时发生意外错误（{type(exc).__name__}），未能读完，无法审查")
 
 
 def _dispatch(fmt: Format, data: bytes, filename: str, ctx: Context) -> Extraction:

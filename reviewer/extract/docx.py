@@ -21,7 +21,16 @@ from xml.etree.ElementTree import Element
 from reviewer.errors import ExtractionError
 from reviewer.extract.context import Context, prefixed
 from reviewer.extract.model import Extraction, ExtractionIssue, TextPart
-from reviewer.extract.ooxml import Package, drawing_text, image_issue, local, main_part, properties, typed_relationships
+from reviewer.extract.ooxml import (
+    Package,
+    drawing_text,
+    image_issue,
+    leftover_text,
+    local,
+    main_part,
+    properties,
+    typed_relationships,
+)
 from reviewer.extract.parts import PartBuilder
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -505,4 +514,7 @@ def _extract(data: bytes, ctx: Context) -> Extraction:
     props = properties(pkg, ctx.budget).build()
     if props:
         reader.parts.append(props)
+    rest = leftover_text(pkg, ctx.budget).build()
+    if rest:
+        reader.parts.append(rest)
     return Extraction(parts=reader.parts, kind="docx", issues=reader.issues)

@@ -36,6 +36,7 @@ class Package:
             self._by_name[member.info.filename] = member
         self.zip.verify()
         self.names = [m.info.filename for m in self.zip.members]
+        self.visited: set[str] = set()  # parts an extractor read; the rest get `leftover_text`
 
     def __contains__(self, name: str) -> bool:
         return name in self._by_name
@@ -50,6 +51,7 @@ class Package:
         member = self._by_name.get(name)
         if member is None:
             raise ExtractionError(f"{self.what}缺少一个被引用的部件，文件可能已损坏，无法审查")
+        self.visited.add(name)
         return self.zip.read(member, count=False)  # counted once when the package was opened
 
     def xml(self, name: str) -> Element:
@@ -82,6 +84,36 @@ def relationships(pkg: Package, rels_name: str, base_dir: str) -> dict[str, str]
         path = target.lstrip("/") if target.startswith("/") else _join(base_dir, target)
         out[rel.get("Id", "")] = path
     return out
+
+
+# Parts that hold no text a reader sees (styles, fonts, themes, relationship lists, calculation order, settings).
+_NO_TEXT = re.compile(
+    r"\[Content_Types\]\.xml|(.*/)?_rels/.*|.*/(styles|stylesWithEffects|fontTable|webSettings|settings|calcChain"
+    r"|commentsIds|commentsExtended|commentsExtensible|volatileDependencies|connections)\.xml|.*/theme/.*|.*/printerSettings/.*"
+    r"|docProps/.*|.*/media/.*|.*/fonts/.*|.*/embeddings/.*|.*/glossary/(styles|fontTable|settings|webSettings)\.xml"
+)
+_TAGS = re.compile(r"<[^>]*>")
+
+
+def leftover_text(pkg: Package, budget: Budget) -> PartBuilder:
+    """Every XML/VML part no extractor read (ActiveX controls, VML drawings, parts a producer added): its text
+    nodes, and for ActiveX its property values, so that no part holding text is skipped silently."""
+    b = PartBuilder("其他部件", budget)
+    for name in pkg.names:
+        if name in pkg.visited or _NO_TEXT.fullmatch(name) or not name.lower().endswith((".xml", ".vml")):
+            continue
+        data = pkg.read(name)
+        budget.check_time()
+        try:
+            root = parse_xml(data, "")
+            texts = [t.strip() for t in root.itertext() if t.strip()]
+            if "/activeX/" in name:
+                texts += [v for el in root.iter() for k, v in el.attrib.items() if k.endswith("value") and v.strip()]
+        except ExtractionError:  # VML is often not well-formed XML: read it as marked-up text
+            raw = data.decode("utf-8", "replace")
+            texts = [t.strip() for t in _TAGS.sub("\n", raw).splitlines() if t.strip()]
+        b.add(f"其他部件（{name.rsplit('/', 1)[-1]}）", "\n".join(texts))
+    return b
 
 
 def typed_relationships(pkg: Package, rels_name: str, base_dir: str) -> list[tuple[str, str, str]]:

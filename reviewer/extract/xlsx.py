@@ -12,7 +12,16 @@ from reviewer.errors import ExtractionError
 from reviewer.extract.context import Context
 from reviewer.extract.formula import Unevaluable, Value, evaluate, is_textual, to_text
 from reviewer.extract.model import Extraction, ExtractionIssue, TextPart
-from reviewer.extract.ooxml import Package, drawing_text, image_issue, local, main_part, properties, relationships
+from reviewer.extract.ooxml import (
+    Package,
+    drawing_text,
+    image_issue,
+    leftover_text,
+    local,
+    main_part,
+    properties,
+    relationships,
+)
 from reviewer.extract.parts import PartBuilder
 
 S = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -224,7 +233,9 @@ class _XlsxReader:
             try:
                 return self.shared[int(value)]
             except (ValueError, IndexError) as exc:
-                raise ExtractionError(f"Excel 工作簿的单元格 {cell.get('r', '')} 引用了不存在的共享字符串，文件已损坏，无法审查") from exc
+                ref = cell.get("r", "")
+                shown = f" {ref}" if _CELL_REF.fullmatch(ref) else ""  # an attribute is draft-controlled: only a real reference
+                raise ExtractionError(f"Excel 工作簿的单元格{shown}引用了不存在的共享字符串，文件已损坏，无法审查") from exc
         return value
 
     def comments(self, where: str, sheet_path: str) -> None:
@@ -332,4 +343,5 @@ def extract_xlsx(data: bytes, ctx: Context) -> Extraction:
     if images:
         reader.issues.append(images)
     reader.add(properties(pkg, ctx.budget))
+    reader.add(leftover_text(pkg, ctx.budget))
     return Extraction(parts=reader.parts, kind="xlsx", issues=reader.issues)

@@ -293,3 +293,14 @@ def test_ruby_and_document_variables() -> None:
     settings = f'<w:settings {_NS}><w:docVars><w:docVar w:name="项目" w:val="{TERM}"/></w:docVars></w:settings>'
     result = extract(_doc(_p(ruby), {"word/settings.xml": settings}), "a.docx")
     assert sorted(locations_of(result, TERM)) == ["文档变量:项目", "正文 第1段"]
+
+
+def test_parts_no_extractor_reads_are_not_skipped() -> None:
+    activex = (
+        '<ax:ocx xmlns:ax="http://schemas.microsoft.com/office/2006/activeX" ax:classid="{8BD21D40}">'
+        f'<ax:ocxPr ax:name="Caption" ax:value="{TERM}按钮"/></ax:ocx>'
+    )
+    vml = f"<xml><v:shape><v:textbox><div>框内{TERM}<br></div></v:textbox></v:shape></xml>"
+    data = _doc(_p(_r("正文")), {"word/activeX/activeX1.xml": activex, "word/drawings/vmlDrawing1.vml": vml})
+    result = extract(data, "a.docx")
+    assert sorted(locations_of(result, TERM)) == ["其他部件（activeX1.xml）", "其他部件（vmlDrawing1.vml）"]
