@@ -180,6 +180,11 @@ class _Collector(HTMLParser):
             self._counts["comment"] += 1
             self.comments.add(f"HTML注释 第{self._counts['comment']}处", data.strip())
 
+    def handle_pi(self, data: str) -> None:  # <?php …?>, <?xml-stylesheet …?>: not shown, still published
+        if data.strip():
+            self._counts["comment"] += 1
+            self.comments.add(f"HTML处理指令 第{self._counts['comment']}处", data.strip())
+
     def _attributes(self, tag: str, values: dict[str, str]) -> None:
         if tag == "meta" and values.get("content", "").strip():
             name = values.get("name") or values.get("property") or values.get("http-equiv") or values.get("itemprop") or "content"

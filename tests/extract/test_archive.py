@@ -256,3 +256,16 @@ def test_archive_in_document_scan_finds_markings() -> None:
     result = scan_document(scanner, _zip({"子目录/文件.docx": docx_with_body("<w:p><w:r><w:t>机密★10年</w:t></w:r></w:p>")}), "附件.zip")
     assert result.error is None
     assert any(f.location == "压缩包“附件.zip” › 子目录/文件.docx · 正文 第1段" for f in result.findings)
+
+
+def test_seven_zip_inside_a_zip_trips_the_shared_budget_while_inflating() -> None:
+    """The 7z declares less than the limit, but the outer archive already used most of it: the capped writer stops
+    the 7z decoder mid-way (the declared-size check alone would let it through)."""
+    py7zr = pytest.importorskip("py7zr")
+    out = io.BytesIO()
+    with py7zr.SevenZipFile(out, "w") as archive:
+        archive.writestr(b"0" * 8_000_000, "zeros.txt")
+    data = _zip({"a/big.txt": b"1" * 8_000_000, "b/inner.7z": out.getvalue()})
+    result = extract(data, "x.zip", Limits(max_unzipped_bytes=12_000_000, max_member_bytes=10_000_000, max_text_chars=10**9))
+    assert result.error and "压缩炸弹" in result.error and not result.parts
+    assert extract(data, "x.zip", Limits(max_unzipped_bytes=30_000_000, max_text_chars=10**9)).error is None

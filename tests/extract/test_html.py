@@ -114,3 +114,8 @@ def test_clean_page_gains_no_parts() -> None:
     head = "<style>.a{color:red} .b::before{content:'•'}</style>"
     result = extract(_html("<p class=a>普通文字</p>", head), "a.html")
     assert [p.location for p in result.parts] == ["正文", "样式 第1段"]
+
+
+def test_processing_instructions_are_read() -> None:
+    result = extract(_html(f"<?php echo '{TERM}'; ?><p>x</p>"), "a.html")
+    assert locations_of(result, TERM) == ["HTML处理指令 第1处"]
