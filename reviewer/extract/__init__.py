@@ -5,6 +5,9 @@ The format is decided by content (sniff.py), the file name only breaks ties; see
 
 from __future__ import annotations
 
+import logging
+import re
+import traceback
 from pathlib import PurePath
 
 from reviewer.errors import ExtractionError
@@ -13,6 +16,7 @@ from reviewer.extract.limits import DEFAULT_LIMITS, Budget, Limits
 from reviewer.extract.model import Extraction, ExtractionIssue, Span, SpanKind, TextPart
 from reviewer.extract.sniff import (
     HTML_SUFFIXES,
+    JSON_SUFFIXES,
     LEGACY_SUFFIXES,
     OOXML_SUFFIXES,
     TEXT_SUFFIXES,
@@ -28,9 +32,19 @@ _EXPECTED = {
     **{s: Format.TEXT for s in TEXT_SUFFIXES},
     **{s: Format.HTML for s in HTML_SUFFIXES},
     **{s: Format.LEGACY for s in LEGACY_SUFFIXES},
+    **{s: Format.JSON for s in JSON_SUFFIXES},
     **OOXML_SUFFIXES,
     ".pdf": Format.PDF,
+    ".zip": Format.ZIP_OTHER,
+    ".7z": Format.SEVEN_ZIP,
 }
+_log = logging.getLogger(__name__)
+_SAFE_SUFFIX = re.compile(r"\.[A-Za-z0-9]{1,10}")
+
+
+def _shown(suffix: str) -> str:
+    """A suffix as it may appear in a message: a member name inside an archive is draft text, so only a plain one."""
+    return f"“{suffix}”" if _SAFE_SUFFIX.fullmatch(suffix) else "（无法显示的扩展名）"
 _NAMES = {".docx": "Word 文档（.docx）", ".xlsx": "Excel 工作簿（.xlsx）", ".pdf": "PDF 文件", ".doc": "Word 97-2003 文档"}
 
 
@@ -47,34 +61,48 @@ def _read(data: bytes, filename: str, ctx: Context) -> Extraction:
             raise ExtractionError(f"文件大小 {len(data)} 字节，超过上限 {limits.max_bytes} 字节")
         ctx.budget.check_time()
         fmt = sniff(data, suffix)
-        result = _dispatch(fmt, data, suffix, ctx)
+        result = _dispatch(fmt, data, filename, ctx)
         expected = _EXPECTED.get(suffix)
-        if expected is not None and expected is not fmt and not (expected is Format.TEXT and fmt is Format.HTML):
+        if expected is not None and expected is not fmt and not (expected is Format.TEXT and fmt in (Format.HTML, Format.JSON)):
             result.issues.append(
                 ExtractionIssue(
                     "type_mismatch",
                     "文件",
-                    f"文件扩展名为“{suffix}”，但内容是 {result.kind or fmt}，已按实际内容读取",
+                    f"文件扩展名为{_shown(suffix)}，但内容是 {result.kind or fmt}，已按实际内容读取",
                     Severity.INFO,
                 )
             )
         return result
     except ExtractionError as exc:
         return Extraction(kind=suffix.lstrip("."), error=exc.message)
+    except (Exception, RecursionError, MemoryError) as exc:  # noqa: BLE001 — fail closed on any unexpected failure
+        # Not read completely is `error`, never a crash that might be retried into a pass. The exception's message
+        # may quote draft text, so the log gets its type and frames only.
+        _log.warning(
+            "提取时发生意外异常 %s\n%s", type(exc).__name__, "".join(traceback.format_tb(exc.__traceback__)[-5:])
+        )
+        return Extraction(kind=suffix.lstrip("."), error=f"读取文档时发生意外错误（{type(exc).__name__}），未能读完，无法审查")
 
 
-def _dispatch(fmt: Format, data: bytes, suffix: str, ctx: Context) -> Extraction:
+def _dispatch(fmt: Format, data: bytes, filename: str, ctx: Context) -> Extraction:
     # Extractors are imported when needed: importing reviewer.extract for its types stays cheap (no pypdf).
+    suffix = PurePath(filename).suffix.lower()
     if fmt is Format.TEXT:
         if suffix not in TEXT_SUFFIXES:
             expected = _EXPECTED.get(suffix)
             if expected is not None:
-                what = _NAMES.get(suffix, f"“{suffix}”文件")
+                what = _NAMES.get(suffix, f"{_shown(suffix)}文件")
                 raise ExtractionError(f"文件扩展名表明是{what}，但内容不是该格式（可能已损坏、被截断或被改名），无法审查")
-            raise ExtractionError(f"不支持的文件类型“{suffix}”，无法审查；请提交 txt、html、docx、xlsx 或 pdf 文件")
+            raise ExtractionError(
+                f"不支持的文件类型{_shown(suffix)}，无法审查；请提交 txt、json、html、docx、xlsx、pdf、zip 或 7z 文件"
+            )
         from reviewer.extract.text import extract_text
 
         return extract_text(data, ctx.budget)
+    if fmt is Format.JSON:
+        from reviewer.extract.script import extract_json
+
+        return extract_json(data, ctx.budget)
     if fmt is Format.HTML:
         from reviewer.extract.html import extract_html
 
@@ -102,7 +130,17 @@ def _dispatch(fmt: Format, data: bytes, suffix: str, ctx: Context) -> Extraction
         raise ExtractionError(f"{what}已损坏或被截断（ZIP 结构无法读取），无法审查；请重新导出后提交")
     if fmt is Format.ZIP_OTHER:
         if suffix in OOXML_SUFFIXES:
-            raise ExtractionError(f"文件扩展名为“{suffix}”，但压缩包内没有相应的文档部件，文件可能已损坏或被改名，无法审查")
-        raise ExtractionError("文件是 ZIP 压缩包或不受支持的 Office 格式，无法审查；请解压后逐个提交其中的文档")
+            raise ExtractionError(f"文件扩展名为{_shown(suffix)}，但压缩包内没有相应的文档部件，文件可能已损坏或被改名，无法审查")
+        from reviewer.extract.archive import extract_zip
+
+        return extract_zip(data, filename, ctx)
+    if fmt is Format.SEVEN_ZIP:
+        from reviewer.extract.archive import extract_7z
+
+        return extract_7z(data, filename, ctx)
+    if fmt is Format.PPTX:
+        raise ExtractionError("PowerPoint 演示文稿（.pptx）暂不支持审查；请另存为 PDF 后提交")
     kind = binary_kind(data) or "二进制文件"
+    if kind.startswith("RAR"):
+        raise ExtractionError("RAR 压缩包暂不支持审查（没有可用的开源解压组件）；请改用 ZIP 或 7z 重新打包后提交")
     raise ExtractionError(f"文件内容是{kind}，不是可审查的文档，无法核验其内容")

@@ -11,14 +11,26 @@ text that merely repeats the current view is not reported twice.
 
 from __future__ import annotations
 
+import email
+import email.policy
+import re
 from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 from xml.etree.ElementTree import Element
 
 from reviewer.errors import ExtractionError
-from reviewer.extract.context import Context
+from reviewer.extract.context import Context, prefixed
 from reviewer.extract.model import Extraction, ExtractionIssue, TextPart
-from reviewer.extract.ooxml import Package, drawing_text, image_issue, local, main_part, properties
+from reviewer.extract.ooxml import (
+    Package,
+    drawing_text,
+    image_issue,
+    leftover_text,
+    local,
+    main_part,
+    properties,
+    typed_relationships,
+)
 from reviewer.extract.parts import PartBuilder
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -26,6 +38,45 @@ _MATH = "{http://schemas.openxmlformats.org/officeDocument/2006/math}"
 _MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
 _OFF = {"0", "false", "off", "none"}
 HIDDEN = "隐藏文字"
+SYMBOL = "符号字符（w:sym）"
+_R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_VML = "{urn:schemas-microsoft-com:vml}"
+_OFFICE = "{urn:schemas-microsoft-com:office:office}"
+# Adobe Symbol encoding 0x20-0x7E (Word writes Symbol characters as F020-F07E): Greek letters and math signs.
+_SYMBOL_FONT = (
+    " !∀#∃%&∋()∗+,−./0123456789:;<=>?≅ΑΒΧΔΕΦΓΗΙϑΚΛΜΝΟΠΘΡΣΤΥςΩΞΨΖ[∴]⊥_‾αβχδεφγηιϕκλμνοπθρστυϖωξψζ{|}∼"
+)
+
+
+def sym_char(font: str, code: str) -> str:
+    """The character a `w:sym` shows. Codes F000-F0FF are a symbol font's own slots: the Symbol font is mapped to
+    Unicode; other symbol fonts (Wingdings …) draw pictures, not text. Any other code is the Unicode character."""
+    try:
+        value = int(code, 16)
+    except ValueError:
+        return ""
+    if 0xF000 <= value <= 0xF0FF:
+        value -= 0xF000
+        if "symbol" in font.lower() and 0x20 <= value <= 0x7E:
+            return _SYMBOL_FONT[value - 0x20]
+        return ""
+    if value <= 0x1F or 0xD800 <= value <= 0xDFFF or value > 0x10FFFF:
+        return ""
+    return chr(value)
+
+
+def branches(alt: Element) -> list[Element]:
+    """Every branch of an mc:AlternateContent (each mc:Choice and the mc:Fallback): a consumer shows one of them,
+    which one depends on the program, so all are read; a branch that repeats an earlier one's text is left out."""
+    seen: set[str] = set()
+    out: list[Element] = []
+    for branch in alt:
+        key = "".join(branch.itertext())
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(branch)
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +85,7 @@ class _Seg:
     ins: str | None = None  # author of a tracked insertion
     dele: str | None = None  # author of a tracked deletion
     hidden: bool = False
+    symbol: bool = False  # a w:sym character
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +144,39 @@ def _hidden_styles(pkg: Package) -> set[str]:
     return hidden
 
 
+def mime_html(data: bytes) -> bytes | None:
+    """The HTML of an MHT (MIME "web archive") part, decoded from its transfer encoding; None if it has none."""
+    message = email.message_from_bytes(data, policy=email.policy.compat32)
+    for part in message.walk():
+        if part.get_content_type() in ("text/html", "application/xhtml+xml"):
+            payload = part.get_payload(decode=True)
+            if isinstance(payload, bytes):
+                charset = part.get_content_charset()
+                if charset:
+                    try:
+                        return payload.decode(charset).encode("utf-8")
+                    except (LookupError, UnicodeDecodeError):
+                        return payload
+                return payload
+    return None
+
+
+def _numbering_labels(pkg: Package, ctx: Context) -> TextPart | None:
+    """The literal text of list labels (`w:lvlText w:val="…%1…"`): Word prints it before every item of the list."""
+    if "word/numbering.xml" not in pkg:
+        return None
+    b = PartBuilder("列表编号文字", ctx.budget)
+    for abstract in pkg.xml("word/numbering.xml").iter(f"{W}abstractNum"):
+        number = abstract.get(f"{W}abstractNumId", "")
+        for lvl in abstract.iter(f"{W}lvl"):
+            text = lvl.find(f"{W}lvlText")
+            value = text.get(f"{W}val", "") if text is not None else ""
+            literal = re.sub(r"%\d", "", value)
+            if re.search(r"[^\s\d.．、,，:：()（）\-–—·•*]", literal):
+                b.add(f"列表编号文字（编号定义{number} 第{int(lvl.get(f'{W}ilvl', '0') or 0) + 1}级）", literal)
+    return b.build()
+
+
 def _author(el: Element) -> str:
     return el.get(f"{W}author") or "未知"
 
@@ -108,6 +193,9 @@ class _DocxReader:
         self._tables = 0
         self._pending_anchors: list[str] = []
         self._pending_boxes: list[Element] = []
+        self._pending_extras: list[tuple[str, str]] = []
+        self.extras: list[tuple[str, str, str]] = []  # (kind, where, text): WordArt, picture descriptions
+        self.rels: dict[str, str] = {}
         self.hidden_styles = _hidden_styles(pkg)
         self._last_label = ""
 
@@ -121,9 +209,10 @@ class _DocxReader:
             elif tag == f"{W}tbl":
                 self.table(child, story, label)
             elif tag == f"{_MC}AlternateContent":
-                choice = next(iter(child), None)
-                if choice is not None:
-                    self.blocks(choice, story, label, numbered)
+                for branch in branches(child):
+                    self.blocks(branch, story, label, numbered)
+            elif tag == f"{W}altChunk":
+                self.alt_chunk(child, label)
             elif tag in (f"{W}pPr", f"{W}sectPr", f"{W}tblPr", f"{W}rPr"):
                 continue
             else:  # w:sdt/w:sdtContent, w:customXml, w:ins/w:del around blocks …
@@ -162,6 +251,8 @@ class _DocxReader:
                 marks = [f"修订-插入（作者：{s.ins}）"] if s.ins else []
                 if s.hidden:
                     marks.append(HIDDEN)
+                if s.symbol:
+                    marks.append(SYMBOL)
                 story.current.write(s.text, *marks)
         if any(s.dele for s in segs):
             story.original.begin(where)
@@ -178,6 +269,9 @@ class _DocxReader:
         self._pending_anchors.clear()
         self.boxes.extend((box_label, box) for box in self._pending_boxes)
         self._pending_boxes.clear()
+        for kind, text in self._pending_extras:
+            self.extras.append((kind, box_label, text))
+        self._pending_extras.clear()
 
     # -- inline content --------------------------------------------------------------------------------------------
     def _walk(self, el: Element, state: _State, segs: list[_Seg], fields: list[str], label: str | None) -> None:
@@ -198,10 +292,11 @@ class _DocxReader:
             elif tag == f"{_MATH}t":
                 segs.append(_Seg(child.text or "", state.ins, state.dele))
             elif tag == f"{_MC}AlternateContent":
-                choice = next(iter(child), None)
-                if choice is not None:
-                    self._walk(choice, state, segs, fields, label)
+                for branch in branches(child):
+                    self._walk(branch, state, segs, fields, label)
             else:  # w:hyperlink, w:smartTag, w:sdt, w:fldSimple, w:customXml, m:oMath …
+                if tag == f"{W}fldSimple" and child.get(f"{W}instr"):
+                    fields.append(child.get(f"{W}instr", ""))
                 self._walk(child, state, segs, fields, label)
 
     def _run(self, r: Element, state: _State, segs: list[_Seg], fields: list[str], label: str | None) -> None:
@@ -214,9 +309,13 @@ class _DocxReader:
                 hidden = vanish.get(f"{W}val", "true").lower() not in _OFF
             elif style is not None and style.get(f"{W}val") in self.hidden_styles:
                 hidden = True
+        self._run_content(r, _State(state.ins, state.dele, hidden), segs, fields, label)
+
+    def _run_content(self, r: Element, state: _State, segs: list[_Seg], fields: list[str], label: str | None) -> None:
         for child in r:
             tag = child.tag
             text = ""
+            marks_sym = False
             if tag in (f"{W}t", f"{W}delText"):
                 text = child.text or ""
             elif tag == f"{W}tab":
@@ -225,14 +324,58 @@ class _DocxReader:
                 text = "\n"
             elif tag == f"{W}noBreakHyphen":
                 text = "-"
+            elif tag == f"{W}sym":
+                text = sym_char(child.get(f"{W}font", ""), child.get(f"{W}char", ""))
+                marks_sym = True
             elif tag in (f"{W}instrText", f"{W}delInstrText"):
                 fields.append(child.text or "")
             elif tag == f"{W}commentReference":
                 self._pending_anchors.append(child.get(f"{W}id", ""))
-            elif tag != f"{W}rPr":  # w:drawing, w:pict, w:object, mc:AlternateContent: text boxes live inside
-                self._pending_boxes.extend(child.iter(f"{W}txbxContent"))
+            elif tag == f"{_MC}AlternateContent":  # run content in each branch (a consumer shows one of them)
+                for branch in branches(child):
+                    self._run_content(branch, state, segs, fields, label)
+            elif tag == f"{W}ruby":  # phonetic guide: the base text inline, the guide text too
+                self._walk(child, state, segs, fields, label)
+            elif tag != f"{W}rPr":  # w:drawing, w:pict, w:object: text boxes, WordArt and picture descriptions
+                self._objects(child)
             if text:
-                segs.append(_Seg(text, state.ins, state.dele, hidden))
+                segs.append(_Seg(text, state.ins, state.dele, state.hidden, marks_sym))
+
+    def _objects(self, el: Element) -> None:
+        """Text boxes, VML WordArt (`v:textpath string=`) and picture descriptions (`wp:docPr descr/title`,
+        `pic:cNvPr`, VML `alt`/`o:title`) inside a drawing or picture, settled with the paragraph they sit in."""
+        self._pending_boxes.extend(el.iter(f"{W}txbxContent"))
+        for node in el.iter():
+            name = local(node.tag)
+            if name == "textpath" and node.get("string"):
+                self._pending_extras.append(("艺术字", node.get("string", "")))
+            elif name in ("docPr", "cNvPr"):
+                for attr in ("descr", "title"):
+                    if node.get(attr, "").strip():
+                        self._pending_extras.append(("图片说明文字", node.get(attr, "")))
+            elif node.tag.startswith(_VML):
+                for attr in ("alt", f"{_OFFICE}title", "title"):
+                    if node.get(attr, "").strip():
+                        self._pending_extras.append(("图片说明文字", node.get(attr, "")))
+
+    def alt_chunk(self, el: Element, label: str | None) -> None:
+        """w:altChunk: a whole HTML, MHT, RTF, text or Word part imported into the body when Word opens the file."""
+        target = self.rels.get(el.get(f"{_R}id", ""))
+        where = f"嵌入内容（altChunk，{label or (f'位于{self._last_label}之后' if self._last_label else '正文')}）"
+        if target is None or target not in self.pkg:
+            raise ExtractionError("Word 文档的嵌入内容（altChunk）指向不存在的部件，文件已损坏或被篡改，无法审查")
+        data = self.pkg.read(target)
+        suffix = PurePosixPath(target).suffix.lower()
+        html = mime_html(data) if suffix in (".mht", ".mhtml") or data[:400].lstrip().lower().startswith(b"mime-version") else None
+        if html is not None:
+            data, suffix = html, ".html"
+        if suffix in (".htm", ".xhtml", ".xml"):
+            suffix = ".html"
+        inner = self.ctx.read_nested(data, f"altchunk{suffix}", Context(self.ctx.budget, self.ctx.depth + 1, self.ctx.read_nested))
+        if inner.error:
+            raise ExtractionError(f"Word 文档的嵌入内容（altChunk）无法读取：{inner.error}")
+        self.parts.extend(TextPart(p.text, f"{where} · {p.location}", prefixed(p.spans, where), p.spans_only) for p in inner.parts)
+        self.issues.extend(ExtractionIssue(i.code, f"{where} · {i.location}", i.message, i.severity) for i in inner.issues)
 
     # -- stories ---------------------------------------------------------------------------------------------------
     def story(self, location: str, root: Element, numbered: bool = False) -> None:
@@ -252,12 +395,9 @@ class _DocxReader:
             self.blocks(note, story, f"{label}{n}")
         self.parts.extend(story.parts())
 
-    def comments(self) -> None:
-        name = "word/comments.xml"
-        if name not in self.pkg:
-            return
+    def comments(self, names: dict[str, None]) -> None:
         story = _Story("批注", self.ctx)
-        for comment in self.pkg.xml(name):
+        for comment in (c for name in names if name in self.pkg for c in self.pkg.xml(name)):
             if local(comment.tag) != "comment":
                 continue
             where = f"批注（作者：{_author(comment)}）"
@@ -289,6 +429,29 @@ class _DocxReader:
                 if part:
                     self.parts.append(part)
 
+    def extras_part(self) -> None:
+        for kind in ("艺术字", "图片说明文字"):
+            b = PartBuilder(kind, self.ctx.budget)
+            seen: set[tuple[str, str]] = set()
+            for what, where, text in self.extras:
+                if what == kind and (where, text) not in seen:
+                    seen.add((where, text))
+                    b.add(f"{kind}（{where}）" if where else kind, text)
+            part = b.build()
+            if part:
+                self.parts.append(part)
+
+    def doc_variables(self) -> None:
+        """Document variables (`w:docVar`, settings.xml): DOCVARIABLE fields print them."""
+        if "word/settings.xml" not in self.pkg:
+            return
+        b = PartBuilder("文档变量", self.ctx.budget)
+        for var in self.pkg.xml("word/settings.xml").iter(f"{W}docVar"):
+            b.add(f"文档变量:{var.get(f'{W}name', '')}", var.get(f"{W}val", ""))
+        part = b.build()
+        if part:
+            self.parts.append(part)
+
     def embeddings(self) -> None:
         for name in self.pkg.matching(r"word/embeddings/.+"):
             file = PurePosixPath(name).name
@@ -310,16 +473,28 @@ def _extract(data: bytes, ctx: Context) -> Extraction:
     main = main_part(pkg, "word/document.xml")
     if main not in pkg:
         raise ExtractionError("Word 文档缺少正文部件（word/document.xml），文件可能已损坏，无法审查")
+    folder = str(PurePosixPath(main).parent)
+    rels = typed_relationships(pkg, f"{folder}/_rels/{PurePosixPath(main).name}.rels", folder)
+    reader.rels = {rid: path for rid, _kind, path in rels}
+    by_type: dict[str, list[str]] = {}
+    for _rid, kind, path in rels:
+        if path in pkg and path not in by_type.setdefault(kind, []):
+            by_type[kind].append(path)
     root = pkg.xml(main)
     body = root.find(f"{W}body")
     reader.story("正文", body if body is not None else root, numbered=True)
-    for name in pkg.matching(r"word/header\d*\.xml"):
-        reader.story("页眉", pkg.xml(name))
-    for name in pkg.matching(r"word/footer\d*\.xml"):
-        reader.story("页脚", pkg.xml(name))
-    reader.notes("word/footnotes.xml", "footnote", "脚注")
-    reader.notes("word/endnotes.xml", "endnote", "尾注")
-    reader.comments()
+    # Stories by their relationships (a header part may have any name) and by the usual names.
+    for kind, location in (("header", "页眉"), ("footer", "页脚")):
+        names = pkg.matching(rf"word/{kind}\d*\.xml")
+        for name in names + [n for n in by_type.get(kind, []) if n not in names]:
+            reader.story(location, pkg.xml(name))
+    for kind, default, element, location in (
+        ("footnotes", "word/footnotes.xml", "footnote", "脚注"),
+        ("endnotes", "word/endnotes.xml", "endnote", "尾注"),
+    ):
+        for name in dict.fromkeys([default, *by_type.get(kind, [])]):
+            reader.notes(name, element, location)
+    reader.comments(dict.fromkeys(["word/comments.xml", *by_type.get("comments", [])]))
     if "word/glossary/document.xml" in pkg:
         reader.story("文档部件库", pkg.xml("word/glossary/document.xml"))
     reader.text_boxes()
@@ -327,6 +502,11 @@ def _extract(data: bytes, ctx: Context) -> Extraction:
     reader.generic(r"word/diagrams/data\d*\.xml", "SmartArt图形")
     reader.generic(r"customXml/item\d+\.xml", "自定义XML部件")
     reader.embeddings()
+    reader.extras_part()
+    labels = _numbering_labels(pkg, ctx)
+    if labels:
+        reader.parts.append(labels)
+    reader.doc_variables()
     body_text = any(p.location.startswith("正文") and p.text.strip() for p in reader.parts)
     images = image_issue(pkg, "word/media/", body_text)
     if images:
@@ -334,4 +514,7 @@ def _extract(data: bytes, ctx: Context) -> Extraction:
     props = properties(pkg, ctx.budget).build()
     if props:
         reader.parts.append(props)
+    rest = leftover_text(pkg, ctx.budget).build()
+    if rest:
+        reader.parts.append(rest)
     return Extraction(parts=reader.parts, kind="docx", issues=reader.issues)

@@ -4,15 +4,19 @@ attributes, hidden elements, <noscript>, and script and style bodies as parts of
 
 from __future__ import annotations
 
+import base64
+import binascii
 import codecs
 import re
 from collections import Counter
 from html.parser import HTMLParser
+from urllib.parse import unquote_to_bytes
 
 from reviewer.errors import ExtractionError
 from reviewer.extract.limits import Budget
-from reviewer.extract.model import Extraction, TextPart
+from reviewer.extract.model import Extraction, Span, SpanKind, TextPart
 from reviewer.extract.parts import PartBuilder
+from reviewer.extract.script import add_hidden_strings, script_part
 from reviewer.extract.text import decode_text
 
 _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"}
@@ -21,7 +25,22 @@ _BLOCK = {
     "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav", "ol", "p", "pre",
     "section", "table", "td", "th", "tr", "ul", "option", "title", "body", "html", "head",
 }  # fmt: skip
-_ATTRS = ("title", "alt", "aria-label", "placeholder", "value", "label", "summary", "data-original-title")
+_ATTRS = (
+    "title", "alt", "aria-label", "aria-description", "aria-roledescription", "aria-placeholder", "aria-valuetext",
+    "placeholder", "value", "label", "summary", "data-original-title", "abbr", "download", "standby",
+)  # fmt: skip
+# Attributes that carry no text a reader meets; every other attribute is kept so that CSS `attr(x)` can name it.
+_NOT_TEXT = {
+    "class", "id", "style", "href", "src", "type", "rel", "width", "height", "name", "lang", "dir", "charset",
+    "content", "http-equiv", "colspan", "rowspan", "align", "valign", "border", "cellpadding", "cellspacing",
+    "target", "method", "action", "for", "role", "tabindex", "srcset", "sizes", "media", "async", "defer",
+    "crossorigin", "integrity", "loading", "xmlns", "srcdoc", "data", "hidden", "color", "bgcolor", "face", "size",
+}  # fmt: skip
+_CSS_CONTENT = re.compile(r"(?<![-\w])content\s*:\s*((?:[^;}\"']|\"(?:[^\"\\]|\\[\s\S])*\"|'(?:[^'\\]|\\[\s\S])*')*)", re.I)
+_CSS_TOKEN = re.compile(r"\"((?:[^\"\\]|\\[\s\S])*)\"|'((?:[^'\\]|\\[\s\S])*)'|attr\(\s*([-\w:]+)", re.I)
+_CSS_ESCAPE = re.compile(r"\\(?:([0-9a-fA-F]{1,6})(?:\r\n|[ \t\r\n\f])?|(\r\n|[\r\n\f])|([\s\S]))")
+_DATA_URI = re.compile(r"\s*data:([^,;]*)((?:;[^,;]*)*),(.*)", re.I | re.S)
+_MAX_FRAMES = 3
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
 _SPACE = re.compile(r"\s+")
@@ -29,10 +48,50 @@ _MARKED = re.compile(r"<!\[(?!CDATA\[)", re.I)
 _CHUNK = 65536
 
 
+def css_unescape(text: str) -> str:
+    def one(m: re.Match[str]) -> str:
+        hexa, newline, other = m.groups()
+        if hexa:
+            code = int(hexa, 16)
+            return chr(code) if 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else "\ufffd"
+        return "" if newline else other
+
+    return _CSS_ESCAPE.sub(one, text) if "\\" in text else text
+
+
+def css_generated(css: str) -> tuple[list[str], set[str]]:
+    """The strings of every `content:` declaration whose shown text differs from its source (CSS escapes decoded,
+    adjacent strings joined) and the attribute names that `attr(…)` shows."""
+    texts: list[str] = []
+    names: set[str] = set()
+    for decl in _CSS_CONTENT.finditer(css):
+        pieces: list[str] = []
+        for token in _CSS_TOKEN.finditer(decl.group(1)):
+            double, single, attr = token.groups()
+            if attr:
+                names.add(attr.lower())
+                pieces.append("\n")
+            else:
+                pieces.append(css_unescape(double if double is not None else single or ""))
+        text = "".join(pieces)
+        # a single plain string is already in the style text as it stands: only escapes and joins hide text
+        if text.strip() and ("\\" in decl.group(1) or len(pieces) > 1):
+            texts.append(text)
+    return texts, names
+
+
 class _Collector(HTMLParser):
-    def __init__(self, budget: Budget) -> None:
+    def __init__(self, budget: Budget, depth: int = 0) -> None:
         super().__init__(convert_charrefs=True)
         self.budget = budget
+        self.depth = depth
+        self.generated = PartBuilder("CSS生成内容", budget)
+        self.strings = PartBuilder("脚本字符串", budget)
+        self.handlers = PartBuilder("脚本（事件属性）", budget)
+        self.nested: list[TextPart] = []  # iframe srcdoc, data: URIs
+        self.kept: list[tuple[str, str, str]] = []  # (tag, attribute, value) for CSS attr()
+        self.attr_names: set[str] = set()
+        self._frames = 0
         self.visible = PartBuilder("正文", budget, separator="")
         self.hidden = PartBuilder("隐藏元素", budget)
         self.noscript = PartBuilder("noscript", budget)
@@ -121,6 +180,11 @@ class _Collector(HTMLParser):
             self._counts["comment"] += 1
             self.comments.add(f"HTML注释 第{self._counts['comment']}处", data.strip())
 
+    def handle_pi(self, data: str) -> None:  # <?php …?>, <?xml-stylesheet …?>: not shown, still published
+        if data.strip():
+            self._counts["comment"] += 1
+            self.comments.add(f"HTML处理指令 第{self._counts['comment']}处", data.strip())
+
     def _attributes(self, tag: str, values: dict[str, str]) -> None:
         if tag == "meta" and values.get("content", "").strip():
             name = values.get("name") or values.get("property") or values.get("http-equiv") or values.get("itemprop") or "content"
@@ -128,6 +192,55 @@ class _Collector(HTMLParser):
         for name in _ATTRS:
             if values.get(name, "").strip() and not (tag == "meta"):
                 self.attrs.add(f"HTML属性:{name}（<{tag}>）", values[name].strip())
+        for name, value in values.items():
+            if not value.strip():
+                continue
+            if name.startswith("on") or (name in ("href", "src", "action") and value.lstrip().lower().startswith("javascript:")):
+                self.handlers.add(f"脚本（事件属性 {name}，<{tag}>）", value)
+                add_hidden_strings(self.strings, value, f"脚本字符串（事件属性 {name}，<{tag}>）", self.budget)
+            elif name == "style":
+                texts, names = css_generated(value)
+                self.attr_names |= names
+                for text in texts:
+                    self.generated.add(f"CSS生成内容（style属性，<{tag}>）", text)
+            elif name == "srcdoc":
+                self._frame(value, f"内嵌框架（srcdoc，<{tag}>）")
+            elif name in ("src", "data", "href") and value.lstrip()[:5].lower() == "data:":
+                self._data_uri(value, f"内嵌数据（data: URI，<{tag}>）")
+            elif name not in _NOT_TEXT and name not in _ATTRS:
+                self.kept.append((tag, name, value.strip()))
+
+    def _frame(self, markup: str, label: str) -> None:
+        if self.depth >= _MAX_FRAMES:
+            raise ExtractionError(f"HTML 内嵌框架（srcdoc 或 data: URI）嵌套超过 {_MAX_FRAMES} 层，无法完整读取，无法审查")
+        self._frames += 1
+        for part in _parse(markup, self.budget, self.depth + 1):
+            self.nested.append(TextPart(part.text, f"{label} · {part.location}", _prefixed(part.spans, label), part.spans_only))
+
+    def _data_uri(self, uri: str, label: str) -> None:
+        m = _DATA_URI.match(uri)
+        if m is None:
+            return
+        mime, params, payload = m.group(1).strip().lower(), m.group(2).lower(), m.group(3)
+        if not (mime.startswith("text/") or mime in ("", "image/svg+xml", "application/xhtml+xml", "application/json")):
+            return  # a picture: no text to read here
+        try:
+            raw = base64.b64decode("".join(payload.split()), validate=False) if ";base64" in params else unquote_to_bytes(payload)
+        except (binascii.Error, ValueError) as exc:
+            raise ExtractionError("HTML 中的内嵌数据（data: URI）无法解码，无法完整读取，无法审查") from exc
+        charset = re.search(r";charset=([-\w]+)", params)
+        try:
+            text = raw.decode(charset.group(1)) if charset else decode_text(raw)[0]
+        except (LookupError, UnicodeDecodeError) as exc:
+            raise ExtractionError("HTML 中的内嵌数据（data: URI）编码无法识别，无法完整读取，无法审查") from exc
+        if mime in ("text/html", "image/svg+xml", "application/xhtml+xml", ""):
+            self._frame(text, label)
+        else:
+            self.nested.append(TextPart(text, label))
+            if mime == "application/json" or "javascript" in mime:
+                part = script_part(text, f"{label} 脚本字符串", self.budget)
+                if part:
+                    self.nested.append(part)
 
     def _flush(self, kind: str) -> None:
         body = "".join(self._raw)
@@ -137,17 +250,30 @@ class _Collector(HTMLParser):
             label = f"{'脚本' if kind == 'script' else '样式'} 第{self._counts[kind]}段"
             self.budget.add_chars(len(body))
             self.blocks.append(TextPart(body, label))
+            if kind == "script":
+                add_hidden_strings(self.strings, body, f"脚本字符串（<script> 第{self._counts[kind]}段）", self.budget)
+            else:
+                texts, names = css_generated(body)
+                self.attr_names |= names
+                for text in texts:
+                    self.generated.add(f"CSS生成内容（<style> 第{self._counts[kind]}段）", text)
 
     def parts(self) -> list[TextPart]:
         if self._raw and self.stack:  # an unclosed <script> at the end of the file
             self._flush(self.stack[-1][1] or "script")
-        builders = (self.visible, self.hidden, self.noscript, self.title, self.comments, self.meta, self.attrs)
-        return [p for p in (b.build() for b in builders) if p] + self.blocks
+        for tag, name, value in self.kept:  # data-* always (scripts and CSS show them); others when attr() names them
+            if name.startswith("data-") or name in self.attr_names:
+                self.attrs.add(f"HTML属性:{name}（<{tag}>）", value)
+        builders = (
+            self.visible, self.hidden, self.noscript, self.title, self.comments, self.meta, self.attrs, self.generated,
+            self.strings, self.handlers,
+        )  # fmt: skip
+        return [p for p in (b.build() for b in builders) if p] + self.blocks + self.nested
 
 
 def decode_html(data: bytes) -> tuple[str, str]:
     """BOM, then strict UTF-8, then the charset the page declares, then GB18030."""
-    if data.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    if data.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in data[:4096]:
         return decode_text(data)
     try:
         return data.decode("utf-8"), "utf-8"
@@ -168,19 +294,27 @@ def decode_html(data: bytes) -> tuple[str, str]:
 
 def extract_html(data: bytes, budget: Budget) -> Extraction:
     text, encoding = decode_html(data)
+    return Extraction(parts=_parse(text, budget, 0), kind="html", encoding=encoding)
+
+
+def _prefixed(spans: tuple[Span, ...], label: str) -> tuple[Span, ...]:
+    return tuple(Span(s.start, s.end, f"{label} · {s.label}", s.kind) if s.kind is SpanKind.PLACE else s for s in spans)
+
+
+def _parse(text: str, budget: Budget, depth: int) -> list[TextPart]:
     if "\x00" in text:
         raise ExtractionError("HTML 文件含有二进制数据（NUL 字节），文件可能已损坏或不是网页，无法审查")
     # html.parser (3.11) raises AssertionError on marked sections other than CDATA; browsers treat them as bogus
     # comments. Escaping them keeps their text in the visible part, which over-reports rather than loses text.
     text = _MARKED.sub("&lt;![", text)
-    collector = _Collector(budget)
+    collector = _Collector(budget, depth)
     try:
         for i in range(0, len(text), _CHUNK):
             budget.check_time()
             collector.feed(text[i : i + _CHUNK])
         collector.close()
     except AssertionError as exc:  # html.parser's way of saying "malformed declaration"
-        raise ExtractionError(f"HTML 结构严重异常，无法完整解析（{exc}），无法审查") from exc
+        raise ExtractionError("HTML 结构严重异常，无法完整解析，无法审查") from exc
     if collector.rawdata:  # an unclosed <script>, comment or tag at the end: HTMLParser keeps it unparsed
         collector.handle_data(collector.rawdata)
-    return Extraction(parts=collector.parts(), kind="html", encoding=encoding)
+    return collector.parts()

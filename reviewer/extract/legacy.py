@@ -13,7 +13,8 @@ from pathlib import Path
 from reviewer.errors import ExtractionError, LimitExceeded
 from reviewer.extract.context import Context
 from reviewer.extract.model import Extraction
-from reviewer.extract.sniff import LEGACY_SUFFIXES
+from reviewer.extract.ooxml import Package
+from reviewer.extract.sniff import LEGACY_SUFFIXES, OLE_MAGIC, is_zip
 
 
 def soffice() -> str | None:
@@ -28,11 +29,26 @@ def _target(data: bytes, suffix: str) -> str:
     return "docx"
 
 
+_OLE_STREAMS = tuple(name.encode("utf-16-le") for name in ("WordDocument", "Workbook", "Book"))
+
+
+def _check_container(data: bytes, ctx: Context) -> None:
+    """LibreOffice imports what it cannot parse as plain text (a damaged .doc becomes a page of byte garbage that
+    scans clean), so the container is checked first: an OLE file must hold a Word or Excel stream, an OpenDocument
+    zip must inflate completely within the limits."""
+    if data.startswith(OLE_MAGIC):
+        if not any(name in data for name in _OLE_STREAMS):
+            raise ExtractionError("文件是 OLE 复合文档，但其中没有 Word/Excel 内容流（文件可能已损坏或不是 Office 文档），无法审查")
+    elif is_zip(data):
+        Package(data, ctx.budget, "OpenDocument 文档")
+
+
 def extract_legacy(data: bytes, suffix: str, ctx: Context) -> Extraction:
+    _check_container(data, ctx)
     program = soffice()
     if program is None:
         raise ExtractionError(
-            f"旧版 Office/WPS 文档（{suffix or '无扩展名'}）需要 LibreOffice 转换，但本机未安装 LibreOffice，无法审查；"
+            "旧版 Office/WPS/OpenDocument 文档需要 LibreOffice 转换，但本机未安装 LibreOffice，无法审查；"
             "请另存为 .docx/.xlsx 后提交，或由管理员安装 LibreOffice"
         )
     target = _target(data, suffix)
@@ -55,7 +71,7 @@ def extract_legacy(data: bytes, suffix: str, ctx: Context) -> Extraction:
         except subprocess.TimeoutExpired as exc:
             raise LimitExceeded("LibreOffice 转换旧版文档超时，无法审查") from exc
         except OSError as exc:
-            raise ExtractionError(f"无法启动 LibreOffice 转换旧版文档（{exc}），无法审查") from exc
+            raise ExtractionError("无法启动 LibreOffice 转换旧版文档，无法审查") from exc
         converted = outdir / f"input.{target}"
         if not converted.is_file():
             raise ExtractionError("LibreOffice 无法转换该文档（文件可能已损坏或已加密），无法审查")

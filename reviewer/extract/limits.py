@@ -22,6 +22,9 @@ class Limits:
     max_seconds: float = 60.0  # parse time limit per document
     max_text_chars: int = 50 * 1024 * 1024
     max_nesting: int = 2  # documents embedded in documents (attachments, OLE objects) read this deep
+    max_archive_depth: int = 3  # archives inside archives (.zip in .zip) read this deep; deeper is an error
+    max_archive_members: int = 2000  # files in all archives of one input together
+    max_member_bytes: int = 50 * 1024 * 1024  # one archive member, decompressed (counted while inflating)
 
 
 DEFAULT_LIMITS = Limits()
@@ -35,6 +38,7 @@ class Budget:
     started: float = field(default_factory=lambda: time.monotonic())  # looked up per call: tests move the clock
     unzipped: int = 0
     chars: int = 0
+    members: int = 0  # archive members met so far (all nesting levels)
 
     def check_time(self) -> None:
         if time.monotonic() - self.started > self.limits.max_seconds:
@@ -54,3 +58,8 @@ class Budget:
         self.chars += n
         if self.chars > self.limits.max_text_chars:
             raise LimitExceeded(f"提取出的文字超过 {self.limits.max_text_chars} 字符上限，拒绝处理")
+
+    def add_members(self, n: int) -> None:
+        self.members += n
+        if self.members > self.limits.max_archive_members:
+            raise LimitExceeded(f"压缩包内的文件总数超过 {self.limits.max_archive_members} 个上限，拒绝处理")

@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import io
 import re
-import zipfile
-import zlib
 from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
-from reviewer.errors import ExtractionError, LimitExceeded
+from reviewer.errors import ExtractionError
 from reviewer.extract.limits import Budget
 from reviewer.extract.model import ExtractionIssue
 from reviewer.extract.parts import PartBuilder
+from reviewer.extract.zipread import Member, ZipReader
 from reviewer.scan.model import Severity
-
-_CHUNK = 1 << 20
-_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError, RuntimeError)
 
 
 def local(tag: str) -> str:
@@ -26,28 +21,25 @@ def local(tag: str) -> str:
 
 
 class Package:
-    """A zip package whose entries are read with their real (not declared) size counted against the budget."""
+    """A zip package (DOCX, XLSX, OpenDocument) read through the strict ZipReader. Every member is inflated once when
+    the package is opened, also the ones no extractor reads (media, fonts): a member that is damaged or inflates past
+    its declared size makes the document an error instead of being skipped."""
 
     def __init__(self, data: bytes, budget: Budget, what: str) -> None:
         self.budget = budget
         self.what = what
-        try:
-            self._zip = zipfile.ZipFile(io.BytesIO(data))
-            infos = self._zip.infolist()
-        except _ZIP_ERRORS as exc:
-            raise ExtractionError(f"{what}已损坏或被截断（ZIP 结构无法读取：{exc}），无法审查") from exc
-        limits = budget.limits
-        if len(infos) > limits.max_zip_entries:
-            raise LimitExceeded(f"{what}含有 {len(infos)} 个部件，超过 {limits.max_zip_entries} 个的上限（疑似“压缩炸弹”），拒绝处理")
-        if sum(i.file_size for i in infos) > limits.max_unzipped_bytes:
-            raise LimitExceeded(f"{what}解压后超过 {limits.max_unzipped_bytes} 字节上限（疑似“压缩炸弹”），拒绝处理")
-        if any(i.flag_bits & 0x1 for i in infos):
-            raise ExtractionError(f"{what}的部件已加密（需要密码），无法审查；请提交未加密的文件")
-        self.names = [i.filename for i in infos]
-        self._names = set(self.names)
+        self.zip = ZipReader(data, budget, what)
+        self._by_name: dict[str, Member] = {}
+        for member in self.zip.members:
+            if member.info.filename in self._by_name:
+                raise ExtractionError(f"{what}中有两个同名部件（文件结构异常，可能被篡改），无法审查")
+            self._by_name[member.info.filename] = member
+        self.zip.verify()
+        self.names = [m.info.filename for m in self.zip.members]
+        self.visited: set[str] = set()  # parts an extractor read; the rest get `leftover_text`
 
     def __contains__(self, name: str) -> bool:
-        return name in self._names
+        return name in self._by_name
 
     def matching(self, pattern: str) -> list[str]:
         rx = re.compile(pattern)
@@ -56,21 +48,14 @@ class Package:
 
     def read(self, name: str) -> bytes:
         self.budget.check_time()
-        chunks: list[bytes] = []
-        try:
-            with self._zip.open(name) as f:
-                while chunk := f.read(_CHUNK):
-                    self.budget.add_unzipped(len(chunk))
-                    chunks.append(chunk)
-                    self.budget.check_time()
-        except LimitExceeded:
-            raise
-        except _ZIP_ERRORS as exc:
-            raise ExtractionError(f"{self.what}的部件“{name}”已损坏或被截断（{exc}），无法审查") from exc
-        return b"".join(chunks)
+        member = self._by_name.get(name)
+        if member is None:
+            raise ExtractionError(f"{self.what}缺少一个被引用的部件，文件可能已损坏，无法审查")
+        self.visited.add(name)
+        return self.zip.read(member, count=False)  # counted once when the package was opened
 
     def xml(self, name: str) -> Element:
-        return parse_xml(self.read(name), f"{self.what}的部件“{name}”")
+        return parse_xml(self.read(name), f"{self.what}的一个部件")
 
 
 def parse_xml(data: bytes, what: str) -> Element:
@@ -79,8 +64,11 @@ def parse_xml(data: bytes, what: str) -> Element:
         root: Element = fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as exc:
         raise ExtractionError(f"{what}含有 DTD 或实体声明（可能是 XML 实体攻击），拒绝处理") from exc
-    except (ParseError, ValueError, LookupError) as exc:  # LookupError: an unknown encoding in the XML declaration
-        raise ExtractionError(f"{what}不是有效的 XML（{exc}），文件可能已损坏") from exc
+    except ParseError as exc:
+        line, column = getattr(exc, "position", (0, 0))
+        raise ExtractionError(f"{what}不是有效的 XML（第 {line} 行第 {column} 列出错），文件可能已损坏") from exc
+    except (ValueError, LookupError) as exc:  # LookupError: an unknown encoding in the XML declaration
+        raise ExtractionError(f"{what}不是有效的 XML（编码声明或内容异常），文件可能已损坏") from exc
     return root
 
 
@@ -95,6 +83,50 @@ def relationships(pkg: Package, rels_name: str, base_dir: str) -> dict[str, str]
         target = rel.get("Target", "")
         path = target.lstrip("/") if target.startswith("/") else _join(base_dir, target)
         out[rel.get("Id", "")] = path
+    return out
+
+
+# Parts that hold no text a reader sees (styles, fonts, themes, relationship lists, calculation order, settings).
+_NO_TEXT = re.compile(
+    r"\[Content_Types\]\.xml|(.*/)?_rels/.*|.*/(styles|stylesWithEffects|fontTable|webSettings|settings|calcChain"
+    r"|commentsIds|commentsExtended|commentsExtensible|volatileDependencies|connections)\.xml|.*/theme/.*|.*/printerSettings/.*"
+    r"|docProps/.*|.*/media/.*|.*/fonts/.*|.*/embeddings/.*|.*/glossary/(styles|fontTable|settings|webSettings)\.xml"
+)
+_TAGS = re.compile(r"<[^>]*>")
+
+
+def leftover_text(pkg: Package, budget: Budget) -> PartBuilder:
+    """Every XML/VML part no extractor read (ActiveX controls, VML drawings, parts a producer added): its text
+    nodes, and for ActiveX its property values, so that no part holding text is skipped silently."""
+    b = PartBuilder("其他部件", budget)
+    for name in pkg.names:
+        if name in pkg.visited or _NO_TEXT.fullmatch(name) or not name.lower().endswith((".xml", ".vml")):
+            continue
+        data = pkg.read(name)
+        budget.check_time()
+        try:
+            root = parse_xml(data, "")
+            texts = [t.strip() for t in root.itertext() if t.strip()]
+            if "/activeX/" in name:
+                texts += [v for el in root.iter() for k, v in el.attrib.items() if k.endswith("value") and v.strip()]
+        except ExtractionError:  # VML is often not well-formed XML: read it as marked-up text
+            raw = data.decode("utf-8", "replace")
+            texts = [t.strip() for t in _TAGS.sub("\n", raw).splitlines() if t.strip()]
+        b.add(f"其他部件（{name.rsplit('/', 1)[-1]}）", "\n".join(texts))
+    return b
+
+
+def typed_relationships(pkg: Package, rels_name: str, base_dir: str) -> list[tuple[str, str, str]]:
+    """(id, type – the last segment of the type URI, e.g. `header` –, package path) of every internal relationship."""
+    if rels_name not in pkg:
+        return []
+    out: list[tuple[str, str, str]] = []
+    for rel in pkg.xml(rels_name):
+        if rel.get("TargetMode") == "External":
+            continue
+        target = rel.get("Target", "")
+        path = target.lstrip("/") if target.startswith("/") else _join(base_dir, target)
+        out.append((rel.get("Id", ""), rel.get("Type", "").rsplit("/", 1)[-1], path))
     return out
 
 

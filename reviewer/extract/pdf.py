@@ -18,11 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from pypdf import PasswordType, PdfReader
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, StreamObject
 
 from reviewer.errors import ExtractionError
 from reviewer.extract.context import Context
 from reviewer.extract.model import Extraction, ExtractionIssue, TextPart
 from reviewer.extract.parts import PartBuilder
+from reviewer.extract.script import add_hidden_strings
 
 # pypdf logs repairs with the objects it repaired, i.e. draft text (an outline title, an annotation). Draft text must
 # never reach the workers' logs, and every damage that matters already ends as an `error` or an issue.
@@ -46,8 +48,12 @@ def ocr_available() -> bool:
 def _ocr_page(page: Any, seconds: float) -> str:
     """OCR every image of a page with tesseract (chi_sim+eng). Failures give empty text: the page stays `review`."""
     texts: list[str] = []
+    try:
+        images = list(page.images)  # pypdf needs Pillow to decode them; without it the page stays `review`
+    except Exception:  # noqa: BLE001 — an optional helper: the page is a `review` issue either way
+        return ""
     with tempfile.TemporaryDirectory(prefix="reviewer-ocr-") as tmp:
-        for i, image in enumerate(page.images):
+        for i, image in enumerate(images):
             path = Path(tmp) / f"img{i}{Path(image.name).suffix or '.png'}"
             path.write_bytes(image.data)
             out = subprocess.run(
@@ -86,6 +92,71 @@ def _outline_titles(items: Any, out: list[str], depth: int = 0) -> None:
             out.append(_text(item.get("/Title")))
 
 
+def _check_page_tree(reader: PdfReader) -> None:
+    """pypdf (non-strict) skips a page whose object is missing or is not a page: every node the page tree names
+    must exist, and the leaves must be exactly the pages read. The content streams of each page must exist too."""
+    root = reader.trailer["/Root"].get_object()
+    top = root.get("/Pages") if isinstance(root, DictionaryObject) else None
+    stack: list[Any] = [top]
+    seen: set[int] = set()
+    leaves = 0
+    while stack:
+        ref = stack.pop()
+        node = ref.get_object() if ref is not None else None
+        if not isinstance(node, DictionaryObject):
+            raise ExtractionError("PDF 的页面目录指向不存在或损坏的页面对象，有页面无法读取，无法审查")
+        if isinstance(ref, IndirectObject):
+            if ref.idnum in seen:
+                raise ExtractionError("PDF 的页面目录有循环引用（结构异常），无法审查")
+            seen.add(ref.idnum)
+        kids = node.get("/Kids")
+        if node.get("/Type") == "/Pages" or kids is not None:
+            kids = kids.get_object() if kids is not None else None
+            if not isinstance(kids, ArrayObject):
+                raise ExtractionError("PDF 的页面目录损坏（缺少页面列表），无法审查")
+            stack.extend(reversed(list(kids)))
+            if len(stack) > 1_000_000:
+                raise ExtractionError("PDF 的页面目录异常庞大，无法审查")
+        else:
+            leaves += 1
+            contents = node.get("/Contents")
+            if contents is not None:
+                resolved = contents.get_object()
+                streams = list(resolved) if isinstance(resolved, ArrayObject) else [contents]
+                if any(not isinstance(c.get_object() if c is not None else None, StreamObject) for c in streams):
+                    raise ExtractionError("PDF 有页面的内容流缺失或损坏，该页无法读取，无法审查")
+    if leaves != len(reader.pages):
+        raise ExtractionError("PDF 的页面目录与实际可读的页面数不一致，有页面无法读取，无法审查")
+
+
+def _javascript(reader: PdfReader) -> list[str]:
+    """Document-level JavaScript (the /JavaScript name tree and /OpenAction): it can write text a reader sees."""
+    root = reader.root_object
+    actions: list[Any] = []
+    names = root.get("/Names")
+    tree = names.get_object().get("/JavaScript") if names is not None else None
+    stack = [tree] if tree is not None else []
+    while stack and len(actions) < 10000:
+        node = stack.pop().get_object()
+        if not isinstance(node, DictionaryObject):
+            continue
+        pairs = node.get("/Names")
+        if pairs is not None:
+            items = list(pairs.get_object())
+            actions.extend(items[1::2])
+        for kid in node.get("/Kids") or []:
+            stack.append(kid)
+    if root.get("/OpenAction") is not None:
+        actions.append(root["/OpenAction"])
+    out: list[str] = []
+    for action in actions:
+        action = action.get_object()
+        if isinstance(action, DictionaryObject) and action.get("/JS") is not None:
+            js = action["/JS"].get_object()
+            out.append(js.get_data().decode("utf-8", "replace") if isinstance(js, StreamObject) else _text(js))
+    return out
+
+
 def _read(data: bytes, ctx: Context) -> Extraction:
     budget = ctx.budget
     if b"%%EOF" not in data[-2048:]:
@@ -94,8 +165,10 @@ def _read(data: bytes, ctx: Context) -> Extraction:
     reader = PdfReader(io.BytesIO(data), strict=False)
     if reader.is_encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:
         raise ExtractionError("PDF 文件已设置打开密码（已加密），无法审查；请去除密码后重新提交")
+    _check_page_tree(reader)
     body = PartBuilder("正文", budget)
     notes = PartBuilder("批注", budget)
+    attached: list[tuple[bytes, str, str]] = []
     ocr = PartBuilder("OCR识别文字", budget)
     issues: list[ExtractionIssue] = []
     can_ocr: bool | None = None
@@ -127,12 +200,23 @@ def _read(data: bytes, ctx: Context) -> Extraction:
             annot = ref.get_object()
             if annot.get("/Subtype") in ("/Popup", "/Link"):
                 continue
-            words = "\n".join(t for t in (_text(annot.get("/Subj")), _text(annot.get("/Contents"))) if t.strip())
+            rich = _SPACE.sub(" ", _TAG.sub(" ", _text(annot.get("/RC")))).strip()
+            words = "\n".join(t for t in (_text(annot.get("/Subj")), _text(annot.get("/Contents")), rich) if t.strip())
             author = _text(annot.get("/T")) or "未知"
             notes.add(f"第{n}页 批注（作者：{author}）", words)
+            if annot.get("/Subtype") == "/FileAttachment" and annot.get("/FS") is not None:
+                spec = annot["/FS"].get_object()
+                name = _text(spec.get("/UF") or spec.get("/F")) if isinstance(spec, DictionaryObject) else ""
+                stream = spec.get("/EF", {}).get("/F") if isinstance(spec, DictionaryObject) else None
+                if stream is None:
+                    raise ExtractionError("PDF 的附件批注缺少附件内容（文件已损坏），无法审查")
+                attached.append((stream.get_object().get_data(), name, f"第{n}页 附件批注“{name}”"))
     fields = PartBuilder("表单字段", budget)
     for name, field in (reader.get_fields() or {}).items():
-        fields.add(f"表单字段:{name}", _text(field.get("/V")))
+        options = field.get("/Opt") or []
+        shown = [_text(field.get("/V")), _text(field.get("/TU"))]
+        shown += [_text(o[-1] if isinstance(o, list) else o) for o in options]
+        fields.add(f"表单字段:{name}", "\n".join(t for t in shown if t.strip()))
     bookmarks = PartBuilder("书签", budget)
     titles: list[str] = []
     _outline_titles(reader.outline, titles)
@@ -145,7 +229,17 @@ def _read(data: bytes, ctx: Context) -> Extraction:
     if xmp is not None:
         raw = xmp.get_object().get_data().decode("utf-8", "replace")
         meta.add("文档属性:XMP", _SPACE.sub(" ", _TAG.sub(" ", raw)).strip())
-    parts: list[TextPart] = [p for p in (b.build() for b in (body, notes, ocr, fields, bookmarks, meta)) if p]
+    scripts = PartBuilder("PDF脚本", budget)
+    decoded = PartBuilder("脚本字符串（PDF脚本）", budget)
+    for i, js in enumerate(_javascript(reader), 1):
+        scripts.add(f"PDF脚本 第{i}段", js)
+        add_hidden_strings(decoded, js, f"脚本字符串（PDF脚本 第{i}段）", budget)
+    builders = (body, notes, ocr, fields, bookmarks, meta, scripts, decoded)
+    parts: list[TextPart] = [p for p in (b.build() for b in builders) if p]
+    for blob, name, where in attached:
+        inner_parts, inner_issues = ctx.embedded(blob, name, where)
+        parts.extend(inner_parts)
+        issues.extend(inner_issues)
     for name, blobs in reader.attachments.items():
         for blob in blobs:
             inner_parts, inner_issues = ctx.embedded(blob, name, f"附件“{name}”")
@@ -164,4 +258,5 @@ def extract_pdf(data: bytes, ctx: Context) -> Extraction:
     except ExtractionError:
         raise
     except Exception as exc:  # noqa: BLE001 — third-party parser on hostile input; see above
-        raise ExtractionError(f"PDF 文件已损坏或结构异常，无法完整读取（{type(exc).__name__}：{str(exc)[:200]}）") from exc
+        # The cause's own text is left out: a parser's message can quote the damaged object (draft text).
+        raise ExtractionError(f"PDF 文件已损坏或结构异常，无法完整读取（{type(exc).__name__}）") from exc

@@ -15,12 +15,18 @@ class Format(StrEnum):
     PDF = "pdf"
     LEGACY = "legacy"  # OLE2 (.doc/.xls/.wps/.et), RTF, OpenDocument: needs LibreOffice
     ENCRYPTED_OFFICE = "encrypted-office"  # an OOXML file with a password is an OLE2 box holding EncryptedPackage
-    ZIP_OTHER = "zip-other"
+    JSON = "json"
+    PPTX = "pptx"
+    ZIP_OTHER = "zip-other"  # a zip that is no Office package: an archive, read member by member
+    SEVEN_ZIP = "7z"
     ZIP_BROKEN = "zip-broken"
     BINARY = "binary"
 
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+SEVEN_ZIP_MAGIC = b"7z\xbc\xaf\x27\x1c"
+JSON_SUFFIXES = {".json", ".geojson", ".jsonl", ".ndjson"}
+ARCHIVE_SUFFIXES = {".zip", ".7z"}
 TEXT_SUFFIXES = {"", ".txt", ".text", ".md", ".csv", ".tsv", ".log"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml", ".shtml"}
 LEGACY_SUFFIXES = {".doc": "docx", ".wps": "docx", ".rtf": "docx", ".odt": "docx", ".xls": "xlsx", ".et": "xlsx", ".ods": "xlsx"}
@@ -34,7 +40,6 @@ _BINARY_MAGIC = (
     (b"II*\x00", "TIFF 图片"),
     (b"MM\x00*", "TIFF 图片"),
     (b"\x1f\x8b", "gzip 压缩包"),
-    (b"7z\xbc\xaf\x27\x1c", "7z 压缩包"),
     (b"Rar!", "RAR 压缩包"),
     (b"\x7fELF", "可执行程序"),
     (b"PK\x07\x08", "分卷 ZIP 压缩包"),
@@ -66,10 +71,15 @@ def zip_format(data: bytes) -> Format:
                     return Format.LEGACY
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError, NotImplementedError):
         return Format.ZIP_BROKEN
-    if any(n.startswith("word/") for n in names):
+    # An Office package has its main part or a content-types part; an archive that merely holds a folder called
+    # `word/` is an archive.
+    package = "[Content_Types].xml" in names
+    if "word/document.xml" in names or (package and any(n.startswith("word/") for n in names)):
         return Format.DOCX
-    if any(n.startswith("xl/") for n in names):
+    if "xl/workbook.xml" in names or (package and any(n.startswith("xl/") for n in names)):
         return Format.XLSX
+    if package and any(n.startswith("ppt/") for n in names):
+        return Format.PPTX
     return Format.ZIP_OTHER
 
 
@@ -88,10 +98,20 @@ def sniff(data: bytes, suffix: str) -> Format:
         return Format.PDF
     if is_zip(data):
         return zip_format(data)
+    if data.startswith(SEVEN_ZIP_MAGIC):
+        return Format.SEVEN_ZIP
     if data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{\\rtf"):
         return Format.LEGACY
     if binary_kind(data):
         return Format.BINARY
     if suffix in HTML_SUFFIXES or looks_like_html(data):
         return Format.HTML
+    if suffix in JSON_SUFFIXES or (suffix in ("", ".txt") and looks_like_json(data)):
+        return Format.JSON
     return Format.TEXT
+
+
+def looks_like_json(data: bytes) -> bool:
+    head = data[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
+    tail = data[-64:].rstrip(b" \t\r\n\x00")
+    return head[:1] in (b"{", b"[") and tail[-1:] in (b"}", b"]")

@@ -1,8 +1,10 @@
-"""Plain text: detect the encoding reliably (BOMs, strict UTF-8, BOM-less UTF-16, then GB18030) and refuse binary data."""
+"""Plain text: detect the encoding reliably (BOMs, strict UTF-8, then the most plausible of BOM-less UTF-16 LE/BE,
+GB18030 and Big5) and refuse binary data."""
 
 from __future__ import annotations
 
 import codecs
+import functools
 
 from reviewer.errors import ExtractionError
 from reviewer.extract.limits import Budget
@@ -16,23 +18,6 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
 _SAMPLE = 20000
-
-
-def _utf16_without_bom(data: bytes) -> str | None:
-    """UTF-16 text without a BOM has NUL in (nearly) every other byte for ASCII; guess the byte order from that."""
-    if len(data) < 4 or len(data) % 2:
-        return None
-    head = data[:_SAMPLE]
-    even_nul = head[0::2].count(0)
-    odd_nul = head[1::2].count(0)
-    half = len(head) // 2
-    for nul, other, encoding in ((odd_nul, even_nul, "utf-16-le"), (even_nul, odd_nul, "utf-16-be")):
-        if nul >= 0.3 * half and other == 0:
-            try:
-                return data.decode(encoding)
-            except UnicodeDecodeError:
-                return None
-    return None
 
 
 def _implausible_ratio(text: str, *, guessed: bool = False) -> float:
@@ -63,6 +48,84 @@ def _refuse_damaged_utf8(data: bytes) -> None:
         )
 
 
+_GUESSES = ("utf-16-le", "utf-16-be", "gb18030", "big5")
+_MIN_SCORE = 0.9
+
+
+@functools.cache
+def _common() -> frozenset[str]:
+    """Characters real Chinese text is made of: GB2312 (simplified, with CJK punctuation and full-width forms) and
+    Big5's common characters (traditional). Built from the codecs, nothing shipped."""
+    chars: set[str] = set()
+    for lead in range(0xA1, 0xF8):
+        for trail in range(0xA1, 0xFF):
+            try:
+                chars.add(bytes((lead, trail)).decode("gb2312"))
+            except UnicodeDecodeError:
+                pass
+    for lead in range(0xA1, 0xC7):
+        for trail in (*range(0x40, 0x7F), *range(0xA1, 0xFF)):
+            try:
+                chars.add(bytes((lead, trail)).decode("big5"))
+            except UnicodeDecodeError:
+                pass
+    return frozenset(chars)
+
+
+def _plausibility(text: str) -> float:
+    """Share of characters a real text is made of (printable ASCII, whitespace, Latin letters, common CJK,
+    punctuation). The right decoding of a real text scores about 0.99; a wrong byte order, Big5 read as GBK or
+    random bytes score far lower, because they land on rare and unassigned code points."""
+    if not text:
+        return 1.0
+    common = _common()
+    good = 0
+    for ch in text:
+        o = ord(ch)
+        if 0x20 <= o < 0x7F or ch in "\t\n\r\f" or 0xC0 <= o <= 0x24F or 0x2000 <= o <= 0x206F or ch in common:
+            good += 1
+        elif 0x3000 <= o <= 0x303F or 0xFF01 <= o <= 0xFF5E or 0x2460 <= o <= 0x24FF or 0x2500 <= o <= 0x257F:
+            good += 1
+        elif 0x3400 <= o <= 0x4DBF or 0x20000 <= o <= 0x323AF:  # rare ideographs (names): GB18030's four-byte area
+            good += 1
+    return good / len(text)
+
+
+def _head(data: bytes, encoding: str) -> str | None:
+    """The first _SAMPLE bytes decoded strictly (a character cut at the end of the sample is allowed)."""
+    decoder = codecs.getincrementaldecoder(encoding)("strict")
+    try:
+        return decoder.decode(data[:_SAMPLE], final=len(data) <= _SAMPLE)
+    except UnicodeDecodeError:
+        return None
+
+
+def _guess(data: bytes) -> tuple[str, str]:
+    """No BOM and not UTF-8: try BOM-less UTF-16 (both byte orders), GB18030 and Big5, and keep the decoding whose
+    text is most plausible. Each candidate must decode the whole file strictly; none plausible enough is an error."""
+    scored: list[tuple[float, str]] = []
+    for encoding in _GUESSES:
+        if encoding.startswith("utf-16") and len(data) % 2:
+            continue
+        head = _head(data, encoding)
+        if head is not None:
+            scored.append((_plausibility(head), encoding))
+    for score, encoding in sorted(scored, reverse=True):
+        if score < _MIN_SCORE:
+            break
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if encoding == "big5" and any(score2 >= score - 0.005 and enc2 == "gb18030" for score2, enc2 in scored):
+            encoding = "gb18030"  # the same text either way (ASCII); GB18030 is the local default
+            text = data.decode("gb18030")
+        return text, encoding
+    if b"\x00" in data:
+        raise ExtractionError("文件含有二进制数据（NUL 字节），不是可读的文本文件；请提交原始格式的文档")
+    raise ExtractionError("无法识别文本编码（不是 UTF-8/UTF-16、GB18030/GBK 或 Big5 中可信的一种），疑似二进制文件，无法审查")
+
+
 def decode_text(data: bytes) -> tuple[str, str]:
     """Return (text, encoding). Raises ExtractionError for data that is not text in a supported encoding."""
     for bom, encoding in _BOMS:
@@ -71,25 +134,13 @@ def decode_text(data: bytes) -> tuple[str, str]:
                 return data.decode(encoding), encoding
             except UnicodeDecodeError as exc:
                 raise ExtractionError(f"文件以 {encoding} 字节顺序标记开头，但内容无法按该编码解码（位置 {exc.start}）") from exc
-    if b"\x00" in data:
-        text16 = _utf16_without_bom(data)
-        if text16 is not None and _implausible_ratio(text16, guessed=True) < 0.01:
-            return text16, "utf-16-le" if data[1] == 0 else "utf-16-be"
-        raise ExtractionError("文件含有二进制数据（NUL 字节），不是可读的文本文件；请提交原始格式的文档")
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    _refuse_damaged_utf8(data)
-    try:
-        text = data.decode("gb18030")
-    except UnicodeDecodeError as exc:
-        raise ExtractionError(
-            f"无法识别文本编码（既不是 UTF-8/UTF-16，也不是 GB18030/GBK，第 {exc.start} 字节处出错）"
-        ) from exc
-    if _implausible_ratio(text, guessed=True) > 0.01:
-        raise ExtractionError("文件内容按 GB18030/GBK 解码后大多不是正常文字，疑似二进制文件或不支持的编码，无法审查")
-    return text, "gb18030"
+    if b"\x00" not in data:
+        try:
+            return data.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            pass
+        _refuse_damaged_utf8(data)
+    return _guess(data)
 
 
 def extract_text(data: bytes, budget: Budget) -> Extraction:

@@ -10,8 +10,18 @@ from xml.etree.ElementTree import Element
 
 from reviewer.errors import ExtractionError
 from reviewer.extract.context import Context
+from reviewer.extract.formula import Unevaluable, Value, evaluate, is_textual, to_text
 from reviewer.extract.model import Extraction, ExtractionIssue, TextPart
-from reviewer.extract.ooxml import Package, drawing_text, image_issue, local, main_part, properties, relationships
+from reviewer.extract.ooxml import (
+    Package,
+    drawing_text,
+    image_issue,
+    leftover_text,
+    local,
+    main_part,
+    properties,
+    relationships,
+)
 from reviewer.extract.parts import PartBuilder
 
 S = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -20,15 +30,38 @@ _CELL_REF = re.compile(r"([A-Z]{1,3})(\d+)")
 
 
 def _string_item(si: Element) -> str:
-    """Text of a shared/inline string: its runs, not the phonetic (rPh) guides."""
+    """Text of a shared/inline string: its runs, then its phonetic guides (rPh, shown above the text when the
+    sheet turns them on) on a line of their own."""
     out: list[str] = []
+    guides: list[str] = []
     for child in si:
         name = local(child.tag)
         if name == "t":
             out.append(child.text or "")
         elif name == "r":
             out.extend(t.text or "" for t in child if local(t.tag) == "t")
-    return "".join(out)
+        elif name == "rPh":
+            guides.extend(t.text or "" for t in child if local(t.tag) == "t")
+    text = "".join(out)
+    return f"{text}\n{''.join(guides)}" if any(g.strip() for g in guides) else text
+
+
+_FORMAT_LITERAL = re.compile(r'"([^"]*)"|\\(.)|\[\$([^\]-]*)(?:-[^\]]*)?\]|\[[^\]]*\]|_.|\*(.)|([^\x00-\x7f])', re.S)
+
+
+def format_literals(code: str) -> list[str]:
+    r"""The literal text a number format prints (`"沙洲"0`, `@"七号"`, `\沙`, `[$沙洲-804]`), one string per section."""
+    out: list[str] = []
+    for section in re.split(r';(?=(?:[^"]*"[^"]*")*[^"]*$)', code):
+        pieces = []
+        for m in _FORMAT_LITERAL.finditer(section):
+            quoted, escaped, currency, fill, other = m.groups()
+            piece = next((g for g in (quoted, escaped, currency, fill, other) if g is not None), "")
+            pieces.append(piece)
+        text = "".join(pieces)
+        if text.strip():
+            out.append(text)
+    return out
 
 
 def _column(n: int) -> str:
@@ -46,6 +79,9 @@ class _XlsxReader:
         self.parts: list[TextPart] = []
         self.issues: list[ExtractionIssue] = []
         self.shared: list[str] = []
+        self.values: dict[str, dict[str, Value]] = {}
+        self.formulas: list[tuple[str, str, str, str, str]] = []  # (sheet, ref, formula, cached text, sheet state)
+        self.shared_formulas: dict[tuple[str, str], str] = {}
 
     def add(self, builder: PartBuilder) -> None:
         part = builder.build()
@@ -68,9 +104,10 @@ class _XlsxReader:
             first = True
             for n, cell in enumerate(c for c in row if c.tag == f"{S}c"):
                 text = self.cell_text(cell)
+                ref = cell.get("r") or f"{_column(n + 1)}{row.get('r', '?')}"
+                self.record(name, ref, cell, text, state)
                 if not text.strip():
                     continue
-                ref = cell.get("r") or f"{_column(n + 1)}{row.get('r', '?')}"
                 b.begin(f"{where}!{ref}", None if first else "\t")  # cells of a row stay on one line
                 first = False
                 col = _CELL_REF.match(ref)
@@ -83,12 +120,107 @@ class _XlsxReader:
         for hf in root.iter(f"{S}headerFooter"):
             for el in hf:
                 kind = "页眉" if "Header" in local(el.tag) else "页脚"
-                b.add(f"{where} {kind}", re.sub(r"&[A-Z\d\"]*", " ", el.text or "").strip())
+                codes = re.sub(r'&"[^"]*"|&K[0-9A-Fa-f]{6}|&K\d\d[-+]\d{3}|&\d+|&[A-Za-z&]', " ", el.text or "")
+                b.add(f"{where} {kind}", codes.strip())
+        for dv in root.iter(f"{S}dataValidation"):  # the input prompt and error message a user sees, list choices
+            texts = [dv.get(a, "") for a in ("promptTitle", "prompt", "errorTitle", "error")]
+            formula = dv.find(f"{S}formula1")
+            if dv.get("type") == "list" and formula is not None and (formula.text or "").startswith('"'):
+                texts.append((formula.text or "").strip('"'))
+            b.add(f"{where} 数据验证（{dv.get('sqref', '')}）", "\n".join(t for t in texts if t.strip()))
+        for link in root.iter(f"{S}hyperlink"):
+            texts = [link.get(a, "") for a in ("display", "tooltip", "location")]
+            b.add(f"{where}!{link.get('ref', '')} 超链接", "\n".join(t for t in texts if t.strip()))
         if state in ("hidden", "veryHidden"):
             b.mark_all("隐藏工作表" if state == "hidden" else "深度隐藏工作表")
         self.add(b)
         self.comments(where, path)
         self.drawings(where, path)
+
+    def record(self, sheet: str, ref: str, cell: Element, text: str, state: str) -> None:
+        """Remember every cell's value (for references) and every formula (evaluated when all sheets are read)."""
+        kind = cell.get("t", "n")
+        value: Value = text
+        if kind == "n" and text:
+            try:
+                value = float(text)
+            except ValueError:
+                value = text
+        elif kind == "b":
+            value = text in ("1", "true")
+        self.values.setdefault(sheet, {})[ref.upper()] = value
+        f = cell.find(f"{S}f")
+        if f is None:
+            return
+        shared = f.get("si") if f.get("t") == "shared" else None
+        if f.text:
+            if shared is not None:
+                self.shared_formulas[(sheet, shared)] = f.text
+            self.formulas.append((sheet, ref.upper(), f.text, text, state))
+        elif shared is not None and not text:  # a dependent of a shared formula without a cached value
+            self.formulas.append((sheet, ref.upper(), f"\x00{shared}", text, state))
+
+    def formula_results(self) -> None:
+        """What each formula shows when the workbook is opened (programs recalculate): its evaluated text where it
+        differs from the cached value. A text formula that cannot be evaluated and has no cached value is an issue."""
+        b = PartBuilder("公式计算结果", self.ctx.budget)
+        memo: dict[tuple[str, str], Value] = {}
+        pending: set[tuple[str, str]] = set()
+        by_cell = {(sheet, ref): formula for sheet, ref, formula, _cached, _state in self.formulas}
+        unevaluated: dict[str, list[str]] = {}
+
+        def resolve(ref: str, sheet: str | None, current: str, depth: int) -> Value:
+            key = (sheet or current, ref)
+            if key in memo:
+                return memo[key]
+            formula = by_cell.get(key)
+            if formula is not None and not formula.startswith("\x00") and key not in pending:
+                pending.add(key)
+                try:
+                    memo[key] = evaluate(formula, lambda r, s: resolve(r, s, key[0], depth + 1), depth + 1)
+                finally:
+                    pending.discard(key)
+                return memo[key]
+            if key[0] not in self.values:
+                raise Unevaluable("sheet")
+            return self.values[key[0]].get(ref, "")
+
+        for sheet, ref, formula, cached, state in self.formulas:
+            self.ctx.budget.check_time()
+            if formula.startswith("\x00"):
+                master = self.shared_formulas.get((sheet, formula[1:]), "")
+                if is_textual(master):
+                    unevaluated.setdefault(sheet, []).append(ref)
+                continue
+            try:
+                value = resolve(ref, sheet, sheet, 0)
+            except Unevaluable:
+                if not cached.strip() and is_textual(formula):
+                    unevaluated.setdefault(sheet, []).append(ref)
+                continue
+            text = to_text(value)
+            if isinstance(value, str) and text.strip() and text != cached:
+                marks = {"hidden": ["隐藏工作表"], "veryHidden": ["深度隐藏工作表"]}.get(state, [])
+                b.add(f"工作表“{sheet}”!{ref}（公式计算结果）", text, *marks)
+        self.add(b)
+        for sheet, refs in unevaluated.items():
+            self.issues.append(
+                ExtractionIssue(
+                    "formula_unevaluated",
+                    f"工作表“{sheet}”!{refs[0]}",
+                    f"工作表中有 {len(refs)} 个生成文字的公式没有保存计算结果，且无法安全计算，其显示的文字未能核验，需人工核对",
+                )
+            )
+
+    def number_formats(self, folder: str) -> None:
+        path = f"{folder}/styles.xml"
+        if path not in self.pkg:
+            return
+        b = PartBuilder("数字格式", self.ctx.budget)
+        for fmt in self.pkg.xml(path).iter(f"{S}numFmt"):
+            for text in format_literals(fmt.get("formatCode", "")):
+                b.add(f"数字格式（格式代码 {fmt.get('numFmtId', '')}）", text)
+        self.add(b)
 
     def cell_text(self, cell: Element) -> str:
         kind = cell.get("t", "n")
@@ -101,7 +233,9 @@ class _XlsxReader:
             try:
                 return self.shared[int(value)]
             except (ValueError, IndexError) as exc:
-                raise ExtractionError(f"Excel 工作簿的单元格 {cell.get('r', '')} 引用了不存在的共享字符串，文件已损坏，无法审查") from exc
+                ref = cell.get("r", "")
+                shown = f" {ref}" if _CELL_REF.fullmatch(ref) else ""  # an attribute is draft-controlled: only a real reference
+                raise ExtractionError(f"Excel 工作簿的单元格{shown}引用了不存在的共享字符串，文件已损坏，无法审查") from exc
         return value
 
     def comments(self, where: str, sheet_path: str) -> None:
@@ -137,7 +271,11 @@ class _XlsxReader:
         for target in rels.values():
             if re.fullmatch(r"xl/drawings/drawing\d*\.xml", target) and target in self.pkg:
                 b = PartBuilder(f"文本框或图形 · {where}", self.ctx.budget)
-                b.add(b.location, drawing_text(self.pkg.xml(target)))
+                root = self.pkg.xml(target)
+                b.add(b.location, drawing_text(root))
+                for node in root.iter():
+                    if local(node.tag) == "cNvPr":
+                        b.add(f"图片说明文字 · {where}", "\n".join(node.get(a, "") for a in ("descr", "title") if node.get(a, "").strip()))
                 self.add(b)
 
 
@@ -189,6 +327,13 @@ def extract_xlsx(data: bytes, ctx: Context) -> Extraction:
         b = PartBuilder(f"图表（{PurePosixPath(chart).name}）", ctx.budget)
         b.add(b.location, drawing_text(pkg.xml(chart)))
         reader.add(b)
+    reader.formula_results()
+    reader.number_formats(folder)
+    pivots = PartBuilder("数据透视表", ctx.budget)
+    for name in pkg.matching(r"xl/(pivotCache|pivotTables)/[^/]+\.xml"):
+        values = [el.get(a, "") for el in pkg.xml(name).iter() for a in ("v", "n", "name", "caption") if el.get(a)]
+        pivots.add(f"数据透视表（{PurePosixPath(name).name}）", "\n".join(dict.fromkeys(v for v in values if v.strip())))
+    reader.add(pivots)
     for name in pkg.matching(r"xl/embeddings/.+"):
         file = PurePosixPath(name).name
         parts, issues = ctx.embedded(pkg.read(name), file, f"嵌入对象“{file}”")
@@ -198,4 +343,5 @@ def extract_xlsx(data: bytes, ctx: Context) -> Extraction:
     if images:
         reader.issues.append(images)
     reader.add(properties(pkg, ctx.budget))
+    reader.add(leftover_text(pkg, ctx.budget))
     return Extraction(parts=reader.parts, kind="xlsx", issues=reader.issues)

@@ -58,11 +58,65 @@ def make_text() -> dict[str, bytes]:
         "notice-utf8-bom.txt": b"\xef\xbb\xbf" + TEXT.encode("utf-8"),
         "notice-utf16.txt": TEXT.encode("utf-16"),
         "notice-gbk.txt": TEXT.encode("gbk"),
+        "notice-utf16le-nobom.txt": TEXT.encode("utf-16-le"),  # Windows Notepad "Unicode" without the BOM
+        "notice-utf16be-nobom.txt": TEXT.encode("utf-16-be"),
     }
     for name in out:
         expect(name, "机密★10年", "正文")
         expect(name, ID_COMMENT, "正文")
+    # Big5 (traditional characters): read as such; the scanner folds 機密 to 机密
+    out["notice-big5.txt"] = TEXT_BIG5.encode("big5")
+    expect("notice-big5.txt", "機密★10年", "正文")
+    expect("notice-big5.txt", ID_COMMENT, "正文")
     return out
+
+
+TEXT_BIG5 = "關於開展2025年政務公開工作的通知\n各單位：\n本文件標註為機密★10年，請勿上網。\n聯繫人身份證號：11010519491231002X\n"
+
+
+# -- json -------------------------------------------------------------------------------------------------------------
+def make_json() -> bytes:
+    """A CMS export with every string \\u-escaped (json.dumps default), one as HTML entities."""
+    name = "cms-export.json"
+    entities = "".join(f"&#{ord(c)};" for c in "秘密★5年")
+    doc = {"title": "政务公开通知", "body": "本文件标注为机密★10年", "contact": {"id": ID_HTML}, "html": f"<p>{entities}</p>"}
+    expect(name, "机密★10年", "JSON字符串 第3行")
+    expect(name, ID_HTML, "正文")
+    expect(name, "秘密★5年", "JSON字符串 第7行")
+    return (json.dumps(doc, indent=1) + "\n").encode()
+
+
+# -- archive ----------------------------------------------------------------------------------------------------------
+def _fixed_zip(files: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, content in files.items():
+            info = zipfile.ZipInfo(name, date_time=FIXED.timetuple()[:6])
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, content)
+    return out.getvalue()
+
+
+def make_archive() -> bytes:
+    """An attachment archive: a Word draft and a GBK text in folders, and a zip inside the zip."""
+    name = "attachments.zip"
+    document = (
+        f'<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="{W_NS}"><w:body>'
+        "<w:p><w:r><w:t>附件一：经费说明</w:t></w:r></w:p><w:p><w:r><w:t>本件为秘密★5年</w:t></w:r></w:p>"
+        "</w:body></w:document>"
+    )
+    docx = _fixed_zip({"word/document.xml": document.encode()})
+    inner = _fixed_zip({"名单/联系人.txt": f"联系人身份证号：{ID_PDF}\n".encode("gb18030")})
+    expect(name, "秘密★5年", "压缩包“attachments.zip” › 附件/附件一.docx · 正文 第2段")
+    expect(name, "机密★10年", "压缩包“attachments.zip” › 附件/说明.txt · 正文")
+    expect(name, ID_PDF, "压缩包“attachments.zip” › 附件/名单.zip › 名单/联系人.txt · 正文")
+    return _fixed_zip(
+        {
+            "附件/附件一.docx": docx,
+            "附件/说明.txt": "请注意：本件机密★10年。\n".encode("gb18030"),
+            "附件/名单.zip": inner,
+        }
+    )
 
 
 # -- html -------------------------------------------------------------------------------------------------------------
@@ -317,6 +371,8 @@ def main() -> None:
     files: dict[str, bytes] = {}
     files.update(make_text())
     files["cms-page.html"] = make_html()
+    files["cms-export.json"] = make_json()
+    files["attachments.zip"] = make_archive()
     files["draft-with-revisions.docx"] = make_docx()
     files["budget-with-hidden-sheet.xlsx"] = make_xlsx()
     files["report-with-scan.pdf"] = make_pdf_sample()

@@ -144,7 +144,7 @@ def test_unreadable_embedded_object_needs_review_not_pass() -> None:
 
 def test_missing_document_part_is_an_error() -> None:
     result = extract(zip_of({"word/styles.xml": "<x/>"}), "a.docx")
-    assert result.error and "正文部件" in result.error
+    assert result.error and "部件" in result.error
 
 
 def test_malformed_xml_is_an_error() -> None:
@@ -183,3 +183,124 @@ def test_pictures_are_noted_and_a_pictures_only_document_needs_review() -> None:
     assert [(i.code, i.severity) for i in with_text.issues] == [("images_not_verified", Severity.INFO)]
     only = extract(docx_with_body("<w:p/>", {"word/media/image1.png": png, "word/media/image2.jpeg": png}), "b.docx")
     assert [(i.code, i.severity) for i in only.issues] == [("images_only", Severity.REVIEW)]
+
+
+# -- places Word shows that are not runs of w:t ---------------------------------------------------------------------
+TERM = "赤枫行动"
+_NS = (
+    'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" '
+    'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" '
+    'xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing" '
+    'xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office"'
+)
+_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
+
+
+def _doc(body: str, extra: dict[str, bytes | str] | None = None, rels: str = "") -> bytes:
+    files: dict[str, bytes | str] = {
+        "word/document.xml": f"<w:document {_NS}><w:body>{body}</w:body></w:document>",
+        "word/_rels/document.xml.rels": f'<Relationships xmlns="{_RELS}">{rels}</Relationships>',
+        **(extra or {}),
+    }
+    return zip_of(files)
+
+
+def test_alt_chunk_html_is_read() -> None:
+    rel = '<Relationship Id="rIdA" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/aFChunk" Target="afchunk.htm"/>'
+    html = f"<html><body><p>导入的{TERM}</p></body></html>".encode()
+    data = _doc(_p(_r("前文")) + '<w:altChunk r:id="rIdA"/>', {"word/afchunk.htm": html}, rel)
+    result = extract(data, "a.docx")
+    assert result.error is None
+    assert locations_of(result, TERM) == ["嵌入内容（altChunk，位于正文 第1段之后） · 正文"]
+
+
+def test_alt_chunk_mht_is_decoded() -> None:
+    rel = '<Relationship Id="rIdA" Type="aFChunk" Target="part.mht"/>'
+    import quopri
+
+    body = quopri.encodestring(f"<html><body>{TERM}</body></html>".encode()).decode()
+    mht = (
+        'MIME-Version: 1.0\r\nContent-Type: multipart/related; boundary="b"\r\n\r\n--b\r\n'
+        "Content-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
+        f"{body}\r\n--b--\r\n"
+    )
+    assert TERM not in mht
+    result = extract(_doc('<w:altChunk r:id="rIdA"/>', {"word/part.mht": mht}, rel), "a.docx")
+    assert any(TERM in p.text for p in result.parts)
+
+
+def test_alt_chunk_pointing_nowhere_is_an_error() -> None:
+    result = extract(_doc('<w:altChunk r:id="rIdX"/>'), "a.docx")
+    assert result.error and "altChunk" in result.error
+
+
+def test_vml_wordart_and_picture_descriptions() -> None:
+    pict = (
+        f'<w:r><w:pict><v:shape alt="图注{TERM}"><v:textpath string="{TERM}艺术字"/></v:shape></w:pict></w:r>'
+        f'<w:r><w:drawing><wp:inline><wp:docPr id="1" name="图片 1" descr="说明{TERM}" title="题{TERM}"/></wp:inline></w:drawing></w:r>'
+    )
+    result = extract(_doc(_p(_r("正文")) + _p(pict)), "a.docx")
+    assert sorted(locations_of(result, TERM)) == ["图片说明文字（位于正文 第1段之后）"] * 3 + ["艺术字（位于正文 第1段之后）"]
+
+
+def test_numbering_label_text() -> None:
+    numbering = (
+        f'<w:numbering {_NS}><w:abstractNum w:abstractNumId="3"><w:lvl w:ilvl="0"><w:lvlText w:val="{TERM}%1."/></w:lvl>'
+        '<w:lvl w:ilvl="1"><w:lvlText w:val="（%2）"/></w:lvl></w:abstractNum></w:numbering>'
+    )
+    result = extract(_doc(_p(_r("条目")), {"word/numbering.xml": numbering}), "a.docx")
+    assert locations_of(result, TERM) == ["列表编号文字（编号定义3 第1级）"]
+    assert not [p for p in result.parts if "（）" in p.text]
+
+
+def test_text_only_in_the_fallback_branch() -> None:
+    alt = f"<mc:AlternateContent><mc:Choice Requires=\"wps\">{_r('新版文字')}</mc:Choice><mc:Fallback>{_r(TERM)}</mc:Fallback></mc:AlternateContent>"
+    result = extract(_doc(_p(alt)), "a.docx")
+    assert locations_of(result, TERM) == ["正文 第1段"]
+    block = f"<mc:AlternateContent><mc:Choice Requires=\"x\">{_p(_r('甲'))}</mc:Choice><mc:Fallback>{_p(_r(TERM))}</mc:Fallback></mc:AlternateContent>"
+    assert locations_of(extract(_doc(block), "a.docx"), TERM) == ["正文 第2段"]
+
+
+def test_identical_branches_are_read_once() -> None:
+    alt = f"<mc:AlternateContent><mc:Choice Requires=\"wps\">{_r(TERM)}</mc:Choice><mc:Fallback>{_r(TERM)}</mc:Fallback></mc:AlternateContent>"
+    assert locations_of(extract(_doc(_p(alt)), "a.docx"), TERM) == ["正文 第1段"]
+
+
+def test_sym_characters_are_text() -> None:
+    syms = "".join(f'<w:sym w:font="宋体" w:char="{ord(c):04X}"/>' for c in TERM)
+    result = extract(_doc(_p(f"<w:r>{syms}</w:r>" + '<w:r><w:sym w:font="Symbol" w:char="F061"/></w:r>')), "a.docx")
+    assert locations_of(result, TERM) == ["正文 第1段 · 符号字符（w:sym）"]
+    assert "α" in result.text_of("正文")
+
+
+def test_simple_field_instruction_is_read() -> None:
+    field = f'<w:fldSimple w:instr=" QUOTE &quot;{TERM}&quot; "><w:r><w:t>旧结果</w:t></w:r></w:fldSimple>'
+    result = extract(_doc(_p(field)), "a.docx")
+    assert locations_of(result, TERM) == ["正文 第1段"]
+    assert any(p.location == "域代码 · 正文" and TERM in p.text for p in result.parts)
+
+
+def test_header_part_with_an_unusual_name_is_read_through_its_relationship() -> None:
+    rel = '<Relationship Id="rIdH" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/header" Target="hdrFirst.xml"/>'
+    header = f"<w:hdr {_NS}>{_p(_r(TERM))}</w:hdr>"
+    result = extract(_doc(_p(_r("正文")), {"word/hdrFirst.xml": header}, rel), "a.docx")
+    assert locations_of(result, TERM) == ["页眉"]
+
+
+def test_ruby_and_document_variables() -> None:
+    ruby = f"<w:r><w:ruby><w:rt><w:r><w:t>注音</w:t></w:r></w:rt><w:rubyBase><w:r><w:t>{TERM}</w:t></w:r></w:rubyBase></w:ruby></w:r>"
+    settings = f'<w:settings {_NS}><w:docVars><w:docVar w:name="项目" w:val="{TERM}"/></w:docVars></w:settings>'
+    result = extract(_doc(_p(ruby), {"word/settings.xml": settings}), "a.docx")
+    assert sorted(locations_of(result, TERM)) == ["文档变量:项目", "正文 第1段"]
+
+
+def test_parts_no_extractor_reads_are_not_skipped() -> None:
+    activex = (
+        '<ax:ocx xmlns:ax="http://schemas.microsoft.com/office/2006/activeX" ax:classid="{8BD21D40}">'
+        f'<ax:ocxPr ax:name="Caption" ax:value="{TERM}按钮"/></ax:ocx>'
+    )
+    vml = f"<xml><v:shape><v:textbox><div>框内{TERM}<br></div></v:textbox></v:shape></xml>"
+    data = _doc(_p(_r("正文")), {"word/activeX/activeX1.xml": activex, "word/drawings/vmlDrawing1.vml": vml})
+    result = extract(data, "a.docx")
+    assert sorted(locations_of(result, TERM)) == ["其他部件（activeX1.xml）", "其他部件（vmlDrawing1.vml）"]

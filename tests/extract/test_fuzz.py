@@ -17,9 +17,38 @@ from reviewer.extract import Extraction, Limits, extract
 from tests.extract.helpers import SAMPLES
 
 SEEDS: dict[str, bytes] = {
-    p.suffix: p.read_bytes() for p in sorted(SAMPLES.glob("*.*")) if p.suffix in (".txt", ".html", ".docx", ".xlsx", ".pdf")
+    p.suffix: p.read_bytes()
+    for p in sorted(SAMPLES.glob("*.*"))
+    if p.suffix in (".txt", ".html", ".docx", ".xlsx", ".pdf", ".json", ".zip")
 }
-SUFFIXES = [".txt", ".html", ".docx", ".xlsx", ".pdf", ".doc", ".wps", ".et", ".bin", ""]
+SEEDS[".txt-utf16"] = (SAMPLES / "notice-utf16le-nobom.txt").read_bytes()
+SEEDS[".txt-big5"] = (SAMPLES / "notice-big5.txt").read_bytes()
+SUFFIXES = [".txt", ".html", ".docx", ".xlsx", ".pdf", ".doc", ".wps", ".et", ".bin", ".json", ".zip", ".7z", ""]
+
+
+def _seven_zip_seed() -> bytes | None:
+    try:
+        import py7zr
+    except ImportError:  # pragma: no cover - py7zr is a runtime dependency
+        return None
+    out = io.BytesIO()
+    with py7zr.SevenZipFile(out, "w") as archive:
+        archive.writestr("本件机密★10年".encode(), "a/说明.txt")
+        archive.writestr((SAMPLES / "cms-page.html").read_bytes(), "a/page.html")
+    return out.getvalue()
+
+
+_SEVEN = _seven_zip_seed()
+if _SEVEN is not None:
+    SEEDS[".7z"] = _SEVEN
+
+
+@pytest.fixture(autouse=True)
+def _no_ocr(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fuzzing is about the parsers: an installed OCR engine would spend seconds per mutated scanned page."""
+    from reviewer.extract import pdf
+
+    monkeypatch.setattr(pdf, "ocr_available", lambda: False)
 LIMITS = Limits(max_seconds=10)
 QUICK = settings(max_examples=100, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 LONG = settings(max_examples=3000, deadline=None, database=None, suppress_health_check=list(HealthCheck))
@@ -47,11 +76,11 @@ def mutated(draw: st.DrawFn, seed: bytes) -> bytes:
 
 @st.composite
 def mutated_member(draw: st.DrawFn, seed: bytes) -> bytes:
-    """Mutate the XML inside one member of a DOCX/XLSX and zip it again with valid CRCs, so the XML walkers (not
-    only the zip reader) meet damaged input."""
+    """Mutate the XML inside one member of a DOCX/XLSX (any member of an archive) and zip it again with valid CRCs,
+    so the XML walkers and the member extractors (not only the zip reader) meet damaged input."""
     with zipfile.ZipFile(io.BytesIO(seed)) as zf:
         members = {name: zf.read(name) for name in zf.namelist()}
-    target = draw(st.sampled_from(sorted(n for n in members if n.endswith(".xml"))))
+    target = draw(st.sampled_from(sorted(n for n in members if n.endswith(".xml")) or sorted(members)))
     members[target] = draw(mutated(members[target]))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
@@ -76,7 +105,7 @@ def _mutation_test(suffix: str, config: settings):  # type: ignore[no-untyped-de
     @config
     @given(data=mutated(SEEDS[suffix]))
     def run(data: bytes) -> None:
-        _check(data, f"fuzz{suffix}")
+        _check(data, f"fuzz{suffix.split('-')[0]}")
 
     return run
 
@@ -95,7 +124,7 @@ def _member_test(suffix: str, config: settings):  # type: ignore[no-untyped-def]
     return run
 
 
-@pytest.mark.parametrize("suffix", [".docx", ".xlsx"])
+@pytest.mark.parametrize("suffix", [".docx", ".xlsx", ".zip"])
 def test_mutated_package_members(suffix: str) -> None:
     _member_test(suffix, QUICK)()
 
@@ -138,7 +167,7 @@ def test_random_bytes_long(data: bytes, suffix: str) -> None:
 
 
 def test_seeds_cover_every_extractor() -> None:
-    assert set(SEEDS) == {".txt", ".html", ".docx", ".xlsx", ".pdf"}
+    assert set(SEEDS) == {".txt", ".txt-utf16", ".txt-big5", ".html", ".docx", ".xlsx", ".pdf", ".json", ".zip", ".7z"}
     assert Path(SAMPLES).is_dir()
 
 

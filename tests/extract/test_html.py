@@ -65,3 +65,57 @@ def test_html_in_a_txt_file_is_read_as_html() -> None:
 def test_unclosed_script_is_still_read() -> None:
     result = extract(b"<html><body><p>x</p><script>var s='\xe7\xbb\x9d\xe5\xaf\x86';", "a.html")
     assert locations_of(result, "绝密") == ["脚本 第1段"]
+
+
+# -- places a browser shows that are not in the markup's text ------------------------------------------------------
+TERM = "赤枫行动"
+CSS_ESCAPED = "".join(f"\\{ord(c):x} " for c in TERM)
+
+
+def test_iframe_srcdoc_is_read_as_html() -> None:
+    inner = f"&lt;p&gt;框内{TERM}&lt;/p&gt;&lt;!-- 注释{TERM} --&gt;"
+    result = extract(_html(f'<iframe srcdoc="{inner}"></iframe>'), "a.html")
+    assert sorted(locations_of(result, TERM)) == ["内嵌框架（srcdoc，<iframe>） · HTML注释 第1处", "内嵌框架（srcdoc，<iframe>） · 正文"]
+
+
+def test_iframe_srcdoc_nesting_is_limited() -> None:
+    import html as html_lib
+
+    markup = f"<p>{TERM}</p>"
+    for _ in range(6):
+        markup = f'<iframe srcdoc="{html_lib.escape(markup)}"></iframe>'
+    result = extract(_html(markup), "a.html")
+    assert result.error and "嵌套" in result.error
+
+
+def test_css_content_with_escapes_in_style_and_attribute() -> None:
+    head = f'<style>.x::before {{ content: "{CSS_ESCAPED}"; }}</style>'
+    body = "<p class=x>项目</p><span style='color:red; content: \"赤枫\" \"行动\"'>y</span>"
+    result = extract(_html(body, head), "a.html")
+    assert sorted(locations_of(result, TERM)) == ["CSS生成内容（<style> 第1段）", "CSS生成内容（style属性，<span>）"]
+
+
+def test_css_attr_shows_the_named_attribute() -> None:
+    head = "<style>.c::before{content:attr(data-label)} .d::after{content: attr(aria-hint)}</style>"
+    body = f'<p class=c data-label="{TERM}">项目</p><p class=d aria-hint="{TERM}二">x</p>'
+    result = extract(_html(body, head), "a.html")
+    assert sorted(locations_of(result, TERM)) == ["HTML属性:aria-hint（<p>）", "HTML属性:data-label（<p>）"]
+
+
+def test_data_uri_frame_is_read() -> None:
+    import base64
+
+    payload = base64.b64encode(f"<p>{TERM}</p>".encode()).decode()
+    result = extract(_html(f'<iframe src="data:text/html;base64,{payload}"></iframe><object data="data:text/plain,%E8%B5%A4%E6%9E%AB%E8%A1%8C%E5%8A%A8"></object>'), "a.html")
+    assert sorted(locations_of(result, TERM)) == ["内嵌数据（data: URI，<iframe>） · 正文", "内嵌数据（data: URI，<object>）"]
+
+
+def test_clean_page_gains_no_parts() -> None:
+    head = "<style>.a{color:red} .b::before{content:'•'}</style>"
+    result = extract(_html("<p class=a>普通文字</p>", head), "a.html")
+    assert [p.location for p in result.parts] == ["正文", "样式 第1段"]
+
+
+def test_processing_instructions_are_read() -> None:
+    result = extract(_html(f"<?php echo '{TERM}'; ?><p>x</p>"), "a.html")
+    assert locations_of(result, TERM) == ["HTML处理指令 第1处"]

@@ -12,7 +12,7 @@ import pytest
 from reviewer.extract import extract
 from tests.extract.helpers import SAMPLES, locations_of
 
-OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
+OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504 + "WordDocument".encode("utf-16-le") + b"\x00" * 40
 
 
 @pytest.fixture

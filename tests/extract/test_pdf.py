@@ -92,3 +92,91 @@ def test_pypdf_does_not_log_draft_text(caplog) -> None:  # type: ignore[no-untyp
     with caplog.at_level(logging.DEBUG):
         extract(broken, "cycle.pdf")
     assert "书签甲" not in caplog.text
+
+
+# -- fail-open holes: what pypdf skips silently is an error ------------------------------------------------------------
+def _break_object(data: bytes, number: bytes) -> bytes:
+    """Make object `number` disappear (its header no longer names it), keeping every offset intact."""
+    return data.replace(b"\n" + number + b" 0 obj", b"\n" + b"x" * len(number) + b" 0 obj", 1)
+
+
+def test_page_tree_naming_a_missing_page_is_an_error() -> None:
+    import re
+
+    data = make_pdf([Page(["第一页"]), Page(["第二页 赤枫行动"]), Page(["第三页"])])
+    kids = re.search(rb"/Kids \[([^\]]*)\]", data)
+    assert kids is not None
+    second = kids.group(1).split(b" 0 R")[1].strip()
+    broken = _break_object(data, second)
+    assert len(PdfReader(io.BytesIO(broken), strict=False).pages) == 2  # pypdf reads on without the page
+    result = extract(broken, "r.pdf")
+    assert result.error and "页面" in result.error and not result.parts
+    assert extract(data, "r.pdf").error is None
+
+
+def test_page_whose_content_stream_is_missing_is_an_error() -> None:
+    import re
+
+    data = make_pdf([Page(["第一页"]), Page(["第二页 赤枫行动"])])
+    contents = re.findall(rb"/Contents (\d+) 0 R", data)
+    broken = _break_object(data, contents[1])
+    result = extract(broken, "r.pdf")
+    assert result.error and "内容流" in result.error
+
+
+def test_error_message_does_not_quote_the_parser(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    def boom(*_args, **_kwargs):  # type: ignore[no-untyped-def]
+        raise KeyError("赤枫行动 object 12")
+
+    monkeypatch.setattr(pdf_module, "_check_page_tree", boom)
+    result = extract(make_pdf([Page(["x"])]), "r.pdf")
+    assert result.error and "赤枫行动" not in result.error and "KeyError" in result.error
+
+
+def test_file_attachment_annotation_is_read() -> None:
+    writer = PdfWriter(clone_from=io.BytesIO(make_pdf([Page(["正文"])])))
+    from pypdf.generic import (
+        ArrayObject,
+        DecodedStreamObject,
+        DictionaryObject,
+        FloatObject,
+        NameObject,
+        TextStringObject,
+    )
+
+    stream = DecodedStreamObject()
+    stream.set_data("附件内容 赤枫行动".encode())
+    stream[NameObject("/Type")] = NameObject("/EmbeddedFile")
+    spec = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Filespec"),
+            NameObject("/F"): TextStringObject("note.txt"),
+            NameObject("/EF"): DictionaryObject({NameObject("/F"): writer._add_object(stream)}),
+        }
+    )
+    annot = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Annot"),
+            NameObject("/Subtype"): NameObject("/FileAttachment"),
+            NameObject("/Rect"): ArrayObject([FloatObject(0), FloatObject(0), FloatObject(10), FloatObject(10)]),
+            NameObject("/FS"): writer._add_object(spec),
+        }
+    )
+    writer.pages[0][NameObject("/Annots")] = ArrayObject([writer._add_object(annot)])
+    out = io.BytesIO()
+    writer.write(out)
+    result = extract(out.getvalue(), "r.pdf")
+    assert result.error is None
+    assert locations_of(result, "赤枫行动") == ["第1页 附件批注“note.txt” · 正文"]
+
+
+def test_document_javascript_strings_are_decoded() -> None:
+    writer = PdfWriter(clone_from=io.BytesIO(make_pdf([Page(["正文"])])))
+    from pypdf.actions import JavaScript
+
+    writer.add_open_action(JavaScript("app.alert('\\u8d64\\u67ab\\u884c\\u52a8');"))
+    out = io.BytesIO()
+    writer.write(out)
+    result = extract(out.getvalue(), "r.pdf")
+    assert result.error is None
+    assert locations_of(result, "赤枫行动") == ["脚本字符串（PDF脚本 第1段） 第1行"]

@@ -73,3 +73,92 @@ def test_missing_sheet_part_needs_review() -> None:
     }
     result = extract(zip_of(files), "m.xlsx")
     assert [i.code for i in result.issues] == ["sheet_missing"]
+
+
+# -- what a spreadsheet program shows but the file does not store as text -------------------------------------------
+TERM = "赤枫行动"
+
+
+def _cell(ref: str, formula: str, cached: str | None = None, t: str = "str") -> str:
+    from xml.sax.saxutils import escape
+
+    value = f"<v>{cached}</v>" if cached is not None else ""
+    return f'<c r="{ref}" t="{t}"><f>{escape(formula)}</f>{value}</c>'
+
+
+def _sheet(*cells: str) -> str:
+    return f'<sheetData><row r="1">{"".join(cells)}</row></sheetData>'
+
+
+def test_formulas_without_cached_values_are_evaluated() -> None:
+    formulas = [
+        '"赤枫"&"行动"',
+        'CONCATENATE("赤","枫","行动")',
+        '_xlfn.CONCAT("赤枫","行动")',
+        '_xlfn.TEXTJOIN("",TRUE,"赤枫","行动")',
+        "".join(f"UNICHAR({ord(c)})&" for c in TERM)[:-1],
+        "".join(f"CHAR({int.from_bytes(c.encode('gbk'), 'big')})&" for c in TERM)[:-1],
+        'LOWER("赤枫")&UPPER("行动")',
+        'MID("甲赤枫乙",2,2)&SUBSTITUTE("行X","X","动")',
+    ]
+    cells = [_cell(f"{chr(65 + i)}1", f) for i, f in enumerate(formulas)]
+    result = extract(_book(表=_sheet(*cells)), "f.xlsx")
+    assert result.error is None and result.issues == []
+    assert sorted(locations_of(result, TERM)) == sorted(f"工作表“表”!{chr(65 + i)}1（公式计算结果）" for i in range(len(formulas)))
+
+
+def test_formula_referencing_cells_and_other_sheets() -> None:
+    one = '<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>赤枫</t></is></c>' + _cell("B1", 'A1&表二!A1') + "</row></sheetData>"
+    two = '<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>行动</t></is></c></row></sheetData>'
+    result = extract(_book(表一=one, 表二=two), "f.xlsx")
+    assert locations_of(result, TERM) == ["工作表“表一”!B1（公式计算结果）"]
+
+
+def test_a_cached_value_that_lies_does_not_hide_the_formula() -> None:
+    result = extract(_book(表=_sheet(_cell("A1", '"赤枫"&"行动"', cached="普通"))), "f.xlsx")
+    assert locations_of(result, TERM) == ["工作表“表”!A1（公式计算结果）"]
+    assert locations_of(result, "普通") == ["工作表“表”!A1"]
+
+
+def test_unevaluable_text_formula_without_cached_value_needs_review() -> None:
+    result = extract(_book(表=_sheet(_cell("A1", 'VLOOKUP("赤",外部!A:B,2)&"行动"'))), "f.xlsx")
+    assert [(i.code, i.location, i.severity.value) for i in result.issues] == [("formula_unevaluated", "工作表“表”!A1", "review")]
+    numeric = extract(_book(表=_sheet(_cell("A1", "SUM(B1:B3)", t="n"))), "f.xlsx")
+    assert numeric.issues == []
+
+
+def test_cached_formula_values_add_nothing() -> None:
+    result = extract(_book(表=_sheet(_cell("A1", '"普通"&"文字"', cached="普通文字"))), "f.xlsx")
+    assert [p.location for p in result.parts if "公式" in p.location] == []
+
+
+def test_number_format_literal_text() -> None:
+    styles = (
+        f'<styleSheet xmlns="{S_NS}"><numFmts count="3">'
+        '<numFmt numFmtId="164" formatCode="&quot;赤枫行动&quot;0"/>'
+        '<numFmt numFmtId="165" formatCode="@&quot;赤枫&quot;\\行\\动"/>'
+        '<numFmt numFmtId="166" formatCode="#,##0.00;[Red]-#,##0.00"/>'
+        "</numFmts></styleSheet>"
+    )
+    book = _book(表='<sheetData><row r="1"><c r="A1" s="1"><v>5</v></c></row></sheetData>')
+    import io as io_module
+    import zipfile
+
+    out = io_module.BytesIO()
+    with zipfile.ZipFile(io_module.BytesIO(book)) as src, zipfile.ZipFile(out, "w") as dst:
+        for name in src.namelist():
+            dst.writestr(name, src.read(name))
+        dst.writestr("xl/styles.xml", styles)
+    result = extract(out.getvalue(), "f.xlsx")
+    assert sorted(locations_of(result, TERM)) == ["数字格式（格式代码 164）", "数字格式（格式代码 165）"]
+    assert not any("166" in (s.label) for p in result.parts for s in p.spans)
+
+
+def test_data_validation_prompt_and_list() -> None:
+    xml = (
+        '<sheetData><row r="1"><c r="A1"><v>1</v></c></row></sheetData><dataValidations count="1">'
+        f'<dataValidation type="list" sqref="A1:A9" promptTitle="提示" prompt="请选{TERM}"><formula1>"甲,{TERM}乙"</formula1></dataValidation>'
+        "</dataValidations>"
+    )
+    result = extract(_book(表=xml), "f.xlsx")
+    assert locations_of(result, TERM) == ["工作表“表” 数据验证（A1:A9）", "工作表“表” 数据验证（A1:A9）"]
