@@ -45,6 +45,10 @@ def _common_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-default-common", action="store_true", help="不使用内置的常用语列表")
 
 
+# Document properties (generator, dates, template, HTML meta) are the same in unrelated documents: not registered.
+METADATA_PARTS = ("文档属性", "HTML元数据")
+
+
 def source_paths(raw: list[str]) -> list[Path]:
     out: list[Path] = []
     for item in raw:
@@ -74,7 +78,8 @@ def read_sources(paths: list[Path], labels: list[str]) -> list[tuple[str, list[s
         extraction = extract(data, path.name)
         if extraction.error:
             raise ReviewerError(f"源文件 {path} 无法完整读取：{extraction.error}；未登记任何文件")
-        paragraphs = paragraphs_of_parts((p.text, p.spans_only) for p in extraction.parts)
+        paragraphs = paragraphs_of_parts((p.text, p.spans_only) for p in extraction.parts
+                                         if not p.location.startswith(METADATA_PARTS))
         if not paragraphs:
             raise ReviewerError(f"源文件 {path} 中没有可登记的文字；未登记任何文件")
         label = labels[i] if i < len(labels) else path.stem
