@@ -135,9 +135,11 @@ def parse_rule_file(path: Path) -> LoadedRule:
         # file is small and read here, so a new key also changes the rule-set version.
         try:
             h.update(b"\0key\0" + (path.parent / rule.key_file).read_bytes())
+            if rule.documents_file:
+                h.update(b"\0documents\0" + (path.parent / rule.documents_file).read_bytes())
         except OSError as exc:
-            raise RuleError(f"密钥文件无法读取（{exc}）；请确认 {rule.key_file} 与规则文件在同一目录", path=shown,
-                            field="key_file") from exc
+            raise RuleError(f"密钥或登记文件清单无法读取（{exc}）；请确认 {rule.key_file} 等文件与规则文件在同一目录",
+                            path=shown, field="key_file") from exc
     return LoadedRule(rule=rule, path=path, terms=terms, digest=h.hexdigest())
 
 

@@ -138,7 +138,9 @@ class FingerprintRule(_Base):
     data_file: str = Field(min_length=1)
     data_sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
     key_file: str = Field(min_length=1)
+    # The registered sources, inline, or for large sets in a JSON file beside the rule ([{label, paragraphs}, …]).
     documents: list[FingerprintDocument] = Field(default_factory=list)
+    documents_file: str | None = None
 
 
 Rule = Annotated[

@@ -10,7 +10,7 @@ Pipeline, the same for registering and for scanning:
    then a mixing step). It is never stored for registered text; it serves to select grams and to drop common ones.
 3. Winnowing (Schleimer, Wilkerson, Aiken 2003): in every window of W consecutive grams the gram of minimal hash is
    selected. Any stretch of at least K + W - 1 characters shared by two texts yields at least one common selection.
-4. A selected gram is stored as SipHash-2-4 of its public hash under a per-rule 128-bit secret key; the posting says
+4. A selected gram is stored as SipHash-1-3 of its public hash under a per-rule 128-bit secret key; the posting says
    which document and which paragraph. Grams of ordinary public prose (the common-shingle list) are not stored.
 
 At scan time the draft goes through steps 1-3, each selection is keyed with each rule's key and looked up; matches of
@@ -22,8 +22,10 @@ This module is pure (numpy, no database, no files written except by `Builder.wri
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import secrets
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -39,16 +41,17 @@ if TYPE_CHECKING:  # pragma: no cover
     from reviewer.ruleset.model import FingerprintRule
 
 K = 13  # characters per gram
-W = 7  # grams per winnowing window
-GUARANTEE = K + W - 1  # a shared stretch of this many normalised characters always shares a selection (19)
-MIN_MATCHES = 4  # matched selections of one registered paragraph (a 50-character copy always has >= 5)
-MIN_SPAN = 30  # normalised characters a passage must cover (a 50-character copy always covers >= 38)
+W = 8  # grams per winnowing window
+GUARANTEE = K + W - 1  # a shared stretch of this many normalised characters always shares a selection (20)
+MIN_MATCHES = 3  # matched selections of one registered paragraph (a 50-character copy always has >= 4)
+MIN_SPAN = 30  # normalised characters a passage must cover (a 50-character copy always covers >= 36)
 MAX_GAP = 60  # matches further apart than this (normalised characters) start a new passage
 MIN_SIMILARITY = 0.5
 MAX_POSTINGS = 64  # a gram in more registered paragraphs than this is boilerplate of the registered set: dropped
-HASH_NAME = "siphash24-winnow-v1"
+HASH_NAME = "siphash13-winnow-v1"
 DATA_MAGIC = b"RVFP\x01\x00\x00\x00"
 KEY_BYTES = 16
+INLINE_DOCUMENTS = 100  # more registered sources than this go to <id>.documents.json
 
 _U64 = np.uint64
 _M64 = (1 << 64) - 1
@@ -66,31 +69,29 @@ def _fold_exact(text: str) -> str:
     return "".join((f if len(f := fold(ch)) == 1 else ch) for ch in text)  # pragma: no cover - defensive
 
 
+@cache
+def _content_table() -> tuple[np.ndarray, np.ndarray]:
+    """(is-content flag, lowercase map) for every code point, built once (1 MB + 4 MB)."""
+    keep = np.zeros(0x110000, bool)
+    for lo, hi in ((0x4E00, 0x9FFF), (0x61, 0x7A), (0x41, 0x5A), (0x30, 0x39), (0x3400, 0x4DBF), (0x3007, 0x3007),
+                   (0x3040, 0x30FA), (0x30FC, 0x30FF), (0xAC00, 0xD7A3), (0xC0, 0x24F), (0x370, 0x4FF),
+                   (0xF900, 0xFAFF), (0x20000, 0x3FFFF)):
+        keep[lo : hi + 1] = True
+    keep[[0xD7, 0xF7]] = False
+    lower = np.arange(0x110000, dtype=np.uint32)
+    lower[0x41:0x5B] += 0x20
+    return keep, lower
+
+
 def content_chars(folded: str) -> tuple[np.ndarray, np.ndarray]:
     """(code points of the content characters, lowercased; their offsets in the text). Content: CJK ideographs and
     〇, ASCII digits and letters, Latin/Greek/Cyrillic letters, kana and hangul. Everything else is dropped."""
     if not folded:
         return np.zeros(0, np.uint32), np.zeros(0, np.int64)
+    keep, lower = _content_table()
     cps = np.frombuffer(folded.encode("utf-32-le", "replace"), dtype=np.uint32)
-    upper = (cps >= 0x41) & (cps <= 0x5A)
-    if upper.any():
-        cps = cps.copy()
-        cps[upper] += 0x20
-    keep = (
-        ((cps >= 0x4E00) & (cps <= 0x9FFF))
-        | ((cps >= 0x61) & (cps <= 0x7A))
-        | ((cps >= 0x30) & (cps <= 0x39))
-        | ((cps >= 0x3400) & (cps <= 0x4DBF))
-        | (cps == 0x3007)
-        | ((cps >= 0x3040) & (cps <= 0x30FF) & (cps != 0x30FB))
-        | ((cps >= 0xAC00) & (cps <= 0xD7A3))
-        | ((cps >= 0xC0) & (cps <= 0x24F) & (cps != 0xD7) & (cps != 0xF7))
-        | ((cps >= 0x370) & (cps <= 0x4FF))
-        | ((cps >= 0xF900) & (cps <= 0xFAFF))
-        | ((cps >= 0x20000) & (cps <= 0x3FFFF))
-    )
-    where = np.flatnonzero(keep)
-    return cps[where], where
+    where = np.flatnonzero(keep[cps])
+    return lower[cps[where]], where
 
 
 def _mix(x: np.ndarray) -> np.ndarray:
@@ -102,16 +103,39 @@ def _mix(x: np.ndarray) -> np.ndarray:
     return x ^ (x >> _U64(31))
 
 
+@cache
+def _char_values() -> np.ndarray:
+    """The random 64-bit value of every code point (splitmix64 of the code point; 9 MB, built once)."""
+    return _mix(np.arange(0x110000, dtype=np.uint64) * _BASE + _SEED)
+
+
+_POWERS: list[np.ndarray] = []  # [BASE^i, BASE^-i] for i < len, extended on demand
+
+
+def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
+    if not _POWERS or len(_POWERS[0]) < n:
+        size = max(n, 1 << 16, 2 * len(_POWERS[0]) if _POWERS else 0)
+        inverse = _U64(pow(int(_BASE), -1, 1 << 64))
+        up = np.full(size, _BASE, np.uint64)
+        up[0] = 1
+        down = np.full(size, inverse, np.uint64)
+        down[0] = 1
+        _POWERS[:] = [np.cumprod(up, dtype=np.uint64), np.cumprod(down, dtype=np.uint64)]
+    return _POWERS[0], _POWERS[1]
+
+
 def gram_hashes(cps: np.ndarray) -> np.ndarray:
-    """Public 64-bit hash of every K-gram: hash[i] covers cps[i : i + K]."""
+    """Public 64-bit hash of every K-gram: hash[i] covers cps[i : i + K]. The polynomial
+    sum(v[i + j] * BASE^(K - 1 - j)) over the characters' random values, mixed; computed for all grams at once from
+    prefix sums (arithmetic modulo 2^64, BASE odd hence invertible), so the cost does not grow with K."""
     n = len(cps) - K + 1
     if n <= 0:
         return np.zeros(0, np.uint64)
-    values = _mix(cps.astype(np.uint64) * _BASE + _SEED)
-    h = values[:n].copy()
-    for j in range(1, K):
-        h *= _BASE
-        h += values[j : j + n]
+    values = _char_values()[cps]
+    up, down = _powers(len(cps) + 1)
+    prefix = np.zeros(len(cps) + 1, np.uint64)
+    np.cumsum(values * down[: len(cps)], dtype=np.uint64, out=prefix[1:])
+    h = (prefix[K:] - prefix[:n]) * up[K - 1 : K - 1 + n]
     return _mix(h)
 
 
@@ -157,24 +181,22 @@ class Prepared:
         sel = winnow(g)
         return cls(offsets, sel, g[sel])
 
-    def plain_between(self, lo: int, hi: int) -> int:
+    def plain_between(self, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
         """Selections in [lo, hi) that are not in the default common list (those can never match: they are not
         registered), the denominator of the similarity."""
         if self._plain is None:
             self._plain = np.concatenate([[0], np.cumsum(~_in_sorted(self.hashes, default_common()))])
-        return int(self._plain[hi] - self._plain[lo])
+        return self._plain[hi] - self._plain[lo]
 
 
 # --------------------------------------------------------------------------------------------------- keyed hash
 _C0, _C1, _C2, _C3 = (_U64(c) for c in (0x736F6D6570736575, 0x646F72616E646F6D, 0x6C7967656E657261, 0x7465646279746573))
 
 
-def _rotl(x: np.ndarray, b: int) -> np.ndarray:
-    return (x << _U64(b)) | (x >> _U64(64 - b))
-
-
-def siphash24(key: bytes, messages: np.ndarray) -> np.ndarray:
-    """SipHash-2-4 (Aumasson, Bernstein 2012) of each uint64 taken as its 8 little-endian bytes, vectorised."""
+def siphash(key: bytes, messages: np.ndarray, c_rounds: int = 1, d_rounds: int = 3) -> np.ndarray:
+    """SipHash-c-d (Aumasson, Bernstein 2012) of each uint64 taken as its 8 little-endian bytes, vectorised (in
+    place: one temporary array for the rotations). The fingerprints use SipHash-1-3, the variant Python's own
+    str hash and Rust's HashMap use; SipHash-2-4 is the paper's (its test vectors check this code)."""
     if len(key) != KEY_BYTES:
         raise ValueError("SipHash key must be 16 bytes")
     k0 = _U64(int.from_bytes(key[:8], "little"))
@@ -184,35 +206,45 @@ def siphash24(key: bytes, messages: np.ndarray) -> np.ndarray:
     v0 = np.full(n, k0 ^ _C0, np.uint64)
     v1 = np.full(n, k1 ^ _C1, np.uint64)
     v2 = np.full(n, k0 ^ _C2, np.uint64)
-    v3 = np.full(n, k1 ^ _C3, np.uint64) ^ m
+    v3 = np.full(n, k1 ^ _C3, np.uint64)
+    v3 ^= m
+    tmp = np.empty(n, np.uint64)
+
+    def rotl(x: np.ndarray, b: int) -> None:
+        np.right_shift(x, _U64(64 - b), out=tmp)
+        np.left_shift(x, _U64(b), out=x)
+        x |= tmp
 
     def rounds(count: int) -> None:
         nonlocal v0, v1, v2, v3
         for _ in range(count):
             v0 += v1
-            v1 = _rotl(v1, 13)
+            rotl(v1, 13)
             v1 ^= v0
-            v0 = _rotl(v0, 32)
+            rotl(v0, 32)
             v2 += v3
-            v3 = _rotl(v3, 16)
+            rotl(v3, 16)
             v3 ^= v2
             v0 += v3
-            v3 = _rotl(v3, 21)
+            rotl(v3, 21)
             v3 ^= v0
             v2 += v1
-            v1 = _rotl(v1, 17)
+            rotl(v1, 17)
             v1 ^= v2
-            v2 = _rotl(v2, 32)
+            rotl(v2, 32)
 
-    rounds(2)
+    rounds(c_rounds)
     v0 ^= m
     last = _U64(8 << 56)
     v3 ^= last
-    rounds(2)
+    rounds(c_rounds)
     v0 ^= last
     v2 ^= _U64(0xFF)
-    rounds(4)
-    return v0 ^ v1 ^ v2 ^ v3
+    rounds(d_rounds)
+    v0 ^= v1
+    v0 ^= v2
+    v0 ^= v3
+    return v0
 
 
 # --------------------------------------------------------------------------------------------------- common shingles
@@ -298,7 +330,7 @@ class Builder:
         sel, h = sel[keep], h[keep]
         starts = np.cumsum([0] + [len(p) + 1 for p in paragraphs[:-1]], dtype=np.int64)
         paras = (np.searchsorted(starts, offsets[sel], side="right")).astype(np.uint32)  # 1-based
-        keyed = siphash24(self.key, h)
+        keyed = siphash(self.key, h)
         if len(keyed):
             pair = np.unique(np.stack([keyed, paras.astype(np.uint64)], axis=1), axis=0)
             self._hashes.append(pair[:, 0].copy())
@@ -352,8 +384,15 @@ class Builder:
             "data_file": data_path.name,
             "data_sha256": hashlib.sha256(blob).hexdigest(),
             "key_file": key_path.name,
-            "documents": [{"label": d.label, "paragraphs": d.paragraphs} for d in self.documents],
         }
+        documents = [{"label": d.label, "paragraphs": d.paragraphs} for d in self.documents]
+        docs_path = out_dir / f"{rule_id}.documents.json"
+        if len(documents) <= INLINE_DOCUMENTS:
+            rule["documents"] = documents
+            docs_path.unlink(missing_ok=True)
+        else:  # thousands of entries: JSON loads in milliseconds where YAML takes seconds
+            docs_path.write_text(json.dumps(documents, ensure_ascii=False, indent=0), encoding="utf-8")
+            rule["documents_file"] = docs_path.name
         yaml_path.write_text(yaml.safe_dump(rule, allow_unicode=True, sort_keys=False, width=1000), encoding="utf-8")
         return yaml_path, data_path, key_path
 
@@ -405,16 +444,71 @@ class Hit:
 
 @dataclass
 class _RuleIndex:
+    """One rule's postings, ordered by keyed hash. `hashes` holds each distinct hash once; the postings (document,
+    paragraph) of hashes[u] are docs/paras[offsets[u] : offsets[u + 1]]."""
+
     rule: int
     key: bytes
     hashes: np.ndarray
     docs: np.ndarray
     paras: np.ndarray
     labels: list[str]
+    bits: int = 0
+    offsets: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int64))
+    starts: np.ndarray = field(default_factory=lambda: np.zeros(1, np.uint32))
+
+    def __post_init__(self) -> None:
+        h = self.hashes
+        change = np.ones(len(h), bool)
+        if len(h):
+            change[1:] = h[1:] != h[:-1]
+        self.offsets = np.append(np.flatnonzero(change), len(h)).astype(np.uint32 if len(h) < 2**32 else np.int64)
+        self.hashes = h[change]
+        # Direct addressing by the top `bits` bits (about one distinct hash per bucket): a lookup is one gather into
+        # `starts` and a comparison or two, instead of a binary search through megabytes.
+        n = len(self.hashes)
+        self.bits = max(1, min(28, int(n).bit_length()))
+        top = (self.hashes >> _U64(64 - self.bits)).astype(np.int64)
+        counts = np.bincount(top, minlength=1 << self.bits)
+        self.starts = np.concatenate([[0], np.cumsum(counts)]).astype(np.uint32 if n < 2**32 else np.int64)
 
     @property
     def nbytes(self) -> int:
-        return int(self.hashes.nbytes + self.docs.nbytes + self.paras.nbytes)
+        return int(self.hashes.nbytes + self.docs.nbytes + self.paras.nbytes + self.starts.nbytes + self.offsets.nbytes)
+
+    def lookup(self, q: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(indexes of the queries that occur, their first posting, their number of postings) for keyed hashes q."""
+        top = (q >> _U64(64 - self.bits)).astype(np.intp)
+        lo = np.take(self.starts, top)
+        hi = np.take(self.starts, top + 1)
+        live = np.flatnonzero(hi > lo)
+        found_q: list[np.ndarray] = []
+        found_at: list[np.ndarray] = []
+        step = 0
+        while len(live):
+            at = lo[live] + step
+            eq = np.take(self.hashes, at) == q[live]
+            found_q.append(live[eq])
+            found_at.append(at[eq])
+            step += 1
+            live = live[~eq & (lo[live] + step < hi[live])]
+        if not found_q:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64)
+        which = np.concatenate(found_q)
+        u = np.concatenate(found_at)
+        first = self.offsets[u].astype(np.int64)
+        return which, first, self.offsets[u + 1].astype(np.int64) - first
+
+
+def _labels_file(path: Path, rule: FingerprintRule) -> list[str]:
+    if not rule.documents_file:
+        return []
+    try:
+        entries = json.loads((path.parent / rule.documents_file).read_text(encoding="utf-8"))
+        labels = [str(e["label"]) for e in entries]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"登记文件清单 {rule.documents_file} 无法读取或格式不对（{exc}）") from exc
+    return labels
 
 
 class FingerprintIndex:
@@ -455,8 +549,8 @@ class FingerprintIndex:
             except (OSError, ValueError) as exc:
                 raise RuleError(f"密钥文件 {key_path} 无法读取或格式不对（{exc}）", path=shown, field="key_file") from exc
             try:
+                labels = [d.label for d in rule.documents] + _labels_file(path, rule)
                 hashes, docs, paras = decode_data(blob)
-                labels = [d.label for d in rule.documents]
                 index.add(i, key, hashes, docs, paras, labels)
             except ValueError as exc:
                 raise RuleError(str(exc), path=shown, field="data_file") from exc
@@ -486,17 +580,13 @@ class FingerprintIndex:
     def _find_rule(r: _RuleIndex, prep: Prepared) -> list[Hit]:
         if len(r.hashes) == 0:
             return []
-        q = siphash24(r.key, prep.hashes)
-        left = np.searchsorted(r.hashes, q, side="left")
-        right = np.searchsorted(r.hashes, q, side="right")
-        counts = right - left
-        matched = np.flatnonzero(counts)
+        q = siphash(r.key, prep.hashes)
+        matched, left, counts = r.lookup(q)  # matched: index into prep.selected
         if len(matched) < MIN_MATCHES:
             return []
-        counts = counts[matched]
         total = int(counts.sum())
-        which = np.repeat(matched, counts)  # index into prep.selected
-        firsts = np.repeat(left[matched] - np.cumsum(counts) + counts, counts)
+        which = np.repeat(matched, counts)
+        firsts = np.repeat(left - np.cumsum(counts) + counts, counts)
         postings = firsts + np.arange(total)
         docs = r.docs[postings].astype(np.int64)
         paras = r.paras[postings].astype(np.int64)
@@ -507,34 +597,42 @@ class FingerprintIndex:
         new_group[1:] = (docs[1:] != docs[:-1]) | (paras[1:] != paras[:-1]) | (pos[1:] - pos[:-1] > MAX_GAP)
         starts = np.flatnonzero(new_group)
         ends = np.append(starts[1:], len(pos))
-        sizes = ends - starts
-        hits: list[Hit] = []
-        for s, e in zip(starts[sizes >= MIN_MATCHES].tolist(), ends[sizes >= MIN_MATCHES].tolist()):
-            first, last = int(pos[s]), int(pos[e - 1])
-            if last + K - first < MIN_SPAN:
-                continue
-            n_match = len(np.unique(which[s:e]))
-            lo = int(np.searchsorted(prep.selected, first, side="left"))
-            hi = int(np.searchsorted(prep.selected, last, side="right"))
-            similarity = n_match / max(n_match, prep.plain_between(lo, hi))
-            if similarity < MIN_SIMILARITY:
-                continue
-            start = int(prep.offsets[first])
-            end = int(prep.offsets[last + K - 1]) + 1
-            hits.append(Hit(r.rule, start, end, r.labels[int(docs[s])], int(paras[s]), similarity, n_match))
+        sizes = ends - starts  # one draft position per posting of a (document, paragraph): matches = size
+        ok = sizes >= MIN_MATCHES
+        starts, ends, sizes = starts[ok], ends[ok], sizes[ok]
+        first, last = pos[starts], pos[ends - 1]
+        ok = last + K - first >= MIN_SPAN
+        starts, sizes, first, last = starts[ok], sizes[ok], first[ok], last[ok]
+        lo = np.searchsorted(prep.selected, first, side="left")
+        hi = np.searchsorted(prep.selected, last, side="right")
+        similarity = sizes / np.maximum(sizes, prep.plain_between(lo, hi))
+        ok = similarity >= MIN_SIMILARITY
+        hits = [
+            Hit(r.rule, int(prep.offsets[f]), int(prep.offsets[la + K - 1]) + 1, r.labels[int(docs[s])], int(paras[s]),
+                float(sim), int(n))
+            for s, f, la, sim, n in zip(starts[ok], first[ok], last[ok], similarity[ok], sizes[ok])
+        ]
         return _best(hits)
 
 
 def _best(hits: list[Hit]) -> list[Hit]:
     """Where passages of different registered paragraphs cover mostly the same stretch of the draft, keep the one
     with the most matches (then the highest similarity): one finding per copied passage."""
+    kept_starts: list[int] = []
     kept: list[Hit] = []
-    for h in sorted(hits, key=lambda h: (-h.matches, -h.similarity, h.start)):
-        length = h.end - h.start
-        if any(min(h.end, k.end) - max(h.start, k.start) > length // 2 for k in kept):
+    longest = 0
+    for h in sorted(hits, key=lambda h: (-h.matches, -h.similarity, h.start - h.end, h.start, h.paragraph)):
+        half = (h.end - h.start) // 2
+        # kept passages that can overlap h start within `longest` before it
+        i = bisect_left(kept_starts, h.start - longest)
+        j = bisect_left(kept_starts, h.end)
+        if any(min(h.end, k.end) - max(h.start, k.start) > half for k in kept[i:j]):
             continue
-        kept.append(h)
-    return sorted(kept, key=lambda h: (h.start, h.end))
+        at = bisect_left(kept_starts, h.start)
+        kept_starts.insert(at, h.start)
+        kept.insert(at, h)
+        longest = max(longest, h.end - h.start)
+    return kept
 
 
 def describe(path: Path) -> dict[str, object]:
@@ -544,5 +642,5 @@ def describe(path: Path) -> dict[str, object]:
     return {"selections": len(hashes), "documents": int(docs.max()) + 1 if len(docs) else 0, "bytes": len(blob)}
 
 
-__all__ = ["Builder", "FingerprintIndex", "Hit", "Prepared", "siphash24", "winnow", "gram_hashes", "content_chars",
+__all__ = ["Builder", "FingerprintIndex", "Hit", "Prepared", "siphash", "winnow", "gram_hashes", "content_chars",
            "common_hashes_of", "default_common", "paragraphs_of"]

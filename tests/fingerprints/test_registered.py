@@ -5,6 +5,7 @@ with a passage pasted in."""
 
 from __future__ import annotations
 
+import difflib
 import random
 import re
 from pathlib import Path
@@ -32,6 +33,21 @@ def _host(names: list[str], rnd: random.Random) -> tuple[str, int]:
     return host, (cut if cut >= 0 else len(host))
 
 
+def _same_source(name: str, reported: int, expected: int, passage: str) -> bool:
+    """The reported paragraph is the one the passage came from, or (laws repeat themselves: 第九条 and 第十条 may
+    share a long clause) another paragraph of the same document that holds the matched text word for word."""
+    if reported == expected:
+        return True
+    paras = fp.paragraphs_of(texts()[name])
+    a, b = _normalised(passage), _normalised(paras[reported - 1])
+    return difflib.SequenceMatcher(None, a, b, autojunk=False).find_longest_match().size >= 30
+
+
+def _normalised(text: str) -> str:
+    cps, _ = fp.content_chars(fp.fold(text))
+    return "".join(map(chr, cps.tolist()))
+
+
 def _found(scanner: Scanner, draft: str, inserted: tuple[int, int], name: str, paragraph: int) -> list[dict[str, object]]:
     out = []
     for f in scanner.scan(draft).findings:
@@ -40,7 +56,8 @@ def _found(scanner: Scanner, draft: str, inserted: tuple[int, int], name: str, p
             continue
         assert f.match == draft[f.start : f.end]  # the draft's own passage, original offsets
         overlaps = f.start < inserted[1] and f.end > inserted[0]
-        if overlaps and m["label"] == name.removesuffix(".txt") and int(m["para"]) == paragraph:
+        if overlaps and m["label"] == name.removesuffix(".txt") and _same_source(name, int(m["para"]), paragraph,
+                                                                                   draft[inserted[0] : inserted[1]]):
             out.append({"pct": int(m["pct"]), "severity": f.severity, "start": f.start, "end": f.end})
     return out
 
