@@ -9,6 +9,7 @@ from pathlib import Path
 from reviewer.errors import RuleError
 from reviewer.ruleset.examples import parse_examples, run_example
 from reviewer.ruleset.loader import LoadedRule, RuleSet, load_rules, parse_rule_file, rule_files
+from reviewer.ruleset.model import FingerprintRule
 from reviewer.settings import BUILTIN_RULES_DIR
 
 
@@ -56,6 +57,8 @@ def check_directories(directories: Iterable[Path], with_builtin: bool = True) ->
             report.problems.append(f"{loaded.path}：缺少 title 字段（给人看的中文规则名称，例如 “title: 密级标志”），请补上")
         elif not any("\u4e00" <= ch <= "\u9fff" for ch in loaded.rule.title):
             report.problems.append(f"{loaded.path}：title “{loaded.rule.title}” 应为中文规则名称（给审查人员看），请改写")
+        if isinstance(loaded.rule, FingerprintRule):
+            continue  # an example file would hold the registered text in clear; tests/fingerprints covers the kind
         if not loaded.examples_path.is_file():
             report.problems.append(f"{loaded.path}：缺少示例文件 {loaded.examples_path.name}（至少一行“命中:”和一行“不命中:”）")
             continue

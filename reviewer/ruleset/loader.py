@@ -11,12 +11,12 @@ import yaml
 from pydantic import TypeAdapter, ValidationError
 
 from reviewer.errors import RuleError
-from reviewer.ruleset.model import Rule, TermsRule
+from reviewer.ruleset.model import FingerprintRule, Rule, TermsRule
 
 _ADAPTER: TypeAdapter[Rule] = TypeAdapter(Rule)
 RULE_SUFFIXES = (".yaml", ".yml")
 EXAMPLES_SUFFIX = ".examples.txt"
-_KINDS = {"terms", "pattern", "marking", "exemption"}
+_KINDS = {"terms", "pattern", "marking", "exemption", "fingerprint"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,12 +65,12 @@ def _explain(exc: ValidationError) -> tuple[str, str]:
         elif kind == "enum":
             text = "取值不合法，severity 只能是 block、review 或 info"
         elif kind == "union_tag_invalid":
-            text = "取值不合法，应为 terms、pattern、marking 或 exemption"
+            text = "取值不合法，应为 terms、pattern、marking、exemption 或 fingerprint"
         elif kind == "literal_error":
             expected = err.get("ctx", {}).get("expected") or err.get("ctx", {}).get("expected_tags", "")
             text = f"取值不合法，应为 {expected}"
         elif kind == "union_tag_not_found":
-            text = "缺少 kind 字段，应为 terms、pattern、marking 或 exemption"
+            text = "缺少 kind 字段，应为 terms、pattern、marking、exemption 或 fingerprint"
         elif kind == "string_pattern_mismatch":
             text = "格式不合法：只能用小写字母、数字、点、下划线和连字符"
         elif kind == "too_short":
@@ -130,6 +130,16 @@ def parse_rule_file(path: Path) -> LoadedRule:
         if not collected:
             raise RuleError("词表为空，请至少填写一个词语", path=shown, field="terms")
         terms = tuple(collected)
+    if isinstance(rule, FingerprintRule):
+        # The data file is pinned by data_sha256 (part of the YAML bytes) and checked when the index loads; the key
+        # file is small and read here, so a new key also changes the rule-set version.
+        try:
+            h.update(b"\0key\0" + (path.parent / rule.key_file).read_bytes())
+            if rule.documents_file:
+                h.update(b"\0documents\0" + (path.parent / rule.documents_file).read_bytes())
+        except OSError as exc:
+            raise RuleError(f"密钥或登记文件清单无法读取（{exc}）；请确认 {rule.key_file} 等文件与规则文件在同一目录",
+                            path=shown, field="key_file") from exc
     return LoadedRule(rule=rule, path=path, terms=terms, digest=h.hexdigest())
 
 

@@ -146,4 +146,34 @@ class ExemptionRule(_Base):
     severity: Severity = Severity.INFO
 
 
-Rule = Annotated[TermsRule | PatternRule | MarkingRule | ExemptionRule, Field(discriminator="kind")]
+class FingerprintDocument(BaseModel):
+    """One registered source: its label (shown in findings) and how many paragraphs it has."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    label: str = Field(min_length=1, max_length=300)
+    paragraphs: int = Field(ge=0)
+
+
+class FingerprintRule(_Base):
+    """Registered documents, written by `reviewer fingerprints build` (docs/fingerprints.md): keyed hashes of
+    winnowed character grams in `data_file` (checked against `data_sha256`), the per-rule secret in `key_file`.
+    Nothing of the registered text is kept; `gram`, `window` and `hash` must be those the scanner implements."""
+
+    kind: Literal["fingerprint"]
+    severity: Severity = Severity.BLOCK
+    category: str = "登记文件"
+    hash: str
+    gram: int = Field(ge=4, le=64)
+    window: int = Field(ge=1, le=64)
+    data_file: str = Field(min_length=1)
+    data_sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+    key_file: str = Field(min_length=1)
+    # The registered sources, inline, or for large sets in a JSON file beside the rule ([{label, paragraphs}, …]).
+    documents: list[FingerprintDocument] = Field(default_factory=list)
+    documents_file: str | None = None
+
+
+Rule = Annotated[
+    TermsRule | PatternRule | MarkingRule | ExemptionRule | FingerprintRule, Field(discriminator="kind")
+]

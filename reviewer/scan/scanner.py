@@ -24,9 +24,10 @@ from typing import NamedTuple
 import ahocorasick
 
 from reviewer.ruleset.loader import RuleSet, load_rules
-from reviewer.ruleset.model import ExemptionRule, MarkingRule, PatternRule, TermsRule
+from reviewer.ruleset.model import ExemptionRule, FingerprintRule, MarkingRule, PatternRule, TermsRule
 from reviewer.scan import markings
 from reviewer.scan.boundaries import Boundaries
+from reviewer.scan.fingerprints import FingerprintIndex
 from reviewer.scan.model import CONTEXT_CHARS, SEVERITY_LABEL, Finding, ScanResult, Severity
 from reviewer.scan.normalize import (
     CharOffsets,
@@ -125,6 +126,8 @@ class Scanner:
                     self._word_rules.append(i)
                 else:
                     {"digits": self._digit_rules, "text": self._text_rules, "hidden": self._hidden_rules}[rule.anchor].append(i)
+        fingerprint_rules = [(i, lr.path, lr.rule) for i, lr in enumerate(ruleset.rules) if isinstance(lr.rule, FingerprintRule)]
+        self._fingerprints = FingerprintIndex.load(fingerprint_rules) if fingerprint_rules else None
         self._marker_words = frozenset(words)
         self._compiled = {
             i: [re.compile(p.regex) for p in self._rules[i].patterns]  # type: ignore[union-attr]
@@ -228,6 +231,9 @@ class Scanner:
             rule = self._rules[i]
             for hit in markings.copy_number(folded, markings.head_end(folded, rule.head_lines)):  # type: ignore[union-attr]
                 out.append(_Candidate(i, hit.start, hit.end, rule.severity, hit.explanation, exemptable=False))
+        if self._fingerprints is not None:  # registered documents (scan/fingerprints.py): one call per text
+            for fp in self._fingerprints.find(text, folded):
+                out.append(_Candidate(fp.rule, fp.start, fp.end, self._rules[fp.rule].severity, fp.explanation, exemptable=False))
         return stream, self._settle(folded, out, exempt), exempt
 
     def _automaton_hits(self, stream: Stream, offsets: CharOffsets, head: int, out: list[_Candidate],
