@@ -44,6 +44,8 @@ class Finding:
     message: str
     explanation: str = ""
     location: str = ""
+    page: int | None = None  # 1-based page of a rendered document (reviewer.render); None for text findings
+    box: tuple[int, int, int, int] | None = None  # [x0, y0, x1, y1] in that page image's pixels
 
     def highlight(self) -> tuple[str, str, str]:
         """(before, hit, after) split of `context`: the scanner keeps CONTEXT_CHARS characters before the hit."""
@@ -63,6 +65,7 @@ class Finding:
             "location": self.location,
             "message": self.message,
             "explanation": self.explanation,
+            **({"page": self.page, "box": list(self.box) if self.box else None} if self.page is not None else {}),
         }
 
 
