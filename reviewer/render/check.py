@@ -22,7 +22,7 @@ from reviewer.render import compare, ocr
 from reviewer.render.convert import RenderError, html_to_pdf, office_to_pdf
 from reviewer.render.model import Box, Line, RenderedPage, RenderReport, union
 from reviewer.render.pages import DPI, PdfPage, image_pages, pdf_pages
-from reviewer.render.visible import GAP, fold, lines_of, overlaps, repair_marking
+from reviewer.render.visible import GAP, covered, fold, lines_of, merge_boxes, repair_marking
 from reviewer.scan.model import Finding, ScanResult, Severity
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -192,8 +192,8 @@ def _check_page(scanner: Scanner, page: PdfPage, plan: _Plan, extracted: compare
     # 2. what only the pixels show: images, shapes, scans
     if full_ocr:
         taken = [s.box for s in stretches]
-        for ln in ocr.read_page(image):
-            if not any(overlaps(ln.box, t, 0.3) for t in taken):
+        for ln in _read_regions(image, page, plan.kind):
+            if not any(covered(ln.box, t, 0.5) for t in taken):
                 final.append(repair_marking(ln))
     final.sort(key=lambda ln: (ln.box[1] + ln.box[3]) / 2)
     final = _rows(final)
@@ -233,6 +233,33 @@ def _check_page(scanner: Scanner, page: PdfPage, plan: _Plan, extracted: compare
                     f"页面上显示“{run.text}”（所在行：“{ln.text.replace(GAP, ' ')}”），但提取出的文本中没有这段文字；"
                     "可能由样式生成的内容、字段、编号或嵌入内容显示，请以页面为准核对",
                     f"{where}（显示文字）", page.number, union(ln.boxes[run.start : run.end])))
+
+
+MAX_REGIONS = 8
+
+
+def _read_regions(image: Any, page: PdfPage, kind: str) -> list[Line]:
+    """OCR of the page where the text layer cannot speak for it: the whole page when it has no text layer (a scan, an
+    image file, a rotated page, invisible text), otherwise only the images and shapes (cheaper, same result)."""
+    w, h = image.size
+    regions = merge_boxes(page.regions) if page.glyphs and not page.invisible_text and kind != "image" else []
+    regions = [(max(0, r[0]), max(0, r[1]), min(w, r[2]), min(h, r[3])) for r in regions]
+    regions = [r for r in regions if r[2] - r[0] >= 8 and r[3] - r[1] >= 8]
+    if not regions or len(regions) > MAX_REGIONS or sum((r[2] - r[0]) * (r[3] - r[1]) for r in regions) > 0.6 * w * h:
+        return ocr.read_page(image)
+    out: list[Line] = []
+    from PIL import Image
+
+    for r in regions:
+        # on a white canvas with a margin: detection fails on crops that end at the glyphs' edges
+        m = max(24, (r[3] - r[1]) // 3)
+        canvas = Image.new("RGB", (r[2] - r[0] + 2 * m, r[3] - r[1] + 2 * m), "white")
+        canvas.paste(image.crop(r), (m, m))
+        dx, dy = r[0] - m, r[1] - m
+        for ln in ocr.read_page(canvas):
+            boxes = [(max(0, b[0] + dx), max(0, b[1] + dy), b[2] + dx, b[3] + dy) for b in ln.boxes]
+            out.append(Line(ln.text, boxes, ln.source, ln.score))
+    return out
 
 
 def _split_box(box: Box, n: int) -> list[Box]:

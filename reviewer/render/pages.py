@@ -29,6 +29,7 @@ class PdfPage:
     image_area: float = 0.0  # share of the page covered by image objects
     shapes: int = 0  # filled vector shapes larger than a rule line (WordArt, text as outlines, stamps)
     invisible_text: bool = False  # text objects in render mode 3 (drawn nowhere)
+    regions: list[Box] = field(default_factory=list)  # pixel boxes of images and shapes: what OCR must read
 
 
 def pdf_pages(pdf: bytes, max_pages: int, dpi: int = DPI) -> Iterator[PdfPage]:
@@ -52,14 +53,23 @@ def pdf_pages(pdf: bytes, max_pages: int, dpi: int = DPI) -> Iterator[PdfPage]:
                 out = PdfPage(i + 1, img)
                 rot = page.get_rotation() % 360
                 area = 0.0
+
+                def region(left: float, bottom: float, right: float, top: float) -> Box:
+                    return (max(0, int(left * scale)), max(0, int((height - top) * scale)),
+                            int(right * scale + 0.999), int((height - bottom) * scale + 0.999))
+
                 for obj in page.get_objects(max_depth=8):
                     if obj.type == raw.FPDF_PAGEOBJ_IMAGE:
                         left, bottom, right, top = obj.get_bounds()
-                        area += max(0.0, right - left) * max(0.0, top - bottom)
+                        a = max(0.0, right - left) * max(0.0, top - bottom)
+                        area += a
+                        if a > 0.002 * width * height:
+                            out.regions.append(region(left, bottom, right, top))
                     elif obj.type == raw.FPDF_PAGEOBJ_PATH:
                         left, bottom, right, top = obj.get_bounds()
                         if right - left > 6 and top - bottom > 6:
                             out.shapes += 1
+                            out.regions.append(region(left, bottom, right, top))
                     elif obj.type == raw.FPDF_PAGEOBJ_TEXT:
                         if raw.FPDFTextObj_GetTextRenderMode(obj.raw) == raw.FPDF_TEXTRENDERMODE_INVISIBLE:
                             out.invisible_text = True

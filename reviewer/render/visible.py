@@ -57,6 +57,31 @@ def overlaps(a: Box, b: Box, share: float = 0.5) -> bool:
     return w * h >= share * smaller
 
 
+def covered(a: Box, b: Box, share: float = 0.5) -> bool:
+    """At least `share` of `a`'s area lies inside `b`."""
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    if w <= 0 or h <= 0:
+        return False
+    return w * h >= share * max(1, (a[2] - a[0]) * (a[3] - a[1]))
+
+
+def merge_boxes(boxes: list[Box], pad: int = 8) -> list[Box]:
+    """Overlapping (or nearly touching) boxes joined into one."""
+    out: list[Box] = []
+    for b in sorted(boxes):
+        b = (b[0] - pad, b[1] - pad, b[2] + pad, b[3] + pad)
+        for i, o in enumerate(out):
+            if b[0] <= o[2] and o[0] <= b[2] and b[1] <= o[3] and o[1] <= b[3]:
+                out[i] = (min(b[0], o[0]), min(b[1], o[1]), max(b[2], o[2]), max(b[3], o[3]))
+                break
+        else:
+            out.append(b)
+    if len(out) > 1 and len(out) != len(boxes):
+        return merge_boxes(out, 0)
+    return out
+
+
 def keep(ch: str) -> bool:
     """Characters that carry content for comparing two readings: letters, digits, CJK; no spaces, punctuation,
     symbols (OCR reads those least reliably and CSS adds them as separators)."""

@@ -18,7 +18,7 @@ def page_image(lines: list[str], size: int = 40, width: int = 1240, height: int 
     img = Image.new("RGB", (width, height), "white")
     draw = ImageDraw.Draw(img)
     font = ImageFont.truetype(FONT, size)
-    y = 120
+    y = 120 if height > 400 else max(4, (height - int(size * 1.4) * len(lines)) // 2)
     for line in lines:
         draw.text((110, y), line, fill=(20, 20, 20), font=font)
         y += int(size * 1.8)
@@ -180,6 +180,8 @@ def docx(body: str, *, numbering: str | None = None, parts: dict[str, tuple[str,
              'content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
              'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
              '<Default Extension="htm" ContentType="text/html"/><Default Extension="png" ContentType="image/png"/>'
+             '<Default Extension="docx" ContentType="application/vnd.openxmlformats-officedocument.'
+             'wordprocessingml.document"/>'
              + "".join(overrides) + "</Types>")
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
@@ -205,3 +207,70 @@ def docx(body: str, *, numbering: str | None = None, parts: dict[str, tuple[str,
 def html(body: str, head: str = "") -> bytes:
     return (f"<!doctype html><html><head><meta charset=utf-8>{head}</head><body style=\"font-size:20px\">{body}"
             "</body></html>").encode()
+
+
+def docx_case(kind: str, term: str, clean: bool = False) -> bytes:
+    """One DOCX trick per `kind`, showing `term` only where the trick puts it (or ordinary text when `clean`)."""
+    intro = para("关于做好春季防汛工作的通知") + para("各区县人民政府：为切实做好防汛准备工作，现将有关事项通知如下。")
+    shown = "防汛物资" if clean else term
+    if kind == "altchunk":
+        chunk = docx(para(f"{shown}储备情况"))  # a Word document inside the Word document
+        return docx(intro + '<w:altChunk r:id="rIdA"/>', parts={"rIdA": ("chunk.docx", chunk, "aFChunk")})
+    if kind == "wordart":
+        shape = ('<w:p><w:r><w:pict><v:shapetype id="_x0000_t136" coordsize="21600,21600" o:spt="136" adj="10800" '
+                 'path="m@7,l@8,m@5,21600l@6,21600e"><v:path textpathok="t" o:connecttype="custom"/>'
+                 '<v:textpath on="t" fitshape="t"/><o:lock v:ext="edit" text="t" shapetype="t"/></v:shapetype>'
+                 '<v:shape id="wa1" type="#_x0000_t136" style="width:220pt;height:60pt" fillcolor="black" '
+                 f'stroked="f"><v:textpath style="font-family:&quot;Noto Sans CJK SC&quot;" string="{shown}"/>'
+                 "</v:shape></w:pict></w:r></w:p>")
+        return docx(intro + shape)
+    if kind == "numbering":
+        num = ('<w:abstractNum w:abstractNumId="0"><w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="decimal"/>'
+               f'<w:lvlText w:val="{shown}%1．"/><w:lvlJc w:val="left"/></w:lvl></w:abstractNum>'
+               '<w:num w:numId="1"><w:abstractNumId w:val="0"/></w:num>')
+        item = para("物资储备到位", '<w:pPr><w:numPr><w:ilvl w:val="0"/><w:numId w:val="1"/></w:numPr></w:pPr>')
+        return docx(intro + item, numbering=num)
+    if kind == "fallback":
+        alt = ('<w:p><w:r><w:t>负责单位：</w:t></w:r><mc:AlternateContent xmlns:w99="http://example.invalid/w99">'
+               '<mc:Choice Requires="w99"><w:r><w:t>水利局</w:t></w:r></mc:Choice>'
+               f"<mc:Fallback><w:r><w:t>{shown}</w:t></w:r></mc:Fallback></mc:AlternateContent></w:p>")
+        return docx(intro + alt)
+    if kind == "sym":
+        level, period = ("普通", "事项") if clean else (term[:2], term[2:])
+        run = (f'<w:p><w:r><w:t>{level}</w:t></w:r><w:r><w:sym w:font="Noto Sans CJK SC" w:char="2605"/></w:r>'
+               f"<w:r><w:t>{period}</w:t></w:r></w:p>")
+        return docx(run + intro)
+    if kind == "image":
+        png = image_bytes(page_image(["防汛物资储备" if clean else term], size=48, width=520, height=110), "PNG")
+        drawing = ('<w:p><w:r><w:drawing><wp:inline distT="0" distB="0" distL="0" distR="0"><wp:extent cx="3600000" '
+                   'cy="760000"/><wp:effectExtent l="0" t="0" r="0" b="0"/><wp:docPr id="1" name="p1" descr="图片"/>'
+                   '<wp:cNvGraphicFramePr><a:graphicFrameLocks noChangeAspect="1"/></wp:cNvGraphicFramePr><a:graphic><a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/'
+                   'picture"><pic:pic><pic:nvPicPr><pic:cNvPr id="1" name="p1"/><pic:cNvPicPr/></pic:nvPicPr>'
+                   '<pic:blipFill><a:blip r:embed="rIdI"/><a:stretch><a:fillRect/></a:stretch></pic:blipFill>'
+                   '<pic:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="3600000" cy="760000"/></a:xfrm><a:prstGeom '
+                   'prst="rect"><a:avLst/></a:prstGeom></pic:spPr></pic:pic></a:graphicData></a:graphic></wp:inline>'
+                   "</w:drawing></w:r></w:p>")
+        return docx(intro + drawing, parts={"rIdI": ("media/image1.png", png, "image")})
+    raise ValueError(kind)
+
+
+def xlsx_case(kind: str, term: str, clean: bool = False) -> bytes:
+    import xlsxwriter
+
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    ws = wb.add_worksheet("汇总")
+    ws.write(0, 0, "防汛物资汇总表")
+    ws.write(1, 0, "项目")
+    ws.set_column(0, 1, 30)
+    if kind == "formula":
+        half = len(term) // 2
+        a, b = ("防汛", "物资") if clean else (term[:half], term[half:])
+        ws.write_formula(1, 1, f'="{a}"&"{b}"', None, "")  # no cached value
+    elif kind == "numfmt":
+        fmt = wb.add_format({"num_format": '"防汛物资"' if clean else f'"{term}"'})
+        ws.write_number(1, 1, 42, fmt)
+    else:
+        raise ValueError(kind)
+    wb.close()
+    return buf.getvalue()
