@@ -214,7 +214,8 @@ def docx_case(kind: str, term: str, clean: bool = False) -> bytes:
     intro = para("关于做好春季防汛工作的通知") + para("各区县人民政府：为切实做好防汛准备工作，现将有关事项通知如下。")
     shown = "防汛物资" if clean else term
     if kind == "altchunk":
-        chunk = docx(para(f"{shown}储备情况"))  # a Word document inside the Word document
+        # a Word document inside the Word document (clean: it repeats the opening sentence)
+        chunk = docx(para("各区县人民政府：为切实做好防汛准备工作" if clean else f"{shown}储备情况"))
         return docx(intro + '<w:altChunk r:id="rIdA"/>', parts={"rIdA": ("chunk.docx", chunk, "aFChunk")})
     if kind == "wordart":
         shape = ('<w:p><w:r><w:pict><v:shapetype id="_x0000_t136" coordsize="21600,21600" o:spt="136" adj="10800" '
@@ -226,14 +227,14 @@ def docx_case(kind: str, term: str, clean: bool = False) -> bytes:
         return docx(intro + shape)
     if kind == "numbering":
         num = ('<w:abstractNum w:abstractNumId="0"><w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="decimal"/>'
-               f'<w:lvlText w:val="{shown}%1．"/><w:lvlJc w:val="left"/></w:lvl></w:abstractNum>'
+               f'<w:lvlText w:val="{"" if clean else shown}%1．"/><w:lvlJc w:val="left"/></w:lvl></w:abstractNum>'
                '<w:num w:numId="1"><w:abstractNumId w:val="0"/></w:num>')
         item = para("物资储备到位", '<w:pPr><w:numPr><w:ilvl w:val="0"/><w:numId w:val="1"/></w:numPr></w:pPr>')
         return docx(intro + item, numbering=num)
     if kind == "fallback":
         alt = ('<w:p><w:r><w:t>负责单位：</w:t></w:r><mc:AlternateContent xmlns:w99="http://example.invalid/w99">'
                '<mc:Choice Requires="w99"><w:r><w:t>水利局</w:t></w:r></mc:Choice>'
-               f"<mc:Fallback><w:r><w:t>{shown}</w:t></w:r></mc:Fallback></mc:AlternateContent></w:p>")
+               f"<mc:Fallback><w:r><w:t>{'水利局' if clean else shown}</w:t></w:r></mc:Fallback></mc:AlternateContent></w:p>")
         return docx(intro + alt)
     if kind == "sym":
         level, period = ("普通", "事项") if clean else (term[:2], term[2:])
@@ -274,3 +275,22 @@ def xlsx_case(kind: str, term: str, clean: bool = False) -> bytes:
         raise ValueError(kind)
     wb.close()
     return buf.getvalue()
+
+
+# ----------------------------------------------------------------------------------------------- public documents
+def corpus_html(text: str) -> bytes:
+    """A public document as a CMS page: the first line as the heading, one <p> per paragraph."""
+    from html import escape
+
+    paras = [p.strip() for p in text.splitlines() if p.strip()]
+    if not paras:
+        return html("")
+    body = f"<h1>{escape(paras[0])}</h1>" + "".join(f"<p>{escape(p)}</p>" for p in paras[1:])
+    return html(body)
+
+
+def corpus_pdf(text: str) -> bytes:
+    """The same document printed to PDF by Chromium (embedded subset fonts, as most published PDFs are made)."""
+    from reviewer.render.convert import html_to_pdf
+
+    return html_to_pdf(corpus_html(text).decode(), 60).pdf
