@@ -37,6 +37,7 @@ _IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*", b"GIF8", b"
 _OFFICE_SUFFIX = {Format.DOCX: ".docx", Format.XLSX: ".xlsx"}
 _PUA = re.compile("[\ue000-\uf8ff\ufffd]")
 _FONT_FACE = re.compile(r"@font-face", re.I)
+NOT_CONTENT = ("样式", "脚本", "HTML注释", "HTML元数据")
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +115,9 @@ def render_check(scanner: Scanner, data: bytes, filename: str, extraction: Extra
     try:
         plan = _plan(data, filename, kind, limits.max_seconds)
         known = Counter((f.rule, fold(f.match)) for f in text_findings or [])
-        extracted = compare.Extracted([p.text for p in extraction.parts])
+        # what the reviewer reads as the document: code (style and script bodies), comments and metadata do not
+        # explain visible text even when they contain it (CSS content: strings live in a style body)
+        extracted = compare.Extracted([p.text for p in extraction.parts if not p.location.startswith(NOT_CONTENT)])
         has_text = any(p.text.strip() for p in extraction.parts)
         source = pdf_pages(plan.pdf, limits.max_pages, limits.dpi) if plan.pdf is not None else \
             image_pages(plan.images or b"", limits.max_pages)
@@ -319,12 +322,12 @@ def _png(image: Any) -> bytes:
 def _script_finding(without: str, with_scripts: str, report: RenderReport) -> None:
     if fold(without) == fold(with_scripts):
         return
-    added = compare.unexplained(with_scripts.replace("\n", GAP), compare.Extracted([without]), min_run=1)
-    shown = "、".join(r.text for r in added[:5])[:120] or with_scripts[:60]
+    added = [read for _a, _b, read in compare.disagreements(without, with_scripts, min_run=1) if read]
+    shown = "、".join(added[:5])[:120] or "（脚本删除或改写了文字）"
     report.findings.append(Finding(
         SCRIPT_RULE, MISMATCH, Severity.REVIEW, 0, 0, shown, "", SCRIPT_MESSAGE,
         f"网页中的脚本运行后会改变显示的文字（例如“{shown}”），审查时脚本已禁用，其生成的内容未能核对；"
-        "请删除脚本或把内容写成静态文字后重新提交", "网页脚本", 1 if report.pages else None, None))
+        "请删除脚本或把内容写成静态文字后重新提交", "第1页（网页脚本）", 1, None))
 
 
 def merge(result: ScanResult, report: RenderReport) -> ScanResult:
