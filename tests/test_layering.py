@@ -13,6 +13,8 @@ FORBIDDEN = {
     "scan": ("reviewer.store", "reviewer.workflow", "reviewer.api", "reviewer.web", "workers"),
     "extract": ("reviewer.store", "reviewer.workflow", "reviewer.api", "reviewer.web", "workers"),
     "ruleset": ("reviewer.store", "reviewer.workflow", "reviewer.api", "reviewer.web", "workers"),
+    "render": ("reviewer.store", "reviewer.workflow", "reviewer.audit", "reviewer.accounts", "reviewer.api", "reviewer.web",
+               "workers"),
     "workflow": ("reviewer.api", "reviewer.web", "workers"),
     "audit": ("reviewer.api", "reviewer.web", "workers"),
     "accounts": ("reviewer.api", "reviewer.web", "workers"),

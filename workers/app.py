@@ -13,6 +13,7 @@ from typing import Any
 
 from celery import Celery
 from celery.signals import worker_ready, worker_shutdown
+from kombu import Queue
 
 from reviewer.settings import Settings
 from reviewer.store.session import Database
@@ -26,6 +27,8 @@ SCAN_TASK = "reviewer.scan_item"
 CALLBACK_TASK = "reviewer.deliver_callback"
 RESCAN_TASK = "reviewer.rescan_released"
 NOOP_TASK = "reviewer.noop"
+RENDER_TASK = "reviewer.render_item"
+RENDER_QUEUE = "render"  # its own queue: the text scan reaches the reviewer while pages are rendered and read
 
 
 def make_celery(settings: Settings) -> Celery:
@@ -44,6 +47,9 @@ def make_celery(settings: Settings) -> Celery:
         worker_hijack_root_logger=False,
         task_publish_retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5},
         enable_utc=True,
+        # A worker started without -Q consumes both queues; dedicated renderers: `reviewer worker -Q render`.
+        task_queues=[Queue("celery"), Queue(RENDER_QUEUE)],
+        task_routes={RENDER_TASK: {"queue": RENDER_QUEUE}},
     )
     return app
 
@@ -62,6 +68,9 @@ class CeleryEnqueuer:
 
     def rescan_released(self, item_id: int) -> None:
         self.app.send_task(RESCAN_TASK, args=[item_id])
+
+    def render_item(self, item_id: int) -> None:
+        self.app.send_task(RENDER_TASK, args=[item_id], queue=RENDER_QUEUE)
 
 
 settings = Settings.from_env()
@@ -103,8 +112,21 @@ def _sweeper(interval: float, after: float) -> None:
                 report = sweep(session, older_than_seconds=after)
             if report.items or report.callbacks:
                 log.warning("sweeper re-sent %d items, %d callbacks", len(report.items), len(report.callbacks))
+            _sweep_renders(max(after, RENDER_SWEEP_AFTER))
         except Exception as exc:  # noqa: BLE001 - the sweeper must survive a database or broker outage
             log.warning("sweep failed (%s); will try again", type(exc).__name__)
+
+
+RENDER_SWEEP_AFTER = 900.0  # longer than a render check may take (its own limit is 300 s)
+
+
+def _sweep_renders(after: float) -> None:
+    from reviewer.workflow.render_check import pending_ids
+
+    with process.db.session() as session:
+        ids = pending_ids(session, after)
+    for item_id in ids:
+        CeleryEnqueuer(app).render_item(item_id)
 
 
 @worker_ready.connect

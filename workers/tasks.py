@@ -10,7 +10,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from reviewer.workflow import callbacks, jobs
-from workers.app import CALLBACK_TASK, NOOP_TASK, RESCAN_TASK, SCAN_TASK, app, process
+from workers.app import CALLBACK_TASK, NOOP_TASK, RENDER_TASK, RESCAN_TASK, SCAN_TASK, app, process
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +22,14 @@ RETRY = {"autoretry_for": TRANSIENT, "retry_backoff": 1, "retry_backoff_max": 60
 def scan_item(self: Task, item_id: int) -> str:
     outcome = jobs.run_scan(process.db, process.scanners, int(item_id))
     log.info("scan_item %s: %s", item_id, outcome)
+    return outcome
+
+
+@app.task(name=RENDER_TASK, bind=True, acks_late=True, time_limit=900, **RETRY)
+def render_item(self: Task, item_id: int) -> str:
+    """Render and read the draft as a reader sees it (its own queue, `render`); approval waits for it."""
+    outcome = jobs.run_render(process.db, process.scanners, int(item_id))
+    log.info("render_item %s: %s", item_id, outcome)
     return outcome
 
 

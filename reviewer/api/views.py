@@ -3,6 +3,7 @@ never the matched text or its context."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from reviewer.accounts.access import FULL
 from reviewer.store.models import STATE_LABEL, Item, Receipt
+from reviewer.workflow import render_check
 
 
 def iso(at: datetime | None) -> str | None:
@@ -42,8 +44,11 @@ def item_detail(session: Session, item: Item, level: str) -> dict[str, Any]:
                                  "location": f.location, "start": f.start, "end": f.end, "message": f.message}
         if full:
             entry.update(match=f.match, context=f.context, explanation=f.explanation)
+        if f.page is not None:  # a finding of the render check: its page and box on the rendered page image
+            entry.update(page=f.page, box=json.loads(f.box) if f.box else None)
         findings.append(entry)
     body["findings"] = findings
+    body["render_check"] = render_check.summary(session, item.id)
     body["reviews"] = [
         {
             "id": r.id, "stage": r.stage, "decision": r.decision, "comment": r.comment, "reviewer": r.reviewer.username,

@@ -26,6 +26,7 @@ ACTIONS = {
     "scan_started": "开始扫描",
     "scan": "扫描完成",
     "scan_failed": "扫描失败",
+    "render_check": "显示内容核对",
     "disposition": "处置发现",
     "sign_off": "审查员签署（待保密员复核）",
     "approve": "批准",

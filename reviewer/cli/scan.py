@@ -27,6 +27,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument("--no-default-rules", action="store_true", help="不加载内置规则和 REVIEWER_RULES_PATH")
     p.add_argument("--format", choices=["text", "json"], default="text", help="输出格式（默认 text）")
     p.add_argument("--show-info", action="store_true", help="文本输出中也列出“提示”级结果")
+    p.add_argument("--render", action="store_true",
+                   help="同时按读者看到的样子渲染并识别每一页（PDFium、LibreOffice、Chromium、OCR），核对显示内容（较慢）")
     p.set_defaults(handler=run)
 
 
@@ -72,17 +74,31 @@ def run(args: argparse.Namespace) -> int:
     except RuleError as exc:
         print(f"规则错误：{exc.message}", file=sys.stderr)
         return 2
+    if args.render:
+        from reviewer.render import missing_message
+
+        missing = missing_message()
+        if missing:
+            print(missing, file=sys.stderr)
+            return 2
     out = sys.stdout
     color = out.isatty()
     verdicts: list[Verdict] = []
     for shown, name, data, error in iter_inputs(args.paths):
         if data is None:
             result = ScanResult(rules_version=scanner.rules_version, error=error)
+        elif args.render:
+            from reviewer.render import scan_rendered
+
+            result, report = scan_rendered(scanner, data, name)
         else:
             result = scan_document(scanner, data, name)
         verdicts.append(result.verdict)
         if args.format == "json":
-            out.write(json.dumps(to_json(shown, result), ensure_ascii=False) + "\n")
+            doc = to_json(shown, result)
+            if args.render and data is not None:
+                doc["render"] = report.summary()
+            out.write(json.dumps(doc, ensure_ascii=False) + "\n")
         else:
             print_text(out, shown, result, color=color, show_info=args.show_info)
     if args.format == "text":

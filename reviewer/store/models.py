@@ -11,6 +11,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -154,6 +155,8 @@ class Finding(Base):
     location: Mapped[str] = mapped_column(String(300), default="")
     message: Mapped[str] = mapped_column(Text, default="")
     explanation: Mapped[str] = mapped_column(Text, default="")
+    page: Mapped[int | None] = mapped_column(Integer, nullable=True)  # rendered page (render check findings)
+    box: Mapped[str | None] = mapped_column(String(64), nullable=True)  # "[x0, y0, x1, y1]" in that page image's pixels
     item: Mapped[Item] = relationship(back_populates="findings")
 
 
@@ -258,3 +261,35 @@ class WebSession(Base):
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     user: Mapped[User] = relationship()
+
+
+class RenderCheck(Base):
+    """The render check of one item (reviewer.render via workflow.render_check): pending → done | failed.
+    Approval waits for `done`; `pages_sha256` (sha256 over the page images' hashes) is bound by sign-off and receipt."""
+
+    __tablename__ = "render_checks"
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    kind: Mapped[str] = mapped_column(String(16), default="")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    page_hashes: Mapped[str] = mapped_column(Text, default="[]")  # JSON list, page order
+    pages_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class RenderPage(Base):
+    """One rendered page image (PNG) of an item, as the reviewer sees it."""
+
+    __tablename__ = "render_pages"
+    __table_args__ = (UniqueConstraint("item_id", "page", name="uq_render_page"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
+    page: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    png: Mapped[bytes] = mapped_column(LargeBinary)
+    ocr: Mapped[str] = mapped_column(Text, default="")  # why the page was read by OCR ("" = text layer only)

@@ -16,7 +16,7 @@ from reviewer.errors import ReviewerError
 from reviewer.scan.model import ScanResult
 from reviewer.settings import BUILTIN_RULES_DIR, Settings
 from reviewer.store.session import Database
-from reviewer.workflow import callbacks, rescan, scanning
+from reviewer.workflow import callbacks, render_check, rescan, scanning
 
 if TYPE_CHECKING:  # pragma: no cover
     from reviewer.scan.scanner import Scanner
@@ -106,7 +106,29 @@ def run_scan(db: Database, scanners: ScannerCache, item_id: int) -> str:
         return "failed"
     with db.session() as session:
         scanning.record_scan(session, item_id, result)
+        render_check.request(session, item_id)  # the render queue's task follows; approval waits for it
     return "failed" if result.error else "scanned"
+
+
+def run_render(db: Database, scanners: ScannerCache, item_id: int) -> str:
+    """The render check of one item (reviewer.render). Returns skipped | rendered | failed; any failure is recorded."""
+    with db.session() as session:
+        got = render_check.start(session, item_id)
+    if got is None:
+        return "skipped"
+    data, file_name = got
+    try:
+        from reviewer.render.check import scan_rendered
+
+        _result, report = scan_rendered(scanners.get(), data, file_name)
+    except Exception as exc:  # noqa: BLE001 - fail closed: a crashed render check never lets a draft through
+        log.error("render check of item %s raised %s", item_id, type(exc).__name__)
+        with db.session() as session:
+            render_check.record_failure(session, item_id, _failure_reason("渲染核对异常", exc))
+        return "failed"
+    with db.session() as session:
+        render_check.record(session, item_id, report)
+    return "failed" if report.error else "rendered"
 
 
 def run_rescan(db: Database, scanners: ScannerCache, item_id: int) -> str:
@@ -136,4 +158,4 @@ def run_callback(db: Database, delivery_id: int) -> str:
         return callbacks.record_attempt(session, delivery_id, error)
 
 
-__all__ = ["ScannerCache", "run_scan", "run_rescan", "run_callback"]
+__all__ = ["ScannerCache", "run_scan", "run_render", "run_rescan", "run_callback"]

@@ -22,6 +22,7 @@ from reviewer.accounts.actor import Actor
 from reviewer.audit import events as audit
 from reviewer.audit.chain import canonical_json
 from reviewer.store.models import Item, Receipt, Review, utcnow
+from reviewer.workflow import render_check
 from reviewer.workflow.runtime import runtime_of
 
 KEY_FILE = "receipt-signing-key.pem"
@@ -84,6 +85,7 @@ def issue(session: Session, item: Item, actor: Actor) -> Receipt:
         "item_id": item.id, "external_id": item.external_id, "unit": item.unit.code, "version": item.version,
         "content_sha256": item.content_sha256, "rules_version": item.rules_version, "signers": signers,
         "issued_at": utcnow().isoformat(), "key_id": key.key_id,
+        **render_check.bound_fields(session, item),  # the rendered pages the reviewer saw (docs/render.md)
     }
     payload = canonical_json(body)
     signature = base64.b64encode(key.private.sign(payload.encode("utf-8"))).decode()

@@ -36,7 +36,7 @@ from reviewer.store.models import (
     User,
     utcnow,
 )
-from reviewer.workflow import callbacks, receipts
+from reviewer.workflow import callbacks, receipts, render_check
 from reviewer.workflow.items import get_item
 from reviewer.workflow.states import move
 
@@ -103,6 +103,9 @@ def sign_off(
     has_block = item.block_count > 0 or any(f.severity == "block" for f in findings.values())
     target = {"reject": REJECTED, "return": RETURNED}.get(decision, APPROVED)
     if decision == "approve":
+        waiting = render_check.approval_blocker(session, item)  # what the reader sees must be checked first
+        if waiting:
+            raise InvalidTransition(waiting)
         if stage == "unit":
             missing = [fid for fid in findings if fid not in given]
             if missing:
@@ -135,7 +138,8 @@ def sign_off(
     )
     audit.append(session, action, who, unit_code=unit_code, item_id=item.id,
                  data={"review_id": review.id, "stage": stage, "decision": decision, "content_sha256": item.content_sha256,
-                       "rules_version": item.rules_version, "dispositions": len(given), "findings": len(findings)})
+                       "rules_version": item.rules_version, "dispositions": len(given), "findings": len(findings),
+                       **render_check.bound_fields(session, item)})
     if target == APPROVED:
         receipts.issue(session, item, who)
     if target in (APPROVED, REJECTED, RETURNED):

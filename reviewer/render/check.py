@@ -1,0 +1,360 @@
+"""The render check of one draft: render it as a reader sees it, read the pages (text layer or OCR), scan the visible
+text with the same Scanner, and compare it with the extracted text. Fail closed: anything not rendered or read
+completely sets `error`. Policy and measurements: docs/render.md."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import time
+import zipfile
+from collections import Counter
+from dataclasses import dataclass, replace
+from pathlib import PurePath
+from typing import TYPE_CHECKING, Any
+
+from reviewer.errors import ExtractionError
+from reviewer.extract import Extraction
+from reviewer.extract.html import decode_html
+from reviewer.extract.sniff import Format, sniff
+from reviewer.render import compare, ocr
+from reviewer.render.convert import RenderError, html_to_pdf, office_to_pdf
+from reviewer.render.model import Box, Line, RenderedPage, RenderReport, union
+from reviewer.render.pages import DPI, PdfPage, image_pages, pdf_pages
+from reviewer.render.visible import GAP, covered, fold, lines_of, merge_boxes, repair_marking
+from reviewer.scan.model import Finding, ScanResult, Severity
+
+if TYPE_CHECKING:  # pragma: no cover
+    from reviewer.scan.scanner import Scanner
+
+MISMATCH_RULE = "render.mismatch"
+MISMATCH = "显示内容与文本不一致"
+SCRIPT_RULE = "render.script"
+SCRIPT_MESSAGE = "含有脚本生成的内容，未能核对"
+IMAGE_SHARE = 0.02  # pages whose image objects cover more than this share are read by OCR
+_IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*", b"GIF8", b"BM")
+_OFFICE_SUFFIX = {Format.DOCX: ".docx", Format.XLSX: ".xlsx"}
+_PUA = re.compile("[\ue000-\uf8ff\ufffd]")
+_FONT_FACE = re.compile(r"@font-face", re.I)
+NOT_CONTENT = ("样式", "脚本", "HTML注释", "HTML元数据")
+
+
+@dataclass(frozen=True, slots=True)
+class RenderLimits:
+    max_seconds: float = 300.0  # per draft, rendering and reading together
+    max_pages: int = 200
+    dpi: int = DPI
+
+
+DEFAULT_RENDER_LIMITS = RenderLimits()
+
+
+@dataclass(slots=True)
+class _Plan:
+    kind: str
+    pdf: bytes | None = None
+    images: bytes | None = None
+    verify: bool = False  # check every text-layer line against its pixels
+    script_text: tuple[str, str] | None = None  # (text without scripts, text with scripts)
+
+
+def kind_of(data: bytes, filename: str) -> str | None:
+    """"pdf" | "office" | "html" | "image", or None for what is not rendered (plain text: what is read is what is seen)."""
+    suffix = PurePath(filename).suffix.lower()
+    if data.startswith(_IMAGE_MAGIC) or data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image"
+    fmt = sniff(data, suffix)
+    if fmt is Format.PDF:
+        return "pdf"
+    if fmt in (Format.DOCX, Format.XLSX, Format.LEGACY):
+        return "office"
+    if fmt is Format.ZIP_OTHER and _zip_has(data, "ppt/"):
+        return "office"
+    if fmt is Format.HTML:
+        return "html"
+    return None
+
+
+def _zip_has(data: bytes, prefix: str) -> bool:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            return any(n.startswith(prefix) for n in zf.namelist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return False
+
+
+def _plan(data: bytes, filename: str, kind: str, timeout: float) -> _Plan:
+    suffix = PurePath(filename).suffix.lower()
+    if kind == "pdf":
+        return _Plan(kind, pdf=data, verify=True)  # the draft's own fonts: its text layer may lie
+    if kind == "image":
+        return _Plan(kind, images=data)
+    if kind == "office":
+        fmt = sniff(data, suffix)
+        lo_suffix = suffix if suffix else _OFFICE_SUFFIX.get(fmt, ".docx")
+        if fmt in _OFFICE_SUFFIX and suffix not in (".docx", ".docm", ".dotx", ".xlsx", ".xlsm"):
+            lo_suffix = _OFFICE_SUFFIX[fmt]
+        if _zip_has(data, "ppt/") and suffix not in (".pptx", ".ppsx"):
+            lo_suffix = ".pptx"
+        embedded_fonts = _zip_has(data, "word/fonts/") or _zip_has(data, "ppt/fonts/")
+        return _Plan(kind, pdf=office_to_pdf(data, lo_suffix, timeout), verify=embedded_fonts)
+    html, _encoding = decode_html(data)
+    r = html_to_pdf(html, timeout)
+    script = (r.text_without_scripts, r.text_with_scripts) if r.text_with_scripts is not None else None
+    return _Plan(kind, pdf=r.pdf, verify=bool(_FONT_FACE.search(html)), script_text=script)
+
+
+def render_check(scanner: Scanner, data: bytes, filename: str, extraction: Extraction,
+                 text_findings: list[Finding] | None = None, limits: RenderLimits = DEFAULT_RENDER_LIMITS) -> RenderReport:
+    started = time.monotonic()
+    kind = kind_of(data, filename)
+    report = RenderReport(kind=kind or "")
+    if kind is None:
+        return report
+    try:
+        plan = _plan(data, filename, kind, limits.max_seconds)
+        known = Counter((f.rule, fold(f.match)) for f in text_findings or [])
+        # what the reviewer reads as the document: code (style and script bodies), comments and metadata do not
+        # explain visible text even when they contain it (CSS content: strings live in a style body)
+        extracted = compare.Extracted([p.text for p in extraction.parts if not p.location.startswith(NOT_CONTENT)])
+        has_text = any(p.text.strip() for p in extraction.parts)
+        source = pdf_pages(plan.pdf, limits.max_pages, limits.dpi) if plan.pdf is not None else \
+            image_pages(plan.images or b"", limits.max_pages)
+        for page in source:
+            if time.monotonic() - started > limits.max_seconds:
+                raise RenderError(f"渲染核对超过时间上限 {limits.max_seconds:.0f} 秒（已核对 {len(report.pages)} 页），"
+                                  "未能核对全部显示内容，不得视为通过")
+            _check_page(scanner, page, plan, extracted, has_text, known, report)
+        if plan.script_text is not None:
+            _script_finding(*plan.script_text, report)
+    except ExtractionError as exc:  # RenderError and limits: fail closed with the Chinese reason
+        report.error = exc.message
+    except MemoryError:
+        report.error = "渲染核对内存不足，未能核对显示内容，不得视为通过"
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _crop(image: Any, box: Box, pad: int = 3) -> Any:
+    w, h = image.size
+    return image.crop((max(0, box[0] - pad), max(0, box[1] - pad), min(w, box[2] + pad), min(h, box[3] + pad)))
+
+
+def _stretches(line: Line) -> list[Line]:
+    out: list[Line] = []
+    start = 0
+    for i, ch in enumerate([*line.text, GAP]):
+        if ch == GAP:
+            if i > start:
+                out.append(Line(line.text[start:i], line.boxes[start:i], line.source, line.score))
+            start = i + 1
+    return out
+
+
+def _check_page(scanner: Scanner, page: PdfPage, plan: _Plan, extracted: compare.Extracted, has_text: bool,
+                known: Counter[tuple[str, str]], report: RenderReport) -> None:
+    image = page.image
+    text_lines = lines_of(page.glyphs)
+    reasons: list[str] = []
+    if not page.glyphs:
+        reasons.append("页面没有文字层" if plan.kind != "image" else "图像文件")
+    if page.image_area > IMAGE_SHARE and plan.kind != "image":
+        reasons.append("页面含有图片")
+    if page.shapes:
+        reasons.append("页面含有图形（可能是艺术字或转为曲线的文字）")
+    if page.invisible_text:
+        reasons.append("页面含有不可见文字")
+    full_ocr = bool(reasons)
+    verify = plan.verify or full_ocr
+    if plan.verify and page.glyphs:
+        reasons.append("文字层来自送审文件自带的字体，逐行与图像核对")
+    mismatches: list[tuple[Line, int, int, str, str]] = []  # line, start, end, claimed, read
+    final: list[Line] = []
+    # 1. the text layer, checked against its own pixels where it cannot be trusted
+    stretches = [s for ln in text_lines for s in _stretches(ln)]
+    check = [s for s in stretches if verify or _PUA.search(s.text)]
+    readings = dict(zip((id(s) for s in check), ocr.read_crops([_crop(image, s.box) for s in check]), strict=True))
+    for s in stretches:
+        reading = readings.get(id(s))
+        if reading is None:
+            final.append(s)
+            continue
+        read, score = reading
+        diffs = compare.disagreements(s.text, read)
+        if _PUA.search(s.text) and not diffs:
+            final.append(Line(read, _split_box(s.box, len(read)), "ocr", score) if read else s)
+            continue
+        if not diffs:
+            final.append(s)
+            continue
+        for a, b, what in diffs:
+            mismatches.append((s, a, b, s.text, read))
+        if read:
+            final.append(repair_marking(Line(read, _split_box(s.box, len(read)), "ocr", score)))
+    # 2. what only the pixels show: images, shapes, scans
+    if full_ocr:
+        taken = [s.box for s in stretches]
+        for ln in _read_regions(image, page, plan.kind):
+            if not any(covered(ln.box, t, 0.5) for t in taken):
+                final.append(repair_marking(ln))
+    final.sort(key=lambda ln: (ln.box[1] + ln.box[3]) / 2)
+    final = _rows(final)
+    png = _png(image)
+    rendered = RenderedPage(page.number, image.size[0], image.size[1], png, hashlib.sha256(png).hexdigest(),
+                            final, "；".join(reasons))
+    report.pages.append(rendered)
+    # 3. scan the visible text with the same rules
+    text, boxes, sources = _page_text(final)
+    where = f"第{page.number}页"
+    for f in scanner.scan(text).findings:
+        key = (f.rule, fold(f.match))
+        if known[key] > 0:  # as many occurrences as the text scan reported are already there
+            known[key] -= 1
+            continue
+        span = [b for b in boxes[f.start : max(f.end, f.start + 1)] if b is not None]
+        by_ocr = "ocr" in sources[f.start : max(f.end, f.start + 1)]
+        label = f"{where}（图像识别）" if by_ocr else f"{where}（显示文字）"
+        report.findings.append(replace(f, location=label, page=page.number, box=union(span) if span else None,
+                                       explanation=f.explanation + "；在渲染后的页面上读到（" +
+                                       ("图像识别" if by_ocr else "渲染文字层") + "）"))
+    # 4. visible text the extraction lacks (only where there is extracted text to compare with)
+    for s, a, b, claimed, read in mismatches:
+        box = union(s.boxes[a:b]) if b > a else s.box
+        report.findings.append(Finding(
+            MISMATCH_RULE, MISMATCH, Severity.REVIEW, 0, 0, claimed[a:b] or read, claimed, MISMATCH,
+            f"文件的文字层写的是“{claimed}”，页面图像上识别出的是“{read or '（空白）'}”；两者不一致，"
+            "可能是字体编码（ToUnicode）被篡改、文字被遮盖或不可见，请以页面图像为准核对",
+            f"{where}（图像识别）", page.number, box))
+    if has_text and plan.kind != "image":
+        for ln in final:
+            if ln.source != "text":
+                continue
+            for run in compare.unexplained(ln.text, extracted):
+                report.findings.append(Finding(
+                    MISMATCH_RULE, MISMATCH, Severity.REVIEW, 0, 0, run.text, ln.text.replace(GAP, " "), MISMATCH,
+                    f"页面上显示“{run.text}”（所在行：“{ln.text.replace(GAP, ' ')}”），但提取出的文本中没有这段文字；"
+                    "可能由样式生成的内容、字段、编号或嵌入内容显示，请以页面为准核对",
+                    f"{where}（显示文字）", page.number, union(ln.boxes[run.start : run.end])))
+
+
+MAX_REGIONS = 8
+
+
+def _read_regions(image: Any, page: PdfPage, kind: str) -> list[Line]:
+    """OCR of the page where the text layer cannot speak for it: the whole page when it has no text layer (a scan, an
+    image file, a rotated page, invisible text), otherwise only the images and shapes (cheaper, same result)."""
+    w, h = image.size
+    regions = merge_boxes(page.regions) if page.glyphs and not page.invisible_text and kind != "image" else []
+    regions = [(max(0, r[0]), max(0, r[1]), min(w, r[2]), min(h, r[3])) for r in regions]
+    regions = [r for r in regions if r[2] - r[0] >= 8 and r[3] - r[1] >= 8]
+    if not regions or len(regions) > MAX_REGIONS or sum((r[2] - r[0]) * (r[3] - r[1]) for r in regions) > 0.6 * w * h:
+        return ocr.read_page(image)
+    out: list[Line] = []
+    from PIL import Image
+
+    for r in regions:
+        # on a white canvas with a margin: detection fails on crops that end at the glyphs' edges
+        m = max(24, (r[3] - r[1]) // 3)
+        canvas = Image.new("RGB", (r[2] - r[0] + 2 * m, r[3] - r[1] + 2 * m), "white")
+        canvas.paste(image.crop(r), (m, m))
+        dx, dy = r[0] - m, r[1] - m
+        for ln in ocr.read_page(canvas):
+            boxes = [(max(0, b[0] + dx), max(0, b[1] + dy), b[2] + dx, b[3] + dy) for b in ln.boxes]
+            out.append(Line(ln.text, boxes, ln.source, ln.score))
+    return out
+
+
+def _split_box(box: Box, n: int) -> list[Box]:
+    n = max(1, n)
+    step = (box[2] - box[0]) / n
+    return [(int(box[0] + i * step), box[1], int(box[0] + (i + 1) * step + 0.999), box[3]) for i in range(n)]
+
+
+def _rows(lines: list[Line]) -> list[Line]:
+    """Stretches that sit on one visual row become one line again (left to right, GAP between)."""
+    rows: list[list[Line]] = []
+    for ln in lines:
+        mid = (ln.box[1] + ln.box[3]) / 2
+        if rows:
+            top = min(x.box[1] for x in rows[-1])
+            bottom = max(x.box[3] for x in rows[-1])
+            same_source = rows[-1][0].source == ln.source
+            if top <= mid <= bottom and same_source:
+                rows[-1].append(ln)
+                continue
+        rows.append([ln])
+    out: list[Line] = []
+    for row in rows:
+        row.sort(key=lambda x: x.box[0])
+        text = GAP.join(x.text for x in row)
+        boxes: list[Box] = []
+        for k, x in enumerate(row):
+            if k:
+                boxes.append((row[k - 1].box[2], x.box[1], x.box[0], x.box[3]))
+            boxes.extend(x.boxes)
+        out.append(Line(text, boxes, row[0].source, min(x.score for x in row)))
+    return out
+
+
+def _page_text(lines: list[Line]) -> tuple[str, list[Box | None], list[str]]:
+    chars: list[str] = []
+    boxes: list[Box | None] = []
+    sources: list[str] = []
+    for ln in lines:
+        if chars:
+            chars.append("\n")
+            boxes.append(None)
+            sources.append("")
+        for ch, box in zip(ln.text, ln.boxes, strict=True):
+            chars.append(" " if ch == GAP else ch)
+            boxes.append(box)
+            sources.append(ln.source)
+    return "".join(chars), boxes, sources
+
+
+def _png(image: Any) -> bytes:
+    buf = io.BytesIO()
+    image.save(buf, format="PNG", compress_level=3)
+    return buf.getvalue()
+
+
+def _script_finding(without: str, with_scripts: str, report: RenderReport) -> None:
+    if fold(without) == fold(with_scripts):
+        return
+    added = [read for _a, _b, read in compare.disagreements(without, with_scripts, min_run=1) if read]
+    shown = "、".join(added[:5])[:120] or "（脚本删除或改写了文字）"
+    report.findings.append(Finding(
+        SCRIPT_RULE, MISMATCH, Severity.REVIEW, 0, 0, shown, "", SCRIPT_MESSAGE,
+        f"网页中的脚本运行后会改变显示的文字（例如“{shown}”），审查时脚本已禁用，其生成的内容未能核对；"
+        "请删除脚本或把内容写成静态文字后重新提交", "第1页（网页脚本）", 1, None))
+
+
+def merge(result: ScanResult, report: RenderReport) -> ScanResult:
+    """The text scan's result with the render check's findings added; a render error makes the verdict `error`."""
+    result.findings.extend(report.findings)
+    if report.error:
+        note = f"渲染核对未完成：{report.error}"
+        result.error = f"{result.error}；{note}" if result.error else note
+    return result
+
+
+def scan_rendered(scanner: Scanner, data: bytes, filename: str,
+                  limits: RenderLimits = DEFAULT_RENDER_LIMITS) -> tuple[ScanResult, RenderReport]:
+    """Text scan and render check of one draft (what `reviewer scan --render` and the render task do)."""
+    from reviewer.document import scan_extraction
+    from reviewer.extract import extract
+
+    extraction = extract(data, filename)
+    kind = kind_of(data, filename)
+    if kind == "image":  # not a document to extract: what the image shows is all there is to read
+        extraction = Extraction(kind="image")
+    result = scan_extraction(scanner, extraction)
+    if extraction.error:
+        return result, RenderReport(kind=kind or "")
+    report = render_check(scanner, data, filename, extraction, result.findings, limits)
+    if report.error is None:
+        # a page the extractor could only flag as a scan has now been read: its OCR text was scanned (a clean scan passes)
+        read = {f"第{p.number}页" for p in report.pages if p.ocr}
+        result.findings = [f for f in result.findings if not (f.rule == "extract.scanned_page" and f.location in read)]
+    return merge(result, report), report

@@ -1,0 +1,135 @@
+"""A draft -> the PDF a reader's program would print: LibreOffice headless for Office formats, Chromium (scripts off,
+network off, screen media) for HTML. PDFs are used as they are; images become pages directly (pages.py)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from reviewer.errors import ExtractionError
+from reviewer.render import engines
+
+
+class RenderError(ExtractionError):
+    """The draft could not be rendered (engine missing, crash, time limit): the check fails closed."""
+
+
+_SCRIPTED = re.compile(r"<script\b|\son[a-z]+\s*=|javascript:", re.I)
+_PROFILE: Path | None = None
+
+
+def _lo_profile() -> Path:
+    """One LibreOffice profile per process (a fresh one per call costs seconds; a shared one between processes locks)."""
+    global _PROFILE
+    if _PROFILE is None:
+        _PROFILE = Path(tempfile.gettempdir()) / f"reviewer-lo-{os.getuid()}-{os.getpid()}"
+    return _PROFILE
+
+
+def office_to_pdf(data: bytes, suffix: str, timeout: float) -> bytes:
+    exe = engines.soffice()
+    if exe is None:
+        raise RenderError("本机未安装 LibreOffice（libreoffice-writer-nogui 等），无法渲染 Office 文档，不得视为通过")
+    with tempfile.TemporaryDirectory(prefix="reviewer-render-") as tmp:
+        src = Path(tmp) / f"draft{suffix}"
+        src.write_bytes(data)
+        cmd = [exe, "--headless", "--norestore", "--nolockcheck", "--nodefault", "--nologo",
+               f"-env:UserInstallation=file://{_lo_profile()}", "--convert-to", "pdf", "--outdir", tmp, str(src)]
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+                                env={**os.environ, "HOME": tmp, "SAL_USE_VCLPLUGIN": "svp"})
+        try:
+            _out, err = proc.communicate(timeout=max(1.0, timeout))
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+            raise RenderError(f"LibreOffice 渲染超过时间上限 {timeout:.0f} 秒，未能核对显示内容，不得视为通过")
+        finally:
+            if proc.poll() is None:  # pragma: no cover - communicate() returned, the group may linger
+                os.killpg(proc.pid, signal.SIGKILL)
+        out = Path(tmp) / "draft.pdf"
+        if proc.returncode != 0 or not out.exists() or out.stat().st_size == 0:
+            detail = err.decode("utf-8", "replace").strip().splitlines()[-1:] or [f"退出码 {proc.returncode}"]
+            raise RenderError(f"LibreOffice 无法渲染该文档（{detail[0][:200]}），未能核对显示内容，不得视为通过")
+        return out.read_bytes()
+
+
+@dataclass(slots=True)
+class HtmlRendering:
+    pdf: bytes
+    text_without_scripts: str
+    text_with_scripts: str | None  # None: the page has no scripts
+
+
+def _abort_network(route) -> None:  # type: ignore[no-untyped-def]
+    url = route.request.url
+    if url.startswith(("data:", "about:")):
+        route.continue_()
+    else:
+        route.abort()
+
+
+def html_to_pdf(html: str, timeout: float) -> HtmlRendering:
+    """Print the page as a screen reader of the site sees it, with JavaScript and the network off. When the page has
+    scripts it is laid out a second time with scripts on (still offline) to see whether they change the text."""
+    if not os.access(engines.CHROMIUM, os.X_OK):
+        raise RenderError(f"本机未安装 Chromium（{engines.CHROMIUM}），无法渲染网页，不得视为通过")
+    try:
+        from playwright.sync_api import Error as PlaywrightError
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        raise RenderError("本机未安装 playwright（pip install playwright），无法驱动 Chromium 渲染网页，不得视为通过")
+    ms = max(1000.0, timeout * 1000)
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=engines.CHROMIUM, args=engines.CHROMIUM_ARGS, timeout=ms)
+            try:
+                ctx = browser.new_context(java_script_enabled=False, offline=True, viewport={"width": 794, "height": 1123})
+                ctx.route("**/*", _abort_network)
+                page = ctx.new_page()
+                page.set_default_timeout(ms)
+                page.emulate_media(media="screen")
+                page.set_content(html, wait_until="load", timeout=ms)
+                plain = page.inner_text("body") if page.query_selector("body") else ""
+                pdf = page.pdf(format="A4", print_background=True, margin={"top": "10mm", "bottom": "10mm",
+                                                                          "left": "10mm", "right": "10mm"})
+                ctx.close()
+                scripted: str | None = None
+                if _SCRIPTED.search(html):
+                    scripted = _scripted_text(browser, html, ms)
+            finally:
+                browser.close()
+    except PlaywrightError as exc:
+        first = str(exc).strip().splitlines()[:1] or ["未知错误"]
+        if "Timeout" in first[0] or "timeout" in first[0]:
+            raise RenderError(f"Chromium 渲染网页超过时间上限 {timeout:.0f} 秒，未能核对显示内容，不得视为通过")
+        raise RenderError(f"Chromium 无法渲染该网页（{first[0][:200]}），未能核对显示内容，不得视为通过")
+    return HtmlRendering(pdf, plain, scripted)
+
+
+def _scripted_text(browser, html: str, ms: float) -> str:  # type: ignore[no-untyped-def]
+    """The body text after the page's own scripts ran (offline, 0.5 s of timers); a crash or hang counts as changed."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    ctx = browser.new_context(java_script_enabled=True, offline=True)
+    try:
+        ctx.route("**/*", _abort_network)
+        page = ctx.new_page()
+        page.set_default_timeout(min(ms, 10000))
+        page.on("dialog", lambda d: d.dismiss())
+        page.set_content(html, wait_until="load", timeout=min(ms, 10000))
+        page.wait_for_timeout(500)
+        return str(page.evaluate("() => document.body ? document.body.innerText : ''"))
+    except PlaywrightError:
+        return "\x00脚本运行失败或超时"
+    finally:
+        ctx.close()
+
+
+def have_soffice() -> bool:
+    return shutil.which("soffice") is not None

@@ -1,0 +1,120 @@
+"""PDF pages and image files as page images, with the PDF text layer's characters and what else the page draws."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from reviewer.render.convert import RenderError
+from reviewer.render.model import Box
+
+DPI = 150
+MAX_IMAGE_SIDE = 2480  # an A4 scan at 300 dpi; larger images are scaled down before reading
+MAX_IMAGE_PIXELS = 80_000_000  # refuse decompression bombs
+
+
+@dataclass(slots=True)
+class Glyph:
+    ch: str
+    box: Box
+
+
+@dataclass(slots=True)
+class PdfPage:
+    number: int
+    image: Any  # PIL.Image.Image (RGB)
+    glyphs: list[Glyph] = field(default_factory=list)
+    image_area: float = 0.0  # share of the page covered by image objects
+    shapes: int = 0  # filled vector shapes larger than a rule line (WordArt, text as outlines, stamps)
+    invisible_text: bool = False  # text objects in render mode 3 (drawn nowhere)
+    regions: list[Box] = field(default_factory=list)  # pixel boxes of images and shapes: what OCR must read
+
+
+def pdf_pages(pdf: bytes, max_pages: int, dpi: int = DPI) -> Iterator[PdfPage]:
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as raw
+
+    try:
+        doc = pdfium.PdfDocument(pdf)
+    except pdfium.PdfiumError as exc:
+        raise RenderError(f"PDF 无法打开（{exc}），未能核对显示内容，不得视为通过")
+    try:
+        n = len(doc)
+        if n > max_pages:
+            raise RenderError(f"文档共 {n} 页，超过渲染核对上限 {max_pages} 页，未能核对显示内容，不得视为通过")
+        scale = dpi / 72
+        for i in range(n):
+            page = doc[i]
+            try:
+                width, height = page.get_size()
+                img = page.render(scale=scale, rotation=0, fill_color=(255, 255, 255, 255)).to_pil().convert("RGB")
+                out = PdfPage(i + 1, img)
+                rot = page.get_rotation() % 360
+                area = 0.0
+
+                def region(left: float, bottom: float, right: float, top: float) -> Box:
+                    return (max(0, int(left * scale)), max(0, int((height - top) * scale)),
+                            int(right * scale + 0.999), int((height - bottom) * scale + 0.999))
+
+                for obj in page.get_objects(max_depth=8):
+                    if obj.type == raw.FPDF_PAGEOBJ_IMAGE:
+                        left, bottom, right, top = obj.get_bounds()
+                        a = max(0.0, right - left) * max(0.0, top - bottom)
+                        area += a
+                        if a > 0.002 * width * height:
+                            out.regions.append(region(left, bottom, right, top))
+                    elif obj.type == raw.FPDF_PAGEOBJ_PATH:
+                        left, bottom, right, top = obj.get_bounds()
+                        if right - left > 6 and top - bottom > 6:
+                            out.shapes += 1
+                            out.regions.append(region(left, bottom, right, top))
+                    elif obj.type == raw.FPDF_PAGEOBJ_TEXT:
+                        if raw.FPDFTextObj_GetTextRenderMode(obj.raw) == raw.FPDF_TEXTRENDERMODE_INVISIBLE:
+                            out.invisible_text = True
+                out.image_area = area / max(1.0, width * height)
+                if rot == 0:  # rotated pages are read by OCR only (the text layer's boxes would need turning)
+                    textpage = page.get_textpage()
+                    try:
+                        for c in range(textpage.count_chars()):
+                            ch = textpage.get_text_range(c, 1)
+                            if not ch or ch.isspace() or raw.FPDFText_IsGenerated(textpage.raw, c) == 1:
+                                continue
+                            left, bottom, right, top = textpage.get_charbox(c)
+                            if right <= left or top <= bottom:
+                                continue
+                            box = (int(left * scale), int((height - top) * scale),
+                                   int(right * scale + 0.999), int((height - bottom) * scale + 0.999))
+                            out.glyphs.append(Glyph(ch, box))
+                    finally:
+                        textpage.close()
+                else:
+                    out.invisible_text = True
+                yield out
+            finally:
+                page.close()
+    finally:
+        doc.close()
+
+
+def image_pages(data: bytes, max_pages: int) -> Iterator[PdfPage]:
+    """PNG, JPEG, TIFF (every frame), GIF, BMP, WebP as pages; pixels are the page pixels (scaled down if huge)."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
+    try:
+        im = Image.open(io.BytesIO(data))
+        frames = getattr(im, "n_frames", 1)
+        if frames > max_pages:
+            raise RenderError(f"图像共 {frames} 帧，超过渲染核对上限 {max_pages} 页，未能核对，不得视为通过")
+        for i in range(frames):
+            im.seek(i)
+            frame = ImageOps.exif_transpose(im.convert("RGB"))
+            side = max(frame.size)
+            if side > MAX_IMAGE_SIDE:
+                ratio = MAX_IMAGE_SIDE / side
+                frame = frame.resize((max(1, int(frame.width * ratio)), max(1, int(frame.height * ratio))))
+            yield PdfPage(i + 1, frame, image_area=1.0)
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError, EOFError) as exc:
+        raise RenderError(f"图像无法解码（{type(exc).__name__}：{str(exc)[:120]}），未能核对，不得视为通过")
