@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from reviewer.accounts.access import FULL
-from reviewer.audit.binding import public_reason
+from reviewer.audit.binding import HIDDEN, hidden_metadata, public_reason
 from reviewer.store.models import STATE_LABEL, Item, Receipt
 
 PUBLISHER = "publisher"
@@ -50,15 +50,6 @@ def item_summary(item: Item, level: str = FULL, role: str = "") -> dict[str, Any
         body["verdict"] = item.verdict
         body["counts"] = {"block": item.block_count, "review": item.review_count, "info": item.info_count}
     return body
-
-
-HIDDEN = "（含命中内容，您的角色不可见）"
-METADATA_LOCATION = {"标题": "title", "栏目": "channel", "文件名": "file_name"}
-
-
-def hidden_metadata(item: Item) -> set[str]:
-    """Metadata fields of the item that hold a finding (their text would show the term to a redacted viewer)."""
-    return {METADATA_LOCATION[f.location] for f in item.findings if f.location in METADATA_LOCATION}
 
 
 def _finding(f: Any, full: bool) -> dict[str, Any]:

@@ -88,6 +88,15 @@ def receipt_problems(
     return problems
 
 
+HIDDEN = "（含命中内容，您的角色不可见）"
+METADATA_LOCATION = {"标题": "title", "栏目": "channel", "文件名": "file_name"}
+
+
+def hidden_metadata(item: Any) -> set[str]:
+    """Metadata fields of the item that hold a finding: their text would show the term to a redacted viewer."""
+    return {METADATA_LOCATION[f.location] for f in item.findings if f.location in METADATA_LOCATION}
+
+
 _QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"|'[^']*'|‘[^’]*’|「[^」]*」|《[^》]*》")
 _PAREN = re.compile(r"（[^（）]*）|\([^()]*\)")
 _PATHLIKE = re.compile(r"[\w.\-]*[/\\][\w./\\\-]*|[\w\-]+\.[A-Za-z0-9]{1,8}\b")

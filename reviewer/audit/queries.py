@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -319,3 +319,45 @@ def search_items(session: Session, f: ItemFilter, limit: int = 1000) -> list[Ite
 DECISION_LABEL = {"approve": "批准", "reject": "不予发布", "return": "退回修改"}
 STAGE_LABEL = {"unit": "审查员", "officer": "保密员"}
 DISPOSITION_LABEL = {"confirmed": "确认", "false_positive": "误报"}
+
+
+@dataclass(frozen=True, slots=True)
+class Burst:
+    actor: str
+    unit_code: str
+    window_start: datetime
+    submissions: int
+    distinct_drafts: int
+    throttled: int  # refusals (429) logged in the window
+
+
+def submission_bursts(
+    session: Session, since: datetime, until: datetime, *, window_minutes: int = 10, threshold: int = 20
+) -> list[Burst]:
+    """Windows of `window_minutes` in which one submitter (token or person) sent at least `threshold` drafts, or was
+    refused for submitting too fast: the pattern of someone probing the term list with many small drafts."""
+    from collections import defaultdict
+
+    rows = session.execute(
+        select(AuditEvent.actor, AuditEvent.unit_code, AuditEvent.at, AuditEvent.action, AuditEvent.item_id)
+        .where(AuditEvent.action.in_(("submit", "submit_throttled")), AuditEvent.at >= since, AuditEvent.at < until)
+        .order_by(AuditEvent.seq)
+    )
+    width = max(1, window_minutes) * 60
+    buckets: dict[tuple[str, str, int], list[Any]] = defaultdict(lambda: [0, set(), 0])
+    for actor, unit_code, at, action, item_id in rows:
+        aware = at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+        key = (actor, unit_code, int(aware.timestamp()) // width)
+        b = buckets[key]
+        if action == "submit":
+            b[0] += 1
+            b[1].add(item_id)
+        else:
+            b[2] += 1
+    out = [
+        Burst(actor, unit, datetime.fromtimestamp(slot * width, UTC), n, len(items), throttled)
+        for (actor, unit, slot), (n, items, throttled) in buckets.items()
+        if n >= threshold or throttled
+    ]
+    out.sort(key=lambda b: (b.window_start, b.actor), reverse=True)
+    return out
