@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 
 PURPOSE = "reviewer-audit-checkpoint"
 FILE_NAME = "audit-checkpoints.jsonl"
+NEW_IN_SESSION = "reviewer:new-checkpoints"
 
 
 def checkpoint_key(settings: Settings) -> SigningKey:
@@ -94,6 +95,7 @@ def _make(session: Session, settings: Settings, seq: int, head_hash: str, at: da
     session.flush()
     bind = session.get_bind()
     cp_id = cp.id
+    session.info.setdefault(NEW_IN_SESSION, set()).add(cp_id)
     on_commit(session, _deliverer(bind, settings, cp_id, line))
     return cp
 
@@ -129,6 +131,7 @@ def redeliver(session: Session, limit: int = 100) -> int:
         select(AuditCheckpoint.id, AuditCheckpoint.line).where(AuditCheckpoint.delivered_at.is_(None)).order_by(AuditCheckpoint.seq).limit(limit)
     ))
     bind = session.get_bind()
+    rows = [r for r in rows if r[0] not in session.info.get(NEW_IN_SESSION, ())]  # those are sent at commit already
     for cp_id, line in rows:
         on_commit(session, _deliverer(bind, settings, cp_id, line))
     return len(rows)
@@ -139,6 +142,8 @@ def _deliverer(bind: Any, settings: Settings, cp_id: int, line: str) -> Callable
 
 
 def _deliver_and_mark(bind: Any, settings: Settings, cp_id: int, line: str) -> None:
+    if not sinks_configured(settings):
+        return  # kept in the database; sent once the operator configures a sink (redeliver)
     errors = deliver(settings, line)
     try:
         with Session(bind=bind) as s:
