@@ -139,9 +139,9 @@ def test_forged_or_foreign_checkpoint_lines_are_rejected(witnessed: App, tmp_pat
     path = witnessed.settings.checkpoint_dir / checkpoints.FILE_NAME  # type: ignore[operator]
     real = _lines(witnessed)[-1]
     tampered = dict(real, hash="f" * 64)
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
     from datetime import UTC, datetime
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     foreign = checkpoints.signed_line(SigningKey(Ed25519PrivateKey.generate()), 99, "e" * 64, datetime.now(UTC))
     with path.open("a", encoding="utf-8") as fh:
