@@ -129,7 +129,7 @@ def export_search(request: Request, fmt: str) -> Response:
 class _Masked:
     """An item (or receipt) whose fields that hold a finding read as HIDDEN, everything else as the original."""
 
-    def __init__(self, obj: Any, masked: dict[str, str]) -> None:
+    def __init__(self, obj: Any, masked: dict[str, str | None]) -> None:
         self._obj, self._masked = obj, masked
 
     def __getattr__(self, name: str) -> Any:
@@ -158,8 +158,10 @@ def redact_view(view: itemview.ItemView) -> itemview.ItemView:
         for r in view.reviews
     ]
     view.findings, view.reviews = findings, reviews
+    masked: dict[str, str | None] = {name: HIDDEN for name in hidden}
+    masked["scan_error"] = public_reason(view.item.scan_error) or None
+    view.item = _Masked(view.item, masked)  # type: ignore[assignment]
     if hidden:
-        view.item = _Masked(view.item, {name: HIDDEN for name in hidden})  # type: ignore[assignment]
         if view.receipt is not None:
             view.receipt = _Masked(view.receipt, {"payload": "（回执所签的标题、栏目或文件名含命中内容，您的角色不可见）"})  # type: ignore[assignment]
     view.parts, view.changes, view.previous = [], [], None
@@ -177,7 +179,7 @@ def item_history(request: Request, item_id: int) -> Response:
         views = [view if view.full else redact_view(view) for view in views]
         shown: Any = item
         if level != access.FULL and hidden_metadata(item):
-            shown = _Masked(item, {name: HIDDEN for name in hidden_metadata(item)})
+            shown = _Masked(item, dict.fromkeys(hidden_metadata(item), HIDDEN))
         return page(request, "audit_item.html", user=v.user, csrf_token=v.csrf_token, item=shown, views=views,
                     events=events, actions=ACTIONS)
 
