@@ -67,3 +67,13 @@ class InvalidInput(ReviewerError):
     """A request that is well-formed but whose values are not acceptable (e.g. a disposition for another item)."""
 
     http_status = 422
+
+
+class RateLimited(ReviewerError):
+    """Too many requests from one token in a time window; `retry_after` seconds until the next is accepted."""
+
+    http_status = 429
+
+    def __init__(self, message: str, retry_after: int = 60) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -153,3 +153,10 @@ def authenticate(session: Session, token: str) -> Actor:
 
 def actor_of(user: User) -> Actor:
     return as_actor(user)
+
+
+def set_publisher_counts(session: Session, unit: Unit, enabled: bool, *, actor: Actor | User = SYSTEM) -> None:
+    """Opt the unit's publishing systems in (or out) to seeing how many findings of each severity a scan had —
+    never the findings themselves (api.views)."""
+    unit.publisher_counts = bool(enabled)
+    audit.append(session, "unit_updated", actor, unit_code=unit.code, data={"publisher_counts": bool(enabled)})

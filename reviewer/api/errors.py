@@ -37,7 +37,11 @@ def _json(status: int, detail: str, **extra: object) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ReviewerError)
     async def _domain(_: Request, exc: ReviewerError) -> JSONResponse:
-        return _json(exc.http_status, exc.message, error=type(exc).__name__)
+        response = _json(exc.http_status, exc.message, error=type(exc).__name__)
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after is not None:
+            response.headers["Retry-After"] = str(int(retry_after))
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

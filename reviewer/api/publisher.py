@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import time
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -13,8 +14,10 @@ from starlette.datastructures import UploadFile
 
 from reviewer.accounts import access
 from reviewer.api.deps import Ctx, context, roles
+from reviewer.api.ratelimit import SubmitLimiter
 from reviewer.api.views import item_detail, item_summary
-from reviewer.errors import InvalidInput, LimitExceeded
+from reviewer.audit import events as audit
+from reviewer.errors import InvalidInput, LimitExceeded, RateLimited
 from reviewer.store.models import Item
 from reviewer.workflow import release, submit
 
@@ -35,10 +38,14 @@ class ReleaseCheckBody(BaseModel):
     external_id: str = Field(min_length=1, max_length=200)
     content: str | None = None
     content_base64: str | None = None
+    title: str = Field("", max_length=500, description="将要发布的标题（须与批准的版本一致）")
+    channel: str = Field("", max_length=200, description="将要发布的栏目（须与批准的版本一致）")
+    file_name: str = Field("content.txt", max_length=300, description="将要发布的文件名（须与批准的版本一致）")
 
 
 class ReleasedBody(BaseModel):
     content_sha256: str | None = None
+    document_sha256: str | None = Field(None, description="release-check 答复中的 document_sha256（正文与标题等元数据）")
     url: str = Field("", max_length=1000)
 
 
@@ -75,6 +82,7 @@ SUBMIT_DOC: dict[str, Any] = {
 
 @router.post("/items", status_code=201, openapi_extra=SUBMIT_DOC, summary="提交稿件（先审查、后公开）")
 async def submit_item(request: Request, ctx: Ctx = Depends(roles("publisher", "admin"))) -> dict[str, Any]:
+    await _rate_limit(request, ctx)
     ctype = request.headers.get("content-type", "")
     if ctype.startswith("multipart/form-data"):
         form = await request.form(max_files=1, max_fields=20)
@@ -103,6 +111,37 @@ async def submit_item(request: Request, ctx: Ctx = Depends(roles("publisher", "a
     return await run_in_threadpool(_submit, ctx, body, content)
 
 
+def _limiter(request: Request) -> SubmitLimiter:
+    limiter = getattr(request.app.state, "submit_limiter", None)
+    if limiter is None:
+        limiter = request.app.state.submit_limiter = SubmitLimiter(request.app.state.settings)
+    return limiter
+
+
+_THROTTLE_LOGGED: dict[str, float] = {}
+
+
+async def _rate_limit(request: Request, ctx: Ctx) -> None:
+    """Count the submission against the token's windows; a refusal is logged once a minute per token (an auditor
+    sees it next to the burst of submissions, /audit/bursts)."""
+    key = f"token:{ctx.actor.token_id}" if ctx.actor.token_id is not None else f"user:{ctx.actor.name}"
+    try:
+        _limiter(request).hit(key)
+    except RateLimited:
+        now = time.monotonic()
+        if now - _THROTTLE_LOGGED.get(key, -1e9) >= 60:
+            _THROTTLE_LOGGED[key] = now
+            from starlette.concurrency import run_in_threadpool
+
+            await run_in_threadpool(_log_throttled, ctx)
+        raise
+
+
+def _log_throttled(ctx: Ctx) -> None:
+    audit.append(ctx.session, "submit_throttled", ctx.actor, data={"rate": ctx.settings.submit_rate})
+    ctx.commit()
+
+
 def _submit(ctx: Ctx, body: SubmitBody, content: bytes) -> dict[str, Any]:
     if len(content) > ctx.settings.max_upload_bytes:
         raise LimitExceeded(f"稿件内容 {len(content)} 字节，超过上限 {ctx.settings.max_upload_bytes} 字节")
@@ -111,7 +150,8 @@ def _submit(ctx: Ctx, body: SubmitBody, content: bytes) -> dict[str, Any]:
         author=body.author, file_name=body.file_name,
     )
     result = {"id": outcome.item.id, "state": outcome.item.state, "version": outcome.item.version,
-              "content_sha256": outcome.item.content_sha256, "created": outcome.created}
+              "content_sha256": outcome.item.content_sha256, "document_sha256": outcome.item.document_sha256,
+              "created": outcome.created}
     ctx.commit()
     return result
 
@@ -124,26 +164,28 @@ def list_items(external_id: str | None = None, state: str | None = None, limit: 
         query = query.where(Item.external_id == external_id)
     if state:
         query = query.where(Item.state == state)
-    return {"items": [item_summary(i) for i in ctx.session.execute(query).scalars()]}
+    level = access.FULL if ctx.actor.role in ("reviewer", "officer") else access.REDACTED
+    return {"items": [item_summary(i, level, ctx.actor.role) for i in ctx.session.execute(query).scalars()]}
 
 
 @router.get("/items/{item_id}", summary="稿件状态、扫描结果与审查记录")
 def get_item(item_id: int, ctx: Ctx = Depends(context)) -> dict[str, Any]:
     item, level = access.readable_item(ctx.session, ctx.actor, item_id)
-    return item_detail(ctx.session, item, level)
+    return item_detail(ctx.session, item, level, ctx.actor.role)
 
 
 @router.post("/release-check", summary="发布前核验：此内容是否已批准")
 def release_check(body: ReleaseCheckBody, ctx: Ctx = Depends(roles("publisher"))) -> dict[str, Any]:
-    result = release.release_check(ctx.session, ctx.actor, body.external_id, _content(body.content, body.content_base64))
+    result = release.release_check(ctx.session, ctx.actor, body.external_id, _content(body.content, body.content_base64),
+                                   title=body.title, channel=body.channel, file_name=body.file_name)
     ctx.commit()
     return result
 
 
 @router.post("/items/{item_id}/released", summary="登记已发布")
 def mark_released(item_id: int, body: ReleasedBody | None = None, ctx: Ctx = Depends(roles("publisher", "admin"))) -> dict[str, Any]:
-    body = body or ReleasedBody(url="")
-    item = release.mark_released(ctx.session, item_id, ctx.actor, body.content_sha256, body.url)
+    body = body or ReleasedBody(url="", document_sha256=None)
+    item = release.mark_released(ctx.session, item_id, ctx.actor, body.content_sha256, body.url, body.document_sha256)
     result = {"id": item.id, "state": item.state, "released_at": item.released_at.isoformat() if item.released_at else None}
     ctx.commit()
     return result

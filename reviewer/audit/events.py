@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from reviewer.accounts.actor import Actor, as_actor
+from reviewer.audit import checkpoints
 from reviewer.audit.chain import GENESIS, canonical_json, event_hash
 from reviewer.store.models import AuditEvent, User, utcnow
 from reviewer.store.session import lock
@@ -48,6 +49,7 @@ ACTIONS = {
     "login": "登录",
     "logout": "退出登录",
     "login_failed": "登录失败",
+    "submit_throttled": "提交过于频繁（已限流）",
 }
 
 CHAIN_LOCK = "reviewer:audit-chain"
@@ -80,4 +82,5 @@ def append(
     )
     session.add(event)
     session.flush()
+    checkpoints.after_append(session, event)  # every N events / M minutes: a signed head for the external witness
     return event

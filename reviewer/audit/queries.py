@@ -7,9 +7,9 @@ pass it back as `expected_head` to catch that too."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -52,6 +52,9 @@ class ChainReport:
     head_seq: int
     head_hash: str
     broken: ChainBreak | None
+    expected_found: tuple[int, datetime | None] | None = None  # (seq, at) of the externally recorded head, when found
+    checkpoints_matched: int = 0
+    last_checkpoint: int | None = None  # seq of the last checkpoint that still matches the chain
 
     @property
     def ok(self) -> bool:
@@ -102,36 +105,63 @@ def recompute(ev: Any, prev_hash: str) -> str:
     )
 
 
-def verify(session: Session, expected_head: str | None = None) -> ChainReport:
-    """Walk the whole chain in seq order. Stops at the first event that fails and says why."""
+def verify(session: Session, expected_head: str | None = None, checkpoints: Sequence[Any] = ()) -> ChainReport:
+    """Walk the whole chain in seq order. Stops at the first event that fails and says why.
+
+    `checkpoints` (audit.checkpoints.Checkpoint, signatures already verified): the chain must hold each one's hash at
+    its seq. A mismatch means the log was rewritten after the last checkpoint that still matches: the first event
+    after it is reported. A checkpoint beyond the head means the tail was cut."""
     prev_hash = GENESIS
     expected_seq = 1
     checked = 0
     head_seq, head_hash = 0, GENESIS
-    seen_expected = expected_head is None
+    found: tuple[int, datetime | None] | None = None
+    witnessed: dict[int, Any] = {}
+    for cp in checkpoints:
+        witnessed.setdefault(cp.seq, cp)
+    matched, last_ok = 0, 0
+
+    def report(broken: ChainBreak | None) -> ChainReport:
+        return ChainReport(checked, head_seq, head_hash, broken, found, matched, last_ok or None)
+
     for ev in _iter_events(session):
         if ev.seq != expected_seq:
             if ev.seq > expected_seq:
                 reason = f"第 {expected_seq} 号事件缺失（下一条是第 {ev.seq} 号）：记录被删除或顺序被改动"
-                return ChainReport(checked, head_seq, head_hash, ChainBreak(expected_seq, None, reason))
+                return report(ChainBreak(expected_seq, None, reason))
             reason = f"序号异常：期望第 {expected_seq} 号，实际为第 {ev.seq} 号"
-            return ChainReport(checked, head_seq, head_hash, ChainBreak(ev.seq, ev.id, reason))
+            return report(ChainBreak(ev.seq, ev.id, reason))
         if ev.prev_hash != prev_hash:
             reason = "前一事件哈希不符：此前的记录被删除、替换或调换了顺序"
-            return ChainReport(checked, head_seq, head_hash, ChainBreak(ev.seq, ev.id, reason))
+            return report(ChainBreak(ev.seq, ev.id, reason))
         if recompute(ev, prev_hash) != ev.hash:
             reason = "事件内容与其哈希不符：该记录在数据库中被改动（或与其他记录调换了顺序）"
-            return ChainReport(checked, head_seq, head_hash, ChainBreak(ev.seq, ev.id, reason))
+            return report(ChainBreak(ev.seq, ev.id, reason))
+        cp = witnessed.get(ev.seq)
+        if cp is not None:
+            if cp.hash != ev.hash:
+                first = last_ok + 1
+                reason = (f"第 {ev.seq} 号事件的哈希与外部检查点（{cp.source}，{cp.at}）不符：第 {first} 至第 {ev.seq} 号之间的记录"
+                          f"被改写并重新计算了哈希" + (f"（第 {last_ok} 号及以前与检查点一致）" if last_ok else ""))
+                return report(ChainBreak(first, None, reason))
+            matched += 1
+            last_ok = ev.seq
         checked += 1
         prev_hash = ev.hash
         head_seq, head_hash = ev.seq, ev.hash
         expected_seq += 1
-        if not seen_expected and ev.hash == expected_head:
-            seen_expected = True
-    if not seen_expected:
+        if found is None and expected_head is not None and ev.hash == expected_head:
+            found = (ev.seq, ev.at)
+    beyond = [cp for cp in witnessed.values() if cp.seq > head_seq]
+    if beyond:
+        cp = min(beyond, key=lambda c: c.seq)
+        reason = (f"链尾被截断：外部检查点（{cp.source}，{cp.at}）记录了第 {cp.seq} 号事件，数据库中的日志只到第 {head_seq} 号；"
+                  f"第 {head_seq + 1} 号起的记录被删除")
+        return report(ChainBreak(head_seq + 1, None, reason))
+    if expected_head is not None and found is None:
         reason = "在完整的链中找不到外部记录的链头哈希：链尾的记录可能已被删除或整条链被重写"
-        return ChainReport(checked, head_seq, head_hash, ChainBreak(head_seq + 1, None, reason))
-    return ChainReport(checked, head_seq, head_hash, None)
+        return report(ChainBreak(head_seq + 1, None, reason))
+    return report(None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,3 +319,45 @@ def search_items(session: Session, f: ItemFilter, limit: int = 1000) -> list[Ite
 DECISION_LABEL = {"approve": "批准", "reject": "不予发布", "return": "退回修改"}
 STAGE_LABEL = {"unit": "审查员", "officer": "保密员"}
 DISPOSITION_LABEL = {"confirmed": "确认", "false_positive": "误报"}
+
+
+@dataclass(frozen=True, slots=True)
+class Burst:
+    actor: str
+    unit_code: str
+    window_start: datetime
+    submissions: int
+    distinct_drafts: int
+    throttled: int  # refusals (429) logged in the window
+
+
+def submission_bursts(
+    session: Session, since: datetime, until: datetime, *, window_minutes: int = 10, threshold: int = 20
+) -> list[Burst]:
+    """Windows of `window_minutes` in which one submitter (token or person) sent at least `threshold` drafts, or was
+    refused for submitting too fast: the pattern of someone probing the term list with many small drafts."""
+    from collections import defaultdict
+
+    rows = session.execute(
+        select(AuditEvent.actor, AuditEvent.unit_code, AuditEvent.at, AuditEvent.action, AuditEvent.item_id)
+        .where(AuditEvent.action.in_(("submit", "submit_throttled")), AuditEvent.at >= since, AuditEvent.at < until)
+        .order_by(AuditEvent.seq)
+    )
+    width = max(1, window_minutes) * 60
+    buckets: dict[tuple[str, str, int], list[Any]] = defaultdict(lambda: [0, set(), 0])
+    for actor, unit_code, at, action, item_id in rows:
+        aware = at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+        key = (actor, unit_code, int(aware.timestamp()) // width)
+        b = buckets[key]
+        if action == "submit":
+            b[0] += 1
+            b[1].add(item_id)
+        else:
+            b[2] += 1
+    out = [
+        Burst(actor, unit, datetime.fromtimestamp(slot * width, UTC), n, len(items), throttled)
+        for (actor, unit, slot), (n, items, throttled) in buckets.items()
+        if n >= threshold or throttled
+    ]
+    out.sort(key=lambda b: (b.window_start, b.actor), reverse=True)
+    return out

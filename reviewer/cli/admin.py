@@ -22,6 +22,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     st.add_argument("code")
     st.add_argument("--block-policy", choices=["revise", "officer"])
     st.add_argument("--callback-url", help="空字符串表示取消回调")
+    st.add_argument("--publisher-counts", choices=["on", "off"],
+                    help="发布系统能否看到各级发现的数量（on：可以；默认 off：只看到状态与审查意见）")
     st.set_defaults(handler=units_set)
 
     users = sub.add_parser("users", help="用户").add_subparsers(dest="users_command", metavar="子命令", required=True)
@@ -86,6 +88,8 @@ def units_set(args: argparse.Namespace) -> int:
         unit = accounts.get_unit(s, args.code)
         if args.block_policy:
             accounts.set_block_policy(s, unit, args.block_policy)
+        if getattr(args, "publisher_counts", None):
+            accounts.set_publisher_counts(s, unit, args.publisher_counts == "on")
         if args.callback_url is not None:
             secret = accounts.set_callback(s, unit, args.callback_url or None)
             if secret:

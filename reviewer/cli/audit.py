@@ -1,7 +1,10 @@
 """`reviewer audit verify|head|export|stats`: the review log and the yearly figures, read-only.
 
-verify exits 1 and names the first broken event when a row was edited, deleted or reordered in the database;
-head prints the chain head to record outside the system (pass it back with --expect-head to catch a cut tail)."""
+verify exits 1 and names the first broken event when a row was edited, deleted or reordered in the database, when
+the chain no longer matches a signed checkpoint of the external witness (REVIEWER_CHECKPOINT_DIR or --checkpoints),
+and names every item, review, disposition or receipt row the log does not explain; head prints the chain head to
+record outside the system (pass it back with --expect-head); checkpoint signs the head now; checkpoint-key prints
+the public key an auditor checks checkpoints with."""
 
 from __future__ import annotations
 
@@ -19,8 +22,16 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         dest="audit_command", metavar="子命令", required=True
     )
     v = audit.add_parser("verify", help="校验整条审查日志的哈希链；断裂时指出第一条出问题的事件并以非零状态退出")
-    v.add_argument("--expect-head", default="", help="此前在系统外记录的链头哈希（可发现链尾被删除）")
+    v.add_argument("--expect-head", default="", help="此前在系统外记录的链头哈希（64 位十六进制，可发现链尾被删除）")
+    v.add_argument("--checkpoints", action="append", default=[], metavar="路径",
+                   help="外部检查点文件或目录（可多次指定；默认 REVIEWER_CHECKPOINT_DIR）")
+    v.add_argument("--checkpoint-key", default="", metavar="PEM文件",
+                   help="检查点验签公钥（reviewer audit checkpoint-key 的输出，审计员自行保存的副本；默认用数据目录中的密钥）")
     v.set_defaults(handler=verify)
+    c = audit.add_parser("checkpoint", help="立即签署当前链头并写入外部检查点（可由 cron 定时调用）")
+    c.set_defaults(handler=checkpoint_cmd)
+    k = audit.add_parser("checkpoint-key", help="打印检查点验签公钥（PEM），供审计员在系统外保存")
+    k.set_defaults(handler=checkpoint_key_cmd)
     h = audit.add_parser("head", help="打印当前链头（序号与哈希），供在系统外记录")
     h.set_defaults(handler=head)
     e = audit.add_parser("export", help="按检索条件导出稿件与签署记录（CSV 或 XLSX）")
@@ -63,23 +74,107 @@ def _with_session(fn: Callable[[Any], int]) -> int:
         db.dispose()
 
 
+def _valid_head(value: str) -> str | None:
+    value = value.strip().lower()
+    return value if len(value) == 64 and all(c in "0123456789abcdef" for c in value) else None
+
+
 def verify(args: argparse.Namespace) -> int:
-    from reviewer.audit import queries as audit_query
+    from reviewer.audit import verify as audit_verify
+    from reviewer.audit.checkpoints import checkpoint_key
+    from reviewer.audit.exports import fmt_time
+    from reviewer.audit.keys import public_key_of
+    from reviewer.settings import Settings
+    from reviewer.workflow.receipts import load_or_create_key
+
+    expected = None
+    if args.expect_head.strip():
+        expected = _valid_head(args.expect_head)
+        if expected is None:
+            print(f"--expect-head 的值“{args.expect_head.strip()[:80]}”不是链头哈希：应为 64 位十六进制数字"
+                  "（reviewer audit head 输出的第二行），未执行校验", file=sys.stderr)
+            return 2
+    settings = Settings.from_env()
+    paths = [Path(p) for p in args.checkpoints] or ([settings.checkpoint_dir] if settings.checkpoint_dir else [])
+    for p in paths:
+        if not p.exists():
+            print(f"检查点路径 {p} 不存在，未执行校验", file=sys.stderr)
+            return 2
+    if args.checkpoint_key:
+        try:
+            public = public_key_of(Path(args.checkpoint_key).read_text(encoding="utf-8"))
+        except OSError:
+            public = None
+        if public is None:
+            print(f"{args.checkpoint_key} 不是 Ed25519 公钥（PEM），未执行校验", file=sys.stderr)
+            return 2
+    else:
+        public = checkpoint_key(settings).public
 
     def run(s: Any) -> int:
-        report = audit_query.verify(s, expected_head=(args.expect_head or "").strip().lower() or None)
-        if report.ok:
-            print(f"校验通过：共 {report.checked} 条事件，哈希链完整。")
-            print(f"链头：第 {report.head_seq} 号  {report.head_hash}")
-            return 0
-        b = report.broken
-        assert b is not None
-        where = f"第 {b.seq} 号事件" + (f"（记录 id {b.event_id}）" if b.event_id is not None else "")
-        print(f"校验未通过：{where}处断裂。{b.reason}", file=sys.stderr)
-        print(f"此前 {report.checked} 条事件校验无误（至第 {report.head_seq} 号）。", file=sys.stderr)
-        return 1
+        report = audit_verify.run(s, receipt_key=load_or_create_key(settings.data_dir).public, expected_head=expected,
+                                  checkpoint_key=public, checkpoint_paths=paths)
+        chain = report.chain
+        if chain.expected_found is not None:
+            seq, at = chain.expected_found
+            print(f"外部记录的链头是第 {seq} 号事件（记录于 {fmt_time(at) or '—'}，北京时间），在链中找到且之前的记录完整。")
+        if paths:
+            print(f"外部检查点：读取 {report.checkpoints_read} 个（{report.checkpoint_source}），与链吻合 {chain.checkpoints_matched} 个"
+                  + (f"，最后吻合的是第 {chain.last_checkpoint} 号事件" if chain.last_checkpoint else ""))
+        else:
+            print("提示：未配置外部检查点（REVIEWER_CHECKPOINT_DIR 或 --checkpoints），链尾被删除或整条链被重算无法发现", file=sys.stderr)
+        for r in report.checkpoints_rejected:
+            print(f"检查点无效：{r}", file=sys.stderr)
+        if not chain.ok:
+            b = chain.broken
+            assert b is not None
+            where = f"第 {b.seq} 号事件" + (f"（记录 id {b.event_id}）" if b.event_id is not None else "")
+            print(f"校验未通过：{where}处断裂。{b.reason}", file=sys.stderr)
+            print(f"此前 {chain.checked} 条事件校验无误（至第 {chain.head_seq} 号）。", file=sys.stderr)
+            return 1
+        if report.unexplained_total:
+            print(f"校验未通过：哈希链完整（{chain.checked} 条事件），但有 {report.unexplained_total} 处数据库记录没有审查日志依据：",
+                  file=sys.stderr)
+            for line in report.unexplained:
+                print(f"  - {line}", file=sys.stderr)
+            if report.unexplained_total > len(report.unexplained):
+                print(f"  …… 另有 {report.unexplained_total - len(report.unexplained)} 处未列出", file=sys.stderr)
+            return 1
+        if report.checkpoints_rejected:
+            print("校验未通过：外部检查点中有无效的记录（见上）", file=sys.stderr)
+            return 1
+        print(f"校验通过：共 {chain.checked} 条事件，哈希链完整；{report.rows_checked} 条稿件、签署、处置与回执记录均有日志依据。")
+        print(f"链头：第 {chain.head_seq} 号  {chain.head_hash}")
+        return 0
 
     return _with_session(run)
+
+
+def checkpoint_cmd(args: argparse.Namespace) -> int:
+    from reviewer.audit import checkpoints
+
+    def run(s: Any) -> int:
+        cp = checkpoints.checkpoint_now(s, force=True)
+        if cp is None:
+            print("链头自上个检查点以来没有变化（或日志为空），无需新检查点")
+            return 0
+        seq = cp.seq
+        s.commit()
+        print(f"已签署第 {seq} 号事件的检查点" + ("" if checkpoints.sinks_configured(s.info["runtime"].settings)
+                                            else "（未配置外部检查点目标，仅记在数据库中：请设置 REVIEWER_CHECKPOINT_DIR 等）"))
+        return 0
+
+    return _with_session(run)
+
+
+def checkpoint_key_cmd(args: argparse.Namespace) -> int:
+    from reviewer.audit.checkpoints import checkpoint_key
+    from reviewer.settings import Settings
+
+    key = checkpoint_key(Settings.from_env())
+    print(key.public_pem(), end="")
+    print(f"# key_id {key.key_id}", file=sys.stderr)
+    return 0
 
 
 def head(args: argparse.Namespace) -> int:

@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -70,6 +71,9 @@ class Unit(Base):
     block_policy: Mapped[str] = mapped_column(String(16), default="revise")
     callback_url: Mapped[str | None] = mapped_column(String(1000), nullable=True)
     callback_secret: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # Publishing systems of this unit may see how many findings of each severity a scan had (opt-in; never the
+    # findings themselves: positions, rule ids and matched text would reveal the term list).
+    publisher_counts: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -118,6 +122,9 @@ class Item(Base):
     file_name: Mapped[str] = mapped_column(String(300), default="content.txt")
     content: Mapped[bytes] = mapped_column(LargeBinary)  # exactly what was submitted
     content_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    # Canonical hash over the body hash and every field a reader sees (title, channel, file name): what the
+    # reviewer signs, the receipt binds and release-check compares (audit.binding.document_sha256).
+    document_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     state: Mapped[str] = mapped_column(String(32), default=QUEUED)
     verdict: Mapped[str | None] = mapped_column(String(16), nullable=True)
     rules_version: Mapped[str | None] = mapped_column(String(64), nullable=True)
@@ -171,6 +178,7 @@ class Review(Base):
     decision: Mapped[str] = mapped_column(String(16))  # approve | reject | return
     comment: Mapped[str] = mapped_column(Text, default="")
     content_sha256: Mapped[str] = mapped_column(String(64))
+    document_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)  # body + title, channel, file name
     rules_version: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     item: Mapped[Item] = relationship(back_populates="reviews")
@@ -246,6 +254,22 @@ class AuditEvent(Base):
     data: Mapped[str] = mapped_column(Text, default="{}")  # canonical JSON; never matched terms or draft text
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AuditCheckpoint(Base):
+    """A signed statement "the review log had head `hash` at event `seq`" (audit.checkpoints). The copy that counts is
+    the one in the operator's external sinks; this row only remembers when the last one was made and whether every
+    sink has it (`delivered_at`), so a failed delivery is retried."""
+
+    __tablename__ = "audit_checkpoints"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, unique=True)
+    hash: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    line: Mapped[str] = mapped_column(Text)  # the signed JSON line written to the sinks
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class WebSession(Base):

@@ -5,6 +5,8 @@ Every route here is a GET and only reads: auditors can see everything and change
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from types import SimpleNamespace
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
@@ -14,10 +16,11 @@ from sqlalchemy import select
 from reviewer.accounts import access
 from reviewer.audit import exports as export
 from reviewer.audit import queries as audit_query
+from reviewer.audit.binding import HIDDEN, METADATA_LOCATION, hidden_metadata, public_reason
 from reviewer.audit.events import ACTIONS
 from reviewer.audit.statistics import BEIJING, RULE_COLUMNS, UNIT_COLUMNS, Period, cell, compute
 from reviewer.errors import InvalidInput, NotFound
-from reviewer.store.models import Unit
+from reviewer.store.models import Finding, Unit
 from reviewer.web import itemview
 from reviewer.web.chart import SERIES, bar_chart
 from reviewer.web.deps import checked_id, database, html_errors, viewer
@@ -60,6 +63,24 @@ def _item_filter(q: dict[str, str]) -> audit_query.ItemFilter:
     )
 
 
+def _mask_rows(s: Any, role: str, rows: list[audit_query.ItemRow]) -> list[audit_query.ItemRow]:
+    """For a redacted viewer (admin): the title or channel of an item that holds a finding reads as HIDDEN."""
+    if role == "auditor" or not rows:
+        return rows
+    ids = [r.item_id for r in rows]
+    found: dict[int, set[str]] = {}
+    for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
+        for item_id, location in s.execute(
+            select(Finding.item_id, Finding.location).where(Finding.item_id.in_(chunk), Finding.location.in_(METADATA_LOCATION))
+        ):
+            found.setdefault(item_id, set()).add(METADATA_LOCATION[location])
+    for r in rows:
+        for name in found.get(r.item_id, ()):
+            if name in ("title", "channel"):
+                setattr(r, name, HIDDEN)
+    return rows
+
+
 def _query(request: Request) -> dict[str, str]:
     return {k: request.query_params.get(k, "") for k in SEARCH_FIELDS}
 
@@ -72,7 +93,7 @@ def search(request: Request) -> Response:
         v = viewer(request, s, *AUDIT_ROLES)
         units = list(s.scalars(select(Unit).order_by(Unit.code)))
         try:
-            rows = audit_query.search_items(s, _item_filter(q), limit=500)
+            rows = _mask_rows(s, v.user.role, audit_query.search_items(s, _item_filter(q), limit=500))
             error = ""
         except InvalidInput as exc:
             rows, error = [], exc.message
@@ -96,13 +117,55 @@ def export_search(request: Request, fmt: str) -> Response:
     if fmt not in ("csv", "xlsx"):
         raise NotFound("只支持 CSV 与 XLSX 导出")
     with database(request).session() as s:
-        viewer(request, s, *AUDIT_ROLES)
-        rows = audit_query.search_items(s, _item_filter(_query(request)), limit=100_000)
+        v = viewer(request, s, *AUDIT_ROLES)
+        rows = _mask_rows(s, v.user.role, audit_query.search_items(s, _item_filter(_query(request)), limit=100_000))
         header, table = export.item_table(rows)
     stamp = datetime.now(BEIJING).strftime("%Y%m%d-%H%M%S")
     if fmt == "csv":
         return _download(export.to_csv(header, table), "text/csv; charset=utf-8", f"review-search-{stamp}.csv")
     return _download(export.to_xlsx([("检索结果", header, table)]), XLSX, f"review-search-{stamp}.xlsx")
+
+
+class _Masked:
+    """An item (or receipt) whose fields that hold a finding read as HIDDEN, everything else as the original."""
+
+    def __init__(self, obj: Any, masked: dict[str, str | None]) -> None:
+        self._obj, self._masked = obj, masked
+
+    def __getattr__(self, name: str) -> Any:
+        if name in self._masked:
+            return self._masked[name]
+        return getattr(self._obj, name)
+
+
+def redact_view(view: itemview.ItemView) -> itemview.ItemView:
+    """What a redacted viewer (admin) may see of one version: each finding's rule, category, severity and the rule's
+    message — never its matched text, context, explanation, location or position (each can carry or point at a term);
+    no disposition reasons; and the title, channel or file name masked when a finding sits in them."""
+    hidden = hidden_metadata(view.item)
+    findings: list[Any] = [
+        SimpleNamespace(id=f.id, seq=f.seq, rule=f.rule, category=f.category, severity=f.severity,
+                        message=public_reason(f.message), match="", context="", explanation="", location="", start=0, end=0)
+        for f in view.findings
+    ]
+    reviews: list[Any] = [
+        SimpleNamespace(
+            id=r.id, reviewer=r.reviewer, stage=r.stage, decision=r.decision, comment=r.comment, created_at=r.created_at,
+            content_sha256=r.content_sha256, document_sha256=r.document_sha256, rules_version=r.rules_version,
+            dispositions=[SimpleNamespace(finding=SimpleNamespace(seq=d.finding.seq, rule=d.finding.rule), disposition=d.disposition,
+                                          reason="", finding_id=d.finding_id) for d in r.dispositions],
+        )
+        for r in view.reviews
+    ]
+    view.findings, view.reviews = findings, reviews
+    masked: dict[str, str | None] = {name: HIDDEN for name in hidden}
+    masked["scan_error"] = public_reason(view.item.scan_error) or None
+    view.item = _Masked(view.item, masked)  # type: ignore[assignment]
+    if hidden:
+        if view.receipt is not None:
+            view.receipt = _Masked(view.receipt, {"payload": "（回执所签的标题、栏目或文件名含命中内容，您的角色不可见）"})  # type: ignore[assignment]
+    view.parts, view.changes, view.previous = [], [], None
+    return view
 
 
 @router.get("/audit/items/{item_id}")
@@ -113,7 +176,11 @@ def item_history(request: Request, item_id: int) -> Response:
         item, level = access.readable_item(s, v.user, checked_id(item_id))
         versions, events = itemview.history(s, item)
         views = [itemview.load(s, ver, access.view_level(v.user, ver) or level) for ver in versions]
-        return page(request, "audit_item.html", user=v.user, csrf_token=v.csrf_token, item=item, views=views,
+        views = [view if view.full else redact_view(view) for view in views]
+        shown: Any = item
+        if level != access.FULL and hidden_metadata(item):
+            shown = _Masked(item, dict.fromkeys(hidden_metadata(item), HIDDEN))
+        return page(request, "audit_item.html", user=v.user, csrf_token=v.csrf_token, item=shown, views=views,
                     events=events, actions=ACTIONS)
 
 
@@ -184,9 +251,41 @@ def stats_export(request: Request, fmt: str) -> Response:
 @router.get("/audit/verify")
 @html_errors
 def verify_page(request: Request) -> Response:
-    expected = request.query_params.get("expected_head", "").strip().lower()[:64]
+    from reviewer.audit import verify as audit_verify
+    from reviewer.audit.checkpoints import checkpoint_key
+    from reviewer.audit.keys import load_or_create_key
+
+    raw = request.query_params.get("expected_head", "").strip()
+    expected = raw.lower()
+    error = ""
+    if raw and (len(expected) != 64 or any(c not in "0123456789abcdef" for c in expected)):
+        error = "外部记录的链头哈希应为 64 位十六进制数字（reviewer audit head 输出的第二行）；未按它核对"
+        expected = ""
     with database(request).session() as s:
         v = viewer(request, s, *AUDIT_ROLES)
-        report = audit_query.verify(s, expected_head=expected or None)
-        return page(request, "audit_verify.html", status_code=200, user=v.user, csrf_token=v.csrf_token, report=report,
-                    expected=expected)
+        settings = request.app.state.settings
+        paths = [settings.checkpoint_dir] if settings.checkpoint_dir and settings.checkpoint_dir.exists() else []
+        full = audit_verify.run(s, receipt_key=load_or_create_key(settings.data_dir).public, expected_head=expected or None,
+                                checkpoint_key=checkpoint_key(settings).public, checkpoint_paths=paths)
+        return page(request, "audit_verify.html", status_code=422 if error else 200, user=v.user, csrf_token=v.csrf_token,
+                    report=full.chain, full=full, expected=expected, error=error, checkpoints_configured=bool(paths))
+
+
+@router.get("/audit/bursts")
+@html_errors
+def bursts_page(request: Request) -> Response:
+    """Unusual submission bursts: one token sending many drafts in a short window (probing the term list)."""
+    days_s = request.query_params.get("days", "7")
+    threshold_s = request.query_params.get("threshold", "20")
+    window_s = request.query_params.get("window", "10")
+    if not (days_s.isdecimal() and threshold_s.isdecimal() and window_s.isdecimal()) or not (
+        1 <= int(days_s) <= 366 and 1 <= int(threshold_s) <= 100000 and 1 <= int(window_s) <= 1440
+    ):
+        raise InvalidInput("天数（1–366）、阈值（1–100000）与时间窗（1–1440 分钟）应为正整数")
+    with database(request).session() as s:
+        v = viewer(request, s, *AUDIT_ROLES)
+        until = datetime.now(BEIJING) + timedelta(minutes=1)
+        rows = audit_query.submission_bursts(s, until - timedelta(days=int(days_s)), until, window_minutes=int(window_s),
+                                             threshold=int(threshold_s))
+        return page(request, "audit_bursts.html", user=v.user, csrf_token=v.csrf_token, rows=rows,
+                    q={"days": days_s, "threshold": threshold_s, "window": window_s})

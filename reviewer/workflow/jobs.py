@@ -89,7 +89,7 @@ def run_scan(db: Database, scanners: ScannerCache, item_id: int) -> str:
         item = scanning.start_scan(session, item_id)
         if item is None:
             return "skipped"
-        data, file_name = item.content, item.file_name
+        data, file_name, meta = item.content, item.file_name, {"title": item.title, "channel": item.channel, "file_name": item.file_name}
     try:
         scanner = scanners.get()
     except Exception as exc:  # noqa: BLE001 - fail closed: any rules load failure makes the item scan_failed
@@ -98,7 +98,7 @@ def run_scan(db: Database, scanners: ScannerCache, item_id: int) -> str:
             scanning.record_scan_failure(session, item_id, _failure_reason("规则加载失败", exc))
         return "failed"
     try:
-        result: ScanResult = scan_document(scanner, data, file_name)
+        result: ScanResult = scanning.with_metadata(scanner, scan_document(scanner, data, file_name), **meta)
     except Exception as exc:  # noqa: BLE001 - fail closed: a scanner exception never lets a draft through
         log.error("scan of item %s raised %s", item_id, type(exc).__name__)
         with db.session() as session:
@@ -136,10 +136,10 @@ def run_rescan(db: Database, scanners: ScannerCache, item_id: int) -> str:
         item = session.get(rescan.Item, item_id)
         if item is None or item.state != rescan.RELEASED:
             return "skipped"
-        data, file_name = item.content, item.file_name
+        data, file_name, meta = item.content, item.file_name, {"title": item.title, "channel": item.channel, "file_name": item.file_name}
     scanner = scanners.get()
     try:
-        result = scan_document(scanner, data, file_name)
+        result = scanning.with_metadata(scanner, scan_document(scanner, data, file_name), **meta)
     except Exception as exc:  # noqa: BLE001 - an unreadable re-scan is itself a reason to look again
         result = ScanResult(rules_version=scanner.rules_version, error=_failure_reason("复扫异常", exc))
     with db.session() as session:

@@ -1,71 +1,36 @@
 """Ed25519 release receipts. The private key lives in REVIEWER_DATA_DIR/receipt-signing-key.pem (mode 0600, created
 on first use); the public key is served at GET /api/v1/keys so a CMS can verify a receipt offline:
 
-    payload = receipt["payload"] (the exact signed string), signature = base64 → Ed25519 verify with the public key."""
+    payload = receipt["payload"] (the exact signed string), signature = base64 → Ed25519 verify with the public key.
+
+The payload (format 2) binds the item id, external id, unit, version, the body's SHA-256, the title, channel and file
+name and the document hash over all of them (audit.binding.document_sha256), the rule-set version and the signers,
+and names its purpose (`reviewer-release-receipt`). A receipt says "this version was approved"; it does not say
+that the version is still the current one — a superseded version's receipt still verifies offline. A CMS asks
+`POST /api/v1/release-check` before publishing: it answers yes only for the current version, and only when the
+stored receipt verifies and binds exactly the content and metadata asked about."""
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
-import os
-from dataclasses import dataclass
-from pathlib import Path
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from reviewer.accounts.actor import Actor
 from reviewer.audit import events as audit
+from reviewer.audit.binding import RECEIPT_FORMAT, RECEIPT_PURPOSE, document_sha256_of, receipt_problems, row_problems
 from reviewer.audit.chain import canonical_json
+from reviewer.audit.keys import RECEIPT_KEY_FILE, SigningKey, load_or_create_key, public_key_of, verify_with
+from reviewer.errors import Conflict
 from reviewer.store.models import Item, Receipt, Review, utcnow
 from reviewer.workflow import render_check
 from reviewer.workflow.runtime import runtime_of
 
-KEY_FILE = "receipt-signing-key.pem"
+KEY_FILE = RECEIPT_KEY_FILE
 
-
-@dataclass(frozen=True)
-class SigningKey:
-    private: Ed25519PrivateKey
-
-    @property
-    def public(self) -> Ed25519PublicKey:
-        return self.private.public_key()
-
-    @property
-    def public_raw(self) -> bytes:
-        return self.public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-
-    @property
-    def key_id(self) -> str:
-        return hashlib.sha256(self.public_raw).hexdigest()[:16]
-
-    def public_pem(self) -> str:
-        return self.public.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
-
-
-def load_or_create_key(data_dir: Path) -> SigningKey:
-    path = data_dir / KEY_FILE
-    if not path.exists():
-        data_dir.mkdir(parents=True, exist_ok=True)
-        pem = Ed25519PrivateKey.generate().private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass  # another process created it first: use theirs
-        else:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(pem)
-    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-    if not isinstance(key, Ed25519PrivateKey):
-        raise ValueError(f"{path} 不是 Ed25519 私钥")
-    return SigningKey(key)
+__all__ = ["KEY_FILE", "SigningKey", "load_or_create_key", "signing_key", "issue", "verify", "as_dict", "problems"]
 
 
 def signing_key(session: Session) -> SigningKey:
@@ -74,6 +39,9 @@ def signing_key(session: Session) -> SigningKey:
 
 def issue(session: Session, item: Item, actor: Actor) -> Receipt:
     """Sign a receipt for an approved item, in the approval's transaction."""
+    broken = row_problems(item)
+    if broken:
+        raise Conflict("；".join(broken) + "，不能签发发布回执")
     key = signing_key(session)
     reviews = session.execute(select(Review).where(Review.item_id == item.id).order_by(Review.id)).scalars()
     signers = [
@@ -82,30 +50,36 @@ def issue(session: Session, item: Item, actor: Actor) -> Receipt:
         for r in reviews if r.decision == "approve"
     ]
     body = {
+        "purpose": RECEIPT_PURPOSE, "format": RECEIPT_FORMAT,
         "item_id": item.id, "external_id": item.external_id, "unit": item.unit.code, "version": item.version,
-        "content_sha256": item.content_sha256, "rules_version": item.rules_version, "signers": signers,
-        "issued_at": utcnow().isoformat(), "key_id": key.key_id,
+        "content_sha256": item.content_sha256, "document_sha256": document_sha256_of(item),
+        "title": item.title, "channel": item.channel, "file_name": item.file_name,
+        "rules_version": item.rules_version, "signers": signers, "issued_at": utcnow().isoformat(), "key_id": key.key_id,
         **render_check.bound_fields(session, item),  # the rendered pages the reviewer saw (docs/render.md)
     }
     payload = canonical_json(body)
-    signature = base64.b64encode(key.private.sign(payload.encode("utf-8"))).decode()
-    receipt = Receipt(item_id=item.id, payload=payload, signature=signature, key_id=key.key_id)
+    receipt = Receipt(item_id=item.id, payload=payload, signature=key.sign(payload), key_id=key.key_id)
     session.add(receipt)
     session.flush()
     audit.append(session, "receipt", actor, unit_code=item.unit.code, item_id=item.id,
-                 data={"receipt_id": receipt.id, "key_id": key.key_id, "content_sha256": item.content_sha256})
+                 data={"receipt_id": receipt.id, "key_id": key.key_id, "content_sha256": item.content_sha256,
+                       "document_sha256": body["document_sha256"],
+                       "payload_sha256": hashlib.sha256(payload.encode("utf-8")).hexdigest()})
     return receipt
 
 
+def problems(session: Session, item: Item, receipt: Receipt | None) -> list[str]:
+    """Why this receipt does not prove that this row, as stored now, was approved (empty: it does)."""
+    if receipt is None:
+        return ["没有发布回执"]
+    public = signing_key(session).public
+    signers = [r.reviewer.username for r in session.scalars(select(Review).where(Review.item_id == item.id)) if r.decision == "approve"]
+    return row_problems(item) + receipt_problems(public, receipt, item, item.unit.code, signers)
+
+
 def verify(public_pem: str, payload: str, signature_b64: str) -> bool:
-    public = serialization.load_pem_public_key(public_pem.encode())
-    if not isinstance(public, Ed25519PublicKey):
-        return False
-    try:
-        public.verify(base64.b64decode(signature_b64), payload.encode("utf-8"))
-    except InvalidSignature:
-        return False
-    return True
+    public = public_key_of(public_pem)
+    return public is not None and verify_with(public, payload, signature_b64)
 
 
 def as_dict(receipt: Receipt) -> dict[str, object]:

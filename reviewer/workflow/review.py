@@ -76,7 +76,9 @@ def sign_off(
         stage = "officer"
     else:
         raise InvalidTransition(f"稿件当前状态为“{STATE_LABEL.get(item.state, item.state)}”，不能签署审查意见")
-    if (content_sha256 or "").lower() != item.content_sha256:
+    # the body's hash, or the document hash over body + title, channel and file name (audit.binding); either names
+    # this version, whose metadata cannot change (a changed title is a new version)
+    if (content_sha256 or "").lower() not in {item.content_sha256, item.document_sha256 or item.content_sha256}:
         raise Conflict("所审内容与该稿件当前版本不一致（content_sha256 不匹配），请刷新后重新审查")
     if decision not in DECISIONS:
         raise InvalidInput("decision 必须是 approve、reject 或 return")
@@ -117,7 +119,8 @@ def sign_off(
 
     review = Review(
         item_id=item.id, reviewer_id=who.user_id, stage=stage, decision=decision, comment=comment or "",
-        content_sha256=item.content_sha256, rules_version=item.rules_version or "", created_at=utcnow(),
+        content_sha256=item.content_sha256, document_sha256=item.document_sha256, rules_version=item.rules_version or "",
+        created_at=utcnow(),
     )
     session.add(review)
     session.flush()
@@ -138,6 +141,7 @@ def sign_off(
     )
     audit.append(session, action, who, unit_code=unit_code, item_id=item.id,
                  data={"review_id": review.id, "stage": stage, "decision": decision, "content_sha256": item.content_sha256,
+                       "document_sha256": item.document_sha256,
                        "rules_version": item.rules_version, "dispositions": len(given), "findings": len(findings),
                        **render_check.bound_fields(session, item)})
     if target == APPROVED:

@@ -5,17 +5,48 @@ lock, so recording a result twice is a no-op and findings are never duplicated (
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from reviewer.accounts.actor import WORKER
 from reviewer.audit import events as audit
+from reviewer.audit.binding import findings_sha256, public_reason
 from reviewer.errors import NotFound
+from reviewer.scan.model import Finding as ScanFinding
 from reviewer.scan.model import ScanResult, Verdict
 from reviewer.store.models import AWAITING_REVIEW, QUEUED, SCAN_FAILED, SCANNING, Finding, Item, Unit, utcnow
 from reviewer.workflow.states import move
 
+if TYPE_CHECKING:  # pragma: no cover
+    from reviewer.scan.scanner import Scanner
+
 MAX_SCAN_ATTEMPTS = 5
+
+# Every field a reader sees next to the body, with the location its findings carry.
+METADATA_FIELDS = (("title", "标题"), ("channel", "栏目"), ("file_name", "文件名"))
+
+
+def scan_metadata(scanner: Scanner, **fields: str) -> list[ScanFinding]:
+    """Scan the title, channel and file name like the body; findings are located `标题`, `栏目`, `文件名` and their
+    offsets index that field."""
+    out: list[ScanFinding] = []
+    for name, label in METADATA_FIELDS:
+        text = fields.get(name) or ""
+        if name == "file_name" and text == "content.txt":
+            continue  # the default name of a body sent as text: nothing a reader sees
+        if text:
+            out.extend(replace(f, location=label) for f in scanner.scan(text).findings)
+    return out
+
+
+def with_metadata(scanner: Scanner, result: ScanResult, *, title: str, channel: str, file_name: str) -> ScanResult:
+    """The body's scan result plus the findings in the metadata (a read error of the body stays an error)."""
+    extra = scan_metadata(scanner, title=title, channel=channel, file_name=file_name)
+    return ScanResult(rules_version=result.rules_version, findings=[*extra, *result.findings], error=result.error,
+                      encoding=result.encoding)
 
 
 def _locked_item(session: Session, item_id: int) -> tuple[Item, str]:
@@ -54,13 +85,15 @@ def record_scan(session: Session, item_id: int, result: ScanResult) -> bool:
         item.rules_version = result.rules_version
         _fail(session, item, result.error or "文档无法完整读取", unit_code)
         return True
+    rows = []
     for seq, f in enumerate(result.findings):
-        session.add(
+        rows.append(
             Finding(
                 item_id=item.id, seq=seq, rule=f.rule, category=f.category, severity=str(f.severity), start=f.start, end=f.end,
                 match=f.match, context=f.context, location=f.location[:300], message=f.message, explanation=f.explanation,
             )
         )
+    session.add_all(rows)
     counts = result.counts()
     item.verdict = str(result.verdict)
     item.rules_version = result.rules_version
@@ -74,6 +107,7 @@ def record_scan(session: Session, item_id: int, result: ScanResult) -> bool:
         data={
             "verdict": item.verdict, "rules_version": item.rules_version, "counts": counts,
             "rules": sorted({f.rule for f in result.findings}), "content_sha256": item.content_sha256,
+            "findings": len(rows), "findings_sha256": findings_sha256(rows),
         },
     )
     return True
@@ -96,5 +130,6 @@ def _fail(session: Session, item: Item, reason: str, unit_code: str) -> None:
     item.scanned_at = utcnow()
     audit.append(
         session, "scan_failed", WORKER, unit_code=unit_code, item_id=item.id,
-        data={"reason": item.scan_error, "rules_version": item.rules_version, "attempts": item.scan_attempts},
+        # the reason without quoted names or exception text: an embedded file's name can be a term
+        data={"reason": public_reason(item.scan_error), "rules_version": item.rules_version, "attempts": item.scan_attempts},
     )

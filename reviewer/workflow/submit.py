@@ -1,8 +1,9 @@
 """Submission of a draft version by a publishing system (or a publisher).
 
 The row and its audit event are committed first; the scan task is sent after commit (runtime.enqueue). Re-posting
-identical content for the same external id returns the existing version; changed content makes a new version and
-the earlier open versions become `superseded` (they can no longer be approved or pass the release check)."""
+identical content *and metadata* (title, channel, file name: audit.binding.document_sha256) for the same external
+id returns the existing version; a change to any of them makes a new version and the earlier open versions become
+`superseded` (they can no longer be approved or pass the release check). A changed title is a new version."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from reviewer.accounts.actor import Actor, as_actor
 from reviewer.audit import events as audit
+from reviewer.audit.binding import document_sha256
 from reviewer.errors import InvalidInput, PermissionDenied
 from reviewer.store.models import QUEUED, RELEASED, SUPERSEDED, Item, Unit, User, utcnow
 from reviewer.store.session import lock
@@ -60,6 +62,8 @@ def submit(
     if not external_id or len(external_id) > 200:
         raise InvalidInput("external_id 不能为空，且不超过 200 个字符")
     sha = hashlib.sha256(content).hexdigest()
+    title, channel, file_name = title[:500], channel[:200], safe_file_name(file_name)
+    doc_sha = document_sha256(sha, title, channel, file_name)
 
     lock(session, f"reviewer:submit:{unit.id}:{external_id}")
     versions = list(
@@ -67,19 +71,22 @@ def submit(
             select(Item).where(Item.unit_id == unit.id, Item.external_id == external_id).order_by(Item.version).with_for_update(of=Item)
         ).scalars()
     )
-    if versions and versions[-1].content_sha256 == sha:
+    if versions and versions[-1].content_sha256 == sha and versions[-1].document_sha256 in (doc_sha, None) and (
+        (versions[-1].title, versions[-1].channel, versions[-1].file_name) == (title, channel, file_name)
+    ):
         return Submitted(versions[-1], created=False)
 
     item = Item(
         external_id=external_id,
         version=(versions[-1].version + 1) if versions else 1,
         unit_id=unit.id,
-        title=title[:500],
-        channel=channel[:200],
+        title=title,
+        channel=channel,
         author=author[:200],
-        file_name=safe_file_name(file_name),
+        file_name=file_name,
         content=content,
         content_sha256=sha,
+        document_sha256=doc_sha,
         state=QUEUED,
         submitted_by_token_id=who.token_id,
         submitted_at=utcnow(),
@@ -96,9 +103,11 @@ def submit(
             superseded.append(old)
     audit.append(
         session, "submit", who, unit_code=unit.code, item_id=item.id,
-        data={"external_id": external_id, "version": item.version, "content_sha256": sha, "bytes": len(content), "file_name": item.file_name},
+        data={"external_id": external_id, "version": item.version, "content_sha256": sha, "document_sha256": doc_sha,
+              "bytes": len(content)},
     )
     for old in superseded:
-        audit.append(session, "superseded", who, unit_code=unit.code, item_id=old.id, data={"superseded_by": item.id, "version": old.version})
+        audit.append(session, "superseded", who, unit_code=unit.code, item_id=old.id,
+                     data={"superseded_by": item.id, "version": old.version, "state": old.state})
     enqueue(session, "scan_item", item.id)
     return Submitted(item, created=True)

@@ -11,6 +11,7 @@ from datetime import timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from reviewer.audit import checkpoints
 from reviewer.store.models import CallbackDelivery, Item, utcnow
 from reviewer.workflow.runtime import enqueue
 from reviewer.workflow.states import PENDING_SCAN
@@ -48,4 +49,7 @@ def sweep(
     )
     for delivery in deliveries:
         enqueue(session, "deliver_callback", delivery.id)
+    # the review log's time checkpoint when it is quiet, and checkpoints some external sink did not take yet
+    checkpoints.checkpoint_now(session)
+    checkpoints.redeliver(session)
     return SweepReport([i.id for i in items], [d.id for d in deliveries])

@@ -29,7 +29,20 @@ def env_db(sqlite_database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyP
     db.dispose()
 
 
-def test_verify_head_and_tamper(env_db, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+@pytest.fixture
+def chain_db(sqlite_database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """Events only (no item rows: the rows-against-log cross-check is tested in tests/security/test_release_proof.py)."""
+    monkeypatch.setenv("REVIEWER_DATABASE_URL", sqlite_database_url)
+    monkeypatch.setenv("REVIEWER_DATA_DIR", str(tmp_path / "data"))
+    db = open_database(Settings.from_env())
+    with db.session() as s:
+        for i in range(5):
+            add_event(s, "login", at=t(3, 1, i), actor="rev_a", role="reviewer", unit="A")
+    yield db
+    db.dispose()
+
+
+def test_verify_head_and_tamper(chain_db, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
     assert main(["audit", "verify"]) == 0
     out = capsys.readouterr().out
     assert "校验通过：共 5 条事件" in out
@@ -38,17 +51,17 @@ def test_verify_head_and_tamper(env_db, capsys: pytest.CaptureFixture[str]) -> N
     assert len(recorded) == 64
     assert main(["audit", "verify", "--expect-head", recorded]) == 0
     capsys.readouterr()
-    with env_db.session() as s:
+    with chain_db.session() as s:
         s.execute(text("UPDATE audit_events SET action = 'approve' WHERE seq = 3"))
     assert main(["audit", "verify"]) == 1
     err = capsys.readouterr().err
     assert "第 3 号事件" in err and "断裂" in err
 
 
-def test_verify_catches_cut_tail_with_recorded_head(env_db, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+def test_verify_catches_cut_tail_with_recorded_head(chain_db, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
     main(["audit", "head"])
     recorded = capsys.readouterr().out.strip().splitlines()[-1]
-    with env_db.session() as s:
+    with chain_db.session() as s:
         s.execute(text("DELETE FROM audit_events WHERE seq = 5"))
     assert main(["audit", "verify"]) == 0
     assert main(["audit", "verify", "--expect-head", recorded]) == 1

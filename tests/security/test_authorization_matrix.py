@@ -277,7 +277,8 @@ def api_submit(w: World, role: str, unit: str) -> bool:
 def api_release_check(w: World, role: str, unit: str) -> bool:
     item_id = w.shared[("released", unit)]
     ext = f"shared-released-{unit}"
-    r = w.api(role).post("/api/v1/release-check", json={"external_id": ext, "content": TEXT + ext})
+    r = w.api(role).post("/api/v1/release-check", json={"external_id": ext, "content": TEXT + ext, "title": f"标题{ext}",
+                                                         "channel": "通知公告"})
     if r.status_code == 200:
         assert r.json()["item_id"] in (item_id, None)
         return bool(r.json()["approved"])

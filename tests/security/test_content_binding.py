@@ -13,6 +13,7 @@ from tests.reliability._helpers import figures
 from tests.security.conftest import App
 from tests.web.helpers import csrf_of, login, make_item
 
+META = {"title": "关于开展安全检查的通知", "channel": "通知公告"}  # make_item's title and channel: release-check binds them too
 TEXT = "关于2026年春季防汛工作的通知\n各乡镇人民政府：请于4月1日前完成隐患排查。联系电话：010-12345678。"
 
 
@@ -71,7 +72,7 @@ def test_superseded_version_cannot_be_signed_or_released(inproc: App) -> None:
     token = csrf_of(page.get("/review").text)
     r = page.post(f"/review/items/{v1}/sign", data={"csrf_token": token, "content_sha256": _sha(TEXT), "decision": "approve"})
     assert r.status_code == 409
-    check = cms.post("/api/v1/release-check", json={"external_id": "bind-2", "content": TEXT}).json()
+    check = cms.post("/api/v1/release-check", json={"external_id": "bind-2", "content": TEXT, **META}).json()
     assert check["approved"] is False and "取代" in check["reason"]
     assert cms.post(f"/api/v1/items/{v1}/released", json={}).status_code == 409
     assert _reviews(inproc, v1) == 0
@@ -81,10 +82,10 @@ def test_approved_then_superseded_is_no_longer_releasable(inproc: App) -> None:
     v1 = make_item(inproc.db, TEXT, external_id="bind-3")
     rev, cms = inproc.client("rev1"), inproc.client("cms1")
     assert rev.post(f"/api/v1/items/{v1}/review", json={"content_sha256": _sha(TEXT), "decision": "approve"}).status_code == 200
-    assert cms.post("/api/v1/release-check", json={"external_id": "bind-3", "content": TEXT}).json()["approved"] is True
+    assert cms.post("/api/v1/release-check", json={"external_id": "bind-3", "content": TEXT, **META}).json()["approved"] is True
     cms.post("/api/v1/items", json={"external_id": "bind-3", "content": TEXT + "补充"})
-    assert cms.post("/api/v1/release-check", json={"external_id": "bind-3", "content": TEXT}).json()["approved"] is False
-    assert cms.post("/api/v1/release-check", json={"external_id": "bind-3", "content": TEXT + "补充"}).json()["approved"] is False
+    assert cms.post("/api/v1/release-check", json={"external_id": "bind-3", "content": TEXT, **META}).json()["approved"] is False
+    assert cms.post("/api/v1/release-check", json={"external_id": "bind-3", "content": TEXT + "补充", **META}).json()["approved"] is False
     assert cms.post(f"/api/v1/items/{v1}/released", json={}).status_code == 409
 
 
@@ -95,9 +96,9 @@ def test_release_check_refuses_content_one_character_off(inproc: App) -> None:
     variants = one_character_variants(TEXT)
     assert all(v != TEXT for v in variants.values())
     for name, content in variants.items():
-        body = cms.post("/api/v1/release-check", json={"external_id": "bind-4", "content": content}).json()
+        body = cms.post("/api/v1/release-check", json={"external_id": "bind-4", "content": content, **META}).json()
         assert body["approved"] is False, name
-    assert cms.post("/api/v1/release-check", json={"external_id": "bind-4", "content": TEXT}).json()["approved"] is True
+    assert cms.post("/api/v1/release-check", json={"external_id": "bind-4", "content": TEXT, **META}).json()["approved"] is True
     # recording publication of different content is refused too
     r = cms.post(f"/api/v1/items/{item_id}/released", json={"content_sha256": _sha(TEXT[:-1])})
     assert r.status_code == 409
@@ -130,6 +131,6 @@ def test_a_clean_scan_is_never_a_release(inproc: App) -> None:
     item_id = make_item(inproc.db, TEXT, external_id="bind-6")  # scanned, no findings
     cms = inproc.client("cms1")
     assert cms.get(f"/api/v1/items/{item_id}").json()["state"] == "awaiting_review"
-    assert cms.post("/api/v1/release-check", json={"external_id": "bind-6", "content": TEXT}).json()["approved"] is False
+    assert cms.post("/api/v1/release-check", json={"external_id": "bind-6", "content": TEXT, **META}).json()["approved"] is False
     assert cms.post(f"/api/v1/items/{item_id}/released", json={}).status_code == 409
     assert cms.get(f"/api/v1/items/{item_id}/receipt").status_code == 404

@@ -37,7 +37,7 @@ def test_clean_item_needs_named_signoff_then_receipt_and_release_check(db, tmp_p
     scanned(db, item_id, result())
     good = sha(db, item_id)
     with db.session() as s:
-        assert release.release_check(s, client(s, "cms1"), "doc-1", "公开内容".encode())["approved"] is False
+        assert release.release_check(s, client(s, "cms1"), "doc-1", "公开内容".encode(), title="标题")["approved"] is False
         review = sign_off(s, item_id, user(s, "rev1"), good, "approve", "同意发布")
         assert review.stage == "unit"
     with db.session() as s:
@@ -49,16 +49,16 @@ def test_clean_item_needs_named_signoff_then_receipt_and_release_check(db, tmp_p
         key = receipts.signing_key(s)
         assert receipts.verify(key.public_pem(), receipt.payload, receipt.signature)
         assert not receipts.verify(key.public_pem(), receipt.payload.replace("rev1", "rev9"), receipt.signature)
-        ok = release.release_check(s, client(s, "cms1"), "doc-1", "公开内容".encode())
+        ok = release.release_check(s, client(s, "cms1"), "doc-1", "公开内容".encode(), title="标题")
         assert ok["approved"] is True and ok["receipt_id"] == receipt.id
-        assert release.release_check(s, client(s, "cms1"), "doc-1", "公开内容。".encode())["approved"] is False
-        assert release.release_check(s, client(s, "cms2"), "doc-1", "公开内容".encode())["approved"] is False
+        assert release.release_check(s, client(s, "cms1"), "doc-1", "公开内容。".encode(), title="标题")["approved"] is False
+        assert release.release_check(s, client(s, "cms2"), "doc-1", "公开内容".encode(), title="标题")["approved"] is False
         release.mark_released(s, item_id, client(s, "cms1"))
     key_file = tmp_path / "data" / receipts.KEY_FILE
     assert stat.S_IMODE(os.stat(key_file).st_mode) == 0o600
     with db.session() as s:
         assert s.get(Item, item_id).state == RELEASED
-        assert release.release_check(s, client(s, "cms1"), "doc-1", "公开内容".encode())["approved"] is True
+        assert release.release_check(s, client(s, "cms1"), "doc-1", "公开内容".encode(), title="标题")["approved"] is True
 
 
 def test_guards(db) -> None:

@@ -1,0 +1,115 @@
+"""What is signed, and how a signed statement is checked against the rows it speaks about.
+
+- `document_sha256`: one canonical hash over the body's SHA-256 and every field a reader sees with it (title,
+  channel, file name). The reviewer signs it, the receipt binds it, release-check compares it; changing any of these
+  fields is a new version.
+- `findings_sha256`: a digest of what the scan found (sequence, rule, severity, position — never the matched text,
+  its context or locations, which can carry a term), written into the `scan` event so an edited finding row is found.
+- `receipt_problems`: every way a stored receipt fails to prove that *this* row, as it is now, was approved.
+
+Used by the workflow (release gate, sign-off) and by the verifier; imports nothing above `store`."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from reviewer.audit.chain import canonical_json
+from reviewer.audit.keys import verify_with
+
+RECEIPT_PURPOSE = "reviewer-release-receipt"
+RECEIPT_FORMAT = 2
+BOUND_FIELDS = ("title", "channel", "file_name")
+FIELD_LABEL = {"title": "标题", "channel": "栏目", "file_name": "文件名", "content": "正文"}
+
+
+def document_sha256(content_sha256: str, title: str, channel: str, file_name: str) -> str:
+    body = {"v": 1, "content_sha256": content_sha256, "title": title or "", "channel": channel or "", "file_name": file_name or ""}
+    return hashlib.sha256(canonical_json(body).encode("utf-8")).hexdigest()
+
+
+def document_sha256_of(item: Any) -> str:
+    """Recomputed from the row's own fields and its stored bytes (not from the stored hash columns)."""
+    return document_sha256(hashlib.sha256(item.content).hexdigest(), item.title, item.channel, item.file_name)
+
+
+def findings_sha256(findings: Iterable[Any]) -> str:
+    rows = sorted([int(f.seq), str(f.rule), str(f.severity), int(f.start), int(f.end)] for f in findings)
+    return hashlib.sha256(canonical_json(rows).encode("utf-8")).hexdigest()
+
+
+def row_problems(item: Any) -> list[str]:
+    """The stored hashes no longer describe the stored bytes and fields (a row edited in the database)."""
+    problems = []
+    if hashlib.sha256(item.content).hexdigest() != item.content_sha256:
+        problems.append("稿件正文与其记录的 SHA-256 不一致（正文在数据库中被改动）")
+    if item.document_sha256 and document_sha256_of(item) != item.document_sha256:
+        problems.append("稿件的标题、栏目、文件名或正文与其记录的稿件哈希不一致（在数据库中被改动）")
+    return problems
+
+
+def receipt_problems(
+    public: Ed25519PublicKey, receipt: Any, item: Any, unit_code: str, signers: list[str] | None = None
+) -> list[str]:
+    """Empty when the receipt's signature verifies and its payload binds exactly this item as it is stored now.
+    `signers`: usernames of the approving reviews in the database (checked when given)."""
+    if not verify_with(public, receipt.payload, receipt.signature):
+        return ["发布回执的签名无法用签名公钥验证（回执被伪造或改动）"]
+    try:
+        body = json.loads(receipt.payload)
+    except ValueError:
+        return ["发布回执内容不是有效的 JSON"]
+    if not isinstance(body, dict):
+        return ["发布回执内容格式不对"]
+    if body.get("purpose") != RECEIPT_PURPOSE or int(body.get("format") or 0) < RECEIPT_FORMAT:
+        return ["发布回执为旧格式（未绑定标题、栏目与文件名），不能作为发布依据；请将稿件重新提交审查"]
+    problems = []
+    expected = {
+        "item_id": item.id, "external_id": item.external_id, "unit": unit_code, "version": item.version,
+        "content_sha256": hashlib.sha256(item.content).hexdigest(), "document_sha256": document_sha256_of(item),
+        "title": item.title, "channel": item.channel, "file_name": item.file_name,
+    }
+    labels = {"item_id": "稿件编号", "external_id": "外部编号", "unit": "单位", "version": "版本", "content_sha256": "正文哈希",
+              "document_sha256": "稿件哈希", **FIELD_LABEL}
+    wrong = [labels[k] for k, v in expected.items() if body.get(k) != v]
+    if wrong:
+        problems.append(f"发布回执所签的{'、'.join(wrong)}与数据库中的稿件不一致")
+    if receipt.key_id != body.get("key_id"):
+        problems.append("发布回执的密钥编号与其签名内容不一致")
+    if signers is not None:
+        signed = [str(s.get("username")) for s in body.get("signers") or [] if isinstance(s, dict)]
+        if sorted(signed) != sorted(signers):
+            problems.append("发布回执所列签署人与数据库中的批准记录不一致")
+    return problems
+
+
+HIDDEN = "（含命中内容，您的角色不可见）"
+METADATA_LOCATION = {"标题": "title", "栏目": "channel", "文件名": "file_name"}
+
+
+def hidden_metadata(item: Any) -> set[str]:
+    """Metadata fields of the item that hold a finding: their text would show the term to a redacted viewer."""
+    return {METADATA_LOCATION[f.location] for f in item.findings if f.location in METADATA_LOCATION}
+
+
+_QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"|'[^']*'|‘[^’]*’|「[^」]*」|《[^》]*》")
+_PAREN = re.compile(r"（[^（）]*）|\([^()]*\)")
+_PATHLIKE = re.compile(r"[\w.\-]*[/\\][\w./\\\-]*|[\w\-]+\.[A-Za-z0-9]{1,8}\b")
+
+
+def public_reason(reason: str | None) -> str:
+    """A scan error without anything that may quote the draft: quoted names (embedded files, parts, sheets), the
+    parenthesised exception text and anything path-like are dropped. For the review log and for publishers; the
+    reviewers of the unit and the auditors see the full reason on the item."""
+    if not reason:
+        return ""
+    text = _QUOTED.sub("“…”", reason)
+    for _ in range(3):
+        text = _PAREN.sub("", text)
+    text = _PATHLIKE.sub("…", text)
+    return text[:300]

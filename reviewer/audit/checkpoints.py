@@ -1,0 +1,268 @@
+"""Signed checkpoints of the review log's head, written to external append-only sinks (the witness).
+
+The hash chain alone proves nothing against someone who can write the database: they can edit a row and re-hash
+everything after it, or cut the last rows. So the head is signed (Ed25519, the checkpoint key
+REVIEWER_DATA_DIR/checkpoint-signing-key.pem, purpose `reviewer-audit-checkpoint`) every N events
+(REVIEWER_CHECKPOINT_EVERY, default 100) and every M minutes (REVIEWER_CHECKPOINT_MINUTES, default 10: by the next
+event after M minutes, and by the workers' sweeper when the log is quiet), and each checkpoint is sent to every sink
+the operator configured:
+
+- REVIEWER_CHECKPOINT_DIR: a directory on other storage (another disk, an NFS export, a WORM mount); the line is
+  appended to `audit-checkpoints.jsonl` (O_APPEND, fsync) — `chattr +a` on that file keeps it append-only;
+- REVIEWER_CHECKPOINT_URL: an HTTP(S) witness; each line is POSTed as JSON, any 2xx counts as received;
+- REVIEWER_CHECKPOINT_SYSLOG: `/dev/log`, `udp://host:514` or `tcp://host:514` (a remote log server).
+
+A checkpoint row in the database records each checkpoint and whether every sink took it; one that failed is sent
+again by the sweeper. `reviewer audit verify` reads the lines back (the directory, or a file the auditor keeps),
+checks each signature with the checkpoint public key (`reviewer audit checkpoint-key`) and checks the chain against
+every checkpoint (audit.queries.verify)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import logging.handlers
+import os
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from reviewer.audit.chain import canonical_json
+from reviewer.audit.keys import CHECKPOINT_KEY_FILE, SigningKey, key_id_of, load_or_create_key, verify_with
+from reviewer.settings import Settings
+from reviewer.store.models import AuditCheckpoint, AuditEvent, utcnow
+from reviewer.store.session import on_commit
+
+log = logging.getLogger(__name__)
+
+PURPOSE = "reviewer-audit-checkpoint"
+FILE_NAME = "audit-checkpoints.jsonl"
+NEW_IN_SESSION = "reviewer:new-checkpoints"
+
+
+def checkpoint_key(settings: Settings) -> SigningKey:
+    return load_or_create_key(settings.data_dir, CHECKPOINT_KEY_FILE)
+
+
+def _aware(at: datetime) -> datetime:
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
+
+def signed_line(key: SigningKey, seq: int, head_hash: str, at: datetime) -> str:
+    body = {"purpose": PURPOSE, "seq": seq, "hash": head_hash, "at": _aware(at).astimezone(UTC).isoformat(), "key_id": key.key_id}
+    return canonical_json({**body, "signature": key.sign(canonical_json(body))})
+
+
+# ------------------------------------------------------------------ writing
+
+
+def _settings(session: Session) -> Settings | None:
+    runtime = session.info.get("runtime")
+    return getattr(runtime, "settings", None)
+
+
+def sinks_configured(settings: Settings) -> bool:
+    return bool(settings.checkpoint_dir or settings.checkpoint_url or settings.checkpoint_syslog)
+
+
+def after_append(session: Session, event: AuditEvent) -> AuditCheckpoint | None:
+    """Called by audit.append with the chain lock held: checkpoint this event when N events or M minutes have passed
+    since the last checkpoint. The row is part of the caller's transaction; the sinks are written after commit."""
+    settings = _settings(session)
+    if settings is None or settings.checkpoint_every <= 0:
+        return None
+    last = session.execute(select(AuditCheckpoint.seq, AuditCheckpoint.at).order_by(AuditCheckpoint.seq.desc()).limit(1)).first()
+    if last is not None:
+        by_count = event.seq - last.seq >= settings.checkpoint_every
+        by_time = _aware(event.at) - _aware(last.at) >= timedelta(minutes=settings.checkpoint_minutes)
+        if not (by_count or by_time):
+            return None
+    return _make(session, settings, event.seq, event.hash, event.at)
+
+
+def _make(session: Session, settings: Settings, seq: int, head_hash: str, at: datetime) -> AuditCheckpoint:
+    line = signed_line(checkpoint_key(settings), seq, head_hash, at)
+    cp = AuditCheckpoint(seq=seq, hash=head_hash, at=utcnow(), line=line, attempts=0)
+    session.add(cp)
+    session.flush()
+    bind = session.get_bind()
+    cp_id = cp.id
+    session.info.setdefault(NEW_IN_SESSION, set()).add(cp_id)
+    on_commit(session, _deliverer(bind, settings, cp_id, line))
+    return cp
+
+
+def checkpoint_now(session: Session, *, force: bool = False) -> AuditCheckpoint | None:
+    """The time rule when the log is quiet (the sweeper) and `reviewer audit checkpoint`: checkpoint the current head
+    if it moved since the last checkpoint and M minutes passed (or always with force)."""
+    from reviewer.store.session import lock
+
+    settings = _settings(session)
+    if settings is None:
+        return None
+    from reviewer.audit.events import CHAIN_LOCK
+
+    lock(session, CHAIN_LOCK)
+    head = session.execute(select(AuditEvent.seq, AuditEvent.hash, AuditEvent.at).order_by(AuditEvent.seq.desc()).limit(1)).first()
+    if head is None:
+        return None
+    last = session.execute(select(AuditCheckpoint.seq, AuditCheckpoint.at).order_by(AuditCheckpoint.seq.desc()).limit(1)).first()
+    if last is not None and last.seq >= head.seq:
+        return None
+    if not force and last is not None and utcnow() - _aware(last.at) < timedelta(minutes=settings.checkpoint_minutes):
+        return None
+    return _make(session, settings, head.seq, head.hash, head.at)
+
+
+def redeliver(session: Session, limit: int = 100) -> int:
+    """Send again the checkpoints some sink did not take (the sweeper calls this)."""
+    settings = _settings(session)
+    if settings is None or not sinks_configured(settings):
+        return 0
+    rows = list(session.execute(
+        select(AuditCheckpoint.id, AuditCheckpoint.line).where(AuditCheckpoint.delivered_at.is_(None)).order_by(AuditCheckpoint.seq).limit(limit)
+    ))
+    bind = session.get_bind()
+    rows = [r for r in rows if r[0] not in session.info.get(NEW_IN_SESSION, ())]  # those are sent at commit already
+    for cp_id, line in rows:
+        on_commit(session, _deliverer(bind, settings, cp_id, line))
+    return len(rows)
+
+
+def _deliverer(bind: Any, settings: Settings, cp_id: int, line: str) -> Callable[[], None]:
+    return lambda: _deliver_and_mark(bind, settings, cp_id, line)
+
+
+def _deliver_and_mark(bind: Any, settings: Settings, cp_id: int, line: str) -> None:
+    if not sinks_configured(settings):
+        return  # kept in the database; sent once the operator configures a sink (redeliver)
+    errors = deliver(settings, line)
+    try:
+        with Session(bind=bind) as s:
+            values: dict[str, Any] = {"attempts": AuditCheckpoint.attempts + 1, "last_error": "；".join(errors)[:2000] or None}
+            if not errors:
+                values["delivered_at"] = utcnow()
+            s.execute(update(AuditCheckpoint).where(AuditCheckpoint.id == cp_id).values(**values))
+            s.commit()
+    except Exception as exc:  # noqa: BLE001 - the sinks have the line; the row is updated by the next redelivery
+        log.warning("checkpoint %s delivered, status not recorded (%s)", cp_id, type(exc).__name__)
+
+
+def deliver(settings: Settings, line: str) -> list[str]:
+    """Write one checkpoint line to every configured sink; returns the Chinese errors (empty: all took it)."""
+    errors = []
+    if settings.checkpoint_dir is not None:
+        try:
+            write_directory(settings.checkpoint_dir, line)
+        except OSError as exc:
+            errors.append(f"检查点目录不可写（{type(exc).__name__}）")
+    if settings.checkpoint_url:
+        try:
+            post_witness(settings.checkpoint_url, line)
+        except Exception as exc:  # noqa: BLE001 - any failure of the witness is retried later
+            errors.append(f"HTTP 见证服务未接收（{type(exc).__name__}）")
+    if settings.checkpoint_syslog:
+        try:
+            send_syslog(settings.checkpoint_syslog, line)
+        except OSError as exc:
+            errors.append(f"syslog 未接收（{type(exc).__name__}）")
+    for e in errors:
+        log.warning("audit checkpoint sink: %s", e)
+    return errors
+
+
+def write_directory(directory: Path, line: str) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    fd = os.open(directory / FILE_NAME, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+    try:
+        os.write(fd, (line + "\n").encode("utf-8"))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def post_witness(url: str, line: str) -> None:
+    import httpx
+
+    resp = httpx.post(url, content=line.encode("utf-8"), headers={"Content-Type": "application/json"}, timeout=5.0)
+    if not 200 <= resp.status_code < 300:
+        raise RuntimeError(f"HTTP {resp.status_code}")
+
+
+def send_syslog(target: str, line: str) -> None:
+    if target.startswith(("udp://", "tcp://")):
+        parts = urlsplit(target)
+        address: Any = (parts.hostname or "127.0.0.1", parts.port or 514)
+        kind = socket.SOCK_DGRAM if target.startswith("udp://") else socket.SOCK_STREAM
+    else:
+        address, kind = target, None
+    handler = logging.handlers.SysLogHandler(address=address, facility=logging.handlers.SysLogHandler.LOG_AUTH, socktype=kind)
+    try:
+        record = logging.LogRecord("reviewer.audit", logging.WARNING,
+                                   __file__, 0, "reviewer-audit-checkpoint %s", (line,), None)
+        handler.emit(record)
+    finally:
+        handler.close()
+
+
+# ------------------------------------------------------------------ reading
+
+
+@dataclass(frozen=True, slots=True)
+class Checkpoint:
+    seq: int
+    hash: str
+    at: str
+    source: str  # file:line
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    checkpoints: list[Checkpoint]
+    rejected: list[str]  # Chinese: lines that are not valid signed checkpoints (named by file and line)
+
+
+def read(paths: list[Path], public: Ed25519PublicKey) -> Loaded:
+    """Every checkpoint line in the given files (a directory means its audit-checkpoints*.jsonl files). A line whose
+    signature does not verify with `public`, or that is not a checkpoint, is rejected and named."""
+    files: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            files.extend(sorted(p.glob("audit-checkpoints*.jsonl")))
+        elif p.exists():
+            files.append(p)
+    out: list[Checkpoint] = []
+    rejected: list[str] = []
+    want_key = key_id_of(public)
+    for f in files:
+        for n, raw in enumerate(f.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
+            text = raw.strip()
+            if not text:
+                continue
+            where = f"{f.name}:{n}"
+            start = text.find("{")  # a syslog line carries a prefix before the JSON
+            try:
+                body = json.loads(text[start:]) if start >= 0 else None
+            except ValueError:
+                body = None
+            if not isinstance(body, dict) or body.get("purpose") != PURPOSE:
+                rejected.append(f"{where} 不是审查日志检查点")
+                continue
+            signature = str(body.pop("signature", ""))
+            if body.get("key_id") != want_key or not verify_with(public, canonical_json(body), signature):
+                rejected.append(f"{where} 的签名无法用检查点公钥验证（被伪造、改动或来自其他密钥）")
+                continue
+            try:
+                out.append(Checkpoint(int(body["seq"]), str(body["hash"]), str(body.get("at", "")), where))
+            except (KeyError, TypeError, ValueError):
+                rejected.append(f"{where} 缺少序号或哈希")
+    out.sort(key=lambda c: c.seq)
+    return Loaded(out, rejected)

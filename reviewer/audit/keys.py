@@ -1,0 +1,83 @@
+"""Ed25519 signing keys kept in the data directory (mode 0600, created on first use, never overwritten).
+
+Two keys with two purposes: the release-receipt key (receipt-signing-key.pem) and the review-log checkpoint key
+(checkpoint-signing-key.pem). Every signed statement also names its purpose, so a signature made for one purpose can
+never be presented as the other."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+RECEIPT_KEY_FILE = "receipt-signing-key.pem"
+CHECKPOINT_KEY_FILE = "checkpoint-signing-key.pem"
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    private: Ed25519PrivateKey
+
+    @property
+    def public(self) -> Ed25519PublicKey:
+        return self.private.public_key()
+
+    @property
+    def public_raw(self) -> bytes:
+        return self.public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+    @property
+    def key_id(self) -> str:
+        return hashlib.sha256(self.public_raw).hexdigest()[:16]
+
+    def public_pem(self) -> str:
+        return self.public.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+
+    def sign(self, text: str) -> str:
+        return base64.b64encode(self.private.sign(text.encode("utf-8"))).decode()
+
+
+def load_or_create_key(data_dir: Path, file_name: str = RECEIPT_KEY_FILE) -> SigningKey:
+    path = data_dir / file_name
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        pem = Ed25519PrivateKey.generate().private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass  # another process created it first: use theirs
+        else:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(pem)
+    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ValueError(f"{path} 不是 Ed25519 私钥")
+    return SigningKey(key)
+
+
+def public_key_of(pem: str) -> Ed25519PublicKey | None:
+    try:
+        public = serialization.load_pem_public_key(pem.encode())
+    except ValueError:
+        return None
+    return public if isinstance(public, Ed25519PublicKey) else None
+
+
+def verify_with(public: Ed25519PublicKey, text: str, signature_b64: str) -> bool:
+    try:
+        public.verify(base64.b64decode(signature_b64, validate=True), text.encode("utf-8"))
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
+def key_id_of(public: Ed25519PublicKey) -> str:
+    return hashlib.sha256(public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)).hexdigest()[:16]
