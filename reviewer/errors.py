@@ -67,3 +67,9 @@ class InvalidInput(ReviewerError):
     """A request that is well-formed but whose values are not acceptable (e.g. a disposition for another item)."""
 
     http_status = 422
+
+
+class TooManyRequests(ReviewerError):
+    """Throttled (login attempts, a saturated password check): try again later."""
+
+    http_status = 429

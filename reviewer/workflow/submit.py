@@ -49,6 +49,7 @@ def submit(
     author: str = "",
     file_name: str = "content.txt",
     unit: Unit | None = None,
+    author_id: str = "",
 ) -> Submitted:
     who = as_actor(actor)
     if who.role not in SUBMITTER_ROLES:
@@ -77,6 +78,7 @@ def submit(
         title=title[:500],
         channel=channel[:200],
         author=author[:200],
+        author_id=(author_id or "").strip()[:200],
         file_name=safe_file_name(file_name),
         content=content,
         content_sha256=sha,
