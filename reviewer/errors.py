@@ -77,3 +77,9 @@ class RateLimited(ReviewerError):
     def __init__(self, message: str, retry_after: int = 60) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class TooManyRequests(ReviewerError):
+    """Throttled (login attempts, a saturated password check): try again later."""
+
+    http_status = 429

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-BUILTIN_RULES_DIR = REPO_ROOT / "rules"
+# The built-in rules: rules/ of a source checkout, or the copy an installed package carries in
+# <prefix>/share/secrecy-review/rules (pyproject.toml [tool.setuptools.data-files]).
+INSTALLED_RULES_DIR = Path(sys.prefix) / "share" / "secrecy-review" / "rules"
+BUILTIN_RULES_DIR = REPO_ROOT / "rules" if (REPO_ROOT / "rules").is_dir() or not INSTALLED_RULES_DIR.is_dir() else INSTALLED_RULES_DIR
 
 
 class Secret(str):
@@ -19,6 +23,14 @@ class Secret(str):
 
 def _paths(value: str | None) -> list[Path]:
     return [Path(p) for p in (value or "").split(os.pathsep) if p]
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def _list(value: str | None) -> tuple[str, ...]:
+    return tuple(p.strip().lower() for p in (value or "").replace(";", ",").split(",") if p.strip())
 
 
 @dataclass(frozen=True)
@@ -37,6 +49,18 @@ class Settings:
     checkpoint_dir: Path | None = None  # a directory on other storage; one append-only JSON-lines file
     checkpoint_url: str = ""  # an HTTP(S) witness that receives each checkpoint as a JSON POST
     checkpoint_syslog: str = ""  # "/dev/log", "udp://host:514" or "tcp://host:514"
+    # Callbacks (workflow/callbacks.py): https only unless allowed; these hosts (names, IPs or CIDRs) are allowed even
+    # when they are loopback, link-local or private — an administrator's explicit decision.
+    callback_allow_http: bool = False
+    callback_allow_hosts: tuple[str, ...] = ()
+    # A scan that runs longer is killed (its child process) and the item ends scan_failed (workflow/jobs.py).
+    scan_time_limit: float = 90.0
+    # Drafts above this size (or container formats) go to the `scan_large` queue (workers/app.py).
+    large_draft_bytes: int = 1024 * 1024
+    # Web sessions (web/security.py) and API tokens (accounts/manage.py).
+    session_idle_minutes: float = 30.0
+    session_absolute_hours: float = 12.0
+    token_days: int = 90
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -56,4 +80,11 @@ class Settings:
             checkpoint_dir=Path(env["REVIEWER_CHECKPOINT_DIR"]).resolve() if env.get("REVIEWER_CHECKPOINT_DIR") else None,
             checkpoint_url=env.get("REVIEWER_CHECKPOINT_URL") or "",
             checkpoint_syslog=env.get("REVIEWER_CHECKPOINT_SYSLOG") or "",
+            callback_allow_http=_flag(env.get("REVIEWER_CALLBACK_ALLOW_HTTP")),
+            callback_allow_hosts=_list(env.get("REVIEWER_CALLBACK_ALLOW_HOSTS")),
+            scan_time_limit=float(env.get("REVIEWER_SCAN_TIME_LIMIT") or 90.0),
+            large_draft_bytes=int(env.get("REVIEWER_LARGE_DRAFT_BYTES") or 1024 * 1024),
+            session_idle_minutes=float(env.get("REVIEWER_SESSION_IDLE_MINUTES") or 30.0),
+            session_absolute_hours=float(env.get("REVIEWER_SESSION_ABSOLUTE_HOURS") or 12.0),
+            token_days=int(env.get("REVIEWER_TOKEN_DAYS") or 90),
         )

@@ -175,6 +175,8 @@ def service_env(database_url: str, redis_url: str, data_dir: Path, **extra: str)
     env.update(
         REVIEWER_DATABASE_URL=database_url, REVIEWER_REDIS_URL=redis_url, REVIEWER_DATA_DIR=str(data_dir),
         PYTHONPATH=str(REPO) + os.pathsep + env.get("PYTHONPATH", ""), PYTHONUNBUFFERED="1",
+        # the tests' callback receivers listen on http://127.0.0.1: allowed explicitly, as an administrator would
+        REVIEWER_CALLBACK_ALLOW_HTTP="1", REVIEWER_CALLBACK_ALLOW_HOSTS="127.0.0.1",
     )
     env.update(extra)
     return env
@@ -256,7 +258,9 @@ class ApiServer:
 
 @dataclass
 class Seed:
-    """Two units (U1 policy revise with an officer, U2 policy officer), people and tokens; passwords equal usernames."""
+    """Two units (U1 policy revise with an officer, U2 policy officer), people and tokens; passwords are
+    `<username>-password`. Both units accept one reviewer's approval of drafts whose author is unknown
+    (unknown_author="reviewer"); tests/security/test_identity.py covers the default (officer co-signs)."""
 
     tokens: dict[str, str] = field(default_factory=dict)  # name -> bearer token
 
@@ -271,8 +275,8 @@ def seed(database_url: str, data_dir: Path) -> Seed:
     out = Seed()
     try:
         with db.session() as s:
-            u1 = accounts.create_unit(s, "U1", "第一单位")
-            u2 = accounts.create_unit(s, "U2", "第二单位", block_policy="officer")
+            u1 = accounts.create_unit(s, "U1", "第一单位", unknown_author="reviewer")
+            u2 = accounts.create_unit(s, "U2", "第二单位", block_policy="officer", unknown_author="reviewer")
             for name, unit, role in [
                 ("rev1", "U1", "reviewer"), ("rev1b", "U1", "reviewer"), ("off1", "U1", "officer"), ("aud", "U1", "auditor"),
                 ("rev2", "U2", "reviewer"), ("off2", "U2", "officer"), ("adm", "U1", "admin"),

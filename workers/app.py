@@ -2,20 +2,30 @@
 
 Messages carry ids only. Tasks are acks_late + reject_on_worker_lost (a killed worker's task is delivered again) and
 idempotent; every worker also runs the sweeper periodically (REVIEWER_SWEEP_INTERVAL seconds, default 30; items
-pending longer than REVIEWER_SWEEP_AFTER seconds, default 60, are sent again), so a lost message is never a lost item."""
+pending longer than REVIEWER_SWEEP_AFTER seconds, default 60, are sent again), so a lost message is never a lost item.
+
+Queues (QUEUES; `route_scan` decides): plain drafts go to `celery`, large drafts (over REVIEWER_LARGE_DRAFT_BYTES,
+default 1 MiB) and container formats (PDF, Office, archives — the slow ones) to `scan_large`, so a big document never
+holds up the small ones. A worker started without -Q consumes every queue; a deployment that wants small drafts to
+flow under any load runs one worker per queue: `reviewer worker -Q celery -c 2` and `reviewer worker -Q scan_large`.
+Another component adds its queue by appending to QUEUES and, if it needs one, a router to ROUTERS."""
 
 from __future__ import annotations
 
 import logging
 import os
+import sys
 import threading
+from collections.abc import Callable
+from pathlib import PurePosixPath
 from typing import Any
 
 from celery import Celery
-from celery.signals import worker_ready, worker_shutdown
+from celery.signals import worker_init, worker_ready, worker_shutdown
 from kombu import Queue
 
 from reviewer.settings import Settings
+from reviewer.store.permissions import InsecureStorage, secure_storage
 from reviewer.store.session import Database
 from reviewer.workflow.jobs import ScannerCache
 from reviewer.workflow.runtime import open_database
@@ -29,6 +39,25 @@ RESCAN_TASK = "reviewer.rescan_released"
 NOOP_TASK = "reviewer.noop"
 RENDER_TASK = "reviewer.render_item"
 RENDER_QUEUE = "render"  # its own queue: the text scan reaches the reviewer while pages are rendered and read
+
+DEFAULT_QUEUE = "celery"
+LARGE_QUEUE = "scan_large"
+QUEUES: list[str] = [DEFAULT_QUEUE, LARGE_QUEUE, RENDER_QUEUE]
+HEAVY_SUFFIXES = frozenset({".pdf", ".doc", ".docx", ".docm", ".xls", ".xlsx", ".xlsm", ".ppt", ".pptx", ".odt", ".ods",
+                            ".odp", ".rtf", ".wps", ".et", ".dps", ".zip", ".ofd"})
+
+
+def route_scan(settings: Settings, size: int | None = None, file_name: str = "") -> str:
+    """The queue of a scan task: `scan_large` for big drafts and slow container formats, else the default."""
+    if size is not None and size > settings.large_draft_bytes:
+        return LARGE_QUEUE
+    if PurePosixPath((file_name or "").lower()).suffix in HEAVY_SUFFIXES:
+        return LARGE_QUEUE
+    return DEFAULT_QUEUE
+
+
+# task name -> router(settings, **hints) -> queue name; tasks without a router go to the default queue.
+ROUTERS: dict[str, Callable[..., str]] = {}
 
 
 def make_celery(settings: Settings) -> Celery:
@@ -47,8 +76,9 @@ def make_celery(settings: Settings) -> Celery:
         worker_hijack_root_logger=False,
         task_publish_retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5},
         enable_utc=True,
-        # A worker started without -Q consumes both queues; dedicated renderers: `reviewer worker -Q render`.
-        task_queues=[Queue("celery"), Queue(RENDER_QUEUE)],
+        # A worker started without -Q consumes every queue; dedicated renderers: `reviewer worker -Q render`.
+        task_default_queue=DEFAULT_QUEUE,
+        task_queues=[Queue(name, routing_key=name) for name in QUEUES],
         task_routes={RENDER_TASK: {"queue": RENDER_QUEUE}},
     )
     return app
@@ -57,20 +87,31 @@ def make_celery(settings: Settings) -> Celery:
 class CeleryEnqueuer:
     """The workflow's Enqueuer interface on top of Celery (send_task by name: no import of the task bodies)."""
 
-    def __init__(self, app: Celery) -> None:
+    accepts_hints = True  # runtime.enqueue passes size/file_name for routing
+
+    def __init__(self, app: Celery, settings: Settings | None = None) -> None:
         self.app = app
+        self.settings = settings or Settings.from_env()
 
-    def scan_item(self, item_id: int) -> None:
-        self.app.send_task(SCAN_TASK, args=[item_id])
+    def _queue(self, task: str, **hints: Any) -> str:
+        router = ROUTERS.get(task)
+        return router(self.settings, **hints) if router is not None else DEFAULT_QUEUE
 
-    def deliver_callback(self, delivery_id: int) -> None:
-        self.app.send_task(CALLBACK_TASK, args=[delivery_id])
+    def scan_item(self, item_id: int, **hints: Any) -> None:
+        self.app.send_task(SCAN_TASK, args=[item_id], queue=self._queue(SCAN_TASK, **hints))
 
-    def rescan_released(self, item_id: int) -> None:
-        self.app.send_task(RESCAN_TASK, args=[item_id])
+    def deliver_callback(self, delivery_id: int, **hints: Any) -> None:
+        self.app.send_task(CALLBACK_TASK, args=[delivery_id], queue=self._queue(CALLBACK_TASK, **hints))
 
-    def render_item(self, item_id: int) -> None:
+    def rescan_released(self, item_id: int, **hints: Any) -> None:
+        self.app.send_task(RESCAN_TASK, args=[item_id], queue=self._queue(RESCAN_TASK, **hints))
+
+    def render_item(self, item_id: int, **hints: Any) -> None:
         self.app.send_task(RENDER_TASK, args=[item_id], queue=RENDER_QUEUE)
+
+
+ROUTERS[SCAN_TASK] = lambda settings, size=None, file_name="", **_: route_scan(settings, size, file_name)
+ROUTERS[RESCAN_TASK] = ROUTERS[SCAN_TASK]
 
 
 settings = Settings.from_env()
@@ -89,7 +130,7 @@ class _Process:
     def db(self) -> Database:
         if self._db is None or self.pid != os.getpid():
             self.pid = os.getpid()
-            self._db = open_database(settings, CeleryEnqueuer(app), pool_size=2)
+            self._db = open_database(settings, CeleryEnqueuer(app, settings), pool_size=2)
             self._scanners = None
         return self._db
 
@@ -127,6 +168,17 @@ def _sweep_renders(after: float) -> None:
         ids = pending_ids(session, after)
     for item_id in ids:
         CeleryEnqueuer(app).render_item(item_id)
+
+
+@worker_init.connect
+def _secure_storage(**_: Any) -> None:
+    """At start: data directory 0700, files 0600 (fixed), or refuse to run (SystemExit is not swallowed by Celery)."""
+    try:
+        secure_storage(settings.data_dir, str(settings.database_url))
+    except InsecureStorage as exc:
+        log.critical("%s", exc.message)
+        print(f"错误：{exc.message}", file=sys.stderr)
+        raise SystemExit(2)
 
 
 @worker_ready.connect

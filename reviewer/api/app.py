@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from reviewer.api import publisher, review
 from reviewer.api.errors import install_error_handlers
 from reviewer.settings import Settings
+from reviewer.store.permissions import secure_storage
 from reviewer.workflow.runtime import Enqueuer, open_database
 
 
@@ -74,14 +75,51 @@ class BodyLimit:
         await self.app(scope, replay, send)
 
 
+API_HEADERS = [(b"cache-control", b"no-store"), (b"x-content-type-options", b"nosniff")]
+MAX_ID = 2**31 - 1  # ids are INTEGER columns; a larger number cannot name anything
+_OUT_OF_RANGE = "资源不存在（编号超出范围）"
+
+
+class ApiGuard:
+    """Every /api/ response: `Cache-Control: no-store` and `X-Content-Type-Options: nosniff` (drafts and findings
+    must not stay in a browser or proxy cache, nor be sniffed as another type). A path segment of digits beyond the
+    id range answers 404 in Chinese before any route runs (it would overflow the database's integer type)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith("/api/"):
+            await self.app(scope, receive, send)
+            return
+        for segment in scope["path"].split("/"):
+            if segment.isdigit() and len(segment) > 0 and (len(segment) > 12 or int(segment) > MAX_ID):
+                response = JSONResponse({"detail": _OUT_OF_RANGE, "error": "NotFound"}, status_code=404)
+                await response(scope, receive, self._with_headers(send))
+                return
+        await self.app(scope, receive, self._with_headers(send))
+
+    @staticmethod
+    def _with_headers(send: Send) -> Send:
+        async def wrapped(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in dict(API_HEADERS)]
+                message = {**message, "headers": headers + API_HEADERS}
+            await send(message)
+
+        return wrapped
+
+
 def default_enqueuer(settings: Settings) -> Enqueuer:
     from workers.app import CeleryEnqueuer, make_celery
 
-    return CeleryEnqueuer(make_celery(settings))
+    return CeleryEnqueuer(make_celery(settings), settings)
 
 
 def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
+    # The data directory and the database files are owner-only; refuse to start when they cannot be made so.
+    secure_storage(settings.data_dir, str(settings.database_url))
     # A pool as big as the request concurrency seen in practice: connections beyond the pool are opened and closed
     # per request (on SQLite: PRAGMAs each time).
     db = open_database(settings, enqueuer if enqueuer is not None else default_enqueuer(settings), pool_size=16)
@@ -105,6 +143,7 @@ def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = 
     app.state.db = db
     install_error_handlers(app)
     app.add_middleware(BodyLimit, limit=settings.max_upload_bytes + 1024 * 1024)
+    app.add_middleware(ApiGuard)
     app.include_router(publisher.router)
     app.include_router(review.router)
     app.include_router(review.public)

@@ -7,7 +7,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from reviewer.errors import ReviewerError
@@ -24,13 +24,14 @@ HTTP_DETAIL = {
     413: "请求体过大",
     415: "不支持的内容类型",
     422: "请求参数无效",
+    429: "请求过于频繁，请稍后再试",
     503: "服务暂时不可用，请稍后重试",
 }
 DB_UNAVAILABLE = "数据库暂时不可用，请稍后重试（本次请求未被保存）"
 
 
 def _json(status: int, detail: str, **extra: object) -> JSONResponse:
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else ({"Retry-After": "60"} if status == 429 else None)
     return JSONResponse({"detail": detail, **extra}, status_code=status, headers=headers)
 
 
@@ -52,6 +53,13 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         detail = exc.detail if isinstance(exc.detail, str) and not exc.detail.isascii() else HTTP_DETAIL.get(exc.status_code, "请求失败")
         return _json(exc.status_code, detail)
+
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)
+    async def _out_of_range(_: Request, exc: Exception) -> JSONResponse:
+        # A number beyond the database's integer range (an id or offset no row can have): the caller's mistake.
+        log.info("out-of-range value refused: %s", type(exc).__name__)
+        return _json(422, "请求参数超出允许范围", error="InvalidInput")
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:

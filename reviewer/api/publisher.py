@@ -28,7 +28,9 @@ class SubmitBody(BaseModel):
     external_id: str = Field(min_length=1, max_length=200, description="CMS 中稿件的编号；同一编号的新内容即新版本")
     title: str = Field("", max_length=500)
     channel: str = Field("", max_length=200, description="栏目")
-    author: str = Field("", max_length=200, description="撰稿人（用户名或姓名；作者不得审查本人稿件）")
+    author: str = Field("", max_length=200, description="撰稿人姓名（仅供显示）")
+    author_id: str = Field("", max_length=200, description="撰稿人在发布系统中的稳定账号标识（映射到审查账号，作者不得审查本人稿件；"
+                                                          "缺失或未映射时须保密员复核）")
     content: str | None = Field(None, description="正文（纯文本或 HTML）")
     content_base64: str | None = Field(None, description="文件内容（base64），与 file_name 一起使用")
     file_name: str = Field("content.txt", max_length=300)
@@ -71,7 +73,7 @@ SUBMIT_DOC: dict[str, Any] = {
                     "required": ["external_id", "file"],
                     "properties": {
                         "external_id": {"type": "string"}, "title": {"type": "string"}, "channel": {"type": "string"},
-                        "author": {"type": "string"}, "file": {"type": "string", "format": "binary"},
+                        "author": {"type": "string"}, "author_id": {"type": "string"}, "file": {"type": "string", "format": "binary"},
                     },
                 }
             },
@@ -89,7 +91,7 @@ async def submit_item(request: Request, ctx: Ctx = Depends(roles("publisher", "a
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
             raise InvalidInput("multipart 请求须包含 file 字段")
-        fields = {k: str(form.get(k) or "") for k in ("external_id", "title", "channel", "author")}
+        fields = {k: str(form.get(k) or "") for k in ("external_id", "title", "channel", "author", "author_id")}
         data = await upload.read()
         try:  # an over-long field or file name is a 422 like in JSON, not an unhandled ValidationError (500)
             body = SubmitBody(**fields, content_base64="", file_name=upload.filename or "content.txt")
@@ -147,7 +149,7 @@ def _submit(ctx: Ctx, body: SubmitBody, content: bytes) -> dict[str, Any]:
         raise LimitExceeded(f"稿件内容 {len(content)} 字节，超过上限 {ctx.settings.max_upload_bytes} 字节")
     outcome = submit.submit(
         ctx.session, ctx.actor, external_id=body.external_id, content=content, title=body.title, channel=body.channel,
-        author=body.author, file_name=body.file_name,
+        author=body.author, file_name=body.file_name, author_id=body.author_id,
     )
     result = {"id": outcome.item.id, "state": outcome.item.state, "version": outcome.item.version,
               "content_sha256": outcome.item.content_sha256, "document_sha256": outcome.item.document_sha256,

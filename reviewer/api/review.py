@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
@@ -32,8 +32,9 @@ class ReviewBody(BaseModel):
 
 
 @router.get("/review-queue", summary="本单位待审队列（先到先审）")
-def review_queue(limit: int = 200, offset: int = 0, ctx: Ctx = Depends(roles("reviewer", "officer"))) -> dict[str, Any]:
-    items = access.review_queue(ctx.session, ctx.actor, limit=max(1, min(limit, 1000)), offset=max(0, offset))
+def review_queue(limit: int = Query(200, ge=1, le=1000), offset: int = Query(0, ge=0, le=10_000_000),
+                 ctx: Ctx = Depends(roles("reviewer", "officer"))) -> dict[str, Any]:
+    items = access.review_queue(ctx.session, ctx.actor, limit=limit, offset=offset)
     return {"items": [item_summary(i) for i in items]}
 
 

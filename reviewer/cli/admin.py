@@ -1,5 +1,7 @@
-"""Accounts: `reviewer units add|set`, `reviewer users add`, `reviewer tokens create|revoke`.
-A new token is printed alone on the last line of stdout, once; only its SHA-256 is stored."""
+"""Accounts: `reviewer units add|set`, `reviewer users add|link|deactivate|set-role|reset-password|unlock`,
+`reviewer tokens create|rotate|revoke`. A new token is printed alone on the last line of stdout, once; only its
+SHA-256 is stored. Passwords are read from standard input, never from the command line. Every change is written to
+the review log (actor `system`, or the operator named by REVIEWER_OPERATOR)."""
 
 from __future__ import annotations
 
@@ -17,6 +19,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     add.add_argument("--block-policy", choices=["revise", "officer"], default="revise",
                      help="revise：含“禁止发布”发现的稿件必须修改（默认）；officer：可经保密员复核后批准")
     add.add_argument("--callback-url", default=None)
+    add.add_argument("--unknown-author", choices=["officer", "reviewer"], default="officer",
+                     help="作者身份不明（发布系统未给出或未关联账号标识）的稿件：officer 须保密员复核（默认）；reviewer 审查员一人即可批准")
     add.set_defaults(handler=units_add)
     st = units.add_parser("set", help="修改单位策略或回调地址")
     st.add_argument("code")
@@ -24,6 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     st.add_argument("--callback-url", help="空字符串表示取消回调")
     st.add_argument("--publisher-counts", choices=["on", "off"],
                     help="发布系统能否看到各级发现的数量（on：可以；默认 off：只看到状态与审查意见）")
+    st.add_argument("--unknown-author", choices=["officer", "reviewer"], help="作者身份不明的稿件由谁批准（见 units add）")
     st.set_defaults(handler=units_set)
 
     users = sub.add_parser("users", help="用户").add_subparsers(dest="users_command", metavar="子命令", required=True)
@@ -32,15 +37,39 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     uadd.add_argument("--unit", required=True)
     uadd.add_argument("--role", required=True, choices=ROLES)
     uadd.add_argument("--name", default="", help="姓名")
-    uadd.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码（一行）")
+    uadd.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码（一行；至少 12 个字符，不得为常见口令）")
+    uadd.add_argument("--cms-id", action="append", default=[], help="此人在发布系统中的账号标识（可多次给出；用于识别稿件作者）")
     uadd.set_defaults(handler=users_add)
+    link = users.add_parser("link", help="把发布系统账号标识关联到用户（识别稿件作者，作者不得审查本人稿件）")
+    link.add_argument("username")
+    link.add_argument("--cms-id", action="append", required=True, help="发布系统中的账号标识（可多次给出）")
+    link.set_defaults(handler=users_link)
+    deact = users.add_parser("deactivate", help="停用用户（其会话和令牌立即失效）")
+    deact.add_argument("username")
+    deact.set_defaults(handler=users_deactivate)
+    role = users.add_parser("set-role", help="变更角色（其会话和令牌立即失效，须重新签发）")
+    role.add_argument("username")
+    role.add_argument("role", choices=ROLES)
+    role.set_defaults(handler=users_set_role)
+    reset = users.add_parser("reset-password", help="重置口令（从标准输入读取；其会话和令牌立即失效）")
+    reset.add_argument("username")
+    reset.set_defaults(handler=users_reset_password)
+    unlock = users.add_parser("unlock", help="解除因多次登录失败造成的临时锁定")
+    unlock.add_argument("username")
+    unlock.set_defaults(handler=users_unlock)
 
     tokens = sub.add_parser("tokens", help="API 令牌").add_subparsers(dest="tokens_command", metavar="子命令", required=True)
     tc = tokens.add_parser("create", help="签发令牌（只显示一次，打印在最后一行）")
     tc.add_argument("--user")
     tc.add_argument("--unit", help="发布系统令牌所属单位")
     tc.add_argument("--client", help="发布系统名称")
+    tc.add_argument("--expires-days", type=int, default=None, help="有效天数（默认 REVIEWER_TOKEN_DAYS，即 90 天）")
     tc.set_defaults(handler=tokens_create)
+    tro = tokens.add_parser("rotate", help="轮换令牌：签发同一持有者的新令牌（打印在最后一行），旧令牌立即或在宽限期后失效")
+    tro.add_argument("token", help="令牌本身，或其前缀（前 12 个字符）")
+    tro.add_argument("--expires-days", type=int, default=None, help="新令牌有效天数")
+    tro.add_argument("--grace-minutes", type=int, default=0, help="旧令牌再保留多少分钟（默认 0：立即失效）")
+    tro.set_defaults(handler=tokens_rotate)
     tr = tokens.add_parser("revoke", help="吊销令牌")
     tr.add_argument("token", help="令牌本身，或其前缀（前 12 个字符）")
     tr.set_defaults(handler=tokens_revoke)
@@ -51,6 +80,24 @@ def _db():  # noqa: ANN202
     from reviewer.workflow.runtime import open_database
 
     return open_database(Settings.from_env())
+
+
+def _operator():  # noqa: ANN202
+    """Who the review log names for a command: REVIEWER_OPERATOR (an admin's username) or `system`."""
+    import os
+
+    from reviewer.accounts.actor import SYSTEM, Actor
+
+    name = os.environ.get("REVIEWER_OPERATOR", "").strip()
+    return Actor(f"cli:{name}", "admin", None, "") if name else SYSTEM
+
+
+def _read_password() -> str | None:
+    password = sys.stdin.readline().rstrip("\n")
+    if not password:
+        print("错误：标准输入没有密码", file=sys.stderr)
+        return None
+    return password
 
 
 def _run(fn) -> int:  # noqa: ANN001
@@ -72,7 +119,8 @@ def units_add(args: argparse.Namespace) -> int:
     from reviewer.accounts import manage as accounts
 
     def go(s) -> None:  # noqa: ANN001
-        unit = accounts.create_unit(s, args.code, args.name, block_policy=args.block_policy)
+        unit = accounts.create_unit(s, args.code, args.name, block_policy=args.block_policy, unknown_author=args.unknown_author,
+                                    actor=_operator())
         if args.callback_url:
             secret = accounts.set_callback(s, unit, args.callback_url)
             print(f"回调签名密钥（HMAC-SHA256，只显示一次）：{secret}")
@@ -87,9 +135,11 @@ def units_set(args: argparse.Namespace) -> int:
     def go(s) -> None:  # noqa: ANN001
         unit = accounts.get_unit(s, args.code)
         if args.block_policy:
-            accounts.set_block_policy(s, unit, args.block_policy)
+            accounts.set_block_policy(s, unit, args.block_policy, actor=_operator())
         if getattr(args, "publisher_counts", None):
             accounts.set_publisher_counts(s, unit, args.publisher_counts == "on")
+        if args.unknown_author:
+            accounts.set_unknown_author(s, unit, args.unknown_author, actor=_operator())
         if args.callback_url is not None:
             secret = accounts.set_callback(s, unit, args.callback_url or None)
             if secret:
@@ -104,14 +154,75 @@ def users_add(args: argparse.Namespace) -> int:
 
     password = None
     if args.password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-        if not password:
-            print("错误：标准输入没有密码", file=sys.stderr)
+        password = _read_password()
+        if password is None:
             return 1
 
     def go(s) -> None:  # noqa: ANN001
-        accounts.create_user(s, args.username, args.unit, args.role, display_name=args.name, password=password)
+        from reviewer.accounts import identity
+
+        user = accounts.create_user(s, args.username, args.unit, args.role, display_name=args.name, password=password,
+                                    actor=_operator())
+        for cms_id in args.cms_id:
+            identity.link(s, user, cms_id, actor=_operator())
         print(f"已新建用户 {args.username}（{args.role}，单位 {args.unit}）")
+
+    return _run(go)
+
+
+def users_link(args: argparse.Namespace) -> int:
+    from reviewer.accounts import identity
+    from reviewer.accounts import manage as accounts
+
+    def go(s) -> None:  # noqa: ANN001
+        user = accounts.get_user(s, args.username)
+        for cms_id in args.cms_id:
+            identity.link(s, user, cms_id, actor=_operator())
+        print(f"用户 {args.username} 关联的发布系统账号：{'、'.join(identity.links_of(s, user))}")
+
+    return _run(go)
+
+
+def users_deactivate(args: argparse.Namespace) -> int:
+    from reviewer.accounts import manage as accounts
+
+    def go(s) -> None:  # noqa: ANN001
+        accounts.deactivate_user(s, args.username, actor=_operator())
+        print(f"已停用用户 {args.username}：其登录会话和 API 令牌已全部失效")
+
+    return _run(go)
+
+
+def users_set_role(args: argparse.Namespace) -> int:
+    from reviewer.accounts import manage as accounts
+
+    def go(s) -> None:  # noqa: ANN001
+        accounts.set_role(s, args.username, args.role, actor=_operator())
+        print(f"用户 {args.username} 的角色已改为 {args.role}；原有会话和令牌已失效，请重新签发令牌")
+
+    return _run(go)
+
+
+def users_reset_password(args: argparse.Namespace) -> int:
+    from reviewer.accounts import manage as accounts
+
+    password = _read_password()
+    if password is None:
+        return 1
+
+    def go(s) -> None:  # noqa: ANN001
+        accounts.reset_password(s, args.username, password, actor=_operator())
+        print(f"已重置用户 {args.username} 的口令；其会话和令牌已失效，登录锁定已解除")
+
+    return _run(go)
+
+
+def users_unlock(args: argparse.Namespace) -> int:
+    from reviewer.accounts import manage as accounts
+
+    def go(s) -> None:  # noqa: ANN001
+        accounts.unlock_user(s, args.username, actor=_operator())
+        print(f"已解除用户 {args.username} 的登录锁定")
 
     return _run(go)
 
@@ -129,10 +240,13 @@ def tokens_create(args: argparse.Namespace) -> int:
 
     def go(s) -> None:  # noqa: ANN001
         if args.user:
-            new = accounts.create_token(s, user=accounts.get_user(s, args.user))
+            new = accounts.create_token(s, user=accounts.get_user(s, args.user), expires_days=args.expires_days, actor=_operator())
         else:
-            new = accounts.create_token(s, unit=accounts.get_unit(s, args.unit), client_name=args.client)
+            new = accounts.create_token(s, unit=accounts.get_unit(s, args.unit), client_name=args.client,
+                                        expires_days=args.expires_days, actor=_operator())
         out.append(new.token)
+        if new.record.expires_at is not None:
+            print(f"有效期至 {new.record.expires_at.isoformat(timespec='minutes')}", file=sys.stderr)
 
     rc = _run(go)
     if rc == 0:
@@ -141,22 +255,32 @@ def tokens_create(args: argparse.Namespace) -> int:
     return rc
 
 
+def tokens_rotate(args: argparse.Namespace) -> int:
+    from reviewer.accounts import manage as accounts
+
+    out: list[str] = []
+
+    def go(s) -> None:  # noqa: ANN001
+        new = accounts.rotate_token(s, args.token, expires_days=args.expires_days, grace_minutes=args.grace_minutes,
+                                    actor=_operator())
+        out.append(new.token)
+        when = "立即" if not args.grace_minutes else f"在 {args.grace_minutes} 分钟后"
+        print(f"旧令牌将{when}失效；新令牌有效期至 {new.record.expires_at.isoformat(timespec='minutes') if new.record.expires_at else '—'}",
+              file=sys.stderr)
+
+    rc = _run(go)
+    if rc == 0:
+        print("新令牌只显示这一次，请妥善保存：", file=sys.stderr)
+        print(out[0])
+    return rc
+
+
 def tokens_revoke(args: argparse.Namespace) -> int:
     from reviewer.accounts import manage as accounts
 
     def go(s) -> None:  # noqa: ANN001
-        token = args.token
-        if len(token) > 20:
-            from sqlalchemy import select
-
-            from reviewer.store.models import ApiToken
-
-            record = s.execute(select(ApiToken).where(ApiToken.token_hash == accounts.token_hash(token))).scalar_one_or_none()
-            accounts.revoke_token(s, record.id if record else -1)
-        else:
-            accounts.revoke_token(s, prefix=token)
+        record = accounts.find_token(s, args.token)
+        accounts.revoke_token(s, record.id, actor=_operator())
         print("令牌已吊销")
 
     return _run(go)
-
-

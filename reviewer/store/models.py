@@ -69,6 +69,10 @@ class Unit(Base):
     name: Mapped[str] = mapped_column(String(200))
     # "revise": block findings must be revised, never approved (default); "officer": approvable with a secrecy officer's co-sign.
     block_policy: Mapped[str] = mapped_column(String(16), default="revise")
+    # A draft whose author is unknown (no CMS author id, or one mapped to no account): "officer" (default) — the
+    # secrecy officer co-signs after the reviewer; "reviewer" — one reviewer may approve (an administrator's explicit,
+    # logged choice for a CMS that cannot send author ids yet; names are still compared). accounts/identity.py.
+    unknown_author: Mapped[str] = mapped_column(String(16), default="officer", server_default="officer")
     callback_url: Mapped[str | None] = mapped_column(String(1000), nullable=True)
     callback_secret: Mapped[str | None] = mapped_column(String(200), nullable=True)
     # Publishing systems of this unit may see how many findings of each severity a scan had (opt-in; never the
@@ -87,7 +91,26 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)  # argon2
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Login throttling (accounts/throttle.py): consecutive failures and the end of a temporary lockout.
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    password_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     unit: Mapped[Unit] = relationship()
+
+
+class CmsAccount(Base):
+    """Which reviewer account a publishing system's (CMS) author id belongs to (accounts/identity.py).
+    `cms_key` is the normalised id (NFKC, case-folded, without spaces or invisible characters), unique per unit."""
+
+    __tablename__ = "cms_accounts"
+    __table_args__ = (UniqueConstraint("unit_id", "cms_key", name="uq_cms_account"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    cms_id: Mapped[str] = mapped_column(String(200))
+    cms_key: Mapped[str] = mapped_column(String(200))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    user: Mapped[User] = relationship()
 
 
 class ApiToken(Base):
@@ -101,6 +124,7 @@ class ApiToken(Base):
     role: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)  # None only for old tokens
     unit: Mapped[Unit] = relationship()
     user: Mapped[User | None] = relationship()
 
@@ -118,7 +142,9 @@ class Item(Base):
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     title: Mapped[str] = mapped_column(String(500), default="")
     channel: Mapped[str] = mapped_column(String(200), default="")  # 栏目
-    author: Mapped[str] = mapped_column(String(200), default="")  # username or name of the drafter
+    author: Mapped[str] = mapped_column(String(200), default="")  # name of the drafter as the CMS shows it (display only)
+    # The drafter's stable account id in the CMS; mapped to a reviewer account by cms_accounts (no self-approval).
+    author_id: Mapped[str] = mapped_column(String(200), default="", server_default="")
     file_name: Mapped[str] = mapped_column(String(300), default="content.txt")
     content: Mapped[bytes] = mapped_column(LargeBinary)  # exactly what was submitted
     content_sha256: Mapped[str] = mapped_column(String(64), index=True)
@@ -134,6 +160,8 @@ class Item(Base):
     review_count: Mapped[int] = mapped_column(Integer, default=0)
     info_count: Mapped[int] = mapped_column(Integer, default=0)
     scan_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # A running scan's lease, renewed while the scan runs; the sweeper does not re-send an item whose lease holds.
+    scan_lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     submitted_by_token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id"), nullable=True)
     submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     enqueued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
@@ -282,8 +310,9 @@ class WebSession(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     csrf_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # absolute timeout
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)  # idle timeout
     user: Mapped[User] = relationship()
 
 

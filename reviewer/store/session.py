@@ -47,6 +47,8 @@ def make_engine(url: str, *, pool_size: int = 5) -> Engine:
             max_overflow=10,
         )
         event.listen(engine, "connect", _sqlite_on_connect)
+        if database and database != ":memory:":
+            event.listen(engine, "connect", lambda *_: _private_files(database))
         event.listen(engine, "begin", _sqlite_on_begin)
         _release_writer_after_end(engine)
         return engine
@@ -62,6 +64,17 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     # in sub-millisecond steps (SQLite's own handler sleeps 5…100 ms per step, which dominated latency under load).
     cursor.execute("PRAGMA busy_timeout=0")
     cursor.close()
+
+
+def _private_files(database: str) -> None:
+    """The database and its -wal/-shm files hold every draft: owner-only (0600), whatever the umask was."""
+    for suffix in ("", "-wal", "-shm"):
+        path = database + suffix
+        try:
+            if os.stat(path).st_mode & 0o077 and os.stat(path).st_uid == os.geteuid():
+                os.chmod(path, 0o600)
+        except OSError:
+            continue
 
 
 SQLITE_LOCK_WAIT_SECONDS = 30.0
@@ -195,6 +208,16 @@ class Database:
             session.rollback()
             raise
         finally:
+            session.close()
+
+    @contextmanager
+    def read_session(self) -> Iterator[Session]:
+        """A read-only unit of work (no writes; on SQLite no write lock). Always rolled back."""
+        session = self.read_factory()
+        try:
+            yield session
+        finally:
+            session.rollback()
             session.close()
 
     def dispose(self) -> None:

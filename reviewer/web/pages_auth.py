@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import secrets
+import threading
 from pathlib import Path
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
+from reviewer.accounts import throttle
 from reviewer.accounts.actor import Actor
 from reviewer.audit import events as audit
 from reviewer.store.models import User
@@ -59,6 +60,19 @@ def _login_form(request: Request, error: str = "", status_code: int = 200, usern
     return resp
 
 
+def _throttles(request: Request) -> tuple[throttle.AddressThrottle, throttle.VerifyGate]:
+    """One address throttle and one password-check gate per application (created with the first login)."""
+    state = request.app.state
+    with _THROTTLES_LOCK:
+        if getattr(state, "login_addresses", None) is None:
+            state.login_gate = throttle.VerifyGate()
+            state.login_addresses = throttle.AddressThrottle()
+    return state.login_addresses, state.login_gate
+
+
+_THROTTLES_LOCK = threading.Lock()
+
+
 @router.get("/login")
 def login_form(request: Request) -> Response:
     return _login_form(request)
@@ -73,25 +87,38 @@ async def login(request: Request) -> Response:
     if not security.same(str(form.get("csrf_token") or ""), request.cookies.get(security.LOGIN_CSRF_COOKIE)):
         return _login_form(request, "登录表单已失效，请重新输入", 403, username)
 
-    def work() -> str | None:
-        with database(request).session() as s:
-            user = security.authenticate(s, username, password) if username and password else None
+    address = request.client.host if request.client else "unknown"
+    addresses, gate = _throttles(request)
+
+    def work() -> tuple[str | None, str, int]:
+        db = database(request)
+        # Throttled per account and per address, at most a few password checks at once (accounts/throttle.py).
+        outcome = throttle.password_login(db, username, password, address, channel="web", addresses=addresses,
+                                          gate=gate) if username and password else None
+        if outcome is None or outcome.user_id is None:
+            return None, outcome.error if outcome and outcome.status == 429 else "", outcome.status if outcome else 401
+        with db.session() as s:
+            user = s.get(User, outcome.user_id)
             if user is None or user.role not in security.PAGE_ROLES:
-                known = user or s.scalars(select(User).where(User.username == username)).first()
-                if known is not None:
-                    audit.append(s, "login_failed", known, data={"channel": "web"})
-                return None
+                if user is not None:
+                    audit.append(s, "login_failed", user, data={"channel": "web", "reason": "role"})
+                return None, "", 401
             # No session fixation: any session the browser presents is ended and a new id issued.
             security.end_session(s, request.cookies.get(security.SESSION_COOKIE))
             raw = security.start_session(s, user)
             audit.append(s, "login", user, data={"channel": "web"})
-            return raw
+            return raw, "", 200
 
-    raw = await run_in_threadpool(work)
+    raw, throttled, status = await run_in_threadpool(work)
     if raw is None:
+        if throttled:
+            resp = _login_form(request, throttled, 429, username)
+            resp.headers["Retry-After"] = "60"
+            return resp
         return _login_form(request, "用户名或密码错误，或该账号不能登录审查页面", 401, username)
     resp = redirect("/")
-    security.set_cookie(resp, request, security.SESSION_COOKIE, raw, max_age=int(security.SESSION_LIFETIME.total_seconds()))
+    lifetime = int(request.app.state.settings.session_absolute_hours * 3600)
+    security.set_cookie(resp, request, security.SESSION_COOKIE, raw, max_age=lifetime)
     security.clear_cookie(resp, request, security.LOGIN_CSRF_COOKIE)
     return resp
 

@@ -2,7 +2,11 @@
 
 The cookie holds a random id; the database only its SHA-256 (a stolen database cannot be replayed as cookies).
 Cookies are HttpOnly and SameSite=Strict, and Secure when the pages are served over HTTPS or
-REVIEWER_COOKIE_SECURE=1 (set it behind a TLS-terminating proxy)."""
+REVIEWER_COOKIE_SECURE=1 (set it behind a TLS-terminating proxy).
+
+Timeouts: a session ends after SESSION_IDLE (30 min) without a request and SESSION_LIFETIME (12 h) after login,
+whichever comes first (REVIEWER_SESSION_IDLE_MINUTES / REVIEWER_SESSION_ABSOLUTE_HOURS). Deactivating a user,
+changing their role or resetting their password revokes their sessions at once (accounts/manage.py)."""
 
 from __future__ import annotations
 
@@ -10,25 +14,22 @@ import hashlib
 import hmac
 import os
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from fastapi import Request, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from reviewer.accounts import manage as accounts
+from reviewer.accounts import passwords
 from reviewer.store.models import User, WebSession, utcnow
 
 SESSION_COOKIE = "rv_session"
 LOGIN_CSRF_COOKIE = "rv_login_csrf"
-SESSION_LIFETIME = timedelta(hours=8)
+SESSION_LIFETIME = timedelta(hours=12)  # defaults; Settings.session_absolute_hours / session_idle_minutes rule
+SESSION_IDLE = timedelta(minutes=30)
+TOUCH_EVERY = timedelta(seconds=60)  # last_seen_at is written at most once a minute per session
 PAGE_ROLES = ("reviewer", "officer", "auditor", "admin")
-
-_hasher = PasswordHasher()
-# Verified when the username is unknown, so a wrong username costs the same time as a wrong password.
-_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -77,14 +78,20 @@ def clear_cookie(response: Response, request: Request, name: str) -> None:
 
 
 def authenticate(session: Session, username: str, password: str) -> User | None:
+    """Unthrottled check (kept for callers outside the login page; the page uses accounts.throttle)."""
     user = session.scalars(select(User).where(User.username == username)).first()
     if user is None or not user.password_hash:
-        try:  # same cost as a real check, so response time does not tell which usernames exist
-            _hasher.verify(_DUMMY_HASH, password)
-        except (VerificationError, InvalidHashError):
-            pass
+        passwords.verify_dummy(password)  # same cost as a real check: response time does not tell which usernames exist
         return None
     return user if accounts.verify_password(user, password) else None
+
+
+def timeouts(session: Session) -> tuple[timedelta, timedelta]:
+    """(absolute lifetime, idle timeout) from the settings the session's database was opened with."""
+    settings = getattr(session.info.get("runtime"), "settings", None)
+    if settings is None:
+        return SESSION_LIFETIME, SESSION_IDLE
+    return timedelta(hours=settings.session_absolute_hours), timedelta(minutes=settings.session_idle_minutes)
 
 
 def start_session(session: Session, user: User) -> str:
@@ -96,7 +103,8 @@ def start_session(session: Session, user: User) -> str:
             user_id=user.id,
             csrf_token=secrets.token_urlsafe(32),
             created_at=utcnow(),
-            expires_at=utcnow() + SESSION_LIFETIME,
+            expires_at=utcnow() + timeouts(session)[0],
+            last_seen_at=utcnow(),
         )
     )
     session.flush()
@@ -109,10 +117,20 @@ def load_session(session: Session, raw: str | None) -> WebSession | None:
     ws = session.scalars(select(WebSession).where(WebSession.session_hash == token_hash(raw))).first()
     if ws is None or ws.revoked_at is not None:
         return None
-    expires = ws.expires_at if ws.expires_at.tzinfo else ws.expires_at.replace(tzinfo=utcnow().tzinfo)
-    if expires <= utcnow() or not ws.user.active or ws.user.role not in PAGE_ROLES:
+    now = utcnow()
+    if _aware(ws.expires_at) <= now or not ws.user.active or ws.user.role not in PAGE_ROLES:
         return None
+    seen = _aware(ws.last_seen_at or ws.created_at)
+    if now - seen > timeouts(session)[1]:
+        ws.revoked_at = now  # idle: ended (takes effect if the caller's transaction commits; refused either way)
+        return None
+    if now - seen > TOUCH_EVERY:
+        ws.last_seen_at = now
     return ws
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=utcnow().tzinfo)
 
 
 def end_session(session: Session, raw: str | None) -> WebSession | None:

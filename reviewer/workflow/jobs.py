@@ -2,19 +2,35 @@
 
 Scanning runs outside any database transaction (a big document must not hold the SQLite write lock). Any failure
 of the scanner or of loading the rules records `scan_failed` with the reason: fail closed, never approvable.
-Database and broker errors propagate so the task retries them (transient)."""
+Database and broker errors propagate so the task retries them (transient).
+
+Time limit and lease: the scan runs in a forked child process (it inherits the loaded scanner, nothing is
+reloaded) that is killed when it runs longer than `settings.scan_time_limit` seconds — one library call that never
+returns to the extractors' own deadline checks (a pathological PDF page inside pypdf) cannot hold a worker. A
+killed scan ends `scan_failed` with a Chinese reason, never pass. While the child runs, the item holds a lease
+(`scan_lease_until`, LEASE_SECONDS ahead, renewed every RENEW_SECONDS): the sweeper and redelivered messages leave
+a leased item alone, so a slow scan is not started a second time on another worker; a dead worker's lease simply
+runs out and the sweeper sends the item again."""
 
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
+import signal
 import threading
+import time
+from collections.abc import Callable
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
 
 from reviewer.document import scan_document
 from reviewer.errors import ReviewerError
 from reviewer.scan.model import ScanResult
 from reviewer.settings import BUILTIN_RULES_DIR, Settings
+from reviewer.store.models import SCANNING, Item, utcnow
 from reviewer.store.session import Database
 from reviewer.workflow import callbacks, render_check, rescan, scanning
 
@@ -83,12 +99,94 @@ def _failure_reason(prefix: str, exc: BaseException) -> str:
     return f"{prefix}（{type(exc).__name__}）"
 
 
+LEASE_SECONDS = 20.0
+RENEW_SECONDS = 5.0
+
+
+class ScanTimeout(Exception):
+    def __init__(self, seconds: float) -> None:
+        super().__init__(seconds)
+        self.seconds = seconds
+
+
+def timeout_reason(seconds: float) -> str:
+    return f"扫描超过时间上限 {seconds:g} 秒（文档可能过大或结构异常），已强制终止，按扫描失败处理（不得批准）"
+
+
+def _child(scanner: Scanner, data: bytes, file_name: str, conn: Any, seconds: float) -> None:
+    # The child dies on its own shortly after the limit even if its parent was killed (no orphaned busy scans).
+    signal.alarm(max(1, int(seconds) + 5))
+    try:
+        outcome: tuple[str, Any] = ("ok", scan_document(scanner, data, file_name))
+    except Exception as exc:  # noqa: BLE001 - reported to the parent, which fails closed
+        outcome = ("error", _failure_reason("扫描程序异常", exc))
+    try:
+        conn.send(outcome)
+    finally:
+        conn.close()
+
+
+def scan_isolated(scanner: Scanner, data: bytes, file_name: str, seconds: float,
+                  heartbeat: Callable[[], None] | None = None) -> ScanResult:
+    """scan_document in a forked child, killed after `seconds`. Raises ScanTimeout; a scanner exception comes back
+    as ScanResult.error (fail closed)."""
+    ctx = multiprocessing.get_context("fork")
+    receiver, sender = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_child, args=(scanner, data, file_name, sender, seconds), daemon=True)
+    proc.start()
+    sender.close()
+    deadline = time.monotonic() + seconds
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise ScanTimeout(seconds)
+            if receiver.poll(min(left, RENEW_SECONDS)):
+                try:
+                    kind, value = receiver.recv()
+                except EOFError:  # the child died without answering (killed, out of memory)
+                    proc.join(1)
+                    return ScanResult(rules_version=scanner.rules_version,
+                                      error=f"扫描进程异常退出（退出码 {proc.exitcode}），按扫描失败处理（不得批准）")
+                if kind == "ok":
+                    return value  # type: ignore[no-any-return]
+                return ScanResult(rules_version=scanner.rules_version, error=str(value))
+            if heartbeat is not None:
+                heartbeat()
+    finally:
+        receiver.close()
+        if proc.is_alive():
+            proc.kill()
+        proc.join(5)
+
+
+def _renew_lease(db: Database, item_id: int) -> None:
+    try:
+        with db.session() as session:
+            item = session.get(Item, item_id, with_for_update=True)
+            if item is not None and item.state == SCANNING:
+                item.scan_lease_until = utcnow() + timedelta(seconds=LEASE_SECONDS)
+    except Exception as exc:  # noqa: BLE001 - a missed renewal only shortens the lease
+        log.warning("lease renewal of item %s failed: %s", item_id, type(exc).__name__)
+
+
+def _leased(session: Any, item_id: int) -> bool:
+    row = session.execute(select(Item.state, Item.scan_lease_until).where(Item.id == item_id).with_for_update()).first()
+    if row is None or row.state != SCANNING or row.scan_lease_until is None:
+        return False
+    until = row.scan_lease_until if row.scan_lease_until.tzinfo else row.scan_lease_until.replace(tzinfo=utcnow().tzinfo)
+    return bool(until > utcnow())
+
+
 def run_scan(db: Database, scanners: ScannerCache, item_id: int) -> str:
-    """Scan one item. Returns what happened: skipped | scanned | failed."""
+    """Scan one item. Returns what happened: skipped | leased | scanned | failed."""
     with db.session() as session:
+        if _leased(session, item_id):
+            return "leased"  # another worker is scanning it right now
         item = scanning.start_scan(session, item_id)
         if item is None:
             return "skipped"
+        item.scan_lease_until = utcnow() + timedelta(seconds=LEASE_SECONDS)
         data, file_name, meta = item.content, item.file_name, {"title": item.title, "channel": item.channel, "file_name": item.file_name}
     try:
         scanner = scanners.get()
@@ -97,8 +195,15 @@ def run_scan(db: Database, scanners: ScannerCache, item_id: int) -> str:
         with db.session() as session:
             scanning.record_scan_failure(session, item_id, _failure_reason("规则加载失败", exc))
         return "failed"
+    limit = scanners.settings.scan_time_limit
     try:
-        result: ScanResult = scanning.with_metadata(scanner, scan_document(scanner, data, file_name), **meta)
+        result: ScanResult = scanning.with_metadata(
+            scanner, scan_isolated(scanner, data, file_name, limit, heartbeat=lambda: _renew_lease(db, item_id)), **meta)
+    except ScanTimeout as exc:
+        log.error("scan of item %s killed after %gs", item_id, exc.seconds)
+        with db.session() as session:
+            scanning.record_scan_failure(session, item_id, timeout_reason(exc.seconds), scanner.rules_version)
+        return "failed"
     except Exception as exc:  # noqa: BLE001 - fail closed: a scanner exception never lets a draft through
         log.error("scan of item %s raised %s", item_id, type(exc).__name__)
         with db.session() as session:
@@ -139,7 +244,9 @@ def run_rescan(db: Database, scanners: ScannerCache, item_id: int) -> str:
         data, file_name, meta = item.content, item.file_name, {"title": item.title, "channel": item.channel, "file_name": item.file_name}
     scanner = scanners.get()
     try:
-        result = scanning.with_metadata(scanner, scan_document(scanner, data, file_name), **meta)
+        result = scanning.with_metadata(scanner, scan_isolated(scanner, data, file_name, scanners.settings.scan_time_limit), **meta)
+    except ScanTimeout as exc:
+        result = ScanResult(rules_version=scanner.rules_version, error=timeout_reason(exc.seconds))
     except Exception as exc:  # noqa: BLE001 - an unreadable re-scan is itself a reason to look again
         result = ScanResult(rules_version=scanner.rules_version, error=_failure_reason("复扫异常", exc))
     with db.session() as session:
@@ -158,4 +265,4 @@ def run_callback(db: Database, delivery_id: int) -> str:
         return callbacks.record_attempt(session, delivery_id, error)
 
 
-__all__ = ["ScannerCache", "run_scan", "run_render", "run_rescan", "run_callback"]
+__all__ = ["ScannerCache", "ScanTimeout", "run_scan", "run_render", "run_rescan", "run_callback", "scan_isolated"]

@@ -8,7 +8,9 @@ Guards, in order (each raises a domain error with a Chinese message):
 - the signer is a reviewer/officer of the item's own unit (谁发布谁审查) — 403; the author never signs their own draft — 403;
 - approve: every finding has a disposition; block findings are never approved by a unit reviewer alone: with the unit
   policy "revise" (default) approval is refused, with "officer" the item goes to awaiting_officer and a secrecy officer
-  of the same unit (not the first signer) co-signs.
+  of the same unit (not the first signer) co-signs;
+- the author is an identity (accounts/identity.py): the signer whose account the item's CMS author id maps to is
+  refused; an item whose author is unknown (no id, or an unmapped one) also needs the officer's co-sign.
 One transaction; every step writes its audit event; approval issues the signed release receipt; the unit's callback
 (if any) is queued after commit."""
 
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from reviewer.accounts import identity
 from reviewer.accounts.actor import Actor, as_actor
 from reviewer.audit import events as audit
 from reviewer.errors import Conflict, InvalidInput, InvalidTransition, PermissionDenied
@@ -82,9 +85,8 @@ def sign_off(
         raise Conflict("所审内容与该稿件当前版本不一致（content_sha256 不匹配），请刷新后重新审查")
     if decision not in DECISIONS:
         raise InvalidInput("decision 必须是 approve、reject 或 return")
-    author = (item.author or "").strip()
-    if author and author in {who.name, who.display_name}:
-        raise PermissionDenied("稿件作者不能审查本人撰写的稿件")
+    # Identities, not names: the author's CMS id mapped to an account; unknown authors need a second person.
+    authorship = identity.check_signer(session, item, who)
     if stage == "officer":
         if who.role != "officer":
             raise PermissionDenied("该稿件含“禁止发布”级别的发现，需由本单位保密员复核签署")
@@ -115,6 +117,8 @@ def sign_off(
             if has_block:
                 if item.unit.block_policy != "officer":
                     raise InvalidTransition(BLOCK_MUST_REVISE)
+                target = AWAITING_OFFICER
+            if authorship == identity.Authorship.UNKNOWN:
                 target = AWAITING_OFFICER
 
     review = Review(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
@@ -18,6 +18,9 @@ log = logging.getLogger(__name__)
 
 
 class Enqueuer(Protocol):
+    """`scan_item` may also accept keyword hints (`size`, `file_name`) to route the task (workers/app.py); an
+    enqueuer whose scan_item takes only the id gets only the id."""
+
     def scan_item(self, item_id: int) -> None: ...
 
     def deliver_callback(self, delivery_id: int) -> None: ...
@@ -45,14 +48,27 @@ def enqueue(session: Session, task: str, object_id: int) -> None:
     if runtime is None or runtime.enqueuer is None:
         return
     send = getattr(runtime.enqueuer, task)
+    hints = _hints(session, task, object_id) if getattr(runtime.enqueuer, "accepts_hints", False) else {}
 
     def _send() -> None:
         try:
-            send(object_id)
+            send(object_id, **hints)
         except Exception as exc:  # noqa: BLE001 - broker down: the sweeper recovers; the cause is logged
             log.warning("enqueue %s(%s) failed, the sweeper will retry: %s", task, object_id, type(exc).__name__)
 
     on_commit(session, _send)
+
+
+def _hints(session: Session, task: str, object_id: int) -> dict[str, Any]:
+    """What a router needs to pick a queue: the draft's size and file name (the item is in the session already)."""
+    if task not in ("scan_item", "rescan_released"):
+        return {}
+    from reviewer.store.models import Item
+
+    item = session.get(Item, object_id)
+    if item is None:
+        return {}
+    return {"size": len(item.content or b""), "file_name": item.file_name or ""}
 
 
 def open_database(settings: Settings, enqueuer: Enqueuer | None = None, *, pool_size: int = 5) -> Database:

@@ -51,6 +51,7 @@ def submit(
     author: str = "",
     file_name: str = "content.txt",
     unit: Unit | None = None,
+    author_id: str = "",
 ) -> Submitted:
     who = as_actor(actor)
     if who.role not in SUBMITTER_ROLES:
@@ -83,7 +84,8 @@ def submit(
         title=title,
         channel=channel,
         author=author[:200],
-        file_name=file_name,
+        author_id=(author_id or "").strip()[:200],
+        file_name=safe_file_name(file_name),
         content=content,
         content_sha256=sha,
         document_sha256=doc_sha,

@@ -28,14 +28,14 @@ def test_operator_commands(database_url: str, tmp_path: Path) -> None:
 
     run("db", "upgrade")
     run("units", "add", "BGS", "--name", "办公室")
-    run("users", "add", "wang", "--unit", "BGS", "--role", "reviewer", "--name", "王某", "--password-stdin", stdin="口令-123\n")
+    run("users", "add", "wang", "--unit", "BGS", "--role", "reviewer", "--name", "王某", "--password-stdin", stdin="审查口令-2026-冬至-北窗\n")
     person = run("tokens", "create", "--user", "wang").stdout.strip().splitlines()[-1]
     client = run("tokens", "create", "--unit", "BGS", "--client", "cms").stdout.strip().splitlines()[-1]
     db = open_database(Settings.from_env(env))
     try:
         with db.session() as s:
             wang = s.execute(select(User).where(User.username == "wang")).scalar_one()
-            assert accounts.verify_password(wang, "口令-123") and not accounts.verify_password(wang, "x")
+            assert accounts.verify_password(wang, "审查口令-2026-冬至-北窗") and not accounts.verify_password(wang, "x")
             assert accounts.authenticate(s, person).name == "wang"
             assert accounts.authenticate(s, client).role == "publisher"
             assert s.execute(select(ApiToken).where(ApiToken.token_hash == person)).first() is None

@@ -132,7 +132,8 @@ def test_decision_callback_is_signed_and_delivered(stack: Stack, receiver) -> No
     from reviewer.workflow.runtime import open_database
 
     url, bodies = receiver
-    db = open_database(Settings.from_env({"REVIEWER_DATABASE_URL": stack.database_url, "REVIEWER_DATA_DIR": str(stack.data_dir)}))
+    db = open_database(Settings.from_env({"REVIEWER_DATABASE_URL": stack.database_url, "REVIEWER_DATA_DIR": str(stack.data_dir),
+                                          "REVIEWER_CALLBACK_ALLOW_HTTP": "1", "REVIEWER_CALLBACK_ALLOW_HOSTS": "127.0.0.1"}))
     with db.session() as s:
         secret = accounts.set_callback(s, accounts.get_unit(s, "U1"), url)
     db.dispose()

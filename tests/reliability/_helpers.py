@@ -45,7 +45,8 @@ def figures(name: str, **values: Any) -> None:
 
 
 def open_db(database_url: str, data_dir: Path) -> Database:
-    return open_database(Settings.from_env({"REVIEWER_DATABASE_URL": database_url, "REVIEWER_DATA_DIR": str(data_dir)}))
+    return open_database(Settings.from_env({"REVIEWER_DATABASE_URL": database_url, "REVIEWER_DATA_DIR": str(data_dir),
+                                            "REVIEWER_CALLBACK_ALLOW_HTTP": "1", "REVIEWER_CALLBACK_ALLOW_HOSTS": "127.0.0.1"}))
 
 
 def terminal(client: httpx.Client, item_id: int, timeout: float = 90) -> dict[str, Any]:

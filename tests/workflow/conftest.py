@@ -13,6 +13,9 @@ from reviewer.settings import Settings
 from reviewer.store.session import Database
 from reviewer.workflow.runtime import open_database
 
+# The tests' callback receivers listen on http://127.0.0.1: allowed explicitly, as an administrator would.
+LOOPBACK_CALLBACKS = {"REVIEWER_CALLBACK_ALLOW_HTTP": "1", "REVIEWER_CALLBACK_ALLOW_HOSTS": "127.0.0.1"}
+
 
 class RecordingEnqueuer:
     def __init__(self) -> None:
@@ -35,11 +38,12 @@ def enqueuer() -> RecordingEnqueuer:
 
 @pytest.fixture
 def db(sqlite_database_url: str, tmp_path: Path, enqueuer: RecordingEnqueuer) -> Iterator[Database]:
-    settings = Settings.from_env({"REVIEWER_DATABASE_URL": sqlite_database_url, "REVIEWER_DATA_DIR": str(tmp_path / "data")})
+    settings = Settings.from_env({"REVIEWER_DATABASE_URL": sqlite_database_url, "REVIEWER_DATA_DIR": str(tmp_path / "data"),
+                                  **LOOPBACK_CALLBACKS})
     database = open_database(settings, enqueuer)
     with database.session() as s:
-        accounts.create_unit(s, "U1", "第一单位")
-        accounts.create_unit(s, "U2", "第二单位", block_policy="officer")
+        accounts.create_unit(s, "U1", "第一单位", unknown_author="reviewer")
+        accounts.create_unit(s, "U2", "第二单位", block_policy="officer", unknown_author="reviewer")
         for name, unit, role in [("rev1", "U1", "reviewer"), ("rev1b", "U1", "reviewer"), ("off1", "U1", "officer"),
                                  ("rev2", "U2", "reviewer"), ("off2", "U2", "officer"), ("off2b", "U2", "officer"),
                                  ("aud", "U1", "auditor")]:
