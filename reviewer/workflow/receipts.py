@@ -22,6 +22,7 @@ from reviewer.accounts.actor import Actor
 from reviewer.audit import events as audit
 from reviewer.audit.chain import canonical_json
 from reviewer.store.models import Item, Receipt, Review, utcnow
+from reviewer.workflow import desk
 from reviewer.workflow.runtime import runtime_of
 
 KEY_FILE = "receipt-signing-key.pem"
@@ -85,6 +86,9 @@ def issue(session: Session, item: Item, actor: Actor) -> Receipt:
         "content_sha256": item.content_sha256, "rules_version": item.rules_version, "signers": signers,
         "issued_at": utcnow().isoformat(), "key_id": key.key_id,
     }
+    exception = desk.exception_of(session, item)
+    if exception:  # 例外批准: block findings confirmed and approved with reasons and the officer's co-sign
+        body["exception_approval"] = exception
     payload = canonical_json(body)
     signature = base64.b64encode(key.private.sign(payload.encode("utf-8"))).decode()
     receipt = Receipt(item_id=item.id, payload=payload, signature=signature, key_id=key.key_id)
