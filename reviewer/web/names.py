@@ -174,6 +174,7 @@ _KEY_WORD = {
     "error": "原因", "attempts": "次数", "rows": "行数", "format": "格式", "unit": "单位", "role": "角色",
     "username": "用户名", "url": "地址", "status": "状态", "counts": "各级别数量", "rule": "规则", "severity": "级别",
     "disposition": "处置", "rules": "规则", "query": "检索条件", "block_policy": "禁止发布项策略",
+    "statistics": "统计期间", "since": "起始日期", "until": "截止日期", "reviewer": "签署人", "item_id": "稿件编号",
 }
 
 
@@ -228,6 +229,11 @@ def event_sentence(action: str, data: str | Mapping[str, Any], directories: tupl
         return "，".join(parts)
     if action == "exception_approval":
         return f"例外批准：确认属实的“禁止发布”发现 {_word('findings', d.get('findings', []), directories)}（{_word('rules', d.get('rules', []), directories)}）仍申请批准，理由见签署记录"
+    if action == "export":
+        what = f"统计（{d.get('statistics')}）" if d.get("statistics") else f"检索结果 {d.get('rows', 0)} 条"
+        query = d.get("query") or {}
+        cond = "，检索条件：" + "；".join(f"{_KEY_WORD.get(k, k)} {v}" for k, v in query.items()) if query else ""
+        return f"导出{what}为 {str(d.get('format', '')).upper()} 文件{cond}"
     if action in ("login", "logout", "login_failed"):
         return f"{label}（{CHANNEL_WORD.get(str(d.get('channel')), '页面')}）"
     if not d:

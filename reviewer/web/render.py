@@ -56,6 +56,10 @@ def _rule_name(f: Any) -> str:
     return names.rule_title(getattr(f, "rule", ""), getattr(f, "message", ""), tuple(RULE_DIRECTORIES))
 
 
+def rule_name_of(rule: str) -> str:
+    return names.rule_title(rule, "", tuple(RULE_DIRECTORIES))
+
+
 def _event(e: Any) -> str:
     return names.event_sentence(e.action, e.data, tuple(RULE_DIRECTORIES))
 

@@ -37,9 +37,11 @@ BLOCK_MUST_REVISE = "本稿件含“禁止发布”级别的发现，本单位�
 
 
 class _Disposed(Protocol):
-    finding_id: int
-    disposition: str
-    reason: str
+    @property
+    def disposition(self) -> str: ...
+
+    @property
+    def reason(self) -> str: ...
 
 
 @dataclass(frozen=True, slots=True)
