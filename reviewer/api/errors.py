@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -30,6 +31,42 @@ HTTP_DETAIL = {
 DB_UNAVAILABLE = "数据库暂时不可用，请稍后重试（本次请求未被保存）"
 
 
+_WHERE = {"body": "请求体", "query": "查询参数", "path": "路径参数", "header": "请求头", "cookie": "Cookie"}
+
+
+def validation_message(e: Any) -> str:
+    """One validation error in Chinese: which field, and what was wrong with it (allowed values where there are any)."""
+    loc = [str(x) for x in e.get("loc", ())]
+    where = _WHERE.get(loc[0], loc[0]) if loc else "请求"
+    field = ".".join(loc[1:])
+    kind = str(e.get("type", ""))
+    ctx = e.get("ctx") or {}
+    if kind == "json_invalid":
+        return f"请求体不是有效的 JSON（{ctx.get('error', '格式错误')}，位于第 {loc[1] if len(loc) > 1 else 0} 个字符附近）"
+    name = f"{where}字段“{field}”" if field else where
+    if kind == "missing":
+        return f"缺少{name}"
+    if kind == "literal_error" or kind == "enum":
+        return f"{name}的值无效，允许的值为：{ctx.get('expected', '')}".replace(" or ", "、").replace("'", "")
+    if kind in ("string_too_short", "too_short"):
+        return f"{name}过短（至少 {ctx.get('min_length', '')} 个字符）"
+    if kind in ("string_too_long", "too_long"):
+        return f"{name}过长（至多 {ctx.get('max_length', '')} 个字符）"
+    if kind.startswith("int_") or kind.startswith("float_"):
+        return f"{name}应为数字"
+    if kind.startswith("bool"):
+        return f"{name}应为 true 或 false"
+    if kind in ("string_type",):
+        return f"{name}应为字符串"
+    if kind in ("list_type",):
+        return f"{name}应为数组"
+    if kind in ("model_type", "dict_type", "model_attributes_type"):
+        return f"{name}应为 JSON 对象"
+    if kind.startswith("greater_than") or kind.startswith("less_than"):
+        return f"{name}超出允许范围"
+    return f"{name}无效"
+
+
 def _json(status: int, detail: str, **extra: object) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else ({"Retry-After": "60"} if status == 429 else None)
     return JSONResponse({"detail": detail, **extra}, status_code=status, headers=headers)
@@ -47,7 +84,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [{"loc": list(e.get("loc", ())), "type": e.get("type", "")} for e in exc.errors()]
-        return _json(422, HTTP_DETAIL[422] + "：" + "；".join(".".join(map(str, e["loc"])) for e in errors), errors=errors)
+        return _json(422, HTTP_DETAIL[422] + "：" + "；".join(validation_message(e) for e in exc.errors()), errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:

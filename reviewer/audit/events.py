@@ -32,6 +32,8 @@ ACTIONS = {
     "sign_off": "审查员签署（待保密员复核）",
     "approve": "批准",
     "officer_sign_off": "保密员复核批准",
+    "exception_approval": "例外批准",
+    "export": "导出检索结果",
     "reject": "不予发布",
     "return": "退回修改",
     "receipt": "生成发布回执",

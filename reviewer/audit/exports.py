@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
 import xlsxwriter
@@ -30,13 +30,15 @@ ITEM_COLUMNS: list[tuple[str, str]] = [
     ("block_count", "禁止发布项"),
     ("review_count", "需人工审查项"),
     ("info_count", "提示项"),
-    ("rules_hit", "命中规则"),
-    ("signers", "签署人"),
+    ("rules_hit", "命中规则编号"),
+    ("signer_names", "签署人"),
     ("submitted_at", "提交时间（北京时间）"),
     ("decided_at", "决定时间（北京时间）"),
     ("rules_version", "规则集版本"),
     ("content_sha256", "内容SHA-256"),
 ]
+
+VERDICT_WORD = {"pass": "未发现问题", "review": "需人工审查", "block": "禁止发布", "error": "无法完整读取", "": ""}
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -51,20 +53,49 @@ def _value(row: ItemRow, name: str) -> object:
         return fmt_time(value)
     if name == "state":
         return STATE_LABEL.get(value, value)
+    if name == "verdict":
+        return VERDICT_WORD.get(value, value)
     return value
 
 
-def item_table(rows: Iterable[ItemRow]) -> tuple[list[str], list[list[object]]]:
-    return [h for _, h in ITEM_COLUMNS], [[_value(r, n) for n, _ in ITEM_COLUMNS] for r in rows]
+def item_table(rows: Iterable[ItemRow], rule_title: Callable[[str], str] | None = None) -> tuple[list[str], list[list[object]]]:
+    """One row per item; with `rule_title`, a column of the rules' Chinese titles follows the column of their ids."""
+    rows = list(rows)
+    header = [h for _, h in ITEM_COLUMNS]
+    table = [[_value(r, n) for n, _ in ITEM_COLUMNS] for r in rows]
+    if rule_title is not None:
+        at = [n for n, _ in ITEM_COLUMNS].index("rules_hit")
+        header.insert(at, "命中规则")
+        for row, r in zip(table, rows):
+            row.insert(at, "、".join(rule_title(x) for x in r.rules_hit.split(", ") if x))
+    return header, table
 
 
-def stats_tables(stats: Stats) -> list[tuple[str, list[str], list[list[object]]]]:
+def stats_tables(stats: Stats, numeric: bool = False) -> list[tuple[str, list[str], list[list[object]]]]:
+    """The statistics as tables. `numeric` (files: CSV, XLSX): the false-positive share is a percentage number and a
+    missing median an empty cell, so spreadsheets can compute with them; otherwise as shown on screen (50.0%, —)."""
     units = [[cell(s, n) for n, _ in UNIT_COLUMNS] for s in [*stats.units, stats.total]]
-    rules = [[cell(r, n) for n, _ in RULE_COLUMNS] for r in stats.rules]
+    if not numeric:
+        rules = [[cell(r, n) for n, _ in RULE_COLUMNS] for r in stats.rules]
+        return [
+            (f"{stats.period.label}按单位统计", [h for _, h in UNIT_COLUMNS], units),
+            (f"{stats.period.label}规则命中", [h for _, h in RULE_COLUMNS], rules),
+        ]
+    units = [[None if v == "—" else v for v in row] for row in units]  # a missing median is an empty cell
+    rules = [[_rule_cell(r, n) for n, _ in RULE_COLUMNS] for r in stats.rules]
+    rule_header = [("误报占比（%）" if n == "false_positive_share" else h) for n, h in RULE_COLUMNS]
     return [
         (f"{stats.period.label}按单位统计", [h for _, h in UNIT_COLUMNS], units),
-        (f"{stats.period.label}规则命中", [h for _, h in RULE_COLUMNS], rules),
+        (f"{stats.period.label}规则命中", rule_header, rules),
     ]
+
+
+def _rule_cell(row: object, name: str) -> object:
+    """Exports carry numbers: the false-positive share as a percentage number (empty when nothing was disposed)."""
+    if name == "false_positive_share":
+        value = getattr(row, name)
+        return None if value is None else round(value * 100, 1)
+    return cell(row, name)
 
 
 def _csv_safe(value: object) -> object:

@@ -250,9 +250,21 @@ class ItemRow:
     signers: str  # "张三(审查员:批准); 李四(保密员:批准)"
     decisions: str
     rules_hit: str
+    signer_names: str = ""  # for people: "沈查（shencha，审查员：批准）、…"
 
 
-def search_items(session: Session, f: ItemFilter, limit: int = 1000) -> list[ItemRow]:
+def count_items(session: Session, f: ItemFilter) -> int:
+    """How many items the search matches (for paging beyond one page of results)."""
+    return session.scalar(select(func.count()).select_from(_item_query(f).subquery())) or 0
+
+
+def search_items(session: Session, f: ItemFilter, limit: int = 1000, offset: int = 0) -> list[ItemRow]:
+    stmt = _item_query(f)
+    rows = list(session.execute(stmt.order_by(Item.submitted_at.desc(), Item.id.desc()).limit(limit).offset(offset)))
+    return _item_rows(session, rows)
+
+
+def _item_query(f: ItemFilter):  # type: ignore[no-untyped-def]
     stmt = select(Item, Unit.code).join(Unit, Unit.id == Item.unit_id).options(defer(Item.content))  # not the drafts' bytes
     if f.since is not None:
         stmt = stmt.where(Item.submitted_at >= f.since)
@@ -266,25 +278,31 @@ def search_items(session: Session, f: ItemFilter, limit: int = 1000) -> list[Ite
         stmt = stmt.where(Item.external_id == f.external_id)
     if f.reviewer or f.decision:
         sub = select(Review.item_id).join(User, User.id == Review.reviewer_id)
-        if f.reviewer:
-            sub = sub.where(User.username == f.reviewer)
+        if f.reviewer:  # the username, or the person's name (whole or part of it)
+            by_name = User.display_name.contains(f.reviewer, autoescape=True) if f.reviewer.isprintable() else False
+            sub = sub.where(or_(User.username == f.reviewer, by_name))  # NUL would end SQLite's LIKE pattern early
         if f.decision:
             sub = sub.where(Review.decision == f.decision)
         stmt = stmt.where(Item.id.in_(sub))
     if f.rule:
         stmt = stmt.where(Item.id.in_(select(Finding.item_id).where(or_(Finding.rule == f.rule, Finding.category == f.rule))))
-    rows = list(session.execute(stmt.order_by(Item.submitted_at.desc(), Item.id.desc()).limit(limit)))
+    return stmt
+
+
+def _item_rows(session: Session, rows: list[Any]) -> list[ItemRow]:
     ids = [item.id for item, _ in rows]
     reviews: dict[int, list[tuple[str, str, str]]] = {i: [] for i in ids}
+    names: dict[str, str] = {}
     hits: dict[int, set[str]] = {i: set() for i in ids}
     for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
-        for item_id, username, stage, decision in session.execute(
-            select(Review.item_id, User.username, Review.stage, Review.decision)
+        for item_id, username, display, stage, decision in session.execute(
+            select(Review.item_id, User.username, User.display_name, Review.stage, Review.decision)
             .join(User, User.id == Review.reviewer_id)
             .where(Review.item_id.in_(chunk))
             .order_by(Review.id)
         ):
             reviews[item_id].append((username, stage, decision))
+            names[username] = display or ""
         for item_id, rule in session.execute(select(Finding.item_id, Finding.rule).where(Finding.item_id.in_(chunk))):
             hits[item_id].add(rule)
     out = []
@@ -311,6 +329,11 @@ def search_items(session: Session, f: ItemFilter, limit: int = 1000) -> list[Ite
                 signers="; ".join(f"{u}({STAGE_LABEL.get(st, st)}:{DECISION_LABEL.get(d, d)})" for u, st, d in rs),
                 decisions=",".join(d for _, _, d in rs),
                 rules_hit=", ".join(sorted(hits[item.id])),
+                signer_names="、".join(
+                    f"{names.get(u) or u}（{u}，{STAGE_LABEL.get(st, st)}：{DECISION_LABEL.get(d, d)}）" if names.get(u) and names.get(u) != u
+                    else f"{u}（{STAGE_LABEL.get(st, st)}：{DECISION_LABEL.get(d, d)}）"
+                    for u, st, d in rs
+                ),
             )
         )
     return out

@@ -1,18 +1,131 @@
 """`reviewer …` command line. Each module in this package that defines `register(subparsers)` adds its
-commands, so adding a command group touches one file. Commands stay thin: they call the layers below."""
+commands, so adding a command group touches one file. Commands stay thin: they call the layers below.
+
+Everything the command line prints is Chinese: argparse's own words (usage, headings, its error messages) are
+translated here, and any argument or command registered without a Chinese help text gets one from HELP below."""
 
 from __future__ import annotations
 
 import argparse
 import importlib
 import pkgutil
+import re
 import sys
 from collections.abc import Sequence
 
+# argparse's own messages (Python 3.11–3.13) → Chinese. Looked up through argparse's gettext hook.
+ARGPARSE_ZH = {
+    "usage: ": "用法：",
+    "positional arguments": "位置参数",
+    "options": "选项",
+    "optional arguments": "选项",
+    "show this help message and exit": "显示本帮助并退出",
+    "show program's version number and exit": "显示版本号并退出",
+    "the following arguments are required: %s": "缺少必填参数：%s",
+    "%(prog)s: error: %(message)s\n": "%(prog)s：错误：%(message)s\n",
+    "unrecognized arguments: %s": "无法识别的参数：%s",
+    "invalid choice: %(value)r (choose from %(choices)s)": "无效的选项值：%(value)r（可选：%(choices)s）",
+    "argument %(argument_name)s: %(message)s": "参数 %(argument_name)s：%(message)s",
+    "expected one argument": "需要一个值",
+    "expected at most one argument": "至多需要一个值",
+    "expected at least one argument": "至少需要一个值",
+    "invalid %(type)s value: %(value)r": "无效的%(type)s值：%(value)r",
+    "ambiguous option: %(option)s could match %(matches)s": "选项有歧义：%(option)s 可能是 %(matches)s",
+    "not allowed with argument %s": "不能与参数 %s 同时使用",
+    "one of the arguments %s is required": "参数 %s 必须提供其中一个",
+    "ignored explicit argument %r": "忽略了多余的值 %r",
+    "unexpected option string: %s": "意外的选项：%s",
+    "%r is not callable": "%r 不可调用",
+    "cannot merge actions - two groups are named %r": "无法合并：有两个组都叫 %r",
+    "argument \"-\" with mode %r": "参数“-”的模式 %r 无效",
+    "can't open '%(filename)s': %(error)s": "无法打开“%(filename)s”：%(error)s",
+    "No such file or directory": "文件或目录不存在",
+}
+ARGPARSE_ZH_PLURAL = {"expected %s argument": "需要 %s 个值", "expected %s arguments": "需要 %s 个值"}
+TYPE_ZH = {"int": "整数", "float": "数字"}
+
+# Help for arguments registered without one: (command path, dest) → Chinese.
+HELP = {
+    ("units add", "code"): "单位代码（如 BGS）",
+    ("units add", "name"): "单位名称",
+    ("units add", "callback_url"): "审查结论回调地址（可选）",
+    ("units set", "code"): "单位代码",
+    ("units set", "block_policy"): "含“禁止发布”项的稿件：revise 必须修改；officer 可由保密员复核后例外批准",
+    ("users add", "username"): "用户名",
+    ("users add", "unit"): "所属单位代码",
+    ("users add", "role"): "角色：publisher 发布员、reviewer 审查员、officer 保密员、auditor 审计员、admin 管理员",
+    ("tokens create", "user"): "令牌所属用户名（不填则为发布系统令牌）",
+    ("audit export", "format"): "导出格式（默认 csv）",
+    ("audit export", "decision"): "签署意见：approve 批准发布、reject 不予发布、return 退回修改",
+    ("audit export", "item_id"): "稿件编号",
+    ("audit export", "external_id"): "发布系统中的外部编号",
+    ("audit stats", "year"): "年份（必填）",
+    ("audit stats", "month"): "月份（不填为全年）",
+    ("audit stats", "format"): "输出格式：table 表格、csv、xlsx（默认 table）",
+    ("db upgrade", "revision"): "目标版本（默认 head，即最新）",
+    ("serve", "port"): "端口（默认 8000）",
+}
+DESCRIPTION = {
+    "scan": (
+        "审查本机文件（不需要数据库或队列），逐个列出发现。\n"
+        "退出状态：0 全部未发现问题；1 有稿件需人工审查或禁止发布；2 有稿件无法读取（或规则无效）。"
+    ),
+}
+METAVAR = {
+    "year": "年份", "month": "月份", "out": "文件", "since": "日期", "until": "日期", "unit": "单位代码",
+    "reviewer": "用户名", "rule": "规则", "item_id": "编号", "external_id": "外部编号", "port": "端口", "host": "地址",
+    "workers": "数量", "name": "名称", "user": "用户名", "code": "单位代码", "username": "用户名", "revision": "版本",
+    "callback_url": "地址", "redis_port": "端口", "samples": "目录", "role": "角色", "actor": "操作人",
+    "item": "编号", "limit": "条数", "action": "事件", "expect_head": "哈希", "rules": "目录",
+}
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _gettext(message: str) -> str:
+    return ARGPARSE_ZH.get(message, message)
+
+
+def _ngettext(singular: str, plural: str, n: int) -> str:
+    return ARGPARSE_ZH_PLURAL.get(singular if n == 1 else plural, singular if n == 1 else plural)
+
+
+def install_chinese_argparse() -> None:
+    argparse._ = _gettext  # type: ignore[attr-defined]
+    argparse.ngettext = _ngettext  # type: ignore[attr-defined]
+
+
+class ChineseParser(argparse.ArgumentParser):
+    def _get_value(self, action: argparse.Action, arg_string: str):  # type: ignore[no-untyped-def]
+        try:
+            return super()._get_value(action, arg_string)
+        except argparse.ArgumentError as exc:
+            name = getattr(action.type, "__name__", "")
+            if name in TYPE_ZH:
+                raise argparse.ArgumentError(action, f"应为{TYPE_ZH[name]}，收到 {arg_string!r}") from exc
+            raise
+
+
+def _chinese(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()) -> None:
+    """Fill in Chinese help where a command left it out; use the Chinese description where one is written here."""
+    key = " ".join(path)
+    if key in DESCRIPTION:
+        parser.description = DESCRIPTION[key]
+        parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                _chinese(sub, (*path, name))
+            continue
+        if not isinstance(action, argparse._HelpAction) and (not action.help or not _CJK.search(str(action.help))):
+            action.help = HELP.get((key, action.dest), action.help)
+        if action.metavar is None and action.choices is None and action.nargs != 0 and action.dest in METAVAR:
+            action.metavar = METAVAR[action.dest]
+
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="reviewer", description="发布前保密审查（先审查、后公开）")
-    sub = parser.add_subparsers(dest="command", metavar="命令")
+    install_chinese_argparse()
+    parser = ChineseParser(prog="reviewer", description="发布前保密审查（先审查、后公开）")
+    sub = parser.add_subparsers(dest="command", metavar="命令", parser_class=ChineseParser)
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
         if info.name.startswith("_"):
             continue
@@ -20,6 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
         register = getattr(module, "register", None)
         if register is not None:
             register(sub)
+    _chinese(parser)
     return parser
 
 

@@ -249,7 +249,7 @@ def stats_cmd(args: argparse.Namespace) -> int:
         return 2
 
     def run(s: Any) -> int:
-        tables = export.stats_tables(compute(s, period, unit_code=args.unit))
+        tables = export.stats_tables(compute(s, period, unit_code=args.unit), numeric=args.format != "table")
         if not args.rules:
             tables = tables[:1]
         if args.format == "xlsx":

@@ -9,7 +9,7 @@ from reviewer.audit.statistics import UnitStats
 SERIES = [
     ("submitted", "提交", "#4a6fa5"),
     ("approved", "批准", "#3c8d5a"),
-    ("returned", "退回修改", "#d19a2a"),
+    ("returned", "退回修改", "#a86b00"),
     ("rejected", "不予发布", "#b0413e"),
     ("scan_failed", "扫描失败", "#7a5c99"),
     ("alerts", "发布后预警", "#444444"),
@@ -24,6 +24,7 @@ class Bar:
     h: float
     color: str
     title: str  # tooltip: unit, series, value
+    value: int = 0  # written above the bar, so the chart reads without hovering
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +37,7 @@ class Chart:
     labels: list[tuple[float, str]]  # x centre, unit name
     ticks: list[tuple[float, int]]  # y, value
     legend: list[tuple[int, str, str]]  # x, label, color
+    empty: bool = False  # nothing happened in the period: the page says so instead of drawing empty axes
 
 
 def bar_chart(units: list[UnitStats], height: int = 320) -> Chart:
@@ -55,11 +57,12 @@ def bar_chart(units: list[UnitStats], height: int = 320) -> Chart:
             value = int(getattr(u, name))
             h = plot_h * value / scale_max
             bars.append(Bar(round(gx + si * bar_w, 1), round(base - h, 1), round(bar_w - 3, 1), round(h, 1), color,
-                            f"{u.unit_name} · {label}：{value}"))
+                            f"{u.unit_name} · {label}：{value}", value))
         labels.append((gx + (group_w - 20) / 2, u.unit_name))
     ticks = [(round(base - plot_h * v / scale_max, 1), v) for v in range(0, scale_max + 1, step)]
     legend = [(left + i * 100, label, color) for i, (_, label, color) in enumerate(SERIES)]
-    return Chart(max(width, left + 100 * len(SERIES)), height, top, base, bars, labels, ticks, legend)
+    empty = not units or all(int(getattr(u, name)) == 0 for u in units for name, _, _ in SERIES)
+    return Chart(max(width, left + 100 * len(SERIES)), height, top, base, bars, labels, ticks, legend, empty)
 
 
 def _nice_step(peak: int) -> int:

@@ -55,18 +55,44 @@ def check_csrf(v: Viewer, submitted: str | None) -> None:
         raise PermissionDenied("表单已失效（CSRF 校验失败），请刷新页面后重试")
 
 
+def login_url(request: Request) -> str:
+    """Back to where the person was after logging in again; 会话已过期 when the browser still had a session cookie."""
+    from urllib.parse import urlencode
+
+    path = request.url.path
+    if request.method != "GET":
+        path = path.removesuffix("/sign")  # a sign-off form: back to its item page, where the draft is restored
+    query: dict[str, str] = {}
+    if path not in ("/", "/login") and safe_next(path):
+        query["next"] = path
+    if request.cookies.get(SESSION_COOKIE):
+        query["expired"] = "1"
+    return "/login" + (f"?{urlencode(query)}" if query else "")
+
+
+def safe_next(value: str | None) -> str | None:
+    """Only a local page path (no scheme, no host, no backslash tricks) may follow the login."""
+    import re
+
+    if value and re.fullmatch(r"/(review|officer|audit)(/[A-Za-z0-9_./-]*)?", value) and "//" not in value and ".." not in value:
+        return value
+    return None
+
+
 def html_errors(endpoint):  # type: ignore[no-untyped-def]
     """Domain errors on pages become Chinese error pages (or the login form); the API's JSON mapping is not used
     here. Only ReviewerError is caught: anything else is a bug and surfaces as one."""
     import functools
     import inspect
 
-    from reviewer.web.render import page, redirect
+    from reviewer.web.render import redirect
 
     def _handle(request: Request, exc: ReviewerError):  # type: ignore[no-untyped-def]
         if isinstance(exc, LoginRequired):
-            return redirect("/login")
-        return page(request, "error.html", status_code=exc.http_status, message=exc.message)
+            return redirect(login_url(request))
+        from reviewer.web.errorpages import error_page
+
+        return error_page(request, exc.http_status, exc.message)
 
     if inspect.iscoroutinefunction(endpoint):
 

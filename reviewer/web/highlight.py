@@ -4,11 +4,13 @@ a line diff against the version reviewed before. Pure functions over strings; th
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from reviewer.extract import TextPart
+from reviewer.extract.model import SpanKind
 
 _RANK = {"block": 0, "review": 1, "info": 2}
 
@@ -27,12 +29,71 @@ class Segment:
     finding_ids: tuple[int, ...] = ()
     severity: str = ""  # the most severe finding covering this segment
     anchor: int | None = None  # a finding that starts here (target of the list's links and of j/k)
+    marks: tuple[str, ...] = ()  # insert | delete | hidden: tracked revisions and hidden text, marked in the body
+    place: str = ""  # the paragraph, cell or property this text lies in (the part's PLACE span)
+
+
+@dataclass(slots=True)
+class Block:
+    kind: str  # "text" or "table"
+    label: str = ""  # shown for places whose name is the information (a document property, an attribute)
+    segments: list[Segment] = field(default_factory=list)
+    rows: list[list[list[Segment]]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
 class PartView:
     location: str
     segments: list[Segment] = field(default_factory=list)
+    blocks: list[Block] = field(default_factory=list)
+
+
+_CELL = re.compile(r"^(?P<table>.*表格\d+)\s*第(?P<row>\d+)行第(?P<col>\d+)列")
+_LABELLED = ("文档属性", "HTML属性", "定义名称", "隐藏元素")
+
+
+def _mark_kind(label: str) -> str | None:
+    if label.startswith("修订-插入") or "插入" in label and label.startswith("修订"):
+        return "insert"
+    if label.startswith("修订-删除") or "删除" in label and label.startswith("修订"):
+        return "delete"
+    if "隐藏" in label:
+        return "hidden"
+    return None
+
+
+def blocks(segments: list[Segment]) -> list[Block]:
+    """Group a part's segments by place: table cells (`表格N 第r行第c列`) become tables, every other place a block of
+    text; places whose name carries the meaning (properties, attributes, defined names) keep their name as a label."""
+    out: list[Block] = []
+    keys: list[str | None] = []  # the place of each text block (None: text outside any place)
+    for seg in segments:
+        m = _CELL.match(seg.place) if seg.place else None
+        if m:
+            table = m.group("table")
+            r, c = int(m.group("row")), int(m.group("col"))
+            if not out or out[-1].kind != "table" or out[-1].label != table:
+                out.append(Block("table", table))
+                keys.append(table)
+            last = out[-1]
+            while len(last.rows) < r:
+                last.rows.append([])
+            row = last.rows[r - 1]
+            while len(row) < c:
+                row.append([])
+            row[c - 1].append(seg)
+            continue
+        key = seg.place or None
+        if key is None and not seg.text.strip() and out:
+            if out[-1].kind == "text" and keys[-1] is None:
+                out[-1].segments.append(seg)
+            continue  # the separator between two places: the blocks themselves break the line
+        if out and out[-1].kind == "text" and keys[-1] == key:
+            out[-1].segments.append(seg)
+            continue
+        out.append(Block("text", seg.place if seg.place.startswith(_LABELLED) else "", [seg]))
+        keys.append(key)
+    return out
 
 
 def _part_of(f: Located, parts: list[TextPart]) -> int | None:
@@ -58,7 +119,9 @@ def highlight(parts: list[TextPart], findings: Sequence[Located]) -> tuple[list[
     views = []
     for i, part in enumerate(parts):
         here = by_part.get(i, [])
-        cuts = sorted({0, len(part.text), *(f.start for f in here), *(f.end for f in here)})
+        spans = [sp for sp in part.spans if 0 <= sp.start < sp.end <= len(part.text)]
+        cuts = sorted({0, len(part.text), *(f.start for f in here), *(f.end for f in here),
+                       *(sp.start for sp in spans), *(sp.end for sp in spans)})
         view = PartView(part.location)
         starts: dict[int, int] = {}
         for f in sorted(here, key=lambda f: (f.start, _RANK.get(f.severity, 3))):
@@ -66,7 +129,11 @@ def highlight(parts: list[TextPart], findings: Sequence[Located]) -> tuple[list[
         for a, b in zip(cuts, cuts[1:]):
             cover = [f for f in here if f.start <= a and f.end >= b]
             sev = min((f.severity for f in cover), key=lambda s: _RANK.get(s, 3), default="")
-            view.segments.append(Segment(part.text[a:b], tuple(f.id for f in cover), sev, starts.pop(a, None)))
+            marks = tuple(sorted({k for sp in spans if sp.kind is SpanKind.MARK and sp.start <= a and sp.end >= b
+                                  for k in [_mark_kind(sp.label)] if k}))
+            place = next((sp.label for sp in spans if sp.kind is SpanKind.PLACE and sp.start <= a and sp.end >= b), "")
+            view.segments.append(Segment(part.text[a:b], tuple(f.id for f in cover), sev, starts.pop(a, None), marks, place))
+        view.blocks = blocks(view.segments)
         views.append(view)
     return views, placed
 

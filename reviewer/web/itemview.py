@@ -29,6 +29,7 @@ class ItemView:
     receipt: Receipt | None
     previous: Item | None = None
     changes: list[DiffLine | None] = field(default_factory=list)
+    numbers: dict[int, int] = field(default_factory=dict)  # finding id -> the number people read (发现 #n)
 
 
 def plain_text(item: Item) -> tuple[list, str | None]:  # type: ignore[type-arg]
@@ -45,7 +46,8 @@ def load(session: Session, item: Item, level: str, with_diff: bool = True) -> It
     for r in reviews:
         _ = r.reviewer, [d.finding for d in r.dispositions]
     receipt = session.scalars(select(Receipt).where(Receipt.item_id == item.id)).first()
-    view = ItemView(item, full, views, findings, placed, error, reviews, receipt)
+    view = ItemView(item, full, views, findings, placed, error, reviews, receipt,
+                    numbers={f.id: f.seq + 1 for f in findings})
     if full and with_diff and item.version > 1:
         view.previous = previous_reviewed(session, item)
         if view.previous is not None:

@@ -7,24 +7,27 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from reviewer.accounts import access
+from reviewer.audit import events as audit_events
 from reviewer.audit import exports as export
 from reviewer.audit import queries as audit_query
 from reviewer.audit.binding import HIDDEN, METADATA_LOCATION, hidden_metadata, public_reason
 from reviewer.audit.events import ACTIONS
 from reviewer.audit.statistics import BEIJING, RULE_COLUMNS, UNIT_COLUMNS, Period, cell, compute
 from reviewer.errors import InvalidInput, NotFound
-from reviewer.store.models import Finding, Unit
+from reviewer.store.models import Finding, Unit, User
 from reviewer.web import itemview
 from reviewer.web.chart import SERIES, bar_chart
 from reviewer.web.deps import checked_id, database, html_errors, viewer
 from reviewer.web.render import page
+from reviewer.web.render import rule_name_of as rule_name
 from reviewer.web.security import apply_headers
 from reviewer.workflow.review import DECISIONS
 
@@ -81,6 +84,11 @@ def _mask_rows(s: Any, role: str, rows: list[audit_query.ItemRow]) -> list[audit
     return rows
 
 
+def _people(s: Session) -> dict[str, str]:
+    """Usernames → names, so that the log shows people, not account names."""
+    return {u: d for u, d in s.execute(select(User.username, User.display_name)) if d}
+
+
 def _query(request: Request) -> dict[str, str]:
     return {k: request.query_params.get(k, "") for k in SEARCH_FIELDS}
 
@@ -92,14 +100,26 @@ def search(request: Request) -> Response:
     with database(request).session() as s:
         v = viewer(request, s, *AUDIT_ROLES)
         units = list(s.scalars(select(Unit).order_by(Unit.code)))
+        pg = _page_number(request)
         try:
-            rows = _mask_rows(s, v.user.role, audit_query.search_items(s, _item_filter(q), limit=500))
+            f = _item_filter(q)
+            total = audit_query.count_items(s, f)
+            rows = _mask_rows(s, v.user.role, audit_query.search_items(s, f, limit=PAGE_SIZE, offset=(pg - 1) * PAGE_SIZE))
             error = ""
         except InvalidInput as exc:
-            rows, error = [], exc.message
-        export_qs = request.url.query
+            rows, error, total = [], exc.message, 0
+        export_qs = urlencode({k: val for k, val in q.items() if val})
         return page(request, "audit_search.html", status_code=422 if error else 200, user=v.user, csrf_token=v.csrf_token,
-                    rows=rows, q=q, units=units, error=error, export_qs=export_qs)
+                    rows=rows, q=q, units=units, error=error, export_qs=export_qs, total=total, page_no=pg,
+                    pages=max(1, -(-total // PAGE_SIZE)), page_size=PAGE_SIZE)
+
+
+PAGE_SIZE = 500
+
+
+def _page_number(request: Request) -> int:
+    raw = request.query_params.get("page", "1")
+    return int(raw) if raw.isdecimal() and 0 < len(raw) <= 6 and int(raw) > 0 else 1
 
 
 def _download(data: bytes, media_type: str, filename: str) -> Response:
@@ -118,8 +138,11 @@ def export_search(request: Request, fmt: str) -> Response:
         raise NotFound("只支持 CSV 与 XLSX 导出")
     with database(request).session() as s:
         v = viewer(request, s, *AUDIT_ROLES)
-        rows = _mask_rows(s, v.user.role, audit_query.search_items(s, _item_filter(_query(request)), limit=100_000))
-        header, table = export.item_table(rows)
+        q = _query(request)
+        rows = _mask_rows(s, v.user.role, audit_query.search_items(s, _item_filter(q), limit=100_000))
+        header, table = export.item_table(rows, rule_name)
+        # Exporting is itself an event of the review log: who took which search out of the system, and how much.
+        audit_events.append(s, "export", v.user, data={"format": fmt, "rows": len(rows), "query": {k: val for k, val in q.items() if val}})
     stamp = datetime.now(BEIJING).strftime("%Y%m%d-%H%M%S")
     if fmt == "csv":
         return _download(export.to_csv(header, table), "text/csv; charset=utf-8", f"review-search-{stamp}.csv")
@@ -181,7 +204,7 @@ def item_history(request: Request, item_id: int) -> Response:
         if level != access.FULL and hidden_metadata(item):
             shown = _Masked(item, dict.fromkeys(hidden_metadata(item), HIDDEN))
         return page(request, "audit_item.html", user=v.user, csrf_token=v.csrf_token, item=shown, views=views,
-                    events=events, actions=ACTIONS)
+                    events=events, actions=ACTIONS, people=_people(s))
 
 
 @router.get("/audit/log")
@@ -206,7 +229,7 @@ def log(request: Request) -> Response:
         except InvalidInput as exc:
             error = exc.message
         return page(request, "audit_log.html", user=v.user, csrf_token=v.csrf_token, rows=rows, total=total, q=q,
-                    actions=ACTIONS, error=error)
+                    actions=ACTIONS, error=error, people=_people(s))
 
 
 def _period(request: Request) -> Period:
@@ -238,9 +261,10 @@ def stats_export(request: Request, fmt: str) -> Response:
     if fmt not in ("csv", "xlsx"):
         raise NotFound("只支持 CSV 与 XLSX 导出")
     with database(request).session() as s:
-        viewer(request, s, *AUDIT_ROLES)
+        v = viewer(request, s, *AUDIT_ROLES)
         period = _period(request)
-        tables = export.stats_tables(compute(s, period))
+        tables = export.stats_tables(compute(s, period), numeric=True)
+        audit_events.append(s, "export", v.user, data={"format": fmt, "statistics": period.label})
     name = f"review-stats-{period.year}" + (f"-{period.month:02d}" if period.month else "")
     if fmt == "csv":
         title, header, rows = tables[0]

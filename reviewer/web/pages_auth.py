@@ -15,7 +15,7 @@ from reviewer.accounts.actor import Actor
 from reviewer.audit import events as audit
 from reviewer.store.models import User
 from reviewer.web import security
-from reviewer.web.deps import LoginRequired, check_csrf, database, html_errors, viewer
+from reviewer.web.deps import LoginRequired, check_csrf, database, html_errors, safe_next, viewer
 from reviewer.web.render import page, redirect
 
 router = APIRouter(include_in_schema=False)
@@ -31,11 +31,13 @@ HOME = {"reviewer": "/review", "officer": "/officer", "auditor": "/audit", "admi
 
 
 @router.get("/static/{name}")
-def static(name: str) -> Response:
+def static(request: Request, name: str) -> Response:
     # A fixed list, not a directory mount: nothing but these files can ever be served.
     kind = _STATIC_TYPES.get(name)
     if kind is None:
-        return security.apply_headers(Response("未找到", status_code=404, media_type="text/plain; charset=utf-8"))
+        from reviewer.web.errorpages import not_found_page
+
+        return not_found_page(request, f"没有名为“{name[:80]}”的页面资源")
     resp = Response((STATIC / name).read_bytes(), media_type=kind)
     resp.headers["X-Content-Type-Options"] = "nosniff"
     resp.headers["Cache-Control"] = "no-cache"
@@ -53,9 +55,15 @@ def index(request: Request) -> Response:
         return redirect(HOME.get(v.role, "/login"))
 
 
-def _login_form(request: Request, error: str = "", status_code: int = 200, username: str = "") -> Response:
+def _login_form(request: Request, error: str = "", status_code: int = 200, username: str = "",
+                next_path: str | None = None, expired: bool | None = None) -> Response:
     token = secrets.token_urlsafe(32)
-    resp = page(request, "login.html", status_code=status_code, login_csrf=token, error=error, username=username)
+    if next_path is None:
+        next_path = safe_next(request.query_params.get("next")) or ""
+    if expired is None:
+        expired = request.query_params.get("expired") == "1"
+    resp = page(request, "login.html", status_code=status_code, login_csrf=token, error=error, username=username,
+                next_path=next_path, expired=expired)
     security.set_cookie(resp, request, security.LOGIN_CSRF_COOKIE, token, max_age=3600)
     return resp
 
@@ -83,9 +91,10 @@ async def login(request: Request) -> Response:
     form = await request.form()
     username = str(form.get("username") or "").strip()[:100]
     password = str(form.get("password") or "")[:1000]
+    next_path = safe_next(str(form.get("next") or "")) or ""
     # Login CSRF: the form's token must match the cookie set with the form (double submit).
     if not security.same(str(form.get("csrf_token") or ""), request.cookies.get(security.LOGIN_CSRF_COOKIE)):
-        return _login_form(request, "登录表单已失效，请重新输入", 403, username)
+        return _login_form(request, "登录表单已失效，请重新输入", 403, username, next_path, False)
 
     address = request.client.host if request.client else "unknown"
     addresses, gate = _throttles(request)
@@ -112,11 +121,11 @@ async def login(request: Request) -> Response:
     raw, throttled, status = await run_in_threadpool(work)
     if raw is None:
         if throttled:
-            resp = _login_form(request, throttled, 429, username)
+            resp = _login_form(request, throttled, 429, username, next_path, False)
             resp.headers["Retry-After"] = "60"
             return resp
-        return _login_form(request, "用户名或密码错误，或该账号不能登录审查页面", 401, username)
-    resp = redirect("/")
+        return _login_form(request, "用户名或密码错误，或该账号不能登录审查页面", 401, username, next_path, False)
+    resp = redirect(next_path or "/")
     lifetime = int(request.app.state.settings.session_absolute_hours * 3600)
     security.set_cookie(resp, request, security.SESSION_COOKIE, raw, max_age=lifetime)
     security.clear_cookie(resp, request, security.LOGIN_CSRF_COOKIE)

@@ -1,45 +1,85 @@
-"""Reviewer and secrecy-officer pages: the unit's queue, the item page, the sign-off form.
+"""Reviewer and secrecy-officer pages: the unit's queue, the items I signed, the item page, the sign-off form.
 
 The pages collect what the signer decided and hand it to workflow.review.sign_off, which alone decides whether
-the sign-off is allowed (unit, author, dispositions, block policy, content hash). One item per form: there is no
-bulk action anywhere."""
+the sign-off is allowed (unit, author, dispositions, block policy, content hash). Before any work the item page asks
+workflow.desk.blockers — the same reasons sign_off enforces — and offers only what would be accepted. One item per
+form: there is no bulk action anywhere."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from reviewer.accounts import access
-from reviewer.errors import ReviewerError
-from reviewer.store.models import AWAITING_OFFICER, AWAITING_REVIEW, STATE_LABEL
+from reviewer.errors import PermissionDenied, ReviewerError
+from reviewer.store.models import AWAITING_OFFICER, AWAITING_REVIEW, SCAN_FAILED, STATE_LABEL, Item, Review, User
 from reviewer.web import itemview
 from reviewer.web.deps import check_csrf, checked_id, database, html_errors, viewer
 from reviewer.web.render import page, redirect
+from reviewer.web.security import apply_headers
+from reviewer.workflow import desk
 from reviewer.workflow.review import DispositionInput, sign_off
 
 router = APIRouter(include_in_schema=False)
 SIGNER_ROLES = ("reviewer", "officer")
+_RANK = {"block": 0, "review": 1, "pass": 2, None: 3, "error": -1}
+QUEUE_STATE = {AWAITING_REVIEW: "待审查", AWAITING_OFFICER: "待保密员复核", SCAN_FAILED: "扫描失败"}
+SORTS = {"age": "提交时间（早→晚）", "severity": "严重程度（高→低）", "newest": "提交时间（晚→早）"}
+
+
+def queue_state(item: Item) -> str:
+    if desk.render_pending(item):
+        return "核对中"
+    return QUEUE_STATE.get(item.state, STATE_LABEL.get(item.state, "—"))
+
+
+def _failed(s: Session, user: User) -> list[Item]:
+    """Failed scans of the unit wait for a return (退回修改): they are part of the desk, never hidden."""
+    return list(s.scalars(
+        select(Item).where(Item.unit_id == user.unit_id, Item.state == SCAN_FAILED).order_by(Item.submitted_at, Item.id)
+    ))
+
+
+def _sorted(items: list[Item], sort: str) -> list[Item]:
+    def age(i: Item) -> datetime:
+        return i.submitted_at
+
+    if sort == "severity":
+        return sorted(items, key=lambda i: (_RANK.get(i.verdict, 3), -i.block_count, -i.review_count, age(i), i.id))
+    if sort == "newest":
+        return sorted(items, key=lambda i: (age(i), i.id), reverse=True)
+    stage = {AWAITING_OFFICER: 0, AWAITING_REVIEW: 1, SCAN_FAILED: 2}
+    return sorted(items, key=lambda i: (stage.get(i.state, 3), age(i), i.id))
 
 
 def _queue(request: Request, officer: bool) -> Response:
     q = request.query_params
     verdict, channel, author = q.get("verdict", ""), q.get("channel", ""), q.get("author", "").strip()[:100]
+    sort = q.get("sort", "") if q.get("sort", "") in SORTS else "age"
     with database(request).session() as s:
         v = viewer(request, s, "officer") if officer else viewer(request, s, *SIGNER_ROLES)
         queue = access.review_queue(s, v.user, limit=1000)
         if officer:
             queue = [i for i in queue if i.state == AWAITING_OFFICER]
+        else:
+            queue = queue + _failed(s, v.user)
         channels = sorted({i.channel for i in queue})
-        items = [
+        items = _sorted([
             i for i in queue
-            if (not verdict or i.verdict == verdict) and (not channel or i.channel == channel) and (author in (i.author or ""))
-        ]
+            if (not verdict or (i.verdict or "error") == verdict) and (not channel or i.channel == channel)
+            and (author in (i.author or ""))
+        ], sort)
         alerts = access.alerts(s, v.user)[:50]
         return page(
             request, "queue.html", user=v.user, csrf_token=v.csrf_token, items=items, officer=officer, total=len(queue),
-            alerts=alerts,
-            channels=channels, filters={"verdict": verdict, "channel": channel, "author": author},
+            alerts=alerts, channels=channels, sorts=SORTS, queue_state=queue_state,
+            resubmitted=desk.resubmitted_after_return(s, items),
+            filters={"verdict": verdict, "channel": channel, "author": author, "sort": sort},
         )
 
 
@@ -55,8 +95,38 @@ def officer_queue(request: Request) -> Response:
     return _queue(request, officer=True)
 
 
+@router.get("/review/signed")
+@html_errors
+def signed_by_me(request: Request) -> Response:
+    """The items this person signed, newest first: what I decided, and where each item stands now."""
+    with database(request).session() as s:
+        v = viewer(request, s, *SIGNER_ROLES)
+        reviews = list(s.scalars(
+            select(Review).where(Review.reviewer_id == v.user.id).order_by(Review.created_at.desc(), Review.id.desc()).limit(500)
+        ))
+        for r in reviews:
+            _ = r.item.findings
+        return page(request, "signed.html", user=v.user, csrf_token=v.csrf_token, reviews=reviews)
+
+
+def _defaults(view: itemview.ItemView, item: Item, carried: dict[int, desk.Carried]) -> dict[str, str]:
+    """What the form starts from: the first signer's dispositions for the officer; carried-over ones for a new version."""
+    out: dict[str, str] = {}
+    if item.state == AWAITING_OFFICER:
+        first = next((r for r in reversed(view.reviews) if r.stage == "unit" and r.decision == "approve"), None)
+        if first is not None:
+            for d in first.dispositions:
+                out[f"disp_{d.finding_id}"] = d.disposition
+                out[f"reason_{d.finding_id}"] = d.reason
+        return out
+    for fid, c in carried.items():
+        out[f"disp_{fid}"] = c.disposition
+        out[f"reason_{fid}"] = c.reason
+    return out
+
+
 def _item_page(request: Request, item_id: int, status_code: int = 200, error: str = "",
-               entered: dict[str, str] | None = None) -> Response:
+               entered: dict[str, str] | None = None, kept: bool = False) -> Response:
     with database(request).session() as s:
         v = viewer(request, s, *SIGNER_ROLES, "auditor", "admin")
         if v.role in itemview.READ_ALL_ROLES:
@@ -64,10 +134,20 @@ def _item_page(request: Request, item_id: int, status_code: int = 200, error: st
         item, level = access.readable_item(s, v.user, checked_id(item_id))
         view = itemview.load(s, item, level)
         prev_id, next_id = itemview.neighbours(s, item, v.user)
+        found = desk.blockers(s, item, v.user)
+        carried = desk.carried_over(s, item) if item.state == AWAITING_REVIEW else {}
+        form = {**_defaults(view, item, carried), **(entered or {})}
+        undisposed = [f for f in view.findings if not form.get(f"disp_{f.id}")]
+        first_review = next((r for r in reversed(view.reviews) if r.stage == "unit" and r.decision == "approve"), None)
+        newer = s.get(Item, item.superseded_by_id) if item.superseded_by_id else None
         return page(
             request, "item.html", status_code=status_code, user=v.user, csrf_token=v.csrf_token, v=view, item=item,
-            prev_id=prev_id, next_id=next_id, error=error, entered=entered or {},
-            open_for_signing=item.state in (AWAITING_REVIEW, AWAITING_OFFICER),
+            prev_id=prev_id, next_id=next_id, error=error, entered=form, kept=kept, blockers=found,
+            can_sign=desk.can_sign(found), can_approve=desk.can_approve(found), carried=carried,
+            undisposed=undisposed, first_review=first_review if item.state == AWAITING_OFFICER else None,
+            newer=newer, exception_possible=item.state == AWAITING_REVIEW and desk.has_block(item)
+            and item.unit.block_policy == "officer",
+            open_for_signing=item.state in (AWAITING_REVIEW, AWAITING_OFFICER, SCAN_FAILED),
             notice=f"已签署。稿件当前状态为“{STATE_LABEL.get(item.state, item.state)}”" if request.query_params.get("done") else "",
         )
 
@@ -78,6 +158,24 @@ def item_page(request: Request, item_id: int) -> Response:
     return _item_page(request, item_id)
 
 
+@router.get("/review/items/{item_id}/original")
+@html_errors
+def original(request: Request, item_id: int) -> Response:
+    """The file exactly as submitted (the bytes whose SHA-256 is signed), as a download, never rendered inline."""
+    from urllib.parse import quote
+
+    with database(request).session() as s:
+        v = viewer(request, s, *SIGNER_ROLES, "auditor")
+        item, level = access.readable_item(s, v.user, checked_id(item_id))
+        if level != access.FULL:
+            raise PermissionDenied("您的角色不能下载稿件原文")
+        name = item.file_name or "content.txt"
+        resp = Response(item.content, media_type="application/octet-stream")
+    ascii_name = name.encode("ascii", "ignore").decode().replace('"', "") or "original"
+    resp.headers["Content-Disposition"] = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+    return apply_headers(resp)
+
+
 @router.post("/review/items/{item_id}/sign")
 @html_errors
 async def sign(request: Request, item_id: int) -> Response:
@@ -85,9 +183,17 @@ async def sign(request: Request, item_id: int) -> Response:
 
     def work() -> Response:
         with database(request).session() as s:
-            v = viewer(request, s, *SIGNER_ROLES)  # errors here (login, role, CSRF) become error pages
-            check_csrf(v, form.get("csrf_token"))
+            v = viewer(request, s, *SIGNER_ROLES)  # errors here (login, role) become error pages / the login form
             access.readable_item(s, v.user, checked_id(item_id))  # other units' items do not exist for this person
+            try:
+                check_csrf(v, form.get("csrf_token"))
+            except PermissionDenied:
+                stale = True
+            else:
+                stale = False
+        if stale:  # a form from an older session or tab: nothing is signed, everything entered is shown again
+            return _item_page(request, item_id, status_code=403, entered=form, kept=True,
+                              error="表单已失效（页面打开期间重新登录过，或在别处退出）。您填写的内容已保留在下方，请核对后再次签署。")
         dispositions = [
             DispositionInput(int(key[5:]), value, form.get(f"reason_{key[5:]}", "")[:2000])
             for key, value in form.items()
@@ -97,11 +203,11 @@ async def sign(request: Request, item_id: int) -> Response:
             with database(request).session() as s:
                 v = viewer(request, s, *SIGNER_ROLES)
                 sign_off(s, item_id, v.user, form.get("content_sha256", ""), form.get("decision", ""),
-                         form.get("comment", "")[:5000], dispositions)
+                         form.get("comment", "")[:5000], dispositions, form.get("exception_confirm") == "1")
         except ReviewerError as exc:
             # The workflow refused (hash, dispositions, policy, author …): show the page again with the reason and
             # what the signer entered.
-            return _item_page(request, item_id, status_code=exc.http_status, error=exc.message, entered=form)
+            return _item_page(request, item_id, status_code=exc.http_status, error=exc.message, entered=form, kept=True)
         return redirect(f"/review/items/{item_id}?done=1")
 
     return await run_in_threadpool(work)

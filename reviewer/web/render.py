@@ -15,6 +15,7 @@ from reviewer.audit.exports import fmt_time
 from reviewer.audit.queries import DECISION_LABEL, DISPOSITION_LABEL, STAGE_LABEL
 from reviewer.scan.model import SEVERITY_LABEL, VERDICT_LABEL
 from reviewer.store.models import ROLE_LABEL, STATE_LABEL
+from reviewer.web import names
 from reviewer.web.security import apply_headers
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -44,12 +45,67 @@ def _hours(value: float | None) -> str:
 
 env.filters["hours"] = _hours
 
+# Filled by reviewer.web.install from the app's settings: where the rule files (and their Chinese titles) are.
+RULE_DIRECTORIES: list[Path] = []
+
+
+def _rule_name(f: Any) -> str:
+    """A finding (or a rule id) as people read it: the rule's Chinese title, never the id."""
+    if isinstance(f, str):
+        return names.rule_title(f, "", tuple(RULE_DIRECTORIES))
+    return names.rule_title(getattr(f, "rule", ""), getattr(f, "message", ""), tuple(RULE_DIRECTORIES))
+
+
+def rule_name_of(rule: str) -> str:
+    return names.rule_title(rule, "", tuple(RULE_DIRECTORIES))
+
+
+def _event(e: Any) -> str:
+    return names.event_sentence(e.action, e.data, tuple(RULE_DIRECTORIES))
+
+
+def _person(u: Any) -> str:
+    if u is None:
+        return "—"
+    display = getattr(u, "display_name", "") or ""
+    return f"{display}（{u.username}）" if display and display != u.username else u.username
+
+
+def _fromjson(value: str) -> Any:
+    import json
+
+    try:
+        return json.loads(value)
+    except ValueError:
+        return {}
+
+
+def _isotime(value: str | None) -> str:
+    from datetime import datetime
+
+    try:
+        return fmt_time(datetime.fromisoformat(str(value))) + "（北京时间）"
+    except ValueError:
+        return "—"
+
+
+env.filters["fromjson"] = _fromjson
+env.filters["isotime"] = _isotime
+env.filters["loc"] = names.location
+env.filters["rule_name"] = _rule_name
+env.filters["event"] = _event
+env.filters["actor"] = names.actor
+env.filters["role"] = names.role
+env.filters["person"] = _person
+env.filters["signers"] = names.signers
+
 
 def page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     context.setdefault("user", None)
     context.setdefault("csrf_token", "")
     context.setdefault("error", "")
     context.setdefault("notice", "")
+    context.setdefault("heading", "")
     html = env.get_template(template).render(request_path=request.url.path, **context)
     return apply_headers(HTMLResponse(html, status_code=status_code))  # type: ignore[return-value]
 

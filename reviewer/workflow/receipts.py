@@ -25,7 +25,7 @@ from reviewer.audit.chain import canonical_json
 from reviewer.audit.keys import RECEIPT_KEY_FILE, SigningKey, load_or_create_key, public_key_of, verify_with
 from reviewer.errors import Conflict
 from reviewer.store.models import Item, Receipt, Review, utcnow
-from reviewer.workflow import render_check
+from reviewer.workflow import desk, render_check
 from reviewer.workflow.runtime import runtime_of
 
 KEY_FILE = RECEIPT_KEY_FILE
@@ -57,6 +57,9 @@ def issue(session: Session, item: Item, actor: Actor) -> Receipt:
         "rules_version": item.rules_version, "signers": signers, "issued_at": utcnow().isoformat(), "key_id": key.key_id,
         **render_check.bound_fields(session, item),  # the rendered pages the reviewer saw (docs/render.md)
     }
+    exception = desk.exception_of(session, item)
+    if exception:  # 例外批准: block findings confirmed and approved with reasons and the officer's co-sign
+        body["exception_approval"] = exception
     payload = canonical_json(body)
     receipt = Receipt(item_id=item.id, payload=payload, signature=key.sign(payload), key_id=key.key_id)
     session.add(receipt)

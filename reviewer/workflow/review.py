@@ -32,6 +32,7 @@ from reviewer.store.models import (
     AWAITING_REVIEW,
     REJECTED,
     RETURNED,
+    SCAN_FAILED,
     STATE_LABEL,
     Disposition,
     Item,
@@ -39,7 +40,7 @@ from reviewer.store.models import (
     User,
     utcnow,
 )
-from reviewer.workflow import callbacks, receipts, render_check
+from reviewer.workflow import callbacks, desk, receipts, render_check
 from reviewer.workflow.items import get_item
 from reviewer.workflow.states import move
 
@@ -66,6 +67,7 @@ def sign_off(
     decision: str,
     comment: str = "",
     dispositions: Iterable[DispositionInput] = (),
+    exception_confirmed: bool = False,
 ) -> Review:
     who = as_actor(actor)
     item = get_item(session, item_id, for_update=True)
@@ -73,7 +75,7 @@ def sign_off(
         raise PermissionDenied("只有审查员或保密员可以签署审查意见")
     if who.unit_id != item.unit_id:
         raise PermissionDenied("只能审查本单位发布的稿件（谁发布谁审查）")
-    if item.state == AWAITING_REVIEW:
+    if item.state == AWAITING_REVIEW or (item.state == SCAN_FAILED and decision in ("return", "reject")):
         stage = "unit"
     elif item.state == AWAITING_OFFICER:
         stage = "officer"
@@ -104,6 +106,7 @@ def sign_off(
         if d.finding_id in given:
             raise InvalidInput(f"发现 {d.finding_id} 的处置重复")
         given[d.finding_id] = d
+    exceptions = desk.enforce(session, item, who, decision, given, exception_confirmed)
     has_block = item.block_count > 0 or any(f.severity == "block" for f in findings.values())
     target = {"reject": REJECTED, "return": RETURNED}.get(decision, APPROVED)
     if decision == "approve":
@@ -143,6 +146,9 @@ def sign_off(
     action = {"reject": "reject", "return": "return"}.get(decision) or (
         "sign_off" if target == AWAITING_OFFICER else ("officer_sign_off" if stage == "officer" else "approve")
     )
+    if exceptions:
+        audit.append(session, "exception_approval", who, unit_code=unit_code, item_id=item.id,
+                     data={"review_id": review.id, "findings": [f.seq + 1 for f in exceptions], "rules": [f.rule for f in exceptions]})
     audit.append(session, action, who, unit_code=unit_code, item_id=item.id,
                  data={"review_id": review.id, "stage": stage, "decision": decision, "content_sha256": item.content_sha256,
                        "document_sha256": item.document_sha256,

@@ -23,7 +23,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     SCANNING: frozenset({SCANNING, AWAITING_REVIEW, SCAN_FAILED, SUPERSEDED}),
     AWAITING_REVIEW: frozenset({AWAITING_OFFICER, APPROVED, REJECTED, RETURNED, SUPERSEDED}),
     AWAITING_OFFICER: frozenset({APPROVED, REJECTED, RETURNED, SUPERSEDED}),
-    SCAN_FAILED: frozenset({SUPERSEDED}),  # fail closed: never approvable, only replaced by a new version
+    SCAN_FAILED: frozenset({RETURNED, REJECTED, SUPERSEDED}),  # fail closed: never approvable; returned, rejected or replaced
     APPROVED: frozenset({RELEASED, SUPERSEDED}),
     REJECTED: frozenset({SUPERSEDED}),
     RETURNED: frozenset({SUPERSEDED}),

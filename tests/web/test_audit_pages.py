@@ -7,6 +7,7 @@ import io
 import re
 
 import openpyxl
+from sqlalchemy import select
 from sqlalchemy import text
 
 from reviewer.store.models import Item
@@ -37,8 +38,8 @@ def test_only_auditors_and_admins(web: Web) -> None:
     for url in ("/audit", "/audit/stats", "/audit/verify", "/audit/log", "/audit/export.csv"):
         assert c.get(url).status_code == 403, url
     anon = web.client()
-    assert anon.get("/audit").headers["location"] == "/login"
-    assert anon.get("/audit/export.csv").headers["location"] == "/login"
+    assert anon.get("/audit").headers["location"].startswith("/login")
+    assert anon.get("/audit/export.csv").headers["location"].startswith("/login")
 
 
 def test_search_and_history(web: Web) -> None:
@@ -77,7 +78,13 @@ def test_export_csv_and_xlsx_of_a_search(web: Web) -> None:
     assert "attachment" in resp.headers["content-disposition"]
     rows = list(csv.reader(io.StringIO(resp.content.decode("utf-8-sig"))))
     assert rows[0][:3] == ["稿件编号", "外部编号", "版本"] and [r[0] for r in rows[1:]] == [str(a)]
-    assert "rev1(审查员:批准)" in rows[1]
+    assert "REV1（rev1，审查员：批准）" in rows[1]  # the signer by name, not an account string
+    assert "需人工审查" in rows[1] and "review" not in rows[1]  # verdicts in Chinese
+    with web.db.session() as s:  # exporting is itself a logged event
+        from reviewer.store.models import AuditEvent
+
+        ev = s.scalars(select(AuditEvent).where(AuditEvent.action == "export").order_by(AuditEvent.seq.desc())).first()
+        assert ev is not None and ev.actor == "aud" and '"rows":1' in ev.data and '"unit":"U1"' in ev.data
     resp = c.get("/audit/export.xlsx")
     book = openpyxl.load_workbook(io.BytesIO(resp.content))
     assert {r[0].value for r in book["检索结果"].iter_rows(min_row=2)} == {a, b}

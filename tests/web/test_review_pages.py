@@ -55,7 +55,7 @@ def test_item_page_highlights_each_finding_in_place(web: Web) -> None:
     html = resp.text
     item = _item(web, item_id)
     for f in item.findings:
-        assert re.search(rf'<mark class="hl sev-{f.severity}" data-findings="{f.id}" id="hl-{f.id}">{re.escape(f.match)}</mark>', html)
+        assert re.search(rf'<mark class="hl sev-{f.severity}" data-findings="{f.id}" id="hl-{f.id}" aria-describedby="fh-{f.id}">{re.escape(f.match)}</mark>', html)
         assert f'id="f-{f.id}"' in html and f'name="disp_{f.id}"' in html
     assert f'name="content_sha256" value="{item.content_sha256}"' in html
     assert "禁止发布" in html and "测试说明" in html
@@ -134,7 +134,15 @@ def test_officer_co_sign(web: Web) -> None:
     c = web.client()
     login(c, "rev2")
     html = c.get(f"/review/items/{item_id}").text
-    assert c.post(f"/review/items/{item_id}/sign", data=_form(html, _item(web, item_id), "approve", all="confirmed")).status_code == 303
+    assert 'id="exception-confirm"' in html  # confirming a block finding and approving is an exception, said up front
+    form = _form(html, _item(web, item_id), "approve", all="confirmed")
+    refused = c.post(f"/review/items/{item_id}/sign", data=form)
+    assert refused.status_code == 422 and "例外批准" in refused.text and _item(web, item_id).state == "awaiting_review"
+    assert 'value="核实"' in refused.text  # what was entered is kept
+    no_reason = {**form, "exception_confirm": "1", **{k: "" for k in form if k.startswith("reason_")}}
+    refused = c.post(f"/review/items/{item_id}/sign", data=no_reason)
+    assert refused.status_code == 422 and "未填写理由" in refused.text
+    assert c.post(f"/review/items/{item_id}/sign", data={**form, "exception_confirm": "1"}).status_code == 303
     assert _item(web, item_id).state == "awaiting_officer"
     o = web.client()
     login(o, "off2")

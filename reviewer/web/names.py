@@ -1,0 +1,242 @@
+"""What people read instead of keys and ids: Chinese names of locations, rules, people and log events.
+
+Pure functions (the rule titles read the loaded rule files once). Identifiers stay in the JSON API and in the
+exports' own columns; pages show these names."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from reviewer.audit.events import ACTIONS
+from reviewer.store.models import ROLE_LABEL
+from reviewer.workflow.review import DECISION_LABEL, DISPOSITION_LABEL
+
+DOC_PROPERTY = {
+    "title": "标题", "subject": "主题", "creator": "作者", "author": "作者", "keywords": "关键词",
+    "description": "备注", "comments": "备注", "lastmodifiedby": "最后修改者", "category": "类别",
+    "contentstatus": "状态", "identifier": "标识", "language": "语言", "revision": "修订号", "version": "版本",
+    "company": "单位", "manager": "负责人", "application": "生成程序", "appversion": "生成程序版本",
+    "template": "模板", "hyperlinkbase": "超链接基础地址", "producer": "生成程序", "creationdate": "创建时间",
+    "moddate": "修改时间", "created": "创建时间", "modified": "修改时间", "lastprinted": "最后打印时间",
+    "xmp": "XMP 元数据", "trapped": "陷印标志", "docsecurity": "文档保护", "totaltime": "编辑总时长",
+    "pages": "页数", "words": "字数", "characters": "字符数", "lines": "行数", "paragraphs": "段落数",
+    "titlesofparts": "各部分标题", "headingpairs": "标题分组",
+}
+HTML_ATTR = {
+    "alt": "替代文字", "title": "提示文字", "content": "内容", "value": "值", "placeholder": "占位提示",
+    "aria-label": "无障碍标签", "aria-description": "无障碍说明", "label": "标签", "href": "链接地址",
+    "src": "来源地址", "summary": "摘要", "data": "数据",
+}
+HTML_TAG = {
+    "img": "图片", "a": "链接", "meta": "页面元数据", "input": "输入框", "area": "图片热区", "abbr": "缩写",
+    "span": "行内文字", "div": "区块", "p": "段落", "td": "表格单元格", "th": "表头单元格", "table": "表格",
+    "template": "模板", "noscript": "无脚本时显示的内容", "option": "选项", "button": "按钮", "iframe": "内嵌框架",
+    "object": "嵌入对象", "section": "节", "li": "列表项", "font": "文字", "textarea": "文本框", "select": "下拉框",
+    "video": "视频", "audio": "音频", "svg": "矢量图", "text": "文字", "head": "页面头部", "title": "页面标题",
+}
+EXTRACT_TITLE = {
+    "scanned_page": "扫描页（无文字层），须人工核对",
+    "images_only": "仅含图片，须人工核对",
+    "images_not_verified": "含图片，图中文字未核对",
+    "embedded_unreadable": "附件无法读取",
+    "nested_too_deep": "嵌套附件过深，未读取",
+    "sheet_missing": "工作表缺失",
+    "type_mismatch": "文件类型与扩展名不符",
+}
+
+_PROP = re.compile(r"文档属性[:：]([^\s·（）]+)")
+_ATTR = re.compile(r"HTML属性[:：]([A-Za-z0-9_:-]+)（<([A-Za-z0-9]+)>）")
+_HIDDEN = re.compile(r"隐藏元素<([A-Za-z0-9]+)>")
+_DEFINED = re.compile(r"定义名称:")
+
+
+def _prop(m: re.Match[str]) -> str:
+    name = m.group(1)
+    return f"文档属性“{DOC_PROPERTY.get(name.lower(), name)}”"
+
+
+def _attr(m: re.Match[str]) -> str:
+    attr, tag = m.group(1).lower(), m.group(2).lower()
+    label = HTML_ATTR.get(attr) or ("数据属性" if attr.startswith("data-") else f"属性 {attr}")
+    where = HTML_TAG.get(tag)
+    return f"网页属性“{label}”" + (f"（{where}）" if where else "")
+
+
+def _hidden(m: re.Match[str]) -> str:
+    where = HTML_TAG.get(m.group(1).lower())
+    return "网页中的隐藏内容" + (f"（{where}）" if where else "")
+
+
+def location(value: str | None) -> str:
+    """`文档属性:title` → 文档属性“标题”; `HTML属性:alt（<img>）` → 网页属性“替代文字”（图片）; `隐藏元素<span>` →
+    网页中的隐藏内容（行内文字）; `定义名称:x` → 定义名称“x”."""
+    if not value:
+        return "—"
+    out = _PROP.sub(_prop, value)
+    out = _ATTR.sub(_attr, out)
+    out = _HIDDEN.sub(_hidden, out)
+    out = _DEFINED.sub("定义名称：", out)
+    out = out.replace("HTML属性", "网页属性").replace("隐藏元素", "网页中的隐藏内容")
+    return out
+
+
+# --- rules -----------------------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=8)
+def _titles(directories: tuple[Path, ...]) -> dict[str, str]:
+    from reviewer.errors import ReviewerError
+    from reviewer.ruleset.loader import load_rules
+
+    out: dict[str, str] = {}
+    for d in directories:
+        try:
+            loaded = load_rules([d]).rules
+        except (ReviewerError, OSError):
+            continue  # a broken rule directory must not break the pages; the message of the finding is shown instead
+        for lr in loaded:
+            title = getattr(lr.rule, "title", None) or ""
+            if title:
+                out[lr.rule.id] = str(title)
+    return out
+
+
+def rule_directories(settings: Any) -> tuple[Path, ...]:
+    from reviewer.settings import BUILTIN_RULES_DIR
+
+    return tuple(dict.fromkeys([BUILTIN_RULES_DIR, *getattr(settings, "rules_paths", [])]))
+
+
+def rule_title(rule: str, message: str = "", directories: tuple[Path, ...] = ()) -> str:
+    """The finding's name for people: the rule's Chinese `title`, else the extraction issue's name, else the finding's
+    own (Chinese) message, else the category-free fallback 未命名规则. Never the id."""
+    if rule.startswith("extract."):
+        known = EXTRACT_TITLE.get(rule[len("extract."):])
+        if known:
+            return known
+    title = _titles(directories).get(rule) if directories else None
+    if title:
+        return title
+    if message and not message.isascii():
+        return message
+    return "未命名规则"
+
+
+# --- people ----------------------------------------------------------------------------------------------------
+
+ACTOR_LABEL = {"system": "系统", "worker": "扫描程序", "anonymous": "未登录用户", "": "—"}
+
+
+def actor(name: str, role: str = "", names: Mapping[str, str] | None = None) -> str:
+    """`client:cms-BGS` → 发布系统“cms-BGS”; `system` → 系统; a username → the person's name (username)."""
+    if name.startswith("client:"):
+        return f"发布系统“{name[len('client:'):]}”"
+    if name in ACTOR_LABEL:
+        return ACTOR_LABEL[name]
+    display = (names or {}).get(name)
+    return f"{display}（{name}）" if display and display != name else name
+
+
+def role(value: str) -> str:
+    return {"system": "系统", "worker": "扫描程序", "": "—"}.get(value) or ROLE_LABEL.get(value, "其他")
+
+
+def signers(value: str, names: Mapping[str, str] | None = None) -> str:
+    """`shencha(审查员:批准), baomi(保密员:批准)` → 沈查（审查员，批准）、…"""
+    out = []
+    for part in re.split(r",\s*", value or ""):
+        m = re.match(r"^([^()]+)\(([^:)]*):?([^)]*)\)$", part.strip())
+        if not m:
+            if part.strip():
+                out.append(part.strip())
+            continue
+        user, stage, decision = m.group(1), m.group(2), m.group(3)
+        who = (names or {}).get(user) or user
+        out.append(f"{who}（{'，'.join(x for x in (stage, decision) if x)}）")
+    return "、".join(out) or "—"
+
+
+# --- log events as sentences ---------------------------------------------------------------------------------------
+
+VERDICT_WORD = {"pass": "未发现问题", "review": "需人工审查", "block": "禁止发布", "error": "无法完整读取"}
+SEVERITY_WORD = {"block": "禁止发布", "review": "需人工审查", "info": "提示"}
+STAGE_WORD = {"unit": "审查员签署", "officer": "保密员复核"}
+CHANNEL_WORD = {"web": "审查页面", "api": "接口"}
+_KEY_WORD = {
+    "review_id": "签署记录", "finding_id": "发现", "receipt_id": "回执", "key_id": "密钥", "content_sha256": "内容哈希",
+    "rules_version": "规则集版本", "verdict": "结论", "findings": "发现数", "dispositions": "处置数", "stage": "环节",
+    "decision": "意见", "channel": "渠道", "version": "版本", "external_id": "外部编号", "reason": "原因",
+    "error": "原因", "attempts": "次数", "rows": "行数", "format": "格式", "unit": "单位", "role": "角色",
+    "username": "用户名", "url": "地址", "status": "状态", "counts": "各级别数量", "rule": "规则", "severity": "级别",
+    "disposition": "处置", "rules": "规则", "query": "检索条件", "block_policy": "禁止发布项策略",
+    "statistics": "统计期间", "since": "起始日期", "until": "截止日期", "reviewer": "签署人", "item_id": "稿件编号",
+}
+
+
+def _word(key: str, value: Any, titles: tuple[Path, ...]) -> str:
+    if key == "verdict":
+        return VERDICT_WORD.get(str(value), str(value))
+    if key == "severity":
+        return SEVERITY_WORD.get(str(value), str(value))
+    if key == "disposition":
+        return DISPOSITION_LABEL.get(str(value), str(value))
+    if key == "decision":
+        return DECISION_LABEL.get(str(value), str(value))
+    if key == "stage":
+        return STAGE_WORD.get(str(value), str(value))
+    if key == "channel":
+        return CHANNEL_WORD.get(str(value), str(value))
+    if key == "role":
+        return role(str(value))
+    if key == "rule":
+        return rule_title(str(value), "", titles)
+    if key == "rules" and isinstance(value, list):
+        return "、".join(rule_title(str(v), "", titles) for v in value)
+    if key in ("content_sha256",) and isinstance(value, str):
+        return value[:12] + "…"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, dict):
+        return "，".join(f"{_KEY_WORD.get(str(k), SEVERITY_WORD.get(str(k), str(k)))} {_word(str(k), v, titles)}" for k, v in value.items())
+    if isinstance(value, list):
+        return "、".join(str(v) for v in value) or "无"
+    return str(value)
+
+
+def event_sentence(action: str, data: str | Mapping[str, Any], directories: tuple[Path, ...] = ()) -> str:
+    """A log event's data as one Chinese sentence, e.g. 处置发现：发现 12（规则“手机号码”，禁止发布）标为“误报”."""
+    try:
+        d = json.loads(data) if isinstance(data, str) else dict(data)
+    except ValueError:
+        return "（数据无法解析）"
+    if not isinstance(d, dict):
+        return "（数据无法解析）"
+    label = ACTIONS.get(action, "其他事件")
+    if action == "disposition":
+        return (f"发现 {d.get('finding_id', '?')}（{rule_title(str(d.get('rule', '')), '', directories)}，"
+                f"{SEVERITY_WORD.get(str(d.get('severity')), '')}）标为“{DISPOSITION_LABEL.get(str(d.get('disposition')), '?')}”")
+    if action in ("approve", "sign_off", "officer_sign_off", "reject", "return"):
+        parts = [f"{STAGE_WORD.get(str(d.get('stage')), '签署')}：{DECISION_LABEL.get(str(d.get('decision')), label)}"]
+        if "findings" in d:
+            parts.append(f"共 {d.get('findings')} 条发现，处置 {d.get('dispositions', 0)} 条")
+        if d.get("content_sha256"):
+            parts.append(f"所签内容哈希 {str(d['content_sha256'])[:12]}…")
+        return "，".join(parts)
+    if action == "exception_approval":
+        return f"例外批准：确认属实的“禁止发布”发现 {_word('findings', d.get('findings', []), directories)}（{_word('rules', d.get('rules', []), directories)}）仍申请批准，理由见签署记录"
+    if action == "export":
+        what = f"统计（{d.get('statistics')}）" if d.get("statistics") else f"检索结果 {d.get('rows', 0)} 条"
+        query = d.get("query") or {}
+        cond = "，检索条件：" + "；".join(f"{_KEY_WORD.get(k, k)} {v}" for k, v in query.items()) if query else ""
+        return f"导出{what}为 {str(d.get('format', '')).upper()} 文件{cond}"
+    if action in ("login", "logout", "login_failed"):
+        return f"{label}（{CHANNEL_WORD.get(str(d.get('channel')), '页面')}）"
+    if not d:
+        return label
+    items: Iterable[tuple[str, Any]] = d.items()
+    return label + "：" + "；".join(f"{_KEY_WORD.get(k, k)} {_word(k, v, directories)}" for k, v in items)

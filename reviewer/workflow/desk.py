@@ -1,0 +1,235 @@
+"""What a signer needs to know *before* working on an item, and the rules of exceptional approval.
+
+    blockers(session, item, actor) -> list[Blocker]   why this person cannot sign, or cannot approve, this item now
+    enforce(session, item, actor, decision, dispositions, exception_confirmed)   the same reasons, raised, for sign_off
+    carried_over(session, item) -> {finding_id: Carried}   dispositions of unchanged findings of the version before
+
+The page and `review.sign_off` ask the same function, so the page never offers what the workflow would refuse.
+Nothing here writes; `review.sign_off` calls `enforce` and records the exception in its events and the receipt."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from reviewer.accounts.actor import Actor, as_actor
+from reviewer.errors import InvalidInput, InvalidTransition, PermissionDenied, ReviewerError
+from reviewer.store.models import (
+    AWAITING_OFFICER,
+    AWAITING_REVIEW,
+    SCAN_FAILED,
+    STATE_LABEL,
+    Finding,
+    Item,
+    Review,
+    User,
+)
+
+SIGNER_ROLES = ("reviewer", "officer")
+# States a render check (reviewer.render, issue 10) may leave on an item while it has not finished; read duck-typed so
+# that this module works with and without that column.
+RENDER_PENDING = frozenset({"pending", "queued", "rendering", "running", "checking"})
+BLOCK_MUST_REVISE = "本稿件含“禁止发布”级别的发现，本单位规定此类稿件必须修改后重新提交，不能批准；请选择“退回修改”或“不予发布”"
+
+
+class _Disposed(Protocol):
+    @property
+    def disposition(self) -> str: ...
+
+    @property
+    def reason(self) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Blocker:
+    code: str  # role | unit | state | author | officer_stage | first_signer | signed | scan_failed | render_pending | block_policy
+    message: str  # Chinese, shown at the top of the item page
+    approve_only: bool  # True: approval is impossible, 退回修改/不予发布 stay possible; False: this person cannot sign at all
+    status: int = 403
+
+    def error(self) -> ReviewerError:
+        if self.status == 409:
+            return InvalidTransition(self.message)
+        return PermissionDenied(self.message)
+
+
+def render_pending(item: Item) -> bool:
+    for name in ("render_state", "render_status"):
+        value = getattr(item, name, None)
+        if isinstance(value, str) and value in RENDER_PENDING:
+            return True
+    return False
+
+
+def has_block(item: Item) -> bool:
+    return item.block_count > 0 or any(f.severity == "block" for f in item.findings)
+
+
+def unit_signer(session: Session, item: Item) -> int | None:
+    return session.execute(
+        select(Review.reviewer_id).where(Review.item_id == item.id, Review.stage == "unit", Review.decision == "approve")
+        .order_by(Review.id.desc()).limit(1)
+    ).scalar_one_or_none()
+
+
+def blockers(session: Session, item: Item, actor: User | Actor) -> list[Blocker]:
+    """Every reason, in the order a person should read them. Empty: this person may sign and may approve."""
+    who = as_actor(actor)
+    out: list[Blocker] = []
+    if who.user_id is None or who.role not in SIGNER_ROLES:
+        return [Blocker("role", "只有审查员或保密员可以签署审查意见", False)]
+    if who.unit_id != item.unit_id:
+        return [Blocker("unit", "只能审查本单位发布的稿件（谁发布谁审查）", False)]
+    if item.state not in (AWAITING_REVIEW, AWAITING_OFFICER, SCAN_FAILED):
+        return [Blocker("state", f"稿件当前状态为“{STATE_LABEL.get(item.state, item.state)}”，不能签署审查意见", False, 409)]
+    author = (item.author or "").strip()
+    if author and author in {who.name, who.display_name}:
+        out.append(Blocker("author", "您是本稿件的作者，不能审查本人撰写的稿件，请由本单位其他审查员签署", False))
+    if item.state == AWAITING_OFFICER:
+        if who.role != "officer":
+            out.append(Blocker("officer_stage", "本稿件已由审查员签署，正等待本单位保密员复核；审查员不能再签署", False))
+        elif unit_signer(session, item) == who.user_id:
+            out.append(Blocker("first_signer", "本稿件的第一签由您签署，保密员复核须由另一名保密员签署", False))
+    signed = session.execute(
+        select(Review.id).where(Review.item_id == item.id, Review.reviewer_id == who.user_id).limit(1)
+    ).first()
+    if signed is not None and not any(b.code == "first_signer" for b in out):
+        out.append(Blocker("signed", "您已签署过本稿件的这一版本，不能重复签署", False))
+    if item.state == SCAN_FAILED:
+        out.append(Blocker("scan_failed", "扫描未能完整读取本稿件，不得批准；请选择“退回修改”，由作者修正后重新提交", True, 409))
+    if render_pending(item):
+        out.append(Blocker("render_pending", "正在核对显示内容（渲染核对尚未完成），完成前不能批准", True, 409))
+    if item.state == AWAITING_REVIEW and has_block(item) and item.unit.block_policy != "officer":
+        out.append(Blocker("block_policy", BLOCK_MUST_REVISE, True, 409))
+    return out
+
+
+def can_sign(found: Iterable[Blocker]) -> bool:
+    return not any(not b.approve_only for b in found)
+
+
+def can_approve(found: Iterable[Blocker]) -> bool:
+    return not list(found)
+
+
+def exception_findings(item: Item, dispositions: Mapping[int, _Disposed]) -> list[Finding]:
+    """Block findings the signer confirmed while approving: an exception (例外批准) that needs a reason for each."""
+    return [f for f in item.findings if f.severity == "block" and getattr(dispositions.get(f.id), "disposition", "") == "confirmed"]
+
+
+def enforce(
+    session: Session,
+    item: Item,
+    actor: User | Actor,
+    decision: str,
+    dispositions: Mapping[int, _Disposed],
+    exception_confirmed: bool = False,
+) -> list[Finding]:
+    """Raises the first reason that forbids this sign-off; returns the findings approved by exception."""
+    for b in blockers(session, item, actor):
+        if not b.approve_only or decision == "approve":
+            raise b.error()
+    findings = {f.id: f for f in item.findings}
+    for fid, d in dispositions.items():
+        f = findings.get(fid)
+        if f is not None and f.severity == "block" and d.disposition == "false_positive" and not (d.reason or "").strip():
+            raise InvalidInput(f"发现 #{f.seq + 1} 为“禁止发布”级别，标为“误报”须写明理由")
+    if decision != "approve" or item.state != AWAITING_REVIEW:
+        return []
+    exceptions = exception_findings(item, dispositions)
+    if exceptions:
+        missing = [f"#{f.seq + 1}" for f in exceptions if not (dispositions[f.id].reason or "").strip()]
+        if missing:
+            raise InvalidInput(f"确认属实的“禁止发布”发现仍要批准，属例外批准，须逐条写明理由：发现 {'、'.join(missing)} 未填写理由")
+        if not exception_confirmed:
+            raise InvalidInput("例外批准须勾选确认：您已知悉上述“禁止发布”发现属实，仍申请批准发布并由保密员复核")
+    return exceptions
+
+
+def exception_of(session: Session, item: Item) -> list[dict[str, object]]:
+    """The exception recorded by the unit-stage approval of this item (for the receipt): one entry per block finding
+    confirmed and approved. Rule ids and finding numbers only, never matched text."""
+    review = session.scalars(
+        select(Review).where(Review.item_id == item.id, Review.stage == "unit", Review.decision == "approve")
+        .order_by(Review.id.desc()).limit(1)
+    ).first()
+    if review is None:
+        return []
+    return [
+        {"finding": d.finding.seq + 1, "rule": d.finding.rule}
+        for d in review.dispositions if d.finding.severity == "block" and d.disposition == "confirmed"
+    ]
+
+
+# --- carry-over of dispositions to a new version -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Carried:
+    disposition: str
+    reason: str
+    from_item_id: int
+    from_version: int
+
+
+def _keys(findings: Iterable[Finding]) -> dict[int, tuple[str, str, str, int]]:
+    """Same rule, same matched text, same place; the n-th such occurrence pairs with the n-th."""
+    seen: dict[tuple[str, str, str], int] = {}
+    out = {}
+    for f in sorted(findings, key=lambda f: (f.seq, f.id)):
+        base = (f.rule, f.match, f.location)
+        n = seen.get(base, 0)
+        seen[base] = n + 1
+        out[f.id] = (*base, n)
+    return out
+
+
+def previous_signed_version(session: Session, item: Item) -> Item | None:
+    if item.version <= 1:
+        return None
+    signed = select(Review.item_id).where(Review.stage == "unit")
+    return session.scalars(
+        select(Item)
+        .where(Item.unit_id == item.unit_id, Item.external_id == item.external_id, Item.version < item.version,
+               Item.id.in_(signed))
+        .order_by(Item.version.desc()).limit(1)
+    ).first()
+
+
+def carried_over(session: Session, item: Item) -> dict[int, Carried]:
+    """Dispositions the last signed earlier version gave to findings that are unchanged in this version. The page
+    pre-fills them, marked 沿用上一版本; the reviewer still submits them as their own."""
+    old = previous_signed_version(session, item)
+    if old is None:
+        return {}
+    review = session.scalars(
+        select(Review).where(Review.item_id == old.id, Review.stage == "unit").order_by(Review.id.desc()).limit(1)
+    ).first()
+    if review is None:
+        return {}
+    by_finding = {d.finding_id: d for d in review.dispositions}
+    old_keys = {key: fid for fid, key in _keys(old.findings).items()}
+    out: dict[int, Carried] = {}
+    for fid, key in _keys(item.findings).items():
+        d = by_finding.get(old_keys.get(key, -1))
+        if d is not None:
+            out[fid] = Carried(d.disposition, d.reason, old.id, old.version)
+    return out
+
+
+def resubmitted_after_return(session: Session, items: Iterable[Item]) -> set[int]:
+    """Ids of the given items whose previous version was returned for revision (退回后重新提交)."""
+    wanted = [i for i in items if i.version > 1]
+    if not wanted:
+        return set()
+    rows = session.execute(
+        select(Item.unit_id, Item.external_id, Item.version).join(Review, Review.item_id == Item.id).where(
+            Review.decision == "return", Item.external_id.in_({i.external_id for i in wanted})
+        )
+    ).all()
+    returned = {(r.unit_id, r.external_id, r.version) for r in rows}
+    return {i.id for i in wanted if (i.unit_id, i.external_id, i.version - 1) in returned}

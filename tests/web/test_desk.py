@@ -1,0 +1,326 @@
+"""The reviewer's desk through the pages (TestClient on the real app): what cannot be done is said before the work,
+nothing entered is lost, failed scans are on the desk, carried-over dispositions, the officer sees the first signer,
+error pages are HTML in Chinese."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import timedelta
+from urllib.parse import parse_qs, urlparse
+
+from sqlalchemy import select, update
+
+from reviewer.accounts import manage as accounts
+from reviewer.scan.model import ScanResult
+from reviewer.store.models import AuditEvent, Item, Receipt, WebSession, utcnow
+from reviewer.workflow import scanning
+from tests.web.conftest import Web
+from tests.web.helpers import csrf_of, login, make_item
+
+TEXT = "关于做好年度考核工作的通知\n本次考核涉及绝密★长期材料，请联系赵某，电话13900001111。\n附件另发。"
+BLOCK = ("绝密★长期", "block", "test.marking", "密级标志", "发现密级标志")
+REVIEW = ("13900001111", "review", "test.phone", "个人信息", "发现手机号码")
+
+
+def _item(web: Web, item_id: int) -> Item:
+    with web.db.session() as s:
+        item = s.get(Item, item_id)
+        assert item is not None
+        _ = item.findings, item.unit
+        return item
+
+
+def _form(html: str, item: Item, decision: str, disp: dict[int, tuple[str, str]]) -> dict[str, str]:
+    data = {"csrf_token": csrf_of(html), "content_sha256": item.content_sha256, "decision": decision, "comment": "已核"}
+    for fid, (d, reason) in disp.items():
+        data[f"disp_{fid}"] = d
+        data[f"reason_{fid}"] = reason
+    return data
+
+
+def _decisions(html: str) -> set[str]:
+    return set(re.findall(r'name="decision" value="(\w+)"', html))
+
+
+def test_block_policy_says_so_before_any_work_and_offers_no_approval(web: Web) -> None:
+    item_id = make_item(web.db, TEXT, [BLOCK, REVIEW], external_id="blk")  # U1: block findings must be revised
+    c = web.client()
+    login(c, "rev1")
+    html = c.get(f"/review/items/{item_id}").text
+    blockers = html.index('id="blockers"')
+    assert blockers < html.index('id="findings"') and blockers < html.index('id="sign-form"')  # before the work
+    assert "本件不能批准" in html and 'data-code="block_policy"' in html
+    assert _decisions(html) == {"return", "reject"}  # 批准发布 is not offered
+    item = _item(web, item_id)
+    forced = _form(html, item, "approve", {f.id: ("false_positive", "核实无误") for f in item.findings})
+    resp = c.post(f"/review/items/{item_id}/sign", data=forced)  # crafted: the workflow refuses it all the same
+    assert resp.status_code == 409 and _item(web, item_id).state == "awaiting_review"
+
+
+def test_author_gets_no_sign_form(web: Web) -> None:
+    item_id = make_item(web.db, TEXT, [REVIEW], external_id="own", author="REV1B")
+    c = web.client()
+    login(c, "rev1b")
+    html = c.get(f"/review/items/{item_id}").text
+    assert "您不能签署本件" in html and 'data-code="author"' in html
+    assert 'id="sign-form"' not in html and 'name="decision"' not in html
+    other = web.client()
+    login(other, "rev1")
+    assert 'id="sign-form"' in other.get(f"/review/items/{item_id}").text
+
+
+def test_undisposed_findings_are_named_and_linked(web: Web) -> None:
+    item_id = make_item(web.db, TEXT, [REVIEW, ("附件另发", "info", "test.attach", "附件", "附件提示")], external_id="und")
+    c = web.client()
+    login(c, "rev1")
+    html = c.get(f"/review/items/{item_id}").text
+    item = _item(web, item_id)
+    phone, attach = item.findings
+    resp = c.post(f"/review/items/{item_id}/sign", data=_form(html, item, "approve", {phone.id: ("confirmed", "")}))
+    assert resp.status_code == 422 and "尚有 1 条未处置" in resp.text
+    error = resp.text[resp.text.index('id="error"'):]
+    error = error[: error.index("</div>")]
+    assert f'href="#f-{attach.id}"' in error and f'href="#f-{phone.id}"' not in error
+    assert "#2" in error
+    assert "确认（发现成立）" in resp.text and "误报（可以公开）" in resp.text and 'id="disp-help"' in resp.text
+
+
+def _officer_unit_user(web: Web, name: str) -> None:
+    with web.db.session() as s:
+        accounts.create_user(s, name, "U2", "officer", display_name=name.upper(), password=name + "-password")
+
+
+def test_exception_approval_needs_reasons_and_confirmation_and_is_recorded(web: Web) -> None:
+    _officer_unit_user(web, "off2b")
+    item_id = make_item(web.db, TEXT, [BLOCK, REVIEW], external_id="exc", cms="cms2")  # U2: officer policy
+    c = web.client()
+    login(c, "rev2")
+    html = c.get(f"/review/items/{item_id}").text
+    assert 'id="exception-note"' in html and "approve" in _decisions(html)
+    item = _item(web, item_id)
+    block, phone = item.findings
+    # 误报 on a block finding without a reason: refused
+    resp = c.post(f"/review/items/{item_id}/sign", data=_form(html, item, "return", {block.id: ("false_positive", " "), phone.id: ("confirmed", "")}))
+    assert resp.status_code == 422 and "须写明理由" in resp.text and _item(web, item_id).state == "awaiting_review"
+    form = _form(html, item, "approve", {block.id: ("confirmed", "上级已同意公开此标志的样例"), phone.id: ("confirmed", "号码已脱敏")})
+    resp = c.post(f"/review/items/{item_id}/sign", data=form)
+    assert resp.status_code == 422 and "勾选确认" in resp.text
+    assert 'value="上级已同意公开此标志的样例"' in resp.text  # kept
+    assert c.post(f"/review/items/{item_id}/sign", data={**form, "exception_confirm": "1"}).status_code == 303
+    o = web.client()
+    login(o, "off2b")
+    html = o.get(f"/review/items/{item_id}").text
+    assert "例外批准" in html
+    form = _form(html, _item(web, item_id), "approve", {})
+    assert o.post(f"/review/items/{item_id}/sign", data=form).status_code == 303
+    with web.db.session() as s:
+        payload = json.loads(s.scalars(select(Receipt.payload).where(Receipt.item_id == item_id)).one())
+        assert payload["exception_approval"] == [{"finding": block.seq + 1, "rule": "test.marking"}]
+        ev = s.scalars(select(AuditEvent).where(AuditEvent.item_id == item_id, AuditEvent.action == "exception_approval")).one()
+        assert json.loads(ev.data)["findings"] == [block.seq + 1]
+    html = o.get(f"/review/items/{item_id}").text
+    assert 'id="receipt-exception"' in html
+
+
+def test_officer_sees_first_signer_before_the_form_and_starts_from_it(web: Web) -> None:
+    _officer_unit_user(web, "off2b")
+    item_id = make_item(web.db, TEXT, [BLOCK, REVIEW], external_id="off", cms="cms2")
+    c = web.client()
+    login(c, "off2")
+    html = c.get(f"/review/items/{item_id}").text
+    item = _item(web, item_id)
+    block, phone = item.findings
+    form = _form(html, item, "approve", {block.id: ("confirmed", "样例图片中的标志"), phone.id: ("false_positive", "这是总机号码")})
+    assert c.post(f"/review/items/{item_id}/sign", data={**form, "exception_confirm": "1"}).status_code == 303
+    # the first signer cannot co-sign: told so, no form
+    html = c.get(f"/review/items/{item_id}").text
+    assert 'data-code="first_signer"' in html and 'id="sign-form"' not in html
+    o = web.client()
+    login(o, "off2b")
+    html = o.get(f"/review/items/{item_id}").text
+    first = html.index('id="first-review"')
+    assert first < html.index('id="sign-form"')
+    assert "这是总机号码" in html[first: html.index('id="sign-form"')] and "OFF2" in html[first: html.index('id="sign-form"')]
+    assert re.search(rf'name="disp_{phone.id}" value="false_positive" checked', html)
+    assert re.search(rf'name="disp_{block.id}" value="confirmed" checked', html)
+    assert 'value="这是总机号码"' in html
+
+
+def test_stale_form_token_keeps_the_entered_work(web: Web) -> None:
+    item_id = make_item(web.db, TEXT, [REVIEW], external_id="stale")
+    c = web.client()
+    login(c, "rev1")
+    html = c.get(f"/review/items/{item_id}").text
+    item = _item(web, item_id)
+    form = _form(html, item, "approve", {item.findings[0].id: ("false_positive", "单位公开的值班电话")})
+    form["csrf_token"] = "from-an-old-tab"
+    form["comment"] = "同意发布，请注意排版"
+    resp = c.post(f"/review/items/{item_id}/sign", data=form)
+    assert resp.status_code == 403 and "表单已失效" in resp.text
+    assert 'value="单位公开的值班电话"' in resp.text and "同意发布，请注意排版" in resp.text
+    assert re.search(rf'name="disp_{item.findings[0].id}" value="false_positive" checked', resp.text)
+    assert _item(web, item_id).state == "awaiting_review"
+    retry = {**form, "csrf_token": csrf_of(resp.text)}  # the page carries a valid token: signing again works
+    assert c.post(f"/review/items/{item_id}/sign", data=retry).status_code == 303
+
+
+def test_expired_session_returns_to_the_item_after_login(web: Web) -> None:
+    item_id = make_item(web.db, TEXT, [REVIEW], external_id="exp")
+    c = web.client()
+    login(c, "rev1")
+    html = c.get(f"/review/items/{item_id}").text
+    with web.db.session() as s:
+        s.execute(update(WebSession).values(expires_at=utcnow() - timedelta(minutes=1)))
+    item = _item(web, item_id)
+    resp = c.post(f"/review/items/{item_id}/sign", data=_form(html, item, "approve", {item.findings[0].id: ("confirmed", "")}))
+    assert resp.status_code == 303
+    target = urlparse(resp.headers["location"])
+    assert target.path == "/login" and parse_qs(target.query) == {"next": [f"/review/items/{item_id}"], "expired": ["1"]}
+    page = c.get(resp.headers["location"])
+    assert "会话已过期" in page.text and f'name="next" value="/review/items/{item_id}"' in page.text
+    back = c.post("/login", data={"csrf_token": csrf_of(page.text), "username": "rev1", "password": "rev1-password",
+                                  "next": f"/review/items/{item_id}"})
+    assert back.status_code == 303 and back.headers["location"] == f"/review/items/{item_id}"
+    assert _item(web, item_id).state == "awaiting_review"  # nothing was signed with the dead session
+
+
+def test_login_next_cannot_leave_the_site(web: Web) -> None:
+    c = web.client()
+    for evil in ("https://evil.example/", "//evil.example/review", "/review/../../x", "/\\evil.example", "javascript:alert(1)"):
+        page = c.get("/login", params={"next": evil})
+        assert 'name="next" value=""' in page.text, evil
+        resp = c.post("/login", data={"csrf_token": csrf_of(page.text), "username": "rev1", "password": "rev1-password", "next": evil})
+        assert resp.headers["location"] == "/", evil
+
+
+def test_new_version_carries_over_unchanged_dispositions(web: Web) -> None:
+    v1 = make_item(web.db, TEXT, [BLOCK, REVIEW], external_id="carry")
+    c = web.client()
+    login(c, "rev1")
+    html = c.get(f"/review/items/{v1}").text
+    item = _item(web, v1)
+    block, phone = item.findings
+    disp = {block.id: ("confirmed", "须删去密级标志"), phone.id: ("false_positive", "单位公开电话")}
+    assert c.post(f"/review/items/{v1}/sign", data=_form(html, item, "return", disp)).status_code == 303
+    text2 = TEXT.replace("绝密★长期材料", "相关材料").replace("附件另发", "附件另发，联系人钱某13700002222")
+    v2 = make_item(web.db, text2, [REVIEW, ("13700002222", "review", "test.phone", "个人信息", "发现手机号码")], external_id="carry")
+    html = c.get(f"/review/items/{v2}").text
+    new = _item(web, v2)
+    same, added = new.findings
+    assert f'id="carried-{same.id}"' in html and f'id="carried-{added.id}"' not in html
+    assert re.search(rf'name="disp_{same.id}" value="false_positive" checked', html)
+    assert not re.search(rf'name="disp_{added.id}" value="\w+" checked', html)
+    assert 'value="单位公开电话"' in html
+    assert html.index('id="diff"') < html.index('id="findings"')  # the diff near the top
+    queue = c.get("/review").text
+    row = queue[queue.index(f'href="/review/items/{v2}"'):]
+    assert "退回后重新提交" in row[: row.index("</tr>")]
+    old = c.get(f"/review/items/{v1}").text
+    assert f'href="/review/items/{v2}"' in old and 'id="superseded"' in old  # the old version links to the new one
+
+
+def test_carry_over_needs_same_place_and_text(web: Web) -> None:
+    v1 = make_item(web.db, TEXT, [REVIEW], external_id="moved")
+    c = web.client()
+    login(c, "rev1")
+    html = c.get(f"/review/items/{v1}").text
+    item = _item(web, v1)
+    assert c.post(f"/review/items/{v1}/sign", data=_form(html, item, "return", {item.findings[0].id: ("false_positive", "x")})).status_code == 303
+    v2 = make_item(web.db, TEXT.replace("13900001111", "13900001112"), [("13900001112", "review", "test.phone", "个人信息", "手机")],
+                   external_id="moved")
+    html = c.get(f"/review/items/{v2}").text
+    assert "沿用上一版本" not in html.split('id="findings"')[1]
+
+
+def _failed(web: Web, external_id: str) -> int:
+    item_id = make_item(web.db, "占位", external_id=external_id)
+    with web.db.session() as s:
+        item = s.get(Item, item_id)
+        assert item is not None
+        item.state = "scanning"
+    with web.db.session() as s:
+        scanning.record_scan(s, item_id, ScanResult(rules_version="rv", error="第 3 页的嵌入字体无法解码，该页文字未读取"))
+    return item_id
+
+
+def test_failed_scans_are_on_the_desk_and_can_be_returned(web: Web) -> None:
+    item_id = _failed(web, "fail-1")
+    assert _item(web, item_id).state == "scan_failed"
+    c = web.client()
+    login(c, "rev1")
+    queue = c.get("/review").text
+    assert f'href="/review/items/{item_id}"' in queue and "扫描失败" in queue
+    only = c.get("/review", params={"verdict": "error"}).text
+    assert re.findall(r'href="/review/items/(\d+)"', only) == [str(item_id)]
+    html = c.get(f"/review/items/{item_id}").text
+    assert "扫描未能完整读取本稿件" in html and "嵌入字体无法解码" in html
+    assert "扫描未发现问题" not in html
+    assert _decisions(html) == {"return", "reject"}
+    resp = c.post(f"/review/items/{item_id}/sign", data={"csrf_token": csrf_of(html), "content_sha256": _item(web, item_id).content_sha256,
+                                                         "decision": "approve", "comment": ""})
+    assert resp.status_code == 409 and _item(web, item_id).state == "scan_failed"
+    resp = c.post(f"/review/items/{item_id}/sign", data={"csrf_token": csrf_of(html), "content_sha256": _item(web, item_id).content_sha256,
+                                                         "decision": "return", "comment": "请重新导出 PDF"})
+    assert resp.status_code == 303 and _item(web, item_id).state == "returned"
+
+
+def test_queue_states_sorting_and_my_signed_list(web: Web) -> None:
+    quiet = make_item(web.db, "公开内容", external_id="q1")
+    loud = make_item(web.db, TEXT, [BLOCK], external_id="q2")
+    c = web.client()
+    login(c, "rev1")
+    ids = re.findall(r'href="/review/items/(\d+)"', c.get("/review").text)
+    assert ids == [str(quiet), str(loud)]  # oldest first by default
+    ids = re.findall(r'href="/review/items/(\d+)"', c.get("/review", params={"sort": "severity"}).text)
+    assert ids == [str(loud), str(quiet)]
+    assert "待审查" in c.get("/review").text
+    html = c.get(f"/review/items/{quiet}").text
+    assert c.post(f"/review/items/{quiet}/sign", data=_form(html, _item(web, quiet), "approve", {})).status_code == 303
+    mine = c.get("/review/signed").text
+    assert f'href="/review/items/{quiet}"' in mine and f'href="/review/items/{loud}"' not in mine and "<td>批准</td>" in mine
+
+
+def test_original_file_downloads_exactly(web: Web) -> None:
+    item_id = make_item(web.db, TEXT, external_id="orig")
+    c = web.client()
+    login(c, "rev1")
+    resp = c.get(f"/review/items/{item_id}/original")
+    assert resp.status_code == 200 and resp.content == TEXT.encode() and "attachment" in resp.headers["content-disposition"]
+    other = web.client()
+    login(other, "rev2")
+    assert other.get(f"/review/items/{item_id}/original").status_code == 404
+    admin = web.client()
+    login(admin, "adm")
+    assert admin.get(f"/review/items/{item_id}/original").status_code == 403
+
+
+def test_error_pages_are_chinese_html_with_navigation(web: Web) -> None:
+    c = web.client()
+    login(c, "rev1")
+    for url, status, heading in [("/no/such/page", 404, "页面不存在"), ("/review/items/1/sign", 405, "不支持该操作"),
+                                 ("/review/items/abc", 422, "请求参数有误"), ("/static/nope.css", 404, "页面不存在"),
+                                 ("/audit", 403, "无权访问")]:
+        resp = c.get(url)
+        assert resp.status_code == status, url
+        assert resp.headers["content-type"].startswith("text/html"), url
+        assert f'<h1 id="error-heading">{heading}</h1>' in resp.text, url
+        assert 'href="/review"' in resp.text and "Not Found" not in resp.text and "detail" not in resp.text, url
+    api = c.get("/api/v1/no-such-thing")
+    assert api.status_code == 404 and api.headers["content-type"].startswith("application/json")
+
+
+def test_api_errors_name_what_was_wrong(web: Web) -> None:
+    from tests.services import seed  # noqa: F401  (the tokens come from the web fixture's seed)
+
+    with web.db.session() as s:
+        token = accounts.create_token(s, user=s.scalars(select(accounts.User).where(accounts.User.username == "rev1")).one()).token
+    c = web.client()
+    h = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    bad = c.post("/api/v1/items/1/review", content=b'{"decision": "approve",', headers=h)
+    assert bad.status_code == 422
+    detail = bad.json()["detail"]
+    assert detail.startswith("请求参数无效：") and "JSON" in detail and not detail.endswith("：")
+    bad = c.post("/api/v1/items/1/review", json={"content_sha256": "0" * 64, "decision": "publish"}, headers=h)
+    detail = bad.json()["detail"]
+    assert "decision" in detail and "approve" in detail and "reject" in detail and "return" in detail
