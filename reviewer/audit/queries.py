@@ -279,8 +279,10 @@ def _item_query(f: ItemFilter):  # type: ignore[no-untyped-def]
     if f.reviewer or f.decision:
         sub = select(Review.item_id).join(User, User.id == Review.reviewer_id)
         if f.reviewer:  # the username, or the person's name (whole or part of it)
-            by_name = User.display_name.contains(f.reviewer, autoescape=True) if f.reviewer.isprintable() else False
-            sub = sub.where(or_(User.username == f.reviewer, by_name))  # NUL would end SQLite's LIKE pattern early
+            if f.reviewer.isprintable():
+                sub = sub.where(or_(User.username == f.reviewer, User.display_name.contains(f.reviewer, autoescape=True)))
+            else:
+                sub = sub.where(User.username == f.reviewer)  # NUL would end SQLite's LIKE pattern early
         if f.decision:
             sub = sub.where(Review.decision == f.decision)
         stmt = stmt.where(Item.id.in_(sub))

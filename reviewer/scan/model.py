@@ -44,9 +44,9 @@ class Finding:
     message: str
     explanation: str = ""
     location: str = ""
-    rule_title: str = ""  # the rule's Chinese title (empty for findings that come from no rule file)
     page: int | None = None  # 1-based page of a rendered document (reviewer.render); None for text findings
     box: tuple[int, int, int, int] | None = None  # [x0, y0, x1, y1] in that page image's pixels
+    rule_title: str = ""  # the rule's Chinese title (empty for findings that come from no rule file)
 
     def highlight(self) -> tuple[str, str, str]:
         """(before, hit, after) split of `context`: the scanner keeps CONTEXT_CHARS characters before the hit."""
