@@ -36,7 +36,9 @@ def _assert_never_approvable(stack: Stack, body: dict, external_id: str, content
         assert r.status_code == 409, (r.status_code, r.text[:300])
     with stack.client("cms1") as cms:
         check = cms.post("/api/v1/release-check", json={"external_id": external_id,
-                                                        "content_base64": base64.b64encode(content).decode()}).json()
+                                                        "content_base64": base64.b64encode(content).decode(),
+                                                        "title": body["title"], "channel": body["channel"],
+                                                        "file_name": body["file_name"]}).json()
         assert check["approved"] is False and check["state"] == "scan_failed", check
         r = cms.post(f"/api/v1/items/{body['id']}/released", json={"content_sha256": sha})
         assert r.status_code == 409, r.text
