@@ -66,7 +66,7 @@ def receipt_problems(
         return ["发布回执内容不是有效的 JSON"]
     if not isinstance(body, dict):
         return ["发布回执内容格式不对"]
-    if body.get("purpose") != RECEIPT_PURPOSE or int(body.get("format") or 0) < RECEIPT_FORMAT:
+    if body.get("purpose") != RECEIPT_PURPOSE or body.get("format") != RECEIPT_FORMAT:
         return ["发布回执为旧格式（未绑定标题、栏目与文件名），不能作为发布依据；请将稿件重新提交审查"]
     problems = []
     expected = {

@@ -77,6 +77,7 @@ TABLE: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/audit/stats"): row("DD", "DD", "DD", "DD", "AA", "AA"),
     ("GET", "/audit/stats.{fmt}"): row("DD", "DD", "DD", "DD", "AA", "AA"),
     ("GET", "/audit/verify"): row("DD", "DD", "DD", "DD", "AA", "AA"),
+    ("GET", "/audit/bursts"): row("DD", "DD", "DD", "DD", "AA", "AA"),
 }
 # Reading the table: an admin administers, records publication and may submit, but never signs and never sees matched
 # terms; an auditor reads everything and changes nothing; reviewers and officers act only within their own unit.
@@ -421,6 +422,7 @@ PROBES: dict[tuple[str, str], Probe] = {
     ("GET", "/audit/stats"): page_get("/audit/stats"),
     ("GET", "/audit/stats.{fmt}"): page_get("/audit/stats.csv"),
     ("GET", "/audit/verify"): page_get("/audit/verify"),
+    ("GET", "/audit/bursts"): page_get("/audit/bursts"),
 }
 
 CELLS = [(route, role, unit) for route in TABLE for role in ROLES for unit in ("own", "other")]
