@@ -366,6 +366,7 @@ class CharOffsets:
                 chars += len(data[pos:end].decode("utf-8"))
                 pos = end
         self._bytes, self._chars = byte_starts, char_starts
+        self._last = (0, 0)  # the last answer: positions asked in order decode only the bytes between them
 
     def __call__(self, byte_pos: int) -> int:
         if self._ascii:
@@ -373,5 +374,10 @@ class CharOffsets:
         k = bisect_right(self._bytes, byte_pos) - 1
         if k < 0:
             return 0
-        b0 = self._bytes[k]
-        return self._chars[k] + len(self._data[b0:byte_pos].decode("utf-8"))
+        b0, c0 = self._bytes[k], self._chars[k]
+        last_b, last_c = self._last
+        if b0 <= last_b <= byte_pos:
+            b0, c0 = last_b, last_c
+        chars = c0 + len(self._data[b0:byte_pos].decode("utf-8"))
+        self._last = (byte_pos, chars)
+        return chars

@@ -268,3 +268,14 @@ def test_work_grows_linearly_with_text_size(tmp_path: Path, sep: str) -> None:
         assert b <= 4.4 * a + 1000, (name, a, b)
     assert w4.automaton_chars <= len(large)  # never more than the text itself
     assert w4.total <= 4.4 * w1.total
+
+
+def test_numbers_with_hidden_characters_and_math_digits(scanner: Scanner) -> None:
+    number = id_number("32010619851123004")
+    hidden = number[:9] + "\u00ad\u2063" + number[9:]
+    [f] = scanner.scan(f"证件号码：{hidden}。").findings
+    assert (f.rule, f.start, f.end, f.match) == ("id-card", 5, 5 + len(hidden), hidden)
+    math = "".join(chr(0x1D7CE + int(c)) if c.isdigit() else c for c in number)  # 𝟎𝟏… bold digits
+    [g] = scanner.scan(f"证件号码：{math}").findings
+    assert (g.rule, g.start, g.end) == ("id-card", 5, 5 + len(math))
+    assert scanner.scan(f"证件号码：{wrong_last(number)[:9]}\u00ad{wrong_last(number)[9:]}").verdict == Verdict.PASS
