@@ -225,7 +225,7 @@ def test_offset_map_start_end() -> None:
     assert folded == "ab 10 c"
     assert [offsets.start(i) for i in range(len(folded) + 1)] == [0, 2, 3, 3, 3, 3, 4, 6]
     assert offsets.end(2) == 3 and offsets.end(7) == 5
-    assert offsets.deleted_runs() == [(1, 2), (5, 6)]
+    assert list(offsets.deleted_runs()) == [(1, 2), (5, 6)] and offsets.deleted == 3
     assert OffsetMap().identity and OffsetMap().start(5) == 5
 
 
