@@ -278,6 +278,9 @@ def test_generated_fold_data_matches_its_sources() -> None:
     """scripts/gen_fold_data.py --check: the committed table equals what the UCD files and the confusables package
     give (skipped where the Debian package unicode-data or the PyPI package confusable-homoglyphs is missing)."""
     pytest.importorskip("confusable_homoglyphs")
+    ucd = Path("/usr/share/unicode/ReadMe.txt")
+    if not ucd.is_file() or "Version 15.0" not in ucd.read_text(encoding="utf-8", errors="replace"):
+        pytest.skip("/usr/share/unicode 不是 Unicode 15.0 数据（Debian 软件包 unicode-data 15.0）")
     if not Path("/usr/share/unicode/EquivalentUnifiedIdeograph.txt").is_file():
         pytest.skip("/usr/share/unicode 不存在（Debian 软件包 unicode-data）")
     run = subprocess.run([sys.executable, str(REPO / "scripts" / "gen_fold_data.py"), "--check"], capture_output=True,
