@@ -10,6 +10,8 @@ command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v pg_ctlcluster >/dev/null 2>&1 || need+=(postgresql)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 [ -d /usr/share/fonts/opentype/noto ] || need+=(fonts-noto-cjk)
+# Unicode data files: tests/scan/test_normalize.py checks reviewer/scan/fold_data.py against them
+[ -f /usr/share/unicode/EquivalentUnifiedIdeograph.txt ] || need+=(unicode-data)
 if [ ${#need[@]} -gt 0 ]; then
   echo "== 安装系统软件包：${need[*]}"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"

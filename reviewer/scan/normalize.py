@@ -28,7 +28,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from array import array
 from bisect import bisect_right
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -45,6 +47,7 @@ _NOISE_MULTI = (
 _NOISE_FULLWIDTH = "\uff0e\uff0d\uff3f\uff0a\uff5e\uff5c\uff0f\uff3c"
 _LINE_BREAKS = "\u2028\u2029"
 NOISE_CLASS = b"[ \\t\\r\\n\\x0b\\x0c.\\-_*~|/\\\\]*"
+_FOLD_BLOCK = 1 << 16  # characters folded at once
 CHUNK = 4096  # bytes between checkpoints: bounds the work of mapping one hit back to the original
 # enclosed alphanumerics (①, ⑴, ⒜, ❶, ㊀, 🄐 …): read as separate signs, so padded with spaces when NFKC expands them
 _ENCLOSED = ((0x2460, 0x24FF), (0x2776, 0x2793), (0x3200, 0x32FF), (0x1F100, 0x1F1FF))
@@ -166,16 +169,24 @@ def _fold_regex() -> re.Pattern[str]:
 
 class OffsetMap:
     """Folded offsets -> original offsets. `changes` lists, in order, every original character whose fold is not one
-    character: (folded start, folded length, original index). Empty for most texts (then both maps are the identity)."""
+    character: (folded start, folded length, original index). Empty for most texts (then both maps are the identity).
+    Kept in compact arrays: a text with millions of invisible characters costs 32 bytes per character here."""
 
     __slots__ = ("_starts", "_ends", "_orig", "_delta")
 
     def __init__(self, changes: list[tuple[int, int, int]] | None = None) -> None:
         changes = changes or []
-        self._starts = [f for f, _, _ in changes]
-        self._ends = [f + n for f, n, _ in changes]
-        self._orig = [o for _, _, o in changes]
-        self._delta = [o + 1 - (f + n) for f, n, o in changes]
+        self._starts = array("q", [f for f, _, _ in changes])
+        self._ends = array("q", [f + n for f, n, _ in changes])
+        self._orig = array("q", [o for _, _, o in changes])
+        self._delta = array("q", [o + 1 - (f + n) for f, n, o in changes])
+
+    @classmethod
+    def _of(cls, starts: array[int], ends: array[int], orig: array[int]) -> OffsetMap:
+        out = cls()
+        out._starts, out._ends, out._orig = starts, ends, orig
+        out._delta = array("q", (o + 1 - e for o, e in zip(orig, ends)))
+        return out
 
     @property
     def identity(self) -> bool:
@@ -189,17 +200,25 @@ class OffsetMap:
             return self._orig[k]
         return f + (self._delta[j] if j >= 0 else 0)
 
-    def deleted_runs(self) -> list[tuple[int, int]]:
+    @property
+    def deleted(self) -> int:
+        """How many original characters folding deleted (an upper bound: counts expansions too)."""
+        return len(self._starts)
+
+    def deleted_runs(self) -> Iterator[tuple[int, int]]:
         """[start, end) runs of original characters that folding deleted (invisible characters), in order."""
-        runs: list[tuple[int, int]] = []
+        run: tuple[int, int] | None = None
         for f_start, f_end, o in zip(self._starts, self._ends, self._orig):
             if f_start != f_end:  # an expansion, not a deletion
                 continue
-            if runs and runs[-1][1] == o:
-                runs[-1] = (runs[-1][0], o + 1)
+            if run and run[1] == o:
+                run = (run[0], o + 1)
             else:
-                runs.append((o, o + 1))
-        return runs
+                if run:
+                    yield run
+                run = (o, o + 1)
+        if run:
+            yield run
 
     def start(self, f: int) -> int:
         return f if not self._starts else self._char(f)
@@ -219,23 +238,33 @@ def fold_map(text: str) -> tuple[str, OffsetMap]:
     if regex.search(text) is None:
         return text, IDENTITY
     table = fold_table()
-    changes: list[tuple[int, int, int]] = []
+    starts, ends, orig = array("q"), array("q"), array("q")
     shift = 0  # folded offset - original offset so far
+
+    base = 0  # where the current block starts in the original
 
     def repl(m: re.Match[str]) -> str:
         nonlocal shift
         ch = m.group()
         out = table.get(ch, ch)
         if len(out) != 1:
-            i = m.start()
-            changes.append((i + shift, len(out), i))
+            i = base + m.start()
+            starts.append(i + shift)
+            ends.append(i + shift + len(out))
+            orig.append(i)
             shift += len(out) - 1
         return out
 
-    folded = regex.sub(repl, text)
-    if not changes and folded == text:
-        folded = text
-    return folded, (OffsetMap(changes) if changes else IDENTITY)
+    # Every character folds on its own, so the text can be cut anywhere: blocks bound the memory `sub` needs for its
+    # pieces (a text of millions of invisible characters would otherwise need hundreds of MB at once).
+    if len(text) <= _FOLD_BLOCK:
+        folded = regex.sub(repl, text)
+    else:
+        parts = []
+        for base in range(0, len(text), _FOLD_BLOCK):
+            parts.append(regex.sub(repl, text[base : base + _FOLD_BLOCK]))
+        folded = "".join(parts)
+    return folded, (OffsetMap._of(starts, ends, orig) if starts else IDENTITY)
 
 
 def fold(text: str) -> str:
@@ -366,6 +395,7 @@ class CharOffsets:
                 chars += len(data[pos:end].decode("utf-8"))
                 pos = end
         self._bytes, self._chars = byte_starts, char_starts
+        self._last = (0, 0)  # the last answer: positions asked in order decode only the bytes between them
 
     def __call__(self, byte_pos: int) -> int:
         if self._ascii:
@@ -373,5 +403,10 @@ class CharOffsets:
         k = bisect_right(self._bytes, byte_pos) - 1
         if k < 0:
             return 0
-        b0 = self._bytes[k]
-        return self._chars[k] + len(self._data[b0:byte_pos].decode("utf-8"))
+        b0, c0 = self._bytes[k], self._chars[k]
+        last_b, last_c = self._last
+        if b0 <= last_b <= byte_pos:
+            b0, c0 = last_b, last_c
+        chars = c0 + len(self._data[b0:byte_pos].decode("utf-8"))
+        self._last = (byte_pos, chars)
+        return chars

@@ -17,7 +17,7 @@ import re
 import threading
 from bisect import bisect_right
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
@@ -33,6 +33,7 @@ from reviewer.scan.normalize import (
     CharOffsets,
     OffsetMap,
     Stream,
+    fold_table,
     original_span,
     relocation_regex,
     term_keys,
@@ -46,6 +47,8 @@ _DIGITS = bytes.maketrans(b"0123456789 -", b"0000000000__")
 _RUN = re.compile(rb"[0_]*0")
 _RUN_BYTES = frozenset(b"0_")
 LINE_CAP = 4096  # characters of a hit's line the marking grammar reads on either side (a longer line is cut there)
+HIDDEN_RUNS = 4096  # deleted characters beyond which `anchor: hidden` patterns run over the whole text once
+HIDDEN_LISTED = 50  # located findings per `anchor: hidden` pattern; the last one says how many there are in all
 SHORT_TERM = 2  # terms of at most this many characters are judged by word boundaries (longer ones never downgraded)
 
 
@@ -77,7 +80,6 @@ class Work:
     relocation_bytes: int = 0
     line_chars: int = 0
     hits: int = 0
-    extra: dict[str, int] = field(default_factory=dict)
 
     @property
     def total(self) -> int:
@@ -223,10 +225,9 @@ class Scanner:
             self._digit_hits(stream, offsets, out)
         for i in self._text_rules:
             self._pattern_hits(i, folded, 0, len(folded), out, None)
-        if self._hidden_rules:
-            runs = stream.offsets.deleted_runs()
+        if self._hidden_rules and not stream.offsets.identity:
             for i in self._hidden_rules:
-                self._hidden_hits(i, text, runs, out)
+                self._hidden_hits(i, text, stream.offsets, out)
         for i in self._copy_rules:
             rule = self._rules[i]
             for hit in markings.copy_number(folded, markings.head_end(folded, rule.head_lines)):  # type: ignore[union-attr]
@@ -332,17 +333,30 @@ class Scanner:
         return _Candidate(entry.rule, start, stop, rule.mention_severity, f"正文中提及“{entry.term}”，不是标志",
                           word=entry.term)
 
-    def _hidden_hits(self, i: int, text: str, runs: list[tuple[int, int]], out: list[_Candidate]) -> None:
-        """`anchor: hidden` patterns: tried on the original text, on each run of characters that folding deleted (bidi
-        controls, tag characters and other invisible ones); nothing to do for the many texts without such characters.
-        The spans are original offsets and never exempted."""
+    def _hidden_hits(self, i: int, text: str, offsets: OffsetMap, out: list[_Candidate]) -> None:
+        """`anchor: hidden` patterns: tried on the original text where folding deleted characters (bidi controls, tag
+        characters and other invisible ones); nothing to do for the many texts without such characters. With many
+        deleted characters the pattern runs once over the whole text instead (one C loop beats a call per run).
+        A match consists of deleted characters only. The spans are original offsets and never exempted."""
         rule: PatternRule = self._rules[i]  # type: ignore[assignment]
+        many = offsets.deleted > HIDDEN_RUNS
+        deleted = fold_table()
         for pattern, named in zip(self._compiled[i], rule.patterns):
-            for a, b in runs:
-                for m in pattern.finditer(text, a, b):
+            matches = (pattern.finditer(text) if many
+                       else (m for a, b in offsets.deleted_runs() for m in pattern.finditer(text, a, b)))
+            listed: list[_Candidate] = []
+            count = 0
+            for m in matches:
+                if many and any(deleted.get(ch) != "" for ch in m.group()):
+                    continue  # as in the per-run mode: only characters that folding deletes
+                count += 1
+                if len(listed) < HIDDEN_LISTED:
                     codes = "、".join(f"U+{ord(ch):04X}" for ch in dict.fromkeys(m.group()))
-                    out.append(_Candidate(i, m.start(), m.end(), rule.severity, f"模式“{named.name}”；字符 {codes}",
-                                          exemptable=False, original=True))
+                    listed.append(_Candidate(i, m.start(), m.end(), rule.severity, f"模式“{named.name}”；字符 {codes}",
+                                             exemptable=False, original=True))
+            if count > len(listed):  # thousands of controls: the verdict is the same, the list stays readable
+                listed[-1].explanation += f"；共 {count} 处，只列出前 {len(listed)} 处"
+            out.extend(listed)
 
     def _digit_hits(self, stream: Stream, offsets: CharOffsets, out: list[_Candidate]) -> None:
         digits = stream.data.translate(_DIGITS)

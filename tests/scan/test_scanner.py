@@ -268,3 +268,27 @@ def test_work_grows_linearly_with_text_size(tmp_path: Path, sep: str) -> None:
         assert b <= 4.4 * a + 1000, (name, a, b)
     assert w4.automaton_chars <= len(large)  # never more than the text itself
     assert w4.total <= 4.4 * w1.total
+
+
+def test_numbers_with_hidden_characters_and_math_digits(scanner: Scanner) -> None:
+    number = id_number("32010619851123004")
+    hidden = number[:9] + "\u00ad\u2063" + number[9:]
+    [f] = scanner.scan(f"证件号码：{hidden}。").findings
+    assert (f.rule, f.start, f.end, f.match) == ("id-card", 5, 5 + len(hidden), hidden)
+    math = "".join(chr(0x1D7CE + int(c)) if c.isdigit() else c for c in number)  # 𝟎𝟏… bold digits
+    [g] = scanner.scan(f"证件号码：{math}").findings
+    assert (g.rule, g.start, g.end) == ("id-card", 5, 5 + len(math))
+    assert scanner.scan(f"证件号码：{wrong_last(number)[:9]}\u00ad{wrong_last(number)[9:]}").verdict == Verdict.PASS
+
+
+def test_many_hidden_characters_stay_linear_and_listed_briefly(scanner: Scanner) -> None:
+    # more deleted characters than HIDDEN_RUNS: the pattern runs over the whole text once, same findings
+    text = "正\u00ad文" * 3000 + "现将\u202e有关\u2066事项" + "正\u00ad文" * 3000
+    found = [(f.start, f.end) for f in scanner.scan(text).findings if f.rule == "bidi-control"]
+    at = 9000 + 2
+    assert found == [(at, at + 1), (at + 3, at + 4)]
+    # hundreds of controls: the first 50 are located, the last of them says how many there are
+    flood = "甲\u202e" * 200
+    listed = [f for f in scanner.scan(flood).findings if f.rule == "bidi-control"]
+    assert len(listed) == 50 and [f.start for f in listed] == list(range(1, 101, 2))
+    assert "共 200 处" in listed[-1].explanation
