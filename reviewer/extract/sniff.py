@@ -19,6 +19,8 @@ class Format(StrEnum):
     PPTX = "pptx"
     ZIP_OTHER = "zip-other"  # a zip that is no Office package: an archive, read member by member
     SEVEN_ZIP = "7z"
+    GZIP = "gzip"
+    TAR = "tar"
     ZIP_BROKEN = "zip-broken"
     BINARY = "binary"
 
@@ -39,7 +41,6 @@ _BINARY_MAGIC = (
     (b"GIF8", "GIF 图片"),
     (b"II*\x00", "TIFF 图片"),
     (b"MM\x00*", "TIFF 图片"),
-    (b"\x1f\x8b", "gzip 压缩包"),
     (b"Rar!", "RAR 压缩包"),
     (b"\x7fELF", "可执行程序"),
     (b"PK\x07\x08", "分卷 ZIP 压缩包"),
@@ -100,6 +101,10 @@ def sniff(data: bytes, suffix: str) -> Format:
         return zip_format(data)
     if data.startswith(SEVEN_ZIP_MAGIC):
         return Format.SEVEN_ZIP
+    if data.startswith(b"\x1f\x8b"):
+        return Format.GZIP
+    if len(data) > 262 and data[257:262] == b"ustar":
+        return Format.TAR
     if data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{\\rtf"):
         return Format.LEGACY
     if binary_kind(data):

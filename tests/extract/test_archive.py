@@ -269,3 +269,48 @@ def test_seven_zip_inside_a_zip_trips_the_shared_budget_while_inflating() -> Non
     result = extract(data, "x.zip", Limits(max_unzipped_bytes=12_000_000, max_member_bytes=10_000_000, max_text_chars=10**9))
     assert result.error and "压缩炸弹" in result.error and not result.parts
     assert extract(data, "x.zip", Limits(max_unzipped_bytes=30_000_000, max_text_chars=10**9)).error is None
+
+
+def _tar(files: dict[str, bytes]) -> bytes:
+    import tarfile
+
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w") as archive:
+        for name, content in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(content)
+            archive.addfile(info, io.BytesIO(content))
+    return out.getvalue()
+
+
+def test_tar_gz_and_gz_are_read() -> None:
+    import gzip
+
+    tgz = gzip.compress(_tar({"资料/说明.txt": f"说明{TERM}".encode(), "资料/正文.docx": DOCX}), mtime=0)
+    result = extract(tgz, "资料.tar.gz")
+    assert sorted(locations_of(result, TERM)) == [
+        "压缩包“资料.tar.gz” › 资料/正文.docx · 正文 第1段",
+        "压缩包“资料.tar.gz” › 资料/说明.txt · 正文",
+    ]
+    single = extract(gzip.compress(f"单个{TERM}".encode(), mtime=0), "通知.txt.gz")
+    assert locations_of(single, TERM) == ["压缩包“通知.txt.gz” › 通知.txt · 正文"]
+
+
+def test_gzip_bomb_is_an_error_in_little_memory() -> None:
+    import gzip
+
+    bomb = gzip.compress(b"\x00" * 200_000_000, compresslevel=9, mtime=0)
+    tracemalloc.start()
+    try:
+        result = extract(bomb, "a.txt.gz", Limits(max_member_bytes=5_000_000))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert result.error and "压缩炸弹" in result.error
+    assert peak < 30_000_000, peak
+
+
+def test_truncated_tar_is_an_error() -> None:
+    data = _tar({"a.txt": b"x" * 5000})
+    result = extract(data[:3000], "a.tar")
+    assert result.error and not result.parts
