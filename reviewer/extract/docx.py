@@ -481,6 +481,8 @@ def _extract(data: bytes, ctx: Context) -> Extraction:
         if path in pkg and path not in by_type.setdefault(kind, []):
             by_type[kind].append(path)
     root = pkg.xml(main)
+    if root.tag != f"{W}document":  # another vocabulary: reading it as Word would find nothing and pass
+        raise ExtractionError("Word 文档的正文部件不是可识别的 WordprocessingML 格式，无法审查；请用 Word 另存为 .docx 后提交")
     body = root.find(f"{W}body")
     reader.story("正文", body if body is not None else root, numbered=True)
     # Stories by their relationships (a header part may have any name) and by the usual names.
