@@ -32,7 +32,10 @@ ARCHIVE_SUFFIXES = {".zip", ".7z"}
 TEXT_SUFFIXES = {"", ".txt", ".text", ".md", ".csv", ".tsv", ".log"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml", ".shtml"}
 LEGACY_SUFFIXES = {".doc": "docx", ".wps": "docx", ".rtf": "docx", ".odt": "docx", ".xls": "xlsx", ".et": "xlsx", ".ods": "xlsx"}
-OOXML_SUFFIXES = {".docx": Format.DOCX, ".docm": Format.DOCX, ".dotx": Format.DOCX, ".xlsx": Format.XLSX, ".xlsm": Format.XLSX}
+OOXML_SUFFIXES = {
+    ".docx": Format.DOCX, ".docm": Format.DOCX, ".dotx": Format.DOCX, ".xlsx": Format.XLSX, ".xlsm": Format.XLSX,
+    ".pptx": Format.PPTX, ".pptm": Format.PPTX, ".ppsx": Format.PPTX,
+}  # fmt: skip
 
 # Binary formats we recognise only to name them in the error message.
 _BINARY_MAGIC = (
@@ -79,7 +82,7 @@ def zip_format(data: bytes) -> Format:
         return Format.DOCX
     if "xl/workbook.xml" in names or (package and any(n.startswith("xl/") for n in names)):
         return Format.XLSX
-    if package and any(n.startswith("ppt/") for n in names):
+    if "ppt/presentation.xml" in names or (package and any(n.startswith("ppt/") for n in names)):
         return Format.PPTX
     return Format.ZIP_OTHER
 

@@ -23,7 +23,7 @@ SEEDS: dict[str, bytes] = {
 }
 SEEDS[".txt-utf16"] = (SAMPLES / "notice-utf16le-nobom.txt").read_bytes()
 SEEDS[".txt-big5"] = (SAMPLES / "notice-big5.txt").read_bytes()
-SUFFIXES = [".txt", ".html", ".docx", ".xlsx", ".pdf", ".doc", ".wps", ".et", ".bin", ".json", ".zip", ".7z", ".gz", ".tar", ""]
+SUFFIXES = [".txt", ".html", ".docx", ".xlsx", ".pdf", ".doc", ".wps", ".et", ".bin", ".json", ".zip", ".7z", ".gz", ".tar", ".pptx", ""]
 
 
 def _seven_zip_seed() -> bytes | None:
