@@ -37,6 +37,9 @@ _EXPECTED = {
     ".pdf": Format.PDF,
     ".zip": Format.ZIP_OTHER,
     ".7z": Format.SEVEN_ZIP,
+    ".gz": Format.GZIP,
+    ".tgz": Format.GZIP,
+    ".tar": Format.TAR,
 }
 _log = logging.getLogger(__name__)
 _SAFE_SUFFIX = re.compile(r"\.[A-Za-z0-9]{1,10}")
@@ -94,7 +97,7 @@ def _dispatch(fmt: Format, data: bytes, filename: str, ctx: Context) -> Extracti
                 what = _NAMES.get(suffix, f"{_shown(suffix)}文件")
                 raise ExtractionError(f"文件扩展名表明是{what}，但内容不是该格式（可能已损坏、被截断或被改名），无法审查")
             raise ExtractionError(
-                f"不支持的文件类型{_shown(suffix)}，无法审查；请提交 txt、json、html、docx、xlsx、pdf、zip 或 7z 文件"
+                f"不支持的文件类型{_shown(suffix)}，无法审查；请提交 txt、json、html、docx、xlsx、pptx、pdf 或 zip/7z/tar/gz 压缩包"
             )
         from reviewer.extract.text import extract_text
 
@@ -138,8 +141,18 @@ def _dispatch(fmt: Format, data: bytes, filename: str, ctx: Context) -> Extracti
         from reviewer.extract.archive import extract_7z
 
         return extract_7z(data, filename, ctx)
+    if fmt is Format.GZIP:
+        from reviewer.extract.archive import extract_gzip
+
+        return extract_gzip(data, filename, ctx)
+    if fmt is Format.TAR:
+        from reviewer.extract.archive import extract_tar
+
+        return extract_tar(data, filename, ctx)
     if fmt is Format.PPTX:
-        raise ExtractionError("PowerPoint 演示文稿（.pptx）暂不支持审查；请另存为 PDF 后提交")
+        from reviewer.extract.pptx import extract_pptx
+
+        return extract_pptx(data, ctx)
     kind = binary_kind(data) or "二进制文件"
     if kind.startswith("RAR"):
         raise ExtractionError("RAR 压缩包暂不支持审查（没有可用的开源解压组件）；请改用 ZIP 或 7z 重新打包后提交")

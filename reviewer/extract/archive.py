@@ -13,6 +13,8 @@ members nor their text (issue 11): a reviewer finds the member by its number.
 from __future__ import annotations
 
 import io
+import tarfile
+import zlib
 from collections.abc import Callable
 from pathlib import PurePosixPath
 
@@ -162,4 +164,65 @@ def extract_7z(data: bytes, filename: str, ctx: Context) -> Extraction:
         if product is None or product.size() != info.uncompressed:
             raise ExtractionError(f"压缩包中第 {n} 个文件未能完整解压，无法审查")
         out.member(n, info.filename, product.buffer.getvalue())
+    return out.result()
+
+
+def _gunzip(data: bytes, ctx: Context) -> bytes:
+    """Inflate a gzip stream (also several concatenated members) with the output capped while inflating."""
+    limits = ctx.budget.limits
+    out: list[bytes] = []
+    size = 0
+    rest = data
+    try:
+        while rest:
+            decomp = zlib.decompressobj(31)
+            tail = rest
+            while not decomp.eof:
+                if not tail:
+                    raise ExtractionError("gzip 压缩包不完整（可能被截断），无法审查")
+                chunk = decomp.decompress(tail, 1 << 20)
+                tail = decomp.unconsumed_tail
+                size += len(chunk)
+                if size > limits.max_member_bytes:
+                    raise LimitExceeded(f"gzip 压缩包解压后超过 {limits.max_member_bytes} 字节上限（疑似“压缩炸弹”），拒绝处理")
+                ctx.budget.add_unzipped(len(chunk))
+                ctx.budget.check_time()
+                out.append(chunk)
+            rest = decomp.unused_data.lstrip(b"\x00")
+    except zlib.error as exc:
+        raise ExtractionError("gzip 压缩包已损坏，无法审查") from exc
+    return b"".join(out)
+
+
+def extract_gzip(data: bytes, filename: str, ctx: Context) -> Extraction:
+    inner = _gunzip(data, ctx)
+    base = _display_name(filename)
+    lower = base.lower()
+    name = base[:-3] if lower.endswith(".gz") else base[:-4] + ".tar" if lower.endswith(".tgz") else base + ".out"
+    if len(inner) > 262 and inner[257:262] == b"ustar":
+        return extract_tar(inner, filename, ctx)
+    out = _Collector(filename, ctx, "gzip")
+    out.declare([(name, len(inner))])
+    out.member(1, name, inner)
+    return out.result()
+
+
+def extract_tar(data: bytes, filename: str, ctx: Context) -> Extraction:
+    out = _Collector(filename, ctx, "tar")
+    limits = ctx.budget.limits
+    try:
+        with tarfile.open(fileobj=io.BytesIO(data), mode="r:") as archive:
+            members = archive.getmembers()
+            if len(members) > limits.max_archive_members:
+                raise LimitExceeded(f"压缩包内的文件总数超过 {limits.max_archive_members} 个上限，拒绝处理")
+            files = [m for m in members if m.isfile()]  # links and devices hold no content of their own
+            out.declare([(m.name, m.size) for m in files])
+            for n, member in enumerate(files, 1):
+                handle = archive.extractfile(member)
+                content = handle.read() if handle is not None else b""
+                if len(content) != member.size:
+                    raise ExtractionError(f"压缩包中第 {n} 个文件不完整（可能被截断），无法审查")
+                out.member(n, member.name, content)
+    except tarfile.TarError as exc:
+        raise ExtractionError("tar 压缩包已损坏或被截断，无法审查") from exc
     return out.result()

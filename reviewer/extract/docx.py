@@ -65,6 +65,19 @@ def sym_char(font: str, code: str) -> str:
     return chr(value)
 
 
+_SYMBOL_FIELD = re.compile(r"\bSYMBOL\s+(0[xX][0-9A-Fa-f]+|\d+)", re.I)
+
+
+def _symbol_field_chars(codes: str) -> list[str]:
+    out = []
+    for m in _SYMBOL_FIELD.finditer(codes):
+        number = m.group(1)
+        value = int(number, 16) if number[:2].lower() == "0x" else int(number)
+        if 0x20 <= value <= 0x10FFFF and not 0xD800 <= value <= 0xDFFF:
+            out.append(chr(value))
+    return out
+
+
 def branches(alt: Element) -> list[Element]:
     """Every branch of an mc:AlternateContent (each mc:Choice and the mc:Fallback): a consumer shows one of them,
     which one depends on the program, so all are read; a branch that repeats an earlier one's text is left out."""
@@ -260,7 +273,9 @@ class _DocxReader:
                 if s.ins is None:
                     story.original.write(s.text, *([f"修订-删除（作者：{s.dele}）"] if s.dele else []))
         if fields:
-            story.fields.add(where, "".join(fields))
+            codes = "".join(fields)
+            shown = "".join(_symbol_field_chars(codes))  # SYMBOL 36196 \f "宋体" prints 赤
+            story.fields.add(where, f"{codes}\n{shown}" if shown else codes)
 
     def _settle(self, anchor: str, box_label: str) -> None:
         """Comment anchors and text boxes met inside a paragraph learn the paragraph's location."""
@@ -481,6 +496,8 @@ def _extract(data: bytes, ctx: Context) -> Extraction:
         if path in pkg and path not in by_type.setdefault(kind, []):
             by_type[kind].append(path)
     root = pkg.xml(main)
+    if root.tag != f"{W}document":  # another vocabulary: reading it as Word would find nothing and pass
+        raise ExtractionError("Word 文档的正文部件不是可识别的 WordprocessingML 格式，无法审查；请用 Word 另存为 .docx 后提交")
     body = root.find(f"{W}body")
     reader.story("正文", body if body is not None else root, numbered=True)
     # Stories by their relationships (a header part may have any name) and by the usual names.

@@ -9,6 +9,7 @@ No `eval`: a tokenizer and a recursive-descent parser over a closed set of funct
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 
@@ -59,6 +60,8 @@ def to_text(value: Value) -> str:
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, float):
+        if not math.isfinite(value):
+            raise Unevaluable("#NUM!")
         if value == int(value) and abs(value) < 1e15:
             return str(int(value))
         return repr(value)
@@ -383,6 +386,8 @@ def evaluate(formula: str, resolve: Callable[[str, str | None], Value], depth: i
         return _Parser(formula, resolve, depth).parse()
     except RecursionError as exc:
         raise Unevaluable("depth") from exc
+    except (OverflowError, ValueError, IndexError, TypeError, MemoryError) as exc:  # e.g. LEFT("a", 1E400)
+        raise Unevaluable("#NUM!") from exc
 
 
 _TEXTUAL = re.compile(r'"|&|\b(?:_xlfn\.)?(?:CONCAT|CONCATENATE|TEXTJOIN|UNICHAR|CHAR|LOWER|UPPER|PROPER|TRIM|LEFT|RIGHT|MID|REPT|SUBSTITUTE|REPLACE|TEXT|T|HYPERLINK|CLEAN|FIXED|DOLLAR|RMB|BAHTTEXT|NUMBERSTRING|WEBSERVICE|FILTERXML|ENCODEURL|INDIRECT)\s*\(', re.I)

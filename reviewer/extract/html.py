@@ -48,6 +48,20 @@ _MARKED = re.compile(r"<!\[(?!CDATA\[)", re.I)
 _CHUNK = 65536
 
 
+_RTL = re.compile(r"direction\s*:\s*rtl", re.I)
+_OVERRIDE = re.compile(r"unicode-bidi\s*:\s*(?:bidi-override|isolate-override)", re.I)
+_ROW_REVERSE = re.compile(r"flex-direction\s*:\s*(?:row|column)-reverse|flex-flow\s*:[^;]*-reverse", re.I)
+
+
+def _reversal(tag: str, values: dict[str, str]) -> str | None:
+    style = values.get("style", "")
+    if (tag == "bdo" and values.get("dir", "").lower() == "rtl") or (_RTL.search(style) and _OVERRIDE.search(style)):
+        return "chars"
+    if _ROW_REVERSE.search(style):
+        return "children"
+    return None
+
+
 def css_unescape(text: str) -> str:
     def one(m: re.Match[str]) -> str:
         hexa, newline, other = m.groups()
@@ -92,6 +106,10 @@ class _Collector(HTMLParser):
         self.kept: list[tuple[str, str, str]] = []  # (tag, attribute, value) for CSS attr()
         self.attr_names: set[str] = set()
         self._frames = 0
+        # Elements that show their text in reverse order: <bdo dir=rtl>, direction:rtl with unicode-bidi override
+        # (characters), flex row-reverse (children). (stack depth, tag, how, text chunks met inside)
+        self._reversers: list[tuple[int, str, str, list[str]]] = []
+        self.reversed = PartBuilder("反向显示文字", budget)
         self.visible = PartBuilder("正文", budget, separator="")
         self.hidden = PartBuilder("隐藏元素", budget)
         self.noscript = PartBuilder("noscript", budget)
@@ -131,6 +149,9 @@ class _Collector(HTMLParser):
         else:
             sink = parent
         self.stack.append((tag, sink))
+        reverse = _reversal(tag, values)
+        if reverse and len(self._reversers) < 16:  # bounded: each text chunk is copied to every open one
+            self._reversers.append((len(self.stack), tag, reverse, []))
         self._open[tag] += 1
         if tag in _BLOCK and sink is None:
             self.visible.write("\n")
@@ -151,6 +172,10 @@ class _Collector(HTMLParser):
                 for name, _sink in self.stack[i:]:
                     self._open[name] -= 1
                 del self.stack[i:]
+                while self._reversers and self._reversers[-1][0] > len(self.stack):
+                    _depth, rtag, how, chunks = self._reversers.pop()
+                    shown = "".join(chunks)[::-1] if how == "chars" else "".join(reversed(chunks))
+                    self.reversed.add(f"反向显示文字<{rtag}>", _SPACE.sub(" ", shown).strip())
                 if closing[1] in ("script", "style") and self._sink() not in ("script", "style"):
                     self._flush(closing[1])
                 break
@@ -159,6 +184,9 @@ class _Collector(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         sink = self._sink()
+        if self._reversers and sink not in ("script", "style") and data.strip():
+            for reverser in self._reversers:
+                reverser[3].append(data.strip())
         if sink in ("script", "style"):
             self._raw.append(data)
             return
@@ -261,12 +289,16 @@ class _Collector(HTMLParser):
     def parts(self) -> list[TextPart]:
         if self._raw and self.stack:  # an unclosed <script> at the end of the file
             self._flush(self.stack[-1][1] or "script")
+        while self._reversers:  # elements still open at the end of the page
+            _depth, rtag, how, chunks = self._reversers.pop()
+            shown = "".join(chunks)[::-1] if how == "chars" else "".join(reversed(chunks))
+            self.reversed.add(f"反向显示文字<{rtag}>", _SPACE.sub(" ", shown).strip())
         for tag, name, value in self.kept:  # data-* always (scripts and CSS show them); others when attr() names them
             if name.startswith("data-") or name in self.attr_names:
                 self.attrs.add(f"HTML属性:{name}（<{tag}>）", value)
         builders = (
             self.visible, self.hidden, self.noscript, self.title, self.comments, self.meta, self.attrs, self.generated,
-            self.strings, self.handlers,
+            self.strings, self.handlers, self.reversed,
         )  # fmt: skip
         return [p for p in (b.build() for b in builders) if p] + self.blocks + self.nested
 

@@ -55,7 +55,13 @@ class Package:
         return self.zip.read(member, count=False)  # counted once when the package was opened
 
     def xml(self, name: str) -> Element:
-        return parse_xml(self.read(name), f"{self.what}的一个部件")
+        data = self.read(name)
+        if b"purl.oclc.org/ooxml/" in data:  # "Strict Open XML": the same vocabulary under other namespace names
+            data = _STRICT.sub(rb"http://schemas.openxmlformats.org/\1/2006/\2", data)
+        return parse_xml(data, f"{self.what}的一个部件")
+
+
+_STRICT = re.compile(rb"http://purl\.oclc\.org/ooxml/([A-Za-z]+)/([A-Za-z]+)")
 
 
 def parse_xml(data: bytes, what: str) -> Element:

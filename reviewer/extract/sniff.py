@@ -19,6 +19,8 @@ class Format(StrEnum):
     PPTX = "pptx"
     ZIP_OTHER = "zip-other"  # a zip that is no Office package: an archive, read member by member
     SEVEN_ZIP = "7z"
+    GZIP = "gzip"
+    TAR = "tar"
     ZIP_BROKEN = "zip-broken"
     BINARY = "binary"
 
@@ -30,7 +32,10 @@ ARCHIVE_SUFFIXES = {".zip", ".7z"}
 TEXT_SUFFIXES = {"", ".txt", ".text", ".md", ".csv", ".tsv", ".log"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml", ".shtml"}
 LEGACY_SUFFIXES = {".doc": "docx", ".wps": "docx", ".rtf": "docx", ".odt": "docx", ".xls": "xlsx", ".et": "xlsx", ".ods": "xlsx"}
-OOXML_SUFFIXES = {".docx": Format.DOCX, ".docm": Format.DOCX, ".dotx": Format.DOCX, ".xlsx": Format.XLSX, ".xlsm": Format.XLSX}
+OOXML_SUFFIXES = {
+    ".docx": Format.DOCX, ".docm": Format.DOCX, ".dotx": Format.DOCX, ".xlsx": Format.XLSX, ".xlsm": Format.XLSX,
+    ".pptx": Format.PPTX, ".pptm": Format.PPTX, ".ppsx": Format.PPTX,
+}  # fmt: skip
 
 # Binary formats we recognise only to name them in the error message.
 _BINARY_MAGIC = (
@@ -39,7 +44,6 @@ _BINARY_MAGIC = (
     (b"GIF8", "GIF 图片"),
     (b"II*\x00", "TIFF 图片"),
     (b"MM\x00*", "TIFF 图片"),
-    (b"\x1f\x8b", "gzip 压缩包"),
     (b"Rar!", "RAR 压缩包"),
     (b"\x7fELF", "可执行程序"),
     (b"PK\x07\x08", "分卷 ZIP 压缩包"),
@@ -78,7 +82,7 @@ def zip_format(data: bytes) -> Format:
         return Format.DOCX
     if "xl/workbook.xml" in names or (package and any(n.startswith("xl/") for n in names)):
         return Format.XLSX
-    if package and any(n.startswith("ppt/") for n in names):
+    if "ppt/presentation.xml" in names or (package and any(n.startswith("ppt/") for n in names)):
         return Format.PPTX
     return Format.ZIP_OTHER
 
@@ -100,6 +104,10 @@ def sniff(data: bytes, suffix: str) -> Format:
         return zip_format(data)
     if data.startswith(SEVEN_ZIP_MAGIC):
         return Format.SEVEN_ZIP
+    if data.startswith(b"\x1f\x8b"):
+        return Format.GZIP
+    if len(data) > 262 and data[257:262] == b"ustar":
+        return Format.TAR
     if data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{\\rtf"):
         return Format.LEGACY
     if binary_kind(data):

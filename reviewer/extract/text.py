@@ -110,16 +110,15 @@ def _guess(data: bytes) -> tuple[str, str]:
         head = _head(data, encoding)
         if head is not None:
             scored.append((_plausibility(head), encoding))
-    for score, encoding in sorted(scored, reverse=True):
+    # Ties (short inputs score 1.0 under several readings) go to the local default: GB18030, then UTF-16, then Big5.
+    priority = {"gb18030": 3, "utf-16-le": 2, "utf-16-be": 1, "big5": 0}
+    for score, encoding in sorted(scored, key=lambda se: (round(se[0], 2), priority[se[1]]), reverse=True):
         if score < _MIN_SCORE:
             break
         try:
             text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
-        if encoding == "big5" and any(score2 >= score - 0.005 and enc2 == "gb18030" for score2, enc2 in scored):
-            encoding = "gb18030"  # the same text either way (ASCII); GB18030 is the local default
-            text = data.decode("gb18030")
         return text, encoding
     if b"\x00" in data:
         raise ExtractionError("文件含有二进制数据（NUL 字节），不是可读的文本文件；请提交原始格式的文档")

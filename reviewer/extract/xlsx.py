@@ -299,6 +299,8 @@ def extract_xlsx(data: bytes, ctx: Context) -> Extraction:
         raise ExtractionError("Excel 工作簿缺少 workbook.xml 部件，文件可能已损坏，无法审查")
     folder = str(PurePosixPath(book_path).parent)
     book = pkg.xml(book_path)
+    if book.tag != f"{S}workbook":  # another vocabulary: reading it as Excel would find nothing and pass
+        raise ExtractionError("Excel 工作簿的 workbook 部件不是可识别的 SpreadsheetML 格式，无法审查；请用 Excel 另存为 .xlsx 后提交")
     rels = relationships(pkg, f"{folder}/_rels/{PurePosixPath(book_path).name}.rels", folder)
     reader = _XlsxReader(pkg, ctx)
     shared = [t for t in rels.values() if t.endswith("sharedStrings.xml")]

@@ -269,3 +269,85 @@ def test_seven_zip_inside_a_zip_trips_the_shared_budget_while_inflating() -> Non
     result = extract(data, "x.zip", Limits(max_unzipped_bytes=12_000_000, max_member_bytes=10_000_000, max_text_chars=10**9))
     assert result.error and "压缩炸弹" in result.error and not result.parts
     assert extract(data, "x.zip", Limits(max_unzipped_bytes=30_000_000, max_text_chars=10**9)).error is None
+
+
+def _tar(files: dict[str, bytes]) -> bytes:
+    import tarfile
+
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w") as archive:
+        for name, content in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(content)
+            archive.addfile(info, io.BytesIO(content))
+    return out.getvalue()
+
+
+def test_tar_gz_and_gz_are_read() -> None:
+    import gzip
+
+    tgz = gzip.compress(_tar({"资料/说明.txt": f"说明{TERM}".encode(), "资料/正文.docx": DOCX}), mtime=0)
+    result = extract(tgz, "资料.tar.gz")
+    assert sorted(locations_of(result, TERM)) == [
+        "压缩包“资料.tar.gz” › 资料/正文.docx · 正文 第1段",
+        "压缩包“资料.tar.gz” › 资料/说明.txt · 正文",
+    ]
+    single = extract(gzip.compress(f"单个{TERM}".encode(), mtime=0), "通知.txt.gz")
+    assert locations_of(single, TERM) == ["压缩包“通知.txt.gz” › 通知.txt · 正文"]
+
+
+def test_gzip_bomb_is_an_error_in_little_memory() -> None:
+    import gzip
+
+    bomb = gzip.compress(b"\x00" * 200_000_000, compresslevel=9, mtime=0)
+    tracemalloc.start()
+    try:
+        result = extract(bomb, "a.txt.gz", Limits(max_member_bytes=5_000_000))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert result.error and "压缩炸弹" in result.error
+    assert peak < 30_000_000, peak
+
+
+def test_truncated_tar_is_an_error() -> None:
+    data = _tar({"a.txt": b"x" * 5000})
+    result = extract(data[:3000], "a.tar")
+    assert result.error and not result.parts
+
+
+def _single_member_zip(name: str, payload: bytes, method: int, compressed: bytes) -> bytes:
+    name_b = name.encode()
+    crc = zlib.crc32(payload)
+    local = struct.pack("<4sHHHHHIIIHH", b"PK\x03\x04", 20, 0x800, method, 0, 0, crc, len(compressed), len(payload), len(name_b), 0)
+    body = local + name_b + compressed
+    central = struct.pack(
+        "<4sHHHHHHIIIHHHHHII", b"PK\x01\x02", 20, 20, 0x800, method, 0, 0, crc, len(compressed), len(payload), len(name_b), 0, 0, 0, 0, 0, 0
+    ) + name_b
+    eocd = struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, 1, 1, len(central), len(body), 0)
+    return body + central + eocd
+
+
+def test_deflate64_and_bzip2_members_are_read() -> None:
+    import bz2
+
+    inflate64 = pytest.importorskip("inflate64")
+    payload = f"七子目录说明：{TERM}。".encode() * 50
+    deflater = inflate64.Deflater()
+    d64 = deflater.deflate(payload) + deflater.flush()
+    for method, compressed in ((9, d64), (12, bz2.compress(payload))):
+        result = extract(_single_member_zip("说明.txt", payload, method, compressed), "a.zip")
+        assert result.error is None, (method, result.error)
+        assert locations_of(result, TERM)[0] == "压缩包“a.zip” › 说明.txt · 正文"
+
+
+def test_bzip2_member_that_inflates_past_its_declared_size_is_refused() -> None:
+    import bz2
+
+    payload = b"\x00" * 20_000_000
+    data = bytearray(_single_member_zip("a.txt", payload, 12, bz2.compress(payload)))
+    for sig, offset in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):
+        i = data.find(sig)
+        data[i + offset : i + offset + 4] = (1000).to_bytes(4, "little")
+    result = extract(bytes(data), "a.zip")
+    assert result.error and "压缩炸弹" in result.error

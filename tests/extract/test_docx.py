@@ -304,3 +304,24 @@ def test_parts_no_extractor_reads_are_not_skipped() -> None:
     data = _doc(_p(_r("正文")), {"word/activeX/activeX1.xml": activex, "word/drawings/vmlDrawing1.vml": vml})
     result = extract(data, "a.docx")
     assert sorted(locations_of(result, TERM)) == ["其他部件（activeX1.xml）", "其他部件（vmlDrawing1.vml）"]
+
+
+def test_strict_open_xml_is_read_and_unknown_vocabulary_is_an_error() -> None:
+    strict = "http://purl.oclc.org/ooxml/wordprocessingml/main"
+    document = f'<w:document xmlns:w="{strict}"><w:body><w:p><w:r><w:t>{TERM}</w:t></w:r></w:p></w:body></w:document>'
+    result = extract(zip_of({"word/document.xml": document}), "strict.docx")
+    assert locations_of(result, TERM) == ["正文 第1段"]
+    other = f'<w:document xmlns:w="urn:other"><w:body><w:p><w:r><w:t>{TERM}</w:t></w:r></w:p></w:body></w:document>'
+    result = extract(zip_of({"word/document.xml": other}), "other.docx")
+    assert result.error and not result.parts
+
+
+def test_symbol_fields_print_their_characters() -> None:
+    fields = "".join(
+        f'<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText> SYMBOL {ord(c)} \\f "宋体" </w:instrText></w:r>'
+        '<w:r><w:fldChar w:fldCharType="end"/></w:r>'
+        for c in TERM
+    )
+    result = extract(_doc(_p(_r("见") + fields)), "a.docx")
+    assert locations_of(result, TERM) == ["正文 第1段"]
+    assert any(p.location == "域代码 · 正文" and TERM in p.text for p in result.parts)

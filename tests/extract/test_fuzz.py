@@ -23,7 +23,7 @@ SEEDS: dict[str, bytes] = {
 }
 SEEDS[".txt-utf16"] = (SAMPLES / "notice-utf16le-nobom.txt").read_bytes()
 SEEDS[".txt-big5"] = (SAMPLES / "notice-big5.txt").read_bytes()
-SUFFIXES = [".txt", ".html", ".docx", ".xlsx", ".pdf", ".doc", ".wps", ".et", ".bin", ".json", ".zip", ".7z", ""]
+SUFFIXES = [".txt", ".html", ".docx", ".xlsx", ".pdf", ".doc", ".wps", ".et", ".bin", ".json", ".zip", ".7z", ".gz", ".tar", ".pptx", ""]
 
 
 def _seven_zip_seed() -> bytes | None:
@@ -136,7 +136,7 @@ def test_random_bytes_any_extension(data: bytes, suffix: str) -> None:
 
 
 @QUICK
-@given(prefix=st.sampled_from([b"%PDF-1.7\n", b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", b"<html>", b"\xef\xbb\xbf", b"\xff\xfe"]), rest=st.binary(max_size=2048), suffix=st.sampled_from(SUFFIXES))
+@given(prefix=st.sampled_from([b"%PDF-1.7\n", b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", b"<html>", b"\xef\xbb\xbf", b"\xff\xfe", b"7z\xbc\xaf\x27\x1c\x00\x04", b"\x1f\x8b\x08\x00", b"{\"a\": \"\\u"]), rest=st.binary(max_size=2048), suffix=st.sampled_from(SUFFIXES))
 def test_magic_prefix_then_garbage(prefix: bytes, rest: bytes, suffix: str) -> None:
     _check(prefix + rest, f"magic{suffix}")
 

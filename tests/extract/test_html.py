@@ -119,3 +119,13 @@ def test_clean_page_gains_no_parts() -> None:
 def test_processing_instructions_are_read() -> None:
     result = extract(_html(f"<?php echo '{TERM}'; ?><p>x</p>"), "a.html")
     assert locations_of(result, TERM) == ["HTML处理指令 第1处"]
+
+
+def test_text_shown_in_reverse_order_is_read_as_shown() -> None:
+    body = (
+        f"<p><bdo dir=rtl>{TERM[::-1]}</bdo></p>"
+        f"<p style='unicode-bidi:bidi-override; direction: rtl'>{TERM[::-1]}</p>"
+        "<div style='display:flex; flex-direction: row-reverse'>" + "".join(f"<span>{c}</span>" for c in TERM[::-1]) + "</div>"
+    )
+    result = extract(_html(body), "a.html")
+    assert sorted(locations_of(result, TERM)) == ["反向显示文字<bdo>", "反向显示文字<div>", "反向显示文字<p>"]

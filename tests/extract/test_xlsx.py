@@ -162,3 +162,15 @@ def test_data_validation_prompt_and_list() -> None:
     )
     result = extract(_book(表=xml), "f.xlsx")
     assert locations_of(result, TERM) == ["工作表“表” 数据验证（A1:A9）", "工作表“表” 数据验证（A1:A9）"]
+
+
+def test_strict_spreadsheet_is_read() -> None:
+    strict = {
+        "xl/workbook.xml": '<workbook xmlns="http://purl.oclc.org/ooxml/spreadsheetml/main" '
+        'xmlns:r="http://purl.oclc.org/ooxml/officeDocument/relationships"><sheets><sheet name="表" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        "xl/_rels/workbook.xml.rels": '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Type="http://purl.oclc.org/ooxml/officeDocument/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>',
+        "xl/worksheets/sheet1.xml": '<worksheet xmlns="http://purl.oclc.org/ooxml/spreadsheetml/main">'
+        f'<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>{TERM}</t></is></c></row></sheetData></worksheet>',
+    }
+    assert locations_of(extract(zip_of(strict), "s.xlsx"), TERM) == ["工作表“表”!A1"]
