@@ -57,6 +57,23 @@ _ACCENT_BLOCKS = ((0x00C0, 0x052F), (0x1E00, 0x1FFF))
 _VARIANTS = {"靑": "青", "斉": "齐", "歯": "齿", "竜": "龙", "亀": "龟", "镸": "长", "歺": "歹"}
 
 
+# look-alikes the confusables data lacks or that NFKC would send elsewhere (Ϲ -> Σ, ϲ -> ς)
+_MORE_CONFUSABLES = {"\u03f9": "C", "\u03f2": "c", "\u051a": "Q", "\u212e": "e", "\u13a0": "D", "\u13a1": "R",
+                     "\u13a2": "T", "\u13a9": "Y", "\u13aa": "A", "\u13ab": "J", "\u13ac": "E", "\u13b3": "W",
+                     "\u13b7": "M", "\u13bb": "H", "\u13c0": "G", "\u13c2": "h", "\u13c3": "Z", "\u13cf": "b",
+                     "\u13d2": "R", "\u13da": "S", "\u13de": "L", "\u13df": "C", "\u13e2": "P", "\u13e6": "K",
+                     "\u13e7": "d"}
+
+
+def _is_separator(ch: str) -> bool:
+    """Signs a reader skips inside a word, beyond the listed ones: every dash (Pd), connector (Pc) and modifier
+    symbol (Sk, e.g. ˗ U+02D7, ˉ), and the spacing modifier letters U+02B0–02FF (ˆ ˇ ˊ ˋ ˍ …). Not ASCII."""
+    if ord(ch) < 0x80:
+        return False
+    cat = unicodedata.category(ch)
+    return cat in ("Pd", "Pc", "Sk") or (cat == "Lm" and 0x02B0 <= ord(ch) <= 0x02FF)
+
+
 def _opencc_t2s() -> dict[str, str]:
     """Single-character traditional -> simplified table from OpenCC's offline dictionaries (shipped in the wheel).
     Converting one character per line keeps the mapping 1:1 (phrase rules cannot cross a newline)."""
@@ -98,9 +115,11 @@ def fold_table() -> dict[str, str]:
     noise = set(_NOISE_MULTI + _NOISE_FULLWIDTH)
     confusables = {chr(k): v for k, v in fold_data.CONFUSABLES.items()}
 
+    confusables.update(_MORE_CONFUSABLES)
+
     def base(ch: str) -> str:
         """The fold of one character that NFKC leaves alone (or of one character of an NFKC result)."""
-        if ch in noise or (unicodedata.category(ch) == "Zs" and ch != " "):
+        if ch in noise or _is_separator(ch):
             return " "
         if ch in _LINE_BREAKS:
             return "\n"
@@ -128,7 +147,9 @@ def fold_table() -> dict[str, str]:
         if cp in ignorable or cat in ("Mn", "Me"):
             table[ch] = ""
             continue
-        if cp in fold_data.RADICALS:
+        if ch in confusables:  # before NFKC: Ϲ would become Σ, which looks like no Latin letter
+            out = confusables[ch]
+        elif cp in fold_data.RADICALS:
             out = base(chr(fold_data.RADICALS[cp]))
         elif not unicodedata.is_normalized("NFKC", ch):
             nfkc = unicodedata.normalize("NFKC", ch)
@@ -140,7 +161,7 @@ def fold_table() -> dict[str, str]:
                 out = " "
             else:
                 out = base(ch)
-        elif ch in special or cat == "Zs" or _in(cp, _ACCENT_BLOCKS):
+        elif ch in special or cat == "Zs" or _in(cp, _ACCENT_BLOCKS) or _is_separator(ch):
             out = base(ch)
         else:
             continue
