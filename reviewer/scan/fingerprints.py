@@ -10,7 +10,8 @@ Pipeline, the same for registering and for scanning:
    then a mixing step). It is never stored for registered text; it serves to select grams and to drop common ones.
 3. Winnowing (Schleimer, Wilkerson, Aiken 2003): in every window of W consecutive grams the gram of minimal hash is
    selected. Any stretch of at least K + W - 1 characters shared by two texts yields at least one common selection.
-4. A selected gram is stored as SipHash-1-3 of its public hash under a per-rule 128-bit secret key; the posting says
+4. A selected gram is stored as AES-128 (a keyed pseudorandom function) of its public hash under a per-rule 128-bit
+   secret key; the posting says
    which document and which paragraph. Grams of ordinary public prose (the common-shingle list) are not stored.
 
 At scan time the draft goes through steps 1-3, each selection is keyed with each rule's key and looked up; matches of
@@ -48,7 +49,7 @@ MIN_SPAN = 30  # normalised characters a passage must cover (a 50-character copy
 MAX_GAP = 60  # matches further apart than this (normalised characters) start a new passage
 MIN_SIMILARITY = 0.5
 MAX_POSTINGS = 64  # a gram in more registered paragraphs than this is boilerplate of the registered set: dropped
-HASH_NAME = "siphash13-winnow-v1"
+HASH_NAME = "aes128-winnow-v1"
 DATA_MAGIC = b"RVFP\x01\x00\x00\x00"
 KEY_BYTES = 16
 INLINE_DOCUMENTS = 100  # more registered sources than this go to <id>.documents.json
@@ -172,7 +173,6 @@ class Prepared:
     offsets: np.ndarray  # normalised index -> original offset
     selected: np.ndarray  # normalised index of each selected gram (ascending)
     hashes: np.ndarray  # public hash of each selected gram
-    _plain: np.ndarray | None = None  # running count of selections that are not common shingles
 
     @classmethod
     def of(cls, text: str, folded: str | None = None) -> Prepared:
@@ -183,68 +183,33 @@ class Prepared:
 
     def plain_between(self, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
         """Selections in [lo, hi) that are not in the default common list (those can never match: they are not
-        registered), the denominator of the similarity."""
-        if self._plain is None:
-            self._plain = np.concatenate([[0], np.cumsum(~_in_sorted(self.hashes, default_common()))])
-        return self._plain[hi] - self._plain[lo]
+        registered), the denominator of the similarity. Only the selections inside the asked ranges are looked up."""
+        n = len(self.hashes)
+        mark = np.zeros(n + 1, np.int64)
+        np.add.at(mark, lo, 1)
+        np.add.at(mark, hi, -1)
+        inside = np.flatnonzero(np.cumsum(mark[:n]) > 0)
+        plain = np.zeros(n, np.int64)
+        plain[inside] = ~_in_sorted(self.hashes[inside], default_common())
+        running = np.concatenate([[0], np.cumsum(plain)])
+        return running[hi] - running[lo]
 
 
 # --------------------------------------------------------------------------------------------------- keyed hash
-_C0, _C1, _C2, _C3 = (_U64(c) for c in (0x736F6D6570736575, 0x646F72616E646F6D, 0x6C7967656E657261, 0x7465646279746573))
-
-
-def siphash(key: bytes, messages: np.ndarray, c_rounds: int = 1, d_rounds: int = 3) -> np.ndarray:
-    """SipHash-c-d (Aumasson, Bernstein 2012) of each uint64 taken as its 8 little-endian bytes, vectorised (in
-    place: one temporary array for the rotations). The fingerprints use SipHash-1-3, the variant Python's own
-    str hash and Rust's HashMap use; SipHash-2-4 is the paper's (its test vectors check this code)."""
+def keyed(key: bytes, messages: np.ndarray) -> np.ndarray:
+    """The stored value of each public gram hash: the first 64 bits of AES-128 under the rule's key of the block
+    (hash as 8 little-endian bytes, then 8 zero bytes). AES is a pseudorandom permutation, so on distinct inputs this
+    is a pseudorandom function: without the key the values say nothing about the grams, and a guessed passage
+    cannot be checked against them. One call per text (AES-NI through `cryptography`)."""
     if len(key) != KEY_BYTES:
-        raise ValueError("SipHash key must be 16 bytes")
-    k0 = _U64(int.from_bytes(key[:8], "little"))
-    k1 = _U64(int.from_bytes(key[8:], "little"))
-    m = messages.astype(np.uint64, copy=False)
-    n = len(m)
-    v0 = np.full(n, k0 ^ _C0, np.uint64)
-    v1 = np.full(n, k1 ^ _C1, np.uint64)
-    v2 = np.full(n, k0 ^ _C2, np.uint64)
-    v3 = np.full(n, k1 ^ _C3, np.uint64)
-    v3 ^= m
-    tmp = np.empty(n, np.uint64)
+        raise ValueError("AES-128 key must be 16 bytes")
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-    def rotl(x: np.ndarray, b: int) -> None:
-        np.right_shift(x, _U64(64 - b), out=tmp)
-        np.left_shift(x, _U64(b), out=x)
-        x |= tmp
-
-    def rounds(count: int) -> None:
-        nonlocal v0, v1, v2, v3
-        for _ in range(count):
-            v0 += v1
-            rotl(v1, 13)
-            v1 ^= v0
-            rotl(v0, 32)
-            v2 += v3
-            rotl(v3, 16)
-            v3 ^= v2
-            v0 += v3
-            rotl(v3, 21)
-            v3 ^= v0
-            v2 += v1
-            rotl(v1, 17)
-            v1 ^= v2
-            rotl(v2, 32)
-
-    rounds(c_rounds)
-    v0 ^= m
-    last = _U64(8 << 56)
-    v3 ^= last
-    rounds(c_rounds)
-    v0 ^= last
-    v2 ^= _U64(0xFF)
-    rounds(d_rounds)
-    v0 ^= v1
-    v0 ^= v2
-    v0 ^= v3
-    return v0
+    blocks = np.zeros((len(messages), 2), "<u8")
+    blocks[:, 0] = messages
+    encryptor = Cipher(algorithms.AES(key), modes.ECB()).encryptor()
+    out = encryptor.update(blocks.tobytes()) + encryptor.finalize()
+    return np.frombuffer(out, "<u8")[::2].astype(np.uint64)
 
 
 # --------------------------------------------------------------------------------------------------- common shingles
@@ -330,9 +295,9 @@ class Builder:
         sel, h = sel[keep], h[keep]
         starts = np.cumsum([0] + [len(p) + 1 for p in paragraphs[:-1]], dtype=np.int64)
         paras = (np.searchsorted(starts, offsets[sel], side="right")).astype(np.uint32)  # 1-based
-        keyed = siphash(self.key, h)
-        if len(keyed):
-            pair = np.unique(np.stack([keyed, paras.astype(np.uint64)], axis=1), axis=0)
+        stored = keyed(self.key, h)
+        if len(stored):
+            pair = np.unique(np.stack([stored, paras.astype(np.uint64)], axis=1), axis=0)
             self._hashes.append(pair[:, 0].copy())
             self._paras.append(pair[:, 1].astype(np.uint32))
             self._docs.append(np.full(len(pair), doc, np.uint32))
@@ -477,27 +442,20 @@ class _RuleIndex:
         return int(self.hashes.nbytes + self.docs.nbytes + self.paras.nbytes + self.starts.nbytes + self.offsets.nbytes)
 
     def lookup(self, q: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(indexes of the queries that occur, their first posting, their number of postings) for keyed hashes q."""
+        """(indexes of the queries that occur, their first posting, their number of postings) for keyed hashes q:
+        every query is compared with every distinct hash of its bucket at once (a bucket holds ~1 on average)."""
         top = (q >> _U64(64 - self.bits)).astype(np.intp)
-        lo = np.take(self.starts, top)
-        hi = np.take(self.starts, top + 1)
-        live = np.flatnonzero(hi > lo)
-        found_q: list[np.ndarray] = []
-        found_at: list[np.ndarray] = []
-        step = 0
-        while len(live):
-            at = lo[live] + step
-            eq = np.take(self.hashes, at) == q[live]
-            found_q.append(live[eq])
-            found_at.append(at[eq])
-            step += 1
-            live = live[~eq & (lo[live] + step < hi[live])]
-        if not found_q:
-            return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64)
-        which = np.concatenate(found_q)
-        u = np.concatenate(found_at)
-        first = self.offsets[u].astype(np.int64)
-        return which, first, self.offsets[u + 1].astype(np.int64) - first
+        lo = np.take(self.starts, top).astype(np.intp)
+        sizes = np.take(self.starts, top + 1).astype(np.intp) - lo
+        total = int(sizes.sum())
+        if total == 0:
+            return np.zeros(0, np.intp), np.zeros(0, np.intp), np.zeros(0, np.intp)
+        query = np.repeat(np.arange(len(q)), sizes)
+        at = np.repeat(lo - np.cumsum(sizes) + sizes, sizes) + np.arange(total)
+        eq = np.take(self.hashes, at) == np.take(q, query)
+        which, u = query[eq], at[eq]
+        first = np.take(self.offsets, u).astype(np.intp)
+        return which, first, np.take(self.offsets, u + 1).astype(np.intp) - first
 
 
 def _labels_file(path: Path, rule: FingerprintRule) -> list[str]:
@@ -580,7 +538,7 @@ class FingerprintIndex:
     def _find_rule(r: _RuleIndex, prep: Prepared) -> list[Hit]:
         if len(r.hashes) == 0:
             return []
-        q = siphash(r.key, prep.hashes)
+        q = keyed(r.key, prep.hashes)
         matched, left, counts = r.lookup(q)  # matched: index into prep.selected
         if len(matched) < MIN_MATCHES:
             return []
@@ -642,5 +600,5 @@ def describe(path: Path) -> dict[str, object]:
     return {"selections": len(hashes), "documents": int(docs.max()) + 1 if len(docs) else 0, "bytes": len(blob)}
 
 
-__all__ = ["Builder", "FingerprintIndex", "Hit", "Prepared", "siphash", "winnow", "gram_hashes", "content_chars",
+__all__ = ["Builder", "FingerprintIndex", "Hit", "Prepared", "keyed", "winnow", "gram_hashes", "content_chars",
            "common_hashes_of", "default_common", "paragraphs_of"]
