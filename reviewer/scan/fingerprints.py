@@ -71,28 +71,27 @@ def _fold_exact(text: str) -> str:
 
 
 @cache
-def _content_table() -> tuple[np.ndarray, np.ndarray]:
-    """(is-content flag, lowercase map) for every code point, built once (1 MB + 4 MB)."""
+def _content_table() -> np.ndarray:
+    """Is-content flag of every code point (1 MB, built once)."""
     keep = np.zeros(0x110000, bool)
     for lo, hi in ((0x4E00, 0x9FFF), (0x61, 0x7A), (0x41, 0x5A), (0x30, 0x39), (0x3400, 0x4DBF), (0x3007, 0x3007),
                    (0x3040, 0x30FA), (0x30FC, 0x30FF), (0xAC00, 0xD7A3), (0xC0, 0x24F), (0x370, 0x4FF),
                    (0xF900, 0xFAFF), (0x20000, 0x3FFFF)):
         keep[lo : hi + 1] = True
     keep[[0xD7, 0xF7]] = False
-    lower = np.arange(0x110000, dtype=np.uint32)
-    lower[0x41:0x5B] += 0x20
-    return keep, lower
+    return keep
 
 
 def content_chars(folded: str) -> tuple[np.ndarray, np.ndarray]:
-    """(code points of the content characters, lowercased; their offsets in the text). Content: CJK ideographs and
-    〇, ASCII digits and letters, Latin/Greek/Cyrillic letters, kana and hangul. Everything else is dropped."""
+    """(code points of the content characters, ASCII lowercased; their offsets in the text). Content: CJK ideographs
+    and 〇, ASCII digits and letters, Latin/Greek/Cyrillic letters, kana and hangul. Everything else is dropped."""
     if not folded:
-        return np.zeros(0, np.uint32), np.zeros(0, np.int64)
-    keep, lower = _content_table()
+        return np.zeros(0, np.uint32), np.zeros(0, np.intp)
     cps = np.frombuffer(folded.encode("utf-32-le", "replace"), dtype=np.uint32)
-    where = np.flatnonzero(keep[cps])
-    return lower[cps[where]], where
+    where = np.flatnonzero(np.take(_content_table(), cps))
+    kept = np.take(cps, where)
+    kept += ((kept - np.uint32(0x41)) < np.uint32(26)).astype(np.uint32) << np.uint32(5)  # A-Z -> a-z
+    return kept, where
 
 
 def _mix(x: np.ndarray) -> np.ndarray:
@@ -132,7 +131,7 @@ def gram_hashes(cps: np.ndarray) -> np.ndarray:
     n = len(cps) - K + 1
     if n <= 0:
         return np.zeros(0, np.uint64)
-    values = _char_values()[cps]
+    values = np.take(_char_values(), cps)
     up, down = _powers(len(cps) + 1)
     prefix = np.zeros(len(cps) + 1, np.uint64)
     np.cumsum(values * down[: len(cps)], dtype=np.uint64, out=prefix[1:])
@@ -185,9 +184,7 @@ class Prepared:
         """Selections in [lo, hi) that are not in the default common list (those can never match: they are not
         registered), the denominator of the similarity. Only the selections inside the asked ranges are looked up."""
         n = len(self.hashes)
-        mark = np.zeros(n + 1, np.int64)
-        np.add.at(mark, lo, 1)
-        np.add.at(mark, hi, -1)
+        mark = np.bincount(lo, minlength=n + 1) - np.bincount(hi, minlength=n + 1)
         inside = np.flatnonzero(np.cumsum(mark[:n]) > 0)
         plain = np.zeros(n, np.int64)
         plain[inside] = ~_in_sorted(self.hashes[inside], default_common())
@@ -321,45 +318,58 @@ class Builder:
             hashes, docs, paras = hashes[keep], docs[keep], paras[keep]
         return hashes, docs, paras
 
+    def encoded(self) -> bytes:
+        """The data file's bytes."""
+        return encode_data(*self.arrays())
+
     def write(self, out_dir: Path, rule_id: str, *, severity: str = "block", message: str = "",
               category: str = "登记文件") -> tuple[Path, Path, Path]:
         """Write `<id>.yaml`, `<id>.fp` (hashes and postings only) and `<id>.key` (the secret key, mode 0600)."""
-        import yaml
+        documents = [(d.label, d.paragraphs) for d in self.documents]
+        return write_rule_files(out_dir, rule_id, self.encoded(), self.key, documents, severity=severity,
+                                message=message, category=category)
 
-        hashes, docs, paras = self.arrays()
-        out_dir.mkdir(parents=True, exist_ok=True)
-        data_path = out_dir / f"{rule_id}.fp"
-        key_path = out_dir / f"{rule_id}.key"
-        yaml_path = out_dir / f"{rule_id}.yaml"
-        blob = encode_data(hashes, docs, paras)
-        data_path.write_bytes(blob)
-        fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="ascii") as fh:
-            fh.write(self.key.hex() + "\n")
-        os.chmod(key_path, 0o600)
-        rule = {
-            "id": rule_id,
-            "kind": "fingerprint",
-            "severity": severity,
-            "category": category,
-            "message": message or "与登记的内部或涉密文件高度相似，疑似摘抄，请核对来源",
-            "hash": HASH_NAME,
-            "gram": K,
-            "window": W,
-            "data_file": data_path.name,
-            "data_sha256": hashlib.sha256(blob).hexdigest(),
-            "key_file": key_path.name,
-        }
-        documents = [{"label": d.label, "paragraphs": d.paragraphs} for d in self.documents]
-        docs_path = out_dir / f"{rule_id}.documents.json"
-        if len(documents) <= INLINE_DOCUMENTS:
-            rule["documents"] = documents
-            docs_path.unlink(missing_ok=True)
-        else:  # thousands of entries: JSON loads in milliseconds where YAML takes seconds
-            docs_path.write_text(json.dumps(documents, ensure_ascii=False, indent=0), encoding="utf-8")
-            rule["documents_file"] = docs_path.name
-        yaml_path.write_text(yaml.safe_dump(rule, allow_unicode=True, sort_keys=False, width=1000), encoding="utf-8")
-        return yaml_path, data_path, key_path
+
+DEFAULT_MESSAGE = "与登记的内部或涉密文件高度相似，疑似摘抄，请核对来源"
+
+
+def write_rule_files(out_dir: Path, rule_id: str, blob: bytes, key: bytes, documents: Sequence[tuple[str, int]], *,
+                     severity: str = "block", message: str = "", category: str = "登记文件") -> tuple[Path, Path, Path]:
+    """The rule files of one fingerprint rule (the CLI's output, and what a worker materialises from the database)."""
+    import yaml
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    data_path = out_dir / f"{rule_id}.fp"
+    key_path = out_dir / f"{rule_id}.key"
+    yaml_path = out_dir / f"{rule_id}.yaml"
+    data_path.write_bytes(blob)
+    fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(key.hex() + "\n")
+    os.chmod(key_path, 0o600)
+    rule: dict[str, object] = {
+        "id": rule_id,
+        "kind": "fingerprint",
+        "severity": severity,
+        "category": category,
+        "message": message or DEFAULT_MESSAGE,
+        "hash": HASH_NAME,
+        "gram": K,
+        "window": W,
+        "data_file": data_path.name,
+        "data_sha256": hashlib.sha256(blob).hexdigest(),
+        "key_file": key_path.name,
+    }
+    entries = [{"label": label, "paragraphs": paragraphs} for label, paragraphs in documents]
+    docs_path = out_dir / f"{rule_id}.documents.json"
+    if len(entries) <= INLINE_DOCUMENTS:
+        rule["documents"] = entries
+        docs_path.unlink(missing_ok=True)
+    else:  # thousands of entries: JSON loads in milliseconds where YAML takes seconds
+        docs_path.write_text(json.dumps(entries, ensure_ascii=False, indent=0), encoding="utf-8")
+        rule["documents_file"] = docs_path.name
+    yaml_path.write_text(yaml.safe_dump(rule, allow_unicode=True, sort_keys=False, width=1000), encoding="utf-8")
+    return yaml_path, data_path, key_path
 
 
 def encode_data(hashes: np.ndarray, docs: np.ndarray, paras: np.ndarray) -> bytes:

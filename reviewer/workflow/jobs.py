@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from reviewer.document import scan_document
@@ -63,14 +64,21 @@ class ScannerCache:
                 walk(str(root))
         return tuple(stamps)
 
-    def get(self) -> Scanner:
+    def get(self, db: Database | None = None) -> Scanner:
         from reviewer import Scanner
 
-        fingerprint = self._current_fingerprint()
+        extra: tuple[Path, ...] = ()
+        if db is not None:  # documents registered in the database (workflow/fingerprints.py), as rule files
+            from reviewer.workflow import fingerprints as registered
+
+            with db.session() as session:
+                stored = registered.materialise(session, self.settings)
+            extra = (stored,) if stored is not None else ()
+        fingerprint = (self._current_fingerprint(), extra)
         with self._lock:
             if self._scanner is None or fingerprint != self._fingerprint:
                 # defaults: the built-in rules/ plus the settings' REVIEWER_RULES_PATH directories
-                self._scanner = Scanner.load(defaults=True, settings=self.settings)
+                self._scanner = Scanner.load(*extra, defaults=True, settings=self.settings)
                 self._fingerprint = fingerprint
             return self._scanner
 
@@ -91,7 +99,7 @@ def run_scan(db: Database, scanners: ScannerCache, item_id: int) -> str:
             return "skipped"
         data, file_name = item.content, item.file_name
     try:
-        scanner = scanners.get()
+        scanner = scanners.get(db)
     except Exception as exc:  # noqa: BLE001 - fail closed: any rules load failure makes the item scan_failed
         log.error("rules failed to load for item %s: %s", item_id, type(exc).__name__)
         with db.session() as session:
@@ -115,7 +123,7 @@ def run_rescan(db: Database, scanners: ScannerCache, item_id: int) -> str:
         if item is None or item.state != rescan.RELEASED:
             return "skipped"
         data, file_name = item.content, item.file_name
-    scanner = scanners.get()
+    scanner = scanners.get(db)
     try:
         result = scan_document(scanner, data, file_name)
     except Exception as exc:  # noqa: BLE001 - an unreadable re-scan is itself a reason to look again
