@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from reviewer.errors import RuleError
+from reviewer.errors import ReviewerError, RuleError
 from reviewer.scan.normalize import fold
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -259,6 +259,28 @@ def paragraphs_of_parts(parts: Iterable[tuple[str, bool]]) -> list[str]:
             seen.add(line)
             out.append(line)
     return out
+
+
+# Document properties (generator, dates, template, HTML meta) are the same in unrelated documents: not registered.
+METADATA_PARTS = ("文档属性", "HTML元数据")
+
+
+def read_source(data: bytes, filename: str, label: str | None = None) -> tuple[str, list[str]]:
+    """(label, paragraphs) of one source document in any format the intake reads. A source that cannot be read
+    completely raises ReviewerError: nothing is registered from a partly read document."""
+    from pathlib import PurePath
+
+    from reviewer.extract import extract  # imported here: extract imports scan.model
+    from reviewer.scan.fingerprints import paragraphs_of_parts
+
+    extraction = extract(data, filename)
+    if extraction.error:
+        raise ReviewerError(f"源文件 {filename} 无法完整读取：{extraction.error}；未登记任何文件")
+    paragraphs = paragraphs_of_parts((p.text, p.spans_only) for p in extraction.parts
+                                     if not p.location.startswith(METADATA_PARTS))
+    if not paragraphs:
+        raise ReviewerError(f"源文件 {filename} 中没有可登记的文字；未登记任何文件")
+    return (label or PurePath(filename).stem), paragraphs
 
 
 @dataclass
