@@ -114,7 +114,7 @@ _POWERS: list[np.ndarray] = []  # [BASE^i, BASE^-i] for i < len, extended on dem
 
 def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
     if not _POWERS or len(_POWERS[0]) < n:
-        size = max(n, 1 << 16, 2 * len(_POWERS[0]) if _POWERS else 0)
+        size = min(max(n, 1 << 16, 2 * len(_POWERS[0]) if _POWERS else 0), GRAM_BLOCK + 1)
         inverse = _U64(pow(int(_BASE), -1, 1 << 64))
         up = np.full(size, _BASE, np.uint64)
         up[0] = 1
@@ -124,13 +124,25 @@ def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
     return _POWERS[0], _POWERS[1]
 
 
+GRAM_BLOCK = 1 << 20  # characters hashed per block: bounds the power tables and the temporaries
+
+
 def gram_hashes(cps: np.ndarray) -> np.ndarray:
     """Public 64-bit hash of every K-gram: hash[i] covers cps[i : i + K]. The polynomial
     sum(v[i + j] * BASE^(K - 1 - j)) over the characters' random values, mixed; computed for all grams at once from
-    prefix sums (arithmetic modulo 2^64, BASE odd hence invertible), so the cost does not grow with K."""
+    prefix sums (arithmetic modulo 2^64, BASE odd hence invertible), so the cost does not grow with K. Long texts
+    go in blocks of GRAM_BLOCK characters (overlapping by K - 1)."""
     n = len(cps) - K + 1
     if n <= 0:
         return np.zeros(0, np.uint64)
+    if len(cps) > GRAM_BLOCK:
+        step = GRAM_BLOCK - K + 1
+        return np.concatenate([_grams(cps[i : i + GRAM_BLOCK]) for i in range(0, n, step)])
+    return _grams(cps)
+
+
+def _grams(cps: np.ndarray) -> np.ndarray:
+    n = len(cps) - K + 1
     values = np.take(_char_values(), cps)
     up, down = _powers(len(cps) + 1)
     prefix = np.zeros(len(cps) + 1, np.uint64)

@@ -76,3 +76,32 @@ def test_paragraph_numbering_is_non_blank_lines() -> None:
     # the pre-revision view of a Word body adds only its deleted text, not a second copy of the body
     parts = [("甲\n乙", False), ("甲\n乙（已删除）\n乙", True)]
     assert fp.paragraphs_of_parts(parts) == ["甲", "乙", "乙（已删除）"]
+
+
+def test_long_texts_hash_in_blocks_with_the_same_result(monkeypatch) -> None:  # noqa: ANN001
+    rnd = np.random.default_rng(5)
+    cps = rnd.integers(0x4E00, 0x9FA5, size=5000, dtype=np.uint32)
+    whole = fp.gram_hashes(cps)
+    monkeypatch.setattr(fp, "GRAM_BLOCK", 1000)
+    fp._POWERS.clear()
+    blocked = fp.gram_hashes(cps)
+    assert len(blocked) == len(cps) - fp.K + 1
+    assert np.array_equal(whole, blocked)
+    assert len(fp._POWERS[0]) <= 1001
+    fp._POWERS.clear()
+
+
+def test_shipped_common_list_is_what_the_in_repo_texts_give() -> None:
+    import subprocess
+    import sys
+
+    from reviewer.settings import REPO_ROOT
+
+    done = subprocess.run([sys.executable, str(REPO_ROOT / "scripts" / "build_common_shingles.py"), "--check"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    common = fp.default_common()
+    assert len(common) > 20_000 and np.all(common[1:] > common[:-1])
+    # boilerplate of the government work reports is in it, a sentence of one report alone is not
+    boiler = fp.Prepared.of("坚持稳中求进工作总基调，完整、准确、全面贯彻新发展理念，加快构建新发展格局")
+    assert np.isin(boiler.hashes, common).mean() > 0.8
