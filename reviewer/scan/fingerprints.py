@@ -6,8 +6,8 @@ Pipeline, the same for registering and for scanning:
 1. `fold` (reviewer.scan.normalize: width, traditional -> simplified, noise; one character -> one character), then
    keep only content characters (CJK ideographs, digits, letters, lowercased): spaces, line breaks, punctuation and
    separators disappear, and every kept character remembers its offset in the original text.
-2. Every K-character gram gets a public 64-bit hash (`gram_hashes`, polynomial over per-character random values,
-   then a mixing step). It is never stored for registered text; it serves to select grams and to drop common ones.
+2. Every K-character gram gets a public 64-bit hash (`grams_of_values`, a polynomial modulo 2^64 over random
+   per-character values). It is never stored for registered text; it serves to select grams and to drop common ones.
 3. Winnowing (Schleimer, Wilkerson, Aiken 2003): in every window of W consecutive grams the gram of minimal hash is
    selected. Any stretch of at least K + W - 1 characters shared by two texts yields at least one common selection.
 4. A selected gram is stored as AES-128 (a keyed pseudorandom function) of its public hash under a per-rule 128-bit
@@ -49,7 +49,7 @@ MIN_SPAN = 30  # normalised characters a passage must cover (a 50-character copy
 MAX_GAP = 60  # matches further apart than this (normalised characters) start a new passage
 MIN_SIMILARITY = 0.5
 MAX_POSTINGS = 64  # a gram in more registered paragraphs than this is boilerplate of the registered set: dropped
-HASH_NAME = "aes128-winnow-v1"
+HASH_NAME = "aes128-winnow-v2"
 DATA_MAGIC = b"RVFP\x01\x00\x00\x00"
 KEY_BYTES = 16
 INLINE_DOCUMENTS = 100  # more registered sources than this go to <id>.documents.json
@@ -105,8 +105,24 @@ def _mix(x: np.ndarray) -> np.ndarray:
 
 @cache
 def _char_values() -> np.ndarray:
-    """The random 64-bit value of every code point (splitmix64 of the code point; 9 MB, built once)."""
-    return _mix(np.arange(0x110000, dtype=np.uint64) * _BASE + _SEED)
+    """The random 64-bit value of every content code point (splitmix64 of the code point, never 0; A-Z share the
+    value of a-z) and 0 for every other code point: one gather both filters and hashes (9 MB, built once)."""
+    values = _mix(np.arange(0x110000, dtype=np.uint64) * _BASE + _SEED)
+    values[values == 0] = 1
+    values[0x41:0x5B] = values[0x61:0x7B]
+    values[~_content_table()] = 0
+    return values
+
+
+def content_values(folded: str) -> tuple[np.ndarray, np.ndarray]:
+    """(random value of each content character, its offset in the text): `content_chars` and the value lookup in
+    one pass, for the scan and the build."""
+    if not folded:
+        return np.zeros(0, np.uint64), np.zeros(0, np.intp)
+    cps = np.frombuffer(folded.encode("utf-32-le", "replace"), dtype=np.uint32)
+    values = np.take(_char_values(), cps)
+    where = np.flatnonzero(values)
+    return np.take(values, where), where
 
 
 _POWERS: list[np.ndarray] = []  # [BASE^i, BASE^-i] for i < len, extended on demand
@@ -128,27 +144,31 @@ GRAM_BLOCK = 1 << 20  # characters hashed per block: bounds the power tables and
 
 
 def gram_hashes(cps: np.ndarray) -> np.ndarray:
-    """Public 64-bit hash of every K-gram: hash[i] covers cps[i : i + K]. The polynomial
-    sum(v[i + j] * BASE^(K - 1 - j)) over the characters' random values, mixed; computed for all grams at once from
-    prefix sums (arithmetic modulo 2^64, BASE odd hence invertible), so the cost does not grow with K. Long texts
-    go in blocks of GRAM_BLOCK characters (overlapping by K - 1)."""
-    n = len(cps) - K + 1
+    """Public 64-bit hash of every K-gram of content code points: hash[i] covers cps[i : i + K]."""
+    return grams_of_values(np.take(_char_values(), cps))
+
+
+def grams_of_values(values: np.ndarray) -> np.ndarray:
+    """The polynomial sum(v[i + j] * BASE^(K - 1 - j)) modulo 2^64 over the characters' random values, for every
+    i at once from prefix sums (BASE is odd, hence invertible), so the cost does not grow with K. Long texts go in
+    blocks of GRAM_BLOCK characters (overlapping by K - 1)."""
+    n = len(values) - K + 1
     if n <= 0:
         return np.zeros(0, np.uint64)
-    if len(cps) > GRAM_BLOCK:
+    if len(values) > GRAM_BLOCK:
         step = GRAM_BLOCK - K + 1
-        return np.concatenate([_grams(cps[i : i + GRAM_BLOCK]) for i in range(0, n, step)])
-    return _grams(cps)
+        return np.concatenate([_grams(values[i : i + GRAM_BLOCK]) for i in range(0, n, step)])
+    return _grams(values)
 
 
-def _grams(cps: np.ndarray) -> np.ndarray:
-    n = len(cps) - K + 1
-    values = np.take(_char_values(), cps)
-    up, down = _powers(len(cps) + 1)
-    prefix = np.zeros(len(cps) + 1, np.uint64)
-    np.cumsum(values * down[: len(cps)], dtype=np.uint64, out=prefix[1:])
-    h = (prefix[K:] - prefix[:n]) * up[K - 1 : K - 1 + n]
-    return _mix(h)
+def _grams(values: np.ndarray) -> np.ndarray:
+    n = len(values) - K + 1
+    up, down = _powers(len(values) + 1)
+    prefix = np.zeros(len(values) + 1, np.uint64)
+    np.cumsum(values * down[: len(values)], dtype=np.uint64, out=prefix[1:])
+    h = prefix[K:] - prefix[:n]
+    h *= up[K - 1 : K - 1 + n]
+    return h
 
 
 def _sliding(a: np.ndarray, width: int, op: np.ufunc) -> np.ndarray:
@@ -187,8 +207,8 @@ class Prepared:
 
     @classmethod
     def of(cls, text: str, folded: str | None = None) -> Prepared:
-        cps, offsets = content_chars(_fold_exact(text) if folded is None else folded)
-        g = gram_hashes(cps)
+        values, offsets = content_values(_fold_exact(text) if folded is None else folded)
+        g = grams_of_values(values)
         sel = winnow(g)
         return cls(offsets, sel, g[sel])
 
@@ -224,7 +244,7 @@ def keyed(key: bytes, messages: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------------------------------- common shingles
 def common_hashes_of(texts: Iterable[str], min_documents: int = 1) -> np.ndarray:
     """Sorted public hashes of every gram that occurs in at least `min_documents` of the texts."""
-    per_doc = [np.unique(gram_hashes(content_chars(_fold_exact(t))[0])) for t in texts]
+    per_doc = [np.unique(grams_of_values(content_values(_fold_exact(t))[0])) for t in texts]
     if not per_doc:
         return np.zeros(0, np.uint64)
     allh = np.concatenate(per_doc)
@@ -317,9 +337,9 @@ class Builder:
         doc = len(self.documents)
         text = "\n".join(paragraphs)
         folded = _fold_exact(text)
-        cps, offsets = content_chars(folded)
-        self.characters += len(cps)
-        g = gram_hashes(cps)
+        values, offsets = content_values(folded)
+        self.characters += len(values)
+        g = grams_of_values(values)
         sel = winnow(g)
         h = g[sel]
         keep = ~_in_sorted(h, self.common)
