@@ -483,6 +483,7 @@ class _RuleIndex:
     paras: np.ndarray
     labels: list[str]
     bits: int = 0
+    tags: np.ndarray = field(default_factory=lambda: np.zeros(1, np.uint32))
     offsets: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int64))
     starts: np.ndarray = field(default_factory=lambda: np.zeros(1, np.uint32))
 
@@ -500,15 +501,33 @@ class _RuleIndex:
         top = (self.hashes >> _U64(64 - self.bits)).astype(np.int64)
         counts = np.bincount(top, minlength=1 << self.bits)
         self.starts = np.concatenate([[0], np.cumsum(counts)]).astype(np.uint32 if n < 2**32 else np.int64)
+        # One 32-bit tag per bucket, read first: 31 low bits of the bucket's first hash and a "more than one" bit
+        # (0 = empty). Most queries stop at this one memory access; only candidates touch `starts` and `hashes`.
+        tags = np.zeros(1 << self.bits, np.uint32)
+        filled = np.flatnonzero(counts)
+        low = (self.hashes[self.starts[filled].astype(np.intp)] & _U64(0x7FFFFFFF)).astype(np.uint32)
+        tags[filled] = (low << np.uint32(1)) | (counts[filled] > 1).astype(np.uint32)
+        tags[filled[tags[filled] == 0]] = 1  # a real tag of 0 would read as empty: mark it "look further"
+        self.tags = tags
 
     @property
     def nbytes(self) -> int:
-        return int(self.hashes.nbytes + self.docs.nbytes + self.paras.nbytes + self.starts.nbytes + self.offsets.nbytes)
+        return int(self.hashes.nbytes + self.docs.nbytes + self.paras.nbytes + self.starts.nbytes + self.offsets.nbytes
+                   + self.tags.nbytes)
 
     def lookup(self, q: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(indexes of the queries that occur, their first posting, their number of postings) for keyed hashes q:
         every query is compared with every distinct hash of its bucket at once (a bucket holds ~1 on average)."""
         top = (q >> _U64(64 - self.bits)).astype(np.intp)
+        tag = np.take(self.tags, top)
+        want = ((q & _U64(0x7FFFFFFF)).astype(np.uint32) << np.uint32(1))
+        maybe = np.flatnonzero((tag & np.uint32(1)) | ((tag & ~np.uint32(1)) == want) & (tag != 0))
+        if len(maybe) == 0:
+            return np.zeros(0, np.intp), np.zeros(0, np.intp), np.zeros(0, np.intp)
+        which, first, count = self._lookup_full(np.take(q, maybe), np.take(top, maybe))
+        return np.take(maybe, which), first, count
+
+    def _lookup_full(self, q: np.ndarray, top: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         lo = np.take(self.starts, top).astype(np.intp)
         sizes = np.take(self.starts, top + 1).astype(np.intp) - lo
         total = int(sizes.sum())

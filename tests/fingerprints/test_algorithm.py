@@ -105,3 +105,21 @@ def test_shipped_common_list_is_what_the_in_repo_texts_give() -> None:
     # boilerplate of the government work reports is in it, a sentence of one report alone is not
     boiler = fp.Prepared.of("坚持稳中求进工作总基调，完整、准确、全面贯彻新发展理念，加快构建新发展格局")
     assert np.isin(boiler.hashes, common).mean() > 0.8
+
+
+def test_index_lookup_equals_a_dictionary() -> None:
+    """Bucket tags, buckets with several hashes, repeated hashes (several postings) and a hash whose tag bits are 0."""
+    rnd = np.random.default_rng(11)
+    base = rnd.integers(0, 1 << 63, size=3000, dtype=np.uint64) * np.uint64(2)
+    base[:5] = base[:5] & ~np.uint64(0x7FFFFFFF)  # low 31 bits zero: the tag would read as "empty"
+    hashes = np.sort(np.concatenate([base, base[:400], base[:50]]))  # 1, 2 or 3 postings
+    docs = np.arange(len(hashes), dtype=np.uint32)
+    r = fp._RuleIndex(0, bytes(16), hashes, docs, np.zeros(len(hashes), np.uint32), ["x"])
+    postings: dict[int, list[int]] = {}
+    for h, d in zip(hashes.tolist(), docs.tolist()):
+        postings.setdefault(h, []).append(d)
+    queries = np.concatenate([base[rnd.permutation(len(base))[:1500]], rnd.integers(0, 1 << 63, size=1500, dtype=np.uint64) * np.uint64(2) + np.uint64(1)])
+    which, first, count = r.lookup(queries)
+    got = {int(queries[w]): sorted(r.docs[f : f + c].tolist()) for w, f, c in zip(which, first, count)}
+    want = {int(q): sorted(postings[int(q)]) for q in queries.tolist() if int(q) in postings}
+    assert got == want and len(want) == 1500
