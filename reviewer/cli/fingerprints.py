@@ -113,11 +113,15 @@ def run_build(args: argparse.Namespace) -> int:
     except ReviewerError as exc:
         print(f"错误：{exc.message}", file=sys.stderr)
         return 2
+    from reviewer.errors import RuleError
     from reviewer.ruleset.loader import load_rules
 
-    version = load_rules([args.out]).version
+    try:
+        version = f"规则目录版本 {load_rules([args.out]).version}"
+    except RuleError as exc:  # another file in DIR is invalid: the new rule is written, the directory needs a fix
+        version = f"注意：目录中另有规则文件无效（{exc.message}）"
     print(f"已登记 {len(sources)} 份文件（{builder.characters} 个有效字符）：{yaml_path}、{data_path}（仅含哈希）、"
-          f"{key_path}（密钥，请与规则一同妥善保管）；规则目录版本 {version}")
+          f"{key_path}（密钥，请与规则一同妥善保管）；{version}")
     return 0
 
 
