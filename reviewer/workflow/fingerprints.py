@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from reviewer.accounts.actor import Actor, as_actor
 from reviewer.audit import events as audit
-from reviewer.errors import Conflict, PermissionDenied, ReviewerError
+from reviewer.errors import Conflict, PermissionDenied, ReviewerError, RuleError
 from reviewer.ruleset.model import RULE_ID
 from reviewer.scan.fingerprints import Builder, write_rule_files
 from reviewer.settings import Settings
@@ -115,6 +115,9 @@ def materialise(session: Session, settings: Settings) -> Path | None:
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=root))
     try:
         for row in session.execute(select(FingerprintSet).order_by(FingerprintSet.rule_id)).scalars():
+            if hashlib.sha256(row.data).hexdigest() != row.data_sha256:
+                raise RuleError("数据库中登记文件的指纹数据与记录的 SHA-256 不符（被改动或损坏）；请重新登记",
+                                path=f"数据库 fingerprint_sets/{row.rule_id}")
             documents = [(d["label"], int(d["paragraphs"])) for d in json.loads(row.documents)]
             write_rule_files(tmp, row.rule_id, row.data, row.secret, documents, severity=row.severity, message=row.message)
         (tmp / ".complete").write_text(digest, encoding="ascii")

@@ -64,16 +64,19 @@ class ScannerCache:
                 walk(str(root))
         return tuple(stamps)
 
-    def get(self, db: Database | None = None) -> Scanner:
+    def registered(self, db: Database) -> tuple[Path, ...]:
+        """The directory of the documents registered in the database (workflow/fingerprints.py), as rule files.
+        Database errors propagate: the task is retried, the item is not failed."""
+        from reviewer.workflow import fingerprints as registry
+
+        with db.session() as session:
+            stored = registry.materialise(session, self.settings)
+        return (stored,) if stored is not None else ()
+
+    def get(self, db: Database | None = None, registered: tuple[Path, ...] | None = None) -> Scanner:
         from reviewer import Scanner
 
-        extra: tuple[Path, ...] = ()
-        if db is not None:  # documents registered in the database (workflow/fingerprints.py), as rule files
-            from reviewer.workflow import fingerprints as registered
-
-            with db.session() as session:
-                stored = registered.materialise(session, self.settings)
-            extra = (stored,) if stored is not None else ()
+        extra = registered if registered is not None else (self.registered(db) if db is not None else ())
         fingerprint = (self._current_fingerprint(), extra)
         with self._lock:
             if self._scanner is None or fingerprint != self._fingerprint:
@@ -99,7 +102,13 @@ def run_scan(db: Database, scanners: ScannerCache, item_id: int) -> str:
             return "skipped"
         data, file_name = item.content, item.file_name
     try:
-        scanner = scanners.get(db)
+        registered = scanners.registered(db)  # a damaged stored rule is a RuleError: fail closed below
+    except ReviewerError as exc:
+        with db.session() as session:
+            scanning.record_scan_failure(session, item_id, _failure_reason("规则加载失败", exc))
+        return "failed"
+    try:
+        scanner = scanners.get(registered=registered)
     except Exception as exc:  # noqa: BLE001 - fail closed: any rules load failure makes the item scan_failed
         log.error("rules failed to load for item %s: %s", item_id, type(exc).__name__)
         with db.session() as session:

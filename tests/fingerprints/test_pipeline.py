@@ -157,3 +157,19 @@ def test_cli_add_and_list(env: tuple[Database, Settings, RecordingEnqueuer], mon
     assert "第二次会议纪要" in capsys.readouterr().out
     assert main(["fingerprints", "add", "--id", "minutes", str(src)]) == 2
     assert "已登记过" in capsys.readouterr().err
+
+
+def test_a_damaged_stored_set_fails_the_scan_closed(env: tuple[Database, Settings, RecordingEnqueuer]) -> None:
+    db, settings, _ = env
+    with db.session() as s:
+        registry.register(s, "damaged", [("内部文件", fp.paragraphs_of(texts()[NAME]))])
+    with db.session() as s:
+        row = s.execute(select(FingerprintSet)).scalar_one()
+        row.data = row.data[:-16]  # truncated in storage; data_sha256 no longer matches
+    with db.session() as s:
+        item_id = submit.submit(s, client(s, "cms1"), external_id="d-1", content="普通通知正文。".encode(), title="通知",
+                                author="张三").item.id
+    assert jobs.run_scan(db, jobs.ScannerCache(settings), item_id) == "failed"
+    with db.session() as s:
+        item = s.get(Item, item_id)
+        assert item is not None and item.state == "scan_failed" and "规则加载失败" in (item.scan_error or "")
