@@ -43,6 +43,7 @@ ACTIONS = {
     "callback_failed": "回调失败",
     "rescan": "发布后复扫",
     "alert": "发布后预警",
+    "fingerprints_registered": "登记文件",
     "unit_created": "新建单位",
     "unit_updated": "修改单位",
     "user_created": "新建用户",

@@ -45,10 +45,6 @@ def _common_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-default-common", action="store_true", help="不使用内置的常用语列表")
 
 
-# Document properties (generator, dates, template, HTML meta) are the same in unrelated documents: not registered.
-METADATA_PARTS = ("文档属性", "HTML元数据")
-
-
 def source_paths(raw: list[str]) -> list[Path]:
     out: list[Path] = []
     for item in raw:
@@ -64,8 +60,7 @@ def source_paths(raw: list[str]) -> list[Path]:
 def read_sources(paths: list[Path], labels: list[str]) -> list[tuple[str, list[str]]]:
     """(label, paragraphs) of every source; any source not read completely raises ReviewerError (nothing is
     registered from a document that was only partly read)."""
-    from reviewer.extract import extract
-    from reviewer.scan.fingerprints import paragraphs_of_parts
+    from reviewer.scan.fingerprints import read_source
 
     if len(labels) > len(paths):
         raise ReviewerError(f"给出了 {len(labels)} 个 --label，但只有 {len(paths)} 个源文件")
@@ -75,14 +70,7 @@ def read_sources(paths: list[Path], labels: list[str]) -> list[tuple[str, list[s
             data = path.read_bytes()
         except OSError as exc:
             raise ReviewerError(f"无法读取源文件 {path}（{exc.strerror or exc}）")
-        extraction = extract(data, path.name)
-        if extraction.error:
-            raise ReviewerError(f"源文件 {path} 无法完整读取：{extraction.error}；未登记任何文件")
-        paragraphs = paragraphs_of_parts((p.text, p.spans_only) for p in extraction.parts
-                                         if not p.location.startswith(METADATA_PARTS))
-        if not paragraphs:
-            raise ReviewerError(f"源文件 {path} 中没有可登记的文字；未登记任何文件")
-        label = labels[i] if i < len(labels) else path.stem
+        label, paragraphs = read_source(data, path.name, labels[i] if i < len(labels) else None)
         out.append((label, paragraphs))
     return out
 
@@ -125,11 +113,15 @@ def run_build(args: argparse.Namespace) -> int:
     except ReviewerError as exc:
         print(f"错误：{exc.message}", file=sys.stderr)
         return 2
+    from reviewer.errors import RuleError
     from reviewer.ruleset.loader import load_rules
 
-    version = load_rules([args.out]).version
+    try:
+        version = f"规则目录版本 {load_rules([args.out]).version}"
+    except RuleError as exc:  # another file in DIR is invalid: the new rule is written, the directory needs a fix
+        version = f"注意：目录中另有规则文件无效（{exc.message}）"
     print(f"已登记 {len(sources)} 份文件（{builder.characters} 个有效字符）：{yaml_path}、{data_path}（仅含哈希）、"
-          f"{key_path}（密钥，请与规则一同妥善保管）；规则目录版本 {version}")
+          f"{key_path}（密钥，请与规则一同妥善保管）；{version}")
     return 0
 
 

@@ -6,11 +6,12 @@ Pipeline, the same for registering and for scanning:
 1. `fold` (reviewer.scan.normalize: width, traditional -> simplified, noise; one character -> one character), then
    keep only content characters (CJK ideographs, digits, letters, lowercased): spaces, line breaks, punctuation and
    separators disappear, and every kept character remembers its offset in the original text.
-2. Every K-character gram gets a public 64-bit hash (`gram_hashes`, polynomial over per-character random values,
-   then a mixing step). It is never stored for registered text; it serves to select grams and to drop common ones.
+2. Every K-character gram gets a public 64-bit hash (`grams_of_values`, a polynomial modulo 2^64 over random
+   per-character values). It is never stored for registered text; it serves to select grams and to drop common ones.
 3. Winnowing (Schleimer, Wilkerson, Aiken 2003): in every window of W consecutive grams the gram of minimal hash is
    selected. Any stretch of at least K + W - 1 characters shared by two texts yields at least one common selection.
-4. A selected gram is stored as SipHash-1-3 of its public hash under a per-rule 128-bit secret key; the posting says
+4. A selected gram is stored as AES-128 (a keyed pseudorandom function) of its public hash under a per-rule 128-bit
+   secret key; the posting says
    which document and which paragraph. Grams of ordinary public prose (the common-shingle list) are not stored.
 
 At scan time the draft goes through steps 1-3, each selection is keyed with each rule's key and looked up; matches of
@@ -34,7 +35,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from reviewer.errors import RuleError
+from reviewer.errors import ReviewerError, RuleError
 from reviewer.scan.normalize import fold
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -48,7 +49,7 @@ MIN_SPAN = 30  # normalised characters a passage must cover (a 50-character copy
 MAX_GAP = 60  # matches further apart than this (normalised characters) start a new passage
 MIN_SIMILARITY = 0.5
 MAX_POSTINGS = 64  # a gram in more registered paragraphs than this is boilerplate of the registered set: dropped
-HASH_NAME = "siphash13-winnow-v1"
+HASH_NAME = "aes128-winnow-v2"
 DATA_MAGIC = b"RVFP\x01\x00\x00\x00"
 KEY_BYTES = 16
 INLINE_DOCUMENTS = 100  # more registered sources than this go to <id>.documents.json
@@ -70,28 +71,27 @@ def _fold_exact(text: str) -> str:
 
 
 @cache
-def _content_table() -> tuple[np.ndarray, np.ndarray]:
-    """(is-content flag, lowercase map) for every code point, built once (1 MB + 4 MB)."""
+def _content_table() -> np.ndarray:
+    """Is-content flag of every code point (1 MB, built once)."""
     keep = np.zeros(0x110000, bool)
     for lo, hi in ((0x4E00, 0x9FFF), (0x61, 0x7A), (0x41, 0x5A), (0x30, 0x39), (0x3400, 0x4DBF), (0x3007, 0x3007),
                    (0x3040, 0x30FA), (0x30FC, 0x30FF), (0xAC00, 0xD7A3), (0xC0, 0x24F), (0x370, 0x4FF),
                    (0xF900, 0xFAFF), (0x20000, 0x3FFFF)):
         keep[lo : hi + 1] = True
     keep[[0xD7, 0xF7]] = False
-    lower = np.arange(0x110000, dtype=np.uint32)
-    lower[0x41:0x5B] += 0x20
-    return keep, lower
+    return keep
 
 
 def content_chars(folded: str) -> tuple[np.ndarray, np.ndarray]:
-    """(code points of the content characters, lowercased; their offsets in the text). Content: CJK ideographs and
-    〇, ASCII digits and letters, Latin/Greek/Cyrillic letters, kana and hangul. Everything else is dropped."""
+    """(code points of the content characters, ASCII lowercased; their offsets in the text). Content: CJK ideographs
+    and 〇, ASCII digits and letters, Latin/Greek/Cyrillic letters, kana and hangul. Everything else is dropped."""
     if not folded:
-        return np.zeros(0, np.uint32), np.zeros(0, np.int64)
-    keep, lower = _content_table()
+        return np.zeros(0, np.uint32), np.zeros(0, np.intp)
     cps = np.frombuffer(folded.encode("utf-32-le", "replace"), dtype=np.uint32)
-    where = np.flatnonzero(keep[cps])
-    return lower[cps[where]], where
+    where = np.flatnonzero(np.take(_content_table(), cps))
+    kept = np.take(cps, where)
+    kept += ((kept - np.uint32(0x41)) < np.uint32(26)).astype(np.uint32) << np.uint32(5)  # A-Z -> a-z
+    return kept, where
 
 
 def _mix(x: np.ndarray) -> np.ndarray:
@@ -105,8 +105,24 @@ def _mix(x: np.ndarray) -> np.ndarray:
 
 @cache
 def _char_values() -> np.ndarray:
-    """The random 64-bit value of every code point (splitmix64 of the code point; 9 MB, built once)."""
-    return _mix(np.arange(0x110000, dtype=np.uint64) * _BASE + _SEED)
+    """The random 64-bit value of every content code point (splitmix64 of the code point, never 0; A-Z share the
+    value of a-z) and 0 for every other code point: one gather both filters and hashes (9 MB, built once)."""
+    values = _mix(np.arange(0x110000, dtype=np.uint64) * _BASE + _SEED)
+    values[values == 0] = 1
+    values[0x41:0x5B] = values[0x61:0x7B]
+    values[~_content_table()] = 0
+    return values
+
+
+def content_values(folded: str) -> tuple[np.ndarray, np.ndarray]:
+    """(random value of each content character, its offset in the text): `content_chars` and the value lookup in
+    one pass, for the scan and the build."""
+    if not folded:
+        return np.zeros(0, np.uint64), np.zeros(0, np.intp)
+    cps = np.frombuffer(folded.encode("utf-32-le", "replace"), dtype=np.uint32)
+    values = np.take(_char_values(), cps)
+    where = np.flatnonzero(values)
+    return np.take(values, where), where
 
 
 _POWERS: list[np.ndarray] = []  # [BASE^i, BASE^-i] for i < len, extended on demand
@@ -114,7 +130,7 @@ _POWERS: list[np.ndarray] = []  # [BASE^i, BASE^-i] for i < len, extended on dem
 
 def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
     if not _POWERS or len(_POWERS[0]) < n:
-        size = max(n, 1 << 16, 2 * len(_POWERS[0]) if _POWERS else 0)
+        size = min(max(n, 1 << 16, 2 * len(_POWERS[0]) if _POWERS else 0), GRAM_BLOCK + 1)
         inverse = _U64(pow(int(_BASE), -1, 1 << 64))
         up = np.full(size, _BASE, np.uint64)
         up[0] = 1
@@ -124,19 +140,35 @@ def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
     return _POWERS[0], _POWERS[1]
 
 
+GRAM_BLOCK = 1 << 20  # characters hashed per block: bounds the power tables and the temporaries
+
+
 def gram_hashes(cps: np.ndarray) -> np.ndarray:
-    """Public 64-bit hash of every K-gram: hash[i] covers cps[i : i + K]. The polynomial
-    sum(v[i + j] * BASE^(K - 1 - j)) over the characters' random values, mixed; computed for all grams at once from
-    prefix sums (arithmetic modulo 2^64, BASE odd hence invertible), so the cost does not grow with K."""
-    n = len(cps) - K + 1
+    """Public 64-bit hash of every K-gram of content code points: hash[i] covers cps[i : i + K]."""
+    return grams_of_values(np.take(_char_values(), cps))
+
+
+def grams_of_values(values: np.ndarray) -> np.ndarray:
+    """The polynomial sum(v[i + j] * BASE^(K - 1 - j)) modulo 2^64 over the characters' random values, for every
+    i at once from prefix sums (BASE is odd, hence invertible), so the cost does not grow with K. Long texts go in
+    blocks of GRAM_BLOCK characters (overlapping by K - 1)."""
+    n = len(values) - K + 1
     if n <= 0:
         return np.zeros(0, np.uint64)
-    values = _char_values()[cps]
-    up, down = _powers(len(cps) + 1)
-    prefix = np.zeros(len(cps) + 1, np.uint64)
-    np.cumsum(values * down[: len(cps)], dtype=np.uint64, out=prefix[1:])
-    h = (prefix[K:] - prefix[:n]) * up[K - 1 : K - 1 + n]
-    return _mix(h)
+    if len(values) > GRAM_BLOCK:
+        step = GRAM_BLOCK - K + 1
+        return np.concatenate([_grams(values[i : i + GRAM_BLOCK]) for i in range(0, n, step)])
+    return _grams(values)
+
+
+def _grams(values: np.ndarray) -> np.ndarray:
+    n = len(values) - K + 1
+    up, down = _powers(len(values) + 1)
+    prefix = np.zeros(len(values) + 1, np.uint64)
+    np.cumsum(values * down[: len(values)], dtype=np.uint64, out=prefix[1:])
+    h = prefix[K:] - prefix[:n]
+    h *= up[K - 1 : K - 1 + n]
+    return h
 
 
 def _sliding(a: np.ndarray, width: int, op: np.ufunc) -> np.ndarray:
@@ -172,85 +204,47 @@ class Prepared:
     offsets: np.ndarray  # normalised index -> original offset
     selected: np.ndarray  # normalised index of each selected gram (ascending)
     hashes: np.ndarray  # public hash of each selected gram
-    _plain: np.ndarray | None = None  # running count of selections that are not common shingles
 
     @classmethod
     def of(cls, text: str, folded: str | None = None) -> Prepared:
-        cps, offsets = content_chars(_fold_exact(text) if folded is None else folded)
-        g = gram_hashes(cps)
+        values, offsets = content_values(_fold_exact(text) if folded is None else folded)
+        g = grams_of_values(values)
         sel = winnow(g)
         return cls(offsets, sel, g[sel])
 
     def plain_between(self, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
         """Selections in [lo, hi) that are not in the default common list (those can never match: they are not
-        registered), the denominator of the similarity."""
-        if self._plain is None:
-            self._plain = np.concatenate([[0], np.cumsum(~_in_sorted(self.hashes, default_common()))])
-        return self._plain[hi] - self._plain[lo]
+        registered), the denominator of the similarity. Only the selections inside the asked ranges are looked up."""
+        n = len(self.hashes)
+        mark = np.bincount(lo, minlength=n + 1) - np.bincount(hi, minlength=n + 1)
+        inside = np.flatnonzero(np.cumsum(mark[:n]) > 0)
+        plain = np.zeros(n, np.int64)
+        plain[inside] = ~_in_sorted(self.hashes[inside], default_common())
+        running = np.concatenate([[0], np.cumsum(plain)])
+        return running[hi] - running[lo]
 
 
 # --------------------------------------------------------------------------------------------------- keyed hash
-_C0, _C1, _C2, _C3 = (_U64(c) for c in (0x736F6D6570736575, 0x646F72616E646F6D, 0x6C7967656E657261, 0x7465646279746573))
-
-
-def siphash(key: bytes, messages: np.ndarray, c_rounds: int = 1, d_rounds: int = 3) -> np.ndarray:
-    """SipHash-c-d (Aumasson, Bernstein 2012) of each uint64 taken as its 8 little-endian bytes, vectorised (in
-    place: one temporary array for the rotations). The fingerprints use SipHash-1-3, the variant Python's own
-    str hash and Rust's HashMap use; SipHash-2-4 is the paper's (its test vectors check this code)."""
+def keyed(key: bytes, messages: np.ndarray) -> np.ndarray:
+    """The stored value of each public gram hash: the first 64 bits of AES-128 under the rule's key of the block
+    (hash as 8 little-endian bytes, then 8 zero bytes). AES is a pseudorandom permutation, so on distinct inputs this
+    is a pseudorandom function: without the key the values say nothing about the grams, and a guessed passage
+    cannot be checked against them. One call per text (AES-NI through `cryptography`)."""
     if len(key) != KEY_BYTES:
-        raise ValueError("SipHash key must be 16 bytes")
-    k0 = _U64(int.from_bytes(key[:8], "little"))
-    k1 = _U64(int.from_bytes(key[8:], "little"))
-    m = messages.astype(np.uint64, copy=False)
-    n = len(m)
-    v0 = np.full(n, k0 ^ _C0, np.uint64)
-    v1 = np.full(n, k1 ^ _C1, np.uint64)
-    v2 = np.full(n, k0 ^ _C2, np.uint64)
-    v3 = np.full(n, k1 ^ _C3, np.uint64)
-    v3 ^= m
-    tmp = np.empty(n, np.uint64)
+        raise ValueError("AES-128 key must be 16 bytes")
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-    def rotl(x: np.ndarray, b: int) -> None:
-        np.right_shift(x, _U64(64 - b), out=tmp)
-        np.left_shift(x, _U64(b), out=x)
-        x |= tmp
-
-    def rounds(count: int) -> None:
-        nonlocal v0, v1, v2, v3
-        for _ in range(count):
-            v0 += v1
-            rotl(v1, 13)
-            v1 ^= v0
-            rotl(v0, 32)
-            v2 += v3
-            rotl(v3, 16)
-            v3 ^= v2
-            v0 += v3
-            rotl(v3, 21)
-            v3 ^= v0
-            v2 += v1
-            rotl(v1, 17)
-            v1 ^= v2
-            rotl(v2, 32)
-
-    rounds(c_rounds)
-    v0 ^= m
-    last = _U64(8 << 56)
-    v3 ^= last
-    rounds(c_rounds)
-    v0 ^= last
-    v2 ^= _U64(0xFF)
-    rounds(d_rounds)
-    v0 ^= v1
-    v0 ^= v2
-    v0 ^= v3
-    return v0
+    blocks = np.zeros((len(messages), 2), "<u8")
+    blocks[:, 0] = messages
+    encryptor = Cipher(algorithms.AES(key), modes.ECB()).encryptor()
+    out = encryptor.update(blocks.tobytes()) + encryptor.finalize()
+    return np.frombuffer(out, "<u8")[::2].astype(np.uint64)
 
 
 # --------------------------------------------------------------------------------------------------- common shingles
 def common_hashes_of(texts: Iterable[str], min_documents: int = 1) -> np.ndarray:
     """Sorted public hashes of every gram that occurs in at least `min_documents` of the texts."""
-    per_doc = [np.unique(gram_hashes(content_chars(_fold_exact(t))[0])) for t in texts]
+    per_doc = [np.unique(grams_of_values(content_values(_fold_exact(t))[0])) for t in texts]
     if not per_doc:
         return np.zeros(0, np.uint64)
     allh = np.concatenate(per_doc)
@@ -299,6 +293,28 @@ def paragraphs_of_parts(parts: Iterable[tuple[str, bool]]) -> list[str]:
     return out
 
 
+# Document properties (generator, dates, template, HTML meta) are the same in unrelated documents: not registered.
+METADATA_PARTS = ("文档属性", "HTML元数据")
+
+
+def read_source(data: bytes, filename: str, label: str | None = None) -> tuple[str, list[str]]:
+    """(label, paragraphs) of one source document in any format the intake reads. A source that cannot be read
+    completely raises ReviewerError: nothing is registered from a partly read document."""
+    from pathlib import PurePath
+
+    from reviewer.extract import extract  # imported here: extract imports scan.model
+    from reviewer.scan.fingerprints import paragraphs_of_parts
+
+    extraction = extract(data, filename)
+    if extraction.error:
+        raise ReviewerError(f"源文件 {filename} 无法完整读取：{extraction.error}；未登记任何文件")
+    paragraphs = paragraphs_of_parts((p.text, p.spans_only) for p in extraction.parts
+                                     if not p.location.startswith(METADATA_PARTS))
+    if not paragraphs:
+        raise ReviewerError(f"源文件 {filename} 中没有可登记的文字；未登记任何文件")
+    return (label or PurePath(filename).stem), paragraphs
+
+
 @dataclass
 class DocumentInfo:
     label: str
@@ -321,18 +337,18 @@ class Builder:
         doc = len(self.documents)
         text = "\n".join(paragraphs)
         folded = _fold_exact(text)
-        cps, offsets = content_chars(folded)
-        self.characters += len(cps)
-        g = gram_hashes(cps)
+        values, offsets = content_values(folded)
+        self.characters += len(values)
+        g = grams_of_values(values)
         sel = winnow(g)
         h = g[sel]
         keep = ~_in_sorted(h, self.common)
         sel, h = sel[keep], h[keep]
         starts = np.cumsum([0] + [len(p) + 1 for p in paragraphs[:-1]], dtype=np.int64)
         paras = (np.searchsorted(starts, offsets[sel], side="right")).astype(np.uint32)  # 1-based
-        keyed = siphash(self.key, h)
-        if len(keyed):
-            pair = np.unique(np.stack([keyed, paras.astype(np.uint64)], axis=1), axis=0)
+        stored = keyed(self.key, h)
+        if len(stored):
+            pair = np.unique(np.stack([stored, paras.astype(np.uint64)], axis=1), axis=0)
             self._hashes.append(pair[:, 0].copy())
             self._paras.append(pair[:, 1].astype(np.uint32))
             self._docs.append(np.full(len(pair), doc, np.uint32))
@@ -356,45 +372,58 @@ class Builder:
             hashes, docs, paras = hashes[keep], docs[keep], paras[keep]
         return hashes, docs, paras
 
+    def encoded(self) -> bytes:
+        """The data file's bytes."""
+        return encode_data(*self.arrays())
+
     def write(self, out_dir: Path, rule_id: str, *, severity: str = "block", message: str = "",
               category: str = "登记文件") -> tuple[Path, Path, Path]:
         """Write `<id>.yaml`, `<id>.fp` (hashes and postings only) and `<id>.key` (the secret key, mode 0600)."""
-        import yaml
+        documents = [(d.label, d.paragraphs) for d in self.documents]
+        return write_rule_files(out_dir, rule_id, self.encoded(), self.key, documents, severity=severity,
+                                message=message, category=category)
 
-        hashes, docs, paras = self.arrays()
-        out_dir.mkdir(parents=True, exist_ok=True)
-        data_path = out_dir / f"{rule_id}.fp"
-        key_path = out_dir / f"{rule_id}.key"
-        yaml_path = out_dir / f"{rule_id}.yaml"
-        blob = encode_data(hashes, docs, paras)
-        data_path.write_bytes(blob)
-        fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="ascii") as fh:
-            fh.write(self.key.hex() + "\n")
-        os.chmod(key_path, 0o600)
-        rule = {
-            "id": rule_id,
-            "kind": "fingerprint",
-            "severity": severity,
-            "category": category,
-            "message": message or "与登记的内部或涉密文件高度相似，疑似摘抄，请核对来源",
-            "hash": HASH_NAME,
-            "gram": K,
-            "window": W,
-            "data_file": data_path.name,
-            "data_sha256": hashlib.sha256(blob).hexdigest(),
-            "key_file": key_path.name,
-        }
-        documents = [{"label": d.label, "paragraphs": d.paragraphs} for d in self.documents]
-        docs_path = out_dir / f"{rule_id}.documents.json"
-        if len(documents) <= INLINE_DOCUMENTS:
-            rule["documents"] = documents
-            docs_path.unlink(missing_ok=True)
-        else:  # thousands of entries: JSON loads in milliseconds where YAML takes seconds
-            docs_path.write_text(json.dumps(documents, ensure_ascii=False, indent=0), encoding="utf-8")
-            rule["documents_file"] = docs_path.name
-        yaml_path.write_text(yaml.safe_dump(rule, allow_unicode=True, sort_keys=False, width=1000), encoding="utf-8")
-        return yaml_path, data_path, key_path
+
+DEFAULT_MESSAGE = "与登记的内部或涉密文件高度相似，疑似摘抄，请核对来源"
+
+
+def write_rule_files(out_dir: Path, rule_id: str, blob: bytes, key: bytes, documents: Sequence[tuple[str, int]], *,
+                     severity: str = "block", message: str = "", category: str = "登记文件") -> tuple[Path, Path, Path]:
+    """The rule files of one fingerprint rule (the CLI's output, and what a worker materialises from the database)."""
+    import yaml
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    data_path = out_dir / f"{rule_id}.fp"
+    key_path = out_dir / f"{rule_id}.key"
+    yaml_path = out_dir / f"{rule_id}.yaml"
+    data_path.write_bytes(blob)
+    fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(key.hex() + "\n")
+    os.chmod(key_path, 0o600)
+    rule: dict[str, object] = {
+        "id": rule_id,
+        "kind": "fingerprint",
+        "severity": severity,
+        "category": category,
+        "message": message or DEFAULT_MESSAGE,
+        "hash": HASH_NAME,
+        "gram": K,
+        "window": W,
+        "data_file": data_path.name,
+        "data_sha256": hashlib.sha256(blob).hexdigest(),
+        "key_file": key_path.name,
+    }
+    entries = [{"label": label, "paragraphs": paragraphs} for label, paragraphs in documents]
+    docs_path = out_dir / f"{rule_id}.documents.json"
+    if len(entries) <= INLINE_DOCUMENTS:
+        rule["documents"] = entries
+        docs_path.unlink(missing_ok=True)
+    else:  # thousands of entries: JSON loads in milliseconds where YAML takes seconds
+        docs_path.write_text(json.dumps(entries, ensure_ascii=False, indent=0), encoding="utf-8")
+        rule["documents_file"] = docs_path.name
+    yaml_path.write_text(yaml.safe_dump(rule, allow_unicode=True, sort_keys=False, width=1000), encoding="utf-8")
+    return yaml_path, data_path, key_path
 
 
 def encode_data(hashes: np.ndarray, docs: np.ndarray, paras: np.ndarray) -> bytes:
@@ -454,6 +483,7 @@ class _RuleIndex:
     paras: np.ndarray
     labels: list[str]
     bits: int = 0
+    tags: np.ndarray = field(default_factory=lambda: np.zeros(1, np.uint32))
     offsets: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int64))
     starts: np.ndarray = field(default_factory=lambda: np.zeros(1, np.uint32))
 
@@ -471,33 +501,44 @@ class _RuleIndex:
         top = (self.hashes >> _U64(64 - self.bits)).astype(np.int64)
         counts = np.bincount(top, minlength=1 << self.bits)
         self.starts = np.concatenate([[0], np.cumsum(counts)]).astype(np.uint32 if n < 2**32 else np.int64)
+        # One 32-bit tag per bucket, read first: 31 low bits of the bucket's first hash and a "more than one" bit
+        # (0 = empty). Most queries stop at this one memory access; only candidates touch `starts` and `hashes`.
+        tags = np.zeros(1 << self.bits, np.uint32)
+        filled = np.flatnonzero(counts)
+        low = (self.hashes[self.starts[filled].astype(np.intp)] & _U64(0x7FFFFFFF)).astype(np.uint32)
+        tags[filled] = (low << np.uint32(1)) | (counts[filled] > 1).astype(np.uint32)
+        tags[filled[tags[filled] == 0]] = 1  # a real tag of 0 would read as empty: mark it "look further"
+        self.tags = tags
 
     @property
     def nbytes(self) -> int:
-        return int(self.hashes.nbytes + self.docs.nbytes + self.paras.nbytes + self.starts.nbytes + self.offsets.nbytes)
+        return int(self.hashes.nbytes + self.docs.nbytes + self.paras.nbytes + self.starts.nbytes + self.offsets.nbytes
+                   + self.tags.nbytes)
 
     def lookup(self, q: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(indexes of the queries that occur, their first posting, their number of postings) for keyed hashes q."""
+        """(indexes of the queries that occur, their first posting, their number of postings) for keyed hashes q:
+        every query is compared with every distinct hash of its bucket at once (a bucket holds ~1 on average)."""
         top = (q >> _U64(64 - self.bits)).astype(np.intp)
-        lo = np.take(self.starts, top)
-        hi = np.take(self.starts, top + 1)
-        live = np.flatnonzero(hi > lo)
-        found_q: list[np.ndarray] = []
-        found_at: list[np.ndarray] = []
-        step = 0
-        while len(live):
-            at = lo[live] + step
-            eq = np.take(self.hashes, at) == q[live]
-            found_q.append(live[eq])
-            found_at.append(at[eq])
-            step += 1
-            live = live[~eq & (lo[live] + step < hi[live])]
-        if not found_q:
-            return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64)
-        which = np.concatenate(found_q)
-        u = np.concatenate(found_at)
-        first = self.offsets[u].astype(np.int64)
-        return which, first, self.offsets[u + 1].astype(np.int64) - first
+        tag = np.take(self.tags, top)
+        want = ((q & _U64(0x7FFFFFFF)).astype(np.uint32) << np.uint32(1))
+        maybe = np.flatnonzero((tag & np.uint32(1)) | ((tag & ~np.uint32(1)) == want) & (tag != 0))
+        if len(maybe) == 0:
+            return np.zeros(0, np.intp), np.zeros(0, np.intp), np.zeros(0, np.intp)
+        which, first, count = self._lookup_full(np.take(q, maybe), np.take(top, maybe))
+        return np.take(maybe, which), first, count
+
+    def _lookup_full(self, q: np.ndarray, top: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        lo = np.take(self.starts, top).astype(np.intp)
+        sizes = np.take(self.starts, top + 1).astype(np.intp) - lo
+        total = int(sizes.sum())
+        if total == 0:
+            return np.zeros(0, np.intp), np.zeros(0, np.intp), np.zeros(0, np.intp)
+        query = np.repeat(np.arange(len(q)), sizes)
+        at = np.repeat(lo - np.cumsum(sizes) + sizes, sizes) + np.arange(total)
+        eq = np.take(self.hashes, at) == np.take(q, query)
+        which, u = query[eq], at[eq]
+        first = np.take(self.offsets, u).astype(np.intp)
+        return which, first, np.take(self.offsets, u + 1).astype(np.intp) - first
 
 
 def _labels_file(path: Path, rule: FingerprintRule) -> list[str]:
@@ -580,7 +621,7 @@ class FingerprintIndex:
     def _find_rule(r: _RuleIndex, prep: Prepared) -> list[Hit]:
         if len(r.hashes) == 0:
             return []
-        q = siphash(r.key, prep.hashes)
+        q = keyed(r.key, prep.hashes)
         matched, left, counts = r.lookup(q)  # matched: index into prep.selected
         if len(matched) < MIN_MATCHES:
             return []
@@ -642,5 +683,5 @@ def describe(path: Path) -> dict[str, object]:
     return {"selections": len(hashes), "documents": int(docs.max()) + 1 if len(docs) else 0, "bytes": len(blob)}
 
 
-__all__ = ["Builder", "FingerprintIndex", "Hit", "Prepared", "siphash", "winnow", "gram_hashes", "content_chars",
+__all__ = ["Builder", "FingerprintIndex", "Hit", "Prepared", "keyed", "winnow", "gram_hashes", "content_chars",
            "common_hashes_of", "default_common", "paragraphs_of"]

@@ -346,3 +346,22 @@ class RenderPage(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     png: Mapped[bytes] = mapped_column(LargeBinary)
     ocr: Mapped[str] = mapped_column(Text, default="")  # why the page was read by OCR ("" = text layer only)
+
+
+class FingerprintSet(Base):
+    """Registered documents (docs/fingerprints.md): one fingerprint rule, registered on the running system. `data` is
+    the rule's data file (keyed hashes and (document, paragraph) numbers only, never text); `secret` is its AES key
+    (needed to scan; shown to nobody); `documents` is JSON [{label, paragraphs}] — the names reviewers see."""
+
+    __tablename__ = "fingerprint_sets"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rule_id: Mapped[str] = mapped_column(String(100), unique=True)
+    severity: Mapped[str] = mapped_column(String(16), default="block")
+    message: Mapped[str] = mapped_column(Text, default="")
+    documents: Mapped[str] = mapped_column(Text, default="[]")
+    document_count: Mapped[int] = mapped_column(Integer, default=0)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    data_sha256: Mapped[str] = mapped_column(String(64))
+    secret: Mapped[bytes] = mapped_column(LargeBinary)
+    created_by: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

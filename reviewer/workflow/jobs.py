@@ -22,6 +22,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -79,14 +80,24 @@ class ScannerCache:
                 walk(str(root))
         return tuple(stamps)
 
-    def get(self) -> Scanner:
+    def registered(self, db: Database) -> tuple[Path, ...]:
+        """The directory of the documents registered in the database (workflow/fingerprints.py), as rule files.
+        Database errors propagate: the task is retried, the item is not failed."""
+        from reviewer.workflow import fingerprints as registry
+
+        with db.session() as session:
+            stored = registry.materialise(session, self.settings)
+        return (stored,) if stored is not None else ()
+
+    def get(self, db: Database | None = None, registered: tuple[Path, ...] | None = None) -> Scanner:
         from reviewer import Scanner
 
-        fingerprint = self._current_fingerprint()
+        extra = registered if registered is not None else (self.registered(db) if db is not None else ())
+        fingerprint = (self._current_fingerprint(), extra)
         with self._lock:
             if self._scanner is None or fingerprint != self._fingerprint:
                 # defaults: the built-in rules/ plus the settings' REVIEWER_RULES_PATH directories
-                self._scanner = Scanner.load(defaults=True, settings=self.settings)
+                self._scanner = Scanner.load(*extra, defaults=True, settings=self.settings)
                 self._fingerprint = fingerprint
             return self._scanner
 
@@ -189,7 +200,13 @@ def run_scan(db: Database, scanners: ScannerCache, item_id: int) -> str:
         item.scan_lease_until = utcnow() + timedelta(seconds=LEASE_SECONDS)
         data, file_name, meta = item.content, item.file_name, {"title": item.title, "channel": item.channel, "file_name": item.file_name}
     try:
-        scanner = scanners.get()
+        registered = scanners.registered(db)  # a damaged stored rule is a RuleError: fail closed below
+    except ReviewerError as exc:
+        with db.session() as session:
+            scanning.record_scan_failure(session, item_id, _failure_reason("规则加载失败", exc))
+        return "failed"
+    try:
+        scanner = scanners.get(registered=registered)
     except Exception as exc:  # noqa: BLE001 - fail closed: any rules load failure makes the item scan_failed
         log.error("rules failed to load for item %s: %s", item_id, type(exc).__name__)
         with db.session() as session:
@@ -225,7 +242,7 @@ def run_render(db: Database, scanners: ScannerCache, item_id: int) -> str:
     try:
         from reviewer.render.check import scan_rendered
 
-        _result, report = scan_rendered(scanners.get(), data, file_name)
+        _result, report = scan_rendered(scanners.get(db), data, file_name)
     except Exception as exc:  # noqa: BLE001 - fail closed: a crashed render check never lets a draft through
         log.error("render check of item %s raised %s", item_id, type(exc).__name__)
         with db.session() as session:
@@ -242,7 +259,7 @@ def run_rescan(db: Database, scanners: ScannerCache, item_id: int) -> str:
         if item is None or item.state != rescan.RELEASED:
             return "skipped"
         data, file_name, meta = item.content, item.file_name, {"title": item.title, "channel": item.channel, "file_name": item.file_name}
-    scanner = scanners.get()
+    scanner = scanners.get(db)
     try:
         result = scanning.with_metadata(scanner, scan_isolated(scanner, data, file_name, scanners.settings.scan_time_limit), **meta)
     except ScanTimeout as exc:

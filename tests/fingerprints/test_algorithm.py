@@ -10,75 +10,30 @@ from hypothesis import strategies as st
 
 from reviewer.scan import fingerprints as fp
 
-MASK = (1 << 64) - 1
 
+def test_keyed_hash_is_aes_128_of_the_padded_block() -> None:
+    """FIPS-197 appendix C.1 through the same library call, then the function against block-by-block AES."""
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-def _rotl(x: int, b: int) -> int:
-    return ((x << b) | (x >> (64 - b))) & MASK
-
-
-def siphash_reference(key: bytes, message: bytes, c: int = 2, d: int = 4) -> int:
-    """SipHash-c-d written from the paper (any message length), independent of the vectorised code."""
-    k0, k1 = int.from_bytes(key[:8], "little"), int.from_bytes(key[8:], "little")
-    v = [k0 ^ 0x736F6D6570736575, k1 ^ 0x646F72616E646F6D, k0 ^ 0x6C7967656E657261, k1 ^ 0x7465646279746573]
-
-    def sipround() -> None:
-        v[0] = (v[0] + v[1]) & MASK
-        v[1] = _rotl(v[1], 13) ^ v[0]
-        v[0] = _rotl(v[0], 32)
-        v[2] = (v[2] + v[3]) & MASK
-        v[3] = _rotl(v[3], 16) ^ v[2]
-        v[0] = (v[0] + v[3]) & MASK
-        v[3] = _rotl(v[3], 21) ^ v[0]
-        v[2] = (v[2] + v[1]) & MASK
-        v[1] = _rotl(v[1], 17) ^ v[2]
-        v[2] = _rotl(v[2], 32)
-
-    blocks = len(message) // 8
-    for i in range(blocks):
-        m = int.from_bytes(message[8 * i : 8 * i + 8], "little")
-        v[3] ^= m
-        for _ in range(c):
-            sipround()
-        v[0] ^= m
-    tail = message[8 * blocks :]
-    b = ((len(message) & 0xFF) << 56) | int.from_bytes(tail, "little")
-    v[3] ^= b
-    for _ in range(c):
-        sipround()
-    v[0] ^= b
-    v[2] ^= 0xFF
-    for _ in range(d):
-        sipround()
-    return v[0] ^ v[1] ^ v[2] ^ v[3]
-
-
-KEY = bytes(range(16))
-
-
-def test_reference_matches_published_vectors() -> None:
-    # vectors_sip64 of the SipHash reference implementation: key 00..0f, message 00..(n-1)
-    assert siphash_reference(KEY, b"") == 0x726FDB47DD0E0E31
-    assert siphash_reference(KEY, bytes(range(8))) == 0x93F5F5799A932462
-    assert siphash_reference(KEY, bytes(range(15))) == 0xA129CA6149BE45E5  # the paper's appendix example
-
-
-def test_vectorised_siphash_equals_reference() -> None:
-    """SipHash-2-4 against the published vector, and SipHash-1-3 (what the fingerprints use) against the reference
-    with the same round counts."""
+    key = bytes(range(16))
+    enc = Cipher(algorithms.AES(key), modes.ECB()).encryptor()
+    assert enc.update(bytes.fromhex("00112233445566778899aabbccddeeff")).hex() == "69c4e0d86a7b0430d8cdb78070b4c55a"
     rnd = random.Random(7)
-    values = [rnd.getrandbits(64) for _ in range(200)] + [0, MASK, 1 << 63]
+    values = [rnd.getrandbits(64) for _ in range(300)] + [0, (1 << 64) - 1, 1 << 63]
     key = bytes(rnd.getrandbits(8) for _ in range(16))
-    arr = np.array(values, dtype=np.uint64)
-    assert [int(x) for x in fp.siphash(key, arr, 2, 4)] == [siphash_reference(key, v.to_bytes(8, "little")) for v in values]
-    assert [int(x) for x in fp.siphash(key, arr)] == [siphash_reference(key, v.to_bytes(8, "little"), 1, 3) for v in values]
-    assert int(fp.siphash(KEY, np.array([int.from_bytes(bytes(range(8)), "little")], np.uint64), 2, 4)[0]) == 0x93F5F5799A932462
+    got = fp.keyed(key, np.array(values, dtype=np.uint64))
+    want = []
+    for v in values:
+        block = Cipher(algorithms.AES(key), modes.ECB()).encryptor().update(v.to_bytes(8, "little") + bytes(8))
+        want.append(int.from_bytes(block[:8], "little"))
+    assert [int(x) for x in got] == want
+    assert len(set(want)) == len(want)
 
 
 def test_the_key_changes_every_hash() -> None:
     values = np.arange(1000, dtype=np.uint64)
-    a = fp.siphash(bytes(16), values)
-    b = fp.siphash(bytes(15) + b"\x01", values)
+    a = fp.keyed(bytes(16), values)
+    b = fp.keyed(bytes(15) + b"\x01", values)
     assert not np.any(a == b)
 
 
@@ -121,3 +76,50 @@ def test_paragraph_numbering_is_non_blank_lines() -> None:
     # the pre-revision view of a Word body adds only its deleted text, not a second copy of the body
     parts = [("甲\n乙", False), ("甲\n乙（已删除）\n乙", True)]
     assert fp.paragraphs_of_parts(parts) == ["甲", "乙", "乙（已删除）"]
+
+
+def test_long_texts_hash_in_blocks_with_the_same_result(monkeypatch) -> None:  # noqa: ANN001
+    rnd = np.random.default_rng(5)
+    cps = rnd.integers(0x4E00, 0x9FA5, size=5000, dtype=np.uint32)
+    whole = fp.gram_hashes(cps)
+    monkeypatch.setattr(fp, "GRAM_BLOCK", 1000)
+    fp._POWERS.clear()
+    blocked = fp.gram_hashes(cps)
+    assert len(blocked) == len(cps) - fp.K + 1
+    assert np.array_equal(whole, blocked)
+    assert len(fp._POWERS[0]) <= 1001
+    fp._POWERS.clear()
+
+
+def test_shipped_common_list_is_what_the_in_repo_texts_give() -> None:
+    import subprocess
+    import sys
+
+    from reviewer.settings import REPO_ROOT
+
+    done = subprocess.run([sys.executable, str(REPO_ROOT / "scripts" / "build_common_shingles.py"), "--check"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    common = fp.default_common()
+    assert len(common) > 20_000 and np.all(common[1:] > common[:-1])
+    # boilerplate of the government work reports is in it, a sentence of one report alone is not
+    boiler = fp.Prepared.of("坚持稳中求进工作总基调，完整、准确、全面贯彻新发展理念，加快构建新发展格局")
+    assert np.isin(boiler.hashes, common).mean() > 0.8
+
+
+def test_index_lookup_equals_a_dictionary() -> None:
+    """Bucket tags, buckets with several hashes, repeated hashes (several postings) and a hash whose tag bits are 0."""
+    rnd = np.random.default_rng(11)
+    base = rnd.integers(0, 1 << 63, size=3000, dtype=np.uint64) * np.uint64(2)
+    base[:5] = base[:5] & ~np.uint64(0x7FFFFFFF)  # low 31 bits zero: the tag would read as "empty"
+    hashes = np.sort(np.concatenate([base, base[:400], base[:50]]))  # 1, 2 or 3 postings
+    docs = np.arange(len(hashes), dtype=np.uint32)
+    r = fp._RuleIndex(0, bytes(16), hashes, docs, np.zeros(len(hashes), np.uint32), ["x"])
+    postings: dict[int, list[int]] = {}
+    for h, d in zip(hashes.tolist(), docs.tolist()):
+        postings.setdefault(h, []).append(d)
+    queries = np.concatenate([base[rnd.permutation(len(base))[:1500]], rnd.integers(0, 1 << 63, size=1500, dtype=np.uint64) * np.uint64(2) + np.uint64(1)])
+    which, first, count = r.lookup(queries)
+    got = {int(queries[w]): sorted(r.docs[f : f + c].tolist()) for w, f, c in zip(which, first, count)}
+    want = {int(q): sorted(postings[int(q)]) for q in queries.tolist() if int(q) in postings}
+    assert got == want and len(want) == 1500

@@ -55,7 +55,7 @@ def test_no_unregistered_public_document_is_flagged(registered: Path, second_hal
 
 @pytest.mark.skipif(not SHARED.is_dir(), reason=f"{SHARED} 不存在（共享语料只在开发机和 CI 上提供）")
 def test_news_transcripts_flag_only_verbatim_quotations(registered: Path, second_half: Path) -> None:
-    """News that quotes a registered document word for word for 30+ characters is a real reproduction (two known:
+    """News that quotes a registered document word for word for 30+ characters is a real reproduction (known:
     xwlb-0066 quotes 网络数据安全管理条例 and the 2025 government work report); anything else flagged is a false alarm."""
     news = {n: t for n, t in shared_texts().items() if n.startswith("xwlb-")}
     assert len(news) == 131

@@ -49,7 +49,7 @@ def test_scan_json_reports_label_paragraph_similarity(rule_dir: Path, tmp_path: 
     assert len(hits) == 1
     f = hits[0]
     assert f["explanation"] == f"与登记文件“2025年第3季度内部通报”第{number}段高度相似（相似度 100%）"
-    assert f["match"] == body[f["start"] : f["end"]] and len(f["match"]) >= 140
+    assert f["match"] == body[f["start"] : f["end"]] and len(f["match"]) >= 100
     assert f["severity"] == "block" and f["category"] == "登记文件" and f["message"]
     assert out["rules_version"] == Scanner.load(rule_dir).rules_version
 

@@ -1,0 +1,132 @@
+"""Registered documents on the running system (docs/fingerprints.md): an admin or secrecy officer registers
+documents; the fingerprint rule is stored in the database so every worker has it; registering changes the rule-set
+version and re-scans every released item (a released draft that copied the newly registered document raises a
+post-release alert through workflow/rescan.py).
+
+Workers materialise the stored rules as rule files under `<data_dir>/fingerprints/<digest>/` (written to a
+temporary directory and renamed, so concurrent workers never read a half-written rule) and load them like any
+other rule directory."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from reviewer.accounts.actor import Actor, as_actor
+from reviewer.audit import events as audit
+from reviewer.errors import Conflict, PermissionDenied, ReviewerError, RuleError
+from reviewer.ruleset.model import RULE_ID
+from reviewer.scan.fingerprints import Builder, write_rule_files
+from reviewer.settings import Settings
+from reviewer.store.models import FingerprintSet, User, utcnow
+from reviewer.store.session import lock
+from reviewer.workflow import rescan
+
+REGISTRARS = ("officer", "admin")  # who may register documents
+_LOCK = "reviewer:fingerprints"
+
+
+@dataclass(frozen=True)
+class Registered:
+    rule_id: str
+    documents: int
+    rescans: int
+
+
+@dataclass(frozen=True)
+class SetInfo:
+    rule_id: str
+    severity: str
+    documents: int
+    labels: list[str]
+    created_by: str
+    created_at: datetime
+
+
+def register(session: Session, rule_id: str, sources: Sequence[tuple[str, Sequence[str]]], *, severity: str = "block",
+             message: str = "", common: np.ndarray | None = None, actor: Actor | User | None = None,
+             actor_name: str = "admin") -> Registered:
+    """Build the fingerprints of `sources` ((label, paragraphs) each) and store them as rule `rule_id`; then queue a
+    re-scan of every released item (sent after commit). The audit log records who registered which labels."""
+    who = as_actor(actor) if actor is not None else Actor(actor_name, "admin", None, "")
+    if who.role not in REGISTRARS:
+        raise PermissionDenied("只有保密员或管理员可以登记文件")
+    if not re.match(RULE_ID, rule_id):
+        raise ReviewerError(f"规则 id “{rule_id}” 不合法：只能用小写字母、数字、点、下划线和连字符")
+    if severity not in ("block", "review"):
+        raise ReviewerError("级别只能是 block（禁止发布）或 review（需人工审查）")
+    if not sources:
+        raise ReviewerError("没有要登记的文件")
+    lock(session, _LOCK)
+    if session.execute(select(FingerprintSet.id).where(FingerprintSet.rule_id == rule_id)).first() is not None:
+        raise Conflict(f"规则 id “{rule_id}” 已登记过；请换一个 id（登记文件不保存原文，无法在原规则上追加）")
+    builder = Builder(common=common if common is not None else np.zeros(0, np.uint64))
+    for label, paragraphs in sources:
+        builder.add(label, paragraphs)
+    blob = builder.encoded()
+    documents = [{"label": d.label, "paragraphs": d.paragraphs} for d in builder.documents]
+    row = FingerprintSet(rule_id=rule_id, severity=severity, message=message, documents=json.dumps(documents, ensure_ascii=False),
+                         document_count=len(documents), data=blob, data_sha256=hashlib.sha256(blob).hexdigest(),
+                         secret=builder.key, created_by=who.name, created_at=utcnow())
+    session.add(row)
+    session.flush()
+    audit.append(session, "fingerprints_registered", who, unit_code=who.unit_code or None,
+                 data={"rule_id": rule_id, "documents": len(documents), "labels": [d["label"] for d in documents][:200],
+                       "severity": severity})
+    ids = rescan.fan_out(session)
+    return Registered(rule_id, len(documents), len(ids))
+
+
+def list_sets(session: Session) -> list[SetInfo]:
+    rows = session.execute(select(FingerprintSet).order_by(FingerprintSet.id)).scalars()
+    return [SetInfo(r.rule_id, r.severity, r.document_count, [d["label"] for d in json.loads(r.documents)], r.created_by,
+                    r.created_at) for r in rows]
+
+
+def stamp(session: Session) -> tuple[tuple[str, str], ...]:
+    """What identifies the stored rules (cheap: ids and digests only), checked before each scan."""
+    rows = session.execute(select(FingerprintSet.rule_id, FingerprintSet.data_sha256).order_by(FingerprintSet.rule_id))
+    return tuple((str(r[0]), str(r[1])) for r in rows)
+
+
+def materialise(session: Session, settings: Settings) -> Path | None:
+    """The directory holding the stored fingerprint rules as rule files (None when nothing is registered)."""
+    current = stamp(session)
+    if not current:
+        return None
+    digest = hashlib.sha256(repr(current).encode()).hexdigest()[:24]
+    root = settings.data_dir / "fingerprints"
+    final = root / digest
+    if (final / ".complete").is_file():
+        return final
+    root.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=root))
+    try:
+        for row in session.execute(select(FingerprintSet).order_by(FingerprintSet.rule_id)).scalars():
+            if hashlib.sha256(row.data).hexdigest() != row.data_sha256:
+                raise RuleError("数据库中登记文件的指纹数据与记录的 SHA-256 不符（被改动或损坏）；请重新登记",
+                                path=f"数据库 fingerprint_sets/{row.rule_id}")
+            documents = [(d["label"], int(d["paragraphs"])) for d in json.loads(row.documents)]
+            write_rule_files(tmp, row.rule_id, row.data, row.secret, documents, severity=row.severity, message=row.message)
+        (tmp / ".complete").write_text(digest, encoding="ascii")
+        os.chmod(tmp, 0o700)
+        try:
+            os.replace(tmp, final)
+        except OSError:  # another worker got there first: its copy is identical
+            shutil.rmtree(tmp, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return final
