@@ -42,7 +42,7 @@ def env(database_url: str, tmp_path: Path) -> Iterator[tuple[Database, Settings,
     enqueuer = RecordingEnqueuer()
     db = open_database(settings, enqueuer)
     with db.session() as s:
-        accounts.create_unit(s, "U1", "第一单位")
+        accounts.create_unit(s, "U1", "第一单位", unknown_author="reviewer")
         for name, role in [("rev1", "reviewer"), ("off1", "officer"), ("aud", "auditor")]:
             accounts.create_user(s, name, "U1", role, display_name=f"{name}姓名")
         accounts.create_token(s, unit=accounts.get_unit(s, "U1"), client_name="cms1")
