@@ -14,7 +14,16 @@ from reviewer.accounts.actor import Actor
 from reviewer.audit import events as audit
 from reviewer.store.models import User
 from reviewer.web import security
-from reviewer.web.deps import NEXT_COOKIE, LoginRequired, check_csrf, database, html_errors, safe_next, session_expired, viewer
+from reviewer.web.deps import (
+    NEXT_COOKIE,
+    LoginRequired,
+    check_csrf,
+    database,
+    html_errors,
+    safe_next,
+    session_expired,
+    viewer,
+)
 from reviewer.web.render import page, redirect
 
 router = APIRouter(include_in_schema=False)

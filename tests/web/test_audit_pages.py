@@ -7,8 +7,7 @@ import io
 import re
 
 import openpyxl
-from sqlalchemy import select
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from reviewer.store.models import Item
 from tests.web.conftest import Web
