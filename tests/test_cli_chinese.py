@@ -52,3 +52,9 @@ def test_argparse_errors_are_chinese(capsys: pytest.CaptureFixture[str]) -> None
         assert exc.value.code == 2
         err = capsys.readouterr().err
         assert expect in err and "错误" in err and not ENGLISH.search(err), (argv, err)
+
+
+def test_worker_help_is_chinese(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["worker", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("用法：reviewer worker") and "同时扫描" in out
