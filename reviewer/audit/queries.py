@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import false, func, or_, select
 from sqlalchemy.orm import Session, defer
 
 from reviewer.audit.chain import GENESIS, event_hash
@@ -279,10 +279,8 @@ def _item_query(f: ItemFilter):  # type: ignore[no-untyped-def]
     if f.reviewer or f.decision:
         sub = select(Review.item_id).join(User, User.id == Review.reviewer_id)
         if f.reviewer:  # the username, or the person's name (whole or part of it)
-            if f.reviewer.isprintable():
-                sub = sub.where(or_(User.username == f.reviewer, User.display_name.contains(f.reviewer, autoescape=True)))
-            else:
-                sub = sub.where(User.username == f.reviewer)  # NUL would end SQLite's LIKE pattern early
+            by_name = User.display_name.contains(f.reviewer, autoescape=True) if f.reviewer.isprintable() else false()
+            sub = sub.where(or_(User.username == f.reviewer, by_name))  # NUL would end SQLite's LIKE pattern early
         if f.decision:
             sub = sub.where(Review.decision == f.decision)
         stmt = stmt.where(Item.id.in_(sub))

@@ -137,9 +137,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+WORKER_HELP = """用法：reviewer worker [celery worker 的参数 …]
+
+启动扫描进程（Celery worker，应用 workers.app）。其后的参数原样交给 celery worker，例如：
+  reviewer worker --concurrency 2          同时扫描 2 件稿件
+  reviewer worker --pool solo              单进程（调试用）
+  reviewer worker --loglevel INFO          日志级别（默认 INFO）
+  reviewer worker -Q scan                  只处理指定队列
+Celery 自身的英文参数说明：python -m celery -A workers.app worker --help
+"""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list[:1] == ["worker"] and any(a in ("-h", "--help") for a in args_list[1:2]):
+        print(WORKER_HELP, end="")  # celery's own help is English: say in Chinese what matters here
+        return 0
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(args_list)
     handler = getattr(args, "handler", None)
     if handler is None:
         parser.print_help()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from fastapi import Request
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from reviewer.errors import NotFound, PermissionDenied, ReviewerError
@@ -55,19 +56,30 @@ def check_csrf(v: Viewer, submitted: str | None) -> None:
         raise PermissionDenied("表单已失效（CSRF 校验失败），请刷新页面后重试")
 
 
-def login_url(request: Request) -> str:
-    """Back to where the person was after logging in again; 会话已过期 when the browser still had a session cookie."""
-    from urllib.parse import urlencode
+NEXT_COOKIE = "rv_next"
 
+
+def return_path(request: Request) -> str | None:
+    """Where the person was when the session turned out to be gone: their page, or for a sign-off form its item page
+    (where the draft kept in the browser is restored)."""
     path = request.url.path
     if request.method != "GET":
-        path = path.removesuffix("/sign")  # a sign-off form: back to its item page, where the draft is restored
-    query: dict[str, str] = {}
-    if path not in ("/", "/login") and safe_next(path):
-        query["next"] = path
-    if request.cookies.get(SESSION_COOKIE):
-        query["expired"] = "1"
-    return "/login" + (f"?{urlencode(query)}" if query else "")
+        path = path.removesuffix("/sign")
+    return safe_next(path) if path not in ("/", "/login") else None
+
+
+def session_expired(session: Session, raw: str | None) -> bool:
+    """The browser still holds a session that ran out of time (not one that was logged out or never existed)."""
+    from reviewer.store.models import WebSession, utcnow
+    from reviewer.web.security import token_hash
+
+    if not raw or len(raw) > 200:
+        return False
+    ws = session.scalars(select(WebSession).where(WebSession.session_hash == token_hash(raw))).first()
+    if ws is None or ws.revoked_at is not None:
+        return False
+    expires = ws.expires_at if ws.expires_at.tzinfo else ws.expires_at.replace(tzinfo=utcnow().tzinfo)
+    return expires <= utcnow()
 
 
 def safe_next(value: str | None) -> str | None:
@@ -89,7 +101,15 @@ def html_errors(endpoint):  # type: ignore[no-untyped-def]
 
     def _handle(request: Request, exc: ReviewerError):  # type: ignore[no-untyped-def]
         if isinstance(exc, LoginRequired):
-            return redirect(login_url(request))
+            # Back to this page after logging in again: remembered in a short-lived cookie, so the login address
+            # stays /login (nothing a third party could put in a link).
+            resp = redirect("/login")
+            back = return_path(request)
+            if back:
+                from reviewer.web.security import set_cookie
+
+                set_cookie(resp, request, NEXT_COOKIE, back, max_age=3600)
+            return resp
         from reviewer.web.errorpages import error_page
 
         return error_page(request, exc.http_status, exc.message)

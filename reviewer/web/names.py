@@ -174,7 +174,9 @@ _KEY_WORD = {
     "error": "原因", "attempts": "次数", "rows": "行数", "format": "格式", "unit": "单位", "role": "角色",
     "username": "用户名", "url": "地址", "status": "状态", "counts": "各级别数量", "rule": "规则", "severity": "级别",
     "disposition": "处置", "rules": "规则", "query": "检索条件", "block_policy": "禁止发布项策略",
-    "statistics": "统计期间", "since": "起始日期", "until": "截止日期", "reviewer": "签署人", "item_id": "稿件编号",
+    "statistics": "统计期间", "alert_id": "预警", "approved": "核验结果", "attempt": "第几次", "bytes": "字节数",
+    "callback": "回调", "delivery_id": "投递", "file_name": "文件名", "new_findings": "新发现数", "prefix": "令牌前缀",
+    "superseded_by": "被取代于稿件", "token_id": "令牌", "unit_id": "单位", "user_id": "用户", "since": "起始日期", "until": "截止日期", "reviewer": "签署人", "item_id": "稿件编号",
 }
 
 
@@ -197,6 +199,10 @@ def _word(key: str, value: Any, titles: tuple[Path, ...]) -> str:
         return rule_title(str(value), "", titles)
     if key == "rules" and isinstance(value, list):
         return "、".join(rule_title(str(v), "", titles) for v in value)
+    if key == "approved" and isinstance(value, bool):
+        return "已批准" if value else "未批准"
+    if key == "url":
+        return str(value)
     if key in ("content_sha256",) and isinstance(value, str):
         return value[:12] + "…"
     if isinstance(value, bool):
@@ -239,4 +245,4 @@ def event_sentence(action: str, data: str | Mapping[str, Any], directories: tupl
     if not d:
         return label
     items: Iterable[tuple[str, Any]] = d.items()
-    return label + "：" + "；".join(f"{_KEY_WORD.get(k, k)} {_word(k, v, directories)}" for k, v in items)
+    return label + "：" + "；".join(f"{_KEY_WORD.get(k, '其他')} {_word(k, v, directories)}" for k, v in items)

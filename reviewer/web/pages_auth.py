@@ -15,7 +15,16 @@ from reviewer.accounts.actor import Actor
 from reviewer.audit import events as audit
 from reviewer.store.models import User
 from reviewer.web import security
-from reviewer.web.deps import LoginRequired, check_csrf, database, html_errors, safe_next, viewer
+from reviewer.web.deps import (
+    NEXT_COOKIE,
+    LoginRequired,
+    check_csrf,
+    database,
+    html_errors,
+    safe_next,
+    session_expired,
+    viewer,
+)
 from reviewer.web.render import page, redirect
 
 router = APIRouter(include_in_schema=False)
@@ -59,9 +68,10 @@ def _login_form(request: Request, error: str = "", status_code: int = 200, usern
                 next_path: str | None = None, expired: bool | None = None) -> Response:
     token = secrets.token_urlsafe(32)
     if next_path is None:
-        next_path = safe_next(request.query_params.get("next")) or ""
+        next_path = safe_next(request.cookies.get(NEXT_COOKIE)) or ""
     if expired is None:
-        expired = request.query_params.get("expired") == "1"
+        with database(request).session() as s:
+            expired = session_expired(s, request.cookies.get(security.SESSION_COOKIE))
     resp = page(request, "login.html", status_code=status_code, login_csrf=token, error=error, username=username,
                 next_path=next_path, expired=expired)
     security.set_cookie(resp, request, security.LOGIN_CSRF_COOKIE, token, max_age=3600)
@@ -129,6 +139,7 @@ async def login(request: Request) -> Response:
     lifetime = int(request.app.state.settings.session_absolute_hours * 3600)
     security.set_cookie(resp, request, security.SESSION_COOKIE, raw, max_age=lifetime)
     security.clear_cookie(resp, request, security.LOGIN_CSRF_COOKIE)
+    security.clear_cookie(resp, request, NEXT_COOKIE)
     return resp
 
 

@@ -193,7 +193,7 @@ async def sign(request: Request, item_id: int) -> Response:
                 stale = False
         if stale:  # a form from an older session or tab: nothing is signed, everything entered is shown again
             return _item_page(request, item_id, status_code=403, entered=form, kept=True,
-                              error="表单已失效（页面打开期间重新登录过，或在别处退出）。您填写的内容已保留在下方，请核对后再次签署。")
+                              error="表单已失效（CSRF 校验失败：页面打开期间重新登录过，或在别处退出）。您填写的内容已保留在下方，请核对后再次签署。")
         dispositions = [
             DispositionInput(int(key[5:]), value, form.get(f"reason_{key[5:]}", "")[:2000])
             for key, value in form.items()

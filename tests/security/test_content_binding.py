@@ -118,7 +118,8 @@ def test_officer_cosign_is_bound_to_content_too(inproc: App, stage: str) -> None
     with inproc.db.session() as s:
         fid = s.get(Item, item_id).findings[0].id  # type: ignore[union-attr]
     r = rev2.post(f"/api/v1/items/{item_id}/review", json={"content_sha256": _sha(text), "decision": "approve",
-                                                           "findings": [{"finding_id": fid, "disposition": "confirmed"}]})
+                                                           "findings": [{"finding_id": fid, "disposition": "confirmed", "reason": "样例"}],
+                                                           "exception_confirmed": True})  # 例外批准 (issue 12)
     assert r.status_code == 200 and r.json()["item"]["state"] == "awaiting_officer"
     r = off2.post(f"/api/v1/items/{item_id}/review", json={"content_sha256": _sha(TEXT), "decision": "approve"})
     assert r.status_code == 409

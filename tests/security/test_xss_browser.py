@@ -64,7 +64,8 @@ def site(redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory) ->
     with db.session() as s:
         item = s.get(Item, items["officer"])
         disp = [DispositionInput(f.id, "confirmed", PAYLOADS[7]) for f in item.findings]  # type: ignore[union-attr]
-        sign_off(s, item.id, accounts.get_user(s, "rev2"), item.content_sha256, "approve", PAYLOADS[6] + PAYLOADS[0], disp)  # type: ignore[union-attr]
+        sign_off(s, item.id, accounts.get_user(s, "rev2"), item.content_sha256, "approve", PAYLOADS[6] + PAYLOADS[0], disp,  # type: ignore[union-attr]
+                 exception_confirmed=True)
         assert s.get(Item, items["officer"]).state == "awaiting_officer"  # type: ignore[union-attr]
     db.dispose()
     server = ApiServer(service_env(url, redis_server.url, base / "data"), base / "logs").start()

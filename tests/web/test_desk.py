@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import re
 from datetime import timedelta
-from urllib.parse import parse_qs, urlparse
 
 from sqlalchemy import select, update
 
@@ -174,20 +173,22 @@ def test_expired_session_returns_to_the_item_after_login(web: Web) -> None:
         s.execute(update(WebSession).values(expires_at=utcnow() - timedelta(minutes=1)))
     item = _item(web, item_id)
     resp = c.post(f"/review/items/{item_id}/sign", data=_form(html, item, "approve", {item.findings[0].id: ("confirmed", "")}))
-    assert resp.status_code == 303
-    target = urlparse(resp.headers["location"])
-    assert target.path == "/login" and parse_qs(target.query) == {"next": [f"/review/items/{item_id}"], "expired": ["1"]}
-    page = c.get(resp.headers["location"])
+    assert resp.status_code == 303 and resp.headers["location"] == "/login"
+    assert (c.cookies.get("rv_next") or "").strip('"') == f"/review/items/{item_id}"
+    page = c.get("/login")
     assert "会话已过期" in page.text and f'name="next" value="/review/items/{item_id}"' in page.text
     back = c.post("/login", data={"csrf_token": csrf_of(page.text), "username": "rev1", "password": "rev1-password",
                                   "next": f"/review/items/{item_id}"})
     assert back.status_code == 303 and back.headers["location"] == f"/review/items/{item_id}"
     assert _item(web, item_id).state == "awaiting_review"  # nothing was signed with the dead session
+    fresh = web.client()  # never logged in: no claim of an expired session
+    assert "会话已过期" not in fresh.get("/login").text
 
 
 def test_login_next_cannot_leave_the_site(web: Web) -> None:
     c = web.client()
     for evil in ("https://evil.example/", "//evil.example/review", "/review/../../x", "/\\evil.example", "javascript:alert(1)"):
+        c.cookies.set("rv_next", evil)
         page = c.get("/login", params={"next": evil})
         assert 'name="next" value=""' in page.text, evil
         resp = c.post("/login", data={"csrf_token": csrf_of(page.text), "username": "rev1", "password": "rev1-password", "next": evil})
@@ -324,3 +325,115 @@ def test_api_errors_name_what_was_wrong(web: Web) -> None:
     bad = c.post("/api/v1/items/1/review", json={"content_sha256": "0" * 64, "decision": "publish"}, headers=h)
     detail = bad.json()["detail"]
     assert "decision" in detail and "approve" in detail and "reject" in detail and "return" in detail
+
+
+def _docx_item(web: Web) -> int:
+    import io
+
+    import docx
+
+    from reviewer.accounts.actor import Actor
+    from reviewer.store.models import ApiToken
+    from reviewer.workflow import submit
+
+    d = docx.Document()
+    d.core_properties.title = "季度工作安排"
+    d.core_properties.keywords = "安排 季度"
+    d.add_paragraph("请各处室按下表落实。")
+    t = d.add_table(rows=2, cols=2)
+    for r, (a, b) in enumerate([("事项", "责任处室"), ("汛前检查", "综合处")]):
+        t.cell(r, 0).text, t.cell(r, 1).text = a, b
+    buf = io.BytesIO()
+    d.save(buf)
+    with web.db.session() as s:
+        token = s.scalars(select(ApiToken).where(ApiToken.client_name == "cms1")).one()
+        item_id = submit.submit(s, Actor.of_token(token), external_id="docx-1", content=buf.getvalue(), title="季度安排",
+                                file_name="plan.docx").item.id
+    with web.db.session() as s:
+        scanning.start_scan(s, item_id)
+    with web.db.session() as s:
+        scanning.record_scan(s, item_id, ScanResult(rules_version="rv"))
+    return item_id
+
+
+def test_docx_page_shows_tables_as_tables_and_named_properties(web: Web) -> None:
+    item_id = _docx_item(web)
+    c = web.client()
+    login(c, "rev1")
+    html = c.get(f"/review/items/{item_id}").text
+    table = html[html.index('<table class="doc-table"'):]
+    table = table[: table.index("</table>")]
+    assert table.count("<tr>") == 2 and table.count("<td>") == 4 and "汛前检查" in table and "综合处" in table
+    assert "文档属性“标题”：" in html and "文档属性“关键词”：" in html
+    doc = html[html.index('<div class="doc">'): html.index('<aside class="side"')]
+    assert "文档属性:" not in doc and not re.search(r">[^<]*\b(title|keywords|creator)\b[^<]*<", doc)
+
+
+def test_receipt_times_are_beijing_time(web: Web) -> None:
+    item_id = make_item(web.db, "公开内容", external_id="tz")
+    c = web.client()
+    login(c, "rev1")
+    html = c.get(f"/review/items/{item_id}").text
+    assert c.post(f"/review/items/{item_id}/sign", data=_form(html, _item(web, item_id), "approve", {})).status_code == 303
+    html = c.get(f"/review/items/{item_id}").text
+    with web.db.session() as s:
+        issued = json.loads(s.scalars(select(Receipt.payload).where(Receipt.item_id == item_id)).one())["issued_at"]
+    from datetime import datetime
+
+    from reviewer.audit.exports import fmt_time
+
+    shown = html[html.index('id="receipt-issued">') + len('id="receipt-issued">'):]
+    assert shown.startswith(fmt_time(datetime.fromisoformat(issued)) + "（北京时间）")
+
+
+def test_auditor_finds_signers_by_name_and_pages_beyond_one_page(web: Web, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from reviewer.web import pages_audit
+
+    signed = []
+    c = web.client()
+    login(c, "rev1")
+    for n in range(3):
+        item_id = make_item(web.db, f"公开内容{n}", external_id=f"pg-{n}")
+        html = c.get(f"/review/items/{item_id}").text
+        assert c.post(f"/review/items/{item_id}/sign", data=_form(html, _item(web, item_id), "approve", {})).status_code == 303
+        signed.append(item_id)
+    a = web.client()
+    login(a, "aud")
+    by_name = re.findall(r'href="/audit/items/(\d+)"', a.get("/audit", params={"reviewer": "REV1"}).text)
+    assert sorted(map(int, by_name)) == signed
+    assert re.findall(r'href="/audit/items/(\d+)"', a.get("/audit", params={"reviewer": "REV1B"}).text) == []
+    monkeypatch.setattr(pages_audit, "PAGE_SIZE", 2)
+    first = a.get("/audit", params={"reviewer": "rev1"}).text
+    second = a.get("/audit", params={"reviewer": "rev1", "page": "2"}).text
+    one, two = re.findall(r'href="/audit/items/(\d+)"', first), re.findall(r'href="/audit/items/(\d+)"', second)
+    assert len(one) == 2 and len(two) == 1 and sorted(map(int, one + two)) == signed
+    assert "page=2" in first and "共 3 件" in first
+
+
+def test_stats_empty_year_and_numeric_share(web: Web) -> None:
+    import io
+
+    item_id = make_item(web.db, TEXT, [REVIEW], external_id="st")
+    c = web.client()
+    login(c, "rev1")
+    html = c.get(f"/review/items/{item_id}").text
+    item = _item(web, item_id)
+    form = _form(html, item, "approve", {item.findings[0].id: ("false_positive", "公开电话")})
+    assert c.post(f"/review/items/{item_id}/sign", data=form).status_code == 303
+    a = web.client()
+    login(a, "aud")
+    empty = a.get("/audit/stats", params={"year": "1999"}).text
+    assert 'id="chart-empty"' in empty and '<svg id="stats-chart"' not in empty
+    from datetime import datetime
+
+    year = datetime.now().year
+    page = a.get("/audit/stats", params={"year": year}).text
+    assert 'class="bar-value"' in page
+    data = a.get("/audit/stats.xlsx", params={"year": year}).content
+    import openpyxl
+
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    sheet = book[book.sheetnames[1]]
+    rows = [[cell.value for cell in r] for r in sheet.iter_rows()]
+    share = rows[0].index("误报占比（%）")
+    assert rows[1][share] == 100 and isinstance(rows[1][share], int | float)  # a number, not "100.0%"

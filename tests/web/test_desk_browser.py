@@ -89,7 +89,7 @@ def test_expired_session_round_trip_keeps_the_work(browser, site: Site) -> None:
         assert pg.locator('input[name="decision"][value="approve"]').is_checked()
         pg.click("#sign-submit")
         pg.wait_for_selector("#receipt")
-        assert pg.evaluate("Object.keys(localStorage).filter(k => k.startsWith('rv-draft:%d:'))" % item_id) == []
+        assert pg.evaluate(f"Object.keys(localStorage).filter(k => k.startsWith('rv-draft:{item_id}:'))") == []
     finally:
         ctx.close()
 
