@@ -22,7 +22,7 @@ from reviewer.web import itemview
 from reviewer.web.deps import check_csrf, checked_id, database, html_errors, viewer
 from reviewer.web.render import page, redirect
 from reviewer.web.security import apply_headers
-from reviewer.workflow import desk
+from reviewer.workflow import desk, render_check
 from reviewer.workflow.review import DispositionInput, sign_off
 
 router = APIRouter(include_in_schema=False)
@@ -32,8 +32,8 @@ QUEUE_STATE = {AWAITING_REVIEW: "待审查", AWAITING_OFFICER: "待保密员复�
 SORTS = {"age": "提交时间（早→晚）", "severity": "严重程度（高→低）", "newest": "提交时间（晚→早）"}
 
 
-def queue_state(item: Item) -> str:
-    if desk.render_pending(item):
+def queue_state(item: Item, rendering: set[int] | frozenset[int] = frozenset()) -> str:
+    if item.id in rendering:
         return "核对中"
     return QUEUE_STATE.get(item.state, STATE_LABEL.get(item.state, "—"))
 
@@ -75,9 +75,10 @@ def _queue(request: Request, officer: bool) -> Response:
             and (author in (i.author or ""))
         ], sort)
         alerts = access.alerts(s, v.user)[:50]
+        rendering = render_check.pending_among(s, [i.id for i in items])
         return page(
             request, "queue.html", user=v.user, csrf_token=v.csrf_token, items=items, officer=officer, total=len(queue),
-            alerts=alerts, channels=channels, sorts=SORTS, queue_state=queue_state,
+            alerts=alerts, channels=channels, sorts=SORTS, queue_state=lambda it: queue_state(it, rendering),
             resubmitted=desk.resubmitted_after_return(s, items),
             filters={"verdict": verdict, "channel": channel, "author": author, "sort": sort},
         )

@@ -28,11 +28,9 @@ from reviewer.store.models import (
     Review,
     User,
 )
+from reviewer.workflow import render_check
 
 SIGNER_ROLES = ("reviewer", "officer")
-# States a render check (reviewer.render, issue 10) may leave on an item while it has not finished; read duck-typed so
-# that this module works with and without that column.
-RENDER_PENDING = frozenset({"pending", "queued", "rendering", "running", "checking"})
 BLOCK_MUST_REVISE = "本稿件含“禁止发布”级别的发现，本单位规定此类稿件必须修改后重新提交，不能批准；请选择“退回修改”或“不予发布”"
 
 
@@ -55,14 +53,6 @@ class Blocker:
         if self.status == 409:
             return InvalidTransition(self.message)
         return PermissionDenied(self.message)
-
-
-def render_pending(item: Item) -> bool:
-    for name in ("render_state", "render_status"):
-        value = getattr(item, name, None)
-        if isinstance(value, str) and value in RENDER_PENDING:
-            return True
-    return False
 
 
 def has_block(item: Item) -> bool:
@@ -101,8 +91,9 @@ def blockers(session: Session, item: Item, actor: User | Actor) -> list[Blocker]
         out.append(Blocker("signed", "您已签署过本稿件的这一版本，不能重复签署", False))
     if item.state == SCAN_FAILED:
         out.append(Blocker("scan_failed", "扫描未能完整读取本稿件，不得批准；请选择“退回修改”，由作者修正后重新提交", True, 409))
-    if render_pending(item):
-        out.append(Blocker("render_pending", "正在核对显示内容（渲染核对尚未完成），完成前不能批准", True, 409))
+    waiting = render_check.approval_blocker(session, item)  # the render check (workflow/render_check.py)
+    if waiting:
+        out.append(Blocker("render_pending", waiting, True, 409))
     if item.state == AWAITING_REVIEW and has_block(item) and item.unit.block_policy != "officer":
         out.append(Blocker("block_policy", BLOCK_MUST_REVISE, True, 409))
     return out

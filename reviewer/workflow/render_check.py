@@ -159,6 +159,16 @@ def approval_blocker(session: Session, item: Item) -> str | None:
     return None
 
 
+def pending_among(session: Session, item_ids: list[int]) -> set[int]:
+    """The items among `item_ids` whose render check has not finished (the queue shows them as 核对中)."""
+    out: set[int] = set()
+    for i in range(0, len(item_ids), 500):
+        chunk = item_ids[i : i + 500]
+        out.update(session.scalars(select(RenderCheck.item_id).where(RenderCheck.item_id.in_(chunk),
+                                                                     RenderCheck.state == PENDING)))
+    return out
+
+
 def bound_fields(session: Session, item: Item) -> dict[str, object]:
     """The rendered pages' hashes, bound by the sign-off event and the receipt."""
     check = session.get(RenderCheck, item.id)
