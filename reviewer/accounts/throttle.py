@@ -156,6 +156,8 @@ def password_login(db: Database, username: str, password: str, address: str, *, 
             user_id, password_hash = user.id, (user.password_hash if user.active else None)
             locked = account_locked_for(user)
     if user_id is not None and locked:
+        # Counts against the address too: hammering a locked account soon locks the address (and stops the log events).
+        addresses.failed(address)
         with db.session() as s:
             audit.append(s, "login_refused_locked", _user(s, user_id), data={"channel": channel})
         return LoginOutcome(None, f"该账号连续登录失败次数过多，已临时锁定，请 {_minutes(locked)} 分钟后再试，或联系管理员解锁", 429)

@@ -93,7 +93,7 @@ class ApiGuard:
             await self.app(scope, receive, send)
             return
         for segment in scope["path"].split("/"):
-            if segment.isdigit() and len(segment) > 0 and (len(segment) > 12 or int(segment) > MAX_ID):
+            if segment.isascii() and segment.isdigit() and (len(segment.lstrip("0")) > 10 or int(segment) > MAX_ID):
                 response = JSONResponse({"detail": _OUT_OF_RANGE, "error": "NotFound"}, status_code=404)
                 await response(scope, receive, self._with_headers(send))
                 return

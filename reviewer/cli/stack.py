@@ -30,6 +30,7 @@ DEMO_USERS = [  # username, unit, role, 姓名
     ("baomi2", "TJJ", "officer", "钱保密"),
     ("shenji", "BGS", "auditor", "孙审计"),
     ("admin", "BGS", "admin", "系统管理员"),
+    ("nigao", "BGS", "publisher", "拟稿人"),  # the drafter of the samples: CMS author id cms-nigao (docs/accounts.md)
 ]
 
 
@@ -78,7 +79,8 @@ def _accounts(data_dir: Path, env: dict[str, str]) -> dict[str, str]:
                 accounts.create_unit(s, code, name, block_policy=policy)
             for username, unit, role, display in DEMO_USERS:
                 password = secrets.token_urlsafe(9)
-                user = accounts.create_user(s, username, unit, role, display_name=display, password=password)
+                user = accounts.create_user(s, username, unit, role, display_name=display, password=password,
+                                            cms_id=f"cms-{username}")
                 out[f"password:{username}"] = password
                 out[f"token:{username}"] = accounts.create_token(s, user=user).token
             for code, _, _ in DEMO_UNITS:
@@ -103,7 +105,7 @@ def _submit_samples(base: str, token: str, samples: Path) -> int:
         for path in files:
             rel = path.relative_to(samples).as_posix()
             r = client.post("/api/v1/items", data={"external_id": f"sample/{rel}", "title": path.stem, "channel": "示例栏目",
-                                                   "author": "拟稿人"}, files={"file": (path.name, path.read_bytes())})
+                                                   "author": "拟稿人", "author_id": "cms-nigao"}, files={"file": (path.name, path.read_bytes())})
             if r.status_code in (200, 201):
                 sent += 1
             else:

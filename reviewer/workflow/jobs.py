@@ -4,8 +4,9 @@ Scanning runs outside any database transaction (a big document must not hold the
 of the scanner or of loading the rules records `scan_failed` with the reason: fail closed, never approvable.
 Database and broker errors propagate so the task retries them (transient).
 
-Time limit and lease: the scan runs in a forked child process (it inherits the loaded scanner, nothing is
-reloaded) that is killed when it runs longer than `settings.scan_time_limit` seconds — one library call that never
+Time limit and lease: the scan runs in a long-lived forked child process (it inherits the loaded scanner, nothing is
+reloaded; a scan costs a pipe round trip) that is killed — and replaced at the next scan — when a scan runs longer
+than `settings.scan_time_limit` seconds — one library call that never
 returns to the extractors' own deadline checks (a pathological PDF page inside pypdf) cannot hold a worker. A
 killed scan ends `scan_failed` with a Chinese reason, never pass. While the child runs, the item holds a lease
 (`scan_lease_until`, LEASE_SECONDS ahead, renewed every RENEW_SECONDS): the sweeper and redelivered messages leave
@@ -124,51 +125,96 @@ def timeout_reason(seconds: float) -> str:
     return f"扫描超过时间上限 {seconds:g} 秒（文档可能过大或结构异常），已强制终止，按扫描失败处理（不得批准）"
 
 
-def _child(scanner: Scanner, data: bytes, file_name: str, conn: Any, seconds: float) -> None:
-    # The child dies on its own shortly after the limit even if its parent was killed (no orphaned busy scans).
-    signal.alarm(max(1, int(seconds) + 5))
-    try:
-        outcome: tuple[str, Any] = ("ok", scan_document(scanner, data, file_name))
-    except Exception as exc:  # noqa: BLE001 - reported to the parent, which fails closed
-        outcome = ("error", _failure_reason("扫描程序异常", exc))
-    try:
-        conn.send(outcome)
-    finally:
-        conn.close()
+def _serve(scanner: Scanner, conn: Any, parent_end: Any) -> None:
+    """The scan child: scan what the parent sends until the pipe closes (the parent exited or replaced us)."""
+    parent_end.close()
+    while True:
+        try:
+            data, file_name, seconds = conn.recv()
+        except (EOFError, OSError):
+            return
+        # The child dies on its own shortly after the limit even if its parent was killed (no orphaned busy scans).
+        signal.alarm(max(1, int(seconds) + 5))
+        try:
+            outcome: tuple[str, Any] = ("ok", scan_document(scanner, data, file_name))
+        except Exception as exc:  # noqa: BLE001 - reported to the parent, which fails closed
+            outcome = ("error", _failure_reason("扫描程序异常", exc))
+        signal.alarm(0)
+        try:
+            conn.send(outcome)
+        except (BrokenPipeError, OSError):
+            return
+
+
+class _ScanChild:
+    """One long-lived forked child per worker thread, holding the loaded scanner: a scan costs a pipe round trip,
+    not a fork. Replaced when the scanner changes (new rules) and after it was killed for running too long."""
+
+    def __init__(self) -> None:
+        self.proc: Any = None
+        self.conn: Any = None
+        self.scanner: Scanner | None = None
+
+    def _start(self, scanner: Scanner) -> None:
+        self.stop()
+        ctx = multiprocessing.get_context("fork")
+        parent_end, child_end = ctx.Pipe(duplex=True)
+        self.proc = ctx.Process(target=_serve, args=(scanner, child_end, parent_end), daemon=True, name="reviewer-scan")
+        self.proc.start()
+        child_end.close()
+        self.conn, self.scanner = parent_end, scanner
+
+    def stop(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+        if self.proc is not None:
+            if self.proc.is_alive():
+                self.proc.kill()
+            self.proc.join(5)
+        self.proc = self.conn = self.scanner = None
+
+    def scan(self, scanner: Scanner, data: bytes, file_name: str, seconds: float,
+             heartbeat: Callable[[], None] | None) -> ScanResult:
+        if self.proc is None or self.scanner is not scanner or not self.proc.is_alive():
+            self._start(scanner)
+        deadline = time.monotonic() + seconds
+        try:
+            self.conn.send((data, file_name, seconds))
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    self.stop()
+                    raise ScanTimeout(seconds)
+                if self.conn.poll(min(left, RENEW_SECONDS)):
+                    kind, value = self.conn.recv()
+                    if kind == "ok":
+                        return value  # type: ignore[no-any-return]
+                    return ScanResult(rules_version=scanner.rules_version, error=str(value))
+                if heartbeat is not None:
+                    heartbeat()
+        except (EOFError, BrokenPipeError, ConnectionResetError):  # the child died without answering (killed, OOM)
+            code = self.proc.exitcode if self.proc is not None else None
+            self.stop()
+            return ScanResult(rules_version=scanner.rules_version,
+                              error=f"扫描进程异常退出（退出码 {code}），按扫描失败处理（不得批准）")
+        except BaseException:
+            self.stop()  # an interrupted exchange leaves the pipe out of step: never reuse it
+            raise
+
+
+_children = threading.local()
 
 
 def scan_isolated(scanner: Scanner, data: bytes, file_name: str, seconds: float,
                   heartbeat: Callable[[], None] | None = None) -> ScanResult:
-    """scan_document in a forked child, killed after `seconds`. Raises ScanTimeout; a scanner exception comes back
-    as ScanResult.error (fail closed)."""
-    ctx = multiprocessing.get_context("fork")
-    receiver, sender = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(scanner, data, file_name, sender, seconds), daemon=True)
-    proc.start()
-    sender.close()
-    deadline = time.monotonic() + seconds
-    try:
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise ScanTimeout(seconds)
-            if receiver.poll(min(left, RENEW_SECONDS)):
-                try:
-                    kind, value = receiver.recv()
-                except EOFError:  # the child died without answering (killed, out of memory)
-                    proc.join(1)
-                    return ScanResult(rules_version=scanner.rules_version,
-                                      error=f"扫描进程异常退出（退出码 {proc.exitcode}），按扫描失败处理（不得批准）")
-                if kind == "ok":
-                    return value  # type: ignore[no-any-return]
-                return ScanResult(rules_version=scanner.rules_version, error=str(value))
-            if heartbeat is not None:
-                heartbeat()
-    finally:
-        receiver.close()
-        if proc.is_alive():
-            proc.kill()
-        proc.join(5)
+    """scan_document in this thread's scan child, killed after `seconds`. Raises ScanTimeout; a scanner exception
+    comes back as ScanResult.error (fail closed)."""
+    child = getattr(_children, "child", None)
+    if child is None or getattr(_children, "pid", None) != os.getpid():
+        child = _children.child = _ScanChild()  # a forked worker process starts its own
+        _children.pid = os.getpid()
+    result: ScanResult = child.scan(scanner, data, file_name, seconds, heartbeat)
+    return result
 
 
 def _renew_lease(db: Database, item_id: int) -> None:

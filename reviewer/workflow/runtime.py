@@ -60,15 +60,22 @@ def enqueue(session: Session, task: str, object_id: int) -> None:
 
 
 def _hints(session: Session, task: str, object_id: int) -> dict[str, Any]:
-    """What a router needs to pick a queue: the draft's size and file name (the item is in the session already)."""
+    """What a router needs to pick a queue: the draft's size and file name (from the session when the item is
+    loaded already, else one small query — never the content itself)."""
     if task not in ("scan_item", "rescan_released"):
         return {}
+    from sqlalchemy import func, select
+    from sqlalchemy.orm.util import identity_key
+
     from reviewer.store.models import Item
 
-    item = session.get(Item, object_id)
-    if item is None:
+    loaded = session.identity_map.get(identity_key(Item, object_id))
+    if loaded is not None and "content" in loaded.__dict__:
+        return {"size": len(loaded.content or b""), "file_name": loaded.file_name or ""}
+    row = session.execute(select(func.length(Item.content), Item.file_name).where(Item.id == object_id)).first()
+    if row is None:
         return {}
-    return {"size": len(item.content or b""), "file_name": item.file_name or ""}
+    return {"size": int(row[0] or 0), "file_name": row[1] or ""}
 
 
 def open_database(settings: Settings, enqueuer: Enqueuer | None = None, *, pool_size: int = 5) -> Database:

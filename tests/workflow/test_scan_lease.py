@@ -33,3 +33,18 @@ def test_a_leased_scan_is_not_sent_again_an_expired_one_is(db: Database, enqueue
         assert sweep(s, older_than_seconds=3).items == [item_id]
         assert not _leased(s, item_id)
     assert ("scan_item", item_id) in enqueuer.sent
+
+
+def test_scan_tasks_carry_routing_hints_without_loading_the_content(db: Database) -> None:
+    from reviewer.settings import Settings
+    from reviewer.workflow.runtime import _hints
+    from workers.app import DEFAULT_QUEUE, LARGE_QUEUE, route_scan
+
+    item_id = submitted(db, "正文" * 10)
+    with db.session() as s:  # a fresh session: the item is not loaded, one small query answers
+        assert _hints(s, "scan_item", item_id) == {"size": 60, "file_name": "content.txt"}
+        assert _hints(s, "deliver_callback", item_id) == {}
+    settings = Settings.from_env({"REVIEWER_LARGE_DRAFT_BYTES": "100"})
+    assert route_scan(settings, 60, "content.txt") == DEFAULT_QUEUE
+    assert route_scan(settings, 101, "content.txt") == LARGE_QUEUE
+    assert route_scan(settings, 60, "通知.PDF") == LARGE_QUEUE and route_scan(settings, 60, "a.docx") == LARGE_QUEUE
