@@ -12,9 +12,8 @@ from reviewer.scan import fingerprints as fp
 from reviewer.store.models import FingerprintSet
 from tests.fingerprints.helpers import texts
 from tests.web.conftest import Web
+from tests.web.conftest import web as web  # noqa: F401 - the `web` fixture of tests/web, used by name
 from tests.web.helpers import csrf_of, login
-
-pytest_plugins = ["tests.web.conftest"]
 
 
 def _docx(paragraphs: list[str]) -> bytes:
@@ -26,7 +25,7 @@ def _docx(paragraphs: list[str]) -> bytes:
     return buf.getvalue()
 
 
-def test_officer_registers_documents(web: Web) -> None:
+def test_officer_registers_documents(web: Web) -> None:  # noqa: F811
     c = web.client()
     assert login(c, "off1").status_code == 303
     form = c.get("/fingerprints")
@@ -49,7 +48,7 @@ def test_officer_registers_documents(web: Web) -> None:
     assert again.status_code == 409 and "已登记过" in again.text
 
 
-def test_reviewer_cannot_register_and_csrf_is_checked(web: Web) -> None:
+def test_reviewer_cannot_register_and_csrf_is_checked(web: Web) -> None:  # noqa: F811
     c = web.client()
     login(c, "rev1")
     assert c.get("/fingerprints").status_code == 403
