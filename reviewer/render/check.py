@@ -10,7 +10,7 @@ import re
 import time
 import zipfile
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
@@ -57,6 +57,7 @@ class _Plan:
     images: bytes | None = None
     verify: bool = False  # check every text-layer line against its pixels
     script_text: tuple[str, str] | None = None  # (text without scripts, text with scripts)
+    seen: set[tuple[str, bytes]] = field(default_factory=set)  # glyphs already checked against their pixels
 
 
 def kind_of(data: bytes, filename: str) -> str | None:
@@ -136,6 +137,34 @@ def render_check(scanner: Scanner, data: bytes, filename: str, extraction: Extra
     return report
 
 
+def _signature(gray: Any, box: Box) -> bytes:
+    """A coarse picture of one glyph (8×8, ink or not): the same character drawn by the same glyph looks the same."""
+    import numpy as np
+
+    x0, y0, x1, y1 = box
+    sub = gray[max(0, y0):max(y0 + 1, y1), max(0, x0):max(x0 + 1, x1)]
+    if sub.size == 0:
+        return b""
+    rows = np.linspace(0, sub.shape[0] - 1, 8).astype(int)
+    cols = np.linspace(0, sub.shape[1] - 1, 8).astype(int)
+    return bytes(np.packbits(sub[rows][:, cols] < 128)) + bytes([min(255, (y1 - y0) // 4)])
+
+
+def _unchecked(image: Any, stretches: list[Line], seen: set[tuple[str, bytes]]) -> list[Line]:
+    """The stretches holding a glyph not yet checked (a lying ToUnicode map draws a glyph whose picture does not match
+    the character it claims: that pair is new, so its line is read). Cost: about the number of distinct glyphs."""
+    import numpy as np
+
+    gray = np.asarray(image.convert("L"))
+    out: list[Line] = []
+    for s in stretches:
+        keys = {(ch, _signature(gray, box)) for ch, box in zip(s.text, s.boxes, strict=True)}
+        if not keys <= seen:
+            seen.update(keys)
+            out.append(s)
+    return out
+
+
 def _crop(image: Any, box: Box, pad: int = 3) -> Any:
     w, h = image.size
     return image.crop((max(0, box[0] - pad), max(0, box[1] - pad), min(w, box[2] + pad), min(h, box[3] + pad)))
@@ -173,7 +202,12 @@ def _check_page(scanner: Scanner, page: PdfPage, plan: _Plan, extracted: compare
     final: list[Line] = []
     # 1. the text layer, checked against its own pixels where it cannot be trusted
     stretches = [s for ln in text_lines for s in _stretches(ln)]
-    check = [s for s in stretches if verify or _PUA.search(s.text)]
+    if full_ocr:  # images, shapes or invisible text may cover or stand in for any line: check every line
+        check = list(stretches)
+    elif verify:  # untrusted fonts: every distinct glyph (claimed character + its pixels) is checked once, in context
+        check = _unchecked(image, stretches, plan.seen)
+    else:
+        check = [s for s in stretches if _PUA.search(s.text)]
     readings = dict(zip((id(s) for s in check), ocr.read_crops([_crop(image, s.box) for s in check]), strict=True))
     for s in stretches:
         reading = readings.get(id(s))

@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from reviewer.accounts import access
 from reviewer.errors import ReviewerError
 from reviewer.store.models import AWAITING_OFFICER, AWAITING_REVIEW, STATE_LABEL
-from reviewer.web import itemview
+from reviewer.web import itemview, pages_render
 from reviewer.web.deps import check_csrf, checked_id, database, html_errors, viewer
 from reviewer.web.render import page, redirect
 from reviewer.workflow.review import DispositionInput, sign_off
@@ -67,6 +67,7 @@ def _item_page(request: Request, item_id: int, status_code: int = 200, error: st
         return page(
             request, "item.html", status_code=status_code, user=v.user, csrf_token=v.csrf_token, v=view, item=item,
             prev_id=prev_id, next_id=next_id, error=error, entered=entered or {},
+            rendered=pages_render.rendered_view(s, item),
             open_for_signing=item.state in (AWAITING_REVIEW, AWAITING_OFFICER),
             notice=f"已签署。稿件当前状态为“{STATE_LABEL.get(item.state, item.state)}”" if request.query_params.get("done") else "",
         )
