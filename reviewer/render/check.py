@@ -58,6 +58,7 @@ class _Plan:
     verify: bool = False  # check every text-layer line against its pixels
     script_text: tuple[str, str] | None = None  # (text without scripts, text with scripts)
     seen: set[tuple[str, bytes]] = field(default_factory=set)  # glyphs already checked against their pixels
+    extra_pdfs: list[bytes] = field(default_factory=list)  # HTML altChunks: Word shows them, LibreOffice does not
 
 
 def kind_of(data: bytes, filename: str) -> str | None:
@@ -99,11 +100,51 @@ def _plan(data: bytes, filename: str, kind: str, timeout: float) -> _Plan:
         if _zip_has(data, "ppt/") and suffix not in (".pptx", ".ppsx"):
             lo_suffix = ".pptx"
         embedded_fonts = _zip_has(data, "word/fonts/") or _zip_has(data, "ppt/fonts/")
-        return _Plan(kind, pdf=office_to_pdf(data, lo_suffix, timeout), verify=embedded_fonts)
+        plan = _Plan(kind, pdf=office_to_pdf(data, lo_suffix, timeout), verify=embedded_fonts)
+        for chunk in _html_chunks(data):
+            plan.extra_pdfs.append(html_to_pdf(decode_html(chunk)[0], timeout).pdf)
+        return plan
     html, _encoding = decode_html(data)
     r = html_to_pdf(html, timeout)
     script = (r.text_without_scripts, r.text_with_scripts) if r.text_with_scripts is not None else None
     return _Plan(kind, pdf=r.pdf, verify=bool(_FONT_FACE.search(html)), script_text=script)
+
+
+_CHUNK_REL = re.compile(rb'<Relationship\b[^>]*Type="[^"]*/aFChunk"[^>]*>', re.I)
+_TARGET = re.compile(rb'Target="([^"]+)"')
+
+
+def _html_chunks(data: bytes) -> list[bytes]:
+    """The HTML parts a Word document imports with w:altChunk (Word shows them in place; LibreOffice drops them, so
+    they are rendered with Chromium as pages after the document's own)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            names = set(zf.namelist())
+            out: list[bytes] = []
+            for rels in (n for n in names if n.startswith("word/_rels/") and n.endswith(".rels")):
+                for rel in _CHUNK_REL.findall(zf.read(rels)):
+                    m = _TARGET.search(rel)
+                    if not m:
+                        continue
+                    target = m.group(1).decode("utf-8", "replace").lstrip("/")
+                    name = target if target in names else "word/" + target
+                    if name in names and zf.getinfo(name).file_size < 20_000_000:
+                        part = zf.read(name)
+                        if b"<html" in part[:4096].lower() or name.lower().endswith((".htm", ".html", ".xhtml")):
+                            out.append(part)
+            return out
+    except (zipfile.BadZipFile, OSError, ValueError, KeyError):
+        return []
+
+
+def _numbered(first: Any, more: list[Any]) -> Any:
+    """Pages of the document, then of its HTML chunks, numbered on."""
+    n = 0
+    for source in [first, *more]:
+        for page in source:
+            n += 1
+            page.number = n
+            yield page
 
 
 def render_check(scanner: Scanner, data: bytes, filename: str, extraction: Extraction,
@@ -122,7 +163,7 @@ def render_check(scanner: Scanner, data: bytes, filename: str, extraction: Extra
         has_text = any(p.text.strip() for p in extraction.parts)
         source = pdf_pages(plan.pdf, limits.max_pages, limits.dpi) if plan.pdf is not None else \
             image_pages(plan.images or b"", limits.max_pages)
-        for page in source:
+        for page in _numbered(source, [pdf_pages(x, limits.max_pages, limits.dpi) for x in plan.extra_pdfs]):
             if time.monotonic() - started > limits.max_seconds:
                 raise RenderError(f"渲染核对超过时间上限 {limits.max_seconds:.0f} 秒（已核对 {len(report.pages)} 页），"
                                   "未能核对全部显示内容，不得视为通过")
