@@ -63,3 +63,27 @@ def test_rendered_pages_with_boxes_and_the_original(web: Web) -> None:  # noqa: 
     assert other.get(f"/review/items/{item_id}/pages/1.png").status_code == 404
     assert other.get(f"/review/items/{item_id}/original").status_code == 404
     assert web.client().get(f"/review/items/{item_id}/original").status_code in (303, 401)  # not logged in
+
+
+def test_an_image_draft_is_read_by_the_render_check_not_failed(web: Web) -> None:  # noqa: F811
+    png = m.image_bytes(m.page_image(["秘密★3年", "会议纪要"]), "PNG")
+    with web.db.session() as s:
+        token = s.execute(select(ApiToken).where(ApiToken.client_name == "cms1")).scalar_one()
+        item_id = submit.submit(s, Actor.of_token(token), external_id="img-1", content=png, title="扫描件", author="张三",
+                                file_name="scan.png").item.id
+    scanners = jobs.ScannerCache(web.settings)
+    assert jobs.run_scan(web.db, scanners, item_id) == "scanned"
+    with web.db.session() as s:
+        from reviewer.workflow import render_check
+
+        check = render_check.state_of(s, item_id)
+        assert check is not None and check.state == "pending"  # not approvable yet: nothing has been read
+    assert jobs.run_render(web.db, scanners, item_id) == "rendered"
+    with web.db.session() as s:
+        found = s.execute(select(Finding).where(Finding.item_id == item_id)).scalars().all()
+        marks = [f for f in found if f.rule == "classification-marking" and f.severity == "block"]
+        assert marks and marks[0].location == "第1页（图像识别）" and marks[0].page == 1 and marks[0].box
+        from reviewer.store.models import Item
+
+        item = s.get(Item, item_id)
+        assert item is not None and item.verdict == "block" and item.block_count >= 1
