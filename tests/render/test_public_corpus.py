@@ -16,7 +16,7 @@ from tests.render import make as m
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "public-gov"
 FILES = sorted(CORPUS.glob("*.txt")) if CORPUS.is_dir() else []
-SAMPLE = {"gwr-0002.txt": 3000, "law-0081.txt": 1200}  # default run: short HTML and PDF renderings
+SAMPLE = {"gwr-0002.txt": 3000, "law-0081.txt": 500}  # default run: short HTML and PDF renderings
 
 
 def _params() -> list[object]:
