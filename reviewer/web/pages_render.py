@@ -69,10 +69,11 @@ def _readable(request: Request, s: Session, item_id: int) -> Item:
 
 @router.get("/review/items/{item_id}/pages/{number}.png")
 @html_errors
-def page_image(request: Request, item_id: int, number: int) -> Response:
+def page_image(request: Request, item_id: int, number: str) -> Response:
     with database(request).session() as s:
         item = _readable(request, s, item_id)
-        page = next((p for p in render_check.pages_of(s, item.id) if p.page == number), None)
+        wanted = int(number) if number.isdecimal() and len(number) < 6 else -1  # parsed here: errors stay pages
+        page = next((p for p in render_check.pages_of(s, item.id) if p.page == wanted), None)
         if page is None:
             raise NotFound(f"稿件 {item_id} 没有第 {number} 页的渲染图像")
         png = page.png
