@@ -88,6 +88,8 @@ CLEAN = [
     Case("html", _h("<ol><li>加强组织领导</li><li>落实防汛责任</li></ol><p class=s>联系人：李明</p>",
                     ".s::before{content:'— '} li::marker{color:red}"), "a.html", "", "", default=True),
     Case("html-script-static", _h("<p>防汛值班安排</p><script>var x = 1 + 1;</script>"), "a.html", "", ""),
+    Case("html-noscript", _h("<noscript>请启用脚本</noscript><p>防汛值班安排</p><script>var y = 2;</script>"), "a.html",
+         "", "", default=True),
     Case("docx-altchunk", lambda: m.docx_case("altchunk", "", clean=True), "a.docx", "", ""),
     Case("docx-altchunk-html", lambda: m.docx_case("altchunk-html", "", clean=True), "a.docx", "", ""),
     Case("docx-numbering", lambda: m.docx_case("numbering", "", clean=True), "a.docx", "", "", default=True),
