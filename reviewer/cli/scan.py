@@ -151,8 +151,9 @@ def print_text(out: TextIO, path: str, result: ScanResult, *, color: bool, show_
         if f.severity == Severity.INFO and not show_info:
             hidden += 1
             continue
-        span = f"第 {f.start + 1}–{f.end} 字" if f.end > f.start else ""
-        where = "，".join(x for x in (f.location, span) if x)
+        span = f"第 {f.start + 1}–{f.end} 字" if f.end > f.start and f.page is None else ""
+        box = f"页面区域 {list(f.box)}" if f.box else ""
+        where = "，".join(x for x in (f.location, span, box) if x)
         out.write(f"  [{SEVERITY_LABEL[f.severity]}] {f.message}（规则 {f.rule}，{where}）\n")
         if f.context:
             out.write(f"      {_highlight(f, color)}\n")

@@ -10,7 +10,7 @@ import re
 import time
 import zipfile
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
@@ -57,6 +57,8 @@ class _Plan:
     images: bytes | None = None
     verify: bool = False  # check every text-layer line against its pixels
     script_text: tuple[str, str] | None = None  # (text without scripts, text with scripts)
+    seen: set[tuple[str, bytes]] = field(default_factory=set)  # glyphs already checked against their pixels
+    extra_pdfs: list[bytes] = field(default_factory=list)  # HTML altChunks: Word shows them, LibreOffice does not
 
 
 def kind_of(data: bytes, filename: str) -> str | None:
@@ -98,11 +100,51 @@ def _plan(data: bytes, filename: str, kind: str, timeout: float) -> _Plan:
         if _zip_has(data, "ppt/") and suffix not in (".pptx", ".ppsx"):
             lo_suffix = ".pptx"
         embedded_fonts = _zip_has(data, "word/fonts/") or _zip_has(data, "ppt/fonts/")
-        return _Plan(kind, pdf=office_to_pdf(data, lo_suffix, timeout), verify=embedded_fonts)
+        plan = _Plan(kind, pdf=office_to_pdf(data, lo_suffix, timeout), verify=embedded_fonts)
+        for chunk in _html_chunks(data):
+            plan.extra_pdfs.append(html_to_pdf(decode_html(chunk)[0], timeout).pdf)
+        return plan
     html, _encoding = decode_html(data)
     r = html_to_pdf(html, timeout)
     script = (r.text_without_scripts, r.text_with_scripts) if r.text_with_scripts is not None else None
     return _Plan(kind, pdf=r.pdf, verify=bool(_FONT_FACE.search(html)), script_text=script)
+
+
+_CHUNK_REL = re.compile(rb'<Relationship\b[^>]*Type="[^"]*/aFChunk"[^>]*>', re.I)
+_TARGET = re.compile(rb'Target="([^"]+)"')
+
+
+def _html_chunks(data: bytes) -> list[bytes]:
+    """The HTML parts a Word document imports with w:altChunk (Word shows them in place; LibreOffice drops them, so
+    they are rendered with Chromium as pages after the document's own)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            names = set(zf.namelist())
+            out: list[bytes] = []
+            for rels in (n for n in names if n.startswith("word/_rels/") and n.endswith(".rels")):
+                for rel in _CHUNK_REL.findall(zf.read(rels)):
+                    m = _TARGET.search(rel)
+                    if not m:
+                        continue
+                    target = m.group(1).decode("utf-8", "replace").lstrip("/")
+                    name = target if target in names else "word/" + target
+                    if name in names and zf.getinfo(name).file_size < 20_000_000:
+                        part = zf.read(name)
+                        if b"<html" in part[:4096].lower() or name.lower().endswith((".htm", ".html", ".xhtml")):
+                            out.append(part)
+            return out
+    except (zipfile.BadZipFile, OSError, ValueError, KeyError):
+        return []
+
+
+def _numbered(first: Any, more: list[Any]) -> Any:
+    """Pages of the document, then of its HTML chunks, numbered on."""
+    n = 0
+    for source in [first, *more]:
+        for page in source:
+            n += 1
+            page.number = n
+            yield page
 
 
 def render_check(scanner: Scanner, data: bytes, filename: str, extraction: Extraction,
@@ -121,7 +163,7 @@ def render_check(scanner: Scanner, data: bytes, filename: str, extraction: Extra
         has_text = any(p.text.strip() for p in extraction.parts)
         source = pdf_pages(plan.pdf, limits.max_pages, limits.dpi) if plan.pdf is not None else \
             image_pages(plan.images or b"", limits.max_pages)
-        for page in source:
+        for page in _numbered(source, [pdf_pages(x, limits.max_pages, limits.dpi) for x in plan.extra_pdfs]):
             if time.monotonic() - started > limits.max_seconds:
                 raise RenderError(f"渲染核对超过时间上限 {limits.max_seconds:.0f} 秒（已核对 {len(report.pages)} 页），"
                                   "未能核对全部显示内容，不得视为通过")
@@ -134,6 +176,34 @@ def render_check(scanner: Scanner, data: bytes, filename: str, extraction: Extra
         report.error = "渲染核对内存不足，未能核对显示内容，不得视为通过"
     report.seconds = time.monotonic() - started
     return report
+
+
+def _signature(gray: Any, box: Box) -> bytes:
+    """A coarse picture of one glyph (8×8, ink or not): the same character drawn by the same glyph looks the same."""
+    import numpy as np
+
+    x0, y0, x1, y1 = box
+    sub = gray[max(0, y0):max(y0 + 1, y1), max(0, x0):max(x0 + 1, x1)]
+    if sub.size == 0:
+        return b""
+    rows = np.linspace(0, sub.shape[0] - 1, 8).astype(int)
+    cols = np.linspace(0, sub.shape[1] - 1, 8).astype(int)
+    return bytes(np.packbits(sub[rows][:, cols] < 128)) + bytes([min(255, (y1 - y0) // 4)])
+
+
+def _unchecked(image: Any, stretches: list[Line], seen: set[tuple[str, bytes]]) -> list[Line]:
+    """The stretches holding a glyph not yet checked (a lying ToUnicode map draws a glyph whose picture does not match
+    the character it claims: that pair is new, so its line is read). Cost: about the number of distinct glyphs."""
+    import numpy as np
+
+    gray = np.asarray(image.convert("L"))
+    out: list[Line] = []
+    for s in stretches:
+        keys = {(ch, _signature(gray, box)) for ch, box in zip(s.text, s.boxes, strict=True)}
+        if not keys <= seen:
+            seen.update(keys)
+            out.append(s)
+    return out
 
 
 def _crop(image: Any, box: Box, pad: int = 3) -> Any:
@@ -173,7 +243,12 @@ def _check_page(scanner: Scanner, page: PdfPage, plan: _Plan, extracted: compare
     final: list[Line] = []
     # 1. the text layer, checked against its own pixels where it cannot be trusted
     stretches = [s for ln in text_lines for s in _stretches(ln)]
-    check = [s for s in stretches if verify or _PUA.search(s.text)]
+    if full_ocr:  # images, shapes or invisible text may cover or stand in for any line: check every line
+        check = list(stretches)
+    elif verify:  # untrusted fonts: every distinct glyph (claimed character + its pixels) is checked once, in context
+        check = _unchecked(image, stretches, plan.seen)
+    else:
+        check = [s for s in stretches if _PUA.search(s.text)]
     readings = dict(zip((id(s) for s in check), ocr.read_crops([_crop(image, s.box) for s in check]), strict=True))
     for s in stretches:
         reading = readings.get(id(s))

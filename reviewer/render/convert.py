@@ -95,12 +95,14 @@ def html_to_pdf(html: str, timeout: float) -> HtmlRendering:
                 page.set_default_timeout(ms)
                 page.emulate_media(media="screen")
                 page.set_content(html, wait_until="load", timeout=ms)
-                plain = page.inner_text("body") if page.query_selector("body") else ""
                 pdf = page.pdf(format="A4", print_background=True, margin={"top": "10mm", "bottom": "10mm",
                                                                           "left": "10mm", "right": "10mm"})
                 ctx.close()
-                scripted: str | None = None
+                plain, scripted = "", None
                 if _SCRIPTED.search(html):
+                    # both readings with scripts enabled (so <noscript> is hidden in both): the page without its
+                    # scripts and handlers, and the page as it is
+                    plain = _scripted_text(browser, _strip_scripts(html), ms)
                     scripted = _scripted_text(browser, html, ms)
             finally:
                 browser.close()
@@ -110,6 +112,14 @@ def html_to_pdf(html: str, timeout: float) -> HtmlRendering:
             raise RenderError(f"Chromium 渲染网页超过时间上限 {timeout:.0f} 秒，未能核对显示内容，不得视为通过")
         raise RenderError(f"Chromium 无法渲染该网页（{first[0][:200]}），未能核对显示内容，不得视为通过")
     return HtmlRendering(pdf, plain, scripted)
+
+
+_SCRIPT_ELEMENT = re.compile(r"<script\b.*?(?:</script\s*>|$)", re.I | re.S)
+_HANDLER = re.compile(r"(\s)on([a-z]+\s*=)", re.I)
+
+
+def _strip_scripts(html: str) -> str:
+    return _HANDLER.sub(r"\1data-off-\2", _SCRIPT_ELEMENT.sub("", html)).replace("javascript:", "about:blank#")
 
 
 def _scripted_text(browser, html: str, ms: float) -> str:  # type: ignore[no-untyped-def]

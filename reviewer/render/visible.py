@@ -89,15 +89,20 @@ def keep(ch: str) -> bool:
     return cat[0] in "LN"
 
 
+# CJK Radicals Supplement code points that PDF makers (Chromium/Skia among them) put in ToUnicode maps for ordinary
+# simplified characters (人民 comes out of pypdf as ⼈⺠; NFKC folds the Kangxi radicals ⼈ but not these).
+RADICALS = str.maketrans({p[0]: p[1] for p in "⺠民 ⺧牛 ⺮竹 ⺳网 ⻄西 ⻅见 ⻆角 ⻈讠 ⻋车 ⻓长 ⻔门 ⻗雨 ⻚页 ⻛风 ⻜飞 ⻝食 ⻠饣 ⻢马 ⻤鬼 ⻥鱼 ⻦鸟 ⻩黄 ⻪黾 ⻮齿 ⻰龙 ⻳龟 ⺟母 ⺁厂 ⺇几 ⺊卜 ⺙攵 ⺝月 ⺩玉 ⺫罒 ⺬示 ⺭礻 ⺯糸 ⺰纟 ⺹耂 ⺾艹 ⺿艹 ⻀艹 ⻂衤 ⻉贝 ⻊足 ⻌辶 ⻍辶 ⻏阝 ⻖阝 ⻑長 ⻒镸 ⻘青 ⻙韦 ⻞食 ⻟食 ⻣骨 ⻨麦 ⻬齐 ⻱龜 ⻲亀 ⺶羊 ⺻聿 ⺪疋".split()})
+
+
 def fold(text: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKC", text).casefold() if keep(c))
+    return "".join(c for c in unicodedata.normalize("NFKC", text.translate(RADICALS)).casefold() if keep(c))
 
 
 def fold_map(text: str) -> tuple[str, list[int]]:
     """Folded text and, for each folded character, the index of the original character it came from."""
     out: list[str] = []
     idx: list[int] = []
-    for i, ch in enumerate(text):
+    for i, ch in enumerate(text.translate(RADICALS)):
         for c in unicodedata.normalize("NFKC", ch).casefold():
             if keep(c):
                 out.append(c)

@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from reviewer.accounts import access
 from reviewer.errors import PermissionDenied, ReviewerError
 from reviewer.store.models import AWAITING_OFFICER, AWAITING_REVIEW, SCAN_FAILED, STATE_LABEL, Item, Review, User
-from reviewer.web import itemview
+from reviewer.web import itemview, pages_render
 from reviewer.web.deps import check_csrf, checked_id, database, html_errors, viewer
 from reviewer.web.render import page, redirect
 from reviewer.web.security import apply_headers
@@ -148,6 +148,7 @@ def _item_page(request: Request, item_id: int, status_code: int = 200, error: st
             undisposed=undisposed, first_review=first_review if item.state == AWAITING_OFFICER else None,
             newer=newer, exception_possible=item.state == AWAITING_REVIEW and desk.has_block(item)
             and item.unit.block_policy == "officer",
+            rendered=pages_render.rendered_view(s, item),
             open_for_signing=item.state in (AWAITING_REVIEW, AWAITING_OFFICER, SCAN_FAILED),
             notice=f"已签署。稿件当前状态为“{STATE_LABEL.get(item.state, item.state)}”" if request.query_params.get("done") else "",
         )

@@ -272,6 +272,10 @@ def run_scan(db: Database, scanners: ScannerCache, item_id: int) -> str:
         with db.session() as session:
             scanning.record_scan_failure(session, item_id, _failure_reason("扫描程序异常", exc), scanner.rules_version)
         return "failed"
+    if result.error and render_check.reads_images(data, file_name):
+        # an image (a scan, a photographed page) has no text to extract: the render check reads it (OCR) and the item
+        # cannot be approved before that has finished (render_check.approval_blocker)
+        result = ScanResult(rules_version=scanner.rules_version)
     with db.session() as session:
         scanning.record_scan(session, item_id, result)
         render_check.request(session, item_id)  # the render queue's task follows; approval waits for it

@@ -39,6 +39,12 @@ def pages_digest(hashes: list[str]) -> str:
     return hashlib.sha256(("\n".join(hashes)).encode("ascii")).hexdigest()
 
 
+def reads_images(data: bytes, file_name: str) -> bool:
+    from reviewer.render import kind_of
+
+    return kind_of(data, file_name) == "image"
+
+
 def request(session: Session, item_id: int) -> RenderCheck | None:
     """Create the item's check once its text scan is recorded (awaiting review); send the task after commit."""
     from reviewer.render import kind_of

@@ -213,6 +213,10 @@ def docx_case(kind: str, term: str, clean: bool = False) -> bytes:
     """One DOCX trick per `kind`, showing `term` only where the trick puts it (or ordinary text when `clean`)."""
     intro = para("关于做好春季防汛工作的通知") + para("各区县人民政府：为切实做好防汛准备工作，现将有关事项通知如下。")
     shown = "防汛物资" if clean else term
+    if kind == "altchunk-html":  # an HTML part imported in place (Word shows it; LibreOffice drops it)
+        said = "各区县人民政府：为切实做好防汛准备工作" if clean else f"{shown}储备情况"
+        chunk = f"<html><head><meta charset=utf-8></head><body><p>{said}</p></body></html>"
+        return docx(intro + '<w:altChunk r:id="rIdH"/>', parts={"rIdH": ("chunk.htm", chunk.encode(), "aFChunk")})
     if kind == "altchunk":
         # a Word document inside the Word document (clean: it repeats the opening sentence)
         chunk = docx(para("各区县人民政府：为切实做好防汛准备工作" if clean else f"{shown}储备情况"))

@@ -72,6 +72,8 @@ TABLE: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/review/items/{item_id}/sign"): row("DD", "DD", "AD", "AD", "DD", "DD"),
     ("GET", "/review/items/{item_id}/original"): row("DD", "DD", "AD", "AD", "AA", "DD"),
     ("GET", "/review/signed"): row("DD", "DD", "AA", "AA", "DD", "DD"),
+    # rendered pages (reviewer/web/pages_render.py): whoever may read the full text, not admins
+    ("GET", "/review/items/{item_id}/pages/{number}.png"): row("DD", "DD", "AD", "AD", "AA", "DD"),
     ("GET", "/audit"): row("DD", "DD", "DD", "DD", "AA", "AA"),
     ("GET", "/audit/export.{fmt}"): row("DD", "DD", "DD", "DD", "AA", "AA"),
     ("GET", "/audit/items/{item_id}"): row("DD", "DD", "DD", "DD", "AA", "AA"),
@@ -335,6 +337,20 @@ def page_get(path: str, kind: str | None = None) -> Probe:
     return probe
 
 
+def page_rendered(w: World, role: str, unit: str) -> bool:
+    from reviewer.store.models import RenderPage
+
+    item_id = w.shared[("open", unit)]
+    with w.db.session() as s:  # a rendered page for the item, as the render check stores it
+        if s.query(RenderPage).filter_by(item_id=item_id, page=1).first() is None:
+            s.add(RenderPage(item_id=item_id, page=1, width=1, height=1, sha256="0" * 64, png=b"\x89PNG-test", ocr=""))
+    r = w.page(role).get(f"/review/items/{item_id}/pages/1.png")
+    if r.status_code == 200:
+        return r.content == b"\x89PNG-test"
+    assert page_denied(r), r.status_code
+    return False
+
+
 def page_search(w: World, role: str, unit: str) -> bool:
     return listed(w.shared[("open", unit)], w.page(role).get("/audit"))
 
@@ -416,6 +432,8 @@ PROBES: dict[tuple[str, str], Probe] = {
     ("GET", "/review"): page_get("/review", "open"),
     ("GET", "/officer"): page_get("/officer", "officer"),
     ("GET", "/review/items/{item_id}"): page_get("/review/items/{item_id}"),
+    ("GET", "/review/items/{item_id}/pages/{number}.png"): page_rendered,
+    ("GET", "/review/items/{item_id}/original"): page_get("/review/items/{item_id}/original"),
     ("POST", "/review/items/{item_id}/sign"): page_sign,
     ("GET", "/review/items/{item_id}/original"): page_get("/review/items/{item_id}/original"),
     ("GET", "/review/signed"): page_get("/review/signed"),
