@@ -387,6 +387,13 @@ class Builder:
 DEFAULT_MESSAGE = "与登记的内部或涉密文件高度相似，疑似摘抄，请核对来源"
 
 
+def fingerprint_title(labels: Sequence[str]) -> str:
+    """The Chinese title `rules check` requires: the kind and, for a few documents, their labels."""
+    shown = "、".join(labels[:3])
+    more = f"等 {len(labels)} 份" if len(labels) > 3 else ""
+    return f"登记文件比对（{shown}{more}）" if shown else "登记文件比对"
+
+
 def write_rule_files(out_dir: Path, rule_id: str, blob: bytes, key: bytes, documents: Sequence[tuple[str, int]], *,
                      severity: str = "block", message: str = "", category: str = "登记文件") -> tuple[Path, Path, Path]:
     """The rule files of one fingerprint rule (the CLI's output, and what a worker materialises from the database)."""
@@ -404,6 +411,7 @@ def write_rule_files(out_dir: Path, rule_id: str, blob: bytes, key: bytes, docum
     rule: dict[str, object] = {
         "id": rule_id,
         "kind": "fingerprint",
+        "title": fingerprint_title([label for label, _ in documents]),
         "severity": severity,
         "category": category,
         "message": message or DEFAULT_MESSAGE,

@@ -233,7 +233,9 @@ class Scanner:
             for hit in markings.copy_number(folded, markings.head_end(folded, rule.head_lines)):  # type: ignore[union-attr]
                 out.append(_Candidate(i, hit.start, hit.end, rule.severity, hit.explanation, exemptable=False))
         if self._fingerprints is not None:  # registered documents (scan/fingerprints.py): one call per text
-            for fp in self._fingerprints.find(text, folded):
+            # on the folded text: its offsets are folded offsets like every other candidate's (fold() deletes
+            # invisible characters and expands NFKC forms, so offsets into `text` would be mapped back wrongly)
+            for fp in self._fingerprints.find(folded, folded):
                 out.append(_Candidate(fp.rule, fp.start, fp.end, self._rules[fp.rule].severity, fp.explanation, exemptable=False))
         return stream, self._settle(folded, out, exempt), exempt
 

@@ -18,7 +18,8 @@ from reviewer.scan.model import Severity, Verdict
 from reviewer.scan.scanner import Scanner
 from tests.fingerprints.helpers import EDITS, normalised_prefix, plain_fraction, sample_passages, texts
 
-EXPLANATION = re.compile(r"^与登记文件“(?P<label>[^”]+)”第(?P<para>\d+)段高度相似（相似度 (?P<pct>\d+)%）$")
+EXPLANATION = re.compile(r"^与登记文件“(?P<label>[^”]+)”第(?P<para>\d+)段高度相似（相似度 (?P<pct>\d+)%）"
+                         r"(?:；原文中夹有不可见字符或组合字符，已按读者所见的文字比对)?$")  # the scanner's note on hidden characters
 
 
 @pytest.fixture(scope="module")
@@ -54,6 +55,7 @@ def _found(scanner: Scanner, draft: str, inserted: tuple[int, int], name: str, p
         m = EXPLANATION.match(f.explanation)
         if f.rule != "stand-ins" or m is None:
             continue
+        assert 0 <= f.start < f.end <= len(draft)  # original offsets even when fold() deleted invisible characters
         assert f.match == draft[f.start : f.end]  # the draft's own passage, original offsets
         overlaps = f.start < inserted[1] and f.end > inserted[0]
         if overlaps and m["label"] == name.removesuffix(".txt") and _same_source(name, int(m["para"]), paragraph,

@@ -157,3 +157,21 @@ def test_clean_public_text_passes_with_the_rule(rule_dir: Path) -> None:
     scanner = Scanner.load(rule_dir)
     for name in ("law-0001.txt", "gwr-0002.txt", "law-0152.txt"):
         assert [f for f in scanner.scan(texts()[name]).findings if f.rule == "notice-q3"] == []
+
+
+def test_finding_span_is_the_pasted_passage_when_invisible_and_expanding_characters_precede_it(rule_dir: Path) -> None:
+    """fold() deletes invisible characters and expands NFKC forms (㍿ -> 株式会社): the finding's offsets must still be
+    those of the pasted passage in the draft as submitted, not shifted by what folding removed or added."""
+    _, paragraph = _paragraph()
+    passage = paragraph[:160]
+    hidden = "\u200b\u2060\ufeff\u00ad" * 15 + "㍿ＡＢＣ①" * 3  # 60 deleted, several expanded, before the passage
+    spaced = "".join(c + ("\u200b" if i % 3 == 0 else "") for i, c in enumerate(passage))
+    draft = "附件说明" + hidden + "\n" + spaced
+    scanner = Scanner.load(rule_dir, defaults=False)
+    hits = [f for f in scanner.scan(draft).findings if f.rule == "notice-q3"]
+    assert hits, scanner.scan(draft).findings
+    start = draft.index(spaced)
+    for f in hits:
+        assert start <= f.start < f.end <= len(draft), (f.start, f.end, start, len(draft))
+        assert f.match == draft[f.start : f.end]
+        assert f.match.replace("\u200b", "") in passage  # the visible passage, none of the text before it
