@@ -175,7 +175,8 @@ def redact_view(view: itemview.ItemView) -> itemview.ItemView:
         SimpleNamespace(
             id=r.id, reviewer=r.reviewer, stage=r.stage, decision=r.decision, comment=r.comment, created_at=r.created_at,
             content_sha256=r.content_sha256, document_sha256=r.document_sha256, rules_version=r.rules_version,
-            dispositions=[SimpleNamespace(finding=SimpleNamespace(seq=d.finding.seq, rule=d.finding.rule), disposition=d.disposition,
+            dispositions=[SimpleNamespace(finding=SimpleNamespace(seq=d.finding.seq, rule=d.finding.rule, severity=d.finding.severity),
+                                          disposition=d.disposition,
                                           reason="", finding_id=d.finding_id) for d in r.dispositions],
         )
         for r in view.reviews

@@ -44,6 +44,12 @@ async def register(request: Request) -> Response:
     fields = {k: str(v) for k, v in form.multi_items() if not isinstance(v, UploadFile)}
     uploads = [v for k, v in form.multi_items() if k == "files" and isinstance(v, UploadFile) and v.filename]
     limit = int(request.app.state.settings.max_upload_bytes)
+
+    def allowed() -> None:  # who and which form, before any upload is read into memory
+        with database(request).session() as s:
+            check_csrf(viewer(request, s, *ROLES), fields.get("csrf_token"))
+
+    await run_in_threadpool(allowed)
     files: list[tuple[str, bytes]] = []
     for up in uploads[: MAX_FILES + 1]:
         files.append((up.filename or "未命名.txt", await up.read(limit + 1)))

@@ -82,6 +82,10 @@ TABLE: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/audit/stats.{fmt}"): row("DD", "DD", "DD", "DD", "AA", "AA"),
     ("GET", "/audit/verify"): row("DD", "DD", "DD", "DD", "AA", "AA"),
     ("GET", "/audit/bursts"): row("DD", "DD", "DD", "DD", "AA", "AA"),
+    # registered documents (reviewer/web/pages_fingerprints.py): the rules are not a unit's, so own = other; the
+    # secrecy officer and the admin register (names and counts only are shown, never registered text)
+    ("GET", "/fingerprints"): row("DD", "DD", "DD", "AA", "DD", "AA"),
+    ("POST", "/fingerprints"): row("DD", "DD", "DD", "AA", "DD", "AA"),
 }
 # Reading the table: an admin administers, records publication and may submit, but never signs and never sees matched
 # terms; an auditor reads everything and changes nothing; reviewers and officers act only within their own unit.
@@ -410,6 +414,35 @@ def page_sign(w: World, role: str, unit: str) -> bool:
     return False
 
 
+REGISTERED = "\n".join([  # public-looking paragraphs, long enough to be registered as a document
+    "各区县人民政府、市政府各部门要按照本方案确定的目标任务，结合实际制定具体落实措施，明确责任分工和时间节点，确保各项工作有序推进。",
+    "市发展改革委会同市财政局建立项目储备库，对申报项目实行动态管理，每季度向市政府报告一次推进情况，对进度滞后的项目及时督促整改。",
+    "各牵头单位要于每年十二月底前将年度工作总结报送市政府办公厅，市政府督查室将适时组织专项督查，督查结果纳入年度绩效考核。",
+])
+
+
+def page_register(w: World, role: str, unit: str) -> bool:
+    from reviewer.store.models import FingerprintSet
+
+    w.counter += 1
+    rule_id = f"matrix-{role}-{w.counter}"
+    c = w.page(role)
+    home = c.get("/fingerprints")
+    if home.status_code != 200:  # a valid token of the caller's own session, so a refusal is about the role
+        home = c.get("/audit" if role in ("auditor", "admin") else "/review")
+    token = csrf_of(home.text) if home.status_code == 200 else "x"
+    before = w.events()
+    r = c.post("/fingerprints", data={"csrf_token": token, "rule_id": rule_id, "severity": "review"},
+               files=[("files", ("汇报材料.txt", REGISTERED.encode(), "text/plain"))])
+    with w.db.session() as s:
+        row_ = s.execute(select(FingerprintSet).where(FingerprintSet.rule_id == rule_id)).scalar_one_or_none()
+        created_by = row_.created_by if row_ is not None else None
+    if r.status_code == 303 and r.headers["location"].startswith("/fingerprints?done="):
+        return created_by == PAGE_WHO[role]
+    assert page_denied(r) and created_by is None and w.events() == before, (r.status_code, r.text[:300])
+    return False
+
+
 PROBES: dict[tuple[str, str], Probe] = {
     ("GET", "/openapi.json"): public("/openapi.json"),
     ("GET", "/api/v1/keys"): public("/api/v1/keys"),
@@ -435,7 +468,6 @@ PROBES: dict[tuple[str, str], Probe] = {
     ("GET", "/review/items/{item_id}/pages/{number}.png"): page_rendered,
     ("GET", "/review/items/{item_id}/original"): page_get("/review/items/{item_id}/original"),
     ("POST", "/review/items/{item_id}/sign"): page_sign,
-    ("GET", "/review/items/{item_id}/original"): page_get("/review/items/{item_id}/original"),
     ("GET", "/review/signed"): page_get("/review/signed"),
     ("GET", "/audit"): page_search,
     ("GET", "/audit/export.{fmt}"): page_export,
@@ -445,6 +477,8 @@ PROBES: dict[tuple[str, str], Probe] = {
     ("GET", "/audit/stats.{fmt}"): page_get("/audit/stats.csv"),
     ("GET", "/audit/verify"): page_get("/audit/verify"),
     ("GET", "/audit/bursts"): page_get("/audit/bursts"),
+    ("GET", "/fingerprints"): page_get("/fingerprints"),
+    ("POST", "/fingerprints"): page_register,
 }
 
 CELLS = [(route, role, unit) for route in TABLE for role in ROLES for unit in ("own", "other")]

@@ -73,7 +73,7 @@ def test_honest_history_verifies_clean(inproc: App) -> None:
     blocked = make_item(inproc.db, TEXT + SECRET, [(SECRET, "block")], external_id="ok-4", cms="cms2")
     with inproc.db.session() as s:
         fid = s.execute(text("SELECT id FROM findings WHERE item_id = :i"), {"i": blocked}).scalar_one()
-    body = {"content_sha256": _sha(TEXT + SECRET), "decision": "approve", "findings": [{"finding_id": fid, "disposition": "false_positive"}]}
+    body = {"content_sha256": _sha(TEXT + SECRET), "decision": "approve", "findings": [{"finding_id": fid, "disposition": "false_positive", "reason": "该词为公开的工程代号"}]}
     assert inproc.client("rev2").post(f"/api/v1/items/{blocked}/review", json=body).status_code == 200
     assert inproc.client("off2").post(f"/api/v1/items/{blocked}/review", json={**body, "findings": []}).status_code == 200
     report = _verify(inproc)

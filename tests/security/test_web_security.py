@@ -8,11 +8,11 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from reviewer.store.models import AuditEvent, Item
+from reviewer.store.models import AuditEvent, FingerprintSet, Item
 from reviewer.web.security import LOGIN_CSRF_COOKIE, SESSION_COOKIE
 from tests.reliability._helpers import figures
 from tests.security.conftest import App, make_app
-from tests.security.test_authorization_matrix import app_routes
+from tests.security.test_authorization_matrix import REGISTERED, app_routes
 from tests.web.helpers import csrf_of, login, make_item
 
 TEXT = "关于召开年度工作会议的通知。"
@@ -23,6 +23,11 @@ def _events(a: App) -> int:
         return int(s.execute(select(func.count()).select_from(AuditEvent)).scalar_one())
 
 
+def _registered(a: App) -> list[str]:
+    with a.db.session() as s:
+        return list(s.execute(select(FingerprintSet.rule_id)).scalars())
+
+
 def _page_posts(a: App) -> set[str]:
     return {p for m, p in app_routes(a.app) if m == "POST" and not p.startswith("/api/")}
 
@@ -31,7 +36,7 @@ def test_every_form_refuses_a_missing_or_wrong_csrf_token(inproc: App) -> None:
     item_id = make_item(inproc.db, TEXT, external_id="csrf-1")
     with inproc.db.session() as s:
         sha = s.get(Item, item_id).content_sha256  # type: ignore[union-attr]
-    probes = {"/login", "/logout", "/review/items/{item_id}/sign"}
+    probes = {"/login", "/logout", "/review/items/{item_id}/sign", "/fingerprints"}
     assert _page_posts(inproc) == probes, f"a POST page route without a CSRF probe: {_page_posts(inproc) - probes}"
     tried = 0
     for bad in (None, "", "wrong-token", "x" * 43):
@@ -53,6 +58,15 @@ def test_every_form_refuses_a_missing_or_wrong_csrf_token(inproc: App) -> None:
         assert c.get("/review").status_code == 200  # still logged in: the forged logout did nothing
         assert _events(inproc) == before
         tried += 2
+        # the officer's registration form (multipart): refused before anything is registered
+        c = inproc.client()
+        assert login(c, "off1").status_code == 303
+        before = _events(inproc)
+        r = c.post("/fingerprints", data={"rule_id": f"csrf-probe-{tried}", **extra},
+                   files=[("files", ("通报.txt", REGISTERED.encode(), "text/plain"))])
+        assert r.status_code == 403 and "CSRF" in r.text, (bad, r.status_code)
+        assert _events(inproc) == before and not _registered(inproc)
+        tried += 1
     # another person's valid token is a wrong token too
     other = inproc.client()
     login(other, "rev1b")
@@ -63,6 +77,16 @@ def test_every_form_refuses_a_missing_or_wrong_csrf_token(inproc: App) -> None:
     assert r.status_code == 403
     with inproc.db.session() as s:
         assert s.get(Item, item_id).state == "awaiting_review"  # type: ignore[union-attr]
+    officer = inproc.client()
+    login(officer, "off1")
+    r = officer.post("/fingerprints", data={"csrf_token": stolen, "rule_id": "csrf-stolen"},
+                     files=[("files", ("通报.txt", REGISTERED.encode(), "text/plain"))])
+    assert r.status_code == 403 and not _registered(inproc)
+    # positive control: the same form with the officer's own token registers (the refusals above were the token's)
+    r = officer.post("/fingerprints", data={"csrf_token": csrf_of(officer.get("/fingerprints").text), "rule_id": "csrf-ok"},
+                     files=[("files", ("通报.txt", REGISTERED.encode(), "text/plain"))])
+    assert r.status_code == 303, r.text[:300]
+    assert _registered(inproc) == ["csrf-ok"]
     figures("csrf", forms=len(probes), forged_posts_refused=tried + 1)
 
 
