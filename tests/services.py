@@ -158,14 +158,27 @@ def fresh_postgres_url(base_url: str) -> str:
 def drop_postgres(url: str) -> None:
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import DBAPIError
     from sqlalchemy.pool import NullPool
 
     parsed = make_url(url)
     admin = create_engine(parsed.set(database="postgres").render_as_string(hide_password=False), isolation_level="AUTOCOMMIT",
                           poolclass=NullPool)
+
     try:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
+        for attempt in range(5):
+            try:
+                with admin.connect() as conn:
+                    # FORCE ends our own leftover sessions; an autovacuum worker in the database runs as the
+                    # superuser, which a non-superuser role may not terminate (InsufficientPrivilege): then
+                    # alternately a plain DROP (PostgreSQL cancels autovacuum itself), retried while it winds down
+                    force = " WITH (FORCE)" if attempt % 2 == 0 else ""
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}"{force}'))
+                return
+            except DBAPIError:
+                if attempt == 4:
+                    raise
+                time.sleep(0.5 * (attempt + 1))
     finally:
         admin.dispose()
 

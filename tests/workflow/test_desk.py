@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from reviewer.errors import InvalidInput, InvalidTransition, PermissionDenied
-from reviewer.store.models import AuditEvent, Item, Receipt
+from reviewer.store.models import AuditEvent, Item, Receipt, RenderCheck
 from reviewer.workflow import desk
 from reviewer.workflow.review import DispositionInput, sign_off
 from tests.workflow.conftest import result
@@ -55,12 +55,21 @@ def test_render_check_pending_blocks_approval_only(db) -> None:  # type: ignore[
     scanned(db, item_id, result())
     with db.session() as s:
         item = s.get(Item, item_id)
-        item.render_state = "pending"  # type: ignore[union-attr]  # the render issue's column, read duck-typed
+        s.add(RenderCheck(item_id=item_id, state="pending"))  # the render branch's table (workflow/render_check.py)
+        s.flush()
         found = desk.blockers(s, item, user(s, "rev1"))  # type: ignore[arg-type]
         assert [b.code for b in found] == ["render_pending"] and desk.can_sign(found) and not desk.can_approve(found)
         with pytest.raises(InvalidTransition):
             desk.enforce(s, item, user(s, "rev1"), "approve", {})  # type: ignore[arg-type]
         assert desk.enforce(s, item, user(s, "rev1"), "return", {}) == []  # type: ignore[arg-type]
+        check = s.get(RenderCheck, item_id)
+        check.state = "failed"  # type: ignore[union-attr]  # a failed render check blocks approval too (fail closed)
+        s.flush()
+        found = desk.blockers(s, item, user(s, "rev1"))  # type: ignore[arg-type]
+        assert [b.code for b in found] == ["render_pending"] and not desk.can_approve(found)
+        check.state = "done"  # type: ignore[union-attr]
+        s.flush()
+        assert desk.blockers(s, item, user(s, "rev1")) == []  # type: ignore[arg-type]
 
 
 def test_false_positive_on_block_needs_a_reason(db) -> None:  # type: ignore[no-untyped-def]
