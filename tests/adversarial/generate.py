@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reviewer.scan.validators import uscc_check_char
+from tests.scan.helpers import luhn_number as _luhn_complete
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE_DIR = ROOT / "tests" / "data" / "corpus"
@@ -136,20 +137,6 @@ def _level(rng: random.Random) -> tuple[str, str]:
 
 def _digits(rng: random.Random, n: int) -> str:
     return "".join(rng.choice("0123456789") for _ in range(n))
-
-
-def _luhn_complete(prefix: str) -> str:
-    for d in "0123456789":
-        s = prefix + d
-        total = 0
-        for i, ch in enumerate(reversed(s)):
-            x = int(ch)
-            if i % 2 == 1:
-                x = x * 2 - 9 if x > 4 else x * 2
-            total += x
-        if total % 10 == 0:
-            return s
-    raise AssertionError("unreachable")
 
 
 def _is_luhn(v: str) -> bool:
