@@ -55,6 +55,7 @@ def test_a_plain_install_scans_a_draft_end_to_end(tmp_path: Path) -> None:
     try:
         run("db", "upgrade")
         run("units", "add", "PLAIN", "--name", "安装验证单位")
+        run("units", "set", "PLAIN", "--publisher-counts", "on")  # the CMS sees the verdict only when its unit opts in
         token = run("tokens", "create", "--unit", "PLAIN", "--client", "cms").strip().splitlines()[-1]
         logs = []
         for argv in ([reviewer, "serve", "--port", str(port)],
