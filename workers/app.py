@@ -21,13 +21,13 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from celery import Celery
-from celery.signals import worker_init, worker_ready, worker_shutdown
+from celery.signals import worker_init, worker_process_shutdown, worker_ready, worker_shutdown
 from kombu import Queue
 
 from reviewer.settings import Settings
 from reviewer.store.permissions import InsecureStorage, secure_storage
 from reviewer.store.session import Database
-from reviewer.workflow.jobs import ScannerCache
+from reviewer.workflow.jobs import ScannerCache, stop_scan_children
 from reviewer.workflow.runtime import open_database
 from reviewer.workflow.sweep import sweep
 
@@ -192,6 +192,12 @@ def _start_sweeper(**_: Any) -> None:
 @worker_shutdown.connect
 def _stop_sweeper(**_: Any) -> None:
     _stop.set()
+    stop_scan_children()
+
+
+@worker_process_shutdown.connect
+def _stop_pool_children(**_: Any) -> None:  # a prefork pool process's own scan child
+    stop_scan_children()
 
 
 import workers.tasks  # noqa: E402,F401  - registers the tasks on `app`

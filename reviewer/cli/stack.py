@@ -40,7 +40,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--redis-port", type=int, default=0, help="Redis 端口（默认自动选择空闲端口）")
     p.add_argument("--workers", type=int, default=2, help="扫描并发数（默认 2）")
     p.add_argument("--samples", default=str(REPO_ROOT / "samples"), help="要提交的示例目录")
-    p.add_argument("--no-wait", action="store_true", help="提交完示例后立即停止（用于自检）")
+    p.add_argument("--no-wait", action="store_true", help="提交完示例并等到扫描结果后立即停止（用于自检）")
+    p.add_argument("--scan-timeout", type=float, default=180.0, help="等待示例扫描结果的最长秒数（默认 180）")
     p.set_defaults(handler=run)
 
 
@@ -113,6 +114,44 @@ def _submit_samples(base: str, token: str, samples: Path) -> int:
     return sent
 
 
+STATE_NAMES = {"queued": "排队中", "scanning": "扫描中", "awaiting_review": "待审查", "awaiting_officer": "待保密员复核",
+               "scan_failed": "扫描失败（不得批准）", "render_failed": "显示核对失败（不得批准）",
+               "returned": "已退回"}
+
+
+def _scan_summary(database_url: str, timeout: float) -> tuple[dict[str, int], list[tuple[str, str]]]:
+    """Wait until every submitted sample has a scan outcome and a finished render check; (count per state, [(file,
+    reason)] of the samples that cannot be approved: failed scans and failed render checks)."""
+    from sqlalchemy import create_engine, select
+    from sqlalchemy.pool import NullPool
+
+    from reviewer.store.models import Item, RenderCheck
+
+    engine = create_engine(database_url, poolclass=NullPool)
+    query = select(Item.external_id, Item.state, Item.scan_error, RenderCheck.state.label("render"),
+                   RenderCheck.error.label("render_error")).outerjoin(RenderCheck, RenderCheck.item_id == Item.id)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            with engine.connect() as conn:
+                rows = conn.execute(query).all()
+            busy = [r for r in rows if r.state in ("queued", "scanning") or r.render == "pending"]
+            if not busy or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+    finally:
+        engine.dispose()
+    counts: dict[str, int] = {}
+    failed: list[tuple[str, str]] = []
+    for r in rows:
+        state = "render_failed" if r.state != "scan_failed" and r.render == "failed" else r.state
+        counts[state] = counts.get(state, 0) + 1
+        if state in ("scan_failed", "render_failed"):
+            failed.append((r.external_id.removeprefix("sample/"), (r.scan_error if state == "scan_failed" else
+                                                                  f"显示核对失败：{r.render_error}") or ""))
+    return counts, failed
+
+
 def run(args: argparse.Namespace) -> int:
     from reviewer.settings import Settings
     from reviewer.store.migrate import upgrade
@@ -173,7 +212,11 @@ def run(args: argparse.Namespace) -> int:
         spawn([sys.executable, "-m", "reviewer", "serve", "--host", "127.0.0.1", "--port", str(args.port)], "api.log")
         _wait(lambda: httpx.get(base + "/api/v1/health", timeout=2).status_code == 200, 60, "API")
         sent = _submit_samples(base, creds["token:cms-BGS"], Path(args.samples))
-        print(f"== 已向“办公室”(BGS) 提交 {sent} 份示例稿件（samples/ 下的全部文件）")
+        print(f"== 已向“办公室”(BGS) 提交 {sent} 份示例稿件（samples/ 下的全部文件），等待扫描结果 …")
+        counts, failed = _scan_summary(str(settings.database_url), args.scan_timeout)
+        print("== 扫描结果：" + "，".join(f"{STATE_NAMES.get(k, k)} {v} 份" for k, v in sorted(counts.items())))
+        for name, reason in failed:
+            print(f"  {name}：{reason}")
         print()
         print(f"打开 {base}/ 登录审查（页面）；接口说明（OpenAPI）：{base}/openapi.json")
         print(f"演示账号（密码另存于 {data_dir / 'demo-accounts.json'}，仅本机可读）：")

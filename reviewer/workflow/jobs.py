@@ -15,6 +15,7 @@ runs out and the sweeper sends the item again."""
 
 from __future__ import annotations
 
+import atexit
 import logging
 import multiprocessing
 import os
@@ -128,6 +129,11 @@ def timeout_reason(seconds: float) -> str:
 def _serve(scanner: Scanner, conn: Any, parent_end: Any) -> None:
     """The scan child: scan what the parent sends until the pipe closes (the parent exited or replaced us)."""
     parent_end.close()
+    # The fork inherits the worker's signal handlers (Celery's warm-shutdown handler ignores SIGTERM outside its main
+    # process): without this the child outlives a stopping worker, whose exit then waits on it.
+    for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2):
+        signal.signal(sig, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent decides, we follow it
     while True:
         try:
             data, file_name, seconds = conn.recv()
@@ -146,6 +152,41 @@ def _serve(scanner: Scanner, conn: Any, parent_end: Any) -> None:
             return
 
 
+class _Forked:
+    """A forked child by pid: alive, kill, join, exit code (what the scan child needs of a process object)."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.exitcode: int | None = None
+
+    def _reap(self, flags: int) -> bool:
+        if self.exitcode is not None:
+            return True
+        try:
+            pid, status = os.waitpid(self.pid, flags)
+        except ChildProcessError:  # reaped elsewhere
+            self.exitcode = -1
+            return True
+        if pid == 0:
+            return False
+        self.exitcode = os.waitstatus_to_exitcode(status)
+        return True
+
+    def is_alive(self) -> bool:
+        return not self._reap(os.WNOHANG)
+
+    def kill(self) -> None:
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+    def join(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while not self._reap(os.WNOHANG) and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+
 class _ScanChild:
     """One long-lived forked child per worker thread, holding the loaded scanner: a scan costs a pipe round trip,
     not a fork. Replaced when the scanner changes (new rules) and after it was killed for running too long."""
@@ -157,11 +198,20 @@ class _ScanChild:
 
     def _start(self, scanner: Scanner) -> None:
         self.stop()
-        ctx = multiprocessing.get_context("fork")
-        parent_end, child_end = ctx.Pipe(duplex=True)
-        self.proc = ctx.Process(target=_serve, args=(scanner, child_end, parent_end), daemon=True, name="reviewer-scan")
-        self.proc.start()
+        # os.fork, not multiprocessing.Process: a Celery prefork pool process is daemonic, and multiprocessing refuses
+        # daemonic processes children (every scan in `reviewer worker`'s default pool failed with AssertionError).
+        parent_end, child_end = multiprocessing.Pipe(duplex=True)
+        pid = os.fork()
+        if pid == 0:  # the child: serve, then leave without running the worker's atexit handlers
+            code = 0
+            try:
+                _serve(scanner, child_end, parent_end)
+            except BaseException:  # noqa: BLE001 - nothing to report to: the parent sees EOF
+                code = 1
+            finally:
+                os._exit(code)
         child_end.close()
+        self.proc = _Forked(pid)
         self.conn, self.scanner = parent_end, scanner
 
     def stop(self) -> None:
@@ -193,7 +243,10 @@ class _ScanChild:
                 if heartbeat is not None:
                     heartbeat()
         except (EOFError, BrokenPipeError, ConnectionResetError):  # the child died without answering (killed, OOM)
-            code = self.proc.exitcode if self.proc is not None else None
+            code = None
+            if self.proc is not None:
+                self.proc.join(1)
+                code = self.proc.exitcode
             self.stop()
             return ScanResult(rules_version=scanner.rules_version,
                               error=f"扫描进程异常退出（退出码 {code}），按扫描失败处理（不得批准）")
@@ -203,6 +256,21 @@ class _ScanChild:
 
 
 _children = threading.local()
+_all_children: list[tuple[int, _ScanChild]] = []  # (owner pid, child): every thread's child, stopped at shutdown
+_all_lock = threading.Lock()
+
+
+def stop_scan_children() -> None:
+    """Stop this process's scan children (worker shutdown; also registered with atexit). Children a forked process
+    inherited the list of belong to its parent and are left alone."""
+    with _all_lock:
+        mine = [c for pid, c in _all_children if pid == os.getpid()]
+        _all_children[:] = [(pid, c) for pid, c in _all_children if pid != os.getpid()]
+    for child in mine:
+        child.stop()
+
+
+atexit.register(stop_scan_children)
 
 
 def scan_isolated(scanner: Scanner, data: bytes, file_name: str, seconds: float,
@@ -213,6 +281,8 @@ def scan_isolated(scanner: Scanner, data: bytes, file_name: str, seconds: float,
     if child is None or getattr(_children, "pid", None) != os.getpid():
         child = _children.child = _ScanChild()  # a forked worker process starts its own
         _children.pid = os.getpid()
+        with _all_lock:
+            _all_children.append((os.getpid(), child))
     result: ScanResult = child.scan(scanner, data, file_name, seconds, heartbeat)
     return result
 

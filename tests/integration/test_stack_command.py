@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import sqlite3
@@ -57,7 +58,16 @@ def test_stack_submits_every_sample_and_stops_cleanly(tmp_path: Path) -> None:
     with sqlite3.connect(tmp_path / "data" / "reviewer.sqlite3") as db:
         (n_items,) = db.execute("select count(*) from items").fetchone()
         titles = {t for (t,) in db.execute("select title from items")}
+        states = dict(db.execute("select i.external_id, case when r.state = 'failed' then 'render_failed' else i.state "
+                                 "end from items i left join render_checks r on r.item_id = i.id").fetchall())
     assert n_items == len(drafts)
+    # the main job scans what it submits (with the prefork pool it runs in production): only the broken files fail
+    failed = {k.removeprefix("sample/") for k, v in states.items() if v in ("scan_failed", "render_failed")}
+    broken = {p.relative_to(REPO / "samples").as_posix() for p in drafts if "broken" in p.parts}
+    assert failed == broken, f"unexpected scan outcomes: failed {sorted(failed - broken)}, not failed {sorted(broken - failed)}"
+    assert not {k for k, v in states.items() if v in ("queued", "scanning")}, states
+    shown = sum(int(n) for n in re.findall(r"失败（不得批准） (\d+) 份", out.stdout))
+    assert "== 扫描结果：" in out.stdout and shown == len(broken), out.stdout
     assert "EXPECTED" not in titles
     assert not _port_open(api_port) and not _port_open(redis_port), "a child of `reviewer stack` outlived it"
 
