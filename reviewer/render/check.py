@@ -21,7 +21,7 @@ from reviewer.extract.sniff import Format, sniff
 from reviewer.render import compare, ocr
 from reviewer.render.convert import RenderError, html_to_pdf, office_to_pdf
 from reviewer.render.model import Box, Line, RenderedPage, RenderReport, union
-from reviewer.render.pages import DPI, PdfPage, image_pages, pdf_pages
+from reviewer.render.pages import DPI, Glyph, PdfPage, image_pages, pdf_pages
 from reviewer.render.visible import GAP, covered, fold, lines_of, merge_boxes, repair_marking
 from reviewer.scan.model import Finding, ScanResult, Severity
 
@@ -57,7 +57,7 @@ class _Plan:
     images: bytes | None = None
     verify: bool = False  # check every text-layer line against its pixels
     script_text: tuple[str, str] | None = None  # (text without scripts, text with scripts)
-    seen: set[tuple[str, bytes]] = field(default_factory=set)  # glyphs already checked against their pixels
+    memory: GlyphMemory = field(default_factory=lambda: GlyphMemory())  # glyphs already checked against their pixels
     extra_pdfs: list[bytes] = field(default_factory=list)  # HTML altChunks: Word shows them, LibreOffice does not
 
 
@@ -178,32 +178,81 @@ def render_check(scanner: Scanner, data: bytes, filename: str, extraction: Extra
     return report
 
 
-def _signature(gray: Any, box: Box) -> bytes:
-    """A coarse picture of one glyph (8×8, ink or not): the same character drawn by the same glyph looks the same."""
-    import numpy as np
-
-    x0, y0, x1, y1 = box
-    sub = gray[max(0, y0):max(y0 + 1, y1), max(0, x0):max(x0 + 1, x1)]
-    if sub.size == 0:
-        return b""
-    rows = np.linspace(0, sub.shape[0] - 1, 8).astype(int)
-    cols = np.linspace(0, sub.shape[1] - 1, 8).astype(int)
-    return bytes(np.packbits(sub[rows][:, cols] < 128)) + bytes([min(255, (y1 - y0) // 4)])
+SAME_GLYPH = 0.08  # mean grey-level difference of two signatures below which they are one glyph (docs/render.md)
+EXEMPLARS = 8  # verified drawings kept per (character, size): subpixel placement gives a few variants of each glyph
+CONTEXT = 2  # characters read on each side of an unverified glyph (recognition needs a little context)
 
 
-def _unchecked(image: Any, stretches: list[Line], seen: set[tuple[str, bytes]]) -> list[Line]:
-    """The stretches holding a glyph not yet checked (a lying ToUnicode map draws a glyph whose picture does not match
-    the character it claims: that pair is new, so its line is read). Cost: about the number of distinct glyphs."""
-    import numpy as np
+class GlyphMemory:
+    """Glyphs whose pixels were read by OCR and agreed with the character the text layer claims for them, by
+    (claimed character, size). A glyph that looks like a verified drawing of its claimed character needs no reading;
+    a lying ToUnicode map draws another character's picture under the claim, so its glyph is never 'known' and is
+    read. Cost: about the number of distinct glyphs of the draft, not its length."""
 
-    gray = np.asarray(image.convert("L"))
-    out: list[Line] = []
-    for s in stretches:
-        keys = {(ch, _signature(gray, box)) for ch, box in zip(s.text, s.boxes, strict=True)}
-        if not keys <= seen:
-            seen.update(keys)
-            out.append(s)
-    return out
+    def __init__(self) -> None:
+        self._seen: dict[tuple[str, int], Any] = {}
+
+    def known(self, glyph: Glyph) -> bool:
+        import numpy as np
+
+        if glyph.sig is None:
+            return False
+        got = self._seen.get((glyph.ch, glyph.size))
+        if got is None:
+            return False
+        return bool(np.abs(got - glyph.sig).mean(axis=(1, 2)).min() < SAME_GLYPH)
+
+    def learn(self, glyph: Glyph) -> None:
+        import numpy as np
+
+        if glyph.sig is None or self.known(glyph):
+            return
+        key = (glyph.ch, glyph.size)
+        got = self._seen.get(key)
+        if got is None:
+            self._seen[key] = glyph.sig[None, :, :]
+        elif len(got) < EXEMPLARS:
+            self._seen[key] = np.concatenate([got, glyph.sig[None, :, :]])
+
+
+@dataclass(slots=True)
+class _Window:
+    """Characters [start, end) of a stretch whose pixels are read by OCR and compared with what the layer claims."""
+
+    stretch: Line
+    start: int
+    end: int
+    glyphs: list[Glyph | None]
+
+    @property
+    def claimed(self) -> str:
+        return self.stretch.text[self.start : self.end]
+
+    @property
+    def box(self) -> Box:
+        return union(self.stretch.boxes[self.start : self.end])
+
+
+def _windows(stretch: Line, glyphs: list[Glyph | None], memory: GlyphMemory) -> list[_Window]:
+    """The parts of a stretch around its unverified glyphs (CONTEXT characters each side, overlapping parts joined;
+    the whole stretch when they cover most of it)."""
+    n = len(stretch.text)
+    spans: list[list[int]] = []
+    for i, g in enumerate(glyphs):
+        if g is not None and memory.known(g):
+            continue
+        a, b = max(0, i - CONTEXT), min(n, i + CONTEXT + 1)
+        if spans and a <= spans[-1][1]:
+            spans[-1][1] = b
+        else:
+            spans.append([a, b])
+    if spans and sum(b - a for a, b in spans) >= 0.7 * n:
+        spans = [[0, n]]
+    return [_Window(stretch, a, b, glyphs[a:b]) for a, b in spans]
+
+
+def _overlap(a: Box, b: Box) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 def _crop(image: Any, box: Box, pad: int = 3) -> Any:
@@ -236,37 +285,56 @@ def _check_page(scanner: Scanner, page: PdfPage, plan: _Plan, extracted: compare
     if page.invisible_text:
         reasons.append("页面含有不可见文字")
     full_ocr = bool(reasons)
-    verify = plan.verify or full_ocr
+    verify = plan.verify
     if plan.verify and page.glyphs:
-        reasons.append("文字层来自送审文件自带的字体，逐行与图像核对")
-    mismatches: list[tuple[Line, int, int, str, str]] = []  # line, start, end, claimed, read
+        reasons.append("文字层来自送审文件自带的字体，逐字形与图像核对")
+    mismatches: list[tuple[Line, int, int, str, str]] = []  # line, start, end, claimed (the part read), read
     final: list[Line] = []
     # 1. the text layer, checked against its own pixels where it cannot be trusted
     stretches = [s for ln in text_lines for s in _stretches(ln)]
-    if full_ocr:  # images, shapes or invisible text may cover or stand in for any line: check every line
-        check = list(stretches)
-    elif verify:  # untrusted fonts: every distinct glyph (claimed character + its pixels) is checked once, in context
-        check = _unchecked(image, stretches, plan.seen)
-    else:
-        check = [s for s in stretches if _PUA.search(s.text)]
-    readings = dict(zip((id(s) for s in check), ocr.read_crops([_crop(image, s.box) for s in check]), strict=True))
+    by_box: dict[tuple[str, Box], Glyph] = {(g.ch, g.box): g for g in page.glyphs}
+    covering = [] if page.invisible_text else merge_boxes(page.regions)
+    windows: list[_Window] = []
     for s in stretches:
-        reading = readings.get(id(s))
-        if reading is None:
+        glyphs = [by_box.get((ch, box)) for ch, box in zip(s.text, s.boxes, strict=True)]
+        if page.invisible_text or any(_overlap(s.box, r) for r in covering) or _PUA.search(s.text):
+            # something else is drawn over or under it (an image, a shape), the page has text drawn nowhere (a scan
+            # with a hidden text layer), or a symbol font's private-use code: the whole stretch is read
+            windows.append(_Window(s, 0, len(s.text), glyphs))
+        elif verify:  # the draft's own fonts: the glyphs not yet verified are read, with a little context
+            windows.extend(_windows(s, glyphs, plan.memory))
+    readings = ocr.read_crops([_crop(image, w.box) for w in windows])
+    by_stretch: dict[int, list[tuple[_Window, str, float]]] = {}
+    for w, (read, score) in zip(windows, readings, strict=True):
+        by_stretch.setdefault(id(w.stretch), []).append((w, read, score))
+    for s in stretches:
+        done = by_stretch.get(id(s))
+        if not done:
             final.append(s)
             continue
-        read, score = reading
-        diffs = compare.disagreements(s.text, read)
-        if _PUA.search(s.text) and not diffs:
-            final.append(Line(read, _split_box(s.box, len(read)), "ocr", score) if read else s)
-            continue
-        if not diffs:
+        shown, shown_boxes = s.text, list(s.boxes)
+        replaced = False
+        for w, read, score in reversed(done):  # right to left: earlier offsets stay valid while splicing
+            claimed = w.claimed
+            diffs = compare.disagreements(claimed, read)
+            if not diffs and not _PUA.search(claimed):
+                for g in w.glyphs:
+                    if g is not None:
+                        plan.memory.learn(g)
+                continue
+            if not diffs and not read:
+                continue
+            for da, db, _what in diffs:
+                mismatches.append((s, w.start + da, w.start + db, claimed, read))
+            # the reader sees what the pixels show: the reading replaces the claim (nothing, where nothing is drawn)
+            shown = shown[: w.start] + read + shown[w.end :]
+            shown_boxes = shown_boxes[: w.start] + (_split_box(w.box, len(read)) if read else []) + shown_boxes[w.end :]
+            replaced = True
+        if replaced:
+            if shown.strip(GAP + " "):
+                final.append(repair_marking(Line(shown, shown_boxes, "ocr", min(x[2] for x in done))))
+        else:
             final.append(s)
-            continue
-        for a, b, what in diffs:
-            mismatches.append((s, a, b, s.text, read))
-        if read:
-            final.append(repair_marking(Line(read, _split_box(s.box, len(read)), "ocr", score)))
     # 2. what only the pixels show: images, shapes, scans
     if full_ocr:
         taken = [s.box for s in stretches]
@@ -297,7 +365,7 @@ def _check_page(scanner: Scanner, page: PdfPage, plan: _Plan, extracted: compare
     for s, a, b, claimed, read in mismatches:
         box = union(s.boxes[a:b]) if b > a else s.box
         report.findings.append(Finding(
-            MISMATCH_RULE, MISMATCH, Severity.REVIEW, 0, 0, claimed[a:b] or read, claimed, MISMATCH,
+            MISMATCH_RULE, MISMATCH, Severity.REVIEW, 0, 0, s.text[a:b] or read, claimed, MISMATCH,
             f"文件的文字层写的是“{claimed}”，页面图像上识别出的是“{read or '（空白）'}”；两者不一致，"
             "可能是字体编码（ToUnicode）被篡改、文字被遮盖或不可见，请以页面图像为准核对",
             f"{where}（图像识别）", page.number, box))

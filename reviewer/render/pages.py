@@ -15,10 +15,15 @@ MAX_IMAGE_SIDE = 2480  # an A4 scan at 300 dpi; larger images are scaled down be
 MAX_IMAGE_PIXELS = 80_000_000  # refuse decompression bombs
 
 
+SIG = 12  # side of a glyph's signature: its loose box (font metrics, not ink) scaled to SIG × SIG grey levels
+
+
 @dataclass(slots=True)
 class Glyph:
     ch: str
     box: Box
+    sig: Any = None  # numpy float32 SIG×SIG in 0..1: what the page draws in the glyph's loose box
+    size: int = 0  # height of the loose box in pixels: glyphs are compared with glyphs of their size only
 
 
 @dataclass(slots=True)
@@ -76,6 +81,8 @@ def pdf_pages(pdf: bytes, max_pages: int, dpi: int = DPI) -> Iterator[PdfPage]:
                 out.image_area = area / max(1.0, width * height)
                 if rot == 0:  # rotated pages are read by OCR only (the text layer's boxes would need turning)
                     textpage = page.get_textpage()
+                    gray = img.convert("L")
+                    loose = raw.FS_RECTF()
                     try:
                         for c in range(textpage.count_chars()):
                             ch = textpage.get_text_range(c, 1)
@@ -86,7 +93,7 @@ def pdf_pages(pdf: bytes, max_pages: int, dpi: int = DPI) -> Iterator[PdfPage]:
                                 continue
                             box = (int(left * scale), int((height - top) * scale),
                                    int(right * scale + 0.999), int((height - bottom) * scale + 0.999))
-                            out.glyphs.append(Glyph(ch, box))
+                            out.glyphs.append(_glyph(ch, box, gray, textpage, c, loose, scale, height))
                     finally:
                         textpage.close()
                 else:
@@ -96,6 +103,26 @@ def pdf_pages(pdf: bytes, max_pages: int, dpi: int = DPI) -> Iterator[PdfPage]:
                 page.close()
     finally:
         doc.close()
+
+
+def _glyph(ch: str, box: Box, gray: Any, textpage: Any, index: int, loose: Any, scale: float, height: float) -> Glyph:
+    """The glyph with its signature: the pixels inside its loose char box (the font's advance × ascent–descent, the
+    same for every drawing of one glyph at one size, wherever it sits), averaged down to SIG × SIG."""
+    import ctypes
+
+    import numpy as np
+    import pypdfium2.raw as raw
+    from PIL import Image
+
+    if not raw.FPDFText_GetLooseCharBox(textpage.raw, index, ctypes.byref(loose)):
+        return Glyph(ch, box)
+    lb = (loose.left * scale, (height - loose.top) * scale, loose.right * scale, (height - loose.bottom) * scale)
+    w, h = gray.size
+    lb = (max(0.0, lb[0]), max(0.0, lb[1]), min(float(w), lb[2]), min(float(h), lb[3]))
+    if lb[2] - lb[0] < 1 or lb[3] - lb[1] < 1:
+        return Glyph(ch, box)
+    sig = np.asarray(gray.resize((SIG, SIG), Image.Resampling.BOX, box=lb), dtype=np.float32) / 255.0
+    return Glyph(ch, box, sig, int(round(lb[3] - lb[1])))
 
 
 def image_pages(data: bytes, max_pages: int) -> Iterator[PdfPage]:
