@@ -284,6 +284,8 @@ def _check_page(scanner: Scanner, page: PdfPage, plan: _Plan, extracted: compare
         reasons.append("页面含有图形（可能是艺术字或转为曲线的文字）")
     if page.invisible_text:
         reasons.append("页面含有不可见文字")
+    if page.annotations:
+        reasons.append("页面含有批注、图章或表单域（不在文字层中）")
     full_ocr = bool(reasons)
     verify = plan.verify
     if plan.verify and page.glyphs:

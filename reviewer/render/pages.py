@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ class PdfPage:
     image_area: float = 0.0  # share of the page covered by image objects
     shapes: int = 0  # filled vector shapes larger than a rule line (WordArt, text as outlines, stamps)
     invisible_text: bool = False  # text objects in render mode 3 (drawn nowhere)
+    annotations: int = 0  # visible annotations and form fields (stamps, free text, widgets): drawn, not in the text layer
     regions: list[Box] = field(default_factory=list)  # pixel boxes of images and shapes: what OCR must read
 
 
@@ -45,6 +47,10 @@ def pdf_pages(pdf: bytes, max_pages: int, dpi: int = DPI) -> Iterator[PdfPage]:
         doc = pdfium.PdfDocument(pdf)
     except pdfium.PdfiumError as exc:
         raise RenderError(f"PDF 无法打开（{exc}），未能核对显示内容，不得视为通过")
+    try:
+        doc.init_forms()  # form fields drawn as a viewer draws them
+    except Exception:  # noqa: BLE001 - a document without a usable form: its widgets are still drawn as annotations
+        pass
     try:
         n = len(doc)
         if n > max_pages:
@@ -79,6 +85,26 @@ def pdf_pages(pdf: bytes, max_pages: int, dpi: int = DPI) -> Iterator[PdfPage]:
                         if raw.FPDFTextObj_GetTextRenderMode(obj.raw) == raw.FPDF_TEXTRENDERMODE_INVISIBLE:
                             out.invisible_text = True
                 out.image_area = area / max(1.0, width * height)
+                # Annotations (a Stamp or FreeText with its own appearance, a form field's widget) are drawn on the
+                # page but are not in its text layer: their rectangles are read by OCR like images.
+                rect = raw.FS_RECTF()
+                for k in range(raw.FPDFPage_GetAnnotCount(page.raw)):
+                    annot = raw.FPDFPage_GetAnnot(page.raw, k)
+                    if not annot:
+                        continue
+                    try:
+                        if raw.FPDFAnnot_GetSubtype(annot) in (raw.FPDF_ANNOT_LINK, raw.FPDF_ANNOT_POPUP):
+                            continue
+                        if raw.FPDFAnnot_GetFlags(annot) & (raw.FPDF_ANNOT_FLAG_HIDDEN | raw.FPDF_ANNOT_FLAG_NOVIEW):
+                            continue
+                        if raw.FPDFAnnot_GetRect(annot, ctypes.byref(rect)):
+                            left, right = sorted((rect.left, rect.right))
+                            bottom, top = sorted((rect.bottom, rect.top))
+                            if right - left > 1 and top - bottom > 1:
+                                out.annotations += 1
+                                out.regions.append(region(left, bottom, right, top))
+                    finally:
+                        raw.FPDFPage_CloseAnnot(annot)
                 if rot == 0:  # rotated pages are read by OCR only (the text layer's boxes would need turning)
                     textpage = page.get_textpage()
                     gray = img.convert("L")
@@ -108,8 +134,6 @@ def pdf_pages(pdf: bytes, max_pages: int, dpi: int = DPI) -> Iterator[PdfPage]:
 def _glyph(ch: str, box: Box, gray: Any, textpage: Any, index: int, loose: Any, scale: float, height: float) -> Glyph:
     """The glyph with its signature: the pixels inside its loose char box (the font's advance × ascent–descent, the
     same for every drawing of one glyph at one size, wherever it sits), averaged down to SIG × SIG."""
-    import ctypes
-
     import numpy as np
     import pypdfium2.raw as raw
     from PIL import Image

@@ -298,3 +298,31 @@ def corpus_pdf(text: str) -> bytes:
     from reviewer.render.convert import html_to_pdf
 
     return html_to_pdf(corpus_html(text).decode(), 60).pdf
+
+
+def annotated_pdf(shown: str, subtype: str = "Stamp", hidden: bool = False) -> bytes:
+    """A text PDF with one annotation (Stamp, FreeText, Square, Widget …) whose own appearance stream draws `shown`:
+    a viewer draws it on the page, the page's text layer and the text extraction do not contain it."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import ArrayObject, DictionaryObject, FloatObject, NameObject, NumberObject, StreamObject
+    from pypdf.generic import TextStringObject as Str
+
+    base = text_pdf(["关于做好春季防汛工作的通知", "各区县人民政府：现将有关事项通知如下。"], lies={c: c for c in shown})
+    writer = PdfWriter()
+    writer.append(PdfReader(io.BytesIO(base)))
+    page = writer.pages[0]
+    font = page["/Resources"]["/Font"]["/F1"]
+    ap = StreamObject()
+    ap.set_data(f"BT /F1 20 Tf 2 6 Td {_hex(shown)} Tj ET".encode("ascii"))
+    ap.update({NameObject("/Type"): NameObject("/XObject"), NameObject("/Subtype"): NameObject("/Form"),
+               NameObject("/BBox"): ArrayObject([FloatObject(0), FloatObject(0), FloatObject(260), FloatObject(30)]),
+               NameObject("/Resources"): DictionaryObject({NameObject("/Font"): DictionaryObject({NameObject("/F1"): font})})})
+    annot = DictionaryObject({
+        NameObject("/Type"): NameObject("/Annot"), NameObject("/Subtype"): NameObject("/" + subtype),
+        NameObject("/Rect"): ArrayObject([FloatObject(60), FloatObject(600), FloatObject(320), FloatObject(630)]),
+        NameObject("/F"): NumberObject(4 | (2 if hidden else 0)), NameObject("/Contents"): Str("备注"),
+        NameObject("/AP"): DictionaryObject({NameObject("/N"): writer._add_object(ap)})})
+    page[NameObject("/Annots")] = ArrayObject([writer._add_object(annot)])
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
