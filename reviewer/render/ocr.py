@@ -26,9 +26,11 @@ def engine() -> Any:
             except ImportError:
                 raise RenderError("本机未安装文字识别引擎（pip install rapidocr-onnxruntime），无法识别页面图像，不得视为通过")
             threads = int(os.environ.get("REVIEWER_OCR_THREADS", "0") or 0)
-            # Pages are upright (no angle classifier); detection on at most 1400 px (an A4 page at 150 dpi is 1754 px
-            # high): a third less work, text of 10 pt and up still found (bench/render.py, docs/render.md)
-            kwargs: dict[str, Any] = {"print_verbose": False, "use_cls": False,
+            # The angle classifier is on: a scan turned 90° or 180° (a landscape page, a photo taken upside down) was
+            # read as nothing without it, so a sideways scan stamped 机密★ passed (tests/render/test_cases.py); it
+            # costs about 0.1 s a page. Detection on at most 1400 px (an A4 page at 150 dpi is 1754 px high): a third
+            # less work, text of 10 pt and up still found (bench/render.py, docs/render.md)
+            kwargs: dict[str, Any] = {"print_verbose": False, "use_cls": True,
                                       "max_side_len": int(os.environ.get("REVIEWER_OCR_MAX_SIDE", "1400") or 1400)}
             if threads > 0:
                 kwargs.update(det_intra_op_num_threads=threads, rec_intra_op_num_threads=threads,

@@ -137,11 +137,14 @@ def text_pdf(lines: list[str], size: float = 14, lies: dict[str, str] | None = N
     return make_pdf([PdfPage(items)], lies)
 
 
-def scan_pdf(pages: list[list[str]]) -> bytes:
-    """Every page an image of text, no text layer (a scanner's PDF)."""
+def scan_pdf(pages: list[list[str]], rotate: int = 0) -> bytes:
+    """Every page an image of text, no text layer (a scanner's PDF); `rotate`: the scan turned by that many degrees
+    counter-clockwise inside the page (a landscape or upside-down scan)."""
     out = []
     for lines in pages:
         img = page_image(lines, size=40)
+        if rotate:
+            img = img.rotate(rotate, expand=True, fillcolor="white").resize(img.size)  # type: ignore[attr-defined]
         out.append(PdfPage([Img(0, 0, 595, 842, image_bytes(img, "JPEG"), img.size)]))  # type: ignore[attr-defined]
     return make_pdf(out)
 
