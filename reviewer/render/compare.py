@@ -26,6 +26,9 @@ _NUMBERING = re.compile(
     r"|[①-⑳⑴-⒇⒈-⒛]|[a-zA-Z][.)）]|[•·●○■□◆◇▪►✓\-–—])\s*"
 )
 _TRIVIAL = re.compile(r"^[\d一二三四五六七八九十百千零〇第页共/]+$")
+# What the spreadsheet renderer itself writes, folded (no spaces, lower case): chart labels for unnamed series and
+# categories (LibreOffice: "Column B", "Series 1", "列 B") and formula error values (#NAME? #VALUE! #REF! #DIV/0! …)
+_RENDERER_LABEL = re.compile(r"^(?:(?:column|row|series|系列|列|行)[a-z]{0,2}\d{0,3}|name|value|ref|div0|na|num|null)+$")
 
 
 class Extracted:
@@ -78,7 +81,7 @@ def unexplained(line: str, extracted: Extracted, min_run: int = MIN_RUN) -> list
             while j < len(folded) and not covered[j]:
                 j += 1
             run = folded[i:j]
-            if j - i >= min_run and not _TRIVIAL.match(run):
+            if j - i >= min_run and not _TRIVIAL.match(run) and not _RENDERER_LABEL.match(run):
                 s = base + skip + idx[i]
                 e = base + skip + idx[j - 1] + 1
                 out.append(Run(s, e, line[s:e]))

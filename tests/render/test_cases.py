@@ -113,6 +113,7 @@ CLEAN = [
     Case("pdf-hidden-annotation", lambda: m.annotated_pdf("北辰三号", "Stamp", hidden=True), "a.pdf", "", ""),
     Case("png-rotated-clean", lambda: m.image_bytes(m.page_image(["关于做好春季防汛工作的通知", "各区县人民政府"]).rotate(90, expand=True),
                                                    "PNG"), "a.png", "", ""),
+    Case("xlsx-chart", lambda: m.xlsx_case("chart", "", clean=True), "a.xlsx", "", ""),
     Case("pdf-scan", lambda: m.scan_pdf([["关于做好春季防汛工作的通知", "各区县人民政府"]]), "a.pdf", "", ""),
     Case("png", lambda: m.image_bytes(m.page_image(["关于做好春季防汛工作的通知", "各区县人民政府"]), "PNG"), "a.png", "", "",
          default=True),

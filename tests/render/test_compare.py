@@ -66,3 +66,15 @@ def test_ocr_marking_gets_its_star_back() -> None:
 def test_merge_boxes_joins_overlapping_regions() -> None:
     merged = merge_boxes([(0, 0, 10, 10), (5, 5, 20, 20), (100, 100, 110, 110)], pad=0)
     assert sorted(merged) == [(0, 0, 20, 20), (100, 100, 110, 110)]
+
+
+def test_renderer_made_chart_labels_and_error_values_are_not_mismatches() -> None:
+    from reviewer.render.compare import Extracted, unexplained
+
+    empty = Extracted(["防汛物资汇总表"])
+    for shown in ("Column B", "Series 1", "列 B", "#NAME?", "#DIV/0!", "Column B Column C"):
+        assert unexplained(shown, empty) == [], shown
+    # the allowance is for those labels only: a term beside them is still a mismatch
+    runs = unexplained("Column B 苍龙计划", empty)
+    assert runs and "苍龙计划" in runs[0].text
+    assert unexplained("Columnist", empty) != []
