@@ -69,7 +69,7 @@ def kind_of(data: bytes, filename: str) -> str | None:
     fmt = sniff(data, suffix)
     if fmt is Format.PDF:
         return "pdf"
-    if fmt in (Format.DOCX, Format.XLSX, Format.LEGACY):
+    if fmt in (Format.DOCX, Format.XLSX, Format.LEGACY, Format.PPTX):  # PPTX was left out: decks were never rendered
         return "office"
     if fmt is Format.ZIP_OTHER and _zip_has(data, "ppt/"):
         return "office"

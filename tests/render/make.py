@@ -336,3 +336,45 @@ def annotated_pdf(shown: str, subtype: str = "Stamp", hidden: bool = False) -> b
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+_FODP = """<?xml version="1.0" encoding="UTF-8"?>
+<office:document xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+ xmlns:draw="urn:oasis:names:tc:opendocument:xmlns:drawing:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"
+ xmlns:svg="urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0"
+ xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" office:version="1.2"
+ office:mimetype="application/vnd.oasis.opendocument.presentation">
+ <office:master-styles><style:master-page style:name="Default"/></office:master-styles>
+ <office:body><office:presentation><draw:page draw:name="p1" draw:master-page-name="Default">
+  <draw:frame svg:width="20cm" svg:height="3cm" svg:x="2cm" svg:y="2cm"><draw:text-box><text:p>{slide}</text:p>
+  </draw:text-box></draw:frame></draw:page></office:presentation></office:body></office:document>"""
+
+
+def pptx_deck(slide: str, master: str | None = None) -> bytes:
+    """A real PowerPoint deck (LibreOffice writes it from a flat ODF presentation); `master`: text in a text box on the
+    slide master, which every slide shows although no slide holds it."""
+    import re
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "deck.fodp"
+        src.write_text(_FODP.format(slide=slide), encoding="utf-8")
+        subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp}/profile", "--convert-to", "pptx",
+                        "--outdir", tmp, str(src)], check=True, capture_output=True, timeout=120)
+        data = (Path(tmp) / "deck.pptx").read_bytes()
+    if master is None:
+        return data
+    box = ('<p:sp><p:nvSpPr><p:cNvPr id="99" name="TextBox 99"/><p:cNvSpPr txBox="1"/><p:nvPr/></p:nvSpPr><p:spPr>'
+           '<a:xfrm><a:off x="720000" y="4320000"/><a:ext cx="7200000" cy="900000"/></a:xfrm><a:prstGeom prst="rect">'
+           '<a:avLst/></a:prstGeom></p:spPr><p:txBody><a:bodyPr/><a:p><a:r><a:rPr lang="zh-CN" sz="3200"/>'
+           f"<a:t>{master}</a:t></a:r></a:p></p:txBody></p:sp>")
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            part = zin.read(item.filename)
+            if item.filename == "ppt/slideMasters/slideMaster1.xml":
+                part = re.sub(rb"(</p:grpSpPr>)", lambda mo: mo.group(1) + box.encode(), part, count=1)
+            zout.writestr(item, part)
+    return out.getvalue()

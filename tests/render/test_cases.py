@@ -65,6 +65,7 @@ CASES = [
     Case("xlsx-formula", lambda: m.xlsx_case("formula", "苍龙计划"), "a.xlsx", TERMS, "苍龙计划", mismatch=True),
     Case("xlsx-number-format", lambda: m.xlsx_case("numfmt", "北辰三号"), "a.xlsx", TERMS, "北辰三号", mismatch=True,
          default=True),
+    Case("pptx-master", lambda: m.pptx_deck("关于做好春季防汛工作的通知", "天枢工程进展"), "a.pptx", TERMS, "天枢工程"),
     Case("pdf-lying-tounicode", lambda: m.text_pdf(["关于做好春季防汛工作的通知", "北辰三号"],
                                                    lies=dict(zip("北辰三号", "普通项目", strict=True))),
          "a.pdf", TERMS, "北辰三号", mismatch=True, default=True),
@@ -114,6 +115,7 @@ CLEAN = [
     Case("png-rotated-clean", lambda: m.image_bytes(m.page_image(["关于做好春季防汛工作的通知", "各区县人民政府"]).rotate(90, expand=True),
                                                    "PNG"), "a.png", "", ""),
     Case("xlsx-chart", lambda: m.xlsx_case("chart", "", clean=True), "a.xlsx", "", ""),
+    Case("pptx", lambda: m.pptx_deck("关于做好春季防汛工作的通知", "防汛办公室"), "a.pptx", "", ""),
     Case("pdf-scan", lambda: m.scan_pdf([["关于做好春季防汛工作的通知", "各区县人民政府"]]), "a.pdf", "", ""),
     Case("png", lambda: m.image_bytes(m.page_image(["关于做好春季防汛工作的通知", "各区县人民政府"]), "PNG"), "a.png", "", "",
          default=True),
@@ -123,7 +125,7 @@ CLEAN = [
 # tricks the extraction (extract branch, issue 10) now reads as text; before, only the rendered page showed them
 READ_BY_EXTRACTION = {"html-before-attr", "html-before-escapes", "html-iframe-srcdoc", "html-bdo-rtl", "html-row-reverse",
                       "docx-numbering", "docx-altchunk", "docx-altchunk-html", "docx-wordart", "docx-fallback", "docx-sym",
-                      "xlsx-number-format", "xlsx-formula"}
+                      "xlsx-number-format", "xlsx-formula", "pptx-master"}
 
 
 def _params(cases: list[Case]) -> list[object]:
