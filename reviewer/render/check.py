@@ -278,7 +278,7 @@ def _check_page(scanner: Scanner, page: PdfPage, plan: _Plan, extracted: compare
     reasons: list[str] = []
     if not page.glyphs:
         reasons.append("页面没有文字层" if plan.kind != "image" else "图像文件")
-    if page.image_area > IMAGE_SHARE and plan.kind != "image":
+    if (page.images or page.image_area > IMAGE_SHARE) and plan.kind != "image":
         reasons.append("页面含有图片")
     if page.shapes:
         reasons.append("页面含有图形（可能是艺术字或转为曲线的文字）")

@@ -14,6 +14,7 @@ from reviewer.render.model import Box
 DPI = 150
 MAX_IMAGE_SIDE = 2480  # an A4 scan at 300 dpi; larger images are scaled down before reading
 MAX_IMAGE_PIXELS = 80_000_000  # refuse decompression bombs
+MIN_IMAGE_PX = (16, 8)  # width, height on the rendered page: smaller pictures cannot show a legible character
 
 
 SIG = 12  # side of a glyph's signature: its loose box (font metrics, not ink) scaled to SIG × SIG grey levels
@@ -33,6 +34,7 @@ class PdfPage:
     image: Any  # PIL.Image.Image (RGB)
     glyphs: list[Glyph] = field(default_factory=list)
     image_area: float = 0.0  # share of the page covered by image objects
+    images: int = 0  # image objects big enough to hold legible text (MIN_IMAGE_PX): their regions are read by OCR
     shapes: int = 0  # filled vector shapes larger than a rule line (WordArt, text as outlines, stamps)
     invisible_text: bool = False  # text objects in render mode 3 (drawn nowhere)
     annotations: int = 0  # visible annotations and form fields (stamps, free text, widgets): drawn, not in the text layer
@@ -74,7 +76,10 @@ def pdf_pages(pdf: bytes, max_pages: int, dpi: int = DPI) -> Iterator[PdfPage]:
                         left, bottom, right, top = obj.get_bounds()
                         a = max(0.0, right - left) * max(0.0, top - bottom)
                         area += a
-                        if a > 0.002 * width * height:
+                        # any picture large enough on the rendered page to carry a legible word (a 200 px stamp
+                        # image is 1% of an A4 page: a share threshold let it through unread)
+                        if (right - left) * scale >= MIN_IMAGE_PX[0] and (top - bottom) * scale >= MIN_IMAGE_PX[1]:
+                            out.images += 1
                             out.regions.append(region(left, bottom, right, top))
                     elif obj.type == raw.FPDF_PAGEOBJ_PATH:
                         left, bottom, right, top = obj.get_bounds()

@@ -32,6 +32,12 @@ class Case:
     default: bool = False  # part of the default (fast) sample
 
 
+def _png64(img: object) -> str:
+    import base64
+
+    return base64.b64encode(m.image_bytes(img, "PNG")).decode()
+
+
 def _h(body: str, style: str = "") -> Callable[[], bytes]:
     return lambda: m.html(P + body, f"<style>{style}</style>" if style else "")
 
@@ -66,6 +72,8 @@ CASES = [
     Case("xlsx-number-format", lambda: m.xlsx_case("numfmt", "北辰三号"), "a.xlsx", TERMS, "北辰三号", mismatch=True,
          default=True),
     Case("pptx-master", lambda: m.pptx_deck("关于做好春季防汛工作的通知", "天枢工程进展"), "a.pptx", TERMS, "天枢工程"),
+    Case("html-small-image", lambda: m.html(P + '<p><img style="width:120px" src="data:image/png;base64,' + _png64(
+        m.page_image(["机密★5年"], size=48, width=260, height=70)) + '"></p>'), "a.html", MARK, "机密★", default=True),
     Case("pdf-lying-tounicode", lambda: m.text_pdf(["关于做好春季防汛工作的通知", "北辰三号"],
                                                    lies=dict(zip("北辰三号", "普通项目", strict=True))),
          "a.pdf", TERMS, "北辰三号", mismatch=True, default=True),
