@@ -143,3 +143,21 @@ def test_unreadable_input_is_explained_in_chinese(tmp_path: Path, capsys: pytest
     (record,) = jsonl(out)
     assert code == 2 and record["verdict"] == "error"
     assert record["error"] == "无法读取文件：文件或目录不存在"
+
+
+def test_a_reader_that_leaves_early_gets_no_traceback(tmp_path: Path) -> None:
+    """`reviewer scan --format json DIR | head -1`: the scan stops quietly when its reader is gone."""
+    import subprocess
+
+    for i in range(400):
+        (tmp_path / f"{i:03d}.txt").write_text("区政府关于做好冬季供暖保障工作的通知。" * 50, encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, "-m", "reviewer", "scan", "--format", "json", str(tmp_path)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO_ROOT)
+    assert proc.stdout is not None and proc.stderr is not None
+    first = proc.stdout.readline()
+    proc.stdout.close()
+    err = proc.stderr.read().decode("utf-8", "replace")
+    code = proc.wait(120)
+    assert json.loads(first)["verdict"] == "pass"
+    assert "Traceback" not in err, err
+    assert code == 141
