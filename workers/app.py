@@ -153,12 +153,12 @@ def _sweeper(interval: float, after: float) -> None:
                 report = sweep(session, older_than_seconds=after)
             if report.items or report.callbacks:
                 log.warning("sweeper re-sent %d items, %d callbacks", len(report.items), len(report.callbacks))
-            _sweep_renders(max(after, RENDER_SWEEP_AFTER))
+            _sweep_renders(max(after, RENDER_SWEEP_AFTER, 3 * settings.render_time_limit))
         except Exception as exc:  # noqa: BLE001 - the sweeper must survive a database or broker outage
             log.warning("sweep failed (%s); will try again", type(exc).__name__)
 
 
-RENDER_SWEEP_AFTER = 900.0  # longer than a render check may take (its own limit is 300 s)
+RENDER_SWEEP_AFTER = 900.0  # longer than a render check may take (REVIEWER_RENDER_TIME_LIMIT, default 300 s; 3× it)
 
 
 def _sweep_renders(after: float) -> None:

@@ -89,8 +89,13 @@ def run(args: argparse.Namespace) -> int:
             result = ScanResult(rules_version=scanner.rules_version, error=error)
         elif args.render:
             from reviewer.render import scan_rendered
+            from reviewer.render.check import RenderLimits
+            from reviewer.settings import Settings
 
-            result, report = scan_rendered(scanner, data, name)
+            env = Settings.from_env()
+            limits = RenderLimits(max_seconds=env.render_time_limit, max_pages=env.render_max_pages)
+
+            result, report = scan_rendered(scanner, data, name, limits)
         else:
             result = scan_document(scanner, data, name)
         verdicts.append(result.verdict)

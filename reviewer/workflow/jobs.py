@@ -360,9 +360,11 @@ def run_render(db: Database, scanners: ScannerCache, item_id: int) -> str:
         return "skipped"
     data, file_name = got
     try:
-        from reviewer.render.check import scan_rendered
+        from reviewer.render.check import RenderLimits, scan_rendered
 
-        _result, report = scan_rendered(scanners.get(db), data, file_name)
+        limits = RenderLimits(max_seconds=scanners.settings.render_time_limit,
+                              max_pages=scanners.settings.render_max_pages)
+        _result, report = scan_rendered(scanners.get(db), data, file_name, limits)
     except Exception as exc:  # noqa: BLE001 - fail closed: a crashed render check never lets a draft through
         log.error("render check of item %s raised %s", item_id, type(exc).__name__)
         with db.session() as session:

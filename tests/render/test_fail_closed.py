@@ -113,3 +113,18 @@ def test_cli_render_json_has_page_and_box(tmp_path: Path) -> None:
     assert doc["render"]["pages"][0]["sha256"] and doc["verdict"] == "block"
     plain = json.loads(_cli("scan", "--rules", rules, "--format", "json", str(f)).stdout)
     assert all("box" not in x for x in plain["findings"])  # without --render: the text-only scan
+
+
+def test_render_limits_come_from_the_settings_and_fail_closed(tmp_path: Path) -> None:
+    """REVIEWER_RENDER_MAX_PAGES / REVIEWER_RENDER_TIME_LIMIT (the worker reads the same settings): a draft over a
+    limit is `error` with the reason, never pass; with the limit raised it is checked."""
+    f = tmp_path / "two.pdf"
+    f.write_bytes(m.make_pdf([m.PdfPage([m.Text(60, 780, "关于做好春季防汛工作的通知")]),
+                              m.PdfPage([m.Text(60, 780, "各区县人民政府")])]))
+    over = _cli("scan", "--render", "--format", "json", str(f), env={"REVIEWER_RENDER_MAX_PAGES": "1"})
+    doc = json.loads(over.stdout)
+    assert doc["verdict"] == "error" and "上限 1 页" in doc["error"], doc
+    ok = json.loads(_cli("scan", "--render", "--format", "json", str(f), env={"REVIEWER_RENDER_MAX_PAGES": "2"}).stdout)
+    assert ok["verdict"] == "pass" and len(ok["render"]["pages"]) == 2, ok
+    slow = json.loads(_cli("scan", "--render", "--format", "json", str(f), env={"REVIEWER_RENDER_TIME_LIMIT": "0.001"}).stdout)
+    assert slow["verdict"] == "error" and "时间上限" in slow["error"], slow
