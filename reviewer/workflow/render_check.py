@@ -108,7 +108,7 @@ def record(session: Session, item_id: int, report: RenderReport) -> bool:
         ))
     for p in report.pages:
         session.add(RenderPage(item_id=item_id, page=p.number, width=p.width, height=p.height, sha256=p.sha256,
-                               png=p.png, ocr=p.ocr))
+                               png=p.png, ocr=p.ocr, label=p.where[:2000] if p.member else ""))
     if report.findings:
         session.flush()
         rows = session.execute(select(Finding.severity).where(Finding.item_id == item_id)).scalars().all()
