@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from reviewer.extract import DEFAULT_LIMITS, Extraction, Limits, extract
+from reviewer.extract import DEFAULT_LIMITS, Extraction, Limits, Members, extract
 from reviewer.scan.model import Finding, ScanResult
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -31,5 +31,7 @@ def scan_extraction(scanner: Scanner, extraction: Extraction) -> ScanResult:
     return result
 
 
-def scan_document(scanner: Scanner, data: bytes, filename: str = "", limits: Limits = DEFAULT_LIMITS) -> ScanResult:
-    return scan_extraction(scanner, extract(data, filename, limits))
+def scan_document(scanner: Scanner, data: bytes, filename: str = "", limits: Limits = DEFAULT_LIMITS,
+                  members: Members | None = None) -> ScanResult:
+    """`members`: only when the render check follows (the pipeline): image members of archives are left to it."""
+    return scan_extraction(scanner, extract(data, filename, limits, members))

@@ -7,7 +7,8 @@ log does not explain:
 
 - an item whose state, version, body, title/channel/file name, verdict or counts differ from what the log recorded
   (e.g. `UPDATE items SET state='approved'`, an edited body or title), or that has no submit event;
-- findings whose number or digest (seq, rule, severity, position) differ from the scan event;
+- findings whose number or digest (seq, rule, severity, position) differ from the scan event (or, after the render
+  check, from its `render_check` event, which records the findings it added and the scan notes it removed);
 - a review without its sign-off event, or whose signer, stage, decision or signed hash differ from it
   (e.g. `UPDATE reviews SET reviewer_id=…`);
 - a disposition without its event or with another disposition;
@@ -154,6 +155,14 @@ def cross_check(session: Session, report: FullReport, receipt_key: Ed25519Public
                 log.scan = {**data, "_action": ev.action}
             elif ev.action == "superseded":
                 log.superseded_by = data.get("superseded_by")
+        if ev.item_id is not None and ev.action == "render_check" and "item_findings_sha256" in data:
+            # the render check added findings and removed the scan's notes it answered (workflow.render_check.record):
+            # from here on the item's findings, counts and verdict are the ones this event records
+            log = items.setdefault(ev.item_id, _ItemLog())
+            if log.scan is not None and log.scan.get("_action") == "scan":
+                log.scan = {**log.scan, "findings": data.get("item_findings"), "findings_sha256": data["item_findings_sha256"],
+                            "verdict": data.get("verdict", log.scan.get("verdict")),
+                            "counts": data.get("counts", log.scan.get("counts"))}
         if ev.action in REVIEW_ACTIONS and "review_id" in data:
             reviews[int(data["review_id"])] = (ev.seq, ev.actor, ev.item_id, data)
         elif ev.action == "disposition" and "review_id" in data:

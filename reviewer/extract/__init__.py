@@ -11,7 +11,7 @@ import traceback
 from pathlib import PurePath
 
 from reviewer.errors import ExtractionError
-from reviewer.extract.context import Context
+from reviewer.extract.context import Context, MemberFile, Members
 from reviewer.extract.limits import DEFAULT_LIMITS, Budget, Limits
 from reviewer.extract.model import Extraction, ExtractionIssue, Span, SpanKind, TextPart
 from reviewer.extract.sniff import (
@@ -26,7 +26,8 @@ from reviewer.extract.sniff import (
 )
 from reviewer.scan.model import Severity
 
-__all__ = ["extract", "Extraction", "ExtractionIssue", "TextPart", "Span", "SpanKind", "Limits", "DEFAULT_LIMITS"]
+__all__ = ["extract", "Extraction", "ExtractionIssue", "TextPart", "Span", "SpanKind", "Limits", "DEFAULT_LIMITS",
+           "Members", "MemberFile"]
 
 _EXPECTED = {
     **{s: Format.TEXT for s in TEXT_SUFFIXES},
@@ -51,9 +52,10 @@ def _shown(suffix: str) -> str:
 _NAMES = {".docx": "Word 文档（.docx）", ".xlsx": "Excel 工作簿（.xlsx）", ".pdf": "PDF 文件", ".doc": "Word 97-2003 文档"}
 
 
-def extract(data: bytes, filename: str = "", limits: Limits = DEFAULT_LIMITS) -> Extraction:
-    """Read every text part of a document. Never raises for bad input: returns an Extraction with `error` set."""
-    return _read(data, filename, Context(Budget(limits), 0, _read))
+def extract(data: bytes, filename: str = "", limits: Limits = DEFAULT_LIMITS, members: Members | None = None) -> Extraction:
+    """Read every text part of a document. Never raises for bad input: returns an Extraction with `error` set.
+    `members`: the render check's view of archive members (context.Members; image members become issues)."""
+    return _read(data, filename, Context(Budget(limits), 0, _read, members=members))
 
 
 def _read(data: bytes, filename: str, ctx: Context) -> Extraction:

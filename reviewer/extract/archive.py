@@ -4,7 +4,8 @@ Locations: `压缩包“附件.zip” › 子目录/文件.docx · 正文 第3�
 (`压缩包“附件.zip” › 内层.zip › 说明.txt · 正文`). The member names themselves are text a reader sees and are scanned
 (`压缩包“附件.zip”的文件名`).
 
-Fail closed: an encrypted, damaged, unsupported or unreadable member makes the whole input `error`; so do archives
+Fail closed: an encrypted, damaged, unsupported or unreadable member makes the whole input `error` (an image member
+too, except for the render check, which reads it by OCR: `context.Members`); so do archives
 nested deeper than `max_archive_depth`, more than `max_archive_members` files in all, or more than
 `max_unzipped_bytes` inflated (counted while inflating, never trusted from the directory). Error messages name neither
 members nor their text (issue 11): a reviewer finds the member by its number.
@@ -22,8 +23,13 @@ from reviewer.errors import ExtractionError, LimitExceeded
 from reviewer.extract.context import Context
 from reviewer.extract.model import Extraction, ExtractionIssue, TextPart
 from reviewer.extract.parts import PartBuilder
+from reviewer.extract.sniff import is_image
 from reviewer.extract.zipread import ZipReader
+from reviewer.scan.model import Severity
 
+IMAGE_MEMBER = "image_member"
+IMAGE_MEMBER_MESSAGE = ("压缩包中的图片无法提取文字，须由显示内容核对（图像识别）读出并审查；"
+                        "未经识别不得视为通过")
 _APPLE_DOUBLE = b"\x00\x05\x16\x07"
 _DS_STORE = b"\x00\x00\x00\x01Bud1"
 
@@ -67,8 +73,14 @@ class _Collector:
         if not data or _is_clutter(name, data):
             return
         where = f"{self.label} › {name}"
+        wanted = self.ctx.members
+        if wanted is not None:
+            wanted.offer(where, name, data, (*self.ctx.member_numbers, n))
+            if is_image(data):  # the render check reads it (OCR); until it has, the issue keeps it from passing
+                self.issues.append(ExtractionIssue(IMAGE_MEMBER, where, IMAGE_MEMBER_MESSAGE, Severity.REVIEW))
+                return
         try:
-            parts, issues = self.ctx.member(data, name, where, where)
+            parts, issues = self.ctx.member(data, name, where, where, n)
         except ExtractionError as exc:
             raise type(exc)(f"压缩包中第 {n} 个文件无法审查：{exc.message}") from exc
         self.parts.extend(parts)

@@ -3,11 +3,42 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from reviewer.errors import ExtractionError
 from reviewer.extract.limits import Budget
 from reviewer.extract.model import Extraction, ExtractionIssue, Span, SpanKind, TextPart
+
+
+@dataclass(frozen=True, slots=True)
+class MemberFile:
+    """One file inside an archive, as the render check needs it (reviewer.render: it renders archive members)."""
+
+    location: str  # `压缩包“附件.zip” › 子目录/通知.pdf`: the prefix of the member's text locations (` · 第1页`)
+    name: str  # the member's path inside its archive
+    data: bytes
+    numbers: tuple[int, ...]  # its number in its archive, after those of the archives it lies in (outermost first)
+
+    def described(self) -> str:
+        """The member by its numbers only (a member's name is draft text, issue 11): `压缩包中第 2 个文件内的第 1 个文件`."""
+        return "压缩包中" + "内的".join(f"第 {n} 个文件" for n in self.numbers)
+
+
+@dataclass(slots=True)
+class Members:
+    """Asked for by a caller that renders what archives hold (the render check, and the pipeline's text scan that it
+    follows): every archive member at every depth is offered in archive order (a nested archive's members after the
+    archive), the ones `keep` accepts are kept in `files`; and an image member, which text extraction cannot read, is
+    an `image_member` issue instead of making the whole input an error — the render check reads it by OCR, and must
+    fail closed when it does not (reviewer.render.check.scan_rendered, workflow.render_check.record). Without a
+    `Members` (plain `extract`, `reviewer scan`), an archive holding a picture stays an error."""
+
+    keep: Callable[[bytes, str], bool] | None = None
+    files: list[MemberFile] = field(default_factory=list)
+
+    def offer(self, location: str, name: str, data: bytes, numbers: tuple[int, ...]) -> None:
+        if self.keep is not None and self.keep(data, name):
+            self.files.append(MemberFile(location, name, data, numbers))
 
 
 @dataclass(slots=True)
@@ -17,12 +48,16 @@ class Context:
     read_nested: Callable[[bytes, str, Context], Extraction]
     archive_depth: int = 0  # archives this input lies in
     archive_label: str | None = None  # set for an archive inside an archive: `压缩包“a.zip” › b.zip`
+    members: Members | None = None  # archive members wanted by the render check (not passed into embedded objects)
+    member_numbers: tuple[int, ...] = ()  # for an archive inside an archive: its numbers (MemberFile.numbers)
 
-    def member(self, data: bytes, name: str, label: str, nested_label: str) -> tuple[list[TextPart], list[ExtractionIssue]]:
+    def member(self, data: bytes, name: str, label: str, nested_label: str,
+               number: int = 0) -> tuple[list[TextPart], list[ExtractionIssue]]:
         """Read one member of an archive. Unlike an embedded object, a member that cannot be read makes the whole
         input unreadable (ExtractionError, with a message that names neither the member nor its text)."""
         inner = self.read_nested(
-            data, name, Context(self.budget, self.depth, self.read_nested, self.archive_depth + 1, nested_label)
+            data, name, Context(self.budget, self.depth, self.read_nested, self.archive_depth + 1, nested_label,
+                                self.members, (*self.member_numbers, number))
         )
         if inner.error:
             raise ExtractionError(inner.error)

@@ -57,6 +57,14 @@ def binary_kind(data: bytes) -> str | None:
     return None
 
 
+_IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*", b"GIF8", b"BM")
+
+
+def is_image(data: bytes) -> bool:
+    """A picture the render check reads as pages (PNG, JPEG, TIFF, GIF, BMP, WebP): there is no text to extract."""
+    return data.startswith(_IMAGE_MAGIC) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP")
+
+
 def is_pdf(data: bytes) -> bool:
     return b"%PDF-" in data[:1024]
 

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 from reviewer.errors import ExtractionError
 from reviewer.extract import Extraction
 from reviewer.extract.html import decode_html
-from reviewer.extract.sniff import Format, sniff
-from reviewer.render import compare, ocr
+from reviewer.extract.sniff import Format, is_image, sniff
+from reviewer.render import compare, members, ocr
 from reviewer.render.convert import RenderError, html_to_pdf, office_to_pdf
 from reviewer.render.model import Box, Line, RenderedPage, RenderReport, union
 from reviewer.render.pages import DPI, Glyph, PdfPage, image_pages, pdf_pages
@@ -33,7 +33,6 @@ MISMATCH = "显示内容与文本不一致"
 SCRIPT_RULE = "render.script"
 SCRIPT_MESSAGE = "含有脚本生成的内容，未能核对"
 IMAGE_SHARE = 0.02  # pages whose image objects cover more than this share are read by OCR
-_IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*", b"GIF8", b"BM")
 _OFFICE_SUFFIX = {Format.DOCX: ".docx", Format.XLSX: ".xlsx"}
 _PUA = re.compile("[\ue000-\uf8ff\ufffd]")
 _FONT_FACE = re.compile(r"@font-face", re.I)
@@ -62,11 +61,14 @@ class _Plan:
 
 
 def kind_of(data: bytes, filename: str) -> str | None:
-    """"pdf" | "office" | "html" | "image", or None for what is not rendered (plain text: what is read is what is seen)."""
+    """"pdf" | "office" | "html" | "image" | "archive" (its members are rendered: members.py), or None for what is not
+    rendered (plain text: what is read is what is seen)."""
     suffix = PurePath(filename).suffix.lower()
-    if data.startswith(_IMAGE_MAGIC) or data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+    if is_image(data):
         return "image"
     fmt = sniff(data, suffix)
+    if fmt in (Format.SEVEN_ZIP, Format.GZIP, Format.TAR) or fmt is Format.ZIP_OTHER and not _zip_has(data, "ppt/"):
+        return "archive"
     if fmt is Format.PDF:
         return "pdf"
     if fmt in (Format.DOCX, Format.XLSX, Format.LEGACY, Format.PPTX):  # PPTX was left out: decks were never rendered
@@ -153,6 +155,14 @@ def render_check(scanner: Scanner, data: bytes, filename: str, extraction: Extra
     kind = kind_of(data, filename)
     report = RenderReport(kind=kind or "")
     if kind is None:
+        return report
+    if kind == "archive":  # each member rendered as a draft; `extraction` must be the archive's, read with Members
+        from reviewer.extract import extract
+
+        asked = members.wanted()
+        if extract(data, filename, members=asked).error is None:
+            return members.render_members(scanner, asked.files, extraction, text_findings or [], limits)
+        report.error = "压缩包无法完整读取，未能核对其中文件的显示内容，不得视为通过"
         return report
     try:
         plan = _plan(data, filename, kind, limits.max_seconds)
@@ -490,16 +500,22 @@ def scan_rendered(scanner: Scanner, data: bytes, filename: str,
     from reviewer.document import scan_extraction
     from reviewer.extract import extract
 
-    extraction = extract(data, filename)
     kind = kind_of(data, filename)
+    asked = members.wanted() if kind == "archive" else None  # image members: an issue the render check answers
+    extraction = extract(data, filename, members=asked)
     if kind == "image":  # not a document to extract: what the image shows is all there is to read
         extraction = Extraction(kind="image")
     result = scan_extraction(scanner, extraction)
     if extraction.error:
         return result, RenderReport(kind=kind or "")
-    report = render_check(scanner, data, filename, extraction, result.findings, limits)
-    if report.error is None:
-        # a page the extractor could only flag as a scan has now been read: its OCR text was scanned (a clean scan passes)
-        read = {f"第{p.number}页" for p in report.pages if p.ocr}
-        result.findings = [f for f in result.findings if not (f.rule == "extract.scanned_page" and f.location in read)]
+    if asked is not None:
+        report = members.render_members(scanner, asked.files, extraction, result.findings, limits)
+    else:
+        report = render_check(scanner, data, filename, extraction, result.findings, limits)
+    # a page the extractor could only flag as a scan, an image member it could not read, has now been read: its OCR
+    # text was scanned (a clean scan passes). Only when the check completed (read_locations is empty otherwise).
+    read = members.read_locations(report)
+    result.findings = [f for f in result.findings if not members.is_read(f.rule, f.location, read)]
+    if report.error is None and any(f.rule == members.IMAGE_MEMBER_RULE for f in result.findings):
+        result.error = members.UNREAD_IMAGE  # fail closed: never happens unless an image member was not rendered
     return merge(result, report), report

@@ -30,18 +30,25 @@ class Line:
 
 @dataclass(slots=True)
 class RenderedPage:
-    number: int  # 1-based
+    number: int  # 1-based, over the whole draft (an archive's members' pages are numbered on)
     width: int
     height: int
     png: bytes
     sha256: str
     lines: list[Line] = field(default_factory=list)
     ocr: str = ""  # why the page was read by OCR ("" = not read), in Chinese
+    member: str = ""  # an archive member's page: the member's location, `压缩包“附件.zip” › 通知.pdf` ("" = the draft's own)
+    member_page: int = 0  # … and the page's number within that member
+
+    @property
+    def where(self) -> str:
+        """The page as locations name it: `第2页`, or `压缩包“附件.zip” › 通知.pdf · 第2页` for a member's page."""
+        return f"{self.member} · 第{self.member_page}页" if self.member else f"第{self.number}页"
 
 
 @dataclass(slots=True)
 class RenderReport:
-    kind: str  # "pdf" | "office" | "html" | "image"
+    kind: str  # "pdf" | "office" | "html" | "image" | "archive"
     pages: list[RenderedPage] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     error: str | None = None  # set: the rendering could not be checked completely (fail closed)
@@ -56,6 +63,6 @@ class RenderReport:
             "kind": self.kind,
             "error": self.error,
             "seconds": round(self.seconds, 2),
-            "pages": [{"page": p.number, "width": p.width, "height": p.height, "sha256": p.sha256, "ocr": p.ocr}
-                      for p in self.pages],
+            "pages": [{"page": p.number, "width": p.width, "height": p.height, "sha256": p.sha256, "ocr": p.ocr,
+                       **({"location": p.where} if p.member else {})} for p in self.pages],
         }

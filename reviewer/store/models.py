@@ -346,6 +346,7 @@ class RenderPage(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     png: Mapped[bytes] = mapped_column(LargeBinary)
     ocr: Mapped[str] = mapped_column(Text, default="")  # why the page was read by OCR ("" = text layer only)
+    label: Mapped[str] = mapped_column(Text, default="")  # an archive member's page: `压缩包“a.zip” › b.pdf · 第1页`
 
 
 class FingerprintSet(Base):

@@ -43,6 +43,7 @@ EXTRACT_TITLE = {
     "scanned_page": "扫描页（无文字层），须人工核对",
     "images_only": "仅含图片，须人工核对",
     "images_not_verified": "含图片，图中文字未核对",
+    "image_member": "压缩包内的图片，待显示内容核对识别",
     "embedded_unreadable": "附件无法读取",
     "nested_too_deep": "嵌套附件过深，未读取",
     "sheet_missing": "工作表缺失",

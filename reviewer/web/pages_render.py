@@ -31,6 +31,7 @@ class PageView:
     height: int
     sha256: str
     ocr: str
+    label: str = ""  # an archive member's page: `压缩包“a.zip” › b.pdf · 第1页`
     boxes: list[dict[str, object]] = field(default_factory=list)
 
 
@@ -41,6 +42,7 @@ class RenderedView:
     label: str
     error: str | None
     pages: list[PageView]
+    kind: str = ""
 
 
 def rendered_view(session: Session, item: Item) -> RenderedView | None:
@@ -48,14 +50,16 @@ def rendered_view(session: Session, item: Item) -> RenderedView | None:
     summary = render_check.summary(session, item.id)
     if summary is None:
         return None
-    pages = [PageView(p.page, p.width, p.height, p.sha256, p.ocr) for p in render_check.pages_of(session, item.id)]
+    pages = [PageView(p.page, p.width, p.height, p.sha256, p.ocr, p.label or "")
+             for p in render_check.pages_of(session, item.id)]
     by_number = {p.number: p for p in pages}
     for f in item.findings:
         if f.page in by_number and f.box:
             x0, y0, x1, y1 = json.loads(f.box)
             by_number[f.page].boxes.append({"id": f.id, "severity": f.severity, "x": x0, "y": y0, "w": max(1, x1 - x0),
                                             "h": max(1, y1 - y0), "title": f.message})
-    return RenderedView(item.id, str(summary["state"]), str(summary["label"]), summary["error"], pages)  # type: ignore[arg-type]
+    return RenderedView(item.id, str(summary["state"]), str(summary["label"]), summary["error"], pages,  # type: ignore[arg-type]
+                        str(summary["kind"]))
 
 
 def _readable(request: Request, s: Session, item_id: int) -> Item:

@@ -31,6 +31,7 @@ from sqlalchemy import select
 
 from reviewer.document import scan_document
 from reviewer.errors import ReviewerError
+from reviewer.extract import Members
 from reviewer.scan.model import ScanResult
 from reviewer.settings import BUILTIN_RULES_DIR, Settings
 from reviewer.store.models import SCANNING, Item, utcnow
@@ -136,13 +137,16 @@ def _serve(scanner: Scanner, conn: Any, parent_end: Any) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent decides, we follow it
     while True:
         try:
-            data, file_name, seconds = conn.recv()
+            data, file_name, seconds, render_follows = conn.recv()
         except (EOFError, OSError):
             return
         # The child dies on its own shortly after the limit even if its parent was killed (no orphaned busy scans).
         signal.alarm(max(1, int(seconds) + 5))
         try:
-            outcome: tuple[str, Any] = ("ok", scan_document(scanner, data, file_name))
+            # render_follows: the render check reads archives' image members (an issue here, not an error)
+            scanned = scan_document(scanner, data, file_name, members=Members()) if render_follows else \
+                scan_document(scanner, data, file_name)
+            outcome: tuple[str, Any] = ("ok", scanned)
         except Exception as exc:  # noqa: BLE001 - reported to the parent, which fails closed
             outcome = ("error", _failure_reason("扫描程序异常", exc))
         signal.alarm(0)
@@ -224,12 +228,12 @@ class _ScanChild:
         self.proc = self.conn = self.scanner = None
 
     def scan(self, scanner: Scanner, data: bytes, file_name: str, seconds: float,
-             heartbeat: Callable[[], None] | None) -> ScanResult:
+             heartbeat: Callable[[], None] | None, render_follows: bool = False) -> ScanResult:
         if self.proc is None or self.scanner is not scanner or not self.proc.is_alive():
             self._start(scanner)
         deadline = time.monotonic() + seconds
         try:
-            self.conn.send((data, file_name, seconds))
+            self.conn.send((data, file_name, seconds, render_follows))
             while True:
                 left = deadline - time.monotonic()
                 if left <= 0:
@@ -274,16 +278,17 @@ atexit.register(stop_scan_children)
 
 
 def scan_isolated(scanner: Scanner, data: bytes, file_name: str, seconds: float,
-                  heartbeat: Callable[[], None] | None = None) -> ScanResult:
+                  heartbeat: Callable[[], None] | None = None, render_follows: bool = False) -> ScanResult:
     """scan_document in this thread's scan child, killed after `seconds`. Raises ScanTimeout; a scanner exception
-    comes back as ScanResult.error (fail closed)."""
+    comes back as ScanResult.error (fail closed). `render_follows`: the item's render check follows and reads what
+    text extraction cannot (an archive's image members become `extract.image_member` notes, not an error)."""
     child = getattr(_children, "child", None)
     if child is None or getattr(_children, "pid", None) != os.getpid():
         child = _children.child = _ScanChild()  # a forked worker process starts its own
         _children.pid = os.getpid()
         with _all_lock:
             _all_children.append((os.getpid(), child))
-    result: ScanResult = child.scan(scanner, data, file_name, seconds, heartbeat)
+    result: ScanResult = child.scan(scanner, data, file_name, seconds, heartbeat, render_follows)
     return result
 
 
@@ -331,7 +336,8 @@ def run_scan(db: Database, scanners: ScannerCache, item_id: int) -> str:
     limit = scanners.settings.scan_time_limit
     try:
         result: ScanResult = scanning.with_metadata(
-            scanner, scan_isolated(scanner, data, file_name, limit, heartbeat=lambda: _renew_lease(db, item_id)), **meta)
+            scanner, scan_isolated(scanner, data, file_name, limit, heartbeat=lambda: _renew_lease(db, item_id),
+                                   render_follows=True), **meta)
     except ScanTimeout as exc:
         log.error("scan of item %s killed after %gs", item_id, exc.seconds)
         with db.session() as session:
@@ -383,7 +389,9 @@ def run_rescan(db: Database, scanners: ScannerCache, item_id: int) -> str:
         data, file_name, meta = item.content, item.file_name, {"title": item.title, "channel": item.channel, "file_name": item.file_name}
     scanner = scanners.get(db)
     try:
-        result = scanning.with_metadata(scanner, scan_isolated(scanner, data, file_name, scanners.settings.scan_time_limit), **meta)
+        # render_follows: an archive's image members are notes (as at intake), which record_rescan knows were read
+        result = scanning.with_metadata(scanner, scan_isolated(scanner, data, file_name, scanners.settings.scan_time_limit,
+                                                               render_follows=True), **meta)
     except ScanTimeout as exc:
         result = ScanResult(rules_version=scanner.rules_version, error=timeout_reason(exc.seconds))
     except Exception as exc:  # noqa: BLE001 - an unreadable re-scan is itself a reason to look again

@@ -4,7 +4,8 @@ is what is seen). Approval waits until the check is `done`; a failed check can n
 
     request(session, item_id)              in the text scan's transaction (jobs.run_scan)
     start(session, item_id) -> (bytes, name) | None     the render task, under the row lock
-    record(session, item_id, report)       findings (with page and box), page images and their hashes
+    record(session, item_id, report)       findings (with page and box), page images and their hashes; removes the
+                                           text scan's scanned-page / image-member notes the check read by OCR
     approval_blocker(session, item) -> str | None       the guard in review.sign_off
     bound_fields(session, item) -> dict    what the sign-off event and the receipt bind (page image hashes)
 
@@ -21,9 +22,19 @@ from sqlalchemy.orm import Session
 
 from reviewer.accounts.actor import WORKER
 from reviewer.audit import events as audit
+from reviewer.audit.binding import findings_sha256
 from reviewer.scan.model import Finding as ScanFinding
 from reviewer.scan.model import verdict_of
-from reviewer.store.models import AWAITING_OFFICER, AWAITING_REVIEW, Finding, Item, RenderCheck, RenderPage, utcnow
+from reviewer.store.models import (
+    AWAITING_OFFICER,
+    AWAITING_REVIEW,
+    Disposition,
+    Finding,
+    Item,
+    RenderCheck,
+    RenderPage,
+    utcnow,
+)
 from reviewer.workflow.runtime import enqueue
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -93,13 +104,21 @@ def start(session: Session, item_id: int) -> tuple[bytes, str] | None:
 
 
 def record(session: Session, item_id: int, report: RenderReport) -> bool:
+    """Store the render check's findings and pages. When it completed, the text scan's notes it has answered — a page
+    flagged as a scan (`extract.scanned_page`) or an archive's image member (`extract.image_member`) that it read by
+    OCR — are removed (as scan_rendered drops them: the OCR text was scanned, a clean scan passes); the review log's
+    `render_check` event names them (seq, rule) and records the item's findings digest, counts and verdict after the
+    change (`reviewer audit verify` replays it). An image member left unread fails the check (fail closed)."""
+    from reviewer.render.members import IMAGE_MEMBER_RULE, READ_NOTES, UNREAD_IMAGE, is_read, read_locations
+
     got = _locked(session, item_id)
     if got is None:
         return False
     item, check = got
     if check.state != PENDING:
         return False
-    next_seq = (session.execute(select(func.max(Finding.seq)).where(Finding.item_id == item_id)).scalar() or -1) + 1
+    last = session.execute(select(func.max(Finding.seq)).where(Finding.item_id == item_id)).scalar()
+    next_seq = 0 if last is None else last + 1  # not `or -1`: a text scan with one finding has seq 0
     for i, f in enumerate(report.findings):
         session.add(Finding(
             item_id=item_id, seq=next_seq + i, rule=f.rule, category=f.category, severity=str(f.severity),
@@ -108,26 +127,44 @@ def record(session: Session, item_id: int, report: RenderReport) -> bool:
         ))
     for p in report.pages:
         session.add(RenderPage(item_id=item_id, page=p.number, width=p.width, height=p.height, sha256=p.sha256,
-                               png=p.png, ocr=p.ocr))
-    if report.findings:
-        session.flush()
-        rows = session.execute(select(Finding.severity).where(Finding.item_id == item_id)).scalars().all()
-        item.block_count = sum(1 for s in rows if s == "block")
-        item.review_count = sum(1 for s in rows if s == "review")
-        item.info_count = sum(1 for s in rows if s == "info")
-        item.verdict = str(verdict_of([_severity_only(s) for s in rows]))
+                               png=p.png, ocr=p.ocr, label=p.where[:2000] if p.member else ""))
+    # the text scan's notes the render check answered (nothing when it did not complete: read_locations is empty)
+    read = {where[:300] for where in read_locations(report)}
+    notes = list(session.execute(select(Finding).where(Finding.item_id == item_id, Finding.rule.in_(READ_NOTES))
+                                 .order_by(Finding.seq)).scalars())
+    disposed = set(session.execute(select(Disposition.finding_id).where(Disposition.finding_id.in_([n.id for n in notes])))
+                   .scalars()) if notes else set()
+    answered = [n for n in notes if is_read(n.rule, n.location, read)]
+    unread = report.error is None and any(n.rule == IMAGE_MEMBER_RULE and n not in answered for n in notes)
+    # only before anyone has signed (a note a reviewer already disposed of stays with its disposition), and only when
+    # the check is done: a failed one removes nothing
+    superseded = [] if unread else [n for n in answered if item.state == AWAITING_REVIEW and n.id not in disposed]
+    for n in superseded:
+        session.delete(n)
+    session.flush()
+    rows = session.execute(select(Finding.seq, Finding.rule, Finding.severity, Finding.start, Finding.end)
+                           .where(Finding.item_id == item_id)).all()
+    if report.findings or superseded:
+        item.block_count = sum(1 for r in rows if r.severity == "block")
+        item.review_count = sum(1 for r in rows if r.severity == "review")
+        item.info_count = sum(1 for r in rows if r.severity == "info")
+        item.verdict = str(verdict_of([_severity_only(r.severity) for r in rows]))
+    # what `reviewer audit verify` compares the findings and the item with from now on (the scan event's figures before)
+    after = {"item_findings": len(rows), "item_findings_sha256": findings_sha256(rows), "verdict": item.verdict,
+             "counts": {"block": item.block_count, "review": item.review_count, "info": item.info_count},
+             "superseded": [{"seq": n.seq, "rule": n.rule} for n in superseded]}
     check.kind = report.kind
     check.page_hashes = json.dumps(report.page_hashes)
     check.pages_sha256 = pages_digest(report.page_hashes)
     check.seconds = report.seconds
-    if report.error:
-        _fail(session, item, check, report.error)
+    if report.error or unread:
+        _fail(session, item, check, report.error or UNREAD_IMAGE, after)
         return True
     check.state = DONE
     check.finished_at = utcnow()
     audit.append(session, "render_check", WORKER, unit_code=item.unit.code, item_id=item_id,
                  data={"state": DONE, "kind": report.kind, "pages": len(report.pages), "pages_sha256": check.pages_sha256,
-                       "findings": len(report.findings), "rules": sorted({f.rule for f in report.findings})})
+                       "findings": len(report.findings), "rules": sorted({f.rule for f in report.findings}), **after})
     return True
 
 
@@ -145,12 +182,12 @@ def _severity_only(severity: str) -> ScanFinding:
     return ScanFinding("", "", Severity(severity), 0, 0, "", "", "")
 
 
-def _fail(session: Session, item: Item, check: RenderCheck, reason: str) -> None:
+def _fail(session: Session, item: Item, check: RenderCheck, reason: str, after: dict[str, object] | None = None) -> None:
     check.state = FAILED
     check.error = reason[:2000]
     check.finished_at = utcnow()
     audit.append(session, "render_check", WORKER, unit_code=item.unit.code, item_id=item.id,
-                 data={"state": FAILED, "reason": check.error, "attempts": check.attempts})
+                 data={"state": FAILED, "reason": check.error, "attempts": check.attempts, **(after or {})})
 
 
 def approval_blocker(session: Session, item: Item) -> str | None:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from reviewer.accounts.actor import WORKER
 from reviewer.audit import events as audit
 from reviewer.scan.model import ScanResult
-from reviewer.store.models import RELEASED, Alert, Item, utcnow
+from reviewer.store.models import RELEASED, Alert, Item, RenderCheck, utcnow
 from reviewer.workflow.items import get_item
 from reviewer.workflow.runtime import enqueue
 
@@ -29,6 +29,16 @@ def fan_out(session: Session) -> list[int]:
     return ids
 
 
+def _render_answered(session: Session, item_id: int) -> tuple[str, ...]:
+    """The text scan's "not verified" notes (scanned page, archive image member) that the item's completed render check
+    read by OCR and removed (workflow.render_check.record): the text-only re-scan reports them again, they are not new.
+    (What the pages show is not re-read by the re-scan — as before, when the note stayed with the item.)"""
+    from reviewer.render.members import READ_NOTES
+
+    check = session.get(RenderCheck, item_id)
+    return READ_NOTES if check is not None and check.state == "done" else ()
+
+
 def record_rescan(session: Session, item_id: int, result: ScanResult) -> Alert | None:
     item = get_item(session, item_id, for_update=True)
     if item.state != RELEASED:
@@ -41,7 +51,9 @@ def record_rescan(session: Session, item_id: int, result: ScanResult) -> Alert |
     if existing is not None:
         return existing  # idempotent under redelivery
     seen = {(f.rule, f.location, f.start, f.end) for f in item.findings}
-    new = [f for f in result.findings if str(f.severity) in ("block", "review") and (f.rule, f.location, f.start, f.end) not in seen]
+    answered = _render_answered(session, item.id)
+    new = [f for f in result.findings if str(f.severity) in ("block", "review") and (f.rule, f.location, f.start, f.end) not in seen
+           and f.rule not in answered]
     unit_code = item.unit.code
     if not new and not result.error:
         audit.append(session, "rescan", WORKER, unit_code=unit_code, item_id=item.id,

@@ -12,10 +12,10 @@ FAULT_MARKER = b"INJECT-SCANNER-FAULT"
 _real_scan_document = jobs.scan_document
 
 
-def _faulty_scan_document(scanner: Any, data: bytes, file_name: str) -> Any:
+def _faulty_scan_document(scanner: Any, data: bytes, file_name: str, **kwargs: Any) -> Any:
     if FAULT_MARKER in data:
         raise RuntimeError("injected scanner fault: " + data.decode("utf-8", "replace"))  # quotes the draft on purpose
-    return _real_scan_document(scanner, data, file_name)
+    return _real_scan_document(scanner, data, file_name, **kwargs)
 
 
 jobs.scan_document = _faulty_scan_document

@@ -87,3 +87,38 @@ def test_an_image_draft_is_read_by_the_render_check_not_failed(web: Web) -> None
 
         item = s.get(Item, item_id)
         assert item is not None and item.verdict == "block" and item.block_count >= 1
+
+
+def test_an_archive_is_rendered_member_by_member_and_its_pages_name_their_member(web: Web) -> None:  # noqa: F811
+    """A zip holding a stamped scanned picture: the text scan (jobs.run_scan) is not failed by the picture — it leaves
+    an `extract.image_member` note for the render check, which reads the picture, removes the note and adds the
+    marking located in the member; the review page captions the page with its member."""
+    import io
+    import zipfile
+
+    png = m.image_bytes(m.page_image(["机密★5年", "会议纪要"]), "PNG")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("说明.txt", "附扫描件一份。")
+        zf.writestr("扫描/纪要.png", png)
+    with web.db.session() as s:
+        token = s.execute(select(ApiToken).where(ApiToken.client_name == "cms1")).scalar_one()
+        item_id = submit.submit(s, Actor.of_token(token), external_id="zip-1", content=buf.getvalue(), title="附件",
+                                author="张三", file_name="附件.zip").item.id
+    scanners = jobs.ScannerCache(web.settings)
+    assert jobs.run_scan(web.db, scanners, item_id) == "scanned"
+    member = "压缩包“附件.zip” › 扫描/纪要.png"
+    with web.db.session() as s:
+        notes = [(f.rule, f.location) for f in s.execute(select(Finding).where(Finding.item_id == item_id)).scalars()]
+        assert notes == [("extract.image_member", member)]
+    assert jobs.run_render(web.db, scanners, item_id) == "rendered"
+    with web.db.session() as s:
+        found = s.execute(select(Finding).where(Finding.item_id == item_id)).scalars().all()
+        assert not [f for f in found if f.rule.startswith("extract.")]
+        [mark] = [f for f in found if f.rule == "classification-marking"]
+        assert mark.location == f"{member} · 第1页（图像识别）" and mark.page == 1 and mark.box
+    c = web.client()
+    login(c, "rev1")
+    html = c.get(f"/review/items/{item_id}").text
+    assert f"第1页（{member} · 第1页）" in html
+    assert re.search(rf'<rect class="box sev-block" data-finding="{mark.id}"', html)

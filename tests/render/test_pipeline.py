@@ -74,3 +74,73 @@ def test_plain_text_needs_no_rendering(stack: Stack) -> None:
     body = wait_for(lambda: (lambda b: b if b["state"] == "awaiting_review" else None)(_item(rev, item["id"])), 60, 0.1)
     assert body["render_check"]["state"] == "done" and body["render_check"]["kind"] == "text"
     assert _approve(rev, item, body).status_code == 200
+
+
+def _rendered(rev: httpx.Client, item_id: int) -> dict:
+    wait_for(lambda: (lambda b: b if b["state"] == "awaiting_review" else None)(_item(rev, item_id)), 120, 0.2,
+             what="text scan")
+    return wait_for(lambda: (lambda b: b if b["render_check"]["state"] != "pending" else None)(_item(rev, item_id)),
+                    300, 0.5, what="render check")
+
+
+def _submit(cms: httpx.Client, ext: str, name: str, data: bytes) -> dict:
+    r = cms.post("/api/v1/items", json={"external_id": ext, "title": "通知", "author": "张三", "file_name": name,
+                                        "content_base64": base64.b64encode(data).decode()})
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def _zip(files: dict[str, bytes]) -> bytes:
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for name, data in files.items():
+            zf.writestr(name, data)
+    return buf.getvalue()
+
+
+def _verify(stack: Stack) -> None:
+    import subprocess
+    import sys
+
+    from tests.services import REPO
+
+    done = subprocess.run([sys.executable, "-m", "reviewer", "audit", "verify"], cwd=REPO, env=stack.env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr  # the removed notes are explained by the render_check events
+
+
+def test_clean_scans_are_signable_once_the_render_check_read_them(stack: Stack) -> None:
+    """A PDF whose only page is a clean scan, and a zip holding a clean scanned picture: the text scan can only flag
+    them (需人工逐页核对; the picture it cannot read at all), the render check reads them by OCR and the notes go: nothing
+    is left to dispose of, the item is signable without dispositions."""
+    cms, rev = stack.client("cms1"), stack.client("rev1")
+    scan = _submit(cms, "r-scan", "scan.pdf", m.scan_pdf([["关于做好春季防汛工作的通知", "各区县人民政府"]]))
+    png = m.image_bytes(m.page_image(["关于做好春季防汛工作的通知", "各区县人民政府"]), "PNG")
+    archive = _submit(cms, "r-zip", "附件.zip", _zip({"说明.txt": "附扫描件一份。".encode(), "扫描/通知.png": png}))
+    stack.worker()
+    for item, note in ((scan, "extract.scanned_page"), (archive, "extract.image_member")):
+        done = _rendered(rev, item["id"])
+        assert done["state"] == "awaiting_review" and done["render_check"]["state"] == "done", done["render_check"]
+        assert done["findings"] == [], done["findings"]  # the note (`note`) was removed: the page was read
+        assert done["counts"]["review"] == 0 and len(done["render_check"]["page_hashes"]) == 1, (note, done["counts"])
+        ok = _approve(rev, item, done)
+        assert ok.status_code == 200, ok.text
+    _verify(stack)
+
+
+def test_stamped_scan_keeps_a_block_finding(stack: Stack) -> None:
+    cms, rev = stack.client("cms1"), stack.client("rev1")
+    item = _submit(cms, "r-stamp", "scan.pdf", m.scan_pdf([["机密★5年", "关于做好春季防汛工作的通知"]]))
+    stack.worker()
+    done = _rendered(rev, item["id"])
+    assert done["render_check"]["state"] == "done", done["render_check"]
+    assert [f["rule"] for f in done["findings"] if f["rule"].startswith("extract.")] == []
+    [mark] = [f for f in done["findings"] if f["rule"] == "classification-marking"]
+    assert mark["severity"] == "block" and mark["page"] == 1 and len(mark["box"]) == 4
+    assert mark["location"] == "第1页（图像识别）" and done["counts"]["block"] == 1
+    refused = _approve(rev, item, done)  # the unit's policy: a block finding is never approved by a unit reviewer
+    assert refused.status_code in (409, 422) and "禁止发布" in refused.json()["detail"], refused.text
+    _verify(stack)
