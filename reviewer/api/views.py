@@ -67,10 +67,15 @@ def _finding(f: Any, full: bool) -> dict[str, Any]:
 def item_detail(session: Session, item: Item, level: str, role: str = "") -> dict[str, Any]:
     full = level == FULL
     publisher = role == PUBLISHER and not full
+    check = None if publisher else render_check.summary(session, item.id)
+    if not publisher:
+        # the item and its findings are read again after the check: on PostgreSQL (read committed) each statement sees
+        # the latest commit, so a check read as finished must not be shown with the findings from before it finished
+        session.expire(item)
     body = item_summary(item, level, role)
     if not publisher:
         body["findings"] = [_finding(f, full) for f in item.findings]
-        body["render_check"] = render_check.summary(session, item.id)
+        body["render_check"] = check
     body["reviews"] = [
         {
             "id": r.id, "stage": r.stage, "decision": r.decision, "comment": r.comment, "reviewer": r.reviewer.username,

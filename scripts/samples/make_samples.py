@@ -105,7 +105,17 @@ def make_archive() -> bytes:
         "<w:p><w:r><w:t>附件一：经费说明</w:t></w:r></w:p><w:p><w:r><w:t>本件为秘密★5年</w:t></w:r></w:p>"
         "</w:body></w:document>"
     )
-    docx = _fixed_zip({"word/document.xml": document.encode()})
+    # a complete (if minimal) Word package: the render check opens it in LibreOffice, which refuses a bare document.xml
+    types = ('<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+             'content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+             'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/'
+             'document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.'
+             'main+xml"/></Types>')
+    rels = ('<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
+            'relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+            'relationships/officeDocument" Target="word/document.xml"/></Relationships>')
+    docx = _fixed_zip({"[Content_Types].xml": types.encode(), "_rels/.rels": rels.encode(),
+                       "word/document.xml": document.encode()})
     inner = _fixed_zip({"名单/联系人.txt": f"联系人身份证号：{ID_PDF}\n".encode("gb18030")})
     expect(name, "秘密★5年", "压缩包“attachments.zip” › 附件/附件一.docx · 正文 第2段")
     expect(name, "机密★10年", "压缩包“attachments.zip” › 附件/说明.txt · 正文")
