@@ -265,6 +265,31 @@ def _overlap(a: Box, b: Box) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
+INKED = 0.04  # share of dark pixels above which a character's box holds a drawn glyph
+
+
+def _dropped_by_ocr(image: Any, s: Line, w: _Window, diff: tuple[int, int, str]) -> bool:
+    """A disagreement that is OCR noise, not a lie: the reading has fewer than MIN_RUN characters there (so nothing
+    legible that the layer lacks is drawn) while the layer's characters there are drawn — every one of their boxes has
+    ink. OCR drops or merges rare characters (嫖娼曾 read as 會 in a published law); text the page does not draw
+    (covered, invisible) leaves its boxes blank and stays a mismatch, and a lie drawing other characters is read as
+    those characters, MIN_RUN or more of them."""
+    import numpy as np
+
+    a, b, read = diff
+    if len(fold(read)) >= compare.MIN_RUN or b <= a:
+        return False
+    gray = image.convert("L")
+    for box in s.boxes[w.start + a : w.start + b]:
+        x0, y0, x1, y1 = box
+        if x1 - x0 < 2 or y1 - y0 < 2:
+            return False
+        cell = np.asarray(gray.crop(box))
+        if float((cell < 128).mean()) < INKED:
+            return False
+    return True
+
+
 def _crop(image: Any, box: Box, pad: int = 3) -> Any:
     w, h = image.size
     return image.crop((max(0, box[0] - pad), max(0, box[1] - pad), min(w, box[2] + pad), min(h, box[3] + pad)))
@@ -328,7 +353,9 @@ def _check_page(scanner: Scanner, page: PdfPage, plan: _Plan, extracted: compare
         replaced = False
         for w, read, score in reversed(done):  # right to left: earlier offsets stay valid while splicing
             claimed = w.claimed
-            diffs = compare.disagreements(claimed, read)
+            diffs = [d for d in compare.disagreements(claimed, read) if not _dropped_by_ocr(image, s, w, d)]
+            if not diffs and read and compare.disagreements(claimed, read):
+                continue  # only OCR noise: the claim stands, but its glyphs are not learnt as verified
             if not diffs and not _PUA.search(claimed):
                 for g in w.glyphs:
                     if g is not None:
