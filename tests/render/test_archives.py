@@ -12,7 +12,6 @@ import os
 import subprocess
 import sys
 import tarfile
-import zipfile
 from pathlib import Path
 
 from reviewer.document import scan_document
@@ -20,6 +19,7 @@ from reviewer.render import scan_rendered
 from reviewer.render.check import MISMATCH_RULE, kind_of
 from reviewer.scan.model import Verdict
 from reviewer.scan.scanner import Scanner
+from tests.extract.helpers import zip_of as _zip  # the package builder the extraction tests use
 from tests.render import make as m
 
 MARK, TERMS = "classification-marking", "render-test-codes"
@@ -28,12 +28,6 @@ STAMPED_PNG = m.image_bytes(m.page_image(["机密★5年", "关于做好春季�
 CLEAN_PNG = m.image_bytes(m.page_image(["关于做好春季防汛工作的通知", "各区县人民政府"]), "PNG")
 
 
-def _zip(files: dict[str, bytes]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data in files.items():
-            zf.writestr(name, data)
-    return buf.getvalue()
 
 
 def _tar_gz(files: dict[str, bytes]) -> bytes:

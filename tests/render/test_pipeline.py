@@ -14,6 +14,7 @@ import json
 import httpx
 import pytest
 
+from tests.extract.helpers import zip_of as _zip  # the package builder the extraction tests use
 from tests.render import make as m
 from tests.services import Stack, wait_for
 
@@ -90,15 +91,6 @@ def _submit(cms: httpx.Client, ext: str, name: str, data: bytes) -> dict:
     return r.json()
 
 
-def _zip(files: dict[str, bytes]) -> bytes:
-    import io
-    import zipfile
-
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        for name, data in files.items():
-            zf.writestr(name, data)
-    return buf.getvalue()
 
 
 def _verify(stack: Stack) -> None:
