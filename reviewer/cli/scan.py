@@ -84,18 +84,22 @@ def run(args: argparse.Namespace) -> int:
     out = sys.stdout
     color = out.isatty()
     verdicts: list[Verdict] = []
+    rendered = None
+    if args.render:  # the worker's settings (REVIEWER_RENDER_TIME_LIMIT, REVIEWER_RENDER_MAX_PAGES), read once
+        from functools import partial
+
+        from reviewer.render import scan_rendered
+        from reviewer.render.check import RenderLimits
+        from reviewer.settings import Settings
+
+        env = Settings.from_env()
+        rendered = partial(scan_rendered, limits=RenderLimits(max_seconds=env.render_time_limit,
+                                                              max_pages=env.render_max_pages))
     for shown, name, data, error in iter_inputs(args.paths):
         if data is None:
             result = ScanResult(rules_version=scanner.rules_version, error=error)
-        elif args.render:
-            from reviewer.render import scan_rendered
-            from reviewer.render.check import RenderLimits
-            from reviewer.settings import Settings
-
-            env = Settings.from_env()
-            limits = RenderLimits(max_seconds=env.render_time_limit, max_pages=env.render_max_pages)
-
-            result, report = scan_rendered(scanner, data, name, limits)
+        elif rendered is not None:
+            result, report = rendered(scanner, data, name)
         else:
             result = scan_document(scanner, data, name)
         verdicts.append(result.verdict)
