@@ -86,7 +86,7 @@ def _read(data: bytes, filename: str, ctx: Context) -> Extraction:
         _log.warning(
             "提取时发生意外异常 %s\n%s", type(exc).__name__, "".join(traceback.format_tb(exc.__traceback__)[-5:])
         )
-        return Extraction(kind=suffix.lstrip("."), error=f"读取文档时发生意外错误（{type(exc).__name__}），未能读完，无法审查")
+        return Extraction(kind=suffix.lstrip("."), error="读取文档时发生意外错误，未能读完，无法审查（原因已记入服务日志）")
 
 
 def _dispatch(fmt: Format, data: bytes, filename: str, ctx: Context) -> Extraction:

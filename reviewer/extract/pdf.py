@@ -26,6 +26,8 @@ from reviewer.extract.model import Extraction, ExtractionIssue, TextPart
 from reviewer.extract.parts import PartBuilder
 from reviewer.extract.script import add_hidden_strings
 
+_log = logging.getLogger(__name__)
+
 # pypdf logs repairs with the objects it repaired, i.e. draft text (an outline title, an annotation). Draft text must
 # never reach the workers' logs, and every damage that matters already ends as an `error` or an issue.
 logging.getLogger("pypdf").setLevel(logging.CRITICAL)
@@ -259,4 +261,5 @@ def extract_pdf(data: bytes, ctx: Context) -> Extraction:
         raise
     except Exception as exc:  # noqa: BLE001 — third-party parser on hostile input; see above
         # The cause's own text is left out: a parser's message can quote the damaged object (draft text).
-        raise ExtractionError(f"PDF 文件已损坏或结构异常，无法完整读取（{type(exc).__name__}）") from exc
+        _log.warning("PDF 解析失败：%s", type(exc).__name__)
+        raise ExtractionError("PDF 文件已损坏或结构异常，无法完整读取") from exc

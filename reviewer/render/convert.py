@@ -3,6 +3,7 @@ network off, screen media) for HTML. PDFs are used as they are; images become pa
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import shutil
@@ -14,6 +15,8 @@ from pathlib import Path
 
 from reviewer.errors import ExtractionError
 from reviewer.render import engines
+
+_log = logging.getLogger(__name__)
 
 
 class RenderError(ExtractionError):
@@ -110,7 +113,8 @@ def html_to_pdf(html: str, timeout: float) -> HtmlRendering:
         first = str(exc).strip().splitlines()[:1] or ["未知错误"]
         if "Timeout" in first[0] or "timeout" in first[0]:
             raise RenderError(f"Chromium 渲染网页超过时间上限 {timeout:.0f} 秒，未能核对显示内容，不得视为通过")
-        raise RenderError(f"Chromium 无法渲染该网页（{first[0][:200]}），未能核对显示内容，不得视为通过")
+        _log.warning("Chromium failed: %s", first[0][:200])
+        raise RenderError("浏览器（Chromium）无法渲染该网页，未能核对显示内容，不得视为通过（原因已记入服务日志）")
     return HtmlRendering(pdf, plain, scripted)
 
 

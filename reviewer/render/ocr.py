@@ -5,12 +5,15 @@ Chosen by measurement over Debian's tesseract-ocr-chi-sim (docs/render.md): on t
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from typing import Any
 
 from reviewer.render.convert import RenderError
 from reviewer.render.model import Box, Line
+
+_log = logging.getLogger(__name__)
 
 _ENGINE: Any = None
 _LOCK = threading.Lock()
@@ -59,7 +62,8 @@ def read_page(image: Any) -> list[Line]:
     except RenderError:
         raise
     except Exception as exc:  # onnxruntime / opencv errors on a hostile image: fail closed
-        raise RenderError(f"文字识别失败（{type(exc).__name__}），未能核对页面图像，不得视为通过")
+        _log.warning("OCR failed: %s", type(exc).__name__)
+        raise RenderError("文字识别失败，未能核对页面图像，不得视为通过")
     lines: list[Line] = []
     for quad, text, score in result or []:
         text = str(text).strip()
@@ -81,5 +85,6 @@ def read_crops(crops: list[Any]) -> list[tuple[str, float]]:
     except RenderError:
         raise
     except Exception as exc:
-        raise RenderError(f"文字识别失败（{type(exc).__name__}），未能核对页面图像，不得视为通过")
+        _log.warning("OCR failed: %s", type(exc).__name__)
+        raise RenderError("文字识别失败，未能核对页面图像，不得视为通过")
     return [(str(t).strip(), float(s)) for t, s in result]

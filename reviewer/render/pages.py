@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import ctypes
 import io
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from reviewer.render.convert import RenderError
 from reviewer.render.model import Box
+
+_log = logging.getLogger(__name__)
 
 DPI = 150
 MAX_IMAGE_SIDE = 2480  # an A4 scan at 300 dpi; larger images are scaled down before reading
@@ -173,4 +176,5 @@ def image_pages(data: bytes, max_pages: int) -> Iterator[PdfPage]:
                 frame = frame.resize((max(1, int(frame.width * ratio)), max(1, int(frame.height * ratio))))
             yield PdfPage(i + 1, frame, image_area=1.0)
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError, EOFError) as exc:
-        raise RenderError(f"图像无法解码（{type(exc).__name__}：{str(exc)[:120]}），未能核对，不得视为通过")
+        _log.warning("image not decoded: %s", type(exc).__name__)
+        raise RenderError("图像无法解码（文件已损坏或不是可识别的图片格式），未能核对，不得视为通过")

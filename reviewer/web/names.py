@@ -164,7 +164,9 @@ def signers(value: str, names: Mapping[str, str] | None = None) -> str:
 
 # --- log events as sentences ---------------------------------------------------------------------------------------
 
-VERDICT_WORD = {"pass": "未发现问题", "review": "需人工审查", "block": "禁止发布", "error": "无法完整读取"}
+# A scan event's `pass` is the text scan's own result; the item is clean only once the render check is done too (its
+# own event), so the log never says 未发现问题 of a draft that was not read completely.
+VERDICT_WORD = {"pass": "文字扫描无发现", "review": "需人工审查", "block": "禁止发布", "error": "无法完整读取"}
 SEVERITY_WORD = {"block": "禁止发布", "review": "需人工审查", "info": "提示"}
 STAGE_WORD = {"unit": "审查员签署", "officer": "保密员复核"}
 CHANNEL_WORD = {"web": "审查页面", "api": "接口"}

@@ -22,13 +22,14 @@ from reviewer.audit.binding import HIDDEN, METADATA_LOCATION, hidden_metadata, p
 from reviewer.audit.events import ACTIONS
 from reviewer.audit.statistics import BEIJING, RULE_COLUMNS, UNIT_COLUMNS, Period, cell, compute
 from reviewer.errors import InvalidInput, NotFound
-from reviewer.store.models import Finding, Unit, User
+from reviewer.store.models import Finding, Item, Unit, User
 from reviewer.web import itemview
 from reviewer.web.chart import SERIES, bar_chart
 from reviewer.web.deps import checked_id, database, html_errors, viewer
 from reviewer.web.render import page
 from reviewer.web.render import rule_name_of as rule_name
 from reviewer.web.security import apply_headers
+from reviewer.workflow import render_check
 from reviewer.workflow.review import DECISIONS
 
 router = APIRouter(include_in_schema=False)
@@ -192,6 +193,11 @@ def redact_view(view: itemview.ItemView) -> itemview.ItemView:
     return view
 
 
+def _shown_verdicts(s: Session, versions: list[Item]) -> dict[int, str]:
+    states = render_check.states_among(s, [ver.id for ver in versions])
+    return {ver.id: render_check.shown_verdict(ver, states.get(ver.id)) for ver in versions}
+
+
 @router.get("/audit/items/{item_id}")
 @html_errors
 def item_history(request: Request, item_id: int) -> Response:
@@ -205,7 +211,7 @@ def item_history(request: Request, item_id: int) -> Response:
         if level != access.FULL and hidden_metadata(item):
             shown = _Masked(item, dict.fromkeys(hidden_metadata(item), HIDDEN))
         return page(request, "audit_item.html", user=v.user, csrf_token=v.csrf_token, item=shown, views=views,
-                    events=events, actions=ACTIONS, people=_people(s))
+                    events=events, actions=ACTIONS, people=_people(s), shown_verdicts=_shown_verdicts(s, versions))
 
 
 @router.get("/audit/log")

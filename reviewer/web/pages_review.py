@@ -69,16 +69,19 @@ def _queue(request: Request, officer: bool) -> Response:
         else:
             queue = queue + _failed(s, v.user)
         channels = sorted({i.channel for i in queue})
+        render_states = render_check.states_among(s, [i.id for i in queue])
+        shown = {i.id: render_check.shown_verdict(i, render_states.get(i.id)) for i in queue}
         items = _sorted([
             i for i in queue
-            if (not verdict or (i.verdict or "error") == verdict) and (not channel or i.channel == channel)
+            if (not verdict or shown[i.id] == verdict) and (not channel or i.channel == channel)
             and (author in (i.author or ""))
         ], sort)
         alerts = access.alerts(s, v.user)[:50]
-        rendering = render_check.pending_among(s, [i.id for i in items])
+        rendering = {i for i, st in render_states.items() if st == render_check.PENDING}
         return page(
             request, "queue.html", user=v.user, csrf_token=v.csrf_token, items=items, officer=officer, total=len(queue),
             alerts=alerts, channels=channels, sorts=SORTS, queue_state=lambda it: queue_state(it, rendering),
+            shown=shown,
             resubmitted=desk.resubmitted_after_return(s, items),
             filters={"verdict": verdict, "channel": channel, "author": author, "sort": sort},
         )
@@ -111,14 +114,10 @@ def signed_by_me(request: Request) -> Response:
 
 
 def _defaults(view: itemview.ItemView, item: Item, carried: dict[int, desk.Carried]) -> dict[str, str]:
-    """What the form starts from: the first signer's dispositions for the officer; carried-over ones for a new version."""
+    """What the form starts from: carried-over dispositions for a new version. The officer starts from an empty form:
+    the first signer's dispositions and reasons are shown beside it, never entered as the officer's own (谁审查谁负责)."""
     out: dict[str, str] = {}
     if item.state == AWAITING_OFFICER:
-        first = next((r for r in reversed(view.reviews) if r.stage == "unit" and r.decision == "approve"), None)
-        if first is not None:
-            for d in first.dispositions:
-                out[f"disp_{d.finding_id}"] = d.disposition
-                out[f"reason_{d.finding_id}"] = d.reason
         return out
     for fid, c in carried.items():
         out[f"disp_{fid}"] = c.disposition
@@ -141,6 +140,8 @@ def _item_page(request: Request, item_id: int, status_code: int = 200, error: st
         undisposed = [f for f in view.findings if not form.get(f"disp_{f.id}")]
         first_review = next((r for r in reversed(view.reviews) if r.stage == "unit" and r.decision == "approve"), None)
         newer = s.get(Item, item.superseded_by_id) if item.superseded_by_id else None
+        rendered = pages_render.rendered_view(s, item)
+        own_review = next((r for r in reversed(view.reviews) if r.reviewer_id == v.user.id), None)
         return page(
             request, "item.html", status_code=status_code, user=v.user, csrf_token=v.csrf_token, v=view, item=item,
             prev_id=prev_id, next_id=next_id, error=error, entered=form, kept=kept, blockers=found,
@@ -148,7 +149,8 @@ def _item_page(request: Request, item_id: int, status_code: int = 200, error: st
             undisposed=undisposed, first_review=first_review if item.state == AWAITING_OFFICER else None,
             newer=newer, exception_possible=item.state == AWAITING_REVIEW and desk.has_block(item)
             and item.unit.block_policy == "officer",
-            rendered=pages_render.rendered_view(s, item),
+            rendered=rendered, shown_verdict=render_check.shown_verdict(item, rendered.state if rendered else None),
+            own_review=own_review, next_step=desk.next_step(item) if own_review else "",
             open_for_signing=item.state in (AWAITING_REVIEW, AWAITING_OFFICER, SCAN_FAILED),
             notice=f"已签署。稿件当前状态为“{STATE_LABEL.get(item.state, item.state)}”" if request.query_params.get("done") else "",
         )

@@ -32,7 +32,7 @@ env.globals.update(
     STATE_LABEL=STATE_LABEL,
     ROLE_LABEL=ROLE_LABEL,
     SEVERITY_LABEL={str(k): v for k, v in SEVERITY_LABEL.items()},
-    VERDICT_LABEL={str(k): v for k, v in VERDICT_LABEL.items()},
+    VERDICT_LABEL={**{str(k): v for k, v in VERDICT_LABEL.items()}, "pending": "核对中（尚无结论）"},
     DECISION_LABEL=DECISION_LABEL,
     STAGE_LABEL=STAGE_LABEL,
     DISPOSITION_LABEL=DISPOSITION_LABEL,

@@ -19,10 +19,15 @@ from sqlalchemy.orm import Session
 from reviewer.accounts.actor import Actor, as_actor
 from reviewer.errors import InvalidInput, InvalidTransition, PermissionDenied, ReviewerError
 from reviewer.store.models import (
+    APPROVED,
     AWAITING_OFFICER,
     AWAITING_REVIEW,
+    REJECTED,
+    RELEASED,
+    RETURNED,
     SCAN_FAILED,
     STATE_LABEL,
+    SUPERSEDED,
     Finding,
     Item,
     Review,
@@ -97,6 +102,21 @@ def blockers(session: Session, item: Item, actor: User | Actor) -> list[Blocker]
     if item.state == AWAITING_REVIEW and has_block(item) and item.unit.block_policy != "officer":
         out.append(Blocker("block_policy", BLOCK_MUST_REVISE, True, 409))
     return out
+
+
+NEXT_STEP = {
+    AWAITING_OFFICER: "已提交本单位保密员复核，复核后生效",
+    APPROVED: "已批准发布，发布回执已生成，等待发布系统发布",
+    RELEASED: "已批准并已发布",
+    REJECTED: "已决定不予发布，结论已通知发布系统",
+    RETURNED: "已退回修改，等待作者修改后重新提交",
+    SUPERSEDED: "作者已提交新版本，本版本不再审查",
+}
+
+
+def next_step(item: Item) -> str:
+    """After a person signed: what happens next, said neutrally (not as a refusal)."""
+    return NEXT_STEP.get(item.state, f"稿件当前状态为“{STATE_LABEL.get(item.state, item.state)}”")
 
 
 def can_sign(found: Iterable[Blocker]) -> bool:

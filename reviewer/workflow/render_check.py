@@ -202,14 +202,26 @@ def approval_blocker(session: Session, item: Item) -> str | None:
     return None
 
 
-def pending_among(session: Session, item_ids: list[int]) -> set[int]:
-    """The items among `item_ids` whose render check has not finished (the queue shows them as 核对中)."""
-    out: set[int] = set()
+def states_among(session: Session, item_ids: list[int]) -> dict[int, str]:
+    """The render-check state (pending | done | failed) of each item among `item_ids` that has one."""
+    out: dict[int, str] = {}
     for i in range(0, len(item_ids), 500):
         chunk = item_ids[i : i + 500]
-        out.update(session.scalars(select(RenderCheck.item_id).where(RenderCheck.item_id.in_(chunk),
-                                                                     RenderCheck.state == PENDING)))
+        out.update((item_id, state) for item_id, state in session.execute(
+            select(RenderCheck.item_id, RenderCheck.state).where(RenderCheck.item_id.in_(chunk))))
     return out
+
+
+def shown_verdict(item: Item, render_state: str | None) -> str:
+    """The conclusion a person is shown for an item: never `pass` (未发现问题) while anything is unread. A failed
+    scan or a failed render check is `error` (无法完整读取); a clean scan whose render check is still running is
+    `pending` (核对中, no conclusion yet)."""
+    verdict = item.verdict or ""
+    if item.state == "scan_failed" or verdict == "error" or render_state == FAILED:
+        return "error"
+    if render_state == PENDING and verdict in ("pass", ""):
+        return "pending"
+    return verdict
 
 
 def bound_fields(session: Session, item: Item) -> dict[str, object]:

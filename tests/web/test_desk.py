@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 
 from reviewer.accounts import manage as accounts
 from reviewer.scan.model import ScanResult
-from reviewer.store.models import AuditEvent, Item, Receipt, WebSession, utcnow
+from reviewer.store.models import AuditEvent, Item, Receipt, Review, WebSession, utcnow
 from reviewer.workflow import scanning
 from tests.web.conftest import Web
 from tests.web.helpers import csrf_of, login, make_item
@@ -132,18 +132,26 @@ def test_officer_sees_first_signer_before_the_form_and_starts_from_it(web: Web) 
     block, phone = item.findings
     form = _form(html, item, "approve", {block.id: ("confirmed", "样例图片中的标志"), phone.id: ("false_positive", "这是总机号码")})
     assert c.post(f"/review/items/{item_id}/sign", data={**form, "exception_confirm": "1"}).status_code == 303
-    # the first signer cannot co-sign: told so, no form
+    # the first signer cannot co-sign: shown what was signed and what happens next (not a refusal), no form
     html = c.get(f"/review/items/{item_id}").text
-    assert 'data-code="first_signer"' in html and 'id="sign-form"' not in html
+    assert 'id="own-signature"' in html and "保密员复核" in html and 'id="sign-form"' not in html
+    assert "您不能签署本件" not in html
     o = web.client()
     login(o, "off2b")
     html = o.get(f"/review/items/{item_id}").text
     first = html.index('id="first-review"')
     assert first < html.index('id="sign-form"')
     assert "这是总机号码" in html[first: html.index('id="sign-form"')] and "OFF2" in html[first: html.index('id="sign-form"')]
-    assert re.search(rf'name="disp_{phone.id}" value="false_positive" checked', html)
-    assert re.search(rf'name="disp_{block.id}" value="confirmed" checked', html)
-    assert 'value="这是总机号码"' in html
+    # the officer writes his own: nothing of the first signer's is entered in his form
+    form_html = html[html.index('id="sign-form"'):html.index("</form>", html.index('id="sign-form"'))]
+    assert not re.search(r'name="disp_\d+" value="\w+" checked', form_html)
+    assert "这是总机号码" not in form_html and "样例图片中的标志" not in form_html
+    item = _item(web, item_id)
+    own = _form(html, item, "approve", {block.id: ("confirmed", "样例图片，复核同意"), phone.id: ("false_positive", "总机号码，已公开")})
+    assert o.post(f"/review/items/{item_id}/sign", data=own).status_code == 303
+    with web.db.session() as s:  # the history records the officer's own reasons, not the first signer's
+        review = s.scalars(select(Review).where(Review.item_id == item_id, Review.stage == "officer")).one()
+        assert sorted(d.reason for d in review.dispositions) == ["总机号码，已公开", "样例图片，复核同意"]
 
 
 def test_stale_form_token_keeps_the_entered_work(web: Web) -> None:

@@ -169,8 +169,9 @@ def test_officer_page_shows_the_first_signer_before_the_form(browser, site: Site
         fb, sb = first.bounding_box(), form.bounding_box()
         assert fb is not None and sb is not None and fb["y"] < sb["y"]
         assert "经请示，示例标志可以公开" in first.inner_text()
-        for fid, _ in _findings(site, item_id):
-            assert pg.locator(f'input[name="disp_{fid}"][value="confirmed"]').is_checked()
+        for fid, _ in _findings(site, item_id):  # the officer decides himself: nothing of the first signer's is entered
+            assert not pg.locator(f'input[name="disp_{fid}"][value="confirmed"]').is_checked()
+            assert pg.locator(f"#reason-{fid}").input_value() == ""
         pg.screenshot(path=str(site.shots / "officer-item.png"), full_page=True)
     finally:
         ctx.close()
