@@ -53,6 +53,14 @@ ACTIONS = {
     "logout": "退出登录",
     "login_failed": "登录失败",
     "submit_throttled": "提交过于频繁（已限流）",
+    "account_locked": "账号已锁定（登录失败次数过多）",
+    "login_refused_locked": "拒绝登录（账号已锁定）",
+    "user_unlocked": "解除账号锁定",
+    "user_deactivated": "停用用户",
+    "user_role_changed": "变更用户角色",
+    "password_reset": "重置口令",
+    "token_rotated": "轮换令牌",
+    "cms_id_linked": "关联发布系统账号",
 }
 
 CHAIN_LOCK = "reviewer:audit-chain"

@@ -180,10 +180,36 @@ _KEY_WORD = {
     "statistics": "统计期间", "alert_id": "预警", "approved": "核验结果", "attempt": "第几次", "bytes": "字节数",
     "callback": "回调", "delivery_id": "投递", "file_name": "文件名", "new_findings": "新发现数", "prefix": "令牌前缀",
     "superseded_by": "被取代于稿件", "token_id": "令牌", "unit_id": "单位", "user_id": "用户", "since": "起始日期", "until": "截止日期", "reviewer": "签署人", "item_id": "稿件编号",
+    "rate": "限流", "findings_sha256": "发现摘要哈希", "document_sha256": "文档哈希", "payload_sha256": "回执内容哈希",
+    "state": "状态", "kind": "类型", "pages": "页数", "pages_sha256": "页面图像哈希", "rule_id": "规则",
+    "documents": "文件数", "labels": "文件名称", "unknown_author": "作者不明的稿件", "from": "原值", "to": "新值",
+    "sessions": "结束会话数", "tokens": "吊销令牌数", "client": "发布系统", "expires_at": "有效期至",
+    "new_token_id": "新令牌", "new_prefix": "新令牌前缀", "grace_minutes": "旧令牌宽限（分钟）",
+    "publisher_counts": "向发布系统提供各级别数量", "failures": "失败次数", "minutes": "锁定（分钟）",
+    "cms_account_id": "发布系统账号",
 }
+# values that are codes, in the words people read
+_VALUE_WORD = {
+    "state": {"pending": "核对中", "done": "已完成", "failed": "失败", "queued": "排队中", "scanning": "扫描中",
+              "awaiting_review": "待审查", "awaiting_officer": "待保密员复核", "scan_failed": "扫描失败",
+              "approved": "已批准", "rejected": "不予发布", "returned": "已退回", "superseded": "已被取代",
+              "released": "已发布"},
+    "kind": {"pdf": "PDF", "office": "Office 文档", "html": "网页", "image": "图片", "archive": "压缩包", "text": "纯文本"},
+    "unknown_author": {"officer": "须保密员复核", "reviewer": "审查员可签"},
+    "block_policy": {"officer": "可由保密员复核后例外批准", "revise": "必须修改"},
+}
+_ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 
 
 def _word(key: str, value: Any, titles: tuple[Path, ...]) -> str:
+    if value is None:
+        return "无"
+    if key in _VALUE_WORD and isinstance(value, str):
+        return _VALUE_WORD[key].get(value, value)
+    if isinstance(value, str) and _ISO_TIME.match(value):
+        return _beijing(value)
+    if key.endswith("sha256") and isinstance(value, str):
+        return value[:12] + "…"
     if key == "verdict":
         return VERDICT_WORD.get(str(value), str(value))
     if key == "severity":
@@ -215,6 +241,18 @@ def _word(key: str, value: Any, titles: tuple[Path, ...]) -> str:
     if isinstance(value, list):
         return "、".join(str(v) for v in value) or "无"
     return str(value)
+
+
+def _beijing(value: str) -> str:
+    from datetime import UTC, datetime
+
+    from reviewer.audit.statistics import BEIJING
+
+    try:
+        t = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    return (t if t.tzinfo else t.replace(tzinfo=UTC)).astimezone(BEIJING).strftime("%Y-%m-%d %H:%M（北京时间）")
 
 
 def event_sentence(action: str, data: str | Mapping[str, Any], directories: tuple[Path, ...] = ()) -> str:
