@@ -128,6 +128,17 @@ def record(session: Session, item_id: int, report: RenderReport) -> bool:
     for p in report.pages:
         session.add(RenderPage(item_id=item_id, page=p.number, width=p.width, height=p.height, sha256=p.sha256,
                                png=p.png, ocr=p.ocr, label=p.where[:2000] if p.member else ""))
+    # the text scan's findings a reader can see, boxed on the pages where the reader sees them (render findings
+    # already carry their page and box)
+    if report.error is None:
+        from reviewer.render.locate import place
+
+        shown = [row for row in item.findings if row.page is None and row.match]
+        where = place([(row.id, row.match, row.start) for row in shown], report.pages)
+        for row in shown:
+            if row.id in where:
+                row.page, box = where[row.id]
+                row.box = json.dumps(list(box))
     # the text scan's notes the render check answered (nothing when it did not complete: read_locations is empty)
     read = {where[:300] for where in read_locations(report)}
     notes = list(session.execute(select(Finding).where(Finding.item_id == item_id, Finding.rule.in_(READ_NOTES))

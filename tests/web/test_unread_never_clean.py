@@ -91,3 +91,25 @@ def test_after_signing_the_signer_sees_the_next_step_not_a_refusal(web: Web) -> 
     after = c.get(f"/review/items/{item_id}").text
     assert 'id="own-signature"' in after and "已提交本单位保密员复核" in after
     assert "您不能签署本件" not in after and 'id="blockers"' not in after
+
+
+def test_text_finding_is_linked_to_its_box_on_the_page_and_back(web: Web) -> None:
+    import json
+
+    from reviewer.store.models import Finding, RenderPage
+
+    text = "关于做好年度考核工作的通知\n本次考核涉及绝密★长期材料。"
+    item_id = make_item(web.db, text, [("绝密★长期", "block", "test.marking", "密级标志", "发现密级标志")], external_id="bx")
+    with web.db.session() as s:
+        s.add(RenderCheck(item_id=item_id, state="done", kind="pdf", page_hashes=json.dumps(["a" * 64])))
+        s.add(RenderPage(item_id=item_id, page=1, width=600, height=800, sha256="a" * 64, png=b"\x89PNG", ocr=""))
+        row = s.query(Finding).filter_by(item_id=item_id).one()
+        row.page, row.box = 1, json.dumps([100, 200, 220, 230])
+        fid = row.id
+    c = web.client()
+    login(c, "rev1")
+    html = c.get(f"/review/items/{item_id}").text
+    assert f'href="#box-{fid}"' in html and "在第 1 页上定位" in html  # finding → box
+    box = re.search(rf'<a href="#f-{fid}" id="box-{fid}"[^>]*>\s*<rect[^>]*x="100" y="200" width="120" height="30"', html)
+    assert box, "the box links back to its finding"  # box → finding
+    assert f'href="/review/items/{item_id}/pages/1.png"' in html  # the page opens full size (zoom on a phone)

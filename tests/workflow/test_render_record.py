@@ -157,3 +157,21 @@ def test_a_rescan_does_not_alert_on_the_notes_the_render_check_answered(db: Data
         term = Finding("rule.x", "类别", Severity.BLOCK, 0, 2, "机密", "机密", "疑似密级标志", "", "正文")
         alert = rescan.record_rescan(s, item_id, ScanResult(rules_version="rv3", findings=[*again.findings, term]))
         assert alert is not None and "rule.x" in alert.summary and "scanned_page" not in alert.summary
+
+
+def test_text_findings_are_boxed_on_the_page_a_reader_sees_them(db: Database, tmp_path: Path) -> None:
+    """A text finding (the scan's, no page) gets the page and box of its visible occurrence; one hidden from the
+    reader (not on any page) gets none."""
+    from reviewer.render.model import Line
+
+    marking = Finding("marking", "密级标志", Severity.BLOCK, 12, 17, "秘密★5年", "秘密★5年", "密级标志", "", "正文")
+    hidden = Finding("term", "涉密词", Severity.BLOCK, 40, 44, "北辰三号", "北辰三号", "涉密词", "", "隐藏文字")
+    item_id = _item(db, marking, hidden)
+    line = Line("本通知涉及秘密★5年材料", [(10 + 20 * i, 300, 30 + 20 * i, 320) for i in range(12)], "text")
+    page2 = RenderedPage(2, 600, 800, b"\x89PNG", "2" * 64, [line], "")
+    item, check, _left, _event = _record(db, item_id, RenderReport("pdf", pages=[_page(1, ""), page2]))
+    assert check.state == "done"
+    boxed = {f.rule: (f.page, json.loads(f.box) if f.box else None) for f in item.findings}
+    assert boxed["marking"] == (2, [10 + 20 * 5, 300, 30 + 20 * 9, 320])
+    assert boxed["term"] == (None, None)
+    assert _verified(db, tmp_path) == []  # the findings digest is unchanged: verify still explains every row
