@@ -186,6 +186,7 @@ class EventFilter:
     actor: str = ""
     action: str = ""
     item_id: int | None = None
+    actors: tuple[str, ...] = ()  # any of these usernames (a person searched by name)
 
 
 def search_events(session: Session, f: EventFilter, limit: int = 500, offset: int = 0) -> tuple[list[AuditEvent], int]:
@@ -199,6 +200,8 @@ def search_events(session: Session, f: EventFilter, limit: int = 500, offset: in
         stmt = stmt.where(AuditEvent.unit_code == f.unit_code)
     if f.actor:
         stmt = stmt.where(AuditEvent.actor == f.actor)
+    if f.actors:
+        stmt = stmt.where(AuditEvent.actor.in_(f.actors))
     if f.action:
         stmt = stmt.where(AuditEvent.action == f.action)
     if f.item_id is not None:
@@ -227,6 +230,7 @@ class ItemFilter:
     rule: str = ""  # rule id or category of any finding
     item_id: int | None = None
     external_id: str = ""
+    rules: tuple[str, ...] = ()  # any of these rule ids (a rule searched by its title)
 
 
 @dataclass(slots=True)
@@ -286,7 +290,14 @@ def _item_query(f: ItemFilter):  # type: ignore[no-untyped-def]
         stmt = stmt.where(Item.id.in_(sub))
     if f.rule:
         stmt = stmt.where(Item.id.in_(select(Finding.item_id).where(or_(Finding.rule == f.rule, Finding.category == f.rule))))
+    if f.rules:
+        stmt = stmt.where(Item.id.in_(select(Finding.item_id).where(Finding.rule.in_(f.rules))))
     return stmt
+
+
+def rules_found(session: Session) -> list[str]:
+    """The distinct rule ids of all findings (what a search by rule title can name)."""
+    return list(session.scalars(select(Finding.rule).distinct()))
 
 
 def _item_rows(session: Session, rows: list[Any]) -> list[ItemRow]:

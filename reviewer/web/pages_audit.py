@@ -11,7 +11,7 @@ from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from reviewer.accounts import access
@@ -47,9 +47,52 @@ def _day(value: str, name: str) -> datetime | None:
     return datetime(d.year, d.month, d.day, tzinfo=BEIJING)
 
 
-def _item_filter(q: dict[str, str]) -> audit_query.ItemFilter:
-    since = _day(q.get("since", ""), "起始日期")
-    until = _day(q.get("until", ""), "截止日期")
+def _range(q: dict[str, str]) -> tuple[datetime | None, datetime | None]:
+    since, until = _day(q.get("since", ""), "起始日期"), _day(q.get("until", ""), "截止日期")
+    if since and until and since > until:
+        raise InvalidInput(f"起始日期 {q['since']} 晚于截止日期 {q['until']}：请对调或修改日期")
+    return since, until
+
+
+def _unit_code(s: Session, value: str) -> str:
+    """A unit named by its code or its name (办公室 finds BGS); an unknown one is said, not silently empty."""
+    value = value.strip()[:100]
+    if not value:
+        return ""
+    unit = s.scalars(select(Unit).where(or_(Unit.code == value, Unit.name == value))).first()
+    if unit is None:
+        unit = s.scalars(select(Unit).where(Unit.name.contains(value, autoescape=True))).first() if value.isprintable() else None
+    if unit is None:
+        raise InvalidInput(f"没有名称或代码为“{value}”的单位")
+    return unit.code
+
+
+def _usernames(s: Session, value: str) -> tuple[str, ...]:
+    """A person named by username or by name (whole or part: 王审查 finds shencha); nobody is said, not silently empty."""
+    value = value.strip()[:100]
+    if not value:
+        return ()
+    if s.scalars(select(User.username).where(User.username == value)).first():
+        return (value,)
+    found = tuple(s.scalars(select(User.username).where(User.display_name.contains(value, autoescape=True)))) \
+        if value.isprintable() else ()
+    if not found:
+        raise InvalidInput(f"没有姓名或用户名为“{value}”的账号")
+    return found
+
+
+def _rule_ids(s: Session, value: str) -> tuple[str, ...]:
+    """Rule ids whose Chinese title contains `value` (居民身份证号码 finds id-card), among the rules of any finding."""
+    value = value.strip()
+    if not value:
+        return ()
+    return tuple(r for r in audit_query.rules_found(s) if value in rule_name(r))
+
+
+def _item_filter(q: dict[str, str], s: Session) -> audit_query.ItemFilter:
+    since, until = _range(q)
+    rule = q.get("rule", "").strip()[:200]
+    rules = _rule_ids(s, rule)
     item_id = q.get("item_id", "").strip()
     if item_id and (not item_id.isdecimal() or len(item_id) > 12):
         raise InvalidInput("稿件编号应为数字")
@@ -58,10 +101,11 @@ def _item_filter(q: dict[str, str]) -> audit_query.ItemFilter:
     return audit_query.ItemFilter(
         since=since,
         until=until + timedelta(days=1) if until else None,  # the end date is included
-        unit_code=q.get("unit", "").strip()[:64],
+        unit_code=_unit_code(s, q.get("unit", "")),
         reviewer=q.get("reviewer", "").strip()[:100],
         decision=q.get("decision", ""),
-        rule=q.get("rule", "").strip()[:200],
+        rule="" if rules else rule,  # a title names its rules; otherwise the id or category as typed
+        rules=rules,
         item_id=int(item_id) if item_id else None,
         external_id=q.get("external_id", "").strip()[:200],
     )
@@ -103,7 +147,7 @@ def search(request: Request) -> Response:
         units = list(s.scalars(select(Unit).order_by(Unit.code)))
         pg = _page_number(request)
         try:
-            f = _item_filter(q)
+            f = _item_filter(q, s)
             total = audit_query.count_items(s, f)
             rows = _mask_rows(s, v.user.role, audit_query.search_items(s, f, limit=PAGE_SIZE, offset=(pg - 1) * PAGE_SIZE))
             error = ""
@@ -140,7 +184,7 @@ def export_search(request: Request, fmt: str) -> Response:
     with database(request).session() as s:
         v = viewer(request, s, *AUDIT_ROLES)
         q = _query(request)
-        rows = _mask_rows(s, v.user.role, audit_query.search_items(s, _item_filter(q), limit=100_000))
+        rows = _mask_rows(s, v.user.role, audit_query.search_items(s, _item_filter(q, s), limit=100_000))
         header, table = export.item_table(rows, rule_name)
         # Exporting is itself an event of the review log: who took which search out of the system, and how much.
         audit_events.append(s, "export", v.user, data={"format": fmt, "rows": len(rows), "query": {k: val for k, val in q.items() if val}})
@@ -224,12 +268,12 @@ def log(request: Request) -> Response:
         rows: list = []  # type: ignore[type-arg]
         total = 0
         try:
-            until = _day(q["until"], "截止日期")
+            since, until = _range(q)
             if q["item_id"] and (not q["item_id"].isdecimal() or len(q["item_id"]) > 12):
                 raise InvalidInput("稿件编号应为数字")
             f = audit_query.EventFilter(
-                since=_day(q["since"], "起始日期"), until=until + timedelta(days=1) if until else None,
-                unit_code=q["unit"][:64], actor=q["actor"][:200], action=q["action"][:64],
+                since=since, until=until + timedelta(days=1) if until else None,
+                unit_code=_unit_code(s, q["unit"]), actors=_usernames(s, q["actor"]), action=q["action"][:64],
                 item_id=int(q["item_id"]) if q["item_id"] else None,
             )
             rows, total = audit_query.search_events(s, f, limit=500)

@@ -162,3 +162,29 @@ def test_out_of_range_ids(web: Web) -> None:
     r = web.client()
     login(r, "rev1")
     assert r.get("/review/items/99999999999999999999").status_code == 404
+
+
+def test_people_units_and_rules_are_found_by_the_names_people_use(web: Web) -> None:
+    """An auditor searches the log by a person's name (REV1 finds rev1's events), a unit by its name (第一单位), items
+    by a rule's Chinese title (居民身份证号码 finds id-card findings); what matches nothing is said, never silently
+    empty; a range whose start is after its end is said too."""
+    idcard = "登记表：身份证号11010519491231002X。"
+    a = make_item(web.db, idcard, [("11010519491231002X", "review", "id-card", "个人信息", "发现身份证号码")],
+                  external_id="id-1", title="丙稿")
+    other, _ = _signed(web)
+    c = web.client()
+    login(c, "aud")
+    by_name = c.get("/audit/log", params={"actor": "REV1"}).text
+    by_user = c.get("/audit/log", params={"actor": "rev1"}).text
+    assert "批准" in by_name and by_name.count("<tr") == by_user.count("<tr") > 2
+    assert "没有姓名或用户名为“王不存在”的账号" in c.get("/audit/log", params={"actor": "王不存在"}).text
+    unit_by_name = c.get("/audit/log", params={"unit": "第一单位"}).text
+    assert unit_by_name.count("<tr") == c.get("/audit/log", params={"unit": "U1"}).text.count("<tr") > 2
+    assert "没有名称或代码为“办公室”的单位" in c.get("/audit/log", params={"unit": "办公室"}).text
+    found = c.get("/audit", params={"rule": "居民身份证号码"}).text
+    assert f'href="/audit/items/{a}"' in found and f'href="/audit/items/{other}"' not in found
+    assert f'href="/audit/items/{a}"' in c.get("/audit", params={"rule": "id-card"}).text  # the id still works
+    assert f'href="/audit/items/{other}"' in c.get("/audit", params={"unit": "第一单位"}).text
+    for path in ("/audit", "/audit/log"):
+        resp = c.get(path, params={"since": "2026-05-01", "until": "2026-04-01"})
+        assert "起始日期 2026-05-01 晚于截止日期 2026-04-01" in resp.text
