@@ -8,6 +8,10 @@ Definitions (each count is of item versions, 一事一审):
 - scan_failed: items that could not be scanned (fail closed), dated by their scan (or submission) time;
 - approved / rejected / returned: items whose final sign-off fell in the period (an approval waiting for the secrecy
   officer's co-sign is not final yet);
+- exceptions: items approved by exception (例外批准: a block finding confirmed and approved anyway) by a unit sign-off
+  in the period;
+- fixed: findings (block or review) of versions returned for revision in the period that the author's next version no
+  longer holds (same rule and matched text): 发现并整改 N 处;
 - alerts: post-release alerts raised in the period;
 - median_hours: median time from submission to the final sign-off, for the items signed off in the period.
 Per rule: hits and items among scans in the period, and of the findings a reviewer disposed, the share marked 误报."""
@@ -73,6 +77,8 @@ class UnitStats:
     rejected: int = 0
     returned: int = 0
     scan_failed: int = 0
+    exceptions: int = 0
+    fixed: int = 0
     alerts: int = 0
     median_hours: float | None = None
     _durations: list[float] = field(default_factory=list, repr=False)
@@ -114,6 +120,8 @@ UNIT_COLUMNS: list[tuple[str, str]] = [
     ("rejected", "不予发布"),
     ("returned", "退回修改"),
     ("scan_failed", "扫描失败"),
+    ("exceptions", "例外批准"),
+    ("fixed", "发现并整改（处）"),
     ("alerts", "发布后预警"),
     ("median_hours", "签署用时中位数（小时）"),
 ]
@@ -167,6 +175,8 @@ def compute(session: Session, period: Period, unit_code: str = "") -> Stats:
         by_id[unit_id].scan_failed = n
 
     _final_sign_offs(session, period, by_id)
+    _exceptions(session, period, by_id)
+    _fixed(session, period, by_id)
 
     for unit_id, n in session.execute(
         select(Alert.unit_id, func.count()).where(_in(Alert.created_at, period), Alert.unit_id.in_(unit_ids)).group_by(Alert.unit_id)
@@ -224,6 +234,45 @@ def _final_sign_offs(session: Session, period: Period, by_id: dict[int, UnitStat
         else:
             continue
         s._durations.append((at - as_utc(submitted_at)).total_seconds() / 3600)
+
+
+def _exceptions(session: Session, period: Period, by_id: dict[int, UnitStats]) -> None:
+    rows = session.execute(
+        select(Item.unit_id, func.count(func.distinct(Review.item_id)))
+        .join(Item, Item.id == Review.item_id).join(Disposition, Disposition.review_id == Review.id)
+        .join(Finding, Finding.id == Disposition.finding_id)
+        .where(_in(Review.created_at, period), Review.stage == "unit", Review.decision == "approve",
+               Finding.severity == "block", Disposition.disposition == "confirmed", Item.unit_id.in_(list(by_id)))
+        .group_by(Item.unit_id)
+    )
+    for unit_id, n in rows:
+        by_id[unit_id].exceptions = n
+
+
+def _fixed(session: Session, period: Period, by_id: dict[int, UnitStats]) -> None:
+    returned = list(session.execute(
+        select(Item.id, Item.unit_id, Item.superseded_by_id).join(Review, Review.item_id == Item.id)
+        .where(_in(Review.created_at, period), Review.decision == "return", Item.superseded_by_id.is_not(None),
+               Item.unit_id.in_(list(by_id)))
+        .distinct()
+    ))
+    for item_id, unit_id, newer_id in returned:
+        before = session.execute(select(Finding.rule, Finding.match).where(
+            Finding.item_id == item_id, Finding.severity.in_(("block", "review")))).all()
+        after = {(r, m) for r, m in session.execute(select(Finding.rule, Finding.match).where(Finding.item_id == newer_id))}
+        by_id[unit_id].fixed += sum(1 for r, m in before if (r, m) not in after)
+
+
+def report_paragraph(st: Stats) -> str:
+    """The figures as the paragraph a 政府信息公开工作年度报告 quotes (全年审查 N 件…)."""
+    t = st.total
+    flagged = t.flagged_block + t.flagged_review
+    return (
+        f"{st.period.label}，本机关坚持“先审查、后公开”和“一事一审”，对拟公开的 {t.submitted} 件信息进行了保密审查"
+        f"（其中自动扫描提示含禁止发布或需人工审查内容的 {flagged} 件次）；经审查批准公开 {t.approved} 件，退回修改 {t.returned} 件，"
+        f"不予公开 {t.rejected} 件，例外批准 {t.exceptions} 件；发现并整改问题 {t.fixed} 处；"
+        f"发布后复查预警 {t.alerts} 次。"
+    )
 
 
 def _rule_stats(session: Session, scanned_ids: list[int]) -> list[RuleStats]:

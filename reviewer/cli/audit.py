@@ -237,7 +237,7 @@ def _write(out: str, data: bytes) -> None:
 
 def stats_cmd(args: argparse.Namespace) -> int:
     from reviewer.audit import exports as export
-    from reviewer.audit.statistics import Period, compute
+    from reviewer.audit.statistics import Period, compute, report_paragraph
 
     try:
         period = Period(args.year, args.month)
@@ -249,7 +249,8 @@ def stats_cmd(args: argparse.Namespace) -> int:
         return 2
 
     def run(s: Any) -> int:
-        tables = export.stats_tables(compute(s, period, unit_code=args.unit), numeric=args.format != "table")
+        st = compute(s, period, unit_code=args.unit)
+        tables = export.stats_tables(st, numeric=args.format != "table")
         if not args.rules:
             tables = tables[:1]
         if args.format == "xlsx":
@@ -262,6 +263,9 @@ def stats_cmd(args: argparse.Namespace) -> int:
                     print()
                 print(f"保密审查统计：{title}（北京时间）")
                 print(render_table(header, rows))
+            print()
+            print("可用于政府信息公开工作年度报告的表述：")
+            print(report_paragraph(st))
         return 0
 
     return _with_session(run)

@@ -20,7 +20,7 @@ from reviewer.audit import exports as export
 from reviewer.audit import queries as audit_query
 from reviewer.audit.binding import HIDDEN, METADATA_LOCATION, hidden_metadata, public_reason
 from reviewer.audit.events import ACTIONS
-from reviewer.audit.statistics import BEIJING, RULE_COLUMNS, UNIT_COLUMNS, Period, cell, compute
+from reviewer.audit.statistics import BEIJING, RULE_COLUMNS, UNIT_COLUMNS, Period, cell, compute, report_paragraph
 from reviewer.errors import InvalidInput, NotFound
 from reviewer.store.models import Finding, Item, Unit, User
 from reviewer.web import itemview
@@ -302,6 +302,7 @@ def stats_page(request: Request) -> Response:
         period = _period(request)
         st = compute(s, period)
         return page(request, "audit_stats.html", user=v.user, csrf_token=v.csrf_token, st=st, chart=bar_chart(st.units),
+                    paragraph=report_paragraph(st),
                     series=SERIES, unit_columns=UNIT_COLUMNS, rule_columns=RULE_COLUMNS, cell=cell,
                     qs=request.url.query)
 

@@ -57,3 +57,29 @@ def test_beijing_month_boundary(db: Session) -> None:
 def test_bad_period() -> None:
     with pytest.raises(ValueError):
         Period(2026, 13)
+
+
+def test_exceptions_fixed_and_the_report_paragraph(db: Session) -> None:
+    """例外批准: A6's unit approval confirmed its block finding (A2's marked it a false positive: not an exception).
+    发现并整改: A5 was returned and its next version no longer holds the finding; a finding the next version still
+    holds is not counted as fixed."""
+    from reviewer.audit.statistics import report_paragraph
+    from reviewer.store.models import Finding, Item
+    from tests.audit.fixtures import make_item, t
+
+    made = populate(db)
+    a5 = db.query(Item).filter_by(external_id="A5").one()
+    db.add(Finding(item_id=a5.id, seq=1, rule="marking.level", category="密级标志", severity="block", start=0, end=1,
+                   match="秘密★", location="正文", message="消息"))
+    v2 = make_item(db, made["a"], "A5", version=2, submitted=t(4, 3, 0), scanned=t(4, 3, 0), verdict="block",  # type: ignore[arg-type]
+                   state="awaiting_review", findings=[("marking.level", "密级标志", "block")])
+    db.query(Finding).filter_by(item_id=v2.id).one().match = "秘密★"  # still there in v2: not fixed
+    a5.superseded_by_id = v2.id
+    db.flush()
+    st = compute(db, Period(2026))
+    a = st.units[0]
+    assert (a.exceptions, a.fixed) == (1, 1)  # the mobile number went, the marking stayed
+    assert compute(db, Period(2026, 3)).units[0].exceptions == 0  # A6 was signed in April
+    text = report_paragraph(st)
+    assert "2026年" in text and f"对拟公开的 {st.total.submitted} 件信息" in text
+    assert "例外批准 1 件" in text and "发现并整改问题 1 处" in text and f"批准公开 {st.total.approved} 件" in text
