@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import Request
 from sqlalchemy import select
@@ -41,7 +42,28 @@ def viewer(request: Request, session: Session, *roles: str) -> Viewer:
     if roles and ws.user.role not in roles:
         raise PermissionDenied("您的角色无权访问此页面")
     _ = ws.user.unit  # loaded while the session is open; templates read it after
+    request.state.todo = todo_counts(session, ws.user)
     return Viewer(ws.user, ws.csrf_token)
+
+
+def todo_counts(session: Session, user: User) -> dict[str, int]:
+    """What waits for this person, for the navigation (待审查 3、待保密员复核 1、预警 2): own unit only."""
+    from sqlalchemy import func
+
+    from reviewer.store.models import AWAITING_OFFICER, AWAITING_REVIEW, SCAN_FAILED, Alert, Item
+
+    if user.role not in ("reviewer", "officer"):
+        return {}
+
+    def count(*where: Any) -> int:
+        return int(session.scalar(select(func.count()).select_from(Item).where(Item.unit_id == user.unit_id, *where)) or 0)
+
+    out = {"review": count(Item.state.in_((AWAITING_REVIEW, SCAN_FAILED)))}
+    if user.role == "officer":
+        out["officer"] = count(Item.state == AWAITING_OFFICER)
+    out["alerts"] = int(session.scalar(select(func.count()).select_from(Alert).where(
+        Alert.unit_id == user.unit_id, Alert.resolved_at.is_(None))) or 0)
+    return out
 
 
 def checked_id(item_id: int) -> int:

@@ -60,6 +60,7 @@ def _sorted(items: list[Item], sort: str) -> list[Item]:
 def _queue(request: Request, officer: bool) -> Response:
     q = request.query_params
     verdict, channel, author = q.get("verdict", ""), q.get("channel", ""), q.get("author", "").strip()[:100]
+    needle = q.get("q", "").strip()[:200]
     sort = q.get("sort", "") if q.get("sort", "") in SORTS else "age"
     with database(request).session() as s:
         v = viewer(request, s, "officer") if officer else viewer(request, s, *SIGNER_ROLES)
@@ -75,6 +76,7 @@ def _queue(request: Request, officer: bool) -> Response:
             i for i in queue
             if (not verdict or shown[i.id] == verdict) and (not channel or i.channel == channel)
             and (author in (i.author or ""))
+            and (not needle or needle in (i.title or "") or needle == i.external_id or needle == str(i.id))
         ], sort)
         alerts = access.alerts(s, v.user)[:50]
         rendering = {i for i, st in render_states.items() if st == render_check.PENDING}
@@ -83,7 +85,7 @@ def _queue(request: Request, officer: bool) -> Response:
             alerts=alerts, channels=channels, sorts=SORTS, queue_state=lambda it: queue_state(it, rendering),
             shown=shown,
             resubmitted=desk.resubmitted_after_return(s, items),
-            filters={"verdict": verdict, "channel": channel, "author": author, "sort": sort},
+            filters={"verdict": verdict, "channel": channel, "author": author, "sort": sort, "q": needle},
         )
 
 

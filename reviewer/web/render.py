@@ -102,6 +102,7 @@ env.filters["signers"] = names.signers
 
 def page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     context.setdefault("user", None)
+    context.setdefault("todo", getattr(request.state, "todo", {}))  # set by deps.viewer
     context.setdefault("csrf_token", "")
     context.setdefault("error", "")
     context.setdefault("notice", "")

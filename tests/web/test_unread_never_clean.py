@@ -113,3 +113,21 @@ def test_text_finding_is_linked_to_its_box_on_the_page_and_back(web: Web) -> Non
     box = re.search(rf'<a href="#f-{fid}" id="box-{fid}"[^>]*>\s*<rect[^>]*x="100" y="200" width="120" height="30"', html)
     assert box, "the box links back to its finding"  # box → finding
     assert f'href="/review/items/{item_id}/pages/1.png"' in html  # the page opens full size (zoom on a phone)
+
+
+def test_navigation_counts_and_queue_search(web: Web) -> None:
+    """待办: the navigation shows what waits (待审查 N); the queue finds an item by title or external id."""
+    a = make_item(web.db, CLEAN, [], external_id="CMS-2026-0815", title="关于春季防火的通知")
+    b = make_item(web.db, CLEAN, [], external_id="CMS-2026-0816", title="关于夏季防汛的通知")
+    c = web.client()
+    login(c, "rev1")
+    html = c.get("/review").text
+    nav = re.search(r'id="nav-review">待审查 <span class="count"[^>]*>(\d+)</span>', html)
+    assert nav and int(nav.group(1)) == 2
+    for needle, want, other in (("防火", a, b), ("CMS-2026-0816", b, a)):
+        found = c.get("/review", params={"q": needle}).text
+        assert f'data-open="/review/items/{want}"' in found and f'data-open="/review/items/{other}"' not in found
+    # another unit's reviewer counts only their own unit's items
+    r2 = web.client()
+    login(r2, "rev2")
+    assert 'id="nav-review">待审查</a>' in r2.get("/review").text
