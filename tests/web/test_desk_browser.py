@@ -201,6 +201,46 @@ def test_queue_keyboard_triage(browser, site: Site) -> None:  # noqa: F811
         ctx.close()
 
 
+def test_item_keyboard_after_a_radio_has_focus(browser, site: Site) -> None:  # noqa: F811
+    """j/k keep working once a disposition radio has focus (they stopped before); Esc releases a field; c and f
+    dispose of the current finding, a/r/x choose a decision and go to the submit button without signing; ? shows the
+    keys and axe finds nothing serious in the help."""
+    item_id = make_item(site.db, TEXT, [BLOCK, PHONE], external_id="kb-i", title="键盘处置")
+    (f1, _), (f2, _) = _findings(site, item_id)
+    ctx = _context(browser, site)
+    pg = ctx.new_page()
+    try:
+        _login(pg, "rev1")
+        pg.goto(f"/review/items/{item_id}")
+        _ready(pg)
+        pg.click(f'input[name="disp_{f1}"][value="confirmed"]')  # a radio has focus now
+        pg.keyboard.press("j")
+        pg.keyboard.press("j")
+        assert "current" in (pg.locator(f"#f-{f2}").get_attribute("class") or "")
+        pg.keyboard.press("f")  # 误报 on the current (second) finding, cursor in its reason
+        assert pg.locator(f'input[name="disp_{f2}"][value="false_positive"]').is_checked()
+        assert pg.evaluate("document.activeElement.id") == f"reason-{f2}"
+        pg.keyboard.type("jk")  # letters in a text field are text, not shortcuts
+        assert pg.locator(f"#reason-{f2}").input_value() == "jk"
+        pg.keyboard.press("Escape")
+        assert pg.evaluate("document.activeElement.id") == f"f-{f2}"
+        pg.keyboard.press("k")
+        pg.keyboard.press("c")
+        assert pg.locator(f'input[name="disp_{f1}"][value="confirmed"]').is_checked()
+        pg.keyboard.press("r")
+        assert pg.locator('input[name="decision"][value="return"]').is_checked()
+        assert pg.evaluate("document.activeElement.id") == "sign-submit"
+        assert pg.url.endswith(f"/review/items/{item_id}")  # nothing was signed by a letter
+        pg.keyboard.press("Escape")
+        pg.keyboard.press("?")
+        assert pg.locator("#keys-help").is_visible()
+        assert _axe(pg) == []
+        pg.keyboard.press("Escape")
+        assert not pg.locator("#keys-help").is_visible()
+    finally:
+        ctx.close()
+
+
 def _failed_item(site: Site) -> int:  # noqa: F811
     item_id = make_item(site.db, "占位", external_id="fail-b", title="无法读取的稿件")
     with site.db.session() as s:

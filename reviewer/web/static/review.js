@@ -46,11 +46,65 @@
     if (link) { window.location.href = link.href; }
   }
 
+  // Fields where a letter is text: shortcuts stay out of them (a radio or a checkbox is not such a field, so j/k
+  // keep working after a disposition was clicked). Esc leaves any field and returns to the current finding.
+  var TEXT_TYPES = ["text", "search", "password", "number", "email", "url", "tel", "date", "datetime-local", "month", "week", "time"];
+  function typing(t) {
+    if (!t) { return false; }
+    if (t.tagName === "TEXTAREA" || t.tagName === "SELECT" || t.isContentEditable) { return true; }
+    return t.tagName === "INPUT" && TEXT_TYPES.indexOf((t.getAttribute("type") || "text").toLowerCase()) >= 0;
+  }
+
+  function help() { return document.getElementById("keys-help"); }
+  function toggleHelp(show) {
+    var h = help();
+    if (!h) { return; }
+    if (show) { h.hidden = false; h.setAttribute("aria-hidden", "false"); var close = h.querySelector("button"); if (close) { close.focus(); } }
+    else { h.hidden = true; h.setAttribute("aria-hidden", "true"); }
+  }
+
+  // c / f: the current finding is 确认 / 误报 (误报 puts the cursor in its reason)
+  function dispose(value) {
+    var li = findings()[current];
+    if (!li) { return false; }
+    var id = li.getAttribute("data-finding");
+    var radio = document.querySelector('input[name="disp_' + id + '"][value="' + value + '"]');
+    if (!radio) { return false; }
+    radio.checked = true;
+    radio.dispatchEvent(new Event("change", { bubbles: true }));
+    var reason = document.getElementById("reason-" + id);
+    if (value === "false_positive" && reason) { reason.focus(); }
+    return true;
+  }
+
+  // a / r / x: choose 批准发布 / 退回修改 / 不予发布 and go to the submit button (Enter signs; nothing is sent by a letter)
+  function decide(value) {
+    var radio = document.querySelector('input[name="decision"][value="' + value + '"]');
+    if (!radio) { return false; }
+    radio.checked = true;
+    radio.dispatchEvent(new Event("change", { bubbles: true }));
+    var submit = document.getElementById("sign-submit");
+    if (submit) { submit.focus(); submit.scrollIntoView({ block: "center" }); }
+    return true;
+  }
+
   document.addEventListener("keydown", function (event) {
     var t = event.target;
     if (event.ctrlKey || event.metaKey || event.altKey) { return; }
-    if (t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT" || t.isContentEditable)) { return; }
+    if (event.key === "Escape") {
+      var h = help();
+      if (h && !h.hidden) { toggleHelp(false); event.preventDefault(); return; }
+      if (t && t !== document.body && t.blur) {
+        t.blur();
+        var li = findings()[current];
+        if (li) { li.focus({ preventScroll: true }); }
+        event.preventDefault();
+      }
+      return;
+    }
+    if (typing(t)) { return; }
     var queue = rows().length > 0;
+    var done = true;
     if (event.key === "j") { if (queue) { selectRow(current + 1); } else { select(current + 1); } }
     else if (event.key === "k") { if (queue) { selectRow(current - 1); } else { select(current - 1); } }
     else if (event.key === "Enter" && queue && current >= 0) {
@@ -59,8 +113,21 @@
     }
     else if (event.key === "n" && !queue) { go("next-item"); }
     else if (event.key === "p" && !queue) { go("prev-item"); }
+    else if (event.key === "?") { toggleHelp(true); }
+    else if (event.key === "c" && !queue) { done = dispose("confirmed"); }
+    else if (event.key === "f" && !queue) { done = dispose("false_positive"); }
+    else if (event.key === "a" && !queue) { done = decide("approve"); }
+    else if (event.key === "r" && !queue) { done = decide("return"); }
+    else if (event.key === "x" && !queue) { done = decide("reject"); }
     else { return; }
-    event.preventDefault();
+    if (done) { event.preventDefault(); }
+  });
+
+  document.addEventListener("click", function (event) {
+    var b = event.target.closest ? event.target.closest("[data-close-help]") : null;
+    if (b) { toggleHelp(false); }
+    var open = event.target.closest ? event.target.closest("[data-open-help]") : null;
+    if (open) { event.preventDefault(); toggleHelp(true); }
   });
 
   // Clicking a highlighted passage selects its finding in the list.
