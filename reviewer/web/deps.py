@@ -92,16 +92,28 @@ def return_path(request: Request) -> str | None:
 
 def session_expired(session: Session, raw: str | None) -> bool:
     """The browser still holds a session that ran out of time (not one that was logged out or never existed)."""
+    from datetime import UTC, datetime
+
     from reviewer.store.models import WebSession, utcnow
-    from reviewer.web.security import token_hash
+    from reviewer.web.security import timeouts, token_hash
 
     if not raw or len(raw) > 200:
         return False
     ws = session.scalars(select(WebSession).where(WebSession.session_hash == token_hash(raw))).first()
-    if ws is None or ws.revoked_at is not None:
+    if ws is None:
         return False
-    expires = ws.expires_at if ws.expires_at.tzinfo else ws.expires_at.replace(tzinfo=utcnow().tzinfo)
-    return expires <= utcnow()
+
+    def aware(value: datetime) -> datetime:
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+    idle = timeouts(session)[1]
+    seen = aware(ws.last_seen_at or ws.created_at)
+    if ws.revoked_at is not None:
+        # ended by the idle timeout (load_session revokes it when it finds it idle), not by 退出: the revocation came
+        # more than the idle time after the last activity
+        return aware(ws.revoked_at) - seen > idle
+    now = utcnow()
+    return aware(ws.expires_at) <= now or now - seen > idle
 
 
 def safe_next(value: str | None) -> str | None:

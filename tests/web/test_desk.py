@@ -445,3 +445,23 @@ def test_stats_empty_year_and_numeric_share(web: Web) -> None:
     rows = [[cell.value for cell in r] for r in sheet.iter_rows()]
     share = rows[0].index("误报占比（%）")
     assert rows[1][share] == 100 and isinstance(rows[1][share], int | float)  # a number, not "100.0%"
+
+
+def test_idle_expiry_says_so_and_logout_does_not(web: Web) -> None:
+    """A real idle expiry (no activity for longer than the idle timeout; the request that finds it ends the session)
+    is told on the login page as 会话已过期; a person who pressed 退出 is not told so."""
+    item_id = make_item(web.db, TEXT, [REVIEW], external_id="idle")
+    c = web.client()
+    login(c, "rev1")
+    assert c.get(f"/review/items/{item_id}").status_code == 200
+    with web.db.session() as s:  # the last activity was 3 hours ago: idle far beyond the timeout
+        s.execute(update(WebSession).values(last_seen_at=utcnow() - timedelta(hours=3),
+                                            created_at=utcnow() - timedelta(hours=3)))
+    resp = c.get(f"/review/items/{item_id}")
+    assert resp.status_code == 303 and resp.headers["location"].startswith("/login")
+    assert "会话已过期" in c.get("/login").text
+    out = web.client()
+    login(out, "rev1")
+    html = out.get("/review").text
+    out.post("/logout", data={"csrf_token": csrf_of(html)})
+    assert "会话已过期" not in out.get("/login").text

@@ -241,6 +241,31 @@ def test_item_keyboard_after_a_radio_has_focus(browser, site: Site) -> None:  # 
         ctx.close()
 
 
+def test_logout_with_unsigned_dispositions_asks_first(browser, site: Site) -> None:  # noqa: F811
+    item_id = make_item(site.db, TEXT, [PHONE], external_id="lo-b", title="退出确认")
+    (fid, _), = _findings(site, item_id)
+    ctx = _context(browser, site)
+    pg = ctx.new_page()
+    asked: list[str] = []
+    try:
+        _login(pg, "rev1")
+        pg.goto(f"/review/items/{item_id}")
+        _ready(pg)
+        pg.check(f'input[name="disp_{fid}"][value="false_positive"]')
+        pg.fill(f"#reason-{fid}", "值班电话已公开")
+        pg.once("dialog", lambda d: (asked.append(d.message), d.dismiss()))
+        pg.click("#logout-form button")
+        assert asked and "尚未签署" in asked[0]
+        assert pg.url.endswith(f"/review/items/{item_id}")  # stayed, work kept
+        assert pg.locator(f'input[name="disp_{fid}"][value="false_positive"]').is_checked()
+        pg.once("dialog", lambda d: (asked.append(d.message), d.accept()))
+        pg.click("#logout-form button")
+        pg.wait_for_url("**/login**")
+        assert len(asked) == 2
+    finally:
+        ctx.close()
+
+
 def _failed_item(site: Site) -> int:  # noqa: F811
     item_id = make_item(site.db, "占位", external_id="fail-b", title="无法读取的稿件")
     with site.db.session() as s:

@@ -228,8 +228,28 @@
     }
   }
   var logout = document.getElementById("logout-form");
-  if (logout && store) {  // an explicit logout leaves no draft behind on a shared machine
-    logout.addEventListener("submit", function () {
+  // Unsigned work: the drafts (in this browser) that hold a disposition, a reason or a comment.
+  function unsignedDrafts() {
+    var n = 0;
+    for (var j = 0; j < store.length; j++) {
+      var k = store.key(j);
+      if (!k || k.indexOf(DRAFT_PREFIX) !== 0) { continue; }
+      var d = null;
+      try { d = JSON.parse(store.getItem(k) || "null"); } catch (e) { d = null; }
+      if (!d) { continue; }
+      for (var name in d) {
+        if (Object.prototype.hasOwnProperty.call(d, name) && d[name] && /^(disp_|reason_|comment$)/.test(name)) { n++; break; }
+      }
+    }
+    return n;
+  }
+  if (logout && store) {  // an explicit logout leaves no draft behind on a shared machine — after asking
+    logout.addEventListener("submit", function (event) {
+      var n = unsignedDrafts();
+      if (n && !window.confirm("您有 " + n + " 件稿件已填写处置或意见但尚未签署。退出后这些内容将被清除（不会保存到服务器）。确定退出吗？")) {
+        event.preventDefault();
+        return;
+      }
       for (var j = store.length - 1; j >= 0; j--) {
         var k2 = store.key(j);
         if (k2 && k2.indexOf(DRAFT_PREFIX) === 0) { store.removeItem(k2); }
