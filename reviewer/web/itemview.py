@@ -18,6 +18,42 @@ READ_ALL_ROLES = ("auditor", "admin")
 
 
 @dataclass(slots=True)
+class FindingChanges:
+    """This version's findings against the previous reviewed version's, by rule and matched text: 新增 (not there
+    before), 仍存在 (there before too), 已解决 (there before, gone now: the previous version's findings)."""
+
+    new: list[Finding]
+    carried: list[Finding]
+    resolved: list[Finding]
+
+    def tag(self, finding: Finding) -> str:
+        return "新增" if finding in self.new else "上一版本已有"
+
+
+def finding_changes(before: list[Finding], after: list[Finding]) -> FindingChanges:
+    def key(f: Finding) -> tuple[str, str]:
+        return f.rule, f.match or f.location
+
+    remaining: dict[tuple[str, str], int] = {}
+    for f in before:
+        remaining[key(f)] = remaining.get(key(f), 0) + 1
+    new, carried = [], []
+    for f in sorted(after, key=lambda x: x.seq):
+        if remaining.get(key(f), 0) > 0:
+            remaining[key(f)] -= 1
+            carried.append(f)
+        else:
+            new.append(f)
+    left = dict(remaining)
+    resolved = []
+    for f in sorted(before, key=lambda x: x.seq):
+        if left.get(key(f), 0) > 0:
+            left[key(f)] -= 1
+            resolved.append(f)
+    return FindingChanges(new, carried, resolved)
+
+
+@dataclass(slots=True)
 class ItemView:
     item: Item
     full: bool  # the text and matched terms may be shown (access.FULL); otherwise rule ids, severities, counts only
@@ -29,6 +65,8 @@ class ItemView:
     receipt: Receipt | None
     previous: Item | None = None
     changes: list[DiffLine | None] = field(default_factory=list)
+    returned: Review | None = None  # the previous version's 退回修改, with the comment the author was given
+    finding_changes: FindingChanges | None = None
     numbers: dict[int, int] = field(default_factory=dict)  # finding id -> the number people read (发现 #n)
 
 
@@ -53,6 +91,13 @@ def load(session: Session, item: Item, level: str, with_diff: bool = True) -> It
         if view.previous is not None:
             old_parts, _ = plain_text(view.previous)
             view.changes = diff("\n".join(p.text for p in old_parts), "\n".join(p.text for p in parts))
+            view.returned = session.scalars(
+                select(Review).where(Review.item_id == view.previous.id, Review.decision == "return")
+                .order_by(Review.id.desc()).limit(1)
+            ).first()
+            if view.returned is not None:
+                _ = view.returned.reviewer
+            view.finding_changes = finding_changes(list(view.previous.findings), findings)
     return view
 
 

@@ -465,3 +465,31 @@ def test_idle_expiry_says_so_and_logout_does_not(web: Web) -> None:
     html = out.get("/review").text
     out.post("/logout", data={"csrf_token": csrf_of(html)})
     assert "会话已过期" not in out.get("/login").text
+
+
+def test_second_version_shows_the_return_comment_and_finding_changes(web: Web) -> None:
+    """v2's page shows v1's return comment and which findings are new, still there, or resolved (not only a text
+    diff); each finding carries its tag."""
+    v1_text = "关于做好年度考核工作的通知\n本次考核涉及绝密★长期材料，请联系赵某，电话13900001111。\n附件另发。"
+    v1 = make_item(web.db, v1_text, [BLOCK, REVIEW], external_id="ver")
+    c = web.client()
+    login(c, "rev1")
+    html = c.get(f"/review/items/{v1}").text
+    item = _item(web, v1)
+    form = _form(html, item, "return", {f.id: ("confirmed", "") for f in item.findings})
+    form["comment"] = "请删除第2段中的个人手机号码"
+    assert c.post(f"/review/items/{v1}/sign", data=form).status_code == 303
+    v2_text = "关于做好年度考核工作的通知\n本次考核涉及绝密★长期材料，请联系考核办。\n内部资料 注意保存。"
+    v2 = make_item(web.db, v2_text, [BLOCK, ("内部资料", "review", "test.internal", "内部标志", "内部标志")],
+                   external_id="ver")
+    assert v2 != v1
+    page = c.get(f"/review/items/{v2}").text
+    note = page[page.index('id="returned-note"'):]
+    assert "请删除第2段中的个人手机号码" in note[:600] and "REV1" in note[:600]
+    assert re.search(r'id="fc-new">1<', page) and re.search(r'id="fc-carried">1<', page)
+    assert re.search(r'id="fc-resolved">1<', page)
+    v2_item = _item(web, v2)
+    internal = next(f for f in v2_item.findings if f.rule == "test.internal")
+    marking = next(f for f in v2_item.findings if f.rule == "test.marking")
+    head = lambda f: page[page.index(f'id="fh-{f.id}"'):page.index("</div>", page.index(f'id="fh-{f.id}"'))]  # noqa: E731
+    assert "新增" in head(internal) and "上一版本已有" in head(marking)
