@@ -15,7 +15,7 @@ import email
 import email.policy
 import re
 from dataclasses import dataclass
-from email.header import decode_header
+from email.header import Header, decode_header
 from email.message import Message
 
 from reviewer.errors import ExtractionError, LimitExceeded
@@ -87,11 +87,14 @@ def header_text(value: object) -> str:
     (GBK or UTF-8 written without encoding) decoded too."""
     if value is None:
         return ""
-    raw = unescaped(str(value))
     try:
-        pieces = decode_header(raw)
+        if isinstance(value, Header):  # the parser's wrapping of raw 8-bit bytes (charset unknown-8bit)
+            pieces = decode_header(value)
+        else:
+            raw = unescaped(str(value))
+            pieces = decode_header(raw)
     except (email.errors.HeaderParseError, ValueError):
-        return raw
+        return unescaped(str(value))
     out: list[str] = []
     for chunk, charset in pieces:
         if isinstance(chunk, str):
@@ -137,7 +140,8 @@ def payload(part: Message, ctx: Context, what: str) -> bytes:
     cte = (part.get("Content-Transfer-Encoding") or "").strip().lower()
     if part.get_content_type() == "message/rfc822" and part.is_multipart():  # parsed already: written out again
         inner = part.get_payload(0)
-        data = inner.as_bytes() if isinstance(inner, Message) else b""
+        # without re-folding: the generator's folding can cut an encoded word of a long header in two
+        data = inner.as_bytes(policy=email.policy.compat32.clone(max_line_length=0)) if isinstance(inner, Message) else b""
     elif cte == "base64":
         body = part.get_payload(decode=False)
         text = body if isinstance(body, str) else ""

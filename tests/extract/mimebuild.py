@@ -11,7 +11,10 @@ from dataclasses import dataclass, field
 def encoded_word(text: str, charset: str = "gb18030", how: str = "B") -> str:
     """An RFC 2047 encoded word (`=?GBK?B?…?=`)."""
     raw = text.encode(charset)
-    body = base64.b64encode(raw).decode() if how == "B" else quopri.encodestring(raw, header=True).decode()
+    if how == "B":
+        body = base64.b64encode(raw).decode()
+    else:  # Q: letters and digits as they are, space as _, every other byte =XX (no soft line breaks)
+        body = "".join(chr(b) if chr(b).isascii() and chr(b).isalnum() else "_" if b == 32 else f"={b:02X}" for b in raw)
     return f"=?{charset.upper()}?{how}?{body}?="
 
 
