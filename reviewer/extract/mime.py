@@ -63,7 +63,7 @@ def leaves(msg: Message, ctx: Context, what: str) -> list[Leaf]:
         if part.is_multipart() and ctype != "message/rfc822":
             children = part.get_payload()
             assert isinstance(children, list)
-            stack.extend((c, depth + 1) for c in reversed(children))
+            stack.extend((c, depth + 1) for c in reversed(children) if isinstance(c, Message))
             continue
         disposition = (part.get("Content-Disposition") or "").split(";", 1)[0].strip().lower()
         name = filename(part)

@@ -8,7 +8,7 @@ import pytest
 from reviewer.document import scan_document
 from reviewer.extract import extract
 from reviewer.scan.model import Verdict
-from tests.extract.planted import PLANT, CLEAN, missing, scanner
+from tests.extract.planted import CLEAN, PLANT, missing, scanner
 
 
 def _feed(t: str) -> str:
