@@ -65,7 +65,7 @@ def leaves(msg: Message, ctx: Context, what: str) -> list[Leaf]:
             assert isinstance(children, list)
             stack.extend((c, depth + 1) for c in reversed(children) if isinstance(c, Message))
             continue
-        disposition = (part.get("Content-Disposition") or "").split(";", 1)[0].strip().lower()
+        disposition = str(part.get("Content-Disposition") or "").split(";", 1)[0].strip().lower()
         name = filename(part)
         attachment = disposition == "attachment" or (name is not None and not ctype.startswith("text/"))
         out.append(Leaf(len(out) + 1, part, ctype, name, attachment))
@@ -123,11 +123,22 @@ def decode_bytes(raw: bytes, charset: str | None, what: str) -> str:
             raise ExtractionError(f"{what}的内容与声明的字符集“{name[:30]}”不符，无法正确解码，无法审查") from exc
 
 
+_NAME_PARAM = re.compile(r"""(?:^|;)\s*(?:file)?name\s*=\s*(?:"([^"]*)"|([^;\s]+))""", re.I)
+
+
 def filename(part: Message) -> str | None:
-    name = part.get_filename()
-    if name is None:
-        ctype_name = part.get_param("name")
-        name = ctype_name if isinstance(ctype_name, str) else None
+    name: str | None = None
+    if all(isinstance(part.get(h), str | None) for h in ("Content-Disposition", "Content-Type")):
+        name = part.get_filename()
+        if name is None:
+            ctype_name = part.get_param("name")
+            name = ctype_name if isinstance(ctype_name, str) else None
+    else:  # a raw 8-bit name (GBK or UTF-8 written as it is): the parser keeps the header as bytes
+        for header in ("Content-Disposition", "Content-Type"):
+            m = _NAME_PARAM.search(header_text(part.get(header)))
+            if m:
+                name = m.group(1) if m.group(1) is not None else m.group(2)
+                break
     if name is None:
         return None
     name = header_text(name) if "=?" in name else unescaped(name)
