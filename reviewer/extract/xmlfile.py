@@ -202,6 +202,8 @@ def _outside(raw: bytes, root: Element, budget: Budget) -> TextPart | None:
 
 def extract_xml(data: bytes, budget: Budget) -> Extraction:
     root = parse(data, budget)
+    if local(str(root.tag)).lower() == "svg":
+        raise ExtractionError("文件是 SVG 图形：其中的文字可能以路径绘制，无法提取核对，无法审查；请转为 PNG 或 PDF 后提交")
     parts = read_tree(root, budget)
     outside = _outside(_bytes_for_expat(data), root, budget)
     return Extraction(parts=parts + ([outside] if outside else []), kind="xml", encoding="utf-8")

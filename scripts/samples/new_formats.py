@@ -38,8 +38,8 @@ def make_eml(expect: Expect, ids: list[str]) -> bytes:
         '--==mix==\r\nContent-Type: multipart/alternative; boundary="==alt=="\r\n\r\n'
         '--==alt==\r\nContent-Type: text/plain; charset="gbk"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n'
     ).encode() + plain + (
-        '\r\n--==alt==\r\nContent-Type: text/html; charset="utf-8"\r\nContent-Transfer-Encoding: base64\r\n\r\n'
-    ).encode() + html + (
+        b'\r\n--==alt==\r\nContent-Type: text/html; charset="utf-8"\r\nContent-Transfer-Encoding: base64\r\n\r\n'
+    ) + html + (
         "\r\n--==alt==--\r\n"
         f'--==mix==\r\nContent-Type: text/plain; charset="gbk"; name="{_word("名单.txt")}"\r\n'
         "Content-Transfer-Encoding: base64\r\n"
