@@ -122,6 +122,14 @@ def read_tree(root: Element, budget: Budget, *, prefix: str = "", location: str 
     attrs = PartBuilder(f"{location}属性", budget)
     notes = PartBuilder(f"{location}注释与处理指令", budget)
     markup = PartBuilder(f"{location}文本中的HTML", budget)
+    names: dict[str, str] = {}  # tag -> local name (a data export repeats a few tags millions of times)
+
+    def name_of(tag: str) -> str:
+        got = names.get(tag)
+        if got is None:
+            got = names[tag] = local(tag)
+        return got
+
     # (element, path, its text already read with a mixed-content ancestor)
     stack: list[tuple[Element, str, bool]] = [(root, f"{prefix}/{local(str(root.tag))}", False)]
     count = 0
@@ -131,33 +139,39 @@ def read_tree(root: Element, budget: Budget, *, prefix: str = "", location: str 
         if count % 2000 == 0:
             budget.check_time()
         for name, value in el.attrib.items():
-            attrs.add(f"{path}/@{local(name)}", value.strip())
+            if value.strip():
+                attrs.add(f"{path}/@{name_of(name)}", value.strip())
         children = list(el)
-        mixed = not read and _mixed(el)
+        mixed = not read and bool(children) and _mixed(el)
         if mixed:
             text = _shown(el)
             texts.add(path, text.strip())
             _html(markup, path, text, budget)
-        elif not read:
-            text = (el.text or "").strip()
+        elif not read and el.text and not el.text.isspace():
+            text = el.text.strip()
             texts.add(path, text)
             _html(markup, path, text, budget)
+        if not children:
+            continue
+        tags = [c.tag if isinstance(c.tag, str) else None for c in children]
         totals: dict[str, int] = {}
-        for c in children:
-            if not _is_special(c):
-                totals[local(str(c.tag))] = totals.get(local(str(c.tag)), 0) + 1
+        for tag in tags:
+            if tag is not None:
+                totals[tag] = totals.get(tag, 0) + 1
         seen: dict[str, int] = {}
         pending: list[tuple[Element, str, bool]] = []
-        for c in children:
-            if _is_special(c):
+        for c, tag in zip(children, tags, strict=True):
+            if tag is None:
                 kind = "注释" if "Comment" in getattr(c.tag, "__name__", "") else "处理指令"
                 notes.add(f"{path}（{kind}）", (c.text or "").strip())
                 if not (read or mixed):  # text after a comment is the parent's text
                     texts.add(path, (c.tail or "").strip())
                 continue
-            name = local(str(c.tag))
-            seen[name] = seen.get(name, 0) + 1
-            child_path = f"{path}/{name}" + (f"[{seen[name]}]" if totals[name] > 1 else "")
+            if totals[tag] > 1:
+                seen[tag] = seen.get(tag, 0) + 1
+                child_path = f"{path}/{name_of(tag)}[{seen[tag]}]"
+            else:
+                child_path = f"{path}/{name_of(tag)}"
             pending.append((c, child_path, read or mixed))
         stack.extend(reversed(pending))
     return [p for p in (b.build() for b in (texts, attrs, notes, markup)) if p]
@@ -165,7 +179,7 @@ def read_tree(root: Element, budget: Budget, *, prefix: str = "", location: str 
 
 def _html(builder: PartBuilder, path: str, text: str, budget: Budget) -> None:
     """Escaped HTML in a text node (feed descriptions): its visible text, so tags between characters hide nothing."""
-    if len(_MARKUP.findall(text)) < 1:
+    if "<" not in text or _MARKUP.search(text) is None:
         return
     from reviewer.extract.html import _parse
 
