@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import PurePath
 
+from reviewer.errors import ExtractionError
 from reviewer.extract import mime
 from reviewer.extract.context import Context
 from reviewer.extract.model import Extraction, ExtractionIssue, TextPart
@@ -20,6 +21,9 @@ HEADERS = (
     ("Reply-To", "回复地址"), ("Comments", "备注"), ("Keywords", "关键词"), ("Thread-Topic", "会话主题"),
     ("Disposition-Notification-To", "回执地址"),
 )  # fmt: skip
+# a detached signature holds a certificate, not text of the message
+_SIGNATURES = ("application/pkcs7-signature", "application/x-pkcs7-signature", "application/pgp-signature")
+_ENCRYPTED = ("application/pkcs7-mime", "application/x-pkcs7-mime", "application/pgp-encrypted")
 _EXT = {"text/html": ".html", "text/plain": ".txt", "message/rfc822": ".eml", "application/pdf": ".pdf",
         "text/xml": ".xml", "application/xml": ".xml", "application/json": ".json"}
 
@@ -27,8 +31,6 @@ _EXT = {"text/html": ".html", "text/plain": ".txt", "message/rfc822": ".eml", "a
 def extract_eml(data: bytes, filename: str, ctx: Context) -> Extraction:
     msg = mime.parse(data)
     if not any(msg.get(h) is not None for h in ("From", "To", "Subject", "Date", "Content-Type", "MIME-Version")):
-        from reviewer.errors import ExtractionError
-
         raise ExtractionError("文件不是有效的电子邮件（缺少邮件头），无法审查")
     parts: list[TextPart] = []
     issues: list[ExtractionIssue] = []
@@ -43,6 +45,10 @@ def extract_eml(data: bytes, filename: str, ctx: Context) -> Extraction:
     bodies = pages = 0
     for leaf in mime.leaves(msg, ctx, WHAT):
         ctx.budget.check_time()
+        if leaf.content_type in _SIGNATURES:
+            continue
+        if leaf.content_type in _ENCRYPTED:
+            raise ExtractionError("邮件内容已加密（S/MIME 或 PGP），无法审查；请提交解密后的邮件")
         raw = mime.payload(leaf.part, ctx, WHAT)
         if not leaf.attachment and leaf.content_type == "text/plain":
             bodies += 1

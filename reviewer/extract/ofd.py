@@ -47,13 +47,15 @@ def _descendants(el: Element, name: str) -> list[Element]:
 class _Doc:
     def __init__(self, pkg: Package) -> None:
         self.pkg = pkg
+        self.base = ""  # the folder of the current Document.xml: producers also write locations relative to it
 
     def resolve(self, base_dir: str, loc: str | None) -> str:
         """A location in the package: absolute (`/Doc_0/…`), relative to the referring part's folder, or from the root."""
         loc = (loc or "").strip().replace("\\", "/")
         if not loc:
             raise ExtractionError(f"{WHAT}中有部件的位置为空，文件结构异常，无法审查")
-        candidates = [loc.lstrip("/")] if loc.startswith("/") else [posixpath.normpath(posixpath.join(base_dir, loc)), loc]
+        candidates = [loc.lstrip("/")] if loc.startswith("/") else [
+            posixpath.normpath(posixpath.join(base_dir, loc)), posixpath.normpath(posixpath.join(self.base, loc)), loc]
         for c in candidates:
             if c in self.pkg:
                 return c
@@ -200,7 +202,7 @@ def extract_ofd(data: bytes, ctx: Context) -> Extraction:
             raise ExtractionError(f"{WHAT}的文档缺少根节点位置（DocRoot），无法审查")
         doc_path = doc.resolve("", root_el.text)
         document = doc.xml(doc_path)
-        base = posixpath.dirname(doc_path)
+        base = doc.base = posixpath.dirname(doc_path)
         pages = PartBuilder(f"{tag}页面", ctx.budget)
         numbers: dict[str, int] = {}
         listed = _first(document, "Pages")

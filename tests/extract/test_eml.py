@@ -96,3 +96,14 @@ def test_header_words_in_gbk_base64_and_quoted_printable() -> None:
     subject = f"=?GBK?B?{base64.b64encode('关于'.encode('gbk')).decode()}?= {encoded_word('机密★5年', 'utf-8', 'Q')}"
     result = extract(message({"Subject": subject}, Part('text/plain; charset="utf-8"', b"x").render()), "a.eml")
     assert result.parts[0].text == "关于机密★5年"
+
+
+def test_a_signed_mail_is_read_and_an_encrypted_one_is_an_error() -> None:
+    signed = message({"Subject": "通知"}, multipart("signed", [
+        Part('text/plain; charset="utf-8"', PLANT.encode(), "quoted-printable"),
+        Part("application/pkcs7-signature; name=smime.p7s", b"\x30\x82\x01\x00" + b"\x00" * 64,
+             headers={"Content-Disposition": 'attachment; filename="smime.p7s"'})], "s", '; protocol="application/pkcs7-signature"'))
+    assert missing(scan_document(scanner(), signed, "a.eml"), ["正文（纯文本）"]) == {}
+    encrypted = message({"Subject": "通知"}, Part("application/pkcs7-mime; smime-type=enveloped-data", b"\x30\x80" * 40).render())
+    result = extract(encrypted, "a.eml")
+    assert result.error and "加密" in result.error

@@ -3,6 +3,9 @@ tags, DocInfo metadata and custom data, each located; a broken package is an err
 
 from __future__ import annotations
 
+import io
+import zipfile
+
 import pytest
 
 from reviewer.document import scan_document
@@ -60,3 +63,12 @@ def test_a_page_made_of_pictures_needs_review() -> None:
 def test_broken_ofd_is_an_error_with_a_chinese_reason(data: bytes, words: str) -> None:
     result = scan_document(scanner(), data, "坏.ofd")
     assert result.verdict is Verdict.ERROR and result.error and words in result.error, result.error
+
+
+def test_annotation_files_located_relative_to_the_document_are_found() -> None:
+    data = ofd([content(text_object(CLEAN))], annotation=PLANT)
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        files = {n: zf.read(n) for n in zf.namelist()}
+    files["Doc_0/Annots/Annotations.xml"] = files["Doc_0/Annots/Annotations.xml"].replace(
+        b"<ofd:FileLoc>Page_0/", b"<ofd:FileLoc>Annots/Page_0/")
+    assert missing(scan_document(scanner(), zip_of(files), "a.ofd"), ["第1页 注释1（Stamp）"]) == {}
