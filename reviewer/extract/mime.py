@@ -200,6 +200,9 @@ def read_member(ctx: Context, number: int, name: str, data: bytes, label: str, w
     """Read one part through the intake. `label` is already chained. A picture is offered to the render check and is a
     note until it has been read; `strict`: a part that cannot be read makes the input an error (an attachment),
     otherwise a note that needs review (a web page's resource that holds no text of the page)."""
+    limit = ctx.budget.limits.max_archive_depth
+    if ctx.archive_depth >= limit:
+        raise LimitExceeded(f"{what}中的附件嵌套超过 {limit} 层（附件中的附件……），拒绝处理；请解开外层后提交")
     wanted = ctx.members
     if wanted is not None:
         wanted.offer(label, name, data, (*ctx.member_numbers, number))

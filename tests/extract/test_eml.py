@@ -107,3 +107,12 @@ def test_a_signed_mail_is_read_and_an_encrypted_one_is_an_error() -> None:
     encrypted = message({"Subject": "通知"}, Part("application/pkcs7-mime; smime-type=enveloped-data", b"\x30\x80" * 40).render())
     result = extract(encrypted, "a.eml")
     assert result.error and "加密" in result.error
+
+
+def test_mail_in_mail_in_mail_stops_at_the_nesting_limit() -> None:
+    data = message({"Subject": "最内层"}, Part('text/plain; charset="utf-8"', PLANT.encode()).render())
+    for n in range(6):
+        data = message({"Subject": f"第{n}层"}, multipart("mixed", [Part("message/rfc822", data, "7bit", {
+            "Content-Disposition": f'attachment; filename="fw{n}.eml"'})], f"b{n}"))
+    result = extract(data, "a.eml")
+    assert result.error and "嵌套超过" in result.error and not result.parts
