@@ -181,9 +181,9 @@ def _html(builder: PartBuilder, path: str, text: str, budget: Budget) -> None:
     """Escaped HTML in a text node (feed descriptions): its visible text, so tags between characters hide nothing."""
     if "<" not in text or _MARKUP.search(text) is None:
         return
-    from reviewer.extract.html import _parse
+    from reviewer.extract.html import extract_html
 
-    for part in _parse(text, budget, 1):
+    for part in extract_html(text.encode("utf-8"), budget).parts:
         if part.location == "正文":
             builder.add(f"{path}（HTML正文）", part.text.strip())
         else:

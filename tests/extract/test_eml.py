@@ -116,3 +116,9 @@ def test_mail_in_mail_in_mail_stops_at_the_nesting_limit() -> None:
             "Content-Disposition": f'attachment; filename="fw{n}.eml"'})], f"b{n}"))
     result = extract(data, "a.eml")
     assert result.error and "嵌套超过" in result.error and not result.parts
+
+
+def test_a_single_part_html_mail_in_base64_gbk() -> None:
+    body = Part('text/html; charset="gbk"', f"<html><body><p>{PLANT}</p></body></html>".encode("gbk"), "base64").render()
+    dirty = scan_document(scanner(), message({"Subject": "通知", "From": "a@example.cn"}, body), "a.eml")
+    assert missing(dirty, ["正文（HTML） · 正文"]) == {}

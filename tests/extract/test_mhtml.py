@@ -73,3 +73,30 @@ def test_a_picture_is_a_member_the_plain_scan_notes() -> None:
 def test_broken_saved_page_is_an_error(data: bytes, words: str) -> None:
     result = extract(data, "a.mht")
     assert result.error and words in result.error and not result.parts, result.error
+
+
+def _blink(t: str) -> bytes:
+    """What Chrome writes for 另存为 › 网页，单个文件: quoted-printable UTF-8 page, CSS and frames as parts with Content-ID."""
+    page = (f'<!DOCTYPE html><html><head><link rel="stylesheet" href="cid:css-1@mhtml.blink"></head><body>'
+            f'<h1>{t}</h1><iframe src="cid:frame-2@mhtml.blink"></iframe></body></html>').encode()
+    shown = "\\5317\\8fb0\" \"三号" if t == PLANT else "\\666e\" \"通"  # 北辰三号 / 普通, written as CSS escapes
+    css = f'.x::after {{ content: "{shown}"; }}'.encode()
+    frame = f"<html><body><p>{t}</p></body></html>".encode()
+    body = multipart("related", [
+        Part("text/html", page, "quoted-printable", {"Content-ID": "<frame-1@mhtml.blink>",
+                                                      "Content-Location": "https://www.example.gov.cn/a/b.html"}),
+        Part("text/css", css, "quoted-printable", {"Content-ID": "<css-1@mhtml.blink>",
+                                                    "Content-Location": "cid:css-1@mhtml.blink"}),
+        Part("text/html", frame, "quoted-printable", {"Content-ID": "<frame-2@mhtml.blink>",
+                                                       "Content-Location": "cid:frame-2@mhtml.blink"}),
+    ], "----MultipartBoundary--abc----", '; type="text/html"')
+    return ("From: <Saved by Blink>\r\nSnapshot-Content-Location: https://www.example.gov.cn/a/b.html\r\n"
+            f"Subject: {encoded_word(t, 'utf-8', 'Q')}\r\nDate: Sat, 1 Mar 2025 09:00:00 +0800\r\nMIME-Version: 1.0\r\n").encode() + body
+
+
+def test_a_page_saved_by_chrome_reads_frames_and_css_generated_text() -> None:
+    dirty = scan_document(scanner(), _blink(PLANT), "page.mhtml")
+    assert missing(dirty, ["网页 · 正文", "网页资源“frame-2@mhtml.blink” · 正文", "网页档案信息:标题（Subject）"]) == {}
+    generated = [f for f in dirty.findings if f.location.endswith("CSS生成内容")]
+    assert [f.rule for f in generated] == ["render-test-codes"], [(f.rule, f.location) for f in dirty.findings]
+    assert scan_document(scanner(), _blink(CLEAN), "page.mhtml").verdict is Verdict.PASS
