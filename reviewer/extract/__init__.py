@@ -18,8 +18,10 @@ from reviewer.extract.sniff import (
     HTML_SUFFIXES,
     JSON_SUFFIXES,
     LEGACY_SUFFIXES,
+    MIME_SUFFIXES,
     OOXML_SUFFIXES,
     TEXT_SUFFIXES,
+    XML_SUFFIXES,
     Format,
     binary_kind,
     sniff,
@@ -35,6 +37,9 @@ _EXPECTED = {
     **{s: Format.LEGACY for s in LEGACY_SUFFIXES},
     **{s: Format.JSON for s in JSON_SUFFIXES},
     **OOXML_SUFFIXES,
+    **MIME_SUFFIXES,
+    **{s: Format.XML for s in XML_SUFFIXES},
+    ".ofd": Format.OFD,
     ".pdf": Format.PDF,
     ".zip": Format.ZIP_OTHER,
     ".7z": Format.SEVEN_ZIP,
@@ -49,7 +54,15 @@ _SAFE_SUFFIX = re.compile(r"\.[A-Za-z0-9]{1,10}")
 def _shown(suffix: str) -> str:
     """A suffix as it may appear in a message: a member name inside an archive is draft text, so only a plain one."""
     return f"“{suffix}”" if _SAFE_SUFFIX.fullmatch(suffix) else "（无法显示的扩展名）"
-_NAMES = {".docx": "Word 文档（.docx）", ".xlsx": "Excel 工作簿（.xlsx）", ".pdf": "PDF 文件", ".doc": "Word 97-2003 文档"}
+_NAMES = {".docx": "Word 文档（.docx）", ".xlsx": "Excel 工作簿（.xlsx）", ".pdf": "PDF 文件", ".doc": "Word 97-2003 文档",
+          ".ppt": "PowerPoint 97-2003 演示文稿", ".ofd": "OFD 版式文件", ".eml": "电子邮件（.eml）",
+          ".mht": "单个文件网页（.mht）", ".mhtml": "单个文件网页（.mhtml）"}
+
+
+def _compatible(expected: Format, fmt: Format) -> bool:
+    """Names that honestly cover several contents: a .txt holding HTML/JSON/XML, Word's web pages saved as .doc."""
+    return (expected is Format.TEXT and fmt in (Format.HTML, Format.JSON, Format.XML)) or (
+        expected is Format.XML and fmt is Format.HTML)
 
 
 def extract(data: bytes, filename: str = "", limits: Limits = DEFAULT_LIMITS, members: Members | None = None) -> Extraction:
@@ -68,7 +81,7 @@ def _read(data: bytes, filename: str, ctx: Context) -> Extraction:
         fmt = sniff(data, suffix)
         result = _dispatch(fmt, data, filename, ctx)
         expected = _EXPECTED.get(suffix)
-        if expected is not None and expected is not fmt and not (expected is Format.TEXT and fmt in (Format.HTML, Format.JSON)):
+        if expected is not None and expected is not fmt and not _compatible(expected, fmt):
             result.issues.append(
                 ExtractionIssue(
                     "type_mismatch",
@@ -99,7 +112,8 @@ def _dispatch(fmt: Format, data: bytes, filename: str, ctx: Context) -> Extracti
                 what = _NAMES.get(suffix, f"{_shown(suffix)}文件")
                 raise ExtractionError(f"文件扩展名表明是{what}，但内容不是该格式（可能已损坏、被截断或被改名），无法审查")
             raise ExtractionError(
-                f"不支持的文件类型{_shown(suffix)}，无法审查；请提交 txt、json、html、docx、xlsx、pptx、pdf 或 zip/7z/tar/gz 压缩包"
+                f"不支持的文件类型{_shown(suffix)}，无法审查；请提交 txt、json、xml、html、mht、eml、docx、xlsx、pptx、ppt、odp、"
+                "pdf、ofd 或 zip/7z/tar/gz 压缩包"
             )
         from reviewer.extract.text import extract_text
 
@@ -155,6 +169,22 @@ def _dispatch(fmt: Format, data: bytes, filename: str, ctx: Context) -> Extracti
         from reviewer.extract.pptx import extract_pptx
 
         return extract_pptx(data, ctx)
+    if fmt is Format.XML:
+        from reviewer.extract.xmlfile import extract_xml
+
+        return extract_xml(data, ctx.budget)
+    if fmt is Format.MHTML:
+        from reviewer.extract.mhtml import extract_mhtml
+
+        return extract_mhtml(data, filename, ctx)
+    if fmt is Format.EML:
+        from reviewer.extract.eml import extract_eml
+
+        return extract_eml(data, filename, ctx)
+    if fmt is Format.OFD:
+        from reviewer.extract.ofd import extract_ofd
+
+        return extract_ofd(data, ctx)
     kind = binary_kind(data) or "二进制文件"
     if kind.startswith("RAR"):
         raise ExtractionError("RAR 压缩包暂不支持审查（没有可用的开源解压组件）；请改用 ZIP 或 7z 重新打包后提交")

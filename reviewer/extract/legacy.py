@@ -1,4 +1,5 @@
-"""Legacy .doc/.wps/.et/.xls, RTF and OpenDocument: converted to DOCX/XLSX by LibreOffice headless, then read as such.
+"""Legacy .doc/.wps/.et/.xls/.ppt/.dps, RTF and OpenDocument (.odt/.ods/.odp): converted to DOCX/XLSX/PPTX by
+LibreOffice headless, then read as such (a deck as a deck: slides, hidden slides, notes, masters and layouts).
 
 Without LibreOffice on PATH the document is an error (fail closed), never skipped.
 """
@@ -22,14 +23,29 @@ def soffice() -> str | None:
 
 
 def _target(data: bytes, suffix: str) -> str:
+    """What to convert to: by content when it says (the streams of an OLE file, an OpenDocument mimetype), so that a
+    renamed deck is still read as a deck; else by the file name."""
+    if data.startswith(OLE_MAGIC):
+        found = {t for t, names in _OLE_TARGETS.items() if any(n in data for n in names)}
+        if len(found) == 1:
+            return found.pop()
+    elif is_zip(data):
+        head = data[:200]
+        for kind, target in ((b"opendocument.presentation", "pptx"), (b"opendocument.spreadsheet", "xlsx"),
+                             (b"opendocument.text", "docx")):
+            if kind in head:
+                return target
     if suffix in LEGACY_SUFFIXES:
         return LEGACY_SUFFIXES[suffix]
-    if b"W\x00o\x00r\x00k\x00b\x00o\x00o\x00k" in data[:200000] or b"spreadsheet" in data[:200]:
-        return "xlsx"
     return "docx"
 
 
-_OLE_STREAMS = tuple(name.encode("utf-16-le") for name in ("WordDocument", "Workbook", "Book"))
+_OLE_TARGETS = {
+    "docx": ("WordDocument".encode("utf-16-le"),),
+    "xlsx": ("Workbook".encode("utf-16-le"), "Book".encode("utf-16-le")),
+    "pptx": ("PowerPoint Document".encode("utf-16-le"),),
+}
+_OLE_STREAMS = tuple(name.encode("utf-16-le") for name in ("WordDocument", "Workbook", "Book", "PowerPoint Document"))
 
 
 def _check_container(data: bytes, ctx: Context) -> None:
@@ -38,7 +54,8 @@ def _check_container(data: bytes, ctx: Context) -> None:
     zip must inflate completely within the limits."""
     if data.startswith(OLE_MAGIC):
         if not any(name in data for name in _OLE_STREAMS):
-            raise ExtractionError("文件是 OLE 复合文档，但其中没有 Word/Excel 内容流（文件可能已损坏或不是 Office 文档），无法审查")
+            raise ExtractionError(
+                "文件是 OLE 复合文档，但其中没有 Word/Excel/PowerPoint 内容流（文件可能已损坏或不是 Office 文档），无法审查")
     elif is_zip(data):
         Package(data, ctx.budget, "OpenDocument 文档")
 
@@ -76,8 +93,11 @@ def extract_legacy(data: bytes, suffix: str, ctx: Context) -> Extraction:
         if not converted.is_file():
             raise ExtractionError("LibreOffice 无法转换该文档（文件可能已损坏或已加密），无法审查")
         out_data = converted.read_bytes()
-    from reviewer.extract import docx, xlsx
+    from reviewer.extract import docx, pptx, xlsx
 
-    result = docx.extract_docx(out_data, ctx) if target == "docx" else xlsx.extract_xlsx(out_data, ctx)
+    if target == "pptx":
+        result = pptx.extract_pptx(out_data, ctx)
+    else:
+        result = docx.extract_docx(out_data, ctx) if target == "docx" else xlsx.extract_xlsx(out_data, ctx)
     result.kind = suffix.lstrip(".") or "legacy"
     return result

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from enum import StrEnum
 
@@ -23,6 +24,10 @@ class Format(StrEnum):
     TAR = "tar"
     ZIP_BROKEN = "zip-broken"
     BINARY = "binary"
+    MHTML = "mhtml"  # a web page saved as one MIME file (.mht/.mhtml; Word's "single file web page", also as .doc)
+    EML = "eml"  # an e-mail message (RFC 5322 + MIME)
+    XML = "xml"  # feeds, data exports: every text node and attribute
+    OFD = "ofd"  # GB/T 33190 fixed-layout document (a zip with OFD.xml)
 
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -31,7 +36,10 @@ JSON_SUFFIXES = {".json", ".geojson", ".jsonl", ".ndjson"}
 ARCHIVE_SUFFIXES = {".zip", ".7z"}
 TEXT_SUFFIXES = {"", ".txt", ".text", ".md", ".csv", ".tsv", ".log"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml", ".shtml"}
-LEGACY_SUFFIXES = {".doc": "docx", ".wps": "docx", ".rtf": "docx", ".odt": "docx", ".xls": "xlsx", ".et": "xlsx", ".ods": "xlsx"}
+LEGACY_SUFFIXES = {".doc": "docx", ".wps": "docx", ".rtf": "docx", ".odt": "docx", ".xls": "xlsx", ".et": "xlsx", ".ods": "xlsx",
+                   ".ppt": "pptx", ".pps": "pptx", ".dps": "pptx", ".odp": "pptx"}
+MIME_SUFFIXES = {".mht": Format.MHTML, ".mhtml": Format.MHTML, ".eml": Format.EML}
+XML_SUFFIXES = {".xml", ".rss", ".atom"}
 OOXML_SUFFIXES = {
     ".docx": Format.DOCX, ".docm": Format.DOCX, ".dotx": Format.DOCX, ".xlsx": Format.XLSX, ".xlsm": Format.XLSX,
     ".pptx": Format.PPTX, ".pptm": Format.PPTX, ".ppsx": Format.PPTX,
@@ -78,6 +86,8 @@ def zip_format(data: bytes) -> Format:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             names = zf.namelist()
+            if "OFD.xml" in names:
+                return Format.OFD
             if "mimetype" in names and zf.getinfo("mimetype").file_size < 200:
                 if zf.read("mimetype").startswith(b"application/vnd.oasis.opendocument"):
                     return Format.LEGACY
@@ -120,10 +130,15 @@ def sniff(data: bytes, suffix: str) -> Format:
         return Format.LEGACY
     if binary_kind(data):
         return Format.BINARY
+    mime = mime_format(data, suffix)
+    if mime is not None:
+        return mime
     if suffix in HTML_SUFFIXES or looks_like_html(data):
         return Format.HTML
     if suffix in JSON_SUFFIXES or (suffix in ("", ".txt") and looks_like_json(data)):
         return Format.JSON
+    if suffix in XML_SUFFIXES or looks_like_xml(data):
+        return Format.XML
     return Format.TEXT
 
 
@@ -131,3 +146,38 @@ def looks_like_json(data: bytes) -> bool:
     head = data[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
     tail = data[-64:].rstrip(b" \t\r\n\x00")
     return head[:1] in (b"{", b"[") and tail[-1:] in (b"}", b"]")
+
+
+_HEADER = re.compile(rb"[!-9;-~]+:[^\r\n]*(?:\r?\n[ \t][^\r\n]*)*\r?\n")
+_MAIL_HEADERS = (b"from", b"to", b"subject", b"date", b"message-id", b"received", b"return-path", b"cc")
+
+
+def mime_format(data: bytes, suffix: str) -> Format | None:
+    """MHTML or e-mail by its header block: a MIME message declares MIME-Version or Content-Type before its first blank
+    line (a letter pasted into a .txt draft does not); multipart/related is a saved web page unless named .eml."""
+    head = data[:16384].lstrip(b"\xef\xbb\xbf\r\n")
+    names: list[bytes] = []
+    pos = 0
+    while pos < len(head) and len(names) < 200:
+        m = _HEADER.match(head, pos)
+        if m is None:
+            break
+        names.append(m.group(0).split(b":", 1)[0].strip().lower())
+        pos = m.end()
+    ended = head[pos : pos + 2] in (b"\r\n", b"\n\r") or head[pos : pos + 1] == b"\n"
+    if not names or not ended:
+        return None
+    if suffix in MIME_SUFFIXES and (b"content-type" in names or b"mime-version" in names or any(n in names for n in _MAIL_HEADERS)):
+        return MIME_SUFFIXES[suffix]
+    if b"mime-version" not in names and b"content-type" not in names:
+        return None
+    related = re.search(rb"(?im)^content-type:\s*multipart/related", head[:pos]) is not None
+    return Format.MHTML if related else Format.EML
+
+
+def looks_like_xml(data: bytes) -> bool:
+    """An XML declaration or a root element that is not HTML (feeds and data exports)."""
+    head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith((b"\xff\xfe<\x00", b"\xfe\xff\x00<")):
+        return True
+    return head.startswith(b"<?xml") and b"<html" not in head.lower()

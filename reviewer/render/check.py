@@ -37,6 +37,8 @@ _OFFICE_SUFFIX = {Format.DOCX: ".docx", Format.XLSX: ".xlsx"}
 _PUA = re.compile("[\ue000-\uf8ff\ufffd]")
 _FONT_FACE = re.compile(r"@font-face", re.I)
 NOT_CONTENT = ("样式", "脚本", "HTML注释", "HTML元数据")
+OFD_UNRENDERED = ("OFD 版式文件暂无可用的渲染组件（没有能按文件自带字体绘制页面的开源阅读器），未能核对显示内容，"
+                  "不得视为通过；请同时提交由版式软件导出的 PDF")
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,12 +63,17 @@ class _Plan:
 
 
 def kind_of(data: bytes, filename: str) -> str | None:
-    """"pdf" | "office" | "html" | "image" | "archive" (its members are rendered: members.py), or None for what is not
-    rendered (plain text: what is read is what is seen)."""
+    """"pdf" | "office" | "html" | "image" | "archive" (its members are rendered: members.py; also e-mail and MHTML),
+    "ofd" (no renderer: the check fails closed), or None for what is not rendered (plain text, XML: what is read is
+    what is seen)."""
     suffix = PurePath(filename).suffix.lower()
     if is_image(data):
         return "image"
     fmt = sniff(data, suffix)
+    if fmt in (Format.MHTML, Format.EML):  # their pages, bodies, pictures and attachments are rendered as members
+        return "archive"
+    if fmt is Format.OFD:
+        return "ofd"
     if fmt in (Format.SEVEN_ZIP, Format.GZIP, Format.TAR) or fmt is Format.ZIP_OTHER and not _zip_has(data, "ppt/"):
         return "archive"
     if fmt is Format.PDF:
@@ -163,6 +170,9 @@ def render_check(scanner: Scanner, data: bytes, filename: str, extraction: Extra
         if extract(data, filename, members=asked).error is None:
             return members.render_members(scanner, asked.files, extraction, text_findings or [], limits)
         report.error = "压缩包无法完整读取，未能核对其中文件的显示内容，不得视为通过"
+        return report
+    if kind == "ofd":
+        report.error = OFD_UNRENDERED
         return report
     try:
         plan = _plan(data, filename, kind, limits.max_seconds)

@@ -387,6 +387,9 @@ def main() -> None:
     files["budget-with-hidden-sheet.xlsx"] = make_xlsx()
     files["report-with-scan.pdf"] = make_pdf_sample()
     files.update(make_broken(files["draft-with-revisions.docx"], files["report-with-scan.pdf"]))
+    from new_formats import make_new_formats  # issue 22: e-mail, MHTML as .doc, XML feed, OFD
+
+    files.update(make_new_formats(expect, [id_number(f"1101081990010{n}123") for n in range(1, 6)], _fixed_zip))
     for rel, data in files.items():
         path = OUT / rel
         path.parent.mkdir(parents=True, exist_ok=True)

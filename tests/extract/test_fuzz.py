@@ -23,7 +23,8 @@ SEEDS: dict[str, bytes] = {
 }
 SEEDS[".txt-utf16"] = (SAMPLES / "notice-utf16le-nobom.txt").read_bytes()
 SEEDS[".txt-big5"] = (SAMPLES / "notice-big5.txt").read_bytes()
-SUFFIXES = [".txt", ".html", ".docx", ".xlsx", ".pdf", ".doc", ".wps", ".et", ".bin", ".json", ".zip", ".7z", ".gz", ".tar", ".pptx", ""]
+SUFFIXES = [".txt", ".html", ".docx", ".xlsx", ".pdf", ".doc", ".wps", ".et", ".bin", ".json", ".zip", ".7z", ".gz", ".tar", ".pptx", "",
+            ".eml", ".mht", ".xml", ".ofd", ".ppt", ".odp"]
 
 
 def _seven_zip_seed() -> bytes | None:
@@ -38,6 +39,19 @@ def _seven_zip_seed() -> bytes | None:
     return out.getvalue()
 
 
+def _new_format_seeds() -> dict[str, bytes]:
+    """E-mail, MHTML, XML and OFD seeds, built by the builders their tests use (attachments and resources included)."""
+    from tests.extract.planted import PLANT
+    from tests.extract.test_eml import _mail
+    from tests.extract.test_mhtml import _word_mht
+    from tests.extract.test_ofd import _doc
+    from tests.extract.test_xmlfile import _feed
+
+    return {".eml": _mail(PLANT, with_pdf=False), ".mht": _word_mht(PLANT, image=b"\x89PNG\r\n\x1a\n" + b"\x00" * 16),
+            ".xml": _feed(PLANT).encode("gbk"), ".ofd": _doc(PLANT)}
+
+
+SEEDS.update(_new_format_seeds())
 _SEVEN = _seven_zip_seed()
 if _SEVEN is not None:
     SEEDS[".7z"] = _SEVEN
@@ -124,7 +138,7 @@ def _member_test(suffix: str, config: settings):  # type: ignore[no-untyped-def]
     return run
 
 
-@pytest.mark.parametrize("suffix", [".docx", ".xlsx", ".zip"])
+@pytest.mark.parametrize("suffix", [".docx", ".xlsx", ".zip", ".ofd"])
 def test_mutated_package_members(suffix: str) -> None:
     _member_test(suffix, QUICK)()
 
@@ -136,7 +150,7 @@ def test_random_bytes_any_extension(data: bytes, suffix: str) -> None:
 
 
 @QUICK
-@given(prefix=st.sampled_from([b"%PDF-1.7\n", b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", b"<html>", b"\xef\xbb\xbf", b"\xff\xfe", b"7z\xbc\xaf\x27\x1c\x00\x04", b"\x1f\x8b\x08\x00", b"{\"a\": \"\\u"]), rest=st.binary(max_size=2048), suffix=st.sampled_from(SUFFIXES))
+@given(prefix=st.sampled_from([b"%PDF-1.7\n", b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", b"<html>", b"\xef\xbb\xbf", b"\xff\xfe", b"7z\xbc\xaf\x27\x1c\x00\x04", b"\x1f\x8b\x08\x00", b"{\"a\": \"\\u", b"MIME-Version: 1.0\r\nContent-Type: multipart/related; boundary=b\r\n\r\n--b\r\n", b"Subject: =?GBK?B?", b"<?xml version='1.0' encoding='gbk'?><rss>"]), rest=st.binary(max_size=2048), suffix=st.sampled_from(SUFFIXES))
 def test_magic_prefix_then_garbage(prefix: bytes, rest: bytes, suffix: str) -> None:
     _check(prefix + rest, f"magic{suffix}")
 
@@ -167,7 +181,8 @@ def test_random_bytes_long(data: bytes, suffix: str) -> None:
 
 
 def test_seeds_cover_every_extractor() -> None:
-    assert set(SEEDS) == {".txt", ".txt-utf16", ".txt-big5", ".html", ".docx", ".xlsx", ".pdf", ".json", ".zip", ".7z"}
+    assert set(SEEDS) == {".txt", ".txt-utf16", ".txt-big5", ".html", ".docx", ".xlsx", ".pdf", ".json", ".zip", ".7z",
+                          ".eml", ".mht", ".xml", ".ofd"}
     assert Path(SAMPLES).is_dir()
 
 

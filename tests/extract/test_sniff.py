@@ -43,3 +43,33 @@ def test_broken_or_unsupported_input_is_a_clear_error(data: bytes, name: str, wo
     result = extract(data, name)
     assert result.error and words in result.error, result.error
     assert not result.parts
+
+
+MHT = (SAMPLES / "word-single-file-page.doc").read_bytes()
+EML = (SAMPLES / "letter.eml").read_bytes()
+FEED = (SAMPLES / "feed.xml").read_bytes()
+
+
+@pytest.mark.parametrize(("data", "name", "kind"), [
+    (MHT, "通知.doc", "mhtml"), (MHT, "通知.htm", "mhtml"), (MHT, "通知.txt", "mhtml"), (MHT, "", "mhtml"),
+    (EML, "", "eml"), (EML, "letter.txt", "eml"), (FEED, "feed.txt", "xml"), (FEED, "", "xml"), (FEED, "rss", "xml"),
+])
+def test_new_formats_are_sniffed_by_content(data: bytes, name: str, kind: str) -> None:
+    result = extract(data, name)
+    assert result.error is None and result.kind == kind
+
+
+@pytest.mark.parametrize("text", [
+    "From: 张三\nTo: 李四\n\n关于会议安排的说明。\n",  # a letter pasted into a draft: no MIME header, stays text
+    "Subject: 通知\n正文没有空行分隔\n",
+])
+def test_plain_text_that_looks_like_a_letter_stays_text(text: str) -> None:
+    result = extract(text.encode(), "draft.txt")
+    assert result.error is None and result.kind == "text" and result.parts[0].text.startswith(text.split("\n")[0])
+
+
+def test_an_svg_is_not_read_as_plain_xml() -> None:
+    """An SVG draws text as paths a text reader never sees: refused (as before) rather than passed on its text nodes."""
+    svg = b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><path d="M0 0L10 10"/><text>a</text></svg>'
+    result = extract(svg, "logo.svg")
+    assert result.error and "SVG" in result.error
