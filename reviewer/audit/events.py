@@ -61,6 +61,7 @@ ACTIONS = {
     "password_reset": "重置口令",
     "token_rotated": "轮换令牌",
     "cms_id_linked": "关联发布系统账号",
+    "approval_sheet": "打印保密审查审批单",
 }
 
 CHAIN_LOCK = "reviewer:audit-chain"

@@ -16,8 +16,18 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from reviewer.accounts import access
-from reviewer.errors import PermissionDenied, ReviewerError
-from reviewer.store.models import AWAITING_OFFICER, AWAITING_REVIEW, SCAN_FAILED, STATE_LABEL, Item, Review, User
+from reviewer.audit import events as audit_events
+from reviewer.errors import NotFound, PermissionDenied, ReviewerError
+from reviewer.store.models import (
+    AWAITING_OFFICER,
+    AWAITING_REVIEW,
+    SCAN_FAILED,
+    STATE_LABEL,
+    Item,
+    Review,
+    User,
+    utcnow,
+)
 from reviewer.web import itemview, pages_render
 from reviewer.web.deps import check_csrf, checked_id, database, html_errors, viewer
 from reviewer.web.render import page, redirect
@@ -162,6 +172,26 @@ def _item_page(request: Request, item_id: int, status_code: int = 200, error: st
 @html_errors
 def item_page(request: Request, item_id: int) -> Response:
     return _item_page(request, item_id)
+
+
+@router.get("/review/items/{item_id}/sheet")
+@html_errors
+def approval_sheet(request: Request, item_id: int) -> Response:
+    """The 保密审查审批单 for filing (归档): the item, its versions, findings (rule names and places, never the matched
+    text), every signer's dispositions and reasons with times, and the receipt — one printable page. Printing it is
+    logged."""
+    with database(request).session() as s:
+        v = viewer(request, s, *SIGNER_ROLES, "auditor")
+        item, level = access.readable_item(s, v.user, checked_id(item_id))
+        if level != access.FULL:
+            raise NotFound(f"稿件 {item_id} 不存在")
+        versions, _events = itemview.history(s, item)
+        view = itemview.load(s, item, level, with_diff=False)
+        audit_events.append(s, "approval_sheet", v.user, unit_code=item.unit.code, item_id=item.id,
+                            data={"version": item.version})
+        return page(request, "sheet.html", user=v.user, csrf_token=v.csrf_token, item=item, v=view, versions=versions,
+                    now=utcnow(),
+                    shown_verdict=render_check.shown_verdict(item, getattr(render_check.state_of(s, item.id), "state", None)))
 
 
 @router.get("/review/items/{item_id}/original")

@@ -131,3 +131,39 @@ def test_navigation_counts_and_queue_search(web: Web) -> None:
     r2 = web.client()
     login(r2, "rev2")
     assert 'id="nav-review">待审查</a>' in r2.get("/review").text
+
+
+def test_approval_sheet_for_filing(web: Web) -> None:
+    """保密审查审批单: item, findings with every signer's disposition and reason, signers and times, receipt — and not
+    the matched text; printing it is logged; another unit's reviewer cannot print it."""
+    from sqlalchemy import select
+
+    from reviewer.store.models import AuditEvent, Item
+
+    text = "关于做好年度考核工作的通知\n请联系赵某，电话13900001111。"
+    item_id = make_item(web.db, text, [("13900001111", "review", "test.phone", "个人信息", "发现手机号码")],
+                        external_id="sheet", title="考核通知")
+    c = web.client()
+    login(c, "rev1")
+    html = c.get(f"/review/items/{item_id}").text
+    with web.db.session() as s:
+        item = s.get(Item, item_id)
+        assert item is not None
+        fid, sha = item.findings[0].id, item.content_sha256
+    form = {"csrf_token": csrf_of(html), "content_sha256": sha, "decision": "approve", "comment": "同意发布",
+            f"disp_{fid}": "false_positive", f"reason_{fid}": "单位公开的值班电话"}
+    assert c.post(f"/review/items/{item_id}/sign", data=form).status_code == 303
+    sheet = c.get(f"/review/items/{item_id}/sheet")
+    assert sheet.status_code == 200
+    body = sheet.text
+    assert "保密审查审批单" in body and "考核通知" in body and "第一单位" in body
+    assert "单位公开的值班电话" in body and "误报" in body and "REV1" in body and "同意发布" in body
+    assert 'id="sheet-receipt"' in body  # approved: the receipt is on the sheet
+    assert "13900001111" not in body  # rule names and places only, never the matched text
+    with web.db.session() as s:
+        logged = s.scalars(select(AuditEvent).where(AuditEvent.action == "approval_sheet",
+                                                    AuditEvent.item_id == item_id)).all()
+        assert len(logged) == 1 and logged[0].actor == "rev1"
+    other = web.client()
+    login(other, "rev2")
+    assert other.get(f"/review/items/{item_id}/sheet").status_code == 404
