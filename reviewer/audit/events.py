@@ -62,6 +62,7 @@ ACTIONS = {
     "token_rotated": "轮换令牌",
     "cms_id_linked": "关联发布系统账号",
     "approval_sheet": "打印保密审查审批单",
+    "alert_resolved": "处理发布后预警",
 }
 
 CHAIN_LOCK = "reviewer:audit-chain"

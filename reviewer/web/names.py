@@ -186,7 +186,7 @@ _KEY_WORD = {
     "sessions": "结束会话数", "tokens": "吊销令牌数", "client": "发布系统", "expires_at": "有效期至",
     "new_token_id": "新令牌", "new_prefix": "新令牌前缀", "grace_minutes": "旧令牌宽限（分钟）",
     "publisher_counts": "向发布系统提供各级别数量", "failures": "失败次数", "minutes": "锁定（分钟）",
-    "cms_account_id": "发布系统账号",
+    "cms_account_id": "发布系统账号", "action": "处理方式",
 }
 # values that are codes, in the words people read
 _VALUE_WORD = {
@@ -197,6 +197,7 @@ _VALUE_WORD = {
     "kind": {"pdf": "PDF", "office": "Office 文档", "html": "网页", "image": "图片", "archive": "压缩包", "text": "纯文本"},
     "unknown_author": {"officer": "须保密员复核", "reviewer": "审查员可签"},
     "block_policy": {"officer": "可由保密员复核后例外批准", "revise": "必须修改"},
+    "action": {"withdraw": "撤稿并通知发布系统", "handled": "已处理"},
 }
 _ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 
@@ -241,6 +242,15 @@ def _word(key: str, value: Any, titles: tuple[Path, ...]) -> str:
     if isinstance(value, list):
         return "、".join(str(v) for v in value) or "无"
     return str(value)
+
+
+def alert_summary(summary: str, titles: tuple[Path, ...] = ()) -> str:
+    """A post-release alert's summary (`rule ×n；…`) with the rules' Chinese titles instead of their ids."""
+    out = []
+    for part in (summary or "").split("；"):
+        m = re.fullmatch(r"\s*(\S+) ×(\d+)\s*", part)
+        out.append(f"{rule_title(m.group(1), '', titles)} ×{m.group(2)}" if m else part)
+    return "；".join(out)
 
 
 def _beijing(value: str) -> str:

@@ -32,6 +32,7 @@ from reviewer.web import itemview, pages_render
 from reviewer.web.deps import check_csrf, checked_id, database, html_errors, viewer
 from reviewer.web.render import page, redirect
 from reviewer.web.security import apply_headers
+from reviewer.workflow import alerts as alert_actions
 from reviewer.workflow import desk, render_check
 from reviewer.workflow.review import DispositionInput, sign_off
 
@@ -93,7 +94,8 @@ def _queue(request: Request, officer: bool) -> Response:
         return page(
             request, "queue.html", user=v.user, csrf_token=v.csrf_token, items=items, officer=officer, total=len(queue),
             alerts=alerts, channels=channels, sorts=SORTS, queue_state=lambda it: queue_state(it, rendering),
-            shown=shown,
+            shown=shown, alert_titles={i: t for i, t in s.execute(
+                select(Item.id, Item.title).where(Item.id.in_([a.item_id for a in alerts])))},
             resubmitted=desk.resubmitted_after_return(s, items),
             filters={"verdict": verdict, "channel": channel, "author": author, "sort": sort, "q": needle},
         )
@@ -153,6 +155,7 @@ def _item_page(request: Request, item_id: int, status_code: int = 200, error: st
         first_review = next((r for r in reversed(view.reviews) if r.stage == "unit" and r.decision == "approve"), None)
         newer = s.get(Item, item.superseded_by_id) if item.superseded_by_id else None
         rendered = pages_render.rendered_view(s, item)
+        item_alerts = [a for a in access.alerts(s, v.user) if a.item_id == item.id] if v.role in SIGNER_ROLES else []
         own_review = next((r for r in reversed(view.reviews) if r.reviewer_id == v.user.id), None)
         return page(
             request, "item.html", status_code=status_code, user=v.user, csrf_token=v.csrf_token, v=view, item=item,
@@ -162,7 +165,7 @@ def _item_page(request: Request, item_id: int, status_code: int = 200, error: st
             newer=newer, exception_possible=item.state == AWAITING_REVIEW and desk.has_block(item)
             and item.unit.block_policy == "officer",
             rendered=rendered, shown_verdict=render_check.shown_verdict(item, rendered.state if rendered else None),
-            own_review=own_review, next_step=desk.next_step(item) if own_review else "",
+            own_review=own_review, next_step=desk.next_step(item) if own_review else "", item_alerts=item_alerts,
             open_for_signing=item.state in (AWAITING_REVIEW, AWAITING_OFFICER, SCAN_FAILED),
             notice=f"已签署。稿件当前状态为“{STATE_LABEL.get(item.state, item.state)}”" if request.query_params.get("done") else "",
         )
@@ -172,6 +175,18 @@ def _item_page(request: Request, item_id: int, status_code: int = 200, error: st
 @html_errors
 def item_page(request: Request, item_id: int) -> Response:
     return _item_page(request, item_id)
+
+
+@router.post("/review/alerts/{alert_id}/resolve")
+@html_errors
+async def resolve_alert(request: Request, alert_id: int) -> Response:
+    form = await request.form()
+    with database(request).session() as s:
+        v = viewer(request, s, *SIGNER_ROLES)
+        check_csrf(v, str(form.get("csrf_token", "")))
+        alert = alert_actions.resolve(s, checked_id(alert_id), v.user, str(form.get("action", "")), str(form.get("reason", ""))[:2000])
+        item_id = alert.item_id
+    return redirect(f"/review/items/{item_id}?alert=done#item-alerts")
 
 
 @router.get("/review/items/{item_id}/sheet")

@@ -92,6 +92,7 @@ def _isotime(value: str | None) -> str:
 env.filters["fromjson"] = _fromjson
 env.filters["isotime"] = _isotime
 env.filters["loc"] = names.location
+env.filters["alert_summary"] = lambda summary: names.alert_summary(summary, tuple(RULE_DIRECTORIES))
 env.filters["rule_name"] = _rule_name
 env.filters["event"] = _event
 env.filters["actor"] = names.actor

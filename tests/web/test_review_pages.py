@@ -199,3 +199,57 @@ def test_queue_lists_open_post_release_alerts_of_the_unit(web: Web) -> None:
     assert html.count('id="alerts"') == 1, "the alerts section is rendered once, in the page body"
     title = html[html.index("<title>"):html.index("</title>")]
     assert "<section" not in title and "新规则" not in title, title
+
+
+def test_alert_on_the_item_page_with_titles_and_logged_actions(web: Web) -> None:
+    """A post-release alert reads with the item's title and the rules' Chinese titles (not a raw rule id or a hash),
+    shows on the item's own page, and is closed there: 已处理 needs a reason; 撤稿 sends the publishing system a
+    signed withdraw callback (ids and reason, no term); each action is a logged event; another unit cannot act."""
+    import json
+
+    from sqlalchemy import select
+
+    from reviewer.store.models import Alert, AuditEvent, CallbackDelivery, Unit
+
+    first = make_item(web.db, "公开通知一", external_id="al-1", title="关于春季防火的通知")
+    second = make_item(web.db, "公开通知二", external_id="al-2", title="关于夏季防汛的通知")
+    with web.db.session() as s:
+        unit = s.get(Item, first).unit  # type: ignore[union-attr]
+        unit.callback_url = "https://cms.example.gov.cn/hook"
+        a1 = Alert(item_id=first, unit_id=unit.id, rules_version="3064aba5e0f1", verdict="block", summary="id-card ×1")
+        a2 = Alert(item_id=second, unit_id=unit.id, rules_version="3064aba5e0f1", verdict="review", summary="id-card ×2")
+        s.add_all([a1, a2])
+        s.flush()
+        ids = a1.id, a2.id
+        assert isinstance(s.get(Unit, unit.id), Unit)
+    c = web.client()
+    login(c, "rev1")
+    queue = c.get("/review").text
+    alerts = queue[queue.index('id="alerts"'):]
+    assert "关于春季防火的通知" in alerts and "居民身份证号码 ×1" in alerts
+    assert "id-card" not in alerts and "3064aba5" not in alerts
+    page = c.get(f"/review/items/{first}").text
+    assert 'id="item-alerts"' in page and "居民身份证号码" in page[page.index('id="item-alerts"'):]
+    token = csrf_of(page)
+    other = web.client()
+    login(other, "rev2")
+    other_token = csrf_of(other.get("/review").text)
+    refused = other.post(f"/review/alerts/{ids[0]}/resolve", data={"csrf_token": other_token, "action": "handled",
+                                                                  "reason": "x"})
+    assert refused.status_code == 403
+    no_reason = c.post(f"/review/alerts/{ids[1]}/resolve", data={"csrf_token": token, "action": "handled", "reason": ""})
+    assert no_reason.status_code == 422 and "须写明" in no_reason.text
+    done = c.post(f"/review/alerts/{ids[1]}/resolve", data={"csrf_token": token, "action": "handled",
+                                                           "reason": "核实为公开的示例号码，无需撤稿"})
+    assert done.status_code == 303
+    withdrawn = c.post(f"/review/alerts/{ids[0]}/resolve", data={"csrf_token": token, "action": "withdraw", "reason": ""})
+    assert withdrawn.status_code == 303
+    with web.db.session() as s:
+        assert all(s.get(Alert, i).resolved_at is not None for i in ids)  # type: ignore[union-attr]
+        events = s.scalars(select(AuditEvent).where(AuditEvent.action == "alert_resolved")).all()
+        assert sorted(json.loads(e.data)["action"] for e in events) == ["handled", "withdraw"]
+        assert {e.actor for e in events} == {"rev1"}
+        delivery = s.scalars(select(CallbackDelivery).where(CallbackDelivery.item_id == first)).one()
+        body = json.loads(delivery.payload)
+        assert body["event"] == "withdraw" and body["external_id"] == "al-1" and "id-card" not in delivery.payload
+    assert 'id="item-alerts"' not in c.get(f"/review/items/{first}").text  # closed
