@@ -155,6 +155,10 @@ def _dispatch(fmt: Format, data: bytes, filename: str, ctx: Context) -> Extracti
         from reviewer.extract.pptx import extract_pptx
 
         return extract_pptx(data, ctx)
+    if fmt is Format.IMAGE:
+        from reviewer.extract.imagemeta import extract_image
+
+        return extract_image(data, ctx.budget)
     kind = binary_kind(data) or "二进制文件"
     if kind.startswith("RAR"):
         raise ExtractionError("RAR 压缩包暂不支持审查（没有可用的开源解压组件）；请改用 ZIP 或 7z 重新打包后提交")

@@ -26,6 +26,7 @@ from reviewer.extract.ooxml import (
     drawing_text,
     image_issue,
     leftover_text,
+    media_metadata,
     local,
     main_part,
     properties,
@@ -390,7 +391,7 @@ class _DocxReader:
         if inner.error:
             raise ExtractionError(f"Word 文档的嵌入内容（altChunk）无法读取：{inner.error}")
         self.parts.extend(TextPart(p.text, f"{where} · {p.location}", prefixed(p.spans, where), p.spans_only) for p in inner.parts)
-        self.issues.extend(ExtractionIssue(i.code, f"{where} · {i.location}", i.message, i.severity) for i in inner.issues)
+        self.issues.extend(replace(i, location=f"{where} · {i.location}") for i in inner.issues)
 
     # -- stories ---------------------------------------------------------------------------------------------------
     def story(self, location: str, root: Element, numbered: bool = False) -> None:
@@ -525,6 +526,9 @@ def _extract(data: bytes, ctx: Context) -> Extraction:
         reader.parts.append(labels)
     reader.doc_variables()
     body_text = any(p.location.startswith("正文") and p.text.strip() for p in reader.parts)
+    pictures, picture_issues = media_metadata(pkg, "word/media/", ctx.budget)
+    reader.parts.extend(pictures)
+    reader.issues.extend(picture_issues)
     images = image_issue(pkg, "word/media/", body_text)
     if images:
         reader.issues.append(images)

@@ -10,7 +10,7 @@ from defusedxml.ElementTree import fromstring
 
 from reviewer.errors import ExtractionError
 from reviewer.extract.limits import Budget
-from reviewer.extract.model import ExtractionIssue
+from reviewer.extract.model import ExtractionIssue, TextPart
 from reviewer.extract.parts import PartBuilder
 from reviewer.extract.zipread import Member, ZipReader
 from reviewer.scan.model import Severity
@@ -193,6 +193,25 @@ def drawing_text(root: Element) -> str:
 
 
 _IMAGE = re.compile(r".+\.(png|jpe?g|gif|bmp|tiff?|emf|wmf)", re.I)
+_META_IMAGE = (b"\xff\xd8", b"\x89PNG", b"II*\x00", b"MM\x00*")
+
+
+def media_metadata(pkg: Package, folder: str, budget: Budget) -> tuple[list[TextPart], list[ExtractionIssue]]:
+    """EXIF/XMP text and GPS positions of the package's pictures (by content, any name), located by picture:
+    `图片“image1.jpeg” · 图片元数据（EXIF:Artist）`."""
+    from reviewer.extract.imagemeta import image_meta_parts
+
+    parts: list[TextPart] = []
+    issues: list[ExtractionIssue] = []
+    for name in pkg.names:
+        if not name.startswith(folder) or name.endswith("/"):
+            continue
+        data = pkg.read(name)
+        if data.startswith(_META_IMAGE) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP"):
+            got, problems = image_meta_parts(data, f"图片“{name.rsplit('/', 1)[-1]}”", budget)
+            parts.extend(got)
+            issues.extend(problems)
+    return parts, issues
 
 
 def image_issue(pkg: Package, folder: str, has_text: bool) -> ExtractionIssue | None:

@@ -14,6 +14,7 @@ from reviewer.extract.ooxml import (
     drawing_text,
     image_issue,
     leftover_text,
+    media_metadata,
     local,
     main_part,
     properties,
@@ -86,6 +87,9 @@ def extract_pptx(data: bytes, ctx: Context) -> Extraction:
         inner_parts, inner_issues = ctx.embedded(pkg.read(name), file, f"嵌入对象“{file}”")
         parts.extend(inner_parts)
         issues.extend(inner_issues)
+    pictures, picture_issues = media_metadata(pkg, "ppt/media/", ctx.budget)
+    parts.extend(pictures)
+    issues.extend(picture_issues)
     images = image_issue(pkg, "ppt/media/", any(p.location.startswith("幻灯片") for p in parts))
     if images:
         issues.append(images)

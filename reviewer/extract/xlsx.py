@@ -17,6 +17,7 @@ from reviewer.extract.ooxml import (
     drawing_text,
     image_issue,
     leftover_text,
+    media_metadata,
     local,
     main_part,
     properties,
@@ -341,6 +342,9 @@ def extract_xlsx(data: bytes, ctx: Context) -> Extraction:
         parts, issues = ctx.embedded(pkg.read(name), file, f"嵌入对象“{file}”")
         reader.parts.extend(parts)
         reader.issues.extend(issues)
+    pictures, picture_issues = media_metadata(pkg, "xl/media/", ctx.budget)
+    reader.parts.extend(pictures)
+    reader.issues.extend(picture_issues)
     images = image_issue(pkg, "xl/media/", any(p.location.startswith("工作表“") for p in reader.parts))
     if images:
         reader.issues.append(images)
