@@ -103,7 +103,7 @@ def _dispatch(fmt: Format, data: bytes, filename: str, ctx: Context) -> Extracti
             )
         from reviewer.extract.text import extract_text
 
-        return extract_text(data, ctx.budget)
+        return extract_text(data, ctx.budget, markdown=suffix in (".md", ".markdown"))
     if fmt is Format.JSON:
         from reviewer.extract.script import extract_json
 

@@ -21,9 +21,9 @@ from pathlib import PurePosixPath
 
 from reviewer.errors import ExtractionError, LimitExceeded
 from reviewer.extract.context import Context
+from reviewer.extract.imagemeta import image_meta_parts
 from reviewer.extract.model import Extraction, ExtractionIssue, TextPart
 from reviewer.extract.parts import PartBuilder
-from reviewer.extract.imagemeta import image_meta_parts
 from reviewer.extract.sniff import is_image
 from reviewer.extract.zipread import ZipReader
 from reviewer.scan.model import Severity

@@ -14,6 +14,7 @@ from urllib.parse import unquote_to_bytes
 
 from reviewer.errors import ExtractionError
 from reviewer.extract.limits import Budget
+from reviewer.extract.links import link_text
 from reviewer.extract.model import Extraction, Span, SpanKind, TextPart
 from reviewer.extract.parts import PartBuilder
 from reviewer.extract.script import add_hidden_strings, script_part
@@ -46,6 +47,7 @@ _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""",
 _SPACE = re.compile(r"\s+")
 _MARKED = re.compile(r"<!\[(?!CDATA\[)", re.I)
 _CHUNK = 65536
+_LINKS = {"href", "src", "action", "formaction", "cite", "longdesc", "poster", "background", "xlink:href", "ping"}
 
 
 _RTL = re.compile(r"direction\s*:\s*rtl", re.I)
@@ -110,6 +112,7 @@ class _Collector(HTMLParser):
         # (characters), flex row-reverse (children). (stack depth, tag, how, text chunks met inside)
         self._reversers: list[tuple[int, str, str, list[str]]] = []
         self.reversed = PartBuilder("反向显示文字", budget)
+        self.links = PartBuilder("链接地址", budget)
         self.visible = PartBuilder("正文", budget, separator="")
         self.hidden = PartBuilder("隐藏元素", budget)
         self.noscript = PartBuilder("noscript", budget)
@@ -235,6 +238,8 @@ class _Collector(HTMLParser):
                 self._frame(value, f"内嵌框架（srcdoc，<{tag}>）")
             elif name in ("src", "data", "href") and value.lstrip()[:5].lower() == "data:":
                 self._data_uri(value, f"内嵌数据（data: URI，<{tag}>）")
+            elif name in _LINKS:  # the path and query of a link, raw and percent-decoded (UTF-8, GBK), mailto:
+                self.links.add(f"链接地址（{name}，<{tag}>）", link_text(value))
             elif name not in _NOT_TEXT and name not in _ATTRS:
                 self.kept.append((tag, name, value.strip()))
 
@@ -298,7 +303,7 @@ class _Collector(HTMLParser):
                 self.attrs.add(f"HTML属性:{name}（<{tag}>）", value)
         builders = (
             self.visible, self.hidden, self.noscript, self.title, self.comments, self.meta, self.attrs, self.generated,
-            self.strings, self.handlers, self.reversed,
+            self.strings, self.handlers, self.reversed, self.links,
         )  # fmt: skip
         return [p for p in (b.build() for b in builders) if p] + self.blocks + self.nested
 

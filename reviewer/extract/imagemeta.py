@@ -16,8 +16,7 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from reviewer.errors import ExtractionError
-from reviewer.errors import LimitExceeded
+from reviewer.errors import ExtractionError, LimitExceeded
 from reviewer.extract.limits import Budget
 from reviewer.extract.model import Extraction, ExtractionIssue, TextPart
 from reviewer.extract.parts import PartBuilder

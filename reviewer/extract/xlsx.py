@@ -17,9 +17,9 @@ from reviewer.extract.ooxml import (
     drawing_text,
     image_issue,
     leftover_text,
-    media_metadata,
     local,
     main_part,
+    media_metadata,
     properties,
     relationships,
 )
