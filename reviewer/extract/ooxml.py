@@ -122,6 +122,36 @@ def leftover_text(pkg: Package, budget: Budget) -> PartBuilder:
     return b
 
 
+_EXTERNAL_KIND = {
+    "hyperlink": "超链接地址", "attachedTemplate": "附加模板路径", "image": "链接图片路径", "oleObject": "OLE链接路径",
+    "externalLinkPath": "外部工作簿路径", "xlExternalLinkPath": "外部工作簿路径", "frame": "链接文档路径",
+    "subDocument": "子文档路径", "package": "链接文档路径", "audio": "链接媒体路径", "video": "链接媒体路径",
+    "externalLink": "外部工作簿路径", "xlPathMissing": "外部工作簿路径",
+}
+
+
+def external_targets(pkg: Package, budget: Budget) -> PartBuilder:
+    """Every relationship with TargetMode="External" in every .rels part: hyperlink targets, the attached template,
+    linked pictures, external workbooks, OLE links and subdocuments. A path names things (`D:/工作/某项目/方案.docx`):
+    it is scanned as written and percent-decoded (`file:///D:/%E5%B7%A5%E4%BD%9C/…`), located by kind and part."""
+    from reviewer.extract.links import link_text
+
+    b = PartBuilder("外部链接", budget)
+    for name in pkg.names:
+        if not name.endswith(".rels") or "_rels/" not in name:
+            continue
+        data = pkg.read(name)
+        if b"External" not in data:
+            continue
+        source = name.rsplit("/", 1)[-1].removesuffix(".rels") or "包"
+        for rel in parse_xml(data, f"{pkg.what}的关系部件"):
+            if rel.get("TargetMode") != "External" or not rel.get("Target", "").strip():
+                continue
+            kind = rel.get("Type", "").rsplit("/", 1)[-1]
+            b.add(f"{_EXTERNAL_KIND.get(kind, '外部链接地址')}（{source}）", link_text(rel.get("Target", "")))
+    return b
+
+
 def typed_relationships(pkg: Package, rels_name: str, base_dir: str) -> list[tuple[str, str, str]]:
     """(id, type – the last segment of the type URI, e.g. `header` –, package path) of every internal relationship."""
     if rels_name not in pkg:

@@ -15,6 +15,7 @@ from reviewer.extract.model import Extraction, ExtractionIssue, TextPart
 from reviewer.extract.ooxml import (
     Package,
     drawing_text,
+    external_targets,
     image_issue,
     leftover_text,
     local,
@@ -323,9 +324,22 @@ def extract_xlsx(data: bytes, ctx: Context) -> Extraction:
     defined = PartBuilder("定义名称", ctx.budget)
     for dn in book.iter(f"{S}definedName"):
         name = dn.get("name", "")
+        notes = [dn.get(a, "") for a in ("comment", "description", "help", "statusBar", "customMenu")]
         if not name.startswith("_xlnm."):
-            defined.add(f"定义名称:{name}", f"{name}\n{dn.text or ''}")
+            defined.add(f"定义名称:{name}", "\n".join(t for t in (name, dn.text or "", *notes) if t.strip()))
+        elif any(t.strip() for t in notes):
+            defined.add(f"定义名称:{name}（备注）", "\n".join(t for t in notes if t.strip()))
     reader.add(defined)
+    structure = PartBuilder("工作簿结构", ctx.budget)
+    for name in pkg.matching(r"xl/(externalLinks/externalLink|tables/table)\d+\.xml"):
+        # external workbooks: sheet and name lists (attributes) besides cached values; tables: alternative text
+        root = pkg.xml(name)
+        values = [el.get(a, "") for el in root.iter() for a in ("val", "name", "altText", "altTextSummary", "displayName")]
+        values += [t.strip() for t in root.itertext() if t.strip()]
+        what = "外部工作簿" if "externalLink" in name else "表格"
+        structure.add(f"{what}（{PurePosixPath(name).name}）", "\n".join(dict.fromkeys(v for v in values if v.strip())))
+    reader.add(structure)
+    reader.add(external_targets(pkg, ctx.budget))
     for chart in pkg.matching(r"xl/charts/chart\d*\.xml"):
         b = PartBuilder(f"图表（{PurePosixPath(chart).name}）", ctx.budget)
         b.add(b.location, drawing_text(pkg.xml(chart)))
