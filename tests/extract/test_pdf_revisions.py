@@ -112,3 +112,34 @@ def test_broken_revision_chain_fails_closed() -> None:
     cut = updated.index(b"%%EOF") + 5
     gone = updated[:cut].replace(b"/Type /Pages", b"/Type /Xxxxx", 1) + updated[cut:]
     assert extract(gone, "a.pdf").error is not None
+
+
+def _pdf_with_picture_and_link(description: str, url: str) -> bytes:
+    from pypdf.annotations import Link
+    from pypdf.generic import NameObject
+
+    from tests.extract.test_imagemeta import _exif, picture
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(make_pdf([Page(["关于会议安排的通知"], scanned=True)]))))
+    for ref in writer.pages[0]["/Resources"]["/XObject"].values():  # the page's picture becomes a JPEG with EXIF
+        image = ref.get_object()
+        image._data = picture("JPEG", _exif({0x010E: description.encode()}, gps=True))
+        image[NameObject("/Filter")] = NameObject("/DCTDecode")
+    writer.add_annotation(0, Link(rect=(50, 50, 200, 80), url=url))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("plant", list(PLANTS))
+def test_pdf_link_targets_and_picture_metadata(plant: str) -> None:
+    from urllib.parse import quote
+
+    text, rule = PLANTS[plant]
+    via_link = scan(_pdf_with_picture_and_link(CLEAN, "http://x.gov.cn/f/" + quote(f"说明：{text}")), "a.pdf")
+    assert [f.location for f in hits(via_link, rule)] == ["第1页 链接地址"]
+    via_picture = scan(_pdf_with_picture_and_link(f"说明：{text}", "http://x.gov.cn/"), "a.pdf")
+    assert [f.location for f in hits(via_picture, rule)] == ["第1页 图片“Im1” · 图片元数据（EXIF:ImageDescription）"]
+    assert [f.location for f in via_picture.findings if f.rule == "extract.photo_location"] == ["第1页 图片“Im1”"]
+    clean = scan(_pdf_with_picture_and_link(CLEAN, "http://x.gov.cn/f/" + quote(CLEAN)), "a.pdf")
+    assert counting(clean, ("extract.scanned_page", "extract.photo_location")) == []
