@@ -20,6 +20,7 @@ from xml.etree.ElementTree import Element
 
 from reviewer.errors import ExtractionError
 from reviewer.extract.context import Context, prefixed
+from reviewer.extract.links import link_texts
 from reviewer.extract.model import Extraction, ExtractionIssue, TextPart
 from reviewer.extract.ooxml import (
     Package,
@@ -72,6 +73,7 @@ def sym_char(font: str, code: str) -> str:
     return chr(value)
 
 
+_QUOTED = re.compile(r'"([^"]*%[0-9A-Fa-f]{2}[^"]*)"')
 _SYMBOL_FIELD = re.compile(r"\bSYMBOL\s+(0[xX][0-9A-Fa-f]+|\d+)", re.I)
 
 
@@ -288,7 +290,9 @@ class _DocxReader:
         if fields:
             codes = "".join(fields)
             shown = "".join(_symbol_field_chars(codes))  # SYMBOL 36196 \f "宋体" prints 赤
-            story.fields.add(where, f"{codes}\n{shown}" if shown else codes)
+            # HYPERLINK, INCLUDEPICTURE, INCLUDETEXT, LINK: their targets percent-decoded (UTF-8, GBK) as well
+            decoded = [t for quoted in _QUOTED.findall(codes) for t in link_texts(quoted)]
+            story.fields.add(where, "\n".join([codes, *([shown] if shown else []), *decoded]))
 
     def _settle(self, anchor: str, box_label: str) -> None:
         """Comment anchors and text boxes met inside a paragraph learn the paragraph's location."""

@@ -319,16 +319,34 @@ def revision_ends(data: bytes) -> list[int]:
     marks = list(_STARTXREF.finditer(data))
     if len(marks) < 2:
         return []
+    for prev in _PREV.finditer(data):  # each update's trailer names the cross-reference section it updates
+        if not _xref_near(data, int(prev.group(1)), len(data)):
+            raise ExtractionError(_BROKEN_CHAIN)
     linearized = b"/Linearized" in data[:1024]
     ends: list[int] = []
     for i, mark in enumerate(marks[:-1]):
         offset = int(mark.group(1))
         if (linearized and i == 0) or offset == 0:  # a linearized file's first-page trailer is no revision
             continue
-        if offset >= mark.start() or not _XREF_AT.match(data, offset):
-            raise ExtractionError("PDF 的修订记录（增量更新链）已损坏：早期版本的交叉引用表位置无效，无法读取全部版本，无法审查")
+        if not _xref_near(data, offset, mark.start()):
+            raise ExtractionError(_BROKEN_CHAIN)
         ends.append(mark.end())
     return ends
+
+
+_PREV = re.compile(rb"/Prev\s+(\d+)(?!\s+\d+\s+R)")  # not an outline item's /Prev 12 0 R
+_BROKEN_CHAIN = "PDF 的修订记录（增量更新链）已损坏：早期版本的交叉引用表位置无效，无法读取全部版本，无法审查"
+_SLACK = 64  # producers write offsets a few bytes off; viewers (and pypdf) look around them
+
+
+def _xref_near(data: bytes, offset: int, limit: int) -> bool:
+    """A cross-reference table (`xref`) or stream (`N 0 obj`) starts at `offset`, give or take _SLACK bytes."""
+    if offset >= limit:
+        return False
+    if _XREF_AT.match(data, offset):
+        return True
+    window = data[max(0, offset - _SLACK) : min(limit, offset + _SLACK)]
+    return b"xref" in window or re.search(rb"\d+\s+\d+\s+obj", window) is not None
 
 
 def _places(parts: list[TextPart]) -> list[tuple[str, str]]:

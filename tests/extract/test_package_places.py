@@ -65,6 +65,10 @@ PLACES: dict[str, tuple[Build, str, str]] = {
                                  "a.xlsx", "外部工作簿（externalLink1.xml）"),
     "pptx hyperlink target": (lambda t: _deck([_slide(_shape(CLEAN))], slide_rels={1: _rels("hyperlink", _path(t, True))[len(f'<Relationships xmlns="{RELS}">'):-len("</Relationships>")]}),
                               "a.pptx", "超链接地址（slide1.xml）"),
+    "docx HYPERLINK field": (lambda t: docx_with_body(
+        '<w:p><w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve"> HYPERLINK '
+        f'"file:///{quote(_path(t, False))}" </w:instrText></w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r>'
+        f"<w:r><w:t>{CLEAN}</w:t></w:r><w:r><w:fldChar w:fldCharType='end'/></w:r></w:p>"), "a.docx", "正文 第1段"),  # field codes are placed by their paragraph
     "content-control title": (lambda t: docx_with_body(f'<w:sdt><w:sdtPr><w:alias w:val="{t}"/></w:sdtPr><w:sdtContent>{PARA}</w:sdtContent></w:sdt>'),
                               "a.docx", "内容控件标题（正文 第1段）"),
     "content-control tag": (lambda t: docx_with_body(f'<w:p><w:sdt><w:sdtPr><w:tag w:val="{t}"/></w:sdtPr><w:sdtContent><w:r><w:t>{CLEAN}</w:t></w:r></w:sdtContent></w:sdt></w:p>'),

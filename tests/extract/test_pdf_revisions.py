@@ -103,11 +103,12 @@ def test_hand_written_update_that_replaces_the_page_content() -> None:
 def test_broken_revision_chain_fails_closed() -> None:
     original = make_pdf([Page(["通知"])])
     updated = _update(original, lambda w: w.add_metadata({"/Title": "通知"}))
-    first = list(re.finditer(rb"startxref\s+(\d+)", updated))[0]
-    bad = updated[: first.start(1)] + str(int(first.group(1)) + 7).encode().rjust(len(first.group(1)), b"0") + \
-        updated[first.end(1):]
-    result = extract(bad, "a.pdf")
-    assert result.error and "修订" in result.error and not result.parts
+    for pattern in (rb"startxref\s+(\d+)", rb"/Prev\s+(\d+)"):  # the earlier section's offset, the update's /Prev
+        at = re.search(pattern, updated)
+        assert at is not None
+        bad = updated[: at.start(1)] + b"9" * len(at.group(1)) + updated[at.end(1):]  # same length: nothing else moves
+        result = extract(bad, "a.pdf")
+        assert result.error and "修订" in result.error and not result.parts, pattern
     # damage in the part of the file the earlier revision is made of: error, never the current view alone
     cut = updated.index(b"%%EOF") + 5
     gone = updated[:cut].replace(b"/Type /Pages", b"/Type /Xxxxx", 1) + updated[cut:]
