@@ -487,6 +487,10 @@ class _DocxReader:
                     self.parts.append(part)
 
     def extras_part(self) -> None:
+        # a content control or bookmark after the last paragraph of a story (an empty control at the end): still read
+        self.extras.extend((kind, f"位于{self._last_label}之后" if self._last_label else "", text)
+                           for kind, text in self._pending_extras)
+        self._pending_extras.clear()
         for kind in ("艺术字", "图片说明文字", *_STRUCTURE_KINDS):
             b = PartBuilder(kind, self.ctx.budget)
             seen: set[tuple[str, str]] = set()

@@ -218,3 +218,30 @@ def test_picture_in_archive_is_read_for_metadata() -> None:
 
 def test_bm_text_is_still_text() -> None:
     assert extract("BMW 车辆采购公告：玄鸟工程".encode(), "a.txt").kind == "text"
+
+
+def test_mutated_metadata_is_read_or_refused_never_a_crash() -> None:
+    """Random damage to EXIF/XMP/PNG/WebP structures: the reader returns metadata or raises ExtractionError (a Chinese
+    message), never another exception (which `extract` would turn into a generic error without the cause)."""
+    import random
+
+    from reviewer.errors import ExtractionError
+    from reviewer.extract.imagemeta import read_image_meta
+    from reviewer.extract.limits import DEFAULT_LIMITS, Budget
+
+    ex = _exif({0x010E: "说明".encode(), 0x9C9C: _utf16("备注")}, {0x9286: b"UNICODE\0" + "注释".encode("utf-16-le")}, gps=True)
+    seeds = [picture(fmt, ex) for fmt in ("JPEG", "PNG", "WEBP")]
+    block = ex.tobytes()[6:]
+    seeds.append(block)
+    rng = random.Random(22)
+    for _ in range(600):
+        data = bytearray(rng.choice(seeds))
+        for _ in range(rng.randrange(1, 6)):
+            at = rng.randrange(min(len(data), 400))
+            data[at] = rng.randrange(256)
+        if rng.random() < 0.2:
+            data = data[: rng.randrange(8, len(data))]
+        try:
+            read_image_meta(bytes(data), Budget(DEFAULT_LIMITS))
+        except ExtractionError:
+            pass

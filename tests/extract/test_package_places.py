@@ -139,3 +139,9 @@ def test_broken_relationship_part_fails_closed() -> None:
 
     data = docx_with_body(PARA, {"word/_rels/document.xml.rels": "<Relationships><Relationship TargetMode='External'"})
     assert extract(data, "a.docx").error is not None
+
+
+def test_an_empty_content_control_at_the_end_is_still_read() -> None:
+    body = f'{PARA}<w:sdt><w:sdtPr><w:alias w:val="说明：{PLANTS["term"][0]}"/></w:sdtPr><w:sdtContent/></w:sdt>'
+    found = hits(scan(docx_with_body(body), "a.docx"), PLANTS["term"][1])
+    assert [f.location for f in found] == ["内容控件标题（位于正文 第1段之后）"]
