@@ -245,3 +245,20 @@ def test_mutated_metadata_is_read_or_refused_never_a_crash() -> None:
             read_image_meta(bytes(data), Budget(DEFAULT_LIMITS))
         except ExtractionError:
             pass
+
+
+@pytest.mark.parametrize("plant", list(PLANTS))
+def test_picture_inlined_in_a_web_page(plant: str) -> None:
+    import base64
+
+    text, rule = PLANTS[plant]
+
+    def page(description: str, gps: bool) -> bytes:
+        jpeg = base64.b64encode(picture("JPEG", _exif({0x010E: description.encode()}, gps=gps))).decode()
+        return f'<html><body><p>{CLEAN}</p><img alt="图" src="data:image/jpeg;base64,{jpeg}"></body></html>'.encode()
+
+    result = scan(page(f"说明：{text}", True), "a.html")
+    found = hits(result, rule)
+    assert found and found[0].location == "内嵌数据（data: URI，<img>） · 图片元数据（EXIF:ImageDescription）"
+    assert [f.location for f in result.findings if f.rule == "extract.photo_location"] == ["内嵌数据（data: URI，<img>）"]
+    assert counting(scan(page(CLEAN, False), "a.html")) == []
