@@ -223,6 +223,7 @@ def drawing_text(root: Element) -> str:
 
 
 _IMAGE = re.compile(r".+\.(png|jpe?g|gif|bmp|tiff?|emf|wmf)", re.I)
+_PICTURE_NAME = re.compile(r"(?!.*/embeddings/).+\.(jpe?g|png|tiff?|webp)", re.I)
 _META_IMAGE = (b"\xff\xd8", b"\x89PNG", b"II*\x00", b"MM\x00*")
 
 
@@ -234,8 +235,8 @@ def media_metadata(pkg: Package, folder: str, budget: Budget) -> tuple[list[Text
     parts: list[TextPart] = []
     issues: list[ExtractionIssue] = []
     for name in pkg.names:
-        if not name.startswith(folder) or name.endswith("/"):
-            continue
+        if name.endswith("/") or not (name.startswith(folder) or _PICTURE_NAME.fullmatch(name)):
+            continue  # the media folder by content; elsewhere (docProps/thumbnail.jpeg …) by name
         data = pkg.read(name)
         if data.startswith(_META_IMAGE) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP"):
             got, problems = image_meta_parts(data, f"图片“{name.rsplit('/', 1)[-1]}”", budget)

@@ -262,3 +262,9 @@ def test_picture_inlined_in_a_web_page(plant: str) -> None:
     assert found and found[0].location == "内嵌数据（data: URI，<img>） · 图片元数据（EXIF:ImageDescription）"
     assert [f.location for f in result.findings if f.rule == "extract.photo_location"] == ["内嵌数据（data: URI，<img>）"]
     assert counting(scan(page(CLEAN, False), "a.html")) == []
+
+
+def test_thumbnail_outside_the_media_folder() -> None:
+    jpeg = picture("JPEG", _exif({0x9C9F: _utf16("说明：玄鸟工程")}))
+    docx = docx_with_body(f"<w:p><w:r><w:t>{CLEAN}</w:t></w:r></w:p>", {"docProps/thumbnail.jpeg": jpeg})
+    assert hits(scan(docx, "a.docx"), "org-project-codes")[0].location == "图片“thumbnail.jpeg” · 图片元数据（EXIF:XPSubject）"
