@@ -49,7 +49,8 @@ _SPACE = re.compile(r"\s+")
 _MARKED = re.compile(r"<!\[(?!CDATA\[)", re.I)
 _CHUNK = 65536
 _PICTURES = {"image/jpeg", "image/jpg", "image/png", "image/webp", "image/tiff"}
-_LINKS = {"href", "src", "action", "formaction", "cite", "longdesc", "poster", "background", "xlink:href", "ping"}
+_LINKS = {"href", "src", "action", "formaction", "cite", "longdesc", "poster", "background", "xlink:href", "ping", "srcset",
+          "data", "codebase", "archive", "manifest"}
 
 
 _RTL = re.compile(r"direction\s*:\s*rtl", re.I)

@@ -83,8 +83,11 @@ def markdown_parts(text: str, budget: Budget) -> list[TextPart]:
         for n, (raw, line) in enumerate(zip(raw_lines, rendered, strict=True), 1):
             if line.strip() and line != raw:
                 shown.add(f"Markdown显示文字 第{n}行", line)
-    else:  # a comment spanning lines: the rendered text as a whole
-        shown.add("Markdown显示文字", "\n".join(rendered))
+    else:  # a comment spanning lines joins them: the rendered lines that are not a source line as they stand
+        source = {line.strip() for line in raw_lines}
+        for line in rendered:
+            if line.strip() and line.strip() not in source:
+                shown.add("Markdown显示文字", line)
     links = PartBuilder("Markdown链接", budget)
     for n, line in enumerate(raw_lines, 1):
         targets = [m.group(2) for m in _INLINE_LINK.finditer(line)] + [m.group(1) for m in _AUTOLINK.finditer(line)]

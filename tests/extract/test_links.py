@@ -83,3 +83,10 @@ def test_markdown_comment_over_lines_and_unchanged_text_once() -> None:
 def test_javascript_and_data_links_keep_their_own_places() -> None:
     page = '<a href="javascript:alert(\'x\')">x</a>'
     assert not [p for p in extract(page.encode(), "a.html").parts if p.location == "链接地址"]
+
+
+def test_object_data_and_srcset_links() -> None:
+    coded = quote("说明：玄鸟工程")
+    for tag in (f'<object data="/f/{coded}.pdf"></object>', f'<img alt="图" srcset="/i/{coded}.png 1x, /i/b.png 2x">'):
+        page = f"<html><body><p>{CLEAN}</p>{tag}</body></html>".encode()
+        assert hits(scan(page, "a.html"), "org-project-codes"), tag
