@@ -73,7 +73,7 @@ def sym_char(font: str, code: str) -> str:
     return chr(value)
 
 
-_QUOTED = re.compile(r'"([^"]*%[0-9A-Fa-f]{2}[^"]*)"')
+_QUOTED = re.compile(r'"([^"]*)"')
 _SYMBOL_FIELD = re.compile(r"\bSYMBOL\s+(0[xX][0-9A-Fa-f]+|\d+)", re.I)
 
 
@@ -291,7 +291,7 @@ class _DocxReader:
             codes = "".join(fields)
             shown = "".join(_symbol_field_chars(codes))  # SYMBOL 36196 \f "宋体" prints 赤
             # HYPERLINK, INCLUDEPICTURE, INCLUDETEXT, LINK: their targets percent-decoded (UTF-8, GBK) as well
-            decoded = [t for quoted in _QUOTED.findall(codes) for t in link_texts(quoted)]
+            decoded = [t for quoted in _QUOTED.findall(codes) if "%" in quoted for t in link_texts(quoted)]
             story.fields.add(where, "\n".join([codes, *([shown] if shown else []), *decoded]))
 
     def _settle(self, anchor: str, box_label: str) -> None:

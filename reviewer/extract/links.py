@@ -54,8 +54,12 @@ def link_text(url: str) -> str:
 _COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.S)
 _TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
 _ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
-_INLINE_LINK = re.compile(r"!?\[((?:[^\[\]\\]|\\.)*)\]\(\s*<?([^\s)>]*)>?(?:\s+(\"[^\"]*\"|'[^']*'|\([^)]*\)))?\s*\)")
-_REF_DEF = re.compile(r"^ {0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s+(\"[^\"]*\"|'[^']*'|\([^)]*\)))?\s*$", re.M)
+# possessive quantifiers: a run of spaces is never re-split between the optional title and the closing bracket; the
+# link text, target and title are bounded (a line of `\[\[\[…` would otherwise be re-read from every bracket: quadratic)
+_INLINE_LINK = re.compile(
+    r"!?\[((?:[^\[\]\\]|\\.){0,300}+)\]\(\s*+<?([^\s()<>\[\]]{0,2000}+)>?(?:\s++(\"[^\"]{0,500}+\"|'[^']{0,500}+'|\([^)]{0,500}+\)))?\s*+\)")
+_REF_DEF = re.compile(r"^ {0,3}\[[^\]\n]++\]:[ \t]*+<?([^\s>]++)>?(?:[ \t]++(\"[^\"\n]*+\"|'[^'\n]*+'|\([^)\n]*+\)))?[ \t]*+$",
+                     re.M)
 _AUTOLINK = re.compile(r"<((?:https?|ftp|mailto|file):[^\s<>]+)>", re.I)
 _HREF = re.compile(r"""\b(?:href|src)\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.I)
 _EMPHASIS = re.compile(r"(\*\*|__|\*|_|~~|`)")

@@ -90,3 +90,15 @@ def test_object_data_and_srcset_links() -> None:
     for tag in (f'<object data="/f/{coded}.pdf"></object>', f'<img alt="图" srcset="/i/{coded}.png 1x, /i/b.png 2x">'):
         page = f"<html><body><p>{CLEAN}</p>{tag}</body></html>".encode()
         assert hits(scan(page, "a.html"), "org-project-codes"), tag
+
+
+def test_markdown_reading_stays_linear_on_hostile_input() -> None:
+    """Bracket and space runs that would make the link patterns backtrack (quadratic or worse): each is read in a
+    bounded time (the 60 s extraction deadline would otherwise make such a draft an error)."""
+    import time
+
+    for hostile in ("[a](x" + " " * 50000 + "y", "[a]: x" + " \t" * 30000 + "z", "![" + "\\[" * 20000, "<a " * 20000,
+                    ("[" + "a" * 400 + "](") * 2000, "<!--" * 20000, "[x](<" * 20000):
+        started = time.monotonic()
+        assert extract(hostile.encode(), "a.md").error is None
+        assert time.monotonic() - started < 10
