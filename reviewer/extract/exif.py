@@ -33,7 +33,7 @@ _IPTC = {5: "ObjectName", 15: "Category", 20: "SupplementalCategory", 25: "Keywo
 _XMP_SKIP = {"image", "DocumentID", "InstanceID", "OriginalDocumentID", "DerivedFrom", "History", "Thumbnails",
              "ColorSpace", "PixelXDimension", "PixelYDimension", "format", "CreatorTool", "ModifyDate", "CreateDate",
              "MetadataDate", "documentID", "instanceID"}
-_TAG = re.compile(r"<[^>]*>")
+_TAG = re.compile(r"<[^<>]*>")  # not `<[^>]*>`: a run of "<" would be re-read from each one
 _SPACE = re.compile(r"\s+")
 
 
