@@ -268,3 +268,11 @@ def test_thumbnail_outside_the_media_folder() -> None:
     jpeg = picture("JPEG", _exif({0x9C9F: _utf16("说明：玄鸟工程")}))
     docx = docx_with_body(f"<w:p><w:r><w:t>{CLEAN}</w:t></w:r></w:p>", {"docProps/thumbnail.jpeg": jpeg})
     assert hits(scan(docx, "a.docx"), "org-project-codes")[0].location == "图片“thumbnail.jpeg” · 图片元数据（EXIF:XPSubject）"
+
+
+def test_every_page_of_a_tiff_is_a_page_to_read() -> None:
+    buf = io.BytesIO()
+    pages = [Image.new("RGB", (8, 8), "white") for _ in range(3)]
+    pages[0].save(buf, "TIFF", save_all=True, append_images=pages[1:])
+    result = scan(buf.getvalue(), "扫描件.tif")
+    assert [f.location for f in result.findings if f.rule == "extract.scanned_page"] == ["第1页", "第2页", "第3页"]
