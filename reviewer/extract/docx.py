@@ -20,7 +20,7 @@ from xml.etree.ElementTree import Element
 
 from reviewer.errors import ExtractionError
 from reviewer.extract.context import Context, prefixed
-from reviewer.extract.links import link_texts
+from reviewer.extract.links import link_text, link_texts
 from reviewer.extract.model import Extraction, ExtractionIssue, TextPart
 from reviewer.extract.ooxml import (
     Package,
@@ -44,7 +44,7 @@ HIDDEN = "隐藏文字"
 _FORM_FIELD = {"helpText": "表单域帮助文字", "statusText": "表单域状态栏文字", "listEntry": "表单域选项",
                "default": "表单域默认文字"}
 _STRUCTURE_KINDS = ("内容控件标题", "内容控件标记", "内容控件选项", "书签名称", "表单域帮助文字", "表单域状态栏文字", "表单域选项",
-                    "表单域默认文字", "表格替代文字标题", "表格替代文字说明", "超链接提示文字")
+                    "表单域默认文字", "表格替代文字标题", "表格替代文字说明", "超链接提示文字", "链接图片路径")
 _AUTO_BOOKMARK = re.compile(r"_(?:GoBack|Toc|Hlk|Ref|Int|PictureBullets)\d*|_[A-Za-z]+_?\d{5,}")
 SYMBOL = "符号字符（w:sym）"
 _R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -397,6 +397,8 @@ class _DocxReader:
                 for attr in ("alt", f"{_OFFICE}title", "title"):
                     if node.get(attr, "").strip():
                         self._pending_extras.append(("图片说明文字", node.get(attr, "")))
+                if node.get(f"{_OFFICE}href", "").strip():  # v:imagedata o:href: where a linked picture was taken from
+                    self._pending_extras.append(("链接图片路径", link_text(node.get(f"{_OFFICE}href", ""))))
 
     def _structure(self, el: Element) -> None:
         """Content-control titles and tags (w:sdtPr alias/tag) and bookmark names, settled with the paragraph they

@@ -69,6 +69,10 @@ PLACES: dict[str, tuple[Build, str, str]] = {
         '<w:p><w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve"> HYPERLINK '
         f'"file:///{quote(_path(t, False))}" </w:instrText></w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r>'
         f"<w:r><w:t>{CLEAN}</w:t></w:r><w:r><w:fldChar w:fldCharType='end'/></w:r></w:p>"), "a.docx", "正文 第1段"),  # field codes are placed by their paragraph
+    "docx VML picture source path": (lambda t: docx_with_body(
+        '<w:p><w:r><w:t>' + CLEAN + '</w:t></w:r><w:r><w:pict><v:shape xmlns:v="urn:schemas-microsoft-com:vml" '
+        'xmlns:o="urn:schemas-microsoft-com:office:office"><v:imagedata o:href="' + quote("file:///C:/Users/王某/" + t + ".png")
+        + '"/></v:shape></w:pict></w:r></w:p>'), "a.docx", "链接图片路径（正文 第1段）"),
     "content-control title": (lambda t: docx_with_body(f'<w:sdt><w:sdtPr><w:alias w:val="{t}"/></w:sdtPr><w:sdtContent>{PARA}</w:sdtContent></w:sdt>'),
                               "a.docx", "内容控件标题（正文 第1段）"),
     "content-control tag": (lambda t: docx_with_body(f'<w:p><w:sdt><w:sdtPr><w:tag w:val="{t}"/></w:sdtPr><w:sdtContent><w:r><w:t>{CLEAN}</w:t></w:r></w:sdtContent></w:sdt></w:p>'),
