@@ -334,7 +334,7 @@ def extract_xlsx(data: bytes, ctx: Context) -> Extraction:
     for name in pkg.matching(r"xl/(externalLinks/externalLink|tables/table)\d+\.xml"):
         # external workbooks: sheet and name lists (attributes) besides cached values; tables: alternative text
         root = pkg.xml(name)
-        values = [el.get(a, "") for el in root.iter() for a in ("val", "name", "altText", "altTextSummary", "displayName")]
+        values = [el.get(a, "") for el in root.iter() for a in ("val", "name", "altText", "altTextSummary", "displayName", "ddeService", "ddeTopic")]
         values += [t.strip() for t in root.itertext() if t.strip()]
         what = "外部工作簿" if "externalLink" in name else "表格"
         structure.add(f"{what}（{PurePosixPath(name).name}）", "\n".join(dict.fromkeys(v for v in values if v.strip())))

@@ -63,6 +63,10 @@ PLACES: dict[str, tuple[Build, str, str]] = {
                                                         f'<externalLink xmlns="{S_NS}"><externalBook><sheetNames><sheetName val="{t}"/>'
                                                         "</sheetNames></externalBook></externalLink>"}),
                                  "a.xlsx", "外部工作簿（externalLink1.xml）"),
+    "xlsx DDE link topic": (lambda t: _xlsx(files={"xl/externalLinks/externalLink1.xml":
+                                                   f'<externalLink xmlns="{S_NS}"><ddeLink ddeService="WinWord" '
+                                                   f'ddeTopic="D:\\工作\\{t}.docx"/></externalLink>'}),
+                            "a.xlsx", "外部工作簿（externalLink1.xml）"),
     "pptx hyperlink target": (lambda t: _deck([_slide(_shape(CLEAN))], slide_rels={1: _rels("hyperlink", _path(t, True))[len(f'<Relationships xmlns="{RELS}">'):-len("</Relationships>")]}),
                               "a.pptx", "超链接地址（slide1.xml）"),
     "docx HYPERLINK field": (lambda t: docx_with_body(
