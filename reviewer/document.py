@@ -26,7 +26,8 @@ def scan_extraction(scanner: Scanner, extraction: Extraction) -> ScanResult:
                 result.findings.append(replace(f, location=location))
     for issue in extraction.issues:
         result.findings.append(
-            Finding(f"extract.{issue.code}", ISSUE_CATEGORY, issue.severity, 0, 0, "", "", issue.message, "", issue.location)
+            Finding(f"extract.{issue.code}", issue.category or ISSUE_CATEGORY, issue.severity, 0, 0, "", "", issue.message, "",
+                    issue.location, rule_title=issue.title)
         )
     return result
 

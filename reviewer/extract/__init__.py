@@ -117,7 +117,7 @@ def _dispatch(fmt: Format, data: bytes, filename: str, ctx: Context) -> Extracti
             )
         from reviewer.extract.text import extract_text
 
-        return extract_text(data, ctx.budget)
+        return extract_text(data, ctx.budget, markdown=suffix in (".md", ".markdown"))
     if fmt is Format.JSON:
         from reviewer.extract.script import extract_json
 
@@ -185,6 +185,10 @@ def _dispatch(fmt: Format, data: bytes, filename: str, ctx: Context) -> Extracti
         from reviewer.extract.ofd import extract_ofd
 
         return extract_ofd(data, ctx)
+    if fmt is Format.IMAGE:
+        from reviewer.extract.imagemeta import extract_image
+
+        return extract_image(data, ctx.budget)
     kind = binary_kind(data) or "二进制文件"
     if kind.startswith("RAR"):
         raise ExtractionError("RAR 压缩包暂不支持审查（没有可用的开源解压组件）；请改用 ZIP 或 7z 重新打包后提交")

@@ -21,6 +21,7 @@ from pathlib import PurePosixPath
 
 from reviewer.errors import ExtractionError, LimitExceeded
 from reviewer.extract.context import Context
+from reviewer.extract.imagemeta import image_meta_parts
 from reviewer.extract.model import Extraction, ExtractionIssue, TextPart
 from reviewer.extract.parts import PartBuilder
 from reviewer.extract.sniff import is_image
@@ -78,6 +79,10 @@ class _Collector:
             wanted.offer(where, name, data, (*self.ctx.member_numbers, n))
             if is_image(data):  # the render check reads it (OCR); until it has, the issue keeps it from passing
                 self.issues.append(ExtractionIssue(IMAGE_MEMBER, where, IMAGE_MEMBER_MESSAGE, Severity.REVIEW))
+                # its metadata is text, read here (damage is an issue: the render check decodes it or fails)
+                parts, issues = image_meta_parts(data, where, self.ctx.budget)
+                self.parts.extend(parts)
+                self.issues.extend(issues)
                 return
         try:
             parts, issues = self.ctx.member(data, name, where, where, n)

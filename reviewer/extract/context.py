@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from reviewer.errors import ExtractionError
 from reviewer.extract.limits import Budget
@@ -64,7 +64,7 @@ class Context:
         if inner.kind == "archive":  # its locations already start with the whole chain of archives
             return inner.parts, inner.issues
         parts = [TextPart(p.text, f"{label} · {p.location}", prefixed(p.spans, label), p.spans_only) for p in inner.parts]
-        issues = [ExtractionIssue(i.code, f"{label} · {i.location}", i.message, i.severity) for i in inner.issues]
+        issues = [replace(i, location=f"{label} · {i.location}") for i in inner.issues]
         return parts, issues
 
     def embedded(self, data: bytes, name: str, location: str) -> tuple[list[TextPart], list[ExtractionIssue]]:
@@ -76,7 +76,7 @@ class Context:
         if inner.error:
             return [], [ExtractionIssue("embedded_unreadable", location, f"嵌入对象无法读取：{inner.error}；需人工核对")]
         parts = [TextPart(p.text, f"{location} · {p.location}", prefixed(p.spans, location), p.spans_only) for p in inner.parts]
-        issues = [ExtractionIssue(i.code, f"{location} · {i.location}", i.message, i.severity) for i in inner.issues]
+        issues = [replace(i, location=f"{location} · {i.location}") for i in inner.issues]
         return parts, issues
 
 

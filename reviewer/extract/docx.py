@@ -20,14 +20,17 @@ from xml.etree.ElementTree import Element
 
 from reviewer.errors import ExtractionError
 from reviewer.extract.context import Context, prefixed
+from reviewer.extract.links import link_text, link_texts
 from reviewer.extract.model import Extraction, ExtractionIssue, TextPart
 from reviewer.extract.ooxml import (
     Package,
     drawing_text,
+    external_targets,
     image_issue,
     leftover_text,
     local,
     main_part,
+    media_metadata,
     properties,
     typed_relationships,
 )
@@ -38,6 +41,11 @@ _MATH = "{http://schemas.openxmlformats.org/officeDocument/2006/math}"
 _MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
 _OFF = {"0", "false", "off", "none"}
 HIDDEN = "隐藏文字"
+_FORM_FIELD = {"helpText": "表单域帮助文字", "statusText": "表单域状态栏文字", "listEntry": "表单域选项",
+               "default": "表单域默认文字"}
+_STRUCTURE_KINDS = ("内容控件标题", "内容控件标记", "内容控件选项", "书签名称", "表单域帮助文字", "表单域状态栏文字", "表单域选项",
+                    "表单域默认文字", "表格替代文字标题", "表格替代文字说明", "超链接提示文字", "链接图片路径")
+_AUTO_BOOKMARK = re.compile(r"_(?:GoBack|Toc|Hlk|Ref|Int|PictureBullets)\d*|_[A-Za-z]+_?\d{5,}")
 SYMBOL = "符号字符（w:sym）"
 _R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _VML = "{urn:schemas-microsoft-com:vml}"
@@ -65,6 +73,7 @@ def sym_char(font: str, code: str) -> str:
     return chr(value)
 
 
+_QUOTED = re.compile(r'"([^"]*)"')
 _SYMBOL_FIELD = re.compile(r"\bSYMBOL\s+(0[xX][0-9A-Fa-f]+|\d+)", re.I)
 
 
@@ -228,6 +237,8 @@ class _DocxReader:
                 self.alt_chunk(child, label)
             elif tag in (f"{W}pPr", f"{W}sectPr", f"{W}tblPr", f"{W}rPr"):
                 continue
+            elif tag in (f"{W}sdtPr", f"{W}bookmarkStart"):
+                self._structure(child)
             else:  # w:sdt/w:sdtContent, w:customXml, w:ins/w:del around blocks …
                 self.blocks(child, story, label, numbered)
 
@@ -235,6 +246,10 @@ class _DocxReader:
         self._tables += 1
         name = f"表格{self._tables}"
         prefix = f"{label} · {name}" if label and not label.startswith("正文") else name
+        for what, kind in (("tblCaption", "表格替代文字标题"), ("tblDescription", "表格替代文字说明")):
+            node = tbl.find(f"{W}tblPr/{W}{what}")
+            if node is not None and node.get(f"{W}val", "").strip():
+                self.extras.append((kind, prefix, node.get(f"{W}val", "")))
         for r, row in enumerate((c for c in tbl if c.tag == f"{W}tr"), 1):
             self.ctx.budget.check_time()
             for col, cell in enumerate(_cells(row), 1):
@@ -275,7 +290,9 @@ class _DocxReader:
         if fields:
             codes = "".join(fields)
             shown = "".join(_symbol_field_chars(codes))  # SYMBOL 36196 \f "宋体" prints 赤
-            story.fields.add(where, f"{codes}\n{shown}" if shown else codes)
+            # HYPERLINK, INCLUDEPICTURE, INCLUDETEXT, LINK: their targets percent-decoded (UTF-8, GBK) as well
+            decoded = [t for quoted in _QUOTED.findall(codes) if "%" in quoted for t in link_texts(quoted)]
+            story.fields.add(where, "\n".join([codes, *([shown] if shown else []), *decoded]))
 
     def _settle(self, anchor: str, box_label: str) -> None:
         """Comment anchors and text boxes met inside a paragraph learn the paragraph's location."""
@@ -309,9 +326,13 @@ class _DocxReader:
             elif tag == f"{_MC}AlternateContent":
                 for branch in branches(child):
                     self._walk(branch, state, segs, fields, label)
+            elif tag in (f"{W}sdtPr", f"{W}bookmarkStart"):
+                self._structure(child)
             else:  # w:hyperlink, w:smartTag, w:sdt, w:fldSimple, w:customXml, m:oMath …
                 if tag == f"{W}fldSimple" and child.get(f"{W}instr"):
                     fields.append(child.get(f"{W}instr", ""))
+                if tag == f"{W}hyperlink" and child.get(f"{W}tooltip", "").strip():
+                    self._pending_extras.append(("超链接提示文字", child.get(f"{W}tooltip", "")))
                 self._walk(child, state, segs, fields, label)
 
     def _run(self, r: Element, state: _State, segs: list[_Seg], fields: list[str], label: str | None) -> None:
@@ -362,7 +383,11 @@ class _DocxReader:
         self._pending_boxes.extend(el.iter(f"{W}txbxContent"))
         for node in el.iter():
             name = local(node.tag)
-            if name == "textpath" and node.get("string"):
+            if node.tag.startswith(W) and name in _FORM_FIELD:  # legacy form field (w:ffData): help, status bar …
+                value = node.get(f"{W}val", "")
+                if value.strip() and (name != "default" or local(el.tag) == "fldChar"):
+                    self._pending_extras.append((_FORM_FIELD[name], value))
+            elif name == "textpath" and node.get("string"):
                 self._pending_extras.append(("艺术字", node.get("string", "")))
             elif name in ("docPr", "cNvPr"):
                 for attr in ("descr", "title"):
@@ -372,6 +397,25 @@ class _DocxReader:
                 for attr in ("alt", f"{_OFFICE}title", "title"):
                     if node.get(attr, "").strip():
                         self._pending_extras.append(("图片说明文字", node.get(attr, "")))
+                if node.get(f"{_OFFICE}href", "").strip():  # v:imagedata o:href: where a linked picture was taken from
+                    self._pending_extras.append(("链接图片路径", link_text(node.get(f"{_OFFICE}href", ""))))
+
+    def _structure(self, el: Element) -> None:
+        """Content-control titles and tags (w:sdtPr alias/tag) and bookmark names, settled with the paragraph they
+        open; Word's own bookmarks (_GoBack, _Toc123 …) carry no text."""
+        if el.tag == f"{W}bookmarkStart":
+            name = el.get(f"{W}name", "")
+            if name.strip() and not _AUTO_BOOKMARK.fullmatch(name):
+                self._pending_extras.append(("书签名称", name))
+            return
+        for what, kind in (("alias", "内容控件标题"), ("tag", "内容控件标记")):
+            node = el.find(f"{W}{what}")
+            if node is not None and node.get(f"{W}val", "").strip():
+                self._pending_extras.append((kind, node.get(f"{W}val", "")))
+        for entry in el.iter(f"{W}listItem"):  # drop-down and combo-box choices
+            for attr in ("displayText", "value"):
+                if entry.get(f"{W}{attr}", "").strip():
+                    self._pending_extras.append(("内容控件选项", entry.get(f"{W}{attr}", "")))
 
     def alt_chunk(self, el: Element, label: str | None) -> None:
         """w:altChunk: a whole HTML, MHT, RTF, text or Word part imported into the body when Word opens the file."""
@@ -390,7 +434,7 @@ class _DocxReader:
         if inner.error:
             raise ExtractionError(f"Word 文档的嵌入内容（altChunk）无法读取：{inner.error}")
         self.parts.extend(TextPart(p.text, f"{where} · {p.location}", prefixed(p.spans, where), p.spans_only) for p in inner.parts)
-        self.issues.extend(ExtractionIssue(i.code, f"{where} · {i.location}", i.message, i.severity) for i in inner.issues)
+        self.issues.extend(replace(i, location=f"{where} · {i.location}") for i in inner.issues)
 
     # -- stories ---------------------------------------------------------------------------------------------------
     def story(self, location: str, root: Element, numbered: bool = False) -> None:
@@ -445,7 +489,11 @@ class _DocxReader:
                     self.parts.append(part)
 
     def extras_part(self) -> None:
-        for kind in ("艺术字", "图片说明文字"):
+        # a content control or bookmark after the last paragraph of a story (an empty control at the end): still read
+        self.extras.extend((kind, f"位于{self._last_label}之后" if self._last_label else "", text)
+                           for kind, text in self._pending_extras)
+        self._pending_extras.clear()
+        for kind in ("艺术字", "图片说明文字", *_STRUCTURE_KINDS):
             b = PartBuilder(kind, self.ctx.budget)
             seen: set[tuple[str, str]] = set()
             for what, where, text in self.extras:
@@ -525,9 +573,15 @@ def _extract(data: bytes, ctx: Context) -> Extraction:
         reader.parts.append(labels)
     reader.doc_variables()
     body_text = any(p.location.startswith("正文") and p.text.strip() for p in reader.parts)
+    pictures, picture_issues = media_metadata(pkg, "word/media/", ctx.budget)
+    reader.parts.extend(pictures)
+    reader.issues.extend(picture_issues)
     images = image_issue(pkg, "word/media/", body_text)
     if images:
         reader.issues.append(images)
+    links = external_targets(pkg, ctx.budget).build()
+    if links:
+        reader.parts.append(links)
     props = properties(pkg, ctx.budget).build()
     if props:
         reader.parts.append(props)

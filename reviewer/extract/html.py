@@ -13,8 +13,10 @@ from html.parser import HTMLParser
 from urllib.parse import unquote_to_bytes
 
 from reviewer.errors import ExtractionError
+from reviewer.extract.imagemeta import image_meta_parts
 from reviewer.extract.limits import Budget
-from reviewer.extract.model import Extraction, Span, SpanKind, TextPart
+from reviewer.extract.links import link_text
+from reviewer.extract.model import Extraction, ExtractionIssue, Span, SpanKind, TextPart
 from reviewer.extract.parts import PartBuilder
 from reviewer.extract.script import add_hidden_strings, script_part
 from reviewer.extract.text import decode_text
@@ -46,6 +48,9 @@ _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""",
 _SPACE = re.compile(r"\s+")
 _MARKED = re.compile(r"<!\[(?!CDATA\[)", re.I)
 _CHUNK = 65536
+_PICTURES = {"image/jpeg", "image/jpg", "image/png", "image/webp", "image/tiff"}
+_LINKS = {"href", "src", "action", "formaction", "cite", "longdesc", "poster", "background", "xlink:href", "ping", "srcset",
+          "data", "codebase", "archive", "manifest"}
 
 
 _RTL = re.compile(r"direction\s*:\s*rtl", re.I)
@@ -95,10 +100,11 @@ def css_generated(css: str) -> tuple[list[str], set[str]]:
 
 
 class _Collector(HTMLParser):
-    def __init__(self, budget: Budget, depth: int = 0) -> None:
+    def __init__(self, budget: Budget, depth: int = 0, issues: list[ExtractionIssue] | None = None) -> None:
         super().__init__(convert_charrefs=True)
         self.budget = budget
         self.depth = depth
+        self.issues: list[ExtractionIssue] = [] if issues is None else issues  # pictures' GPS positions
         self.generated = PartBuilder("CSS生成内容", budget)
         self.strings = PartBuilder("脚本字符串", budget)
         self.handlers = PartBuilder("脚本（事件属性）", budget)
@@ -110,6 +116,7 @@ class _Collector(HTMLParser):
         # (characters), flex row-reverse (children). (stack depth, tag, how, text chunks met inside)
         self._reversers: list[tuple[int, str, str, list[str]]] = []
         self.reversed = PartBuilder("反向显示文字", budget)
+        self.links = PartBuilder("链接地址", budget)
         self.visible = PartBuilder("正文", budget, separator="")
         self.hidden = PartBuilder("隐藏元素", budget)
         self.noscript = PartBuilder("noscript", budget)
@@ -235,6 +242,8 @@ class _Collector(HTMLParser):
                 self._frame(value, f"内嵌框架（srcdoc，<{tag}>）")
             elif name in ("src", "data", "href") and value.lstrip()[:5].lower() == "data:":
                 self._data_uri(value, f"内嵌数据（data: URI，<{tag}>）")
+            elif name in _LINKS:  # the path and query of a link, raw and percent-decoded (UTF-8, GBK), mailto:
+                self.links.add(f"链接地址（{name}，<{tag}>）", link_text(value))
             elif name not in _NOT_TEXT and name not in _ATTRS:
                 self.kept.append((tag, name, value.strip()))
 
@@ -242,7 +251,7 @@ class _Collector(HTMLParser):
         if self.depth >= _MAX_FRAMES:
             raise ExtractionError(f"HTML 内嵌框架（srcdoc 或 data: URI）嵌套超过 {_MAX_FRAMES} 层，无法完整读取，无法审查")
         self._frames += 1
-        for part in _parse(markup, self.budget, self.depth + 1):
+        for part in _parse(markup, self.budget, self.depth + 1, self.issues):
             self.nested.append(TextPart(part.text, f"{label} · {part.location}", _prefixed(part.spans, label), part.spans_only))
 
     def _data_uri(self, uri: str, label: str) -> None:
@@ -250,6 +259,15 @@ class _Collector(HTMLParser):
         if m is None:
             return
         mime, params, payload = m.group(1).strip().lower(), m.group(2).lower(), m.group(3)
+        if mime in _PICTURES and ";base64" in params:  # a picture inlined in the page: its metadata is text
+            try:
+                picture = base64.b64decode("".join(payload.split()), validate=False)
+            except (binascii.Error, ValueError) as exc:
+                raise ExtractionError("HTML 中的内嵌图片（data: URI）无法解码，无法完整读取，无法审查") from exc
+            parts, issues = image_meta_parts(picture, label, self.budget)
+            self.nested.extend(parts)
+            self.issues.extend(issues)
+            return
         if not (mime.startswith("text/") or mime in ("", "image/svg+xml", "application/xhtml+xml", "application/json")):
             return  # a picture: no text to read here
         try:
@@ -298,7 +316,7 @@ class _Collector(HTMLParser):
                 self.attrs.add(f"HTML属性:{name}（<{tag}>）", value)
         builders = (
             self.visible, self.hidden, self.noscript, self.title, self.comments, self.meta, self.attrs, self.generated,
-            self.strings, self.handlers, self.reversed,
+            self.strings, self.handlers, self.reversed, self.links,
         )  # fmt: skip
         return [p for p in (b.build() for b in builders) if p] + self.blocks + self.nested
 
@@ -326,20 +344,21 @@ def decode_html(data: bytes) -> tuple[str, str]:
 
 def extract_html(data: bytes, budget: Budget) -> Extraction:
     text, encoding = decode_html(data)
-    return Extraction(parts=_parse(text, budget, 0), kind="html", encoding=encoding)
+    issues: list[ExtractionIssue] = []
+    return Extraction(parts=_parse(text, budget, 0, issues), kind="html", encoding=encoding, issues=issues)
 
 
 def _prefixed(spans: tuple[Span, ...], label: str) -> tuple[Span, ...]:
     return tuple(Span(s.start, s.end, f"{label} · {s.label}", s.kind) if s.kind is SpanKind.PLACE else s for s in spans)
 
 
-def _parse(text: str, budget: Budget, depth: int) -> list[TextPart]:
+def _parse(text: str, budget: Budget, depth: int, issues: list[ExtractionIssue] | None = None) -> list[TextPart]:
     if "\x00" in text:
         raise ExtractionError("HTML 文件含有二进制数据（NUL 字节），文件可能已损坏或不是网页，无法审查")
     # html.parser (3.11) raises AssertionError on marked sections other than CDATA; browsers treat them as bogus
     # comments. Escaping them keeps their text in the visible part, which over-reports rather than loses text.
     text = _MARKED.sub("&lt;![", text)
-    collector = _Collector(budget, depth)
+    collector = _Collector(budget, depth, issues)
     try:
         for i in range(0, len(text), _CHUNK):
             budget.check_time()

@@ -68,6 +68,8 @@ class ExtractionIssue:
     location: str
     message: str
     severity: Severity = Severity.REVIEW
+    category: str = ""  # empty: 无法核验 (reviewer.document.ISSUE_CATEGORY); `photo_location` is 位置信息
+    title: str = ""  # the finding's Chinese title (Finding.rule_title), e.g. 照片含拍摄位置
 
 
 @dataclass(slots=True)

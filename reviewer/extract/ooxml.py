@@ -10,7 +10,7 @@ from defusedxml.ElementTree import fromstring
 
 from reviewer.errors import ExtractionError
 from reviewer.extract.limits import Budget
-from reviewer.extract.model import ExtractionIssue
+from reviewer.extract.model import ExtractionIssue, TextPart
 from reviewer.extract.parts import PartBuilder
 from reviewer.extract.zipread import Member, ZipReader
 from reviewer.scan.model import Severity
@@ -122,6 +122,36 @@ def leftover_text(pkg: Package, budget: Budget) -> PartBuilder:
     return b
 
 
+_EXTERNAL_KIND = {
+    "hyperlink": "超链接地址", "attachedTemplate": "附加模板路径", "image": "链接图片路径", "oleObject": "OLE链接路径",
+    "externalLinkPath": "外部工作簿路径", "xlExternalLinkPath": "外部工作簿路径", "frame": "链接文档路径",
+    "subDocument": "子文档路径", "package": "链接文档路径", "audio": "链接媒体路径", "video": "链接媒体路径",
+    "externalLink": "外部工作簿路径", "xlPathMissing": "外部工作簿路径",
+}
+
+
+def external_targets(pkg: Package, budget: Budget) -> PartBuilder:
+    """Every relationship with TargetMode="External" in every .rels part: hyperlink targets, the attached template,
+    linked pictures, external workbooks, OLE links and subdocuments. A path names things (`D:/工作/某项目/方案.docx`):
+    it is scanned as written and percent-decoded (`file:///D:/%E5%B7%A5%E4%BD%9C/…`), located by kind and part."""
+    from reviewer.extract.links import link_text
+
+    b = PartBuilder("外部链接", budget)
+    for name in pkg.names:
+        if not name.endswith(".rels") or "_rels/" not in name:
+            continue
+        data = pkg.read(name)
+        if b"External" not in data:
+            continue
+        source = name.rsplit("/", 1)[-1].removesuffix(".rels") or "包"
+        for rel in parse_xml(data, f"{pkg.what}的关系部件"):
+            if rel.get("TargetMode") != "External" or not rel.get("Target", "").strip():
+                continue
+            kind = rel.get("Type", "").rsplit("/", 1)[-1]
+            b.add(f"{_EXTERNAL_KIND.get(kind, '外部链接地址')}（{source}）", link_text(rel.get("Target", "")))
+    return b
+
+
 def typed_relationships(pkg: Package, rels_name: str, base_dir: str) -> list[tuple[str, str, str]]:
     """(id, type – the last segment of the type URI, e.g. `header` –, package path) of every internal relationship."""
     if rels_name not in pkg:
@@ -193,6 +223,26 @@ def drawing_text(root: Element) -> str:
 
 
 _IMAGE = re.compile(r".+\.(png|jpe?g|gif|bmp|tiff?|emf|wmf)", re.I)
+_PICTURE_NAME = re.compile(r"(?!.*/embeddings/).+\.(jpe?g|png|tiff?|webp)", re.I)
+_META_IMAGE = (b"\xff\xd8", b"\x89PNG", b"II*\x00", b"MM\x00*")
+
+
+def media_metadata(pkg: Package, folder: str, budget: Budget) -> tuple[list[TextPart], list[ExtractionIssue]]:
+    """EXIF/XMP text and GPS positions of the package's pictures (by content, any name), located by picture:
+    `图片“image1.jpeg” · 图片元数据（EXIF:Artist）`."""
+    from reviewer.extract.imagemeta import image_meta_parts
+
+    parts: list[TextPart] = []
+    issues: list[ExtractionIssue] = []
+    for name in pkg.names:
+        if name.endswith("/") or not (name.startswith(folder) or _PICTURE_NAME.fullmatch(name)):
+            continue  # the media folder by content; elsewhere (docProps/thumbnail.jpeg …) by name
+        data = pkg.read(name)
+        if data.startswith(_META_IMAGE) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP"):
+            got, problems = image_meta_parts(data, f"图片“{name.rsplit('/', 1)[-1]}”", budget)
+            parts.extend(got)
+            issues.extend(problems)
+    return parts, issues
 
 
 def image_issue(pkg: Package, folder: str, has_text: bool) -> ExtractionIssue | None:

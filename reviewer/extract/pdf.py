@@ -20,10 +20,14 @@ from typing import Any
 from pypdf import PasswordType, PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, StreamObject
 
-from reviewer.errors import ExtractionError
+from reviewer.errors import ExtractionError, LimitExceeded
 from reviewer.extract.context import Context
+from reviewer.extract.imagemeta import ImageMeta, meta_parts, read_image_meta, read_xmp
+from reviewer.extract.limits import Budget
+from reviewer.extract.links import link_text
 from reviewer.extract.model import Extraction, ExtractionIssue, TextPart
 from reviewer.extract.parts import PartBuilder
+from reviewer.extract.pdfrevisions import earlier_versions
 from reviewer.extract.script import add_hidden_strings
 
 _log = logging.getLogger(__name__)
@@ -131,6 +135,47 @@ def _check_page_tree(reader: PdfReader) -> None:
         raise ExtractionError("PDF 的页面目录与实际可读的页面数不一致，有页面无法读取，无法审查")
 
 
+def _image_metadata(page: Any, where: str, budget: Budget, parts: list[TextPart], issues: list[ExtractionIssue],
+                    seen: set[int]) -> None:
+    """The pictures a page draws: an image XObject's own XMP packet (/Metadata) and, for a JPEG kept as it was
+    (/DCTDecode), its EXIF and XMP; a GPS position is an issue of its own (imagemeta.py)."""
+    resources = page.get("/Resources")
+    resources = resources.get_object() if resources is not None else None
+    xobjects = resources.get("/XObject") if isinstance(resources, DictionaryObject) else None
+    xobjects = xobjects.get_object() if xobjects is not None else None
+    if not isinstance(xobjects, DictionaryObject):
+        return
+    for name, ref in xobjects.items():
+        if isinstance(ref, IndirectObject):  # a picture drawn on many pages (a logo) is read once
+            if ref.idnum in seen:
+                continue
+            seen.add(ref.idnum)
+        image = ref.get_object()
+        if not isinstance(image, StreamObject) or image.get("/Subtype") != "/Image":
+            continue
+        label = f"{where} 图片“{str(name).lstrip('/')}”"
+        meta = ImageMeta()
+        packet = image.get("/Metadata")
+        packet = packet.get_object() if packet is not None else None
+        if isinstance(packet, StreamObject):
+            read_xmp(packet.get_data(), meta)
+        filters = image.get("/Filter")
+        names = [str(f) for f in filters] if isinstance(filters, ArrayObject) else [str(filters)]
+        if names == ["/DCTDecode"]:
+            try:
+                more = read_image_meta(image.get_data(), budget)
+            except LimitExceeded:
+                raise
+            except ExtractionError as exc:
+                issues.append(ExtractionIssue("image_metadata_unreadable", label, f"{exc.message}，需人工核对"))
+                continue
+            meta.fields.extend(f for f in more.fields if f not in meta.fields)
+            meta.gps = meta.gps or more.gps
+        got, found = meta_parts(meta, label, budget)
+        parts.extend(got)
+        issues.extend(found)
+
+
 def _javascript(reader: PdfReader) -> list[str]:
     """Document-level JavaScript (the /JavaScript name tree and /OpenAction): it can write text a reader sees."""
     root = reader.root_object
@@ -173,6 +218,9 @@ def _read(data: bytes, ctx: Context) -> Extraction:
     attached: list[tuple[bytes, str, str]] = []
     ocr = PartBuilder("OCR识别文字", budget)
     issues: list[ExtractionIssue] = []
+    links = PartBuilder("链接地址", budget)
+    pictures: list[TextPart] = []
+    seen_images: set[int] = set()
     can_ocr: bool | None = None
     for n, page in enumerate(reader.pages, 1):
         budget.check_time()
@@ -198,9 +246,21 @@ def _read(data: bytes, ctx: Context) -> Extraction:
             issues.append(
                 ExtractionIssue("scanned_page", f"第{n}页", f"第{n}页{what}，其内容无法自动核验；{how}，需人工逐页核对")
             )
+        _image_metadata(page, f"第{n}页", budget, pictures, issues, seen_images)
         for ref in page.get("/Annots") or []:
             annot = ref.get_object()
-            if annot.get("/Subtype") in ("/Popup", "/Link"):
+            if annot.get("/Subtype") == "/Link":  # its target: a URI or a file path, raw and percent-decoded
+                action = annot.get("/A")
+                action = action.get_object() if action is not None else None
+                if isinstance(action, DictionaryObject):
+                    target = action.get("/URI") or action.get("/F")
+                    target = target.get_object() if target is not None else None
+                    if isinstance(target, DictionaryObject):
+                        target = target.get("/UF") or target.get("/F")
+                    if target is not None:
+                        links.add(f"第{n}页 链接地址", link_text(_text(target)))
+                continue
+            if annot.get("/Subtype") == "/Popup":
                 continue
             rich = _SPACE.sub(" ", _TAG.sub(" ", _text(annot.get("/RC")))).strip()
             words = "\n".join(t for t in (_text(annot.get("/Subj")), _text(annot.get("/Contents")), rich) if t.strip())
@@ -236,8 +296,8 @@ def _read(data: bytes, ctx: Context) -> Extraction:
     for i, js in enumerate(_javascript(reader), 1):
         scripts.add(f"PDF脚本 第{i}段", js)
         add_hidden_strings(decoded, js, f"脚本字符串（PDF脚本 第{i}段）", budget)
-    builders = (body, notes, ocr, fields, bookmarks, meta, scripts, decoded)
-    parts: list[TextPart] = [p for p in (b.build() for b in builders) if p]
+    builders = (body, notes, ocr, fields, bookmarks, meta, scripts, decoded, links)
+    parts: list[TextPart] = [p for p in (b.build() for b in builders) if p] + pictures
     for blob, name, where in attached:
         inner_parts, inner_issues = ctx.embedded(blob, name, where)
         parts.extend(inner_parts)
@@ -256,7 +316,9 @@ def extract_pdf(data: bytes, ctx: Context) -> Extraction:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # pypdf warns about repairable damage; we read what it repairs
-            return _read(data, ctx)
+            result = _read(data, ctx)
+            earlier_versions(data, ctx, result, _read)
+            return result
     except ExtractionError:
         raise
     except Exception as exc:  # noqa: BLE001 — third-party parser on hostile input; see above

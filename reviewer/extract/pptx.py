@@ -12,10 +12,12 @@ from reviewer.extract.model import Extraction, ExtractionIssue, TextPart
 from reviewer.extract.ooxml import (
     Package,
     drawing_text,
+    external_targets,
     image_issue,
     leftover_text,
     local,
     main_part,
+    media_metadata,
     properties,
     typed_relationships,
 )
@@ -80,12 +82,25 @@ def extract_pptx(data: bytes, ctx: Context) -> Extraction:
     masters = PartBuilder("幻灯片母版与版式", ctx.budget)
     for name in pkg.matching(r"ppt/(slideMasters/slideMaster|slideLayouts/slideLayout|notesMasters/notesMaster)\d+\.xml"):
         masters.add(f"幻灯片母版与版式（{PurePosixPath(name).name}）", drawing_text(pkg.xml(name)))
-    parts: list[TextPart] = [p for p in (b.build() for b in (body, notes, comments, pictures, masters)) if p]
+    structure = PartBuilder("演示文稿结构", ctx.budget)
+    for el in root.iter():  # p14:section (PowerPoint sections), p:custShow (custom shows): names a reader meets
+        named = {"section": "节名称", "custShow": "自定义放映名称"}.get(local(el.tag))
+        if named and el.get("name", "").strip():
+            structure.add(named, el.get("name", ""))
+    for slide in slides:  # hyperlink tooltips (a:hlinkClick tooltip=)
+        for el in pkg.xml(slide).iter():
+            if local(el.tag) in ("hlinkClick", "hlinkHover") and el.get("tooltip", "").strip():
+                structure.add("超链接提示文字", el.get("tooltip", ""))
+    builders = (body, notes, comments, pictures, masters, structure, external_targets(pkg, ctx.budget))
+    parts: list[TextPart] = [p for p in (b.build() for b in builders) if p]
     for name in pkg.matching(r"ppt/embeddings/.+"):
         file = PurePosixPath(name).name
         inner_parts, inner_issues = ctx.embedded(pkg.read(name), file, f"嵌入对象“{file}”")
         parts.extend(inner_parts)
         issues.extend(inner_issues)
+    media_parts, picture_issues = media_metadata(pkg, "ppt/media/", ctx.budget)
+    parts.extend(media_parts)
+    issues.extend(picture_issues)
     images = image_issue(pkg, "ppt/media/", any(p.location.startswith("幻灯片") for p in parts))
     if images:
         issues.append(images)

@@ -23,6 +23,7 @@ class Format(StrEnum):
     GZIP = "gzip"
     TAR = "tar"
     ZIP_BROKEN = "zip-broken"
+    IMAGE = "image"  # a picture on its own: its metadata is read (imagemeta.py), its pixels need review or OCR
     BINARY = "binary"
     MHTML = "mhtml"  # a web page saved as one MIME file (.mht/.mhtml; Word's "single file web page", also as .doc)
     EML = "eml"  # an e-mail message (RFC 5322 + MIME)
@@ -34,7 +35,7 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 SEVEN_ZIP_MAGIC = b"7z\xbc\xaf\x27\x1c"
 JSON_SUFFIXES = {".json", ".geojson", ".jsonl", ".ndjson"}
 ARCHIVE_SUFFIXES = {".zip", ".7z"}
-TEXT_SUFFIXES = {"", ".txt", ".text", ".md", ".csv", ".tsv", ".log"}
+TEXT_SUFFIXES = {"", ".txt", ".text", ".md", ".markdown", ".csv", ".tsv", ".log"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml", ".shtml"}
 LEGACY_SUFFIXES = {".doc": "docx", ".wps": "docx", ".rtf": "docx", ".odt": "docx", ".xls": "xlsx", ".et": "xlsx", ".ods": "xlsx",
                    ".ppt": "pptx", ".pps": "pptx", ".dps": "pptx", ".odp": "pptx"}
@@ -71,6 +72,13 @@ _IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*", b"GIF8", b"
 def is_image(data: bytes) -> bool:
     """A picture the render check reads as pages (PNG, JPEG, TIFF, GIF, BMP, WebP): there is no text to extract."""
     return data.startswith(_IMAGE_MAGIC) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP")
+
+
+def _is_picture(data: bytes) -> bool:
+    """is_image, strict about BMP: a text file may start with "BM"; a bitmap has zero reserved bytes after its size."""
+    if data.startswith(b"BM"):
+        return len(data) > 26 and data[6:10] == b"\x00\x00\x00\x00"
+    return is_image(data) and not (data.startswith(b"GIF8") and data[4:6] not in (b"7a", b"9a"))
 
 
 def is_pdf(data: bytes) -> bool:
@@ -128,6 +136,8 @@ def sniff(data: bytes, suffix: str) -> Format:
         return Format.TAR
     if data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{\\rtf"):
         return Format.LEGACY
+    if _is_picture(data):
+        return Format.IMAGE
     if binary_kind(data):
         return Format.BINARY
     mime = mime_format(data, suffix)

@@ -142,10 +142,15 @@ def decode_text(data: bytes) -> tuple[str, str]:
     return _guess(data)
 
 
-def extract_text(data: bytes, budget: Budget) -> Extraction:
+def extract_text(data: bytes, budget: Budget, markdown: bool = False) -> Extraction:
+    """`markdown`: also the text as a Markdown viewer shows it and every link's decoded readings (links.py)."""
     text, encoding = decode_text(data)
     if _implausible_ratio(text) > 0.01:
         raise ExtractionError("文件中控制字符过多，疑似二进制文件被改名为文本文件；请提交原始格式的文档")
     budget.add_chars(len(text))
     parts = [TextPart(text=text, location="正文")] if text else []
+    if markdown and text:
+        from reviewer.extract.links import markdown_parts
+
+        parts.extend(markdown_parts(text, budget))
     return Extraction(parts=parts, kind="text", encoding=encoding)

@@ -15,10 +15,12 @@ from reviewer.extract.model import Extraction, ExtractionIssue, TextPart
 from reviewer.extract.ooxml import (
     Package,
     drawing_text,
+    external_targets,
     image_issue,
     leftover_text,
     local,
     main_part,
+    media_metadata,
     properties,
     relationships,
 )
@@ -322,9 +324,22 @@ def extract_xlsx(data: bytes, ctx: Context) -> Extraction:
     defined = PartBuilder("定义名称", ctx.budget)
     for dn in book.iter(f"{S}definedName"):
         name = dn.get("name", "")
+        notes = [dn.get(a, "") for a in ("comment", "description", "help", "statusBar", "customMenu")]
         if not name.startswith("_xlnm."):
-            defined.add(f"定义名称:{name}", f"{name}\n{dn.text or ''}")
+            defined.add(f"定义名称:{name}", "\n".join(t for t in (name, dn.text or "", *notes) if t.strip()))
+        elif any(t.strip() for t in notes):
+            defined.add(f"定义名称:{name}（备注）", "\n".join(t for t in notes if t.strip()))
     reader.add(defined)
+    structure = PartBuilder("工作簿结构", ctx.budget)
+    for name in pkg.matching(r"xl/(externalLinks/externalLink|tables/table)\d+\.xml"):
+        # external workbooks: sheet and name lists (attributes) besides cached values; tables: alternative text
+        root = pkg.xml(name)
+        values = [el.get(a, "") for el in root.iter() for a in ("val", "name", "altText", "altTextSummary", "displayName", "ddeService", "ddeTopic")]
+        values += [t.strip() for t in root.itertext() if t.strip()]
+        what = "外部工作簿" if "externalLink" in name else "表格"
+        structure.add(f"{what}（{PurePosixPath(name).name}）", "\n".join(dict.fromkeys(v for v in values if v.strip())))
+    reader.add(structure)
+    reader.add(external_targets(pkg, ctx.budget))
     for chart in pkg.matching(r"xl/charts/chart\d*\.xml"):
         b = PartBuilder(f"图表（{PurePosixPath(chart).name}）", ctx.budget)
         b.add(b.location, drawing_text(pkg.xml(chart)))
@@ -341,6 +356,9 @@ def extract_xlsx(data: bytes, ctx: Context) -> Extraction:
         parts, issues = ctx.embedded(pkg.read(name), file, f"嵌入对象“{file}”")
         reader.parts.extend(parts)
         reader.issues.extend(issues)
+    pictures, picture_issues = media_metadata(pkg, "xl/media/", ctx.budget)
+    reader.parts.extend(pictures)
+    reader.issues.extend(picture_issues)
     images = image_issue(pkg, "xl/media/", any(p.location.startswith("工作表“") for p in reader.parts))
     if images:
         reader.issues.append(images)

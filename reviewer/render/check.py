@@ -540,15 +540,14 @@ def scan_rendered(scanner: Scanner, data: bytes, filename: str,
     kind = kind_of(data, filename)
     asked = members.wanted() if kind == "archive" else None  # image members: an issue the render check answers
     extraction = extract(data, filename, members=asked)
-    if kind == "image":  # not a document to extract: what the image shows is all there is to read
-        extraction = Extraction(kind="image")
-    result = scan_extraction(scanner, extraction)
+    result = scan_extraction(scanner, extraction)  # an image: its metadata, GPS position and one note per page
     if extraction.error:
         return result, RenderReport(kind=kind or "")
     if asked is not None:
         report = members.render_members(scanner, asked.files, extraction, result.findings, limits)
-    else:
-        report = render_check(scanner, data, filename, extraction, result.findings, limits)
+    else:  # what an image shows is all the reader sees: its metadata explains no visible text
+        shown = Extraction(kind="image") if kind == "image" else extraction
+        report = render_check(scanner, data, filename, shown, result.findings, limits)
     # a page the extractor could only flag as a scan, an image member it could not read, has now been read: its OCR
     # text was scanned (a clean scan passes). Only when the check completed (read_locations is empty otherwise).
     read = members.read_locations(report)

@@ -48,6 +48,8 @@ EXTRACT_TITLE = {
     "nested_too_deep": "嵌套附件过深，未读取",
     "sheet_missing": "工作表缺失",
     "type_mismatch": "文件类型与扩展名不符",
+    "photo_location": "照片含拍摄位置",
+    "image_metadata_unreadable": "图片元数据无法读取",
 }
 
 _PROP = re.compile(r"文档属性[:：]([^\s·（）]+)")

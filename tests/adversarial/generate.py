@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reviewer.scan.validators import uscc_check_char
+from tests.adversarial.places import KINDS as PLACE_KINDS
 from tests.scan.helpers import luhn_number as _luhn_complete
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -585,6 +586,7 @@ KINDS = {
     "utf16le-no-bom": (_utf16le, (TERM_RULE,), "extract"),
     "zip-archive": (_archives, (TERM_RULE,), "extract"),
 }
+KINDS.update(PLACE_KINDS)  # issue 22: PDF revisions, package structure, picture metadata, links (places.py)
 
 
 def build_cases(seed: int = SEED) -> list[Case]:

@@ -116,7 +116,8 @@ def test_unreadable_member_is_an_error_that_names_neither_member_nor_text() -> N
     assert TERM not in result.error and "报告" not in result.error and "材料" not in result.error
 
 
-def test_unsupported_member_is_an_error() -> None:
+def test_damaged_picture_member_is_an_error() -> None:
+    """A picture member is read for its metadata (test_imagemeta.py); one whose structure is damaged fails the archive."""
     result = extract(_zip({"图.png": b"\x89PNG\r\n\x1a\n" + b"\x00" * 30}), "附件.zip")
     assert result.error and "PNG" in result.error
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import zlib
 
 import docx
 
@@ -178,7 +179,9 @@ def test_text_hidden_through_a_style() -> None:
 def test_pictures_are_noted_and_a_pictures_only_document_needs_review() -> None:
     from reviewer.scan.model import Severity
 
-    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 20
+    ihdr = b"IHDR" + bytes([0, 0, 0, 1, 0, 0, 0, 1, 8, 0, 0, 0, 0])  # a 1×1 picture: its chunks must be well-formed
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\x0d" + ihdr + zlib.crc32(ihdr).to_bytes(4, "big") + \
+        b"\x00\x00\x00\x00IEND" + zlib.crc32(b"IEND").to_bytes(4, "big")
     with_text = extract(docx_with_body(_p(_r("正文")), {"word/media/image1.png": png}), "a.docx")
     assert [(i.code, i.severity) for i in with_text.issues] == [("images_not_verified", Severity.INFO)]
     only = extract(docx_with_body("<w:p/>", {"word/media/image1.png": png, "word/media/image2.jpeg": png}), "b.docx")

@@ -2,7 +2,7 @@
 is render-checked like a draft, nested archives too; its findings and pages are located in the member
 (`压缩包“附件.zip” › 扫描件/通知.png · 第1页（图像识别）`), page numbers run on over the members. An image member read by OCR
 no longer makes the whole scan `error`; one that cannot be read still does (fail closed), and the text-only scan of an
-archive holding a picture still cannot pass. Real engines (PDFium, RapidOCR); inputs built in code."""
+archive holding a picture still cannot pass (its picture is a scanned page to review, issue 22). Real engines (PDFium, RapidOCR); inputs built in code."""
 
 from __future__ import annotations
 
@@ -59,9 +59,10 @@ def test_stamped_scan_in_a_zip_is_caught_in_its_member_with_page_and_box(scanner
     assert _inside(hit.box, report.pages[1].width, report.pages[1].height)
     assert result.verdict is Verdict.BLOCK
     assert not [f for f in result.findings if f.rule.startswith("extract.")]  # the picture was read: no "not verified" note
-    # the text-only scan still cannot read the picture: the archive stays an error, never pass
+    # the text-only scan still cannot read the picture's pixels: never pass (a scanned page to review, issue 22)
     plain = scan_document(scanner, data, "附件.zip")
-    assert plain.verdict is Verdict.ERROR and plain.error and "第 3 个文件" in plain.error
+    assert plain.verdict is Verdict.REVIEW and plain.error is None
+    assert [(f.rule, f.location) for f in plain.findings] == [("extract.scanned_page", "压缩包“附件.zip” › 扫描件/通知.png · 第1页")]
 
 
 def test_clean_scan_in_a_zip_passes_with_render(scanner: Scanner) -> None:
@@ -71,7 +72,7 @@ def test_clean_scan_in_a_zip_passes_with_render(scanner: Scanner) -> None:
     assert len(report.pages) == 1 and report.pages[0].ocr
     assert [(f.rule, f.location) for f in result.findings if f.severity != "info"] == []
     assert result.verdict is Verdict.PASS
-    assert scan_document(scanner, data, "附件.zip").verdict is Verdict.ERROR  # text only: still not a pass
+    assert scan_document(scanner, data, "附件.zip").verdict is Verdict.REVIEW  # text only: still not a pass
 
 
 def test_lying_tounicode_in_a_zip_member_is_a_mismatch_located_in_the_member(scanner: Scanner) -> None:
@@ -144,4 +145,4 @@ def test_cli_render_json_locates_the_member(tmp_path: Path) -> None:
     assert doc["render"]["pages"][0]["location"] == "压缩包“附件.zip” › 扫描件/通知.png · 第1页"
     plain = subprocess.run([reviewer, "scan", "--rules", rules, "--format", "json", str(f)], capture_output=True, text=True,
                            timeout=600)
-    assert plain.returncode == 2 and json.loads(plain.stdout)["verdict"] == "error"  # without --render: cannot pass
+    assert plain.returncode == 1 and json.loads(plain.stdout)["verdict"] == "review"  # without --render: cannot pass
