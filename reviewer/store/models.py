@@ -300,6 +300,17 @@ class AuditCheckpoint(Base):
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
+class ItemClaim(Base):
+    """Who has an item open for signing (a soft claim that runs out): a second signer sees who is working on it."""
+
+    __tablename__ = "item_claims"
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    claimed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    user: Mapped[User] = relationship()
+
+
 class WebSession(Base):
     """Server-side login session of the pages. The cookie holds a random id; only its hash is stored.
     A new id is issued at every login (no session fixation)."""

@@ -33,7 +33,7 @@ from reviewer.web.deps import check_csrf, checked_id, database, html_errors, vie
 from reviewer.web.render import page, redirect
 from reviewer.web.security import apply_headers
 from reviewer.workflow import alerts as alert_actions
-from reviewer.workflow import desk, render_check
+from reviewer.workflow import claims, desk, render_check
 from reviewer.workflow.review import DispositionInput, sign_off
 
 router = APIRouter(include_in_schema=False)
@@ -157,6 +157,9 @@ def _item_page(request: Request, item_id: int, status_code: int = 200, error: st
         rendered = pages_render.rendered_view(s, item)
         item_alerts = [a for a in access.alerts(s, v.user) if a.item_id == item.id] if v.role in SIGNER_ROLES else []
         own_review = next((r for r in reversed(view.reviews) if r.reviewer_id == v.user.id), None)
+        held = None
+        if item.state in (AWAITING_REVIEW, AWAITING_OFFICER) and desk.can_sign(found) and own_review is None:
+            held = claims.touch(s, item, v.user)  # another signer who has it open, if any
         return page(
             request, "item.html", status_code=status_code, user=v.user, csrf_token=v.csrf_token, v=view, item=item,
             prev_id=prev_id, next_id=next_id, error=error, entered=form, kept=kept, blockers=found,
@@ -165,7 +168,7 @@ def _item_page(request: Request, item_id: int, status_code: int = 200, error: st
             newer=newer, exception_possible=item.state == AWAITING_REVIEW and desk.has_block(item)
             and item.unit.block_policy == "officer",
             rendered=rendered, shown_verdict=render_check.shown_verdict(item, rendered.state if rendered else None),
-            own_review=own_review, next_step=desk.next_step(item) if own_review else "", item_alerts=item_alerts,
+            own_review=own_review, next_step=desk.next_step(item) if own_review else "", item_alerts=item_alerts, held=held,
             open_for_signing=item.state in (AWAITING_REVIEW, AWAITING_OFFICER, SCAN_FAILED),
             notice=f"已签署。稿件当前状态为“{STATE_LABEL.get(item.state, item.state)}”" if request.query_params.get("done") else "",
         )
@@ -255,6 +258,9 @@ async def sign(request: Request, item_id: int) -> Response:
                 v = viewer(request, s, *SIGNER_ROLES)
                 sign_off(s, item_id, v.user, form.get("content_sha256", ""), form.get("decision", ""),
                          form.get("comment", "")[:5000], dispositions, form.get("exception_confirm") == "1")
+                signed = s.get(Item, item_id)
+                if signed is not None:
+                    claims.release(s, signed, v.user)  # signed: the next signer (the officer) is not told it is held
         except ReviewerError as exc:
             # The workflow refused (hash, dispositions, policy, author …): show the page again with the reason and
             # what the signer entered.

@@ -80,13 +80,14 @@ def blockers(session: Session, item: Item, actor: User | Actor) -> list[Blocker]
     if who.unit_id != item.unit_id:
         return [Blocker("unit", "只能审查本单位发布的稿件（谁发布谁审查）", False)]
     if item.state not in (AWAITING_REVIEW, AWAITING_OFFICER, SCAN_FAILED):
-        return [Blocker("state", f"稿件当前状态为“{STATE_LABEL.get(item.state, item.state)}”，不能签署审查意见", False, 409)]
+        return [Blocker("state", f"{signed_by(session, item)}稿件当前状态为“{STATE_LABEL.get(item.state, item.state)}”，不能签署审查意见",
+                        False, 409)]
     author = (item.author or "").strip()
     if author and author in {who.name, who.display_name}:
         out.append(Blocker("author", "您是本稿件的作者，不能审查本人撰写的稿件，请由本单位其他审查员签署", False))
     if item.state == AWAITING_OFFICER:
         if who.role != "officer":
-            out.append(Blocker("officer_stage", "本稿件已由审查员签署，正等待本单位保密员复核；审查员不能再签署", False))
+            out.append(Blocker("officer_stage", f"{signed_by(session, item)}正等待本单位保密员复核；审查员不能再签署", False))
         elif unit_signer(session, item) == who.user_id:
             out.append(Blocker("first_signer", "本稿件的第一签由您签署，保密员复核须由另一名保密员签署", False))
     signed = session.execute(
@@ -117,6 +118,20 @@ NEXT_STEP = {
 def next_step(item: Item) -> str:
     """After a person signed: what happens next, said neutrally (not as a refusal)."""
     return NEXT_STEP.get(item.state, f"稿件当前状态为“{STATE_LABEL.get(item.state, item.state)}”")
+
+
+def signed_by(session: Session, item: Item) -> str:
+    """`本件已由 王审查（shencha）于 2026-12-05 10:02 签署（批准发布）。` — who a second signer was too late for."""
+    from reviewer.audit.exports import fmt_time
+    from reviewer.audit.queries import DECISION_LABEL
+
+    last = session.scalars(select(Review).where(Review.item_id == item.id).order_by(Review.id.desc()).limit(1)).first()
+    if last is None:
+        return ""
+    person = last.reviewer.display_name or last.reviewer.username
+    if person != last.reviewer.username:
+        person = f"{person}（{last.reviewer.username}）"
+    return f"本件已由 {person} 于 {fmt_time(last.created_at)} 签署（{DECISION_LABEL.get(last.decision, last.decision)}）。"
 
 
 def can_sign(found: Iterable[Blocker]) -> bool:

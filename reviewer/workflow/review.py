@@ -80,7 +80,7 @@ def sign_off(
     elif item.state == AWAITING_OFFICER:
         stage = "officer"
     else:
-        raise InvalidTransition(f"稿件当前状态为“{STATE_LABEL.get(item.state, item.state)}”，不能签署审查意见")
+        raise InvalidTransition(f"{desk.signed_by(session, item)}稿件当前状态为“{STATE_LABEL.get(item.state, item.state)}”，不能签署审查意见")
     # the body's hash, or the document hash over body + title, channel and file name (audit.binding); either names
     # this version, whose metadata cannot change (a changed title is a new version)
     if (content_sha256 or "").lower() not in {item.content_sha256, item.document_sha256 or item.content_sha256}:

@@ -493,3 +493,34 @@ def test_second_version_shows_the_return_comment_and_finding_changes(web: Web) -
     marking = next(f for f in v2_item.findings if f.rule == "test.marking")
     head = lambda f: page[page.index(f'id="fh-{f.id}"'):page.index("</div>", page.index(f'id="fh-{f.id}"'))]  # noqa: E731
     assert "新增" in head(internal) and "上一版本已有" in head(marking)
+
+
+def test_second_reviewer_sees_who_has_it_open_and_who_signed(web: Web) -> None:
+    """Two reviewers on one item: the second is told who has it open (a claim that runs out); if the first signs
+    while the second works, the second's refusal names who signed and when, and the second's work is shown again."""
+    item_id = make_item(web.db, TEXT, [REVIEW], external_id="two")
+    first, second = web.client(), web.client()
+    login(first, "rev1")
+    login(second, "rev1b")
+    html1 = first.get(f"/review/items/{item_id}").text
+    assert 'id="held-by"' not in html1
+    html2 = second.get(f"/review/items/{item_id}").text
+    assert 'id="held-by"' in html2 and "REV1（rev1）" in html2[html2.index('id="held-by"'):][:300]
+    item = _item(web, item_id)
+    fid = item.findings[0].id
+    assert first.post(f"/review/items/{item_id}/sign",
+                      data=_form(html1, item, "approve", {fid: ("false_positive", "总机号码")})).status_code == 303
+    late = second.post(f"/review/items/{item_id}/sign",
+                       data={**_form(html2, item, "approve", {fid: ("false_positive", "我的理由")}), "comment": "我的意见"})
+    assert late.status_code == 409
+    assert re.search(r"本件已由 REV1（rev1） 于 \d{4}-\d\d-\d\d \d\d:\d\d:\d\d 签署（批准）", late.text)
+    assert "我的意见" in late.text  # nothing the second reviewer entered is lost
+    with web.db.session() as s:  # the claim was released by the signature; an expired claim is no claim
+        from reviewer.store.models import ItemClaim
+
+        assert s.get(ItemClaim, item_id) is None
+    other = make_item(web.db, TEXT, [REVIEW], external_id="two-b")
+    first.get(f"/review/items/{other}")
+    with web.db.session() as s:
+        s.execute(update(ItemClaim).values(expires_at=utcnow() - timedelta(minutes=1)))
+    assert 'id="held-by"' not in second.get(f"/review/items/{other}").text
