@@ -322,6 +322,8 @@ class Scanner:
             hit = markings.classification(view, s, e, h, original)
         else:
             hit = markings.standalone(view, s, e, self._marker_words, h, rule.title_suffix)
+        if hit and hit.kind == "quoted":  # an example of the format in running text: a mention, never more than info
+            return _Candidate(entry.rule, start, stop, Severity.INFO, hit.explanation, word=entry.term)
         if hit:  # a marking is never exempted: 工作秘密 on its own line is a marking even though prose may mention it
             return _Candidate(entry.rule, hit.start + shift, hit.end + shift, rule.severity, hit.explanation,
                               exemptable=False)
