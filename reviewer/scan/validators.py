@@ -7,6 +7,8 @@ import re
 from collections.abc import Callable
 from datetime import date
 
+from reviewer.scan import coordinates
+
 Validator = Callable[[str], tuple[bool, str]]
 
 _SEPARATORS = re.compile(r"[\s\-\u3000]")
@@ -124,4 +126,9 @@ def mobile(value: str) -> tuple[bool, str]:
 
 
 VALIDATORS: dict[str, Validator] = {"id_card": id_card, "luhn": luhn, "uscc": uscc, "mobile": mobile,
-                                    "id_card_numerals": id_card_numerals}
+                                    "id_card_numerals": id_card_numerals, "coordinates": coordinates.coordinate}
+
+# Validators that also read the sentence around a match that passed (text, start, end -> valid, explanation): a
+# facility's coordinates are a finding, a city's or an epicentre's are not.
+SentenceCheck = Callable[[str, int, int], tuple[bool, str]]
+SENTENCE_CHECKS: dict[str, SentenceCheck] = {"coordinates": coordinates.facility_sentence}
