@@ -5,8 +5,8 @@
          fingerprint), DIR/ID.fp (keyed hashes only) and DIR/ID.key (the rule's secret key, mode 0600).
          --public: a public reference list (made by `public build`) or a directory of public text: passages found
          there are already public and are not registered; the share left out is printed per document.
-  add    the same, into the database: every worker loads it, released items are re-scanned; the unit's released
-         items count as public text too (--keep-released: do not leave them out).
+  add    the same, into the database: every worker loads it, released items are re-scanned. The share of each
+         document found in the unit's released items is shown; --exclude-released leaves those passages out too.
   list   the documents registered in the database (labels and the public share only).
   public build --out FILE SOURCE...
          turns public text (laws, news, speeches, the unit's published documents) into a public reference list:
@@ -35,8 +35,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     _common_args(a)
     a.add_argument("--by", default="admin", help="登记人（写入审查日志）")
     a.set_defaults(handler=run_add)
-    a.add_argument("--keep-released", action="store_true",
-                   help="不把本单位已发布稿件当作公开文本（默认：已发布稿件中出现过的段落不登记）")
+    a.add_argument("--exclude-released", action="store_true",
+                   help="本单位已发布稿件中出现过的段落也不登记（默认仍登记，并显示其所占比例：已发布稿件若摘抄了新登记的"
+                        "文件，复扫会发出发布后预警）")
     ls = cmds.add_parser("list", help="列出数据库中的登记文件（只显示名称和公开部分所占比例）")
     ls.set_defaults(handler=run_list)
     pub = cmds.add_parser("public", help="公开文本参照列表（登记时不登记已公开的段落）")
@@ -236,7 +237,7 @@ def run_add(args: argparse.Namespace) -> int:
         with db.session() as session:
             outcome = registry.register(session, args.id, sources, severity=args.severity, message=args.message,
                                         common=common, actor_name=args.by, public=public,
-                                        exclude_released=not args.keep_released)
+                                        exclude_released=args.exclude_released)
     except ReviewerError as exc:
         print(f"错误：{exc.message}", file=sys.stderr)
         return 2
@@ -244,7 +245,9 @@ def run_add(args: argparse.Namespace) -> int:
         db.dispose()
     from reviewer.scan.fingerprints import public_share_text
 
+    released = f"{int((outcome.released_share or 0) * 100 + 0.5)}%"
     print(f"已登记 {len(sources)} 份文件到规则 {args.id}（数据库）；已见于公开文本而未登记：{public_share_text(outcome.public_share)}；"
+          f"已见于本单位已发布稿件：{released}{'（未登记）' if args.exclude_released else '（仍登记，复扫时预警）'}；"
           f"已投递 {outcome.rescans} 件已发布稿件的复扫任务")
     return 0
 

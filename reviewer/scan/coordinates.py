@@ -14,7 +14,6 @@ _CN = "零〇一二三四五六七八九"
 _DEG = r"(?:[°˚o]|度)"
 _MIN = r"(?:['′’]|分)"
 _SEC = r"(?:\"|″|”|′′|''|’’|秒)"
-_HEMI = re.compile(r"北纬|南纬|东经|西经|(?<![A-Za-z])[NSEWnsew](?![A-Za-z])")
 _COMPONENT = re.compile(
     r"(?P<pre>北纬|南纬|东经|西经|[NSEWnsew])?[ ]?[:：]?[ ]?"
     r"(?:(?P<d>\d{1,3})[ ]?" + _DEG + r"[ ]?(?P<m>\d{1,2}(?:\.\d+)?)[ ]?" + _MIN
@@ -89,7 +88,7 @@ FACILITY = (
     "国家安全", "安全机关", "保密", "涉密", "机要", "要害部位", "警戒区", "禁区", "核设施", "核材料", "反应堆", "油库",
     "储油", "储气", "储备库", "物资库", "仓库", "库房", "粮库", "危险品", "危化品", "炸药", "爆炸物", "民爆", "通信",
     "通讯", "基站", "机房", "数据中心", "电台", "发射台", "微波站", "地面站", "光缆", "交换中心", "指挥中心", "信号塔",
-    "变电站", "控制点", "测量标志", "基准站", "测绘成果", "三角点", "水准点", "卫星站", "观通站", "干扰站", "监听",
+    "变电站", "中继站", "转信台", "控制点", "测量标志", "基准站", "测绘成果", "三角点", "水准点", "卫星站", "观通站", "干扰站", "监听",
 )
 # Public places of public bulletins: a coordinate there is published on purpose (地震速报, 景区介绍, 城市概况).
 PUBLIC = (
@@ -102,6 +101,9 @@ _SENTENCE_END = "。！？!?；;\n"
 SENTENCE_CAP = 200  # characters read on each side of the coordinate
 _REFERS = re.compile(r"[ \t]*(?:其|该|此|上述|以上|位置|坐标|地址|具体位置|经纬度)")
 _PRONOUN = re.compile(r"其|该|此处|上述")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+CELL_WORDS = 4  # Chinese characters beside a coordinate on its line up to which it is read as a cell of a row
+CELL_LINES = 2  # lines before such a cell that are read as the rest of its row (extractors put cells on lines)
 
 
 def _sentence(text: str, start: int, end: int) -> tuple[int, int]:
@@ -126,8 +128,15 @@ def facility_sentence(text: str, start: int, end: int) -> tuple[bool, str]:
     """Does the sentence around text[start:end] describe a facility? (A sentence that begins with 其/该/坐标 also
     reads the sentence before it.) A public-place word nearer to the coordinate than any facility word passes."""
     a, b = _sentence(text, start, end)
-    if a > 0 and not _FACILITY.search(text, a, b) and (_REFERS.match(text, a) or _PRONOUN.search(text, a, start)):
-        a = _sentence(text, a - 1, a - 1)[0]
+    if a > 0 and not _FACILITY.search(text, a, b):
+        if _REFERS.match(text, a) or _PRONOUN.search(text, a, start):
+            a = _sentence(text, a - 1, a - 1)[0]
+        elif len(_CJK.findall(text, a, start)) + len(_CJK.findall(text, end, b)) <= CELL_WORDS:
+            # the coordinate stands (almost) alone: a table cell or a list column; its row names the place
+            for _ in range(CELL_LINES):
+                if a == 0:
+                    break
+                a = text.rfind("\n", 0, a - 1) + 1
     facility = _nearest(_FACILITY, text, a, b, start, end)
     if facility is None:
         return False, "所在句子不描述军事、安全、仓储、通信或测绘设施"

@@ -44,6 +44,7 @@ class Registered:
     documents: int
     rescans: int
     public_share: float | None = None
+    released_share: float | None = None
 
 
 @dataclass(frozen=True)
@@ -55,12 +56,16 @@ class SetInfo:
     created_by: str
     created_at: datetime
     public_share: float | None = None  # share of the registration found in public text and left out (None: not measured)
+    released_share: float | None = None  # share found in the unit's released items (left out only on request)
 
     @property
     def public_text(self) -> str:
         from reviewer.scan.fingerprints import public_share_text
 
-        return public_share_text(self.public_share)
+        text = public_share_text(self.public_share)
+        if self.released_share:
+            text += f"；已发布稿件中 {int(self.released_share * 100 + 0.5)}%"
+        return text
 
 
 def released_public_hashes(session: Session) -> np.ndarray:
@@ -84,11 +89,13 @@ def released_public_hashes(session: Session) -> np.ndarray:
 
 def register(session: Session, rule_id: str, sources: Sequence[tuple[str, Sequence[str]]], *, severity: str = "block",
              message: str = "", common: np.ndarray | None = None, actor: Actor | User | None = None,
-             actor_name: str = "admin", public: np.ndarray | None = None, exclude_released: bool = True) -> Registered:
+             actor_name: str = "admin", public: np.ndarray | None = None, exclude_released: bool = False) -> Registered:
     """Build the fingerprints of `sources` ((label, paragraphs) each) and store them as rule `rule_id`; then queue a
     re-scan of every released item (sent after commit). The audit log records who registered which labels.
-    Passages found in public text are left out: `public` (a public reference list's hashes) and, unless
-    `exclude_released` is false, the unit's released items; each document's public share is stored and listed."""
+    Passages found in public text are left out: `public` (a public reference list's hashes) and, with
+    `exclude_released`, the unit's released items. The share of each document found in public text and the share found
+    in released items are stored and listed either way (a registered passage that a released item already contains is
+    left in by default: the re-scan of released items then raises the post-release alert for it)."""
     who = as_actor(actor) if actor is not None else Actor(actor_name, "admin", None, "")
     if who.role not in REGISTRARS:
         raise PermissionDenied("只有保密员或管理员可以登记文件")
@@ -101,16 +108,18 @@ def register(session: Session, rule_id: str, sources: Sequence[tuple[str, Sequen
     lock(session, _LOCK)
     if session.execute(select(FingerprintSet.id).where(FingerprintSet.rule_id == rule_id)).first() is not None:
         raise Conflict(f"规则 id “{rule_id}” 已登记过；请换一个 id（登记文件不保存原文，无法在原规则上追加）")
+    released = released_public_hashes(session)
     known = [public] if public is not None else []
     if exclude_released:
-        known.append(released_public_hashes(session))
+        known.append(released)
     builder = Builder(common=common if common is not None else np.zeros(0, np.uint64),
-                      public=np.unique(np.concatenate(known)) if known else None)
+                      public=np.unique(np.concatenate(known)) if known else None, released=released)
     for label, paragraphs in sources:
         builder.add(label, paragraphs)
     blob = builder.encoded()
     documents = [{"label": d.label, "paragraphs": d.paragraphs,
-                  **({"public_share": round(d.public_share, 4)} if d.public_share is not None else {})}
+                  **({"public_share": round(d.public_share, 4)} if d.public_share is not None else {}),
+                  **({"released_share": round(d.released_share, 4)} if d.released_share is not None else {})}
                  for d in builder.documents]
     row = FingerprintSet(rule_id=rule_id, severity=severity, message=message, documents=json.dumps(documents, ensure_ascii=False),
                          document_count=len(documents), data=blob, data_sha256=hashlib.sha256(blob).hexdigest(),
@@ -119,20 +128,23 @@ def register(session: Session, rule_id: str, sources: Sequence[tuple[str, Sequen
     session.flush()
     audit.append(session, "fingerprints_registered", who, unit_code=who.unit_code or None,
                  data={"rule_id": rule_id, "documents": len(documents), "labels": [d["label"] for d in documents][:200],
-                       "severity": severity, "public_share": builder.public_share})
+                       "severity": severity, "public_share": builder.public_share,
+                       "released_share": builder.released_share})
     ids = rescan.fan_out(session)
-    return Registered(rule_id, len(documents), len(ids), builder.public_share)
+    return Registered(rule_id, len(documents), len(ids), builder.public_share, builder.released_share)
 
 
 def list_sets(session: Session) -> list[SetInfo]:
     rows = session.execute(select(FingerprintSet).order_by(FingerprintSet.id)).scalars()
+    from reviewer.scan.fingerprints.building import weighted
+
     out = []
     for r in rows:
         docs = json.loads(r.documents)
-        shares = [(float(d["public_share"]), max(1, int(d["paragraphs"]))) for d in docs if "public_share" in d]
-        share = sum(a * w for a, w in shares) / sum(w for _, w in shares) if shares else None
+        public = weighted((d.get("public_share"), int(d["paragraphs"])) for d in docs)
+        released = weighted((d.get("released_share"), int(d["paragraphs"])) for d in docs)
         out.append(SetInfo(r.rule_id, r.severity, r.document_count, [d["label"] for d in docs], r.created_by,
-                           r.created_at, share))
+                           r.created_at, public, released))
     return out
 
 

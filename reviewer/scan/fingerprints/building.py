@@ -1,6 +1,8 @@
 """Registering documents: read a source in any format the intake reads, number its paragraphs, select and key its
 grams, and leave out what is not the registered document's own text (the common-shingle list, the officer's public
-reference lists and the unit's released items: a passage already public is not a leak), counting the public share."""
+reference lists: a passage already public is not a leak), counting the public share. The unit's released items are
+measured too (the share of the document already published by the unit) and left out only when the caller merges them
+into `public`: a released item that contains a newly registered passage is what the post-release alert is for."""
 
 from __future__ import annotations
 
@@ -66,6 +68,7 @@ class DocumentInfo:
     # share of the document's selections (common prose aside) found in public text and therefore not registered;
     # None when no public text was supplied
     public_share: float | None = None
+    released_share: float | None = None  # share found in the unit's released items (measured; see Builder.released)
 
 
 @dataclass
@@ -76,6 +79,8 @@ class Builder:
     common: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint64))
     # public hashes of public text (public reference lists, released items): left out and counted as the public share
     public: np.ndarray | None = None
+    # public hashes of the unit's released items: measured as `released_share`, not left out by themselves
+    released: np.ndarray | None = None
     documents: list[DocumentInfo] = field(default_factory=list)
     _hashes: list[np.ndarray] = field(default_factory=list)
     _docs: list[np.ndarray] = field(default_factory=list)
@@ -93,6 +98,9 @@ class Builder:
         h = g[sel]
         keep = ~_in_sorted(h, self.common)
         sel, h = sel[keep], h[keep]
+        released = None
+        if self.released is not None:
+            released = float(_in_sorted(h, self.released).sum()) / len(h) if len(h) else 0.0
         share = None
         if self.public is not None:
             public = _in_sorted(h, self.public)
@@ -106,17 +114,18 @@ class Builder:
             self._hashes.append(pair[:, 0].copy())
             self._paras.append(pair[:, 1].astype(np.uint32))
             self._docs.append(np.full(len(pair), doc, np.uint32))
-        info = DocumentInfo(label, len(paragraphs), share)
+        info = DocumentInfo(label, len(paragraphs), share, released)
         self.documents.append(info)
         return info
 
     @property
     def public_share(self) -> float | None:
         """The public share of the whole registration (documents weighted by their paragraphs)."""
-        known = [(d.public_share, max(1, d.paragraphs)) for d in self.documents if d.public_share is not None]
-        if not known:
-            return None
-        return sum(share * weight for share, weight in known) / sum(weight for _, weight in known)
+        return weighted([(d.public_share, d.paragraphs) for d in self.documents])
+
+    @property
+    def released_share(self) -> float | None:
+        return weighted([(d.released_share, d.paragraphs) for d in self.documents])
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(sorted keyed hashes, document index, paragraph number) with over-common hashes dropped."""
@@ -144,3 +153,11 @@ class Builder:
         documents = [(d.label, d.paragraphs, d.public_share) for d in self.documents]
         return write_rule_files(out_dir, rule_id, self.encoded(), self.key, documents, severity=severity,
                                 message=message, category=category)
+
+
+def weighted(shares: Iterable[tuple[float | None, int]]) -> float | None:
+    """Mean of the measured shares weighted by paragraphs (None when none was measured)."""
+    known = [(share, max(1, paragraphs)) for share, paragraphs in shares if share is not None]
+    if not known:
+        return None
+    return sum(share * weight for share, weight in known) / sum(weight for _, weight in known)
