@@ -178,7 +178,7 @@ def classification(text: str, start: int, end: int, head: int, original: str | N
                           f"{where}表格“密级”栏填写了密级：" + _period_note(table["level"], table["period"]))
     bare = blank_furniture(line) if _visible_len(line) <= MAX_MARKING_LINE else line
     markdown = False
-    if not HEAD_LINE.fullmatch(bare.strip(" \t\r")) and _MARKDOWN.search(bare):
+    if a < head and not HEAD_LINE.fullmatch(bare.strip(" \t\r")) and _MARKDOWN.search(bare):
         plain = _markdown_blanked(bare)  # **机密★5年**, # 机密, > **秘密**: Markdown around the marking
         if plain is not None and HEAD_LINE.fullmatch(plain.strip(" \t\r")):
             bare, markdown = plain, True
@@ -199,9 +199,10 @@ def classification(text: str, start: int, end: int, head: int, original: str | N
     return None
 
 
-# Markdown around a head marking: heading hashes, quote marks, list bullets, emphasis, code ticks, table pipes.
-_MARKDOWN = re.compile(r"^[ \t]*(?:#{1,6}|>|[-+] )|\*\*|__|~~|`|^[ \t]*\||\|[ \t]*$")
-_MD_PREFIX = re.compile(r"^(?:[ \t]*(?:#{1,6}|>|[-+*](?=[ \t])|\|))+")
+# Markdown around a head marking: heading hashes, quote marks, emphasis, code ticks, table pipes (at the head only: a
+# teaching text may list the levels as headings or bullets further down).
+_MARKDOWN = re.compile(r"^[ \t]*(?:#{1,6}|>)|\*\*|__|~~|`|^[ \t]*\||\|[ \t]*$")
+_MD_PREFIX = re.compile(r"^(?:[ \t]*(?:#{1,6}|>|\|))+")
 _MD_WRAP = re.compile(r"\*{1,3}|_{2,3}|~~|`+|\|")
 # A table row 密级 | 机密 (Markdown, or cells that an extractor joined with a tab): the label cell, then the level.
 _TABLE_LABEL = re.compile(r"密" + _SP + r"级" + r"[ \t*_]*[|｜\t][ \t*_|｜]*" + LEVEL + r"(?:" + _SP + r"[★*]" + _SP
