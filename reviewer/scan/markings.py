@@ -201,17 +201,19 @@ def classification(text: str, start: int, end: int, head: int, original: str | N
 
 # Markdown around a head marking: heading hashes, quote marks, emphasis, code ticks, table pipes (at the head only: a
 # teaching text may list the levels as headings or bullets further down).
-_MARKDOWN = re.compile(r"^[ \t]*(?:#{1,6}|>)|\*\*|__|~~|`|^[ \t]*\||\|[ \t]*$")
+_MARKDOWN = re.compile(r"^[ \t]*(?:#{1,6}|>|[*_](?=\S))|\*\*|__|~~|`|^[ \t]*\||\|[ \t]*$")
 _MD_PREFIX = re.compile(r"^(?:[ \t]*(?:#{1,6}|>|\|))+")
-_MD_WRAP = re.compile(r"\*{1,3}|_{2,3}|~~|`+|\|")
+_MD_WRAP = re.compile(r"\*{1,3}|_{1,3}|~~|`+|\|")
 # A table row 密级 | 机密 (Markdown, or cells that an extractor joined with a tab): the label cell, then the level.
 _TABLE_LABEL = re.compile(r"密" + _SP + r"级" + r"[ \t*_]*[|｜\t][ \t*_|｜]*" + LEVEL + r"(?:" + _SP + r"[★*]" + _SP
                           + PERIOD + r")?(?=[ \t*_]*(?:[|｜\t\r]|$))(?![ \t*_]*[|｜\t][ \t*_]*(?:绝|机|秘)" + _SP + r"密)")
 # Running text that explains the format of a marking (保密宣传: 标志的写法如“机密★10年”).
 _QUOTES = {"“": "”", "「": "」", "『": "』", "\"": "\"", "‘": "’", "《": "》", "〈": "〉", "'": "'"}
-_EXAMPLE_CUE = re.compile(r"(?:如|例如|比如|譬如|诸如)[：:，,]?[ \t]*$|格式|形式|样式|写法|写作|写成|书写|示例|范例|举例")
-_EXPLAINED = re.compile(r"[ \t]*(?:表示|是指|指的是|意为|意思是|代表|的含义|含义是|这样的|等(?!级)|、|[“「『\"‘])")
-_SELF = re.compile(r"本文|本件|此件|本材料|本报告|本通知|该文件|本页|本册|本书|本方案|本表|本段|本章|以下内容|上述内容|本决定|本纪要")
+_EXAMPLE_CUE = re.compile(r"(?:如|例如|比如|譬如|诸如)[：:，,]?[ \t]*$|格式|形式|样式|写法|写作|写成|书写|示例|范例|举例|标志|标识")
+_EXPLAINED = re.compile(r"[ \t]*(?:表示|是指|指的是|意为|意思是|代表|的含义|含义是|这样的|等(?!级)|、|字样|标志|标识|的写法|格式"
+                        r"|[“「『\"‘])")
+_SELF = re.compile(r"本文|本件|此件|此文|本材料|本报告|本通知|本通报|该文|该件|该通报|该材料|该报告|本页|本册|本书|本方案|本表|本段|本章"
+                   r"|以下内容|上述内容|本决定|本纪要")
 
 
 def _quoted_example(line: str, ms: int, me: int) -> str | None:
@@ -228,7 +230,8 @@ def _quoted_example(line: str, ms: int, me: int) -> str | None:
         return None
     cut = max(line.rfind(ch, 0, lo - 1) for ch in "。！？!?；;")
     sentence = line[cut + 1 : lo - 1]
-    if _SELF.search(sentence) or not (sentence.strip() or line[hi + 1 :].strip()):
+    rest = line[: lo - 1] + line[hi + 1 :]
+    if _SELF.search(sentence) or not any(p in rest for p in "，。；,;！？"):  # running text, not a label line
         return None
     if _EXAMPLE_CUE.search(sentence) or _EXPLAINED.match(line, hi + 1):
         return "正文中用引号举例说明标志的格式（提及，不是标志）"
