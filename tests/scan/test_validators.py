@@ -67,7 +67,7 @@ def test_mobile() -> None:
 
 def test_compact_and_registry() -> None:
     assert compact("110 105-1990\u30000307") == "11010519900307"
-    assert set(VALIDATORS) == {"id_card", "luhn", "uscc", "mobile", "id_card_numerals"}
+    assert set(VALIDATORS) == {"id_card", "luhn", "uscc", "mobile", "id_card_numerals", "coordinates"}
 
 
 def test_id_card_numerals() -> None:
