@@ -119,13 +119,15 @@ def _public_texts(paths: list[Path], option: str) -> list[str]:
 
     texts: list[str] = []
     for path in paths:
+        if not path.is_file():
+            raise ReviewerError(f"{option}文件 {path} 不存在或不是文件")
         try:
             data = path.read_bytes()
         except OSError as exc:
-            raise ReviewerError(f"无法读取 {option} 中的文件 {path}（{exc.strerror or exc}）")
+            raise ReviewerError(f"无法读取{option}文件 {path}（{exc.strerror or exc}）")
         extraction = extract(data, path.name)
         if extraction.error:
-            raise ReviewerError(f"{option} 中的文件 {path} 无法完整读取：{extraction.error}")
+            raise ReviewerError(f"{option}文件 {path} 无法完整读取：{extraction.error}")
         texts.append("\n".join(p.text for p in extraction.parts if not p.spans_only))
     return texts
 
@@ -141,7 +143,7 @@ def public_list(paths: list[Path]):  # noqa: ANN201 - numpy array or None
     parts = []
     for path in paths:
         if path.is_dir():
-            parts.append(public_hashes_of(_public_texts(source_paths([str(path)]), "--public")))
+            parts.append(public_hashes_of(_public_texts(source_paths([str(path)]), "--public 目录中的")))
         elif path.is_file():
             try:
                 parts.append(read_public(path))
