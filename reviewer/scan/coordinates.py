@@ -15,7 +15,7 @@ _DEG = r"(?:[°˚o]|度)"
 _MIN = r"(?:['′’]|分)"
 _SEC = r"(?:\"|″|”|′′|''|’’|秒)"
 _COMPONENT = re.compile(
-    r"(?P<pre>北纬|南纬|东经|西经|纬度|经度|[NSEWnsew])?[ ]?[:：]?[ ]?"
+    r"(?P<pre>北纬|南纬|东经|西经|纬度|经度|[\"']?(?:latitude|longitude|lat|lng|lon)[\"']?[ ]?[:=]|[NSEWnsew])?[ ]?[:：]?[ ]?"
     r"(?:(?P<d>\d{1,3})[ ]?" + _DEG + r"[ ]?(?P<m>\d{1,2}(?:\.\d+)?)[ ]?" + _MIN
     + r"(?:[ ]?(?P<s>\d{1,2}(?:\.\d+)?)[ ]?" + _SEC + r")?"
     r"|(?P<dec>\d{1,3}\.\d+)[ ]?(?P<decdeg>" + _DEG + r")?"
@@ -56,7 +56,8 @@ def coordinate(value: str) -> tuple[bool, str]:
         return False, "不是坐标格式"
     described: list[str] = []
     for m in parts:
-        hemi = (m["pre"] or m["post"] or "").upper()
+        hemi = (m["pre"] or m["post"] or "").strip("\"' :=").upper()
+        hemi = {"LAT": "N", "LATITUDE": "N", "LNG": "E", "LON": "E", "LONGITUDE": "E"}.get(hemi, hemi)
         if m["d"] is not None:
             deg, minutes, sec = float(m["d"]), float(m["m"]), float(m["s"] or 0)
             form = "度分秒" if m["s"] else "度分"

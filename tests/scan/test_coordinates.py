@@ -11,7 +11,8 @@ from reviewer.settings import BUILTIN_RULES_DIR
 
 
 @pytest.mark.parametrize("value", ["北纬39°54′27″、东经116°23′17″", "N41°2'7\" E122°9'31\"", "30.5728°N，104.0668°E",
-                                   "北纬三十九度五十四分二十七秒", "N 43.81234, E 125.32101", "北纬41度48分06秒"])
+                                   "北纬三十九度五十四分二十七秒", "N 43.81234, E 125.32101", "北纬41度48分06秒",
+                                   '"lat": 39.90751, "lng": 116.39723', "经度118.24513，纬度31.06211"])
 def test_precise_coordinates(value: str) -> None:
     assert coordinate(value)[0], value
 
