@@ -1,10 +1,16 @@
-"""`reviewer fingerprints build|add|list`: registered documents (docs/fingerprints.md).
+"""`reviewer fingerprints build|add|list|public build`: registered documents (docs/fingerprints.md).
 
-  build  --id ID [--severity block|review] [--label TEXT]... [--common DIR]... --out DIR SOURCE...
+  build  --id ID [--severity block|review] [--label TEXT]... [--common DIR]... [--public PATH]... --out DIR SOURCE...
          reads every source (any format the intake reads; directories are walked) and writes DIR/ID.yaml (kind
          fingerprint), DIR/ID.fp (keyed hashes only) and DIR/ID.key (the rule's secret key, mode 0600).
-  add    the same, into the database: every worker loads it, released items are re-scanned.
-  list   the documents registered in the database (labels only).
+         --public: a public reference list (made by `public build`) or a directory of public text: passages found
+         there are already public and are not registered; the share left out is printed per document.
+  add    the same, into the database: every worker loads it, released items are re-scanned. The share of each
+         document found in the unit's released items is shown; --exclude-released leaves those passages out too.
+  list   the documents registered in the database (labels and the public share only).
+  public build --out FILE SOURCE...
+         turns public text (laws, news, speeches, the unit's published documents) into a public reference list:
+         the public hashes of its selected grams, the same form as the common-shingle list (no text is kept).
 
 Exit status: 0 done; 2 a source could not be read completely or the arguments are wrong (nothing is written)."""
 
@@ -29,8 +35,17 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     _common_args(a)
     a.add_argument("--by", default="admin", help="登记人（写入审查日志）")
     a.set_defaults(handler=run_add)
-    ls = cmds.add_parser("list", help="列出数据库中的登记文件（只显示名称）")
+    a.add_argument("--exclude-released", action="store_true",
+                   help="本单位已发布稿件中出现过的段落也不登记（默认仍登记，并显示其所占比例：已发布稿件若摘抄了新登记的"
+                        "文件，复扫会发出发布后预警）")
+    ls = cmds.add_parser("list", help="列出数据库中的登记文件（只显示名称和公开部分所占比例）")
     ls.set_defaults(handler=run_list)
+    pub = cmds.add_parser("public", help="公开文本参照列表（登记时不登记已公开的段落）")
+    pub_cmds = pub.add_subparsers(dest="public_command", metavar="子命令", required=True)
+    pb = pub_cmds.add_parser("build", help="把公开文本（法规、新闻、讲话、本单位已公开的文件）做成参照列表")
+    pb.add_argument("sources", nargs="+", metavar="SOURCE", help="公开文本文件或目录（接收稿件时能读的任何格式）")
+    pb.add_argument("--out", required=True, type=Path, metavar="FILE", help="写出的参照列表文件（如 公开文本.pub）")
+    pb.set_defaults(handler=run_public_build)
 
 
 def _common_args(p: argparse.ArgumentParser) -> None:
@@ -43,6 +58,9 @@ def _common_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--common", action="append", default=[], type=Path, metavar="DIR",
                    help="公开文本目录：其中出现过的片段不登记（可重复；另有内置的常用语列表）")
     p.add_argument("--no-default-common", action="store_true", help="不使用内置的常用语列表")
+    p.add_argument("--public", action="append", default=[], type=Path, metavar="PATH",
+                   help="公开文本参照列表（fingerprints public build 生成）或公开文本目录：其中出现过的段落已经公开，"
+                        "不登记，并统计每份登记文件中公开部分所占比例（可重复）")
 
 
 def source_paths(raw: list[str]) -> list[Path]:
@@ -96,6 +114,66 @@ def common_list(dirs: list[Path], default: bool):  # noqa: ANN201 - numpy array
     return np.unique(np.concatenate(parts)) if parts else np.zeros(0, np.uint64)
 
 
+def _public_texts(paths: list[Path], option: str) -> list[str]:
+    from reviewer.extract import extract
+
+    texts: list[str] = []
+    for path in paths:
+        if not path.is_file():
+            raise ReviewerError(f"{option}文件 {path} 不存在或不是文件")
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise ReviewerError(f"无法读取{option}文件 {path}（{exc.strerror or exc}）")
+        extraction = extract(data, path.name)
+        if extraction.error:
+            raise ReviewerError(f"{option}文件 {path} 无法完整读取：{extraction.error}")
+        texts.append("\n".join(p.text for p in extraction.parts if not p.spans_only))
+    return texts
+
+
+def public_list(paths: list[Path]):  # noqa: ANN201 - numpy array or None
+    """The union of the public reference lists and public-text directories given with --public (None: none given)."""
+    import numpy as np
+
+    from reviewer.scan.fingerprints import public_hashes_of, read_public
+
+    if not paths:
+        return None
+    parts = []
+    for path in paths:
+        if path.is_dir():
+            parts.append(public_hashes_of(_public_texts(source_paths([str(path)]), "--public 目录中的")))
+        elif path.is_file():
+            try:
+                parts.append(read_public(path))
+            except (OSError, ValueError) as exc:
+                raise ReviewerError(str(exc))
+        else:
+            raise ReviewerError(f"--public {path} 不存在")
+    return np.unique(np.concatenate(parts))
+
+
+def run_public_build(args: argparse.Namespace) -> int:
+    from reviewer.scan.fingerprints import public_hashes_of, write_public
+
+    try:
+        paths = source_paths(args.sources)
+        if not paths:
+            raise ReviewerError("没有找到公开文本文件")
+        hashes = public_hashes_of(_public_texts(paths, "公开文本"))
+        write_public(args.out, hashes)
+    except ReviewerError as exc:
+        print(f"错误：{exc.message}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"错误：无法写出 {args.out}（{exc.strerror or exc}）", file=sys.stderr)
+        return 2
+    print(f"已生成公开文本参照列表 {args.out}：{len(paths)} 份公开文本，{len(hashes)} 个片段哈希（不含原文）；"
+          f"登记时用 --public {args.out}")
+    return 0
+
+
 def run_build(args: argparse.Namespace) -> int:
     import re
 
@@ -106,7 +184,7 @@ def run_build(args: argparse.Namespace) -> int:
         if not re.match(RULE_ID, args.id):
             raise ReviewerError(f"规则 id “{args.id}” 不合法：只能用小写字母、数字、点、下划线和连字符")
         sources = read_sources(source_paths(args.sources), args.label)
-        builder = Builder(common=common_list(args.common, not args.no_default_common))
+        builder = Builder(common=common_list(args.common, not args.no_default_common), public=public_list(args.public))
         for label, paragraphs in sources:
             builder.add(label, paragraphs)
         yaml_path, data_path, key_path = builder.write(args.out, args.id, severity=args.severity, message=args.message)
@@ -122,7 +200,18 @@ def run_build(args: argparse.Namespace) -> int:
         version = f"注意：目录中另有规则文件无效（{exc.message}）"
     print(f"已登记 {len(sources)} 份文件（{builder.characters} 个有效字符）：{yaml_path}、{data_path}（仅含哈希）、"
           f"{key_path}（密钥，请与规则一同妥善保管）；{version}")
+    _print_public(builder)
     return 0
+
+
+def _print_public(builder) -> None:  # noqa: ANN001 - scan.fingerprints.Builder (imported lazily)
+    from reviewer.scan.fingerprints import public_share_text
+
+    if builder.public_share is None:
+        return
+    print(f"已见于公开文本而未登记：整体{public_share_text(builder.public_share)}")
+    for d in builder.documents:
+        print(f"  {d.label}\t{d.paragraphs} 段\t{public_share_text(d.public_share)}")
 
 
 def run_add(args: argparse.Namespace) -> int:
@@ -133,6 +222,7 @@ def run_add(args: argparse.Namespace) -> int:
     try:
         sources = read_sources(source_paths(args.sources), args.label)
         common = common_list(args.common, not args.no_default_common)
+        public = public_list(args.public)
     except ReviewerError as exc:
         print(f"错误：{exc.message}", file=sys.stderr)
         return 2
@@ -148,13 +238,19 @@ def run_add(args: argparse.Namespace) -> int:
     try:
         with db.session() as session:
             outcome = registry.register(session, args.id, sources, severity=args.severity, message=args.message,
-                                        common=common, actor_name=args.by)
+                                        common=common, actor_name=args.by, public=public,
+                                        exclude_released=args.exclude_released)
     except ReviewerError as exc:
         print(f"错误：{exc.message}", file=sys.stderr)
         return 2
     finally:
         db.dispose()
-    print(f"已登记 {len(sources)} 份文件到规则 {args.id}（数据库）；已投递 {outcome.rescans} 件已发布稿件的复扫任务")
+    from reviewer.scan.fingerprints import public_share_text
+
+    released = f"{int((outcome.released_share or 0) * 100 + 0.5)}%"
+    print(f"已登记 {len(sources)} 份文件到规则 {args.id}（数据库）；已见于公开文本而未登记：{public_share_text(outcome.public_share)}；"
+          f"已见于本单位已发布稿件：{released}{'（未登记）' if args.exclude_released else '（仍登记，复扫时预警）'}；"
+          f"已投递 {outcome.rescans} 件已发布稿件的复扫任务")
     return 0
 
 
@@ -170,7 +266,8 @@ def run_list(args: argparse.Namespace) -> int:
     finally:
         db.dispose()
     for row in rows:
-        print(f"{row.rule_id}\t{row.severity}\t{row.documents} 份\t{row.created_at:%Y-%m-%d %H:%M}\t{'、'.join(row.labels[:5])}")
+        print(f"{row.rule_id}\t{row.severity}\t{row.documents} 份\t{row.public_text}\t{row.created_at:%Y-%m-%d %H:%M}\t"
+              f"{'、'.join(row.labels[:5])}")
     if not rows:
         print("数据库中尚无登记文件")
     return 0

@@ -19,6 +19,7 @@ from pathlib import PurePosixPath
 from xml.etree.ElementTree import Element
 
 from reviewer.errors import ExtractionError
+from reviewer.extract.cells import reader_join
 from reviewer.extract.context import Context, prefixed
 from reviewer.extract.links import link_text, link_texts
 from reviewer.extract.model import Extraction, ExtractionIssue, TextPart
@@ -250,10 +251,16 @@ class _DocxReader:
             node = tbl.find(f"{W}tblPr/{W}{what}")
             if node is not None and node.get(f"{W}val", "").strip():
                 self.extras.append((kind, prefix, node.get(f"{W}val", "")))
+        rows: list[list[str]] = []  # cell texts, for the reader's join of numbers cut over cells (extract/cells.py)
         for r, row in enumerate((c for c in tbl if c.tag == f"{W}tr"), 1):
             self.ctx.budget.check_time()
+            rows.append([])
             for col, cell in enumerate(_cells(row), 1):
                 self.blocks(cell, story, f"{prefix} 第{r}行第{col}列")
+                rows[-1].append("".join(t.text or "" for t in cell.iter(f"{W}t")))
+        joined = reader_join(prefix, rows, self.ctx.budget)
+        if joined:
+            self.parts.append(joined)
 
     def paragraph(self, p: Element, story: _Story, label: str | None, numbered: bool) -> None:
         segs: list[_Seg] = []

@@ -13,6 +13,7 @@ from html.parser import HTMLParser
 from urllib.parse import unquote_to_bytes
 
 from reviewer.errors import ExtractionError
+from reviewer.extract.cells import reader_join
 from reviewer.extract.imagemeta import image_meta_parts
 from reviewer.extract.limits import Budget
 from reviewer.extract.links import link_text
@@ -125,6 +126,10 @@ class _Collector(HTMLParser):
         self.meta = PartBuilder("HTML元数据", budget)
         self.attrs = PartBuilder("HTML属性", budget)
         self.blocks: list[TextPart] = []  # script and style bodies
+        # visible tables being read (rows of cell texts) and their joined numbers (extract/cells.py)
+        self._tables: list[list[list[str]]] = []
+        self._table_count = 0
+        self.joined: list[TextPart] = []
         self.stack: list[tuple[str, str | None]] = []  # (tag, sink) where sink None means visible text
         self._open: Counter[str] = Counter()  # tags on the stack
         self._raw: list[str] = []
@@ -156,6 +161,8 @@ class _Collector(HTMLParser):
         else:
             sink = parent
         self.stack.append((tag, sink))
+        if sink is None and tag in ("table", "tr", "td", "th"):
+            self._table_cell(tag)
         reverse = _reversal(tag, values)
         if reverse and len(self._reversers) < 16:  # bounded: each text chunk is copied to every open one
             self._reversers.append((len(self.stack), tag, reverse, []))
@@ -168,7 +175,26 @@ class _Collector(HTMLParser):
         if tag in _BLOCK and self._sink() is None:
             self.visible.write("\n")
 
+    def _table_cell(self, tag: str) -> None:
+        if tag == "table":
+            self._tables.append([])
+        elif self._tables:
+            rows = self._tables[-1]
+            if tag == "tr" or not rows:
+                rows.append([])
+            if tag != "tr":
+                rows[-1].append("")
+
+    def _close_table(self) -> None:
+        rows = self._tables.pop()
+        self._table_count += 1
+        part = reader_join(f"表格{self._table_count}", rows, self.budget)
+        if part:
+            self.joined.append(part)
+
     def handle_endtag(self, tag: str) -> None:
+        if tag == "table" and self._tables and self._open[tag] and self._sink() is None:
+            self._close_table()
         if not self._open[tag]:  # a stray end tag: without this check each one would scan the whole stack
             if tag in _BLOCK and self._sink() is None:
                 self.visible.write("\n")
@@ -200,6 +226,8 @@ class _Collector(HTMLParser):
         text = _SPACE.sub(" ", data)
         if sink is None:
             self.visible.write(text)
+            if self._tables and self._tables[-1] and self._tables[-1][-1]:
+                self._tables[-1][-1][-1] += text
         elif sink == "hidden":
             self.hidden.write(text)
         elif sink == "noscript":
@@ -314,11 +342,13 @@ class _Collector(HTMLParser):
         for tag, name, value in self.kept:  # data-* always (scripts and CSS show them); others when attr() names them
             if name.startswith("data-") or name in self.attr_names:
                 self.attrs.add(f"HTML属性:{name}（<{tag}>）", value)
+        while self._tables:  # tables still open at the end of the page
+            self._close_table()
         builders = (
             self.visible, self.hidden, self.noscript, self.title, self.comments, self.meta, self.attrs, self.generated,
             self.strings, self.handlers, self.reversed, self.links,
         )  # fmt: skip
-        return [p for p in (b.build() for b in builders) if p] + self.blocks + self.nested
+        return [p for p in (b.build() for b in builders) if p] + self.blocks + self.nested + self.joined
 
 
 def decode_html(data: bytes) -> tuple[str, str]:

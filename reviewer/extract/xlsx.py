@@ -9,6 +9,7 @@ from pathlib import PurePosixPath
 from xml.etree.ElementTree import Element
 
 from reviewer.errors import ExtractionError
+from reviewer.extract.cells import reader_join
 from reviewer.extract.context import Context
 from reviewer.extract.formula import Unevaluable, Value, evaluate, is_textual, to_text
 from reviewer.extract.model import Extraction, ExtractionIssue, TextPart
@@ -100,14 +101,17 @@ class _XlsxReader:
         root = self.pkg.xml(path)
         data = root.find(f"{S}sheetData")
         hidden_cols = _hidden_columns(root)
+        rows: list[list[str]] = []  # cell texts by column, for the reader's join of numbers cut over cells (cells.py)
         for row in data if data is not None else ():
             self.ctx.budget.check_time()
             row_hidden = row.get("hidden") in ("1", "true")
             first = True
+            rows.append([])
             for n, cell in enumerate(c for c in row if c.tag == f"{S}c"):
                 text = self.cell_text(cell)
                 ref = cell.get("r") or f"{_column(n + 1)}{row.get('r', '?')}"
                 self.record(name, ref, cell, text, state)
+                rows[-1].append(text)
                 if not text.strip():
                     continue
                 b.begin(f"{where}!{ref}", None if first else "\t")  # cells of a row stay on one line
@@ -136,6 +140,9 @@ class _XlsxReader:
         if state in ("hidden", "veryHidden"):
             b.mark_all("隐藏工作表" if state == "hidden" else "深度隐藏工作表")
         self.add(b)
+        joined = reader_join(where, rows, self.ctx.budget)
+        if joined:
+            self.parts.append(joined)
         self.comments(where, path)
         self.drawings(where, path)
 

@@ -153,6 +153,8 @@ class FingerprintDocument(BaseModel):
 
     label: str = Field(min_length=1, max_length=300)
     paragraphs: int = Field(ge=0)
+    # share of its selections found in public text and left out (fingerprints build --public); absent: not measured
+    public_share: float | None = Field(default=None, ge=0, le=1)
 
 
 class FingerprintRule(_Base):

@@ -124,6 +124,17 @@ def marking_line(text: str, a: int, b: int, original: str | None) -> str:
     return line
 
 
+def _markdown_blanked(line: str) -> str | None:
+    """The line with Markdown marks (heading hashes, quote marks, emphasis, pipes) replaced by spaces of the same
+    length; None when nothing changes."""
+    prefix = _MD_PREFIX.match(line)
+    out = line
+    if prefix and prefix.end():
+        out = " " * prefix.end() + out[prefix.end():]
+    out = _MD_WRAP.sub(lambda m: " " * len(m.group()), out)
+    return out if out != line else None
+
+
 def _visible_len(line: str) -> int:
     return len(line) - line.count(" ") - line.count("\t") - line.count("\r")
 
@@ -136,12 +147,20 @@ def blank_furniture(line: str) -> str:
 
 def classification(text: str, start: int, end: int, head: int, original: str | None = None) -> MarkingHit | None:
     """A 密级 word at [start, end) that is part of a marking, or None when it is only mentioned.
-    `original` (the unfolded text, same length) lets star look-alikes that folding erased count as ★."""
+    `original` (the unfolded text, same length) lets star look-alikes that folding erased count as ★.
+    A word split over lines (机 / 密★10年; 绝 / 密 / ★) is read as the reader reads it: the line breaks inside the
+    word and between it and its ★ and period count as spaces. A marking quoted as an example of the format in running
+    text (如“机密★10年”) is returned with kind `quoted`: a mention, not a marking."""
     a, b = line_bounds(text, start, end)
     line = marking_line(text, a, b, original)
+    if "\n" in line:  # the automaton read the word across a line break: join the lines it spans
+        line, b = _joined(text, line, a, b, original)
     s = start - a
     for m in STAR_MARKING.finditer(line):
         if m.start("level") <= s < m.end("level"):
+            example = _quoted_example(line, m.start(), m.end())
+            if example:
+                return MarkingHit(a + m.start(), a + m.end(), "quoted", example)
             period = m["period"] or m["required"]
             star_at = a + m.end("level") + len(line[m.end("level"):]) - len(line[m.end("level"):].lstrip(" \t"))
             shown = (original if original is not None and len(original) == len(text) else text)[star_at]
@@ -152,13 +171,24 @@ def classification(text: str, start: int, end: int, head: int, original: str | N
             where = "文首" if a < head else "正文中"
             return MarkingHit(a + m.start(), a + m.end(), "head" if a < head else "label",
                               f"{where}“密级：”栏填写了密级：" + _period_note(m["level"], m["period"]))
+    table = _TABLE_LABEL.search(line)
+    if table and table.start("level") <= s < table.end("level"):
+        where = "文首" if a < head else "正文中"
+        return MarkingHit(a + table.start(), a + table.end(), "head" if a < head else "label",
+                          f"{where}表格“密级”栏填写了密级：" + _period_note(table["level"], table["period"]))
     bare = blank_furniture(line) if _visible_len(line) <= MAX_MARKING_LINE else line
+    markdown = False
+    if a < head and not HEAD_LINE.fullmatch(bare.strip(" \t\r")) and _MARKDOWN.search(bare):
+        plain = _markdown_blanked(bare)  # **机密★5年**, # 机密, > **秘密**: Markdown around the marking
+        if plain is not None and HEAD_LINE.fullmatch(plain.strip(" \t\r")):
+            bare, markdown = plain, True
     stripped_from = len(bare) - len(bare.lstrip(" \t"))
     line_match = HEAD_LINE.fullmatch(bare.strip(" \t\r"))
     if line_match:
         off = a + stripped_from
         note = _period_note(line_match["level"], line_match["period"])
-        shared = "（与页码等版面元素同行）" if bare.strip() != line.strip() else ""
+        shared = ("（Markdown 标题、粗体或引用）" if markdown else
+                  "（与页码等版面元素同行）" if bare.strip() != line.strip() else "")
         if a < head:
             return MarkingHit(off + line_match.start(), off + line_match.end(), "head", "文首单独成行的密级" + shared + "：" + note)
         return MarkingHit(off + line_match.start(), off + line_match.end(), "line",
@@ -167,6 +197,71 @@ def classification(text: str, start: int, end: int, head: int, original: str | N
     if pm and pm.start("level") <= s < pm.end("level"):
         return MarkingHit(a + pm.start(), a + pm.end(), "paragraph", "段首密级标注：" + _period_note(pm["level"], None))
     return None
+
+
+# Markdown around a head marking: heading hashes, quote marks, emphasis, code ticks, table pipes (at the head only: a
+# teaching text may list the levels as headings or bullets further down).
+_MARKDOWN = re.compile(r"^[ \t]*(?:#{1,6}|>|[*_](?=\S))|\*\*|__|~~|`|^[ \t]*\||\|[ \t]*$")
+_MD_PREFIX = re.compile(r"^(?:[ \t]*(?:#{1,6}|>|\|))+")
+_MD_WRAP = re.compile(r"\*{1,3}|_{1,3}|~~|`+|\|")
+# A table row 密级 | 机密 (Markdown, or cells that an extractor joined with a tab): the label cell, then the level.
+_TABLE_LABEL = re.compile(r"密" + _SP + r"级" + r"[ \t*_]*[|｜\t][ \t*_|｜]*" + LEVEL + r"(?:" + _SP + r"[★*]" + _SP
+                          + PERIOD + r")?(?=[ \t*_]*(?:[|｜\t\r]|$))(?![ \t*_]*[|｜\t][ \t*_]*(?:绝|机|秘)" + _SP + r"密)")
+# Running text that explains the format of a marking (保密宣传: 标志的写法如“机密★10年”).
+_QUOTES = {"“": "”", "「": "」", "『": "』", "\"": "\"", "‘": "’", "《": "》", "〈": "〉", "'": "'"}
+_EXAMPLE_CUE = re.compile(r"(?:如|例如|比如|譬如|诸如)[：:，,]?[ \t]*$|格式|形式|样式|写法|写作|写成|书写|示例|范例|举例|标志|标识")
+_EXPLAINED = re.compile(r"[ \t]*(?:表示|是指|指的是|意为|意思是|代表|的含义|含义是|这样的|等(?!级)|、|字样|标志|标识|的写法|格式"
+                        r"|[“「『\"‘])")
+_SELF = re.compile(r"本文|本件|此件|此文|本材料|本报告|本通知|本通报|该文|该件|该通报|该材料|该报告|本页|本册|本书|本方案|本表|本段|本章"
+                   r"|以下内容|上述内容|本决定|本纪要")
+
+
+def _quoted_example(line: str, ms: int, me: int) -> str | None:
+    """A star marking at line[ms:me] directly inside quotation marks, in a sentence that explains the format (a cue
+    such as 如/格式/写法 before it, or 表示/等/、 after it) and that does not declare the document's own level
+    (本文件密级为“机密★10年” stays a marking). Returns the explanation, or None."""
+    lo = ms
+    while lo > 0 and line[lo - 1] in " \t":
+        lo -= 1
+    hi = me
+    while hi < len(line) and line[hi] in " \t":
+        hi += 1
+    if lo == 0 or hi >= len(line) or _QUOTES.get(line[lo - 1]) != line[hi]:
+        return None
+    cut = max(line.rfind(ch, 0, lo - 1) for ch in "。！？!?；;")
+    sentence = line[cut + 1 : lo - 1]
+    rest = line[: lo - 1] + line[hi + 1 :]
+    if _SELF.search(sentence) or not any(p in rest for p in "，。；,;！？"):  # running text, not a label line
+        return None
+    if _EXAMPLE_CUE.search(sentence) or _EXPLAINED.match(line, hi + 1):
+        return "正文中用引号举例说明标志的格式（提及，不是标志）"
+    return None
+
+
+def _joined(text: str, line: str, a: int, b: int, original: str | None) -> tuple[str, int]:
+    """The line breaks inside a split marking word, and those between it and the ★ and period on the next lines,
+    read as spaces (same length: offsets stay valid). Returns the joined line and its new end."""
+    chars = list(line)
+    for i, ch in enumerate(chars):
+        if ch == "\n":
+            chars[i] = " "
+    # extend over following lines while they continue the marking: a lone ★ (or look-alike) or a period
+    pos = b
+    while pos < len(text) and text[pos] == "\n":
+        nxt = text.find("\n", pos + 1)
+        nxt = len(text) if nxt < 0 else nxt
+        piece = marking_line(text, pos + 1, nxt, original)
+        joined = "".join(chars).rstrip(" \t\r")
+        if not (re.fullmatch(r"[ \t]*(?:[★*][ \t]*)?(?:" + _PERIOD_BODY + r")?[ \t\r]*", piece) and piece.strip()
+                and (joined.endswith("密") or re.search(r"密" + _SP + r"[★*]$", joined))) or len(chars) > LINE_JOIN:
+            break
+        chars.append(" ")
+        chars.extend(piece)
+        pos = nxt
+    return "".join(chars), pos
+
+
+LINE_JOIN = 200  # characters a split marking may span (bounded: the grammar reads lines, not the whole text)
 
 
 _NOISE_IN_WORD = re.compile(r"[ \t\r\n.\-_*~|/\\·・•]")

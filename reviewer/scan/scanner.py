@@ -39,7 +39,7 @@ from reviewer.scan.normalize import (
     term_keys,
 )
 from reviewer.scan.prefilter import Prefilter
-from reviewer.scan.validators import VALIDATORS
+from reviewer.scan.validators import SENTENCE_CHECKS, VALIDATORS
 from reviewer.settings import BUILTIN_RULES_DIR, Settings
 
 TERM, MARKER, EXEMPT, ANCHOR = 0, 1, 2, 3  # ANCHOR: a word after which a `anchor: words` pattern is tried
@@ -322,6 +322,8 @@ class Scanner:
             hit = markings.classification(view, s, e, h, original)
         else:
             hit = markings.standalone(view, s, e, self._marker_words, h, rule.title_suffix)
+        if hit and hit.kind == "quoted":  # an example of the format in running text: a mention, never more than info
+            return _Candidate(entry.rule, start, stop, Severity.INFO, hit.explanation, word=entry.term)
         if hit:  # a marking is never exempted: 工作秘密 on its own line is a marking even though prose may mention it
             return _Candidate(entry.rule, hit.start + shift, hit.end + shift, rule.severity, hit.explanation,
                               exemptable=False)
@@ -407,6 +409,11 @@ class Scanner:
                         severity = rule.invalid_severity
                 if severity is None:
                     continue
+                if validate is not None and ok and rule.validator in SENTENCE_CHECKS:  # e.g. a facility's coordinates
+                    ok, why = SENTENCE_CHECKS[rule.validator](folded, s, e)
+                    note += f"；{why}"
+                    if not ok:
+                        continue
                 if validate is None or ok:
                     found = False
                     for ctx in rule.context:

@@ -7,6 +7,8 @@ import re
 from collections.abc import Callable
 from datetime import date
 
+from reviewer.scan import coordinates
+
 Validator = Callable[[str], tuple[bool, str]]
 
 _SEPARATORS = re.compile(r"[\s\-\u3000]")
@@ -60,6 +62,19 @@ def id_card(value: str) -> tuple[bool, str]:
     return True, "行政区划码、出生日期、校验位（GB 11643）均正确"
 
 
+# Chinese numerals a reader reads as digits (〇一二…, 零一二…, financial 壹贰叁…); 十/拾 as the check digit X.
+_CN_DIGITS = str.maketrans({**{c: str(i) for i, c in enumerate("〇一二三四五六七八九")},
+                            **{c: str(i) for i, c in enumerate("零壹贰叁肆伍陆柒捌玖")},
+                            "○": "0", "Ｏ": "0", "十": "X", "拾": "X", "Ⅹ": "X"})
+
+
+def id_card_numerals(value: str) -> tuple[bool, str]:
+    """居民身份证号码 written in Chinese numerals (一一〇一〇五一九九〇…, 壹壹零壹…): read as digits, then `id_card`."""
+    digits = compact(value).translate(_CN_DIGITS)
+    ok, why = id_card(digits)
+    return ok, f"按汉字数字读作 {len(digits)} 位号码；{why}"
+
+
 def luhn(value: str) -> tuple[bool, str]:
     """银行卡号: 16–19 digits passing the Luhn check."""
     v = compact(value)
@@ -110,4 +125,10 @@ def mobile(value: str) -> tuple[bool, str]:
     return True, "11位手机号号段合法"
 
 
-VALIDATORS: dict[str, Validator] = {"id_card": id_card, "luhn": luhn, "uscc": uscc, "mobile": mobile}
+VALIDATORS: dict[str, Validator] = {"id_card": id_card, "luhn": luhn, "uscc": uscc, "mobile": mobile,
+                                    "id_card_numerals": id_card_numerals, "coordinates": coordinates.coordinate}
+
+# Validators that also read the sentence around a match that passed (text, start, end -> valid, explanation): a
+# facility's coordinates are a finding, a city's or an epicentre's are not.
+SentenceCheck = Callable[[str, int, int], tuple[bool, str]]
+SENTENCE_CHECKS: dict[str, SentenceCheck] = {"coordinates": coordinates.facility_sentence}

@@ -43,6 +43,8 @@ class Registered:
     rule_id: str
     documents: int
     rescans: int
+    public_share: float | None = None
+    released_share: float | None = None
 
 
 @dataclass(frozen=True)
@@ -53,13 +55,47 @@ class SetInfo:
     labels: list[str]
     created_by: str
     created_at: datetime
+    public_share: float | None = None  # share of the registration found in public text and left out (None: not measured)
+    released_share: float | None = None  # share found in the unit's released items (left out only on request)
+
+    @property
+    def public_text(self) -> str:
+        from reviewer.scan.fingerprints import public_share_text
+
+        text = public_share_text(self.public_share)
+        if self.released_share:
+            text += f"；已发布稿件中 {int(self.released_share * 100 + 0.5)}%"
+        return text
+
+
+def released_public_hashes(session: Session) -> np.ndarray:
+    """Public hashes of the winnowed selections of every released item's text: what the unit has published is public,
+    and a registration leaves it out (docs/fingerprints.md). An item that cannot be read completely adds nothing."""
+    from reviewer.extract import extract
+    from reviewer.scan.fingerprints import public_hashes_of
+    from reviewer.store.models import Item
+    from reviewer.workflow.rescan import released_item_ids
+
+    texts: list[str] = []
+    for item_id in released_item_ids(session):
+        item = session.get(Item, item_id)
+        if item is None:
+            continue
+        extraction = extract(item.content, item.file_name)
+        if not extraction.error:
+            texts.append("\n".join(part.text for part in extraction.parts if not part.spans_only))
+    return public_hashes_of(texts)
 
 
 def register(session: Session, rule_id: str, sources: Sequence[tuple[str, Sequence[str]]], *, severity: str = "block",
              message: str = "", common: np.ndarray | None = None, actor: Actor | User | None = None,
-             actor_name: str = "admin") -> Registered:
+             actor_name: str = "admin", public: np.ndarray | None = None, exclude_released: bool = False) -> Registered:
     """Build the fingerprints of `sources` ((label, paragraphs) each) and store them as rule `rule_id`; then queue a
-    re-scan of every released item (sent after commit). The audit log records who registered which labels."""
+    re-scan of every released item (sent after commit). The audit log records who registered which labels.
+    Passages found in public text are left out: `public` (a public reference list's hashes) and, with
+    `exclude_released`, the unit's released items. The share of each document found in public text and the share found
+    in released items are stored and listed either way (a registered passage that a released item already contains is
+    left in by default: the re-scan of released items then raises the post-release alert for it)."""
     who = as_actor(actor) if actor is not None else Actor(actor_name, "admin", None, "")
     if who.role not in REGISTRARS:
         raise PermissionDenied("只有保密员或管理员可以登记文件")
@@ -72,11 +108,19 @@ def register(session: Session, rule_id: str, sources: Sequence[tuple[str, Sequen
     lock(session, _LOCK)
     if session.execute(select(FingerprintSet.id).where(FingerprintSet.rule_id == rule_id)).first() is not None:
         raise Conflict(f"规则 id “{rule_id}” 已登记过；请换一个 id（登记文件不保存原文，无法在原规则上追加）")
-    builder = Builder(common=common if common is not None else np.zeros(0, np.uint64))
+    released = released_public_hashes(session)
+    known = [public] if public is not None else []
+    if exclude_released:
+        known.append(released)
+    builder = Builder(common=common if common is not None else np.zeros(0, np.uint64),
+                      public=np.unique(np.concatenate(known)) if known else None, released=released)
     for label, paragraphs in sources:
         builder.add(label, paragraphs)
     blob = builder.encoded()
-    documents = [{"label": d.label, "paragraphs": d.paragraphs} for d in builder.documents]
+    documents = [{"label": d.label, "paragraphs": d.paragraphs,
+                  **({"public_share": round(d.public_share, 4)} if d.public_share is not None else {}),
+                  **({"released_share": round(d.released_share, 4)} if d.released_share is not None else {})}
+                 for d in builder.documents]
     row = FingerprintSet(rule_id=rule_id, severity=severity, message=message, documents=json.dumps(documents, ensure_ascii=False),
                          document_count=len(documents), data=blob, data_sha256=hashlib.sha256(blob).hexdigest(),
                          secret=builder.key, created_by=who.name, created_at=utcnow())
@@ -84,15 +128,24 @@ def register(session: Session, rule_id: str, sources: Sequence[tuple[str, Sequen
     session.flush()
     audit.append(session, "fingerprints_registered", who, unit_code=who.unit_code or None,
                  data={"rule_id": rule_id, "documents": len(documents), "labels": [d["label"] for d in documents][:200],
-                       "severity": severity})
+                       "severity": severity, "public_share": builder.public_share,
+                       "released_share": builder.released_share})
     ids = rescan.fan_out(session)
-    return Registered(rule_id, len(documents), len(ids))
+    return Registered(rule_id, len(documents), len(ids), builder.public_share, builder.released_share)
 
 
 def list_sets(session: Session) -> list[SetInfo]:
     rows = session.execute(select(FingerprintSet).order_by(FingerprintSet.id)).scalars()
-    return [SetInfo(r.rule_id, r.severity, r.document_count, [d["label"] for d in json.loads(r.documents)], r.created_by,
-                    r.created_at) for r in rows]
+    from reviewer.scan.fingerprints.building import weighted
+
+    out = []
+    for r in rows:
+        docs = json.loads(r.documents)
+        public = weighted((d.get("public_share"), int(d["paragraphs"])) for d in docs)
+        released = weighted((d.get("released_share"), int(d["paragraphs"])) for d in docs)
+        out.append(SetInfo(r.rule_id, r.severity, r.document_count, [d["label"] for d in docs], r.created_by,
+                           r.created_at, public, released))
+    return out
 
 
 def stamp(session: Session) -> tuple[tuple[str, str], ...]:
@@ -118,7 +171,7 @@ def materialise(session: Session, settings: Settings) -> Path | None:
             if hashlib.sha256(row.data).hexdigest() != row.data_sha256:
                 raise RuleError("数据库中登记文件的指纹数据与记录的 SHA-256 不符（被改动或损坏）；请重新登记",
                                 path=f"数据库 fingerprint_sets/{row.rule_id}")
-            documents = [(d["label"], int(d["paragraphs"])) for d in json.loads(row.documents)]
+            documents = [(d["label"], int(d["paragraphs"]), d.get("public_share")) for d in json.loads(row.documents)]
             write_rule_files(tmp, row.rule_id, row.data, row.secret, documents, severity=row.severity, message=row.message)
         (tmp / ".complete").write_text(digest, encoding="ascii")
         os.chmod(tmp, 0o700)

@@ -52,14 +52,22 @@ def cases() -> list[Case]:
 
 
 @pytest.fixture(scope="module")
-def scored(cases: list[Case], tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, object]]:
+def registered(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The registered documents of the public-quote kind, built through `reviewer fingerprints` (content_kinds.py)."""
+    from tests.adversarial.content_kinds import build_registration
+
+    return build_registration(tmp_path_factory.mktemp("registered"))
+
+
+@pytest.fixture(scope="module")
+def scored(cases: list[Case], registered: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, object]]:
     """file name -> the JSON row `reviewer scan --format json` printed for it."""
     directory = tmp_path_factory.mktemp("adversarial")
     write_corpus(directory, cases)
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         code = main(["scan", "--no-default-rules", "--rules", str(BUILTIN_RULES_DIR), "--rules", str(RULES_DIR),
-                     "--format", "json", str(directory)])
+                     "--rules", str(registered), "--format", "json", str(directory)])
     assert code in (0, 1, 2)
     rows = [json.loads(line) for line in out.getvalue().splitlines()]
     by_name = {Path(str(r["path"])).name: r for r in rows}
@@ -244,9 +252,9 @@ def test_this_branch_kinds_reach_full_recall(cases: list[Case], scored: dict[str
     assert problems == [], "\n".join(problems)
 
 
-def test_cli_and_library_agree(cases: list[Case], scored: dict[str, dict[str, object]]) -> None:
+def test_cli_and_library_agree(cases: list[Case], scored: dict[str, dict[str, object]], registered: Path) -> None:
     """The public library entry gives the CLI's verdict (a sample of every kind)."""
-    scanner = Scanner.load(BUILTIN_RULES_DIR, RULES_DIR, defaults=False)
+    scanner = Scanner.load(BUILTIN_RULES_DIR, RULES_DIR, registered, defaults=False)
     for case in cases[::7]:
         result = scan_document(scanner, case.data, case.name)
         assert str(result.verdict) == scored[case.name]["verdict"], case.name

@@ -82,7 +82,7 @@ def test_long_texts_hash_in_blocks_with_the_same_result(monkeypatch) -> None:  #
     rnd = np.random.default_rng(5)
     cps = rnd.integers(0x4E00, 0x9FA5, size=5000, dtype=np.uint32)
     whole = fp.gram_hashes(cps)
-    monkeypatch.setattr(fp, "GRAM_BLOCK", 1000)
+    monkeypatch.setattr(fp.grams, "GRAM_BLOCK", 1000)  # the module that uses it (fingerprints is a package)
     fp._POWERS.clear()
     blocked = fp.gram_hashes(cps)
     assert len(blocked) == len(cps) - fp.K + 1

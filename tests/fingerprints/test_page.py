@@ -38,6 +38,7 @@ def test_officer_registers_documents(web: Web) -> None:  # noqa: F811
     assert resp.status_code == 303, resp.text
     listing = c.get(resp.headers["location"])
     assert "2025年第2次党组会议纪要" in listing.text and "notice" in listing.text and "已登记规则" in listing.text
+    assert "公开部分" in listing.text  # the column of the public share (issue 22)
     for p in paras:  # names only: none of the registered text on the page
         assert p[:12] not in listing.text
     with web.db.session() as s:

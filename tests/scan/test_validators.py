@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from reviewer.scan.validators import VALIDATORS, compact, id_card, luhn, mobile, uscc
+from reviewer.scan.validators import VALIDATORS, compact, id_card, id_card_numerals, luhn, mobile, uscc
 from tests.scan.helpers import credit_code, id_number, luhn_number, wrong_last
 
 ID = id_number("11010519900307123")
@@ -67,7 +67,16 @@ def test_mobile() -> None:
 
 def test_compact_and_registry() -> None:
     assert compact("110 105-1990\u30000307") == "11010519900307"
-    assert set(VALIDATORS) == {"id_card", "luhn", "uscc", "mobile"}
+    assert set(VALIDATORS) == {"id_card", "luhn", "uscc", "mobile", "id_card_numerals", "coordinates"}
+
+
+def test_id_card_numerals() -> None:
+    """Chinese numerals read as digits, then the GB 11643 checks (a wrong check digit is still rejected)."""
+    assert id_card_numerals("四四〇三〇四一九八五一二一二四五六九")[0]
+    assert id_card_numerals("贰壹零壹零贰壹玖柒贰零壹零壹零零贰玖")[0]
+    assert id_card_numerals("三二〇一〇二一九八八〇七一五一〇七十")[0]  # check digit X written 十
+    assert not id_card_numerals("一一〇一〇五一九九〇〇三〇七一二三〇")[0]
+    assert not id_card_numerals("一二三四五六七八九一二三四五六七八九")[0]
 
 
 def test_luhn_rejects_a_checksum_valid_credit_code() -> None:
