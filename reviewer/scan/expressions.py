@@ -1,0 +1,183 @@
+"""严重表述错误: wrong forms of fixed expressions (`kind: expression`) and a unit's own names, titles and orders
+(`kind: titles`), judged where the automaton found a wrong form or a listed name.
+
+The scanner finds the wrong forms and names like every term (folded, noise between characters allowed); this module
+only judges a hit: the entry's context regexes (台湾 counts only in a list that ends 等国家), the quotation that cites
+the wrong form in a correction notice (将“中国入民”误写为…、更正、不得使用“两岸三地”), the title written next to a
+name, and the order of names in one list. Everything runs on the folded text, in a window around the hit."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from reviewer.ruleset.model import ExpressionEntry, ExpressionRule, TitlesRule
+from reviewer.scan.model import Severity
+
+SENTENCE_CAP = 160  # characters of a hit's sentence read on either side when looking for a citing quotation
+_SENTENCE_END = "。！？!?；;\n"
+_OPEN, _CLOSE, _BOTH = "“「『‘", "”」』’", "\"'"
+# words of a sentence that quotes a wrong form in order to correct or cite it, not to use it
+CITING = re.compile(
+    r"误写|错写|误作|误用|误植|写成|写为|错为|误为|错成|勘误|更正|纠正|改正|订正|改为|应为|应是|应当为|应改为|规范表述|"
+    r"错误表述|表述错误|不规范|错别字|错字|不得使用|不使用|不要使用|不能使用|不宜使用|避免使用|不得称|不应称|不能称|"
+    r"禁用|慎用|所谓"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Judged:
+    """What the scanner turns into a candidate: a span of the folded text and how it reads."""
+
+    start: int
+    end: int
+    severity: Severity
+    explanation: str
+    suggestion: str
+    message: str
+
+
+class Entry:
+    """An ExpressionEntry with its context regexes compiled."""
+
+    __slots__ = ("entry", "before", "after", "not_before", "not_after")
+
+    def __init__(self, entry: ExpressionEntry) -> None:
+        self.entry = entry
+        self.before = re.compile(f"(?:{entry.before})\\Z") if entry.before else None
+        self.not_before = re.compile(f"(?:{entry.not_before})\\Z") if entry.not_before else None
+        self.after = re.compile(entry.after) if entry.after else None
+        self.not_after = re.compile(entry.not_after) if entry.not_after else None
+
+    def applies(self, folded: str, start: int, stop: int, window: int) -> bool:
+        lead = folded[max(0, start - window) : start]
+        if self.before is not None and self.before.search(lead) is None:
+            return False
+        if self.not_before is not None and self.not_before.search(lead) is not None:
+            return False
+        end = min(len(folded), stop + window)
+        if self.after is not None and self.after.match(folded, stop, end) is None:
+            return False
+        return not (self.not_after is not None and self.not_after.match(folded, stop, end) is not None)
+
+
+def sentence(folded: str, start: int, stop: int) -> tuple[int, int]:
+    """The sentence around [start, stop), cut at SENTENCE_CAP characters on either side."""
+    lo = max(0, start - SENTENCE_CAP)
+    hi = min(len(folded), stop + SENTENCE_CAP)
+    a = max((folded.rfind(ch, lo, start) for ch in _SENTENCE_END), default=-1)
+    a = a + 1 if a >= 0 else lo
+    ends = [i for i in (folded.find(ch, stop, hi) for ch in _SENTENCE_END) if i >= 0]
+    return a, (min(ends) + 1 if ends else hi)
+
+
+def _inside_quotes(folded: str, a: int, start: int, stop: int, b: int) -> bool:
+    opened = None
+    for i in range(start - 1, a - 1, -1):
+        ch = folded[i]
+        if ch in _OPEN:
+            opened = ch
+            break
+        if ch in _CLOSE:
+            return False
+        if ch in _BOTH:
+            opened = ch if folded.count(ch, a, i) % 2 == 0 else None
+            break
+    if opened is None:
+        return False
+    closer = {"“": "”", "「": "」", "『": "』", "‘": "’"}.get(opened, opened)
+    for i in range(stop, b):
+        ch = folded[i]
+        if ch == closer:
+            return True
+        if ch in _OPEN:
+            return False
+    return False
+
+
+def citation(folded: str, start: int, stop: int) -> str | None:
+    """The citing word when the hit is quoted in a sentence that corrects or cites it (else None)."""
+    a, b = sentence(folded, start, stop)
+    if not _inside_quotes(folded, a, start, stop, b):
+        return None
+    m = CITING.search(folded, a, b)
+    return m.group() if m else None
+
+
+def judge_expression(rule: ExpressionRule, entries: list[Entry], folded: str, start: int, stop: int) -> Judged | None:
+    """The first entry whose context holds, as a finding; a citing quotation makes it a note (info)."""
+    for compiled in entries:
+        if not compiled.applies(folded, start, stop, rule.window):
+            continue
+        e = compiled.entry
+        note = f"表述“{e.wrong}”应为“{e.right}”" + (f"（{e.note}）" if e.note else "") + f"；依据：{e.source}"
+        if stop - start != len(e.wrong):
+            note += "；原文字符间夹有空格或分隔符"
+        severity = rule.severity
+        cited = citation(folded, start, stop)
+        if cited:
+            severity = Severity.INFO
+            note += f"；位于引号中、所在句有“{cited}”（更正或通报引用错误表述），降为提示"
+        return Judged(start, stop, severity, note, e.right, f"应为：{e.right}")
+    return None
+
+
+class People:
+    """A titles rule: the titles regexes and who holds what."""
+
+    def __init__(self, rule: TitlesRule) -> None:
+        self.rule = rule
+        self.titles = {p.name: p.titles for p in rule.people}
+        alternatives = "|".join(re.escape(t) for t in rule.all_titles())
+        self._after = re.compile(f" ?({alternatives})")
+        self._before = re.compile(f"({alternatives}) ?\\Z")
+        self._longest = max(len(t) for t in rule.all_titles()) + 1
+
+    def judge(self, name: str, folded: str, start: int, stop: int) -> Judged | None:
+        """A title written right after or right before the name that is not one of its titles."""
+        own = self.titles[name]
+        m = self._after.match(folded, stop, min(len(folded), stop + self._longest))
+        if m and m.group(1) not in own:
+            return self._wrong(name, m.group(1), start, m.end(), f"{name}{own[0]}", own)
+        lead_from = max(0, start - self._longest)
+        b = self._before.search(folded[lead_from:start])
+        if b and b.group(1) not in own:
+            return self._wrong(name, b.group(1), lead_from + b.start(), stop, f"{own[0]}{name}", own)
+        return None
+
+    def _wrong(self, name: str, title: str, start: int, end: int, right: str, own: list[str]) -> Judged:
+        listed = "、".join(own)
+        suggestion = right if len(own) == 1 else f"{name}（{listed}）"
+        return Judged(start, end, self.rule.severity,
+                      f"本单位名单中“{name}”的职务为{listed}，此处写作“{title}”", suggestion, f"应为：{suggestion}")
+
+    def orders(self, folded: str, hits: list[tuple[str, int, int]]) -> list[Judged]:
+        """Names of one order list that appear in one list of names in another order. `hits`: (name, start, end) of
+        this rule's names, by position. A list: names at most `gap` characters apart with no sentence end between."""
+        out: list[Judged] = []
+        groups: list[list[tuple[str, int, int]]] = []
+        for hit in hits:
+            if groups:
+                prev = groups[-1][-1]
+                between = folded[prev[2] : hit[1]]
+                if hit[1] - prev[2] <= self.rule.gap and not any(ch in between for ch in _SENTENCE_END):
+                    groups[-1].append(hit)
+                    continue
+            groups.append([hit])
+        for group in groups:
+            for order in self.rule.orders:
+                rank = {n: i for i, n in enumerate(order)}
+                seen: list[tuple[str, int, int]] = []
+                for hit in group:
+                    if hit[0] in rank and all(hit[0] != s[0] for s in seen):
+                        seen.append(hit)
+                if len(seen) < 2:
+                    continue
+                ranks = [rank[h[0]] for h in seen]
+                if ranks != sorted(ranks):
+                    right = "、".join(h[0] for h in sorted(seen, key=lambda h: rank[h[0]]))
+                    written = "、".join(h[0] for h in seen)
+                    out.append(Judged(seen[0][1], seen[-1][2], self.rule.severity,
+                                      f"本单位规定的排序为{'、'.join(order)}，此处为{written}", right,
+                                      f"排序应为：{right}"))
+        return out
