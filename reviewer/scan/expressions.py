@@ -146,10 +146,10 @@ class People:
         return None
 
     def _wrong(self, name: str, title: str, start: int, end: int, right: str, own: list[str]) -> Judged:
+        # the suggestion uses the first listed title (the main one) on the side the text put the title
         listed = "、".join(own)
-        suggestion = right if len(own) == 1 else f"{name}（{listed}）"
         return Judged(start, end, self.rule.severity,
-                      f"本单位名单中“{name}”的职务为{listed}，此处写作“{title}”", suggestion, f"应为：{suggestion}")
+                      f"本单位名单中“{name}”的职务为{listed}，此处写作“{title}”", right, f"应为：{right}")
 
     def orders(self, folded: str, hits: list[tuple[str, int, int]]) -> list[Judged]:
         """Names of one order list that appear in one list of names in another order. `hits`: (name, start, end) of

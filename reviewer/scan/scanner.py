@@ -160,6 +160,11 @@ class Scanner:
         self._build_automata()
         self._min_digits = min((self._rules[i].min_digits for i in self._digit_rules), default=0)  # type: ignore[union-attr]
         self._head_lines = max((r.head_lines for r in self._rules if isinstance(r, MarkingRule)), default=6)
+        builtin = BUILTIN_RULES_DIR.resolve()
+        # the built-in expression pack (rules/expressions/…): what a unit switches off with units.expression_checks
+        self.expression_pack = frozenset(
+            lr.rule.id for lr in ruleset.rules
+            if isinstance(lr.rule, ExpressionRule) and lr.path.resolve().is_relative_to(builtin))
 
     def _build_automata(self) -> None:
         """Keys of two or more characters (terms, marking words, exemption phrases) go into an automaton that is walked
