@@ -9,7 +9,10 @@ Definitions (each count is of item versions, 一事一审):
 - approved / rejected / returned: items whose final sign-off fell in the period (an approval waiting for the secrecy
   officer's co-sign is not final yet);
 - alerts: post-release alerts raised in the period;
-- median_hours: median time from submission to the final sign-off, for the items signed off in the period.
+- median_hours: median time from submission to the final sign-off, for the items signed off in the period;
+- expression_found: 表述问题 (findings of the expression and titles rules, 严重表述错误, that count toward the verdict)
+  in the versions scanned in the period; expression_fixed: of those, the ones the draft's latest later scanned version
+  no longer has (same rule, same wording; counted as a multiset, so one of two identical miswritings fixed is one).
 Per rule: hits and items among scans in the period, and of the findings a reviewer disposed, the share marked 误报."""
 
 from __future__ import annotations
@@ -74,6 +77,8 @@ class UnitStats:
     returned: int = 0
     scan_failed: int = 0
     alerts: int = 0
+    expression_found: int = 0
+    expression_fixed: int = 0
     median_hours: float | None = None
     _durations: list[float] = field(default_factory=list, repr=False)
 
@@ -115,6 +120,8 @@ UNIT_COLUMNS: list[tuple[str, str]] = [
     ("returned", "退回修改"),
     ("scan_failed", "扫描失败"),
     ("alerts", "发布后预警"),
+    ("expression_found", "表述问题"),
+    ("expression_fixed", "表述问题已改正"),
     ("median_hours", "签署用时中位数（小时）"),
 ]
 RULE_COLUMNS: list[tuple[str, str]] = [
@@ -173,6 +180,8 @@ def compute(session: Session, period: Period, unit_code: str = "") -> Stats:
     ):
         by_id[unit_id].alerts = n
 
+    _expression_problems(session, scanned_ids, by_id)
+
     rows = list(by_id.values())
     total = UnitStats("", "合计")
     for s in rows:
@@ -182,6 +191,49 @@ def compute(session: Session, period: Period, unit_code: str = "") -> Stats:
         total._durations.extend(s._durations)
     total.median_hours = _median(total._durations)
     return Stats(period, rows, total, _rule_stats(session, scanned_ids))
+
+
+def _is_expression(suggestion: str | None, category: str) -> bool:
+    return bool(suggestion) or category == "表述"
+
+
+def _expression_problems(session: Session, scanned_ids: list[int], by_id: dict[int, UnitStats]) -> None:
+    """表述问题 found in the versions scanned in the period, and how many of them the draft's latest later scanned
+    version no longer has (fixed)."""
+    found: dict[int, Counter[tuple[str, str]]] = defaultdict(Counter)
+    for chunk in _chunks(scanned_ids):
+        for item_id, rule, match, suggestion, category in session.execute(
+            select(Finding.item_id, Finding.rule, Finding.match, Finding.suggestion, Finding.category).where(
+                Finding.item_id.in_(chunk), Finding.severity.in_(("block", "review")))
+        ):
+            if _is_expression(suggestion, category):
+                found[item_id][(rule, match)] += 1
+    if not found:
+        return
+    drafts = {
+        row.id: row
+        for chunk in _chunks(list(found))
+        for row in session.execute(select(Item.id, Item.unit_id, Item.external_id, Item.version).where(Item.id.in_(chunk)))
+    }
+    for item_id, problems in found.items():
+        d = drafts[item_id]
+        stats = by_id[d.unit_id]
+        stats.expression_found += sum(problems.values())
+        later = session.execute(
+            select(Item.id).where(Item.unit_id == d.unit_id, Item.external_id == d.external_id, Item.version > d.version,
+                                  Item.verdict.in_(("pass", "review", "block")))
+            .order_by(Item.version.desc()).limit(1)
+        ).scalar()
+        if later is None:
+            continue
+        left: Counter[tuple[str, str]] = Counter()
+        for rule, match, suggestion, category in session.execute(
+            select(Finding.rule, Finding.match, Finding.suggestion, Finding.category).where(
+                Finding.item_id == later, Finding.severity.in_(("block", "review")))
+        ):
+            if _is_expression(suggestion, category):
+                left[(rule, match)] += 1
+        stats.expression_fixed += sum((problems - left).values())
 
 
 def _median(values: list[float]) -> float | None:
