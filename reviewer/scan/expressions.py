@@ -50,15 +50,17 @@ class Entry:
         self.not_after = re.compile(entry.not_after) if entry.not_after else None
 
     def applies(self, folded: str, start: int, stop: int, window: int) -> bool:
-        lead = folded[max(0, start - window) : start]
+        # The context is read without the spaces folding made of separators, as the wrong form itself is matched
+        # (台　湾、香港等国家 is a list with 台湾 in it).
+        lead = folded[max(0, start - window) : start].replace(" ", "")
         if self.before is not None and self.before.search(lead) is None:
             return False
         if self.not_before is not None and self.not_before.search(lead) is not None:
             return False
-        end = min(len(folded), stop + window)
-        if self.after is not None and self.after.match(folded, stop, end) is None:
+        trail = folded[stop : stop + window].replace(" ", "")
+        if self.after is not None and self.after.match(trail) is None:
             return False
-        return not (self.not_after is not None and self.not_after.match(folded, stop, end) is not None)
+        return not (self.not_after is not None and self.not_after.match(trail) is not None)
 
 
 def sentence(folded: str, start: int, stop: int) -> tuple[int, int]:

@@ -54,7 +54,7 @@ def test_findings_keep_their_suggestion(env: tuple[Database, jobs.ScannerCache])
     rows = _scan(db, scanners, "U1", TEXT)
     got = {(f.rule, f.match, f.suggestion) for f in rows if f.category == "表述"}
     assert got == {("political-fixed-expressions", "党十九大", "党的十九大"),
-                   ("territorial-expressions", "台湾", "台湾（列举中应写“国家和地区”）"),
+                   ("territorial-expressions", "等国家", "等国家和地区"),
                    ("org-leaders", "局长苏晴岚", "副局长苏晴岚")}
     assert all(f.message.startswith("应为：") for f in rows if f.suggestion)
 
