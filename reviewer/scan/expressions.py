@@ -134,6 +134,8 @@ class People:
         self._after = re.compile(f" ?({alternatives})")
         self._before = re.compile(f"({alternatives}) ?\\Z")
         self._longest = max(len(t) for t in rule.all_titles()) + 1
+        # what may stand between two names of one list: separators, titles, 同志
+        self._joint = re.compile(f"(?:[ 、，,和及与/]|同志|{alternatives})*")
 
     def judge(self, name: str, folded: str, start: int, stop: int) -> Judged | None:
         """A title written right after or right before the name that is not one of its titles."""
@@ -155,14 +157,15 @@ class People:
 
     def orders(self, folded: str, hits: list[tuple[str, int, int]]) -> list[Judged]:
         """Names of one order list that appear in one list of names in another order. `hits`: (name, start, end) of
-        this rule's names, by position. A list: names at most `gap` characters apart with no sentence end between."""
+        this rule's names, by position. A list: names at most `gap` characters apart with nothing but separators,
+        titles and 同志 between them (苏晴岚主持会议，林墨舟出席 is two statements, not a list)."""
         out: list[Judged] = []
         groups: list[list[tuple[str, int, int]]] = []
         for hit in hits:
             if groups:
                 prev = groups[-1][-1]
                 between = folded[prev[2] : hit[1]]
-                if hit[1] - prev[2] <= self.rule.gap and not any(ch in between for ch in _SENTENCE_END):
+                if hit[1] - prev[2] <= self.rule.gap and self._joint.fullmatch(between):
                     groups[-1].append(hit)
                     continue
             groups.append([hit])
