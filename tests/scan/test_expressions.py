@@ -107,6 +107,7 @@ def test_required_order_in_one_list_only(org: Scanner) -> None:
     assert [(x.message, x.severity) for x in f] == [("排序应为：苏晴岚、韩知远", Severity.REVIEW)]
     # names in different sentences or far apart are not one list
     assert counting(org, "韩知远介绍了情况。苏晴岚作总结。") == []
+    assert counting(org, "韩知远主持会议，苏晴岚出席并讲话。") == []  # two statements, not a list
     far = "韩知远在调研中指出，要把各项工作任务落实落细落到位，" + "确保取得实效，" * 3 + "苏晴岚表示赞同"
     assert counting(org, far) == []
     # a wrong title inside a list in the wrong order: both are reported
