@@ -365,6 +365,7 @@ def run_render(db: Database, scanners: ScannerCache, item_id: int) -> str:
     """The render check of one item (reviewer.render). Returns skipped | rendered | failed; any failure is recorded."""
     with db.session() as session:
         got = render_check.start(session, item_id)
+        pack_on = scanning.expression_checks(session, item_id)
     if got is None:
         return "skipped"
     data, file_name = got
@@ -375,9 +376,8 @@ def run_render(db: Database, scanners: ScannerCache, item_id: int) -> str:
                               max_pages=scanners.settings.render_max_pages)
         scanner = scanners.get(db)
         _result, report = scan_rendered(scanner, data, file_name, limits)
-        with db.session() as session:
-            if not scanning.expression_checks(session, item_id):
-                report.findings = [f for f in report.findings if f.rule not in scanner.expression_pack]
+        if not pack_on:  # the unit switched the built-in expression pack off
+            report.findings = [f for f in report.findings if f.rule not in scanner.expression_pack]
     except Exception as exc:  # noqa: BLE001 - fail closed: a crashed render check never lets a draft through
         log.error("render check of item %s raised %s", item_id, type(exc).__name__)
         with db.session() as session:
