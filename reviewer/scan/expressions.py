@@ -106,6 +106,23 @@ def citation(folded: str, start: int, stop: int) -> str | None:
     return m.group() if m else None
 
 
+# unquoted correction syntax: 将党的十九大误写为党十九大；党十九大（应为党的十九大）
+_CORRECTED_BEFORE = re.compile(r"(?:误写为|错写为|误写成|错写成|写成了?|误作|错为|误为|错写作|错误表述[:：为]?)[:：]?[“\"「]?\Z")
+_CORRECTS_AFTER = r"[”\"」]?[，,（(]?(?:应为|应改为|应更正为|更正为|改为|正确表述为|正确写法为?)[:：]?[“\"「]?"
+
+
+def corrected(folded: str, start: int, stop: int, right: str) -> str | None:
+    """The citing words when the text corrects the wrong form without quotes: it follows 误写为/写成 …, or it is
+    followed by 应为/更正为 … and the right form itself."""
+    lead = folded[max(0, start - 12) : start].replace(" ", "")
+    m = _CORRECTED_BEFORE.search(lead)
+    if m:
+        return m.group().strip("：:“\"「")
+    trail = folded[stop : stop + 24 + len(right)].replace(" ", "")
+    m = re.match(_CORRECTS_AFTER + "[^。；;\n]{0,8}?" + re.escape(right.replace(" ", "")), trail)
+    return "应为" if m else None
+
+
 def judge_expression(rule: ExpressionRule, entries: list[Entry], folded: str, start: int, stop: int) -> Judged | None:
     """The first entry whose context holds, as a finding; a citing quotation makes it a note (info)."""
     for compiled in entries:
@@ -117,9 +134,13 @@ def judge_expression(rule: ExpressionRule, entries: list[Entry], folded: str, st
             note += "；原文字符间夹有空格或分隔符"
         severity = rule.severity
         cited = citation(folded, start, stop)
+        fixed = None if cited else corrected(folded, start, stop, e.right)
         if cited:
             severity = Severity.INFO
             note += f"；位于引号中、所在句有“{cited}”（更正或通报引用错误表述），降为提示"
+        elif fixed:
+            severity = Severity.INFO
+            note += f"；与“{fixed}”连用，是更正或通报对错误写法的引用，降为提示"
         return Judged(start, stop, severity, note, e.right, f"应为：{e.right}")
     return None
 

@@ -67,6 +67,11 @@ def test_quoted_wrong_form_in_a_correction_is_a_note(scanner: Scanner) -> None:
     # a sentence that talks about corrections
     assert scanner.scan("学习“党十九大”精神专题").verdict == Verdict.REVIEW
     assert scanner.scan("现予更正：全体中国入民团结奋斗").verdict == Verdict.REVIEW
+    # unquoted correction syntax: the wrong form after 误写为/写成, or followed by 应为 and the right form itself
+    assert scanner.scan("个别网站把党的二十大写成党二十大").verdict == Verdict.PASS
+    assert scanner.scan("错误清单：人民检查院（应为人民检察院）").verdict == Verdict.PASS
+    assert scanner.scan("学习党十九大应为首要任务").verdict == Verdict.REVIEW  # 应为 without the right form
+    assert scanner.scan("人民检查院（应为区法院）受理").verdict == Verdict.REVIEW
     # a quotation in another sentence does not cover this one
     assert scanner.scan("已更正“中国人民”。全体中国入民团结奋斗").verdict == Verdict.REVIEW
 
