@@ -107,7 +107,7 @@ def citation(folded: str, start: int, stop: int) -> str | None:
 
 
 # unquoted correction syntax: 将党的十九大误写为党十九大；党十九大（应为党的十九大）
-_CORRECTED_BEFORE = re.compile(r"(?:误写为|错写为|误写成|错写成|写成了?|误作|错为|误为|错写作|错误表述[:：为]?)[:：]?[“\"「]?\Z")
+_CORRECTED_BEFORE = re.compile(r"(?P<w>误写为|错写为|误写成|错写成|写成了?|误作|错为|误为|错写作|错误表述[:：为]?)[:：]?[“\"「]?[^。；;，,、\n]{0,4}\Z")
 _CORRECTS_AFTER = r"[”\"」]?[，,（(]?(?:应为|应改为|应更正为|更正为|改为|正确表述为|正确写法为?)[:：]?[“\"「]?"
 
 
@@ -117,7 +117,7 @@ def corrected(folded: str, start: int, stop: int, right: str) -> str | None:
     lead = folded[max(0, start - 12) : start].replace(" ", "")
     m = _CORRECTED_BEFORE.search(lead)
     if m:
-        return m.group().strip("：:“\"「")
+        return m.group("w")
     trail = folded[stop : stop + 24 + len(right)].replace(" ", "")
     m = re.match(_CORRECTS_AFTER + "[^。；;\n]{0,8}?" + re.escape(right.replace(" ", "")), trail)
     return "应为" if m else None
