@@ -311,6 +311,13 @@ def actor_of(user: User) -> Actor:
     return as_actor(user)
 
 
+def set_expression_checks(session: Session, unit: Unit, enabled: bool, *, actor: Actor | User = SYSTEM) -> None:
+    """Switch the built-in expression pack (rules/expressions/, 严重表述错误) on or off for the unit's drafts; the
+    unit's own titles rules and every secrecy rule stay on. Logged like every unit setting."""
+    unit.expression_checks = bool(enabled)
+    audit.append(session, "unit_updated", actor, unit_code=unit.code, data={"expression_checks": bool(enabled)})
+
+
 def set_publisher_counts(session: Session, unit: Unit, enabled: bool, *, actor: Actor | User = SYSTEM) -> None:
     """Opt the unit's publishing systems in (or out) to seeing how many findings of each severity a scan had —
     never the findings themselves (api.views)."""

@@ -58,10 +58,11 @@ def _finding(f: Any, full: bool) -> dict[str, Any]:
     if full:
         return {"id": f.id, "seq": f.seq, "rule": f.rule, "category": f.category, "severity": f.severity, "location": f.location,
                 "start": f.start, "end": f.end, "message": f.message, "match": f.match, "context": f.context,
-                "explanation": f.explanation,
+                "explanation": f.explanation, "suggestion": f.suggestion or "",
                 **({"page": f.page, "box": json.loads(f.box) if f.box else None} if f.page is not None else {})}
     return {"id": f.id, "seq": f.seq, "rule": f.rule, "category": f.category, "severity": f.severity,
-            "message": public_reason(f.message)}
+            # a wording finding's message names the right form (应为：…), which points at the matched text
+            "message": "表述问题" if f.suggestion else public_reason(f.message)}
 
 
 def item_detail(session: Session, item: Item, level: str, role: str = "") -> dict[str, Any]:

@@ -13,7 +13,10 @@ Definitions (each count is of item versions, 一事一审):
 - fixed: findings (block or review) of versions returned for revision in the period that the author's next version no
   longer holds (same rule and matched text): 发现并整改 N 处;
 - alerts: post-release alerts raised in the period;
-- median_hours: median time from submission to the final sign-off, for the items signed off in the period.
+- median_hours: median time from submission to the final sign-off, for the items signed off in the period;
+- expression_found: 表述问题 (findings of the expression and titles rules, 严重表述错误, that count toward the verdict)
+  in the versions scanned in the period; expression_fixed: of those, the ones the draft's latest later scanned version
+  no longer has (same rule, same wording; counted as a multiset, so one of two identical miswritings fixed is one).
 Per rule: hits and items among scans in the period, and of the findings a reviewer disposed, the share marked 误报."""
 
 from __future__ import annotations
@@ -80,6 +83,8 @@ class UnitStats:
     exceptions: int = 0
     fixed: int = 0
     alerts: int = 0
+    expression_found: int = 0
+    expression_fixed: int = 0
     median_hours: float | None = None
     _durations: list[float] = field(default_factory=list, repr=False)
 
@@ -123,6 +128,8 @@ UNIT_COLUMNS: list[tuple[str, str]] = [
     ("exceptions", "例外批准"),
     ("fixed", "发现并整改（处）"),
     ("alerts", "发布后预警"),
+    ("expression_found", "表述问题"),
+    ("expression_fixed", "表述问题已改正"),
     ("median_hours", "签署用时中位数（小时）"),
 ]
 RULE_COLUMNS: list[tuple[str, str]] = [
@@ -183,6 +190,8 @@ def compute(session: Session, period: Period, unit_code: str = "") -> Stats:
     ):
         by_id[unit_id].alerts = n
 
+    _expression_problems(session, scanned_ids, by_id)
+
     rows = list(by_id.values())
     total = UnitStats("", "合计")
     for s in rows:
@@ -192,6 +201,49 @@ def compute(session: Session, period: Period, unit_code: str = "") -> Stats:
         total._durations.extend(s._durations)
     total.median_hours = _median(total._durations)
     return Stats(period, rows, total, _rule_stats(session, scanned_ids))
+
+
+def _is_expression(suggestion: str | None, category: str) -> bool:
+    return bool(suggestion) or category == "表述"
+
+
+def _expression_problems(session: Session, scanned_ids: list[int], by_id: dict[int, UnitStats]) -> None:
+    """表述问题 found in the versions scanned in the period, and how many of them the draft's latest later scanned
+    version no longer has (fixed)."""
+    found: dict[int, Counter[tuple[str, str]]] = defaultdict(Counter)
+    for chunk in _chunks(scanned_ids):
+        for item_id, rule, match, suggestion, category in session.execute(
+            select(Finding.item_id, Finding.rule, Finding.match, Finding.suggestion, Finding.category).where(
+                Finding.item_id.in_(chunk), Finding.severity.in_(("block", "review")))
+        ):
+            if _is_expression(suggestion, category):
+                found[item_id][(rule, match)] += 1
+    if not found:
+        return
+    drafts = {
+        row.id: row
+        for chunk in _chunks(list(found))
+        for row in session.execute(select(Item.id, Item.unit_id, Item.external_id, Item.version).where(Item.id.in_(chunk)))
+    }
+    for item_id, problems in found.items():
+        d = drafts[item_id]
+        stats = by_id[d.unit_id]
+        stats.expression_found += sum(problems.values())
+        later = session.execute(
+            select(Item.id).where(Item.unit_id == d.unit_id, Item.external_id == d.external_id, Item.version > d.version,
+                                  Item.verdict.in_(("pass", "review", "block")))
+            .order_by(Item.version.desc()).limit(1)
+        ).scalar()
+        if later is None:
+            continue
+        left: Counter[tuple[str, str]] = Counter()
+        for rule, match, suggestion, category in session.execute(
+            select(Finding.rule, Finding.match, Finding.suggestion, Finding.category).where(
+                Finding.item_id == later, Finding.severity.in_(("block", "review")))
+        ):
+            if _is_expression(suggestion, category):
+                left[(rule, match)] += 1
+        stats.expression_fixed += sum((problems - left).values())
 
 
 def _median(values: list[float]) -> float | None:

@@ -29,6 +29,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     st.add_argument("--publisher-counts", choices=["on", "off"],
                     help="发布系统能否看到各级发现的数量（on：可以；默认 off：只看到状态与审查意见）")
     st.add_argument("--unknown-author", choices=["officer", "reviewer"], help="作者身份不明的稿件由谁批准（见 units add）")
+    st.add_argument("--expression-checks", choices=["on", "off"],
+                    help="内置表述规则（严重表述错误：固定政治表述、涉港澳台表述、新华社禁用词）是否用于本单位稿件（默认 on）")
     st.set_defaults(handler=units_set)
 
     users = sub.add_parser("users", help="用户").add_subparsers(dest="users_command", metavar="子命令", required=True)
@@ -140,6 +142,8 @@ def units_set(args: argparse.Namespace) -> int:
             accounts.set_publisher_counts(s, unit, args.publisher_counts == "on")
         if args.unknown_author:
             accounts.set_unknown_author(s, unit, args.unknown_author, actor=_operator())
+        if getattr(args, "expression_checks", None):
+            accounts.set_expression_checks(s, unit, args.expression_checks == "on", actor=_operator())
         if args.callback_url is not None:
             secret = accounts.set_callback(s, unit, args.callback_url or None)
             if secret:

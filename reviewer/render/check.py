@@ -407,6 +407,8 @@ def _check_page(scanner: Scanner, page: PdfPage, plan: _Plan, extracted: compare
         span = [b for b in boxes[f.start : max(f.end, f.start + 1)] if b is not None]
         by_ocr = "ocr" in sources[f.start : max(f.end, f.start + 1)]
         label = f"{where}（图像识别）" if by_ocr else f"{where}（显示文字）"
+        if by_ocr and f.suggestion:  # OCR itself confuses 士/土, 人/入: a wording finding read by OCR is only a note
+            f = replace(f, severity=Severity.INFO, explanation=f.explanation + "；由图像识别读出，识别误差也会造成此类错字，降为提示")
         report.findings.append(replace(f, location=label, page=page.number, box=union(span) if span else None,
                                        explanation=f.explanation + "；在渲染后的页面上读到（" +
                                        ("图像识别" if by_ocr else "渲染文字层") + "）"))

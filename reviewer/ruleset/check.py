@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from reviewer.errors import RuleError
-from reviewer.ruleset.examples import parse_examples, run_example
+from reviewer.ruleset.examples import parse_examples, run_example, uncovered_entries
 from reviewer.ruleset.loader import LoadedRule, RuleSet, load_rules, parse_rule_file, rule_files
 from reviewer.ruleset.model import FingerprintRule
 from reviewer.settings import BUILTIN_RULES_DIR
@@ -75,4 +75,7 @@ def check_directories(directories: Iterable[Path], with_builtin: bool = True) ->
             failure = run_example(scanner, loaded, example)
             if failure:
                 report.problems.append(failure)
+        missing = uncovered_entries(scanner, loaded, examples)
+        if missing:
+            report.problems.append(f"{loaded.examples_path}：以下表述没有一行“命中:”示例使规则命中：{'、'.join(missing)}")
     return report

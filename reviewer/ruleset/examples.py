@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from reviewer.errors import RuleError
 from reviewer.ruleset.loader import LoadedRule
-from reviewer.ruleset.model import ExemptionRule
+from reviewer.ruleset.model import ExemptionRule, ExpressionRule
 from reviewer.scan.model import Severity
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -76,3 +76,19 @@ def run_example(scanner: Scanner, loaded: LoadedRule, example: Example) -> str |
     if example.expect == "ok" and counting:
         return f"{where}：不应命中规则 {rule.id}，实际命中“{counting[0].match}”（{counting[0].explanation}）"
     return None
+
+
+def uncovered_entries(scanner: Scanner, loaded: LoadedRule, examples: list[Example]) -> list[str]:
+    """Entries of an expression rule that no “命中” example makes the rule report (every entry needs its own example).
+    A finding names its entry by its explanation, which starts 表述“wrong”应为“right”."""
+    rule = loaded.rule
+    if not isinstance(rule, ExpressionRule):
+        return []
+    found: set[str] = set()
+    for example in examples:
+        if example.expect == "hit":
+            for f in scanner.scan(example.text).findings:
+                if f.rule == rule.id and f.severity != Severity.INFO:
+                    found.add(f.explanation)
+    return [f"{e.wrong}→{e.right}" for e in rule.entries
+            if not any(x.startswith(f"表述“{e.wrong}”应为“{e.right}”") for x in found)]

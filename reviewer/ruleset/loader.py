@@ -16,7 +16,7 @@ from reviewer.ruleset.model import FingerprintRule, Rule, TermsRule
 _ADAPTER: TypeAdapter[Rule] = TypeAdapter(Rule)
 RULE_SUFFIXES = (".yaml", ".yml")
 EXAMPLES_SUFFIX = ".examples.txt"
-_KINDS = {"terms", "pattern", "marking", "exemption", "fingerprint"}
+_KINDS = {"terms", "pattern", "marking", "exemption", "fingerprint", "expression", "titles"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,12 +65,12 @@ def _explain(exc: ValidationError) -> tuple[str, str]:
         elif kind == "enum":
             text = "取值不合法，severity 只能是 block、review 或 info"
         elif kind == "union_tag_invalid":
-            text = "取值不合法，应为 terms、pattern、marking 或 exemption（登记文件规则为 fingerprint）"
+            text = "取值不合法，应为 terms、pattern、marking、exemption、expression 或 titles（登记文件规则为 fingerprint）"
         elif kind == "literal_error":
             expected = err.get("ctx", {}).get("expected") or err.get("ctx", {}).get("expected_tags", "")
             text = f"取值不合法，应为 {expected}"
         elif kind == "union_tag_not_found":
-            text = "缺少 kind 字段，应为 terms、pattern、marking 或 exemption（登记文件规则为 fingerprint）"
+            text = "缺少 kind 字段，应为 terms、pattern、marking、exemption、expression 或 titles（登记文件规则为 fingerprint）"
         elif kind == "string_pattern_mismatch":
             text = "格式不合法：只能用小写字母、数字、点、下划线和连字符"
         elif kind == "too_short":

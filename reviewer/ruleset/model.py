@@ -176,6 +176,106 @@ class FingerprintRule(_Base):
     documents_file: str | None = None
 
 
+
+
+def _regex(value: str | None) -> str | None:
+    if value is not None:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"正则表达式无法编译：{exc}") from exc
+    return value
+
+
+class ExpressionEntry(BaseModel):
+    """One wrong form and its 规范表述. The wrong form is found by the automaton (folded like every term); the
+    optional context regexes are tried only there, on the folded text: `before` must match text that ends where the
+    wrong form starts, `after` text that starts where it ends; `not_before` / `not_after` cancel the hit."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    wrong: str = Field(min_length=2, max_length=50)
+    right: str = Field(min_length=1, max_length=100)
+    # the public guidance the entry comes from (document name, issuing body, and where it was read)
+    source: str = Field(min_length=4)
+    before: str | None = None
+    after: str | None = None
+    not_before: str | None = None
+    not_after: str | None = None
+    note: str = ""
+
+    _compiles = field_validator("before", "after", "not_before", "not_after")(_regex)
+
+    @model_validator(mode="after")
+    def _differs(self) -> ExpressionEntry:
+        if self.wrong == self.right:
+            raise ValueError(f"wrong 与 right 相同（“{self.wrong}”），请改正")
+        return self
+
+
+class ExpressionRule(_Base):
+    """严重表述错误: wrong forms of fixed political, legal and territorial expressions with their 规范表述. A finding
+    says “应为：…” and carries the suggestion. A wrong form that is quoted in a sentence that corrects or cites it
+    (更正、误写为、不得使用 …) is only a note (a correction notice, a 通报 listing errors)."""
+
+    kind: Literal["expression"]
+    category: str = "表述"
+    entries: list[ExpressionEntry] = Field(min_length=1)
+    # characters on either side of the wrong form that the context regexes read
+    window: int = Field(default=40, ge=4, le=200)
+
+    @model_validator(mode="after")
+    def _unique(self) -> ExpressionRule:
+        seen: set[tuple[str, str | None, str | None]] = set()
+        for e in self.entries:
+            key = (e.wrong, e.before, e.after)
+            if key in seen:
+                raise ValueError(f"表述“{e.wrong}”重复（同样的上下文条件出现两次），请合并")
+            seen.add(key)
+        return self
+
+
+class PersonTitles(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=2, max_length=20)
+    titles: list[str] = Field(min_length=1)
+
+
+class TitlesRule(_Base):
+    """A unit's own people and their titles (姓名 ↔ 职务) and required orders (排序). A name next to a title that is
+    not one of its own is a finding (“应为：…”); names of an order list that appear in one list (a sentence, names at
+    most `gap` characters apart) in another order are a finding. Kept by the unit like its term list."""
+
+    kind: Literal["titles"]
+    category: str = "表述"
+    people: list[PersonTitles] = Field(min_length=1)
+    # titles the unit uses that belong to nobody listed (a listed name next to one of them is still wrong)
+    titles: list[str] = Field(default_factory=list)
+    orders: list[list[str]] = Field(default_factory=list)
+    gap: int = Field(default=16, ge=1, le=100)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> TitlesRule:
+        names = [p.name for p in self.people]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise ValueError(f"people 中姓名重复：{'、'.join(dup)}；每人只写一项，职务都列在 titles 中")
+        for order in self.orders:
+            if len(order) < 2:
+                raise ValueError("orders 的每一项至少要有两个姓名")
+            unknown = [n for n in order if n not in names]
+            if unknown:
+                raise ValueError(f"orders 中的“{'、'.join(unknown)}”不在 people 中，请先在 people 中列出")
+            if len(set(order)) != len(order):
+                raise ValueError("orders 的同一项中姓名重复")
+        return self
+
+    def all_titles(self) -> list[str]:
+        return sorted({t for p in self.people for t in p.titles} | set(self.titles), key=lambda t: (-len(t), t))
+
+
 Rule = Annotated[
-    TermsRule | PatternRule | MarkingRule | ExemptionRule | FingerprintRule, Field(discriminator="kind")
+    TermsRule | PatternRule | MarkingRule | ExemptionRule | FingerprintRule | ExpressionRule | TitlesRule,
+    Field(discriminator="kind"),
 ]

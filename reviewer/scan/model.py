@@ -47,6 +47,7 @@ class Finding:
     page: int | None = None  # 1-based page of a rendered document (reviewer.render); None for text findings
     box: tuple[int, int, int, int] | None = None  # [x0, y0, x1, y1] in that page image's pixels
     rule_title: str = ""  # the rule's Chinese title (empty for findings that come from no rule file)
+    suggestion: str = ""  # the right form (规范表述) for expression and titles findings; "" for the others
 
     def highlight(self) -> tuple[str, str, str]:
         """(before, hit, after) split of `context`: the scanner keeps CONTEXT_CHARS characters before the hit."""
@@ -67,6 +68,7 @@ class Finding:
             "message": self.message,
             "explanation": self.explanation,
             "rule_title": self.rule_title,
+            "suggestion": self.suggestion,
             **({"page": self.page, "box": list(self.box) if self.box else None} if self.page is not None else {}),
         }
 

@@ -24,8 +24,16 @@ from typing import NamedTuple
 import ahocorasick
 
 from reviewer.ruleset.loader import RuleSet, load_rules
-from reviewer.ruleset.model import ExemptionRule, FingerprintRule, MarkingRule, PatternRule, TermsRule
-from reviewer.scan import markings
+from reviewer.ruleset.model import (
+    ExemptionRule,
+    ExpressionRule,
+    FingerprintRule,
+    MarkingRule,
+    PatternRule,
+    TermsRule,
+    TitlesRule,
+)
+from reviewer.scan import expressions, markings
 from reviewer.scan.boundaries import Boundaries
 from reviewer.scan.fingerprints import FingerprintIndex
 from reviewer.scan.model import CONTEXT_CHARS, SEVERITY_LABEL, Finding, ScanResult, Severity
@@ -43,6 +51,7 @@ from reviewer.scan.validators import SENTENCE_CHECKS, VALIDATORS
 from reviewer.settings import BUILTIN_RULES_DIR, Settings
 
 TERM, MARKER, EXEMPT, ANCHOR = 0, 1, 2, 3  # ANCHOR: a word after which a `anchor: words` pattern is tried
+EXPRESSION, PERSON = 4, 5  # a wrong form of an `expression` rule; a name of a `titles` rule (scan/expressions.py)
 _DIGITS = bytes.maketrans(b"0123456789 -", b"0000000000__")
 _RUN = re.compile(rb"[0_]*0")
 _RUN_BYTES = frozenset(b"0_")
@@ -68,6 +77,9 @@ class _Candidate:
     exemptable: bool = True
     word: str = ""  # set for mentions: kept only if a word starts here (checked after exemptions, jieba is slow)
     original: bool = False  # the span indexes the original text already (`anchor: hidden` patterns)
+    suggestion: str = ""  # the right form (expression and titles rules)
+    message: str = ""  # overrides the rule's message (“应为：…”)
+    overlaps: bool = False  # may cover other hits of its rule without hiding them (the order of a list of names)
 
 
 @dataclass(slots=True)
@@ -107,6 +119,8 @@ class Scanner:
         self._word_rules: list[int] = []
         self._copy_rules: list[int] = []
         self._marker_words: frozenset[str] = frozenset()
+        self._expressions: dict[tuple[int, str], list[expressions.Entry]] = {}
+        self._people: dict[int, expressions.People] = {}
         words: set[str] = set()
         groups: list[tuple[tuple[str, ...], bool]] = []
         for i, lr in enumerate(ruleset.rules):
@@ -122,6 +136,13 @@ class Scanner:
                 else:
                     self._add_all(index, rule.markers, MARKER, i)
                     words.update(rule.markers)
+            elif isinstance(rule, ExpressionRule):
+                for e in rule.entries:
+                    self._expressions.setdefault((i, e.wrong), []).append(expressions.Entry(e))
+                self._add_all(index, dict.fromkeys(e.wrong for e in rule.entries), EXPRESSION, i)
+            elif isinstance(rule, TitlesRule):
+                self._people[i] = expressions.People(rule)
+                self._add_all(index, [p.name for p in rule.people], PERSON, i)
             elif isinstance(rule, PatternRule):
                 if rule.anchor == "words":
                     self._add_all(index, rule.anchor_words, ANCHOR, i)
@@ -139,6 +160,11 @@ class Scanner:
         self._build_automata()
         self._min_digits = min((self._rules[i].min_digits for i in self._digit_rules), default=0)  # type: ignore[union-attr]
         self._head_lines = max((r.head_lines for r in self._rules if isinstance(r, MarkingRule)), default=6)
+        builtin = BUILTIN_RULES_DIR.resolve()
+        # the built-in expression pack (rules/expressions/…): what a unit switches off with units.expression_checks
+        self.expression_pack = frozenset(
+            lr.rule.id for lr in ruleset.rules
+            if isinstance(lr.rule, ExpressionRule) and lr.path.resolve().is_relative_to(builtin))
 
     def _build_automata(self) -> None:
         """Keys of two or more characters (terms, marking words, exemption phrases) go into an automaton that is walked
@@ -219,8 +245,13 @@ class Scanner:
         head = markings.head_end(folded, self._head_lines)
         out: list[_Candidate] = []
         exempt: list[tuple[int, int, str]] = []
+        people: dict[int, list[tuple[str, int, int]]] = {}
         if self._keys:
-            self._automaton_hits(stream, offsets, head, out, exempt, work, text if len(text) == len(stream.folded) else None)
+            self._automaton_hits(stream, offsets, head, out, exempt, work, text if len(text) == len(stream.folded) else None,
+                                 people)
+        for i, hits in people.items():  # required orders of a unit's names (one list: names close together)
+            for j in self._people[i].orders(folded, sorted(hits, key=lambda h: h[1])):
+                out.append(self._judged(i, j, overlaps=True))
         if self._digit_rules:
             self._digit_hits(stream, offsets, out)
         for i in self._text_rules:
@@ -240,7 +271,8 @@ class Scanner:
         return stream, self._settle(folded, out, exempt), exempt
 
     def _automaton_hits(self, stream: Stream, offsets: CharOffsets, head: int, out: list[_Candidate],
-                        exempt: list[tuple[int, int, str]], work: Work | None, text: str | None = None) -> None:
+                        exempt: list[tuple[int, int, str]], work: Work | None, text: str | None = None,
+                        people: dict[int, list[tuple[str, int, int]]] | None = None) -> None:
         cursor: dict[int, int] = {}
         data = stream.data
         folded = stream.folded
@@ -280,6 +312,17 @@ class Scanner:
                     begin = max(0, start - rule.anchor_before)  # type: ignore[union-attr]
                     end_at = min(len(folded), start + rule.anchor_window)  # type: ignore[union-attr]
                     self._pattern_hits(entry.rule, folded, begin, end_at, out, None)
+                elif entry.role == EXPRESSION:
+                    judged = expressions.judge_expression(rule, self._expressions[(entry.rule, entry.term)],  # type: ignore[arg-type]
+                                                          folded, start, stop)
+                    if judged:
+                        out.append(self._judged(entry.rule, judged))
+                elif entry.role == PERSON:
+                    if people is not None:
+                        people.setdefault(entry.rule, []).append((entry.term, start, stop))
+                    judged = self._people[entry.rule].judge(entry.term, folded, start, stop)
+                    if judged:
+                        out.append(self._judged(entry.rule, judged))
                 else:
                     if entry.role == TERM:
                         cand = self._term(entry, rule, folded, start, stop, len(self._key_text[kid]))  # type: ignore[arg-type]
@@ -287,6 +330,11 @@ class Scanner:
                         cand = self._marker(entry, rule, folded, start, stop, head, work, text)  # type: ignore[arg-type]
                     if cand:
                         out.append(cand)
+
+    @staticmethod
+    def _judged(rule: int, j: expressions.Judged, overlaps: bool = False) -> _Candidate:
+        return _Candidate(rule, j.start, j.end, j.severity, j.explanation, suggestion=j.suggestion, message=j.message,
+                          overlaps=overlaps)
 
     def _term(self, entry: _Entry, rule: TermsRule, folded: str, start: int, stop: int, length: int) -> _Candidate | None:
         """A listed term is a term wherever it stands: only a short one (at most SHORT_TERM characters, like 机密 in
@@ -438,7 +486,7 @@ class Scanner:
         for _, e in spans:
             reach.append(max(e, reach[-1]) if reach else e)
         for c in sorted(out, key=lambda c: (c.original, c.start, -c.end)):
-            if not c.original and widest.get(c.rule, -1) >= c.end:
+            if not c.original and not c.overlaps and widest.get(c.rule, -1) >= c.end:
                 continue  # inside a longer hit of the same rule (内部 inside 内部资料)
             if c.exemptable:
                 k = bisect_right(starts, c.start) - 1
@@ -450,7 +498,7 @@ class Scanner:
             key = (c.rule, c.start, c.end, c.original)
             if key not in kept:
                 kept[key] = c
-                if not c.original:
+                if not c.original and not c.overlaps:
                     widest[c.rule] = max(widest.get(c.rule, -1), c.end)
         return list(kept.values())
 
@@ -474,7 +522,8 @@ class Scanner:
         lo = max(0, start - CONTEXT_CHARS)
         context = text[lo : end + CONTEXT_CHARS].replace("\n", " ").replace("\r", " ").replace("\t", " ")
         return Finding(rule.id, rule.category, c.severity, start, end, text[start:end], context,
-                       rule.message or rule.category, c.explanation, rule_title=rule.title)
+                       c.message or rule.message or rule.category, c.explanation, rule_title=rule.title,
+                       suggestion=c.suggestion)
 
 
 # Explicit per-process sharing for `Scanner.shared` only (keyed by rule content, so edited rules load anew).

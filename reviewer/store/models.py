@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -78,6 +79,8 @@ class Unit(Base):
     # Publishing systems of this unit may see how many findings of each severity a scan had (opt-in; never the
     # findings themselves: positions, rule ids and matched text would reveal the term list).
     publisher_counts: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The built-in expression pack (rules/expressions/, 严重表述错误) applies to this unit's drafts (default on).
+    expression_checks: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -192,6 +195,7 @@ class Finding(Base):
     explanation: Mapped[str] = mapped_column(Text, default="")
     page: Mapped[int | None] = mapped_column(Integer, nullable=True)  # rendered page (render check findings)
     box: Mapped[str | None] = mapped_column(String(64), nullable=True)  # "[x0, y0, x1, y1]" in that page image's pixels
+    suggestion: Mapped[str] = mapped_column(Text, default="", server_default="")  # 规范表述 of an expression finding
     item: Mapped[Item] = relationship(back_populates="findings")
 
 

@@ -17,6 +17,24 @@ from reviewer.web.highlight import DiffLine, PartView, diff, highlight
 READ_ALL_ROLES = ("auditor", "admin")
 
 
+EXPRESSION_CATEGORY = "表述"
+
+
+def is_expression(finding: Finding) -> bool:
+    """A wording finding (严重表述错误: expression and titles rules) rather than a secrecy one."""
+    return bool(finding.suggestion) or finding.category == EXPRESSION_CATEGORY
+
+
+@dataclass(frozen=True, slots=True)
+class FindingGroup:
+    """Findings of one kind of check, listed under their own heading on the item pages."""
+
+    key: str  # "secrecy" | "expression"
+    label: str
+    dom_id: str
+    findings: list[Finding]
+
+
 @dataclass(slots=True)
 class FindingChanges:
     """This version's findings against the previous reviewed version's, by rule and matched text: 新增 (not there
@@ -68,6 +86,16 @@ class ItemView:
     returned: Review | None = None  # the previous version's 退回修改, with the comment the author was given
     finding_changes: FindingChanges | None = None
     numbers: dict[int, int] = field(default_factory=dict)  # finding id -> the number people read (发现 #n)
+
+    @property
+    def groups(self) -> list[FindingGroup]:
+        """保密 findings first (the list keeps id="findings"), then 表述 findings when there are any."""
+        wording = [f for f in self.findings if is_expression(f)]
+        secrecy = [f for f in self.findings if not is_expression(f)]
+        groups = [FindingGroup("secrecy", "保密检查", "findings", secrecy)]
+        if wording:
+            groups.append(FindingGroup("expression", "表述检查（严重表述错误）", "findings-expression", wording))
+        return groups
 
 
 def plain_text(item: Item) -> tuple[list, str | None]:  # type: ignore[type-arg]

@@ -320,6 +320,7 @@ def run_scan(db: Database, scanners: ScannerCache, item_id: int) -> str:
             return "skipped"
         item.scan_lease_until = utcnow() + timedelta(seconds=LEASE_SECONDS)
         data, file_name, meta = item.content, item.file_name, {"title": item.title, "channel": item.channel, "file_name": item.file_name}
+        pack_on = scanning.expression_checks(session, item_id)
     try:
         registered = scanners.registered(db)  # a damaged stored rule is a RuleError: fail closed below
     except ReviewerError as exc:
@@ -348,6 +349,8 @@ def run_scan(db: Database, scanners: ScannerCache, item_id: int) -> str:
         with db.session() as session:
             scanning.record_scan_failure(session, item_id, _failure_reason("扫描程序异常", exc), scanner.rules_version)
         return "failed"
+    if not pack_on:  # the unit switched the built-in expression pack off (units.expression_checks)
+        result = scanning.without_rules(result, scanner.expression_pack)
     if result.error and render_check.reads_images(data, file_name):
         # an image (a scan, a photographed page) has no text to extract: the render check reads it (OCR) and the item
         # cannot be approved before that has finished (render_check.approval_blocker)
@@ -362,6 +365,7 @@ def run_render(db: Database, scanners: ScannerCache, item_id: int) -> str:
     """The render check of one item (reviewer.render). Returns skipped | rendered | failed; any failure is recorded."""
     with db.session() as session:
         got = render_check.start(session, item_id)
+        pack_on = scanning.expression_checks(session, item_id)
     if got is None:
         return "skipped"
     data, file_name = got
@@ -370,7 +374,10 @@ def run_render(db: Database, scanners: ScannerCache, item_id: int) -> str:
 
         limits = RenderLimits(max_seconds=scanners.settings.render_time_limit,
                               max_pages=scanners.settings.render_max_pages)
-        _result, report = scan_rendered(scanners.get(db), data, file_name, limits)
+        scanner = scanners.get(db)
+        _result, report = scan_rendered(scanner, data, file_name, limits)
+        if not pack_on:  # the unit switched the built-in expression pack off
+            report.findings = [f for f in report.findings if f.rule not in scanner.expression_pack]
     except Exception as exc:  # noqa: BLE001 - fail closed: a crashed render check never lets a draft through
         log.error("render check of item %s raised %s", item_id, type(exc).__name__)
         with db.session() as session:
@@ -387,6 +394,7 @@ def run_rescan(db: Database, scanners: ScannerCache, item_id: int) -> str:
         if item is None or item.state != rescan.RELEASED:
             return "skipped"
         data, file_name, meta = item.content, item.file_name, {"title": item.title, "channel": item.channel, "file_name": item.file_name}
+        pack_on = scanning.expression_checks(session, item_id)
     scanner = scanners.get(db)
     try:
         # render_follows: an archive's image members are notes (as at intake), which record_rescan knows were read
@@ -396,6 +404,8 @@ def run_rescan(db: Database, scanners: ScannerCache, item_id: int) -> str:
         result = ScanResult(rules_version=scanner.rules_version, error=timeout_reason(exc.seconds))
     except Exception as exc:  # noqa: BLE001 - an unreadable re-scan is itself a reason to look again
         result = ScanResult(rules_version=scanner.rules_version, error=_failure_reason("复扫异常", exc))
+    if not pack_on:
+        result = scanning.without_rules(result, scanner.expression_pack)
     with db.session() as session:
         alert = rescan.record_rescan(session, item_id, result)
     return "alert" if alert is not None else "clean"

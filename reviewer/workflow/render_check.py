@@ -124,6 +124,7 @@ def record(session: Session, item_id: int, report: RenderReport) -> bool:
             item_id=item_id, seq=next_seq + i, rule=f.rule, category=f.category, severity=str(f.severity),
             start=f.start, end=f.end, match=f.match, context=f.context, location=f.location[:300], message=f.message,
             explanation=f.explanation, page=f.page, box=json.dumps(list(f.box)) if f.box else None,
+            suggestion=f.suggestion,
         ))
     for p in report.pages:
         session.add(RenderPage(item_id=item_id, page=p.number, width=p.width, height=p.height, sha256=p.sha256,

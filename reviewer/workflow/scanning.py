@@ -49,6 +49,20 @@ def with_metadata(scanner: Scanner, result: ScanResult, *, title: str, channel: 
                       encoding=result.encoding)
 
 
+def without_rules(result: ScanResult, rules: frozenset[str]) -> ScanResult:
+    """The result without the findings of `rules` (the built-in expression pack of a unit that switched it off)."""
+    if not rules or not any(f.rule in rules for f in result.findings):
+        return result
+    return ScanResult(rules_version=result.rules_version, findings=[f for f in result.findings if f.rule not in rules],
+                      error=result.error, encoding=result.encoding)
+
+
+def expression_checks(session: Session, item_id: int) -> bool:
+    """Whether the built-in expression pack applies to this item's unit (units.expression_checks)."""
+    value = session.execute(select(Unit.expression_checks).join(Item, Item.unit_id == Unit.id).where(Item.id == item_id)).scalar()
+    return value is not False
+
+
 def _locked_item(session: Session, item_id: int) -> tuple[Item, str]:
     """The item under its row lock, with its unit's code in the same query (the audit event needs it; no lazy load)."""
     row = session.execute(
@@ -91,6 +105,7 @@ def record_scan(session: Session, item_id: int, result: ScanResult) -> bool:
             Finding(
                 item_id=item.id, seq=seq, rule=f.rule, category=f.category, severity=str(f.severity), start=f.start, end=f.end,
                 match=f.match, context=f.context, location=f.location[:300], message=f.message, explanation=f.explanation,
+                suggestion=f.suggestion,
             )
         )
     session.add_all(rows)

@@ -44,7 +44,7 @@ def test_duplicate_ids_across_directories(tmp_path: Path) -> None:
     [
         ("id: r\nkind: terms\nterms: [x]\n", "severity", "缺少必填字段"),
         ("id: r\nkind: terms\nseverity: high\nterms: [x]\n", "severity", "block、review 或 info"),
-        ("id: r\nkind: nonsense\nseverity: block\n", "kind", "terms、pattern、marking 或 exemption"),
+        ("id: r\nkind: nonsense\nseverity: block\n", "kind", "terms、pattern、marking、exemption、expression 或 titles"),
         ("id: r\nseverity: block\n", "", "缺少 kind"),
         ("id: r\nkind: terms\nseverity: block\n", "", "terms 与 terms_file 至少填写一项"),
         ("id: r\nkind: terms\nseverity: block\nterms: [x]\ncolour: red\n", "colour", "未知字段"),
