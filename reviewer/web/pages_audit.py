@@ -190,8 +190,8 @@ def export_search(request: Request, fmt: str) -> Response:
         audit_events.append(s, "export", v.user, data={"format": fmt, "rows": len(rows), "query": {k: val for k, val in q.items() if val}})
     stamp = datetime.now(BEIJING).strftime("%Y%m%d-%H%M%S")
     if fmt == "csv":
-        return _download(export.to_csv(header, table), "text/csv; charset=utf-8", f"review-search-{stamp}.csv")
-    return _download(export.to_xlsx([("检索结果", header, table)]), XLSX, f"review-search-{stamp}.xlsx")
+        return _download(export.to_csv(header, table), "text/csv; charset=utf-8", f"保密审查检索结果-{stamp}.csv")
+    return _download(export.to_xlsx([("检索结果", header, table)]), XLSX, f"保密审查检索结果-{stamp}.xlsx")
 
 
 class _Masked:
@@ -317,7 +317,7 @@ def stats_export(request: Request, fmt: str) -> Response:
         period = _period(request)
         tables = export.stats_tables(compute(s, period), numeric=True)
         audit_events.append(s, "export", v.user, data={"format": fmt, "statistics": period.label})
-    name = f"review-stats-{period.year}" + (f"-{period.month:02d}" if period.month else "")
+    name = f"保密审查统计-{period.label}"
     if fmt == "csv":
         title, header, rows = tables[0]
         return _download(export.to_csv(header, rows), "text/csv; charset=utf-8", f"{name}.csv")

@@ -302,6 +302,11 @@ def test_phone_width_every_page(browser, site: Site) -> None:  # noqa: F811
         assert height < 9000, height
         header = pg.locator("header.top").bounding_box()
         assert header is not None and header["height"] < 140
+        findings = pg.locator("ol.findings").first.bounding_box()
+        assert findings is not None and findings["y"] < doc["y"]  # the findings before the whole document
+        pg.goto("/review")
+        title_cell = pg.locator("#queue tbody tr td:nth-child(2)").first.bounding_box()
+        assert title_cell is not None and title_cell["width"] > 80  # columns stay readable (the table scrolls)
         ctx.clear_cookies()
         _login(pg, "aud")
         for path, shot in [("/audit", "phone-audit-search.png"), ("/audit/stats", ""), ("/audit/log", ""),
