@@ -43,6 +43,12 @@ RENDER_QUEUE = "render"  # its own queue: the text scan reaches the reviewer whi
 DEFAULT_QUEUE = "celery"
 LARGE_QUEUE = "scan_large"
 QUEUES: list[str] = [DEFAULT_QUEUE, LARGE_QUEUE, RENDER_QUEUE]
+# What each queue carries, for `reviewer worker --help`, `/api/v1/health` and docs/operations.md (one list).
+QUEUE_DESCRIPTIONS: dict[str, str] = {
+    DEFAULT_QUEUE: "默认队列：纯文本/HTML 小稿件的扫描、回调投递、已发布稿件复扫",
+    LARGE_QUEUE: "大稿件（超过 REVIEWER_LARGE_DRAFT_BYTES，默认 1 MiB）和 PDF、Office、压缩包等容器格式的扫描",
+    RENDER_QUEUE: "显示内容核对（按读者看到的样子渲染并 OCR 识别）",
+}
 HEAVY_SUFFIXES = frozenset({".pdf", ".doc", ".docx", ".docm", ".xls", ".xlsx", ".xlsm", ".ppt", ".pptx", ".odt", ".ods",
                             ".odp", ".rtf", ".wps", ".et", ".dps", ".zip", ".ofd"})
 

@@ -10,7 +10,7 @@ import re
 import traceback
 from pathlib import PurePath
 
-from reviewer.errors import ExtractionError
+from reviewer.errors import ExtractionError, exception_zh
 from reviewer.extract.context import Context, MemberFile, Members
 from reviewer.extract.limits import DEFAULT_LIMITS, Budget, Limits
 from reviewer.extract.model import Extraction, ExtractionIssue, Span, SpanKind, TextPart
@@ -86,7 +86,7 @@ def _read(data: bytes, filename: str, ctx: Context) -> Extraction:
         _log.warning(
             "提取时发生意外异常 %s\n%s", type(exc).__name__, "".join(traceback.format_tb(exc.__traceback__)[-5:])
         )
-        return Extraction(kind=suffix.lstrip("."), error=f"读取文档时发生意外错误（{type(exc).__name__}），未能读完，无法审查")
+        return Extraction(kind=suffix.lstrip("."), error=f"读取文档时发生意外错误（{exception_zh(exc)}），未能读完，无法审查")
 
 
 def _dispatch(fmt: Format, data: bytes, filename: str, ctx: Context) -> Extraction:

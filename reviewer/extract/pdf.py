@@ -20,7 +20,7 @@ from typing import Any
 from pypdf import PasswordType, PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, StreamObject
 
-from reviewer.errors import ExtractionError
+from reviewer.errors import ExtractionError, exception_zh
 from reviewer.extract.context import Context
 from reviewer.extract.model import Extraction, ExtractionIssue, TextPart
 from reviewer.extract.parts import PartBuilder
@@ -187,7 +187,7 @@ def _read(data: bytes, ctx: Context) -> Extraction:
             recognised = _ocr_page(page, budget.remaining_seconds()) if can_ocr else ""
             ocr.add(f"第{n}页（OCR识别，可能有误）", recognised)
             if not can_ocr:
-                how = "本机未安装中文 OCR（tesseract chi_sim），未能识别"
+                how = "文本扫描不识别图像中的文字（显示内容核对会识别：命令行用 reviewer scan --render，审查系统提交后自动核对）"
             elif recognised.strip():
                 how = "已用 OCR 识别出文字一并检查，但识别可能有误"
             else:
@@ -259,4 +259,4 @@ def extract_pdf(data: bytes, ctx: Context) -> Extraction:
         raise
     except Exception as exc:  # noqa: BLE001 — third-party parser on hostile input; see above
         # The cause's own text is left out: a parser's message can quote the damaged object (draft text).
-        raise ExtractionError(f"PDF 文件已损坏或结构异常，无法完整读取（{type(exc).__name__}）") from exc
+        raise ExtractionError(f"PDF 文件已损坏或结构异常，无法完整读取（{exception_zh(exc)}）") from exc

@@ -9,6 +9,7 @@ import os
 import threading
 from typing import Any
 
+from reviewer.errors import exception_zh
 from reviewer.render.convert import RenderError
 from reviewer.render.model import Box, Line
 
@@ -59,7 +60,7 @@ def read_page(image: Any) -> list[Line]:
     except RenderError:
         raise
     except Exception as exc:  # onnxruntime / opencv errors on a hostile image: fail closed
-        raise RenderError(f"文字识别失败（{type(exc).__name__}），未能核对页面图像，不得视为通过")
+        raise RenderError(f"文字识别失败（{exception_zh(exc)}），未能核对页面图像，不得视为通过")
     lines: list[Line] = []
     for quad, text, score in result or []:
         text = str(text).strip()
@@ -81,5 +82,5 @@ def read_crops(crops: list[Any]) -> list[tuple[str, float]]:
     except RenderError:
         raise
     except Exception as exc:
-        raise RenderError(f"文字识别失败（{type(exc).__name__}），未能核对页面图像，不得视为通过")
+        raise RenderError(f"文字识别失败（{exception_zh(exc)}），未能核对页面图像，不得视为通过")
     return [(str(t).strip(), float(s)) for t, s in result]
