@@ -27,9 +27,10 @@ command -v dpkg-scanpackages >/dev/null || { echo "错误：需要 dpkg-scanpack
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 case "$OUT/" in "$SRC/"*) echo "错误：OUT_DIR 不能在项目目录内" >&2; exit 2;; esac
-if [ -n "$(ls -A "$OUT")" ] && [ ! -f "$OUT/MANIFEST.txt" ]; then
-  echo "错误：$OUT 不是空目录，也不是已有的离线安装包" >&2; exit 2
+if [ -n "$(ls -A "$OUT")" ] && [ ! -f "$OUT/.secrecy-review-bundle" ]; then
+  echo "错误：$OUT 不是空目录，也不是本脚本生成过的离线安装包（不会改写别的目录）" >&2; exit 2
 fi
+touch "$OUT/.secrecy-review-bundle"
 
 echo "== 项目源代码 → $OUT/project"
 rm -rf "$OUT/project"
@@ -61,12 +62,9 @@ mkdir -p "$OUT/debs"
 # machine can install the set from the bundle alone. Virtual packages are resolved to the package providing them.
 apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts --no-breaks --no-replaces --no-enhances \
     "${SYSTEM_PACKAGES[@]}" | grep -E '^[a-z0-9]' | sort -u > "$TMP/closure"
-: > "$TMP/real"
-while read -r pkg; do
-  if apt-cache show "$pkg" >/dev/null 2>&1 && [ -n "$(apt-cache show "$pkg" 2>/dev/null | head -1)" ]; then
-    echo "$pkg" >> "$TMP/real"
-  fi
-done < "$TMP/closure"
+# keep what has a real package record (one apt-cache call: seconds, not minutes)
+xargs -a "$TMP/closure" apt-cache --no-all-versions show 2>/dev/null | sed -n 's/^Package: //p' | sort -u > "$TMP/real"
+rm -f "$OUT"/debs/*.deb
 (cd "$OUT/debs" && xargs -a "$TMP/real" apt-get download -q=2 2>"$TMP/apt.err") || {
   cat "$TMP/apt.err" >&2; echo "错误：下载 .deb 失败" >&2; exit 1; }
 (cd "$OUT/debs" && dpkg-scanpackages -m . /dev/null 2>/dev/null | gzip -9c > Packages.gz)
