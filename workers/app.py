@@ -6,7 +6,7 @@ pending longer than REVIEWER_SWEEP_AFTER seconds, default 60, are sent again), s
 
 Queues (QUEUES; `route_scan` decides): plain drafts go to `celery`, large drafts (over REVIEWER_LARGE_DRAFT_BYTES,
 default 1 MiB) and container formats (PDF, Office, archives — the slow ones) to `scan_large`, so a big document never
-holds up the small ones. A worker started without -Q consumes every queue; a deployment that wants small drafts to
+holds up the small ones. A worker started without `-Q` consumes every queue; a deployment that wants small drafts to
 flow under any load runs one worker per queue: `reviewer worker -Q celery -c 2` and `reviewer worker -Q scan_large`.
 Another component adds its queue by appending to QUEUES and, if it needs one, a router to ROUTERS."""
 
@@ -82,7 +82,7 @@ def make_celery(settings: Settings) -> Celery:
         worker_hijack_root_logger=False,
         task_publish_retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5},
         enable_utc=True,
-        # A worker started without -Q consumes every queue; dedicated renderers: `reviewer worker -Q render`.
+        # A worker started without `-Q` consumes every queue; dedicated renderers: `reviewer worker -Q render`.
         task_default_queue=DEFAULT_QUEUE,
         task_queues=[Queue(name, routing_key=name) for name in QUEUES],
         task_routes={RENDER_TASK: {"queue": RENDER_QUEUE}},
