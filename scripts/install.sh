@@ -96,6 +96,10 @@ fi
 env -u PIP_INDEX_URL -u PIP_EXTRA_INDEX_URL -u PIP_FIND_LINKS -u PIP_CONSTRAINT PIP_CONFIG_FILE=/dev/null \
   "$PREFIX/venv/bin/pip" install -q --no-index --find-links "$BUNDLE/wheels" --disable-pip-version-check \
   --upgrade secrecy-review || die "从 wheel 安装失败（见上方 pip 的输出）"
+# the bundle's own build of the project, even when its version number did not change (an upgrade in place)
+env -u PIP_INDEX_URL -u PIP_EXTRA_INDEX_URL -u PIP_FIND_LINKS -u PIP_CONSTRAINT PIP_CONFIG_FILE=/dev/null \
+  "$PREFIX/venv/bin/pip" install -q --no-index --no-deps --force-reinstall --disable-pip-version-check \
+  "$BUNDLE"/wheels/secrecy_review-*.whl || die "从 wheel 安装本项目失败（见上方 pip 的输出）"
 
 # 3. The command, and a copy of the project (docs, samples, deploy files).
 mkdir -p "$PREFIX/bin" "$PREFIX/share/secrecy-review"
