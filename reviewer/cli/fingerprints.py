@@ -15,7 +15,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from reviewer.errors import ReviewerError
+from reviewer.errors import ReviewerError, exception_zh
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -72,7 +72,7 @@ def read_sources(paths: list[Path], labels: list[str]) -> list[tuple[str, list[s
         try:
             data = path.read_bytes()
         except OSError as exc:
-            raise ReviewerError(f"无法读取源文件 {path}（{exc.strerror or exc}）")
+            raise ReviewerError(f"无法读取源文件 {path}（{exception_zh(exc).removeprefix(str(path) + '：')}）")
         label, paragraphs = read_source(data, path.name, labels[i] if i < len(labels) else None)
         out.append((label, paragraphs))
     return out
