@@ -61,6 +61,7 @@ def test_install_refuses_an_incomplete_bundle(tmp_path: Path) -> None:
         assert not (tmp_path / "p").exists()  # nothing was installed
 
 
+@pytest.mark.slow  # builds a virtual environment (half a minute on the shared machine)
 def test_install_from_an_empty_wheelhouse_fails_without_network(tmp_path: Path) -> None:
     """With `--no-index` pip can only use the bundle: a bundle whose wheel is broken fails, it never downloads."""
     bundle = _fake_bundle(tmp_path / "b")
