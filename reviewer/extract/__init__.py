@@ -158,4 +158,6 @@ def _dispatch(fmt: Format, data: bytes, filename: str, ctx: Context) -> Extracti
     kind = binary_kind(data) or "二进制文件"
     if kind.startswith("RAR"):
         raise ExtractionError("RAR 压缩包暂不支持审查（没有可用的开源解压组件）；请改用 ZIP 或 7z 重新打包后提交")
+    if "图片" in kind or "图像" in kind:  # a picture has no text to extract; the render check reads it by OCR
+        raise ExtractionError(f"文件内容是{kind}，文本扫描无法核验其中的文字；请用显示内容核对识别（reviewer scan --render）")
     raise ExtractionError(f"文件内容是{kind}，不是可审查的文档，无法核验其内容")
