@@ -139,3 +139,56 @@ def test_altered_or_foreign_backups_are_refused(db, tmp_path: Path, monkeypatch:
         assert reason in err and "Traceback" not in err, (path, err)
         assert not (target / receipts.KEY_FILE).exists() and not (tmp_path / "escape.txt").exists()
         assert not os.path.exists(tmp_path.parent / "escape.txt")
+
+
+@pytest.mark.postgres
+def test_postgresql_backup_restores_into_an_empty_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """pg_dump while the database is in use, pg_restore into a new empty database, verify there."""
+    import shutil as _shutil
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.pool import NullPool
+
+    from reviewer.settings import Settings
+    from reviewer.workflow.runtime import open_database
+    from tests.services import drop_postgres, fresh_postgres_url
+    from tests.workflow.conftest import RecordingEnqueuer
+
+    base = os.environ.get("REVIEWER_TEST_POSTGRES_URL")
+    if not base:
+        pytest.skip("REVIEWER_TEST_POSTGRES_URL 未设置（scripts/test.sh 会启动 PostgreSQL 并设置它）")
+    if _shutil.which("pg_dump") is None or _shutil.which("pg_restore") is None:
+        pytest.skip("pg_dump/pg_restore 不在 PATH 中")
+    source = fresh_postgres_url(base)
+    name = "reviewer_t_restore_" + os.urandom(4).hex()
+    admin = create_engine(base, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    target = make_url(base).set(database=name).render_as_string(hide_password=False)
+    try:
+        from reviewer.accounts import manage as accounts
+
+        settings = Settings.from_env({"REVIEWER_DATABASE_URL": source, "REVIEWER_DATA_DIR": str(tmp_path / "data")})
+        database = open_database(settings, RecordingEnqueuer())
+        try:
+            with database.session() as s:
+                accounts.create_unit(s, "U1", "第一单位", unknown_author="reviewer")
+                accounts.create_user(s, "rev1", "U1", "reviewer", display_name="rev1姓名")
+                accounts.create_token(s, unit=accounts.get_unit(s, "U1"), client_name="cms1")
+            _approved(database, 2, "pg")
+        finally:
+            database.dispose()
+        _env(monkeypatch, tmp_path / "data", source)
+        out = tmp_path / "pg.tar.gz"
+        assert main(["backup", str(out)]) == 0, capsys.readouterr().err
+        _env(monkeypatch, tmp_path / "restored", target)
+        assert main(["restore", str(out)]) == 0, capsys.readouterr().err
+        assert main(["restore", str(out)]) == 1  # the database is not empty any more
+        capsys.readouterr()
+        assert main(["audit", "verify"]) == 0, capsys.readouterr()
+    finally:
+        drop_postgres(source)
+        drop_postgres(target)
