@@ -65,6 +65,8 @@ class Settings:
     session_idle_minutes: float = 30.0
     session_absolute_hours: float = 12.0
     token_days: int = 90
+    # /metrics (reviewer/api/ops.py): when set, a scraper must send "Authorization: Bearer <token>"
+    metrics_token: Secret = Secret("")
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -93,4 +95,5 @@ class Settings:
             session_idle_minutes=float(env.get("REVIEWER_SESSION_IDLE_MINUTES") or 30.0),
             session_absolute_hours=float(env.get("REVIEWER_SESSION_ABSOLUTE_HOURS") or 12.0),
             token_days=int(env.get("REVIEWER_TOKEN_DAYS") or 90),
+            metrics_token=Secret(env.get("REVIEWER_METRICS_TOKEN") or ""),
         )

@@ -201,8 +201,10 @@ def service_env(database_url: str, redis_url: str, data_dir: Path, **extra: str)
 class Worker:
     """A real `celery -A workers.app worker` process (its own process group, so kill() takes the pool children too)."""
 
-    def __init__(self, env: dict[str, str], log_dir: Path, name: str | None = None, pool: str = "solo", concurrency: int = 1) -> None:
+    def __init__(self, env: dict[str, str], log_dir: Path, name: str | None = None, pool: str = "solo", concurrency: int = 1,
+                 queues: str | None = None) -> None:
         self.env = env
+        self.queues = queues  # "-Q" (comma-separated); None: every queue
         self.name = name or f"w{secrets.token_hex(3)}"
         self.log_path = Path(log_dir) / f"worker-{self.name}.log"
         self.pool = pool
@@ -214,7 +216,8 @@ class Worker:
         log = open(self.log_path, "ab")  # noqa: SIM115
         self.proc = subprocess.Popen(
             [PYTHON, "-m", "celery", "-A", "workers.app", "worker", f"--pool={self.pool}", "-c", str(self.concurrency),
-             "-n", f"{self.name}@%h", "--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+             "-n", f"{self.name}@%h", "--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat",
+             *(["-Q", self.queues] if self.queues else [])],
             cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
         log.close()
@@ -263,7 +266,9 @@ class ApiServer:
         def up() -> bool:
             if self.proc is not None and self.proc.poll() is not None:
                 raise RuntimeError(f"API server exited: {self.log_path.read_text(errors='replace')[-2000:]}")
-            return httpx.get(self.url + "/api/v1/health", timeout=2).status_code == 200
+            # the API answers (503 too: a component it reports on, e.g. a worker, may not be running yet)
+            r = httpx.get(self.url + "/api/v1/health", timeout=5)
+            return r.status_code in (200, 503) and "components" in r.json()
 
         wait_for(up, 60, 0.1, what="API server")
         return self

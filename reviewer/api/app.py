@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from reviewer.api import publisher, review
+from reviewer.api import ops, publisher, review
 from reviewer.api.errors import install_error_handlers
 from reviewer.settings import Settings
 from reviewer.store.permissions import secure_storage
@@ -147,6 +147,7 @@ def create_app(settings: Settings | None = None, *, enqueuer: Enqueuer | None = 
     app.include_router(publisher.router)
     app.include_router(review.router)
     app.include_router(review.public)
+    app.include_router(ops.router)
     web = importlib.import_module("reviewer.web")
     install = getattr(web, "install", None)
     if install is not None:

@@ -83,11 +83,3 @@ def keys(request: Request) -> dict[str, Any]:
     key = receipts.load_or_create_key(request.app.state.settings.data_dir)
     return {"keys": [{"key_id": key.key_id, "algorithm": "Ed25519", "public_key_pem": key.public_pem()}]}
 
-
-@public.get("/health", summary="健康检查")
-def health(request: Request) -> dict[str, Any]:
-    from sqlalchemy import text
-
-    with request.app.state.db.session() as session:
-        session.execute(text("SELECT 1"))
-    return {"status": "ok"}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 RECEIPT_KEY_FILE = "receipt-signing-key.pem"
 CHECKPOINT_KEY_FILE = "checkpoint-signing-key.pem"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,10 @@ def load_or_create_key(data_dir: Path, file_name: str = RECEIPT_KEY_FILE) -> Sig
         else:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(pem)
+            # A production installation creates its keys at install time (`reviewer keys init`) and backs them up; a
+            # key made here by an API or worker process usually means a wrong or empty REVIEWER_DATA_DIR.
+            log.warning("已新建签名密钥 %s：生产环境应在安装时用 reviewer keys init 生成并备份；"
+                        "若本应已有密钥，请检查 REVIEWER_DATA_DIR 是否指向正确的数据目录", path)
     key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     if not isinstance(key, Ed25519PrivateKey):
         raise ValueError(f"{path} 不是 Ed25519 私钥")

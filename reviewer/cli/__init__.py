@@ -67,13 +67,14 @@ HELP = {
 }
 DESCRIPTION = {
     "scan": (
-        "审查本机文件（不需要数据库或队列），逐个列出发现。\n"
+        "审查本机文件（不需要数据库或队列），逐个列出发现。目录会递归遍历，其中每个文件都审查（不按文件名跳过；\n"
+        "要少审查一些文件用 --exclude）；空目录、0 字节文件、失效的符号链接都算“无法读取”。\n"
         "退出状态：0 全部未发现问题；1 有稿件需人工审查或禁止发布；2 有稿件无法读取（或规则无效）。"
     ),
     "fingerprints": (
         "登记文件（内部、涉密文件的指纹，只存带密钥的哈希，不存原文）。\n"
         "  build  读取每个源文件（目录会递归遍历），写出 DIR/ID.yaml（指纹规则）、DIR/ID.fp（只含哈希）\n"
-        "         和 DIR/ID.key（规则密钥，权限 0600，请与规则一同妥善保管）。\n"
+        "         和 DIR/ID.key（规则密钥，权限 0600，请与规则一同妥善保管）；DIR 中已有同名规则时拒绝覆盖（加 --force 才覆盖）。\n"
         "  add    同上，但登记到数据库：所有工作进程加载，并复扫已发布稿件。\n"
         "  list   列出数据库中的登记文件（只显示名称和公开部分所占比例）。\n"
         "  public build --out FILE 公开文本...  把法规、新闻等公开文本做成参照列表；build/add 加 --public FILE，\n"
@@ -87,7 +88,13 @@ METAVAR = {
     "workers": "数量", "name": "名称", "user": "用户名", "code": "单位代码", "username": "用户名", "revision": "版本",
     "callback_url": "地址", "redis_port": "端口", "samples": "目录", "role": "角色", "actor": "操作人",
     "item": "编号", "limit": "条数", "action": "事件", "expect_head": "哈希", "rules": "目录",
+    "client": "名称", "expires_days": "天数", "cms_id": "账号标识", "grace_minutes": "分钟", "older_than": "秒数",
+    "token": "令牌", "id": "规则编号", "message": "说明", "by": "登记人", "exclude": "模式", "paths": "路径",
 }
+# English placeholders a command gave itself (metavar="PATH") → Chinese; any other is shown as 值.
+METAVAR_UPPER = {"PATH": "路径", "DIR": "目录", "TEXT": "文本", "SOURCE": "源文件", "FILE": "文件", "ID": "编号",
+                 "OUT": "输出", "IN": "输入", "URL": "地址", "N": "数量", "PATTERN": "模式"}
+_ASCII_PLACEHOLDER = re.compile(r"^[A-Z][A-Z0-9_\-]*$")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -128,8 +135,11 @@ def _chinese(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()) -> Non
             continue
         if not isinstance(action, argparse._HelpAction) and (not action.help or not _CJK.search(str(action.help))):
             action.help = HELP.get((key, action.dest), action.help)
-        if action.metavar is None and action.choices is None and action.nargs != 0 and action.dest in METAVAR:
-            action.metavar = METAVAR[action.dest]
+        if action.metavar is None and action.choices is None and action.nargs != 0 and action.dest != "help":
+            if action.dest in METAVAR or action.dest.isascii():
+                action.metavar = METAVAR.get(action.dest, "值")
+        elif isinstance(action.metavar, str) and _ASCII_PLACEHOLDER.match(action.metavar):
+            action.metavar = METAVAR_UPPER.get(action.metavar, "值")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -147,13 +157,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-WORKER_HELP = """用法：reviewer worker [celery worker 的参数 …]
+def worker_help() -> str:
+    """`reviewer worker --help` in Chinese (celery's own is English), with the queues the code really declares."""
+    from workers.app import QUEUE_DESCRIPTIONS, QUEUES
+
+    width = max(len(q) for q in QUEUES)
+    queues = "\n".join(f"  {q:<{width}}  {QUEUE_DESCRIPTIONS.get(q, '')}" for q in QUEUES)
+    return f"""用法：reviewer worker [celery worker 的参数 …]
 
 启动扫描进程（Celery worker，应用 workers.app）。其后的参数原样交给 celery worker，例如：
   reviewer worker --concurrency 2          同时扫描 2 件稿件
   reviewer worker --pool solo              单进程（调试用）
   reviewer worker --loglevel INFO          日志级别（默认 INFO）
-  reviewer worker -Q scan                  只处理指定队列
+  reviewer worker -Q {QUEUES[0]}                只处理指定队列（可用逗号分隔多个）
+不带 -Q 时处理全部队列。队列：
+{queues}
+生产部署按队列分开：reviewer worker -Q {",".join(q for q in QUEUES if q != "render")} 与 reviewer worker -Q render（见 docs/operations.md）。
 Celery 自身的英文参数说明：python -m celery -A workers.app worker --help
 """
 
@@ -161,7 +180,7 @@ Celery 自身的英文参数说明：python -m celery -A workers.app worker --he
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     if args_list[:1] == ["worker"] and any(a in ("-h", "--help") for a in args_list[1:2]):
-        print(WORKER_HELP, end="")  # celery's own help is English: say in Chinese what matters here
+        print(worker_help(), end="")  # celery's own help is English: say in Chinese what matters here
         return 0
     parser = build_parser()
     args = parser.parse_args(args_list)
@@ -177,6 +196,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 141
+    except KeyboardInterrupt:
+        print("已中断", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - every failure answers in one Chinese line (reviewer/cli/_failures.py)
+        from reviewer.cli import _failures
+
+        known = _failures.explain(exc)
+        if known is None and _failures.debug():
+            raise
+        line, code = known or _failures.describe_unexpected(exc)
+        print(line, file=sys.stderr)
+        return code
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -102,6 +102,15 @@ def _read_password() -> str | None:
     return password
 
 
+def _beijing(moment) -> str:  # noqa: ANN001 - a datetime (naive ones are UTC, as stored)
+    from datetime import UTC
+
+    from reviewer.audit.statistics import BEIJING
+
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return f"{aware.astimezone(BEIJING):%Y-%m-%d %H:%M}（北京时间）"
+
+
 def _run(fn) -> int:  # noqa: ANN001
     from reviewer.errors import ReviewerError
 
@@ -170,6 +179,10 @@ def users_add(args: argparse.Namespace) -> int:
         for cms_id in args.cms_id:
             identity.link(s, user, cms_id, actor=_operator())
         print(f"已新建用户 {args.username}（{args.role}，单位 {args.unit}）")
+        if password is None:
+            print(f"注意：未设置口令（未给 --password-stdin），用户 {args.username} 无法登录页面；"
+                  f"设置口令：reviewer users reset-password {args.username}（从标准输入读取），"
+                  "或只为其签发 API 令牌：reviewer tokens create --user " + args.username, file=sys.stderr)
 
     return _run(go)
 
@@ -250,7 +263,7 @@ def tokens_create(args: argparse.Namespace) -> int:
                                         expires_days=args.expires_days, actor=_operator())
         out.append(new.token)
         if new.record.expires_at is not None:
-            print(f"有效期至 {new.record.expires_at.isoformat(timespec='minutes')}", file=sys.stderr)
+            print(f"有效期至 {_beijing(new.record.expires_at)}", file=sys.stderr)
 
     rc = _run(go)
     if rc == 0:
@@ -269,7 +282,7 @@ def tokens_rotate(args: argparse.Namespace) -> int:
                                     actor=_operator())
         out.append(new.token)
         when = "立即" if not args.grace_minutes else f"在 {args.grace_minutes} 分钟后"
-        print(f"旧令牌将{when}失效；新令牌有效期至 {new.record.expires_at.isoformat(timespec='minutes') if new.record.expires_at else '—'}",
+        print(f"旧令牌将{when}失效；新令牌有效期至 {_beijing(new.record.expires_at) if new.record.expires_at else '—'}",
               file=sys.stderr)
 
     rc = _run(go)

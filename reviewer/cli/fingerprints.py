@@ -1,8 +1,9 @@
 """`reviewer fingerprints build|add|list|public build`: registered documents (docs/fingerprints.md).
 
-  build  --id ID [--severity block|review] [--label TEXT]... [--common DIR]... [--public PATH]... --out DIR SOURCE...
+  build  --id ID [--severity block|review] [--label TEXT]... [--common DIR]... [--public PATH]... [--force] --out DIR SOURCE...
          reads every source (any format the intake reads; directories are walked) and writes DIR/ID.yaml (kind
-         fingerprint), DIR/ID.fp (keyed hashes only) and DIR/ID.key (the rule's secret key, mode 0600).
+         fingerprint), DIR/ID.fp (keyed hashes only) and DIR/ID.key (the rule's secret key, mode 0600). An existing
+         rule ID in DIR is never replaced without --force (its key would be lost).
          --public: a public reference list (made by `public build`) or a directory of public text: passages found
          there are already public and are not registered; the share left out is printed per document.
   add    the same, into the database: every worker loads it, released items are re-scanned. The share of each
@@ -20,7 +21,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from reviewer.errors import ReviewerError
+from reviewer.errors import ReviewerError, exception_zh
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -30,6 +31,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     b = cmds.add_parser("build", help="把源文件登记为一条指纹规则（写入规则目录）")
     _common_args(b)
     b.add_argument("--out", required=True, type=Path, metavar="DIR", help="规则目录（写入 ID.yaml、ID.fp、ID.key）")
+    b.add_argument("--force", action="store_true",
+                   help="覆盖目录中已有的同名规则及其密钥（默认拒绝：旧密钥一旦被覆盖，按它生成的指纹再也无法比对）")
     b.set_defaults(handler=run_build)
     a = cmds.add_parser("add", help="把源文件登记到数据库（所有工作进程加载，并复扫已发布稿件）")
     _common_args(a)
@@ -87,7 +90,7 @@ def read_sources(paths: list[Path], labels: list[str]) -> list[tuple[str, list[s
         try:
             data = path.read_bytes()
         except OSError as exc:
-            raise ReviewerError(f"无法读取源文件 {path}（{exc.strerror or exc}）")
+            raise ReviewerError(f"无法读取源文件 {path}（{exception_zh(exc).removeprefix(str(path) + '：')}）")
         label, paragraphs = read_source(data, path.name, labels[i] if i < len(labels) else None)
         out.append((label, paragraphs))
     return out
@@ -183,6 +186,10 @@ def run_build(args: argparse.Namespace) -> int:
     try:
         if not re.match(RULE_ID, args.id):
             raise ReviewerError(f"规则 id “{args.id}” 不合法：只能用小写字母、数字、点、下划线和连字符")
+        existing = [p for p in (args.out / f"{args.id}.{ext}" for ext in ("yaml", "fp", "key")) if p.exists()]
+        if existing and not args.force:
+            raise ReviewerError(f"规则目录中已有规则 {args.id}（{'、'.join(str(p) for p in existing)}）；"
+                                "覆盖会替换其密钥和指纹。确需覆盖请加 --force，否则换一个 --id")
         sources = read_sources(source_paths(args.sources), args.label)
         builder = Builder(common=common_list(args.common, not args.no_default_common), public=public_list(args.public))
         for label, paragraphs in sources:
@@ -265,8 +272,10 @@ def run_list(args: argparse.Namespace) -> int:
             rows = registry.list_sets(session)
     finally:
         db.dispose()
+    from reviewer.cli.admin import _beijing
+
     for row in rows:
-        print(f"{row.rule_id}\t{row.severity}\t{row.documents} 份\t{row.public_text}\t{row.created_at:%Y-%m-%d %H:%M}\t"
+        print(f"{row.rule_id}\t{row.severity}\t{row.documents} 份\t{row.public_text}\t{_beijing(row.created_at)}\t"
               f"{'、'.join(row.labels[:5])}")
     if not rows:
         print("数据库中尚无登记文件")

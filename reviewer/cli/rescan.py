@@ -12,17 +12,18 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run(args: argparse.Namespace) -> int:
+    from reviewer.cli.worker import queue_enqueuer, report_failures
     from reviewer.settings import Settings
     from reviewer.workflow import rescan
     from reviewer.workflow.runtime import open_database
-    from workers.app import CeleryEnqueuer, make_celery
 
     settings = Settings.from_env()
-    db = open_database(settings, CeleryEnqueuer(make_celery(settings)))
+    enqueuer = queue_enqueuer(settings)
+    db = open_database(settings, enqueuer)
     try:
         with db.session() as session:
             ids = rescan.fan_out(session)
     finally:
         db.dispose()
-    print(f"已投递 {len(ids)} 件已发布稿件的复扫任务；新的“禁止发布/需人工审查”发现将形成发布后预警")
-    return 0
+    print(f"已安排 {len(ids)} 件已发布稿件的复扫任务（成功投递 {enqueuer.sent} 个）；新的“禁止发布/需人工审查”发现将形成发布后预警")
+    return report_failures(enqueuer)

@@ -1,22 +1,23 @@
 """`reviewer scan [--rules DIR]... [--format text|json] PATH...`
 
 Exit status: 0 every input passes; 1 some input needs review or is blocked; 2 some input could not be read
-(or the rules are invalid). Every input goes through reviewer.document.scan_document, so new formats come for free."""
+(or the rules are invalid). A directory is read completely (no file is skipped by its name; --exclude PATTERN
+for less); an empty directory, a 0-byte file, a broken symbolic link or a special file is an input that could not be
+read (exit 2). Every input goes through reviewer.document.scan_document, so new formats come for free."""
 
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
-from reviewer.errors import RuleError
+from reviewer.errors import RuleError, os_error_zh
 from reviewer.scan.model import SEVERITY_LABEL, VERDICT_LABEL, Finding, ScanResult, Severity, Verdict
 
-# Files in a walked directory that describe it rather than being drafts (README*, EXPECTED*, any letter case).
-_SKIP_PREFIXES = ("README", "EXPECTED")
 _RED, _YELLOW, _DIM, _BOLD, _RESET = "\033[31m", "\033[33m", "\033[2m", "\033[1m", "\033[0m"
 
 
@@ -24,6 +25,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p = subparsers.add_parser("scan", help="审查文件（目录会递归遍历，- 表示标准输入）", description=__doc__)
     p.add_argument("paths", nargs="+", metavar="PATH", help="文件、目录或 -（标准输入）")
     p.add_argument("--rules", action="append", default=[], metavar="DIR", help="追加规则目录（可重复）")
+    p.add_argument("--exclude", action="append", default=[], metavar="PATTERN",
+                   help="目录中不审查的文件（通配符，如 '*.md' 或 'docs/*'，按相对路径或文件名匹配；可重复）；默认每个文件都审查")
     p.add_argument("--no-default-rules", action="store_true", help="不加载内置规则和 REVIEWER_RULES_PATH")
     p.add_argument("--format", choices=["text", "json"], default="text", help="输出格式（默认 text）")
     p.add_argument("--show-info", action="store_true", help="文本输出中也列出“提示”级结果")
@@ -32,37 +35,52 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.set_defaults(handler=run)
 
 
-def iter_inputs(paths: list[str]) -> Iterator[tuple[str, str, bytes | None, str | None]]:
-    """(shown path, file name for the extractor, bytes or None, read error)."""
+def iter_inputs(paths: list[str], exclude: list[str] | None = None) -> Iterator[tuple[str, str, bytes | None, str | None]]:
+    """(shown path, file name for the extractor, bytes or None, read error). A directory is walked completely: every
+    file is read, whatever its name (README, dot files …), unless an --exclude pattern names it. What cannot be read
+    is an input with an error, never silently left out: an empty directory, a broken symbolic link, a special file."""
     for raw in paths:
         if raw == "-":
-            yield "-", "stdin.txt", sys.stdin.buffer.read(), None
+            yield _checked("-", "stdin.txt", sys.stdin.buffer.read())
             continue
         path = Path(raw)
         if path.is_dir():
-            files = sorted(
-                p for p in path.rglob("*")
-                if p.is_file()
-                and not any(part.startswith(".") for part in p.relative_to(path).parts)
-                and not p.name.upper().startswith(_SKIP_PREFIXES)
-            )
-            for f in files:
+            entries = sorted(p for p in path.rglob("*") if p.is_symlink() or not p.is_dir())
+            kept = [p for p in entries if not _excluded(p.relative_to(path), exclude or [])]
+            if not kept:
+                why = "目录中没有文件" if not entries else f"目录中的 {len(entries)} 个文件都被 --exclude 排除"
+                yield str(path), path.name, None, f"{why}，没有可审查的内容"
+            for f in kept:
                 yield from _read(f)
         else:
             yield from _read(path)
 
 
+def _excluded(relative: Path, patterns: list[str]) -> bool:
+    text = relative.as_posix()
+    return any(fnmatch.fnmatchcase(text, pat) or fnmatch.fnmatchcase(relative.name, pat) for pat in patterns)
+
+
+def _checked(shown: str, name: str, data: bytes) -> tuple[str, str, bytes | None, str | None]:
+    if not data:
+        return shown, name, None, "文件为空（0 字节），没有可审查的内容"
+    return shown, name, data, None
+
+
 def _read(path: Path) -> Iterator[tuple[str, str, bytes | None, str | None]]:
+    if path.is_symlink() and not path.exists():
+        yield str(path), path.name, None, "无法读取文件：符号链接指向的文件不存在"
+        return
+    if path.is_symlink() and path.is_dir():  # a walk does not follow links into other directories: say so
+        yield str(path), path.name, None, "未读取：符号链接指向一个目录（请直接给出该目录）"
+        return
+    if path.exists() and not path.is_file() and not path.is_dir():
+        yield str(path), path.name, None, "无法读取：不是普通文件（管道、设备或套接字）"
+        return
     try:
-        yield str(path), path.name, path.read_bytes(), None
-    except FileNotFoundError:
-        yield str(path), path.name, None, "无法读取文件：文件或目录不存在"
-    except PermissionError:
-        yield str(path), path.name, None, "无法读取文件：没有读取权限"
-    except IsADirectoryError:
-        yield str(path), path.name, None, "无法读取文件：这是一个目录"
+        yield _checked(str(path), path.name, path.read_bytes())
     except OSError as exc:
-        yield str(path), path.name, None, f"无法读取文件：操作系统错误 {exc.errno}（{exc.strerror or exc}）"
+        yield str(path), path.name, None, f"无法读取文件：{os_error_zh(exc).removeprefix(str(path) + '：')}"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -95,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
         env = Settings.from_env()
         rendered = partial(scan_rendered, limits=RenderLimits(max_seconds=env.render_time_limit,
                                                               max_pages=env.render_max_pages))
-    for shown, name, data, error in iter_inputs(args.paths):
+    for shown, name, data, error in iter_inputs(args.paths, args.exclude):
         if data is None:
             result = ScanResult(rules_version=scanner.rules_version, error=error)
         elif rendered is not None:

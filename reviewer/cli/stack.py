@@ -51,6 +51,29 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def _own_api(base: str, instance: str, proc: subprocess.Popen[bytes]) -> bool:
+    """The API at `base` answers and is the one this stack started (same instance id, its process alive)."""
+    if proc.poll() is not None:
+        raise SystemExit(f"API 进程已退出（退出码 {proc.returncode}），端口可能被占用；请查看日志 api.log")
+    answer = httpx.get(base + "/api/v1/health", timeout=2)  # connection refused: still starting (_wait retries)
+    try:
+        body = answer.json()
+    except ValueError:
+        body = {}
+    if not isinstance(body, dict) or body.get("instance") != instance:
+        raise SystemExit(f"{base} 上应答的不是本次启动的服务：请停止占用该端口的程序，或用 --port 指定其他端口")
+    return answer.status_code in (200, 503)  # 503: a component is still coming up; the API itself is ours
+
+
 def _wait(check, timeout: float, what: str) -> None:  # noqa: ANN001
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -157,10 +180,16 @@ def run(args: argparse.Namespace) -> int:
     from reviewer.store.migrate import upgrade
 
     data_dir = Path(os.environ.get("REVIEWER_DATA_DIR") or (Path.cwd() / ".data")).resolve()
+    # The ports must be free: otherwise the samples (and the demo tokens) would go to whatever answers there.
+    for port, what in ((args.port, "--port"), (args.redis_port, "--redis-port")):
+        if port and not port_is_free(port):
+            print(f"错误：端口 {port} 已被占用（{what}）：请先停止占用它的程序，或用 {what} 指定其他端口", file=sys.stderr)
+            return 2
     data_dir.mkdir(parents=True, exist_ok=True)
     redis_port = args.redis_port or _free_port()
+    instance = secrets.token_hex(16)  # the API this stack starts reports it in /api/v1/health: proof it is ours
     env = dict(os.environ, REVIEWER_DATA_DIR=str(data_dir), REVIEWER_REDIS_URL=f"redis://127.0.0.1:{redis_port}/0",
-               PYTHONUNBUFFERED="1")
+               PYTHONUNBUFFERED="1", REVIEWER_INSTANCE_ID=instance)
     # The demo loads the fictional organisation term list too, so that samples/org-term.txt shows a unit's own terms.
     env.setdefault("REVIEWER_RULES_PATH", str(REPO_ROOT / "examples" / "org-rules"))
     settings = Settings.from_env(env)
@@ -209,8 +238,8 @@ def run(args: argparse.Namespace) -> int:
                "--loglevel=INFO", "-n", "stack@%h"], "worker.log")
         base = f"http://127.0.0.1:{args.port}"
         print(f"== 启动 API 与页面（{base}）")
-        spawn([sys.executable, "-m", "reviewer", "serve", "--host", "127.0.0.1", "--port", str(args.port)], "api.log")
-        _wait(lambda: httpx.get(base + "/api/v1/health", timeout=2).status_code == 200, 60, "API")
+        api = spawn([sys.executable, "-m", "reviewer", "serve", "--host", "127.0.0.1", "--port", str(args.port)], "api.log")
+        _wait(lambda: _own_api(base, instance, api), 60, "API")
         sent = _submit_samples(base, creds["token:cms-BGS"], Path(args.samples))
         print(f"== 已向“办公室”(BGS) 提交 {sent} 份示例稿件（samples/ 下的全部文件），等待扫描结果 …")
         counts, failed = _scan_summary(str(settings.database_url), args.scan_timeout)

@@ -10,7 +10,7 @@ import re
 import traceback
 from pathlib import PurePath
 
-from reviewer.errors import ExtractionError
+from reviewer.errors import ExtractionError, exception_zh
 from reviewer.extract.context import Context, MemberFile, Members
 from reviewer.extract.limits import DEFAULT_LIMITS, Budget, Limits
 from reviewer.extract.model import Extraction, ExtractionIssue, Span, SpanKind, TextPart
@@ -99,7 +99,7 @@ def _read(data: bytes, filename: str, ctx: Context) -> Extraction:
         _log.warning(
             "提取时发生意外异常 %s\n%s", type(exc).__name__, "".join(traceback.format_tb(exc.__traceback__)[-5:])
         )
-        return Extraction(kind=suffix.lstrip("."), error="读取文档时发生意外错误，未能读完，无法审查（原因已记入服务日志）")
+        return Extraction(kind=suffix.lstrip("."), error=f"读取文档时发生意外错误（{exception_zh(exc)}），未能读完，无法审查")
 
 
 def _dispatch(fmt: Format, data: bytes, filename: str, ctx: Context) -> Extraction:
@@ -192,4 +192,6 @@ def _dispatch(fmt: Format, data: bytes, filename: str, ctx: Context) -> Extracti
     kind = binary_kind(data) or "二进制文件"
     if kind.startswith("RAR"):
         raise ExtractionError("RAR 压缩包暂不支持审查（没有可用的开源解压组件）；请改用 ZIP 或 7z 重新打包后提交")
+    if "图片" in kind or "图像" in kind:  # a picture has no text to extract; the render check reads it by OCR
+        raise ExtractionError(f"文件内容是{kind}，文本扫描无法核验其中的文字；请用显示内容核对识别（reviewer scan --render）")
     raise ExtractionError(f"文件内容是{kind}，不是可审查的文档，无法核验其内容")

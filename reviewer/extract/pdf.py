@@ -20,7 +20,7 @@ from typing import Any
 from pypdf import PasswordType, PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, StreamObject
 
-from reviewer.errors import ExtractionError, LimitExceeded
+from reviewer.errors import ExtractionError, LimitExceeded, exception_zh
 from reviewer.extract.context import Context
 from reviewer.extract.imagemeta import ImageMeta, meta_parts, read_image_meta, read_xmp
 from reviewer.extract.limits import Budget
@@ -237,7 +237,7 @@ def _read(data: bytes, ctx: Context) -> Extraction:
             recognised = _ocr_page(page, budget.remaining_seconds()) if can_ocr else ""
             ocr.add(f"第{n}页（OCR识别，可能有误）", recognised)
             if not can_ocr:
-                how = "本机未安装中文 OCR（tesseract chi_sim），未能识别"
+                how = "文本扫描不识别图像中的文字（显示内容核对会识别：命令行用 reviewer scan --render，审查系统提交后自动核对）"
             elif recognised.strip():
                 how = "已用 OCR 识别出文字一并检查，但识别可能有误"
             else:
@@ -324,4 +324,4 @@ def extract_pdf(data: bytes, ctx: Context) -> Extraction:
     except Exception as exc:  # noqa: BLE001 — third-party parser on hostile input; see above
         # The cause's own text is left out: a parser's message can quote the damaged object (draft text).
         _log.warning("PDF 解析失败：%s", type(exc).__name__)
-        raise ExtractionError("PDF 文件已损坏或结构异常，无法完整读取") from exc
+        raise ExtractionError(f"PDF 文件已损坏或结构异常，无法完整读取（{exception_zh(exc)}）") from exc

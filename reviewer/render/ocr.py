@@ -10,6 +10,7 @@ import os
 import threading
 from typing import Any
 
+from reviewer.errors import exception_zh
 from reviewer.render.convert import RenderError
 from reviewer.render.model import Box, Line
 
@@ -63,7 +64,7 @@ def read_page(image: Any) -> list[Line]:
         raise
     except Exception as exc:  # onnxruntime / opencv errors on a hostile image: fail closed
         _log.warning("OCR failed: %s", type(exc).__name__)
-        raise RenderError("文字识别失败，未能核对页面图像，不得视为通过")
+        raise RenderError(f"文字识别失败（{exception_zh(exc)}），未能核对页面图像，不得视为通过")
     lines: list[Line] = []
     for quad, text, score in result or []:
         text = str(text).strip()
@@ -86,5 +87,5 @@ def read_crops(crops: list[Any]) -> list[tuple[str, float]]:
         raise
     except Exception as exc:
         _log.warning("OCR failed: %s", type(exc).__name__)
-        raise RenderError("文字识别失败，未能核对页面图像，不得视为通过")
+        raise RenderError(f"文字识别失败（{exception_zh(exc)}），未能核对页面图像，不得视为通过")
     return [(str(t).strip(), float(s)) for t, s in result]

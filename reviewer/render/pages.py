@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from reviewer.errors import exception_zh
 from reviewer.render.convert import RenderError
 from reviewer.render.model import Box
 
@@ -50,8 +51,8 @@ def pdf_pages(pdf: bytes, max_pages: int, dpi: int = DPI) -> Iterator[PdfPage]:
 
     try:
         doc = pdfium.PdfDocument(pdf)
-    except pdfium.PdfiumError as exc:
-        raise RenderError(f"PDF 无法打开（{exc}），未能核对显示内容，不得视为通过")
+    except pdfium.PdfiumError:
+        raise RenderError("PDF 无法打开（文件已损坏、加密或不是 PDF），未能核对显示内容，不得视为通过")
     try:
         doc.init_forms()  # form fields drawn as a viewer draws them
     except Exception:  # noqa: BLE001 - a document without a usable form: its widgets are still drawn as annotations
@@ -177,4 +178,4 @@ def image_pages(data: bytes, max_pages: int) -> Iterator[PdfPage]:
             yield PdfPage(i + 1, frame, image_area=1.0)
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError, EOFError) as exc:
         _log.warning("image not decoded: %s", type(exc).__name__)
-        raise RenderError("图像无法解码（文件已损坏或不是可识别的图片格式），未能核对，不得视为通过")
+        raise RenderError(f"图像无法解码（{exception_zh(exc)}），未能核对，不得视为通过")

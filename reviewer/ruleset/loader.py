@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 from pydantic import TypeAdapter, ValidationError
 
-from reviewer.errors import RuleError
+from reviewer.errors import RuleError, exception_zh
 from reviewer.ruleset.model import FingerprintRule, Rule, TermsRule
 
 _ADAPTER: TypeAdapter[Rule] = TypeAdapter(Rule)
@@ -101,7 +101,7 @@ def parse_rule_file(path: Path) -> LoadedRule:
         raw_bytes = path.read_bytes()
         raw = yaml.safe_load(raw_bytes.decode("utf-8-sig"))
     except (OSError, UnicodeDecodeError) as exc:
-        raise RuleError(f"无法读取文件（{exc}），请确认是 UTF-8 文本", path=shown) from exc
+        raise RuleError(f"无法读取文件（{exception_zh(exc)}），请确认是 UTF-8 文本", path=shown) from exc
     except yaml.YAMLError as exc:
         raise RuleError(f"YAML 语法错误：{exc}；请检查缩进和冒号", path=shown) from exc
     if not isinstance(raw, dict):
@@ -124,7 +124,7 @@ def parse_rule_file(path: Path) -> LoadedRule:
                 collected += read_terms_file(tf)
             except (OSError, UnicodeDecodeError) as exc:
                 raise RuleError(
-                    f"词表文件 {tf} 无法读取（{exc}）；请确认文件存在且为 UTF-8", path=shown, field="terms_file"
+                    f"词表文件 {tf} 无法读取（{exception_zh(exc)}）；请确认文件存在且为 UTF-8", path=shown, field="terms_file"
                 ) from exc
             h.update(b"\0terms\0" + data)
         if not collected:
@@ -138,7 +138,7 @@ def parse_rule_file(path: Path) -> LoadedRule:
             if rule.documents_file:
                 h.update(b"\0documents\0" + (path.parent / rule.documents_file).read_bytes())
         except OSError as exc:
-            raise RuleError(f"密钥或登记文件清单无法读取（{exc}）；请确认 {rule.key_file} 等文件与规则文件在同一目录",
+            raise RuleError(f"密钥或登记文件清单无法读取（{exception_zh(exc)}）；请确认 {rule.key_file} 等文件与规则文件在同一目录",
                             path=shown, field="key_file") from exc
     return LoadedRule(rule=rule, path=path, terms=terms, digest=h.hexdigest())
 

@@ -27,3 +27,20 @@ def current_head() -> str:
 
     head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
     return head or ""
+
+
+def current_revision(connection) -> str | None:  # noqa: ANN001 - a SQLAlchemy Connection
+    """The schema revision stamped in the database (None: never migrated)."""
+    from alembic.runtime.migration import MigrationContext
+
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def known_revision(revision: str) -> bool:
+    """Whether this program's migrations know `revision` (an unknown one is newer: a rollout in progress)."""
+    from alembic.script import ScriptDirectory
+
+    try:
+        return ScriptDirectory.from_config(alembic_config("sqlite://")).get_revision(revision) is not None
+    except Exception:  # noqa: BLE001 - alembic raises its own errors for unknown revisions
+        return False

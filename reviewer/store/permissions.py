@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from reviewer.errors import ReviewerError
+from reviewer.errors import ReviewerError, exception_zh
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ def _fix(path: Path, mode: int, what: str) -> bool:
     try:
         os.chmod(path, stat.S_IMODE(st.st_mode) & mode)
     except OSError as exc:
-        raise InsecureStorage(f"{what} {path} 的权限为 {oct(stat.S_IMODE(st.st_mode))}，无法改为 {oct(mode)}（{exc.strerror}），拒绝启动")
+        raise InsecureStorage(f"{what} {path} 的权限为 {oct(stat.S_IMODE(st.st_mode))}，无法改为 {oct(mode)}（{exception_zh(exc).removeprefix(str(path) + '：')}），拒绝启动")
     log.warning("permissions of %s tightened to %s", path, oct(mode))
     return True
 

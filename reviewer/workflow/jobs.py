@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from reviewer.document import scan_document
-from reviewer.errors import ReviewerError
+from reviewer.errors import ReviewerError, exception_zh
 from reviewer.extract import Members
 from reviewer.scan.model import ScanResult
 from reviewer.settings import BUILTIN_RULES_DIR, Settings
@@ -110,7 +110,7 @@ def _failure_reason(prefix: str, exc: BaseException) -> str:
     # their type is recorded.
     if isinstance(exc, ReviewerError):
         return f"{prefix}：{exc.message}"
-    return f"{prefix}（{type(exc).__name__}）"
+    return f"{prefix}（{exception_zh(exc)}）"
 
 
 LEASE_SECONDS = 20.0

@@ -8,7 +8,7 @@ a document as the CMS would submit it: bytes plus a file name, scored with `revi
 reports a counting finding; a clean case must come back `pass`.
 
     python -m tests.adversarial.generate OUTDIR      # writes every case and EXPECTED.json (expectations;
-                                                      `reviewer scan` skips EXPECTED* files)
+                                                      scan the directory with `reviewer scan --exclude EXPECTED.json`)
 """
 
 from __future__ import annotations

@@ -88,5 +88,5 @@ def test_unexpected_failure_is_a_generic_error(monkeypatch: pytest.MonkeyPatch) 
 
     monkeypatch.setattr(html, "_parse", boom)
     result = extract(b"<html><body>x</body></html>", "a.html")
-    # a person reads this: neither the draft's text nor a Python exception name (the log has the type)
-    assert result.error and "未能读完" in result.error and TERM not in result.error and "KeyError" not in result.error
+    # its meaning in Chinese, never the class name (the log has the type and frames)
+    assert result.error and "缺少必需的内容" in result.error and "KeyError" not in result.error and TERM not in result.error

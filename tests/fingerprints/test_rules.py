@@ -65,10 +65,15 @@ def test_version_changes_with_registration(rule_dir: Path, tmp_path: Path) -> No
     base = load_rules([BUILTIN_RULES_DIR]).version
     v1 = load_rules([BUILTIN_RULES_DIR, rule_dir]).version
     assert v1 != base
-    # the same sources built again (new key, new hashes) and a different source both give a new version
-    assert main(["fingerprints", "build", "--id", "notice-q3", "--out", str(rule_dir), str(SOURCE)]) == 0
+    # the same sources built again (new key, new hashes) and a different source both give a new version; an existing
+    # rule is only replaced with --force (its key would be lost)
+    key = (rule_dir / "notice-q3.key").read_bytes()
+    assert main(["fingerprints", "build", "--id", "notice-q3", "--out", str(rule_dir), str(SOURCE)]) == 2
+    assert (rule_dir / "notice-q3.key").read_bytes() == key
+    assert load_rules([BUILTIN_RULES_DIR, rule_dir]).version == v1
+    assert main(["fingerprints", "build", "--force", "--id", "notice-q3", "--out", str(rule_dir), str(SOURCE)]) == 0
     v2 = load_rules([BUILTIN_RULES_DIR, rule_dir]).version
-    assert main(["fingerprints", "build", "--id", "notice-q3", "--out", str(rule_dir), str(SOURCE),
+    assert main(["fingerprints", "build", "--id", "notice-q3", "--force", "--out", str(rule_dir), str(SOURCE),
                  str(IN_REPO / "law-0151.txt")]) == 0
     v3 = load_rules([BUILTIN_RULES_DIR, rule_dir]).version
     assert len({base, v1, v2, v3}) == 4

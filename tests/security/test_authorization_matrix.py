@@ -49,6 +49,7 @@ TABLE: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/openapi.json"): row("AA", "AA", "AA", "AA", "AA", "AA"),
     ("GET", "/api/v1/keys"): row("AA", "AA", "AA", "AA", "AA", "AA"),
     ("GET", "/api/v1/health"): row("AA", "AA", "AA", "AA", "AA", "AA"),
+    ("GET", "/metrics"): row("AA", "AA", "AA", "AA", "AA", "AA"),  # counts only; REVIEWER_METRICS_TOKEN restricts it
     # API (Bearer tokens)
     ("POST", "/api/v1/items"): row("DD", "AD", "DD", "DD", "DD", "AD"),
     ("GET", "/api/v1/items"): row("DD", "AD", "AD", "AD", "DD", "DD"),
@@ -251,6 +252,13 @@ def public(path: str) -> Probe:
     return probe
 
 
+def public_health(w: World, role: str, unit: str) -> bool:
+    """Everyone gets the component report; 503 (a component down: here no worker runs) is an answer, not a denial."""
+    r = w.api(role).get("/api/v1/health")
+    assert r.status_code in (200, 503), r.status_code
+    return "components" in r.json()
+
+
 def api_get_item(suffix: str, kind: str) -> Probe:
     def probe(w: World, role: str, unit: str) -> bool:
         item_id = w.shared[(kind, unit)]
@@ -446,7 +454,8 @@ def page_register(w: World, role: str, unit: str) -> bool:
 PROBES: dict[tuple[str, str], Probe] = {
     ("GET", "/openapi.json"): public("/openapi.json"),
     ("GET", "/api/v1/keys"): public("/api/v1/keys"),
-    ("GET", "/api/v1/health"): public("/api/v1/health"),
+    ("GET", "/api/v1/health"): public_health,
+    ("GET", "/metrics"): public("/metrics"),
     ("POST", "/api/v1/items"): api_submit,
     ("GET", "/api/v1/items"): api_list("/api/v1/items?limit=1000", "open"),
     ("GET", "/api/v1/items/{item_id}"): api_get_item("", "open"),

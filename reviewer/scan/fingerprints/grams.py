@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from reviewer.errors import RuleError
+from reviewer.errors import RuleError, exception_zh
 from reviewer.scan.normalize import fold
 
 K = 13  # characters per gram
@@ -209,7 +209,7 @@ def default_common() -> np.ndarray:
     try:
         return np.fromfile(COMMON_FILE, dtype="<u8").astype(np.uint64)
     except OSError as exc:
-        raise RuleError(f"缺少默认常用语列表 {COMMON_FILE}（{exc}）；请运行 scripts/build_common_shingles.py") from exc
+        raise RuleError(f"缺少默认常用语列表 {COMMON_FILE}（{exception_zh(exc)}）；请运行 scripts/build_common_shingles.py") from exc
 
 
 def _in_sorted(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from reviewer.errors import RuleError
+from reviewer.errors import RuleError, exception_zh
 from reviewer.scan.fingerprints.explain import Hit
 from reviewer.scan.fingerprints.grams import _U64, K, Prepared, W, default_common
 from reviewer.scan.fingerprints.storage import HASH_NAME, decode_data, keyed, read_key
@@ -104,7 +104,7 @@ def _labels_file(path: Path, rule: FingerprintRule) -> list[str]:
         entries = json.loads((path.parent / rule.documents_file).read_text(encoding="utf-8"))
         labels = [str(e["label"]) for e in entries]
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise ValueError(f"登记文件清单 {rule.documents_file} 无法读取或格式不对（{exc}）") from exc
+        raise ValueError(f"登记文件清单 {rule.documents_file} 无法读取或格式不对（{exception_zh(exc)}）") from exc
     return labels
 
 
@@ -137,14 +137,14 @@ class FingerprintIndex:
             try:
                 blob = data_path.read_bytes()
             except OSError as exc:
-                raise RuleError(f"指纹数据文件 {data_path} 无法读取（{exc}）", path=shown, field="data_file") from exc
+                raise RuleError(f"指纹数据文件 {data_path} 无法读取（{exception_zh(exc)}）", path=shown, field="data_file") from exc
             if hashlib.sha256(blob).hexdigest() != rule.data_sha256:
                 raise RuleError("指纹数据文件与规则记录的 SHA-256 不符（被替换或损坏）；请重新生成", path=shown,
                                 field="data_sha256")
             try:
                 key = read_key(key_path)
             except (OSError, ValueError) as exc:
-                raise RuleError(f"密钥文件 {key_path} 无法读取或格式不对（{exc}）", path=shown, field="key_file") from exc
+                raise RuleError(f"密钥文件 {key_path} 无法读取或格式不对（{exception_zh(exc)}）", path=shown, field="key_file") from exc
             try:
                 labels = [d.label for d in rule.documents] + _labels_file(path, rule)
                 hashes, docs, paras = decode_data(blob)
