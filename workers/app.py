@@ -39,10 +39,13 @@ RESCAN_TASK = "reviewer.rescan_released"
 NOOP_TASK = "reviewer.noop"
 RENDER_TASK = "reviewer.render_item"
 RENDER_QUEUE = "render"  # its own queue: the text scan reaches the reviewer while pages are rendered and read
+MONITOR_TASK = "reviewer.monitor_site"
+MONITOR_DUE_TASK = "reviewer.monitor_due"
+MONITOR_QUEUE = "monitor"  # a site crawl takes minutes: never in front of a draft
 
 DEFAULT_QUEUE = "celery"
 LARGE_QUEUE = "scan_large"
-QUEUES: list[str] = [DEFAULT_QUEUE, LARGE_QUEUE, RENDER_QUEUE]
+QUEUES: list[str] = [DEFAULT_QUEUE, LARGE_QUEUE, RENDER_QUEUE, MONITOR_QUEUE]
 HEAVY_SUFFIXES = frozenset({".pdf", ".doc", ".docx", ".docm", ".xls", ".xlsx", ".xlsm", ".ppt", ".pptx", ".odt", ".ods",
                             ".odp", ".rtf", ".wps", ".et", ".dps", ".zip", ".ofd"})
 
@@ -79,7 +82,11 @@ def make_celery(settings: Settings) -> Celery:
         # A worker started without -Q consumes every queue; dedicated renderers: `reviewer worker -Q render`.
         task_default_queue=DEFAULT_QUEUE,
         task_queues=[Queue(name, routing_key=name) for name in QUEUES],
-        task_routes={RENDER_TASK: {"queue": RENDER_QUEUE}},
+        task_routes={RENDER_TASK: {"queue": RENDER_QUEUE}, MONITOR_TASK: {"queue": MONITOR_QUEUE}},
+        # the 巡检 schedule (`reviewer worker -B`, or a separate `celery -A workers.app beat`): every
+        # REVIEWER_MONITOR_BEAT seconds the due units' runs are claimed and queued (workflow.monitoring.claim_due)
+        beat_schedule={"monitor-due": {"task": MONITOR_DUE_TASK, "schedule": float(os.environ.get("REVIEWER_MONITOR_BEAT", "60"))}},
+        beat_schedule_filename=str(settings.data_dir / "celerybeat-schedule"),
     )
     return app
 

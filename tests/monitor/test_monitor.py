@@ -1,0 +1,111 @@
+"""The monitor against a local website on loopback: every kind of page comes out with the right status, item and
+findings; the crawl never leaves the site and sends GET only; the offline mirror gives the same answers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from reviewer.monitor.fetch import Politeness
+from reviewer.monitor.model import Report, Status
+from reviewer.monitor.run import Options, monitor
+from reviewer.scan.model import Verdict
+from reviewer.scan.scanner import Scanner
+from tests.monitor import site
+
+FAST = Politeness(concurrency=4, interval=0.0, timeout=5.0)
+
+
+@pytest.fixture(scope="module")
+def scanner() -> Scanner:
+    return Scanner.load()
+
+
+@pytest.fixture(scope="module")
+def site_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return site.write(tmp_path_factory.mktemp("site"), site.pages())
+
+
+@pytest.fixture(scope="module")
+def served(site_root: Path) -> Iterator[site.Server]:
+    with site.serve(site_root) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def report(served: site.Server, scanner: Scanner) -> Report:
+    return monitor([served.base + "/"], site.APPROVED, scanner, options=Options(politeness=FAST, render=False))
+
+
+def _by_path(report: Report, base: str) -> dict[str, tuple[str, int | None]]:
+    return {r.url.replace(base, ""): (str(r.status), r.item_id) for r in report.resources}
+
+
+def test_every_page_and_attachment_has_its_status(report: Report, served: site.Server) -> None:
+    assert _by_path(report, served.base) == site.EXPECTED
+    assert report.summary() == {"pages": 11, "attachments": 3, "signed": 4, "changed": 3, "unsigned": 6, "unreadable": 1}
+    assert report.exit_code() == 2
+
+
+def test_changed_page_says_what_differs(report: Report) -> None:
+    edited = next(r for r in report.resources if r.url.endswith("/a2.html"))
+    assert any("4月1日" in d.signed and "5月1日" in d.live for d in edited.differences)
+    assert edited.signers == ("审查员2",)
+    retitled = next(r for r in report.resources if r.url.endswith("/a8.html"))
+    assert "标题" in retitled.reason and "紧急情况通报" in retitled.reason
+
+
+def test_leaks_are_found_in_content_but_the_footer_hotline_is_not(report: Report) -> None:
+    leak = next(r for r in report.resources if r.url.endswith("/a4.html"))
+    assert leak.verdict is Verdict.BLOCK and any(f.rule == "classification-marking" for f in leak.findings)
+    unsigned_list = next(r for r in report.resources if r.url.endswith("/mingdan.docx"))
+    assert unsigned_list.verdict is Verdict.BLOCK
+    for r in report.resources:
+        assert not any(site.HOTLINE in f.match or site.HOTLINE in f.context for f in r.findings), r.url
+        assert site.HOTLINE not in r.live_text, r.url
+
+
+def test_signed_page_with_a_term_the_current_rules_block(served: site.Server, scanner: Scanner, tmp_path: Path) -> None:
+    """Signed under old rules, the same bytes now hold a listed term: still `signed`, but the verdict blocks."""
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "forest-secret.yaml").write_text(
+        "id: forest-secret\ntitle: 新列入的涉密词\nkind: terms\ncategory: 涉密词\nseverity: block\n"
+        "message: 新列入的涉密词\nboundary: any\nterms:\n  - 巡护责任\n", encoding="utf-8")
+    newer = Scanner.load(str(rules))
+    rep = monitor([served.base + "/xwdt/2024/a1.html"], site.APPROVED, newer,
+                  options=Options(politeness=FAST, render=False, max_pages=1, sitemap=False))
+    page = rep.resources[0]
+    assert (page.status, page.item_id, page.verdict) == (Status.SIGNED, 1, Verdict.BLOCK)
+    assert rep.exit_code() == 1
+
+
+def test_unreadable_is_never_signed_and_always_has_a_reason(report: Report) -> None:
+    for r in report.resources:
+        if r.status is Status.UNREADABLE:
+            assert r.verdict is Verdict.ERROR and r.reason and r.item_id is None
+
+
+def test_crawler_stays_on_site_and_sends_only_get(report: Report, served: site.Server) -> None:
+    assert {m for m, _p, _t in served.log} == {"GET"}
+    assert set(report.external) == {"https://www.gov.cn/", "http://www.example.org/"}
+    assert not any(r.url.startswith(("https://www.gov.cn", "http://www.example.org")) for r in report.resources)
+
+
+def test_offline_mirror_gives_the_same_answers(site_root: Path, tmp_path: Path, scanner: Scanner) -> None:
+    """`wget --mirror` keeps the host (and port) as the first folder."""
+    import shutil
+
+    mirror = tmp_path / "mirror"
+    shutil.copytree(site_root, mirror / "www.example.gov.cn")
+    rep = monitor(["http://www.example.gov.cn/"], site.APPROVED, scanner, from_dir=mirror,
+                  options=Options(render=False))
+    assert _by_path(rep, "http://www.example.gov.cn") == site.EXPECTED
+
+
+def test_max_pages_is_a_limit_and_the_rest_is_reported(served: site.Server, scanner: Scanner) -> None:
+    rep = monitor([served.base + "/"], site.APPROVED, scanner, options=Options(politeness=FAST, render=False, max_pages=3))
+    assert rep.summary()["pages"] == 3
+    assert rep.not_checked
