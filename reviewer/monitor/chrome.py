@@ -4,8 +4,8 @@ Chrome is recognised two ways: blocks whose text repeats on several pages of the
 and blocks the page itself marks as such (<header>/<nav>/<footer>/<aside>, ARIA roles, class/id names such as
 `footer`, `nav`, `crumb`). The main content is what lies under the nearest common ancestor of the page's own text
 (blocks found on this page only, not link lists, not marked as chrome), less the marked chrome below that ancestor and
-the repeated blocks at its edges. Repeated blocks *between* the page's own text (a "特此通知。" shared by many notices)
-stay in the content."""
+the repeated blocks at its edges. Repeated blocks *between* the page's own text, or beside it under the same parent
+(a "特此通知。" shared by many notices), stay in the content."""
 
 from __future__ import annotations
 
@@ -100,7 +100,11 @@ def cut(page: Page, site: SiteProfile) -> Region:
     candidate = [b for b in inside if not (site.common(b) and b.link_dense)]
     first = next((i for i, b in enumerate(candidate) if b in own), 0)
     last = max((i for i, b in enumerate(candidate) if b in own), default=len(candidate) - 1)
-    main = [b for i, b in enumerate(candidate) if first <= i <= last or not (site.common(b) or b.link_dense)]
+    # a repeated block beside the page's own paragraphs (same parent: the "特此通知。" closing many notices) is content
+    own_parents = {b.path[-2] for b in own if len(b.path) >= 2}
+    main = [b for i, b in enumerate(candidate)
+            if first <= i <= last or not (site.common(b) or b.link_dense)
+            or (not b.link_dense and len(b.path) >= 2 and b.path[-2] in own_parents)]
     main_ids = {id(b) for b in main}
     chrome = [b for b in blocks if id(b) not in main_ids]
     heading = next((b.text for b in main if b.heading), "")

@@ -180,6 +180,9 @@ class Server:
     delays: dict[str, float] = field(default_factory=dict)
     redirects: dict[str, str] = field(default_factory=dict)
     endless: set[str] = field(default_factory=set)  # paths that stream without end
+    active: int = 0  # requests being answered now, and the most at once
+    max_active: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def base(self) -> str:
@@ -202,6 +205,18 @@ def serve(root: Path, **kwargs: object) -> Iterator[Server]:
         do_POST = do_PUT = do_DELETE = do_HEAD = do_OPTIONS = do_PATCH = _any  # noqa: N815
 
         def do_GET(self) -> None:  # noqa: N802
+            with server.lock:
+                server.active += 1
+                server.max_active = max(server.max_active, server.active)
+            try:
+                self._get()
+            except OSError:
+                pass  # the client went away (a size or time limit): that is what some tests do
+            finally:
+                with server.lock:
+                    server.active -= 1
+
+        def _get(self) -> None:
             server.log.append(("GET", self.path, time.monotonic()))
             path = self.path.split("?")[0]
             if path in server.delays:
