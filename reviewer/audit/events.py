@@ -53,6 +53,9 @@ ACTIONS = {
     "logout": "退出登录",
     "login_failed": "登录失败",
     "submit_throttled": "提交过于频繁（已限流）",
+    "monitor_run": "网站巡检",
+    "monitor_handled": "处理巡检问题",
+    "monitor_site_set": "设置巡检网站",
 }
 
 CHAIN_LOCK = "reviewer:audit-chain"

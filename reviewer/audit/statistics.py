@@ -74,6 +74,10 @@ class UnitStats:
     returned: int = 0
     scan_failed: int = 0
     alerts: int = 0
+    monitor_runs: int = 0
+    monitor_pages: int = 0
+    monitor_problems: int = 0
+    monitor_handled: int = 0
     median_hours: float | None = None
     _durations: list[float] = field(default_factory=list, repr=False)
 
@@ -115,6 +119,10 @@ UNIT_COLUMNS: list[tuple[str, str]] = [
     ("returned", "退回修改"),
     ("scan_failed", "扫描失败"),
     ("alerts", "发布后预警"),
+    ("monitor_runs", "网站巡检次数"),
+    ("monitor_pages", "巡检网页和附件"),
+    ("monitor_problems", "巡检发现问题"),
+    ("monitor_handled", "巡检问题已处理"),
     ("median_hours", "签署用时中位数（小时）"),
 ]
 RULE_COLUMNS: list[tuple[str, str]] = [
@@ -173,6 +181,8 @@ def compute(session: Session, period: Period, unit_code: str = "") -> Stats:
     ):
         by_id[unit_id].alerts = n
 
+    _monitor_stats(session, period, by_id)
+
     rows = list(by_id.values())
     total = UnitStats("", "合计")
     for s in rows:
@@ -182,6 +192,26 @@ def compute(session: Session, period: Period, unit_code: str = "") -> Stats:
         total._durations.extend(s._durations)
     total.median_hours = _median(total._durations)
     return Stats(period, rows, total, _rule_stats(session, scanned_ids))
+
+
+def _monitor_stats(session: Session, period: Period, by_id: dict[int, UnitStats]) -> None:
+    """巡检 for the annual report: runs finished in the period, resources checked, problems found (not signed, or not
+    passing the current rules), and problems handled in the period."""
+    from reviewer.store.models import MonitorResult, MonitorRun
+
+    for unit_id, runs, checked, problems in session.execute(
+        select(MonitorRun.unit_id, func.count(), func.sum(MonitorRun.pages + MonitorRun.attachments), func.sum(MonitorRun.problems))
+        .where(MonitorRun.state == "done", _in(MonitorRun.started_at, period), MonitorRun.unit_id.in_(list(by_id)))
+        .group_by(MonitorRun.unit_id)
+    ):
+        s = by_id[unit_id]
+        s.monitor_runs, s.monitor_pages, s.monitor_problems = runs, int(checked or 0), int(problems or 0)
+    for unit_id, handled in session.execute(
+        select(MonitorRun.unit_id, func.count()).join(MonitorResult, MonitorResult.run_id == MonitorRun.id)
+        .where(MonitorResult.handled_at.is_not(None), _in(MonitorResult.handled_at, period), MonitorRun.unit_id.in_(list(by_id)))
+        .group_by(MonitorRun.unit_id)
+    ):
+        by_id[unit_id].monitor_handled = handled
 
 
 def _median(values: list[float]) -> float | None:

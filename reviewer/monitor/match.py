@@ -186,3 +186,20 @@ def differences(signed: str, live: str, limit: int = 20, context: int = 8) -> li
         if len(out) >= limit:
             break
     return out
+
+
+def readable_text(content: bytes, file_name: str) -> str:
+    """An approved draft's text as a reader sees it, one block a line (for the evidence beside the live page)."""
+    from reviewer.extract import extract
+    from reviewer.extract.sniff import looks_like_html
+
+    if file_name.lower().endswith((".html", ".htm", ".shtml", ".xhtml")) or looks_like_html(content[:4096]):
+        from reviewer.monitor.page import decode, parse
+
+        try:
+            text, encoding = decode(content, None)
+            return "\n".join(b.text for b in parse("", text, encoding).blocks)
+        except Exception:  # noqa: BLE001 - evidence only: the match itself failed closed already
+            return ""
+    extraction = extract(content, file_name)
+    return "" if extraction.error else "\n".join(p.text for p in extraction.parts if p.location.startswith("正文"))

@@ -282,3 +282,49 @@ def run_site(db: Database, scanner: Scanner, unit_id: int, trigger: str = "sched
     with db.session() as session:
         record(session, run_id, report)
     return "done"
+
+
+# -- what the officer's and auditor's pages read -----------------------------------------------------------------------
+VIEW_ROLES = ("officer", "auditor", "admin")
+
+
+def visible_units(session: Session, actor: Actor | User) -> list[Unit]:
+    """An officer sees the 巡检 of the own unit; auditors and administrators see every unit's."""
+    who = as_actor(actor)
+    if who.role not in VIEW_ROLES:
+        raise PermissionDenied("只有保密员、审计员可以查看网站巡检")
+    query = select(Unit).order_by(Unit.code)
+    if who.role == "officer":
+        query = query.where(Unit.id == who.unit_id)
+    return list(session.execute(query).scalars())
+
+
+def runs(session: Session, unit_id: int, limit: int = 50) -> list[MonitorRun]:
+    return list(session.execute(
+        select(MonitorRun).where(MonitorRun.unit_id == unit_id).order_by(MonitorRun.id.desc()).limit(limit)
+    ).scalars())
+
+
+def problems(session: Session, run_id: int) -> list[MonitorResult]:
+    return list(session.execute(
+        select(MonitorResult).where(MonitorResult.run_id == run_id,
+                                    (MonitorResult.status != "signed") | (MonitorResult.verdict != "pass"))
+        .order_by(MonitorResult.seq)
+    ).scalars())
+
+
+def result_view(session: Session, result_id: int, actor: Actor | User) -> tuple[MonitorResult, MonitorRun, str]:
+    """A result with its run and the text of the approved version it names (what was signed, as a reader sees it)."""
+    who = as_actor(actor)
+    if who.role not in VIEW_ROLES:
+        raise PermissionDenied("只有保密员、审计员可以查看网站巡检")
+    row, run = _result_for(session, result_id, Actor(who.name, "admin", None, "") if who.role == "auditor" else who)
+    signed = ""
+    if row.item_id is not None:
+        from reviewer.monitor.match import readable_text
+        from reviewer.store.models import Item
+
+        item = session.get(Item, row.item_id)
+        if item is not None:
+            signed = (item.title + "\n\n" if item.title else "") + readable_text(item.content, item.file_name)
+    return row, run, signed
