@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -23,6 +22,7 @@ from reviewer.monitor.page import Block, Page, normalise
 K = 8
 CHANGED_SHARE = 0.5  # share of a version's shingles a page must hold to be "mostly" that version
 _MAX_POSTINGS = 50
+SAMPLE = 3  # every third window of a live page is looked up (a version's share is estimated ×3)
 
 
 def url_key(url: str) -> str:
@@ -36,10 +36,12 @@ def url_key(url: str) -> str:
     return path + (f"?{parts.query}" if parts.query else "")
 
 
-def _shingles(text: str) -> set[int]:
+def _shingles(text: str, step: int = 1) -> set[int]:
+    """Hashes of the text's K-character windows (Python's own string hash: one run, one process, so it is stable
+    where it has to be); `step` samples every step-th window (the live page's side, for speed)."""
     if len(text) < K:
-        return {zlib.crc32(text.encode("utf-8"))} if text else set()
-    return {zlib.crc32(text[i : i + K].encode("utf-8")) for i in range(len(text) - K + 1)}
+        return {hash(text)} if text else set()
+    return {hash(text[i : i + K]) for i in range(0, len(text) - K + 1, step)}
 
 
 @dataclass(slots=True)
@@ -90,17 +92,21 @@ class Index:
                 self.by_url.setdefault(url_key(url), []).append(n)
             for s in v.shingles:
                 self.postings.setdefault(s, []).append(n)
+        # a version's share is counted over its distinctive windows: those shared by many versions (boilerplate)
+        # are not looked up, so they must not count against it either
+        self.distinct = [sum(1 for s in v.shingles if len(self.postings[s]) <= _MAX_POSTINGS) or len(v.shingles)
+                         for v in self.versions]
 
     def attachment(self, data: bytes) -> Approved | None:
         return self.by_sha.get(hashlib.sha256(data).hexdigest())
 
     def _similar(self, core: str) -> list[tuple[float, int]]:
         hits: Counter[int] = Counter()
-        for s in _shingles(core):
+        for s in _shingles(core, SAMPLE):
             post = self.postings.get(s)
             if post and len(post) <= _MAX_POSTINGS:
                 hits.update(post)
-        scored = [(n / max(1, len(self.versions[i].shingles)), i) for i, n in hits.items()]
+        scored = [(min(1.0, n * SAMPLE / max(1, self.distinct[i])), i) for i, n in hits.items()]
         return sorted(scored, reverse=True)[:5]
 
     def page(self, url: str, page: Page, region: Region, site: SiteProfile) -> Match:

@@ -84,7 +84,7 @@ def decode(body: bytes, header_charset: str | None) -> tuple[str, str]:
 class Block:
     text: str
     norm: str
-    path: tuple[int, ...]  # ids of the ancestor elements, outermost first (for the common ancestor of the content)
+    path: tuple[int, ...]  # ancestor elements (their place in document order), outermost first
     heading: bool = False
     hints: tuple[bool, ...] = ()  # per path level: header/nav/footer/aside, or a class/id that says so
     link_chars: int = 0
@@ -108,8 +108,21 @@ class Page:
     links: list[tuple[str, str]] = field(default_factory=list)  # (absolute url, tag)
     scripts: list[str] = field(default_factory=list)  # inline script bodies
     script_srcs: list[str] = field(default_factory=list)
-    root: object = None  # the lxml tree (kept only while the page is processed)
-    elements: dict[int, object] = field(default_factory=dict)
+    root: object = None  # the lxml tree (kept only while the page is processed; `tree()` parses again)
+    elements: list[object] = field(default_factory=list)  # the body's elements in document order
+
+    def tree(self) -> None:
+        """Parse the page again for its elements (the first parse's blocks are kept; the tree is not, to save memory)."""
+        import lxml.html
+
+        root = lxml.html.document_fromstring(self.html or "<html></html>")
+        self.root = root
+        body = root.find(".//body")
+        self.elements = list(body.iter()) if body is not None else []
+
+    def drop_tree(self) -> None:
+        self.root = None
+        self.elements = []
 
 
 def _hinted(el: object) -> bool:
@@ -158,6 +171,7 @@ def parse(url: str, html: str, encoding: str = "utf-8") -> Page:
                 page.links.append((absolute.split("#")[0], el.tag))
     body = root.find(".//body")
     if body is not None:
+        page.elements = list(body.iter())
         _blocks(body, page)
     return page
 
@@ -165,6 +179,7 @@ def parse(url: str, html: str, encoding: str = "utf-8") -> Page:
 def _blocks(body: object, page: Page) -> None:
     """Leaf text blocks in reading order. A block element's own inline text (not that of nested blocks) is one block."""
     out = page.blocks
+    order = {el: i for i, el in enumerate(page.elements)}
     path: list[int] = []
     hints: list[bool] = []
     buf: list[str] = []
@@ -190,8 +205,7 @@ def _blocks(body: object, page: Page) -> None:
         is_block = tag in _BLOCK_TAGS
         if is_block:
             flush(heading)
-            path.append(id(el))
-            page.elements[id(el)] = el
+            path.append(order[el])
             hints.append(_hinted(el))
         here_heading = heading or tag in _HEADINGS or (is_block and _is_title(el))
         link = in_link or tag == "a"

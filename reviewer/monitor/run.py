@@ -59,7 +59,7 @@ class _Pending:
 @dataclass(slots=True)
 class _Crawl:
     site: SiteProfile = field(default_factory=SiteProfile)
-    pages: list[tuple[str, str, str, bool, str]] = field(default_factory=list)  # url, html, encoding, rendered, from
+    pages: list[tuple[Page, bool, str]] = field(default_factory=list)  # page (blocks, no tree), rendered, linked from
     slots: dict[str, Resource | None] = field(default_factory=dict)  # canonical url -> result (None: page for pass 2)
     order: list[str] = field(default_factory=list)
 
@@ -97,8 +97,8 @@ class Monitor:
         self.report.started_at = datetime.now(UTC).isoformat(timespec="seconds")
         try:
             crawl = self._crawl()
-            for url, html, encoding, rendered, linked_from in crawl.pages:
-                crawl.slots[canonical(url)] = self._page(url, html, encoding, rendered, linked_from, crawl.site)
+            for page, rendered, linked_from in crawl.pages:
+                crawl.slots[canonical(page.url)] = self._page(page, rendered, linked_from, crawl.site)
             self.report.resources = [r for r in (crawl.slots[u] for u in crawl.order) if r is not None]
         finally:
             self.source.close()
@@ -231,7 +231,8 @@ class Monitor:
         for link, tag in page.links:
             add(link, p.url, "page" if tag in ("iframe", "frame") and _suffix(link) not in ATTACHMENT_SUFFIXES else None)
         crawl.site.add(page)
-        crawl.pages.append((p.url, html, encoding, rendered, p.linked_from))
+        page.drop_tree()
+        crawl.pages.append((page, rendered, p.linked_from))
         return None
 
     def _needs_render(self, page: Page) -> bool:
@@ -272,16 +273,17 @@ class Monitor:
         return Resource(url, "attachment", Status.UNSIGNED, result.verdict, result.findings, None, reason, sha256=sha,
                         linked_from=linked_from)
 
-    def _page(self, url: str, html: str, encoding: str, rendered: bool, linked_from: str, site: SiteProfile) -> Resource:
+    def _page(self, page: Page, rendered: bool, linked_from: str, site: SiteProfile) -> Resource:
         from reviewer.document import scan_document
 
-        try:
-            page = parse(url, html, encoding)
-        except ExtractionError as exc:
-            return _unreadable(url, "page", exc.message, linked_from)
+        url, html = page.url, page.html
         region = cut(page, site)
         match = self.index.page(url, page, region, site)
-        result = scan_document(self.scanner, _main_html(page, region).encode("utf-8"), "page.html")
+        page.tree()
+        try:
+            result = scan_document(self.scanner, _main_html(page, region).encode("utf-8"), "page.html")
+        finally:
+            page.drop_tree()
         findings = list(result.findings) + self._chrome_findings(region.chrome, site)
         live = "\n".join(b.text for b in region.main)
         sha = hashlib.sha256(html.encode("utf-8")).hexdigest()
@@ -328,7 +330,7 @@ def _main_html(page: Page, region: object) -> str:
         keep = [el for el in head if getattr(el, "tag", None) == "title"
                 or (getattr(el, "tag", None) == "meta" and el.get("charset") is None and el.get("http-equiv") is None)]
         head_html = "".join(lxml.html.tostring(el, encoding="unicode") for el in keep)
-    ancestor = page.elements.get(region.ancestor) if region.ancestor is not None else None  # type: ignore[attr-defined]
+    ancestor = page.elements[region.ancestor] if region.ancestor is not None else None  # type: ignore[attr-defined]
     if ancestor is None:
         body_html = ""
     else:
