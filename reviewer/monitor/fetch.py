@@ -207,9 +207,14 @@ class DirSource:
         size = path.stat().st_size
         if size > self.max_bytes:
             return Fetched(url, error=f"内容超过大小上限 {self.max_bytes / 1048576:.0f} MB，未完整读取")
+        from reviewer.extract.sniff import looks_like_html
+
         name = path.name.split("?")[0].lower()
+        body = path.read_bytes()
         if name.endswith(_HTML_SUFFIXES):
             kind = "text/html"
         else:
-            kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
-        return Fetched(url, status=200, content_type=kind, body=path.read_bytes(), final_url=url)
+            kind = mimetypes.guess_type(name)[0] or ""
+            if not kind:  # `news?id=3` as wget saved it: no suffix, so the content says what it is
+                kind = "text/html" if looks_like_html(body[:4096]) else "application/octet-stream"
+        return Fetched(url, status=200, content_type=kind, body=body, final_url=url)

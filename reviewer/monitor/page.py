@@ -139,7 +139,7 @@ def _hinted(el: object) -> bool:
     return False
 
 
-def parse(url: str, html: str, encoding: str = "utf-8") -> Page:
+def parse(url: str, html: str, encoding: str = "utf-8", base: str | None = None) -> Page:
     import lxml.html
     from lxml import etree
 
@@ -152,7 +152,7 @@ def parse(url: str, html: str, encoding: str = "utf-8") -> Page:
     title = root.find(".//title")
     if title is not None:
         page.title_tag = _SPACE.sub(" ", title.text_content()).strip()
-    base = url
+    base = base or url
     base_el = root.find(".//base[@href]")
     if base_el is not None:
         base = urljoin(url, base_el.get("href", ""))

@@ -176,6 +176,8 @@ class Monitor:
             if key in seen:
                 return
             seen.add(key)
+            if guess == "seen":
+                return
             frontier.append(_Pending(url, guess or ("attachment" if _suffix(url) in ATTACHMENT_SUFFIXES else "page"),
                                      linked_from))
 
@@ -216,15 +218,18 @@ class Monitor:
             return _unreadable(p.url, kind, got.error, p.linked_from)
         if kind == "attachment":
             return self._attachment(p.url, got.body, p.linked_from)
+        base = got.final_url or p.url  # links are relative to where the page was served after any redirect
+        if canonical(base) != canonical(p.url):
+            add(base, p.linked_from, "seen")  # the redirect's target is this page, not another one to fetch
         try:
             html, encoding = decode(got.body, got.charset)
-            page = parse(p.url, html, encoding)
+            page = parse(p.url, html, encoding, base=base)
             rendered = False
             if self._needs_render(page):
                 if not self.options.render:
                     raise ExtractionError("网页内容由脚本生成，本次未启用浏览器渲染，未能读取")
-                html = self._browser_for().render(p.url, got.body, got.content_type)  # type: ignore[attr-defined]
-                page = parse(p.url, html, encoding)
+                html = self._browser_for().render(base, got.body, got.content_type)  # type: ignore[attr-defined]
+                page = parse(p.url, html, encoding, base=base)
                 rendered = True
         except ExtractionError as exc:
             return _unreadable(p.url, "page", exc.message, p.linked_from)

@@ -109,3 +109,30 @@ def test_max_pages_is_a_limit_and_the_rest_is_reported(served: site.Server, scan
     rep = monitor([served.base + "/"], site.APPROVED, scanner, options=Options(politeness=FAST, render=False, max_pages=3))
     assert rep.summary()["pages"] == 3
     assert rep.not_checked
+
+
+def test_mirror_query_pages_and_redirected_pages(tmp_path: Path, scanner: Scanner) -> None:
+    """wget keeps `news?id=9` as a file of that name (no suffix): it is read as the page it is. A page reached
+    through a redirect resolves its relative links from where it was served."""
+    signed = site.APPROVED[5]
+    mirror = tmp_path / "m" / "www.example.gov.cn"
+    site.write(mirror, {
+        "/index.html": site.news_page("首页", ["欢迎。"], extra='<a href="/news?id=9">公示</a>').encode("utf-8"),
+        "/news?id=9": site.gov_page(signed.title, site.BODY_9, "9").encode("utf-8"),
+    })
+    rep = monitor(["http://www.example.gov.cn/"], site.APPROVED, scanner, from_dir=tmp_path / "m",
+                  options=Options(render=False))
+    page = next(r for r in rep.resources if r.url.endswith("/news?id=9"))
+    assert (page.kind, page.status, page.item_id) == ("page", Status.SIGNED, 9)
+
+    root = site.write(tmp_path / "live", {
+        "/index.html": b'<html><body><a href="/old/">old</a></body></html>',
+        "/new/index.html": b'<html><body><a href="leaf.html">leaf</a></body></html>',
+        "/new/leaf.html": site.news_page(signed.title, site.BODY_9).encode("utf-8"),
+    })
+    with site.serve(root, redirects={"/old/": "/new/"}) as srv:
+        rep = monitor([srv.base + "/"], site.APPROVED, scanner, options=Options(politeness=FAST, render=False))
+        asked = [p for _m, p, _t in srv.log]
+    leaf = next(r for r in rep.resources if r.url.endswith("/new/leaf.html"))
+    assert leaf.status is Status.SIGNED and "/old/leaf.html" not in asked
+    assert asked.count("/new/") == 1  # the redirect's target is not fetched a second time as a page of its own
