@@ -118,7 +118,7 @@ def main() -> None:
             assert not [g for g in got if g.error], "fetch errors"
 
             cpu0, t0 = _cpu(), time.perf_counter()
-            report = monitor([base + "/"], approved, scanner, options=Options(max_pages=len(paths) + 10, politeness=polite,
+            report = monitor([base + "/"], approved, scanner, options=Options(max_pages=len(paths) + 200, politeness=polite,
                                                                           render=False, sitemap=False))
             mon_wall, mon_cpu = time.perf_counter() - t0, _cpu() - cpu0
         finally:
@@ -127,7 +127,7 @@ def main() -> None:
     n = len(paths)
     s = report.summary()
     print(f"站点：{n} 个网页（{len(approved)} 个批准版本），并发 {args.concurrency}")
-    print(f"巡检结果：{s}")
+    print(f"巡检结果：{s}（未检查 {len(report.not_checked)} 页；http.server 的目录列表页也算网页）")
     print(f"{'':12}{'网页/秒':>10}{'CPU 毫秒/页':>14}")
     print(f"{'只抓取':10}{n / fetch_wall:>12.1f}{1000 * fetch_cpu / n:>14.2f}")
     print(f"{'巡检':10}{s['pages'] / mon_wall:>12.1f}{1000 * mon_cpu / max(1, s['pages']):>14.2f}")
