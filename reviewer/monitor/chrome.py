@@ -57,6 +57,10 @@ class SiteProfile:
         return self.title_parts[norm] >= self.threshold
 
 
+def sentence(block: Block) -> bool:
+    return len(block.norm) >= 12 and "。" in block.norm
+
+
 def is_metadata(block: Block) -> bool:
     """A line about the page rather than of it: date, source, views, font size, print/close buttons."""
     norm = block.norm
@@ -82,7 +86,10 @@ class Region:
 
 def cut(page: Page, site: SiteProfile) -> Region:
     blocks = page.blocks
-    own = [b for b in blocks if not site.common(b) and not b.link_dense and not any(b.hints) and not is_metadata(b)]
+    # the page's own text: blocks not repeated on the site — and full sentences even when repeated, because the same
+    # notice published under two sections (or an edited copy beside the original) is still content, not chrome
+    own = [b for b in blocks if not b.link_dense and not any(b.hints) and not is_metadata(b)
+           and (not site.common(b) or sentence(b))]
     if not own:
         own = [b for b in blocks if not any(b.hints) and not b.link_dense] or [b for b in blocks if not b.link_dense] or blocks
     if not own:

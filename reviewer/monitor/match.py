@@ -12,10 +12,11 @@ from __future__ import annotations
 import difflib
 import hashlib
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
-from reviewer.monitor.chrome import Region, SiteProfile, is_metadata, tag_title
+from reviewer.errors import ExtractionError
+from reviewer.monitor.chrome import Region, SiteProfile, cut, is_metadata, sentence, tag_title
 from reviewer.monitor.model import Approved, Difference, Status
 from reviewer.monitor.page import Block, Page, normalise
 
@@ -51,10 +52,20 @@ class Version:
     title: str  # normalised signed title
     shingles: set[int] = field(default_factory=set)
     readable: bool = True
+    draft: Page | None = None  # an HTML draft as a page: a draft submitted as a whole page carries the site's chrome
+
+    def without_chrome(self, site: SiteProfile) -> Version | None:
+        """The draft cut like a live page of this site (its main content without the chrome and the page-information
+        lines such as its date), when that differs from the whole draft."""
+        if self.draft is None:
+            return None
+        body = "".join(b.norm for b in cut(self.draft, site).candidate if not (b.link_dense or is_metadata(b)))
+        return replace(self, body=body, draft=None) if body and body != self.body else None
 
 
-def signed_text(item: Approved) -> tuple[str, bool]:
-    """The text of an approved draft as a reader of the page would see it (visible text; no markup, comments, scripts)."""
+def signed_text(item: Approved) -> tuple[str, bool, Page | None]:
+    """The text of an approved draft as a reader of the page would see it (visible text; no markup, comments, scripts),
+    whether it could be read, and an HTML draft's blocks."""
     from reviewer.extract import extract
     from reviewer.extract.sniff import looks_like_html
 
@@ -65,14 +76,15 @@ def signed_text(item: Approved) -> tuple[str, bool]:
         try:
             text, encoding = decode(item.content, None)
             page = parse("", text, encoding)
-        except Exception:  # noqa: BLE001 - an approved draft that no longer reads is matched by bytes only
-            return "", False
-        return "".join(b.norm for b in page.blocks), True
+        except ExtractionError:  # an approved draft that no longer reads is matched by its bytes only
+            return "", False, None
+        page.drop_tree()
+        return "".join(b.norm for b in page.blocks), True, page
     extraction = extract(item.content, item.file_name)
     if extraction.error:
-        return "", False
+        return "", False, None
     body = [p.text for p in extraction.parts if p.location.startswith(("正文", "表格", "工作表"))]
-    return normalise("".join(body or [p.text for p in extraction.parts])), True
+    return normalise("".join(body or [p.text for p in extraction.parts])), True, None
 
 
 class Index:
@@ -84,8 +96,8 @@ class Index:
         for item in approved:
             self.by_sha.setdefault(item.content_sha256, item)
         for item in approved:
-            body, readable = signed_text(item)
-            v = Version(item, body, normalise(item.title), _shingles(body), readable)
+            body, readable, draft = signed_text(item)
+            v = Version(item, body, normalise(item.title), _shingles(body), readable, draft)
             n = len(self.versions)
             self.versions.append(v)
             for url in item.urls:
@@ -118,15 +130,29 @@ class Index:
             v = self.versions[i]
             if v.readable and v.body and _signed(v, page, region, site):
                 return Match(Status.SIGNED, v)
-        chosen = by_url[0] if by_url else next((i for s, i in similar if s >= CHANGED_SHARE), None)
+            bare = v.without_chrome(site) if v.readable else None
+            if bare is not None and _signed(bare, page, region, site):
+                return Match(Status.SIGNED, v)
+        scored = {i: share for share, i in similar}
+        bare_of: dict[int, Version] = {}
+        live = _shingles(core)
+        for share, i in similar:  # a whole-page draft: its share of the page, counted without its chrome
+            bare = self.versions[i].without_chrome(site) if self.versions[i].readable else None
+            if bare is not None and share < CHANGED_SHARE:
+                own = _shingles(bare.body)
+                better = len(own & live) / max(1, len(own))
+                if better > share:
+                    scored[i], bare_of[i] = better, bare
+        best = max(scored.items(), key=lambda kv: kv[1], default=None)
+        chosen = by_url[0] if by_url else (best[0] if best is not None and best[1] >= CHANGED_SHARE else None)
         if chosen is None:
             return Match(Status.UNSIGNED, None)
-        v = self.versions[chosen]
+        v = bare_of.get(chosen, self.versions[chosen])
         shown = normalise(region.shown_title)
         reasons = []
         if v.title and shown and shown != v.title and v.title not in shown:
             reasons.append(f"网页显示的标题“{region.shown_title[:80]}”与签署的标题“{v.approved.title[:80]}”不同")
-        if chosen in by_url and not any(i == chosen and s >= CHANGED_SHARE for s, i in similar):
+        if scored.get(chosen, 0.0) < CHANGED_SHARE:
             reasons.append("发布系统登记的此地址（/released）现在的内容与批准的版本大部分不同")
         else:
             reasons.append("正文与批准的版本大部分相同，但有改动")
@@ -135,7 +161,7 @@ class Index:
 
 
 def _aside(block: Block, site: SiteProfile) -> bool:
-    return block.link_dense or is_metadata(block) or (site.common(block) and not block.heading)
+    return block.link_dense or is_metadata(block) or (site.common(block) and not block.heading and not sentence(block))
 
 
 def _ignorable(piece: str, block: Block, v: Version, site: SiteProfile) -> bool:
@@ -205,7 +231,7 @@ def readable_text(content: bytes, file_name: str) -> str:
         try:
             text, encoding = decode(content, None)
             return "\n".join(b.text for b in parse("", text, encoding).blocks)
-        except Exception:  # noqa: BLE001 - evidence only: the match itself failed closed already
+        except ExtractionError:  # evidence only: the match itself failed closed already
             return ""
     extraction = extract(content, file_name)
     return "" if extraction.error else "\n".join(p.text for p in extraction.parts if p.location.startswith("正文"))

@@ -136,3 +136,20 @@ def test_mirror_query_pages_and_redirected_pages(tmp_path: Path, scanner: Scanne
     leaf = next(r for r in rep.resources if r.url.endswith("/new/leaf.html"))
     assert leaf.status is Status.SIGNED and "/old/leaf.html" not in asked
     assert asked.count("/new/") == 1  # the redirect's target is not fetched a second time as a page of its own
+
+
+def test_a_draft_submitted_as_the_whole_page_with_its_chrome(tmp_path: Path, scanner: Scanner) -> None:
+    """Some CMSs submit the page as it will be published, header and footer included: the site's chrome in the draft
+    does not stop the page from being the signed version; an edit still shows."""
+    title = "关于开展城乡环境卫生整治行动的通知"
+    draft = site.news_page(title, site.BODY_6, date="2024-01-01").encode("utf-8")
+    whole = site.item(21, title, draft)
+    root = site.write(tmp_path, {
+        "/index.html": site.news_page("首页", ["欢迎。"], extra='<a href="/w.html">一</a><a href="/e.html">二</a>').encode(),
+        "/w.html": site.news_page(title, site.BODY_6, date="2024-03-15").encode("utf-8"),
+        "/e.html": site.news_page(title, [*site.BODY_6[:-1], "另加的一句话。", site.BODY_6[-1]]).encode("utf-8"),
+    })
+    with site.serve(root) as srv:
+        rep = monitor([srv.base + "/"], [whole], scanner, options=Options(politeness=FAST, render=False))
+    got = {r.url.replace(srv.base, ""): (str(r.status), r.item_id) for r in rep.resources}
+    assert got["/w.html"] == ("signed", 21) and got["/e.html"] == ("changed", 21)
