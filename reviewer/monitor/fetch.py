@@ -30,9 +30,13 @@ class Politeness:
 
 
 def origin(url: str) -> str:
-    parts = urlsplit(url)
+    """scheme://host[:port]; a malformed address gets an origin of its own that matches no site."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return "invalid:" + url[:200]
     scheme = parts.scheme.lower()
-    port = parts.port
     default = {"http": 80, "https": 443}.get(scheme)
     host = (parts.hostname or "").lower()
     return f"{scheme}://{host}" + (f":{port}" if port and port != default else "")

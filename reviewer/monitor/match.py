@@ -29,7 +29,10 @@ SAMPLE = 3  # every third window of a live page is looked up (a version's share 
 def url_key(url: str) -> str:
     """Pages are matched by path (and query): `/x/` is `/x/index.html`; scheme and host do not matter (the CMS may
     report its own host name)."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "\x00" + url  # malformed: matches no page
     path = parts.path or "/"
     for index in ("index.html", "index.htm", "index.shtml"):
         if path.endswith("/" + index):

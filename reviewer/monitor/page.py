@@ -161,13 +161,20 @@ def parse(url: str, html: str, encoding: str = "utf-8", base: str | None = None)
         target = (el.get(attr) or "").strip()
         if el.tag == "script":
             if target:
-                page.script_srcs.append(urljoin(base, target))
+                try:
+                    page.script_srcs.append(urljoin(base, target))
+                except ValueError:
+                    pass
             elif el.text:
                 page.scripts.append(el.text)
             continue
         if target and not target.lower().startswith(("javascript:", "mailto:", "tel:", "#", "data:")):
-            absolute = urljoin(base, target)
-            if urlsplit(absolute).scheme in ("http", "https"):
+            try:
+                absolute = urljoin(base, target)
+                scheme = urlsplit(absolute).scheme
+            except ValueError:  # a malformed address (`http://[::1`): a broken link, nothing to fetch
+                continue
+            if scheme in ("http", "https"):
                 page.links.append((absolute.split("#")[0], el.tag))
     body = root.find(".//body")
     if body is not None:

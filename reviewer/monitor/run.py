@@ -8,6 +8,7 @@ be read completely is reported `unreadable` with the reason."""
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -31,6 +32,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from reviewer.scan.scanner import Scanner
 
+_log = logging.getLogger(__name__)
 DEFAULT_MAX_PAGES = 2000
 ATTACHMENT_SUFFIXES = frozenset({
     ".pdf", ".doc", ".docx", ".docm", ".dot", ".dotx", ".xls", ".xlsx", ".xlsm", ".ppt", ".pptx", ".wps", ".et", ".dps",
@@ -98,7 +100,10 @@ class Monitor:
         try:
             crawl = self._crawl()
             for page, rendered, linked_from in crawl.pages:
-                crawl.slots[canonical(page.url)] = self._page(page, rendered, linked_from, crawl.site)
+                try:
+                    crawl.slots[canonical(page.url)] = self._page(page, rendered, linked_from, crawl.site)
+                except Exception as exc:  # noqa: BLE001 - fail closed per resource, with the cause named
+                    crawl.slots[canonical(page.url)] = _unreadable(page.url, "page", _bug(exc), linked_from)
             self.report.resources = [r for r in (crawl.slots[u] for u in crawl.order) if r is not None]
         finally:
             self.source.close()
@@ -207,7 +212,10 @@ class Monitor:
                     key = canonical(p.url)
                     crawl.order.append(key)
                     got = Fetched(p.url, error=why) if fut is None else fut.result()
-                    crawl.slots[key] = self._first(p, got, crawl, add)
+                    try:
+                        crawl.slots[key] = self._first(p, got, crawl, add)
+                    except Exception as exc:  # noqa: BLE001 - fail closed per resource, with the cause named
+                        crawl.slots[key] = _unreadable(p.url, p.guess, _bug(exc), p.linked_from)
                 self.progress(f"已读取 {len(crawl.order)} 个地址")
         return crawl
 
@@ -324,8 +332,9 @@ class Monitor:
 
 
 def _main_html(page: Page, region: object) -> str:
-    """The page's head (title, meta) and its main content as HTML, chrome removed, for the same intake as a draft:
-    hidden text, comments and attributes inside the content are read as they are in a draft."""
+    """The page as HTML without its chrome, for the same intake as a draft: the head's title and meta, and the body
+    with every chrome-only element removed — so hidden text, comments, attributes and scripts anywhere outside the
+    chrome are read as they are in a draft, not only inside the main content's container."""
     import lxml.html
 
     root = page.root
@@ -335,23 +344,27 @@ def _main_html(page: Page, region: object) -> str:
         keep = [el for el in head if getattr(el, "tag", None) == "title"
                 or (getattr(el, "tag", None) == "meta" and el.get("charset") is None and el.get("http-equiv") is None)]
         head_html = "".join(lxml.html.tostring(el, encoding="unicode") for el in keep)
-    ancestor = page.elements[region.ancestor] if region.ancestor is not None else None  # type: ignore[attr-defined]
-    if ancestor is None:
-        body_html = ""
-    else:
-        main_paths = {x for b in region.main for x in b.path}  # type: ignore[attr-defined]
-        depth = region.depth  # type: ignore[attr-defined]
-        drop: list[object] = []
-        for b in region.chrome:  # type: ignore[attr-defined]
-            for el_id in b.path[depth:]:
-                if el_id not in main_paths:
-                    drop.append(page.elements[el_id])
-                    break
-        for el in {id(e): e for e in drop}.values():
-            if el is not ancestor and el.getparent() is not None:  # type: ignore[attr-defined]
-                el.drop_tree()  # type: ignore[attr-defined]
-        body_html = lxml.html.tostring(ancestor, encoding="unicode")
-    return f"<html><head><meta charset=\"utf-8\">{head_html}</head><body>{body_html}</body></html>"
+    body = root.find(".//body")  # type: ignore[attr-defined]
+    if body is None:
+        return f"<html><head><meta charset=\"utf-8\">{head_html}</head><body></body></html>"
+    main_paths = {x for b in region.main for x in b.path}  # type: ignore[attr-defined]
+    drop: dict[int, object] = {}
+    for b in region.chrome:  # type: ignore[attr-defined]
+        for el_id in b.path:  # the outermost element that holds chrome and no main content
+            if el_id not in main_paths:
+                drop.setdefault(el_id, page.elements[el_id])
+                break
+    for el in drop.values():
+        if el is not body and el.getparent() is not None:  # type: ignore[attr-defined]
+            el.drop_tree()  # type: ignore[attr-defined]
+    body_html = lxml.html.tostring(body, encoding="unicode")
+    return f"<html><head><meta charset=\"utf-8\">{head_html}</head>{body_html}</html>"
+
+
+def _bug(exc: Exception) -> str:
+    """An unexpected failure on one resource: it is reported (never skipped, never signed) and logged with its cause."""
+    _log.exception("monitor: unexpected error on one resource")
+    return f"巡检程序处理此地址时出错（{type(exc).__name__}），未能检查；请把日志交给维护人员"
 
 
 def _unreadable(url: str, kind: str, reason: str, linked_from: str = "") -> Resource:

@@ -153,3 +153,19 @@ def test_a_draft_submitted_as_the_whole_page_with_its_chrome(tmp_path: Path, sca
         rep = monitor([srv.base + "/"], [whole], scanner, options=Options(politeness=FAST, render=False))
     got = {r.url.replace(srv.base, ""): (str(r.status), r.item_id) for r in rep.resources}
     assert got["/w.html"] == ("signed", 21) and got["/e.html"] == ("changed", 21)
+
+
+def test_hidden_text_anywhere_outside_the_chrome_is_scanned(tmp_path: Path, scanner: Scanner) -> None:
+    """A marking hidden beside the article (not in its container) and one in a comment: the page is read like a
+    draft, so both are found; malformed links neither crash the run nor are fetched."""
+    signed = site.APPROVED[0]
+    page = site.news_page(signed.title, site.BODY_1).replace(
+        '<div class="footer">', '<div style="display:none">机密★10年</div><!-- 绝密★长期 --><a href="http://[::1">x</a>'
+                                '<div class="footer">')
+    root = site.write(tmp_path / "www.example.gov.cn", {"/index.html": page.encode("utf-8")})
+    rep = monitor(["http://www.example.gov.cn/"], site.APPROVED, scanner, from_dir=tmp_path, options=Options(render=False))
+    r = rep.resources[0]
+    assert r.verdict is Verdict.BLOCK
+    hits = [f for f in r.findings if f.rule == "classification-marking"]
+    assert len(hits) >= 2, [(f.rule, f.location) for f in r.findings]
+    assert root.is_dir()
