@@ -96,6 +96,7 @@ class Index:
         self.by_sha: dict[str, Approved] = {}
         self.by_url: dict[str, list[int]] = {}
         self.postings: dict[int, list[int]] = {}
+        self._bare_cache: dict[int, Version | None] = {}
         for item in approved:
             self.by_sha.setdefault(item.content_sha256, item)
         for item in approved:
@@ -111,6 +112,13 @@ class Index:
         # are not looked up, so they must not count against it either
         self.distinct = [sum(1 for s in v.shingles if len(self.postings[s]) <= _MAX_POSTINGS) or len(v.shingles)
                          for v in self.versions]
+
+    def _bare(self, i: int, site: SiteProfile) -> Version | None:
+        """A whole-page draft without the chrome, once per run (the site's profile is complete when pages are read)."""
+        if i not in self._bare_cache:
+            v = self.versions[i]
+            self._bare_cache[i] = v.without_chrome(site) if v.readable else None
+        return self._bare_cache[i]
 
     def attachment(self, data: bytes) -> Approved | None:
         return self.by_sha.get(hashlib.sha256(data).hexdigest())
@@ -133,14 +141,14 @@ class Index:
             v = self.versions[i]
             if v.readable and v.body and _signed(v, page, region, site):
                 return Match(Status.SIGNED, v)
-            bare = v.without_chrome(site) if v.readable else None
+            bare = self._bare(i, site)
             if bare is not None and _signed(bare, page, region, site):
                 return Match(Status.SIGNED, v)
         scored = {i: share for share, i in similar}
         bare_of: dict[int, Version] = {}
         live = _shingles(core)
         for share, i in similar:  # a whole-page draft: its share of the page, counted without its chrome
-            bare = self.versions[i].without_chrome(site) if self.versions[i].readable else None
+            bare = self._bare(i, site)
             if bare is not None and share < CHANGED_SHARE:
                 own = _shingles(bare.body)
                 better = len(own & live) / max(1, len(own))
