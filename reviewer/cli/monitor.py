@@ -73,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"错误：{approved}", file=sys.stderr)
         return 2
     report = monitor(args.url, approved, scanner, from_dir=from_dir,
-                     options=Options(max_pages=args.max_pages, politeness=Politeness()))
+                     options=Options(max_pages=args.max_pages, politeness=Politeness.from_env()))
     saved = _record(args.unit, args.url, report)
     if saved:
         print(saved, file=sys.stderr)
@@ -82,7 +82,8 @@ def run(args: argparse.Namespace) -> int:
         for r in report.resources:
             out.write(json.dumps(r.to_json(), ensure_ascii=False) + "\n")
         out.write(json.dumps({"summary": report.summary(), "external": report.external,
-                              "not_checked": report.not_checked, "rules_version": report.rules_version},
+                              "not_checked": report.not_checked, "robots": report.robots,
+                              "rules_version": report.rules_version},
                              ensure_ascii=False) + "\n")
     else:
         print_report(out, args.unit, report)
@@ -146,6 +147,8 @@ def print_report(out: TextIO, unit: str, report: object) -> None:
         if r.item_id is not None:
             out.write(f"   对应的审查记录：稿件编号 {r.item_id}\n")
             out.write(f"   签署人：{'、'.join(r.signers) or '（无记录）'}\n")
+        elif r.status is Status.UNREADABLE:
+            out.write("   对应的审查记录：无法判断（未能完整读取）\n")
         else:
             out.write("   对应的审查记录：无（没有与之相符的批准版本）\n")
         for d in r.differences[:10]:

@@ -7,8 +7,10 @@ Every failure is a `Fetched` with a Chinese `error`: the resource is reported `u
 from __future__ import annotations
 
 import mimetypes
+import os
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -22,11 +24,29 @@ ROBOTS_AGENT = "SecrecyReviewMonitor"
 
 @dataclass(frozen=True, slots=True)
 class Politeness:
-    concurrency: int = 4
-    interval: float = 0.05  # seconds between the starts of two requests (all slots together)
+    concurrency: int = 2
+    interval: float = 0.1  # seconds between the starts of two requests (all slots together): at most 10 a second
     timeout: float = 15.0  # per request, connect to last byte
     max_bytes: int = 20 * 1024 * 1024
     max_redirects: int = 5
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Politeness:
+        """REVIEWER_MONITOR_CONCURRENCY, _INTERVAL (seconds), _TIMEOUT (seconds), _MAX_MB; bad values fall back to the
+        defaults' safe side (a value can slow the crawl down or bound it, never remove a bound)."""
+        env = os.environ if env is None else env
+        base = cls()
+
+        def num(name: str, default: float, low: float, high: float) -> float:
+            try:
+                return min(high, max(low, float(env.get(name, default))))
+            except ValueError:
+                return default
+
+        return cls(concurrency=int(num("REVIEWER_MONITOR_CONCURRENCY", base.concurrency, 1, 8)),
+                   interval=num("REVIEWER_MONITOR_INTERVAL", base.interval, 0.0, 60.0),
+                   timeout=num("REVIEWER_MONITOR_TIMEOUT", base.timeout, 1.0, 300.0),
+                   max_bytes=int(num("REVIEWER_MONITOR_MAX_MB", base.max_bytes / 1048576, 1, 500) * 1048576))
 
 
 def origin(url: str) -> str:
@@ -87,8 +107,6 @@ class _Pace:
 
 class HttpSource:
     def __init__(self, origins: set[str], politeness: Politeness = Politeness()) -> None:
-        import os
-
         import httpx
 
         self.origins = origins

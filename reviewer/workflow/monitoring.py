@@ -259,6 +259,7 @@ def site_of(session: Session, unit_code: str) -> MonitorSite | None:
 def run_site(db: Database, scanner: Scanner, unit_id: int, trigger: str = "schedule") -> str:
     """One run for a unit's configured site (the worker's task): start it (committed, so a crash leaves a `running`
     row to see), crawl outside any transaction, then record. Returns done | failed | skipped."""
+    from reviewer.monitor.fetch import Politeness
     from reviewer.monitor.run import Options, monitor
     from reviewer.workflow.monitor import approved_versions
 
@@ -274,7 +275,7 @@ def run_site(db: Database, scanner: Scanner, unit_id: int, trigger: str = "sched
         run_id = start_run(session, unit_id, trigger, urls).id
         max_pages = site.max_pages
     try:
-        report = monitor(urls, approved, scanner, options=Options(max_pages=max_pages))
+        report = monitor(urls, approved, scanner, options=Options(max_pages=max_pages, politeness=Politeness.from_env()))
     except Exception as exc:  # noqa: BLE001 - a crashed run is recorded as failed (with its cause), never lost
         with db.session() as session:
             fail_run(session, run_id, f"巡检异常：{type(exc).__name__}")

@@ -34,6 +34,7 @@ def db(sqlite_database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("REVIEWER_DATABASE_URL", sqlite_database_url)
     monkeypatch.setenv("REVIEWER_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("REVIEWER_RULES_PATH", raising=False)
+    monkeypatch.setenv("REVIEWER_MONITOR_INTERVAL", "0")  # loopback: no need to spare the test's own server
     database = open_database(Settings.from_env())
     ids: dict[int, int] = {}
     with database.session() as s:

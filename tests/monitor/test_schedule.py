@@ -59,7 +59,7 @@ def test_beat_runs_the_unit_monitor_and_stores_it(redis_server: RedisServer, sql
                 s.add(Review(item_id=item.id, reviewer_id=rev.id, decision="approve", content_sha256=item.content_sha256,
                              rules_version="old"))
             monitoring.configure(s, unit, [srv.base + "/"], 3600, SYSTEM)
-        env = service_env(sqlite_database_url, redis_server.url, data_dir, REVIEWER_MONITOR_BEAT="1")
+        env = service_env(sqlite_database_url, redis_server.url, data_dir, REVIEWER_MONITOR_BEAT="1", REVIEWER_MONITOR_INTERVAL="0")
         worker = BeatWorker(env, tmp_path / "logs").start()
         try:
             def finished() -> MonitorRun | None:
