@@ -39,12 +39,17 @@ def test_every_bad_resource_is_unreadable_with_a_reason(tmp_path: Path, scanner:
         "/binary.html": b"\x00\x01\x02PK\x03\x04" + bytes(range(256)) * 20,
         "/badutf8.html": site.news_page(signed.title, site.BODY_1).replace('charset="utf-8"', 'charset="utf-8"').encode("gbk"),
         "/gbk-undeclared.html": page.replace('<meta charset="utf-8">', "").encode("gbk"),
+        "/gbk-header.html": page.replace('<meta charset="utf-8">', "").encode("gbk"),
+        "/header-wins.html": page.replace('<meta charset="utf-8">', '<meta charset="gbk">').encode("gbk"),
         "/private/secret.html": page.encode("utf-8"),
         "/robots.txt": b"User-agent: *\nDisallow: /private/\n",
     }
     root = _site(tmp_path, ["/slow.html", "/loop1.html", "/away.html", "/huge.html", "/binary.html", "/badutf8.html",
-                            "/gbk-undeclared.html", "/private/secret.html", "/missing.html"], extra)
-    with site.serve(root, delays={"/slow.html": 3.0}, endless={"/huge.html"},
+                            "/gbk-undeclared.html", "/gbk-header.html", "/header-wins.html", "/private/secret.html",
+                            "/missing.html"], extra)
+    headers = {"/gbk-header.html": {"Content-Type": "text/html; charset=GBK"},
+               "/header-wins.html": {"Content-Type": "text/html; charset=utf-8"}}
+    with site.serve(root, delays={"/slow.html": 3.0}, endless={"/huge.html"}, headers=headers,
                     redirects={"/loop1.html": "/loop2.html", "/loop2.html": "/loop1.html",
                                "/away.html": "http://203.0.113.9/x.html"}) as srv:
         rep = monitor([srv.base + "/"], site.APPROVED, scanner, options=Options(
@@ -53,7 +58,7 @@ def test_every_bad_resource_is_unreadable_with_a_reason(tmp_path: Path, scanner:
     reasons = {
         "/slow.html": "超时", "/loop1.html": "重定向循环", "/away.html": "以外", "/huge.html": "大小上限",
         "/binary.html": "二进制", "/badutf8.html": "无法按该字符集解码", "/private/secret.html": "robots.txt",
-        "/missing.html": "404",
+        "/missing.html": "404", "/header-wins.html": "服务器（HTTP 头）声明的字符集为 utf-8",
     }
     for path, words in reasons.items():
         r = _one(rep, path)
@@ -63,6 +68,7 @@ def test_every_bad_resource_is_unreadable_with_a_reason(tmp_path: Path, scanner:
     assert not any(p.startswith("http://203.0.113.9") for p in asked)
     # a GBK page that does not say so is still read (and is the signed version)
     assert _one(rep, "/gbk-undeclared.html").status is Status.SIGNED
+    assert _one(rep, "/gbk-header.html").status is Status.SIGNED  # the charset in the HTTP header
     assert rep.exit_code() == 2
     assert any("robots.txt" in note for note in rep.robots)
 
