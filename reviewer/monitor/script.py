@@ -78,6 +78,7 @@ class Browser:
 
         browser = self._start()
         ctx = browser.new_context(java_script_enabled=True, service_workers="block", accept_downloads=False)
+        missing: list[str] = []  # same-site scripts and data the page asked for and did not get
 
         def route(r: Any) -> None:
             req = r.request
@@ -91,6 +92,8 @@ class Browser:
                 return
             got = self.source.get(target)
             if got.error:
+                if req.resource_type in ("script", "xhr", "fetch", "document"):
+                    missing.append(got.error)
                 r.abort()
                 return
             r.fulfill(status=200, body=got.body, headers={"content-type": got.content_type or "application/octet-stream"})
@@ -102,7 +105,7 @@ class Browser:
             page.on("dialog", lambda d: d.dismiss())
             page.goto(url, wait_until="load", timeout=self.timeout * 1000)
             page.wait_for_timeout(500)
-            return str(page.content())
+            html = str(page.content())
         except PlaywrightError as exc:
             first = (str(exc).strip().splitlines() or ["未知错误"])[0]
             if "imeout" in first:
@@ -110,3 +113,6 @@ class Browser:
             raise ExtractionError(f"网页由脚本生成，Chromium 无法显示该网页（{first[:120]}），未能读取") from exc
         finally:
             ctx.close()
+        if missing:  # what the scripts would have written is not all there: fail closed
+            raise ExtractionError(f"网页由脚本生成，但脚本需要的本站资源未能取得（{missing[0][:80]}），未能完整读取")
+        return html

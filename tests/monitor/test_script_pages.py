@@ -26,7 +26,11 @@ def test_script_written_pages_are_rendered_matched_and_scanned(tmp_path: Path) -
     files = site.pages(with_script=True)
     files["/js/leak.html"] = files["/js/a7.html"].replace(b"/js/content.js", b"/js/leak.js").replace(b"<h1", b"<h2")
     files["/js/leak.js"] = LEAK_JS.encode("utf-8")
-    files["/index.html"] = files["/index.html"].replace(b"</ul>", b'<li><a href="/js/leak.html">x</a></li></ul>')
+    files["/js/nodata.html"] = files["/js/a7.html"].replace(b"/js/content.js", b"/js/nodata.js")
+    files["/js/nodata.js"] = (b"fetch('/data/missing.json').then(function(r){return r.json()})"
+                              b".then(function(d){document.getElementById('c').textContent=d.text}).catch(function(){});")
+    files["/index.html"] = files["/index.html"].replace(
+        b"</ul>", b'<li><a href="/js/leak.html">x</a></li><li><a href="/js/nodata.html">y</a></li></ul>')
     root = site.write(tmp_path, files)
     with site.serve(root) as srv:
         rep = monitor([srv.base + "/"], site.APPROVED, Scanner.load(),
@@ -38,3 +42,6 @@ def test_script_written_pages_are_rendered_matched_and_scanned(tmp_path: Path) -
     leak = next(r for r in rep.resources if r.url.endswith("/js/leak.html"))
     assert leak.rendered and leak.verdict is Verdict.BLOCK and leak.status is not Status.SIGNED
     assert methods == {"GET"} and "/api/save" not in asked
+    # the data a script needs is missing on the site: what it would write is unknown, so the page is unreadable
+    nodata = next(r for r in rep.resources if r.url.endswith("/js/nodata.html"))
+    assert nodata.status is Status.UNREADABLE and "未能取得" in nodata.reason
