@@ -25,8 +25,10 @@ _META_LABEL = re.compile(
 _ACTIONS = re.compile(r"(打印本页|打印|关闭窗口|关闭|返回顶部|收藏本页|分享到|分享|字号|大|中|小|默认|【|】|\[|\]|[|｜/]|:|：)")
 
 
-def _key(norm: str) -> int:
-    return zlib.crc32(norm.encode("utf-8"))
+def _key(block: Block) -> int:
+    """A block's text, and whether it is a link list: an article's title as a link on the home page and the same title
+    as the article's heading are not "the same block repeated" (else a retitled heading would pass as chrome)."""
+    return zlib.crc32(("\x00a" if block.link_dense else "").encode() + block.norm.encode("utf-8"))
 
 
 def title_segments(title: str) -> list[str]:
@@ -43,7 +45,7 @@ class SiteProfile:
 
     def add(self, page: Page) -> None:
         self.pages += 1
-        self.blocks.update({_key(b.norm) for b in page.blocks})
+        self.blocks.update({_key(b) for b in page.blocks})
         self.title_parts.update({normalise(s) for s in title_segments(page.title_tag)})
 
     @property
@@ -51,7 +53,7 @@ class SiteProfile:
         return 2 if self.pages <= 6 else 3
 
     def common(self, block: Block) -> bool:
-        return self.blocks[_key(block.norm)] >= self.threshold
+        return self.blocks[_key(block)] >= self.threshold
 
     def common_title_part(self, norm: str) -> bool:
         return self.title_parts[norm] >= self.threshold

@@ -161,7 +161,7 @@ class Index:
         v = bare_of.get(chosen, self.versions[chosen])
         shown = normalise(region.shown_title)
         reasons = []
-        if v.title and shown and shown != v.title and v.title not in shown:
+        if v.title and shown and shown != v.title:
             reasons.append(f"网页显示的标题“{region.shown_title[:80]}”与签署的标题“{v.approved.title[:80]}”不同")
         if scored.get(chosen, 0.0) < CHANGED_SHARE:
             reasons.append("发布系统登记的此地址（/released）现在的内容与批准的版本大部分不同")

@@ -169,3 +169,21 @@ def test_hidden_text_anywhere_outside_the_chrome_is_scanned(tmp_path: Path, scan
     hits = [f for f in r.findings if f.rule == "classification-marking"]
     assert len(hits) >= 2, [(f.rule, f.location) for f in r.findings]
     assert root.is_dir()
+
+
+def test_a_retitled_heading_shows_even_when_the_home_page_links_the_new_title(tmp_path: Path, scanner: Scanner) -> None:
+    """The home page lists the article under its (new) title: that link text is not the article's heading repeated,
+    so the changed heading is content, and the page is `changed` — also when <title> was left alone."""
+    signed = site.APPROVED[4]  # 一季度全市经济运行情况
+    new = "一季度全市经济运行情况（修订）"
+    page = site.news_page(new, site.BODY_8).replace(f"<title>{new}", f"<title>{signed.title}")
+    root = site.write(tmp_path, {
+        "/index.html": site.news_page("首页", ["欢迎。"], extra=f'<ul><li><a href="/a.html">{new}</a></li></ul>').encode(),
+        "/list.html": site.news_page("列表", ["列表。"], extra=f'<ul><li><a href="/a.html">{new}</a></li></ul>').encode(),
+        "/a.html": page.encode("utf-8"),
+    })
+    with site.serve(root) as srv:
+        rep = monitor([srv.base + "/", srv.base + "/list.html"], site.APPROVED, scanner,
+                      options=Options(politeness=FAST, render=False))
+    r = next(x for x in rep.resources if x.url.endswith("/a.html"))
+    assert (r.status, r.item_id) == (Status.CHANGED, 8) and "标题" in r.reason
