@@ -168,7 +168,9 @@ class Index:
         else:
             reasons.append("正文与批准的版本大部分相同，但有改动")
         signed = v.body if not v.title or v.body.startswith(v.title) else v.title + v.body
-        return Match(Status.CHANGED, v, "；".join(reasons), differences(signed, core))
+        # the difference over what a reader reads as the article (repeated closing lines such as "特此通知。" included)
+        live_text = "".join(b.norm for b in region.candidate if not (b.link_dense or is_metadata(b)))
+        return Match(Status.CHANGED, v, "；".join(reasons), differences(signed, live_text))
 
 
 def _aside(block: Block, site: SiteProfile) -> bool:
@@ -218,7 +220,7 @@ def differences(signed: str, live: str, limit: int = 20, context: int = 8) -> li
     date change, not as "4" → "5"."""
     out: list[Difference] = []
     matcher = difflib.SequenceMatcher(None, signed, live, autojunk=False)
-    for group in matcher.get_grouped_opcodes(0):
+    for group in matcher.get_grouped_opcodes(context):  # changes closer than 2×context are one stretch
         ops = [g for g in group if g[0] != "equal"]
         if not ops:
             continue
