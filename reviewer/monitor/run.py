@@ -20,11 +20,11 @@ from urllib.parse import unquote, urlsplit
 from urllib.robotparser import RobotFileParser
 
 from reviewer.errors import ExtractionError
-from reviewer.monitor.chrome import SiteProfile, cut
+from reviewer.monitor.chrome import SiteProfile, cut, is_metadata
 from reviewer.monitor.fetch import ROBOTS_AGENT, DirSource, HttpSource, Politeness, Source, canonical, origin
 from reviewer.monitor.match import Index
 from reviewer.monitor.model import Approved, Fetched, Report, Resource, Status
-from reviewer.monitor.page import Page, decode, parse
+from reviewer.monitor.page import Block, Page, decode, parse
 from reviewer.scan.model import Finding, Severity, Verdict, verdict_of
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -303,6 +303,8 @@ class Monitor:
         v = match.version
         if match.status is Status.SIGNED and v is not None:
             reason = "正文与批准的版本一致" + ("（标题一致）" if v.title else "")
+        elif match.status is Status.UNSIGNED and _list_page(region.candidate):
+            reason = "栏目或列表页：正文只有链接和页面信息，没有对应的签署版本"
         elif match.status is Status.UNSIGNED:
             reason = "正文与任何批准的版本都不相同：未经审查签署（或改动过多）"
         else:
@@ -359,6 +361,12 @@ def _main_html(page: Page, region: object) -> str:
             el.drop_tree()  # type: ignore[attr-defined]
     body_html = lxml.html.tostring(body, encoding="unicode")
     return f"<html><head><meta charset=\"utf-8\">{head_html}</head>{body_html}</html>"
+
+
+def _list_page(blocks: list[Block]) -> bool:
+    """A 栏目 page: what is not a link list is at most a few short lines (its heading, page information)."""
+    own = [b for b in blocks if not (b.link_dense or is_metadata(b))]
+    return any(b.link_dense for b in blocks) and sum(len(b.norm) for b in own) <= 60
 
 
 def _bug(exc: Exception) -> str:

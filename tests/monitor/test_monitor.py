@@ -49,11 +49,14 @@ def test_every_page_and_attachment_has_its_status(report: Report, served: site.S
     assert report.exit_code() == 2
 
 
-def test_changed_page_says_what_differs(report: Report) -> None:
+def test_changed_page_says_what_differs(report: Report, served: site.Server) -> None:
     edited = next(r for r in report.resources if r.url.endswith("/a2.html"))
     assert any("4月1日" in d.signed and "5月1日" in d.live for d in edited.differences)
     assert len(edited.differences) == 1  # only the date: the shared "特此通知。" is not reported as deleted
     assert edited.signers == ("审查员2",)
+    home = report.resources[0]  # the start URL comes first
+    assert home.url == served.base + "/" and home.status is Status.UNSIGNED and "列表页" in home.reason
+    assert "列表页" not in next(r for r in report.resources if r.url.endswith("/a3.html")).reason
     retitled = next(r for r in report.resources if r.url.endswith("/a8.html"))
     assert "标题" in retitled.reason and "紧急情况通报" in retitled.reason
 
