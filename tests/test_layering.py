@@ -15,6 +15,8 @@ FORBIDDEN = {
     "ruleset": ("reviewer.store", "reviewer.workflow", "reviewer.api", "reviewer.web", "workers"),
     "render": ("reviewer.store", "reviewer.workflow", "reviewer.audit", "reviewer.accounts", "reviewer.api", "reviewer.web",
                "workers"),
+    "monitor": ("reviewer.store", "reviewer.workflow", "reviewer.audit", "reviewer.accounts", "reviewer.api", "reviewer.web",
+                "workers"),
     "workflow": ("reviewer.api", "reviewer.web", "workers"),
     "audit": ("reviewer.api", "reviewer.web", "workers"),
     "accounts": ("reviewer.api", "reviewer.web", "workers"),

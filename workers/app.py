@@ -39,15 +39,19 @@ RESCAN_TASK = "reviewer.rescan_released"
 NOOP_TASK = "reviewer.noop"
 RENDER_TASK = "reviewer.render_item"
 RENDER_QUEUE = "render"  # its own queue: the text scan reaches the reviewer while pages are rendered and read
+MONITOR_TASK = "reviewer.monitor_site"
+MONITOR_DUE_TASK = "reviewer.monitor_due"
+MONITOR_QUEUE = "monitor"  # a site crawl takes minutes: never in front of a draft
 
 DEFAULT_QUEUE = "celery"
 LARGE_QUEUE = "scan_large"
-QUEUES: list[str] = [DEFAULT_QUEUE, LARGE_QUEUE, RENDER_QUEUE]
+QUEUES: list[str] = [DEFAULT_QUEUE, LARGE_QUEUE, RENDER_QUEUE, MONITOR_QUEUE]
 # What each queue carries, for `reviewer worker --help`, `/api/v1/health` and docs/operations.md (one list).
 QUEUE_DESCRIPTIONS: dict[str, str] = {
     DEFAULT_QUEUE: "默认队列：纯文本/HTML 小稿件的扫描、回调投递、已发布稿件复扫",
     LARGE_QUEUE: "大稿件（超过 REVIEWER_LARGE_DRAFT_BYTES，默认 1 MiB）和 PDF、Office、压缩包等容器格式的扫描",
     RENDER_QUEUE: "显示内容核对（按读者看到的样子渲染并 OCR 识别）",
+    MONITOR_QUEUE: "网站巡检（reviewer monitor 的定时任务：抓取本单位公开网站并与签署版本比对）",
 }
 HEAVY_SUFFIXES = frozenset({".pdf", ".doc", ".docx", ".docm", ".xls", ".xlsx", ".xlsm", ".ppt", ".pptx", ".odt", ".ods",
                             ".odp", ".rtf", ".wps", ".et", ".dps", ".zip", ".ofd"})
@@ -85,7 +89,11 @@ def make_celery(settings: Settings) -> Celery:
         # A worker started without `-Q` consumes every queue; dedicated renderers: `reviewer worker -Q render`.
         task_default_queue=DEFAULT_QUEUE,
         task_queues=[Queue(name, routing_key=name) for name in QUEUES],
-        task_routes={RENDER_TASK: {"queue": RENDER_QUEUE}},
+        task_routes={RENDER_TASK: {"queue": RENDER_QUEUE}, MONITOR_TASK: {"queue": MONITOR_QUEUE}},
+        # the 巡检 schedule (`reviewer worker -B`, or a separate `celery -A workers.app beat`): every
+        # REVIEWER_MONITOR_BEAT seconds the due units' runs are claimed and queued (workflow.monitoring.claim_due)
+        beat_schedule={"monitor-due": {"task": MONITOR_DUE_TASK, "schedule": float(os.environ.get("REVIEWER_MONITOR_BEAT", "60"))}},
+        beat_schedule_filename=str(settings.data_dir / "celerybeat-schedule"),
     )
     return app
 

@@ -10,7 +10,18 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from reviewer.workflow import callbacks, jobs
-from workers.app import CALLBACK_TASK, NOOP_TASK, RENDER_TASK, RESCAN_TASK, SCAN_TASK, app, process
+from workers.app import (
+    CALLBACK_TASK,
+    MONITOR_DUE_TASK,
+    MONITOR_QUEUE,
+    MONITOR_TASK,
+    NOOP_TASK,
+    RENDER_TASK,
+    RESCAN_TASK,
+    SCAN_TASK,
+    app,
+    process,
+)
 
 log = logging.getLogger(__name__)
 
@@ -54,3 +65,24 @@ def deliver_callback(self: Task, delivery_id: int) -> str:
 def noop(n: int = 0) -> int:
     """The engine's own ceiling (bench/pipeline.py): a task that does nothing."""
     return n
+
+
+@app.task(name=MONITOR_DUE_TASK, acks_late=True)
+def monitor_due() -> int:
+    """The beat's tick: claim the units whose 巡检 is due and queue one run each."""
+    from reviewer.workflow import monitoring
+
+    with process.db.session() as session:
+        due = monitoring.claim_due(session)
+    for unit_id in due:
+        app.send_task(MONITOR_TASK, args=[unit_id], queue=MONITOR_QUEUE)
+    return len(due)
+
+
+@app.task(name=MONITOR_TASK, bind=True, acks_late=True, time_limit=6 * 3600)
+def monitor_site(self: Task, unit_id: int) -> str:
+    from reviewer.workflow import monitoring
+
+    outcome = monitoring.run_site(process.db, process.scanners.get(process.db), int(unit_id))
+    log.info("monitor_site %s: %s", unit_id, outcome)
+    return outcome

@@ -63,7 +63,7 @@ def list_alerts(open_only: bool = True, ctx: Ctx = Depends(roles("reviewer", "of
     return {
         "alerts": [
             {"id": a.id, "item_id": a.item_id, "rules_version": a.rules_version, "verdict": a.verdict, "summary": a.summary,
-             "created_at": iso(a.created_at), "resolved_at": iso(a.resolved_at)}
+             "created_at": iso(a.created_at), "resolved_at": iso(a.resolved_at), "monitor_result_id": a.monitor_result_id}
             for a in access.alerts(ctx.session, ctx.actor, open_only=open_only)
         ]
     }

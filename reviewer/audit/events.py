@@ -63,6 +63,9 @@ ACTIONS = {
     "cms_id_linked": "关联发布系统账号",
     "approval_sheet": "打印保密审查审批单",
     "alert_resolved": "处理发布后预警",
+    "monitor_run": "网站巡检",
+    "monitor_handled": "处理巡检问题",
+    "monitor_site_set": "设置巡检网站",
 }
 
 CHAIN_LOCK = "reviewer:audit-chain"

@@ -85,6 +85,10 @@ class UnitStats:
     alerts: int = 0
     expression_found: int = 0
     expression_fixed: int = 0
+    monitor_runs: int = 0
+    monitor_pages: int = 0
+    monitor_problems: int = 0
+    monitor_handled: int = 0
     median_hours: float | None = None
     _durations: list[float] = field(default_factory=list, repr=False)
 
@@ -130,6 +134,10 @@ UNIT_COLUMNS: list[tuple[str, str]] = [
     ("alerts", "发布后预警"),
     ("expression_found", "表述问题"),
     ("expression_fixed", "表述问题已改正"),
+    ("monitor_runs", "网站巡检次数"),
+    ("monitor_pages", "巡检网页和附件"),
+    ("monitor_problems", "巡检发现问题"),
+    ("monitor_handled", "巡检问题已处理"),
     ("median_hours", "签署用时中位数（小时）"),
 ]
 RULE_COLUMNS: list[tuple[str, str]] = [
@@ -191,6 +199,7 @@ def compute(session: Session, period: Period, unit_code: str = "") -> Stats:
         by_id[unit_id].alerts = n
 
     _expression_problems(session, scanned_ids, by_id)
+    _monitor_stats(session, period, by_id)
 
     rows = list(by_id.values())
     total = UnitStats("", "合计")
@@ -244,6 +253,26 @@ def _expression_problems(session: Session, scanned_ids: list[int], by_id: dict[i
             if _is_expression(suggestion, category):
                 left[(rule, match)] += 1
         stats.expression_fixed += sum((problems - left).values())
+
+
+def _monitor_stats(session: Session, period: Period, by_id: dict[int, UnitStats]) -> None:
+    """巡检 for the annual report: runs finished in the period, resources checked, problems found (not signed, or not
+    passing the current rules), and problems handled in the period."""
+    from reviewer.store.models import MonitorResult, MonitorRun
+
+    for unit_id, runs, checked, problems in session.execute(
+        select(MonitorRun.unit_id, func.count(), func.sum(MonitorRun.pages + MonitorRun.attachments), func.sum(MonitorRun.problems))
+        .where(MonitorRun.state == "done", _in(MonitorRun.started_at, period), MonitorRun.unit_id.in_(list(by_id)))
+        .group_by(MonitorRun.unit_id)
+    ):
+        s = by_id[unit_id]
+        s.monitor_runs, s.monitor_pages, s.monitor_problems = runs, int(checked or 0), int(problems or 0)
+    for unit_id, handled in session.execute(
+        select(MonitorRun.unit_id, func.count()).join(MonitorResult, MonitorResult.run_id == MonitorRun.id)
+        .where(MonitorResult.handled_at.is_not(None), _in(MonitorResult.handled_at, period), MonitorRun.unit_id.in_(list(by_id)))
+        .group_by(MonitorRun.unit_id)
+    ):
+        by_id[unit_id].monitor_handled = handled
 
 
 def _median(values: list[float]) -> float | None:
@@ -322,8 +351,10 @@ def report_paragraph(st: Stats) -> str:
     return (
         f"{st.period.label}，本机关坚持“先审查、后公开”和“一事一审”，对拟公开的 {t.submitted} 件信息进行了保密审查"
         f"（其中自动扫描提示含禁止发布或需人工审查内容的 {flagged} 件次）；经审查批准公开 {t.approved} 件，退回修改 {t.returned} 件，"
-        f"不予公开 {t.rejected} 件，例外批准 {t.exceptions} 件；发现并整改问题 {t.fixed} 处；"
-        f"发布后复查预警 {t.alerts} 次。"
+        f"不予公开 {t.rejected} 件，例外批准 {t.exceptions} 件；发现并整改问题 {t.fixed} 处，"
+        f"其中发现严重表述错误 {t.expression_found} 处、已改正 {t.expression_fixed} 处；"
+        f"发布后复查预警 {t.alerts} 次；开展网站巡检 {t.monitor_runs} 次，检查网页和附件 {t.monitor_pages} 个，"
+        f"发现问题 {t.monitor_problems} 处、已处理 {t.monitor_handled} 处。"
     )
 
 

@@ -31,6 +31,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     st.add_argument("--unknown-author", choices=["officer", "reviewer"], help="作者身份不明的稿件由谁批准（见 units add）")
     st.add_argument("--expression-checks", choices=["on", "off"],
                     help="内置表述规则（严重表述错误：固定政治表述、涉港澳台表述、新华社禁用词）是否用于本单位稿件（默认 on）")
+    st.add_argument("--site", action="append", metavar="网址", help="本单位公开网站的起始网址（可重复；供定时巡检 reviewer monitor）")
+    st.add_argument("--monitor-every", metavar="间隔", help="定时巡检的间隔，如 24h、12h、7d（off 表示停止定时巡检）")
     st.set_defaults(handler=units_set)
 
     users = sub.add_parser("users", help="用户").add_subparsers(dest="users_command", metavar="子命令", required=True)
@@ -157,9 +159,33 @@ def units_set(args: argparse.Namespace) -> int:
             secret = accounts.set_callback(s, unit, args.callback_url or None)
             if secret:
                 print(f"回调签名密钥（HMAC-SHA256，只显示一次）：{secret}")
+        if getattr(args, "site", None) or getattr(args, "monitor_every", None):
+            _monitor_site(s, unit, args)
         print(f"已更新单位 {args.code}")
 
     return _run(go)
+
+
+def _monitor_site(s, unit, args: argparse.Namespace) -> None:  # noqa: ANN001
+    import json
+
+    from reviewer.errors import InvalidInput
+    from reviewer.workflow import monitoring
+
+    site = monitoring.site_of(s, unit.code)
+    urls = list(args.site or []) or (json.loads(site.urls) if site is not None else [])
+    if not urls:
+        raise InvalidInput("请先用 --site 给出本单位公开网站的网址")
+    every = args.monitor_every
+    if every is None:
+        seconds = site.every_seconds if site is not None and site.every_seconds else 86400
+    elif every.strip().lower() in ("off", "0", "none"):
+        seconds = None
+    else:
+        seconds = monitoring.parse_every(every)
+    monitoring.configure(s, unit, urls, seconds, _operator())
+    when = f"每 {seconds // 3600} 小时" if seconds and seconds % 3600 == 0 else (f"每 {seconds} 秒" if seconds else "不定时")
+    print(f"网站巡检：{'、'.join(urls)}（{when}）")
 
 
 def users_add(args: argparse.Namespace) -> int:

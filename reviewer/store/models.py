@@ -261,13 +261,15 @@ class Alert(Base):
 
     __tablename__ = "alerts"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
+    # None: an alert of the website monitor about a page no approved version matches (monitor_result_id says which)
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"), index=True, nullable=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     rules_version: Mapped[str] = mapped_column(String(64))
     verdict: Mapped[str] = mapped_column(String(16))
     summary: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    monitor_result_id: Mapped[int | None] = mapped_column(Integer, nullable=True)  # an alert of the website monitor
 
 
 class AuditEvent(Base):
@@ -381,3 +383,65 @@ class FingerprintSet(Base):
     secret: Mapped[bytes] = mapped_column(LargeBinary)
     created_by: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class MonitorSite(Base):
+    """A unit's public website for the 巡检 (reviewer.monitor): start URLs and how often the schedule runs it."""
+
+    __tablename__ = "monitor_sites"
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+    urls: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of start URLs
+    every_seconds: Mapped[int | None] = mapped_column(Integer, nullable=True)  # None: not scheduled
+    max_pages: Mapped[int] = mapped_column(Integer, default=2000)
+    next_run_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class MonitorRun(Base):
+    """One 巡检 run: when, under which rules, and the counts (running → done | failed)."""
+
+    __tablename__ = "monitor_runs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    trigger: Mapped[str] = mapped_column(String(16), default="schedule")  # schedule | cli | manual
+    state: Mapped[str] = mapped_column(String(16), default="running")
+    urls: Mapped[str] = mapped_column(Text, default="[]")
+    rules_version: Mapped[str] = mapped_column(String(64), default="")
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    pages: Mapped[int] = mapped_column(Integer, default=0)
+    attachments: Mapped[int] = mapped_column(Integer, default=0)
+    signed: Mapped[int] = mapped_column(Integer, default=0)
+    changed: Mapped[int] = mapped_column(Integer, default=0)
+    unsigned: Mapped[int] = mapped_column(Integer, default=0)
+    unreadable: Mapped[int] = mapped_column(Integer, default=0)
+    problems: Mapped[int] = mapped_column(Integer, default=0)  # resources not signed-and-passing
+    external: Mapped[str] = mapped_column(Text, default="[]")
+    not_checked: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class MonitorResult(Base):
+    """One resource of a run, with its evidence: the live main content, the difference from the signed version and
+    the findings (reviewers, officers and auditors only). `handled_*`: the officer's handling, logged."""
+
+    __tablename__ = "monitor_results"
+    __table_args__ = (UniqueConstraint("run_id", "seq", name="uq_monitor_result_seq"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("monitor_runs.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    url: Mapped[str] = mapped_column(String(2000))
+    kind: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    verdict: Mapped[str] = mapped_column(String(16))
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"), nullable=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    title: Mapped[str] = mapped_column(Text, default="")
+    findings: Mapped[str] = mapped_column(Text, default="[]")
+    differences: Mapped[str] = mapped_column(Text, default="[]")
+    live_text: Mapped[str] = mapped_column(Text, default="")
+    sha256: Mapped[str] = mapped_column(String(64), default="")
+    handled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    handled_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    handled_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    opened_item_id: Mapped[int | None] = mapped_column(Integer, nullable=True)

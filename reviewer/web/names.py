@@ -189,6 +189,10 @@ _KEY_WORD = {
     "new_token_id": "新令牌", "new_prefix": "新令牌前缀", "grace_minutes": "旧令牌宽限（分钟）",
     "publisher_counts": "向发布系统提供各级别数量", "failures": "失败次数", "minutes": "锁定（分钟）",
     "cms_account_id": "发布系统账号", "action": "处理方式",
+    "expression_checks": "表述检查", "public_share": "已公开部分占比", "released_share": "已发布稿件中占比",
+    "urls": "起始网址", "every_seconds": "巡检间隔（秒）", "max_pages": "最多网页数", "run_id": "巡检编号",
+    "trigger": "触发方式", "alerts": "预警数", "not_checked": "未检查", "monitor_result_id": "巡检结果",
+    "source": "来源",
 }
 # values that are codes, in the words people read
 _VALUE_WORD = {
@@ -200,6 +204,8 @@ _VALUE_WORD = {
     "unknown_author": {"officer": "须保密员复核", "reviewer": "审查员可签"},
     "block_policy": {"officer": "可由保密员复核后例外批准", "revise": "必须修改"},
     "action": {"withdraw": "撤稿并通知发布系统", "handled": "已处理"},
+    "expression_checks": {"on": "开启", "off": "关闭"},
+    "trigger": {"schedule": "定时", "manual": "手动", "cli": "命令行"},
 }
 _ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 

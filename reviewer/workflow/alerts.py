@@ -34,6 +34,8 @@ def resolve(session: Session, alert_id: int, actor: User | Actor, action: str, r
     reason = (reason or "").strip()[:2000]
     if action == "handled" and not reason:
         raise InvalidInput("标为“已处理”须写明如何处理（例如已核实可公开、已由发布系统撤下）")
+    if alert.item_id is None:
+        raise InvalidInput("网站巡检产生的预警请在巡检页面处理（标为已处理或提交审查）")
     if alert.resolved_at is not None:
         raise InvalidTransition("该预警已处理过")
     item = session.get(Item, alert.item_id)

@@ -87,6 +87,11 @@ TABLE: dict[tuple[str, str], dict[str, str]] = {
     # secrecy officer and the admin register (names and counts only are shown, never registered text)
     ("GET", "/fingerprints"): row("DD", "DD", "DD", "AA", "DD", "AA"),
     ("POST", "/fingerprints"): row("DD", "DD", "DD", "AA", "DD", "AA"),
+    # website monitor (reviewer/web/pages_monitor.py): the officer of the unit, auditors read; never the admin (the
+    # evidence holds the live page and its matched terms); only the officer handles
+    ("GET", "/monitor"): row("DD", "DD", "DD", "AD", "AA", "DD"),
+    ("GET", "/monitor/results/{result_id}"): row("DD", "DD", "DD", "AD", "AA", "DD"),
+    ("POST", "/monitor/results/{result_id}/handle"): row("DD", "DD", "DD", "AD", "DD", "DD"),
 }
 # Reading the table: an admin administers, records publication and may submit, but never signs and never sees matched
 # terms; an auditor reads everything and changes nothing; reviewers and officers act only within their own unit.
@@ -422,6 +427,57 @@ def page_sign(w: World, role: str, unit: str) -> bool:
     return False
 
 
+def _monitor_result(w: World, unit: str) -> int:
+    """A fresh 巡检 run of the unit with one changed page (the unit's open item named as its signed version)."""
+    from reviewer.monitor.model import Report, Resource, Status
+    from reviewer.scan.model import Verdict
+    from reviewer.workflow import monitoring
+
+    w.counter += 1
+    report = Report(rules_version="rv", resources=[Resource(f"https://{unit.lower()}.example/p{w.counter}.html", "page",
+                                                            Status.CHANGED, Verdict.PASS, [], w.shared[("open", unit)],
+                                                            "改动", live_text="网上内容")])
+    with w.db.session() as s:
+        run = monitoring.start_run(s, accounts.get_unit(s, unit).id, "cli", [])
+        monitoring.record(s, run.id, report)
+        return s.execute(select(func.max(monitoring.MonitorResult.id))).scalar_one()
+
+
+def page_monitor(w: World, role: str, unit: str) -> bool:
+    rid = _monitor_result(w, unit)
+    r = w.page(role).get(f"/monitor?unit={unit}")
+    if r.status_code == 200:
+        return f"/monitor/results/{rid}\"" in r.text
+    assert page_denied(r), r.status_code
+    return False
+
+
+def page_monitor_result(w: World, role: str, unit: str) -> bool:
+    rid = _monitor_result(w, unit)
+    r = w.page(role).get(f"/monitor/results/{rid}")
+    if r.status_code == 200:
+        return "网上内容" in r.text
+    assert page_denied(r), r.status_code
+    return False
+
+
+def page_monitor_handle(w: World, role: str, unit: str) -> bool:
+    from reviewer.store.models import MonitorResult
+
+    rid = _monitor_result(w, unit)
+    c = w.page(role)
+    home = c.get("/audit" if role in ("auditor", "admin") else "/review")
+    token = csrf_of(home.text) if home.status_code == 200 else "x"
+    before = w.events()
+    r = c.post(f"/monitor/results/{rid}/handle", data={"csrf_token": token, "reason": "已处理"})
+    with w.db.session() as s:
+        handled = s.get(MonitorResult, rid).handled_at is not None  # type: ignore[union-attr]
+    if r.status_code == 303:
+        return handled
+    assert page_denied(r) and not handled and w.events() == before, (r.status_code, r.text[:300])
+    return False
+
+
 REGISTERED = "\n".join([  # public-looking paragraphs, long enough to be registered as a document
     "各区县人民政府、市政府各部门要按照本方案确定的目标任务，结合实际制定具体落实措施，明确责任分工和时间节点，确保各项工作有序推进。",
     "市发展改革委会同市财政局建立项目储备库，对申报项目实行动态管理，每季度向市政府报告一次推进情况，对进度滞后的项目及时督促整改。",
@@ -488,6 +544,9 @@ PROBES: dict[tuple[str, str], Probe] = {
     ("GET", "/audit/bursts"): page_get("/audit/bursts"),
     ("GET", "/fingerprints"): page_get("/fingerprints"),
     ("POST", "/fingerprints"): page_register,
+    ("GET", "/monitor"): page_monitor,
+    ("GET", "/monitor/results/{result_id}"): page_monitor_result,
+    ("POST", "/monitor/results/{result_id}/handle"): page_monitor_handle,
 }
 
 CELLS = [(route, role, unit) for route in TABLE for role in ROLES for unit in ("own", "other")]

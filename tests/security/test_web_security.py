@@ -32,11 +32,27 @@ def _page_posts(a: App) -> set[str]:
     return {p for m, p in app_routes(a.app) if m == "POST" and not p.startswith("/api/")}
 
 
+def _monitor_problem(a: App) -> int:
+    """A 巡检 run of U1 with one unsigned page; returns its result id."""
+    from reviewer.accounts import manage as accounts
+    from reviewer.monitor.model import Report, Resource, Status
+    from reviewer.scan.model import Verdict
+    from reviewer.store.models import MonitorResult
+    from reviewer.workflow import monitoring
+
+    report = Report(rules_version="rv", resources=[Resource("https://u1.example/x.html", "page", Status.UNSIGNED,
+                                                            Verdict.PASS, [], None, "未签署")])
+    with a.db.session() as s:
+        run = monitoring.start_run(s, accounts.get_unit(s, "U1").id, "cli", [])
+        monitoring.record(s, run.id, report)
+        return int(s.execute(select(func.max(MonitorResult.id))).scalar_one())
+
+
 def test_every_form_refuses_a_missing_or_wrong_csrf_token(inproc: App) -> None:
     item_id = make_item(inproc.db, TEXT, external_id="csrf-1")
     with inproc.db.session() as s:
         sha = s.get(Item, item_id).content_sha256  # type: ignore[union-attr]
-    probes = {"/login", "/logout", "/review/items/{item_id}/sign", "/fingerprints"}
+    probes = {"/login", "/logout", "/review/items/{item_id}/sign", "/fingerprints", "/monitor/results/{result_id}/handle"}
     assert _page_posts(inproc) == probes, f"a POST page route without a CSRF probe: {_page_posts(inproc) - probes}"
     tried = 0
     for bad in (None, "", "wrong-token", "x" * 43):
@@ -66,6 +82,12 @@ def test_every_form_refuses_a_missing_or_wrong_csrf_token(inproc: App) -> None:
                    files=[("files", ("通报.txt", REGISTERED.encode(), "text/plain"))])
         assert r.status_code == 403 and "CSRF" in r.text, (bad, r.status_code)
         assert _events(inproc) == before and not _registered(inproc)
+        tried += 1
+        # the officer's handling of a 巡检 problem: refused, nothing handled, nothing logged
+        rid = _monitor_problem(inproc)
+        before = _events(inproc)
+        r = c.post(f"/monitor/results/{rid}/handle", data={"reason": "已处理", **extra})
+        assert r.status_code == 403 and "CSRF" in r.text and _events(inproc) == before, (bad, r.status_code)
         tried += 1
     # another person's valid token is a wrong token too
     other = inproc.client()

@@ -1,7 +1,7 @@
 """findings.suggestion (规范表述 of an expression finding); units.expression_checks (the built-in expression pack on/off)
 
 Revision ID: 0009
-Revises: 0006
+Revises: 0008
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0009'
-down_revision = '0006'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
