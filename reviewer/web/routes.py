@@ -6,10 +6,19 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from reviewer.web import pages_audit, pages_auth, pages_fingerprints, pages_monitor, pages_render, pages_review
+from reviewer.web import (
+    pages_admin,
+    pages_audit,
+    pages_auth,
+    pages_fingerprints,
+    pages_monitor,
+    pages_render,
+    pages_review,
+)
 
 router = APIRouter(include_in_schema=False)
 router.include_router(pages_auth.router)
+router.include_router(pages_admin.router)
 router.include_router(pages_review.router)
 router.include_router(pages_audit.router)
 router.include_router(pages_fingerprints.router)

@@ -73,6 +73,12 @@ TABLE: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/review/items/{item_id}/sign"): row("DD", "DD", "AD", "AD", "DD", "DD"),
     ("GET", "/review/items/{item_id}/original"): row("DD", "DD", "AD", "AD", "AA", "DD"),
     ("GET", "/review/signed"): row("DD", "DD", "AA", "AA", "DD", "DD"),
+    # the printable approval sheet: whoever may read the full record, not admins; an alert is handled by the unit
+    ("GET", "/review/items/{item_id}/sheet"): row("DD", "DD", "AD", "AD", "AA", "DD"),
+    ("POST", "/review/alerts/{alert_id}/resolve"): row("DD", "DD", "AD", "AD", "DD", "DD"),
+    # administration (reviewer/web/pages_admin.py): the admin only
+    ("GET", "/admin"): row("DD", "DD", "DD", "DD", "DD", "AA"),
+    ("POST", "/admin/{act}"): row("DD", "DD", "DD", "DD", "DD", "AA"),
     # rendered pages (reviewer/web/pages_render.py): whoever may read the full text, not admins
     ("GET", "/review/items/{item_id}/pages/{number}.png"): row("DD", "DD", "AD", "AD", "AA", "DD"),
     ("GET", "/audit"): row("DD", "DD", "DD", "DD", "AA", "AA"),
@@ -478,6 +484,50 @@ def page_monitor_handle(w: World, role: str, unit: str) -> bool:
     return False
 
 
+def page_resolve_alert(w: World, role: str, unit: str) -> bool:
+    from reviewer.store.models import Alert
+
+    item_id = w.shared[("released", unit)]
+    with w.db.session() as s:
+        item = s.get(Item, item_id)
+        alert = Alert(item_id=item_id, unit_id=item.unit_id, rules_version="rv", verdict="review", summary="x ×1")  # type: ignore[union-attr]
+        s.add(alert)
+        s.flush()
+        alert_id = alert.id
+    c = w.page(role)
+    home = c.get("/audit" if role in ("auditor", "admin") else "/review")
+    token = csrf_of(home.text) if home.status_code == 200 else "x"
+    before = w.events()
+    r = c.post(f"/review/alerts/{alert_id}/resolve", data={"csrf_token": token, "action": "handled", "reason": "已核实"})
+    with w.db.session() as s:
+        resolved = s.get(Alert, alert_id).resolved_at is not None  # type: ignore[union-attr]
+    if r.status_code == 303:
+        return resolved
+    assert page_denied(r) and not resolved and w.events() == before, (r.status_code, r.text[:300])
+    return False
+
+
+def page_admin_action(w: World, role: str, unit: str) -> bool:
+    from reviewer.store.models import User
+
+    w.counter += 1
+    username = f"matrix.{role}.{w.counter}"
+    c = w.page(role)
+    home = c.get("/admin")
+    if home.status_code != 200:
+        home = c.get("/audit" if role in ("auditor", "admin") else "/review")
+    token = csrf_of(home.text) if home.status_code == 200 else "x"
+    before = w.events()
+    r = c.post("/admin/user-add", data={"csrf_token": token, "username": username, "display_name": f"矩阵{w.counter}",
+                                        "unit": unit, "role": "reviewer"})
+    with w.db.session() as s:
+        made = s.scalars(select(User).where(User.username == username)).first() is not None
+    if r.status_code == 303:
+        return made
+    assert page_denied(r) and not made and w.events() == before, (r.status_code, r.text[:300])
+    return False
+
+
 REGISTERED = "\n".join([  # public-looking paragraphs, long enough to be registered as a document
     "各区县人民政府、市政府各部门要按照本方案确定的目标任务，结合实际制定具体落实措施，明确责任分工和时间节点，确保各项工作有序推进。",
     "市发展改革委会同市财政局建立项目储备库，对申报项目实行动态管理，每季度向市政府报告一次推进情况，对进度滞后的项目及时督促整改。",
@@ -534,6 +584,10 @@ PROBES: dict[tuple[str, str], Probe] = {
     ("GET", "/review/items/{item_id}/original"): page_get("/review/items/{item_id}/original"),
     ("POST", "/review/items/{item_id}/sign"): page_sign,
     ("GET", "/review/signed"): page_get("/review/signed"),
+    ("GET", "/review/items/{item_id}/sheet"): page_get("/review/items/{item_id}/sheet"),
+    ("POST", "/review/alerts/{alert_id}/resolve"): page_resolve_alert,
+    ("GET", "/admin"): page_get("/admin"),
+    ("POST", "/admin/{act}"): page_admin_action,
     ("GET", "/audit"): page_search,
     ("GET", "/audit/export.{fmt}"): page_export,
     ("GET", "/audit/items/{item_id}"): page_get("/audit/items/{item_id}"),
