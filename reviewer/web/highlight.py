@@ -48,6 +48,18 @@ class PartView:
     blocks: list[Block] = field(default_factory=list)
 
 
+# Bullets and marks Word draws from the Symbol and Wingdings fonts are stored as private-use code points (U+F0B7 for
+# the round bullet); shown as the character the reader sees, one for one (offsets and highlights are unchanged).
+SYMBOL_FONT = str.maketrans({
+    0xF0B7: "•", 0xF0A7: "▪", 0xF06C: "●", 0xF06E: "■", 0xF0A8: "□", 0xF071: "❑", 0xF076: "❖", 0xF0D8: "➢",
+    0xF0FC: "✓", 0xF0FB: "✗", 0xF0E0: "→", 0xF0E8: "➔", 0xF0B2: "″", 0xF02D: "−", 0xF0BE: "—", 0xF0A5: "∞",
+})
+
+
+def shown(text: str) -> str:
+    return text.translate(SYMBOL_FONT)
+
+
 _CELL = re.compile(r"^(?P<table>.*表格\d+)\s*第(?P<row>\d+)行第(?P<col>\d+)列")
 _LABELLED = ("文档属性", "HTML属性", "定义名称", "隐藏元素")
 
@@ -132,7 +144,8 @@ def highlight(parts: list[TextPart], findings: Sequence[Located]) -> tuple[list[
             marks = tuple(sorted({k for sp in spans if sp.kind is SpanKind.MARK and sp.start <= a and sp.end >= b
                                   for k in [_mark_kind(sp.label)] if k}))
             place = next((sp.label for sp in spans if sp.kind is SpanKind.PLACE and sp.start <= a and sp.end >= b), "")
-            view.segments.append(Segment(part.text[a:b], tuple(f.id for f in cover), sev, starts.pop(a, None), marks, place))
+            view.segments.append(Segment(shown(part.text[a:b]), tuple(f.id for f in cover), sev, starts.pop(a, None), marks,
+                                         place))
         view.blocks = blocks(view.segments)
         views.append(view)
     return views, placed

@@ -45,3 +45,14 @@ def test_diff_marks_changed_characters() -> None:
     assert ("+", ((False, "二"), (True, "X"), (False, "四"))) in shown
     assert ("+", ((False, "六"),)) in shown
     assert diff("同", "同") == []
+
+
+def test_symbol_font_bullets_are_shown_as_the_reader_sees_them() -> None:
+    """Word keeps a Symbol-font bullet as U+F0B7: the page shows •, one character for one (highlights stay put)."""
+    from reviewer.extract.model import TextPart
+    from reviewer.web.highlight import highlight as _highlight
+
+    text = "\uf0b7 第一项\n\uf0a7 第二项"
+    views, _ = _highlight([TextPart(text, "正文")], [])
+    shown = "".join(seg.text for v in views for seg in v.segments)
+    assert shown == "• 第一项\n▪ 第二项" and "\uf0b7" not in shown
