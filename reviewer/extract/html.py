@@ -12,7 +12,7 @@ from collections import Counter
 from html.parser import HTMLParser
 from urllib.parse import unquote_to_bytes
 
-from reviewer.errors import ExtractionError
+from reviewer.errors import ExtractionError, LimitExceeded
 from reviewer.extract.limits import Budget
 from reviewer.extract.model import Extraction, Span, SpanKind, TextPart
 from reviewer.extract.parts import PartBuilder
@@ -48,6 +48,9 @@ _MARKED = re.compile(r"<!\[(?!CDATA\[)", re.I)
 _CHUNK = 65536
 
 
+# closed by the browser when the next one (or its container's end) comes: unclosed, they are not nesting
+_AUTO_CLOSED = ("p", "li", "dt", "dd", "option", "optgroup", "tr", "td", "th", "thead", "tbody", "tfoot", "colgroup",
+                "rb", "rt", "rp", "rtc")
 _RTL = re.compile(r"direction\s*:\s*rtl", re.I)
 _OVERRIDE = re.compile(r"unicode-bidi\s*:\s*(?:bidi-override|isolate-override)", re.I)
 _ROW_REVERSE = re.compile(r"flex-direction\s*:\s*(?:row|column)-reverse|flex-flow\s*:[^;]*-reverse", re.I)
@@ -122,6 +125,7 @@ class _Collector(HTMLParser):
         self._open: Counter[str] = Counter()  # tags on the stack
         self._raw: list[str] = []
         self._counts = {"script": 0, "style": 0, "comment": 0}
+        self._elements = 0
 
     def _sink(self) -> str | None:
         return self.stack[-1][1] if self.stack else None
@@ -149,12 +153,25 @@ class _Collector(HTMLParser):
         else:
             sink = parent
         self.stack.append((tag, sink))
+        self._elements += 1
+        if len(self.stack) > self.budget.limits.max_html_depth or self._elements > self.budget.limits.max_html_elements:
+            self._too_deep()
         reverse = _reversal(tag, values)
         if reverse and len(self._reversers) < 16:  # bounded: each text chunk is copied to every open one
             self._reversers.append((len(self.stack), tag, reverse, []))
         self._open[tag] += 1
         if tag in _BLOCK and sink is None:
             self.visible.write("\n")
+
+    def _too_deep(self) -> None:
+        """Elements a browser closes by itself (an unclosed <p> before the next one) do not count as depth."""
+        limits = self.budget.limits
+        if self._elements > limits.max_html_elements:
+            raise LimitExceeded(f"网页含有的元素超过 {limits.max_html_elements:,} 个的上限，与文件大小不相称，未能读完，无法审查")
+        depth = len(self.stack) - sum(self._open[t] for t in _AUTO_CLOSED)
+        if depth > limits.max_html_depth:
+            raise LimitExceeded(f"网页的元素嵌套超过 {limits.max_html_depth:,} 层的上限，与文件大小不相称，可能是恶意构造的文件，"
+                                "未能读完，无法审查")
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self._attributes(tag, {k.lower(): (v or "") for k, v in attrs})

@@ -18,6 +18,7 @@ from reviewer.errors import ExtractionError
 from reviewer.extract import Extraction
 from reviewer.extract.html import decode_html
 from reviewer.extract.sniff import Format, is_image, sniff
+from reviewer.extract.workload import office_pages_at_least
 from reviewer.render import compare, members, ocr
 from reviewer.render.convert import RenderError, html_to_pdf, office_to_pdf
 from reviewer.render.model import Box, Line, RenderedPage, RenderReport, union
@@ -88,7 +89,7 @@ def _zip_has(data: bytes, prefix: str) -> bool:
         return False
 
 
-def _plan(data: bytes, filename: str, kind: str, timeout: float) -> _Plan:
+def _plan(data: bytes, filename: str, kind: str, timeout: float, max_pages: int) -> _Plan:
     suffix = PurePath(filename).suffix.lower()
     if kind == "pdf":
         return _Plan(kind, pdf=data, verify=True)  # the draft's own fonts: its text layer may lie
@@ -102,6 +103,10 @@ def _plan(data: bytes, filename: str, kind: str, timeout: float) -> _Plan:
         if _zip_has(data, "ppt/") and suffix not in (".pptx", ".ppsx"):
             lo_suffix = ".pptx"
         embedded_fonts = _zip_has(data, "word/fonts/") or _zip_has(data, "ppt/fonts/")
+        at_least = office_pages_at_least(data)
+        if at_least > max_pages:  # refused before LibreOffice spends minutes printing pages never checked
+            raise RenderError(f"文档至少有 {at_least} 页（按段落、表格行和单元格数估计），超过渲染核对上限 {max_pages} 页，"
+                              "未能核对显示内容，不得视为通过")
         plan = _Plan(kind, pdf=office_to_pdf(data, lo_suffix, timeout), verify=embedded_fonts)
         for chunk in _html_chunks(data):
             plan.extra_pdfs.append(html_to_pdf(decode_html(chunk)[0], timeout).pdf)
@@ -165,7 +170,7 @@ def render_check(scanner: Scanner, data: bytes, filename: str, extraction: Extra
         report.error = "压缩包无法完整读取，未能核对其中文件的显示内容，不得视为通过"
         return report
     try:
-        plan = _plan(data, filename, kind, limits.max_seconds)
+        plan = _plan(data, filename, kind, limits.max_seconds, limits.max_pages)
         known = Counter((f.rule, fold(f.match)) for f in text_findings or [])
         # what the reviewer reads as the document: code (style and script bodies), comments and metadata do not
         # explain visible text even when they contain it (CSS content: strings live in a style body)

@@ -45,6 +45,9 @@ def pdf_pages(pdf: bytes, max_pages: int, dpi: int = DPI) -> Iterator[PdfPage]:
     import pypdfium2 as pdfium
     import pypdfium2.raw as raw
 
+    from reviewer.extract.workload import check_pdf_bytes
+
+    check_pdf_bytes(pdf)  # what each page asks PDFium for, counted before it is asked (LimitExceeded: Chinese)
     try:
         doc = pdfium.PdfDocument(pdf)
     except pdfium.PdfiumError as exc:
@@ -161,16 +164,24 @@ def image_pages(data: bytes, max_pages: int) -> Iterator[PdfPage]:
     Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
     try:
         im = Image.open(io.BytesIO(data))
+        if im.size[0] * im.size[1] > MAX_IMAGE_PIXELS:  # declared in the header: refused before any decoding
+            raise RenderError(f"图像声明为 {im.size[0]} × {im.size[1]} 像素，超过 {MAX_IMAGE_PIXELS:,} 像素上限，"
+                              "与文件大小不相称，未能核对，不得视为通过")
         frames = getattr(im, "n_frames", 1)
         if frames > max_pages:
             raise RenderError(f"图像共 {frames} 帧，超过渲染核对上限 {max_pages} 页，未能核对，不得视为通过")
         for i in range(frames):
             im.seek(i)
+            if im.size[0] * im.size[1] > MAX_IMAGE_PIXELS:  # a TIFF's later frame may declare its own size
+                raise RenderError(f"图像第 {i + 1} 帧声明为 {im.size[0]} × {im.size[1]} 像素，超过 {MAX_IMAGE_PIXELS:,} "
+                                  "像素上限，与文件大小不相称，未能核对，不得视为通过")
             frame = ImageOps.exif_transpose(im.convert("RGB"))
             side = max(frame.size)
             if side > MAX_IMAGE_SIDE:
                 ratio = MAX_IMAGE_SIDE / side
                 frame = frame.resize((max(1, int(frame.width * ratio)), max(1, int(frame.height * ratio))))
             yield PdfPage(i + 1, frame, image_area=1.0)
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError, EOFError) as exc:
+    except Image.DecompressionBombError:
+        raise RenderError(f"图像声明的像素数超过 {MAX_IMAGE_PIXELS:,} 像素上限（疑似“解压炸弹”），未能核对，不得视为通过") from None
+    except (UnidentifiedImageError, OSError, ValueError, EOFError) as exc:
         raise RenderError(f"图像无法解码（{type(exc).__name__}：{str(exc)[:120]}），未能核对，不得视为通过")
