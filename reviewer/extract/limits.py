@@ -28,11 +28,11 @@ class Limits:
     # What a page may make the engines do, counted before they do it (extract/workload.py, docs/extraction.md).
     # A dense A4 page of LibreOffice-printed Chinese is about 3,000 glyphs and 10,000 operators.
     max_page_operators: int = 300_000  # content operators, forms expanded as often as they are painted
-    max_page_glyphs: int = 60_000  # bytes of shown strings (one or two per glyph), forms expanded
-    max_page_paints: int = 5_000  # XObjects painted, inline images, Type3 glyph procedures run
+    max_page_glyphs: int = 30_000  # bytes of shown strings (one or two per glyph), forms expanded
+    max_page_paints: int = 2_000  # XObjects painted, inline images, Type3 glyph procedures run
     max_image_pixels: int = 150_000_000  # one image's declared pixels (an A4 page at 600 dpi is 35 million)
     max_page_pixels: int = 400_000_000  # all images a page paints, as often as it paints them
-    work_floor: int = 400_000  # work units (operators + glyphs + 20 per paint) any document may ask for …
+    work_floor: int = 200_000  # work units (operators + glyphs + 20 per paint) any document may ask for …
     work_per_byte: int = 10  # … plus this many per byte of the file: beyond that the work is out of proportion
     max_cells: int = 2_000_000  # spreadsheet cells in all sheets together
     max_formula_cells: int = 200_000  # cells with a formula (each is evaluated; LibreOffice recalculates them)

@@ -367,9 +367,11 @@ def run_render(db: Database, scanners: ScannerCache, item_id: int) -> str:
     data, file_name = got
     try:
         from reviewer.render.check import RenderLimits, scan_rendered
+        from reviewer.render.glyphs import GLYPH_MEMORY_FILE
 
         limits = RenderLimits(max_seconds=scanners.settings.render_time_limit,
-                              max_pages=scanners.settings.render_max_pages)
+                              max_pages=scanners.settings.render_max_pages,
+                              glyph_memory=str(scanners.settings.data_dir / GLYPH_MEMORY_FILE))
         _result, report = scan_rendered(scanners.get(db), data, file_name, limits)
     except Exception as exc:  # noqa: BLE001 - fail closed: a crashed render check never lets a draft through
         log.error("render check of item %s raised %s", item_id, type(exc).__name__)
