@@ -209,8 +209,8 @@ class PdfWork:
         done = self._expanded.get(key)
         if done is not None:
             return done
-        if key in self._active:
-            raise ExtractionError("PDF 的表单对象引用了自身（循环引用，结构异常），无法审查")
+        if key in self._active:  # a form painting itself: PDFium does not enter a form it is already drawing
+            return Work()
         if depth > MAX_FORM_DEPTH:
             raise LimitExceeded(f"PDF 的表单对象嵌套超过 {MAX_FORM_DEPTH} 层{_REFUSE}")
         self._active.add(key)
@@ -220,16 +220,17 @@ class PdfWork:
             total.add(s.own)
             res = res if isinstance(res, DictionaryObject) else DictionaryObject()
             fonts = _dict(res.get("/Font"))
-            type3: dict[str, Work] = {}
-            for fname, fref in fonts.items():
-                f = fref.get_object() if fref is not None else None
-                if isinstance(f, DictionaryObject) and f.get("/Subtype") == "/Type3":
-                    type3[fname] = self._type3(f, res, depth)
+            type3: dict[str, Work] = {}  # Type3 fonts of these resources, costed when this stream needs them
+            if s.fonts or s.xobjects or s.patterns:
+                for fname, fref in fonts.items():
+                    f = fref.get_object() if fref is not None else None
+                    if isinstance(f, DictionaryObject) and f.get("/Subtype") == "/Type3":
+                        type3[fname] = self._type3(f, res, depth)
             worst = max([inherited, *type3.values()], key=lambda w: w.units)
             xobjects = _dict(res.get("/XObject"))
             for name, times in s.xobjects.items():
                 total.paints += times
-                xref = xobjects.get("/" + name.decode("latin-1"))
+                xref = _lookup(xobjects, name)
                 x = xref.get_object() if xref is not None else None
                 if not isinstance(x, StreamObject):
                     continue
@@ -239,14 +240,16 @@ class PdfWork:
                     inner = x.get("/Resources")
                     total.add(self.content(xref, inner if inner is not None else res, depth + 1, worst), times)
             for name, shown in s.fonts.items():
-                # every glyph shown in a Type3 font runs one of its procedures; no Tf here: the painter's font
-                glyph = inherited if not name else type3.get("/" + name.decode("latin-1"))
+                # every glyph shown in a Type3 font runs one of its procedures; no Tf here: the painter's font;
+                # a name not found among the fonts: the costliest Type3 one (never less than PDFium may run)
+                fkey = _key(fonts, name) if name else None
+                glyph = inherited if not name else (type3.get(fkey) if fkey is not None else worst)
                 if glyph is not None and shown and glyph.units:
                     total.paints += shown
                     total.add(glyph, shown)
             patterns = _dict(res.get("/Pattern"))
             for name, times in s.patterns.items():
-                pref = patterns.get("/" + name.decode("latin-1"))
+                pref = _lookup(patterns, name)
                 p = pref.get_object() if pref is not None else None
                 if isinstance(p, StreamObject):
                     total.add(self.content(pref, p.get("/Resources") or res, depth + 1, worst), times)
@@ -291,6 +294,23 @@ class PdfWork:
                 if isinstance(s, StreamObject):
                     total.add(self.content(sref, s.get("/Resources") or res, 1))
         return total
+
+
+_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
+
+
+def _key(resources: Any, name: bytes) -> str | None:
+    """The resource key a content-stream name refers to (#xx escapes decoded, as PDFium and pypdf do)."""
+    raw = _ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), name)
+    for candidate in ("/" + raw.decode("utf-8", "replace"), "/" + raw.decode("latin-1")):
+        if candidate in resources:
+            return candidate
+    return None
+
+
+def _lookup(resources: Any, name: bytes) -> Any:
+    key = _key(resources, name)
+    return resources.get(key) if key is not None else None
 
 
 def _dict(value: Any) -> Any:

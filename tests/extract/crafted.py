@@ -36,7 +36,7 @@ def stream(data: bytes, extra: str = "", compress: bool = True) -> bytes:
 _FONT = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
 
 
-def form_bomb_pdf(times: int = 3000, words: int = 40, depth: int = 1) -> bytes:
+def form_bomb_pdf(times: int = 3000, words: int = 40, depth: int = 1, name: bytes = b"/X") -> bytes:
     """One page that paints a text-holding Form XObject `times` times; with depth > 1 each form paints the next
     level `times` times (nested Form XObjects repeated)."""
     text = b"BT /F1 9 Tf 10 10 Td (" + b"SECRET " * words + b") Tj ET"
@@ -46,7 +46,7 @@ def form_bomb_pdf(times: int = 3000, words: int = 40, depth: int = 1) -> bytes:
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
         b"/Resources << /XObject << /X 5 0 R >> /Font << /F1 6 0 R >> >> >>",
     ]
-    paint = b"q /X Do Q\n" * times
+    paint = (b"q " + name + b" Do Q\n") * times  # `name` may spell /X with #xx escapes
     objects.append(stream(paint))
     objects.append(b"")  # placeholder for 5 (the outer form)
     objects.append(_FONT)

@@ -16,6 +16,7 @@ BOUND = 15.0  # seconds: generous for a loaded 2-core machine; the old code took
 
 CRAFTED = {
     "form-3000.pdf": lambda: c.form_bomb_pdf(3000, 40),
+    "form-escaped-name.pdf": lambda: c.form_bomb_pdf(3000, 40, name=b"/#58"),  # /#58 is /X
     "form-nested.pdf": lambda: c.form_bomb_pdf(60, 40, depth=2),
     "form-deep.pdf": lambda: c.form_bomb_pdf(1000, 5, depth=6),
     "type3.pdf": lambda: c.type3_pdf(),
