@@ -168,7 +168,9 @@ def _render_only(job: tuple[bytes, str, str | None]) -> tuple[int, float, float,
     from reviewer.render.check import RenderLimits
 
     data, name, memory = job
-    limits = RenderLimits(**({"glyph_memory": memory} if "glyph_memory" in RenderLimits.__dataclass_fields__ else {}))
+    # no wall-clock limit here: the figure is CPU, and the shared machine's load must not end the run
+    extra = {"glyph_memory": memory} if "glyph_memory" in RenderLimits.__dataclass_fields__ else {}
+    limits = RenderLimits(max_seconds=7200, **extra)  # type: ignore[arg-type]
     w0, c0 = time.perf_counter(), time.process_time()
     extraction = extract(data, name)
     result = scan_document(_SCANNER, data, name)

@@ -105,8 +105,8 @@ class GlyphMemory:
 
         if not self.added:
             return
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path.with_suffix(".lock"), "w") as lock:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        with os.fdopen(os.open(path.with_suffix(".lock"), os.O_WRONLY | os.O_CREAT, 0o600), "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             self._merge_file(path)
             keys = [[ch, size, len(v)] for (ch, size), v in self._seen.items()]
