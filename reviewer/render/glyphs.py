@@ -45,10 +45,15 @@ class GlyphMemory:
 
         if glyph.sig is None:
             return False
+        if glyph.verified:  # a memory only grows: once known, known for the rest of the page
+            return True
         got = self._seen.get((glyph.ch, glyph.size))
         if got is None:
             return False
-        return bool(np.abs(got - glyph.sig).mean(axis=(1, 2)).min() < SAME_GLYPH)
+        # mean absolute difference per exemplar, without numpy's mean() wrapper (called for every glyph of a page)
+        diff = np.add.reduce(np.abs(got - glyph.sig).reshape(len(got), -1), axis=1)
+        glyph.verified = bool(diff.min() < SAME_GLYPH * SIG * SIG)
+        return glyph.verified
 
     def learn(self, glyph: Glyph) -> None:
         if glyph.sig is not None and not self.known(glyph):

@@ -27,6 +27,7 @@ class Glyph:
     sig: Any = None  # numpy float32 SIG×SIG in 0..1: what the page draws in the glyph's loose box
     size: int = 0  # height of the loose box in pixels: glyphs are compared with glyphs of their size only
     loose: tuple[float, float, float, float] | None = None  # the loose box in page pixels (what `sig` shows)
+    verified: bool = False  # found in the glyph memory (render/glyphs.py): set once known, never unset
 
 
 @dataclass(slots=True)
