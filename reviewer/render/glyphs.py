@@ -23,7 +23,7 @@ from reviewer.render.visible import fold
 
 GLYPH_MEMORY_FILE = "glyph-memory.npz"  # in the data directory (REVIEWER_DATA_DIR)
 SAME_GLYPH = 0.08  # mean grey-level difference of two signatures below which they are one glyph (docs/render.md)
-EXEMPLARS = 24  # verified drawings kept per (character, size): subpixel placement gives variants of each glyph
+EXEMPLARS = 64  # verified drawings kept per (character, size): subpixel placement gives many variants of a glyph
 _PUA = re.compile("[\ue000-\uf8ff\ufffd]")
 
 
@@ -207,6 +207,7 @@ def verify_glyphs(image: Any, glyphs: list[Glyph], memory: GlyphMemory) -> int:
                 if not got:
                     for g in line:
                         memory.learn(g)
+                        g.verified = True  # read just now, even if the memory is full for its character
                         learnt += 1
                 elif attempt == 0 and len(line) > SPLIT:
                     retry.extend(line[i : i + SPLIT] for i in range(0, len(line), SPLIT))
@@ -214,6 +215,7 @@ def verify_glyphs(image: Any, glyphs: list[Glyph], memory: GlyphMemory) -> int:
                 for g, c in zip(line, got, strict=True):
                     if fold(g.ch) == c:
                         memory.learn(g)
+                        g.verified = True
                         learnt += 1
             elif attempt == 0 and len(line) > SPLIT:
                 retry.extend(line[i : i + SPLIT] for i in range(0, len(line), SPLIT))
