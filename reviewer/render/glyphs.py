@@ -15,6 +15,7 @@ import json
 import os
 import re
 import threading
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,7 @@ class GlyphMemory:
     def __init__(self) -> None:
         self._seen: dict[tuple[str, int], Any] = {}
         self.added = 0  # drawings learnt since loaded or saved
+        self._synced = -1.0  # modification time of the file as this memory last read or wrote it
 
     def __len__(self) -> int:
         return sum(len(v) for v in self._seen.values())
@@ -90,16 +92,26 @@ class GlyphMemory:
             with np.load(path, allow_pickle=False) as f:
                 keys = json.loads(bytes(f["keys"]).decode("utf-8"))
                 sigs = f["sigs"]
-        except (OSError, ValueError, KeyError, json.JSONDecodeError):
-            return
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, UnicodeDecodeError):
+            return  # no file, or a damaged one: nothing is trusted from it
         if sigs.ndim != 3 or sigs.shape[1:] != (SIG, SIG):
             return
         i = 0
-        for ch, size, count in keys:
-            for k in range(int(count)):
-                if i + k < len(sigs):
-                    self._add((str(ch), int(size)), sigs[i + k].astype(np.float32) / 255.0)
-            i += int(count)
+        try:
+            for ch, size, count in keys:
+                key, theirs = (str(ch), int(size)), sigs[i : i + int(count)].astype(np.float32) / 255.0
+                i += int(count)
+                if key not in self._seen:  # most keys of another process's file: taken whole
+                    self._seen[key] = theirs[:EXEMPLARS]
+                    continue
+                for sig in theirs:
+                    self._add(key, sig)
+        except (TypeError, ValueError):  # a damaged key list: what was read before it stays, nothing else
+            return
+        try:
+            self._synced = path.stat().st_mtime
+        except OSError:
+            pass
 
     def save(self, path: Path) -> None:
         """Merge this memory into the file at `path` (other worker processes save there too), under a lock, written
@@ -113,7 +125,12 @@ class GlyphMemory:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         with os.fdopen(os.open(path.with_suffix(".lock"), os.O_WRONLY | os.O_CREAT, 0o600), "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
-            self._merge_file(path)
+            try:
+                changed = path.stat().st_mtime != self._synced
+            except OSError:
+                changed = False
+            if changed:  # another process saved since: keep what it learnt
+                self._merge_file(path)
             keys = [[ch, size, len(v)] for (ch, size), v in self._seen.items()]
             sigs = np.concatenate(list(self._seen.values())) if self._seen else np.zeros((0, SIG, SIG))
             tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -122,6 +139,7 @@ class GlyphMemory:
                          sigs=np.round(sigs * 255).astype(np.uint8))
             os.chmod(tmp, 0o600)
             os.replace(tmp, path)
+            self._synced = path.stat().st_mtime
         self.added = 0
 
 
@@ -140,9 +158,11 @@ def shared(path: Path | None) -> GlyphMemory:
         except OSError:
             mtime = 0.0
         got = _SHARED.get(str(path))
-        if got is None or (got[0] < mtime and not got[1].added):
+        if got is None:
             got = (mtime, GlyphMemory.load(path))
             _SHARED[str(path)] = got
+        elif mtime and mtime != got[1]._synced:  # another process saved: take in what it learnt
+            got[1]._merge_file(path)
         return got[1]
 
 

@@ -135,3 +135,28 @@ def test_the_memory_survives_a_restart(scanner: Scanner, tmp_path: Any, monkeypa
     result, report = scan_rendered(scanner, data, "again.pdf", limits)
     assert report.error is None and not [f for f in result.findings if f.rule == check.MISMATCH_RULE]
     assert sum(widths) <= 0.1 * cold, (sum(widths), cold)
+
+
+def test_two_workers_saving_keep_both_and_a_damaged_file_trusts_nothing(tmp_path: Any) -> None:
+    import numpy as np
+
+    from reviewer.render.glyphs import GlyphMemory
+    from reviewer.render.pages import SIG, Glyph
+
+    rnd = np.random.default_rng(3)
+
+    def glyph(ch: str) -> Glyph:
+        return Glyph(ch, (0, 0, 10, 10), rnd.random((SIG, SIG), dtype=np.float32), 20)
+
+    path = tmp_path / "glyph-memory.npz"
+    a, b = GlyphMemory.load(path), GlyphMemory.load(path)  # two worker processes, both started before any save
+    ga, gb = glyph("甲"), glyph("乙")
+    a.learn(ga)
+    b.learn(gb)
+    a.save(path)
+    b.save(path)  # b merges what a saved instead of overwriting it
+    both = GlyphMemory.load(path)
+    assert both.known(Glyph("甲", ga.box, ga.sig, 20)) and both.known(Glyph("乙", gb.box, gb.sig, 20))
+    assert not both.known(Glyph("乙", ga.box, ga.sig, 20)), "a drawing is known only for its own character"
+    path.write_bytes(b"PK\x03\x04 damaged")
+    assert len(GlyphMemory.load(path)) == 0
