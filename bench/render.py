@@ -6,7 +6,14 @@ typical 3-page DOCX notice (render check time minus the text scan's time, measur
 
 Each worker process loads the OCR models once (as a Celery worker does) and checks whole documents; pages/minute =
 pages checked / wall time. The drafts are generated in memory from the public-gov corpus (nothing is committed).
-Targets (issue 10): sparse scanned >= 30 pages/min with 2 workers; 3-page DOCX notice fully checked <= 15 s."""
+Targets (issue 10): sparse scanned >= 30 pages/min with 2 workers; 3-page DOCX notice fully checked <= 15 s.
+
+    .venv/bin/python bench/render.py --reports [--walls]
+
+Text PDF reports (issue 19): two 30+ page work reports of the corpus printed to PDF by LibreOffice, checked by one
+process with an empty glyph memory (cold), then two more from the same producer (steady); render check CPU against
+PDFium's own cost of rendering the same pages at 150 dpi and reading their text layers. Targets: <= 20x cold,
+<= 5x steady."""
 
 from __future__ import annotations
 
@@ -20,7 +27,10 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-CORPUS = REPO.parent / "shared" / "corpus" / "public-gov"
+# the shared corpus beside the main checkout (/work/main) or beside a worktree's parent (/work/wt/<name>)
+CORPUS = next((p for p in (REPO.parent / "shared" / "corpus" / "public-gov",
+                           REPO.parent.parent / "shared" / "corpus" / "public-gov") if p.exists()),
+              REPO.parent / "shared" / "corpus" / "public-gov")
 sys.path.insert(0, str(REPO))
 
 from tests.render import make as m  # noqa: E402
@@ -100,12 +110,126 @@ def jobs(kind: str, docs: int) -> list[tuple[bytes, str]]:
     return [(docx_notice(3300, i * 3), "n.docx") for i in range(docs)]
 
 
+# ------------------------------------------------------------------------------------ text PDF reports (issue 19)
+COLD = ("gwr-0070", "gwr-0059")  # the longest work reports: two different drafts checked by one command
+STEADY = ("gwr-0062", "gwr-0067")  # a second batch from the same producer (LibreOffice, same fonts and size)
+REPORT_CHARS = 32_000  # at 14 pt: 30+ pages each
+
+
+def report_pdf(name: str, cache: Path) -> bytes:
+    """A work report of the public corpus printed to PDF by LibreOffice (14 pt, 四号), cached between runs."""
+    out = cache / f"{name}-14pt.pdf"
+    if out.exists():
+        return out.read_bytes()
+    import docx
+    from docx.shared import Pt
+
+    from reviewer.render.convert import office_to_pdf
+
+    d = docx.Document()
+    d.styles["Normal"].font.size = Pt(14)
+    body = (CORPUS / f"{name}.txt").read_text(encoding="utf-8")[:REPORT_CHARS]
+    for para in body.splitlines():
+        if para.strip():
+            d.add_paragraph(para.strip())
+    buf = io.BytesIO()
+    d.save(buf)
+    pdf = office_to_pdf(buf.getvalue(), ".docx", 300)
+    cache.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(pdf)
+    return pdf
+
+
+def floor_cpu(pdf: bytes, dpi: int = 150) -> tuple[int, float]:
+    """PDFium's own cost: render every page at `dpi` and read its text layer (CPU seconds)."""
+    import pypdfium2 as pdfium
+
+    c0 = time.process_time()
+    doc = pdfium.PdfDocument(pdf)
+    n = len(doc)
+    for i in range(n):
+        page = doc[i]
+        page.render(scale=dpi / 72).to_pil()
+        tp = page.get_textpage()
+        tp.get_text_range()
+        for c in range(tp.count_chars()):
+            tp.get_charbox(c)
+        tp.close()
+        page.close()
+    doc.close()
+    return n, time.process_time() - c0
+
+
+def _render_only(job: tuple[bytes, str, str | None]) -> tuple[int, float, float, float]:
+    """(pages, CPU s of the render check alone, CPU s of scan_rendered (text scan + render check), wall s)."""
+    from reviewer.document import scan_document
+    from reviewer.extract import extract
+    from reviewer.render import render_check
+    from reviewer.render.check import RenderLimits
+
+    data, name, memory = job
+    # no wall-clock limit here: the figure is CPU, and the shared machine's load must not end the run
+    extra = {"glyph_memory": memory} if "glyph_memory" in RenderLimits.__dataclass_fields__ else {}
+    limits = RenderLimits(max_seconds=7200, **extra)  # type: ignore[arg-type]
+    w0, c0 = time.perf_counter(), time.process_time()
+    extraction = extract(data, name)
+    result = scan_document(_SCANNER, data, name)
+    c1 = time.process_time()
+    report = render_check(_SCANNER, data, name, extraction, result.findings, limits)
+    c2 = time.process_time()
+    if report.error:
+        raise SystemExit(f"{name}: {report.error}")
+    return len(report.pages), c2 - c1, c2 - c0, time.perf_counter() - w0
+
+
+def reports(cache: Path, walls: bool, cold_names: list[str], steady_names: list[str]) -> None:
+    import tempfile
+
+    _init()
+    cold = [(report_pdf(n, cache), f"{n}.pdf") for n in cold_names]
+    steady = [(report_pdf(n, cache), f"{n}.pdf") for n in steady_names]
+    with tempfile.TemporaryDirectory() as tmp:
+        memory = str(Path(tmp) / "glyph-memory.npz")
+        for label, batch in (("cold (nothing verified before)", cold), ("steady (same producer, fonts verified)", steady)):
+            if not batch:
+                continue
+            pages = render = full = floor = 0.0
+            for data, name in batch:
+                n, f = floor_cpu(data)
+                p, r, t, _w = _render_only((data, name, memory))
+                print(f"    {name}: {p} pages, render check {r:.1f} CPU s ({r / p:.2f}/page), text scan + render "
+                      f"{t:.1f} CPU s, PDFium floor {f:.2f} CPU s ({f / n * 1000:.0f} ms/page) -> {r / f:.1f}x floor",
+                      flush=True)
+                pages, render, full, floor = pages + p, render + r, full + t, floor + f
+            print(f"  {label}: {pages:.0f} pages, render check {render / pages:.2f} CPU s/page = {render / floor:.1f}x "
+                  f"PDFium floor ({floor / pages * 1000:.0f} ms/page); with the text scan {full / floor:.1f}x", flush=True)
+    if walls:  # cold, each process its own memory file (as two fresh workers)
+        for workers in (1, 2):
+            with tempfile.TemporaryDirectory() as tmp:
+                jobs_ = [(d, n, str(Path(tmp) / f"m{i}.npz")) for i, (d, n) in enumerate(cold)]
+                t0 = time.perf_counter()
+                with ProcessPoolExecutor(workers, initializer=_init) as pool:
+                    out = list(pool.map(_render_only, jobs_))
+                print(f"  wall, {workers} process(es), the two cold reports ({sum(o[0] for o in out)} pages): "
+                      f"{time.perf_counter() - t0:.0f} s (load average {os.getloadavg()[0]:.1f})", flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--reports", action="store_true", help="text PDF reports: render check CPU vs PDFium's floor")
+    ap.add_argument("--walls", action="store_true", help="with --reports: wall time with 1 and 2 processes")
+    ap.add_argument("--cache", default="/tmp/reviewer-bench-reports")
+    ap.add_argument("--cold", default=",".join(COLD), help="corpus names of the cold batch")
+    ap.add_argument("--steady", default=",".join(STEADY), help="corpus names of the steady batch ('' for none)")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--docs", type=int, default=4, help="documents per measurement")
     ap.add_argument("--kinds", default="scanned sparse,dense text (PDF),HTML,DOCX")
     args = ap.parse_args()
+    if args.reports:
+        print(f"text PDF reports, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
+        reports(Path(args.cache), args.walls, [n for n in args.cold.split(",") if n],
+                [n for n in args.steady.split(",") if n])
+        return
     print(f"render check, {os.cpu_count()} cores (wall figures depend on what else runs: see the load average), load average {os.getloadavg()[0]:.1f}; medians of {args.runs} runs")
     notice = None
     for kind in args.kinds.split(","):

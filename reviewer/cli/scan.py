@@ -108,11 +108,14 @@ def run(args: argparse.Namespace) -> int:
 
         from reviewer.render import scan_rendered
         from reviewer.render.check import RenderLimits
+        from reviewer.render.glyphs import GLYPH_MEMORY_FILE
         from reviewer.settings import Settings
 
         env = Settings.from_env()
+        # the deployment's glyph memory when this machine has a data directory (a scan never creates one)
+        memory = str(env.data_dir / GLYPH_MEMORY_FILE) if env.data_dir.is_dir() else None
         rendered = partial(scan_rendered, limits=RenderLimits(max_seconds=env.render_time_limit,
-                                                              max_pages=env.render_max_pages))
+                                                              max_pages=env.render_max_pages, glyph_memory=memory))
     for shown, name, data, error in iter_inputs(args.paths, args.exclude):
         if data is None:
             result = ScanResult(rules_version=scanner.rules_version, error=error)

@@ -12,7 +12,7 @@ from collections import Counter
 from html.parser import HTMLParser
 from urllib.parse import unquote_to_bytes
 
-from reviewer.errors import ExtractionError
+from reviewer.errors import ExtractionError, LimitExceeded
 from reviewer.extract.cells import reader_join
 from reviewer.extract.imagemeta import image_meta_parts
 from reviewer.extract.limits import Budget
@@ -54,6 +54,9 @@ _LINKS = {"href", "src", "action", "formaction", "cite", "longdesc", "poster", "
           "data", "codebase", "archive", "manifest"}
 
 
+# closed by the browser when the next one (or its container's end) comes: unclosed, they are not nesting
+_AUTO_CLOSED = ("p", "li", "dt", "dd", "option", "optgroup", "tr", "td", "th", "thead", "tbody", "tfoot", "colgroup",
+                "rb", "rt", "rp", "rtc")
 _RTL = re.compile(r"direction\s*:\s*rtl", re.I)
 _OVERRIDE = re.compile(r"unicode-bidi\s*:\s*(?:bidi-override|isolate-override)", re.I)
 _ROW_REVERSE = re.compile(r"flex-direction\s*:\s*(?:row|column)-reverse|flex-flow\s*:[^;]*-reverse", re.I)
@@ -134,6 +137,7 @@ class _Collector(HTMLParser):
         self._open: Counter[str] = Counter()  # tags on the stack
         self._raw: list[str] = []
         self._counts = {"script": 0, "style": 0, "comment": 0}
+        self._elements = 0
 
     def _sink(self) -> str | None:
         return self.stack[-1][1] if self.stack else None
@@ -161,6 +165,9 @@ class _Collector(HTMLParser):
         else:
             sink = parent
         self.stack.append((tag, sink))
+        self._elements += 1
+        if len(self.stack) > self.budget.limits.max_html_depth or self._elements > self.budget.limits.max_html_elements:
+            self._too_deep()
         if sink is None and tag in ("table", "tr", "td", "th"):
             self._table_cell(tag)
         reverse = _reversal(tag, values)
@@ -169,6 +176,16 @@ class _Collector(HTMLParser):
         self._open[tag] += 1
         if tag in _BLOCK and sink is None:
             self.visible.write("\n")
+
+    def _too_deep(self) -> None:
+        """Elements a browser closes by itself (an unclosed <p> before the next one) do not count as depth."""
+        limits = self.budget.limits
+        if self._elements > limits.max_html_elements:
+            raise LimitExceeded(f"网页含有的元素超过 {limits.max_html_elements:,} 个的上限，与文件大小不相称，未能读完，无法审查")
+        depth = len(self.stack) - sum(self._open[t] for t in _AUTO_CLOSED)
+        if depth > limits.max_html_depth:
+            raise LimitExceeded(f"网页的元素嵌套超过 {limits.max_html_depth:,} 层的上限，与文件大小不相称，可能是恶意构造的文件，"
+                                "未能读完，无法审查")
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self._attributes(tag, {k.lower(): (v or "") for k, v in attrs})

@@ -25,6 +25,19 @@ class Limits:
     max_archive_depth: int = 3  # archives inside archives (.zip in .zip) read this deep; deeper is an error
     max_archive_members: int = 2000  # files in all archives of one input together
     max_member_bytes: int = 50 * 1024 * 1024  # one archive member, decompressed (counted while inflating)
+    # What a page may make the engines do, counted before they do it (extract/workload.py, docs/extraction.md).
+    # A dense A4 page of LibreOffice-printed Chinese is about 3,000 glyphs and 10,000 operators.
+    max_page_operators: int = 300_000  # content operators, forms expanded as often as they are painted
+    max_page_glyphs: int = 30_000  # bytes of shown strings (one or two per glyph), forms expanded
+    max_page_paints: int = 2_000  # XObjects painted, inline images, Type3 glyph procedures run
+    max_image_pixels: int = 150_000_000  # one image's declared pixels (an A4 page at 600 dpi is 35 million)
+    max_page_pixels: int = 400_000_000  # all images a page paints, as often as it paints them
+    work_floor: int = 200_000  # work units (operators + glyphs + 20 per paint) any document may ask for …
+    work_per_byte: int = 10  # … plus this many per byte of the file: beyond that the work is out of proportion
+    max_cells: int = 2_000_000  # spreadsheet cells in all sheets together
+    max_formula_cells: int = 200_000  # cells with a formula (each is evaluated; LibreOffice recalculates them)
+    max_html_depth: int = 2_000  # elements open inside each other (browsers flatten past 512; real pages stay under 100)
+    max_html_elements: int = 1_000_000
 
 
 DEFAULT_LIMITS = Limits()
@@ -39,6 +52,8 @@ class Budget:
     unzipped: int = 0
     chars: int = 0
     members: int = 0  # archive members met so far (all nesting levels)
+    cells: int = 0  # spreadsheet cells and formula cells met so far (all sheets)
+    formulas: int = 0
 
     def check_time(self) -> None:
         if time.monotonic() - self.started > self.limits.max_seconds:

@@ -12,6 +12,7 @@ from reviewer.errors import ExtractionError
 from reviewer.extract.limits import Budget
 from reviewer.extract.model import ExtractionIssue, TextPart
 from reviewer.extract.parts import PartBuilder
+from reviewer.extract.workload import check_package_media
 from reviewer.extract.zipread import Member, ZipReader
 from reviewer.scan.model import Severity
 
@@ -36,6 +37,7 @@ class Package:
             self._by_name[member.info.filename] = member
         self.zip.verify()
         self.names = [m.info.filename for m in self.zip.members]
+        check_package_media(self, budget)  # declared image sizes, before anything (LibreOffice) decodes them
         self.visited: set[str] = set()  # parts an extractor read; the rest get `leftover_text`
 
     def __contains__(self, name: str) -> bool:

@@ -29,6 +29,7 @@ from reviewer.extract.model import Extraction, ExtractionIssue, TextPart
 from reviewer.extract.parts import PartBuilder
 from reviewer.extract.pdfrevisions import earlier_versions
 from reviewer.extract.script import add_hidden_strings
+from reviewer.extract.workload import check_pdf
 
 _log = logging.getLogger(__name__)
 
@@ -213,6 +214,7 @@ def _read(data: bytes, ctx: Context) -> Extraction:
     if reader.is_encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:
         raise ExtractionError("PDF 文件已设置打开密码（已加密），无法审查；请去除密码后重新提交")
     _check_page_tree(reader)
+    check_pdf(reader, len(data), budget.limits, budget)  # what the pages ask for, counted before any is read
     body = PartBuilder("正文", budget)
     notes = PartBuilder("批注", budget)
     attached: list[tuple[bytes, str, str]] = []

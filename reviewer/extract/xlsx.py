@@ -26,6 +26,7 @@ from reviewer.extract.ooxml import (
     relationships,
 )
 from reviewer.extract.parts import PartBuilder
+from reviewer.extract.workload import count_cells
 
 S = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -98,6 +99,7 @@ class _XlsxReader:
     def sheet(self, name: str, path: str, state: str) -> None:
         where = f"工作表“{name}”"
         b = PartBuilder(where, self.ctx.budget)
+        count_cells(self.pkg.read(path), self.ctx.budget)  # before parsing: a million formula cells is refused
         root = self.pkg.xml(path)
         data = root.find(f"{S}sheetData")
         hidden_cols = _hidden_columns(root)

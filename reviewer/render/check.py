@@ -11,15 +11,17 @@ import time
 import zipfile
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
 
 from reviewer.errors import ExtractionError
 from reviewer.extract import Extraction
 from reviewer.extract.html import decode_html
 from reviewer.extract.sniff import Format, is_image, sniff
+from reviewer.extract.workload import office_pages_at_least
 from reviewer.render import compare, members, ocr
 from reviewer.render.convert import RenderError, html_to_pdf, office_to_pdf
+from reviewer.render.glyphs import GlyphMemory, shared, verify_glyphs
 from reviewer.render.model import Box, Line, RenderedPage, RenderReport, union
 from reviewer.render.pages import DPI, Glyph, PdfPage, image_pages, pdf_pages
 from reviewer.render.visible import GAP, covered, fold, lines_of, merge_boxes, repair_marking
@@ -46,6 +48,9 @@ class RenderLimits:
     max_seconds: float = 300.0  # per draft, rendering and reading together
     max_pages: int = 200
     dpi: int = DPI
+    # the deployment's glyph memory (render/glyphs.py): verified drawings kept across documents and restarts;
+    # None: each draft starts with an empty memory
+    glyph_memory: str | None = None
 
 
 DEFAULT_RENDER_LIMITS = RenderLimits()
@@ -95,7 +100,7 @@ def _zip_has(data: bytes, prefix: str) -> bool:
         return False
 
 
-def _plan(data: bytes, filename: str, kind: str, timeout: float) -> _Plan:
+def _plan(data: bytes, filename: str, kind: str, timeout: float, max_pages: int) -> _Plan:
     suffix = PurePath(filename).suffix.lower()
     if kind == "pdf":
         return _Plan(kind, pdf=data, verify=True)  # the draft's own fonts: its text layer may lie
@@ -109,6 +114,10 @@ def _plan(data: bytes, filename: str, kind: str, timeout: float) -> _Plan:
         if _zip_has(data, "ppt/") and suffix not in (".pptx", ".ppsx"):
             lo_suffix = ".pptx"
         embedded_fonts = _zip_has(data, "word/fonts/") or _zip_has(data, "ppt/fonts/")
+        at_least = office_pages_at_least(data)
+        if at_least > max_pages:  # refused before LibreOffice spends minutes printing pages never checked
+            raise RenderError(f"文档至少有 {at_least} 页（按段落、表格行和单元格数估计），超过渲染核对上限 {max_pages} 页，"
+                              "未能核对显示内容，不得视为通过")
         plan = _Plan(kind, pdf=office_to_pdf(data, lo_suffix, timeout), verify=embedded_fonts)
         for chunk in _html_chunks(data):
             plan.extra_pdfs.append(html_to_pdf(decode_html(chunk)[0], timeout).pdf)
@@ -174,8 +183,12 @@ def render_check(scanner: Scanner, data: bytes, filename: str, extraction: Extra
     if kind == "ofd":
         report.error = OFD_UNRENDERED
         return report
+    plan: _Plan | None = None
+    memory_file: Path | None = None
     try:
-        plan = _plan(data, filename, kind, limits.max_seconds)
+        plan = _plan(data, filename, kind, limits.max_seconds, limits.max_pages)
+        memory_file = Path(limits.glyph_memory) if limits.glyph_memory else None
+        plan.memory = shared(memory_file)
         known = Counter((f.rule, fold(f.match)) for f in text_findings or [])
         # what the reviewer reads as the document: code (style and script bodies), comments and metadata do not
         # explain visible text even when they contain it (CSS content: strings live in a style body)
@@ -194,45 +207,16 @@ def render_check(scanner: Scanner, data: bytes, filename: str, extraction: Extra
         report.error = exc.message
     except MemoryError:
         report.error = "渲染核对内存不足，未能核对显示内容，不得视为通过"
+    if plan is not None and memory_file is not None:
+        try:  # what was verified stays verified, whatever became of the rest of the check
+            plan.memory.save(memory_file)
+        except OSError:  # a read-only data directory costs OCR next time, nothing else
+            pass
     report.seconds = time.monotonic() - started
     return report
 
 
-SAME_GLYPH = 0.08  # mean grey-level difference of two signatures below which they are one glyph (docs/render.md)
-EXEMPLARS = 8  # verified drawings kept per (character, size): subpixel placement gives a few variants of each glyph
 CONTEXT = 2  # characters read on each side of an unverified glyph (recognition needs a little context)
-
-
-class GlyphMemory:
-    """Glyphs whose pixels were read by OCR and agreed with the character the text layer claims for them, by
-    (claimed character, size). A glyph that looks like a verified drawing of its claimed character needs no reading;
-    a lying ToUnicode map draws another character's picture under the claim, so its glyph is never 'known' and is
-    read. Cost: about the number of distinct glyphs of the draft, not its length."""
-
-    def __init__(self) -> None:
-        self._seen: dict[tuple[str, int], Any] = {}
-
-    def known(self, glyph: Glyph) -> bool:
-        import numpy as np
-
-        if glyph.sig is None:
-            return False
-        got = self._seen.get((glyph.ch, glyph.size))
-        if got is None:
-            return False
-        return bool(np.abs(got - glyph.sig).mean(axis=(1, 2)).min() < SAME_GLYPH)
-
-    def learn(self, glyph: Glyph) -> None:
-        import numpy as np
-
-        if glyph.sig is None or self.known(glyph):
-            return
-        key = (glyph.ch, glyph.size)
-        got = self._seen.get(key)
-        if got is None:
-            self._seen[key] = glyph.sig[None, :, :]
-        elif len(got) < EXEMPLARS:
-            self._seen[key] = np.concatenate([got, glyph.sig[None, :, :]])
 
 
 @dataclass(slots=True)
@@ -342,6 +326,7 @@ def _check_page(scanner: Scanner, page: PdfPage, plan: _Plan, extracted: compare
     by_box: dict[tuple[str, Box], Glyph] = {(g.ch, g.box): g for g in page.glyphs}
     covering = [] if page.invisible_text else merge_boxes(page.regions)
     windows: list[_Window] = []
+    to_verify: list[tuple[Line, list[Glyph | None]]] = []
     for s in stretches:
         glyphs = [by_box.get((ch, box)) for ch, box in zip(s.text, s.boxes, strict=True)]
         if page.invisible_text or any(_overlap(s.box, r) for r in covering) or _PUA.search(s.text):
@@ -349,6 +334,10 @@ def _check_page(scanner: Scanner, page: PdfPage, plan: _Plan, extracted: compare
             # with a hidden text layer), or a symbol font's private-use code: the whole stretch is read
             windows.append(_Window(s, 0, len(s.text), glyphs))
         elif verify:  # the draft's own fonts: the glyphs not yet verified are read, with a little context
+            to_verify.append((s, glyphs))
+    if to_verify:  # first each distinct new glyph alone, in synthetic lines; what is not learnt there, in context
+        verify_glyphs(image, [g for _s, gs in to_verify for g in gs if g is not None], plan.memory)
+        for s, glyphs in to_verify:
             windows.extend(_windows(s, glyphs, plan.memory))
     readings = ocr.read_crops([_crop(image, w.box) for w in windows])
     by_stretch: dict[int, list[tuple[_Window, str, float]]] = {}
@@ -367,9 +356,12 @@ def _check_page(scanner: Scanner, page: PdfPage, plan: _Plan, extracted: compare
             if not diffs and read and compare.disagreements(claimed, read):
                 continue  # only OCR noise: the claim stands, but its glyphs are not learnt as verified
             if not diffs and not _PUA.search(claimed):
-                for g in w.glyphs:
-                    if g is not None:
-                        plan.memory.learn(g)
+                # learnt only when read exactly as claimed: one or two differing characters are tolerated as OCR
+                # noise for the finding, but a glyph for 密 that draws 公 must never be remembered as 密
+                if fold(read) == fold(claimed):
+                    for g in w.glyphs:
+                        if g is not None:
+                            plan.memory.learn(g)
                 continue
             if not diffs and not read:
                 continue

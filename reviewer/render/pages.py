@@ -30,6 +30,8 @@ class Glyph:
     box: Box
     sig: Any = None  # numpy float32 SIG×SIG in 0..1: what the page draws in the glyph's loose box
     size: int = 0  # height of the loose box in pixels: glyphs are compared with glyphs of their size only
+    loose: tuple[float, float, float, float] | None = None  # the loose box in page pixels (what `sig` shows)
+    verified: bool = False  # found in the glyph memory (render/glyphs.py): set once known, never unset
 
 
 @dataclass(slots=True)
@@ -49,6 +51,9 @@ def pdf_pages(pdf: bytes, max_pages: int, dpi: int = DPI) -> Iterator[PdfPage]:
     import pypdfium2 as pdfium
     import pypdfium2.raw as raw
 
+    from reviewer.extract.workload import check_pdf_bytes
+
+    check_pdf_bytes(pdf)  # what each page asks PDFium for, counted before it is asked (LimitExceeded: Chinese)
     try:
         doc = pdfium.PdfDocument(pdf)
     except pdfium.PdfiumError:
@@ -116,19 +121,8 @@ def pdf_pages(pdf: bytes, max_pages: int, dpi: int = DPI) -> Iterator[PdfPage]:
                         raw.FPDFPage_CloseAnnot(annot)
                 if rot == 0:  # rotated pages are read by OCR only (the text layer's boxes would need turning)
                     textpage = page.get_textpage()
-                    gray = img.convert("L")
-                    loose = raw.FS_RECTF()
                     try:
-                        for c in range(textpage.count_chars()):
-                            ch = textpage.get_text_range(c, 1)
-                            if not ch or ch.isspace() or raw.FPDFText_IsGenerated(textpage.raw, c) == 1:
-                                continue
-                            left, bottom, right, top = textpage.get_charbox(c)
-                            if right <= left or top <= bottom:
-                                continue
-                            box = (int(left * scale), int((height - top) * scale),
-                                   int(right * scale + 0.999), int((height - bottom) * scale + 0.999))
-                            out.glyphs.append(_glyph(ch, box, gray, textpage, c, loose, scale, height))
+                        out.glyphs = _glyphs(textpage, img.convert("L"), scale, height)
                     finally:
                         textpage.close()
                 else:
@@ -140,22 +134,45 @@ def pdf_pages(pdf: bytes, max_pages: int, dpi: int = DPI) -> Iterator[PdfPage]:
         doc.close()
 
 
-def _glyph(ch: str, box: Box, gray: Any, textpage: Any, index: int, loose: Any, scale: float, height: float) -> Glyph:
-    """The glyph with its signature: the pixels inside its loose char box (the font's advance × ascent–descent, the
-    same for every drawing of one glyph at one size, wherever it sits), averaged down to SIG × SIG."""
+def _glyphs(textpage: Any, gray: Any, scale: float, height: float) -> list[Glyph]:
+    """Every drawn character of the text layer with its box and signature: the pixels inside its loose char box (the
+    font's advance × ascent–descent, the same for every drawing of one glyph at one size, wherever it sits), averaged
+    down to SIG × SIG. Raw PDFium calls per character (the wrapper's per-call buffers cost more than the work)."""
     import numpy as np
     import pypdfium2.raw as raw
     from PIL import Image
 
-    if not raw.FPDFText_GetLooseCharBox(textpage.raw, index, ctypes.byref(loose)):
-        return Glyph(ch, box)
-    lb = (loose.left * scale, (height - loose.top) * scale, loose.right * scale, (height - loose.bottom) * scale)
+    tp = textpage.raw
+    left, right, bottom, top = (ctypes.c_double() for _ in range(4))
+    loose = raw.FS_RECTF()
     w, h = gray.size
-    lb = (max(0.0, lb[0]), max(0.0, lb[1]), min(float(w), lb[2]), min(float(h), lb[3]))
-    if lb[2] - lb[0] < 1 or lb[3] - lb[1] < 1:
-        return Glyph(ch, box)
-    sig = np.asarray(gray.resize((SIG, SIG), Image.Resampling.BOX, box=lb), dtype=np.float32) / 255.0
-    return Glyph(ch, box, sig, int(round(lb[3] - lb[1])))
+    out: list[Glyph] = []
+    for c in range(raw.FPDFText_CountChars(tp)):
+        code = raw.FPDFText_GetUnicode(tp, c)
+        if not code:
+            continue
+        ch = chr(code) if code < 0x110000 else "\ufffd"
+        if ch.isspace() or raw.FPDFText_IsGenerated(tp, c) == 1:
+            continue
+        if not raw.FPDFText_GetCharBox(tp, c, ctypes.byref(left), ctypes.byref(right), ctypes.byref(bottom),
+                                       ctypes.byref(top)):
+            continue
+        if right.value <= left.value or top.value <= bottom.value:
+            continue
+        box = (int(left.value * scale), int((height - top.value) * scale),
+               int(right.value * scale + 0.999), int((height - bottom.value) * scale + 0.999))
+        if not raw.FPDFText_GetLooseCharBox(tp, c, ctypes.byref(loose)):
+            out.append(Glyph(ch, box))
+            continue
+        lb = (max(0.0, loose.left * scale), max(0.0, (height - loose.top) * scale),
+              min(float(w), loose.right * scale), min(float(h), (height - loose.bottom) * scale))
+        if lb[2] - lb[0] < 1 or lb[3] - lb[1] < 1:
+            out.append(Glyph(ch, box))
+            continue
+        small = gray.resize((SIG, SIG), Image.Resampling.BOX, box=lb)
+        sig = np.frombuffer(small.tobytes(), dtype=np.uint8).reshape(SIG, SIG).astype(np.float32) / 255.0
+        out.append(Glyph(ch, box, sig, int(round(lb[3] - lb[1])), lb))
+    return out
 
 
 def image_pages(data: bytes, max_pages: int) -> Iterator[PdfPage]:
@@ -165,17 +182,25 @@ def image_pages(data: bytes, max_pages: int) -> Iterator[PdfPage]:
     Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
     try:
         im = Image.open(io.BytesIO(data))
+        if im.size[0] * im.size[1] > MAX_IMAGE_PIXELS:  # declared in the header: refused before any decoding
+            raise RenderError(f"图像声明为 {im.size[0]} × {im.size[1]} 像素，超过 {MAX_IMAGE_PIXELS:,} 像素上限，"
+                              "与文件大小不相称，未能核对，不得视为通过")
         frames = getattr(im, "n_frames", 1)
         if frames > max_pages:
             raise RenderError(f"图像共 {frames} 帧，超过渲染核对上限 {max_pages} 页，未能核对，不得视为通过")
         for i in range(frames):
             im.seek(i)
+            if im.size[0] * im.size[1] > MAX_IMAGE_PIXELS:  # a TIFF's later frame may declare its own size
+                raise RenderError(f"图像第 {i + 1} 帧声明为 {im.size[0]} × {im.size[1]} 像素，超过 {MAX_IMAGE_PIXELS:,} "
+                                  "像素上限，与文件大小不相称，未能核对，不得视为通过")
             frame = ImageOps.exif_transpose(im.convert("RGB"))
             side = max(frame.size)
             if side > MAX_IMAGE_SIDE:
                 ratio = MAX_IMAGE_SIDE / side
                 frame = frame.resize((max(1, int(frame.width * ratio)), max(1, int(frame.height * ratio))))
             yield PdfPage(i + 1, frame, image_area=1.0)
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError, EOFError) as exc:
+    except Image.DecompressionBombError:
+        raise RenderError(f"图像声明的像素数超过 {MAX_IMAGE_PIXELS:,} 像素上限（疑似“解压炸弹”），未能核对，不得视为通过") from None
+    except (UnidentifiedImageError, OSError, ValueError, EOFError) as exc:
         _log.warning("image not decoded: %s", type(exc).__name__)
         raise RenderError(f"图像无法解码（{exception_zh(exc)}），未能核对，不得视为通过")

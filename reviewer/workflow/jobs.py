@@ -371,9 +371,11 @@ def run_render(db: Database, scanners: ScannerCache, item_id: int) -> str:
     data, file_name = got
     try:
         from reviewer.render.check import RenderLimits, scan_rendered
+        from reviewer.render.glyphs import GLYPH_MEMORY_FILE
 
         limits = RenderLimits(max_seconds=scanners.settings.render_time_limit,
-                              max_pages=scanners.settings.render_max_pages)
+                              max_pages=scanners.settings.render_max_pages,
+                              glyph_memory=str(scanners.settings.data_dir / GLYPH_MEMORY_FILE))
         scanner = scanners.get(db)
         _result, report = scan_rendered(scanner, data, file_name, limits)
         if not pack_on:  # the unit switched the built-in expression pack off

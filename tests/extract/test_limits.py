@@ -134,8 +134,13 @@ def test_absurdly_deep_nesting_is_an_error_not_a_crash() -> None:
 def test_html_tag_soup_stays_linear() -> None:
     import time
 
-    soup = b"<html><body>" + b"<div>" * 50000 + b"</span>" * 50000 + "机密".encode() + b"</div>" * 10
+    soup = b"<html><body>" + b"<div>" * 1500 + b"</span>" * 50000 + "机密".encode() + b"</div>" * 10
     start = time.monotonic()
     result = extract(soup, "soup.html")
     assert time.monotonic() - start < 10
     assert result.error is None and "机密" in result.text_of("正文")
+    # 50,000 unclosed elements: nesting out of proportion (issue 19) is an error, still found in linear time
+    start = time.monotonic()
+    result = extract(soup.replace(b"<div>" * 1500, b"<div>" * 50000), "soup.html")
+    assert time.monotonic() - start < 10
+    assert result.error and "嵌套" in result.error

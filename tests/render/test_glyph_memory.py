@@ -38,14 +38,20 @@ def test_a_lie_after_truthful_drawings_of_the_claimed_characters_is_read(scanner
 
 
 def test_the_same_truthful_text_is_not_read_again(scanner: Scanner, monkeypatch: pytest.MonkeyPatch) -> None:
-    widths: list[int] = []
+    widths: list[int] = []  # OCR crop widths per page (synthetic lines of new glyphs, then lines in context)
     real = ocr.read_crops
+    real_page = check._check_page
 
     def counted(crops: list[Any]) -> list[tuple[str, float]]:
-        widths.append(sum(c.size[0] for c in crops))
+        widths[-1] += sum(c.size[0] for c in crops)
         return real(crops)
 
+    def page(*args: Any) -> None:
+        widths.append(0)
+        real_page(*args)
+
     monkeypatch.setattr(check.ocr, "read_crops", counted)
+    monkeypatch.setattr(check, "_check_page", page)
     # the same lines at other sub-pixel positions and in another order on each page: a glyph drawn a fraction of a
     # pixel further along antialiases differently, so the memory keeps a few drawings of each glyph (EXEMPLARS)
     shifts = [0, 0.29, 0.53, 0.81, 0.17, 0.44, 0.68, 0.93]
@@ -57,3 +63,100 @@ def test_the_same_truthful_text_is_not_read_again(scanner: Scanner, monkeypatch:
     assert len(widths) == len(shifts) and widths[0] > 0
     # the second half of the document costs far less than its first page: about the distinct glyphs, not the lines
     assert sum(widths[4:]) <= 0.5 * widths[0], widths
+
+
+def _glyphs_on_line(data: bytes, y: float, size: float = 14) -> list[Any]:
+    """The text-layer glyphs of page 1 whose baseline is at PDF y (points from the bottom)."""
+    from reviewer.render.pages import DPI, pdf_pages
+
+    page = next(iter(pdf_pages(data, 5)))
+    top = (842 - y - size) * DPI / 72
+    bottom = (842 - y + size * 0.3) * DPI / 72
+    return [g for g in page.glyphs if top <= (g.box[1] + g.box[3]) / 2 <= bottom]
+
+
+def test_a_glyph_for_mi_that_draws_gong_is_never_learnt(scanner: Scanner, tmp_path: Any) -> None:
+    """A font whose glyph for 密 draws 公: the page shows 公开 where the layer says 密开 (one character: below the
+    mismatch threshold, so no finding) — but the drawing must never be remembered as 密, or every later 密 drawn
+    as 公 (and any word built that way) would pass unread."""
+    from reviewer.render.glyphs import GlyphMemory
+
+    lines = ["保密工作要求严格落实", "公开发布的信息要审查", "各单位认真落实"]
+    data = m.make_pdf([m.PdfPage([m.Text(60, 780 - i * 26, line, 14) for i, line in enumerate(lines)])],
+                      lies={"公": "密"})
+    path = tmp_path / "glyph-memory.npz"
+    result, report = scan_rendered(scanner, data, "a.pdf", check.RenderLimits(glyph_memory=str(path)))
+    assert report.error is None
+    memory = GlyphMemory.load(path)
+    genuine = [g for g in _glyphs_on_line(data, 780) if g.ch == "密"]
+    lying = [g for g in _glyphs_on_line(data, 754) if g.ch == "密"]
+    assert genuine and lying
+    assert all(memory.known(g) for g in genuine), "the truthful 密 is verified and remembered (the memory works)"
+    assert not any(memory.known(g) for g in lying), "the drawing of 公 was remembered as 密"
+
+
+def test_a_drawing_verified_as_one_character_is_not_trusted_for_another(scanner: Scanner, tmp_path: Any) -> None:
+    """Across documents (the deployment's memory file): draft A truthfully draws 北辰三号, so those drawings are
+    verified; draft B draws the same 北辰三号 with a font whose ToUnicode map calls them 普通项目. A memory keyed
+    by drawing alone would skip them as known; the render check must read them and report 北辰三号."""
+    limits = check.RenderLimits(glyph_memory=str(tmp_path / "glyph-memory.npz"))
+    first = m.make_pdf([_pages(0, [*FILLER, "北辰三号的工作按期完成"])])
+    _result, report = scan_rendered(scanner, first, "a.pdf", limits)
+    assert report.error is None
+    lied = [line.replace("普通项目", "北辰三号", 1) if i == 2 else line for i, line in enumerate(FILLER)]
+    second = m.make_pdf([_pages(0, lied)], lies=dict(zip("北辰三号", "普通项目", strict=True)))
+    result, report = scan_rendered(scanner, second, "b.pdf", limits)
+    assert report.error is None
+    assert [f for f in result.findings if "北辰三号" in (f.match + f.explanation) and f.page == 1], \
+        [(f.rule, f.match, f.location) for f in result.findings]
+    assert result.verdict.value != "pass"
+
+
+def test_the_memory_survives_a_restart(scanner: Scanner, tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Saved to the data directory and loaded by a new process: the same text is not read again."""
+    from reviewer.render import glyphs
+
+    path = tmp_path / "glyph-memory.npz"
+    limits = check.RenderLimits(glyph_memory=str(path))
+    data = m.make_pdf([_pages(0, FILLER)])
+    widths: list[int] = []
+    real = ocr.read_crops
+
+    def counted(crops: list[Any]) -> list[tuple[str, float]]:
+        widths.append(sum(c.size[0] for c in crops))
+        return real(crops)
+
+    monkeypatch.setattr(check.ocr, "read_crops", counted)
+    scan_rendered(scanner, data, "a.pdf", limits)
+    cold = sum(widths)
+    assert path.exists() and len(glyphs.GlyphMemory.load(path)) > 20
+    monkeypatch.setattr(glyphs, "_SHARED", {})  # a new worker process: nothing in memory but the file
+    widths.clear()
+    result, report = scan_rendered(scanner, data, "again.pdf", limits)
+    assert report.error is None and not [f for f in result.findings if f.rule == check.MISMATCH_RULE]
+    assert sum(widths) <= 0.1 * cold, (sum(widths), cold)
+
+
+def test_two_workers_saving_keep_both_and_a_damaged_file_trusts_nothing(tmp_path: Any) -> None:
+    import numpy as np
+
+    from reviewer.render.glyphs import GlyphMemory
+    from reviewer.render.pages import SIG, Glyph
+
+    rnd = np.random.default_rng(3)
+
+    def glyph(ch: str) -> Glyph:
+        return Glyph(ch, (0, 0, 10, 10), rnd.random((SIG, SIG), dtype=np.float32), 20)
+
+    path = tmp_path / "glyph-memory.npz"
+    a, b = GlyphMemory.load(path), GlyphMemory.load(path)  # two worker processes, both started before any save
+    ga, gb = glyph("甲"), glyph("乙")
+    a.learn(ga)
+    b.learn(gb)
+    a.save(path)
+    b.save(path)  # b merges what a saved instead of overwriting it
+    both = GlyphMemory.load(path)
+    assert both.known(Glyph("甲", ga.box, ga.sig, 20)) and both.known(Glyph("乙", gb.box, gb.sig, 20))
+    assert not both.known(Glyph("乙", ga.box, ga.sig, 20)), "a drawing is known only for its own character"
+    path.write_bytes(b"PK\x03\x04 damaged")
+    assert len(GlyphMemory.load(path)) == 0

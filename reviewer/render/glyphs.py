@@ -1,0 +1,267 @@
+"""The glyph memory of the render check: which drawings of which characters were read by OCR and agreed with the
+character a PDF's text layer claims for them (docs/render.md, “读哪些页、怎么读”).
+
+A PDF's own fonts may lie (a ToUnicode map that calls the drawing of 公 密). Each glyph is therefore read once — in
+synthetic lines, many distinct glyphs per recognition call — and remembered by (claimed character, size) with its
+signature (the pixels of its loose box at SIG × SIG). A later glyph is trusted only when it looks like a verified
+drawing *of the character it claims*: a drawing verified as one character is never trusted for another, so a memory
+shared across pages, documents and restarts (a file in the data directory) cannot be poisoned by a draft — a draft can
+only add drawings that OCR read as the very character they claim.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import threading
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from reviewer.render.pages import SIG, Glyph
+from reviewer.render.visible import fold
+
+GLYPH_MEMORY_FILE = "glyph-memory.npz"  # in the data directory (REVIEWER_DATA_DIR)
+SAME_GLYPH = 0.08  # mean grey-level difference of two signatures below which they are one glyph (docs/render.md)
+EXEMPLARS = 64  # verified drawings kept per (character, size): subpixel placement gives many variants of a glyph
+_PUA = re.compile("[\ue000-\uf8ff\ufffd]")
+
+
+class GlyphMemory:
+    """Glyphs whose pixels were read by OCR and agreed with the character the text layer claims for them, by
+    (claimed character, size). A glyph that looks like a verified drawing of its claimed character needs no reading;
+    a lying ToUnicode map draws another character's picture under the claim, so its glyph is never 'known' and is
+    read. Cost: about the number of distinct glyphs of the draft, not its length."""
+
+    def __init__(self) -> None:
+        self._seen: dict[tuple[str, int], Any] = {}
+        self.added = 0  # drawings learnt since loaded or saved
+        self._synced = -1.0  # modification time of the file as this memory last read or wrote it
+
+    def __len__(self) -> int:
+        return sum(len(v) for v in self._seen.values())
+
+    def known(self, glyph: Glyph) -> bool:
+        import numpy as np
+
+        if glyph.sig is None:
+            return False
+        if glyph.verified:  # a memory only grows: once known, known for the rest of the page
+            return True
+        got = self._seen.get((glyph.ch, glyph.size))
+        if got is None:
+            return False
+        # mean absolute difference per exemplar, without numpy's mean() wrapper (called for every glyph of a page)
+        diff = np.add.reduce(np.abs(got - glyph.sig).reshape(len(got), -1), axis=1)
+        glyph.verified = bool(diff.min() < SAME_GLYPH * SIG * SIG)
+        return glyph.verified
+
+    def learn(self, glyph: Glyph) -> None:
+        if glyph.sig is not None and not self.known(glyph):
+            self._add((glyph.ch, glyph.size), glyph.sig)
+
+    def _add(self, key: tuple[str, int], sig: Any) -> None:
+        import numpy as np
+
+        got = self._seen.get(key)
+        if got is None:
+            self._seen[key] = sig[None, :, :]
+        elif len(got) < EXEMPLARS:
+            if np.abs(got - sig).mean(axis=(1, 2)).min() < SAME_GLYPH:
+                return
+            self._seen[key] = np.concatenate([got, sig[None, :, :]])
+        else:
+            return
+        self.added += 1
+
+    # ------------------------------------------------------------------------------------------- persistence
+    @classmethod
+    def load(cls, path: Path) -> GlyphMemory:
+        """The memory saved at `path` (empty when there is none or it cannot be read: a damaged file only costs
+        OCR, it never trusts anything)."""
+        memory = cls()
+        memory._merge_file(path)
+        memory.added = 0
+        return memory
+
+    def _merge_file(self, path: Path) -> None:
+        import numpy as np
+
+        try:
+            with np.load(path, allow_pickle=False) as f:
+                keys = json.loads(bytes(f["keys"]).decode("utf-8"))
+                sigs = f["sigs"]
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, UnicodeDecodeError):
+            return  # no file, or a damaged one: nothing is trusted from it
+        if sigs.ndim != 3 or sigs.shape[1:] != (SIG, SIG):
+            return
+        i = 0
+        try:
+            for ch, size, count in keys:
+                key, theirs = (str(ch), int(size)), sigs[i : i + int(count)].astype(np.float32) / 255.0
+                i += int(count)
+                if key not in self._seen:  # most keys of another process's file: taken whole
+                    self._seen[key] = theirs[:EXEMPLARS]
+                    continue
+                for sig in theirs:
+                    self._add(key, sig)
+        except (TypeError, ValueError):  # a damaged key list: what was read before it stays, nothing else
+            return
+        try:
+            self._synced = path.stat().st_mtime
+        except OSError:
+            pass
+
+    def save(self, path: Path) -> None:
+        """Merge this memory into the file at `path` (other worker processes save there too), under a lock, written
+        to a temporary file and renamed so that a reader never sees half a file."""
+        import fcntl
+
+        import numpy as np
+
+        if not self.added:
+            return
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        with os.fdopen(os.open(path.with_suffix(".lock"), os.O_WRONLY | os.O_CREAT, 0o600), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                changed = path.stat().st_mtime != self._synced
+            except OSError:
+                changed = False
+            if changed:  # another process saved since: keep what it learnt
+                self._merge_file(path)
+            keys = [[ch, size, len(v)] for (ch, size), v in self._seen.items()]
+            sigs = np.concatenate(list(self._seen.values())) if self._seen else np.zeros((0, SIG, SIG))
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            with open(tmp, "wb") as out:
+                np.savez(out, keys=np.frombuffer(json.dumps(keys, ensure_ascii=False).encode("utf-8"), dtype=np.uint8),
+                         sigs=np.round(sigs * 255).astype(np.uint8))
+            os.chmod(tmp, 0o600)
+            os.replace(tmp, path)
+            self._synced = path.stat().st_mtime
+        self.added = 0
+
+
+_SHARED: dict[str, tuple[float, GlyphMemory]] = {}
+_LOCK = threading.Lock()
+
+
+def shared(path: Path | None) -> GlyphMemory:
+    """The process's memory for the deployment file `path` (loaded once, reloaded when another process saved),
+    or a fresh memory for one document when there is no file."""
+    if path is None:
+        return GlyphMemory()
+    with _LOCK:
+        try:
+            mtime = path.stat().st_mtime
+        except OSError:
+            mtime = 0.0
+        got = _SHARED.get(str(path))
+        if got is None:
+            got = (mtime, GlyphMemory.load(path))
+            _SHARED[str(path)] = got
+        elif mtime and mtime != got[1]._synced:  # another process saved: take in what it learnt
+            got[1]._merge_file(path)
+        return got[1]
+
+
+BATCH = 16  # glyphs per synthetic line (one OCR crop)
+SPLIT = 4  # a synthetic line not read glyph for glyph is read again in parts of this many
+LINE_HEIGHT = 48  # recognition works on lines scaled to this height (RapidOCR's input height)
+
+
+def _same_drawing(a: Glyph, b: Glyph) -> bool:
+    import numpy as np
+
+    return bool(np.abs(a.sig - b.sig).mean() < SAME_GLYPH)
+
+
+def verify_glyphs(image: Any, glyphs: list[Glyph], memory: GlyphMemory) -> int:
+    """Learn the page's unverified glyphs by reading them in synthetic lines: one drawing of each distinct glyph,
+    BATCH of them side by side on a white line, many lines per recognition call. Returns the glyphs learnt.
+
+    Only a glyph read as exactly its claimed character at exactly its position is learnt: a line is trusted glyph
+    for glyph only when the reading has as many characters as the line has glyphs, and no character is claimed twice
+    in one line (so a reading can never be matched to the wrong glyph). A lying drawing (a glyph for 密 that draws
+    公) reads as what it draws and is never learnt; whatever is not learnt here is read in context as before."""
+    from PIL import Image
+
+    from reviewer.render import ocr
+
+    reps: list[Glyph] = []
+    marks: list[Glyph] = []  # punctuation and symbols (folded away): verified by reading as nothing legible
+    by_key: dict[tuple[str, int], list[Glyph]] = {}
+    for g in glyphs:
+        if g.sig is None or g.loose is None or memory.known(g) or _PUA.search(g.ch) or len(fold(g.ch)) > 1:
+            continue
+        if float(g.sig.min()) > 0.5:  # no ink in its box: nothing drawn to verify
+            continue
+        twins = by_key.setdefault((g.ch, g.size), [])
+        if any(_same_drawing(t, g) for t in twins):
+            continue
+        twins.append(g)
+        (reps if fold(g.ch) else marks).append(g)
+    if not reps and not marks:
+        return 0
+    reps.sort(key=lambda g: g.size)
+    marks.sort(key=lambda g: g.size)
+    lines: list[list[Glyph]] = []
+    for g in reps:  # a new line when full, when sizes differ by half, or when its character is already on it
+        placed = False
+        for line in lines[-4:]:
+            if len(line) < BATCH and g.size <= 1.5 * line[0].size and all(x.ch != g.ch for x in line):
+                line.append(g)
+                placed = True
+                break
+        if not placed:
+            lines.append([g])
+    lines.extend(marks[i : i + BATCH] for i in range(0, len(marks), BATCH))
+    learnt = 0
+    for attempt in range(2):
+        readings = ocr.read_crops([_synthetic_line(image, line, Image) for line in lines])
+        retry: list[list[Glyph]] = []
+        for line, (read, _score) in zip(lines, readings, strict=True):
+            got = fold(read)
+            if not fold(line[0].ch):  # a line of punctuation: learnt when nothing legible is read on it
+                if not got:
+                    for g in line:
+                        memory.learn(g)
+                        g.verified = True  # read just now, even if the memory is full for its character
+                        learnt += 1
+                elif attempt == 0 and len(line) > SPLIT:
+                    retry.extend(line[i : i + SPLIT] for i in range(0, len(line), SPLIT))
+            elif len(got) == len(line):
+                for g, c in zip(line, got, strict=True):
+                    if fold(g.ch) == c:
+                        memory.learn(g)
+                        g.verified = True
+                        learnt += 1
+            elif attempt == 0 and len(line) > SPLIT:
+                retry.extend(line[i : i + SPLIT] for i in range(0, len(line), SPLIT))
+        if not retry:
+            break
+        lines = retry
+    return learnt
+
+
+def _synthetic_line(image: Any, line: list[Glyph], image_module: Any) -> Any:
+    """The glyphs' loose boxes (what their signatures show) side by side at LINE_HEIGHT on white."""
+    crops = []
+    for g in line:
+        assert g.loose is not None
+        x0, y0, x1, y1 = g.loose
+        crop = image.crop((int(x0), int(y0), int(x1 + 0.999), int(y1 + 0.999)))
+        scale = LINE_HEIGHT / max(1, crop.size[1])
+        crops.append(crop.resize((max(1, int(crop.size[0] * scale)), LINE_HEIGHT)))
+    gap = LINE_HEIGHT // 3
+    margin = LINE_HEIGHT // 4
+    width = sum(c.size[0] for c in crops) + gap * (len(crops) - 1) + 2 * margin
+    canvas = image_module.new("RGB", (width, LINE_HEIGHT + 2 * margin), "white")
+    x = margin
+    for c in crops:
+        canvas.paste(c, (x, margin))
+        x += c.size[0] + gap
+    return canvas
+
+
