@@ -116,7 +116,7 @@ def set_unknown_author(session: Session, unit: Unit, policy: str, *, actor: Acto
 def set_callback(session: Session, unit: Unit, url: str | None, *, actor: Actor | User = SYSTEM) -> str | None:
     """Register (or clear) the unit's callback URL; returns the new HMAC secret (shown once)."""
     if url:
-        from reviewer.workflow.callbacks import check_url, policy_of
+        from reviewer.accounts.callback_url import check_url, policy_of
 
         check_url(url, policy_of(session))  # resolved again at every delivery
     unit.callback_url = url or None

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from reviewer.accounts.actor import Actor, as_actor
+from reviewer.actor import Actor, as_actor
 from reviewer.audit import checkpoints
 from reviewer.audit.chain import GENESIS, canonical_json, event_hash
 from reviewer.store.models import AuditEvent, User, utcnow
