@@ -28,6 +28,7 @@ def database(request: Request) -> Database:
 class Viewer:
     user: User
     csrf_token: str
+    session_id: int | None = None  # the web session (its login event names it): a sign-off records it
 
     @property
     def role(self) -> str:
@@ -41,7 +42,7 @@ def viewer(request: Request, session: Session, *roles: str) -> Viewer:
     if roles and ws.user.role not in roles:
         raise PermissionDenied("您的角色无权访问此页面")
     _ = ws.user.unit  # loaded while the session is open; templates read it after
-    return Viewer(ws.user, ws.csrf_token)
+    return Viewer(ws.user, ws.csrf_token, ws.id)
 
 
 def checked_id(item_id: int) -> int:

@@ -277,7 +277,6 @@ def stats_export(request: Request, fmt: str) -> Response:
 @html_errors
 def verify_page(request: Request) -> Response:
     from reviewer.audit import verify as audit_verify
-    from reviewer.audit.checkpoints import checkpoint_key
     from reviewer.audit.keys import load_or_create_key
 
     raw = request.query_params.get("expected_head", "").strip()
@@ -289,9 +288,9 @@ def verify_page(request: Request) -> Response:
     with database(request).session() as s:
         v = viewer(request, s, *AUDIT_ROLES)
         settings = request.app.state.settings
-        paths = [settings.checkpoint_dir] if settings.checkpoint_dir and settings.checkpoint_dir.exists() else []
         full = audit_verify.run(s, receipt_key=load_or_create_key(settings.data_dir).public, expected_head=expected or None,
-                                checkpoint_key=checkpoint_key(settings).public, checkpoint_paths=paths)
+                                settings=settings)
+        paths = full.checkpoint_source
         return page(request, "audit_verify.html", status_code=422 if error else 200, user=v.user, csrf_token=v.csrf_token,
                     report=full.chain, full=full, expected=expected, error=error, checkpoints_configured=bool(paths))
 

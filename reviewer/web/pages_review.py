@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from reviewer.accounts import access
+from reviewer.actor import Actor
 from reviewer.errors import PermissionDenied, ReviewerError
 from reviewer.store.models import AWAITING_OFFICER, AWAITING_REVIEW, SCAN_FAILED, STATE_LABEL, Item, Review, User
 from reviewer.web import itemview, pages_render
@@ -204,7 +205,7 @@ async def sign(request: Request, item_id: int) -> Response:
         try:
             with database(request).session() as s:
                 v = viewer(request, s, *SIGNER_ROLES)
-                sign_off(s, item_id, v.user, form.get("content_sha256", ""), form.get("decision", ""),
+                sign_off(s, item_id, Actor.of_user(v.user, session_id=v.session_id), form.get("content_sha256", ""), form.get("decision", ""),
                          form.get("comment", "")[:5000], dispositions, form.get("exception_confirm") == "1")
         except ReviewerError as exc:
             # The workflow refused (hash, dispositions, policy, author …): show the page again with the reason and

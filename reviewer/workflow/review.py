@@ -153,6 +153,7 @@ def sign_off(
                  data={"review_id": review.id, "stage": stage, "decision": decision, "content_sha256": item.content_sha256,
                        "document_sha256": item.document_sha256,
                        "rules_version": item.rules_version, "dispositions": len(given), "findings": len(findings),
+                       **identity.decision_record(session, item, who, authorship),
                        **render_check.bound_fields(session, item)})
     if target == APPROVED:
         receipts.issue(session, item, who)
