@@ -5,6 +5,7 @@ a sign-off pass — the author id of the draft, a unit's policy, a person's role
 rebuilt from the events that recorded each legitimate change, and every sign-off event is checked against that
 replay *at its moment*:
 
+- every scan's rule-set version was logged (`rules_loaded`, workflow.rulelog) before the scan, once versions are logged;
 - its credential (token or web session) was issued to the signer by a logged event and not revoked before;
 - the signer's role then (user_created / user_role_changed) was a signing role, and the account was active;
 - the unit policy it records (block_policy, unknown_author) is the one the log says was in force;
@@ -28,6 +29,7 @@ from reviewer.store.models import ApiToken, CmsAccount, Item, Unit, User
 
 SIGNING_ROLES = ("reviewer", "officer")
 TOKEN_ENDERS = ("user_deactivated", "user_role_changed", "password_reset")
+RULE_USERS = ("scan", "scan_failed", "rescan", "alert")  # events that record the rule-set version a scan used
 
 
 def _sha(value: str) -> str:
@@ -54,6 +56,7 @@ class Replay:
     link_rows: set[int] = field(default_factory=set)
     submitted: dict[int, dict[str, Any]] = field(default_factory=dict)  # item id -> submit data
     blocks: dict[int, int] = field(default_factory=dict)  # item id -> block findings per the scan/render events
+    rule_versions: set[str] = field(default_factory=set)  # every rules_loaded version so far
     problems: list[str] = field(default_factory=list)
 
     def feed(self, ev: Any, data: dict[str, Any]) -> None:
@@ -94,6 +97,12 @@ class Replay:
             self.blocks[ev.item_id] = int((data.get("counts") or {}).get("block", 0))
         elif action == "render_check" and ev.item_id is not None and "counts" in data:
             self.blocks[ev.item_id] = int((data.get("counts") or {}).get("block", 0))
+        if action == "rules_loaded" and data.get("rules_version"):
+            self.rule_versions.add(str(data["rules_version"]))
+        elif action in RULE_USERS and self.rule_versions and data.get("rules_version") \
+                and str(data["rules_version"]) not in self.rule_versions:
+            self.problems.append(f"第 {ev.seq} 号事件（稿件 {ev.item_id}，{action}）使用的规则集版本 {data['rules_version']} "
+                                 "在此之前没有登记（规则文件被临时改动后扫描，或日志被改动）")
         if action in TOKEN_ENDERS and "user_id" in data:
             self.user_tokens_ended[int(data["user_id"])] = ev.seq
         if action in ("sign_off", "approve", "officer_sign_off", "reject", "return") and "signer_id" in data:

@@ -74,6 +74,8 @@ def append(
     seq = last.seq + 1 if last else 1
     prev_hash = last.hash if last else GENESIS
     at = utcnow()
+    if who.os_user:  # a command-line action: the operating-system user is recorded beside the account
+        data = {**(data or {}), "os_user": who.os_user}
     payload = canonical_json(data or {})
     unit = who.unit_code if unit_code is None else unit_code
     digest = event_hash(
