@@ -27,7 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     st.add_argument("--block-policy", choices=["revise", "officer"])
     st.add_argument("--callback-url", help="空字符串表示取消回调")
     st.add_argument("--publisher-counts", choices=["on", "off"],
-                    help="发布系统能否看到各级发现的数量（on：可以；默认 off：只看到状态与审查意见）")
+                    help="已取消：发布系统与管理员看不到任何扫描结果（含各级发现数量），以免借此试探敏感词表；只接受 off")
     st.add_argument("--unknown-author", choices=["officer", "reviewer"], help="作者身份不明的稿件由谁批准（见 units add）")
     st.set_defaults(handler=units_set)
 
@@ -131,13 +131,17 @@ def units_add(args: argparse.Namespace) -> int:
 
 def units_set(args: argparse.Namespace) -> int:
     from reviewer.accounts import manage as accounts
+    from reviewer.errors import InvalidInput
 
     def go(s) -> None:  # noqa: ANN001
         unit = accounts.get_unit(s, args.code)
         if args.block_policy:
             accounts.set_block_policy(s, unit, args.block_policy, actor=_operator())
-        if getattr(args, "publisher_counts", None):
-            accounts.set_publisher_counts(s, unit, args.publisher_counts == "on")
+        if getattr(args, "publisher_counts", None) == "on":
+            raise InvalidInput("--publisher-counts on 已取消：发布系统看到的各级发现数量会随内容是否含词表中的词而变化，"
+                               "可被用来试探敏感词表；发布系统只看到状态、审查决定与回执")
+        if getattr(args, "publisher_counts", None) == "off":
+            accounts.set_publisher_counts(s, unit, False, actor=_operator())
         if args.unknown_author:
             accounts.set_unknown_author(s, unit, args.unknown_author, actor=_operator())
         if args.callback_url is not None:
