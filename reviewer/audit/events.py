@@ -53,6 +53,8 @@ ACTIONS = {
     "logout": "退出登录",
     "login_failed": "登录失败",
     "submit_throttled": "提交过于频繁（已限流）",
+    "draft_read": "读取稿件内容（下载原文、页面图像或导出）",
+    "rules_loaded": "启用规则集版本",
 }
 
 CHAIN_LOCK = "reviewer:audit-chain"

@@ -219,9 +219,25 @@ def export_cmd(args: argparse.Namespace) -> int:
         return 2
 
     def run(s: Any) -> int:
+        from reviewer.audit import events as audit_events
+        from reviewer.cli.admin import _operator
+
         rows = audit_query.search_items(s, f, limit=1_000_000)
         header, table = export.item_table(rows)
         data = export.to_csv(header, table) if args.format == "csv" else export.to_xlsx([("检索结果", header, table)])
+        # taking records out of the system is an event, naming the account (when proven) and the OS user
+        query = {k: v for k, v in vars(args).items() if k in ("since", "until", "unit", "reviewer", "decision", "rule", "item_id",
+                                                                "external_id") and v}
+        from reviewer.errors import ReviewerError
+
+        try:
+            who = _operator(s)
+        except ReviewerError as exc:
+            print(f"错误：{exc.message}", file=sys.stderr)
+            return 1
+        audit_events.append(s, "export", who, data={"format": args.format, "rows": len(rows), "channel": "cli",
+                                                             "query": query})
+        s.commit()
         _write(args.out, data)
         print(f"已导出 {len(rows)} 条记录" + ("" if args.out == "-" else f"到 {args.out}"), file=sys.stderr)
         return 0

@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from reviewer.accounts import access
 from reviewer.actor import Actor
+from reviewer.audit import events as audit_events
 from reviewer.errors import PermissionDenied, ReviewerError
 from reviewer.store.models import AWAITING_OFFICER, AWAITING_REVIEW, SCAN_FAILED, STATE_LABEL, Item, Review, User
 from reviewer.web import itemview, pages_render
@@ -174,6 +175,9 @@ def original(request: Request, item_id: int) -> Response:
             raise PermissionDenied("您的角色不能下载稿件原文")
         name = item.file_name or "content.txt"
         resp = Response(item.content, media_type="application/octet-stream")
+        # reading draft content outside the review page is an event naming the person and the item
+        audit_events.append(s, "draft_read", Actor.of_user(v.user, session_id=v.session_id), unit_code=item.unit.code,
+                            item_id=item.id, data={"what": "original", "channel": "web", "bytes": len(item.content)})
     ascii_name = name.encode("ascii", "ignore").decode().replace('"', "") or "original"
     resp.headers["Content-Disposition"] = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
     return apply_headers(resp)

@@ -111,102 +111,102 @@ def test_an_install_that_cannot_anchor_says_so_loudly(inproc: App, tmp_path: Pat
     assert "anchor-warning" in page and "没有读到任何签名检查点" in page
 
 
-def test_author_id_changed_in_the_database(inproc: App) -> None:
+def test_author_id_changed_in_the_database(shared_app: App) -> None:
     """rev1 wrote the draft (CMS id emp-1 linked to rev1); the writer blanks the author id, rev1 approves it alone
     (U1 accepts one reviewer for unknown authors), and the writer puts the id back."""
-    with inproc.db.session() as s:
+    with shared_app.db.session() as s:
         identity.link(s, accounts.get_user(s, "rev1"), "emp-1")
-    own = make_item(inproc.db, TEXT, external_id="au-1", author_id="emp-1")
-    assert _approve(inproc, "rev1", own) == 403  # the guard holds
-    _sql(inproc, "UPDATE items SET author_id='' WHERE id=:i", i=own)
-    assert _approve(inproc, "rev1", own) == 200  # the attack succeeds at the gate …
-    _sql(inproc, "UPDATE items SET author_id='emp-1' WHERE id=:i", i=own)
-    report = _verify(inproc)
+    own = make_item(shared_app.db, TEXT, external_id="au-1", author_id="emp-1")
+    assert _approve(shared_app, "rev1", own) == 403  # the guard holds
+    _sql(shared_app, "UPDATE items SET author_id='' WHERE id=:i", i=own)
+    assert _approve(shared_app, "rev1", own) == 200  # the attack succeeds at the gate …
+    _sql(shared_app, "UPDATE items SET author_id='emp-1' WHERE id=:i", i=own)
+    report = _verify(shared_app)
     assert not report.ok and _named(report, "作者标识", "被改动"), report.unexplained
     # the same by pointing the link at somebody else instead of touching the item
-    other = make_item(inproc.db, TEXT + "二", external_id="au-2", author_id="emp-1")
-    with inproc.db.session() as s:
+    other = make_item(shared_app.db, TEXT + "二", external_id="au-2", author_id="emp-1")
+    with shared_app.db.session() as s:
         rev1b = accounts.get_user(s, "rev1b").id
-    _sql(inproc, "UPDATE cms_accounts SET user_id=:u", u=rev1b)
-    assert _approve(inproc, "rev1", other, TEXT + "二") == 200
-    report = _verify(inproc)
+    _sql(shared_app, "UPDATE cms_accounts SET user_id=:u", u=rev1b)
+    assert _approve(shared_app, "rev1", other, TEXT + "二") == 200
+    report = _verify(shared_app)
     assert _named(report, "账号对应关系没有审查日志依据") and _named(report, "发布系统账号关联", "不一致"), report.unexplained
 
 
-def test_unit_policy_flipped_for_one_sign_off(inproc: App) -> None:
-    with inproc.db.session() as s:
+def test_unit_policy_flipped_for_one_sign_off(shared_app: App) -> None:
+    with shared_app.db.session() as s:
         accounts.set_unknown_author(s, accounts.get_unit(s, "U1"), "officer")  # logged: unknown authors need the officer
-    item = make_item(inproc.db, TEXT, external_id="po-1")
-    assert _approve(inproc, "rev1", item) == 200
-    with inproc.db.session() as s:
+    item = make_item(shared_app.db, TEXT, external_id="po-1")
+    assert _approve(shared_app, "rev1", item) == 200
+    with shared_app.db.session() as s:
         assert s.execute(text("SELECT state FROM items WHERE id=:i"), {"i": item}).scalar_one() == "awaiting_officer"
-    item2 = make_item(inproc.db, TEXT + "二", external_id="po-2")
-    _sql(inproc, "UPDATE units SET unknown_author='reviewer' WHERE code='U1'")
-    assert _approve(inproc, "rev1", item2, TEXT + "二") == 200  # approved alone
-    _sql(inproc, "UPDATE units SET unknown_author='officer' WHERE code='U1'")
-    report = _verify(inproc)
+    item2 = make_item(shared_app.db, TEXT + "二", external_id="po-2")
+    _sql(shared_app, "UPDATE units SET unknown_author='reviewer' WHERE code='U1'")
+    assert _approve(shared_app, "rev1", item2, TEXT + "二") == 200  # approved alone
+    _sql(shared_app, "UPDATE units SET unknown_author='officer' WHERE code='U1'")
+    report = _verify(shared_app)
     assert not report.ok and _named(report, f"稿件 {item2}", "单位策略"), report.unexplained
     # block policy: revise → officer for one block item, then back
-    blocked = make_item(inproc.db, TEXT + SECRET, [(SECRET, "block")], external_id="po-3")
-    with inproc.db.session() as s:
+    blocked = make_item(shared_app.db, TEXT + SECRET, [(SECRET, "block")], external_id="po-3")
+    with shared_app.db.session() as s:
         fid = s.execute(text("SELECT id FROM findings WHERE item_id=:i"), {"i": blocked}).scalar_one()
     body = {"findings": [{"finding_id": fid, "disposition": "false_positive", "reason": "公开的工程代号"}]}
-    assert _approve(inproc, "rev1", blocked, TEXT + SECRET, **body) == 409
-    _sql(inproc, "UPDATE units SET block_policy='officer' WHERE code='U1'")
-    assert _approve(inproc, "rev1", blocked, TEXT + SECRET, **body) == 200
-    assert _approve(inproc, "off1", blocked, TEXT + SECRET) == 200
-    _sql(inproc, "UPDATE units SET block_policy='revise' WHERE code='U1'")
-    assert _named(_verify(inproc), f"稿件 {blocked}", "单位策略")
+    assert _approve(shared_app, "rev1", blocked, TEXT + SECRET, **body) == 409
+    _sql(shared_app, "UPDATE units SET block_policy='officer' WHERE code='U1'")
+    assert _approve(shared_app, "rev1", blocked, TEXT + SECRET, **body) == 200
+    assert _approve(shared_app, "off1", blocked, TEXT + SECRET) == 200
+    _sql(shared_app, "UPDATE units SET block_policy='revise' WHERE code='U1'")
+    assert _named(_verify(shared_app), f"稿件 {blocked}", "单位策略")
 
 
-def test_inserted_token_and_raised_role(inproc: App) -> None:
-    item = make_item(inproc.db, TEXT, external_id="tk-1")
+def test_inserted_token_and_raised_role(shared_app: App) -> None:
+    item = make_item(shared_app.db, TEXT, external_id="tk-1")
     # a token row for the auditor with role reviewer: acts with the account's current role (auditor) → refused
     raw = "rvw_" + secrets.token_urlsafe(32)
-    with inproc.db.session() as s:
+    with shared_app.db.session() as s:
         aud = accounts.get_user(s, "aud")
         rev1 = accounts.get_user(s, "rev1")
         unit_id, aud_id, rev1_id = aud.unit_id, aud.id, rev1.id
-    _sql(inproc, "INSERT INTO api_tokens (token_hash, prefix, unit_id, user_id, role, created_at, expires_at) "
+    _sql(shared_app, "INSERT INTO api_tokens (token_hash, prefix, unit_id, user_id, role, created_at, expires_at) "
                  "VALUES (:h, :p, :u, :user, 'reviewer', :now, :exp)",
          h=_sha(raw), p=raw[:12], u=unit_id, user=aud_id, now=utcnow(), exp=utcnow() + timedelta(days=9))
-    inproc.tokens["forged-aud"] = raw
-    assert _approve(inproc, "forged-aud", item) == 403
+    shared_app.tokens["forged-aud"] = raw
+    assert _approve(shared_app, "forged-aud", item) == 403
     # a token row for a real reviewer: the sign-off goes through, verify names the credential
     raw2 = "rvw_" + secrets.token_urlsafe(32)
-    _sql(inproc, "INSERT INTO api_tokens (token_hash, prefix, unit_id, user_id, role, created_at, expires_at) "
+    _sql(shared_app, "INSERT INTO api_tokens (token_hash, prefix, unit_id, user_id, role, created_at, expires_at) "
                  "VALUES (:h, :p, :u, :user, 'reviewer', :now, :exp)",
          h=_sha(raw2), p=raw2[:12], u=unit_id, user=rev1_id, now=utcnow(), exp=utcnow() + timedelta(days=9))
-    inproc.tokens["forged-rev1"] = raw2
-    assert _approve(inproc, "forged-rev1", item) == 200
-    report = _verify(inproc)
+    shared_app.tokens["forged-rev1"] = raw2
+    assert _approve(shared_app, "forged-rev1", item) == 200
+    report = _verify(shared_app)
     assert _named(report, f"稿件 {item}", "令牌", "没有签发记录") and _named(report, "API 令牌", "没有签发"), report.unexplained
     # the auditor's role raised in the database, then signing with the auditor's real token
-    item2 = make_item(inproc.db, TEXT + "二", external_id="tk-2")
-    _sql(inproc, "UPDATE users SET role='reviewer' WHERE id=:i", i=aud_id)
-    assert _approve(inproc, "aud", item2, TEXT + "二") == 200
-    _sql(inproc, "UPDATE users SET role='auditor' WHERE id=:i", i=aud_id)
-    assert _named(_verify(inproc), f"稿件 {item2}", "aud", "角色"), _verify(inproc).unexplained
+    item2 = make_item(shared_app.db, TEXT + "二", external_id="tk-2")
+    _sql(shared_app, "UPDATE users SET role='reviewer' WHERE id=:i", i=aud_id)
+    assert _approve(shared_app, "aud", item2, TEXT + "二") == 200
+    _sql(shared_app, "UPDATE users SET role='auditor' WHERE id=:i", i=aud_id)
+    assert _named(_verify(shared_app), f"稿件 {item2}", "aud", "角色"), _verify(shared_app).unexplained
 
 
-def test_inserted_web_session_signs_on_the_page(inproc: App) -> None:
+def test_inserted_web_session_signs_on_the_page(shared_app: App) -> None:
     from reviewer.web.security import SESSION_COOKIE, token_hash
     from tests.web.helpers import csrf_of
 
-    item = make_item(inproc.db, TEXT, external_id="ws-1")
+    item = make_item(shared_app.db, TEXT, external_id="ws-1")
     raw, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(16)
-    with inproc.db.session() as s:
+    with shared_app.db.session() as s:
         rev1 = accounts.get_user(s, "rev1").id
-    _sql(inproc, "INSERT INTO web_sessions (session_hash, user_id, csrf_token, created_at, expires_at, last_seen_at) "
+    _sql(shared_app, "INSERT INTO web_sessions (session_hash, user_id, csrf_token, created_at, expires_at, last_seen_at) "
                  "VALUES (:h, :u, :c, :now, :exp, :now)", h=token_hash(raw), u=rev1, c=csrf, now=utcnow(),
          exp=utcnow() + timedelta(hours=2))
-    c = inproc.client()
+    c = shared_app.client()
     c.cookies.set(SESSION_COOKIE, raw)
     page = c.get(f"/review/items/{item}")
     assert page.status_code == 200
     r = c.post(f"/review/items/{item}/sign", data={"csrf_token": csrf_of(page.text), "content_sha256": _sha(TEXT), "decision": "approve"})
     assert r.status_code == 303, r.text[:500]
-    assert _named(_verify(inproc), f"稿件 {item}", "登录会话", "没有签署人的登录记录")
+    assert _named(_verify(shared_app), f"稿件 {item}", "登录会话", "没有签署人的登录记录")
 
 
 def test_honest_history_with_links_tokens_sessions_and_policies_verifies_clean(inproc: App) -> None:
