@@ -210,7 +210,8 @@ async def sign(request: Request, item_id: int) -> Response:
             with database(request).session() as s:
                 v = viewer(request, s, *SIGNER_ROLES)
                 sign_off(s, item_id, Actor.of_user(v.user, session_id=v.session_id), form.get("content_sha256", ""), form.get("decision", ""),
-                         form.get("comment", "")[:5000], dispositions, form.get("exception_confirm") == "1")
+                         form.get("comment", "")[:5000], dispositions, form.get("exception_confirm") == "1",
+                         [int(k[9:]) for k, val in form.items() if k.startswith("feedback_") and k[9:].isdecimal() and val])
         except ReviewerError as exc:
             # The workflow refused (hash, dispositions, policy, author …): show the page again with the reason and
             # what the signer entered.

@@ -115,3 +115,25 @@ def test_cms_severity_counts_option_is_gone(probe: tuple[App, ScannerCache], mon
     item = _submit(a, scanners, "cms1", "counts-1", LISTED)
     body = a.client("cms1").get(f"/api/v1/items/{item['id']}").json()
     assert "counts" not in body and "verdict" not in body and "findings" not in body
+
+
+def test_a_comment_holding_a_term_is_refused_and_location_feedback_is_sent_instead(probe: tuple[App, ScannerCache]) -> None:
+    a, scanners = probe
+    item = _submit(a, scanners, "cms1", "comment-1", LISTED)
+    rev = a.client("rev1")
+    detail = rev.get(f"/api/v1/items/{item['id']}").json()
+    finding = next(f for f in detail["findings"] if f["location"] == "正文")
+    base = {"content_sha256": item["sha"], "decision": "return",
+            "findings": [{"finding_id": f["id"], "disposition": "confirmed", "reason": "项目代号不得公开"} for f in detail["findings"]]}
+    r = rev.post(f"/api/v1/items/{item['id']}/review", json={**base, "comment": f"请删除“{LISTED}”后重新提交"})
+    assert r.status_code == 422 and "审查意见" in r.json()["detail"] and LISTED not in r.text, r.text
+    bad_reason = {**base, "findings": [{**base["findings"][0], "reason": f"{LISTED}是涉密代号"}]}  # type: ignore[dict-item]
+    r = rev.post(f"/api/v1/items/{item['id']}/review", json=bad_reason)
+    assert r.status_code == 422 and "处置理由" in r.json()["detail"] and LISTED not in r.text
+    r = rev.post(f"/api/v1/items/{item['id']}/review", json={**base, "comment": "请按所示位置修改后重新提交",
+                                                           "feedback": [finding["id"]]})
+    assert r.status_code == 200, r.text
+    seen = a.client("cms1").get(f"/api/v1/items/{item['id']}").json()
+    comment = seen["reviews"][0]["comment"]
+    assert "按位置反馈" in comment and "第 1 段第" in comment and LISTED not in comment, comment
+    assert "org-codes" not in comment and "项目代号" not in comment  # location only: no rule, no category
