@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from reviewer.accounts.actor import Actor, as_actor
 from reviewer.audit import events as audit
 from reviewer.audit.binding import BOUND_FIELDS, FIELD_LABEL, document_sha256
-from reviewer.errors import Conflict, PermissionDenied
+from reviewer.errors import Conflict, InvalidInput, PermissionDenied
 from reviewer.store.models import APPROVED, RELEASED, STATE_LABEL, Alert, AuditEvent, Item, Receipt, User, utcnow
 from reviewer.workflow import receipts, rulelog
 from reviewer.workflow.items import get_item
@@ -106,8 +106,10 @@ def current_rules_problem(session: Session, item: Item) -> str | None:
 
 def mark_released(
     session: Session, item_id: int, actor: Actor | User, content_sha256: str | None = None, url: str = "",
-    document_sha256: str | None = None,
+    document_sha256: str | None = None, *, require_hash: bool = False,
 ) -> Item:
+    """`require_hash` (the HTTP API): the caller must say which content it published — a call without a hash cannot
+    bind the publication to what was approved."""
     who = as_actor(actor)
     item = get_item(session, item_id, for_update=True)
     if who.role not in ("publisher", "admin") or (who.role != "admin" and who.unit_id != item.unit_id):
@@ -123,6 +125,8 @@ def mark_released(
     proof = receipts.problems(session, item, _receipt(session, item))
     if proof:
         raise Conflict("该稿件没有可验证的发布回执，不能登记发布：" + "；".join(proof))
+    if require_hash and not (content_sha256 or document_sha256):
+        raise InvalidInput("登记发布须提供所发布内容的哈希：release-check 答复中的 document_sha256（或 content_sha256）")
     move(item, RELEASED)
     item.released_at = utcnow()
     audit.append(session, "released", who, unit_code=item.unit.code, item_id=item.id,

@@ -100,3 +100,47 @@ def test_every_read_of_draft_content_outside_the_review_page_is_an_event(
     ev = _events(shared_app, "export")[-1]
     data = json.loads(ev.data)
     assert data["channel"] == "cli" and data["os_user"] and data["rows"] == 1
+
+
+def _answers(a: App, username: str) -> list[tuple[int, str]]:
+    """Six wrong passwords for one username on the login page: (status, the page's error text)."""
+    import re
+
+    from tests.web.helpers import csrf_of
+
+    out = []
+    for i in range(6):
+        c = a.client()
+        form = c.get("/login")
+        r = c.post("/login", data={"csrf_token": csrf_of(form.text), "username": username, "password": f"wrong-guess-{i}"},
+                   headers={"X-Forwarded-For": f"10.0.0.{i}"})
+        m = re.search(r'class="msg error"[^>]*>([^<]*)<', r.text)
+        out.append((r.status_code, m.group(1) if m else ""))
+    return out
+
+
+def test_wrong_passwords_answer_the_same_for_existing_and_unknown_usernames(shared_app: App) -> None:
+    from reviewer.accounts import throttle
+
+    throttle.ADDRESSES.__init__()  # type: ignore[misc]  # a fresh address throttle: only the account rule is tested
+    shared_app.app.state.login_addresses = None
+    real = _answers(shared_app, "rev2")
+    shared_app.app.state.login_addresses = None
+    unknown = _answers(shared_app, "nosuchuser")
+    assert real == unknown, (real, unknown)
+    assert real[4][0] == 429 and real[0][0] == 401  # the fifth locks, for both
+
+
+def test_released_needs_the_hash_of_what_was_published(shared_app: App) -> None:
+    import hashlib
+
+    body = "区水务局关于二〇二六年节约用水宣传周活动的通知。"
+    item = make_item(shared_app.db, body, external_id="rel-1")
+    sha = hashlib.sha256(body.encode()).hexdigest()
+    assert shared_app.client("rev1").post(f"/api/v1/items/{item}/review", json={"content_sha256": sha, "decision": "approve"}).status_code == 200
+    cms = shared_app.client("cms1")
+    for empty in ({}, {"url": "https://example.gov.cn/a.html"}):
+        r = cms.post(f"/api/v1/items/{item}/released", json=empty)
+        assert r.status_code == 422 and "哈希" in r.json()["detail"], r.text
+    assert cms.get(f"/api/v1/items/{item}").json()["state"] == "approved"
+    assert cms.post(f"/api/v1/items/{item}/released", json={"content_sha256": sha}).json()["state"] == "released"
