@@ -13,7 +13,13 @@ log does not explain:
   (e.g. `UPDATE reviews SET reviewer_id=…`);
 - a disposition without its event or with another disposition;
 - a receipt without its event, whose payload changed, whose signature does not verify or that does not bind the row;
-- and, the other way round, events whose review, disposition or receipt row is gone.
+- and, the other way round, events whose review, disposition or receipt row is gone;
+- every sign-off against who could sign, with which credential, under which unit policy and author identity, and
+  every scan against the rule-set versions logged before it (audit.accountability); and the units, users, tokens
+  and CMS links as they are now against the log.
+
+With `settings`, the data directory's signed checkpoints are read without flags (anchoring on by default) and the
+report says loudly when the install cannot anchor (`anchor_warnings`).
 
 Read-only. Memory grows with the number of items (one small record each), not with the log's length."""
 
