@@ -24,7 +24,7 @@ from reviewer.web import itemview, pages_render
 from reviewer.web.deps import check_csrf, checked_id, database, html_errors, viewer
 from reviewer.web.render import page, redirect
 from reviewer.web.security import apply_headers
-from reviewer.workflow import desk, render_check
+from reviewer.workflow import desk, render_check, rulelog
 from reviewer.workflow.review import DispositionInput, sign_off
 
 router = APIRouter(include_in_schema=False)
@@ -82,6 +82,7 @@ def _queue(request: Request, officer: bool) -> Response:
             request, "queue.html", user=v.user, csrf_token=v.csrf_token, items=items, officer=officer, total=len(queue),
             alerts=alerts, channels=channels, sorts=SORTS, queue_state=lambda it: queue_state(it, rendering),
             resubmitted=desk.resubmitted_after_return(s, items),
+            rule_changes=rulelog.recent_changes(s) if officer else [],
             filters={"verdict": verdict, "channel": channel, "author": author, "sort": sort},
         )
 

@@ -130,3 +130,19 @@ def ensure_logged(session: Session, settings: Settings, ruleset: Any, *, actor: 
         "files_changed": len(changed), "previous_known": before is not None or previous is None, "loaded_by": os_user(),
     })
     return True
+
+
+def recent_changes(session: Session, limit: int = 10) -> list[dict[str, Any]]:
+    """The latest rule-set versions logged, newest first, for the officer's and auditor's pages (counts only)."""
+    rows = session.execute(select(AuditEvent.seq, AuditEvent.at, AuditEvent.data).where(AuditEvent.action == ACTION)
+                           .order_by(AuditEvent.seq.desc()).limit(limit)).all()
+    out = []
+    for seq, at, raw in rows:
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            continue
+        out.append({"seq": seq, "at": at, "version": data.get("rules_version"), "previous": data.get("previous"),
+                    "files": data.get("files") or [], "files_changed": data.get("files_changed", 0),
+                    "loaded_by": data.get("loaded_by", "")})
+    return out

@@ -122,6 +122,12 @@ def test_dropped_term_is_logged_and_the_gate_follows_the_current_rules(org: tupl
     with a.db.session() as s:
         report = audit_verify.run(s, receipt_key=load_or_create_key(a.data_dir).public, settings=a.settings)
     assert report.ok, report.unexplained
+    from tests.web.helpers import login
+
+    officer = a.client()
+    assert login(officer, "off1").status_code == 303  # type: ignore[arg-type]
+    shown = officer.get("/officer").text
+    assert "规则集变更" in shown and "org-codes.yaml 修改（+0 / −1" in shown and not any(t in shown for t in TERMS), shown[-3000:]
 
 
 def test_verify_refuses_a_scan_whose_rules_version_was_never_logged(org: tuple[App, Path, ScannerCache]) -> None:
