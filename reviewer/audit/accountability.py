@@ -54,6 +54,7 @@ class Replay:
     by_name: dict[str, int] = field(default_factory=dict)  # username -> user id
     links: dict[tuple[str, str], int] = field(default_factory=dict)  # (unit code, cms key sha256) -> user id
     link_rows: set[int] = field(default_factory=set)
+    old_links: int = 0  # cms_id_linked events from before the key digest was recorded
     submitted: dict[int, dict[str, Any]] = field(default_factory=dict)  # item id -> submit data
     blocks: dict[int, int] = field(default_factory=dict)  # item id -> block findings per the scan/render events
     rule_versions: set[str] = field(default_factory=set)  # every rules_loaded version so far
@@ -91,6 +92,8 @@ class Replay:
             self.links.setdefault((ev.unit_code, str(data["cms_key_sha256"])), int(data.get("user_id", 0)))
             if "cms_account_id" in data:
                 self.link_rows.add(int(data["cms_account_id"]))
+        elif action == "cms_id_linked":
+            self.old_links += 1
         elif action == "submit" and ev.item_id is not None:
             self.submitted[ev.item_id] = data
         elif action == "scan" and ev.item_id is not None:
@@ -203,7 +206,7 @@ class Replay:
         for link in session.scalars(select(CmsAccount)):
             checked += 1
             logged = self.links.get((codes.get(link.unit_id, ""), _sha(link.cms_key)))
-            if link.id not in self.link_rows and self.link_rows:
+            if link.id not in self.link_rows and not self.old_links:
                 add(f"发布系统账号关联 #{link.id}：审查日志中没有关联记录（在数据库中插入）")
             elif logged is not None and logged != link.user_id:
                 add(f"发布系统账号关联 #{link.id}：对应的用户与审查日志记录的不一致（在数据库中被改动）")

@@ -84,19 +84,18 @@ def test_ten_candidate_names_tell_the_publisher_nothing(app: App) -> None:
     figures("probe_candidates", candidates=len(CANDIDATES), on_list=1, distinguishable_fields=0)
 
 
-def test_a_unit_may_opt_in_to_severity_counts_only(app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_severity_count_opt_in_is_refused(app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 17: counts per severity differ between a draft with a listed name and one without (an oracle), so the
+    former opt-in is refused and the CMS never sees counts or a verdict."""
     monkeypatch.setenv("REVIEWER_DATABASE_URL", str(app.settings.database_url))
     monkeypatch.setenv("REVIEWER_DATA_DIR", str(app.data_dir))
     item_id = _submit_and_scan(app, "opt-1", "关于赤霄工程的简报。")
     assert "counts" not in app.client("cms1").get(f"/api/v1/items/{item_id}").json()
-    assert main(["units", "set", "U1", "--publisher-counts", "on"]) == 0
+    assert main(["units", "set", "U1", "--publisher-counts", "on"]) == 1
     seen = app.client("cms1").get(f"/api/v1/items/{item_id}").json()
-    assert seen["counts"] == {"block": 1, "review": 0, "info": 0} and seen["verdict"] == "block"
-    assert "findings" not in seen and "赤霄工程" not in str(seen)
-    assert "counts" not in app.client("cms2").get("/api/v1/items").text  # the other unit did not opt in
+    assert "counts" not in seen and "verdict" not in seen and "findings" not in seen and "赤霄工程" not in str(seen)
     with app.db.session() as s:
-        assert s.scalar(select(AuditEvent.data).where(AuditEvent.action == "unit_updated").order_by(AuditEvent.seq.desc())) \
-            == '{"publisher_counts":true}'
+        assert not s.scalar(select(AuditEvent.data).where(AuditEvent.data.like('%"publisher_counts":true%')))
 
 
 def test_submissions_are_rate_limited_per_token_with_a_chinese_429(sqlite_database_url: str, tmp_path: Path) -> None:
