@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from reviewer.accounts.access import FULL
-from reviewer.audit.binding import public_reason
+from reviewer.audit.binding import ADMIN_HIDDEN, ADMIN_HIDDEN_FIELDS, public_reason
 from reviewer.store.models import STATE_LABEL, Item, Receipt
 from reviewer.workflow import render_check
 
@@ -45,6 +45,9 @@ def item_summary(item: Item, level: str = FULL, role: str = "") -> dict[str, Any
         "submitted_at": iso(item.submitted_at), "scanned_at": iso(item.scanned_at),
         "decided_at": iso(item.decided_at), "released_at": iso(item.released_at), "superseded_by": item.superseded_by_id,
     }
+    if not full and role != PUBLISHER:  # the admin: no metadata of any draft (the same for every draft)
+        for name in ADMIN_HIDDEN_FIELDS:
+            body[name] = ADMIN_HIDDEN
     if full:
         body["verdict"] = item.verdict
         body["counts"] = {"block": item.block_count, "review": item.review_count, "info": item.info_count}

@@ -18,7 +18,7 @@ from reviewer.accounts import access
 from reviewer.audit import events as audit_events
 from reviewer.audit import exports as export
 from reviewer.audit import queries as audit_query
-from reviewer.audit.binding import public_reason
+from reviewer.audit.binding import ADMIN_HIDDEN, ADMIN_HIDDEN_FIELDS, public_reason
 from reviewer.audit.events import ACTIONS
 from reviewer.audit.statistics import BEIJING, RULE_COLUMNS, UNIT_COLUMNS, Period, cell, compute
 from reviewer.errors import InvalidInput, NotFound, PermissionDenied
@@ -79,6 +79,9 @@ def _mask_rows(s: Any, role: str, rows: list[audit_query.ItemRow]) -> list[audit
     for r in rows:
         r.block_count = r.review_count = r.info_count = None  # type: ignore[assignment]
         r.rules_hit = ""
+        for name in ADMIN_HIDDEN_FIELDS:
+            if hasattr(r, name):
+                setattr(r, name, ADMIN_HIDDEN)
         if hasattr(r, "verdict"):
             r.verdict = None  # type: ignore[assignment]
     return rows
@@ -183,7 +186,10 @@ def redact_view(view: itemview.ItemView) -> itemview.ItemView:
     ]
     view.findings, view.reviews = [], reviews
     masked: dict[str, str | None] = {"scan_error": public_reason(view.item.scan_error) or None, "verdict": None,
-                                     "block_count": None, "review_count": None, "info_count": None}
+                                     "block_count": None, "review_count": None, "info_count": None,
+                                     **dict.fromkeys(ADMIN_HIDDEN_FIELDS, ADMIN_HIDDEN)}
+    if view.receipt is not None:  # the receipt's payload names the title, channel and file name
+        view.receipt = _Masked(view.receipt, {"payload": "（回执所签的标题、栏目与文件名管理员不可见）"})  # type: ignore[assignment]
     view.item = _Masked(view.item, masked)  # type: ignore[assignment]
     view.parts, view.changes, view.previous = [], [], None
     return view
@@ -201,7 +207,8 @@ def item_history(request: Request, item_id: int) -> Response:
         blind = level != access.FULL
         if blind:  # the events' contents carry verdicts, counts and rule ids: the admin sees who did what, when
             events = [ev for ev in events if ev.action not in SCAN_EVENTS]
-        return page(request, "audit_item.html", user=v.user, csrf_token=v.csrf_token, item=item, views=views,
+        shown: Any = _Masked(item, dict.fromkeys(ADMIN_HIDDEN_FIELDS, ADMIN_HIDDEN)) if blind else item
+        return page(request, "audit_item.html", user=v.user, csrf_token=v.csrf_token, item=shown, views=views,
                     events=events, actions=ACTIONS, people=_people(s), blind=blind)
 
 
