@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -29,8 +28,12 @@ terms:
 """
 
 
-@pytest.fixture
-def probe(sqlite_database_url: str, tmp_path: Path) -> Iterator[tuple[App, ScannerCache]]:
+@pytest.fixture(scope="module")
+def probe(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[App, ScannerCache]]:
+    from tests.services import fresh_sqlite_url
+
+    tmp_path = tmp_path_factory.mktemp("insider")
+    sqlite_database_url = fresh_sqlite_url(tmp_path / "db")
     rules = tmp_path / "org-rules"
     rules.mkdir()
     (rules / "org-codes.yaml").write_text(RULE, encoding="utf-8")

@@ -41,8 +41,12 @@ def _write(rules: Path, terms: list[str]) -> None:
     (rules / "org-codes.yaml").write_text(RULE.format(terms="\n".join(f"  - {t}" for t in terms)), encoding="utf-8")
 
 
-@pytest.fixture
-def org(sqlite_database_url: str, tmp_path: Path) -> Iterator[tuple[App, Path, ScannerCache]]:
+@pytest.fixture(scope="module")
+def org(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[App, Path, ScannerCache]]:
+    from tests.services import fresh_sqlite_url
+
+    tmp_path = tmp_path_factory.mktemp("insider")
+    sqlite_database_url = fresh_sqlite_url(tmp_path / "db")
     rules = tmp_path / "org-rules"
     rules.mkdir()
     _write(rules, TERMS)
