@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from reviewer.ruleset.examples import parse_examples, run_example
 from reviewer.ruleset.loader import load_rules
+from reviewer.scan.examples import parse_examples, run_example
 from reviewer.scan.scanner import Scanner
 from reviewer.settings import BUILTIN_RULES_DIR
 

@@ -14,10 +14,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from reviewer.accounts.actor import Actor, as_actor
+from reviewer.actor import Actor, as_actor
 from reviewer.errors import NotFound, PermissionDenied
+from reviewer.store.items import get_item
 from reviewer.store.models import AWAITING_OFFICER, AWAITING_REVIEW, Alert, Item, User
-from reviewer.workflow.items import get_item
 
 FULL = "full"  # findings with match and context
 REDACTED = "redacted"  # rule ids, categories, severity, location, counts only

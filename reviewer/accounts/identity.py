@@ -18,6 +18,7 @@ CMS ids are folded the same way before lookup, so `Wang.Li`, `ｗａｎｇ.ｌ�
 
 from __future__ import annotations
 
+import hashlib
 import unicodedata
 from enum import StrEnum
 from functools import cache
@@ -65,6 +66,19 @@ def cms_key(cms_id: str) -> str:
     return key
 
 
+def key_digest(cms_id: str) -> str:
+    """What the review log records of an author id: the SHA-256 of its folded key ("" when there is none). The log
+    replays the CMS-id links and the submissions with it, so an id changed in the database is found by verify."""
+    try:
+        return hashlib.sha256(cms_key(cms_id).encode("utf-8")).hexdigest()
+    except InvalidInput:
+        return ""
+
+
+def raw_digest(value: str) -> str:
+    return hashlib.sha256((value or "").encode("utf-8")).hexdigest()
+
+
 def link(session: Session, user: User, cms_id: str, *, actor: Actor | User = SYSTEM) -> CmsAccount:
     """Map a CMS author id to `user` (in the user's unit). An id already mapped to another person is a conflict."""
     key = cms_key(cms_id)
@@ -79,7 +93,8 @@ def link(session: Session, user: User, cms_id: str, *, actor: Actor | User = SYS
     session.add(record)
     session.flush()
     audit.append(session, "cms_id_linked", actor, unit_code=user.unit.code,
-                 data={"user_id": user.id, "username": user.username, "cms_account_id": record.id})
+                 data={"user_id": user.id, "username": user.username, "cms_account_id": record.id,
+                       "cms_key_sha256": hashlib.sha256(key.encode("utf-8")).hexdigest()})
     return record
 
 
@@ -96,6 +111,15 @@ def author_account(session: Session, item: Item) -> int | None:
     return session.execute(
         select(CmsAccount.user_id).where(CmsAccount.unit_id == item.unit_id, CmsAccount.cms_key == key)
     ).scalar_one_or_none()
+
+
+def decision_record(session: Session, item: Item, signer: Actor | User, authorship: Authorship) -> dict[str, object]:
+    """What a sign-off event records of the identity decision it relied on (verify recomputes it from the log)."""
+    who = as_actor(signer)
+    return {"signer_id": who.user_id, "credential": who.credential(), "authorship": str(authorship),
+            "author_user_id": author_account(session, item), "author_id_sha256": key_digest(item.author_id or ""),
+            "author_sha256": raw_digest(item.author or ""),
+            "policy": {"block_policy": item.unit.block_policy, "unknown_author": getattr(item.unit, "unknown_author", "officer")}}
 
 
 def check_signer(session: Session, item: Item, signer: Actor | User) -> Authorship:

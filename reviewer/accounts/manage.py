@@ -7,6 +7,7 @@ too. Every change is written to the review log."""
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -116,7 +117,7 @@ def set_unknown_author(session: Session, unit: Unit, policy: str, *, actor: Acto
 def set_callback(session: Session, unit: Unit, url: str | None, *, actor: Actor | User = SYSTEM) -> str | None:
     """Register (or clear) the unit's callback URL; returns the new HMAC secret (shown once)."""
     if url:
-        from reviewer.workflow.callbacks import check_url, policy_of
+        from reviewer.accounts.callback_url import check_url, policy_of
 
         check_url(url, policy_of(session))  # resolved again at every delivery
     unit.callback_url = url or None
@@ -125,13 +126,41 @@ def set_callback(session: Session, unit: Unit, url: str | None, *, actor: Actor 
     return unit.callback_secret
 
 
+USERNAME = re.compile(r"[A-Za-z0-9._-]{1,100}")
+_LOOKALIKE = str.maketrans({"0": "o", "1": "l", "i": "l", ".": None, "_": None, "-": None})
+
+
+def username_key(username: str) -> str:
+    """The folded form two usernames must not share: case, separators and look-alike digits (0/o, 1/l/i) ignored."""
+    return username.casefold().translate(_LOOKALIKE)
+
+
+def check_new_name(session: Session, username: str, display_name: str, unit: Unit) -> None:
+    """A look-alike signer is refused: plain usernames only (ASCII letters, digits, `._-`), none whose folded form
+    equals an existing one, and display names unique within the unit (after folding width, case, spaces, invisible
+    characters and traditional/simplified)."""
+    if not USERNAME.fullmatch(username or ""):
+        raise InvalidInput("用户名只能由英文字母、数字和 . _ - 组成（1 至 100 个字符），以免出现形近字符冒充他人")
+    key = username_key(username)
+    for (existing,) in session.execute(select(User.username)):
+        if existing == username:
+            raise Conflict(f"用户 {username} 已存在")
+        if username_key(existing) == key:
+            raise Conflict(f"用户名 {username} 与已有用户 {existing} 过于相近（忽略大小写、分隔符与 0/o、1/l/i），容易混淆，请另取")
+    from reviewer.accounts.identity import fold
+
+    shown = fold(display_name or username)
+    for (other,) in session.execute(select(User.display_name).where(User.unit_id == unit.id)):
+        if fold(other or "") == shown:
+            raise Conflict(f"本单位已有显示名为“{other}”的用户：同一单位内显示名不能相同（审计员须能分清签署人）")
+
+
 def create_user(session: Session, username: str, unit_code: str, role: str, *, display_name: str = "", password: str | None = None,
                 cms_id: str | None = None, actor: Actor | User = SYSTEM) -> User:
     if role not in ROLES:
         raise InvalidInput(f"角色必须是 {', '.join(ROLES)} 之一")
-    if session.execute(select(User.id).where(User.username == username)).first():
-        raise Conflict(f"用户 {username} 已存在")
     unit = get_unit(session, unit_code)
+    check_new_name(session, username, display_name, unit)
     if password:
         passwords.check_policy(password, username)
     user = User(username=username, display_name=display_name or username, unit_id=unit.id, unit=unit, role=role,

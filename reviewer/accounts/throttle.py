@@ -115,8 +115,35 @@ class VerifyGate:
                 self._pending -= 1
 
 
+class PhantomAccounts:
+    """Failure counts for usernames that do not exist, kept like a real account's, so that the fifth wrong password
+    answers the same (429, "locked") whether or not the username exists: the answers reveal no usernames."""
+
+    def __init__(self, size: int = 50_000) -> None:
+        self._lock = threading.Lock()
+        self._seen: OrderedDict[str, tuple[int, float]] = OrderedDict()  # username -> (failures, locked until, monotonic)
+        self.size = size
+
+    def locked_for(self, username: str) -> float:
+        with self._lock:
+            _, until = self._seen.get(username, (0, 0.0))
+        return max(0.0, until - time.monotonic())
+
+    def failed(self, username: str) -> int:
+        with self._lock:
+            count, until = self._seen.pop(username, (0, 0.0))
+            count += 1
+            if count >= ACCOUNT_MAX_FAILURES:
+                until = time.monotonic() + ACCOUNT_LOCK.total_seconds()
+            self._seen[username] = (count, until)
+            while len(self._seen) > self.size:
+                self._seen.popitem(last=False)
+            return count
+
+
 ADDRESSES = AddressThrottle()
 GATE = VerifyGate()
+PHANTOMS = PhantomAccounts()
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,11 +182,14 @@ def password_login(db: Database, username: str, password: str, address: str, *, 
         if user is not None:
             user_id, password_hash = user.id, (user.password_hash if user.active else None)
             locked = account_locked_for(user)
-    if user_id is not None and locked:
+    if user_id is None and username:
+        locked = PHANTOMS.locked_for(username)
+    if locked:
         # Counts against the address too: hammering a locked account soon locks the address (and stops the log events).
         addresses.failed(address)
-        with db.session() as s:
-            audit.append(s, "login_refused_locked", _user(s, user_id), data={"channel": channel})
+        if user_id is not None:
+            with db.session() as s:
+                audit.append(s, "login_refused_locked", _user(s, user_id), data={"channel": channel})
         return LoginOutcome(None, f"该账号连续登录失败次数过多，已临时锁定，请 {_minutes(locked)} 分钟后再试，或联系管理员解锁", 429)
     try:
         with gate.slot():
@@ -189,7 +219,10 @@ def password_login(db: Database, username: str, password: str, address: str, *, 
                 user.locked_until = utcnow() + ACCOUNT_LOCK
                 minutes = int(ACCOUNT_LOCK.total_seconds() // 60)
                 audit.append(s, "account_locked", user, data={"channel": channel, "failures": user.failed_logins, "minutes": minutes})
-                return LoginOutcome(None, f"连续 {user.failed_logins} 次登录失败，该账号已临时锁定 {minutes} 分钟，请稍后再试或联系管理员", 429)
+                return LoginOutcome(None, f"连续 {ACCOUNT_MAX_FAILURES} 次登录失败，该账号已临时锁定 {minutes} 分钟，请稍后再试或联系管理员", 429)
+    elif username and PHANTOMS.failed(username) >= ACCOUNT_MAX_FAILURES:
+        minutes = int(ACCOUNT_LOCK.total_seconds() // 60)
+        return LoginOutcome(None, f"连续 {ACCOUNT_MAX_FAILURES} 次登录失败，该账号已临时锁定 {minutes} 分钟，请稍后再试或联系管理员", 429)
     if address_locked:
         return LoginOutcome(None, f"该地址登录失败次数过多，已临时限制 {_minutes(ADDRESS_LOCK)} 分钟", 429)
     return LoginOutcome(None, WRONG, 401)

@@ -187,7 +187,8 @@ def release_check(body: ReleaseCheckBody, ctx: Ctx = Depends(roles("publisher"))
 @router.post("/items/{item_id}/released", summary="登记已发布")
 def mark_released(item_id: int, body: ReleasedBody | None = None, ctx: Ctx = Depends(roles("publisher", "admin"))) -> dict[str, Any]:
     body = body or ReleasedBody(url="", document_sha256=None)
-    item = release.mark_released(ctx.session, item_id, ctx.actor, body.content_sha256, body.url, body.document_sha256)
+    item = release.mark_released(ctx.session, item_id, ctx.actor, body.content_sha256, body.url, body.document_sha256,
+                                 require_hash=True)
     result = {"id": item.id, "state": item.state, "released_at": item.released_at.isoformat() if item.released_at else None}
     ctx.commit()
     return result

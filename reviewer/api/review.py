@@ -30,6 +30,8 @@ class ReviewBody(BaseModel):
     comment: str = Field("", max_length=5000)
     findings: list[DispositionBody] = Field(default_factory=list, description="逐条处置：confirmed 确认 / false_positive 误报")
     exception_confirmed: bool = Field(False, description="例外批准确认：批准含已确认“禁止发布”发现的稿件时须为 true，并逐条填写理由")
+    feedback: list[int] = Field(default_factory=list, max_length=500,
+                                description="按位置反馈：所列发现只以位置（如“正文 第 3 段第 12–15 字”）附在意见后发给发布系统，不含内容")
 
 
 @router.get("/review-queue", summary="本单位待审队列（先到先审）")
@@ -43,7 +45,7 @@ def review_queue(limit: int = Query(200, ge=1, le=1000), offset: int = Query(0, 
 def sign_off(item_id: int, body: ReviewBody, ctx: Ctx = Depends(roles("reviewer", "officer"))) -> dict[str, Any]:
     dispositions = [review.DispositionInput(d.finding_id, d.disposition, d.reason) for d in body.findings]
     signed = review.sign_off(ctx.session, item_id, ctx.actor, body.content_sha256, body.decision, body.comment, dispositions,
-                               body.exception_confirmed)
+                               body.exception_confirmed, body.feedback)
     ctx.commit()
     item, level = access.readable_item(ctx.session, ctx.actor, item_id)
     return {"review_id": signed.id, "stage": signed.stage, "item": item_detail(ctx.session, item, level)}

@@ -1,11 +1,12 @@
 """Response bodies, by what the caller may see (accounts.access.view_level).
 
 - Reviewers, officers and auditors (FULL): every finding with its matched text, context, explanation and position.
-- Admins (REDACTED): each finding's rule id, category, severity and the rule's message only — no position, location,
-  matched text, context or explanation: each of these can carry or point at a term of the secret list.
-- Publishing systems (REDACTED, role publisher): the state of their items, the reviewers' decisions and comments and
-  the receipt — none of the scanner's findings (no rule ids, no positions, no verdict: one submission of candidate
-  names would otherwise recover the term list). A unit may opt in to severity counts (units.publisher_counts).
+- Everyone else — admins, publishers and publishing systems (REDACTED): the state of the items, the reviewers'
+  decisions and comments and the receipt — nothing the scanner produced (no findings, rule ids, severities, counts,
+  verdict, render-check figures or dispositions, and the title as submitted rather than masked): what they see must
+  not differ between a draft with a listed name and one without, or one submission of candidate names would recover
+  the term list (issue 17). The former opt-in severity counts for publishing systems (units.publisher_counts) are
+  gone for the same reason.
 Scan errors are shown to non-FULL callers without quoted names or exception text (audit.binding.public_reason)."""
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from reviewer.accounts.access import FULL
-from reviewer.audit.binding import HIDDEN, hidden_metadata, public_reason
+from reviewer.audit.binding import ADMIN_HIDDEN, ADMIN_HIDDEN_FIELDS, public_reason
 from reviewer.store.models import STATE_LABEL, Item, Receipt
 from reviewer.workflow import render_check
 
@@ -44,11 +45,10 @@ def item_summary(item: Item, level: str = FULL, role: str = "") -> dict[str, Any
         "submitted_at": iso(item.submitted_at), "scanned_at": iso(item.scanned_at),
         "decided_at": iso(item.decided_at), "released_at": iso(item.released_at), "superseded_by": item.superseded_by_id,
     }
-    if not full and role != PUBLISHER:
-        # the title, channel or file name itself holds a finding: shown to those who may see findings only
-        for name in hidden_metadata(item):
-            body[name] = HIDDEN
-    if role != PUBLISHER or item.unit.publisher_counts:
+    if not full and role != PUBLISHER:  # the admin: no metadata of any draft (the same for every draft)
+        for name in ADMIN_HIDDEN_FIELDS:
+            body[name] = ADMIN_HIDDEN
+    if full:
         body["verdict"] = item.verdict
         body["counts"] = {"block": item.block_count, "review": item.review_count, "info": item.info_count}
     return body
@@ -67,7 +67,7 @@ def _finding(f: Any, full: bool) -> dict[str, Any]:
 
 def item_detail(session: Session, item: Item, level: str, role: str = "") -> dict[str, Any]:
     full = level == FULL
-    publisher = role == PUBLISHER and not full
+    publisher = not full  # scan-blind: admins, publishers and publishing systems alike
     check = None if publisher else render_check.summary(session, item.id)
     if not publisher:
         # the item and its findings are read again after the check: on PostgreSQL (read committed) each statement sees

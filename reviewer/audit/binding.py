@@ -89,6 +89,10 @@ def receipt_problems(
 
 
 HIDDEN = "（含命中内容，您的角色不可见）"
+# The admin sees no title, channel or file name of any draft: masking only those that hold a finding would tell which
+# names are listed (an oracle), and showing them would show the terms in them (issue 17).
+ADMIN_HIDDEN = "（管理员不可见）"
+ADMIN_HIDDEN_FIELDS = ("title", "channel", "file_name")
 METADATA_LOCATION = {"标题": "title", "栏目": "channel", "文件名": "file_name"}
 
 

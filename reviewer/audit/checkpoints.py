@@ -12,6 +12,12 @@ the operator configured:
 - REVIEWER_CHECKPOINT_URL: an HTTP(S) witness; each line is POSTed as JSON, any 2xx counts as received;
 - REVIEWER_CHECKPOINT_SYSLOG: `/dev/log`, `udp://host:514` or `tcp://host:514` (a remote log server).
 
+Anchoring is on by default: whatever else is configured, every checkpoint is also appended to
+REVIEWER_DATA_DIR/checkpoints/audit-checkpoints.jsonl (`anchor_dir`) — the data directory holds the signing keys a
+database writer does not have, so a re-hashed chain no longer matches. `reviewer audit verify` and the verify page
+read that directory (and REVIEWER_CHECKPOINT_DIR) without flags; `anchoring_problems` names why an install cannot
+anchor, and verify, the verify page and `reviewer stack` say so loudly.
+
 A checkpoint row in the database records each checkpoint and whether every sink took it; one that failed is sent
 again by the sweeper. `reviewer audit verify` reads the lines back (the directory, or a file the auditor keeps),
 checks each signature with the checkpoint public key (`reviewer audit checkpoint-key`) and checks the chain against
@@ -69,8 +75,51 @@ def _settings(session: Session) -> Settings | None:
     return getattr(runtime, "settings", None)
 
 
+ANCHOR_DIR = "checkpoints"
+
+
+def anchor_dir(settings: Settings) -> Path:
+    """The checkpoint file every install keeps in its data directory (anchoring on by default)."""
+    return settings.data_dir / ANCHOR_DIR
+
+
 def sinks_configured(settings: Settings) -> bool:
+    return True  # the data directory is always a sink; external witnesses are added by configuration
+
+
+def witness_configured(settings: Settings) -> bool:
     return bool(settings.checkpoint_dir or settings.checkpoint_url or settings.checkpoint_syslog)
+
+
+def verify_paths(settings: Settings) -> list[Path]:
+    """Where verify reads checkpoints without flags: the data directory's file and the configured directory."""
+    paths = [anchor_dir(settings)]
+    if settings.checkpoint_dir is not None and settings.checkpoint_dir.resolve() != paths[0].resolve():
+        paths.append(settings.checkpoint_dir)
+    return [p for p in paths if p.exists()]
+
+
+def anchoring_problems(settings: Settings) -> list[str]:
+    """Why this install cannot anchor its review log (Chinese; empty when it can)."""
+    problems = []
+    if settings.checkpoint_every <= 0:
+        problems.append("REVIEWER_CHECKPOINT_EVERY ≤ 0：已关闭自动检查点")
+    directory = anchor_dir(settings)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        if not os.access(directory, os.W_OK):
+            problems.append(f"检查点目录 {directory} 不可写")
+    except OSError as exc:
+        problems.append(f"无法创建检查点目录 {directory}（{type(exc).__name__}）")
+    try:
+        checkpoint_key(settings)
+    except (OSError, ValueError) as exc:
+        problems.append(f"无法读取或创建检查点签名密钥（{type(exc).__name__}）")
+    return problems
+
+
+ANCHOR_WARNING = ("警告：本系统无法为审查日志做签名检查点（{problems}）：能写数据库的人可以改写一条记录并重算其后的全部哈希，"
+                  "校验将无法发现")
 
 
 def after_append(session: Session, event: AuditEvent) -> AuditCheckpoint | None:
@@ -79,10 +128,14 @@ def after_append(session: Session, event: AuditEvent) -> AuditCheckpoint | None:
     settings = _settings(session)
     if settings is None or settings.checkpoint_every <= 0:
         return None
-    last = session.execute(select(AuditCheckpoint.seq, AuditCheckpoint.at).order_by(AuditCheckpoint.seq.desc()).limit(1)).first()
+    # only rows before this event count, and a time in the future counts as now: a row inserted in the database with
+    # a high seq or a late time must not stop the checkpoints
+    last = session.execute(select(AuditCheckpoint.seq, AuditCheckpoint.at).where(AuditCheckpoint.seq < event.seq)
+                           .order_by(AuditCheckpoint.seq.desc()).limit(1)).first()
     if last is not None:
         by_count = event.seq - last.seq >= settings.checkpoint_every
-        by_time = _aware(event.at) - _aware(last.at) >= timedelta(minutes=settings.checkpoint_minutes)
+        last_at = min(_aware(last.at), _aware(event.at))
+        by_time = _aware(event.at) - last_at >= timedelta(minutes=settings.checkpoint_minutes) or last_at == _aware(event.at)
         if not (by_count or by_time):
             return None
     return _make(session, settings, event.seq, event.hash, event.at)
@@ -114,10 +167,11 @@ def checkpoint_now(session: Session, *, force: bool = False) -> AuditCheckpoint 
     head = session.execute(select(AuditEvent.seq, AuditEvent.hash, AuditEvent.at).order_by(AuditEvent.seq.desc()).limit(1)).first()
     if head is None:
         return None
-    last = session.execute(select(AuditCheckpoint.seq, AuditCheckpoint.at).order_by(AuditCheckpoint.seq.desc()).limit(1)).first()
+    last = session.execute(select(AuditCheckpoint.seq, AuditCheckpoint.at).where(AuditCheckpoint.seq <= head.seq)
+                           .order_by(AuditCheckpoint.seq.desc()).limit(1)).first()
     if last is not None and last.seq >= head.seq:
         return None
-    if not force and last is not None and utcnow() - _aware(last.at) < timedelta(minutes=settings.checkpoint_minutes):
+    if not force and last is not None and utcnow() - min(_aware(last.at), utcnow()) < timedelta(minutes=settings.checkpoint_minutes):
         return None
     return _make(session, settings, head.seq, head.hash, head.at)
 
@@ -142,8 +196,6 @@ def _deliverer(bind: Any, settings: Settings, cp_id: int, line: str) -> Callable
 
 
 def _deliver_and_mark(bind: Any, settings: Settings, cp_id: int, line: str) -> None:
-    if not sinks_configured(settings):
-        return  # kept in the database; sent once the operator configures a sink (redeliver)
     errors = deliver(settings, line)
     try:
         with Session(bind=bind) as s:
@@ -159,7 +211,11 @@ def _deliver_and_mark(bind: Any, settings: Settings, cp_id: int, line: str) -> N
 def deliver(settings: Settings, line: str) -> list[str]:
     """Write one checkpoint line to every configured sink; returns the Chinese errors (empty: all took it)."""
     errors = []
-    if settings.checkpoint_dir is not None:
+    try:
+        write_directory(anchor_dir(settings), line)
+    except OSError as exc:
+        errors.append(f"数据目录中的检查点文件不可写（{type(exc).__name__}）")
+    if settings.checkpoint_dir is not None and settings.checkpoint_dir.resolve() != anchor_dir(settings).resolve():
         try:
             write_directory(settings.checkpoint_dir, line)
         except OSError as exc:

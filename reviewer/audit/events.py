@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from reviewer.accounts.actor import Actor, as_actor
+from reviewer.actor import Actor, as_actor
 from reviewer.audit import checkpoints
 from reviewer.audit.chain import GENESIS, canonical_json, event_hash
 from reviewer.store.models import AuditEvent, User, utcnow
@@ -66,6 +66,8 @@ ACTIONS = {
     "monitor_run": "网站巡检",
     "monitor_handled": "处理巡检问题",
     "monitor_site_set": "设置巡检网站",
+    "draft_read": "读取稿件内容（下载原文、页面图像或导出）",
+    "rules_loaded": "启用规则集版本",
 }
 
 CHAIN_LOCK = "reviewer:audit-chain"
@@ -87,6 +89,8 @@ def append(
     seq = last.seq + 1 if last else 1
     prev_hash = last.hash if last else GENESIS
     at = utcnow()
+    if who.os_user:  # a command-line action: the operating-system user is recorded beside the account
+        data = {**(data or {}), "os_user": who.os_user}
     payload = canonical_json(data or {})
     unit = who.unit_code if unit_code is None else unit_code
     digest = event_hash(

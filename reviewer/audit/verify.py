@@ -13,7 +13,13 @@ log does not explain:
   (e.g. `UPDATE reviews SET reviewer_id=…`);
 - a disposition without its event or with another disposition;
 - a receipt without its event, whose payload changed, whose signature does not verify or that does not bind the row;
-- and, the other way round, events whose review, disposition or receipt row is gone.
+- and, the other way round, events whose review, disposition or receipt row is gone;
+- every sign-off against who could sign, with which credential, under which unit policy and author identity, and
+  every scan against the rule-set versions logged before it (audit.accountability); and the units, users, tokens
+  and CMS links as they are now against the log.
+
+With `settings`, the data directory's signed checkpoints are read without flags (anchoring on by default) and the
+report says loudly when the install cannot anchor (`anchor_warnings`).
 
 Read-only. Memory grows with the number of items (one small record each), not with the log's length."""
 
@@ -31,9 +37,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from reviewer.audit import checkpoints as cps
+from reviewer.audit.accountability import Replay
 from reviewer.audit.binding import document_sha256_of, findings_sha256, receipt_problems
 from reviewer.audit.queries import ChainReport, _iter_events
 from reviewer.audit.queries import verify as verify_chain
+from reviewer.settings import Settings
 from reviewer.store.models import (
     APPROVED,
     AWAITING_OFFICER,
@@ -82,6 +90,7 @@ class FullReport:
     checkpoints_read: int = 0
     checkpoints_rejected: list[str] = field(default_factory=list)
     checkpoint_source: str = ""
+    anchor_warnings: list[str] = field(default_factory=list)  # Chinese: why the chain is not (fully) anchored
 
     @property
     def ok(self) -> bool:
@@ -124,7 +133,15 @@ def run(
     expected_head: str | None = None,
     checkpoint_key: Ed25519PublicKey | None = None,
     checkpoint_paths: list[Path] | None = None,
+    settings: Settings | None = None,
 ) -> FullReport:
+    """With `settings` and no explicit paths/key, the data directory's checkpoints (and the configured witness
+    directory) are read with the data directory's checkpoint key: anchoring needs no flags."""
+    if settings is not None:
+        if checkpoint_paths is None:
+            checkpoint_paths = cps.verify_paths(settings)
+        if checkpoint_key is None:
+            checkpoint_key = cps.checkpoint_key(settings).public
     loaded = cps.read(checkpoint_paths or [], checkpoint_key) if checkpoint_key is not None and checkpoint_paths else None
     chain = verify_chain(session, expected_head=expected_head, checkpoints=loaded.checkpoints if loaded else ())
     report = FullReport(chain)
@@ -132,9 +149,26 @@ def run(
         report.checkpoints_read = len(loaded.checkpoints)
         report.checkpoints_rejected = loaded.rejected
         report.checkpoint_source = "、".join(str(p) for p in checkpoint_paths or [])
+    report.anchor_warnings = _anchor_warnings(settings, chain, loaded)
     if chain.ok:
         cross_check(session, report, receipt_key)
     return report
+
+
+def _anchor_warnings(settings: Settings | None, chain: ChainReport, loaded: cps.Loaded | None) -> list[str]:
+    out = []
+    if settings is not None:
+        problems = cps.anchoring_problems(settings)
+        if problems:
+            out.append(cps.ANCHOR_WARNING.format(problems="；".join(problems)))
+    if chain.head_seq and (loaded is None or not loaded.checkpoints):
+        out.append("警告：没有读到任何签名检查点，哈希链没有锚定：整条链被改写并重算哈希将无法发现")
+    elif chain.head_seq and chain.ok and chain.last_checkpoint is not None and settings is not None:
+        behind = chain.head_seq - chain.last_checkpoint
+        if behind > 2 * max(settings.checkpoint_every, 1) + 10:
+            out.append(f"警告：最后一个吻合的签名检查点是第 {chain.last_checkpoint} 号事件，其后 {behind} 条事件没有锚定"
+                       "（检查点没有按时生成：请检查数据目录与工作进程）")
+    return out
 
 
 def cross_check(session: Session, report: FullReport, receipt_key: Ed25519PublicKey) -> None:
@@ -142,8 +176,10 @@ def cross_check(session: Session, report: FullReport, receipt_key: Ed25519Public
     reviews: dict[int, tuple[int, str, int | None, dict[str, Any]]] = {}  # review_id -> (seq, actor, item_id, data)
     disps: dict[tuple[int, int], tuple[int, dict[str, Any]]] = {}
     receipts: dict[int, tuple[int, dict[str, Any]]] = {}
+    replay = Replay()
     for ev in _iter_events(session):
         data = _data(ev.data)
+        replay.feed(ev, data)
         if ev.item_id is not None and ev.action in STATE_OF_ACTION:
             log = items.setdefault(ev.item_id, _ItemLog())
             target = STATE_OF_ACTION[ev.action]
@@ -233,6 +269,11 @@ def cross_check(session: Session, report: FullReport, receipt_key: Ed25519Public
     for rid, (seq, _) in receipts.items():
         if rid not in seen_receipts:
             report.add(f"第 {seq} 号事件记录的发布回执 #{rid} 在数据库中不存在（被删除）")
+    session.expunge_all()
+
+    for problem in replay.problems:
+        report.add(problem)
+    report.rows_checked += replay.check_rows(session, report.add)
     session.expunge_all()
 
     for item in _batches(session, Item, batch=100):

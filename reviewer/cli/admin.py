@@ -1,7 +1,8 @@
 """Accounts: `reviewer units add|set`, `reviewer users add|link|deactivate|set-role|reset-password|unlock`,
 `reviewer tokens create|rotate|revoke`. A new token is printed alone on the last line of stdout, once; only its
 SHA-256 is stored. Passwords are read from standard input, never from the command line. Every change is written to
-the review log (actor `system`, or the operator named by REVIEWER_OPERATOR)."""
+the review log: as an admin account only when it proves itself (REVIEWER_ADMIN_TOKEN, or REVIEWER_OPERATOR with its
+password), else as `system`; the operating-system user is recorded either way."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     st.add_argument("--block-policy", choices=["revise", "officer"])
     st.add_argument("--callback-url", help="空字符串表示取消回调")
     st.add_argument("--publisher-counts", choices=["on", "off"],
-                    help="发布系统能否看到各级发现的数量（on：可以；默认 off：只看到状态与审查意见）")
+                    help="已取消：发布系统与管理员看不到任何扫描结果（含各级发现数量），以免借此试探敏感词表；只接受 off")
     st.add_argument("--unknown-author", choices=["officer", "reviewer"], help="作者身份不明的稿件由谁批准（见 units add）")
     st.add_argument("--expression-checks", choices=["on", "off"],
                     help="内置表述规则（严重表述错误：固定政治表述、涉港澳台表述、新华社禁用词）是否用于本单位稿件（默认 on）")
@@ -86,14 +87,65 @@ def _db():  # noqa: ANN202
     return open_database(Settings.from_env())
 
 
-def _operator():  # noqa: ANN202
-    """Who the review log names for a command: REVIEWER_OPERATOR (an admin's username) or `system`."""
+def _operator(session):  # noqa: ANN001, ANN202
+    if "cli-operator" not in session.info:
+        session.info["cli-operator"] = _prove_operator(session)
+    return session.info["cli-operator"]
+
+
+def _prove_operator(session):  # noqa: ANN001, ANN202
+    """Who the review log names for a command. Only an active admin account that proves itself:
+    REVIEWER_ADMIN_TOKEN (an admin's API token), or REVIEWER_OPERATOR (its username) with its password typed at the
+    terminal (or REVIEWER_OPERATOR_PASSWORD_FILE). A name alone is not trusted. Without either the command is
+    the system's. The operating-system user is recorded in every case."""
     import os
 
-    from reviewer.accounts.actor import SYSTEM, Actor
+    from reviewer.accounts import manage as accounts
+    from reviewer.actor import SYSTEM, Actor, os_user
+    from reviewer.errors import AuthenticationFailed
 
+    who = os_user()
+    token = os.environ.get("REVIEWER_ADMIN_TOKEN", "").strip()
     name = os.environ.get("REVIEWER_OPERATOR", "").strip()
-    return Actor(f"cli:{name}", "admin", None, "") if name else SYSTEM
+    if token:
+        actor = accounts.authenticate(session, token)
+        if actor.role != "admin" or actor.user_id is None:
+            raise AuthenticationFailed("REVIEWER_ADMIN_TOKEN 不是在用管理员账号的令牌，命令未执行")
+        return Actor(actor.name, actor.role, actor.unit_id, actor.unit_code, actor.user_id, actor.display_name, actor.token_id,
+                     os_user=who)
+    if name:
+        password = _operator_password()
+        user = session.execute(select_user(name)).scalar_one_or_none()
+        if user is None or user.role != "admin" or not password or not accounts.verify_password(user, password):
+            raise AuthenticationFailed(f"无法确认操作人 {name} 的身份（须为在用管理员账号并提供其口令；仅设置 REVIEWER_OPERATOR 不被采信），命令未执行")
+        return Actor.of_user(user).__class__(user.username, user.role, user.unit_id, user.unit.code, user.id,
+                                             user.display_name or "", os_user=who)
+    return Actor(SYSTEM.name, SYSTEM.role, None, "", os_user=who)
+
+
+def select_user(name: str):  # noqa: ANN201
+    from sqlalchemy import select
+
+    from reviewer.store.models import User
+
+    return select(User).where(User.username == name)
+
+
+def _operator_password() -> str:
+    import os
+
+    path = os.environ.get("REVIEWER_OPERATOR_PASSWORD_FILE", "").strip()
+    if path:
+        try:
+            with open(path, encoding="utf-8") as fh:
+                return fh.readline().rstrip("\n")
+        except OSError:
+            return ""
+    if sys.stdin.isatty():
+        import getpass
+
+        return getpass.getpass("操作人口令：")
+    return ""
 
 
 def _read_password() -> str | None:
@@ -133,9 +185,9 @@ def units_add(args: argparse.Namespace) -> int:
 
     def go(s) -> None:  # noqa: ANN001
         unit = accounts.create_unit(s, args.code, args.name, block_policy=args.block_policy, unknown_author=args.unknown_author,
-                                    actor=_operator())
+                                    actor=_operator(s))
         if args.callback_url:
-            secret = accounts.set_callback(s, unit, args.callback_url)
+            secret = accounts.set_callback(s, unit, args.callback_url, actor=_operator(s))
             print(f"回调签名密钥（HMAC-SHA256，只显示一次）：{secret}")
         print(f"已新建单位 {args.code}（{args.name}）")
 
@@ -144,19 +196,23 @@ def units_add(args: argparse.Namespace) -> int:
 
 def units_set(args: argparse.Namespace) -> int:
     from reviewer.accounts import manage as accounts
+    from reviewer.errors import InvalidInput
 
     def go(s) -> None:  # noqa: ANN001
         unit = accounts.get_unit(s, args.code)
         if args.block_policy:
-            accounts.set_block_policy(s, unit, args.block_policy, actor=_operator())
-        if getattr(args, "publisher_counts", None):
-            accounts.set_publisher_counts(s, unit, args.publisher_counts == "on")
+            accounts.set_block_policy(s, unit, args.block_policy, actor=_operator(s))
+        if getattr(args, "publisher_counts", None) == "on":
+            raise InvalidInput("--publisher-counts on 已取消：发布系统看到的各级发现数量会随内容是否含词表中的词而变化，"
+                               "可被用来试探敏感词表；发布系统只看到状态、审查决定与回执")
+        if getattr(args, "publisher_counts", None) == "off":
+            accounts.set_publisher_counts(s, unit, False, actor=_operator(s))
         if args.unknown_author:
-            accounts.set_unknown_author(s, unit, args.unknown_author, actor=_operator())
+            accounts.set_unknown_author(s, unit, args.unknown_author, actor=_operator(s))
         if getattr(args, "expression_checks", None):
-            accounts.set_expression_checks(s, unit, args.expression_checks == "on", actor=_operator())
+            accounts.set_expression_checks(s, unit, args.expression_checks == "on", actor=_operator(s))
         if args.callback_url is not None:
-            secret = accounts.set_callback(s, unit, args.callback_url or None)
+            secret = accounts.set_callback(s, unit, args.callback_url or None, actor=_operator(s))
             if secret:
                 print(f"回调签名密钥（HMAC-SHA256，只显示一次）：{secret}")
         if getattr(args, "site", None) or getattr(args, "monitor_every", None):
@@ -183,7 +239,7 @@ def _monitor_site(s, unit, args: argparse.Namespace) -> None:  # noqa: ANN001
         seconds = None
     else:
         seconds = monitoring.parse_every(every)
-    monitoring.configure(s, unit, urls, seconds, _operator())
+    monitoring.configure(s, unit, urls, seconds, _operator(s))
     when = f"每 {seconds // 3600} 小时" if seconds and seconds % 3600 == 0 else (f"每 {seconds} 秒" if seconds else "不定时")
     print(f"网站巡检：{'、'.join(urls)}（{when}）")
 
@@ -201,9 +257,9 @@ def users_add(args: argparse.Namespace) -> int:
         from reviewer.accounts import identity
 
         user = accounts.create_user(s, args.username, args.unit, args.role, display_name=args.name, password=password,
-                                    actor=_operator())
+                                    actor=_operator(s))
         for cms_id in args.cms_id:
-            identity.link(s, user, cms_id, actor=_operator())
+            identity.link(s, user, cms_id, actor=_operator(s))
         print(f"已新建用户 {args.username}（{args.role}，单位 {args.unit}）")
         if password is None:
             print(f"注意：未设置口令（未给 --password-stdin），用户 {args.username} 无法登录页面；"
@@ -220,7 +276,7 @@ def users_link(args: argparse.Namespace) -> int:
     def go(s) -> None:  # noqa: ANN001
         user = accounts.get_user(s, args.username)
         for cms_id in args.cms_id:
-            identity.link(s, user, cms_id, actor=_operator())
+            identity.link(s, user, cms_id, actor=_operator(s))
         print(f"用户 {args.username} 关联的发布系统账号：{'、'.join(identity.links_of(s, user))}")
 
     return _run(go)
@@ -230,7 +286,7 @@ def users_deactivate(args: argparse.Namespace) -> int:
     from reviewer.accounts import manage as accounts
 
     def go(s) -> None:  # noqa: ANN001
-        accounts.deactivate_user(s, args.username, actor=_operator())
+        accounts.deactivate_user(s, args.username, actor=_operator(s))
         print(f"已停用用户 {args.username}：其登录会话和 API 令牌已全部失效")
 
     return _run(go)
@@ -240,7 +296,7 @@ def users_set_role(args: argparse.Namespace) -> int:
     from reviewer.accounts import manage as accounts
 
     def go(s) -> None:  # noqa: ANN001
-        accounts.set_role(s, args.username, args.role, actor=_operator())
+        accounts.set_role(s, args.username, args.role, actor=_operator(s))
         print(f"用户 {args.username} 的角色已改为 {args.role}；原有会话和令牌已失效，请重新签发令牌")
 
     return _run(go)
@@ -254,7 +310,7 @@ def users_reset_password(args: argparse.Namespace) -> int:
         return 1
 
     def go(s) -> None:  # noqa: ANN001
-        accounts.reset_password(s, args.username, password, actor=_operator())
+        accounts.reset_password(s, args.username, password, actor=_operator(s))
         print(f"已重置用户 {args.username} 的口令；其会话和令牌已失效，登录锁定已解除")
 
     return _run(go)
@@ -264,7 +320,7 @@ def users_unlock(args: argparse.Namespace) -> int:
     from reviewer.accounts import manage as accounts
 
     def go(s) -> None:  # noqa: ANN001
-        accounts.unlock_user(s, args.username, actor=_operator())
+        accounts.unlock_user(s, args.username, actor=_operator(s))
         print(f"已解除用户 {args.username} 的登录锁定")
 
     return _run(go)
@@ -283,10 +339,10 @@ def tokens_create(args: argparse.Namespace) -> int:
 
     def go(s) -> None:  # noqa: ANN001
         if args.user:
-            new = accounts.create_token(s, user=accounts.get_user(s, args.user), expires_days=args.expires_days, actor=_operator())
+            new = accounts.create_token(s, user=accounts.get_user(s, args.user), expires_days=args.expires_days, actor=_operator(s))
         else:
             new = accounts.create_token(s, unit=accounts.get_unit(s, args.unit), client_name=args.client,
-                                        expires_days=args.expires_days, actor=_operator())
+                                        expires_days=args.expires_days, actor=_operator(s))
         out.append(new.token)
         if new.record.expires_at is not None:
             print(f"有效期至 {_beijing(new.record.expires_at)}", file=sys.stderr)
@@ -305,7 +361,7 @@ def tokens_rotate(args: argparse.Namespace) -> int:
 
     def go(s) -> None:  # noqa: ANN001
         new = accounts.rotate_token(s, args.token, expires_days=args.expires_days, grace_minutes=args.grace_minutes,
-                                    actor=_operator())
+                                    actor=_operator(s))
         out.append(new.token)
         when = "立即" if not args.grace_minutes else f"在 {args.grace_minutes} 分钟后"
         print(f"旧令牌将{when}失效；新令牌有效期至 {_beijing(new.record.expires_at) if new.record.expires_at else '—'}",
@@ -323,7 +379,7 @@ def tokens_revoke(args: argparse.Namespace) -> int:
 
     def go(s) -> None:  # noqa: ANN001
         record = accounts.find_token(s, args.token)
-        accounts.revoke_token(s, record.id, actor=_operator())
+        accounts.revoke_token(s, record.id, actor=_operator(s))
         print("令牌已吊销")
 
     return _run(go)

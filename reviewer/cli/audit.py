@@ -95,7 +95,9 @@ def verify(args: argparse.Namespace) -> int:
                   "（reviewer audit head 输出的第二行），未执行校验", file=sys.stderr)
             return 2
     settings = Settings.from_env()
-    paths = [Path(p) for p in args.checkpoints] or ([settings.checkpoint_dir] if settings.checkpoint_dir else [])
+    from reviewer.audit import checkpoints as cps
+
+    paths = [Path(p) for p in args.checkpoints] or cps.verify_paths(settings)
     for p in paths:
         if not p.exists():
             print(f"检查点路径 {p} 不存在，未执行校验", file=sys.stderr)
@@ -113,16 +115,16 @@ def verify(args: argparse.Namespace) -> int:
 
     def run(s: Any) -> int:
         report = audit_verify.run(s, receipt_key=load_or_create_key(settings.data_dir).public, expected_head=expected,
-                                  checkpoint_key=public, checkpoint_paths=paths)
+                                  checkpoint_key=public, checkpoint_paths=paths, settings=settings)
         chain = report.chain
         if chain.expected_found is not None:
             seq, at = chain.expected_found
             print(f"外部记录的链头是第 {seq} 号事件（记录于 {fmt_time(at) or '—'}，北京时间），在链中找到且之前的记录完整。")
         if paths:
-            print(f"外部检查点：读取 {report.checkpoints_read} 个（{report.checkpoint_source}），与链吻合 {chain.checkpoints_matched} 个"
+            print(f"签名检查点：读取 {report.checkpoints_read} 个（{report.checkpoint_source}），与链吻合 {chain.checkpoints_matched} 个"
                   + (f"，最后吻合的是第 {chain.last_checkpoint} 号事件" if chain.last_checkpoint else ""))
-        else:
-            print("提示：未配置外部检查点（REVIEWER_CHECKPOINT_DIR 或 --checkpoints），链尾被删除或整条链被重算无法发现", file=sys.stderr)
+        for warning in report.anchor_warnings:
+            print(f"！！！{warning}", file=sys.stderr)
         for r in report.checkpoints_rejected:
             print(f"检查点无效：{r}", file=sys.stderr)
         if not chain.ok:
@@ -160,8 +162,8 @@ def checkpoint_cmd(args: argparse.Namespace) -> int:
             return 0
         seq = cp.seq
         s.commit()
-        print(f"已签署第 {seq} 号事件的检查点" + ("" if checkpoints.sinks_configured(s.info["runtime"].settings)
-                                            else "（未配置外部检查点目标，仅记在数据库中：请设置 REVIEWER_CHECKPOINT_DIR 等）"))
+        print(f"已签署第 {seq} 号事件的检查点（写入数据目录" + ("及外部见证" if checkpoints.witness_configured(s.info["runtime"].settings)
+                                                           else "；未配置外部见证 REVIEWER_CHECKPOINT_DIR 等") + "）")
         return 0
 
     return _with_session(run)
@@ -217,9 +219,25 @@ def export_cmd(args: argparse.Namespace) -> int:
         return 2
 
     def run(s: Any) -> int:
+        from reviewer.audit import events as audit_events
+        from reviewer.cli.admin import _operator
+
         rows = audit_query.search_items(s, f, limit=1_000_000)
         header, table = export.item_table(rows)
         data = export.to_csv(header, table) if args.format == "csv" else export.to_xlsx([("检索结果", header, table)])
+        # taking records out of the system is an event, naming the account (when proven) and the OS user
+        query = {k: v for k, v in vars(args).items() if k in ("since", "until", "unit", "reviewer", "decision", "rule", "item_id",
+                                                                "external_id") and v}
+        from reviewer.errors import ReviewerError
+
+        try:
+            who = _operator(s)
+        except ReviewerError as exc:
+            print(f"错误：{exc.message}", file=sys.stderr)
+            return 1
+        audit_events.append(s, "export", who, data={"format": args.format, "rows": len(rows), "channel": "cli",
+                                                             "query": query})
+        s.commit()
         _write(args.out, data)
         print(f"已导出 {len(rows)} 条记录" + ("" if args.out == "-" else f"到 {args.out}"), file=sys.stderr)
         return 0

@@ -17,7 +17,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def run_check(args: argparse.Namespace) -> int:
-    from reviewer.ruleset.check import check_directories
+    from reviewer.scan.rulecheck import check_directories
     from reviewer.settings import BUILTIN_RULES_DIR
 
     dirs = [Path(d) for d in args.dirs] or [BUILTIN_RULES_DIR]

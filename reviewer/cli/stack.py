@@ -232,6 +232,14 @@ def run(args: argparse.Namespace) -> int:
         _wait(lambda: redis.Redis(port=redis_port, socket_connect_timeout=1).ping(), 20, "redis-server")
         print(f"== 数据库：{settings.database_url if 'sqlite' in settings.database_url else '(REVIEWER_DATABASE_URL)'}")
         upgrade(str(settings.database_url))
+        from reviewer.audit import checkpoints as cps
+
+        problems = cps.anchoring_problems(settings)
+        if problems:
+            print("！！！" + cps.ANCHOR_WARNING.format(problems="；".join(problems)), file=sys.stderr)
+        else:
+            print(f"== 审查日志签名检查点：每 {settings.checkpoint_every} 条事件及每 {settings.checkpoint_minutes:g} 分钟一次，"
+                  f"写入 {cps.anchor_dir(settings)}" + ("及外部见证" if cps.witness_configured(settings) else "（未配置外部见证）"))
         creds = _accounts(data_dir, env)
         print("== 启动扫描进程（Celery worker）")
         spawn([sys.executable, "-m", "celery", "-A", "workers.app", "worker", "--pool=prefork", "-c", str(args.workers),

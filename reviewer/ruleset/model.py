@@ -7,8 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from reviewer.scan.model import Severity
-from reviewer.scan.validators import VALIDATORS
+from reviewer.rulebase import VALIDATOR_NAMES as VALIDATORS
+from reviewer.rulebase import Severity
 
 RULE_ID = r"^[a-z0-9][a-z0-9_.-]*$"
 

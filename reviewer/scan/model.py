@@ -5,11 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-
-class Severity(StrEnum):
-    BLOCK = "block"
-    REVIEW = "review"
-    INFO = "info"
+from reviewer.rulebase import Severity
 
 
 class Verdict(StrEnum):

@@ -29,6 +29,7 @@ def database(request: Request) -> Database:
 class Viewer:
     user: User
     csrf_token: str
+    session_id: int | None = None  # the web session (its login event names it): a sign-off records it
 
     @property
     def role(self) -> str:
@@ -43,7 +44,7 @@ def viewer(request: Request, session: Session, *roles: str) -> Viewer:
         raise PermissionDenied("您的角色无权访问此页面")
     _ = ws.user.unit  # loaded while the session is open; templates read it after
     request.state.todo = todo_counts(session, ws.user)
-    return Viewer(ws.user, ws.csrf_token)
+    return Viewer(ws.user, ws.csrf_token, ws.id)
 
 
 def todo_counts(session: Session, user: User) -> dict[str, int]:

@@ -192,7 +192,8 @@ _KEY_WORD = {
     "expression_checks": "表述检查", "public_share": "已公开部分占比", "released_share": "已发布稿件中占比",
     "urls": "起始网址", "every_seconds": "巡检间隔（秒）", "max_pages": "最多网页数", "run_id": "巡检编号",
     "trigger": "触发方式", "alerts": "预警数", "not_checked": "未检查", "monitor_result_id": "巡检结果",
-    "source": "来源",
+    "source": "来源", "author_id_raw_sha256": "作者标识原值哈希", "author_id_sha256": "作者标识哈希",
+    "author_sha256": "作者姓名哈希", "cms_key_sha256": "发布系统账号哈希", "session_id": "登录会话", "what": "读取内容",
 }
 # values that are codes, in the words people read
 _VALUE_WORD = {
@@ -205,6 +206,7 @@ _VALUE_WORD = {
     "block_policy": {"officer": "可由保密员复核后例外批准", "revise": "必须修改"},
     "action": {"withdraw": "撤稿并通知发布系统", "handled": "已处理"},
     "expression_checks": {"on": "开启", "off": "关闭"},
+    "what": {"original": "原始文件", "page_images": "页面图像", "export": "导出"},
     "trigger": {"schedule": "定时", "manual": "手动", "cli": "命令行"},
 }
 _ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")

@@ -18,11 +18,11 @@ from reviewer.accounts import access
 from reviewer.audit import events as audit_events
 from reviewer.audit import exports as export
 from reviewer.audit import queries as audit_query
-from reviewer.audit.binding import HIDDEN, METADATA_LOCATION, hidden_metadata, public_reason
+from reviewer.audit.binding import ADMIN_HIDDEN, ADMIN_HIDDEN_FIELDS, public_reason
 from reviewer.audit.events import ACTIONS
 from reviewer.audit.statistics import BEIJING, RULE_COLUMNS, UNIT_COLUMNS, Period, cell, compute, report_paragraph
-from reviewer.errors import InvalidInput, NotFound
-from reviewer.store.models import Finding, Item, Unit, User
+from reviewer.errors import InvalidInput, NotFound, PermissionDenied
+from reviewer.store.models import Item, Unit, User
 from reviewer.web import itemview
 from reviewer.web.chart import SERIES, bar_chart
 from reviewer.web.deps import checked_id, database, html_errors, viewer
@@ -34,6 +34,11 @@ from reviewer.workflow.review import DECISIONS
 
 router = APIRouter(include_in_schema=False)
 AUDIT_ROLES = ("auditor", "admin")
+# The log, the statistics and the bursts show verdicts, counts and rule hits: auditors only (an admin who may submit
+# drafts would read the term list back from them).
+AUDITOR_ONLY = ("auditor",)
+# Events whose position in an item's history depends on what the scan found.
+SCAN_EVENTS = frozenset({"scan", "scan_failed", "render_check", "disposition", "exception_approval", "rescan", "alert"})
 SEARCH_FIELDS = ("since", "until", "unit", "reviewer", "decision", "rule", "item_id", "external_id")
 
 
@@ -112,21 +117,25 @@ def _item_filter(q: dict[str, str], s: Session) -> audit_query.ItemFilter:
 
 
 def _mask_rows(s: Any, role: str, rows: list[audit_query.ItemRow]) -> list[audit_query.ItemRow]:
-    """For a redacted viewer (admin): the title or channel of an item that holds a finding reads as HIDDEN."""
+    """For a scan-blind viewer (admin): nothing the scanner produced — no counts, verdict or rules hit — and the
+    title as submitted (masking it only where a finding sits would itself tell which names are listed)."""
     if role == "auditor" or not rows:
         return rows
-    ids = [r.item_id for r in rows]
-    found: dict[int, set[str]] = {}
-    for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
-        for item_id, location in s.execute(
-            select(Finding.item_id, Finding.location).where(Finding.item_id.in_(chunk), Finding.location.in_(METADATA_LOCATION))
-        ):
-            found.setdefault(item_id, set()).add(METADATA_LOCATION[location])
     for r in rows:
-        for name in found.get(r.item_id, ()):
-            if name in ("title", "channel"):
-                setattr(r, name, HIDDEN)
+        r.block_count = r.review_count = r.info_count = None  # type: ignore[assignment]
+        r.rules_hit = ""
+        for name in ADMIN_HIDDEN_FIELDS:
+            if hasattr(r, name):
+                setattr(r, name, ADMIN_HIDDEN)
+        if hasattr(r, "verdict"):
+            r.verdict = None  # type: ignore[assignment]
     return rows
+
+
+def _scan_filters_for_auditors(role: str, q: dict[str, str]) -> None:
+    """Searching by rule returns the drafts a rule hit: an oracle of the term list for anyone who may submit."""
+    if role != "auditor" and q.get("rule"):
+        raise PermissionDenied("按规则检索仅限审计员：管理员看不到任何扫描结果")
 
 
 def _people(s: Session) -> dict[str, str]:
@@ -144,6 +153,7 @@ def search(request: Request) -> Response:
     q = _query(request)
     with database(request).session() as s:
         v = viewer(request, s, *AUDIT_ROLES)
+        _scan_filters_for_auditors(v.user.role, q)
         units = list(s.scalars(select(Unit).order_by(Unit.code)))
         pg = _page_number(request)
         try:
@@ -184,6 +194,7 @@ def export_search(request: Request, fmt: str) -> Response:
     with database(request).session() as s:
         v = viewer(request, s, *AUDIT_ROLES)
         q = _query(request)
+        _scan_filters_for_auditors(v.user.role, q)
         rows = _mask_rows(s, v.user.role, audit_query.search_items(s, _item_filter(q, s), limit=100_000))
         header, table = export.item_table(rows, rule_name)
         # Exporting is itself an event of the review log: who took which search out of the system, and how much.
@@ -207,32 +218,24 @@ class _Masked:
 
 
 def redact_view(view: itemview.ItemView) -> itemview.ItemView:
-    """What a redacted viewer (admin) may see of one version: each finding's rule, category, severity and the rule's
-    message — never its matched text, context, explanation, location or position (each can carry or point at a term);
-    no disposition reasons; and the title, channel or file name masked when a finding sits in them."""
-    hidden = hidden_metadata(view.item)
-    findings: list[Any] = [
-        SimpleNamespace(id=f.id, seq=f.seq, rule=f.rule, category=f.category, severity=f.severity,
-                        message=public_reason(f.message), match="", context="", explanation="", location="", start=0, end=0)
-        for f in view.findings
-    ]
+    """What a scan-blind viewer (admin) may see of one version: the item as submitted, its state, the reviewers'
+    decisions and comments and the receipt — nothing the scanner produced (no findings, severities, verdict, counts,
+    dispositions): a listed and an unlisted name must look the same (issue 17)."""
     reviews: list[Any] = [
         SimpleNamespace(
             id=r.id, reviewer=r.reviewer, stage=r.stage, decision=r.decision, comment=r.comment, created_at=r.created_at,
             content_sha256=r.content_sha256, document_sha256=r.document_sha256, rules_version=r.rules_version,
-            dispositions=[SimpleNamespace(finding=SimpleNamespace(seq=d.finding.seq, rule=d.finding.rule, severity=d.finding.severity),
-                                          disposition=d.disposition,
-                                          reason="", finding_id=d.finding_id) for d in r.dispositions],
+            dispositions=[],
         )
         for r in view.reviews
     ]
-    view.findings, view.reviews = findings, reviews
-    masked: dict[str, str | None] = {name: HIDDEN for name in hidden}
-    masked["scan_error"] = public_reason(view.item.scan_error) or None
+    view.findings, view.reviews = [], reviews
+    masked: dict[str, str | None] = {"scan_error": public_reason(view.item.scan_error) or None, "verdict": None,
+                                     "block_count": None, "review_count": None, "info_count": None,
+                                     **dict.fromkeys(ADMIN_HIDDEN_FIELDS, ADMIN_HIDDEN)}
+    if view.receipt is not None:  # the receipt's payload names the title, channel and file name
+        view.receipt = _Masked(view.receipt, {"payload": "（回执所签的标题、栏目与文件名管理员不可见）"})  # type: ignore[assignment]
     view.item = _Masked(view.item, masked)  # type: ignore[assignment]
-    if hidden:
-        if view.receipt is not None:
-            view.receipt = _Masked(view.receipt, {"payload": "（回执所签的标题、栏目或文件名含命中内容，您的角色不可见）"})  # type: ignore[assignment]
     view.parts, view.changes, view.previous = [], [], None
     return view
 
@@ -251,11 +254,13 @@ def item_history(request: Request, item_id: int) -> Response:
         versions, events = itemview.history(s, item)
         views = [itemview.load(s, ver, access.view_level(v.user, ver) or level) for ver in versions]
         views = [view if view.full else redact_view(view) for view in views]
-        shown: Any = item
-        if level != access.FULL and hidden_metadata(item):
-            shown = _Masked(item, dict.fromkeys(hidden_metadata(item), HIDDEN))
+        blind = level != access.FULL
+        if blind:  # the events' contents carry verdicts, counts and rule ids: the admin sees who did what, when
+            events = [ev for ev in events if ev.action not in SCAN_EVENTS]
+        shown: Any = _Masked(item, dict.fromkeys(ADMIN_HIDDEN_FIELDS, ADMIN_HIDDEN)) if blind else item
         return page(request, "audit_item.html", user=v.user, csrf_token=v.csrf_token, item=shown, views=views,
-                    events=events, actions=ACTIONS, people=_people(s), shown_verdicts=_shown_verdicts(s, versions))
+                    events=events, actions=ACTIONS, people=_people(s), blind=blind,
+                    shown_verdicts=_shown_verdicts(s, versions))
 
 
 @router.get("/audit/log")
@@ -263,7 +268,7 @@ def item_history(request: Request, item_id: int) -> Response:
 def log(request: Request) -> Response:
     q = {k: request.query_params.get(k, "") for k in ("since", "until", "unit", "actor", "action", "item_id")}
     with database(request).session() as s:
-        v = viewer(request, s, *AUDIT_ROLES)
+        v = viewer(request, s, *AUDITOR_ONLY)
         error = ""
         rows: list = []  # type: ignore[type-arg]
         total = 0
@@ -298,7 +303,7 @@ def _period(request: Request) -> Period:
 @html_errors
 def stats_page(request: Request) -> Response:
     with database(request).session() as s:
-        v = viewer(request, s, *AUDIT_ROLES)
+        v = viewer(request, s, *AUDITOR_ONLY)
         period = _period(request)
         st = compute(s, period)
         return page(request, "audit_stats.html", user=v.user, csrf_token=v.csrf_token, st=st, chart=bar_chart(st.units),
@@ -313,7 +318,7 @@ def stats_export(request: Request, fmt: str) -> Response:
     if fmt not in ("csv", "xlsx"):
         raise NotFound("只支持 CSV 与 XLSX 导出")
     with database(request).session() as s:
-        v = viewer(request, s, *AUDIT_ROLES)
+        v = viewer(request, s, *AUDITOR_ONLY)
         period = _period(request)
         tables = export.stats_tables(compute(s, period), numeric=True)
         audit_events.append(s, "export", v.user, data={"format": fmt, "statistics": period.label})
@@ -328,7 +333,6 @@ def stats_export(request: Request, fmt: str) -> Response:
 @html_errors
 def verify_page(request: Request) -> Response:
     from reviewer.audit import verify as audit_verify
-    from reviewer.audit.checkpoints import checkpoint_key
     from reviewer.audit.keys import load_or_create_key
 
     raw = request.query_params.get("expected_head", "").strip()
@@ -340,9 +344,9 @@ def verify_page(request: Request) -> Response:
     with database(request).session() as s:
         v = viewer(request, s, *AUDIT_ROLES)
         settings = request.app.state.settings
-        paths = [settings.checkpoint_dir] if settings.checkpoint_dir and settings.checkpoint_dir.exists() else []
         full = audit_verify.run(s, receipt_key=load_or_create_key(settings.data_dir).public, expected_head=expected or None,
-                                checkpoint_key=checkpoint_key(settings).public, checkpoint_paths=paths)
+                                settings=settings)
+        paths = full.checkpoint_source
         return page(request, "audit_verify.html", status_code=422 if error else 200, user=v.user, csrf_token=v.csrf_token,
                     report=full.chain, full=full, expected=expected, error=error, checkpoints_configured=bool(paths))
 
@@ -359,7 +363,7 @@ def bursts_page(request: Request) -> Response:
     ):
         raise InvalidInput("天数（1–366）、阈值（1–100000）与时间窗（1–1440 分钟）应为正整数")
     with database(request).session() as s:
-        v = viewer(request, s, *AUDIT_ROLES)
+        v = viewer(request, s, *AUDITOR_ONLY)
         until = datetime.now(BEIJING) + timedelta(minutes=1)
         rows = audit_query.submission_bursts(s, until - timedelta(days=int(days_s)), until, window_minutes=int(window_s),
                                              threshold=int(threshold_s))

@@ -125,7 +125,8 @@ async def login(request: Request) -> Response:
             # No session fixation: any session the browser presents is ended and a new id issued.
             security.end_session(s, request.cookies.get(security.SESSION_COOKIE))
             raw = security.start_session(s, user)
-            audit.append(s, "login", user, data={"channel": "web"})
+            ws = security.load_session(s, raw)
+            audit.append(s, "login", user, data={"channel": "web", "session_id": ws.id if ws is not None else None})
             return raw, "", 200
 
     raw, throttled, status = await run_in_threadpool(work)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -14,6 +15,8 @@ from sqlalchemy.orm import Session
 
 from reviewer.accounts import access
 from reviewer.accounts.access import FULL
+from reviewer.actor import Actor
+from reviewer.audit import events as audit
 from reviewer.errors import NotFound
 from reviewer.store.models import Item
 from reviewer.web.deps import checked_id, database, html_errors, viewer
@@ -67,7 +70,26 @@ def _readable(request: Request, s: Session, item_id: int) -> Item:
     item, level = access.readable_item(s, v.user, checked_id(item_id))
     if level != FULL:
         raise NotFound(f"稿件 {item_id} 不存在")
+    _log_read(request, s, v, item)
     return item
+
+
+_READ_LOGGED = "page_reads_logged"
+
+
+def _log_read(request: Request, s: Session, v: Any, item: Item) -> None:
+    """Page images are draft content: the first one a login session fetches of an item is an event (naming the person
+    and the item); the other pages of that item in that session are the same reading."""
+    seen: set[tuple[int | None, int]] = getattr(request.app.state, _READ_LOGGED, None) or set()
+    key = (v.session_id, item.id)
+    if key in seen:
+        return
+    if len(seen) > 100_000:
+        seen.clear()
+    seen.add(key)
+    setattr(request.app.state, _READ_LOGGED, seen)
+    audit.append(s, "draft_read", Actor.of_user(v.user, session_id=v.session_id), unit_code=item.unit.code, item_id=item.id,
+                 data={"what": "page_images", "channel": "web"})
 
 
 @router.get("/review/items/{item_id}/pages/{number}.png")

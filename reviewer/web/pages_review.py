@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from reviewer.accounts import access
+from reviewer.actor import Actor
 from reviewer.audit import events as audit_events
 from reviewer.errors import NotFound, PermissionDenied, ReviewerError
 from reviewer.store.models import (
@@ -33,7 +34,7 @@ from reviewer.web.deps import check_csrf, checked_id, database, html_errors, vie
 from reviewer.web.render import page, redirect
 from reviewer.web.security import apply_headers
 from reviewer.workflow import alerts as alert_actions
-from reviewer.workflow import claims, desk, render_check
+from reviewer.workflow import claims, desk, render_check, rulelog
 from reviewer.workflow.review import DispositionInput, sign_off
 
 router = APIRouter(include_in_schema=False)
@@ -97,6 +98,7 @@ def _queue(request: Request, officer: bool) -> Response:
             shown=shown, alert_titles={i: t for i, t in s.execute(
                 select(Item.id, Item.title).where(Item.id.in_([a.item_id for a in alerts])))},
             resubmitted=desk.resubmitted_after_return(s, items),
+            rule_changes=rulelog.recent_changes(s) if officer else [],
             filters={"verdict": verdict, "channel": channel, "author": author, "sort": sort, "q": needle},
         )
 
@@ -225,6 +227,9 @@ def original(request: Request, item_id: int) -> Response:
             raise PermissionDenied("您的角色不能下载稿件原文")
         name = item.file_name or "content.txt"
         resp = Response(item.content, media_type="application/octet-stream")
+        # reading draft content outside the review page is an event naming the person and the item
+        audit_events.append(s, "draft_read", Actor.of_user(v.user, session_id=v.session_id), unit_code=item.unit.code,
+                            item_id=item.id, data={"what": "original", "channel": "web", "bytes": len(item.content)})
     ascii_name = name.encode("ascii", "ignore").decode().replace('"', "") or "original"
     resp.headers["Content-Disposition"] = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
     return apply_headers(resp)
@@ -256,8 +261,10 @@ async def sign(request: Request, item_id: int) -> Response:
         try:
             with database(request).session() as s:
                 v = viewer(request, s, *SIGNER_ROLES)
-                sign_off(s, item_id, v.user, form.get("content_sha256", ""), form.get("decision", ""),
-                         form.get("comment", "")[:5000], dispositions, form.get("exception_confirm") == "1")
+                sign_off(s, item_id, Actor.of_user(v.user, session_id=v.session_id), form.get("content_sha256", ""),
+                         form.get("decision", ""), form.get("comment", "")[:5000], dispositions,
+                         form.get("exception_confirm") == "1",
+                         [int(k[9:]) for k, val in form.items() if k.startswith("feedback_") and k[9:].isdecimal() and val])
                 signed = s.get(Item, item_id)
                 if signed is not None:
                     claims.release(s, signed, v.user)  # signed: the next signer (the officer) is not told it is held

@@ -36,7 +36,7 @@ from reviewer.scan.model import ScanResult
 from reviewer.settings import BUILTIN_RULES_DIR, Settings
 from reviewer.store.models import SCANNING, Item, utcnow
 from reviewer.store.session import Database
-from reviewer.workflow import callbacks, render_check, rescan, scanning
+from reviewer.workflow import callbacks, render_check, rescan, rulelog, scanning
 
 if TYPE_CHECKING:  # pragma: no cover
     from reviewer.scan.scanner import Scanner
@@ -52,6 +52,7 @@ class ScannerCache:
         self._lock = threading.Lock()
         self._scanner: Scanner | None = None
         self._fingerprint: tuple[Any, ...] | None = None
+        self.logged_version: str | None = None  # the rule-set version this process last saw logged (workflow.rulelog)
 
     def _current_fingerprint(self) -> tuple[Any, ...]:
         # Checked before every scan: (path, mtime, size) of every rule file and directory, with os.scandir (the
@@ -310,6 +311,15 @@ def _leased(session: Any, item_id: int) -> bool:
     return bool(until > utcnow())
 
 
+def log_rules(db: Database, scanners: ScannerCache, scanner: Scanner) -> None:
+    """Before a scan: its rule-set version is in the review log (workflow.rulelog)."""
+    if scanners.logged_version == scanner.rules_version:
+        return
+    with db.session() as session:
+        rulelog.ensure_logged(session, scanners.settings, scanner.ruleset)
+    scanners.logged_version = scanner.rules_version
+
+
 def run_scan(db: Database, scanners: ScannerCache, item_id: int) -> str:
     """Scan one item. Returns what happened: skipped | leased | scanned | failed."""
     with db.session() as session:
@@ -334,6 +344,7 @@ def run_scan(db: Database, scanners: ScannerCache, item_id: int) -> str:
         with db.session() as session:
             scanning.record_scan_failure(session, item_id, _failure_reason("规则加载失败", exc))
         return "failed"
+    log_rules(db, scanners, scanner)
     limit = scanners.settings.scan_time_limit
     try:
         result: ScanResult = scanning.with_metadata(
@@ -377,6 +388,7 @@ def run_render(db: Database, scanners: ScannerCache, item_id: int) -> str:
                               max_pages=scanners.settings.render_max_pages,
                               glyph_memory=str(scanners.settings.data_dir / GLYPH_MEMORY_FILE))
         scanner = scanners.get(db)
+        log_rules(db, scanners, scanner)
         _result, report = scan_rendered(scanner, data, file_name, limits)
         if not pack_on:  # the unit switched the built-in expression pack off
             report.findings = [f for f in report.findings if f.rule not in scanner.expression_pack]
@@ -393,11 +405,12 @@ def run_render(db: Database, scanners: ScannerCache, item_id: int) -> str:
 def run_rescan(db: Database, scanners: ScannerCache, item_id: int) -> str:
     with db.session() as session:
         item = session.get(rescan.Item, item_id)
-        if item is None or item.state != rescan.RELEASED:
+        if item is None or item.state not in rescan.RESCANNED_STATES or item.superseded_by_id is not None:
             return "skipped"
         data, file_name, meta = item.content, item.file_name, {"title": item.title, "channel": item.channel, "file_name": item.file_name}
         pack_on = scanning.expression_checks(session, item_id)
     scanner = scanners.get(db)
+    log_rules(db, scanners, scanner)
     try:
         # render_follows: an archive's image members are notes (as at intake), which record_rescan knows were read
         result = scanning.with_metadata(scanner, scan_isolated(scanner, data, file_name, scanners.settings.scan_time_limit,

@@ -10,6 +10,7 @@ superseded version still verifies offline: a CMS must rely on release-check, not
 from __future__ import annotations
 
 import hashlib
+import json
 from typing import Any
 
 from sqlalchemy import select
@@ -18,9 +19,9 @@ from sqlalchemy.orm import Session
 from reviewer.accounts.actor import Actor, as_actor
 from reviewer.audit import events as audit
 from reviewer.audit.binding import BOUND_FIELDS, FIELD_LABEL, document_sha256
-from reviewer.errors import Conflict, PermissionDenied
-from reviewer.store.models import APPROVED, RELEASED, STATE_LABEL, Item, Receipt, User, utcnow
-from reviewer.workflow import receipts
+from reviewer.errors import Conflict, InvalidInput, PermissionDenied
+from reviewer.store.models import APPROVED, RELEASED, STATE_LABEL, Alert, AuditEvent, Item, Receipt, User, utcnow
+from reviewer.workflow import receipts, rulelog
 from reviewer.workflow.items import get_item
 from reviewer.workflow.states import move
 from reviewer.workflow.submit import safe_file_name
@@ -63,8 +64,10 @@ def release_check(
     else:
         receipt = _receipt(session, match)
         proof = receipts.problems(session, match, receipt)
-        approved = not proof
-        reason = "此内容已通过保密审查，发布回执验证通过" if approved else "状态为已批准，但没有可验证的发布回执：" + "；".join(proof)
+        current_rules = current_rules_problem(session, match)
+        approved = not proof and current_rules is None
+        reason = ("此内容已通过保密审查，发布回执验证通过" if approved else
+                  ("状态为已批准，但没有可验证的发布回执：" + "；".join(proof)) if proof else str(current_rules))
     audit.append(session, "release_check", who, item_id=match.id if match else None,
                  data={"external_id": external_id, "content_sha256": sha, "document_sha256": doc_sha, "approved": approved,
                        **({"proof_failed": len(proof)} if proof else {})})
@@ -77,10 +80,36 @@ def release_check(
     }
 
 
+def current_rules_problem(session: Session, item: Item) -> str | None:
+    """Approval was under the rules of its day: an open block alert (a re-scan under newer rules found a block
+    finding) or rules changed since without a re-scan of this item refuse the release (Chinese reason), else None."""
+    open_block = session.execute(
+        select(Alert.id).where(Alert.item_id == item.id, Alert.resolved_at.is_(None), Alert.verdict.in_(("block", "error"))).limit(1)
+    ).first()
+    if open_block is not None:
+        return "该稿件有未处理的预警：按现行规则复扫发现“禁止发布”级别的内容（或无法完整复扫），不能发布；请由审查员处理预警或退回修改"
+    current = rulelog.last_logged(session)
+    if current is None or current == item.rules_version:
+        return None
+    checked = {item.rules_version}
+    checked.update(session.execute(select(Alert.rules_version).where(Alert.item_id == item.id)).scalars())
+    for raw in session.execute(select(AuditEvent.data).where(AuditEvent.item_id == item.id, AuditEvent.action == "rescan")).scalars():
+        try:
+            checked.add(str(json.loads(raw).get("rules_version")))
+        except ValueError:
+            continue
+    if current not in checked:
+        return (f"规则已更新（现行规则集版本 {current}），该稿件是按旧规则（{item.rules_version}）审查的，尚未按现行规则复扫，"
+                "暂不能发布；请运行 reviewer rescan --released，复扫无新发现后再核验")
+    return None
+
+
 def mark_released(
     session: Session, item_id: int, actor: Actor | User, content_sha256: str | None = None, url: str = "",
-    document_sha256: str | None = None,
+    document_sha256: str | None = None, *, require_hash: bool = False,
 ) -> Item:
+    """`require_hash` (the HTTP API): the caller must say which content it published — a call without a hash cannot
+    bind the publication to what was approved."""
     who = as_actor(actor)
     item = get_item(session, item_id, for_update=True)
     if who.role not in ("publisher", "admin") or (who.role != "admin" and who.unit_id != item.unit_id):
@@ -96,6 +125,8 @@ def mark_released(
     proof = receipts.problems(session, item, _receipt(session, item))
     if proof:
         raise Conflict("该稿件没有可验证的发布回执，不能登记发布：" + "；".join(proof))
+    if require_hash and not (content_sha256 or document_sha256):
+        raise InvalidInput("登记发布须提供所发布内容的哈希：release-check 答复中的 document_sha256（或 content_sha256）")
     move(item, RELEASED)
     item.released_at = utcnow()
     audit.append(session, "released", who, unit_code=item.unit.code, item_id=item.id,

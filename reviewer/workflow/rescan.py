@@ -1,5 +1,6 @@
-"""Post-release re-scan: when the rules change, released items are scanned again with the current rules. New block or
-review findings (not among those the sign-off saw) raise an Alert for the unit — a take-down candidate. The stored
+"""Re-scan under new rules: when the rules change, released items *and approved items not yet released* are scanned
+again with the current rules. New block or review findings (not among those the sign-off saw) raise an Alert for
+the unit — a take-down candidate, and for an approved item a release that release-check now refuses. The stored
 findings are never replaced: they are the record of what the reviewer saw."""
 
 from __future__ import annotations
@@ -12,13 +13,18 @@ from sqlalchemy.orm import Session
 from reviewer.accounts.actor import WORKER
 from reviewer.audit import events as audit
 from reviewer.scan.model import ScanResult
-from reviewer.store.models import RELEASED, Alert, Item, RenderCheck, utcnow
+from reviewer.store.models import APPROVED, RELEASED, Alert, Item, RenderCheck, utcnow
 from reviewer.workflow.items import get_item
 from reviewer.workflow.runtime import enqueue
 
+RESCANNED_STATES = (RELEASED, APPROVED)
+
 
 def released_item_ids(session: Session) -> list[int]:
-    return list(session.execute(select(Item.id).where(Item.state == RELEASED).order_by(Item.id)).scalars())
+    """Released items and approved ones waiting for release (their approval was under older rules)."""
+    return list(session.execute(
+        select(Item.id).where(Item.state.in_(RESCANNED_STATES), Item.superseded_by_id.is_(None)).order_by(Item.id)
+    ).scalars())
 
 
 def fan_out(session: Session) -> list[int]:
@@ -41,7 +47,7 @@ def _render_answered(session: Session, item_id: int) -> tuple[str, ...]:
 
 def record_rescan(session: Session, item_id: int, result: ScanResult) -> Alert | None:
     item = get_item(session, item_id, for_update=True)
-    if item.state != RELEASED:
+    if item.state not in RESCANNED_STATES:
         return None
     if result.rules_version == item.rules_version and not result.error:
         return None  # same rules: nothing new to learn

@@ -40,7 +40,7 @@ from reviewer.store.models import (
     User,
     utcnow,
 )
-from reviewer.workflow import callbacks, desk, receipts, render_check
+from reviewer.workflow import callbacks, comments, desk, receipts, render_check
 from reviewer.workflow.items import get_item
 from reviewer.workflow.states import move
 
@@ -68,6 +68,7 @@ def sign_off(
     comment: str = "",
     dispositions: Iterable[DispositionInput] = (),
     exception_confirmed: bool = False,
+    feedback: Iterable[int] = (),
 ) -> Review:
     who = as_actor(actor)
     item = get_item(session, item_id, for_update=True)
@@ -107,6 +108,13 @@ def sign_off(
             raise InvalidInput(f"发现 {d.finding_id} 的处置重复")
         given[d.finding_id] = d
     exceptions = desk.enforce(session, item, who, decision, given, exception_confirmed)
+    # what the signer wrote reaches the CMS and the admin: no term of the list in it (workflow.comments)
+    comments.check_text(session, comment or "", "审查意见")
+    for d in given.values():
+        comments.check_text(session, d.reason or "", f"对发现 {d.finding_id} 的处置理由")
+    lines = comments.location_feedback(item, feedback)
+    if lines:
+        comment = "\n".join([*([comment] if (comment or "").strip() else []), "按位置反馈：", *lines])
     has_block = item.block_count > 0 or any(f.severity == "block" for f in findings.values())
     target = {"reject": REJECTED, "return": RETURNED}.get(decision, APPROVED)
     if decision == "approve":
@@ -153,6 +161,7 @@ def sign_off(
                  data={"review_id": review.id, "stage": stage, "decision": decision, "content_sha256": item.content_sha256,
                        "document_sha256": item.document_sha256,
                        "rules_version": item.rules_version, "dispositions": len(given), "findings": len(findings),
+                       **identity.decision_record(session, item, who, authorship),
                        **render_check.bound_fields(session, item)})
     if target == APPROVED:
         receipts.issue(session, item, who)

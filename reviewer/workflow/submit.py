@@ -14,6 +14,7 @@ from pathlib import PurePosixPath, PureWindowsPath
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from reviewer.accounts import identity
 from reviewer.accounts.actor import Actor, as_actor
 from reviewer.audit import events as audit
 from reviewer.audit.binding import document_sha256
@@ -106,7 +107,8 @@ def submit(
     audit.append(
         session, "submit", who, unit_code=unit.code, item_id=item.id,
         data={"external_id": external_id, "version": item.version, "content_sha256": sha, "document_sha256": doc_sha,
-              "bytes": len(content)},
+              "bytes": len(content), "author_id_sha256": identity.key_digest(item.author_id),
+              "author_id_raw_sha256": identity.raw_digest(item.author_id), "author_sha256": identity.raw_digest(item.author)},
     )
     for old in superseded:
         audit.append(session, "superseded", who, unit_code=unit.code, item_id=old.id,

@@ -40,7 +40,7 @@ def test_registration_reaches_running_workers(stack: Stack, tmp_path: Path) -> N
     dispositions = [{"finding_id": f["id"], "disposition": "false_positive", "reason": "公开"} for f in full["findings"]]
     assert rev.post(f"/api/v1/items/{item['id']}/review", json={"content_sha256": item["content_sha256"], "decision": "approve",
                                                                "findings": dispositions}).status_code == 200
-    assert cms.post(f"/api/v1/items/{item['id']}/released", json={}).json()["state"] == "released"
+    assert cms.post(f"/api/v1/items/{item['id']}/released", json={"document_sha256": item["document_sha256"]}).json()["state"] == "released"
 
     src = tmp_path / "内部通报.txt"
     src.write_text(texts()["law-0150.txt"], encoding="utf-8")

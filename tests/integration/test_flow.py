@@ -57,7 +57,7 @@ def test_submit_scan_review_receipt_release(stack: Stack) -> None:
     assert cms.post("/api/v1/release-check", json={"external_id": "n-1", "content": CLEAN, **meta}).json()["approved"] is True
     assert cms.post("/api/v1/release-check", json={"external_id": "n-1", "content": CLEAN[:-1], **meta}).json()["approved"] is False
     assert cms.post("/api/v1/release-check", json={"external_id": "n-1", "content": CLEAN, "title": "另一标题"}).json()["approved"] is False
-    assert cms.post(f"/api/v1/items/{item['id']}/released", json={}).json()["state"] == "released"
+    assert cms.post(f"/api/v1/items/{item['id']}/released", json={"document_sha256": item["document_sha256"]}).json()["state"] == "released"
 
 
 def test_block_finding_is_flagged_and_cannot_be_approved(stack: Stack) -> None:
@@ -188,7 +188,7 @@ def test_rescan_of_released_items_raises_an_alert_under_new_rules(stack: Stack, 
     dispositions = [{"finding_id": f["id"], "disposition": "false_positive", "reason": "单位公开电话"} for f in full["findings"]]
     assert rev.post(f"/api/v1/items/{item['id']}/review", json={"content_sha256": item["content_sha256"], "decision": "approve",
                                                                "findings": dispositions}).status_code == 200
-    assert cms.post(f"/api/v1/items/{item['id']}/released", json={}).json()["state"] == "released"
+    assert cms.post(f"/api/v1/items/{item['id']}/released", json={"document_sha256": item["document_sha256"]}).json()["state"] == "released"
     first.stop()
 
     org = tmp_path / "org-rules"  # the rules change: a unit adds its own rule

@@ -55,7 +55,6 @@ def test_a_plain_install_scans_a_draft_end_to_end(tmp_path: Path) -> None:
     try:
         run("db", "upgrade")
         run("units", "add", "PLAIN", "--name", "安装验证单位")
-        run("units", "set", "PLAIN", "--publisher-counts", "on")  # the CMS sees the verdict only when its unit opts in
         token = run("tokens", "create", "--unit", "PLAIN", "--client", "cms").strip().splitlines()[-1]
         logs = []
         for argv in ([reviewer, "serve", "--port", str(port)],
@@ -72,7 +71,7 @@ def test_a_plain_install_scans_a_draft_end_to_end(tmp_path: Path) -> None:
             body = wait_for(lambda: (b := cms.get(f"/api/v1/items/{item['id']}").json())["state"] not in ("queued", "scanning") and b,
                             90, 0.3, what="the draft to be scanned by the installed worker")
         assert body["state"] == "awaiting_review", (body, logs[1].read_text(errors="replace")[-2000:])
-        assert body["verdict"] in ("block", "review"), body
+        assert "verdict" not in body  # a publishing system never sees what the scanner found (issue 17)
     finally:
         for proc in procs:
             _stop_process(proc)

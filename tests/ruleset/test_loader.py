@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 
 from reviewer.errors import RuleError
-from reviewer.ruleset.check import check_directories
 from reviewer.ruleset.loader import load_rules, parse_rule_file
 from reviewer.ruleset.model import MarkingRule, PatternRule, TermsRule
+from reviewer.scan.rulecheck import check_directories
 from reviewer.settings import BUILTIN_RULES_DIR
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from reviewer.cli import main
-from reviewer.ruleset.check import check_directories
 from reviewer.ruleset.loader import load_rules
+from reviewer.scan.rulecheck import check_directories
 from reviewer.settings import BUILTIN_RULES_DIR
 
 ORG = BUILTIN_RULES_DIR.parent / "examples" / "org-rules"

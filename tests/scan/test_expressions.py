@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from reviewer.errors import RuleError
-from reviewer.ruleset.check import check_directories
 from reviewer.ruleset.loader import load_rules, parse_rule_file
 from reviewer.scan.model import Severity, Verdict
+from reviewer.scan.rulecheck import check_directories
 from reviewer.scan.scanner import Scanner
 from reviewer.settings import BUILTIN_RULES_DIR, REPO_ROOT
 

@@ -51,3 +51,17 @@ def inproc(sqlite_database_url: str, tmp_path: Path) -> Iterator[App]:
         yield a
     finally:
         a.db.dispose()
+
+
+@pytest.fixture(scope="module")
+def shared_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
+    """One seeded app for a module whose tests do not disturb each other (each works on its own items and names):
+    the seed's password hashing is most of an app's start-up."""
+    from tests.services import fresh_sqlite_url
+
+    d = tmp_path_factory.mktemp("shared-app")
+    a = make_app(fresh_sqlite_url(d / "db"), d / "data", REVIEWER_MAX_UPLOAD_BYTES="100000")
+    try:
+        yield a
+    finally:
+        a.db.dispose()

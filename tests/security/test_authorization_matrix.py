@@ -84,11 +84,11 @@ TABLE: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/audit"): row("DD", "DD", "DD", "DD", "AA", "AA"),
     ("GET", "/audit/export.{fmt}"): row("DD", "DD", "DD", "DD", "AA", "AA"),
     ("GET", "/audit/items/{item_id}"): row("DD", "DD", "DD", "DD", "AA", "AA"),
-    ("GET", "/audit/log"): row("DD", "DD", "DD", "DD", "AA", "AA"),
-    ("GET", "/audit/stats"): row("DD", "DD", "DD", "DD", "AA", "AA"),
-    ("GET", "/audit/stats.{fmt}"): row("DD", "DD", "DD", "DD", "AA", "AA"),
+    ("GET", "/audit/log"): row("DD", "DD", "DD", "DD", "AA", "DD"),
+    ("GET", "/audit/stats"): row("DD", "DD", "DD", "DD", "AA", "DD"),
+    ("GET", "/audit/stats.{fmt}"): row("DD", "DD", "DD", "DD", "AA", "DD"),
     ("GET", "/audit/verify"): row("DD", "DD", "DD", "DD", "AA", "AA"),
-    ("GET", "/audit/bursts"): row("DD", "DD", "DD", "DD", "AA", "AA"),
+    ("GET", "/audit/bursts"): row("DD", "DD", "DD", "DD", "AA", "DD"),
     # registered documents (reviewer/web/pages_fingerprints.py): the rules are not a unit's, so own = other; the
     # secrecy officer and the admin register (names and counts only are shown, never registered text)
     ("GET", "/fingerprints"): row("DD", "DD", "DD", "AA", "DD", "AA"),
@@ -303,8 +303,9 @@ def api_submit(w: World, role: str, unit: str) -> bool:
 
 
 def api_release_check(w: World, role: str, unit: str) -> bool:
-    item_id = w.shared[("released", unit)]
-    ext = f"shared-released-{unit}"
+    # an approved version without alerts (the shared released one has an open block alert: release-check refuses it)
+    item_id = w.fresh(unit, "approved")
+    ext = f"fresh-approved-{w.counter}"
     r = w.api(role).post("/api/v1/release-check", json={"external_id": ext, "content": TEXT + ext, "title": f"标题{ext}",
                                                          "channel": "通知公告"})
     if r.status_code == 200:
@@ -316,7 +317,9 @@ def api_release_check(w: World, role: str, unit: str) -> bool:
 
 def api_released(w: World, role: str, unit: str) -> bool:
     item_id = w.fresh(unit, "approved")
-    r = w.api(role).post(f"/api/v1/items/{item_id}/released", json={})
+    with w.db.session() as s:
+        sha = s.get(Item, item_id).content_sha256  # type: ignore[union-attr]
+    r = w.api(role).post(f"/api/v1/items/{item_id}/released", json={"content_sha256": sha})
     state = w.state(item_id)
     if r.status_code == 200:
         return state == "released"

@@ -87,7 +87,7 @@ def _rehash_from(a: App, seq: int, new_data: str) -> None:
 
 
 def test_checkpoints_are_signed_every_n_events_and_written_to_the_directory(witnessed: App) -> None:
-    base = _head(witnessed)  # the seeded accounts' events (their checkpoint was made before any sink was configured)
+    base = _head(witnessed)  # the seeded accounts' events (their checkpoint went to the data directory only)
     _events(witnessed, 4)  # 4 × (submit, scan_started, scan) = 12 events
     lines = _lines(witnessed)
     assert [c["seq"] for c in lines] == [base + 1, base + 6, base + 11], lines
@@ -96,7 +96,7 @@ def test_checkpoints_are_signed_every_n_events_and_written_to_the_directory(witn
     assert key.key_id != receipt_key.key_id and all(c["purpose"] == checkpoints.PURPOSE and c["key_id"] == key.key_id for c in lines)
     with witnessed.db.session() as s:
         delivered = {r.seq: r.delivered_at is not None for r in s.scalars(select(AuditCheckpoint))}
-        assert delivered == {1: False, base + 1: True, base + 6: True, base + 11: True}, delivered
+        assert delivered == {1: True, base + 1: True, base + 6: True, base + 11: True}, delivered
         hashes = dict(s.execute(select(AuditEvent.seq, AuditEvent.hash)).all())
     assert all(hashes[c["seq"]] == c["hash"] for c in lines)
     report = _report(witnessed)
@@ -170,7 +170,9 @@ def test_time_rule_checkpoints_a_quiet_log(witnessed: App, tmp_path: Path) -> No
     finally:
         db.dispose()
     seqs = [c["seq"] for c in _lines(witnessed)]
-    assert seqs.count(head) == 1 and 1 in seqs, seqs  # and the seed's undelivered checkpoint was sent
+    assert seqs.count(head) == 1, seqs
+    anchored = (checkpoints.anchor_dir(witnessed.settings) / checkpoints.FILE_NAME).read_text(encoding="utf-8")
+    assert '"seq":1,' in anchored and f'"seq":{head},' in anchored  # the data directory holds every checkpoint
 
 
 class _Witness(BaseHTTPRequestHandler):
@@ -213,14 +215,14 @@ def test_http_witness_and_syslog_receive_each_checkpoint_and_failures_are_retrie
             assert row.delivered_at is None and "HTTP" in (row.last_error or "")
         _Witness.fail = False
         with a.db.session() as s:
-            assert checkpoints.redeliver(s) == 2  # b+4, and seq 1 made before any sink was configured
-        assert [json.loads(x)["seq"] for x in _Witness.received] == [b + 1, 1, b + 4]
+            assert checkpoints.redeliver(s) == 1  # b+4 (seq 1 went to the data directory, which every install has)
+        assert [json.loads(x)["seq"] for x in _Witness.received] == [b + 1, b + 4]
         with a.db.session() as s:
             assert s.execute(select(AuditCheckpoint.delivered_at).where(AuditCheckpoint.seq == b + 4)).scalar_one() is not None
         # what the witness kept verifies the chain like the directory does
         kept = tmp_path / "witness-copy.jsonl"
         kept.write_bytes(b"\n".join(_Witness.received) + b"\n")
-        assert _report(a, paths=[kept]).chain.checkpoints_matched == 3
+        assert _report(a, paths=[kept]).chain.checkpoints_matched == 2
         figures("checkpoint_sinks", http_received=len(_Witness.received), syslog_udp=1, retried=1)
     finally:
         a.db.dispose()
@@ -244,7 +246,7 @@ def test_cli_expect_head_and_checkpoints(witnessed: App, monkeypatch: pytest.Mon
     assert main(["audit", "verify", "--expect-head", recorded.upper()]) == 0
     out = capsys.readouterr().out
     assert f"外部记录的链头是第 {b + 6} 号事件" in out and "记录于" in out, out
-    assert "外部检查点：读取 2 个" in out and "吻合 2 个" in out
+    assert "签名检查点：读取 5 个" in out and "吻合 3 个" in out  # the data directory (with seq 1) and the witness directory
     assert main(["audit", "checkpoint"]) == 0
     assert f"已签署第 {b + 9} 号事件的检查点" in capsys.readouterr().out
     assert main(["audit", "checkpoint-key"]) == 0

@@ -61,7 +61,7 @@ def _sql(a: App, statement: str, **params: object) -> None:
 def test_honest_history_verifies_clean(inproc: App) -> None:
     """No false alarms: approvals, a release, a superseded version, a return, an officer co-sign, a scan failure."""
     released = _approved(inproc, "ok-1")
-    assert inproc.client("cms1").post(f"/api/v1/items/{released}/released", json={}).status_code == 200
+    assert inproc.client("cms1").post(f"/api/v1/items/{released}/released", json={"content_sha256": _sha(TEXT)}).status_code == 200
     _approved(inproc, "ok-2")
     inproc.client("cms1").post("/api/v1/items", json={"external_id": "ok-2", "content": TEXT + "（修订）"})
     returned = make_item(inproc.db, TEXT + "。", [("汛期", "review")], external_id="ok-3")

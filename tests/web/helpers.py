@@ -28,11 +28,12 @@ def make_item(
     channel: str = "通知公告",
     author: str = "张三",
     rules_version: str = "rv-test",
+    author_id: str = "",
 ) -> int:
     with db.session() as s:
         token = s.execute(select(ApiToken).where(ApiToken.client_name == cms)).scalar_one()
         item_id = submit.submit(s, Actor.of_token(token), external_id=external_id, content=text.encode(), title=title,
-                                channel=channel, author=author).item.id
+                                channel=channel, author=author, author_id=author_id).item.id
     findings = []
     for term, severity, *more in terms:
         start = text.index(term)

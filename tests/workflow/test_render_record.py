@@ -19,7 +19,7 @@ from reviewer.store.session import Database
 from reviewer.workflow import render_check
 from reviewer.workflow.receipts import load_or_create_key
 from reviewer.workflow.review import sign_off
-from tests.workflow.helpers import all_disposed, scanned, submitted, user
+from tests.workflow.helpers import all_disposed, scanned, signer, submitted
 
 MEMBER = "压缩包“附件.zip” › 扫描/通知.png"
 
@@ -84,7 +84,7 @@ def test_answered_notes_are_removed_and_verify_explains_it(db: Database, tmp_pat
     # the reviewer disposes of what is left and approves; the log still explains every row
     dispositions = all_disposed(db, item_id)
     with db.session() as s:
-        sign_off(s, item_id, user(s, "rev1"), item.content_sha256, "approve", "", dispositions)
+        sign_off(s, item_id, signer(s, "rev1"), item.content_sha256, "approve", "", dispositions)
     assert _verified(db, tmp_path) == []
 
 
@@ -93,7 +93,7 @@ def test_a_clean_scan_read_by_ocr_leaves_nothing_to_dispose(db: Database, tmp_pa
     item, check, left, _event = _record(db, item_id, RenderReport("pdf", pages=[_page(1, "页面没有文字层")]))
     assert check.state == "done" and left == [] and (item.review_count, item.verdict) == (0, "pass")
     with db.session() as s:
-        sign_off(s, item_id, user(s, "rev1"), item.content_sha256, "approve", "", [])
+        sign_off(s, item_id, signer(s, "rev1"), item.content_sha256, "approve", "", [])
     assert _verified(db, tmp_path) == []
 
 
@@ -120,7 +120,7 @@ def test_a_disposed_note_stays(db: Database) -> None:
     with db.session() as s:  # returned before the render check finished: the note has a disposition
         item = s.get(Item, item_id)
         assert item is not None
-        sign_off(s, item_id, user(s, "rev1"), item.content_sha256, "return", "", dispositions)
+        sign_off(s, item_id, signer(s, "rev1"), item.content_sha256, "return", "", dispositions)
     _item_, check, left, event = _record(db, item_id, RenderReport("pdf", pages=[_page(1, "页面没有文字层")]))
     assert check.state == "done" and left == ["extract.scanned_page@第1页"] and event["superseded"] == []
 
@@ -147,7 +147,7 @@ def test_a_rescan_does_not_alert_on_the_notes_the_render_check_answered(db: Data
     item, _check, left, _event = _record(db, item_id, RenderReport("pdf", pages=[_page(1, "页面没有文字层")]))
     assert left == []
     with db.session() as s:
-        sign_off(s, item_id, user(s, "rev1"), item.content_sha256, "approve", "", [])
+        sign_off(s, item_id, signer(s, "rev1"), item.content_sha256, "approve", "", [])
     with db.session() as s:
         release.mark_released(s, item_id, client(s, "cms1"))
     again = ScanResult(rules_version="rv2", findings=[_note("scanned_page", "第1页")])  # new rules, text-only re-scan

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reviewer.errors import RuleError
+from reviewer.rulebase import Severity
 from reviewer.ruleset.loader import LoadedRule
 from reviewer.ruleset.model import ExemptionRule, ExpressionRule
-from reviewer.scan.model import Severity
 
 if TYPE_CHECKING:  # pragma: no cover
     from reviewer.scan.scanner import Scanner

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from reviewer.errors import RuleError
-from reviewer.ruleset.examples import parse_examples, run_example, uncovered_entries
 from reviewer.ruleset.loader import LoadedRule, RuleSet, load_rules, parse_rule_file, rule_files
 from reviewer.ruleset.model import FingerprintRule
+from reviewer.scan.examples import parse_examples, run_example, uncovered_entries
 from reviewer.settings import BUILTIN_RULES_DIR
 
 
@@ -26,7 +26,7 @@ class CheckReport:
 
 def check_directories(directories: Iterable[Path], with_builtin: bool = True) -> CheckReport:
     """Every problem is collected (not only the first) so that one run lists all fixes."""
-    from reviewer.scan.scanner import Scanner
+    from reviewer.scan.scanner import Scanner  # noqa: I001
 
     report = CheckReport()
     dirs = [Path(d).resolve() for d in directories]
