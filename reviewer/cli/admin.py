@@ -29,7 +29,17 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     st.add_argument("--publisher-counts", choices=["on", "off"],
                     help="发布系统能否看到各级发现的数量（on：可以；默认 off：只看到状态与审查意见）")
     st.add_argument("--unknown-author", choices=["officer", "reviewer"], help="作者身份不明的稿件由谁批准（见 units add）")
+    st.add_argument("--rules", nargs="+", metavar="DIR",
+                    help="本单位自己的规则目录（只扫描本单位的稿件，其他单位的人员看不到；替换原有设置）。见 docs/rules.md")
+    st.add_argument("--no-rules", action="store_true", help="取消本单位自己的规则目录")
     st.set_defaults(handler=units_set)
+    grp = units.add_parser("group", help="单位组：若干单位共用的规则目录（只扫描组内单位的稿件）")
+    grp.add_argument("name", help="单位组名称")
+    grp.add_argument("--units", nargs="*", default=[], metavar="CODE", help="组内单位代码")
+    grp.add_argument("--rules", nargs="*", default=[], metavar="DIR", help="组内共用的规则目录（可与 REVIEWER_RULES_PATH 中的目录相同：该目录随即只对组内单位生效）")
+    grp.set_defaults(handler=units_group)
+    sc = units.add_parser("scopes", help="列出各单位、单位组的规则范围")
+    sc.set_defaults(handler=units_scopes)
 
     users = sub.add_parser("users", help="用户").add_subparsers(dest="users_command", metavar="子命令", required=True)
     uadd = users.add_parser("add", help="新建用户")
@@ -144,7 +154,42 @@ def units_set(args: argparse.Namespace) -> int:
             secret = accounts.set_callback(s, unit, args.callback_url or None)
             if secret:
                 print(f"回调签名密钥（HMAC-SHA256，只显示一次）：{secret}")
+        if args.rules or args.no_rules:
+            from reviewer.workflow import scopes
+
+            dirs = scopes.set_unit_rules(s, args.code, [] if args.no_rules else args.rules, actor=_operator())
+            print(f"单位 {args.code} 的规则目录：{'、'.join(map(str, dirs)) or '无'}；"
+                  "运行 reviewer rescan --released 复扫规则有变化的单位的已发布稿件")
         print(f"已更新单位 {args.code}")
+
+    return _run(go)
+
+
+def units_group(args: argparse.Namespace) -> int:
+    from reviewer.workflow import scopes
+
+    def go(s) -> None:  # noqa: ANN001
+        dirs = scopes.set_group(s, args.name, args.units, args.rules, actor=_operator())
+        if dirs:
+            print(f"单位组 {args.name}：单位 {'、'.join(args.units)}；规则目录 {'、'.join(map(str, dirs))}；"
+                  "运行 reviewer rescan --released 复扫规则有变化的单位的已发布稿件")
+        else:
+            print(f"已删除单位组 {args.name}")
+
+    return _run(go)
+
+
+def units_scopes(args: argparse.Namespace) -> int:
+    from reviewer.settings import Settings
+    from reviewer.workflow import scopes
+
+    def go(s) -> None:  # noqa: ANN001
+        rows = scopes.list_scopes(s)
+        organisation = scopes.organisation_dirs(Settings.from_env(), scopes.assigned_rows(s))
+        print(f"所有单位：内置规则；{'、'.join(map(str, organisation)) or '（REVIEWER_RULES_PATH 未设置）'}")
+        for name, kind, codes, dirs in rows:
+            who = "单位" if kind == "unit" else "单位组"
+            print(f"{who} {name.split(':', 1)[1]}\t单位：{'、'.join(codes)}\t规则目录：{'、'.join(dirs)}")
 
     return _run(go)
 

@@ -22,6 +22,7 @@ import os
 import signal
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -36,7 +37,8 @@ from reviewer.scan.model import ScanResult
 from reviewer.settings import BUILTIN_RULES_DIR, Settings
 from reviewer.store.models import SCANNING, Item, utcnow
 from reviewer.store.session import Database
-from reviewer.workflow import callbacks, render_check, rescan, scanning
+from reviewer.workflow import callbacks, render_check, rescan, scanning, scopes
+from reviewer.workflow.scopes import Scope
 
 if TYPE_CHECKING:  # pragma: no cover
     from reviewer.scan.scanner import Scanner
@@ -45,15 +47,22 @@ log = logging.getLogger(__name__)
 
 
 class ScannerCache:
-    """One loaded Scanner per process, reloaded when a rule file changes (so `rescan --released` sees new rules)."""
+    """Compiled scanners by rule scope (workflow/scopes.py): one per distinct set of rule directories and registered
+    documents, loaded lazily at the first draft of a unit in that scope and reloaded when a rule file changes (so
+    `rescan --released` sees new rules). Least recently used scanners are evicted once the terms they hold exceed
+    REVIEWER_SCANNER_CACHE_TERMS (the most recent one always stays)."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, max_terms: int | None = None) -> None:
         self.settings = settings
         self._lock = threading.Lock()
-        self._scanner: Scanner | None = None
-        self._fingerprint: tuple[Any, ...] | None = None
+        # key -> (scanner, fingerprint of its files, weight)
+        self._cache: OrderedDict[tuple[Any, ...], tuple[Scanner, tuple[Any, ...], int]] = OrderedDict()
+        env = os.environ.get("REVIEWER_SCANNER_CACHE_TERMS", "")
+        self.max_terms = max_terms if max_terms is not None else (int(env) if env.isdigit() else 3_000_000)
+        self.loads = 0  # scanners compiled (tests, bench)
 
-    def _current_fingerprint(self) -> tuple[Any, ...]:
+    @staticmethod
+    def _stamps(roots: tuple[Path, ...]) -> tuple[Any, ...]:
         # Checked before every scan: (path, mtime, size) of every rule file and directory, with os.scandir (the
         # pathlib rglob version cost ~0.3 ms per task).
         stamps: list[tuple[str, int, int]] = []
@@ -72,7 +81,7 @@ class ScannerCache:
                 if entry.is_dir():
                     walk(entry.path)
 
-        for root in [BUILTIN_RULES_DIR, *self.settings.rules_paths]:
+        for root in roots:
             if root.is_file():
                 try:
                     st = root.stat()
@@ -83,26 +92,51 @@ class ScannerCache:
                 walk(str(root))
         return tuple(stamps)
 
-    def registered(self, db: Database) -> tuple[Path, ...]:
-        """The directory of the documents registered in the database (workflow/fingerprints.py), as rule files.
-        Database errors propagate: the task is retried, the item is not failed."""
+    def _default_dirs(self) -> tuple[Path, ...]:
+        return (BUILTIN_RULES_DIR, *self.settings.rules_paths)
+
+    def scope(self, db: Database, item_id: int) -> Scope:
+        """The rules in scope for the item's unit (database errors propagate: the task is retried)."""
+        with db.session() as session:
+            return scopes.scope_for_item(session, self.settings, item_id)
+
+    def registered(self, db: Database, scope: Scope | None = None) -> tuple[Path, ...]:
+        """The directory of the documents registered in the database (workflow/fingerprints.py) that scan `scope`'s
+        unit, as rule files (all of them without a scope). Database errors propagate: the task is retried."""
         from reviewer.workflow import fingerprints as registry
 
         with db.session() as session:
-            stored = registry.materialise(session, self.settings)
+            stored = registry.materialise(session, self.settings,
+                                          scopes=scope.registrations if scope is not None else None)
         return (stored,) if stored is not None else ()
 
-    def get(self, db: Database | None = None, registered: tuple[Path, ...] | None = None) -> Scanner:
+    def get(self, db: Database | None = None, registered: tuple[Path, ...] | None = None,
+            scope: Scope | None = None) -> Scanner:
+        """The scanner of `scope` (without one: the built-in rules, REVIEWER_RULES_PATH and every registration)."""
         from reviewer import Scanner
 
-        extra = registered if registered is not None else (self.registered(db) if db is not None else ())
-        fingerprint = (self._current_fingerprint(), extra)
+        extra = registered if registered is not None else (self.registered(db, scope) if db is not None else ())
+        dirs = scope.dirs if scope is not None else self._default_dirs()
+        key = (dirs, extra)
+        fingerprint = self._stamps(dirs)
         with self._lock:
-            if self._scanner is None or fingerprint != self._fingerprint:
-                # defaults: the built-in rules/ plus the settings' REVIEWER_RULES_PATH directories
-                self._scanner = Scanner.load(*extra, defaults=True, settings=self.settings)
-                self._fingerprint = fingerprint
-            return self._scanner
+            cached = self._cache.get(key)
+            if cached is not None and cached[1] == fingerprint:
+                self._cache.move_to_end(key)
+                return cached[0]
+        scanner = Scanner.load(*dirs, *extra, defaults=False)  # outside the lock: other scopes keep scanning
+        weight = sum(len(lr.terms) + 1 for lr in scanner.ruleset.rules)
+        with self._lock:
+            self.loads += 1
+            self._cache[key] = (scanner, fingerprint, weight)
+            self._cache.move_to_end(key)
+            while len(self._cache) > 1 and sum(w for _s, _f, w in self._cache.values()) > self.max_terms:
+                self._cache.popitem(last=False)
+            return scanner
+
+    def cached(self) -> int:
+        with self._lock:
+            return len(self._cache)
 
 
 def _failure_reason(prefix: str, exc: BaseException) -> str:
@@ -320,14 +354,15 @@ def run_scan(db: Database, scanners: ScannerCache, item_id: int) -> str:
             return "skipped"
         item.scan_lease_until = utcnow() + timedelta(seconds=LEASE_SECONDS)
         data, file_name, meta = item.content, item.file_name, {"title": item.title, "channel": item.channel, "file_name": item.file_name}
+    scope = scanners.scope(db, item_id)  # the drafting unit's rules, exactly (workflow/scopes.py)
     try:
-        registered = scanners.registered(db)  # a damaged stored rule is a RuleError: fail closed below
+        registered = scanners.registered(db, scope)  # a damaged stored rule is a RuleError: fail closed below
     except ReviewerError as exc:
         with db.session() as session:
             scanning.record_scan_failure(session, item_id, _failure_reason("规则加载失败", exc))
         return "failed"
     try:
-        scanner = scanners.get(registered=registered)
+        scanner = scanners.get(registered=registered, scope=scope)
     except Exception as exc:  # noqa: BLE001 - fail closed: any rules load failure makes the item scan_failed
         log.error("rules failed to load for item %s: %s", item_id, type(exc).__name__)
         with db.session() as session:
@@ -370,7 +405,7 @@ def run_render(db: Database, scanners: ScannerCache, item_id: int) -> str:
 
         limits = RenderLimits(max_seconds=scanners.settings.render_time_limit,
                               max_pages=scanners.settings.render_max_pages)
-        _result, report = scan_rendered(scanners.get(db), data, file_name, limits)
+        _result, report = scan_rendered(scanners.get(db, scope=scanners.scope(db, item_id)), data, file_name, limits)
     except Exception as exc:  # noqa: BLE001 - fail closed: a crashed render check never lets a draft through
         log.error("render check of item %s raised %s", item_id, type(exc).__name__)
         with db.session() as session:
@@ -387,7 +422,7 @@ def run_rescan(db: Database, scanners: ScannerCache, item_id: int) -> str:
         if item is None or item.state != rescan.RELEASED:
             return "skipped"
         data, file_name, meta = item.content, item.file_name, {"title": item.title, "channel": item.channel, "file_name": item.file_name}
-    scanner = scanners.get(db)
+    scanner = scanners.get(db, scope=scanners.scope(db, item_id))
     try:
         # render_follows: an archive's image members are notes (as at intake), which record_rescan knows were read
         result = scanning.with_metadata(scanner, scan_isolated(scanner, data, file_name, scanners.settings.scan_time_limit,
