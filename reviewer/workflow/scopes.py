@@ -248,7 +248,7 @@ def _stems(dirs: Iterable[Path]) -> set[str]:
     return out
 
 
-def hidden_rules(session: Session, settings: Settings, viewer_unit: str | None, item_unit: str) -> frozenset[str]:
+def hidden_rules(session: Session, settings: Settings | None, viewer_unit: str | None, item_unit: str) -> frozenset[str]:
     """Rule ids that may have flagged an `item_unit` draft and belong to a scope without `viewer_unit`: a viewer of
     another unit (an auditor, an administrator) never sees them — no finding, matched text, rule id or count by rule.
     Empty when the viewer is of the item's unit or no scope is defined (every rule is everyone's)."""
@@ -331,3 +331,90 @@ def stale_released(session: Session, settings: Settings, units: Sequence[str] | 
         if stale:
             out[code] = stale
     return out
+
+
+class Masked:
+    """A read-only view of a row with some attributes replaced (never written back: audit events are hash-chained)."""
+
+    def __init__(self, obj: object, masked: dict[str, object]) -> None:
+        self._obj, self._masked = obj, masked
+
+    def __getattr__(self, name: str) -> object:
+        if name in self._masked:
+            return self._masked[name]
+        return getattr(self._obj, name)
+
+
+_NAMING_KEYS = ("labels", "rule_files", "rule_dirs", "previous_rule_dirs")  # registration names, rule file names
+
+
+class Hider:
+    """What one viewer may not see of other units' rule scopes (cached for one request). Empty when no scope exists."""
+
+    def __init__(self, session: Session, actor: Actor | User | None) -> None:
+        self.session = session
+        who = as_actor(actor) if actor is not None else None
+        self.viewer_unit = (who.unit_code or None) if who is not None else None
+        self._by_unit: dict[str, frozenset[str]] = {}
+        self._any = session.execute(select(RuleScope.id).limit(1)).first() is not None or \
+            session.execute(select(FingerprintSet.id).where(FingerprintSet.scope.is_not(None)).limit(1)).first() is not None
+
+    def rules(self, unit_code: str | None) -> frozenset[str]:
+        """Rule ids of `unit_code`'s scope the viewer must not see (empty for the viewer's own unit)."""
+        if not self._any or not unit_code or unit_code == self.viewer_unit:
+            return frozenset()
+        if unit_code not in self._by_unit:
+            self._by_unit[unit_code] = hidden_rules(self.session, None, self.viewer_unit, unit_code)
+        return self._by_unit[unit_code]
+
+    def private(self, unit_code: str | None) -> bool:
+        """The unit has rules (or registrations) of its own that the viewer is outside of."""
+        return bool(self.rules(unit_code))
+
+    def findings(self, unit_code: str | None, findings: Iterable[object]) -> list[object]:
+        hidden = self.rules(unit_code)
+        return [f for f in findings if getattr(f, "rule", None) not in hidden]
+
+    def summary(self, unit_code: str | None, summary: str) -> str:
+        """An alert's summary ("rule ×n；…") without the hidden rules' names."""
+        hidden = self.rules(unit_code)
+        if not hidden:
+            return summary
+        kept, others = [], 0
+        for part in summary.split("；"):
+            rule, _sep, count = part.rpartition(" ×")
+            if rule and rule in hidden:
+                others += int(count) if count.isdigit() else 1
+            else:
+                kept.append(part)
+        if others:
+            kept.append(f"本单位范围之外的规则 ×{others}")
+        return "；".join(kept)
+
+    def event(self, event: object) -> object:
+        """An audit event as this viewer may read it: another unit's rule names and registration names removed."""
+        unit = getattr(event, "unit_code", None)
+        if not self._any or not unit or unit == self.viewer_unit:
+            return event
+        action = getattr(event, "action", "")
+        hidden = self.rules(unit)
+        if not hidden and action not in ("rule_scope_changed", "fingerprints_registered"):
+            return event
+        try:
+            data = json.loads(getattr(event, "data", "") or "{}")
+        except ValueError:
+            return event
+        if not isinstance(data, dict):
+            return event
+        out: dict[str, object] = {}
+        for key, value in data.items():
+            if key in _NAMING_KEYS or (action in ("rule_scope_changed", "fingerprints_registered") and key == "rule_id"):
+                continue
+            if key in ("rules", "rule_id", "rule") and isinstance(value, str) and value in hidden:
+                continue
+            if key == "rules" and isinstance(value, list):
+                value = [r for r in value if r not in hidden]
+            elif key == "rules" and isinstance(value, dict):
+                value = {r: n for r, n in value.items() if r not in hidden}
+            out[key] = value
+        return Masked(event, {"data": json.dumps(out, ensure_ascii=False)})
