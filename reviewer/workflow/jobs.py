@@ -58,7 +58,7 @@ class ScannerCache:
         # key -> (scanner, fingerprint of its files, weight)
         self._cache: OrderedDict[tuple[Any, ...], tuple[Scanner, tuple[Any, ...], int]] = OrderedDict()
         env = os.environ.get("REVIEWER_SCANNER_CACHE_TERMS", "")
-        self.max_terms = max_terms if max_terms is not None else (int(env) if env.isdigit() else 3_000_000)
+        self.max_terms = max_terms if max_terms is not None else (int(env) if env.isdigit() else 400_000)
         self.loads = 0  # scanners compiled (tests, bench)
 
     @staticmethod
