@@ -273,3 +273,28 @@ def test_alert_of_other_unit_is_not_named(env: Env) -> None:
     login(c, "aud2")
     body = c.get("/alerts").text
     assert "u1-extra" not in body and "青松工程" not in body
+
+
+def test_cli_units_set_group_and_scopes(env: Env, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from reviewer.cli import main
+
+    monkeypatch.setenv("REVIEWER_DATABASE_URL", env.db.engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("REVIEWER_DATA_DIR", str(env.settings.data_dir))
+    monkeypatch.setenv("REVIEWER_RULES_PATH", str(env.dirs["org"]))
+    assert main(["units", "set", "U1", "--rules", str(env.dirs["u1"])]) == 0
+    assert main(["units", "set", "U1", "--rules", str(env.dirs["u1"] / "missing")]) == 1
+    assert "规则目录不存在" in capsys.readouterr().err
+    assert main(["units", "group", "east", "--units", "U1", "--rules", str(env.dirs["org"])]) == 0
+    assert main(["units", "group", "east", "--units", "U1"]) == 1  # units without directories: refused
+    capsys.readouterr()
+    assert main(["units", "scopes"]) == 0
+    out = capsys.readouterr().out
+    assert "unit" not in out.split("\n")[0] and "未设置" in out.split("\n")[0]  # org dir claimed by the group
+    assert "单位组 east" in out and f"单位 U1\t单位：U1\t规则目录：{env.dirs['u1'].resolve()}" in out
+    with env.db.session() as s:
+        u1, u2 = scopes.scope_for(s, env.settings, "U1"), scopes.scope_for(s, env.settings, "U2")
+    assert env.dirs["org"].resolve() in u1.dirs and env.dirs["u1"].resolve() in u1.dirs
+    assert env.dirs["org"] not in u2.dirs and env.dirs["org"].resolve() not in u2.dirs
+    assert main(["units", "set", "U1", "--no-rules"]) == 0
+    with env.db.session() as s:
+        assert [n for n, *_ in scopes.list_scopes(s)] == ["group:east"]
