@@ -200,7 +200,7 @@ def _no_leak(env: Env, u1_item: int, u2_item: int) -> None:
     pages = ["/", "/items", f"/items/{u1_item}", f"/items/{u2_item}", "/review", "/review-queue", f"/review/items/{u1_item}",
              f"/review/items/{u2_item}", "/officer", "/alerts", "/fingerprints", "/audit", "/audit/log", "/audit/stats",
              "/audit/stats.csv", "/audit/export.csv", f"/audit/items/{u1_item}", f"/audit/items/{u2_item}", "/audit/bursts",
-             "/audit/log?q=u1", f"/audit?rule={U1_RULE}", "/me"]
+             "/audit/verify", "/audit/log?unit=U1", f"/audit?rule={U1_RULE}", "/audit?rule=第一单位", "/me"]
     api = ["/api/v1/items", f"/api/v1/items/{u1_item}", f"/api/v1/items/{u2_item}", "/api/v1/review-queue",
            "/api/v1/alerts", "/api/v1/me"]
     seen_own = False
