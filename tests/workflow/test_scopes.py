@@ -298,3 +298,19 @@ def test_cli_units_set_group_and_scopes(env: Env, monkeypatch: pytest.MonkeyPatc
     assert main(["units", "set", "U1", "--no-rules"]) == 0
     with env.db.session() as s:
         assert [n for n, *_ in scopes.list_scopes(s)] == ["group:east"]
+
+
+def test_registrations_belong_to_the_registering_unit_or_its_group(env: Env) -> None:
+    sources = [("某文件", fp.paragraphs_of(texts()[NAME]))]
+    with env.db.session() as s:
+        scopes.set_group(s, "east", ["U1"], [env.dirs["org"]])
+        off2 = Actor.of_user(user(s, "off2"))
+        for chosen in ("unit:U1", "east", "group:east", "all"):  # another unit, a group without U2, everyone
+            with pytest.raises(InvalidInput):
+                registry.register(s, "x-1", sources, common=fp.default_common(), actor=off2, scope=chosen)
+        registry.register(s, "u1-group", sources, common=fp.default_common(), actor=Actor.of_user(user(s, "off1")),
+                          scope="east")
+    with env.db.session() as s:
+        assert [r.rule_id for r in registry.list_sets(s, "U1")] == ["u1-group"]
+        assert registry.list_sets(s, "U2") == []
+        assert [r.rule_id for r in registry.list_sets(s, everything=True)] == ["u1-group"]
