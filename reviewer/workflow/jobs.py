@@ -26,7 +26,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import select
 
@@ -60,6 +60,7 @@ class ScannerCache:
         env = os.environ.get("REVIEWER_SCANNER_CACHE_TERMS", "")
         self.max_terms = max_terms if max_terms is not None else (int(env) if env.isdigit() else 400_000)
         self.loads = 0  # scanners compiled (tests, bench)
+        self._layered: dict[tuple[int, int], scopes.LayeredScanner] = {}
 
     @staticmethod
     def _stamps(roots: tuple[Path, ...]) -> tuple[Any, ...]:
@@ -112,11 +113,26 @@ class ScannerCache:
 
     def get(self, db: Database | None = None, registered: tuple[Path, ...] | None = None,
             scope: Scope | None = None) -> Scanner:
-        """The scanner of `scope` (without one: the built-in rules, REVIEWER_RULES_PATH and every registration)."""
+        """The scanner of `scope` (without one: the built-in rules, REVIEWER_RULES_PATH and every registration).
+        A unit with rules of its own (directories, registrations) gets a LayeredScanner: the layer it shares with
+        other units is compiled once for all of them, only its own small layer is compiled for it."""
+        extra = registered if registered is not None else (self.registered(db, scope) if db is not None else ())
+        if scope is None:
+            return self._compiled(self._default_dirs(), extra)
+        if not scope.own and not extra:
+            return self._compiled(scope.dirs, ())
+        shared = self._compiled(scope.shared, ())
+        own = self._compiled(scope.own, extra)
+        key = (id(shared), id(own))
+        with self._lock:
+            layered = self._layered.get(key)
+            if layered is None or layered.layers[0] is not shared or layered.layers[1] is not own:
+                layered = self._layered[key] = scopes.LayeredScanner(shared, own)  # a duplicate rule id: RuleError
+            return cast("Scanner", layered)
+
+    def _compiled(self, dirs: tuple[Path, ...], extra: tuple[Path, ...]) -> Scanner:
         from reviewer import Scanner
 
-        extra = registered if registered is not None else (self.registered(db, scope) if db is not None else ())
-        dirs = scope.dirs if scope is not None else self._default_dirs()
         key = (dirs, extra)
         fingerprint = self._stamps(dirs)
         with self._lock:
@@ -132,6 +148,9 @@ class ScannerCache:
             self._cache.move_to_end(key)
             while len(self._cache) > 1 and sum(w for _s, _f, w in self._cache.values()) > self.max_terms:
                 self._cache.popitem(last=False)
+            live = {id(c[0]) for c in self._cache.values()} | {id(scanner)}
+            self._layered = {k: v for k, v in self._layered.items()
+                             if all(id(layer) in live for layer in v.layers)}  # evicted layers go with their pairs
             return scanner
 
     def cached(self) -> int:

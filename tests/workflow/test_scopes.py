@@ -17,7 +17,7 @@ from sqlalchemy import select
 from reviewer.accounts import manage as accounts
 from reviewer.accounts.actor import Actor
 from reviewer.api.app import create_app
-from reviewer.errors import InvalidInput
+from reviewer.errors import InvalidInput, RuleError
 from reviewer.scan import fingerprints as fp
 from reviewer.settings import Settings
 from reviewer.store.models import Alert, AuditEvent, Item, RuleScope
@@ -150,7 +150,7 @@ def test_each_unit_is_flagged_only_by_its_scope_and_sees_nothing_of_the_other(en
     assert m2[U2_RULE] == {"白杨计划", SHARED_TERM} and m2[ORG_RULE] == {ORG_TERM}
     assert U1_RULE not in m2 and U1_REG not in m2 and not any("青松工程" in f.match for f in two.findings)
     assert one.rules_version != two.rules_version  # the version names the scope's rule set
-    assert env.scanners.cached() == 2
+    assert env.scanners.cached() == 3  # the shared layer once, each unit's own layer
 
     # an organisation directory claimed by a group applies to the group's units only
     with env.db.session() as s:
@@ -245,19 +245,35 @@ def test_scope_changes_are_logged_with_file_names_never_terms(env: Env) -> None:
         assert s.execute(select(RuleScope)).scalar_one().name == "unit:U1"
 
 
-def test_scanner_cache_is_bounded_by_terms(env: Env) -> None:
+def test_scanner_cache_shares_the_common_layer_and_is_bounded_by_terms(env: Env) -> None:
     _rule(env.dirs["u1"], "big", "大表", [f"词{i:05d}甲" for i in range(3000)])
     with env.db.session() as s:
         scopes.set_unit_rules(s, "U1", [env.dirs["u1"]])
         scopes.set_unit_rules(s, "U2", [env.dirs["u2"]])
-    cache = jobs.ScannerCache(env.settings, max_terms=2500)
-    with env.db.session() as s:
         s1, s2 = scopes.scope_for(s, env.settings, "U1"), scopes.scope_for(s, env.settings, "U2")
-    a = cache.get(registered=(), scope=s1)
-    assert cache.get(registered=(), scope=s1) is a and cache.loads == 1  # loaded once, reused
-    cache.get(registered=(), scope=s2)  # over the budget: the least recently used one goes
-    assert cache.cached() == 1 and cache.loads == 2
-    assert cache.get(registered=(), scope=s1) is not a and cache.loads == 3
+    cache = jobs.ScannerCache(env.settings)
+    a, b = cache.get(registered=(), scope=s1), cache.get(registered=(), scope=s2)
+    assert cache.loads == 3  # the shared layer (built-in + organisation) once, then each unit's own layer
+    assert a.layers[0] is b.layers[0] and a.layers[1] is not b.layers[1]  # type: ignore[attr-defined]
+    assert cache.get(registered=(), scope=s1) is a and cache.loads == 3  # reused
+    # the version is that of one scanner of all the scope's rules; findings are those of both layers
+    from reviewer import Scanner
+
+    whole = Scanner.load(*s1.dirs, defaults=False)
+    assert a.rules_version == whole.rules_version
+    text = f"{ORG_TERM}与青松工程，词00042甲。"
+    assert [(f.rule, f.match) for f in a.scan(text).findings] == [(f.rule, f.match) for f in whole.scan(text).findings]
+    # a rule id in both layers fails to load, as in one rule set
+    _rule(env.dirs["u2"], ORG_RULE, "重名", ["某词"])
+    with pytest.raises(RuleError):
+        cache.get(registered=(), scope=s2)
+    (env.dirs["u2"] / f"{ORG_RULE}.yaml").unlink()
+    # over the term budget the least recently used layer goes
+    small = jobs.ScannerCache(env.settings, max_terms=2500)
+    first = small.get(registered=(), scope=s1)
+    small.get(registered=(), scope=s2)
+    assert small.cached() < 3
+    assert small.get(registered=(), scope=s1) is not first and small.loads > 3
 
 
 def test_alert_of_other_unit_is_not_named(env: Env) -> None:
