@@ -11,13 +11,15 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from reviewer.actor import Actor, as_actor
 from reviewer.errors import NotFound, PermissionDenied
 from reviewer.store.items import get_item
-from reviewer.store.models import AWAITING_OFFICER, AWAITING_REVIEW, Alert, Item, User
+from reviewer.store.models import AWAITING_OFFICER, AWAITING_REVIEW, Alert, Item, Unit, User
 
 FULL = "full"  # findings with match and context
 REDACTED = "redacted"  # rule ids, categories, severity, location, counts only
@@ -26,7 +28,9 @@ REDACTED = "redacted"  # rule ids, categories, severity, location, counts only
 def view_level(actor: Actor | User, item: Item) -> str | None:
     who = as_actor(actor)
     if who.role == "auditor":
-        return FULL
+        # another unit's item scanned with rules of a scope without the auditor's unit: no text, no such findings
+        # (workflow/scopes.py); the auditor of the item's own unit (or of a group sharing the rules) reads it all
+        return REDACTED if who.unit_id != item.unit_id and _private(who, item) else FULL
     if who.role == "admin":
         return REDACTED
     if who.unit_id != item.unit_id:
@@ -36,6 +40,25 @@ def view_level(actor: Actor | User, item: Item) -> str | None:
     if who.role == "publisher":
         return REDACTED
     return None
+
+
+def _private(who: Actor, item: Item) -> bool:
+    from sqlalchemy.orm import object_session
+
+    from reviewer.workflow.scopes import Hider
+
+    session = object_session(item)
+    if session is None:
+        return True  # fail closed: cannot tell
+    hider = session.info.get(("hider", who.name))
+    if hider is None:
+        hider = session.info[("hider", who.name)] = Hider(session, who)
+    return bool(hider.private(item.unit.code))
+
+
+def _unit_code(session: Session, unit_id: int) -> str:
+    unit = session.get(Unit, unit_id)
+    return unit.code if unit is not None else ""
 
 
 def readable_item(session: Session, actor: Actor | User, item_id: int) -> tuple[Item, str]:
@@ -70,4 +93,11 @@ def alerts(session: Session, actor: Actor | User, *, open_only: bool = True) -> 
         query = query.where(Alert.unit_id == who.unit_id)
     if open_only:
         query = query.where(Alert.resolved_at.is_(None))
-    return list(session.execute(query).scalars())
+    rows = list(session.execute(query).scalars())
+    if who.role in ("auditor", "admin"):  # other units' alerts: without the names of rules outside the viewer's scope
+        from reviewer.workflow.scopes import Hider, Masked
+
+        hider = Hider(session, who)
+        rows = [a if a.unit_id == who.unit_id else
+                cast(Alert, Masked(a, {"summary": hider.summary(_unit_code(session, a.unit_id), a.summary)})) for a in rows]
+    return rows

@@ -173,7 +173,7 @@ def list_items(external_id: str | None = None, state: str | None = None, limit: 
 @router.get("/items/{item_id}", summary="稿件状态、扫描结果与审查记录")
 def get_item(item_id: int, ctx: Ctx = Depends(context)) -> dict[str, Any]:
     item, level = access.readable_item(ctx.session, ctx.actor, item_id)
-    return item_detail(ctx.session, item, level, ctx.actor.role)
+    return item_detail(ctx.session, item, level, ctx.actor.role, ctx.actor)
 
 
 @router.post("/release-check", summary="发布前核验：此内容是否已批准")

@@ -48,7 +48,7 @@ def sign_off(item_id: int, body: ReviewBody, ctx: Ctx = Depends(roles("reviewer"
                                body.exception_confirmed, body.feedback)
     ctx.commit()
     item, level = access.readable_item(ctx.session, ctx.actor, item_id)
-    return {"review_id": signed.id, "stage": signed.stage, "item": item_detail(ctx.session, item, level)}
+    return {"review_id": signed.id, "stage": signed.stage, "item": item_detail(ctx.session, item, level, actor=ctx.actor)}
 
 
 @router.get("/items/{item_id}/receipt", summary="发布回执（Ed25519 签名）")

@@ -22,6 +22,7 @@ from reviewer.accounts.access import FULL
 from reviewer.audit.binding import ADMIN_HIDDEN, ADMIN_HIDDEN_FIELDS, public_reason
 from reviewer.store.models import STATE_LABEL, Item, Receipt
 from reviewer.workflow import render_check
+from reviewer.workflow.scopes import Hider
 
 PUBLISHER = "publisher"
 
@@ -65,7 +66,7 @@ def _finding(f: Any, full: bool) -> dict[str, Any]:
             "message": "表述问题" if f.suggestion else public_reason(f.message)}
 
 
-def item_detail(session: Session, item: Item, level: str, role: str = "") -> dict[str, Any]:
+def item_detail(session: Session, item: Item, level: str, role: str = "", actor: Any = None) -> dict[str, Any]:
     full = level == FULL
     publisher = not full  # scan-blind: admins, publishers and publishing systems alike
     check = None if publisher else render_check.summary(session, item.id)
@@ -74,8 +75,10 @@ def item_detail(session: Session, item: Item, level: str, role: str = "") -> dic
         # the latest commit, so a check read as finished must not be shown with the findings from before it finished
         session.expire(item)
     body = item_summary(item, level, role)
+    # another unit's viewer: no finding of a rule outside their scope (workflow/scopes.py)
+    hidden = Hider(session, actor).rules(item.unit.code) if actor is not None else frozenset()
     if not publisher:
-        body["findings"] = [_finding(f, full) for f in item.findings]
+        body["findings"] = [_finding(f, full) for f in item.findings if f.rule not in hidden]
         body["render_check"] = check
     body["reviews"] = [
         {
@@ -84,7 +87,7 @@ def item_detail(session: Session, item: Item, level: str, role: str = "") -> dic
             "document_sha256": r.document_sha256, "rules_version": r.rules_version,
             **({} if publisher else {"dispositions": [
                 {"finding_id": d.finding_id, "disposition": d.disposition, **({"reason": d.reason} if full else {})}
-                for d in r.dispositions
+                for d in r.dispositions if d.finding.rule not in hidden
             ]}),
         }
         for r in item.reviews

@@ -44,6 +44,7 @@ ACTIONS = {
     "rescan": "发布后复扫",
     "alert": "发布后预警",
     "fingerprints_registered": "登记文件",
+    "rule_scope_changed": "规则范围变更",
     "unit_created": "新建单位",
     "unit_updated": "修改单位",
     "user_created": "新建用户",

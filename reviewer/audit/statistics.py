@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -156,7 +157,10 @@ def _in(col, period: Period):  # type: ignore[no-untyped-def]
     return (col >= period.start) & (col < period.end)
 
 
-def compute(session: Session, period: Period, unit_code: str = "") -> Stats:
+def compute(session: Session, period: Period, unit_code: str = "",
+            hidden_rules: Callable[[str], frozenset[str]] | None = None) -> Stats:
+    """`hidden_rules(unit code)`: rule ids of that unit the viewer must not see (workflow/scopes.py): left out of the
+    rule table (the unit's counts stay)."""
     units = list(session.scalars(select(Unit).order_by(Unit.code)))
     if unit_code:
         units = [u for u in units if u.code == unit_code]
@@ -169,6 +173,7 @@ def compute(session: Session, period: Period, unit_code: str = "") -> Stats:
         by_id[unit_id].submitted = n
 
     scanned_ids: list[int] = []
+    item_unit: dict[int, str] = {}
     for item_id, unit_id, verdict, b, r, i in session.execute(
         select(Item.id, Item.unit_id, Item.verdict, Item.block_count, Item.review_count, Item.info_count).where(
             _in(Item.scanned_at, period), Item.unit_id.in_(unit_ids), Item.verdict.in_(("pass", "review", "block"))
@@ -180,6 +185,7 @@ def compute(session: Session, period: Period, unit_code: str = "") -> Stats:
         s.flagged_review += r > 0
         s.flagged_info += i > 0
         scanned_ids.append(item_id)
+        item_unit[item_id] = by_id[unit_id].unit_code
 
     failed_at = func.coalesce(Item.scanned_at, Item.submitted_at)
     for unit_id, n in session.execute(
@@ -209,7 +215,13 @@ def compute(session: Session, period: Period, unit_code: str = "") -> Stats:
             setattr(total, name, getattr(total, name) + getattr(s, name))
         total._durations.extend(s._durations)
     total.median_hours = _median(total._durations)
-    return Stats(period, rows, total, _rule_stats(session, scanned_ids))
+    skip = None
+    if hidden_rules is not None:
+        hide = hidden_rules
+
+        def skip(item_id: int, rule: str) -> bool:
+            return rule in hide(item_unit[item_id])
+    return Stats(period, rows, total, _rule_stats(session, scanned_ids, skip))
 
 
 def _is_expression(suggestion: str | None, category: str) -> bool:
@@ -358,7 +370,8 @@ def report_paragraph(st: Stats) -> str:
     )
 
 
-def _rule_stats(session: Session, scanned_ids: list[int]) -> list[RuleStats]:
+def _rule_stats(session: Session, scanned_ids: list[int],
+                skip: Callable[[int, str], bool] | None = None) -> list[RuleStats]:
     by_rule: dict[str, RuleStats] = {}
     items: dict[str, set[int]] = defaultdict(set)
     severities: dict[str, Counter[str]] = defaultdict(Counter)
@@ -367,6 +380,8 @@ def _rule_stats(session: Session, scanned_ids: list[int]) -> list[RuleStats]:
         for fid, item_id, rule, category, severity in session.execute(
             select(Finding.id, Finding.item_id, Finding.rule, Finding.category, Finding.severity).where(Finding.item_id.in_(chunk))
         ):
+            if skip is not None and skip(item_id, rule):
+                continue
             rs = by_rule.setdefault(rule, RuleStats(rule, category, severity))
             rs.hits += 1
             items[rule].add(item_id)

@@ -34,7 +34,17 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                     help="内置表述规则（严重表述错误：固定政治表述、涉港澳台表述、新华社禁用词）是否用于本单位稿件（默认 on）")
     st.add_argument("--site", action="append", metavar="网址", help="本单位公开网站的起始网址（可重复；供定时巡检 reviewer monitor）")
     st.add_argument("--monitor-every", metavar="间隔", help="定时巡检的间隔，如 24h、12h、7d（off 表示停止定时巡检）")
+    st.add_argument("--rules", nargs="+", metavar="DIR",
+                    help="本单位自己的规则目录（只扫描本单位的稿件，其他单位的人员看不到；替换原有设置）。见 docs/rules.md")
+    st.add_argument("--no-rules", action="store_true", help="取消本单位自己的规则目录")
     st.set_defaults(handler=units_set)
+    grp = units.add_parser("group", help="单位组：若干单位共用的规则目录（只扫描组内单位的稿件）")
+    grp.add_argument("name", help="单位组名称")
+    grp.add_argument("--units", nargs="*", default=[], metavar="CODE", help="组内单位代码")
+    grp.add_argument("--rules", nargs="*", default=[], metavar="DIR", help="组内共用的规则目录（可与 REVIEWER_RULES_PATH 中的目录相同：该目录随即只对组内单位生效）")
+    grp.set_defaults(handler=units_group)
+    sc = units.add_parser("scopes", help="列出各单位、单位组的规则范围")
+    sc.set_defaults(handler=units_scopes)
 
     users = sub.add_parser("users", help="用户").add_subparsers(dest="users_command", metavar="子命令", required=True)
     uadd = users.add_parser("add", help="新建用户")
@@ -217,6 +227,12 @@ def units_set(args: argparse.Namespace) -> int:
                 print(f"回调签名密钥（HMAC-SHA256，只显示一次）：{secret}")
         if getattr(args, "site", None) or getattr(args, "monitor_every", None):
             _monitor_site(s, unit, args)
+        if args.rules or args.no_rules:
+            from reviewer.workflow import scopes
+
+            dirs = scopes.set_unit_rules(s, args.code, [] if args.no_rules else args.rules, actor=_operator(s))
+            print(f"单位 {args.code} 的规则目录：{'、'.join(map(str, dirs)) or '无'}；"
+                  "运行 reviewer rescan --released 复扫规则有变化的单位的已发布稿件")
         print(f"已更新单位 {args.code}")
 
     return _run(go)
@@ -242,6 +258,33 @@ def _monitor_site(s, unit, args: argparse.Namespace) -> None:  # noqa: ANN001
     monitoring.configure(s, unit, urls, seconds, _operator(s))
     when = f"每 {seconds // 3600} 小时" if seconds and seconds % 3600 == 0 else (f"每 {seconds} 秒" if seconds else "不定时")
     print(f"网站巡检：{'、'.join(urls)}（{when}）")
+def units_group(args: argparse.Namespace) -> int:
+    from reviewer.workflow import scopes
+
+    def go(s) -> None:  # noqa: ANN001
+        dirs = scopes.set_group(s, args.name, args.units, args.rules, actor=_operator(s))
+        if dirs:
+            print(f"单位组 {args.name}：单位 {'、'.join(args.units)}；规则目录 {'、'.join(map(str, dirs))}；"
+                  "运行 reviewer rescan --released 复扫规则有变化的单位的已发布稿件")
+        else:
+            print(f"已删除单位组 {args.name}")
+
+    return _run(go)
+
+
+def units_scopes(args: argparse.Namespace) -> int:
+    from reviewer.settings import Settings
+    from reviewer.workflow import scopes
+
+    def go(s) -> None:  # noqa: ANN001
+        rows = scopes.list_scopes(s)
+        organisation = scopes.organisation_dirs(Settings.from_env(), scopes.assigned_rows(s))
+        print(f"所有单位：内置规则；{'、'.join(map(str, organisation)) or '（REVIEWER_RULES_PATH 未设置）'}")
+        for name, kind, codes, dirs in rows:
+            who = "单位" if kind == "unit" else "单位组"
+            print(f"{who} {name.split(':', 1)[1]}\t单位：{'、'.join(codes)}\t规则目录：{'、'.join(dirs)}")
+
+    return _run(go)
 
 
 def users_add(args: argparse.Namespace) -> int:

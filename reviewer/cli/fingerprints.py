@@ -37,6 +37,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     a = cmds.add_parser("add", help="把源文件登记到数据库（所有工作进程加载，并复扫已发布稿件）")
     _common_args(a)
     a.add_argument("--by", default="admin", help="登记人（写入审查日志）")
+    a.add_argument("--scope", default=None, metavar="SCOPE",
+                   help="适用范围：unit:单位代码（只扫描该单位稿件）、单位组名称或 group:名称；不给或 all 为所有单位（与以往相同）")
     a.set_defaults(handler=run_add)
     a.add_argument("--exclude-released", action="store_true",
                    help="本单位已发布稿件中出现过的段落也不登记（默认仍登记，并显示其所占比例：已发布稿件若摘抄了新登记的"
@@ -246,7 +248,7 @@ def run_add(args: argparse.Namespace) -> int:
         with db.session() as session:
             outcome = registry.register(session, args.id, sources, severity=args.severity, message=args.message,
                                         common=common, actor_name=args.by, public=public,
-                                        exclude_released=args.exclude_released)
+                                        exclude_released=args.exclude_released, scope=args.scope)
     except ReviewerError as exc:
         print(f"错误：{exc.message}", file=sys.stderr)
         return 2
@@ -269,7 +271,7 @@ def run_list(args: argparse.Namespace) -> int:
     db = open_database(Settings.from_env())
     try:
         with db.session() as session:
-            rows = registry.list_sets(session)
+            rows = registry.list_sets(session, everything=True)
     finally:
         db.dispose()
     from reviewer.cli.admin import _beijing

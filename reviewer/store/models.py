@@ -383,6 +383,9 @@ class FingerprintSet(Base):
     secret: Mapped[bytes] = mapped_column(LargeBinary)
     created_by: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Whose drafts it scans and who sees its names (workflow/scopes.py): "unit:CODE", "group:NAME", or NULL — every
+    # unit (registrations made before scopes existed without a known registering unit).
+    scope: Mapped[str | None] = mapped_column(String(120), nullable=True)
 
 
 class MonitorSite(Base):
@@ -445,3 +448,17 @@ class MonitorResult(Base):
     handled_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
     handled_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     opened_item_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class RuleScope(Base):
+    """A rule scope (workflow/scopes.py, docs/rules.md): the organisation's rule directories that apply only to the
+    drafts of some units. kind "unit": one unit's own rule sets (name "unit:CODE"); kind "group": rule sets shared by
+    a named group of units (name "group:NAME"). `rule_dirs` and `units` are JSON lists (paths; unit codes)."""
+
+    __tablename__ = "rule_scopes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    rule_dirs: Mapped[str] = mapped_column(Text, default="[]")
+    units: Mapped[str] = mapped_column(Text, default="[]")
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -173,6 +173,8 @@ SEVERITY_WORD = {"block": "禁止发布", "review": "需人工审查", "info": "
 STAGE_WORD = {"unit": "审查员签署", "officer": "保密员复核"}
 CHANNEL_WORD = {"web": "审查页面", "api": "接口"}
 _KEY_WORD = {
+    "scope": "范围", "rule_dirs": "规则目录", "rule_files": "规则文件", "previous_rule_dirs": "原规则目录",
+    "previous_units": "原成员单位", "units": "成员单位",
     "review_id": "签署记录", "finding_id": "发现", "receipt_id": "回执", "key_id": "密钥", "content_sha256": "内容哈希",
     "rules_version": "规则集版本", "verdict": "结论", "findings": "发现数", "dispositions": "处置数", "stage": "环节",
     "decision": "意见", "channel": "渠道", "version": "版本", "external_id": "外部编号", "reason": "原因",

@@ -18,11 +18,18 @@ from reviewer.accounts import access
 from reviewer.audit import events as audit_events
 from reviewer.audit import exports as export
 from reviewer.audit import queries as audit_query
-from reviewer.audit.binding import ADMIN_HIDDEN, ADMIN_HIDDEN_FIELDS, public_reason
+from reviewer.audit.binding import (
+    ADMIN_HIDDEN,
+    ADMIN_HIDDEN_FIELDS,
+    HIDDEN,
+    METADATA_LOCATION,
+    hidden_metadata,
+    public_reason,
+)
 from reviewer.audit.events import ACTIONS
 from reviewer.audit.statistics import BEIJING, RULE_COLUMNS, UNIT_COLUMNS, Period, cell, compute, report_paragraph
 from reviewer.errors import InvalidInput, NotFound, PermissionDenied
-from reviewer.store.models import Item, Unit, User
+from reviewer.store.models import Finding, Item, Unit, User
 from reviewer.web import itemview
 from reviewer.web.chart import SERIES, bar_chart
 from reviewer.web.deps import checked_id, database, html_errors, viewer
@@ -31,6 +38,7 @@ from reviewer.web.render import rule_name_of as rule_name
 from reviewer.web.security import apply_headers
 from reviewer.workflow import render_check
 from reviewer.workflow.review import DECISIONS
+from reviewer.workflow.scopes import Hider
 
 router = APIRouter(include_in_schema=False)
 AUDIT_ROLES = ("auditor", "admin")
@@ -91,7 +99,7 @@ def _rule_ids(s: Session, value: str) -> tuple[str, ...]:
     value = value.strip()
     if not value:
         return ()
-    return tuple(r for r in audit_query.rules_found(s) if value in rule_name(r))
+    return tuple(r for r in audit_query.rules_found(s) if value in rule_name(r))  # ids only: a search names no rule
 
 
 def _item_filter(q: dict[str, str], s: Session) -> audit_query.ItemFilter:
@@ -116,19 +124,47 @@ def _item_filter(q: dict[str, str], s: Session) -> audit_query.ItemFilter:
     )
 
 
-def _mask_rows(s: Any, role: str, rows: list[audit_query.ItemRow]) -> list[audit_query.ItemRow]:
-    """For a scan-blind viewer (admin): nothing the scanner produced — no counts, verdict or rules hit — and the
-    title as submitted (masking it only where a finding sits would itself tell which names are listed)."""
-    if role == "auditor" or not rows:
-        return rows
+def _mask_rows(s: Any, user: User, rows: list[audit_query.ItemRow],
+               f: audit_query.ItemFilter | None = None) -> list[audit_query.ItemRow]:
+    """Rules outside the viewer's scope are not named (workflow/scopes.py), and a search by such a rule finds none of
+    that unit's items. For a scan-blind viewer (admin): nothing the scanner produced — no counts, verdict or rules hit
+    — and the title as submitted (masking it only where a finding sits would itself tell which names are listed). For
+    an auditor of another unit whose rules they are outside of: the title or channel of an item that holds a finding
+    reads as HIDDEN."""
+    hider = Hider(s, user)
+    kept = []
     for r in rows:
-        r.block_count = r.review_count = r.info_count = None  # type: ignore[assignment]
-        r.rules_hit = ""
-        for name in ADMIN_HIDDEN_FIELDS:
-            if hasattr(r, name):
-                setattr(r, name, ADMIN_HIDDEN)
-        if hasattr(r, "verdict"):
-            r.verdict = None  # type: ignore[assignment]
+        hidden = hider.rules(r.unit_code)
+        if hidden:
+            if f is not None and ((f.rule and f.rule in hidden) or (f.rules and set(f.rules) <= hidden)):
+                continue
+            r.rules_hit = ", ".join(x for x in r.rules_hit.split(", ") if x and x not in hidden)
+        kept.append(r)
+    rows = kept
+    if user.role != "auditor":
+        for r in rows:
+            r.block_count = r.review_count = r.info_count = None  # type: ignore[assignment]
+            r.rules_hit = ""
+            for name in ADMIN_HIDDEN_FIELDS:
+                if hasattr(r, name):
+                    setattr(r, name, ADMIN_HIDDEN)
+            if hasattr(r, "verdict"):
+                r.verdict = None  # type: ignore[assignment]
+        return rows
+    redacted = [r for r in rows if hider.private(r.unit_code)]
+    if not redacted:
+        return rows
+    ids = [r.item_id for r in redacted]
+    found: dict[int, set[str]] = {}
+    for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
+        for item_id, location in s.execute(
+            select(Finding.item_id, Finding.location).where(Finding.item_id.in_(chunk), Finding.location.in_(METADATA_LOCATION))
+        ):
+            found.setdefault(item_id, set()).add(METADATA_LOCATION[location])
+    for r in redacted:
+        for name in found.get(r.item_id, ()):
+            if name in ("title", "channel"):
+                setattr(r, name, HIDDEN)
     return rows
 
 
@@ -159,7 +195,7 @@ def search(request: Request) -> Response:
         try:
             f = _item_filter(q, s)
             total = audit_query.count_items(s, f)
-            rows = _mask_rows(s, v.user.role, audit_query.search_items(s, f, limit=PAGE_SIZE, offset=(pg - 1) * PAGE_SIZE))
+            rows = _mask_rows(s, v.user, audit_query.search_items(s, f, limit=PAGE_SIZE, offset=(pg - 1) * PAGE_SIZE), f)
             error = ""
         except InvalidInput as exc:
             rows, error, total = [], exc.message, 0
@@ -195,7 +231,8 @@ def export_search(request: Request, fmt: str) -> Response:
         v = viewer(request, s, *AUDIT_ROLES)
         q = _query(request)
         _scan_filters_for_auditors(v.user.role, q)
-        rows = _mask_rows(s, v.user.role, audit_query.search_items(s, _item_filter(q, s), limit=100_000))
+        f = _item_filter(q, s)
+        rows = _mask_rows(s, v.user, audit_query.search_items(s, f, limit=100_000), f)
         header, table = export.item_table(rows, rule_name)
         # Exporting is itself an event of the review log: who took which search out of the system, and how much.
         audit_events.append(s, "export", v.user, data={"format": fmt, "rows": len(rows), "query": {k: val for k, val in q.items() if val}})
@@ -254,10 +291,23 @@ def item_history(request: Request, item_id: int) -> Response:
         versions, events = itemview.history(s, item)
         views = [itemview.load(s, ver, access.view_level(v.user, ver) or level) for ver in versions]
         views = [view if view.full else redact_view(view) for view in views]
-        blind = level != access.FULL
+        blind = level != access.FULL and v.user.role != "auditor"
         if blind:  # the events' contents carry verdicts, counts and rule ids: the admin sees who did what, when
             events = [ev for ev in events if ev.action not in SCAN_EVENTS]
+        hider = Hider(s, v.user)  # findings and events of rules outside the viewer's scope are not shown
+        if hider.private(item.unit.code):
+            for view in views:
+                if view.full:
+                    continue  # (never: a private unit's item is redacted for the viewer — access.view_level)
+                hidden = hider.rules(item.unit.code)
+                view.findings = [f for f in view.findings if f.rule not in hidden]
+                for r in view.reviews:
+                    r.dispositions = [d for d in r.dispositions if d.finding.rule not in hidden]
+                view.finding_changes = None
+            events = [hider.event(e) for e in events]  # type: ignore[misc]
         shown: Any = _Masked(item, dict.fromkeys(ADMIN_HIDDEN_FIELDS, ADMIN_HIDDEN)) if blind else item
+        if not blind and level != access.FULL and hidden_metadata(item):
+            shown = _Masked(item, dict.fromkeys(hidden_metadata(item), HIDDEN))
         return page(request, "audit_item.html", user=v.user, csrf_token=v.csrf_token, item=shown, views=views,
                     events=events, actions=ACTIONS, people=_people(s), blind=blind,
                     shown_verdicts=_shown_verdicts(s, versions))
@@ -282,6 +332,8 @@ def log(request: Request) -> Response:
                 item_id=int(q["item_id"]) if q["item_id"] else None,
             )
             rows, total = audit_query.search_events(s, f, limit=500)
+            hider = Hider(s, v.user)  # other units' rule and registration names are not shown (workflow/scopes.py)
+            rows = [hider.event(e) for e in rows]
         except InvalidInput as exc:
             error = exc.message
         return page(request, "audit_log.html", user=v.user, csrf_token=v.csrf_token, rows=rows, total=total, q=q,
@@ -305,7 +357,7 @@ def stats_page(request: Request) -> Response:
     with database(request).session() as s:
         v = viewer(request, s, *AUDITOR_ONLY)
         period = _period(request)
-        st = compute(s, period)
+        st = compute(s, period, hidden_rules=Hider(s, v.user).rules)
         return page(request, "audit_stats.html", user=v.user, csrf_token=v.csrf_token, st=st, chart=bar_chart(st.units),
                     paragraph=report_paragraph(st),
                     series=SERIES, unit_columns=UNIT_COLUMNS, rule_columns=RULE_COLUMNS, cell=cell,
@@ -320,7 +372,7 @@ def stats_export(request: Request, fmt: str) -> Response:
     with database(request).session() as s:
         v = viewer(request, s, *AUDITOR_ONLY)
         period = _period(request)
-        tables = export.stats_tables(compute(s, period), numeric=True)
+        tables = export.stats_tables(compute(s, period, hidden_rules=Hider(s, v.user).rules), numeric=True)
         audit_events.append(s, "export", v.user, data={"format": fmt, "statistics": period.label})
     name = f"保密审查统计-{period.label}"
     if fmt == "csv":

@@ -24,10 +24,15 @@ def _page(request: Request, status_code: int = 200, error: str = "", entered: di
 
     with database(request).session() as s:
         v = viewer(request, s, *ROLES)
-        sets = registry.list_sets(s)
+        from reviewer.workflow import scopes
+
+        unit_code = v.user.unit.code
+        sets = registry.list_sets(s, unit_code)  # only registrations whose scope includes the viewer's unit
+        groups = sorted(n for n in scopes.unit_scope_names(s, unit_code) if n and n.startswith("group:"))
+        choices = [("", f"本单位（{unit_code}）")] + [(g, f"单位组 {g[6:]}（组内各单位共用）") for g in groups]
         done = request.query_params.get("done", "")
         return page(request, "fingerprints.html", status_code=status_code, user=v.user, csrf_token=v.csrf_token,
-                    sets=sets, error=error, entered=entered or {},
+                    sets=sets, error=error, entered=entered or {}, scope_choices=choices,
                     notice=f"已登记规则“{done}”；已发布的稿件将按新规则复扫" if done else "")
 
 
@@ -77,7 +82,7 @@ async def register(request: Request) -> Response:
                 v = viewer(request, s, *ROLES)
                 registry.register(s, rule_id, sources, severity=fields.get("severity", "block"),
                                   message=fields.get("message", "")[:500], common=default_common(),
-                                  actor=Actor.of_user(v.user))
+                                  actor=Actor.of_user(v.user), scope=fields.get("scope") or None)
         except ReviewerError as exc:
             return _page(request, status_code=exc.http_status, error=exc.message, entered=fields)
         return redirect(f"/fingerprints?done={rule_id}")

@@ -32,7 +32,7 @@ from reviewer.scan.fingerprints import Builder, write_rule_files
 from reviewer.settings import Settings
 from reviewer.store.models import FingerprintSet, User, utcnow
 from reviewer.store.session import lock
-from reviewer.workflow import rescan
+from reviewer.workflow import rescan, scopes
 
 REGISTRARS = ("officer", "admin")  # who may register documents
 _LOCK = "reviewer:fingerprints"
@@ -89,9 +89,12 @@ def released_public_hashes(session: Session) -> np.ndarray:
 
 def register(session: Session, rule_id: str, sources: Sequence[tuple[str, Sequence[str]]], *, severity: str = "block",
              message: str = "", common: np.ndarray | None = None, actor: Actor | User | None = None,
-             actor_name: str = "admin", public: np.ndarray | None = None, exclude_released: bool = False) -> Registered:
+             actor_name: str = "admin", public: np.ndarray | None = None, exclude_released: bool = False,
+             scope: str | None = None) -> Registered:
     """Build the fingerprints of `sources` ((label, paragraphs) each) and store them as rule `rule_id`; then queue a
-    re-scan of every released item (sent after commit). The audit log records who registered which labels.
+    re-scan of every released item of the units it covers (sent after commit). The audit log records who registered
+    which labels. `scope` (workflow/scopes.py): the registering person's unit by default, or a group including it;
+    "all" (every unit) only from the command line.
     Passages found in public text are left out: `public` (a public reference list's hashes) and, with
     `exclude_released`, the unit's released items. The share of each document found in public text and the share found
     in released items are stored and listed either way (a registered passage that a released item already contains is
@@ -105,6 +108,7 @@ def register(session: Session, rule_id: str, sources: Sequence[tuple[str, Sequen
         raise ReviewerError("级别只能是 block（禁止发布）或 review（需人工审查）")
     if not sources:
         raise ReviewerError("没有要登记的文件")
+    owner = scopes.registration_scope(session, who, scope)
     lock(session, _LOCK)
     if session.execute(select(FingerprintSet.id).where(FingerprintSet.rule_id == rule_id)).first() is not None:
         raise Conflict(f"规则 id “{rule_id}” 已登记过；请换一个 id（登记文件不保存原文，无法在原规则上追加）")
@@ -123,23 +127,31 @@ def register(session: Session, rule_id: str, sources: Sequence[tuple[str, Sequen
                  for d in builder.documents]
     row = FingerprintSet(rule_id=rule_id, severity=severity, message=message, documents=json.dumps(documents, ensure_ascii=False),
                          document_count=len(documents), data=blob, data_sha256=hashlib.sha256(blob).hexdigest(),
-                         secret=builder.key, created_by=who.name, created_at=utcnow())
+                         secret=builder.key, created_by=who.name, created_at=utcnow(), scope=owner)
     session.add(row)
     session.flush()
-    audit.append(session, "fingerprints_registered", who, unit_code=who.unit_code or None,
+    covered = scopes.units_of(session, owner)
+    # the event belongs to the registering unit's log (or, from the command line, to the scope's unit)
+    event_unit = who.unit_code or (covered[0] if covered and len(covered) == 1 else None)
+    audit.append(session, "fingerprints_registered", who, unit_code=event_unit,
                  data={"rule_id": rule_id, "documents": len(documents), "labels": [d["label"] for d in documents][:200],
                        "severity": severity, "public_share": builder.public_share,
-                       "released_share": builder.released_share})
-    ids = rescan.fan_out(session)
+                       "released_share": builder.released_share, "scope": owner or "all"})
+    ids = rescan.fan_out(session, units=covered)
     return Registered(rule_id, len(documents), len(ids), builder.public_share, builder.released_share)
 
 
-def list_sets(session: Session) -> list[SetInfo]:
-    rows = session.execute(select(FingerprintSet).order_by(FingerprintSet.id)).scalars()
+def list_sets(session: Session, viewer_unit: str | None = None, *, everything: bool = False) -> list[SetInfo]:
+    """The registrations whose scope includes `viewer_unit` (every unit's registrations, the command line: `everything`)."""
     from reviewer.scan.fingerprints.building import weighted
 
+    query = select(FingerprintSet).order_by(FingerprintSet.id)
+    if not everything:
+        names = scopes.unit_scope_names(session, viewer_unit)
+        named = [n for n in names if n]
+        query = query.where(FingerprintSet.scope.is_(None) | FingerprintSet.scope.in_(named))
     out = []
-    for r in rows:
+    for r in session.execute(query).scalars():
         docs = json.loads(r.documents)
         public = weighted((d.get("public_share"), int(d["paragraphs"])) for d in docs)
         released = weighted((d.get("released_share"), int(d["paragraphs"])) for d in docs)
@@ -148,15 +160,27 @@ def list_sets(session: Session) -> list[SetInfo]:
     return out
 
 
-def stamp(session: Session) -> tuple[tuple[str, str], ...]:
+def _in_scopes(query, scopes_: Sequence[str | None] | None):  # type: ignore[no-untyped-def]  # noqa: ANN001, ANN202
+    if scopes_ is None:
+        return query
+    named = [s for s in scopes_ if s]
+    if None in scopes_:
+        return query.where(FingerprintSet.scope.is_(None) | FingerprintSet.scope.in_(named))
+    return query.where(FingerprintSet.scope.in_(named))
+
+
+def stamp(session: Session, scopes_: Sequence[str | None] | None = None) -> tuple[tuple[str, str], ...]:
     """What identifies the stored rules (cheap: ids and digests only), checked before each scan."""
-    rows = session.execute(select(FingerprintSet.rule_id, FingerprintSet.data_sha256).order_by(FingerprintSet.rule_id))
+    rows = session.execute(_in_scopes(select(FingerprintSet.rule_id, FingerprintSet.data_sha256), scopes_)
+                           .order_by(FingerprintSet.rule_id))
     return tuple((str(r[0]), str(r[1])) for r in rows)
 
 
-def materialise(session: Session, settings: Settings) -> Path | None:
-    """The directory holding the stored fingerprint rules as rule files (None when nothing is registered)."""
-    current = stamp(session)
+def materialise(session: Session, settings: Settings, scopes: Sequence[str | None] | None = None) -> Path | None:
+    """The directory holding the stored fingerprint rules of `scopes` (FingerprintSet.scope values; None: all) as rule
+    files (None when nothing is registered there). One directory per distinct set of registrations."""
+    scopes_ = scopes
+    current = stamp(session, scopes_)
     if not current:
         return None
     digest = hashlib.sha256(repr(current).encode()).hexdigest()[:24]
@@ -167,7 +191,7 @@ def materialise(session: Session, settings: Settings) -> Path | None:
     root.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=root))
     try:
-        for row in session.execute(select(FingerprintSet).order_by(FingerprintSet.rule_id)).scalars():
+        for row in session.execute(_in_scopes(select(FingerprintSet), scopes_).order_by(FingerprintSet.rule_id)).scalars():
             if hashlib.sha256(row.data).hexdigest() != row.data_sha256:
                 raise RuleError("数据库中登记文件的指纹数据与记录的 SHA-256 不符（被改动或损坏）；请重新登记",
                                 path=f"数据库 fingerprint_sets/{row.rule_id}")

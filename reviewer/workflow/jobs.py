@@ -22,10 +22,11 @@ import os
 import signal
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import select
 
@@ -36,7 +37,8 @@ from reviewer.scan.model import ScanResult
 from reviewer.settings import BUILTIN_RULES_DIR, Settings
 from reviewer.store.models import SCANNING, Item, utcnow
 from reviewer.store.session import Database
-from reviewer.workflow import callbacks, render_check, rescan, rulelog, scanning
+from reviewer.workflow import callbacks, render_check, rescan, rulelog, scanning, scopes
+from reviewer.workflow.scopes import Scope
 
 if TYPE_CHECKING:  # pragma: no cover
     from reviewer.scan.scanner import Scanner
@@ -45,16 +47,24 @@ log = logging.getLogger(__name__)
 
 
 class ScannerCache:
-    """One loaded Scanner per process, reloaded when a rule file changes (so `rescan --released` sees new rules)."""
+    """Compiled scanners by rule scope (workflow/scopes.py): one per distinct set of rule directories and registered
+    documents, loaded lazily at the first draft of a unit in that scope and reloaded when a rule file changes (so
+    `rescan --released` sees new rules). Least recently used scanners are evicted once the terms they hold exceed
+    REVIEWER_SCANNER_CACHE_TERMS (the most recent one always stays)."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, max_terms: int | None = None) -> None:
         self.settings = settings
         self._lock = threading.Lock()
-        self._scanner: Scanner | None = None
-        self._fingerprint: tuple[Any, ...] | None = None
-        self.logged_version: str | None = None  # the rule-set version this process last saw logged (workflow.rulelog)
+        # key -> (scanner, fingerprint of its files, weight)
+        self._cache: OrderedDict[tuple[Any, ...], tuple[Scanner, tuple[Any, ...], int]] = OrderedDict()
+        env = os.environ.get("REVIEWER_SCANNER_CACHE_TERMS", "")
+        self.max_terms = max_terms if max_terms is not None else (int(env) if env.isdigit() else 400_000)
+        self.loads = 0  # scanners compiled (tests, bench)
+        self._layered: dict[tuple[int, int], scopes.LayeredScanner] = {}
+        self.logged: dict[str, str] = {}  # unit code -> the rule-set version this process last saw logged
 
-    def _current_fingerprint(self) -> tuple[Any, ...]:
+    @staticmethod
+    def _stamps(roots: tuple[Path, ...]) -> tuple[Any, ...]:
         # Checked before every scan: (path, mtime, size) of every rule file and directory, with os.scandir (the
         # pathlib rglob version cost ~0.3 ms per task).
         stamps: list[tuple[str, int, int]] = []
@@ -73,7 +83,7 @@ class ScannerCache:
                 if entry.is_dir():
                     walk(entry.path)
 
-        for root in [BUILTIN_RULES_DIR, *self.settings.rules_paths]:
+        for root in roots:
             if root.is_file():
                 try:
                     st = root.stat()
@@ -84,26 +94,69 @@ class ScannerCache:
                 walk(str(root))
         return tuple(stamps)
 
-    def registered(self, db: Database) -> tuple[Path, ...]:
-        """The directory of the documents registered in the database (workflow/fingerprints.py), as rule files.
-        Database errors propagate: the task is retried, the item is not failed."""
+    def _default_dirs(self) -> tuple[Path, ...]:
+        return (BUILTIN_RULES_DIR, *self.settings.rules_paths)
+
+    def scope(self, db: Database, item_id: int) -> Scope:
+        """The rules in scope for the item's unit (database errors propagate: the task is retried)."""
+        with db.session() as session:
+            return scopes.scope_for_item(session, self.settings, item_id)
+
+    def registered(self, db: Database, scope: Scope | None = None) -> tuple[Path, ...]:
+        """The directory of the documents registered in the database (workflow/fingerprints.py) that scan `scope`'s
+        unit, as rule files (all of them without a scope). Database errors propagate: the task is retried."""
         from reviewer.workflow import fingerprints as registry
 
         with db.session() as session:
-            stored = registry.materialise(session, self.settings)
+            stored = registry.materialise(session, self.settings,
+                                          scopes=scope.registrations if scope is not None else None)
         return (stored,) if stored is not None else ()
 
-    def get(self, db: Database | None = None, registered: tuple[Path, ...] | None = None) -> Scanner:
+    def get(self, db: Database | None = None, registered: tuple[Path, ...] | None = None,
+            scope: Scope | None = None) -> Scanner:
+        """The scanner of `scope` (without one: the built-in rules, REVIEWER_RULES_PATH and every registration).
+        A unit with rules of its own (directories, registrations) gets a LayeredScanner: the layer it shares with
+        other units is compiled once for all of them, only its own small layer is compiled for it."""
+        extra = registered if registered is not None else (self.registered(db, scope) if db is not None else ())
+        if scope is None:
+            return self._compiled(self._default_dirs(), extra)
+        if not scope.own and not extra:
+            return self._compiled(scope.dirs, ())
+        shared = self._compiled(scope.shared, ())
+        own = self._compiled(scope.own, extra)
+        key = (id(shared), id(own))
+        with self._lock:
+            layered = self._layered.get(key)
+            if layered is None or layered.layers[0] is not shared or layered.layers[1] is not own:
+                layered = self._layered[key] = scopes.LayeredScanner(shared, own)  # a duplicate rule id: RuleError
+            return cast("Scanner", layered)
+
+    def _compiled(self, dirs: tuple[Path, ...], extra: tuple[Path, ...]) -> Scanner:
         from reviewer import Scanner
 
-        extra = registered if registered is not None else (self.registered(db) if db is not None else ())
-        fingerprint = (self._current_fingerprint(), extra)
+        key = (dirs, extra)
+        fingerprint = self._stamps(dirs)
         with self._lock:
-            if self._scanner is None or fingerprint != self._fingerprint:
-                # defaults: the built-in rules/ plus the settings' REVIEWER_RULES_PATH directories
-                self._scanner = Scanner.load(*extra, defaults=True, settings=self.settings)
-                self._fingerprint = fingerprint
-            return self._scanner
+            cached = self._cache.get(key)
+            if cached is not None and cached[1] == fingerprint:
+                self._cache.move_to_end(key)
+                return cached[0]
+        scanner = Scanner.load(*dirs, *extra, defaults=False)  # outside the lock: other scopes keep scanning
+        weight = sum(len(lr.terms) + 1 for lr in scanner.ruleset.rules)
+        with self._lock:
+            self.loads += 1
+            self._cache[key] = (scanner, fingerprint, weight)
+            self._cache.move_to_end(key)
+            while len(self._cache) > 1 and sum(w for _s, _f, w in self._cache.values()) > self.max_terms:
+                self._cache.popitem(last=False)
+            live = {id(c[0]) for c in self._cache.values()} | {id(scanner)}
+            self._layered = {k: v for k, v in self._layered.items()
+                             if all(id(layer) in live for layer in v.layers)}  # evicted layers go with their pairs
+            return scanner
+
+    def cached(self) -> int:
+        with self._lock:
+            return len(self._cache)
 
 
 def _failure_reason(prefix: str, exc: BaseException) -> str:
@@ -311,13 +364,20 @@ def _leased(session: Any, item_id: int) -> bool:
     return bool(until > utcnow())
 
 
-def log_rules(db: Database, scanners: ScannerCache, scanner: Scanner) -> None:
-    """Before a scan: its rule-set version is in the review log (workflow.rulelog)."""
-    if scanners.logged_version == scanner.rules_version:
+def scope_key(scope: Scope) -> str:
+    """Whose rule-set version a scan logs: the unit's own when it has a rule scope of its own (its version differs from
+    the other units'), else "" — the deployment-wide set every unit without a scope shares."""
+    return scope.unit_code if (scope.own or scope.scopes) else ""
+
+
+def log_rules(db: Database, scanners: ScannerCache, scanner: Scanner, unit_code: str = "") -> None:
+    """Before a scan: its rule-set version is in the review log (workflow.rulelog), as the version in force for the
+    drafting unit (units with their own rule scope have versions of their own)."""
+    if scanners.logged.get(unit_code) == scanner.rules_version:
         return
     with db.session() as session:
-        rulelog.ensure_logged(session, scanners.settings, scanner.ruleset)
-    scanners.logged_version = scanner.rules_version
+        rulelog.ensure_logged(session, scanners.settings, scanner.ruleset, unit_code=unit_code)
+    scanners.logged[unit_code] = scanner.rules_version
 
 
 def run_scan(db: Database, scanners: ScannerCache, item_id: int) -> str:
@@ -331,20 +391,21 @@ def run_scan(db: Database, scanners: ScannerCache, item_id: int) -> str:
         item.scan_lease_until = utcnow() + timedelta(seconds=LEASE_SECONDS)
         data, file_name, meta = item.content, item.file_name, {"title": item.title, "channel": item.channel, "file_name": item.file_name}
         pack_on = scanning.expression_checks(session, item_id)
+    scope = scanners.scope(db, item_id)  # the drafting unit's rules, exactly (workflow/scopes.py)
     try:
-        registered = scanners.registered(db)  # a damaged stored rule is a RuleError: fail closed below
+        registered = scanners.registered(db, scope)  # a damaged stored rule is a RuleError: fail closed below
     except ReviewerError as exc:
         with db.session() as session:
             scanning.record_scan_failure(session, item_id, _failure_reason("规则加载失败", exc))
         return "failed"
     try:
-        scanner = scanners.get(registered=registered)
+        scanner = scanners.get(registered=registered, scope=scope)
     except Exception as exc:  # noqa: BLE001 - fail closed: any rules load failure makes the item scan_failed
         log.error("rules failed to load for item %s: %s", item_id, type(exc).__name__)
         with db.session() as session:
             scanning.record_scan_failure(session, item_id, _failure_reason("规则加载失败", exc))
         return "failed"
-    log_rules(db, scanners, scanner)
+    log_rules(db, scanners, scanner, scope_key(scope))
     limit = scanners.settings.scan_time_limit
     try:
         result: ScanResult = scanning.with_metadata(
@@ -387,8 +448,9 @@ def run_render(db: Database, scanners: ScannerCache, item_id: int) -> str:
         limits = RenderLimits(max_seconds=scanners.settings.render_time_limit,
                               max_pages=scanners.settings.render_max_pages,
                               glyph_memory=str(scanners.settings.data_dir / GLYPH_MEMORY_FILE))
-        scanner = scanners.get(db)
-        log_rules(db, scanners, scanner)
+        scope = scanners.scope(db, item_id)
+        scanner = scanners.get(db, scope=scope)
+        log_rules(db, scanners, scanner, scope_key(scope))
         _result, report = scan_rendered(scanner, data, file_name, limits)
         if not pack_on:  # the unit switched the built-in expression pack off
             report.findings = [f for f in report.findings if f.rule not in scanner.expression_pack]
@@ -409,8 +471,9 @@ def run_rescan(db: Database, scanners: ScannerCache, item_id: int) -> str:
             return "skipped"
         data, file_name, meta = item.content, item.file_name, {"title": item.title, "channel": item.channel, "file_name": item.file_name}
         pack_on = scanning.expression_checks(session, item_id)
-    scanner = scanners.get(db)
-    log_rules(db, scanners, scanner)
+    scope = scanners.scope(db, item_id)
+    scanner = scanners.get(db, scope=scope)
+    log_rules(db, scanners, scanner, scope_key(scope))
     try:
         # render_follows: an archive's image members are notes (as at intake), which record_rescan knows were read
         result = scanning.with_metadata(scanner, scan_isolated(scanner, data, file_name, scanners.settings.scan_time_limit,

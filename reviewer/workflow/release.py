@@ -88,7 +88,7 @@ def current_rules_problem(session: Session, item: Item) -> str | None:
     ).first()
     if open_block is not None:
         return "该稿件有未处理的预警：按现行规则复扫发现“禁止发布”级别的内容（或无法完整复扫），不能发布；请由审查员处理预警或退回修改"
-    current = rulelog.last_logged(session)
+    current = rulelog.last_logged(session, item.unit.code)
     if current is None or current == item.rules_version:
         return None
     checked = {item.rules_version}

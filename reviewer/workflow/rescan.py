@@ -6,6 +6,7 @@ findings are never replaced: they are the record of what the reviewer saw."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,23 +14,25 @@ from sqlalchemy.orm import Session
 from reviewer.accounts.actor import WORKER
 from reviewer.audit import events as audit
 from reviewer.scan.model import ScanResult
-from reviewer.store.models import APPROVED, RELEASED, Alert, Item, RenderCheck, utcnow
+from reviewer.store.models import APPROVED, RELEASED, Alert, Item, RenderCheck, Unit, utcnow
 from reviewer.workflow.items import get_item
 from reviewer.workflow.runtime import enqueue
 
 RESCANNED_STATES = (RELEASED, APPROVED)
 
 
-def released_item_ids(session: Session) -> list[int]:
-    """Released items and approved ones waiting for release (their approval was under older rules)."""
-    return list(session.execute(
-        select(Item.id).where(Item.state.in_(RESCANNED_STATES), Item.superseded_by_id.is_(None)).order_by(Item.id)
-    ).scalars())
+def released_item_ids(session: Session, units: Sequence[str] | None = None) -> list[int]:
+    """Released items and approved ones waiting for release (their approval was under older rules), of `units` (by
+    code; None: every unit)."""
+    query = select(Item.id).where(Item.state.in_(RESCANNED_STATES), Item.superseded_by_id.is_(None))
+    if units is not None:
+        query = query.join(Unit, Unit.id == Item.unit_id).where(Unit.code.in_(list(units)))
+    return list(session.execute(query.order_by(Item.id)).scalars())
 
 
-def fan_out(session: Session) -> list[int]:
-    """Queue one re-scan per released item (sent after commit)."""
-    ids = released_item_ids(session)
+def fan_out(session: Session, units: Sequence[str] | None = None, item_ids: Sequence[int] | None = None) -> list[int]:
+    """Queue one re-scan per released item of `units` (None: every unit), or of `item_ids` (sent after commit)."""
+    ids = list(item_ids) if item_ids is not None else released_item_ids(session, units)
     for item_id in ids:
         enqueue(session, "rescan_released", item_id)
     return ids

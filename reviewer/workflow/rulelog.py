@@ -102,23 +102,37 @@ def changes(before: dict[str, dict[str, Any]] | None, after: dict[str, dict[str,
     return out
 
 
-def last_logged(session: Session) -> str | None:
-    row = session.execute(select(AuditEvent.data).where(AuditEvent.action == ACTION).order_by(AuditEvent.seq.desc()).limit(1)).first()
-    if row is None:
-        return None
-    try:
-        return str(json.loads(row.data).get("rules_version") or "") or None
-    except ValueError:
-        return None
+def last_logged(session: Session, unit_code: str | None = None) -> str | None:
+    """The rule-set version last logged (for `unit_code`'s drafts: units with a rule scope of their own have versions of
+    their own; "" is the deployment-wide set). With `unit_code`, a unit never logged on its own falls back to the
+    deployment-wide version."""
+    rows = session.execute(select(AuditEvent.data).where(AuditEvent.action == ACTION).order_by(AuditEvent.seq.desc())
+                           .limit(1 if unit_code is None else 2000)).scalars()
+    fallback: str | None = None
+    for raw in rows:
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            continue
+        version = str(data.get("rules_version") or "") or None
+        if unit_code is None:
+            return version
+        scope = str(data.get("unit", "") or "")
+        if scope == unit_code:
+            return version
+        if scope == "" and fallback is None:
+            fallback = version
+    return fallback
 
 
-def ensure_logged(session: Session, settings: Settings, ruleset: Any, *, actor: Any = WORKER) -> bool:
-    """Log the rule set's version unless it is the last one logged. Returns True when an event was written."""
+def ensure_logged(session: Session, settings: Settings, ruleset: Any, *, actor: Any = WORKER, unit_code: str = "") -> bool:
+    """Log the rule set's version unless it is the last one logged (for `unit_code`'s drafts; "" for the deployment-wide
+    set). Returns True when an event was written."""
     from reviewer.store.session import lock
 
     version = ruleset.version
     lock(session, audit.CHAIN_LOCK)
-    previous = last_logged(session)
+    previous = last_logged(session, unit_code) if unit_code else last_logged(session)
     if previous == version:
         return False
     files = manifest(ruleset)
@@ -128,6 +142,7 @@ def ensure_logged(session: Session, settings: Settings, ruleset: Any, *, actor: 
     audit.append(session, ACTION, actor, unit_code="", data={
         "rules_version": version, "previous": previous, "rules": len(files), "files": changed[:500],
         "files_changed": len(changed), "previous_known": before is not None or previous is None, "loaded_by": os_user(),
+        **({"unit": unit_code} if unit_code else {}),
     })
     return True
 

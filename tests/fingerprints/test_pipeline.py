@@ -124,7 +124,7 @@ def test_only_officers_and_admins_register(env: tuple[Database, Settings, Record
         with pytest.raises(Conflict):
             registry.register(s, "x", sources, actor=Actor.of_user(user(s, "off1")))
     with db.session() as s:
-        assert [r.labels for r in registry.list_sets(s)] == [["内部文件"]]
+        assert [r.labels for r in registry.list_sets(s, "U1")] == [["内部文件"]]
 
 
 def test_materialised_rules_are_what_was_stored(env: tuple[Database, Settings, RecordingEnqueuer]) -> None:
