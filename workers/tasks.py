@@ -83,6 +83,6 @@ def monitor_due() -> int:
 def monitor_site(self: Task, unit_id: int) -> str:
     from reviewer.workflow import monitoring
 
-    outcome = monitoring.run_site(process.db, process.scanners.get(process.db), int(unit_id))
+    outcome = monitoring.run_site(process.db, process.scanners.for_unit(process.db, int(unit_id)), int(unit_id))
     log.info("monitor_site %s: %s", unit_id, outcome)
     return outcome

@@ -45,7 +45,7 @@ def view_level(actor: Actor | User, item: Item) -> str | None:
 def _private(who: Actor, item: Item) -> bool:
     from sqlalchemy.orm import object_session
 
-    from reviewer.workflow.scopes import Hider
+    from reviewer.accounts.scopes import Hider
 
     session = object_session(item)
     if session is None:
@@ -95,7 +95,7 @@ def alerts(session: Session, actor: Actor | User, *, open_only: bool = True) -> 
         query = query.where(Alert.resolved_at.is_(None))
     rows = list(session.execute(query).scalars())
     if who.role in ("auditor", "admin"):  # other units' alerts: without the names of rules outside the viewer's scope
-        from reviewer.workflow.scopes import Hider, Masked
+        from reviewer.accounts.scopes import Hider, Masked
 
         hider = Hider(session, who)
         rows = [a if a.unit_id == who.unit_id else

@@ -34,12 +34,25 @@ def run(args: argparse.Namespace) -> int:
     enqueuer = queue_enqueuer(settings)
     db = open_database(settings, enqueuer)
     try:
-        from reviewer.workflow import rulelog
-        from reviewer.workflow.jobs import ScannerCache
+        from sqlalchemy import select
 
-        scanner = ScannerCache(settings).get(db)  # the current rules, logged before any rescan uses them
+        from reviewer.store.models import Unit
+        from reviewer.workflow import rulelog
+        from reviewer.workflow.jobs import ScannerCache, scope_key
+
+        # the rules in force for each unit's drafts, logged before any rescan uses them (a unit with a rule scope of
+        # its own has a version of its own; the others share the deployment-wide one)
+        cache = ScannerCache(settings)
         with db.session() as session:
-            rulelog.ensure_logged(session, settings, scanner.ruleset, actor=_cli_actor())
+            codes = list(session.scalars(select(Unit.code).order_by(Unit.code)))
+        versions: set[str] = set()
+        for code in codes:
+            with db.session() as session:
+                scope = scopes.scope_for(session, settings, code)
+            scanner = cache.get(db, scope=scope)
+            versions.add(scanner.rules_version)
+            with db.session() as session:
+                rulelog.ensure_logged(session, settings, scanner.ruleset, actor=_cli_actor(), unit_code=scope_key(scope))
         with db.session() as session:
             if args.all:
                 ids = rescan.fan_out(session, units=args.unit)
@@ -53,6 +66,6 @@ def run(args: argparse.Namespace) -> int:
         return 1
     finally:
         db.dispose()
-    print(f"规则集版本 {scanner.rules_version}；已安排 {len(ids)} 件已发布及已批准待发布稿件的复扫任务（成功投递 {enqueuer.sent} 个；"
+    print(f"规则集版本 {'、'.join(sorted(versions)) or '—'}；已安排 {len(ids)} 件已发布及已批准待发布稿件的复扫任务（成功投递 {enqueuer.sent} 个；"
           f"单位：{'、'.join(units) or '无——各单位规则均未变化'}）；新的“禁止发布/需人工审查”发现将形成预警，发布前核验将拒绝")
     return report_failures(enqueuer)

@@ -131,6 +131,17 @@ class ScannerCache:
                 layered = self._layered[key] = scopes.LayeredScanner(shared, own)  # a duplicate rule id: RuleError
             return cast("Scanner", layered)
 
+    def for_unit(self, db: Database, unit_id: int) -> Scanner:
+        """The scanner of a unit's rule scope (the website monitor scans a unit's site with that unit's rules only)."""
+        from reviewer.store.models import Unit
+
+        with db.session() as session:
+            unit = session.get(Unit, unit_id)
+            if unit is None:
+                raise ReviewerError(f"单位 {unit_id} 不存在")
+            scope = scopes.scope_for(session, self.settings, unit.code)
+        return self.get(db, scope=scope)
+
     def _compiled(self, dirs: tuple[Path, ...], extra: tuple[Path, ...]) -> Scanner:
         from reviewer import Scanner
 
@@ -367,7 +378,8 @@ def _leased(session: Any, item_id: int) -> bool:
 def scope_key(scope: Scope) -> str:
     """Whose rule-set version a scan logs: the unit's own when it has a rule scope of its own (its version differs from
     the other units'), else "" — the deployment-wide set every unit without a scope shares."""
-    return scope.unit_code if (scope.own or scope.scopes) else ""
+    own_registrations = any(r is not None for r in scope.registrations)
+    return scope.unit_code if (scope.own or scope.scopes or own_registrations) else ""
 
 
 def log_rules(db: Database, scanners: ScannerCache, scanner: Scanner, unit_code: str = "") -> None:

@@ -139,7 +139,7 @@ def ensure_logged(session: Session, settings: Settings, ruleset: Any, *, actor: 
     before = _load(settings, previous) if previous else None
     changed = changes(before, files)
     _save(settings, version, files)
-    audit.append(session, ACTION, actor, unit_code="", data={
+    audit.append(session, ACTION, actor, unit_code=unit_code, data={
         "rules_version": version, "previous": previous, "rules": len(files), "files": changed[:500],
         "files_changed": len(changed), "previous_known": before is not None or previous is None, "loaded_by": os_user(),
         **({"unit": unit_code} if unit_code else {}),
@@ -147,17 +147,25 @@ def ensure_logged(session: Session, settings: Settings, ruleset: Any, *, actor: 
     return True
 
 
-def recent_changes(session: Session, limit: int = 10) -> list[dict[str, Any]]:
-    """The latest rule-set versions logged, newest first, for the officer's and auditor's pages (counts only)."""
+def recent_changes(session: Session, limit: int = 10, *, unit_code: str | None = None,
+                   hidden: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
+    """The latest rule-set versions logged, newest first, for the officer's and auditor's pages (counts only). With
+    `unit_code`: the versions in force for that unit's drafts only (the deployment-wide ones and the unit's own), and
+    never a file of a rule in `hidden` (another unit's scope: its rule and file names are not the viewer's to see)."""
     rows = session.execute(select(AuditEvent.seq, AuditEvent.at, AuditEvent.data).where(AuditEvent.action == ACTION)
-                           .order_by(AuditEvent.seq.desc()).limit(limit)).all()
+                           .order_by(AuditEvent.seq.desc()).limit(limit if unit_code is None else limit * 20)).all()
     out = []
     for seq, at, raw in rows:
         try:
             data = json.loads(raw)
         except ValueError:
             continue
+        if unit_code is not None and str(data.get("unit", "") or "") not in ("", unit_code):
+            continue
+        files = [f for f in (data.get("files") or []) if str(f.get("rule", "")) not in hidden]
         out.append({"seq": seq, "at": at, "version": data.get("rules_version"), "previous": data.get("previous"),
-                    "files": data.get("files") or [], "files_changed": data.get("files_changed", 0),
+                    "files": files, "files_changed": len(files) if hidden else data.get("files_changed", 0),
                     "loaded_by": data.get("loaded_by", "")})
+        if len(out) >= limit:
+            break
     return out
