@@ -4,6 +4,7 @@ Health checks, each bounded by a short timeout so that a hung component makes th
   database  SELECT 1 and the schema at the migration head
   redis     PING on REVIEWER_REDIS_URL
   workers   Celery `inspect active_queues` (1 s): every queue of workers.app.QUEUES needs a worker consuming it
+            (the monitor queue only once a unit has a scheduled 巡检)
   render    the render engines of this machine (PDFium, OCR, LibreOffice, Chromium; reviewer.render.engines)
 The answer carries no secrets: component states, counts, queue names and Chinese reasons."""
 
@@ -57,7 +58,7 @@ def _check_redis(url: str) -> dict[str, Any]:
 
 
 def _check_workers(request: Request, redis_ok: bool) -> dict[str, Any]:
-    from workers.app import QUEUES, make_celery
+    from workers.app import MONITOR_QUEUE, QUEUES, make_celery
 
     queues: dict[str, list[str]] = {q: [] for q in QUEUES}
     if redis_ok:
@@ -72,11 +73,24 @@ def _check_workers(request: Request, redis_ok: bool) -> dict[str, Any]:
             for q in consumed or []:
                 if q.get("name") in queues:
                     queues[q["name"]].append(worker)
-    idle = [q for q, workers in queues.items() if not workers]
+    # the 巡检 queue needs a worker only once a unit has a scheduled crawl (reviewer units set --monitor-every)
+    idle = [q for q, workers in queues.items() if not workers and (q != MONITOR_QUEUE or _monitor_scheduled(request))]
     out: dict[str, Any] = {"ok": not idle, "queues": {q: len(w) for q, w in queues.items()}}
     if idle:
         out["detail"] = f"以下队列没有工作进程：{'、'.join(idle)}（reviewer worker -Q {','.join(idle)}）"
     return out
+
+
+def _monitor_scheduled(request: Request) -> bool:
+    from sqlalchemy import select
+
+    from reviewer.store.models import MonitorSite
+
+    try:
+        with request.app.state.db.session() as s:
+            return s.execute(select(MonitorSite.unit_id).where(MonitorSite.every_seconds.is_not(None)).limit(1)).first() is not None
+    except Exception:  # noqa: BLE001 - the database check reports the database; here: count the queue as needed
+        return True
 
 
 def _check_render() -> dict[str, Any]:
