@@ -435,10 +435,9 @@ def run_scan(db: Database, scanners: ScannerCache, item_id: int) -> str:
         return "failed"
     if not pack_on:  # the unit switched the built-in expression pack off (units.expression_checks)
         result = scanning.without_rules(result, scanner.expression_pack)
-    if result.error and render_check.reads_images(data, file_name):
-        # an image (a scan, a photographed page) has no text to extract: the render check reads it (OCR) and the item
-        # cannot be approved before that has finished (render_check.approval_blocker)
-        result = ScanResult(rules_version=scanner.rules_version)
+    # An image (a scan, a photographed page) is read: its metadata by the text scan, its pixels by the render check
+    # (OCR; approval waits for it). An error of the text scan is therefore a real one (damaged picture, metadata that
+    # could not be read) and stays: the item is scan_failed, never handed to OCR as if nothing had gone wrong.
     with db.session() as session:
         scanning.record_scan(session, item_id, result)
         render_check.request(session, item_id)  # the render queue's task follows; approval waits for it
