@@ -20,7 +20,7 @@ from reviewer.store.models import Item
 COUNTING = ("block", "review")
 
 
-def _scanner(session: Session) -> Any | None:
+def _scanner(session: Session, unit_code: str | None = None) -> Any | None:
     runtime = session.info.get("runtime")
     if runtime is None:
         return None
@@ -30,14 +30,19 @@ def _scanner(session: Session) -> Any | None:
 
         cache = ScannerCache(runtime.settings)
         runtime.comment_scanners = cache
-    return cache.get(registered=())
+    if unit_code is None:
+        return cache.get(registered=())
+    from reviewer.workflow import scopes
+
+    # the rules of the reviewer's own unit only: another unit's list must not refuse (and so reveal) a word
+    return cache.get(registered=(), scope=scopes.scope_for(session, runtime.settings, unit_code))
 
 
-def check_text(session: Session, text: str, label: str) -> None:
-    """Refuse `text` (the reviewer's comment or a reason) when the rules find a review/block item in it."""
+def check_text(session: Session, text: str, label: str, unit_code: str | None = None) -> None:
+    """Refuse `text` (the reviewer's comment or a reason) when the unit's rules find a review/block item in it."""
     if not (text or "").strip():
         return
-    scanner = _scanner(session)
+    scanner = _scanner(session, unit_code)
     if scanner is None:
         raise InvalidInput(f"{label}无法按规则检查（系统未加载规则），为防止泄露未保存；请清空{label}后重试")
     hits = [f for f in scanner.scan(text).findings if str(f.severity) in COUNTING]

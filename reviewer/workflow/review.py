@@ -109,9 +109,9 @@ def sign_off(
         given[d.finding_id] = d
     exceptions = desk.enforce(session, item, who, decision, given, exception_confirmed)
     # what the signer wrote reaches the CMS and the admin: no term of the list in it (workflow.comments)
-    comments.check_text(session, comment or "", "审查意见")
+    comments.check_text(session, comment or "", "审查意见", item.unit.code)
     for d in given.values():
-        comments.check_text(session, d.reason or "", f"对发现 {d.finding_id} 的处置理由")
+        comments.check_text(session, d.reason or "", f"对发现 {d.finding_id} 的处置理由", item.unit.code)
     lines = comments.location_feedback(item, feedback)
     if lines:
         comment = "\n".join([*([comment] if (comment or "").strip() else []), "按位置反馈：", *lines])

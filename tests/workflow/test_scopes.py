@@ -330,3 +330,19 @@ def test_registrations_belong_to_the_registering_unit_or_its_group(env: Env) -> 
         assert [r.rule_id for r in registry.list_sets(s, "U1")] == ["u1-group"]
         assert registry.list_sets(s, "U2") == []
         assert [r.rule_id for r in registry.list_sets(s, everything=True)] == ["u1-group"]
+
+
+def test_a_comment_is_checked_with_the_signers_own_units_rules(env: Env) -> None:
+    """A reviewer's 意见 is refused for a term of the own unit's list, never for another unit's (that refusal would
+    tell the reviewer which words the other unit lists)."""
+    _setup_scopes(env)
+    clean = "关于做好年度考核工作的通知。请各处室按时报送材料。"
+    for cms, ext, reviewer, own, other in (("cms1", "c1", "rev1", "青松工程", "白杨计划"),
+                                           ("cms2", "c2", "rev2", "白杨计划", "青松工程")):
+        item = _scan(env, cms, ext, clean)
+        assert not item.findings
+        with env.db.session() as s:
+            with pytest.raises(InvalidInput):
+                sign_off(s, item.id, user(s, reviewer), item.content_sha256, "approve", f"已核，另见{own}", [])
+        with env.db.session() as s:  # the other unit's word is just a word here
+            sign_off(s, item.id, user(s, reviewer), item.content_sha256, "approve", f"已核，另见{other}", [])
