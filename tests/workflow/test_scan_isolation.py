@@ -19,7 +19,7 @@ def scanner() -> Scanner:
 def test_a_stuck_extraction_is_killed_and_the_next_scan_works(scanner: Scanner) -> None:
     started = time.monotonic()
     with pytest.raises(jobs.ScanTimeout):
-        jobs.scan_isolated(scanner, xobject_bomb(), "报告.pdf", 2.0)
+        jobs.scan_isolated(scanner, xobject_bomb(draws=100, leaf_ops=290, pages=12, pad=120_000), "报告.pdf", 2.0)
     assert time.monotonic() - started < 10
     result = jobs.scan_isolated(scanner, "此件标注 机密★10年，请核实。".encode(), "a.txt", 30)
     assert result.error is None and any(f.severity == "block" for f in result.findings)
