@@ -109,7 +109,7 @@ def test_released_items_are_measured_and_left_out_only_on_request(env) -> None: 
     assert kept.released_share and 0.2 < kept.released_share < 0.8 and kept.public_share is None
     assert left.public_share == pytest.approx(left.released_share) and left.public_share
     with db.session() as s:
-        listed = {row.rule_id: row for row in registry.list_sets(s)}
+        listed = {row.rule_id: row for row in registry.list_sets(s, "U1")}
     assert "已发布稿件中" in listed["kept"].public_text and "公开部分" in listed["left-out"].public_text
     assert jobs.run_rescan(db, scanners, item_id) == "alert"
     with db.session() as s:
