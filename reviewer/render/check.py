@@ -535,8 +535,8 @@ def scan_rendered(scanner: Scanner, data: bytes, filename: str,
     asked = members.wanted() if kind == "archive" else None  # image members: an issue the render check answers
     extraction = extract(data, filename, members=asked)
     result = scan_extraction(scanner, extraction)  # an image: its metadata, GPS position and one note per page
-    if extraction.error:
-        return result, RenderReport(kind=kind or "")
+    if extraction.error:  # not read: nothing was rendered either, and the check says so (never an empty "done")
+        return result, RenderReport(kind=kind or "", error=f"{extraction.error}；未能渲染核对，不得视为通过")
     if asked is not None:
         report = members.render_members(scanner, asked.files, extraction, result.findings, limits)
     else:  # what an image shows is all the reader sees: its metadata explains no visible text
