@@ -18,6 +18,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 
+from reviewer.web.security import apply_headers
+
 router = APIRouter(tags=["运维"])
 WORKER_TIMEOUT = 1.0
 REDIS_TIMEOUT = 1.0
@@ -203,5 +205,6 @@ def metrics(request: Request) -> PlainTextResponse:
     if token:
         given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
         if not secrets.compare_digest(given.encode(), token.encode()):
-            return PlainTextResponse("需要指标令牌（REVIEWER_METRICS_TOKEN）\n", status_code=401)
-    return PlainTextResponse(render_metrics(request), media_type="text/plain; version=0.0.4; charset=utf-8")
+            return apply_headers(PlainTextResponse("需要指标令牌（REVIEWER_METRICS_TOKEN）\n", status_code=401))  # type: ignore[return-value]
+    return apply_headers(  # type: ignore[return-value]
+        PlainTextResponse(render_metrics(request), media_type="text/plain; version=0.0.4; charset=utf-8"))

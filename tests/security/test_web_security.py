@@ -52,7 +52,8 @@ def test_every_form_refuses_a_missing_or_wrong_csrf_token(inproc: App) -> None:
     item_id = make_item(inproc.db, TEXT, external_id="csrf-1")
     with inproc.db.session() as s:
         sha = s.get(Item, item_id).content_sha256  # type: ignore[union-attr]
-    probes = {"/login", "/logout", "/review/items/{item_id}/sign", "/fingerprints", "/monitor/results/{result_id}/handle"}
+    probes = {"/login", "/logout", "/review/items/{item_id}/sign", "/fingerprints", "/monitor/results/{result_id}/handle",
+              "/review/alerts/{alert_id}/resolve", "/admin/{act}"}
     assert _page_posts(inproc) == probes, f"a POST page route without a CSRF probe: {_page_posts(inproc) - probes}"
     tried = 0
     for bad in (None, "", "wrong-token", "x" * 43):
@@ -89,6 +90,32 @@ def test_every_form_refuses_a_missing_or_wrong_csrf_token(inproc: App) -> None:
         r = c.post(f"/monitor/results/{rid}/handle", data={"reason": "已处理", **extra})
         assert r.status_code == 403 and "CSRF" in r.text and _events(inproc) == before, (bad, r.status_code)
         tried += 1
+        # a post-release alert handled by the unit's reviewer: refused, still open, nothing logged
+        from reviewer.store.models import Alert, User
+
+        with inproc.db.session() as s:
+            alert = Alert(item_id=item_id, unit_id=s.get(Item, item_id).unit_id, rules_version="rv",  # type: ignore[union-attr]
+                          verdict="review", summary="x ×1")
+            s.add(alert)
+            s.flush()
+            alert_id = alert.id
+        c = inproc.client()
+        assert login(c, "rev1").status_code == 303
+        before = _events(inproc)
+        r = c.post(f"/review/alerts/{alert_id}/resolve", data={"action": "handled", "reason": "已核实", **extra})
+        assert r.status_code == 403 and "CSRF" in r.text and _events(inproc) == before, (bad, r.status_code)
+        with inproc.db.session() as s:
+            assert s.get(Alert, alert_id).resolved_at is None  # type: ignore[union-attr]
+        # the admin's forms: nothing created, nothing logged
+        c = inproc.client()
+        assert login(c, "adm").status_code == 303
+        before = _events(inproc)
+        r = c.post("/admin/user-add", data={"username": f"csrf.probe{tried}", "display_name": "探针", "unit": "U1",
+                                            "role": "reviewer", **extra})
+        assert r.status_code == 403 and "CSRF" in r.text and _events(inproc) == before, (bad, r.status_code)
+        with inproc.db.session() as s:
+            assert s.query(User).filter_by(username=f"csrf.probe{tried}").first() is None
+        tried += 2
     # another person's valid token is a wrong token too
     other = inproc.client()
     login(other, "rev1b")

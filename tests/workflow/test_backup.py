@@ -20,7 +20,7 @@ from reviewer.store.models import AuditEvent, Receipt
 from reviewer.workflow import receipts
 from reviewer.workflow.review import sign_off
 from tests.workflow.conftest import result
-from tests.workflow.helpers import scanned, submitted, user
+from tests.workflow.helpers import scanned, signer, submitted
 
 
 def _env(monkeypatch: pytest.MonkeyPatch, data_dir: Path, database_url: str) -> None:
@@ -33,7 +33,7 @@ def _approved(db, n: int, prefix: str) -> None:  # type: ignore[no-untyped-def]
         item_id = submitted(db, f"公开内容{prefix}{i}", external_id=f"{prefix}-{i}")
         item = scanned(db, item_id, result())
         with db.session() as s:
-            sign_off(s, item_id, user(s, "rev1"), item.content_sha256, "approve", "同意")
+            sign_off(s, item_id, signer(s, "rev1"), item.content_sha256, "approve", "同意")
 
 
 def test_backup_while_writing_restores_and_verifies(db, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
