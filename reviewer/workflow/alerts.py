@@ -8,15 +8,13 @@ never a matched term.
 
 from __future__ import annotations
 
-import json
-
 from sqlalchemy.orm import Session
 
 from reviewer.accounts.actor import Actor, as_actor
 from reviewer.audit import events as audit
 from reviewer.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied
-from reviewer.store.models import Alert, CallbackDelivery, Item, User, utcnow
-from reviewer.workflow.runtime import enqueue
+from reviewer.store.models import Alert, Item, User, utcnow
+from reviewer.workflow import callbacks
 
 ACTIONS = {"withdraw": "撤稿并通知发布系统", "handled": "已处理"}
 WITHDRAW_REASON = "发布后按现行规则复查发现需处理的内容，请立即撤下该稿件"
@@ -50,16 +48,8 @@ def resolve(session: Session, alert_id: int, actor: User | Actor, action: str, r
 
 
 def _notify_withdrawal(session: Session, item: Item, alert: Alert, reason: str) -> bool:
-    unit = item.unit
-    if not unit.callback_url:
-        return False  # the page says so: the unit must tell its publishing system by hand
-    payload = json.dumps(
-        {"event": "withdraw", "item_id": item.id, "external_id": item.external_id, "version": item.version,
-         "unit": unit.code, "alert_id": alert.id, "reason": reason, "at": utcnow().isoformat()},
-        ensure_ascii=False, sort_keys=True,
-    )
-    delivery = CallbackDelivery(unit_id=unit.id, item_id=item.id, url=unit.callback_url, payload=payload)
-    session.add(delivery)
-    session.flush()
-    enqueue(session, "deliver_callback", delivery.id)
-    return True
+    """False: the unit has no callback URL (the page says so: the unit must tell its publishing system by hand)."""
+    return callbacks.queue_event(session, item, {
+        "event": "withdraw", "item_id": item.id, "external_id": item.external_id, "version": item.version,
+        "unit": item.unit.code, "alert_id": alert.id, "reason": reason, "at": utcnow().isoformat(),
+    }) is not None

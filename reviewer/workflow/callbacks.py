@@ -37,17 +37,20 @@ def signature(secret: str, body: bytes) -> str:
 
 def queue_decision(session: Session, item: Item, review: Review) -> CallbackDelivery | None:
     unit = item.unit
+    return queue_event(session, item, {
+        "event": "decision", "item_id": item.id, "external_id": item.external_id, "version": item.version,
+        "unit": unit.code, "state": item.state, "decision": review.decision, "stage": review.stage,
+        "content_sha256": item.content_sha256, "rules_version": item.rules_version,
+        "reviewer": review.reviewer.username, "comment": review.comment, "at": review.created_at.isoformat(),
+    })
+
+
+def queue_event(session: Session, item: Item, body: dict[str, object]) -> CallbackDelivery | None:
+    """Queue one signed callback about `item` to its unit's publishing system (None: the unit has no callback URL)."""
+    unit = item.unit
     if not unit.callback_url:
         return None
-    payload = json.dumps(
-        {
-            "event": "decision", "item_id": item.id, "external_id": item.external_id, "version": item.version,
-            "unit": unit.code, "state": item.state, "decision": review.decision, "stage": review.stage,
-            "content_sha256": item.content_sha256, "rules_version": item.rules_version,
-            "reviewer": review.reviewer.username, "comment": review.comment, "at": review.created_at.isoformat(),
-        },
-        ensure_ascii=False, sort_keys=True,
-    )
+    payload = json.dumps(body, ensure_ascii=False, sort_keys=True)
     delivery = CallbackDelivery(unit_id=unit.id, item_id=item.id, url=unit.callback_url, payload=payload)
     session.add(delivery)
     session.flush()
