@@ -11,6 +11,7 @@ from sqlalchemy import select
 from reviewer.accounts import access
 from reviewer.api.deps import Ctx, context, roles
 from reviewer.api.views import iso, item_detail, item_summary
+from reviewer.audit import keyring
 from reviewer.errors import NotFound
 from reviewer.store.models import Receipt
 from reviewer.workflow import receipts, review
@@ -80,8 +81,20 @@ def me(ctx: Ctx = Depends(context)) -> dict[str, Any]:
 public = APIRouter(prefix="/api/v1", tags=["公开"])
 
 
-@public.get("/keys", summary="回执验签公钥（供发布系统离线验证）")
+@public.get("/keys", summary="回执验签公钥（供发布系统离线验证；含已退役与已标记泄露的旧密钥及其有效期）")
 def keys(request: Request) -> dict[str, Any]:
-    key = receipts.load_or_create_key(request.app.state.settings.data_dir)
-    return {"keys": [{"key_id": key.key_id, "algorithm": "Ed25519", "public_key_pem": key.public_pem()}]}
+    """Every receipt key by id (audit.keyring), the current one first (a client that reads `keys[0]` still gets the
+    signing key). A receipt is verified with the key its `key_id` names, and trusted only if it was issued before
+    that key's `valid_until` (retired) and before its `compromised_at`."""
+    data_dir = request.app.state.settings.data_dir
+    receipts.load_or_create_key(data_dir)
+    trust = keyring.trust(data_dir, "receipt")
+    current = trust.current
+    ordered = sorted(trust.entries, key=lambda e: (current is None or e.key_id != current.key_id, e.created_at), reverse=False)
+    return {
+        "current_key_id": current.key_id if current else None,
+        "keys": [{"key_id": e.key_id, "algorithm": "Ed25519", "public_key_pem": e.public_key_pem, "status": e.status,
+                  "created_at": e.created_at, "valid_from": e.created_at, "valid_until": e.retired_at,
+                  "retired_at": e.retired_at, "compromised_at": e.compromised_at} for e in ordered],
+    }
 

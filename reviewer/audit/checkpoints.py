@@ -31,7 +31,7 @@ import logging.handlers
 import os
 import socket
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -42,7 +42,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from reviewer.audit.chain import canonical_json
-from reviewer.audit.keys import CHECKPOINT_KEY_FILE, SigningKey, key_id_of, load_or_create_key, verify_with
+from reviewer.audit.keyring import Trust, trust_of
+from reviewer.audit.keys import CHECKPOINT_KEY_FILE, KeyProblem, SigningKey, load_or_create_key, verify_with
 from reviewer.settings import Settings
 from reviewer.store.models import AuditCheckpoint, AuditEvent, utcnow
 from reviewer.store.session import on_commit
@@ -56,6 +57,14 @@ NEW_IN_SESSION = "reviewer:new-checkpoints"
 
 def checkpoint_key(settings: Settings) -> SigningKey:
     return load_or_create_key(settings.data_dir, CHECKPOINT_KEY_FILE)
+
+
+def checkpoint_trust(settings: Settings) -> Trust:
+    """Every checkpoint key the data directory ever used (audit.keyring)."""
+    from reviewer.audit import keyring
+
+    checkpoint_key(settings)  # an install from before the keyring records its key first
+    return keyring.trust(settings.data_dir, "checkpoint")
 
 
 def _aware(at: datetime) -> datetime:
@@ -113,6 +122,8 @@ def anchoring_problems(settings: Settings) -> list[str]:
         problems.append(f"无法创建检查点目录 {directory}（{type(exc).__name__}）")
     try:
         checkpoint_key(settings)
+    except KeyProblem as exc:
+        problems.append(exc.message)
     except (OSError, ValueError) as exc:
         problems.append(f"无法读取或创建检查点签名密钥（{type(exc).__name__}）")
     return problems
@@ -141,8 +152,15 @@ def after_append(session: Session, event: AuditEvent) -> AuditCheckpoint | None:
     return _make(session, settings, event.seq, event.hash, event.at)
 
 
-def _make(session: Session, settings: Settings, seq: int, head_hash: str, at: datetime) -> AuditCheckpoint:
-    line = signed_line(checkpoint_key(settings), seq, head_hash, at)
+def _make(session: Session, settings: Settings, seq: int, head_hash: str, at: datetime) -> AuditCheckpoint | None:
+    try:
+        key = checkpoint_key(settings)
+    except KeyProblem as exc:
+        # no checkpoint rather than every transaction failing: verify says the events after the last checkpoint are
+        # not anchored, and names this problem (anchoring_problems)
+        log.error("未能签署审查日志检查点：%s", exc.message)
+        return None
+    line = signed_line(key, seq, head_hash, at)
     cp = AuditCheckpoint(seq=seq, hash=head_hash, at=utcnow(), line=line, attempts=0)
     session.add(cp)
     session.flush()
@@ -284,20 +302,25 @@ class Checkpoint:
 class Loaded:
     checkpoints: list[Checkpoint]
     rejected: list[str]  # Chinese: lines that are not valid signed checkpoints (named by file and line)
+    distrusted: list[str] = field(default_factory=list)  # Chinese: valid lines by a key marked compromised (not used)
 
 
-def read(paths: list[Path], public: Ed25519PublicKey) -> Loaded:
+def read(paths: list[Path], keys: Ed25519PublicKey | Trust) -> Loaded:
     """Every checkpoint line in the given files (a directory means its audit-checkpoints*.jsonl files). A line whose
-    signature does not verify with `public`, or that is not a checkpoint, is rejected and named."""
+    signature does not verify with the key its key id names in `keys` (the keyring's checkpoint keys, or one pinned
+    public key), or that is not a checkpoint, is rejected and named; so is one a retired key signed after its
+    retirement. A line signed by a key marked compromised, dated at or after the compromise, verifies but is not
+    trusted: it anchors nothing and is listed in `distrusted`."""
     files: list[Path] = []
     for p in paths:
         if p.is_dir():
             files.extend(sorted(p.glob("audit-checkpoints*.jsonl")))
         elif p.exists():
             files.append(p)
+    trust = keys if isinstance(keys, Trust) else trust_of(keys, "checkpoint")
     out: list[Checkpoint] = []
     rejected: list[str] = []
-    want_key = key_id_of(public)
+    distrusted: list[str] = []
     for f in files:
         for n, raw in enumerate(f.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
             text = raw.strip()
@@ -313,12 +336,20 @@ def read(paths: list[Path], public: Ed25519PublicKey) -> Loaded:
                 rejected.append(f"{where} 不是审查日志检查点")
                 continue
             signature = str(body.pop("signature", ""))
-            if body.get("key_id") != want_key or not verify_with(public, canonical_json(body), signature):
+            public = trust.public(str(body.get("key_id", "")))
+            if public is None or not verify_with(public, canonical_json(body), signature):
                 rejected.append(f"{where} 的签名无法用检查点公钥验证（被伪造、改动或来自其他密钥）")
+                continue
+            problem = trust.problem(str(body.get("key_id", "")), body.get("at"))
+            if problem and "泄露" in problem:
+                distrusted.append(f"{where}：{problem}")
+                continue
+            if problem:
+                rejected.append(f"{where}：{problem}")
                 continue
             try:
                 out.append(Checkpoint(int(body["seq"]), str(body["hash"]), str(body.get("at", "")), where))
             except (KeyError, TypeError, ValueError):
                 rejected.append(f"{where} 缺少序号或哈希")
     out.sort(key=lambda c: c.seq)
-    return Loaded(out, rejected)
+    return Loaded(out, rejected, distrusted)

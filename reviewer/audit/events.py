@@ -69,7 +69,11 @@ ACTIONS = {
     "monitor_site_set": "设置巡检网站",
     "draft_read": "读取稿件内容（下载原文、页面图像或导出）",
     "rules_loaded": "启用规则集版本",
+    "key_rotated": "轮换签名密钥",
+    "key_compromised": "标记签名密钥泄露",
+    "content_purged": "按保存期限清除稿件内容",
 }
+PURGE_ACTION = "content_purged"  # workflow.retention writes it; audit.verify accepts the items it names as purged
 
 CHAIN_LOCK = "reviewer:audit-chain"
 

@@ -37,8 +37,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from reviewer.audit import checkpoints as cps
+from reviewer.audit import keyring, keyrotation
 from reviewer.audit.accountability import Replay
-from reviewer.audit.binding import document_sha256_of, findings_sha256, receipt_problems
+from reviewer.audit.binding import (
+    body_sha256_of,
+    document_sha256_of,
+    findings_sha256,
+    receipt_distrust,
+    receipt_problems,
+)
+from reviewer.audit.events import PURGE_ACTION
+from reviewer.audit.keyring import Trust, trust_of
 from reviewer.audit.queries import ChainReport, _iter_events
 from reviewer.audit.queries import verify as verify_chain
 from reviewer.settings import Settings
@@ -91,6 +100,7 @@ class FullReport:
     checkpoints_rejected: list[str] = field(default_factory=list)
     checkpoint_source: str = ""
     anchor_warnings: list[str] = field(default_factory=list)  # Chinese: why the chain is not (fully) anchored
+    key_warnings: list[str] = field(default_factory=list)  # Chinese: receipts signed by a key marked compromised
 
     @property
     def ok(self) -> bool:
@@ -129,19 +139,26 @@ def _batches(session: Session, model: Any, batch: int = 500) -> Iterator[Any]:
 def run(
     session: Session,
     *,
-    receipt_key: Ed25519PublicKey,
+    receipt_key: Ed25519PublicKey | Trust | None = None,
     expected_head: str | None = None,
-    checkpoint_key: Ed25519PublicKey | None = None,
+    checkpoint_key: Ed25519PublicKey | Trust | None = None,
     checkpoint_paths: list[Path] | None = None,
     settings: Settings | None = None,
 ) -> FullReport:
-    """With `settings` and no explicit paths/key, the data directory's checkpoints (and the configured witness
-    directory) are read with the data directory's checkpoint key: anchoring needs no flags."""
+    """With `settings` and no explicit paths/keys, the data directory's checkpoints (and the configured witness
+    directory) are read with the data directory's keyring (audit.keyring: every checkpoint and receipt key it ever
+    used, each trusted for its dates): anchoring needs no flags. The keyring and the key files are checked against
+    the review log's key events (keyrotation.problems)."""
     if settings is not None:
         if checkpoint_paths is None:
             checkpoint_paths = cps.verify_paths(settings)
         if checkpoint_key is None:
-            checkpoint_key = cps.checkpoint_key(settings).public
+            checkpoint_key = cps.checkpoint_trust(settings)
+        if receipt_key is None:
+            receipt_key = receipt_trust(settings)
+    if receipt_key is None:
+        raise ValueError("verify needs the receipt keys (receipt_key or settings)")
+    receipts_trust = receipt_key if isinstance(receipt_key, Trust) else trust_of(receipt_key)
     loaded = cps.read(checkpoint_paths or [], checkpoint_key) if checkpoint_key is not None and checkpoint_paths else None
     chain = verify_chain(session, expected_head=expected_head, checkpoints=loaded.checkpoints if loaded else ())
     report = FullReport(chain)
@@ -150,9 +167,22 @@ def run(
         report.checkpoints_rejected = loaded.rejected
         report.checkpoint_source = "、".join(str(p) for p in checkpoint_paths or [])
     report.anchor_warnings = _anchor_warnings(settings, chain, loaded)
+    if loaded is not None and loaded.distrusted:
+        report.anchor_warnings.append(f"警告：{len(loaded.distrusted)} 个检查点由已标记泄露的密钥在泄露时间之后签出，"
+                                      "不予信任、未用于锚定（" + "；".join(loaded.distrusted[:5]) + "）")
     if chain.ok:
-        cross_check(session, report, receipt_key)
+        if settings is not None:
+            for problem in keyrotation.problems(session, settings.data_dir):
+                report.add(problem)
+        cross_check(session, report, receipts_trust)
     return report
+
+
+def receipt_trust(settings: Settings) -> Trust:
+    from reviewer.audit.keys import RECEIPT_KEY_FILE, load_or_create_key
+
+    load_or_create_key(settings.data_dir, RECEIPT_KEY_FILE)  # an install from before the keyring records its key first
+    return keyring.trust(settings.data_dir, "receipt")
 
 
 def _anchor_warnings(settings: Settings | None, chain: ChainReport, loaded: cps.Loaded | None) -> list[str]:
@@ -171,11 +201,12 @@ def _anchor_warnings(settings: Settings | None, chain: ChainReport, loaded: cps.
     return out
 
 
-def cross_check(session: Session, report: FullReport, receipt_key: Ed25519PublicKey) -> None:
+def cross_check(session: Session, report: FullReport, receipt_key: Trust) -> None:
     items: dict[int, _ItemLog] = {}
     reviews: dict[int, tuple[int, str, int | None, dict[str, Any]]] = {}  # review_id -> (seq, actor, item_id, data)
     disps: dict[tuple[int, int], tuple[int, dict[str, Any]]] = {}
     receipts: dict[int, tuple[int, dict[str, Any]]] = {}
+    purged: set[int] = set()
     replay = Replay()
     for ev in _iter_events(session):
         data = _data(ev.data)
@@ -205,6 +236,8 @@ def cross_check(session: Session, report: FullReport, receipt_key: Ed25519Public
             disps[(int(data["review_id"]), int(data.get("finding_id", 0)))] = (ev.seq, data)
         elif ev.action == "receipt" and "receipt_id" in data:
             receipts[int(data["receipt_id"])] = (ev.seq, data)
+        elif ev.action == PURGE_ACTION:
+            purged.update(int(i) for i in data.get("items") or [] if isinstance(i, int))
 
     units = {u.id: u.code for u in session.scalars(select(Unit))}
     usernames = {u.id: u.username for u in session.scalars(select(User))}
@@ -279,22 +312,27 @@ def cross_check(session: Session, report: FullReport, receipt_key: Ed25519Public
     for item in _batches(session, Item, batch=100):
         report.rows_checked += 1
         _check_item(report, item, items.get(item.id), findings.get(item.id, []), receipt_rows.get(item.id),
-                    units.get(item.unit_id, ""), approvers.get(item.id, []), receipt_key)
+                    units.get(item.unit_id, ""), approvers.get(item.id, []), receipt_key, item.id in purged)
 
 
 def _check_item(
     report: FullReport, item: Item, log: _ItemLog | None, findings: list[Any], receipt: Receipt | None, unit_code: str,
-    approvers: list[str], receipt_key: Ed25519PublicKey,
+    approvers: list[str], receipt_key: Trust, purged: bool = False,
 ) -> None:
     name = f"稿件 {item.id}（{item.external_id} 第 {item.version} 版）"
     if log is None or log.submit is None:
         report.add(f"{name}：审查日志中没有提交事件（该行不是经系统提交产生的）")
         return
     sub = log.submit
-    body_sha = hashlib.sha256(item.content).hexdigest()
+    if item.purged_at is not None and not purged:
+        report.add(f"{name}：标为“已按保存期限清除”，但审查日志中没有清除事件")
+    # a purged item (the log's purge event names it) has no bytes to hash: its recorded hash must still be the one
+    # the submit event recorded; content deleted without a purge event is an edited body like any other
+    body_sha = body_sha256_of(item, purged)
     if body_sha != item.content_sha256 or sub.get("content_sha256", item.content_sha256) != item.content_sha256:
-        report.add(f"{name}：正文与提交时记录的 SHA-256 不一致（正文在数据库中被改动）")
-    elif "document_sha256" in sub and (sub["document_sha256"] != document_sha256_of(item) or item.document_sha256 != sub["document_sha256"]):
+        report.add(f"{name}：正文与提交时记录的 SHA-256 不一致（正文在数据库中被改动或删除）")
+    elif "document_sha256" in sub and (sub["document_sha256"] != document_sha256_of(item, purged)
+                                       or item.document_sha256 != sub["document_sha256"]):
         report.add(f"{name}：标题、栏目或文件名与提交时记录的稿件哈希不一致（在数据库中被改动）")
     if sub.get("version", item.version) != item.version or sub.get("external_id", item.external_id) != item.external_id:
         report.add(f"{name}：外部编号或版本号与提交事件不一致")
@@ -317,6 +355,9 @@ def _check_item(
         if receipt is None:
             report.add(f"{name}：状态为“{_label(item.state)}”，但没有发布回执")
         else:
-            for problem in receipt_problems(receipt_key, receipt, item, unit_code, approvers):
+            for problem in receipt_problems(receipt_key, receipt, item, unit_code, approvers, purged=purged, check_trust=False):
                 if "旧格式" not in problem:  # receipts issued before format 2 bind the body only; release-check refuses them
                     report.add(f"{name}：{problem}")
+            distrust = receipt_distrust(receipt_key, receipt)
+            if distrust and "泄露" in distrust:  # signed by a key marked compromised: the log binds it, the CMS must not
+                report.key_warnings.append(f"{name}：{distrust}")

@@ -26,7 +26,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     v.add_argument("--checkpoints", action="append", default=[], metavar="路径",
                    help="外部检查点文件或目录（可多次指定；默认 REVIEWER_CHECKPOINT_DIR）")
     v.add_argument("--checkpoint-key", default="", metavar="PEM文件",
-                   help="检查点验签公钥（reviewer audit checkpoint-key 的输出，审计员自行保存的副本；默认用数据目录中的密钥）")
+                   help="检查点验签公钥（reviewer audit checkpoint-key 或 reviewer keys list --pem 的输出，审计员自行保存的副本，"
+                        "可含多把公钥；只接受其中的密钥；默认用数据目录密钥登记册中的全部检查点密钥）")
     v.set_defaults(handler=verify)
     c = audit.add_parser("checkpoint", help="立即签署当前链头并写入外部检查点（可由 cron 定时调用）")
     c.set_defaults(handler=checkpoint_cmd)
@@ -80,12 +81,12 @@ def _valid_head(value: str) -> str | None:
 
 
 def verify(args: argparse.Namespace) -> int:
+    from reviewer.audit import keyring
     from reviewer.audit import verify as audit_verify
-    from reviewer.audit.checkpoints import checkpoint_key
+    from reviewer.audit.checkpoints import checkpoint_trust
     from reviewer.audit.exports import fmt_time
-    from reviewer.audit.keys import public_key_of
+    from reviewer.audit.keyring import Trust
     from reviewer.settings import Settings
-    from reviewer.workflow.receipts import load_or_create_key
 
     expected = None
     if args.expect_head.strip():
@@ -102,20 +103,19 @@ def verify(args: argparse.Namespace) -> int:
         if not p.exists():
             print(f"检查点路径 {p} 不存在，未执行校验", file=sys.stderr)
             return 2
+    public: Trust | None = None
     if args.checkpoint_key:
         try:
-            public = public_key_of(Path(args.checkpoint_key).read_text(encoding="utf-8"))
-        except OSError:
+            public = keyring.pinned(Path(args.checkpoint_key).read_text(encoding="utf-8"), "checkpoint",
+                                    checkpoint_trust(settings))
+        except (OSError, UnicodeDecodeError):
             public = None
         if public is None:
             print(f"{args.checkpoint_key} 不是 Ed25519 公钥（PEM），未执行校验", file=sys.stderr)
             return 2
-    else:
-        public = checkpoint_key(settings).public
 
     def run(s: Any) -> int:
-        report = audit_verify.run(s, receipt_key=load_or_create_key(settings.data_dir).public, expected_head=expected,
-                                  checkpoint_key=public, checkpoint_paths=paths, settings=settings)
+        report = audit_verify.run(s, expected_head=expected, checkpoint_key=public, checkpoint_paths=paths, settings=settings)
         chain = report.chain
         if chain.expected_found is not None:
             seq, at = chain.expected_found
@@ -127,6 +127,8 @@ def verify(args: argparse.Namespace) -> int:
             print(f"！！！{warning}", file=sys.stderr)
         for r in report.checkpoints_rejected:
             print(f"检查点无效：{r}", file=sys.stderr)
+        for w in report.key_warnings[:50]:
+            print(f"！！！不可信的回执：{w}", file=sys.stderr)
         if not chain.ok:
             b = chain.broken
             assert b is not None

@@ -172,6 +172,9 @@ class Item(Base):
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     released_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"), nullable=True)
+    # Set by the retention purge (workflow.retention): content, page images and finding texts are gone; the hashes
+    # stay. The pages show 已按保存期限清除; verify trusts the purge event in the log, not this column.
+    purged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     unit: Mapped[Unit] = relationship()
     findings: Mapped[list[Finding]] = relationship(back_populates="item", order_by="Finding.seq")
     reviews: Mapped[list[Review]] = relationship(back_populates="item", order_by="Review.id")

@@ -196,6 +196,9 @@ _KEY_WORD = {
     "trigger": "触发方式", "alerts": "预警数", "not_checked": "未检查", "monitor_result_id": "巡检结果",
     "source": "来源", "author_id_raw_sha256": "作者标识原值哈希", "author_id_sha256": "作者标识哈希",
     "author_sha256": "作者姓名哈希", "cms_key_sha256": "发布系统账号哈希", "session_id": "登录会话", "what": "读取内容",
+    "purpose": "用途", "old_key_id": "原密钥", "new_key_id": "新密钥", "public_key_sha256": "新公钥哈希",
+    "before": "清除截止时间", "count": "清除稿件数", "items": "稿件编号", "page_images": "清除页面图像数",
+    "finding_texts": "清除命中文字数", "batch": "批次",
 }
 # values that are codes, in the words people read
 _VALUE_WORD = {
@@ -210,6 +213,7 @@ _VALUE_WORD = {
     "expression_checks": {"on": "开启", "off": "关闭"},
     "what": {"original": "原始文件", "page_images": "页面图像", "export": "导出"},
     "trigger": {"schedule": "定时", "manual": "手动", "cli": "命令行"},
+    "purpose": {"receipt": "发布回执签名", "checkpoint": "审查日志检查点签名"},
 }
 _ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 

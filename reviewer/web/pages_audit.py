@@ -385,7 +385,6 @@ def stats_export(request: Request, fmt: str) -> Response:
 @html_errors
 def verify_page(request: Request) -> Response:
     from reviewer.audit import verify as audit_verify
-    from reviewer.audit.keys import load_or_create_key
 
     raw = request.query_params.get("expected_head", "").strip()
     expected = raw.lower()
@@ -396,8 +395,7 @@ def verify_page(request: Request) -> Response:
     with database(request).session() as s:
         v = viewer(request, s, *AUDIT_ROLES)
         settings = request.app.state.settings
-        full = audit_verify.run(s, receipt_key=load_or_create_key(settings.data_dir).public, expected_head=expected or None,
-                                settings=settings)
+        full = audit_verify.run(s, expected_head=expected or None, settings=settings)  # every key of the keyring
         paths = full.checkpoint_source
         return page(request, "audit_verify.html", status_code=422 if error else 200, user=v.user, csrf_token=v.csrf_token,
                     report=full.chain, full=full, expected=expected, error=error, checkpoints_configured=bool(paths))

@@ -480,6 +480,8 @@ def run_rescan(db: Database, scanners: ScannerCache, item_id: int) -> str:
         item = session.get(rescan.Item, item_id)
         if item is None or item.state not in rescan.RESCANNED_STATES or item.superseded_by_id is not None:
             return "skipped"
+        if item.purged_at is not None:
+            return "skipped"  # content purged by retention: nothing to scan (never an empty, clean scan)
         data, file_name, meta = item.content, item.file_name, {"title": item.title, "channel": item.channel, "file_name": item.file_name}
         pack_on = scanning.expression_checks(session, item_id)
     scope = scanners.scope(db, item_id)

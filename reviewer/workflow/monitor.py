@@ -19,7 +19,7 @@ def approved_versions(session: Session, unit: Unit | str) -> list[Approved]:
     if isinstance(unit, str):
         unit = get_unit(session, unit)
     items = list(session.execute(
-        select(Item).where(Item.unit_id == unit.id, Item.state.in_((APPROVED, RELEASED))).order_by(Item.id)
+        select(Item).where(Item.unit_id == unit.id, Item.state.in_((APPROVED, RELEASED)), Item.purged_at.is_(None)).order_by(Item.id)
     ).scalars())
     ids = [i.id for i in items]
     urls: dict[int, list[str]] = {}

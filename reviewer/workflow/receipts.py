@@ -20,9 +20,19 @@ from sqlalchemy.orm import Session
 
 from reviewer.accounts.actor import Actor
 from reviewer.audit import events as audit
+from reviewer.audit import keyring
 from reviewer.audit.binding import RECEIPT_FORMAT, RECEIPT_PURPOSE, document_sha256_of, receipt_problems, row_problems
 from reviewer.audit.chain import canonical_json
-from reviewer.audit.keys import RECEIPT_KEY_FILE, SigningKey, load_or_create_key, public_key_of, verify_with
+from reviewer.audit.keyring import Trust
+from reviewer.audit.keys import (
+    RECEIPT_KEY_FILE,
+    KeyProblem,
+    SigningKey,
+    load_or_create_key,
+    public_key_of,
+    registered_problem,
+    verify_with,
+)
 from reviewer.errors import Conflict
 from reviewer.store.models import Item, Receipt, Review, utcnow
 from reviewer.workflow import desk, render_check
@@ -30,11 +40,24 @@ from reviewer.workflow.runtime import runtime_of
 
 KEY_FILE = RECEIPT_KEY_FILE
 
-__all__ = ["KEY_FILE", "SigningKey", "load_or_create_key", "signing_key", "issue", "verify", "as_dict", "problems"]
+__all__ = ["KEY_FILE", "SigningKey", "load_or_create_key", "signing_key", "trust", "issue", "verify", "as_dict", "problems"]
 
 
 def signing_key(session: Session) -> SigningKey:
-    return load_or_create_key(runtime_of(session).settings.data_dir)
+    """The current receipt key; refuses (KeyProblem, 503) a key file the keyring does not record as current."""
+    data_dir = runtime_of(session).settings.data_dir
+    key = load_or_create_key(data_dir)
+    problem = registered_problem(data_dir, KEY_FILE, key)
+    if problem:
+        raise KeyProblem(problem)
+    return key
+
+
+def trust(session: Session) -> Trust:
+    """Every receipt key the data directory ever used (audit.keyring), to verify old receipts by their key id."""
+    data_dir = runtime_of(session).settings.data_dir
+    load_or_create_key(data_dir)  # an install from before the keyring records its key first
+    return keyring.trust(data_dir, "receipt")
 
 
 def issue(session: Session, item: Item, actor: Actor) -> Receipt:
@@ -75,9 +98,9 @@ def problems(session: Session, item: Item, receipt: Receipt | None) -> list[str]
     """Why this receipt does not prove that this row, as stored now, was approved (empty: it does)."""
     if receipt is None:
         return ["没有发布回执"]
-    public = signing_key(session).public
+    keys = trust(session)
     signers = [r.reviewer.username for r in session.scalars(select(Review).where(Review.item_id == item.id)) if r.decision == "approve"]
-    return row_problems(item) + receipt_problems(public, receipt, item, item.unit.code, signers)
+    return row_problems(item) + receipt_problems(keys, receipt, item, item.unit.code, signers)
 
 
 def verify(public_pem: str, payload: str, signature_b64: str) -> bool:

@@ -24,7 +24,8 @@ RESCANNED_STATES = (RELEASED, APPROVED)
 def released_item_ids(session: Session, units: Sequence[str] | None = None) -> list[int]:
     """Released items and approved ones waiting for release (their approval was under older rules), of `units` (by
     code; None: every unit)."""
-    query = select(Item.id).where(Item.state.in_(RESCANNED_STATES), Item.superseded_by_id.is_(None))
+    query = select(Item.id).where(Item.state.in_(RESCANNED_STATES), Item.superseded_by_id.is_(None),
+                                  Item.purged_at.is_(None))  # purged: no bytes left to scan
     if units is not None:
         query = query.join(Unit, Unit.id == Item.unit_id).where(Unit.code.in_(list(units)))
     return list(session.execute(query.order_by(Item.id)).scalars())
