@@ -99,6 +99,8 @@ class ItemView:
 
 
 def plain_text(item: Item) -> tuple[list, str | None]:  # type: ignore[type-arg]
+    if item.purged_at is not None:  # retention purge: no bytes to read (the page says 已按保存期限清除)
+        return [], None
     ex = extract(item.content, item.file_name or "")
     return ex.parts, ex.error
 

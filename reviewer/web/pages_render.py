@@ -22,6 +22,7 @@ from reviewer.store.models import Item
 from reviewer.web.deps import checked_id, database, html_errors, viewer
 from reviewer.web.security import apply_headers
 from reviewer.workflow import render_check
+from reviewer.workflow.retention import PURGED_LABEL
 
 router = APIRouter(include_in_schema=False)
 READERS = ("reviewer", "officer", "auditor")
@@ -101,5 +102,7 @@ def page_image(request: Request, item_id: int, number: str) -> Response:
         page = next((p for p in render_check.pages_of(s, item.id) if p.page == wanted), None)
         if page is None:
             raise NotFound(f"稿件 {item_id} 没有第 {number} 页的渲染图像")
+        if item.purged_at is not None or not page.png:
+            raise NotFound(f"稿件 {item_id} 的页面图像{PURGED_LABEL}")
         png = page.png
     return apply_headers(Response(png, media_type="image/png", headers={"Cache-Control": "private, no-store"}))

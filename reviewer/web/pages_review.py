@@ -35,6 +35,7 @@ from reviewer.web.render import page, redirect
 from reviewer.web.security import apply_headers
 from reviewer.workflow import alerts as alert_actions
 from reviewer.workflow import claims, desk, render_check, rulelog, scopes
+from reviewer.workflow.retention import PURGED_LABEL
 from reviewer.workflow.review import DispositionInput, sign_off
 
 router = APIRouter(include_in_schema=False)
@@ -227,6 +228,8 @@ def original(request: Request, item_id: int) -> Response:
         item, level = access.readable_item(s, v.user, checked_id(item_id))
         if level != access.FULL:
             raise PermissionDenied("您的角色不能下载稿件原文")
+        if item.purged_at is not None:
+            raise NotFound(f"稿件 {item.id} 的原始文件{PURGED_LABEL}")
         name = item.file_name or "content.txt"
         resp = Response(item.content, media_type="application/octet-stream")
         # reading draft content outside the review page is an event naming the person and the item

@@ -17,6 +17,7 @@ from reviewer.scan.model import SEVERITY_LABEL, VERDICT_LABEL
 from reviewer.store.models import ROLE_LABEL, STATE_LABEL
 from reviewer.web import names
 from reviewer.web.security import apply_headers
+from reviewer.workflow.retention import PURGED_LABEL
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -36,6 +37,7 @@ env.globals.update(
     DECISION_LABEL=DECISION_LABEL,
     STAGE_LABEL=STAGE_LABEL,
     DISPOSITION_LABEL=DISPOSITION_LABEL,
+    PURGED_LABEL=PURGED_LABEL,
 )
 
 
