@@ -100,12 +100,14 @@ class Trust:
         if entry is None or entry.public is None:
             return f"签名密钥 {key_id or '（未注明）'} 不在密钥登记册中（可能是被替换的密钥文件）"
         at = parse_time(signed_at)
-        compromised = parse_time(entry.compromised_at)
-        if compromised is not None and (at is None or at >= compromised):
-            return f"签名密钥 {key_id} 已标记为自 {compromised.isoformat()} 起泄露，此后（或时间不明）的签名不予信任"
+        # after its retirement the system never signs with a key: such a signature is forged (rejected); between
+        # the compromise and the retirement it may be genuine or not (not trusted, named)
         retired = parse_time(entry.retired_at)
         if retired is not None and at is not None and at > retired + RETIRE_GRACE:
             return f"签名密钥 {key_id} 已于 {retired.isoformat()} 退役，其后签出的内容不予信任"
+        compromised = parse_time(entry.compromised_at)
+        if compromised is not None and (at is None or at >= compromised):
+            return f"签名密钥 {key_id} 已标记为自 {compromised.isoformat()} 起泄露，此后（或时间不明）的签名不予信任"
         return None
 
     @property
