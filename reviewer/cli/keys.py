@@ -22,12 +22,16 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     listing.add_argument("--pem", action="store_true", help="同时打印每把密钥的公钥（PEM），供审计员在系统外保存")
     listing.set_defaults(handler=run_list)
     rotate = k.add_parser("rotate", help="轮换签名密钥：生成新密钥，旧公钥保留在登记册中（旧回执、旧检查点仍可验证），记入审查日志")
-    which = rotate.add_mutually_exclusive_group(required=True)
+    rotate.add_argument("which", nargs="?", choices=("receipt", "checkpoint"), metavar="用途",
+                        help="receipt 回执签名密钥或 checkpoint 检查点签名密钥（也可用 --receipt / --checkpoint）")
+    which = rotate.add_mutually_exclusive_group()
     which.add_argument("--receipt", action="store_true", help="轮换回执签名密钥")
     which.add_argument("--checkpoint", action="store_true", help="轮换检查点签名密钥（随即用新密钥签署当前链头，重新锚定）")
     rotate.set_defaults(handler=run_rotate)
     bad = k.add_parser("compromised", help="把已退役的密钥标记为泄露：泄露时间之后由它签出的回执和检查点不再被信任")
-    which = bad.add_mutually_exclusive_group(required=True)
+    bad.add_argument("which", nargs="?", choices=("receipt", "checkpoint"), metavar="用途",
+                     help="receipt 回执签名密钥或 checkpoint 检查点签名密钥（也可用 --receipt / --checkpoint）")
+    which = bad.add_mutually_exclusive_group()
     which.add_argument("--receipt", action="store_true", help="回执签名密钥")
     which.add_argument("--checkpoint", action="store_true", help="检查点签名密钥")
     bad.add_argument("--key-id", required=True, metavar="密钥编号", help="要标记的密钥编号（reviewer keys list 可查）")
@@ -72,8 +76,18 @@ def run_show(args: argparse.Namespace) -> int:
     return 0
 
 
-def _purpose(args: argparse.Namespace) -> str:
-    return "receipt" if args.receipt else "checkpoint"
+def _purpose(args: argparse.Namespace) -> str | None:
+    """receipt | checkpoint, from `--receipt`/`--checkpoint` or the positional word; None (said in Chinese) when
+    neither or both disagree."""
+    import sys
+
+    chosen = {p for p, on in (("receipt", args.receipt), ("checkpoint", args.checkpoint)) if on}
+    if args.which:
+        chosen.add(args.which)
+    if len(chosen) != 1:
+        print("请指明一种密钥：--receipt（回执签名密钥）或 --checkpoint（检查点签名密钥），未做任何改动", file=sys.stderr)
+        return None
+    return chosen.pop()
 
 
 def run_list(args: argparse.Namespace) -> int:
@@ -120,6 +134,8 @@ def run_rotate(args: argparse.Namespace) -> int:
     from reviewer.audit.keyring import PURPOSE_LABEL
 
     purpose = _purpose(args)
+    if purpose is None:
+        return 2
 
     def act(s, settings, who):  # noqa: ANN001, ANN202
         plan = keyrotation.rotate(s, settings, purpose, who)
@@ -150,6 +166,8 @@ def run_compromised(args: argparse.Namespace) -> int:
     if since.tzinfo is None:
         since = since.replace(tzinfo=BEIJING)
     purpose = _purpose(args)
+    if purpose is None:
+        return 2
 
     def act(s, settings, who):  # noqa: ANN001, ANN202
         try:

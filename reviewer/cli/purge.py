@@ -13,7 +13,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("purge", help="按保存期限清除已结束审查的稿件内容、原始文件与页面图像（默认只预览；审查日志与哈希保留）")
     when = p.add_mutually_exclusive_group(required=True)
     when.add_argument("--before", metavar="日期", help="清除在此日期（北京时间 0 时）之前结束审查的稿件，如 2025-01-01")
-    when.add_argument("--older-than", metavar="天数", type=int, help="清除结束审查已超过这么多天的稿件（至少 1 天）")
+    when.add_argument("--older-than", metavar="天数", type=int, help="清除结束审查已超过这么多天的稿件（0 表示所有已结束审查的稿件）")
     p.add_argument("--yes", action="store_true", help="确认执行清除（不加此项只预览将清除哪些稿件，不做任何改动）")
     p.set_defaults(handler=run)
 
@@ -22,18 +22,18 @@ def cutoff(args: argparse.Namespace) -> datetime | str:
     """The cut-off (UTC), or the Chinese reason the arguments are not one."""
     from reviewer.audit.statistics import BEIJING
 
+    # A cut-off at or after now is allowed: it selects every review that has ended (never one still open).
     if args.older_than is not None:
-        if args.older_than < 1:
-            return f"--older-than 的值 {args.older_than} 无效：应为至少 1 的整数天数"
+        if args.older_than < 0 or args.older_than > 36500:
+            return f"--older-than 的值 {args.older_than} 无效：应为 0 到 36500 之间的整数天数"
         return datetime.now(UTC) - timedelta(days=args.older_than)
+    raw = args.before.strip()
     try:
-        day = datetime.fromisoformat(args.before.strip())
+        day = datetime.fromisoformat(raw.replace("/", "-"))
     except ValueError:
-        return f"--before 的值“{args.before.strip()[:40]}”不是日期：应如 2025-01-01（北京时间）"
+        return f"--before 的值“{raw[:40]}”不是日期：应如 2025-01-01 或 2025-01-01T08:00（北京时间）"
     if day.tzinfo is None:
         day = day.replace(tzinfo=BEIJING)
-    if day > datetime.now(UTC):
-        return f"--before 的值“{args.before.strip()[:40]}”在未来：只能清除已经结束审查的稿件"
     return day.astimezone(UTC)
 
 

@@ -104,7 +104,7 @@ def test_checkpoints_verify_with_the_key_each_names_and_a_pinned_copy(app: App, 
     assert main(["keys", "show"]) == 0
     old_pem = capsys.readouterr().out.split("# 检查点签名密钥")[1].split("\n", 1)[1]
     (tmp_path / "old.pem").write_text(old_pem, encoding="utf-8")
-    assert main(["keys", "rotate", "--checkpoint"]) == 0
+    assert main(["keys", "rotate", "checkpoint"]) == 0
     assert "重新锚定" in capsys.readouterr().out
     _approved(app, "cp-2")
     lines = [json.loads(x) for x in (checkpoints.anchor_dir(app.settings) / checkpoints.FILE_NAME).read_text().splitlines()]
@@ -160,10 +160,10 @@ def test_a_compromised_key_no_longer_vouches(app: App, capsys: pytest.CaptureFix
     assert "不是日期或时间" in capsys.readouterr().err
     assert main(["keys", "compromised", "--checkpoint", "--key-id", "0000", "--since", "2026-01-01"]) == 1
     assert "密钥登记册中没有" in capsys.readouterr().err
-    with pytest.raises(SystemExit):
-        main(["keys", "rotate"])
-    err = capsys.readouterr().err
-    assert "必须提供其中一个" in err and "Traceback" not in err
+    for wrong in (["keys", "rotate"], ["keys", "rotate", "receipt", "--checkpoint"]):
+        assert main(wrong) == 2
+        err = capsys.readouterr().err
+        assert "请指明一种密钥" in err and "Traceback" not in err
     assert main(["keys", "list"]) == 0
     out = capsys.readouterr().out
     assert "回执签名密钥" in out and "检查点签名密钥" in out and "当前使用" in out
