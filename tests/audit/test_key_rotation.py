@@ -71,7 +71,8 @@ def _fresh_key_file(path: Path) -> SigningKey:
     return SigningKey(private)
 
 
-def test_old_receipts_verify_and_new_ones_use_the_new_key(app: App, capsys: pytest.CaptureFixture[str]) -> None:
+def test_old_receipts_verify_and_new_ones_use_the_new_key(app: App, capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     old_id, old = _approved(app, "rot-1")
     assert main(["keys", "rotate", "--receipt"]) == 0
     assert "已轮换回执签名密钥" in capsys.readouterr().out
@@ -96,6 +97,15 @@ def test_old_receipts_verify_and_new_ones_use_the_new_key(app: App, capsys: pyte
         event = s.execute(text("SELECT data FROM audit_events WHERE action = 'key_rotated'")).scalar_one()
     assert json.loads(event)["old_key_id"] == old["key_id"] and json.loads(event)["new_key_id"] == new["key_id"]
     assert old_id != new_id
+    # the keyring travels with the backup: restored elsewhere, both receipts still verify
+    backup = tmp_path / "after-rotation.tar.gz"
+    assert main(["backup", str(backup)]) == 0
+    fresh = tmp_path / "restored"
+    monkeypatch.setenv("REVIEWER_DATA_DIR", str(fresh))
+    monkeypatch.setenv("REVIEWER_DATABASE_URL", f"sqlite:///{fresh / 'reviewer.sqlite3'}")
+    assert main(["restore", str(backup)]) == 0 and main(["db", "upgrade"]) == 0
+    code, out = _verify(capsys)
+    assert code == 0 and "校验通过" in out, out
 
 
 def test_checkpoints_verify_with_the_key_each_names_and_a_pinned_copy(app: App, tmp_path: Path,
