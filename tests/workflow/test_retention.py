@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import text
 
 from reviewer.cli import main
-from reviewer.store.models import RenderPage
+from reviewer.store.models import Alert, RenderPage
 from tests.security.conftest import App, make_app
 from tests.web.helpers import login, make_item
 
@@ -77,11 +77,18 @@ def _verify(capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
 
 def test_purge_keeps_the_proof_and_only_touches_ended_reviews(app: App, capsys: pytest.CaptureFixture[str]) -> None:
     ids = _history(app)
-    before = _snapshot(app)
+    with app.db.session() as s:  # an open post-release alert: the reviewers still need the released text
+        unit_id = s.execute(text("SELECT unit_id FROM items WHERE id = :i"), {"i": ids["released"]}).scalar_one()
+        s.add(Alert(item_id=ids["released"], unit_id=unit_id, rules_version="rv-new", verdict="review", summary="x ×1"))
     capsys.readouterr()
+    assert main(["purge", "--before", "2021-01-01"]) == 0
+    assert "稿件 1 件" in capsys.readouterr().out  # the rejected one only
+    with app.db.session() as s:
+        s.execute(text("UPDATE alerts SET resolved_at = :t"), {"t": OLD})
+    before = _snapshot(app)
     assert main(["purge", "--before", "2021-01-01"]) == 0  # dry run by default
     out = capsys.readouterr().out
-    assert "预览" in out and "2 件" in out and "--yes" in out
+    assert "预览" in out and "稿件 2 件" in out and "--yes" in out
     assert _snapshot(app) == before  # nothing changed, not even the log
 
     assert main(["purge", "--older-than", "365", "--yes"]) == 0
