@@ -149,6 +149,8 @@ def run(
     directory) are read with the data directory's keyring (audit.keyring: every checkpoint and receipt key it ever
     used, each trusted for its dates): anchoring needs no flags. The keyring and the key files are checked against
     the review log's key events (keyrotation.problems)."""
+    # first, before anything below may record an old install's key in a new keyring: a deleted keyring is seen as such
+    key_problems = keyrotation.problems(session, settings.data_dir) if settings is not None else []
     if settings is not None:
         if checkpoint_paths is None:
             checkpoint_paths = cps.verify_paths(settings)
@@ -171,9 +173,8 @@ def run(
         report.anchor_warnings.append(f"警告：{len(loaded.distrusted)} 个检查点由已标记泄露的密钥在泄露时间之后签出，"
                                       "不予信任、未用于锚定（" + "；".join(loaded.distrusted[:5]) + "）")
     if chain.ok:
-        if settings is not None:
-            for problem in keyrotation.problems(session, settings.data_dir):
-                report.add(problem)
+        for problem in key_problems:
+            report.add(problem)
         cross_check(session, report, receipts_trust)
     return report
 

@@ -197,3 +197,7 @@ def test_a_compromised_key_no_longer_vouches(app: App, capsys: pytest.CaptureFix
     code, out = _verify(capsys)
     assert code == 1 and "泄露标记被去除" in out, out
     assert _approved(app, "cmp-2")[1]["key_id"] != old["key_id"]
+    # and deleting the whole keyring (to drop the old keys and their marks) is caught too
+    (app.data_dir / keyring.FILE_NAME).unlink()
+    code, out = _verify(capsys)
+    assert code == 1 and "keyring.json 被删除" in out, out
