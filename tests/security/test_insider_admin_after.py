@@ -112,3 +112,43 @@ def test_receipts_alerts_and_audit_pages_do_not_tell_a_listed_name_from_an_unlis
     same(lambda i: page.get(f"/review/items/{i['id']}").headers.get("location", ""), "admin: item page (a redirect)")
     same(lambda i: page.get(f"/review/items/{i['id']}/sheet").text, "admin: approval sheet")
 
+
+
+def test_an_approval_over_a_dismissed_finding_looks_like_a_clean_one(probe: tuple[App, ScannerCache, Path]) -> None:
+    """The listed name is in the rules from the start (a review-level rule); the reviewer marks its finding a false
+    positive and approves
+    (the unlisted name had none): the admin's and the CMS's views of both approvals, receipts and logs are the same."""
+    a, scanners, rule_file = probe
+    # a review-level rule (a block finding cannot be approved in U1 at all, whatever its disposition)
+    rule_file.write_text(RULE.replace("severity: block", "severity: review") + f"  - {LISTED}\n", encoding="utf-8")
+    items = {}
+    for ext, name in (("fp-1", LISTED), ("fp-2", UNLISTED)):
+        content = f"各科室：{name}项目将于下周验收，请做好准备。联系人：李明。"
+        got = a.client("adm").post("/api/v1/items", json={"external_id": ext, "title": f"关于{name}项目验收的通知",
+                                                          "channel": "通知公告", "content": content}).json()
+        assert run_scan(a.db, scanners, got["id"]) == "scanned"
+        run_render(a.db, scanners, got["id"])
+        detail = a.client("rev1").get(f"/api/v1/items/{got['id']}").json()
+        sha = hashlib.sha256(content.encode()).hexdigest()
+        dispositions = [{"finding_id": f["id"], "disposition": "false_positive", "reason": "非本单位项目代号"}
+                        for f in detail["findings"]]
+        assert bool(dispositions) == (name == LISTED), detail["findings"]  # the probe is real
+        r = a.client("rev1").post(f"/api/v1/items/{got['id']}/review",
+                                  json={"content_sha256": sha, "decision": "approve", "findings": dispositions})
+        assert r.status_code == 200, r.text
+        items[name] = {"id": str(got["id"]), "ext": ext, "sha": sha, "doc": got["document_sha256"], "name": name}
+    listed, unlisted = items[LISTED], items[UNLISTED]
+
+    def same(fetch, what: str) -> None:  # type: ignore[no-untyped-def]
+        one, two = _normal(fetch(listed), listed), _normal(fetch(unlisted), unlisted)
+        diff = "\n".join(difflib.unified_diff(one.splitlines(), two.splitlines(), lineterm="", n=1))
+        assert one == two, (what, diff)
+
+    for viewer in ("adm", "cms1"):
+        c = a.client(viewer)
+        same(lambda i: c.get(f"/api/v1/items/{i['id']}").text, f"{viewer}: item")  # noqa: B023
+        same(lambda i: c.get(f"/api/v1/items/{i['id']}/receipt").text, f"{viewer}: receipt")  # noqa: B023
+    page = a.client()
+    assert login(page, "adm").status_code == 303  # type: ignore[arg-type]
+    same(lambda i: page.get(f"/audit/items/{i['id']}").text, "admin: audit item page")
+    same(lambda i: page.get("/audit/export.csv", params={"external_id": i["ext"]}).text, "admin: export")
