@@ -8,6 +8,10 @@ Queues (QUEUES; `route_scan` decides): plain drafts go to `celery`, large drafts
 default 1 MiB) and container formats (PDF, Office, archives — the slow ones) to `scan_large`, so a big document never
 holds up the small ones. A worker started without `-Q` consumes every queue; a deployment that wants small drafts to
 flow under any load runs one worker per queue: `reviewer worker -Q celery -c 2` and `reviewer worker -Q scan_large`.
+
+Fair share per unit (reviewer/workflow/fairshare.py): a scan or render message is a work token of its queue; the
+worker that runs it claims the waiting draft of the unit that queue served least recently, so one unit's hundred
+drafts never hold another unit's draft behind them. One token per draft: nothing is lost, only the order is fair.
 Another component adds its queue by appending to QUEUES and, if it needs one, a router to ROUTERS."""
 
 from __future__ import annotations
@@ -17,7 +21,6 @@ import os
 import sys
 import threading
 from collections.abc import Callable
-from pathlib import PurePosixPath
 from typing import Any
 
 from celery import Celery
@@ -27,6 +30,7 @@ from kombu import Queue
 from reviewer.settings import Settings
 from reviewer.store.permissions import InsecureStorage, secure_storage
 from reviewer.store.session import Database
+from reviewer.workflow import fairshare
 from reviewer.workflow.jobs import ScannerCache, stop_scan_children
 from reviewer.workflow.runtime import open_database
 from reviewer.workflow.sweep import sweep
@@ -38,13 +42,13 @@ CALLBACK_TASK = "reviewer.deliver_callback"
 RESCAN_TASK = "reviewer.rescan_released"
 NOOP_TASK = "reviewer.noop"
 RENDER_TASK = "reviewer.render_item"
-RENDER_QUEUE = "render"  # its own queue: the text scan reaches the reviewer while pages are rendered and read
+RENDER_QUEUE = fairshare.RENDER_LANE  # "render": its own queue: the text scan reaches the reviewer while pages are rendered and read
 MONITOR_TASK = "reviewer.monitor_site"
 MONITOR_DUE_TASK = "reviewer.monitor_due"
 MONITOR_QUEUE = "monitor"  # a site crawl takes minutes: never in front of a draft
 
-DEFAULT_QUEUE = "celery"
-LARGE_QUEUE = "scan_large"
+DEFAULT_QUEUE = fairshare.SCAN_LANE  # "celery"
+LARGE_QUEUE = fairshare.LARGE_LANE  # "scan_large"
 QUEUES: list[str] = [DEFAULT_QUEUE, LARGE_QUEUE, RENDER_QUEUE, MONITOR_QUEUE]
 # What each queue carries, for `reviewer worker --help`, `/api/v1/health` and docs/operations.md (one list).
 QUEUE_DESCRIPTIONS: dict[str, str] = {
@@ -53,17 +57,13 @@ QUEUE_DESCRIPTIONS: dict[str, str] = {
     RENDER_QUEUE: "显示内容核对（按读者看到的样子渲染并 OCR 识别）",
     MONITOR_QUEUE: "网站巡检（reviewer monitor 的定时任务：抓取本单位公开网站并与签署版本比对）",
 }
-HEAVY_SUFFIXES = frozenset({".pdf", ".doc", ".docx", ".docm", ".xls", ".xlsx", ".xlsm", ".ppt", ".pptx", ".odt", ".ods",
-                            ".odp", ".rtf", ".wps", ".et", ".dps", ".zip", ".ofd"})
+HEAVY_SUFFIXES = fairshare.HEAVY_SUFFIXES
 
 
 def route_scan(settings: Settings, size: int | None = None, file_name: str = "") -> str:
-    """The queue of a scan task: `scan_large` for big drafts and slow container formats, else the default."""
-    if size is not None and size > settings.large_draft_bytes:
-        return LARGE_QUEUE
-    if PurePosixPath((file_name or "").lower()).suffix in HEAVY_SUFFIXES:
-        return LARGE_QUEUE
-    return DEFAULT_QUEUE
+    """The queue of a scan task: `scan_large` for big drafts and slow container formats, else the default
+    (workflow.fairshare.lane_of: the same rule the fair claim uses in SQL)."""
+    return fairshare.lane_of(settings, size, file_name)
 
 
 # task name -> router(settings, **hints) -> queue name; tasks without a router go to the default queue.
@@ -112,7 +112,9 @@ class CeleryEnqueuer:
         return router(self.settings, **hints) if router is not None else DEFAULT_QUEUE
 
     def scan_item(self, item_id: int, **hints: Any) -> None:
-        self.app.send_task(SCAN_TASK, args=[item_id], queue=self._queue(SCAN_TASK, **hints))
+        # a work token of the draft's lane (workflow/fairshare.py): the worker scans the fair next draft of that lane
+        queue = self._queue(SCAN_TASK, **hints)
+        self.app.send_task(SCAN_TASK, args=[item_id], kwargs={"lane": queue}, queue=queue)
 
     def deliver_callback(self, delivery_id: int, **hints: Any) -> None:
         self.app.send_task(CALLBACK_TASK, args=[delivery_id], queue=self._queue(CALLBACK_TASK, **hints))

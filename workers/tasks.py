@@ -30,17 +30,20 @@ RETRY = {"autoretry_for": TRANSIENT, "retry_backoff": 1, "retry_backoff_max": 60
 
 
 @app.task(name=SCAN_TASK, bind=True, acks_late=True, **RETRY)
-def scan_item(self: Task, item_id: int) -> str:
-    outcome = jobs.run_scan(process.db, process.scanners, int(item_id))
-    log.info("scan_item %s: %s", item_id, outcome)
+def scan_item(self: Task, item_id: int, lane: str | None = None) -> str:
+    """A work token of a scan lane (workflow/fairshare.py): scans the waiting draft of the unit served least recently
+    (`item_id` is the draft it was sent for; `lane` its queue — older messages without one use the draft's)."""
+    scanned, outcome = jobs.run_next_scan(process.db, process.scanners, lane, int(item_id))
+    log.info("scan token %s (%s): item %s %s", item_id, lane, scanned, outcome)
     return outcome
 
 
 @app.task(name=RENDER_TASK, bind=True, acks_late=True, time_limit=900, **RETRY)
 def render_item(self: Task, item_id: int) -> str:
-    """Render and read the draft as a reader sees it (its own queue, `render`); approval waits for it."""
-    outcome = jobs.run_render(process.db, process.scanners, int(item_id))
-    log.info("render_item %s: %s", item_id, outcome)
+    """A work token of the render queue (`render`): the render check of the unit served least recently is read as a
+    reader sees it; approval waits for it."""
+    checked, outcome = jobs.run_next_render(process.db, process.scanners)
+    log.info("render token %s: item %s %s", item_id, checked, outcome)
     return outcome
 
 

@@ -19,6 +19,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from reviewer.web.security import apply_headers
+from reviewer.workflow import fairshare
 
 router = APIRouter(tags=["运维"])
 WORKER_TIMEOUT = 1.0
@@ -152,9 +153,11 @@ def render_metrics(request: Request) -> str:
     settings = request.app.state.settings
     out: list[str] = []
     database_up = 1
+    waits: list[fairshare.QueueWait] = []
     try:
         with request.app.state.db.session() as session:
             m = collect(session)
+            waits = fairshare.waits(session, settings)
     except Exception:  # noqa: BLE001 - the scrape still answers: reviewer_up{component="database"} 0
         database_up, m = 0, None
     depths: dict[str, int] = {}
@@ -183,6 +186,14 @@ def render_metrics(request: Request) -> str:
         _meta(out, "reviewer_unit_wait_seconds", "gauge", "age of the oldest item awaiting review per unit")
         for u in m.units:
             _line(out, "reviewer_unit_wait_seconds", u.oldest_seconds, {"unit": u.unit})
+        # the fair share of the scan and render queues (workflow/fairshare.py): what waits for a worker, per unit
+        _meta(out, "reviewer_unit_queue_waiting", "gauge", "drafts waiting in a scan or render queue per unit")
+        for w in waits:
+            _line(out, "reviewer_unit_queue_waiting", w.waiting, {"unit": w.unit, "queue": w.lane})
+        _meta(out, "reviewer_unit_queue_wait_seconds", "gauge",
+              "age of the oldest draft waiting in a scan or render queue per unit")
+        for w in waits:
+            _line(out, "reviewer_unit_queue_wait_seconds", w.oldest_seconds, {"unit": w.unit, "queue": w.lane})
         _meta(out, "reviewer_scans_last_minute", "gauge", "scans finished in the last 60 seconds")
         _line(out, "reviewer_scans_last_minute", m.scans_last_minute)
         _meta(out, "reviewer_scan_failures_last_minute", "gauge", "scans that failed in the last 60 seconds")

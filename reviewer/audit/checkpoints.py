@@ -133,12 +133,30 @@ ANCHOR_WARNING = ("警告：本系统无法为审查日志做签名检查点（{
                   "校验将无法发现")
 
 
+# Events that are checkpointed the moment they are written (not only every N events / M minutes): the decisions and
+# what a decision is judged by — a sign-off, an approval, a rejection, a release, a receipt, a rule-set version or
+# scope, a registration, a unit's policy, an account's role or credential. A database writer can then rewrite none of
+# them: the signed line naming the head at that event is already in the data directory, and through the chain it
+# covers every event before it (a sign-off's dispositions and exception note are written just before it, in the same
+# transaction: they need no checkpoint of their own). What follows the last such event (scans, reads, callbacks)
+# stays in the tail until the next checkpoint (docs/accounts.md).
+ANCHORED_ACTIONS = frozenset({
+    "sign_off", "approve", "officer_sign_off", "reject", "return", "receipt",
+    "released", "rules_loaded", "rule_scope_changed", "fingerprints_registered", "unit_created", "unit_updated",
+    "user_created", "user_role_changed", "user_deactivated", "token_created", "token_rotated", "token_revoked",
+    "cms_id_linked", "alert_resolved", "monitor_handled",
+})
+
+
 def after_append(session: Session, event: AuditEvent) -> AuditCheckpoint | None:
-    """Called by audit.append with the chain lock held: checkpoint this event when N events or M minutes have passed
-    since the last checkpoint. The row is part of the caller's transaction; the sinks are written after commit."""
+    """Called by audit.append with the chain lock held: checkpoint this event when it is one of ANCHORED_ACTIONS, or
+    when N events or M minutes have passed since the last checkpoint. The row is part of the caller's transaction;
+    the sinks are written after commit."""
     settings = _settings(session)
     if settings is None or settings.checkpoint_every <= 0:
         return None
+    if event.action in ANCHORED_ACTIONS:
+        return _make(session, settings, event.seq, event.hash, event.at)
     # only rows before this event count, and a time in the future counts as now: a row inserted in the database with
     # a high seq or a late time must not stop the checkpoints
     last = session.execute(select(AuditCheckpoint.seq, AuditCheckpoint.at).where(AuditCheckpoint.seq < event.seq)

@@ -351,6 +351,8 @@ class RenderCheck(Base):
     seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
     requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # Taken by a render task (workflow/fairshare.py): no other task claims the check until the lease runs out.
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class RenderPage(Base):
@@ -465,3 +467,14 @@ class RuleScope(Base):
     rule_dirs: Mapped[str] = mapped_column(Text, default="[]")
     units: Mapped[str] = mapped_column(Text, default="[]")
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class QueueTurn(Base):
+    """When a unit was last served by a queue lane (workflow/fairshare.py): a queue task takes the waiting draft of the
+    unit served least recently, so one unit's hundred drafts cannot hold another unit's draft behind them."""
+
+    __tablename__ = "queue_turns"
+    lane: Mapped[str] = mapped_column(String(32), primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+    served: Mapped[int] = mapped_column(BigInteger, default=0)  # the lane's turn counter at the last claim
+    served_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

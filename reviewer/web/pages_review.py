@@ -34,7 +34,7 @@ from reviewer.web.deps import check_csrf, checked_id, database, html_errors, vie
 from reviewer.web.render import page, redirect
 from reviewer.web.security import apply_headers
 from reviewer.workflow import alerts as alert_actions
-from reviewer.workflow import claims, desk, render_check, rulelog, scopes
+from reviewer.workflow import claims, desk, fairshare, render_check, rulelog, scopes
 from reviewer.workflow.retention import PURGED_LABEL
 from reviewer.workflow.review import DispositionInput, sign_off
 
@@ -103,6 +103,7 @@ def _queue(request: Request, officer: bool) -> Response:
                 s, unit_code=v.user.unit.code,
                 hidden=scopes.hidden_everywhere(s, request.app.state.settings, v.user.unit.code)) if officer else [],
             filters={"verdict": verdict, "channel": channel, "author": author, "sort": sort, "q": needle},
+            queue_waits=fairshare.waits(s, request.app.state.settings) if officer else None,
         )
 
 

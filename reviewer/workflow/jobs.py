@@ -28,7 +28,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from reviewer.document import scan_document
 from reviewer.errors import ReviewerError, exception_zh
@@ -37,7 +37,7 @@ from reviewer.scan.model import ScanResult
 from reviewer.settings import BUILTIN_RULES_DIR, Settings
 from reviewer.store.models import SCANNING, Item, utcnow
 from reviewer.store.session import Database
-from reviewer.workflow import callbacks, render_check, rescan, rulelog, scanning, scopes
+from reviewer.workflow import callbacks, fairshare, render_check, rescan, rulelog, scanning, scopes
 from reviewer.workflow.scopes import Scope
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -392,17 +392,59 @@ def log_rules(db: Database, scanners: ScannerCache, scanner: Scanner, unit_code:
     scanners.logged[unit_code] = scanner.rules_version
 
 
+_Started = tuple[bytes, str, dict[str, str], bool]
+
+
+def _start(session: Any, item_id: int) -> _Started | str:
+    """Move the item to `scanning` with a lease (under its row lock); what to scan, or why not (leased | skipped)."""
+    if _leased(session, item_id):
+        return "leased"  # another worker is scanning it right now
+    item = scanning.start_scan(session, item_id)
+    if item is None:
+        return "skipped"
+    item.scan_lease_until = utcnow() + timedelta(seconds=LEASE_SECONDS)
+    meta = {"title": item.title, "channel": item.channel, "file_name": item.file_name}
+    return item.content, item.file_name, meta, scanning.expression_checks(session, item_id)
+
+
 def run_scan(db: Database, scanners: ScannerCache, item_id: int) -> str:
     """Scan one item. Returns what happened: skipped | leased | scanned | failed."""
     with db.session() as session:
-        if _leased(session, item_id):
-            return "leased"  # another worker is scanning it right now
-        item = scanning.start_scan(session, item_id)
-        if item is None:
-            return "skipped"
-        item.scan_lease_until = utcnow() + timedelta(seconds=LEASE_SECONDS)
-        data, file_name, meta = item.content, item.file_name, {"title": item.title, "channel": item.channel, "file_name": item.file_name}
-        pack_on = scanning.expression_checks(session, item_id)
+        started = _start(session, item_id)
+    if isinstance(started, str):
+        return started
+    return _scan_started(db, scanners, item_id, started)
+
+
+def run_next_scan(db: Database, scanners: ScannerCache, lane: str | None, hint: int) -> tuple[int | None, str]:
+    """A scan queue's work token (workflow/fairshare.py): claim the waiting draft of the unit the lane served least
+    recently and scan it. The token was sent for draft `hint`; when its lane has nothing left to claim, the token
+    still looks at `hint` itself (a draft the lane's SQL and the router disagree on is never stranded).
+    Returns (the item scanned or None, what happened: as run_scan, or idle)."""
+    settings = scanners.settings
+    with db.session() as session:
+        if lane not in fairshare.SCAN_LANES:
+            lane = _lane_of_item(session, settings, hint)
+        claimed = fairshare.claim_scan(session, settings, lane)
+        started = _start(session, claimed) if claimed is not None else None
+    if claimed is None:
+        with db.session() as session:
+            started = _start(session, hint)
+        if isinstance(started, str):
+            return None, "idle"
+        claimed = hint
+    if started is None or isinstance(started, str):
+        return claimed, started or "skipped"
+    return claimed, _scan_started(db, scanners, claimed, started)
+
+
+def _lane_of_item(session: Any, settings: Settings, item_id: int) -> str:
+    row = session.execute(select(func.length(Item.content), Item.file_name).where(Item.id == item_id)).first()
+    return fairshare.lane_of(settings, int(row[0] or 0), row[1] or "") if row is not None else fairshare.SCAN_LANE
+
+
+def _scan_started(db: Database, scanners: ScannerCache, item_id: int, started: _Started) -> str:
+    data, file_name, meta, pack_on = started
     scope = scanners.scope(db, item_id)  # the drafting unit's rules, exactly (workflow/scopes.py)
     try:
         registered = scanners.registered(db, scope)  # a damaged stored rule is a RuleError: fail closed below
@@ -451,6 +493,24 @@ def run_render(db: Database, scanners: ScannerCache, item_id: int) -> str:
         pack_on = scanning.expression_checks(session, item_id)
     if got is None:
         return "skipped"
+    return _render_started(db, scanners, item_id, got, pack_on)
+
+
+def run_next_render(db: Database, scanners: ScannerCache) -> tuple[int | None, str]:
+    """The render queue's work token: claim (lease) the pending check of the unit served least recently and run it.
+    Returns (the item or None, rendered | failed | skipped | idle)."""
+    with db.session() as session:
+        item_id = fairshare.claim_render(session, scanners.settings)
+        got = render_check.start(session, item_id) if item_id is not None else None
+        pack_on = scanning.expression_checks(session, item_id) if item_id is not None else True
+    if item_id is None:
+        return None, "idle"
+    if got is None:
+        return item_id, "skipped"
+    return item_id, _render_started(db, scanners, item_id, got, pack_on)
+
+
+def _render_started(db: Database, scanners: ScannerCache, item_id: int, got: tuple[bytes, str], pack_on: bool) -> str:
     data, file_name = got
     try:
         from reviewer.render.check import RenderLimits, scan_rendered
@@ -513,4 +573,4 @@ def run_callback(db: Database, delivery_id: int) -> str:
         return callbacks.record_attempt(session, delivery_id, error)
 
 
-__all__ = ["ScannerCache", "ScanTimeout", "run_scan", "run_render", "run_rescan", "run_callback", "scan_isolated"]
+__all__ = ["ScannerCache", "ScanTimeout", "run_scan", "run_next_scan", "run_render", "run_next_render", "run_rescan", "run_callback", "scan_isolated"]

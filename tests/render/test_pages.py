@@ -4,12 +4,13 @@ access-checked like the item page. Real Chromium and OCR, the real workflow (job
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 
 from sqlalchemy import select
 
 from reviewer.accounts.actor import Actor
-from reviewer.store.models import ApiToken, Finding
+from reviewer.store.models import ApiToken, AuditEvent, Finding
 from reviewer.workflow import jobs, submit
 from tests.render import make as m
 from tests.web.conftest import Web, web  # noqa: F401 - the page-test fixture
@@ -54,6 +55,12 @@ def test_rendered_pages_with_boxes_and_the_original(web: Web) -> None:  # noqa: 
     assert img.status_code == 200 and img.headers["content-type"] == "image/png"
     assert hashlib.sha256(img.content).hexdigest() == sha.group(1)
     assert c.get(f"/review/items/{item_id}/pages/2.png").status_code == 404
+    # reading page images is reading the draft (issue 17, silent reading): one event per login session and item
+    assert c.get(f"/review/items/{item_id}/pages/1.png").status_code == 200
+    with web.db.session() as s:
+        reads = s.execute(select(AuditEvent.actor, AuditEvent.data).where(
+            AuditEvent.item_id == item_id, AuditEvent.action == "draft_read")).all()
+    assert [(actor, json.loads(data)["what"]) for actor, data in reads] == [("rev1", "page_images")], reads
     orig = c.get(f"/review/items/{item_id}/original")
     assert orig.status_code == 200 and orig.content == DRAFT
     assert orig.headers["content-disposition"].startswith("attachment") and 'id="download-original"' in html

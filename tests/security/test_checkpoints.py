@@ -59,6 +59,8 @@ def _events(a: App, n_items: int) -> None:
 
 def _lines(a: App) -> list[dict]:  # type: ignore[type-arg]
     path = a.settings.checkpoint_dir / checkpoints.FILE_NAME  # type: ignore[operator]
+    if not path.exists():
+        return []
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
@@ -87,25 +89,28 @@ def _rehash_from(a: App, seq: int, new_data: str) -> None:
 
 
 def test_checkpoints_are_signed_every_n_events_and_written_to_the_directory(witnessed: App) -> None:
-    base = _head(witnessed)  # the seeded accounts' events (their checkpoint went to the data directory only)
-    _events(witnessed, 4)  # 4 × (submit, scan_started, scan) = 12 events
+    # the seeded accounts' events: each was checkpointed at once (ANCHORED_ACTIONS), to the data directory only
+    base = _head(witnessed)
+    with witnessed.db.session() as s:
+        assert max(s.scalars(select(AuditCheckpoint.seq))) == base
+    _events(witnessed, 4)  # 4 × (submit, scan_started, scan) = 12 events: the count rule (every 5) from base
     lines = _lines(witnessed)
-    assert [c["seq"] for c in lines] == [base + 1, base + 6, base + 11], lines
+    assert [c["seq"] for c in lines] == [base + 5, base + 10], lines
     key = checkpoints.checkpoint_key(witnessed.settings)
     receipt_key = load_or_create_key(witnessed.data_dir)
     assert key.key_id != receipt_key.key_id and all(c["purpose"] == checkpoints.PURPOSE and c["key_id"] == key.key_id for c in lines)
     with witnessed.db.session() as s:
         delivered = {r.seq: r.delivered_at is not None for r in s.scalars(select(AuditCheckpoint))}
-        assert delivered == {1: True, base + 1: True, base + 6: True, base + 11: True}, delivered
+        assert all(delivered.values()) and {1, base, base + 5, base + 10} <= set(delivered), delivered
         hashes = dict(s.execute(select(AuditEvent.seq, AuditEvent.hash)).all())
     assert all(hashes[c["seq"]] == c["hash"] for c in lines)
     report = _report(witnessed)
-    assert report.ok and report.chain.checkpoints_matched == 3 and report.chain.last_checkpoint == base + 11
+    assert report.ok and report.chain.checkpoints_matched == 2 and report.chain.last_checkpoint == base + 10
 
 
 def test_edited_and_rehashed_log_is_caught_by_the_checkpoints(witnessed: App) -> None:
     b = _head(witnessed)
-    _events(witnessed, 5)  # 15 events, checkpoints at b+1, b+6, b+11
+    _events(witnessed, 5)  # 15 events, checkpoints at b+5, b+10, b+15 (b: the last seeded account event, anchored)
     with witnessed.db.session() as s:
         data = s.execute(select(AuditEvent.data).where(AuditEvent.seq == b + 8)).scalar_one()
     _rehash_from(witnessed, b + 8, data.replace('"verdict":"pass"', '"verdict":"block"') if "verdict" in data else data + " ")
@@ -116,15 +121,15 @@ def test_edited_and_rehashed_log_is_caught_by_the_checkpoints(witnessed: App) ->
     report = _report(witnessed)
     assert not report.ok
     broken = report.chain.broken
-    # the first event after the last checkpoint that still matches (b+6)
-    assert broken is not None and broken.seq == b + 7, broken
-    assert f"第 {b + 11} 号事件的哈希与外部检查点" in broken.reason and f"第 {b + 7} 至第 {b + 11} 号" in broken.reason
+    # the first event after the last checkpoint that still matches (b+5)
+    assert broken is not None and broken.seq == b + 6, broken
+    assert f"第 {b + 10} 号事件的哈希与外部检查点" in broken.reason and f"第 {b + 6} 至第 {b + 10} 号" in broken.reason
     figures("checkpoint_rewrite", events=15, edited=8, reported_from=broken.seq - b, checkpoints=3)
 
 
 def test_cut_tail_is_caught_by_the_checkpoints(witnessed: App) -> None:
     b = _head(witnessed)
-    _events(witnessed, 4)  # 12 events, last checkpoint at b+11
+    _events(witnessed, 4)  # 12 events, last checkpoint at b+10
     with witnessed.db.session() as s:
         s.execute(text("DELETE FROM audit_events WHERE seq >= :n"), {"n": b + 10})
     report = _report(witnessed)
@@ -154,7 +159,7 @@ def test_forged_or_foreign_checkpoint_lines_are_rejected(witnessed: App, tmp_pat
 def test_time_rule_checkpoints_a_quiet_log(witnessed: App, tmp_path: Path) -> None:
     _events(witnessed, 1)
     head = _head(witnessed)
-    assert _lines(witnessed)[-1]["seq"] < head  # not due by count, and M (600 min) has not passed
+    assert all(c["seq"] < head for c in _lines(witnessed))  # not due by count, and M (600 min) has not passed
     from reviewer.settings import Settings
     from reviewer.workflow.runtime import open_database
     from reviewer.workflow.sweep import sweep
@@ -204,21 +209,21 @@ def test_http_witness_and_syslog_receive_each_checkpoint_and_failures_are_retrie
                  REVIEWER_CHECKPOINT_SYSLOG=f"udp://127.0.0.1:{udp_port}", REVIEWER_CHECKPOINT_EVERY="3")
     try:
         b = _head(a)
-        _events(a, 1)  # events b+1..b+3: checkpoint at b+1
-        assert [json.loads(x)["seq"] for x in _Witness.received] == [b + 1]
+        _events(a, 1)  # events b+1..b+3: checkpoint at b+3 (b: the last seeded account event, anchored at once)
+        assert [json.loads(x)["seq"] for x in _Witness.received] == [b + 3]
         datagram = udp.recv(65535).decode()
-        assert "reviewer-audit-checkpoint" in datagram and f'"seq":{b + 1}' in datagram
+        assert "reviewer-audit-checkpoint" in datagram and f'"seq":{b + 3}' in datagram
         _Witness.fail = True
-        _events(a, 1)  # events b+4..b+6: checkpoint at b+4 is refused by the witness
+        _events(a, 1)  # events b+4..b+6: checkpoint at b+6 is refused by the witness
         with a.db.session() as s:
-            row = s.execute(select(AuditCheckpoint).where(AuditCheckpoint.seq == b + 4)).scalar_one()
+            row = s.execute(select(AuditCheckpoint).where(AuditCheckpoint.seq == b + 6)).scalar_one()
             assert row.delivered_at is None and "HTTP" in (row.last_error or "")
         _Witness.fail = False
         with a.db.session() as s:
-            assert checkpoints.redeliver(s) == 1  # b+4 (seq 1 went to the data directory, which every install has)
-        assert [json.loads(x)["seq"] for x in _Witness.received] == [b + 1, b + 4]
+            assert checkpoints.redeliver(s) == 1  # b+6 (the seeded ones went to the data directory, which every install has)
+        assert [json.loads(x)["seq"] for x in _Witness.received] == [b + 3, b + 6]
         with a.db.session() as s:
-            assert s.execute(select(AuditCheckpoint.delivered_at).where(AuditCheckpoint.seq == b + 4)).scalar_one() is not None
+            assert s.execute(select(AuditCheckpoint.delivered_at).where(AuditCheckpoint.seq == b + 6)).scalar_one() is not None
         # what the witness kept verifies the chain like the directory does
         kept = tmp_path / "witness-copy.jsonl"
         kept.write_bytes(b"\n".join(_Witness.received) + b"\n")
@@ -235,7 +240,7 @@ def test_cli_expect_head_and_checkpoints(witnessed: App, monkeypatch: pytest.Mon
     monkeypatch.setenv("REVIEWER_DATA_DIR", str(witnessed.data_dir))
     monkeypatch.setenv("REVIEWER_CHECKPOINT_DIR", str(witnessed.settings.checkpoint_dir))
     b = _head(witnessed)
-    _events(witnessed, 2)  # checkpoints at b+1 and b+6
+    _events(witnessed, 2)  # a checkpoint at b+5 (b: the last seeded account event, anchored at once)
     assert main(["audit", "head"]) == 0
     recorded = capsys.readouterr().out.strip().splitlines()[-1]
     for bad in ["12345", recorded[:-1], recorded + "0", "g" * 64, "第六号"]:
@@ -246,7 +251,9 @@ def test_cli_expect_head_and_checkpoints(witnessed: App, monkeypatch: pytest.Mon
     assert main(["audit", "verify", "--expect-head", recorded.upper()]) == 0
     out = capsys.readouterr().out
     assert f"外部记录的链头是第 {b + 6} 号事件" in out and "记录于" in out, out
-    assert "签名检查点：读取 5 个" in out and "吻合 3 个" in out  # the data directory (with seq 1) and the witness directory
+    # the data directory (every seeded account event, b+5) and the witness directory (b+5); every distinct one matches
+    distinct = len((checkpoints.anchor_dir(witnessed.settings) / checkpoints.FILE_NAME).read_text().splitlines())
+    assert f"签名检查点：读取 {distinct + 1} 个" in out and f"吻合 {distinct} 个" in out, out
     assert main(["audit", "checkpoint"]) == 0
     assert f"已签署第 {b + 9} 号事件的检查点" in capsys.readouterr().out
     assert main(["audit", "checkpoint-key"]) == 0
