@@ -18,18 +18,29 @@ from reviewer.workflow import receipts, review
 router = APIRouter(prefix="/api/v1", tags=["审查"])
 
 
+DISPOSITION_HELP = (
+    "对该发现的处置：must_fix 须修改（发现成立，稿件须修改）；public_ok 属实但可公开（须写明理由）；"
+    "false_positive 误报（须写明理由）；confirmed 为旧值，等同 must_fix。fixed（已修改）不能用于本版本的发现："
+    "扫描在本版本中找到的发现仍然存在，作者修改后新版本中不再出现的发现自动显示为已修改。"
+    "批准时若仍有成立的发现（must_fix，或“禁止发布”“需人工审查”级别的 public_ok），属例外批准："
+    "须逐条写明理由、exception_confirmed 为 true，并由本单位保密员复核签署后才生效"
+)
+
+
 class DispositionBody(BaseModel):
     finding_id: int
-    disposition: Literal["confirmed", "false_positive"]
-    reason: str = Field("", max_length=2000)
+    disposition: Literal["must_fix", "public_ok", "false_positive", "fixed", "confirmed"] = Field(description=DISPOSITION_HELP)
+    reason: str = Field("", max_length=2000, description="处置理由：public_ok 与 false_positive 必填，例外批准时每条仍成立的发现必填；"
+                                                         "理由按本单位规则检查，含须保密审查的内容即拒绝")
 
 
 class ReviewBody(BaseModel):
     content_sha256: str = Field(min_length=64, max_length=64, description="审查时所见内容的 SHA-256（须与稿件一致）")
     decision: Literal["approve", "reject", "return"]
     comment: str = Field("", max_length=5000)
-    findings: list[DispositionBody] = Field(default_factory=list, description="逐条处置：confirmed 确认 / false_positive 误报")
-    exception_confirmed: bool = Field(False, description="例外批准确认：批准含已确认“禁止发布”发现的稿件时须为 true，并逐条填写理由")
+    findings: list[DispositionBody] = Field(default_factory=list, description="逐条处置：must_fix 须修改 / public_ok 属实但可公开 / false_positive 误报（confirmed 同 must_fix）")
+    exception_confirmed: bool = Field(False, description="例外批准确认：批准时仍有成立的发现（须修改，或“禁止发布”“需人工审查”级别的属实但可公开）须为 true，"
+                                                     "并逐条填写理由；稿件随后须由本单位保密员复核（保密员复核时也须为 true）")
     feedback: list[int] = Field(default_factory=list, max_length=500,
                                 description="按位置反馈：所列发现只以位置（如“正文 第 3 段第 12–15 字”）附在意见后发给发布系统，不含内容")
 

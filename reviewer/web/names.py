@@ -297,7 +297,9 @@ def event_sentence(action: str, data: str | Mapping[str, Any], directories: tupl
             parts.append(f"所签内容哈希 {str(d['content_sha256'])[:12]}…")
         return "，".join(parts)
     if action == "exception_approval":
-        return f"例外批准：确认属实的“禁止发布”发现 {_word('findings', d.get('findings', []), directories)}（{_word('rules', d.get('rules', []), directories)}）仍申请批准，理由见签署记录"
+        who = "保密员复核同意" if d.get("stage") == "officer" else "仍申请批准"
+        return (f"例外批准：仍成立的发现 {_word('findings', d.get('findings', []), directories)}"
+                f"（{_word('rules', d.get('rules', []), directories)}）{who}，理由见签署记录")
     if action == "export":
         what = f"统计（{d.get('statistics')}）" if d.get("statistics") else f"检索结果 {d.get('rows', 0)} 条"
         query = d.get("query") or {}

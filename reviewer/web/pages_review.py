@@ -169,8 +169,8 @@ def _item_page(request: Request, item_id: int, status_code: int = 200, error: st
             prev_id=prev_id, next_id=next_id, error=error, entered=form, kept=kept, blockers=found,
             can_sign=desk.can_sign(found), can_approve=desk.can_approve(found), carried=carried,
             undisposed=undisposed, first_review=first_review if item.state == AWAITING_OFFICER else None,
-            newer=newer, exception_possible=item.state == AWAITING_REVIEW and desk.has_block(item)
-            and item.unit.block_policy == "officer",
+            newer=newer, exception_possible=bool(view.findings) if item.state == AWAITING_REVIEW
+            else item.state == AWAITING_OFFICER and bool(view.findings),
             rendered=rendered, shown_verdict=render_check.shown_verdict(item, rendered.state if rendered else None),
             own_review=own_review, next_step=desk.next_step(item) if own_review else "", item_alerts=item_alerts, held=held,
             open_for_signing=item.state in (AWAITING_REVIEW, AWAITING_OFFICER, SCAN_FAILED),
