@@ -69,6 +69,9 @@ ACTIONS = {
     "monitor_site_set": "设置巡检网站",
     "draft_read": "读取稿件内容（下载原文、页面图像或导出）",
     "rules_loaded": "启用规则集版本",
+    "signoff_withdrawn": "撤回签署",
+    "delegation_set": "设置委托代签",
+    "delegation_revoked": "结束委托代签",
 }
 
 CHAIN_LOCK = "reviewer:audit-chain"

@@ -196,9 +196,14 @@ _KEY_WORD = {
     "trigger": "触发方式", "alerts": "预警数", "not_checked": "未检查", "monitor_result_id": "巡检结果",
     "source": "来源", "author_id_raw_sha256": "作者标识原值哈希", "author_id_sha256": "作者标识哈希",
     "author_sha256": "作者姓名哈希", "cms_key_sha256": "发布系统账号哈希", "session_id": "登录会话", "what": "读取内容",
+    "delegation_id": "委托", "absent_id": "外出人员", "absent": "外出人员", "delegate_id": "受委托人", "delegate": "受委托人",
+    "starts_at": "委托开始", "ends_at": "委托结束", "revoked_receipt_id": "撤销的回执",
+    "revoked_payload_sha256": "撤销的回执内容哈希", "reason_sha256": "理由哈希", "previous_state": "签署前状态",
 }
 # values that are codes, in the words people read
 _VALUE_WORD = {
+    "previous_state": {"awaiting_review": "待审查", "awaiting_officer": "待保密员复核", "approved": "已批准",
+                       "rejected": "不予发布", "returned": "已退回"},
     "state": {"pending": "核对中", "done": "已完成", "failed": "失败", "queued": "排队中", "scanning": "扫描中",
               "awaiting_review": "待审查", "awaiting_officer": "待保密员复核", "scan_failed": "扫描失败",
               "approved": "已批准", "rejected": "不予发布", "returned": "已退回", "superseded": "已被取代",

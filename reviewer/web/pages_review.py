@@ -171,6 +171,7 @@ def _item_page(request: Request, item_id: int, status_code: int = 200, error: st
             undisposed=undisposed, first_review=first_review if item.state == AWAITING_OFFICER else None,
             newer=newer, exception_possible=bool(view.findings) if item.state == AWAITING_REVIEW
             else item.state == AWAITING_OFFICER and bool(view.findings),
+            exception_note=item.state == AWAITING_REVIEW and desk.has_block(item) and item.unit.block_policy == "officer",
             rendered=rendered, shown_verdict=render_check.shown_verdict(item, rendered.state if rendered else None),
             own_review=own_review, next_step=desk.next_step(item) if own_review else "", item_alerts=item_alerts, held=held,
             open_for_signing=item.state in (AWAITING_REVIEW, AWAITING_OFFICER, SCAN_FAILED),

@@ -64,8 +64,7 @@ def create(session: Session, officer: Actor | User, absent_id: int, delegate_id:
     session.flush()
     audit.append(session, "delegation_set", who, data={
         "delegation_id": row.id, "absent_id": absent.id, "absent": absent.username, "delegate_id": delegate.id,
-        "delegate": delegate.username, "role": row.role, "starts_at": start.isoformat(), "ends_at": end.isoformat(),
-        "reason": reason})
+        "delegate": delegate.username, "role": row.role, "starts_at": start.isoformat(), "ends_at": end.isoformat()})
     return row
 
 

@@ -185,6 +185,10 @@ def enforce(
     check_dispositions(item, dispositions)
     if decision != "approve" or item.state not in (AWAITING_REVIEW, AWAITING_OFFICER):
         return []
+    if item.state == AWAITING_REVIEW:
+        missing_ids = [f.id for f in item.findings if f.id not in dispositions]
+        if missing_ids:
+            raise InvalidInput(f"批准前须逐条处置全部发现，尚有 {len(missing_ids)} 条未处置")
     exceptions = exception_findings(item, dispositions)
     missing = [f"#{f.seq + 1}" for f in exceptions if not (dispositions[f.id].reason or "").strip()]
     if missing:

@@ -128,9 +128,6 @@ def sign_off(
         if waiting:
             raise InvalidTransition(waiting)
         if stage == "unit":
-            missing = [fid for fid in findings if fid not in given]
-            if missing:
-                raise InvalidInput(f"批准前须逐条处置全部发现，尚有 {len(missing)} 条未处置")
             if has_block:
                 if item.unit.block_policy != "officer":
                     raise InvalidTransition(BLOCK_MUST_REVISE)
