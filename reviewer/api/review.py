@@ -13,7 +13,7 @@ from reviewer.api.deps import Ctx, context, roles
 from reviewer.api.views import iso, item_detail, item_summary
 from reviewer.errors import NotFound
 from reviewer.store.models import Receipt
-from reviewer.workflow import receipts, review
+from reviewer.workflow import receipts, review, withdraw
 
 router = APIRouter(prefix="/api/v1", tags=["审查"])
 
@@ -60,6 +60,20 @@ def sign_off(item_id: int, body: ReviewBody, ctx: Ctx = Depends(roles("reviewer"
     ctx.commit()
     item, level = access.readable_item(ctx.session, ctx.actor, item_id)
     return {"review_id": signed.id, "stage": signed.stage, "item": item_detail(ctx.session, item, level, actor=ctx.actor)}
+
+
+class WithdrawBody(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000, description="撤回理由（必填；按本单位规则检查，含须保密审查的内容即拒绝）")
+
+
+@router.post("/reviews/{review_id}/withdraw", summary="撤回本人的签署（发布前）")
+def withdraw_sign_off(review_id: int, body: WithdrawBody, ctx: Ctx = Depends(roles("reviewer", "officer"))) -> dict[str, Any]:
+    """只有签署人本人、在稿件发布前、且其后没有他人签署时可以撤回；稿件回到该签署之前的状态，已签发的发布回执随之撤销
+    （release-check 不再通过），发布系统收到签名回调。"""
+    withdrawn = withdraw.withdraw(ctx.session, review_id, ctx.actor, body.reason)
+    ctx.commit()
+    item, level = access.readable_item(ctx.session, ctx.actor, withdrawn.item_id)
+    return {"review_id": withdrawn.id, "withdrawn": True, "item": item_detail(ctx.session, item, level, actor=ctx.actor)}
 
 
 @router.get("/items/{item_id}/receipt", summary="发布回执（Ed25519 签名）")
