@@ -300,7 +300,20 @@ def event_sentence(action: str, data: str | Mapping[str, Any], directories: tupl
             parts.append(f"共 {d.get('findings')} 条发现，处置 {d.get('dispositions', 0)} 条")
         if d.get("content_sha256"):
             parts.append(f"所签内容哈希 {str(d['content_sha256'])[:12]}…")
+        if d.get("delegation_id") is not None:
+            parts.append(f"委托代签（委托 #{d['delegation_id']}）")
         return "，".join(parts)
+    if action == "signoff_withdrawn":
+        text = (f"撤回签署记录 #{d.get('review_id', '?')}（{STAGE_WORD.get(str(d.get('stage')), '签署')}："
+                f"{DECISION_LABEL.get(str(d.get('decision')), '?')}），稿件回到“{_word('state', d.get('state', ''), directories)}”")
+        if d.get("revoked_receipt_id") is not None:
+            text += f"，发布回执 #{d['revoked_receipt_id']} 已撤销"
+        return text + "，理由见签署记录"
+    if action == "delegation_set":
+        return (f"委托 #{d.get('delegation_id', '?')}：{d.get('absent', '?')} 外出期间由 {d.get('delegate', '?')} 代行保密员复核签署，"
+                f"{_word('starts_at', d.get('starts_at', ''), directories)} 至 {_word('ends_at', d.get('ends_at', ''), directories)}")
+    if action == "delegation_revoked":
+        return f"结束委托 #{d.get('delegation_id', '?')}"
     if action == "exception_approval":
         who = "保密员复核同意" if d.get("stage") == "officer" else "仍申请批准"
         return (f"例外批准：仍成立的发现 {_word('findings', d.get('findings', []), directories)}"

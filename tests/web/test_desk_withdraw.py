@@ -131,3 +131,15 @@ def test_the_officer_sets_a_delegation_and_the_delegate_cosigns(web: Web) -> Non
         did = s.scalars(select(Delegation.id)).one()
     r = o.post(f"/officer/delegations/{did}/revoke", data={"csrf_token": csrf_of(listed)})
     assert r.status_code == 303 and "已于" in o.get("/officer/delegations").text
+
+
+def test_the_log_says_withdrawal_and_delegation_in_sentences() -> None:
+    from reviewer.web.names import event_sentence
+
+    text = event_sentence("signoff_withdrawn", {"review_id": 3, "stage": "unit", "decision": "approve", "state": "awaiting_review",
+                                                "previous_state": "approved", "revoked_receipt_id": 2, "reason_sha256": "ab" * 32})
+    assert text == "撤回签署记录 #3（审查员签署：批准发布），稿件回到“待审查”，发布回执 #2 已撤销，理由见签署记录"
+    text = event_sentence("delegation_set", {"delegation_id": 4, "absent": "off1", "delegate": "rev1b", "role": "officer",
+                                             "starts_at": "2026-12-05T00:00:00+00:00", "ends_at": "2026-12-06T00:00:00+00:00"})
+    assert "off1 外出期间由 rev1b 代行保密员复核签署" in text and "2026-12-05 08:00（北京时间）" in text
+    assert "委托代签（委托 #4）" in event_sentence("officer_sign_off", {"stage": "officer", "decision": "approve", "delegation_id": 4})
