@@ -27,6 +27,7 @@ class Actor:
     token_id: int | None = None
     session_id: int | None = None  # the web session (web_sessions.id) a page action came with
     os_user: str = ""  # the operating-system user of a command-line action
+    delegation_id: int | None = None  # signing in a role delegated by the secrecy officer (workflow.delegation)
 
     @classmethod
     def of_user(cls, user: User, *, session_id: int | None = None) -> Actor:

@@ -14,23 +14,34 @@ from reviewer.api.views import iso, item_detail, item_summary
 from reviewer.audit import keyring
 from reviewer.errors import NotFound
 from reviewer.store.models import Receipt
-from reviewer.workflow import receipts, review
+from reviewer.workflow import receipts, review, withdraw
 
 router = APIRouter(prefix="/api/v1", tags=["审查"])
 
 
+DISPOSITION_HELP = (
+    "对该发现的处置：must_fix 须修改（发现成立，稿件须修改）；public_ok 属实但可公开（须写明理由）；"
+    "false_positive 误报（须写明理由）；confirmed 为旧值，等同 must_fix。fixed（已修改）不能用于本版本的发现："
+    "扫描在本版本中找到的发现仍然存在，作者修改后新版本中不再出现的发现自动显示为已修改。"
+    "批准时若仍有成立的发现（must_fix，或“禁止发布”“需人工审查”级别的 public_ok），属例外批准："
+    "须逐条写明理由、exception_confirmed 为 true，并由本单位保密员复核签署后才生效"
+)
+
+
 class DispositionBody(BaseModel):
     finding_id: int
-    disposition: Literal["confirmed", "false_positive"]
-    reason: str = Field("", max_length=2000)
+    disposition: Literal["must_fix", "public_ok", "false_positive", "fixed", "confirmed"] = Field(description=DISPOSITION_HELP)
+    reason: str = Field("", max_length=2000, description="处置理由：public_ok 与 false_positive 必填，例外批准时每条仍成立的发现必填；"
+                                                         "理由按本单位规则检查，含须保密审查的内容即拒绝")
 
 
 class ReviewBody(BaseModel):
     content_sha256: str = Field(min_length=64, max_length=64, description="审查时所见内容的 SHA-256（须与稿件一致）")
     decision: Literal["approve", "reject", "return"]
     comment: str = Field("", max_length=5000)
-    findings: list[DispositionBody] = Field(default_factory=list, description="逐条处置：confirmed 确认 / false_positive 误报")
-    exception_confirmed: bool = Field(False, description="例外批准确认：批准含已确认“禁止发布”发现的稿件时须为 true，并逐条填写理由")
+    findings: list[DispositionBody] = Field(default_factory=list, description="逐条处置：must_fix 须修改 / public_ok 属实但可公开 / false_positive 误报（confirmed 同 must_fix）")
+    exception_confirmed: bool = Field(False, description="例外批准确认：批准时仍有成立的发现（须修改，或“禁止发布”“需人工审查”级别的属实但可公开）须为 true，"
+                                                     "并逐条填写理由；稿件随后须由本单位保密员复核（保密员复核时也须为 true）")
     feedback: list[int] = Field(default_factory=list, max_length=500,
                                 description="按位置反馈：所列发现只以位置（如“正文 第 3 段第 12–15 字”）附在意见后发给发布系统，不含内容")
 
@@ -50,6 +61,20 @@ def sign_off(item_id: int, body: ReviewBody, ctx: Ctx = Depends(roles("reviewer"
     ctx.commit()
     item, level = access.readable_item(ctx.session, ctx.actor, item_id)
     return {"review_id": signed.id, "stage": signed.stage, "item": item_detail(ctx.session, item, level, actor=ctx.actor)}
+
+
+class WithdrawBody(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000, description="撤回理由（必填；按本单位规则检查，含须保密审查的内容即拒绝）")
+
+
+@router.post("/reviews/{review_id}/withdraw", summary="撤回本人的签署（发布前）")
+def withdraw_sign_off(review_id: int, body: WithdrawBody, ctx: Ctx = Depends(roles("reviewer", "officer"))) -> dict[str, Any]:
+    """只有签署人本人、在稿件发布前、且其后没有他人签署时可以撤回；稿件回到该签署之前的状态，已签发的发布回执随之撤销
+    （release-check 不再通过），发布系统收到签名回调。"""
+    withdrawn = withdraw.withdraw(ctx.session, review_id, ctx.actor, body.reason)
+    ctx.commit()
+    item, level = access.readable_item(ctx.session, ctx.actor, withdrawn.item_id)
+    return {"review_id": withdrawn.id, "withdrawn": True, "item": item_detail(ctx.session, item, level, actor=ctx.actor)}
 
 
 @router.get("/items/{item_id}/receipt", summary="发布回执（Ed25519 签名）")

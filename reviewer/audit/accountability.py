@@ -7,7 +7,8 @@ replay *at its moment*:
 
 - every scan's rule-set version was logged (`rules_loaded`, workflow.rulelog) before the scan, once versions are logged;
 - its credential (token or web session) was issued to the signer by a logged event and not revoked before;
-- the signer's role then (user_created / user_role_changed) was a signing role, and the account was active;
+- the signer's role then (user_created / user_role_changed) was a signing role, and the account was active; a
+  delegated signature (委托代签) names a delegation an officer set (delegation_set) for this signer, in force then;
 - the unit policy it records (block_policy, unknown_author) is the one the log says was in force;
 - the author id it relied on is the one submitted, the account it mapped to is the one the logged links give, and
   the identity decision (other author / unknown / unknown accepted by policy) is the one the replay recomputes;
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -44,6 +46,24 @@ class _Person:
 
 
 @dataclass(slots=True)
+class _Delegated:
+    unit_code: str
+    delegate_id: int
+    role: str
+    starts_at: datetime
+    ends_at: datetime
+    revoked_at: datetime | None = None
+
+
+def _utc(at: Any) -> datetime | None:
+    try:
+        t = at if isinstance(at, datetime) else datetime.fromisoformat(str(at))
+    except ValueError:
+        return None
+    return t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
+
+
+@dataclass(slots=True)
 class Replay:
     policies: dict[str, dict[str, str]] = field(default_factory=dict)  # unit code -> policy
     people: dict[int, _Person] = field(default_factory=dict)
@@ -58,6 +78,7 @@ class Replay:
     submitted: dict[int, dict[str, Any]] = field(default_factory=dict)  # item id -> submit data
     blocks: dict[int, int] = field(default_factory=dict)  # item id -> block findings per the scan/render events
     rule_versions: set[str] = field(default_factory=set)  # every rules_loaded version so far
+    delegations: dict[int, _Delegated] = field(default_factory=dict)  # delegation id -> as set by the officer
     problems: list[str] = field(default_factory=list)
 
     def feed(self, ev: Any, data: dict[str, Any]) -> None:
@@ -106,10 +127,45 @@ class Replay:
                 and str(data["rules_version"]) not in self.rule_versions:
             self.problems.append(f"第 {ev.seq} 号事件（稿件 {ev.item_id}，{action}）使用的规则集版本 {data['rules_version']} "
                                  "在此之前没有登记（规则文件被临时改动后扫描，或日志被改动）")
+        if action == "delegation_set" and "delegation_id" in data:
+            self._delegation_set(ev, data)
+        elif action == "delegation_revoked" and int(data.get("delegation_id", 0)) in self.delegations:
+            self.delegations[int(data["delegation_id"])].revoked_at = _utc(ev.at)
         if action in TOKEN_ENDERS and "user_id" in data:
             self.user_tokens_ended[int(data["user_id"])] = ev.seq
         if action in ("sign_off", "approve", "officer_sign_off", "reject", "return") and "signer_id" in data:
             self._sign_off(ev, data)
+
+    def _delegation_set(self, ev: Any, data: dict[str, Any]) -> None:
+        setter = self.people.get(self.by_name.get(ev.actor, -1))
+        starts, ends = _utc(data.get("starts_at")), _utc(data.get("ends_at"))
+        if setter is None or setter.role != "officer":
+            self.problems.append(f"第 {ev.seq} 号事件（设置委托代签）：设置人 {ev.actor} 按审查日志不是保密员，委托无效")
+            return
+        if starts is None or ends is None:
+            self.problems.append(f"第 {ev.seq} 号事件（设置委托代签）：委托期间无法识别")
+            return
+        self.delegations[int(data["delegation_id"])] = _Delegated(ev.unit_code, int(data.get("delegate_id", 0)),
+                                                                  str(data.get("role", "")), starts, ends)
+
+    def _delegated_role(self, ev: Any, data: dict[str, Any], signer: int | None) -> str | None:
+        """The role a delegation gave the signer at the time of this event (None: no delegation claimed or it is
+        not valid — the reason is added as a problem)."""
+        if data.get("delegation_id") is None:
+            return None
+        d = self.delegations.get(int(data["delegation_id"]))
+        at = _utc(ev.at)
+        if d is None:
+            self._add(ev, f"签署所依据的委托 #{data['delegation_id']} 没有由保密员设置的日志记录")
+        elif d.delegate_id != signer or d.unit_code != ev.unit_code:
+            self._add(ev, f"签署所依据的委托 #{data['delegation_id']} 不是给签署人的（或不是本单位的）")
+        elif at is None or not (d.starts_at <= at < d.ends_at):
+            self._add(ev, f"签署时间不在委托 #{data['delegation_id']} 的期间内，不能代签")
+        elif d.revoked_at is not None and d.revoked_at <= at:
+            self._add(ev, f"签署前委托 #{data['delegation_id']} 已被结束，不能代签")
+        else:
+            return d.role
+        return None
 
     def _add(self, ev: Any, text: str) -> None:
         self.problems.append(f"第 {ev.seq} 号事件（稿件 {ev.item_id} 的签署）：{text}")
@@ -122,7 +178,8 @@ class Replay:
         else:
             if person.username != ev.actor:
                 self._add(ev, f"签署人账号的用户名应为 {person.username}，事件记录的是 {ev.actor}")
-            if person.role not in SIGNING_ROLES or person.role != ev.actor_role:
+            role = self._delegated_role(ev, data, int(signer) if signer is not None else None) or person.role
+            if person.role not in SIGNING_ROLES or role != ev.actor_role:
                 self._add(ev, f"按审查日志，{person.username} 当时的角色是“{person.role}”，不能签署（事件记录为“{ev.actor_role}”）")
             if not person.active:
                 self._add(ev, f"按审查日志，{person.username} 当时已停用")

@@ -72,6 +72,9 @@ ACTIONS = {
     "key_rotated": "轮换签名密钥",
     "key_compromised": "标记签名密钥泄露",
     "content_purged": "按保存期限清除稿件内容",
+    "signoff_withdrawn": "撤回签署",
+    "delegation_set": "设置委托代签",
+    "delegation_revoked": "结束委托代签",
 }
 PURGE_ACTION = "content_purged"  # workflow.retention writes it; audit.verify accepts the items it names as purged
 

@@ -352,7 +352,9 @@ def _item_rows(session: Session, rows: list[Any]) -> list[ItemRow]:
 
 DECISION_LABEL = {"approve": "批准", "reject": "不予发布", "return": "退回修改"}
 STAGE_LABEL = {"unit": "审查员", "officer": "保密员"}
-DISPOSITION_LABEL = {"confirmed": "确认", "false_positive": "误报"}
+# the same table as workflow/dispositions.py LABEL (audit imports nothing from workflow; a test keeps them equal)
+DISPOSITION_LABEL = {"must_fix": "须修改", "fixed": "已修改", "public_ok": "属实但可公开", "false_positive": "误报",
+                     "confirmed": "须修改"}
 
 
 @dataclass(frozen=True, slots=True)

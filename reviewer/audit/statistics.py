@@ -8,7 +8,7 @@ Definitions (each count is of item versions, 一事一审):
 - scan_failed: items that could not be scanned (fail closed), dated by their scan (or submission) time;
 - approved / rejected / returned: items whose final sign-off fell in the period (an approval waiting for the secrecy
   officer's co-sign is not final yet);
-- exceptions: items approved by exception (例外批准: a block finding confirmed and approved anyway) by a unit sign-off
+- exceptions: items approved by exception (例外批准: a finding still standing — 须修改, or 属实但可公开 at block/review level — approved anyway) by a unit sign-off
   in the period;
 - fixed: findings (block or review) of versions returned for revision in the period that the author's next version no
   longer holds (same rule and matched text): 发现并整改 N 处;
@@ -101,12 +101,13 @@ class RuleStats:
     severity: str
     hits: int = 0
     items: int = 0
-    confirmed: int = 0
-    false_positive: int = 0
+    must_fix: int = 0  # 须修改 (older records: 确认)
+    public_ok: int = 0  # 属实但可公开
+    false_positive: int = 0  # 误报
 
     @property
     def false_positive_share(self) -> float | None:
-        disposed = self.confirmed + self.false_positive
+        disposed = self.must_fix + self.public_ok + self.false_positive
         return self.false_positive / disposed if disposed else None
 
 
@@ -147,7 +148,8 @@ RULE_COLUMNS: list[tuple[str, str]] = [
     ("severity", "级别"),
     ("hits", "命中次数"),
     ("items", "涉及稿件"),
-    ("confirmed", "确认"),
+    ("must_fix", "须修改"),
+    ("public_ok", "属实但可公开"),
     ("false_positive", "误报"),
     ("false_positive_share", "误报占比"),
 ]
@@ -297,7 +299,8 @@ def _final_sign_offs(session: Session, period: Period, by_id: dict[int, UnitStat
     touched = select(Review.item_id).where(_in(Review.created_at, period)).distinct()
     last: dict[int, tuple[datetime, int, str]] = {}
     for item_id, created_at, review_id, decision in session.execute(
-        select(Review.item_id, Review.created_at, Review.id, Review.decision).where(Review.item_id.in_(touched))
+        select(Review.item_id, Review.created_at, Review.id, Review.decision)
+        .where(Review.item_id.in_(touched), Review.withdrawn_at.is_(None))  # a withdrawn sign-off decided nothing
     ):
         key = (as_utc(created_at), review_id, decision)
         if item_id not in last or key[:2] > last[item_id][:2]:
@@ -335,7 +338,10 @@ def _exceptions(session: Session, period: Period, by_id: dict[int, UnitStats]) -
         .join(Item, Item.id == Review.item_id).join(Disposition, Disposition.review_id == Review.id)
         .join(Finding, Finding.id == Disposition.finding_id)
         .where(_in(Review.created_at, period), Review.stage == "unit", Review.decision == "approve",
-               Finding.severity == "block", Disposition.disposition == "confirmed", Item.unit_id.in_(list(by_id)))
+               Review.withdrawn_at.is_(None), Item.unit_id.in_(list(by_id)),
+               # a finding still standing when approved (workflow/dispositions.py stands())
+               Disposition.disposition.in_(("must_fix", "confirmed"))
+               | ((Disposition.disposition == "public_ok") & Finding.severity.in_(("block", "review"))))
         .group_by(Item.unit_id)
     )
     for unit_id, n in rows:
@@ -392,14 +398,18 @@ def _rule_stats(session: Session, scanned_ids: list[int],
     fids = list(finding_rule)
     for chunk in _chunks(fids):
         for fid, review_id, disposition in session.execute(
-            select(Disposition.finding_id, Disposition.review_id, Disposition.disposition).where(Disposition.finding_id.in_(chunk))
+            select(Disposition.finding_id, Disposition.review_id, Disposition.disposition)
+            .join(Review, Review.id == Disposition.review_id)
+            .where(Disposition.finding_id.in_(chunk), Review.withdrawn_at.is_(None))
         ):
             if fid not in latest or review_id > latest[fid][0]:
                 latest[fid] = (review_id, disposition)
     for fid, (_, disposition) in latest.items():
         rs = by_rule[finding_rule[fid]]
-        if disposition == "confirmed":
-            rs.confirmed += 1
+        if disposition in ("must_fix", "confirmed"):
+            rs.must_fix += 1
+        elif disposition == "public_ok":
+            rs.public_ok += 1
         elif disposition == "false_positive":
             rs.false_positive += 1
     for rule, rs in by_rule.items():

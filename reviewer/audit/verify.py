@@ -13,7 +13,9 @@ log does not explain:
   (e.g. `UPDATE reviews SET reviewer_id=…`);
 - a disposition without its event or with another disposition;
 - a receipt without its event, whose payload changed, whose signature does not verify or that does not bind the row;
-- and, the other way round, events whose review, disposition or receipt row is gone;
+- and, the other way round, events whose review, disposition or receipt row is gone (a receipt revoked by a logged
+  withdrawal is gone by design); a review marked withdrawn without its `signoff_withdrawn` event (or withdrawn in the
+  log, not in the row, or withdrawn by someone other than its signer) — a withdrawn approval signs no receipt;
 - every sign-off against who could sign, with which credential, under which unit policy and author identity, and
   every scan against the rule-set versions logged before it (audit.accountability); and the units, users, tokens
   and CMS links as they are now against the log.
@@ -208,6 +210,8 @@ def cross_check(session: Session, report: FullReport, receipt_key: Trust) -> Non
     disps: dict[tuple[int, int], tuple[int, dict[str, Any]]] = {}
     receipts: dict[int, tuple[int, dict[str, Any]]] = {}
     purged: set[int] = set()
+    withdrawn: dict[int, tuple[int, str]] = {}  # review id -> (seq, who withdrew it)
+    revoked: set[int] = set()  # receipt ids revoked by a withdrawal
     replay = Replay()
     for ev in _iter_events(session):
         data = _data(ev.data)
@@ -231,6 +235,12 @@ def cross_check(session: Session, report: FullReport, receipt_key: Trust) -> Non
                 log.scan = {**log.scan, "findings": data.get("item_findings"), "findings_sha256": data["item_findings_sha256"],
                             "verdict": data.get("verdict", log.scan.get("verdict")),
                             "counts": data.get("counts", log.scan.get("counts"))}
+        if ev.item_id is not None and ev.action == "signoff_withdrawn" and "review_id" in data:
+            log = items.setdefault(ev.item_id, _ItemLog())
+            log.state, log.state_seq = str(data.get("state", "")), ev.seq
+            withdrawn[int(data["review_id"])] = (ev.seq, ev.actor)
+            if data.get("revoked_receipt_id") is not None:
+                revoked.add(int(data["revoked_receipt_id"]))
         if ev.action in REVIEW_ACTIONS and "review_id" in data:
             reviews[int(data["review_id"])] = (ev.seq, ev.actor, ev.item_id, data)
         elif ev.action == "disposition" and "review_id" in data:
@@ -248,10 +258,16 @@ def cross_check(session: Session, report: FullReport, receipt_key: Trust) -> Non
         report.rows_checked += 1
         seen_reviews.add(r.id)
         who = usernames.get(r.reviewer_id, f"用户#{r.reviewer_id}")
-        if r.decision == "approve":
+        if r.decision == "approve" and r.id not in withdrawn:
             approvers.setdefault(r.item_id, []).append(who)
         ev = reviews.get(r.id)
         name = f"签署 #{r.id}（稿件 {r.item_id}）"
+        if r.withdrawn_at is not None and r.id not in withdrawn:
+            report.add(f"{name}：标为已撤回，但审查日志中没有撤回事件")
+        elif r.withdrawn_at is None and r.id in withdrawn:
+            report.add(f"{name}：第 {withdrawn[r.id][0]} 号事件记录该签署已撤回，数据库中却仍为有效签署")
+        elif r.id in withdrawn and withdrawn[r.id][1] != who:
+            report.add(f"{name}：第 {withdrawn[r.id][0]} 号事件记录的撤回人 {withdrawn[r.id][1]} 不是签署人 {who}")
         if ev is None:
             report.add(f"{name}：审查日志中没有对应的签署事件")
             continue
@@ -301,7 +317,7 @@ def cross_check(session: Session, report: FullReport, receipt_key: Trust) -> Non
         elif "payload_sha256" in ev3[1] and ev3[1]["payload_sha256"] != hashlib.sha256(rc.payload.encode("utf-8")).hexdigest():
             report.add(f"发布回执 #{rc.id}（稿件 {rc.item_id}）：回执内容与第 {ev3[0]} 号事件记录的不一致")
     for rid, (seq, _) in receipts.items():
-        if rid not in seen_receipts:
+        if rid not in seen_receipts and rid not in revoked:
             report.add(f"第 {seq} 号事件记录的发布回执 #{rid} 在数据库中不存在（被删除）")
     session.expunge_all()
 

@@ -216,6 +216,9 @@ class Review(Base):
     document_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)  # body + title, channel, file name
     rules_version: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # withdrawn by its signer before release (workflow.withdraw): the row stays, it no longer counts as a signature
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    withdrawn_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     item: Mapped[Item] = relationship(back_populates="reviews")
     reviewer: Mapped[User] = relationship()
     dispositions: Mapped[list[Disposition]] = relationship(back_populates="review")
@@ -227,7 +230,7 @@ class Disposition(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id"), index=True)
     finding_id: Mapped[int] = mapped_column(ForeignKey("findings.id"))
-    disposition: Mapped[str] = mapped_column(String(16))  # confirmed | false_positive
+    disposition: Mapped[str] = mapped_column(String(16))  # must_fix | public_ok | false_positive (old rows: confirmed)
     reason: Mapped[str] = mapped_column(Text, default="")
     review: Mapped[Review] = relationship(back_populates="dispositions")
     finding: Mapped[Finding] = relationship()
@@ -318,6 +321,26 @@ class ItemClaim(Base):
     claimed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     user: Mapped[User] = relationship()
+
+
+class Delegation(Base):
+    """While `absent` is away, the secrecy officer lets `delegate` (a reviewer of the same unit) sign as `role` from
+    starts_at until ends_at (workflow.delegation). Revoking ends it early; rows are never deleted."""
+
+    __tablename__ = "delegations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    absent_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    delegate_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    role: Mapped[str] = mapped_column(String(32))
+    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    absent: Mapped[User] = relationship(foreign_keys=[absent_id])
+    delegate: Mapped[User] = relationship(foreign_keys=[delegate_id])
 
 
 class WebSession(Base):

@@ -199,9 +199,14 @@ _KEY_WORD = {
     "purpose": "用途", "old_key_id": "原密钥", "new_key_id": "新密钥", "public_key_sha256": "新公钥哈希",
     "before": "清除截止时间", "count": "清除稿件数", "items": "稿件编号", "page_images": "清除页面图像数",
     "finding_texts": "清除命中文字数", "batch": "批次",
+    "delegation_id": "委托", "absent_id": "外出人员", "absent": "外出人员", "delegate_id": "受委托人", "delegate": "受委托人",
+    "starts_at": "委托开始", "ends_at": "委托结束", "revoked_receipt_id": "撤销的回执",
+    "revoked_payload_sha256": "撤销的回执内容哈希", "reason_sha256": "理由哈希", "previous_state": "签署前状态",
 }
 # values that are codes, in the words people read
 _VALUE_WORD = {
+    "previous_state": {"awaiting_review": "待审查", "awaiting_officer": "待保密员复核", "approved": "已批准",
+                       "rejected": "不予发布", "returned": "已退回"},
     "state": {"pending": "核对中", "done": "已完成", "failed": "失败", "queued": "排队中", "scanning": "扫描中",
               "awaiting_review": "待审查", "awaiting_officer": "待保密员复核", "scan_failed": "扫描失败",
               "approved": "已批准", "rejected": "不予发布", "returned": "已退回", "superseded": "已被取代",
@@ -299,9 +304,24 @@ def event_sentence(action: str, data: str | Mapping[str, Any], directories: tupl
             parts.append(f"共 {d.get('findings')} 条发现，处置 {d.get('dispositions', 0)} 条")
         if d.get("content_sha256"):
             parts.append(f"所签内容哈希 {str(d['content_sha256'])[:12]}…")
+        if d.get("delegation_id") is not None:
+            parts.append(f"委托代签（委托 #{d['delegation_id']}）")
         return "，".join(parts)
+    if action == "signoff_withdrawn":
+        text = (f"撤回签署记录 #{d.get('review_id', '?')}（{STAGE_WORD.get(str(d.get('stage')), '签署')}："
+                f"{DECISION_LABEL.get(str(d.get('decision')), '?')}），稿件回到“{_word('state', d.get('state', ''), directories)}”")
+        if d.get("revoked_receipt_id") is not None:
+            text += f"，发布回执 #{d['revoked_receipt_id']} 已撤销"
+        return text + "，理由见签署记录"
+    if action == "delegation_set":
+        return (f"委托 #{d.get('delegation_id', '?')}：{d.get('absent', '?')} 外出期间由 {d.get('delegate', '?')} 代行保密员复核签署，"
+                f"{_word('starts_at', d.get('starts_at', ''), directories)} 至 {_word('ends_at', d.get('ends_at', ''), directories)}")
+    if action == "delegation_revoked":
+        return f"结束委托 #{d.get('delegation_id', '?')}"
     if action == "exception_approval":
-        return f"例外批准：确认属实的“禁止发布”发现 {_word('findings', d.get('findings', []), directories)}（{_word('rules', d.get('rules', []), directories)}）仍申请批准，理由见签署记录"
+        who = "保密员复核同意" if d.get("stage") == "officer" else "仍申请批准"
+        return (f"例外批准：仍成立的发现 {_word('findings', d.get('findings', []), directories)}"
+                f"（{_word('rules', d.get('rules', []), directories)}）{who}，理由见签署记录")
     if action == "export":
         what = f"统计（{d.get('statistics')}）" if d.get("statistics") else f"检索结果 {d.get('rows', 0)} 条"
         query = d.get("query") or {}

@@ -34,7 +34,7 @@ from reviewer.web.deps import check_csrf, checked_id, database, html_errors, vie
 from reviewer.web.render import page, redirect
 from reviewer.web.security import apply_headers
 from reviewer.workflow import alerts as alert_actions
-from reviewer.workflow import claims, desk, fairshare, render_check, rulelog, scopes
+from reviewer.workflow import claims, desk, fairshare, render_check, rulelog, scopes, withdraw
 from reviewer.workflow.retention import PURGED_LABEL
 from reviewer.workflow.review import DispositionInput, sign_off
 
@@ -158,11 +158,12 @@ def _item_page(request: Request, item_id: int, status_code: int = 200, error: st
         carried = desk.carried_over(s, item) if item.state == AWAITING_REVIEW else {}
         form = {**_defaults(view, item, carried), **(entered or {})}
         undisposed = [f for f in view.findings if not form.get(f"disp_{f.id}")]
-        first_review = next((r for r in reversed(view.reviews) if r.stage == "unit" and r.decision == "approve"), None)
+        first_review = next((r for r in reversed(view.reviews)
+                             if r.stage == "unit" and r.decision == "approve" and r.withdrawn_at is None), None)
         newer = s.get(Item, item.superseded_by_id) if item.superseded_by_id else None
         rendered = pages_render.rendered_view(s, item)
         item_alerts = [a for a in access.alerts(s, v.user) if a.item_id == item.id] if v.role in SIGNER_ROLES else []
-        own_review = next((r for r in reversed(view.reviews) if r.reviewer_id == v.user.id), None)
+        own_review = next((r for r in reversed(view.reviews) if r.reviewer_id == v.user.id and r.withdrawn_at is None), None)
         held = None
         if item.state in (AWAITING_REVIEW, AWAITING_OFFICER) and desk.can_sign(found) and own_review is None:
             held = claims.touch(s, item, v.user)  # another signer who has it open, if any
@@ -171,12 +172,16 @@ def _item_page(request: Request, item_id: int, status_code: int = 200, error: st
             prev_id=prev_id, next_id=next_id, error=error, entered=form, kept=kept, blockers=found,
             can_sign=desk.can_sign(found), can_approve=desk.can_approve(found), carried=carried,
             undisposed=undisposed, first_review=first_review if item.state == AWAITING_OFFICER else None,
-            newer=newer, exception_possible=item.state == AWAITING_REVIEW and desk.has_block(item)
-            and item.unit.block_policy == "officer",
+            newer=newer, exception_possible=bool(view.findings) if item.state == AWAITING_REVIEW
+            else item.state == AWAITING_OFFICER and bool(view.findings),
+            exception_note=item.state == AWAITING_REVIEW and desk.has_block(item) and item.unit.block_policy == "officer",
             rendered=rendered, shown_verdict=render_check.shown_verdict(item, rendered.state if rendered else None),
-            own_review=own_review, next_step=desk.next_step(item) if own_review else "", item_alerts=item_alerts, held=held,
+            own_review=own_review, withdrawable=own_review is not None and not withdraw.can_withdraw(s, own_review, v.user),
+            next_step=desk.next_step(item) if own_review else "", item_alerts=item_alerts, held=held,
             open_for_signing=item.state in (AWAITING_REVIEW, AWAITING_OFFICER, SCAN_FAILED),
-            notice=f"已签署。稿件当前状态为“{STATE_LABEL.get(item.state, item.state)}”" if request.query_params.get("done") else "",
+            notice=f"已签署。稿件当前状态为“{STATE_LABEL.get(item.state, item.state)}”" if request.query_params.get("done")
+            else f"已撤回您的签署。稿件当前状态为“{STATE_LABEL.get(item.state, item.state)}”" if request.query_params.get("withdrawn")
+            else "",
         )
 
 
@@ -196,6 +201,31 @@ async def resolve_alert(request: Request, alert_id: int) -> Response:
         alert = alert_actions.resolve(s, checked_id(alert_id), v.user, str(form.get("action", "")), str(form.get("reason", ""))[:2000])
         item_id = alert.item_id
     return redirect(f"/review/items/{item_id}?alert=done#item-alerts")
+
+
+@router.post("/review/reviews/{review_id}/withdraw")
+@html_errors
+async def withdraw_sign_off(request: Request, review_id: int) -> Response:
+    """The signer withdraws his own sign-off before release (workflow.withdraw decides whether he may)."""
+    form = await request.form()
+    with database(request).session() as s:
+        v = viewer(request, s, *SIGNER_ROLES)
+        check_csrf(v, str(form.get("csrf_token", "")))
+        review = s.get(Review, checked_id(review_id))
+        if review is None:
+            raise NotFound(f"签署记录 {review_id} 不存在")
+        item_id = review.item_id
+        error: ReviewerError | None = None
+        try:
+            withdraw.withdraw(s, review.id, Actor.of_user(v.user, session_id=v.session_id), str(form.get("reason", ""))[:2000])
+        except ReviewerError as exc:
+            s.rollback()
+            if isinstance(exc, NotFound):
+                raise
+            error = exc
+    if error is not None:
+        return _item_page(request, item_id, status_code=error.http_status, error=error.message)
+    return redirect(f"/review/items/{item_id}?withdrawn=1")
 
 
 @router.get("/review/items/{item_id}/sheet")

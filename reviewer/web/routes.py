@@ -10,6 +10,7 @@ from reviewer.web import (
     pages_admin,
     pages_audit,
     pages_auth,
+    pages_delegation,
     pages_fingerprints,
     pages_monitor,
     pages_render,
@@ -24,3 +25,4 @@ router.include_router(pages_audit.router)
 router.include_router(pages_fingerprints.router)
 router.include_router(pages_render.router)
 router.include_router(pages_monitor.router)
+router.include_router(pages_delegation.router)

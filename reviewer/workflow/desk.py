@@ -33,7 +33,8 @@ from reviewer.store.models import (
     Review,
     User,
 )
-from reviewer.workflow import render_check
+from reviewer.workflow import delegation, render_check
+from reviewer.workflow.dispositions import FIXED, LABEL, NEEDS_REASON, SIGNABLE, normalize, stands
 
 SIGNER_ROLES = ("reviewer", "officer")
 BLOCK_MUST_REVISE = "本稿件含“禁止发布”级别的发现，本单位规定此类稿件必须修改后重新提交，不能批准；请选择“退回修改”或“不予发布”"
@@ -66,14 +67,15 @@ def has_block(item: Item) -> bool:
 
 def unit_signer(session: Session, item: Item) -> int | None:
     return session.execute(
-        select(Review.reviewer_id).where(Review.item_id == item.id, Review.stage == "unit", Review.decision == "approve")
+        select(Review.reviewer_id).where(Review.item_id == item.id, Review.stage == "unit", Review.decision == "approve",
+                                         Review.withdrawn_at.is_(None))
         .order_by(Review.id.desc()).limit(1)
     ).scalar_one_or_none()
 
 
 def blockers(session: Session, item: Item, actor: User | Actor) -> list[Blocker]:
     """Every reason, in the order a person should read them. Empty: this person may sign and may approve."""
-    who = as_actor(actor)
+    who = delegation.acting(session, as_actor(actor))
     out: list[Blocker] = []
     if who.user_id is None or who.role not in SIGNER_ROLES:
         return [Blocker("role", "只有审查员或保密员可以签署审查意见", False)]
@@ -91,7 +93,7 @@ def blockers(session: Session, item: Item, actor: User | Actor) -> list[Blocker]
         elif unit_signer(session, item) == who.user_id:
             out.append(Blocker("first_signer", "本稿件的第一签由您签署，保密员复核须由另一名保密员签署", False))
     signed = session.execute(
-        select(Review.id).where(Review.item_id == item.id, Review.reviewer_id == who.user_id).limit(1)
+        select(Review.id).where(Review.item_id == item.id, Review.reviewer_id == who.user_id, Review.withdrawn_at.is_(None)).limit(1)
     ).first()
     if signed is not None and not any(b.code == "first_signer" for b in out):
         out.append(Blocker("signed", "您已签署过本稿件的这一版本，不能重复签署", False))
@@ -125,7 +127,8 @@ def signed_by(session: Session, item: Item) -> str:
     from reviewer.audit.exports import fmt_time
     from reviewer.audit.queries import DECISION_LABEL
 
-    last = session.scalars(select(Review).where(Review.item_id == item.id).order_by(Review.id.desc()).limit(1)).first()
+    last = session.scalars(select(Review).where(Review.item_id == item.id, Review.withdrawn_at.is_(None))
+                           .order_by(Review.id.desc()).limit(1)).first()
     if last is None:
         return ""
     person = last.reviewer.display_name or last.reviewer.username
@@ -143,8 +146,27 @@ def can_approve(found: Iterable[Blocker]) -> bool:
 
 
 def exception_findings(item: Item, dispositions: Mapping[int, _Disposed]) -> list[Finding]:
-    """Block findings the signer confirmed while approving: an exception (例外批准) that needs a reason for each."""
-    return [f for f in item.findings if f.severity == "block" and getattr(dispositions.get(f.id), "disposition", "") == "confirmed"]
+    """Findings that still stand (须修改, or 属实但可公开 at the block/review level) in an approval: an exception (例外批准)
+    that needs a reason for each, the signer's confirmation and the officer's second signature."""
+    return [f for f in item.findings
+            if f.id in dispositions and stands(getattr(dispositions[f.id], "disposition", ""), f.severity)]
+
+
+def check_dispositions(item: Item, dispositions: Mapping[int, _Disposed]) -> None:
+    """Each answer is one a signer may give, and the answers that say 'this may be published' carry a reason."""
+    findings = {f.id: f for f in item.findings}
+    for fid, d in dispositions.items():
+        f = findings.get(fid)
+        if f is None:
+            continue
+        value = normalize(d.disposition)
+        if value == FIXED:
+            raise InvalidInput(f"发现 #{f.seq + 1} 是在本版本的内容中找到的，仍然存在，不能标为“已修改”；作者修改后重新提交的"
+                               "新版本中不再出现的发现，会在新版本的页面上显示为“已修改”")
+        if value not in SIGNABLE:
+            raise InvalidInput("处置须为：须修改（must_fix）、属实但可公开（public_ok）或误报（false_positive）")
+        if value in NEEDS_REASON and not (d.reason or "").strip():
+            raise InvalidInput(f"发现 #{f.seq + 1} 标为“{LABEL[value]}”须写明理由")
 
 
 def enforce(
@@ -155,39 +177,48 @@ def enforce(
     dispositions: Mapping[int, _Disposed],
     exception_confirmed: bool = False,
 ) -> list[Finding]:
-    """Raises the first reason that forbids this sign-off; returns the findings approved by exception."""
+    """Raises the first reason that forbids this sign-off; returns the findings approved by exception (unit stage: the
+    signer's own standing findings; officer stage: those of the unit sign-off the officer co-signs, plus his own)."""
     for b in blockers(session, item, actor):
         if not b.approve_only or decision == "approve":
             raise b.error()
-    findings = {f.id: f for f in item.findings}
-    for fid, d in dispositions.items():
-        f = findings.get(fid)
-        if f is not None and f.severity == "block" and d.disposition == "false_positive" and not (d.reason or "").strip():
-            raise InvalidInput(f"发现 #{f.seq + 1} 为“禁止发布”级别，标为“误报”须写明理由")
-    if decision != "approve" or item.state != AWAITING_REVIEW:
+    check_dispositions(item, dispositions)
+    if decision != "approve" or item.state not in (AWAITING_REVIEW, AWAITING_OFFICER):
         return []
+    if item.state == AWAITING_REVIEW:
+        missing_ids = [f.id for f in item.findings if f.id not in dispositions]
+        if missing_ids:
+            raise InvalidInput(f"批准前须逐条处置全部发现，尚有 {len(missing_ids)} 条未处置")
     exceptions = exception_findings(item, dispositions)
-    if exceptions:
-        missing = [f"#{f.seq + 1}" for f in exceptions if not (dispositions[f.id].reason or "").strip()]
-        if missing:
-            raise InvalidInput(f"确认属实的“禁止发布”发现仍要批准，属例外批准，须逐条写明理由：发现 {'、'.join(missing)} 未填写理由")
-        if not exception_confirmed:
-            raise InvalidInput("例外批准须勾选确认：您已知悉上述“禁止发布”发现属实，仍申请批准发布并由保密员复核")
+    missing = [f"#{f.seq + 1}" for f in exceptions if not (dispositions[f.id].reason or "").strip()]
+    if missing:
+        raise InvalidInput(f"批准仍成立的发现（须修改，或属实但可公开的“禁止发布”“需人工审查”项）属例外批准，须逐条写明理由："
+                           f"发现 {'、'.join(missing)} 未填写理由")
+    if item.state == AWAITING_OFFICER:
+        mine = {f.id for f in exceptions}
+        exceptions += [f for f in item.findings if f.id not in mine and f.seq + 1 in
+                       {int(str(e["finding"])) for e in exception_of(session, item)}]
+        if exceptions and not exception_confirmed:
+            raise InvalidInput("本件属例外批准（批准时仍有成立的发现），保密员复核须本人勾选例外批准确认，并写明自己的理由")
+        return sorted(exceptions, key=lambda f: f.seq)
+    if exceptions and not exception_confirmed:
+        raise InvalidInput("批准仍成立的发现属例外批准，须勾选确认：您已知悉这些发现仍成立，仍申请批准发布并交由保密员复核签署")
     return exceptions
 
 
 def exception_of(session: Session, item: Item) -> list[dict[str, object]]:
-    """The exception recorded by the unit-stage approval of this item (for the receipt): one entry per block finding
-    confirmed and approved. Rule ids and finding numbers only, never matched text."""
+    """The exception recorded by the unit-stage approval of this item (for the receipt and the officer): one entry
+    per finding that still stood when it was approved. Rule ids and finding numbers only, never matched text."""
     review = session.scalars(
-        select(Review).where(Review.item_id == item.id, Review.stage == "unit", Review.decision == "approve")
+        select(Review).where(Review.item_id == item.id, Review.stage == "unit", Review.decision == "approve",
+                             Review.withdrawn_at.is_(None))
         .order_by(Review.id.desc()).limit(1)
     ).first()
     if review is None:
         return []
     return [
         {"finding": d.finding.seq + 1, "rule": d.finding.rule}
-        for d in review.dispositions if d.finding.severity == "block" and d.disposition == "confirmed"
+        for d in sorted(review.dispositions, key=lambda d: d.finding.seq) if stands(d.disposition, d.finding.severity)
     ]
 
 
@@ -217,7 +248,7 @@ def _keys(findings: Iterable[Finding]) -> dict[int, tuple[str, str, str, int]]:
 def previous_signed_version(session: Session, item: Item) -> Item | None:
     if item.version <= 1:
         return None
-    signed = select(Review.item_id).where(Review.stage == "unit")
+    signed = select(Review.item_id).where(Review.stage == "unit", Review.withdrawn_at.is_(None))
     return session.scalars(
         select(Item)
         .where(Item.unit_id == item.unit_id, Item.external_id == item.external_id, Item.version < item.version,
@@ -233,7 +264,8 @@ def carried_over(session: Session, item: Item) -> dict[int, Carried]:
     if old is None:
         return {}
     review = session.scalars(
-        select(Review).where(Review.item_id == old.id, Review.stage == "unit").order_by(Review.id.desc()).limit(1)
+        select(Review).where(Review.item_id == old.id, Review.stage == "unit", Review.withdrawn_at.is_(None))
+        .order_by(Review.id.desc()).limit(1)
     ).first()
     if review is None:
         return {}
@@ -243,7 +275,7 @@ def carried_over(session: Session, item: Item) -> dict[int, Carried]:
     for fid, key in _keys(item.findings).items():
         d = by_finding.get(old_keys.get(key, -1))
         if d is not None:
-            out[fid] = Carried(d.disposition, d.reason, old.id, old.version)
+            out[fid] = Carried(normalize(d.disposition), d.reason, old.id, old.version)
     return out
 
 

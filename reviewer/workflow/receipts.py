@@ -66,7 +66,8 @@ def issue(session: Session, item: Item, actor: Actor) -> Receipt:
     if broken:
         raise Conflict("；".join(broken) + "，不能签发发布回执")
     key = signing_key(session)
-    reviews = session.execute(select(Review).where(Review.item_id == item.id).order_by(Review.id)).scalars()
+    reviews = session.execute(
+        select(Review).where(Review.item_id == item.id, Review.withdrawn_at.is_(None)).order_by(Review.id)).scalars()
     signers = [
         {"username": r.reviewer.username, "name": r.reviewer.display_name, "stage": r.stage, "decision": r.decision,
          "at": r.created_at.isoformat()}
@@ -81,7 +82,7 @@ def issue(session: Session, item: Item, actor: Actor) -> Receipt:
         **render_check.bound_fields(session, item),  # the rendered pages the reviewer saw (docs/render.md)
     }
     exception = desk.exception_of(session, item)
-    if exception:  # 例外批准: block findings confirmed and approved with reasons and the officer's co-sign
+    if exception:  # 例外批准: findings still standing, approved with reasons and the officer's co-sign
         body["exception_approval"] = exception
     payload = canonical_json(body)
     receipt = Receipt(item_id=item.id, payload=payload, signature=key.sign(payload), key_id=key.key_id)
@@ -99,7 +100,8 @@ def problems(session: Session, item: Item, receipt: Receipt | None) -> list[str]
     if receipt is None:
         return ["没有发布回执"]
     keys = trust(session)
-    signers = [r.reviewer.username for r in session.scalars(select(Review).where(Review.item_id == item.id)) if r.decision == "approve"]
+    signers = [r.reviewer.username for r in session.scalars(select(Review).where(Review.item_id == item.id, Review.withdrawn_at.is_(None)))
+               if r.decision == "approve"]
     return row_problems(item) + receipt_problems(keys, receipt, item, item.unit.code, signers)
 
 

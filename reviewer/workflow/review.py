@@ -6,9 +6,11 @@ Guards, in order (each raises a domain error with a Chinese message):
 - the item version is open for review (awaiting_review, or awaiting_officer for the officer's co-sign) — 409;
 - `content_sha256` equals the item's (the signer saw exactly this content) — 409;
 - the signer is a reviewer/officer of the item's own unit (谁发布谁审查) — 403; the author never signs their own draft — 403;
-- approve: every finding has a disposition; block findings are never approved by a unit reviewer alone: with the unit
-  policy "revise" (default) approval is refused, with "officer" the item goes to awaiting_officer and a secrecy officer
-  of the same unit (not the first signer) co-signs;
+- approve: every finding has a disposition (workflow.dispositions: 须修改 / 属实但可公开 / 误报, the last two with a
+  reason); block findings are never approved by a unit reviewer alone: with the unit policy "revise" (default)
+  approval is refused, with "officer" the item goes to awaiting_officer and a secrecy officer of the same unit (not the
+  first signer) co-signs; a finding that still stands (须修改, or 属实但可公开 at block/review level) is approved only as
+  an exception: a reason for each, the signer's confirmation, and the officer's co-sign (who confirms it himself);
 - the author is an identity (accounts/identity.py): the signer whose account the item's CMS author id maps to is
   refused; an item whose author is unknown (no id, or an unmapped one) also needs the officer's co-sign.
 One transaction; every step writes its audit event; approval issues the signed release receipt; the unit's callback
@@ -40,14 +42,15 @@ from reviewer.store.models import (
     User,
     utcnow,
 )
-from reviewer.workflow import callbacks, comments, desk, receipts, render_check
+from reviewer.workflow import callbacks, comments, delegation, desk, receipts, render_check
+from reviewer.workflow import dispositions as disp
 from reviewer.workflow.items import get_item
 from reviewer.workflow.states import move
 
 DECISIONS = ("approve", "reject", "return")
 DECISION_LABEL = {"approve": "批准发布", "reject": "不予发布", "return": "退回修改"}
-DISPOSITIONS = ("confirmed", "false_positive")
-DISPOSITION_LABEL = {"confirmed": "确认", "false_positive": "误报"}
+DISPOSITIONS = disp.DISPOSITIONS  # must_fix | fixed | public_ok | false_positive (see workflow/dispositions.py)
+DISPOSITION_LABEL = disp.LABEL
 REVIEWER_ROLES = ("reviewer", "officer")
 BLOCK_MUST_REVISE = "本稿件含“禁止发布”级别的发现，本单位规定此类稿件必须修改后重新提交，不能批准；请选择“退回修改”或“不予发布”"
 
@@ -55,8 +58,11 @@ BLOCK_MUST_REVISE = "本稿件含“禁止发布”级别的发现，本单位�
 @dataclass(frozen=True, slots=True)
 class DispositionInput:
     finding_id: int
-    disposition: str  # confirmed | false_positive
+    disposition: str  # must_fix | public_ok | false_positive (`confirmed` is read as must_fix)
     reason: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "disposition", disp.normalize(self.disposition))
 
 
 def sign_off(
@@ -70,7 +76,7 @@ def sign_off(
     exception_confirmed: bool = False,
     feedback: Iterable[int] = (),
 ) -> Review:
-    who = as_actor(actor)
+    who = delegation.acting(session, as_actor(actor))  # a delegate signs in the role delegated to him, for the period
     item = get_item(session, item_id, for_update=True)
     if who.user_id is None or who.role not in REVIEWER_ROLES:
         raise PermissionDenied("只有审查员或保密员可以签署审查意见")
@@ -103,7 +109,7 @@ def sign_off(
         if d.finding_id not in findings:
             raise InvalidInput(f"发现 {d.finding_id} 不属于该稿件")
         if d.disposition not in DISPOSITIONS:
-            raise InvalidInput("disposition 必须是 confirmed（确认）或 false_positive（误报）")
+            raise InvalidInput("处置须为：须修改（must_fix）、属实但可公开（public_ok）或误报（false_positive）")
         if d.finding_id in given:
             raise InvalidInput(f"发现 {d.finding_id} 的处置重复")
         given[d.finding_id] = d
@@ -122,12 +128,11 @@ def sign_off(
         if waiting:
             raise InvalidTransition(waiting)
         if stage == "unit":
-            missing = [fid for fid in findings if fid not in given]
-            if missing:
-                raise InvalidInput(f"批准前须逐条处置全部发现，尚有 {len(missing)} 条未处置")
             if has_block:
                 if item.unit.block_policy != "officer":
                     raise InvalidTransition(BLOCK_MUST_REVISE)
+                target = AWAITING_OFFICER
+            if exceptions:  # a finding still stands: the officer's second signature (例外批准)
                 target = AWAITING_OFFICER
             if authorship == identity.Authorship.UNKNOWN:
                 target = AWAITING_OFFICER
@@ -156,12 +161,14 @@ def sign_off(
     )
     if exceptions:
         audit.append(session, "exception_approval", who, unit_code=unit_code, item_id=item.id,
-                     data={"review_id": review.id, "findings": [f.seq + 1 for f in exceptions], "rules": [f.rule for f in exceptions]})
+                     data={"review_id": review.id, "stage": stage, "findings": [f.seq + 1 for f in exceptions],
+                           "rules": [f.rule for f in exceptions]})
     audit.append(session, action, who, unit_code=unit_code, item_id=item.id,
                  data={"review_id": review.id, "stage": stage, "decision": decision, "content_sha256": item.content_sha256,
                        "document_sha256": item.document_sha256,
                        "rules_version": item.rules_version, "dispositions": len(given), "findings": len(findings),
                        **identity.decision_record(session, item, who, authorship),
+                       **delegation.record(who),
                        **render_check.bound_fields(session, item)})
     if target == APPROVED:
         receipts.issue(session, item, who)
@@ -172,6 +179,7 @@ def sign_off(
 
 def _unit_signer(session: Session, item: Item) -> int | None:
     return session.execute(
-        select(Review.reviewer_id).where(Review.item_id == item.id, Review.stage == "unit", Review.decision == "approve")
+        select(Review.reviewer_id).where(Review.item_id == item.id, Review.stage == "unit", Review.decision == "approve",
+                                         Review.withdrawn_at.is_(None))
         .order_by(Review.id.desc()).limit(1)
     ).scalar_one_or_none()

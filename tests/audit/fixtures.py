@@ -86,7 +86,7 @@ def populate(s: Session) -> dict[str, object]:
     # A1: review finding (disposed false positive), approved 2 h after submission.
     a1 = make_item(s, a, "A1", submitted=t(3, 1, 8), scanned=t(3, 1, 8), verdict="review", state="approved",
                    findings=[("pii.mobile", "个人信息", "review"), ("marking.level", "密级标志", "info")])
-    sign(s, a1, ra, "approve", t(3, 1, 10), {0: "false_positive", 1: "confirmed"})
+    sign(s, a1, ra, "approve", t(3, 1, 10), {0: "false_positive", 1: "public_ok"})  # public_ok on info: nothing stands
     # A2: block finding, unit approve then officer approve: final approval by officer 10 h after submission.
     a2 = make_item(s, a, "A2", submitted=t(3, 2, 0), scanned=t(3, 2, 0), verdict="block", state="approved",
                    findings=[("marking.level", "密级标志", "block")])

@@ -33,10 +33,12 @@ def test_rules_and_false_positive_share(db: Session) -> None:
     populate(db)
     rules = {r.rule: r for r in compute(db, Period(2026)).rules}
     mark = rules["marking.level"]
-    assert (mark.hits, mark.items, mark.severity, mark.confirmed, mark.false_positive) == (3, 3, "block", 3, 0)
+    # 须修改 counts the old value 确认 (confirmed) too; A1's info finding is 属实但可公开
+    assert (mark.hits, mark.items, mark.severity, mark.must_fix, mark.public_ok, mark.false_positive) == (3, 3, "block", 2, 1, 0)
     mobile = rules["pii.mobile"]
-    assert (mobile.hits, mobile.confirmed, mobile.false_positive) == (2, 1, 1)
+    assert (mobile.hits, mobile.must_fix, mobile.public_ok, mobile.false_positive) == (2, 1, 0, 1)
     assert cell(mobile, "false_positive_share") == "50.0%"
+    assert cell(mark, "false_positive_share") == "0.0%"
 
 
 def test_beijing_month_boundary(db: Session) -> None:
@@ -60,7 +62,8 @@ def test_bad_period() -> None:
 
 
 def test_exceptions_fixed_and_the_report_paragraph(db: Session) -> None:
-    """例外批准: A6's unit approval confirmed its block finding (A2's marked it a false positive: not an exception).
+    """例外批准: A6's unit approval confirmed its block finding (A2's marked it a false positive, A1's marked its info
+    finding 属实但可公开: neither still stands, not an exception).
     发现并整改: A5 was returned and its next version no longer holds the finding; a finding the next version still
     holds is not counted as fixed."""
     from reviewer.audit.statistics import report_paragraph

@@ -144,7 +144,7 @@ def test_decision_callback_is_signed_and_delivered(stack: Stack, receiver) -> No
     cms, rev = stack.client("cms1"), stack.client("rev1")
     item = cms.post("/api/v1/items", json={"external_id": "c-1", "content": CLEAN}).json()
     full = settled(rev, item["id"])
-    dispositions = [{"finding_id": f["id"], "disposition": "false_positive"} for f in full["findings"]]
+    dispositions = [{"finding_id": f["id"], "disposition": "false_positive", "reason": "公开信息"} for f in full["findings"]]
     r = rev.post(f"/api/v1/items/{item['id']}/review", json={"content_sha256": item["content_sha256"], "decision": "approve",
                                                             "findings": dispositions})
     assert r.status_code == 200

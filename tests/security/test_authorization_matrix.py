@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -61,6 +62,13 @@ TABLE: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/api/v1/items/{item_id}/receipt"): row("DD", "AD", "AD", "AD", "AA", "AA"),
     ("GET", "/api/v1/alerts"): row("DD", "DD", "AD", "AD", "AA", "DD"),  # not the admin: an alert names a new term
     ("GET", "/api/v1/me"): row("DD", "AA", "AA", "AA", "AA", "AA"),
+    # withdrawing a sign-off: its signer only (so never another unit's), API and page alike
+    ("POST", "/api/v1/reviews/{review_id}/withdraw"): row("DD", "DD", "AD", "AD", "DD", "DD"),
+    ("POST", "/review/reviews/{review_id}/withdraw"): row("DD", "DD", "AD", "AD", "DD", "DD"),
+    # 委托代签: the unit's secrecy officer only
+    ("GET", "/officer/delegations"): row("DD", "DD", "DD", "AD", "DD", "DD"),
+    ("POST", "/officer/delegations"): row("DD", "DD", "DD", "AD", "DD", "DD"),
+    ("POST", "/officer/delegations/{delegation_id}/revoke"): row("DD", "DD", "DD", "AD", "DD", "DD"),
     # pages (session cookie; a publisher account cannot log in to the pages)
     ("GET", "/static/{name}"): row("AA", "AA", "AA", "AA", "AA", "AA"),
     ("GET", "/"): row("AA", "AA", "AA", "AA", "AA", "AA"),
@@ -334,7 +342,7 @@ def api_review(w: World, role: str, unit: str) -> bool:
         sha, findings = item.content_sha256, [f.id for f in item.findings]  # type: ignore[union-attr]
     before = w.events()
     r = w.api(role).post(f"/api/v1/items/{item_id}/review", json={
-        "content_sha256": sha, "decision": "approve", "findings": [{"finding_id": f, "disposition": "false_positive"} for f in findings]})
+        "content_sha256": sha, "decision": "approve", "findings": [{"finding_id": f, "disposition": "false_positive", "reason": "核实"} for f in findings]})
     if r.status_code == 200:
         return w.state(item_id) == "approved"
     assert denied(r.status_code) and w.state(item_id) == "awaiting_review" and w.events() == before, (r.status_code, r.text)
@@ -428,6 +436,7 @@ def page_sign(w: World, role: str, unit: str) -> bool:
         form = {"csrf_token": token, "content_sha256": item.content_sha256, "decision": "approve", "comment": "同意"}  # type: ignore[union-attr]
         for f in item.findings:  # type: ignore[union-attr]
             form[f"disp_{f.id}"] = "false_positive"
+            form[f"reason_{f.id}"] = "核实"
     before = w.events()
     r = c.post(f"/review/items/{item_id}/sign", data=form)
     if r.status_code == 303 and r.headers["location"].endswith("done=1"):
@@ -560,6 +569,106 @@ def page_register(w: World, role: str, unit: str) -> bool:
     return False
 
 
+def _signed(w: World, role: str, unit: str) -> tuple[int, int]:
+    """A fresh approved item of `unit`, signed by the probing role's person of that unit when the role signs (so
+    "own" is his own signature and "other" another unit's), else by the unit's reviewer."""
+    item_id = w.fresh(unit, "open")
+    n = "1" if unit == "U1" else "2"
+    name = {"reviewer": "rev", "officer": "off"}.get(role, "rev") + n
+    with w.db.session() as s:
+        item = s.get(Item, item_id)
+        disp = [DispositionInput(f.id, "false_positive", "核实") for f in item.findings]  # type: ignore[union-attr]
+        review = sign_off(s, item_id, _user(s, name), item.content_sha256, "approve", "同意", disp)  # type: ignore[union-attr]
+        assert s.get(Item, item_id).state == "approved"  # type: ignore[union-attr]
+        return item_id, review.id
+
+
+def api_withdraw(w: World, role: str, unit: str) -> bool:
+    item_id, review_id = _signed(w, role, unit)
+    before = w.events()
+    r = w.api(role).post(f"/api/v1/reviews/{review_id}/withdraw", json={"reason": "需要重新核对"})
+    if r.status_code == 200:
+        return w.state(item_id) == "awaiting_review"
+    assert denied(r.status_code) and w.state(item_id) == "approved" and w.events() == before, (r.status_code, r.text)
+    return False
+
+
+def _token(w: World, role: str, home: str = "/review") -> str:
+    c = w.page(role)
+    r = c.get(home)
+    if r.status_code != 200:
+        r = c.get("/audit" if role in ("auditor", "admin") else "/review")
+    return csrf_of(r.text) if r.status_code == 200 else "x"
+
+
+def page_withdraw(w: World, role: str, unit: str) -> bool:
+    item_id, review_id = _signed(w, role, unit)
+    token = _token(w, role)
+    before = w.events()
+    r = w.page(role).post(f"/review/reviews/{review_id}/withdraw", data={"csrf_token": token, "reason": "需要重新核对"})
+    if r.status_code == 303 and r.headers["location"].endswith("withdrawn=1"):
+        return w.state(item_id) == "awaiting_review"
+    assert page_denied(r) and w.state(item_id) == "approved" and w.events() == before, (r.status_code, r.text[:300])
+    return False
+
+
+def _delegation(w: World, unit: str) -> int:
+    """A delegation of `unit` set by its officer, starting tomorrow (so it changes no other cell of the table)."""
+    from reviewer.workflow import delegation
+
+    n = "1" if unit == "U1" else "2"
+    start = datetime.now(UTC) + timedelta(days=1)
+    with w.db.session() as s:
+        return delegation.create(s, _user(s, f"off{n}"), _user(s, f"off{n}").id, _user(s, f"rev{n}").id, start,
+                                 start + timedelta(days=1)).id
+
+
+def page_delegations(w: World, role: str, unit: str) -> bool:
+    did = _delegation(w, unit)
+    r = w.page(role).get("/officer/delegations")
+    if r.status_code == 200:
+        return f'data-delegation="{did}"' in r.text
+    assert page_denied(r), r.status_code
+    return False
+
+
+def page_delegation_create(w: World, role: str, unit: str) -> bool:
+    from reviewer.store.models import Delegation
+
+    n = "1" if unit == "U1" else "2"
+    with w.db.session() as s:
+        absent, delegate = _user(s, f"off{n}").id, _user(s, f"rev{n}").id
+        count = len(list(s.scalars(select(Delegation.id))))
+    token = _token(w, role, "/officer/delegations")
+    before = w.events()
+    start = datetime.now(UTC) + timedelta(days=2)
+    fmt = "%Y-%m-%dT%H:%M"
+    r = w.page(role).post("/officer/delegations", data={
+        "csrf_token": token, "absent_id": str(absent), "delegate_id": str(delegate),
+        "starts_at": start.strftime(fmt), "ends_at": (start + timedelta(days=1)).strftime(fmt)})
+    with w.db.session() as s:
+        made = len(list(s.scalars(select(Delegation.id)))) - count
+    if r.status_code == 303:
+        return made == 1
+    assert (page_denied(r) or r.status_code == 422) and made == 0 and w.events() == before, (r.status_code, r.text[:300])
+    return False
+
+
+def page_delegation_revoke(w: World, role: str, unit: str) -> bool:
+    from reviewer.store.models import Delegation
+
+    did = _delegation(w, unit)
+    token = _token(w, role, "/officer/delegations")
+    before = w.events()
+    r = w.page(role).post(f"/officer/delegations/{did}/revoke", data={"csrf_token": token})
+    with w.db.session() as s:
+        ended = s.get(Delegation, did).revoked_at is not None  # type: ignore[union-attr]
+    if r.status_code == 303:
+        return ended
+    assert page_denied(r) and not ended and w.events() == before, (r.status_code, r.text[:300])
+    return False
+
+
 PROBES: dict[tuple[str, str], Probe] = {
     ("GET", "/openapi.json"): public("/openapi.json"),
     ("GET", "/api/v1/keys"): public("/api/v1/keys"),
@@ -575,6 +684,11 @@ PROBES: dict[tuple[str, str], Probe] = {
     ("GET", "/api/v1/items/{item_id}/receipt"): api_get_item("/receipt", "released"),
     ("GET", "/api/v1/alerts"): api_list("/api/v1/alerts", "released"),
     ("GET", "/api/v1/me"): api_me,
+    ("POST", "/api/v1/reviews/{review_id}/withdraw"): api_withdraw,
+    ("POST", "/review/reviews/{review_id}/withdraw"): page_withdraw,
+    ("GET", "/officer/delegations"): page_delegations,
+    ("POST", "/officer/delegations"): page_delegation_create,
+    ("POST", "/officer/delegations/{delegation_id}/revoke"): page_delegation_revoke,
     ("GET", "/static/{name}"): public("/static/style.css"),
     ("GET", "/"): public("/"),
     ("GET", "/login"): public("/login"),

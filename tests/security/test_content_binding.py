@@ -121,9 +121,11 @@ def test_officer_cosign_is_bound_to_content_too(inproc: App, stage: str) -> None
                                                            "findings": [{"finding_id": fid, "disposition": "confirmed", "reason": "样例"}],
                                                            "exception_confirmed": True})  # 例外批准 (issue 12)
     assert r.status_code == 200 and r.json()["item"]["state"] == "awaiting_officer"
-    r = off2.post(f"/api/v1/items/{item_id}/review", json={"content_sha256": _sha(TEXT), "decision": "approve"})
+    r = off2.post(f"/api/v1/items/{item_id}/review", json={"content_sha256": _sha(TEXT), "decision": "approve",
+                                                           "exception_confirmed": True})
     assert r.status_code == 409
-    r = off2.post(f"/api/v1/items/{item_id}/review", json={"content_sha256": _sha(text), "decision": "approve"})
+    r = off2.post(f"/api/v1/items/{item_id}/review", json={"content_sha256": _sha(text), "decision": "approve",
+                                                           "exception_confirmed": True})
     assert r.status_code == 200 and r.json()["item"]["state"] == "approved"
 
 

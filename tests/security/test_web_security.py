@@ -32,6 +32,24 @@ def _page_posts(a: App) -> set[str]:
     return {p for m, p in app_routes(a.app) if m == "POST" and not p.startswith("/api/")}
 
 
+def _signed_and_delegated(a: App) -> tuple[int, int, tuple[str, str]]:
+    """An approval signed by rev1 (to withdraw) and a delegation set by off1 (to revoke)."""
+    from datetime import UTC, datetime, timedelta
+
+    from reviewer.accounts import manage as accounts
+    from reviewer.workflow import delegation
+    from reviewer.workflow.review import sign_off
+
+    item_id = make_item(a.db, TEXT + "撤回", external_id="csrf-withdraw")
+    with a.db.session() as s:
+        item = s.get(Item, item_id)
+        review = sign_off(s, item_id, accounts.get_user(s, "rev1"), item.content_sha256, "approve", "同意")  # type: ignore[union-attr]
+        off1, rev1b = accounts.get_user(s, "off1"), accounts.get_user(s, "rev1b")
+        start = datetime.now(UTC) + timedelta(days=1)
+        made = delegation.create(s, off1, off1.id, rev1b.id, start, start + timedelta(days=1))
+        return review.id, made.id, (str(off1.id), str(rev1b.id))
+
+
 def _monitor_problem(a: App) -> int:
     """A 巡检 run of U1 with one unsigned page; returns its result id."""
     from reviewer.accounts import manage as accounts
@@ -53,8 +71,10 @@ def test_every_form_refuses_a_missing_or_wrong_csrf_token(inproc: App) -> None:
     with inproc.db.session() as s:
         sha = s.get(Item, item_id).content_sha256  # type: ignore[union-attr]
     probes = {"/login", "/logout", "/review/items/{item_id}/sign", "/fingerprints", "/monitor/results/{result_id}/handle",
-              "/review/alerts/{alert_id}/resolve", "/admin/{act}"}
+              "/review/alerts/{alert_id}/resolve", "/admin/{act}", "/review/reviews/{review_id}/withdraw",
+              "/officer/delegations", "/officer/delegations/{delegation_id}/revoke"}
     assert _page_posts(inproc) == probes, f"a POST page route without a CSRF probe: {_page_posts(inproc) - probes}"
+    review_id, delegation_id, people = _signed_and_delegated(inproc)
     tried = 0
     for bad in (None, "", "wrong-token", "x" * 43):
         extra = {} if bad is None else {"csrf_token": bad}
@@ -116,6 +136,27 @@ def test_every_form_refuses_a_missing_or_wrong_csrf_token(inproc: App) -> None:
         with inproc.db.session() as s:
             assert s.query(User).filter_by(username=f"csrf.probe{tried}").first() is None
         tried += 2
+        # withdrawing one's own sign-off, and the officer's delegation forms: refused, nothing changed, nothing logged
+        c = inproc.client()
+        assert login(c, "rev1").status_code == 303
+        before = _events(inproc)
+        r = c.post(f"/review/reviews/{review_id}/withdraw", data={"reason": "重新核对", **extra})
+        assert r.status_code == 403 and "CSRF" in r.text and _events(inproc) == before, (bad, r.status_code)
+        c = inproc.client()
+        assert login(c, "off1").status_code == 303
+        before = _events(inproc)
+        r = c.post("/officer/delegations", data={"absent_id": people[0], "delegate_id": people[1],
+                                                 "starts_at": "2030-01-01T08:00", "ends_at": "2030-01-02T08:00", **extra})
+        assert r.status_code == 403 and "CSRF" in r.text and _events(inproc) == before, (bad, r.status_code)
+        r = c.post(f"/officer/delegations/{delegation_id}/revoke", data=extra)
+        assert r.status_code == 403 and "CSRF" in r.text and _events(inproc) == before, (bad, r.status_code)
+        from reviewer.store.models import Delegation, Review
+
+        with inproc.db.session() as s:
+            assert s.get(Review, review_id).withdrawn_at is None  # type: ignore[union-attr]
+            assert s.get(Delegation, delegation_id).revoked_at is None  # type: ignore[union-attr]
+            assert s.query(Delegation).count() == 1
+        tried += 3
     # another person's valid token is a wrong token too
     other = inproc.client()
     login(other, "rev1b")

@@ -139,7 +139,7 @@ def test_reviewer_disposes_each_finding_and_approves(page, site: Site) -> None: 
         sha = item.content_sha256
     assert page.locator('input[name="content_sha256"]').get_attribute("value") == sha
     for fid, seq in findings:
-        page.check(f'input[name="disp_{fid}"][value="{"confirmed" if seq == 0 else "false_positive"}"]')
+        page.check(f'input[name="disp_{fid}"][value="false_positive"]')
         page.fill(f'input[name="reason_{fid}"]', "已核实：引用公开文件" if seq == 0 else "已核实")
     page.check('input[name="decision"][value="approve"]')
     page.fill('textarea[name="comment"]', "经审查，同意发布。")
@@ -179,7 +179,7 @@ def test_xss_draft_stays_inert(page, site: Site) -> None:  # type: ignore[no-unt
         assert item is not None
         fids = [f.id for f in item.findings]
     for fid in fids:
-        page.check(f'input[name="disp_{fid}"][value="confirmed"]')
+        page.check(f'input[name="disp_{fid}"][value="must_fix"]')
         page.fill(f'input[name="reason_{fid}"]', XSS_PAYLOADS[4])
     page.check('input[name="decision"][value="return"]')
     page.fill('textarea[name="comment"]', XSS_PAYLOADS[5])

@@ -82,7 +82,8 @@ def test_undisposed_findings_are_named_and_linked(web: Web) -> None:
     error = error[: error.index("</div>")]
     assert f'href="#f-{attach.id}"' in error and f'href="#f-{phone.id}"' not in error
     assert "#2" in error
-    assert "确认（发现成立）" in resp.text and "误报（可以公开）" in resp.text and 'id="disp-help"' in resp.text
+    assert "须修改" in resp.text and "属实但可公开（说明理由）" in resp.text and "误报（说明理由）" in resp.text
+    assert 'id="disp-help"' in resp.text and "确认（发现成立）" not in resp.text
 
 
 def _officer_unit_user(web: Web, name: str) -> None:
@@ -111,13 +112,20 @@ def test_exception_approval_needs_reasons_and_confirmation_and_is_recorded(web: 
     login(o, "off2b")
     html = o.get(f"/review/items/{item_id}").text
     assert "例外批准" in html
+    assert 'id="exception-confirm"' in html  # the officer confirms the exception himself
     form = _form(html, _item(web, item_id), "approve", {})
-    assert o.post(f"/review/items/{item_id}/sign", data=form).status_code == 303
+    resp = o.post(f"/review/items/{item_id}/sign", data=form)
+    assert resp.status_code == 422 and "保密员复核须本人勾选例外批准确认" in resp.text
+    assert o.post(f"/review/items/{item_id}/sign", data={**form, "exception_confirm": "1"}).status_code == 303
     with web.db.session() as s:
         payload = json.loads(s.scalars(select(Receipt.payload).where(Receipt.item_id == item_id)).one())
-        assert payload["exception_approval"] == [{"finding": block.seq + 1, "rule": "test.marking"}]
-        ev = s.scalars(select(AuditEvent).where(AuditEvent.item_id == item_id, AuditEvent.action == "exception_approval")).one()
-        assert json.loads(ev.data)["findings"] == [block.seq + 1]
+        # 须修改 (sent as the old value "confirmed") stands at any level: the phone number is part of the exception too
+        assert payload["exception_approval"] == [{"finding": block.seq + 1, "rule": "test.marking"},
+                                                 {"finding": phone.seq + 1, "rule": "test.phone"}]
+        evs = s.scalars(select(AuditEvent).where(AuditEvent.item_id == item_id, AuditEvent.action == "exception_approval")
+                        .order_by(AuditEvent.seq)).all()
+        assert [json.loads(ev.data)["findings"] for ev in evs] == [[block.seq + 1, phone.seq + 1]] * 2
+        assert [json.loads(ev.data)["stage"] for ev in evs] == ["unit", "officer"]
     html = o.get(f"/review/items/{item_id}").text
     assert 'id="receipt-exception"' in html
 
@@ -148,7 +156,7 @@ def test_officer_sees_first_signer_before_the_form_and_starts_from_it(web: Web) 
     assert "这是总机号码" not in form_html and "样例图片中的标志" not in form_html
     item = _item(web, item_id)
     own = _form(html, item, "approve", {block.id: ("confirmed", "样例图片，复核同意"), phone.id: ("false_positive", "总机号码，已公开")})
-    assert o.post(f"/review/items/{item_id}/sign", data=own).status_code == 303
+    assert o.post(f"/review/items/{item_id}/sign", data={**own, "exception_confirm": "1"}).status_code == 303
     with web.db.session() as s:  # the history records the officer's own reasons, not the first signer's
         review = s.scalars(select(Review).where(Review.item_id == item_id, Review.stage == "officer")).one()
         assert sorted(d.reason for d in review.dispositions) == ["总机号码，已公开", "样例图片，复核同意"]

@@ -121,7 +121,7 @@ def test_carried_over_dispositions_are_marked_and_prefilled(browser, site: Site)
         pg.goto(f"/review/items/{v1}")
         _ready(pg)
         for fid, sev in _findings(site, v1):
-            pg.check(f'input[name="disp_{fid}"][value="{"confirmed" if sev == "block" else "false_positive"}"]')
+            pg.check(f'input[name="disp_{fid}"][value="{"must_fix" if sev == "block" else "false_positive"}"]')
             pg.fill(f"#reason-{fid}", "须删去密级标志" if sev == "block" else "公开的值班电话")
         pg.check('input[name="decision"][value="return"]')
         pg.click("#sign-submit")
@@ -154,7 +154,7 @@ def test_officer_page_shows_the_first_signer_before_the_form(browser, site: Site
         pg.goto(f"/review/items/{item_id}")
         _ready(pg)
         for fid, sev in _findings(site, item_id):
-            pg.check(f'input[name="disp_{fid}"][value="confirmed"]')
+            pg.check(f'input[name="disp_{fid}"][value="must_fix"]')
             pg.fill(f"#reason-{fid}", "经请示，示例标志可以公开" if sev == "block" else "本人同意公开")
         pg.check('input[name="decision"][value="approve"]')
         pg.check("#exception-confirm")
@@ -170,7 +170,7 @@ def test_officer_page_shows_the_first_signer_before_the_form(browser, site: Site
         assert fb is not None and sb is not None and fb["y"] < sb["y"]
         assert "经请示，示例标志可以公开" in first.inner_text()
         for fid, _ in _findings(site, item_id):  # the officer decides himself: nothing of the first signer's is entered
-            assert not pg.locator(f'input[name="disp_{fid}"][value="confirmed"]').is_checked()
+            assert not pg.locator(f'input[name="disp_{fid}"][value="must_fix"]').is_checked()
             assert pg.locator(f"#reason-{fid}").input_value() == ""
         pg.screenshot(path=str(site.shots / "officer-item.png"), full_page=True)
     finally:
@@ -202,7 +202,7 @@ def test_queue_keyboard_triage(browser, site: Site) -> None:  # noqa: F811
 
 
 def test_item_keyboard_after_a_radio_has_focus(browser, site: Site) -> None:  # noqa: F811
-    """j/k keep working once a disposition radio has focus (they stopped before); Esc releases a field; c and f
+    """j/k keep working once a disposition radio has focus (they stopped before); Esc releases a field; m (c), o and f
     dispose of the current finding, a/r/x choose a decision and go to the submit button without signing; ? shows the
     keys and axe finds nothing serious in the help."""
     item_id = make_item(site.db, TEXT, [BLOCK, PHONE], external_id="kb-i", title="键盘处置")
@@ -213,7 +213,7 @@ def test_item_keyboard_after_a_radio_has_focus(browser, site: Site) -> None:  # 
         _login(pg, "rev1")
         pg.goto(f"/review/items/{item_id}")
         _ready(pg)
-        pg.click(f'input[name="disp_{f1}"][value="confirmed"]')  # a radio has focus now
+        pg.click(f'input[name="disp_{f1}"][value="must_fix"]')  # a radio has focus now
         pg.keyboard.press("j")
         pg.keyboard.press("j")
         assert "current" in (pg.locator(f"#f-{f2}").get_attribute("class") or "")
@@ -226,7 +226,14 @@ def test_item_keyboard_after_a_radio_has_focus(browser, site: Site) -> None:  # 
         assert pg.evaluate("document.activeElement.id") == f"f-{f2}"
         pg.keyboard.press("k")
         pg.keyboard.press("c")
-        assert pg.locator(f'input[name="disp_{f1}"][value="confirmed"]').is_checked()
+        assert pg.locator(f'input[name="disp_{f1}"][value="must_fix"]').is_checked()
+        pg.keyboard.press("j")
+        pg.keyboard.press("o")  # 属实但可公开 on the second finding: the cursor goes to its reason (required)
+        assert pg.locator(f'input[name="disp_{f2}"][value="public_ok"]').is_checked()
+        assert pg.evaluate("document.activeElement.id") == f"reason-{f2}"
+        pg.keyboard.press("Escape")
+        pg.keyboard.press("m")  # 须修改
+        assert pg.locator(f'input[name="disp_{f2}"][value="must_fix"]').is_checked()
         pg.keyboard.press("r")
         assert pg.locator('input[name="decision"][value="return"]').is_checked()
         assert pg.evaluate("document.activeElement.id") == "sign-submit"
@@ -352,7 +359,7 @@ def test_axe_on_every_page_for_every_role(browser, site: Site) -> None:  # noqa:
         pg.goto(f"/review/items/{officer_item}")
         _ready(pg)
         for fid, _ in _findings(site, officer_item):
-            pg.check(f'input[name="disp_{fid}"][value="confirmed"]')
+            pg.check(f'input[name="disp_{fid}"][value="must_fix"]')
             pg.fill(f"#reason-{fid}", "经请示同意")
         pg.check('input[name="decision"][value="approve"]')
         pg.check("#exception-confirm")

@@ -150,7 +150,9 @@ def test_officer_co_sign(web: Web) -> None:
     assert f'href="/review/items/{item_id}"' in queue
     html = o.get(f"/review/items/{item_id}").text
     assert "保密员复核" in html and "REV2" in html  # the first sign-off is shown
-    assert o.post(f"/review/items/{item_id}/sign", data=_form(html, _item(web, item_id), "approve")).status_code == 303
+    assert o.post(f"/review/items/{item_id}/sign", data=_form(html, _item(web, item_id), "approve")).status_code == 422
+    assert o.post(f"/review/items/{item_id}/sign",  # an exception: the officer confirms it himself
+                  data={**_form(html, _item(web, item_id), "approve"), "exception_confirm": "1"}).status_code == 303
     assert _item(web, item_id).state == "approved"
     r = web.client()
     login(r, "rev2")

@@ -72,17 +72,20 @@ def test_render_check_pending_blocks_approval_only(db) -> None:  # type: ignore[
         assert desk.blockers(s, item, user(s, "rev1")) == []  # type: ignore[arg-type]
 
 
-def test_false_positive_on_block_needs_a_reason(db) -> None:  # type: ignore[no-untyped-def]
+def test_false_positive_needs_a_reason_at_every_level(db) -> None:  # type: ignore[no-untyped-def]
     item_id = submitted(db, cms="cms2")
     scanned(db, item_id, result("block", "review"))
     block, review = _ids(db, item_id)
     sha = _sha(db, item_id)
-    with db.session() as s, pytest.raises(InvalidInput, match="须写明理由"):
+    with db.session() as s, pytest.raises(InvalidInput, match="#1 标为“误报”须写明理由"):
         sign_off(s, item_id, user(s, "rev2"), sha, "return", "",
-                 [DispositionInput(block, "false_positive", "   "), DispositionInput(review, "false_positive", "")])
-    with db.session() as s:  # a review-level finding may be a false positive without a reason
+                 [DispositionInput(block, "false_positive", "   "), DispositionInput(review, "false_positive", "x")])
+    with db.session() as s, pytest.raises(InvalidInput, match="#2 标为“误报”须写明理由"):  # review level too (was optional)
         sign_off(s, item_id, user(s, "rev2"), sha, "approve", "",
                  [DispositionInput(block, "false_positive", "是示例文字"), DispositionInput(review, "false_positive", "")])
+    with db.session() as s:
+        sign_off(s, item_id, user(s, "rev2"), sha, "approve", "",
+                 [DispositionInput(block, "false_positive", "是示例文字"), DispositionInput(review, "false_positive", "公开号码")])
 
 
 def test_exception_approval_needs_reason_and_confirmation_and_is_recorded(db) -> None:  # type: ignore[no-untyped-def]
@@ -90,7 +93,8 @@ def test_exception_approval_needs_reason_and_confirmation_and_is_recorded(db) ->
     scanned(db, item_id, result("block", "block", "review"))
     a, b, c = _ids(db, item_id)
     sha = _sha(db, item_id)
-    given = [DispositionInput(a, "confirmed", "上级批准公开"), DispositionInput(b, "confirmed", ""), DispositionInput(c, "confirmed", "")]
+    given = [DispositionInput(a, "confirmed", "上级批准公开"), DispositionInput(b, "confirmed", ""),
+             DispositionInput(c, "false_positive", "公开号码")]
     with db.session() as s, pytest.raises(InvalidInput, match="#2"):
         sign_off(s, item_id, user(s, "rev2"), sha, "approve", "", given, exception_confirmed=True)
     given[1] = DispositionInput(b, "confirmed", "同一标志的第二处")
@@ -98,8 +102,10 @@ def test_exception_approval_needs_reason_and_confirmation_and_is_recorded(db) ->
         sign_off(s, item_id, user(s, "rev2"), sha, "approve", "", given)
     with db.session() as s:
         sign_off(s, item_id, user(s, "rev2"), sha, "approve", "", given, exception_confirmed=True)
+    with db.session() as s, pytest.raises(InvalidInput, match="保密员复核须本人勾选例外批准确认"):
+        sign_off(s, item_id, user(s, "off2"), sha, "approve", "复核同意")  # the officer confirms the exception himself
     with db.session() as s:
-        sign_off(s, item_id, user(s, "off2"), sha, "approve", "复核同意")
+        sign_off(s, item_id, user(s, "off2"), sha, "approve", "复核同意", exception_confirmed=True)
     with db.session() as s:
         payload = json.loads(s.scalars(select(Receipt.payload).where(Receipt.item_id == item_id)).one())
         assert payload["exception_approval"] == [{"finding": 1, "rule": "rule.0"}, {"finding": 2, "rule": "rule.1"}]
@@ -108,14 +114,15 @@ def test_exception_approval_needs_reason_and_confirmation_and_is_recorded(db) ->
         assert "上级批准公开" not in "".join(s.scalars(select(AuditEvent.data)))  # reasons stay out of the log
 
 
-def test_no_exception_without_confirmed_block(db) -> None:  # type: ignore[no-untyped-def]
+def test_no_exception_when_nothing_stands(db) -> None:  # type: ignore[no-untyped-def]
     item_id = submitted(db)
     scanned(db, item_id, result("review"))
     fid, = _ids(db, item_id)
     sha = _sha(db, item_id)
     with db.session() as s:
-        sign_off(s, item_id, user(s, "rev1"), sha, "approve", "", [DispositionInput(fid, "confirmed", "")])
+        sign_off(s, item_id, user(s, "rev1"), sha, "approve", "", [DispositionInput(fid, "false_positive", "单位公开电话")])
     with db.session() as s:
+        assert s.get(Item, item_id).state == "approved"  # type: ignore[union-attr]
         assert "exception_approval" not in json.loads(s.scalars(select(Receipt.payload)).one())
 
 
@@ -166,5 +173,5 @@ def test_carry_over_matches_rule_text_and_place(db) -> None:  # type: ignore[no-
     with db.session() as s:
         carried = desk.carried_over(s, s.get(Item, v2))  # type: ignore[arg-type]
         assert {fid: (c.disposition, c.reason) for fid, c in carried.items()} == {
-            new[0]: ("confirmed", "一"), new[3]: ("false_positive", "二")}  # moved or changed text: not carried
+            new[0]: ("must_fix", "一"), new[3]: ("false_positive", "二")}  # moved or changed text: not carried
         assert desk.resubmitted_after_return(s, [s.get(Item, v2)]) == {v2}  # type: ignore[list-item]

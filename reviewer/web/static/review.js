@@ -63,7 +63,7 @@
     else { h.hidden = true; h.setAttribute("aria-hidden", "true"); }
   }
 
-  // c / f: the current finding is 确认 / 误报 (误报 puts the cursor in its reason)
+  // m (or c) / o / f: the current finding is 须修改 / 属实但可公开 / 误报 (the last two put the cursor in its reason)
   function dispose(value) {
     var li = findings()[current];
     if (!li) { return false; }
@@ -73,7 +73,7 @@
     radio.checked = true;
     radio.dispatchEvent(new Event("change", { bubbles: true }));
     var reason = document.getElementById("reason-" + id);
-    if (value === "false_positive" && reason) { reason.focus(); }
+    if ((value === "false_positive" || value === "public_ok") && reason) { reason.focus(); }
     return true;
   }
 
@@ -114,7 +114,8 @@
     else if (event.key === "n" && !queue) { go("next-item"); }
     else if (event.key === "p" && !queue) { go("prev-item"); }
     else if (event.key === "?") { toggleHelp(true); }
-    else if (event.key === "c" && !queue) { done = dispose("confirmed"); }
+    else if ((event.key === "m" || event.key === "c") && !queue) { done = dispose("must_fix"); }
+    else if (event.key === "o" && !queue) { done = dispose("public_ok"); }
     else if (event.key === "f" && !queue) { done = dispose("false_positive"); }
     else if (event.key === "a" && !queue) { done = decide("approve"); }
     else if (event.key === "r" && !queue) { done = decide("return"); }
