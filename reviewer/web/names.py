@@ -194,7 +194,7 @@ _KEY_WORD = {
     "expression_checks": "表述检查", "public_share": "已公开部分占比", "released_share": "已发布稿件中占比",
     "urls": "起始网址", "every_seconds": "巡检间隔（秒）", "max_pages": "最多网页数", "run_id": "巡检编号",
     "trigger": "触发方式", "alerts": "预警数", "not_checked": "未检查", "monitor_result_id": "巡检结果",
-    "source": "来源", "author_id_raw_sha256": "作者标识原值哈希", "author_id_sha256": "作者标识哈希",
+    "source": "来源", "previous_labels": "原文件名称", "author_id_raw_sha256": "作者标识原值哈希", "author_id_sha256": "作者标识哈希",
     "author_sha256": "作者姓名哈希", "cms_key_sha256": "发布系统账号哈希", "session_id": "登录会话", "what": "读取内容",
 }
 # values that are codes, in the words people read
