@@ -85,6 +85,7 @@ TABLE: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/audit/export.{fmt}"): row("DD", "DD", "DD", "DD", "AA", "AA"),
     ("GET", "/audit/items/{item_id}"): row("DD", "DD", "DD", "DD", "AA", "AA"),
     ("GET", "/audit/log"): row("DD", "DD", "DD", "DD", "AA", "DD"),
+    ("GET", "/audit/log.{fmt}"): row("DD", "DD", "DD", "DD", "AA", "DD"),  # the log's export: as the log
     ("GET", "/audit/stats"): row("DD", "DD", "DD", "DD", "AA", "DD"),
     ("GET", "/audit/stats.{fmt}"): row("DD", "DD", "DD", "DD", "AA", "DD"),
     ("GET", "/audit/verify"): row("DD", "DD", "DD", "DD", "AA", "AA"),
@@ -623,6 +624,7 @@ PROBES: dict[tuple[str, str], Probe] = {
     ("GET", "/audit/export.{fmt}"): page_export,
     ("GET", "/audit/items/{item_id}"): page_get("/audit/items/{item_id}"),
     ("GET", "/audit/log"): page_get("/audit/log"),
+    ("GET", "/audit/log.{fmt}"): page_get("/audit/log.csv"),
     ("GET", "/audit/stats"): page_get("/audit/stats"),
     ("GET", "/audit/stats.{fmt}"): page_get("/audit/stats.csv"),
     ("GET", "/audit/verify"): page_get("/audit/verify"),
@@ -658,7 +660,7 @@ def test_matched_terms_never_reach_publishers_admins_or_anonymous(world: World, 
     api = [f"/api/v1/items/{ids['open']}", f"/api/v1/items/{ids['released']}", "/api/v1/items?limit=1000",
            f"/api/v1/items/{ids['released']}/receipt", "/api/v1/alerts", "/api/v1/review-queue"]
     pages = [f"/review/items/{ids['open']}", f"/audit/items/{ids['open']}", f"/audit/items/{ids['released']}", "/audit",
-             "/audit/export.csv", "/audit/log", "/audit/stats", "/review", "/officer"]
+             "/audit/export.csv", "/audit/log", "/audit/log.csv", "/audit/stats", "/review", "/officer"]
     seen = 0
     for path in api:
         r = world.api(role).get(path)
