@@ -73,7 +73,13 @@ def _lists(s: Session) -> dict[str, Any]:
     for t in tokens:
         _ = t.unit, t.user
     files, rules_error = rule_files()
-    return {"units": units, "users": users, "tokens": tokens, "roles": ROLES, "files": files, "rules_error": rules_error}
+    return {"units": units, "users": users, "tokens": tokens, "roles": ROLES, "files": files, "rules_error": rules_error,
+            "kind_label": KIND_LABEL}
+
+
+# rule kinds (reviewer/ruleset/model.py) in the words of the page
+KIND_LABEL = {"terms": "词表", "pattern": "模式匹配", "marking": "密级标志", "exemption": "豁免规则", "fingerprint": "登记文件指纹",
+              "expression": "表述检查", "titles": "标题列表"}
 
 
 @router.get("/admin")

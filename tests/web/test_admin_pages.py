@@ -95,3 +95,34 @@ def test_only_the_admin(admin_web: Web) -> None:
         c = admin_web.client()
         login(c, who)
         assert c.get("/admin").status_code == 403
+
+
+def _outside_tech_hints(html: str) -> str:
+    return re.sub(r'<small class="tech">.*?</small>', "", html, flags=re.S)
+
+
+def test_where_the_rule_files_come_from_is_said_in_chinese(admin_web: Web, tmp_path: Path) -> None:
+    c = admin_web.client()
+    login(c, "adm")
+    html = c.get("/admin").text
+    section = html[html.index('id="admin-rules"'):]
+    assert "本单位规则目录" in section and "运维人员" in section
+    assert "REVIEWER_RULES_PATH" in section  # still there, as the technical hint only
+    assert "REVIEWER_" not in _outside_tech_hints(section)
+    table = section[section.index('id="rule-files"'):section.index("</table>")]
+    assert "词表" in table and ">terms<" not in table  # the rule kinds in Chinese
+    # a deployment without the unit's own rule directory: said in words, the variable only as the hint
+    plain = create_app(Settings.from_env({"REVIEWER_DATABASE_URL": str(admin_web.settings.database_url),
+                                          "REVIEWER_DATA_DIR": str(admin_web.settings.data_dir)}), enqueuer=NullEnqueuer())
+    try:
+        from fastapi.testclient import TestClient
+
+        p = TestClient(plain, base_url="http://testserver", follow_redirects=False)
+        login(p, "adm")
+        html = p.get("/admin").text
+        none = html[html.index('id="no-rule-files"'):]
+        none = none[:none.index("</p>")]
+        assert "尚未配置本单位规则目录" in none and "REVIEWER_RULES_PATH" in none
+        assert "REVIEWER_" not in _outside_tech_hints(none)
+    finally:
+        plain.state.db.dispose()
