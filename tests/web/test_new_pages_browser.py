@@ -2,8 +2,8 @@
 them: axe-core (offline) with zero serious or critical violations and no horizontal overflow at 390 px, on
 /admin, /fingerprints (登记文件, with a retired registration), the printable 审批单, the post-release alert on the queue
 and on the item page, the 巡检 pages, the "someone else is reviewing" claim, the version-2 page with the return
-comment, and the auditor's filters for 误报 and 例外批准. One browser context walks every page; axe at 390 px too is
-the slow variant."""
+comment, a comment refused for carrying a marking, and the auditor's filters for 误报 and 例外批准. One browser context walks every page; axe at 390 px too is
+the slow variant. REVIEWER_SCREENSHOTS_DIR=docs/screenshots refreshes the screenshots of these pages in docs/."""
 
 from __future__ import annotations
 
@@ -102,6 +102,7 @@ def _pages(w: dict[str, Any]) -> list[tuple[str, str, str]]:
         ("off1", "保密员：巡检结果", f"/monitor/results/{w['result']}"),
         ("aud", "审计员：按误报检索", "/audit?disposition=false_positive"),
         ("aud", "审计员：审查日志（例外批准）", "/audit/log?action=exception_approval"),
+        ("aud", "审计员：审查日志（误报）", "/audit/log?action=disposition:false_positive"),
         ("aud", "审计员：网站巡检", "/monitor"),
         ("aud", "审计员：审批单", f"/review/items/{w['released']}/sheet"),
         ("adm", "管理员：系统管理", "/admin"),
@@ -111,6 +112,10 @@ def _pages(w: dict[str, Any]) -> list[tuple[str, str, str]]:
 
 _WIDE = """Array.from(document.querySelectorAll('main *')).filter(e => e.getBoundingClientRect().right > 392)
   .filter(e => !e.closest('.table-wrap')).slice(0, 8).map(e => e.tagName + '.' + e.className + '#' + e.id + ':' + Math.round(e.getBoundingClientRect().right))"""
+
+
+SHOTS = {"保密员：登记文件": "officer-fingerprints.png", "审计员：审查日志（误报）": "auditor-log.png",
+         "管理员：系统管理": "admin.png"}
 
 
 def _walk(browser: Any, site: Site, width: int, tag: str) -> dict[str, list[str]]:  # noqa: F811
@@ -132,6 +137,8 @@ def _walk(browser: Any, site: Site, width: int, tag: str) -> dict[str, list[str]
             assert resp is not None and resp.status == 200, (label, path, resp and resp.status)
             pg.wait_for_load_state("load")
             found = _axe(pg)
+            if width > 390 and label in SHOTS:  # REVIEWER_SCREENSHOTS_DIR=docs/screenshots refreshes docs/pages.md's
+                pg.screenshot(path=str(site.shots / SHOTS[label]), full_page=True)
             if width > 390:
                 pg.set_viewport_size({"width": 390, "height": 844})
             overflow = pg.evaluate("document.documentElement.scrollWidth")
@@ -147,6 +154,35 @@ def _walk(browser: Any, site: Site, width: int, tag: str) -> dict[str, list[str]
         _login(pg, "rev1")
         pg.goto(f"/review/items/{w['open']}")
         assert "REV1B" in pg.content()
+        # 登记文件 in the browser: the page's own Chinese file button, and a 文号 submitted without any browser bubble
+        ctx.clear_cookies()
+        _login(pg, "off1")
+        pg.goto("/fingerprints")
+        assert pg.locator("#register .file-pick .button").inner_text() == "选择文件"
+        pg.fill('#register input[name="name"]', f"办公室〔2024〕{width}号通报")
+        pg.set_input_files("#register input.file-input", files=[
+            {"name": "通报.txt", "mimeType": "text/plain", "buffer": REGISTERED.encode()}])
+        assert pg.locator("#register-chosen").inner_text() == "已选择 1 个文件：通报.txt"
+        pg.click('#register button[type="submit"]')
+        pg.wait_for_selector("#notice")
+        assert f"已登记“办公室〔2024〕{width}号通报”" in pg.locator("#notice").inner_text()
+        ctx.clear_cookies()
+        _login(pg, "rev1")
+        # a comment that carries a marking is refused (it would reach the CMS): the refusal page, checked the same way
+        pg.goto(f"/review/items/{w['v2']}")
+        pg.wait_for_selector("html[data-keys-ready]", state="attached")
+        pg.check('input[name="decision"][value="return"]')
+        pg.fill("#comment", "第4段“秘密★5年”须删除")
+        pg.click("#sign-submit")
+        pg.wait_for_selector("#error")
+        assert "不能保存" in pg.locator("#error").inner_text()
+        found = _axe(pg)
+        if width > 390:
+            pg.set_viewport_size({"width": 390, "height": 844})
+        if pg.evaluate("document.documentElement.scrollWidth") > 391:
+            found.append("390px 宽时页面超出屏幕")
+        if found:
+            problems["审查员：意见被拒（含须保密审查的内容）"] = found
     finally:
         ctx.close()
     assert errors == [], errors
