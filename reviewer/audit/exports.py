@@ -127,23 +127,38 @@ def disposition_table(rows: Iterable[ItemRow], rule_title: Callable[[str], str] 
     return list(DISPOSITION_COLUMNS), table
 
 
-def stats_tables(stats: Stats, numeric: bool = False) -> list[tuple[str, list[str], list[list[object]]]]:
+def stats_tables(stats: Stats, numeric: bool = False,
+                 rule_title: Callable[[str], str] | None = None) -> list[tuple[str, list[str], list[list[object]]]]:
     """The statistics as tables. `numeric` (files: CSV, XLSX): the false-positive share is a percentage number and a
-    missing median an empty cell, so spreadsheets can compute with them; otherwise as shown on screen (50.0%, —)."""
+    missing median an empty cell, so spreadsheets can compute with them; otherwise as shown on screen (50.0%, —).
+    With `rule_title`, rules are named by their Chinese titles and their ids follow in a column of their own."""
     units = [[cell(s, n) for n, _ in UNIT_COLUMNS] for s in [*stats.units, stats.total]]
     if not numeric:
         rules = [[cell(r, n) for n, _ in RULE_COLUMNS] for r in stats.rules]
+        rule_header = [h for _, h in RULE_COLUMNS]
+        _titled(rule_header, rules, stats, rule_title)
         return [
             (f"{stats.period.label}按单位统计", [h for _, h in UNIT_COLUMNS], units),
-            (f"{stats.period.label}规则命中", [h for _, h in RULE_COLUMNS], rules),
+            (f"{stats.period.label}规则命中", rule_header, rules),
         ]
     units = [[None if v == "—" else v for v in row] for row in units]  # a missing median is an empty cell
     rules = [[_rule_cell(r, n) for n, _ in RULE_COLUMNS] for r in stats.rules]
     rule_header = [("误报占比（%）" if n == "false_positive_share" else h) for n, h in RULE_COLUMNS]
+    _titled(rule_header, rules, stats, rule_title)
     return [
         (f"{stats.period.label}按单位统计", [h for _, h in UNIT_COLUMNS], units),
         (f"{stats.period.label}规则命中", rule_header, rules),
     ]
+
+
+def _titled(header: list[str], rows: list[list[object]], stats: Stats, rule_title: Callable[[str], str] | None) -> None:
+    if rule_title is None:
+        return
+    at = [n for n, _ in RULE_COLUMNS].index("rule")
+    header.insert(at + 1, "规则编号")
+    for row, r in zip(rows, stats.rules):
+        row[at] = rule_title(r.rule)
+        row.insert(at + 1, r.rule)
 
 
 def _rule_cell(row: object, name: str) -> object:

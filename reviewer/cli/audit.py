@@ -321,9 +321,15 @@ def stats_cmd(args: argparse.Namespace) -> int:
         print("XLSX 须用 --out 指定文件", file=sys.stderr)
         return 2
 
+    from reviewer.settings import Settings
+    from reviewer.web import names
+
+    dirs = names.rule_directories(Settings.from_env())
+
     def run(s: Any) -> int:
         st = compute(s, period, unit_code=args.unit)
-        tables = export.stats_tables(st, numeric=args.format != "table")
+        tables = export.stats_tables(st, numeric=args.format != "table",
+                                     rule_title=lambda rule: names.rule_title(rule, "", dirs))
         if not args.rules:
             tables = tables[:1]
         if args.format == "xlsx":

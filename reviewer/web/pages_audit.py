@@ -429,7 +429,8 @@ def stats_export(request: Request, fmt: str) -> Response:
     with database(request).session() as s:
         v = viewer(request, s, *AUDITOR_ONLY)
         period = _period(request)
-        tables = export.stats_tables(compute(s, period, hidden_rules=Hider(s, v.user).rules), numeric=True)
+        tables = export.stats_tables(compute(s, period, hidden_rules=Hider(s, v.user).rules), numeric=True,
+                                     rule_title=rule_name)
         audit_events.append(s, "export", v.user, data={"format": fmt, "statistics": period.label})
     name = f"保密审查统计-{period.label}"
     if fmt == "csv":

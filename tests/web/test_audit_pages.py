@@ -190,12 +190,17 @@ def test_people_units_and_rules_are_found_by_the_names_people_use(web: Web) -> N
         assert "起始日期 2026-05-01 晚于截止日期 2026-04-01" in resp.text
 
 
+MOBILE_TITLE = "手机号码"  # rules/personal/mobile.yaml
+
+
 def _signed_with_reason(web: Web, reason: str) -> tuple[int, int]:
     """Item a (U1): its one finding marked 误报 with `reason`, approved; item b (U2): an exception approval logged."""
     from reviewer.accounts import manage as accounts
     from reviewer.audit import events as audit
 
-    a = make_item(web.db, TEXT, [("13812345678", "review")], external_id="a-1", title="甲稿")
+    # a built-in rule (its Chinese title comes from rules/personal/mobile.yaml)
+    a = make_item(web.db, TEXT, [("13812345678", "review", "mobile", "个人信息", "发现一串号码", "说明")], external_id="a-1",
+                  title="甲稿")
     b = make_item(web.db, "第二单位公开稿", external_id="b-1", cms="cms2", title="乙稿")
     c = web.client()
     login(c, "rev1")
@@ -225,6 +230,7 @@ def test_exports_carry_each_disposition_and_its_reason(web: Web, monkeypatch) ->
     rows = list(csv.reader(io.StringIO(c.get("/audit/export.csv", params={"unit": "U1"}).content.decode("utf-8-sig"))))
     cell = rows[1][rows[0].index("处置与理由")]
     assert "误报（表中的名称）" in cell and reason in cell and "REV1（rev1）" in cell and "false_positive" not in cell
+    assert MOBILE_TITLE in cell and "（mobile）" not in cell  # the rule by its title
     book = openpyxl.load_workbook(io.BytesIO(c.get("/audit/export.xlsx").content))
     assert book.sheetnames == ["检索结果", "处置与理由"]
     sheet = book["处置与理由"]
@@ -232,6 +238,15 @@ def test_exports_carry_each_disposition_and_its_reason(web: Web, monkeypatch) ->
     got = [[x.value for x in r] for r in sheet.iter_rows(min_row=2)]
     assert len(got) == 1 and got[0][header.index("稿件编号")] == a and got[0][header.index("理由")] == reason
     assert got[0][header.index("处置")] == "误报（表中的名称）" and got[0][header.index("签署环节")] == "审查员"
+    assert got[0][header.index("规则")] == MOBILE_TITLE and got[0][header.index("规则编号")] == "mobile"
+    # the statistics' XLSX names rules by their titles too, ids in their own column
+    from datetime import datetime as dt
+
+    stats = openpyxl.load_workbook(io.BytesIO(c.get("/audit/stats.xlsx", params={"year": dt.now().year}).content))
+    rules_sheet = stats[stats.sheetnames[1]]
+    head = [x.value for x in rules_sheet[1]]
+    rows_ = [[x.value for x in r] for r in rules_sheet.iter_rows(min_row=2)]
+    assert head[:2] == ["规则", "规则编号"] and [MOBILE_TITLE, "mobile"] in [r[:2] for r in rows_]
     from datetime import datetime
 
     assert isinstance(got[0][header.index("签署时间（北京时间）")], datetime)  # a real time, not text
