@@ -241,9 +241,6 @@ def export_cmd(args: argparse.Namespace) -> int:
         return 2
     dirs = names.rule_directories(Settings.from_env())
 
-    def rule_title(rule: str) -> str:
-        return names.rule_title(rule, "", dirs)
-
     def run(s: Any) -> int:
         from sqlalchemy import or_, select
 
@@ -251,6 +248,12 @@ def export_cmd(args: argparse.Namespace) -> int:
         from reviewer.cli.admin import _operator
         from reviewer.errors import ReviewerError
         from reviewer.store.models import User
+        from reviewer.workflow.fingerprints import registered_titles
+
+        registered = registered_titles(s)
+
+        def rule_title(rule: str) -> str:
+            return registered.get(rule) or names.rule_title(rule, "", dirs)
 
         if args.log:
             actors: tuple[str, ...] = ()
@@ -327,9 +330,12 @@ def stats_cmd(args: argparse.Namespace) -> int:
     dirs = names.rule_directories(Settings.from_env())
 
     def run(s: Any) -> int:
+        from reviewer.workflow.fingerprints import registered_titles
+
+        registered = registered_titles(s)
         st = compute(s, period, unit_code=args.unit)
         tables = export.stats_tables(st, numeric=args.format != "table",
-                                     rule_title=lambda rule: names.rule_title(rule, "", dirs))
+                                     rule_title=lambda rule: registered.get(rule) or names.rule_title(rule, "", dirs))
         if not args.rules:
             tables = tables[:1]
         if args.format == "xlsx":

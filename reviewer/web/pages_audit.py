@@ -4,6 +4,7 @@ Every route here is a GET and only reads: auditors can see everything and change
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
@@ -96,12 +97,21 @@ def _usernames(s: Session, value: str) -> tuple[str, ...]:
     return found
 
 
+def _namer(s: Session) -> Callable[[str], str]:
+    """A rule id → its Chinese title; a registered document (stored in the database) → its names."""
+    from reviewer.workflow.fingerprints import registered_titles
+
+    registered = registered_titles(s)
+    return lambda rule: registered.get(rule) or rule_name(rule)
+
+
 def _rule_ids(s: Session, value: str) -> tuple[str, ...]:
     """Rule ids whose Chinese title contains `value` (居民身份证号码 finds id-card), among the rules of any finding."""
     value = value.strip()
     if not value:
         return ()
-    return tuple(r for r in audit_query.rules_found(s) if value in rule_name(r))  # ids only: a search names no rule
+    name = _namer(s)
+    return tuple(r for r in audit_query.rules_found(s) if value in name(r))  # ids only: a search names no rule
 
 
 def _item_filter(q: dict[str, str], s: Session) -> audit_query.ItemFilter:
@@ -212,6 +222,7 @@ def search(request: Request) -> Response:
             rows, error, total = [], exc.message, 0
         export_qs = urlencode({k: val for k, val in q.items() if val})
         return page(request, "audit_search.html", status_code=422 if error else 200, user=v.user, csrf_token=v.csrf_token,
+                    rname=_namer(s),
                     rows=rows, q=q, units=units, error=error, export_qs=export_qs, total=total, page_no=pg,
                     pages=max(1, -(-total // PAGE_SIZE)), page_size=PAGE_SIZE)
 
@@ -244,10 +255,11 @@ def export_search(request: Request, fmt: str) -> Response:
         _scan_filters_for_auditors(v.user.role, q)
         f = _item_filter(q, s)
         rows = _mask_rows(s, v.user, audit_query.search_items(s, f, limit=100_000), f)
-        header, table = export.item_table(rows, rule_name)
+        name = _namer(s)
+        header, table = export.item_table(rows, name)
         sheets = [("检索结果", header, table)]
         if v.user.role == "auditor":  # one row per finding and signer: the disposition and the reason written
-            sheets.append(("处置与理由", *export.disposition_table(rows, rule_name, names.location)))
+            sheets.append(("处置与理由", *export.disposition_table(rows, name, names.location)))
         # Exporting is itself an event of the review log: who took which search out of the system, and how much.
         audit_events.append(s, "export", v.user, data={"format": fmt, "rows": len(rows), "query": {k: val for k, val in q.items() if val}})
     stamp = datetime.now(BEIJING).strftime("%Y%m%d-%H%M%S")
@@ -416,6 +428,7 @@ def stats_page(request: Request) -> Response:
         period = _period(request)
         st = compute(s, period, hidden_rules=Hider(s, v.user).rules)
         return page(request, "audit_stats.html", user=v.user, csrf_token=v.csrf_token, st=st, chart=bar_chart(st.units),
+                    rname=_namer(s),
                     paragraph=report_paragraph(st),
                     series=SERIES, unit_columns=UNIT_COLUMNS, rule_columns=RULE_COLUMNS, cell=cell,
                     qs=request.url.query)
@@ -430,7 +443,7 @@ def stats_export(request: Request, fmt: str) -> Response:
         v = viewer(request, s, *AUDITOR_ONLY)
         period = _period(request)
         tables = export.stats_tables(compute(s, period, hidden_rules=Hider(s, v.user).rules), numeric=True,
-                                     rule_title=rule_name)
+                                     rule_title=_namer(s))
         audit_events.append(s, "export", v.user, data={"format": fmt, "statistics": period.label})
     name = f"保密审查统计-{period.label}"
     if fmt == "csv":

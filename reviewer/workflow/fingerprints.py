@@ -240,6 +240,15 @@ def replace(session: Session, set_id: int, sources: Sequence[tuple[str, Sequence
     return Registered(row.rule_id, len(documents), len(ids), builder.public_share, builder.released_share)
 
 
+def registered_titles(session: Session) -> dict[str, str]:
+    """rule id → the name people read (登记文件比对（办公室〔2024〕12号通报）) of every stored registration: they live in
+    the database, not in the rule directories the pages read titles from. Callers hide what a viewer may not see."""
+    from reviewer.scan.fingerprints import fingerprint_title
+
+    return {str(rule_id): fingerprint_title([str(d["label"]) for d in json.loads(docs)])
+            for rule_id, docs in session.execute(select(FingerprintSet.rule_id, FingerprintSet.documents))}
+
+
 def list_sets(session: Session, viewer_unit: str | None = None, *, everything: bool = False) -> list[SetInfo]:
     """The registrations whose scope includes `viewer_unit` (every unit's registrations, the command line: `everything`)."""
     from reviewer.scan.fingerprints.building import weighted

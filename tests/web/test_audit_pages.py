@@ -307,3 +307,30 @@ def test_the_log_can_be_exported_and_the_export_is_logged(web: Web) -> None:
     assert all(r[5].value == a for r in sheet.iter_rows(min_row=2)) and sheet.max_row > 2
     assert c.get("/audit/log.csv", params={"since": "2026-02-01", "until": "2026-01-01"}).status_code == 422
     assert c.get("/audit/log.pdf").status_code == 404
+
+
+def test_registered_documents_are_named_in_the_statistics_search_and_exports(web: Web) -> None:
+    from datetime import datetime as dt
+
+    from reviewer.accounts import manage as accounts
+    from reviewer.scan.fingerprints import read_source
+    from reviewer.workflow import fingerprints as registry
+
+    text_ = "\n".join(["各区县人民政府、市政府各部门要按照本方案确定的目标任务，结合实际制定具体落实措施，明确责任分工和时间节点。",
+                       "市发展改革委会同市财政局建立项目储备库，对申报项目实行动态管理，每季度向市政府报告一次推进情况。"])
+    with web.db.session() as s:
+        made = registry.register(s, "reg-minutes", [read_source(text_.encode(), "纪要.txt", "2024年第3次党组会议纪要")],
+                                 actor=accounts.get_user(s, "off1"))
+    make_item(web.db, "摘抄：" + text_, [(text_[:20], "block", made.rule_id, "登记文件", "与登记文件高度相似", "说明")],
+              external_id="fp-1", title="摘抄稿")
+    c = web.client()
+    login(c, "aud")
+    year = dt.now().year
+    stats = c.get("/audit/stats", params={"year": year}).text
+    table = stats[stats.index('id="rule-stats"'):]
+    assert "2024年第3次党组会议纪要" in table and "未命名规则" not in table
+    assert "2024年第3次党组会议纪要" in c.get("/audit", params={"external_id": "fp-1"}).text
+    book = openpyxl.load_workbook(io.BytesIO(c.get("/audit/stats.xlsx", params={"year": year}).content))
+    assert any("2024年第3次党组会议纪要" in str(r[0].value) for r in book[book.sheetnames[1]].iter_rows(min_row=2))
+    # searching by the document's name finds the item
+    assert "摘抄稿" in c.get("/audit", params={"rule": "党组会议纪要"}).text
