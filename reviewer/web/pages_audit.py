@@ -4,6 +4,7 @@ Every route here is a GET and only reads: auditors can see everything and change
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from types import SimpleNamespace
@@ -53,13 +54,20 @@ LOG_FIELDS = ("since", "until", "unit", "actor", "action", "item_id")
 EXCEPTION = "exception"  # the search's 处置 filter: items approved as an exception (例外批准)
 
 
+_DAY = re.compile(r"\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*")
+
+
 def _day(value: str, name: str) -> datetime | None:
-    if not value:
+    """A day as people write it: 2026-01-31, 2026-1-31, 2026/1/31, 2026.1.31 or 2026年1月31日 (Beijing time)."""
+    if not value.strip():
         return None
+    m = _DAY.fullmatch(value[:40])
     try:
-        d = date.fromisoformat(value)
+        if m is None:
+            raise ValueError(value)
+        d = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
     except ValueError as exc:
-        raise InvalidInput(f"{name}应为 年-月-日 格式的日期") from exc
+        raise InvalidInput(f"{name}“{value[:40]}”不是日期：请写成 年-月-日，如 2026-01-31 或 2026年1月31日") from exc
     return datetime(d.year, d.month, d.day, tzinfo=BEIJING)
 
 

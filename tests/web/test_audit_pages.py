@@ -334,3 +334,26 @@ def test_registered_documents_are_named_in_the_statistics_search_and_exports(web
     assert any("2024年第3次党组会议纪要" in str(r[0].value) for r in book[book.sheetnames[1]].iter_rows(min_row=2))
     # searching by the document's name finds the item
     assert "摘抄稿" in c.get("/audit", params={"rule": "党组会议纪要"}).text
+
+
+def test_dates_are_typed_as_people_write_them(web: Web) -> None:
+    """No browser date widget (its mm/dd/yyyy follows the browser's language): a text field that takes 2026-1-31,
+    2026/1/31 or 2026年1月31日, and says in Chinese what it could not read."""
+    a, _ = _signed(web)
+    c = web.client()
+    login(c, "aud")
+    for path in ("/audit", "/audit/log"):
+        form = c.get(path).text
+        assert 'type="date"' not in form and 'placeholder="年-月-日"' in form
+    from datetime import datetime as dt
+
+    today = dt.now()
+    for since in (f"{today.year}-{today.month}-1", f"{today.year}/{today.month}/1", f"{today.year}年{today.month}月1日"):
+        r = c.get("/audit", params={"since": since, "until": f"{today.year}年12月31日"})
+        assert r.status_code == 200 and f'href="/audit/items/{a}"' in r.text, since
+        assert c.get("/audit/log", params={"since": since}).status_code == 200
+    for bad in ("2026-13-01", "明天", "2026年2月30日"):
+        r = c.get("/audit/log", params={"since": bad})
+        assert r.status_code == 422 and "不是日期" in r.text, bad
+    r = c.get("/audit", params={"since": "2026年3月2日", "until": "2026-3-1"})
+    assert r.status_code == 422 and "晚于截止日期" in r.text
