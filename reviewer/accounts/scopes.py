@@ -328,7 +328,10 @@ class Masked:
         return getattr(self._obj, name)
 
 
-_NAMING_KEYS = ("labels", "rule_files", "rule_dirs", "previous_rule_dirs")  # registration names, rule file names
+_NAMING_KEYS = ("labels", "previous_labels", "rule_files", "rule_dirs", "previous_rule_dirs")  # registration names, rule file names
+# events about one registration: its rule id names it too
+_REGISTRATION_EVENTS = ("rule_scope_changed", "fingerprints_registered", "fingerprints_replaced", "fingerprints_retired",
+                        "fingerprints_deleted")
 
 
 class Hider:
@@ -381,7 +384,7 @@ class Hider:
             return event
         action = getattr(event, "action", "")
         hidden = self.rules(unit)
-        if not hidden and action not in ("rule_scope_changed", "fingerprints_registered"):
+        if not hidden and action not in _REGISTRATION_EVENTS:
             return event
         try:
             data = json.loads(getattr(event, "data", "") or "{}")
@@ -391,7 +394,7 @@ class Hider:
             return event
         out: dict[str, object] = {}
         for key, value in data.items():
-            if key in _NAMING_KEYS or (action in ("rule_scope_changed", "fingerprints_registered") and key == "rule_id"):
+            if key in _NAMING_KEYS or (action in _REGISTRATION_EVENTS and key == "rule_id"):
                 continue
             if key in ("rules", "rule_id", "rule") and isinstance(value, str) and value in hidden:
                 continue

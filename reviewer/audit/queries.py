@@ -8,15 +8,15 @@ pass it back as `expected_head` to catch that too."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import false, func, or_, select
 from sqlalchemy.orm import Session, defer
 
-from reviewer.audit.chain import GENESIS, event_hash
-from reviewer.store.models import AuditEvent, Finding, Item, Review, Unit, User
+from reviewer.audit.chain import GENESIS, canonical_json, event_hash
+from reviewer.store.models import AuditEvent, Disposition, Finding, Item, Review, Unit, User
 
 ACTION_LABEL = {
     "submit": "提交",
@@ -187,6 +187,7 @@ class EventFilter:
     action: str = ""
     item_id: int | None = None
     actors: tuple[str, ...] = ()  # any of these usernames (a person searched by name)
+    disposition: str = ""  # with action "disposition": only findings marked so (误报: false_positive)
 
 
 def search_events(session: Session, f: EventFilter, limit: int = 500, offset: int = 0) -> tuple[list[AuditEvent], int]:
@@ -206,6 +207,9 @@ def search_events(session: Session, f: EventFilter, limit: int = 500, offset: in
         stmt = stmt.where(AuditEvent.action == f.action)
     if f.item_id is not None:
         stmt = stmt.where(AuditEvent.item_id == f.item_id)
+    if f.disposition:  # the event's data is canonical JSON (audit.chain): the pair is written exactly so
+        stmt = stmt.where(AuditEvent.action == "disposition",
+                          AuditEvent.data.contains(canonical_json({"disposition": f.disposition})[1:-1], autoescape=True))
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = list(session.scalars(stmt.order_by(AuditEvent.seq.desc()).limit(limit).offset(offset)))
     return rows, total
@@ -231,6 +235,8 @@ class ItemFilter:
     item_id: int | None = None
     external_id: str = ""
     rules: tuple[str, ...] = ()  # any of these rule ids (a rule searched by its title)
+    disposition: str = ""  # any finding of the item marked so by a signer (false_positive: 误报)
+    exception: bool = False  # approved as an exception (例外批准: a confirmed 禁止发布 finding approved all the same)
 
 
 @dataclass(slots=True)
@@ -255,6 +261,21 @@ class ItemRow:
     decisions: str
     rules_hit: str
     signer_names: str = ""  # for people: "沈查（shencha，审查员：批准）、…"
+    # each signer's disposition of each finding, in signing order (exports: 处置与理由)
+    dispositions: list[DispositionRow] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class DispositionRow:
+    finding_seq: int  # 1-based, as the pages number findings
+    rule: str
+    severity: str
+    location: str
+    stage: str
+    signer: str  # the person's name (username)
+    disposition: str
+    reason: str
+    decided_at: datetime
 
 
 def count_items(session: Session, f: ItemFilter) -> int:
@@ -292,6 +313,11 @@ def _item_query(f: ItemFilter):  # type: ignore[no-untyped-def]
         stmt = stmt.where(Item.id.in_(select(Finding.item_id).where(or_(Finding.rule == f.rule, Finding.category == f.rule))))
     if f.rules:
         stmt = stmt.where(Item.id.in_(select(Finding.item_id).where(Finding.rule.in_(f.rules))))
+    if f.disposition:
+        stmt = stmt.where(Item.id.in_(select(Review.item_id).join(Disposition, Disposition.review_id == Review.id)
+                                      .where(Disposition.disposition == f.disposition)))
+    if f.exception:
+        stmt = stmt.where(Item.id.in_(select(AuditEvent.item_id).where(AuditEvent.action == "exception_approval")))
     return stmt
 
 
@@ -305,6 +331,7 @@ def _item_rows(session: Session, rows: list[Any]) -> list[ItemRow]:
     reviews: dict[int, list[tuple[str, str, str]]] = {i: [] for i in ids}
     names: dict[str, str] = {}
     hits: dict[int, set[str]] = {i: set() for i in ids}
+    disps: dict[int, list[DispositionRow]] = {}
     for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
         for item_id, username, display, stage, decision in session.execute(
             select(Review.item_id, User.username, User.display_name, Review.stage, Review.decision)
@@ -316,6 +343,15 @@ def _item_rows(session: Session, rows: list[Any]) -> list[ItemRow]:
             names[username] = display or ""
         for item_id, rule in session.execute(select(Finding.item_id, Finding.rule).where(Finding.item_id.in_(chunk))):
             hits[item_id].add(rule)
+        for item_id, seq, rule, severity, location, stage, username, display, disp, reason, at in session.execute(
+            select(Review.item_id, Finding.seq, Finding.rule, Finding.severity, Finding.location, Review.stage,
+                   User.username, User.display_name, Disposition.disposition, Disposition.reason, Review.created_at)
+            .join(Review, Review.id == Disposition.review_id).join(Finding, Finding.id == Disposition.finding_id)
+            .join(User, User.id == Review.reviewer_id).where(Review.item_id.in_(chunk)).order_by(Review.id, Finding.seq)
+        ):
+            person = f"{display}（{username}）" if display and display != username else username
+            disps.setdefault(item_id, []).append(DispositionRow(seq + 1, rule, severity, location or "", stage, person,
+                                                                disp, reason or "", at))
     out = []
     for item, code in rows:
         rs = reviews[item.id]
@@ -345,6 +381,7 @@ def _item_rows(session: Session, rows: list[Any]) -> list[ItemRow]:
                     else f"{u}（{STAGE_LABEL.get(st, st)}：{DECISION_LABEL.get(d, d)}）"
                     for u, st, d in rs
                 ),
+                dispositions=disps.get(item.id, []),
             )
         )
     return out

@@ -35,17 +35,26 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     k.set_defaults(handler=checkpoint_key_cmd)
     h = audit.add_parser("head", help="打印当前链头（序号与哈希），供在系统外记录")
     h.set_defaults(handler=head)
-    e = audit.add_parser("export", help="按检索条件导出稿件与签署记录（CSV 或 XLSX）")
+    from reviewer.audit.queries import DISPOSITION_LABEL
+
+    e = audit.add_parser("export", help="按检索条件导出稿件与签署记录（含每条发现的处置与理由），或用 --log 导出审查日志（CSV 或 XLSX）；"
+                                        "导出本身记入审查日志")
     e.add_argument("--format", choices=["csv", "xlsx"], default="csv")
     e.add_argument("--out", required=True, help="输出文件；- 表示标准输出（仅 CSV）")
-    e.add_argument("--since", help="提交日期起（含），YYYY-MM-DD，北京时间")
-    e.add_argument("--until", help="提交日期止（含），YYYY-MM-DD")
+    e.add_argument("--log", action="store_true", help="导出审查日志的事件（每条一句中文），而不是稿件")
+    e.add_argument("--since", help="提交日期（导出日志时为事件日期）起（含），YYYY-MM-DD，北京时间")
+    e.add_argument("--until", help="提交日期（导出日志时为事件日期）止（含），YYYY-MM-DD")
     e.add_argument("--unit", default="", help="单位代码")
     e.add_argument("--reviewer", default="", help="签署人用户名")
     e.add_argument("--decision", choices=["approve", "reject", "return"], default=None)
     e.add_argument("--rule", default="", help="规则编号或类别")
+    e.add_argument("--disposition", choices=[*DISPOSITION_LABEL, "exception"], default=None,
+                   help="只导出有发现被标为该处置的稿件（" + "、".join(f"{k}：{v}" for k, v in DISPOSITION_LABEL.items())
+                        + "）；exception：例外批准的稿件。与 --log 同用时：只导出标为该处置的处置事件")
     e.add_argument("--item-id", type=int, default=None)
     e.add_argument("--external-id", default="")
+    e.add_argument("--actor", default="", help="（--log）操作人的用户名或姓名")
+    e.add_argument("--action", default="", help="（--log）事件类型，如 exception_approval（例外批准）、login（登录）")
     e.set_defaults(handler=export_cmd)
     st = audit.add_parser("stats", help="按年或月、按单位的统计（政府信息公开工作年度报告用）")
     st.add_argument("--year", type=int, required=True)
@@ -204,47 +213,96 @@ def _day(value: str | None, end: bool = False) -> datetime | None:
     return start + timedelta(days=1) if end else start
 
 
+ITEM_QUERY: tuple[str, ...] = ("since", "until", "unit", "reviewer", "decision", "rule", "disposition", "item_id", "external_id")
+LOG_QUERY: tuple[str, ...] = ("since", "until", "unit", "actor", "action", "item_id")
+
+
 def export_cmd(args: argparse.Namespace) -> int:
     from reviewer.audit import exports as export
     from reviewer.audit import queries as audit_query
+    from reviewer.audit.events import ACTIONS
+    from reviewer.settings import Settings
+    from reviewer.web import names
 
     try:
-        f = audit_query.ItemFilter(
-            since=_day(args.since), until=_day(args.until, end=True), unit_code=args.unit, reviewer=args.reviewer,
-            decision=args.decision or "", rule=args.rule, item_id=args.item_id, external_id=args.external_id,
-        )
+        since, until = _day(args.since), _day(args.until, end=True)
     except ValueError:
         print("日期应为 YYYY-MM-DD 格式", file=sys.stderr)
+        return 2
+    if since and until and since >= until:
+        print(f"起始日期 {args.since} 晚于截止日期 {args.until}：请对调或修改日期", file=sys.stderr)
         return 2
     if args.format == "xlsx" and args.out == "-":
         print("XLSX 须用 --out 指定文件", file=sys.stderr)
         return 2
+    if not args.log and (args.actor or args.action):
+        print("--actor 与 --action 只用于导出审查日志（--log）", file=sys.stderr)
+        return 2
+    if args.log and args.action and args.action not in ACTIONS:
+        print(f"没有“{args.action[:64]}”这种事件；可用：" + "、".join(f"{k}（{v}）" for k, v in ACTIONS.items()), file=sys.stderr)
+        return 2
+    dirs = names.rule_directories(Settings.from_env())
 
     def run(s: Any) -> int:
+        from sqlalchemy import or_, select
+
         from reviewer.audit import events as audit_events
         from reviewer.cli.admin import _operator
-
-        rows = audit_query.search_items(s, f, limit=1_000_000)
-        header, table = export.item_table(rows)
-        data = export.to_csv(header, table) if args.format == "csv" else export.to_xlsx([("检索结果", header, table)])
-        # taking records out of the system is an event, naming the account (when proven) and the OS user
-        query = {k: v for k, v in vars(args).items() if k in ("since", "until", "unit", "reviewer", "decision", "rule", "item_id",
-                                                                "external_id") and v}
         from reviewer.errors import ReviewerError
+        from reviewer.store.models import User
+        from reviewer.workflow.fingerprints import registered_titles
 
+        registered = registered_titles(s)
+
+        def rule_title(rule: str) -> str:
+            return registered.get(rule) or names.rule_title(rule, "", dirs)
+
+        if args.log:
+            actors: tuple[str, ...] = ()
+            if args.actor:
+                actors = tuple(s.scalars(select(User.username).where(or_(
+                    User.username == args.actor, User.display_name.contains(args.actor, autoescape=True)))))
+                if not actors:
+                    print(f"没有姓名或用户名为“{args.actor[:100]}”的账号", file=sys.stderr)
+                    return 2
+            disposition = args.disposition if args.disposition in audit_query.DISPOSITION_LABEL else ""
+            ef = audit_query.EventFilter(since=since, until=until, unit_code=args.unit, actors=actors,
+                                         action="disposition" if disposition else args.action, item_id=args.item_id,
+                                         disposition=disposition)
+            events, _ = audit_query.search_events(s, ef, limit=10_000_000)
+            people = {u: d for u, d in s.execute(select(User.username, User.display_name)) if d}
+            header, table = export.event_table(events, lambda e: names.event_columns(e, people, dirs))
+            sheets = [("审查日志", header, table)]
+            count, keys = len(events), LOG_QUERY
+        else:
+            f = audit_query.ItemFilter(
+                since=since, until=until, unit_code=args.unit, reviewer=args.reviewer, decision=args.decision or "",
+                rule=args.rule, item_id=args.item_id, external_id=args.external_id,
+                disposition="" if args.disposition in (None, "exception") else args.disposition,
+                exception=args.disposition == "exception")
+            rows = audit_query.search_items(s, f, limit=1_000_000)
+            header, table = export.item_table(rows, rule_title)
+            sheets = [("检索结果", header, table),
+                      ("处置与理由", *export.disposition_table(rows, rule_title, names.location))]
+            count, keys = len(rows), ITEM_QUERY
+        data = export.to_csv(header, table) if args.format == "csv" else export.to_xlsx(sheets)
+        # taking records out of the system is an event, naming the account (when proven) and the OS user
+        query = {k: v for k, v in vars(args).items() if k in keys and v}
         try:
             who = _operator(s)
         except ReviewerError as exc:
             print(f"错误：{exc.message}", file=sys.stderr)
             return 1
-        audit_events.append(s, "export", who, data={"format": args.format, "rows": len(rows), "channel": "cli",
-                                                             "query": query})
+        audit_events.append(s, "export", who, data={"format": args.format, "rows": count, "channel": "cli", "query": query,
+                                                     **({"exported": "log"} if args.log else {})})
         s.commit()
         _write(args.out, data)
-        print(f"已导出 {len(rows)} 条记录" + ("" if args.out == "-" else f"到 {args.out}"), file=sys.stderr)
+        what = "条审查日志事件" if args.log else "条记录"
+        print(f"已导出 {count} {what}" + ("" if args.out == "-" else f"到 {args.out}"), file=sys.stderr)
         return 0
 
     return _with_session(run)
+
 
 
 def _write(out: str, data: bytes) -> None:
@@ -268,9 +326,18 @@ def stats_cmd(args: argparse.Namespace) -> int:
         print("XLSX 须用 --out 指定文件", file=sys.stderr)
         return 2
 
+    from reviewer.settings import Settings
+    from reviewer.web import names
+
+    dirs = names.rule_directories(Settings.from_env())
+
     def run(s: Any) -> int:
+        from reviewer.workflow.fingerprints import registered_titles
+
+        registered = registered_titles(s)
         st = compute(s, period, unit_code=args.unit)
-        tables = export.stats_tables(st, numeric=args.format != "table")
+        tables = export.stats_tables(st, numeric=args.format != "table",
+                                     rule_title=lambda rule: registered.get(rule) or names.rule_title(rule, "", dirs))
         if not args.rules:
             tables = tables[:1]
         if args.format == "xlsx":

@@ -414,6 +414,9 @@ class FingerprintSet(Base):
     # Whose drafts it scans and who sees its names (workflow/scopes.py): "unit:CODE", "group:NAME", or NULL — every
     # unit (registrations made before scopes existed without a known registering unit).
     scope: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    # Retired (停用, workflow/fingerprints.retire): kept and listed, but no longer scans anything.
+    retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    retired_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
 
 class MonitorSite(Base):

@@ -194,7 +194,7 @@ _KEY_WORD = {
     "expression_checks": "表述检查", "public_share": "已公开部分占比", "released_share": "已发布稿件中占比",
     "urls": "起始网址", "every_seconds": "巡检间隔（秒）", "max_pages": "最多网页数", "run_id": "巡检编号",
     "trigger": "触发方式", "alerts": "预警数", "not_checked": "未检查", "monitor_result_id": "巡检结果",
-    "source": "来源", "author_id_raw_sha256": "作者标识原值哈希", "author_id_sha256": "作者标识哈希",
+    "source": "来源", "previous_labels": "原文件名称", "actor": "操作人", "exported": "导出内容", "author_id_raw_sha256": "作者标识原值哈希", "author_id_sha256": "作者标识哈希",
     "author_sha256": "作者姓名哈希", "cms_key_sha256": "发布系统账号哈希", "session_id": "登录会话", "what": "读取内容",
     "purpose": "用途", "old_key_id": "原密钥", "new_key_id": "新密钥", "public_key_sha256": "新公钥哈希",
     "before": "清除截止时间", "count": "清除稿件数", "items": "稿件编号", "page_images": "清除页面图像数",
@@ -286,6 +286,29 @@ def _beijing(value: str) -> str:
     return (t if t.tzinfo else t.replace(tzinfo=UTC)).astimezone(BEIJING).strftime("%Y-%m-%d %H:%M（北京时间）")
 
 
+_QUERY_KEY = {"action": "事件", "reviewer": "签署人", "external_id": "外部编号"}
+
+
+def _query_word(key: str, value: Any) -> str:
+    """A search condition's value as people read it (事件 例外批准, 处置 误报, 签署意见 批准)."""
+    text = str(value)
+    if key == "action":
+        if text.startswith("disposition:"):
+            return f"处置发现：{DISPOSITION_LABEL.get(text[len('disposition:'):], text)}"
+        return ACTIONS.get(text, text)
+    if key == "disposition":
+        return "例外批准" if text == "exception" else DISPOSITION_LABEL.get(text, text)
+    if key == "decision":
+        return DECISION_LABEL.get(text, text)
+    return text
+
+
+def event_columns(e: Any, people: Mapping[str, str], directories: tuple[Path, ...] = ()) -> tuple[str, str, str, str]:
+    """(操作人, 角色, 事件, 内容) of a log event, as the log page shows them (the log's exports use the same words)."""
+    return (actor(e.actor, e.actor_role, people), role(e.actor_role or ""), ACTIONS.get(e.action, "其他事件"),
+            event_sentence(e.action, e.data, directories))
+
+
 def event_sentence(action: str, data: str | Mapping[str, Any], directories: tuple[Path, ...] = ()) -> str:
     """A log event's data as one Chinese sentence, e.g. 处置发现：发现 12（规则“手机号码”，禁止发布）标为“误报”."""
     try:
@@ -323,10 +346,17 @@ def event_sentence(action: str, data: str | Mapping[str, Any], directories: tupl
         return (f"例外批准：仍成立的发现 {_word('findings', d.get('findings', []), directories)}"
                 f"（{_word('rules', d.get('rules', []), directories)}）{who}，理由见签署记录")
     if action == "export":
-        what = f"统计（{d.get('statistics')}）" if d.get("statistics") else f"检索结果 {d.get('rows', 0)} 条"
+        if d.get("statistics"):
+            what = f"统计（{d.get('statistics')}）"
+        elif d.get("exported") == "log":
+            what = f"审查日志 {d.get('rows', 0)} 条"
+        else:
+            what = f"检索结果 {d.get('rows', 0)} 条"
         query = d.get("query") or {}
-        cond = "，检索条件：" + "；".join(f"{_KEY_WORD.get(k, k)} {v}" for k, v in query.items()) if query else ""
-        return f"导出{what}为 {str(d.get('format', '')).upper()} 文件{cond}"
+        cond = "，检索条件：" + "；".join(f"{_QUERY_KEY.get(k) or _KEY_WORD.get(k, k)} {_query_word(k, v)}"
+                                      for k, v in query.items()) if query else ""
+        via = "（命令行）" if d.get("channel") == "cli" else ""
+        return f"导出{what}为 {str(d.get('format', '')).upper()} 文件{via}{cond}"
     if action in ("login", "logout", "login_failed"):
         return f"{label}（{CHANNEL_WORD.get(str(d.get('channel')), '页面')}）"
     if not d:

@@ -73,7 +73,13 @@ def _lists(s: Session) -> dict[str, Any]:
     for t in tokens:
         _ = t.unit, t.user
     files, rules_error = rule_files()
-    return {"units": units, "users": users, "tokens": tokens, "roles": ROLES, "files": files, "rules_error": rules_error}
+    return {"units": units, "users": users, "tokens": tokens, "roles": ROLES, "files": files, "rules_error": rules_error,
+            "kind_label": KIND_LABEL}
+
+
+# rule kinds (reviewer/ruleset/model.py) in the words of the page
+KIND_LABEL = {"terms": "词表", "pattern": "模式匹配", "marking": "密级标志", "exemption": "豁免规则", "fingerprint": "登记文件指纹",
+              "expression": "表述检查", "titles": "标题列表"}
 
 
 @router.get("/admin")
@@ -91,6 +97,8 @@ def _form_action(request: Request, act: str, form: dict[str, str]) -> Response:
         check_csrf(v, form.get("csrf_token"))
         who = v.user
         if act == "unit-add":
+            if not form.get("code", "").strip() or not form.get("name", "").strip():
+                raise InvalidInput("请填写单位代码和单位名称")
             manage.create_unit(s, form.get("code", "").strip(), form.get("name", "").strip(), actor=who)
         elif act == "unit-policy":
             unit = manage.get_unit(s, form.get("code", ""))
@@ -99,6 +107,8 @@ def _form_action(request: Request, act: str, form: dict[str, str]) -> Response:
             if form.get("unknown_author"):
                 manage.set_unknown_author(s, unit, form["unknown_author"], actor=who)
         elif act == "user-add":
+            if not form.get("username", "").strip() or not form.get("display_name", "").strip():
+                raise InvalidInput("请填写用户名和姓名")
             manage.create_user(s, form.get("username", "").strip(), form.get("unit", ""), form.get("role", ""),
                                display_name=form.get("display_name", "").strip(), password=form.get("password") or None,
                                actor=who)

@@ -4,6 +4,8 @@ Every route here is a GET and only reads: auditors can see everything and change
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
@@ -30,10 +32,10 @@ from reviewer.audit.events import ACTIONS
 from reviewer.audit.statistics import BEIJING, RULE_COLUMNS, UNIT_COLUMNS, Period, cell, compute, report_paragraph
 from reviewer.errors import InvalidInput, NotFound, PermissionDenied
 from reviewer.store.models import Finding, Item, Unit, User
-from reviewer.web import itemview
+from reviewer.web import itemview, names
 from reviewer.web.chart import SERIES, bar_chart
 from reviewer.web.deps import checked_id, database, html_errors, viewer
-from reviewer.web.render import page
+from reviewer.web.render import RULE_DIRECTORIES, page
 from reviewer.web.render import rule_name_of as rule_name
 from reviewer.web.security import apply_headers
 from reviewer.workflow import render_check
@@ -47,16 +49,25 @@ AUDIT_ROLES = ("auditor", "admin")
 AUDITOR_ONLY = ("auditor",)
 # Events whose position in an item's history depends on what the scan found.
 SCAN_EVENTS = frozenset({"scan", "scan_failed", "render_check", "disposition", "exception_approval", "rescan", "alert"})
-SEARCH_FIELDS = ("since", "until", "unit", "reviewer", "decision", "rule", "item_id", "external_id")
+SEARCH_FIELDS = ("since", "until", "unit", "reviewer", "decision", "rule", "item_id", "external_id", "disposition")
+LOG_FIELDS = ("since", "until", "unit", "actor", "action", "item_id")
+EXCEPTION = "exception"  # the search's 处置 filter: items approved as an exception (例外批准)
+
+
+_DAY = re.compile(r"\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*")
 
 
 def _day(value: str, name: str) -> datetime | None:
-    if not value:
+    """A day as people write it: 2026-01-31, 2026-1-31, 2026/1/31, 2026.1.31 or 2026年1月31日 (Beijing time)."""
+    if not value.strip():
         return None
+    m = _DAY.fullmatch(value[:40])
     try:
-        d = date.fromisoformat(value)
+        if m is None:
+            raise ValueError(value)
+        d = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
     except ValueError as exc:
-        raise InvalidInput(f"{name}应为 年-月-日 格式的日期") from exc
+        raise InvalidInput(f"{name}“{value[:40]}”不是日期：请写成 年-月-日，如 2026-01-31 或 2026年1月31日") from exc
     return datetime(d.year, d.month, d.day, tzinfo=BEIJING)
 
 
@@ -94,12 +105,21 @@ def _usernames(s: Session, value: str) -> tuple[str, ...]:
     return found
 
 
+def _namer(s: Session) -> Callable[[str], str]:
+    """A rule id → its Chinese title; a registered document (stored in the database) → its names."""
+    from reviewer.workflow.fingerprints import registered_titles
+
+    registered = registered_titles(s)
+    return lambda rule: registered.get(rule) or rule_name(rule)
+
+
 def _rule_ids(s: Session, value: str) -> tuple[str, ...]:
     """Rule ids whose Chinese title contains `value` (居民身份证号码 finds id-card), among the rules of any finding."""
     value = value.strip()
     if not value:
         return ()
-    return tuple(r for r in audit_query.rules_found(s) if value in rule_name(r))  # ids only: a search names no rule
+    name = _namer(s)
+    return tuple(r for r in audit_query.rules_found(s) if value in name(r))  # ids only: a search names no rule
 
 
 def _item_filter(q: dict[str, str], s: Session) -> audit_query.ItemFilter:
@@ -111,6 +131,9 @@ def _item_filter(q: dict[str, str], s: Session) -> audit_query.ItemFilter:
         raise InvalidInput("稿件编号应为数字")
     if q.get("decision") and q["decision"] not in DECISIONS:
         raise InvalidInput("签署意见只能是批准发布、退回修改或不予发布")
+    disposition = q.get("disposition", "")
+    if disposition and disposition != EXCEPTION and disposition not in audit_query.DISPOSITION_LABEL:
+        raise InvalidInput("处置只能是 " + "、".join([*audit_query.DISPOSITION_LABEL.values(), "例外批准"]) + " 之一")
     return audit_query.ItemFilter(
         since=since,
         until=until + timedelta(days=1) if until else None,  # the end date is included
@@ -121,6 +144,8 @@ def _item_filter(q: dict[str, str], s: Session) -> audit_query.ItemFilter:
         rules=rules,
         item_id=int(item_id) if item_id else None,
         external_id=q.get("external_id", "").strip()[:200],
+        disposition="" if disposition == EXCEPTION else disposition,
+        exception=disposition == EXCEPTION,
     )
 
 
@@ -139,12 +164,14 @@ def _mask_rows(s: Any, user: User, rows: list[audit_query.ItemRow],
             if f is not None and ((f.rule and f.rule in hidden) or (f.rules and set(f.rules) <= hidden)):
                 continue
             r.rules_hit = ", ".join(x for x in r.rules_hit.split(", ") if x and x not in hidden)
+            r.dispositions = [d for d in r.dispositions if d.rule not in hidden]
         kept.append(r)
     rows = kept
     if user.role != "auditor":
         for r in rows:
             r.block_count = r.review_count = r.info_count = None  # type: ignore[assignment]
             r.rules_hit = ""
+            r.dispositions = []  # which findings there were, and what they were judged to be: scan results
             for name in ADMIN_HIDDEN_FIELDS:
                 if hasattr(r, name):
                     setattr(r, name, ADMIN_HIDDEN)
@@ -172,6 +199,8 @@ def _scan_filters_for_auditors(role: str, q: dict[str, str]) -> None:
     """Searching by rule returns the drafts a rule hit: an oracle of the term list for anyone who may submit."""
     if role != "auditor" and q.get("rule"):
         raise PermissionDenied("按规则检索仅限审计员：管理员看不到任何扫描结果")
+    if role != "auditor" and q.get("disposition"):
+        raise PermissionDenied("按处置检索仅限审计员：管理员看不到任何扫描结果")
 
 
 def _people(s: Session) -> dict[str, str]:
@@ -201,6 +230,7 @@ def search(request: Request) -> Response:
             rows, error, total = [], exc.message, 0
         export_qs = urlencode({k: val for k, val in q.items() if val})
         return page(request, "audit_search.html", status_code=422 if error else 200, user=v.user, csrf_token=v.csrf_token,
+                    rname=_namer(s),
                     rows=rows, q=q, units=units, error=error, export_qs=export_qs, total=total, page_no=pg,
                     pages=max(1, -(-total // PAGE_SIZE)), page_size=PAGE_SIZE)
 
@@ -233,13 +263,17 @@ def export_search(request: Request, fmt: str) -> Response:
         _scan_filters_for_auditors(v.user.role, q)
         f = _item_filter(q, s)
         rows = _mask_rows(s, v.user, audit_query.search_items(s, f, limit=100_000), f)
-        header, table = export.item_table(rows, rule_name)
+        name = _namer(s)
+        header, table = export.item_table(rows, name)
+        sheets = [("检索结果", header, table)]
+        if v.user.role == "auditor":  # one row per finding and signer: the disposition and the reason written
+            sheets.append(("处置与理由", *export.disposition_table(rows, name, names.location)))
         # Exporting is itself an event of the review log: who took which search out of the system, and how much.
         audit_events.append(s, "export", v.user, data={"format": fmt, "rows": len(rows), "query": {k: val for k, val in q.items() if val}})
     stamp = datetime.now(BEIJING).strftime("%Y%m%d-%H%M%S")
     if fmt == "csv":
         return _download(export.to_csv(header, table), "text/csv; charset=utf-8", f"保密审查检索结果-{stamp}.csv")
-    return _download(export.to_xlsx([("检索结果", header, table)]), XLSX, f"保密审查检索结果-{stamp}.xlsx")
+    return _download(export.to_xlsx(sheets), XLSX, f"保密审查检索结果-{stamp}.xlsx")
 
 
 class _Masked:
@@ -313,31 +347,74 @@ def item_history(request: Request, item_id: int) -> Response:
                     shown_verdicts=_shown_verdicts(s, versions))
 
 
+DISPOSITION_EVENT = "disposition:"  # the log's event filter "处置发现：误报" is `disposition:false_positive`
+
+
+def log_actions() -> list[tuple[str, str]]:
+    """The log's event filter: 例外批准 and each disposition (误报 …) first, then every kind of event."""
+    common = [("exception_approval", ACTIONS["exception_approval"])]
+    common += [(DISPOSITION_EVENT + k, f"处置发现：{label}") for k, label in audit_query.DISPOSITION_LABEL.items()]
+    return common + [(k, label) for k, label in ACTIONS.items() if k != "exception_approval"]
+
+
+def _event_filter(q: dict[str, str], s: Session) -> audit_query.EventFilter:
+    since, until = _range(q)
+    if q["item_id"] and (not q["item_id"].isdecimal() or len(q["item_id"]) > 12):
+        raise InvalidInput("稿件编号应为数字")
+    action, disposition = q["action"][:64], ""
+    if action.startswith(DISPOSITION_EVENT):
+        action, disposition = "disposition", action[len(DISPOSITION_EVENT):]
+        if disposition not in audit_query.DISPOSITION_LABEL:
+            raise InvalidInput("没有这种处置")
+    return audit_query.EventFilter(
+        since=since, until=until + timedelta(days=1) if until else None,
+        unit_code=_unit_code(s, q["unit"]), actors=_usernames(s, q["actor"]), action=action,
+        item_id=int(q["item_id"]) if q["item_id"] else None, disposition=disposition,
+    )
+
+
 @router.get("/audit/log")
 @html_errors
 def log(request: Request) -> Response:
-    q = {k: request.query_params.get(k, "") for k in ("since", "until", "unit", "actor", "action", "item_id")}
+    q = {k: request.query_params.get(k, "") for k in LOG_FIELDS}
     with database(request).session() as s:
         v = viewer(request, s, *AUDITOR_ONLY)
         error = ""
         rows: list = []  # type: ignore[type-arg]
         total = 0
         try:
-            since, until = _range(q)
-            if q["item_id"] and (not q["item_id"].isdecimal() or len(q["item_id"]) > 12):
-                raise InvalidInput("稿件编号应为数字")
-            f = audit_query.EventFilter(
-                since=since, until=until + timedelta(days=1) if until else None,
-                unit_code=_unit_code(s, q["unit"]), actors=_usernames(s, q["actor"]), action=q["action"][:64],
-                item_id=int(q["item_id"]) if q["item_id"] else None,
-            )
-            rows, total = audit_query.search_events(s, f, limit=500)
+            rows, total = audit_query.search_events(s, _event_filter(q, s), limit=500)
             hider = Hider(s, v.user)  # other units' rule and registration names are not shown (workflow/scopes.py)
             rows = [hider.event(e) for e in rows]
         except InvalidInput as exc:
             error = exc.message
-        return page(request, "audit_log.html", user=v.user, csrf_token=v.csrf_token, rows=rows, total=total, q=q,
-                    actions=ACTIONS, error=error, people=_people(s))
+        return page(request, "audit_log.html", status_code=422 if error else 200, user=v.user, csrf_token=v.csrf_token,
+                    rows=rows, total=total, q=q, actions=ACTIONS, action_choices=log_actions(), error=error,
+                    people=_people(s), export_qs=urlencode({k: val for k, val in q.items() if val}))
+
+
+LOG_EXPORT_LIMIT = 200_000
+
+
+@router.get("/audit/log.{fmt}")
+@html_errors
+def log_export(request: Request, fmt: str) -> Response:
+    """The review log itself, as the page filters it, with each event as a sentence; the export is logged."""
+    if fmt not in ("csv", "xlsx"):
+        raise NotFound("只支持 CSV 与 XLSX 导出")
+    q = {k: request.query_params.get(k, "") for k in LOG_FIELDS}
+    with database(request).session() as s:
+        v = viewer(request, s, *AUDITOR_ONLY)
+        rows, total = audit_query.search_events(s, _event_filter(q, s), limit=LOG_EXPORT_LIMIT)
+        hider = Hider(s, v.user)
+        people, dirs = _people(s), tuple(RULE_DIRECTORIES)
+        header, table = export.event_table([hider.event(e) for e in rows], lambda e: names.event_columns(e, people, dirs))
+        audit_events.append(s, "export", v.user, data={"format": fmt, "rows": len(rows), "exported": "log",
+                                                         "query": {k: val for k, val in q.items() if val}})
+    stamp = datetime.now(BEIJING).strftime("%Y%m%d-%H%M%S")
+    if fmt == "csv":
+        return _download(export.to_csv(header, table), "text/csv; charset=utf-8", f"保密审查日志-{stamp}.csv")
+    return _download(export.to_xlsx([("审查日志", header, table)]), XLSX, f"保密审查日志-{stamp}.xlsx")
 
 
 def _period(request: Request) -> Period:
@@ -359,6 +436,7 @@ def stats_page(request: Request) -> Response:
         period = _period(request)
         st = compute(s, period, hidden_rules=Hider(s, v.user).rules)
         return page(request, "audit_stats.html", user=v.user, csrf_token=v.csrf_token, st=st, chart=bar_chart(st.units),
+                    rname=_namer(s),
                     paragraph=report_paragraph(st),
                     series=SERIES, unit_columns=UNIT_COLUMNS, rule_columns=RULE_COLUMNS, cell=cell,
                     qs=request.url.query)
@@ -372,7 +450,8 @@ def stats_export(request: Request, fmt: str) -> Response:
     with database(request).session() as s:
         v = viewer(request, s, *AUDITOR_ONLY)
         period = _period(request)
-        tables = export.stats_tables(compute(s, period, hidden_rules=Hider(s, v.user).rules), numeric=True)
+        tables = export.stats_tables(compute(s, period, hidden_rules=Hider(s, v.user).rules), numeric=True,
+                                     rule_title=_namer(s))
         audit_events.append(s, "export", v.user, data={"format": fmt, "statistics": period.label})
     name = f"保密审查统计-{period.label}"
     if fmt == "csv":

@@ -33,6 +33,7 @@ STATIC = Path(__file__).parent / "static"
 _STATIC_TYPES = {
     "style.css": "text/css; charset=utf-8",
     "review.js": "text/javascript; charset=utf-8",
+    "files.js": "text/javascript; charset=utf-8",
     "favicon.svg": "image/svg+xml",
 }
 ANONYMOUS = Actor("anonymous", "", None, "")

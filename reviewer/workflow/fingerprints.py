@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from reviewer.accounts.actor import Actor, as_actor
 from reviewer.audit import events as audit
-from reviewer.errors import Conflict, PermissionDenied, ReviewerError, RuleError
+from reviewer.errors import Conflict, NotFound, PermissionDenied, ReviewerError, RuleError
 from reviewer.ruleset.model import RULE_ID
 from reviewer.scan.fingerprints import Builder, write_rule_files
 from reviewer.settings import Settings
@@ -57,6 +57,10 @@ class SetInfo:
     created_at: datetime
     public_share: float | None = None  # share of the registration found in public text and left out (None: not measured)
     released_share: float | None = None  # share found in the unit's released items (left out only on request)
+    id: int = 0
+    scope: str | None = None
+    retired_at: datetime | None = None
+    retired_by: str | None = None
 
     @property
     def public_text(self) -> str:
@@ -112,19 +116,7 @@ def register(session: Session, rule_id: str, sources: Sequence[tuple[str, Sequen
     lock(session, _LOCK)
     if session.execute(select(FingerprintSet.id).where(FingerprintSet.rule_id == rule_id)).first() is not None:
         raise Conflict(f"规则 id “{rule_id}” 已登记过；请换一个 id（登记文件不保存原文，无法在原规则上追加）")
-    released = released_public_hashes(session)
-    known = [public] if public is not None else []
-    if exclude_released:
-        known.append(released)
-    builder = Builder(common=common if common is not None else np.zeros(0, np.uint64),
-                      public=np.unique(np.concatenate(known)) if known else None, released=released)
-    for label, paragraphs in sources:
-        builder.add(label, paragraphs)
-    blob = builder.encoded()
-    documents = [{"label": d.label, "paragraphs": d.paragraphs,
-                  **({"public_share": round(d.public_share, 4)} if d.public_share is not None else {}),
-                  **({"released_share": round(d.released_share, 4)} if d.released_share is not None else {})}
-                 for d in builder.documents]
+    builder, blob, documents = _build(session, sources, common, public, exclude_released)
     row = FingerprintSet(rule_id=rule_id, severity=severity, message=message, documents=json.dumps(documents, ensure_ascii=False),
                          document_count=len(documents), data=blob, data_sha256=hashlib.sha256(blob).hexdigest(),
                          secret=builder.key, created_by=who.name, created_at=utcnow(), scope=owner)
@@ -139,6 +131,122 @@ def register(session: Session, rule_id: str, sources: Sequence[tuple[str, Sequen
                        "released_share": builder.released_share, "scope": owner or "all"})
     ids = rescan.fan_out(session, units=covered)
     return Registered(rule_id, len(documents), len(ids), builder.public_share, builder.released_share)
+
+
+def _build(session: Session, sources: Sequence[tuple[str, Sequence[str]]], common: np.ndarray | None,
+           public: np.ndarray | None, exclude_released: bool) -> tuple[Builder, bytes, list[dict[str, object]]]:
+    released = released_public_hashes(session)
+    known = [public] if public is not None else []
+    if exclude_released:
+        known.append(released)
+    builder = Builder(common=common if common is not None else np.zeros(0, np.uint64),
+                      public=np.unique(np.concatenate(known)) if known else None, released=released)
+    for label, paragraphs in sources:
+        builder.add(label, paragraphs)
+    blob = builder.encoded()
+    documents: list[dict[str, object]] = [
+        {"label": d.label, "paragraphs": d.paragraphs,
+         **({"public_share": round(d.public_share, 4)} if d.public_share is not None else {}),
+         **({"released_share": round(d.released_share, 4)} if d.released_share is not None else {})}
+        for d in builder.documents]
+    return builder, blob, documents
+
+
+def rule_id_for(name: str, scope: str | None) -> str:
+    """A rule id for a registration named in Chinese (办公室〔2024〕12号通报): rule ids are file names, so ASCII; the
+    name stays what people read. The same name registered twice in one scope gets the same id (refused as a duplicate)."""
+    return "reg-" + hashlib.sha256(f"{scope or 'all'}\n{name.strip()}".encode()).hexdigest()[:12]
+
+
+def managed(session: Session, who: Actor, set_id: int) -> FingerprintSet:
+    """The registration `set_id`, if `who` may retire, replace or delete it: a secrecy officer or admin whose unit the
+    registration covers (its own unit's or a group including it); one made for every unit, the command line only."""
+    if who.role not in REGISTRARS:
+        raise PermissionDenied("只有保密员或管理员可以管理登记文件")
+    row = session.get(FingerprintSet, set_id)
+    if row is None:
+        raise NotFound("没有这条登记")
+    if who.unit_code:  # a person on the pages: only what their unit's scope holds (another unit's is not even named)
+        if row.scope is None:
+            raise PermissionDenied("对所有单位生效的登记只能由管理员在命令行上管理")
+        if row.scope not in scopes.unit_scope_names(session, who.unit_code):
+            raise NotFound("没有这条登记")
+    return row
+
+
+def _labels(row: FingerprintSet) -> list[str]:
+    return [str(d["label"]) for d in json.loads(row.documents)][:200]
+
+
+def _reason(reason: str, what: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ReviewerError(f"请写明{what}的理由（记入审查日志）")
+    return reason[:500]
+
+
+def retire(session: Session, set_id: int, actor: Actor | User, reason: str) -> str:
+    """停用: the registration stays listed (and in the log) but scans nothing from now on. Returns the rule id."""
+    who = as_actor(actor)
+    lock(session, _LOCK)
+    row = managed(session, who, set_id)
+    if row.retired_at is not None:
+        raise Conflict("这条登记已经停用")
+    why = _reason(reason, "停用")
+    row.retired_at, row.retired_by = utcnow(), who.name
+    audit.append(session, "fingerprints_retired", who, data={"rule_id": row.rule_id, "labels": _labels(row),
+                                                               "scope": row.scope or "all", "reason": why})
+    return row.rule_id
+
+
+def delete(session: Session, set_id: int, actor: Actor | User, reason: str) -> str:
+    """删除: the fingerprints and their key are gone for good (the log keeps who deleted which names, and why)."""
+    who = as_actor(actor)
+    lock(session, _LOCK)
+    row = managed(session, who, set_id)
+    why = _reason(reason, "删除")
+    audit.append(session, "fingerprints_deleted", who, data={"rule_id": row.rule_id, "labels": _labels(row),
+                                                               "documents": row.document_count, "scope": row.scope or "all",
+                                                               "reason": why})
+    session.delete(row)
+    session.flush()
+    return row.rule_id
+
+
+def replace(session: Session, set_id: int, sources: Sequence[tuple[str, Sequence[str]]], actor: Actor | User, *,
+            reason: str = "", common: np.ndarray | None = None, public: np.ndarray | None = None,
+            exclude_released: bool = False) -> Registered:
+    """替换: new files (a revised version of the document) under the same rule and scope; the old fingerprints and key
+    are dropped. Released items of the covered units are re-scanned, as after a registration."""
+    who = as_actor(actor)
+    if not sources:
+        raise ReviewerError("没有要登记的文件")
+    lock(session, _LOCK)
+    row = managed(session, who, set_id)
+    if row.retired_at is not None:
+        raise Conflict("这条登记已经停用，不能替换；请重新登记")
+    why = (reason or "").strip()[:500]
+    old_labels = _labels(row)
+    builder, blob, documents = _build(session, sources, common, public, exclude_released)
+    row.data, row.data_sha256, row.secret = blob, hashlib.sha256(blob).hexdigest(), builder.key
+    row.documents, row.document_count = json.dumps(documents, ensure_ascii=False), len(documents)
+    row.created_by, row.created_at = who.name, utcnow()
+    session.flush()
+    audit.append(session, "fingerprints_replaced", who,
+                 data={"rule_id": row.rule_id, "previous_labels": old_labels, "labels": [str(d["label"]) for d in documents][:200],
+                       "documents": len(documents), "scope": row.scope or "all", "reason": why or None,
+                       "public_share": builder.public_share, "released_share": builder.released_share})
+    ids = rescan.fan_out(session, units=scopes.units_of(session, row.scope))
+    return Registered(row.rule_id, len(documents), len(ids), builder.public_share, builder.released_share)
+
+
+def registered_titles(session: Session) -> dict[str, str]:
+    """rule id → the name people read (登记文件比对（办公室〔2024〕12号通报）) of every stored registration: they live in
+    the database, not in the rule directories the pages read titles from. Callers hide what a viewer may not see."""
+    from reviewer.scan.fingerprints import fingerprint_title
+
+    return {str(rule_id): fingerprint_title([str(d["label"]) for d in json.loads(docs)])
+            for rule_id, docs in session.execute(select(FingerprintSet.rule_id, FingerprintSet.documents))}
 
 
 def list_sets(session: Session, viewer_unit: str | None = None, *, everything: bool = False) -> list[SetInfo]:
@@ -156,11 +264,12 @@ def list_sets(session: Session, viewer_unit: str | None = None, *, everything: b
         public = weighted((d.get("public_share"), int(d["paragraphs"])) for d in docs)
         released = weighted((d.get("released_share"), int(d["paragraphs"])) for d in docs)
         out.append(SetInfo(r.rule_id, r.severity, r.document_count, [d["label"] for d in docs], r.created_by,
-                           r.created_at, public, released))
+                           r.created_at, public, released, r.id, r.scope, r.retired_at, r.retired_by))
     return out
 
 
 def _in_scopes(query, scopes_: Sequence[str | None] | None):  # type: ignore[no-untyped-def]  # noqa: ANN001, ANN202
+    query = query.where(FingerprintSet.retired_at.is_(None))  # a retired registration scans nothing
     if scopes_ is None:
         return query
     named = [s for s in scopes_ if s]

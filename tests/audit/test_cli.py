@@ -91,3 +91,37 @@ def test_export_csv_and_xlsx(env_db, tmp_path: Path, capsys: pytest.CaptureFixtu
     s = tmp_path / "s.xlsx"
     assert main(["audit", "stats", "--year", "2026", "--format", "xlsx", "--out", str(s), "--rules"]) == 0
     assert openpyxl.load_workbook(s).sheetnames == ["2026年按单位统计", "2026年规则命中"]
+
+
+def test_export_carries_dispositions_and_exports_the_log(env_db, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from reviewer.audit.queries import DISPOSITION_LABEL
+    from reviewer.store.models import AuditEvent
+    from reviewer.web import names
+
+    out = tmp_path / "fp.csv"
+    assert main(["audit", "export", "--out", str(out), "--disposition", "false_positive"]) == 0
+    rows = list(csv.reader(io.StringIO(out.read_bytes().decode("utf-8-sig"))))
+    assert sorted(r[1] for r in rows[1:]) == ["A1", "A2"]  # the items with a finding marked 误报
+    cell = rows[1][rows[0].index("处置与理由")]
+    assert f"标为“{DISPOSITION_LABEL['false_positive']}”，理由：理由" in cell and "false_positive" not in cell
+    x = tmp_path / "fp.xlsx"
+    assert main(["audit", "export", "--format", "xlsx", "--out", str(x), "--external-id", "A1"]) == 0
+    sheet = openpyxl.load_workbook(x)["处置与理由"]
+    assert sorted(r[10].value for r in sheet.iter_rows(min_row=2)) == sorted(
+        [DISPOSITION_LABEL["false_positive"], DISPOSITION_LABEL["confirmed"]])
+    log = tmp_path / "log.csv"
+    assert main(["audit", "export", "--log", "--out", str(log), "--action", "submit", "--since", "2026-03-01",
+                 "--until", "2026-03-01"]) == 0
+    events = list(csv.reader(io.StringIO(log.read_bytes().decode("utf-8-sig"))))
+    assert events[0][:3] == ["序号", "时间（北京时间）", "操作人"] and len(events) == 6
+    assert {r[6] for r in events[1:]} == {"提交"} and {r[2] for r in events[1:]} == {"发布系统“cms”"}
+    assert main(["audit", "export", "--log", "--out", str(log), "--action", "nonsense"]) == 2
+    assert main(["audit", "export", "--out", str(log), "--actor", "rev_a"]) == 2  # --actor belongs to --log
+    assert main(["audit", "export", "--log", "--out", str(log), "--since", "2026-03-02", "--until", "2026-03-01"]) == 2
+    with env_db.session() as s:  # each export is in the log: who, which filter, how many rows
+        ev = s.scalars(select(AuditEvent).where(AuditEvent.action == "export").order_by(AuditEvent.seq.desc())).first()
+        assert ev is not None
+        sentence = names.event_sentence(ev.action, ev.data)
+    assert sentence.startswith("导出审查日志 5 条为 CSV 文件（命令行），检索条件：") and "事件 提交" in sentence

@@ -93,6 +93,7 @@ TABLE: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/audit/export.{fmt}"): row("DD", "DD", "DD", "DD", "AA", "AA"),
     ("GET", "/audit/items/{item_id}"): row("DD", "DD", "DD", "DD", "AA", "AA"),
     ("GET", "/audit/log"): row("DD", "DD", "DD", "DD", "AA", "DD"),
+    ("GET", "/audit/log.{fmt}"): row("DD", "DD", "DD", "DD", "AA", "DD"),  # the log's export: as the log
     ("GET", "/audit/stats"): row("DD", "DD", "DD", "DD", "AA", "DD"),
     ("GET", "/audit/stats.{fmt}"): row("DD", "DD", "DD", "DD", "AA", "DD"),
     ("GET", "/audit/verify"): row("DD", "DD", "DD", "DD", "AA", "AA"),
@@ -101,6 +102,8 @@ TABLE: dict[tuple[str, str], dict[str, str]] = {
     # secrecy officer and the admin register (names and counts only are shown, never registered text)
     ("GET", "/fingerprints"): row("DD", "DD", "DD", "AA", "DD", "AA"),
     ("POST", "/fingerprints"): row("DD", "DD", "DD", "AA", "DD", "AA"),
+    # replacing, retiring, deleting a registration: only one the person's own unit holds (another unit's is not named)
+    ("POST", "/fingerprints/{set_id}/{act}"): row("DD", "DD", "DD", "AD", "DD", "AD"),
     # website monitor (reviewer/web/pages_monitor.py): the officer of the unit, auditors read; never the admin (the
     # evidence holds the live page and its matched terms); only the officer handles
     ("GET", "/monitor"): row("DD", "DD", "DD", "AD", "AA", "DD"),
@@ -666,6 +669,29 @@ def page_delegation_revoke(w: World, role: str, unit: str) -> bool:
     if r.status_code == 303:
         return ended
     assert page_denied(r) and not ended and w.events() == before, (r.status_code, r.text[:300])
+def page_retire(w: World, role: str, unit: str) -> bool:
+    """A registration of `unit` (made through the workflow by its officer), retired by `role` through the page."""
+    from reviewer.scan.fingerprints import read_source
+    from reviewer.store.models import FingerprintSet
+    from reviewer.workflow import fingerprints as registry
+
+    w.counter += 1
+    with w.db.session() as s:
+        made = registry.register(s, f"retire-{role}-{w.counter}", [read_source(REGISTERED.encode(), "通报.txt")],
+                                 actor=_user(s, "off1" if unit == "U1" else "off2"))
+        set_id = s.execute(select(FingerprintSet.id).where(FingerprintSet.rule_id == made.rule_id)).scalar_one()
+    c = w.page(role)
+    home = c.get("/fingerprints")
+    if home.status_code != 200:
+        home = c.get("/audit" if role in ("auditor", "admin") else "/review")
+    token = csrf_of(home.text) if home.status_code == 200 else "x"
+    before = w.events()
+    r = c.post(f"/fingerprints/{set_id}/retire", data={"csrf_token": token, "reason": "矩阵探针"})
+    with w.db.session() as s:
+        retired = s.get(FingerprintSet, set_id).retired_at is not None  # type: ignore[union-attr]
+    if r.status_code == 303:
+        return retired
+    assert page_denied(r) and not retired and w.events() == before, (r.status_code, r.text[:300])
     return False
 
 
@@ -709,12 +735,14 @@ PROBES: dict[tuple[str, str], Probe] = {
     ("GET", "/audit/export.{fmt}"): page_export,
     ("GET", "/audit/items/{item_id}"): page_get("/audit/items/{item_id}"),
     ("GET", "/audit/log"): page_get("/audit/log"),
+    ("GET", "/audit/log.{fmt}"): page_get("/audit/log.csv"),
     ("GET", "/audit/stats"): page_get("/audit/stats"),
     ("GET", "/audit/stats.{fmt}"): page_get("/audit/stats.csv"),
     ("GET", "/audit/verify"): page_get("/audit/verify"),
     ("GET", "/audit/bursts"): page_get("/audit/bursts"),
     ("GET", "/fingerprints"): page_get("/fingerprints"),
     ("POST", "/fingerprints"): page_register,
+    ("POST", "/fingerprints/{set_id}/{act}"): page_retire,
     ("GET", "/monitor"): page_monitor,
     ("GET", "/monitor/results/{result_id}"): page_monitor_result,
     ("POST", "/monitor/results/{result_id}/handle"): page_monitor_handle,
@@ -743,7 +771,7 @@ def test_matched_terms_never_reach_publishers_admins_or_anonymous(world: World, 
     api = [f"/api/v1/items/{ids['open']}", f"/api/v1/items/{ids['released']}", "/api/v1/items?limit=1000",
            f"/api/v1/items/{ids['released']}/receipt", "/api/v1/alerts", "/api/v1/review-queue"]
     pages = [f"/review/items/{ids['open']}", f"/audit/items/{ids['open']}", f"/audit/items/{ids['released']}", "/audit",
-             "/audit/export.csv", "/audit/log", "/audit/stats", "/review", "/officer"]
+             "/audit/export.csv", "/audit/log", "/audit/log.csv", "/audit/stats", "/review", "/officer"]
     seen = 0
     for path in api:
         r = world.api(role).get(path)

@@ -24,8 +24,9 @@ def _events(a: App) -> int:
 
 
 def _registered(a: App) -> list[str]:
+    """What the registration form registered (not the registrations the management probes start from)."""
     with a.db.session() as s:
-        return list(s.execute(select(FingerprintSet.rule_id)).scalars())
+        return [r for r in s.execute(select(FingerprintSet.rule_id)).scalars() if not r.startswith("csrf-manage-")]
 
 
 def _page_posts(a: App) -> set[str]:
@@ -48,6 +49,15 @@ def _signed_and_delegated(a: App) -> tuple[int, int, tuple[str, str]]:
         start = datetime.now(UTC) + timedelta(days=1)
         made = delegation.create(s, off1, off1.id, rev1b.id, start, start + timedelta(days=1))
         return review.id, made.id, (str(off1.id), str(rev1b.id))
+def _registration(a: App, rule_id: str) -> int:
+    """A registration of U1 made by its officer through the workflow; returns its id."""
+    from reviewer.accounts import manage as accounts
+    from reviewer.scan.fingerprints import read_source
+    from reviewer.workflow import fingerprints as registry
+
+    with a.db.session() as s:
+        registry.register(s, rule_id, [read_source(REGISTERED.encode(), "通报.txt")], actor=accounts.get_user(s, "off1"))
+        return int(s.execute(select(FingerprintSet.id).where(FingerprintSet.rule_id == rule_id)).scalar_one())
 
 
 def _monitor_problem(a: App) -> int:
@@ -72,7 +82,7 @@ def test_every_form_refuses_a_missing_or_wrong_csrf_token(inproc: App) -> None:
         sha = s.get(Item, item_id).content_sha256  # type: ignore[union-attr]
     probes = {"/login", "/logout", "/review/items/{item_id}/sign", "/fingerprints", "/monitor/results/{result_id}/handle",
               "/review/alerts/{alert_id}/resolve", "/admin/{act}", "/review/reviews/{review_id}/withdraw",
-              "/officer/delegations", "/officer/delegations/{delegation_id}/revoke"}
+              "/officer/delegations", "/officer/delegations/{delegation_id}/revoke", "/fingerprints/{set_id}/{act}"}
     assert _page_posts(inproc) == probes, f"a POST page route without a CSRF probe: {_page_posts(inproc) - probes}"
     review_id, delegation_id, people = _signed_and_delegated(inproc)
     tried = 0
@@ -104,6 +114,18 @@ def test_every_form_refuses_a_missing_or_wrong_csrf_token(inproc: App) -> None:
         assert r.status_code == 403 and "CSRF" in r.text, (bad, r.status_code)
         assert _events(inproc) == before and not _registered(inproc)
         tried += 1
+        # replacing, retiring or deleting a registration: refused, the registration untouched, nothing logged
+        set_id = _registration(inproc, f"csrf-manage-{tried}")
+        before = _events(inproc)
+        for act in ("retire", "delete", "replace"):
+            r = c.post(f"/fingerprints/{set_id}/{act}", data={"reason": "探针", **extra},
+                       files=[("files", ("新.txt", REGISTERED.encode(), "text/plain"))])
+            assert r.status_code == 403 and "CSRF" in r.text, (bad, act, r.status_code)
+        with inproc.db.session() as s:
+            row = s.get(FingerprintSet, set_id)
+            assert row is not None and row.retired_at is None
+        assert _events(inproc) == before
+        tried += 3
         # the officer's handling of a 巡检 problem: refused, nothing handled, nothing logged
         rid = _monitor_problem(inproc)
         before = _events(inproc)

@@ -95,3 +95,74 @@ def test_only_the_admin(admin_web: Web) -> None:
         c = admin_web.client()
         login(c, who)
         assert c.get("/admin").status_code == 403
+
+
+def _outside_tech_hints(html: str) -> str:
+    return re.sub(r'<small class="tech">.*?</small>', "", html, flags=re.S)
+
+
+def test_where_the_rule_files_come_from_is_said_in_chinese(admin_web: Web, tmp_path: Path) -> None:
+    c = admin_web.client()
+    login(c, "adm")
+    html = c.get("/admin").text
+    section = html[html.index('id="admin-rules"'):]
+    assert "本单位规则目录" in section and "运维人员" in section
+    assert "REVIEWER_RULES_PATH" in section  # still there, as the technical hint only
+    assert "REVIEWER_" not in _outside_tech_hints(section)
+    table = section[section.index('id="rule-files"'):section.index("</table>")]
+    assert "词表" in table and ">terms<" not in table  # the rule kinds in Chinese
+    # a deployment without the unit's own rule directory: said in words, the variable only as the hint
+    plain = create_app(Settings.from_env({"REVIEWER_DATABASE_URL": str(admin_web.settings.database_url),
+                                          "REVIEWER_DATA_DIR": str(admin_web.settings.data_dir)}), enqueuer=NullEnqueuer())
+    try:
+        from fastapi.testclient import TestClient
+
+        p = TestClient(plain, base_url="http://testserver", follow_redirects=False)
+        login(p, "adm")
+        html = p.get("/admin").text
+        none = html[html.index('id="no-rule-files"'):]
+        none = none[:none.index("</p>")]
+        assert "尚未配置本单位规则目录" in none and "REVIEWER_RULES_PATH" in none
+        assert "REVIEWER_" not in _outside_tech_hints(none)
+    finally:
+        plain.state.db.dispose()
+
+
+_FORM = re.compile(r"<form\b[^>]*>.*?</form>", re.S)
+_BUBBLE = re.compile(r"\srequired\b|\spattern=|type=\"(?:email|url|number|date)\"")
+
+
+def test_no_form_leaves_a_message_to_the_browser(admin_web: Web) -> None:
+    """A browser-side check (required, pattern, typed fields) answers in the browser's language ("Please fill out this
+    field."): every form on these pages either has none or says novalidate, and the server answers in Chinese."""
+    web = admin_web
+    from tests.security.test_web_security import _monitor_problem
+
+    result = _monitor_problem(web)  # type: ignore[arg-type]  # an App-like object: it needs only .db
+    pages = {"adm": ["/admin", "/fingerprints", "/audit", "/audit/verify"],
+             "off1": ["/fingerprints", f"/monitor/results/{result}"], "aud": ["/audit", "/audit/log", "/audit/verify"]}
+    checked = 0
+    anon = web.client()
+    for form in _FORM.findall(anon.get("/login").text):
+        checked += 1
+        assert not _BUBBLE.search(form) or "novalidate" in form[:form.index(">")], form[:300]
+    for who, paths in pages.items():
+        c = web.client()
+        login(c, who)
+        for path in paths:
+            html = c.get(path).text
+            for form in _FORM.findall(html):
+                checked += 1
+                assert not _BUBBLE.search(form) or "novalidate" in form[:form.index(">")], (path, form[:300])
+    assert checked >= 15
+    # and the server says it in Chinese instead
+    c = web.client()
+    login(c, "adm")
+    token = csrf_of(c.get("/admin").text)
+    r = c.post("/admin/unit-add", data={"csrf_token": token, "code": "", "name": ""})
+    assert r.status_code == 422 and "请填写单位代码和单位名称" in r.text
+    r = c.post("/admin/user-add", data={"csrf_token": token, "username": "", "display_name": "", "unit": "U1",
+                                        "role": "reviewer"})
+    assert r.status_code == 422 and "请填写用户名和姓名" in r.text
+    r = c.get("/audit/verify", params={"expected_head": "不是哈希"})
+    assert r.status_code == 422 and "64 位十六进制" in r.text
