@@ -23,6 +23,7 @@ from reviewer.render import compare, members, ocr
 from reviewer.render.convert import RenderError, html_to_pdf, office_to_pdf
 from reviewer.render.glyphs import GlyphMemory, shared, verify_glyphs
 from reviewer.render.model import Box, Line, RenderedPage, RenderReport, union
+from reviewer.render.ofdprint import hidden_findings, ofd_to_pdf
 from reviewer.render.pages import DPI, Glyph, PdfPage, image_pages, pdf_pages
 from reviewer.render.visible import GAP, covered, fold, lines_of, merge_boxes, repair_marking
 from reviewer.scan.model import Finding, ScanResult, Severity
@@ -39,8 +40,6 @@ _OFFICE_SUFFIX = {Format.DOCX: ".docx", Format.XLSX: ".xlsx"}
 _PUA = re.compile("[\ue000-\uf8ff\ufffd]")
 _FONT_FACE = re.compile(r"@font-face", re.I)
 NOT_CONTENT = ("样式", "脚本", "HTML注释", "HTML元数据")
-OFD_UNRENDERED = ("OFD 版式文件暂无可用的渲染组件（没有能按文件自带字体绘制页面的开源阅读器），未能核对显示内容，"
-                  "不得视为通过；请同时提交由版式软件导出的 PDF")
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,11 +64,12 @@ class _Plan:
     script_text: tuple[str, str] | None = None  # (text without scripts, text with scripts)
     memory: GlyphMemory = field(default_factory=lambda: GlyphMemory())  # glyphs already checked against their pixels
     extra_pdfs: list[bytes] = field(default_factory=list)  # HTML altChunks: Word shows them, LibreOffice does not
+    hidden: list[Finding] = field(default_factory=list)  # an OFD's text that no reader shows (render/ofd.py)
 
 
 def kind_of(data: bytes, filename: str) -> str | None:
     """"pdf" | "office" | "html" | "image" | "archive" (its members are rendered: members.py; also e-mail and MHTML),
-    "ofd" (no renderer: the check fails closed), or None for what is not rendered (plain text, XML: what is read is
+    "ofd" (drawn by render/ofd.py, printed by Chromium, checked as a PDF), or None for what is not rendered (plain text, XML: what is read is
     what is seen)."""
     suffix = PurePath(filename).suffix.lower()
     if is_image(data):
@@ -106,6 +106,9 @@ def _plan(data: bytes, filename: str, kind: str, timeout: float, max_pages: int)
         return _Plan(kind, pdf=data, verify=True)  # the draft's own fonts: its text layer may lie
     if kind == "image":
         return _Plan(kind, images=data)
+    if kind == "ofd":  # the package's own fonts may lie (a font missing from it is drawn by a system font): verified
+        ofd = ofd_to_pdf(data, timeout, max_pages)
+        return _Plan(kind, pdf=ofd.pdf, verify=True, hidden=hidden_findings(ofd.hidden))
     if kind == "office":
         fmt = sniff(data, suffix)
         lo_suffix = suffix if suffix else _OFFICE_SUFFIX.get(fmt, ".docx")
@@ -180,9 +183,6 @@ def render_check(scanner: Scanner, data: bytes, filename: str, extraction: Extra
             return members.render_members(scanner, asked.files, extraction, text_findings or [], limits)
         report.error = "压缩包无法完整读取，未能核对其中文件的显示内容，不得视为通过"
         return report
-    if kind == "ofd":
-        report.error = OFD_UNRENDERED
-        return report
     plan: _Plan | None = None
     memory_file: Path | None = None
     try:
@@ -203,6 +203,7 @@ def render_check(scanner: Scanner, data: bytes, filename: str, extraction: Extra
             _check_page(scanner, page, plan, extracted, has_text, known, report)
         if plan.script_text is not None:
             _script_finding(*plan.script_text, report)
+        report.findings.extend(plan.hidden)
     except ExtractionError as exc:  # RenderError and limits: fail closed with the Chinese reason
         report.error = exc.message
     except MemoryError:
