@@ -22,6 +22,7 @@ from reviewer.extract.workload import office_pages_at_least
 from reviewer.render import compare, members, ocr
 from reviewer.render.convert import RenderError, html_to_pdf, office_to_pdf
 from reviewer.render.glyphs import GlyphMemory, shared, verify_glyphs
+from reviewer.render.lies import small_lies
 from reviewer.render.model import Box, Line, RenderedPage, RenderReport, union
 from reviewer.render.ofdprint import hidden_findings, ofd_to_pdf
 from reviewer.render.pages import DPI, Glyph, PdfPage, image_pages, pdf_pages
@@ -321,6 +322,7 @@ def _check_page(scanner: Scanner, page: PdfPage, plan: _Plan, extracted: compare
     if plan.verify and page.glyphs:
         reasons.append("文字层来自送审文件自带的字体，逐字形与图像核对")
     mismatches: list[tuple[Line, int, int, str, str]] = []  # line, start, end, claimed (the part read), read
+    small: list[tuple[Line, _Window, Finding]] = []  # findings in what a one- or two-character lie draws
     final: list[Line] = []
     # 1. the text layer, checked against its own pixels where it cannot be trusted
     stretches = [s for ln in text_lines for s in _stretches(ln)]
@@ -363,6 +365,8 @@ def _check_page(scanner: Scanner, page: PdfPage, plan: _Plan, extracted: compare
                     for g in w.glyphs:
                         if g is not None:
                             plan.memory.learn(g)
+                elif read:  # … and what the one or two differing characters make the line say is scanned (lies.py)
+                    small.extend((s, w, f) for f in small_lies(scanner, s.text, w.start, w.end, read))
                 continue
             if not diffs and not read:
                 continue
@@ -405,6 +409,13 @@ def _check_page(scanner: Scanner, page: PdfPage, plan: _Plan, extracted: compare
         report.findings.append(replace(f, location=label, page=page.number, box=union(span) if span else None,
                                        explanation=f.explanation + "；在渲染后的页面上读到（" +
                                        ("图像识别" if by_ocr else "渲染文字层") + "）"))
+    for s, w, f in small:
+        if known[(f.rule, fold(f.match))] > 0:
+            known[(f.rule, fold(f.match))] -= 1
+            continue
+        report.findings.append(replace(f, location=f"{where}（图像识别）", page=page.number, box=w.box,
+                                       explanation=f.explanation + f"；文字层写的是“{w.claimed}”，页面图像上识别出的字与之"
+                                       "有一两个字不同，读者看到的是图像上的字（字体编码可能被篡改）"))
     # 4. visible text the extraction lacks (only where there is extracted text to compare with)
     for s, a, b, claimed, read in mismatches:
         box = union(s.boxes[a:b]) if b > a else s.box
