@@ -270,7 +270,9 @@ class _Painter:
     def _place(self, obj: Element, base: Matrix) -> tuple[Matrix, Matrix, list[float], str]:
         """The object's transform to the page (its CTM, then its Boundary's origin, then the container's), its Boundary,
         and the opening SVG that clips to the Boundary (and to its Clips) and applies the CTM."""
-        bx, by, bw, bh = _nums(obj.get("Boundary") or "0 0 0 0", 4)
+        if obj.get("Boundary") is None:  # required: without it a reader's clip is unknown
+            raise RenderError("OFD 页面中有图元缺少外接矩形（Boundary），未能核对显示内容，不得视为通过")
+        bx, by, bw, bh = _nums(obj.get("Boundary"), 4)
         ctm = _matrix(obj.get("CTM"))
         outer = mul((1, 0, 0, 1, bx, by), base)
         clip = self._clips(obj, outer)
@@ -394,7 +396,7 @@ class _Painter:
         if spans:
             family = quoteattr(font.family)
             self.out.append(f'{head}<g transform="scale({hscale:g},1)" font-family={family} font-size="{size:g}" '
-                            f'font-weight="{weight}" font-style="{italic}" {paint}>{"".join(spans)}</g></g></svg></g>')
+                            f'font-weight="{weight}" font-style="{italic}" style="white-space:pre" {paint}>{"".join(spans)}</g></g></svg></g>')
 
     def path(self, obj: Element, base: Matrix) -> None:
         style = self._style(obj, text=False)
