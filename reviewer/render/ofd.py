@@ -4,7 +4,8 @@ with an appearance. Objects a reader does not show (Visible="false", zero alpha,
 outside the page or outside their Boundary or clip) are not drawn; their text is listed as hidden, so the render
 check can report text the file holds that no reader sees. What this drawer cannot draw faithfully (composite graphic
 units, glyph-index text (CGTransform), vertical or rotated character directions, shaded fills, encrypted packages,
-electronic seals whose picture sits in the signed value, unknown object types, missing resources) raises RenderError:
+electronic seals whose picture cannot be found in the signed value (ofdseal.py), unknown object types, missing
+resources) raises RenderError:
 never drawn approximately, never passed. ofdprint.py prints the SVG pages with Chromium."""
 
 from __future__ import annotations
@@ -22,9 +23,11 @@ from reviewer.extract.limits import DEFAULT_LIMITS, Budget
 from reviewer.extract.ofd import WHAT, _Doc, _float
 from reviewer.extract.ooxml import Package, local
 from reviewer.render.convert import RenderError
+from reviewer.render.ofdseal import seals
 
 Matrix = tuple[float, float, float, float, float, float]
 IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+MAX_PIXELS = 80_000_000  # as pages.py: larger pictures are refused before they are decoded
 MIN_SIZE = 0.8  # mm: text smaller than this (about 2 pt) is not legible to a reader at 100 %
 FALLBACK = {"黑体": "Noto Sans CJK SC", "simhei": "Noto Sans CJK SC", "微软雅黑": "Noto Sans CJK SC",
             "arial": "Noto Sans CJK SC", "helvetica": "Noto Sans CJK SC"}
@@ -159,21 +162,29 @@ class _Res:
         self.fonts[fid] = _Font(family, el.get("Bold") == "true", el.get("Italic") == "true")
 
     def _media(self, el: Element, res_dir: str) -> None:
-        from PIL import Image
-
         data = self._file(res_dir, el, "MediaFile")
         if data is None:
             raise RenderError("OFD 文件中有图片资源没有文件，未能核对显示内容，不得视为通过")
         if (el.get("Type") or "Image").lower() != "image":
             raise _unsupported("多媒体对象（音频、视频）")
+        self.images[el.get("ID", "")] = self.picture(data)
+
+    @staticmethod
+    def picture(data: bytes) -> str:
+        """An image as a PNG data: URL (Pillow decodes what Chromium might not: TIFF, BMP; bombs are refused)."""
+        from PIL import Image
+
         try:
             with Image.open(io.BytesIO(data)) as img:
+                if img.width * img.height > MAX_PIXELS:
+                    raise RenderError(f"OFD 文件中有图片超过 {MAX_PIXELS:,} 像素上限（疑似“解压炸弹”），未能核对显示内容，"
+                                      "不得视为通过")
                 img.load()
                 buf = io.BytesIO()
                 img.convert("RGBA").save(buf, format="PNG")
         except (OSError, ValueError, Image.DecompressionBombError):
             raise RenderError("OFD 文件中有图片无法解码，未能核对显示内容，不得视为通过") from None
-        self.images[el.get("ID", "")] = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+        return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
 
 
 @dataclass(slots=True)
@@ -408,6 +419,10 @@ class _Painter:
         stroke = f' stroke="{style.stroke}" stroke-width="{style.width:g}"' if style.stroke else ""
         self.out.append(f'{head}<path d="{d}" fill="{style.fill or "none"}" fill-rule="{rule}"{stroke}/></g></svg></g>')
 
+    def seal(self, boundary: str, url: str) -> None:
+        x, y, w, h = _nums(boundary, 4)
+        self.out.append(f'<image href="{url}" x="{x:g}" y="{y:g}" width="{w:g}" height="{h:g}" preserveAspectRatio="none"/>')
+
     def image(self, obj: Element, base: Matrix) -> None:
         if obj.get("Visible") == "false" or _float(obj.get("Alpha"), 255) <= 0:
             return
@@ -483,7 +498,7 @@ def draw(data: bytes, max_pages: int, budget: Budget | None = None) -> Drawing:
         doc_path = doc.resolve("", root_el.text)
         document = doc.xml(doc_path)
         base = doc.base = posixpath.dirname(doc_path)
-        _seals(doc, body)
+        stamps = seals(doc, body)
         res = _Res(doc, drawing)
         common = _first(document, "CommonData")
         for kind in ("PublicRes", "DocumentRes"):
@@ -518,6 +533,9 @@ def draw(data: bytes, max_pages: int, budget: Budget | None = None) -> Drawing:
                 _content(painter, tpl_root)
             for annot in annots.get(page_el.get("ID", ""), []):
                 _annotation(painter, annot)
+            for seal in stamps:  # on top of everything, as readers draw them
+                if seal.page_id == page_el.get("ID", ""):
+                    painter.seal(seal.boundary, res.picture(seal.picture))
             x, y, w, h = box
             svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{w:g}mm" height="{h:g}mm" viewBox="{x:g} {y:g} {w:g} {h:g}">'
                    + "".join(painter.out) + "</svg>")
@@ -575,17 +593,3 @@ def _annotation(painter: _Painter, annot: Element) -> None:
         if inner:
             painter.out.append(f'<svg x="{bx:g}" y="{by:g}" width="{bw:g}" height="{bh:g}" overflow="hidden">'
                                f'<g transform="translate({-bx:g},{-by:g})">{inner}</g></svg>')
-
-
-def _seals(doc: _Doc, body: Element) -> None:
-    """An electronic seal (签章) shows a picture kept inside its signed value (SES_Signature): not drawn here."""
-    sig = _first(body, "Signatures")
-    if sig is None or not (sig.text or "").strip():
-        return
-    index_path = doc.resolve("", sig.text)
-    for el in doc.xml(index_path).iter():
-        if not isinstance(el.tag, str) or local(el.tag) != "Signature":
-            continue
-        path = doc.resolve(posixpath.dirname(index_path), el.get("BaseLoc"))
-        if any(isinstance(e.tag, str) and local(e.tag) == "StampAnnot" for e in doc.xml(path).iter()):
-            raise _unsupported("电子签章（印章图像在签名值中）")

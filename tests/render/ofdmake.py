@@ -139,3 +139,27 @@ def document(pages: list[list[str]], fonts: dict[str, bytes | None] | None = Non
     extra = dict(files)
     extra.update(more.pop("extra", {}) or {})  # type: ignore[call-overload]
     return ofd([content(*objs) for objs in pages], public_res=body, extra=extra, **more)  # type: ignore[arg-type]
+
+
+def _der(tag: int, body: bytes) -> bytes:
+    n = len(body)
+    size = bytes([n]) if n < 0x80 else bytes([0x80 | ((n.bit_length() + 7) // 8)]) + n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes([tag]) + size + body
+
+
+def seal_files(picture: bytes, page_id: str = "10", boundary: str = "120 100 40 40") -> dict[str, bytes | str]:
+    """OFD.xml naming a signature list, and a signature with a StampAnnot whose signed value (an SES_Signature-like DER
+    structure: version, seal info with the picture's type and data, the signature bytes) carries `picture`."""
+    pic_info = _der(0x30, _der(0x16, b"png") + _der(0x04, picture) + _der(0x02, b"\x28") + _der(0x02, b"\x28"))
+    seal = _der(0x30, _der(0x02, b"\x04") + _der(0x16, b"ES") + pic_info)
+    value = _der(0x30, _der(0x30, _der(0x02, b"\x04") + seal) + _der(0x03, b"\x00" + b"\x01" * 64))
+    return {
+        "OFD.xml": (f'<?xml version="1.0" encoding="UTF-8"?><ofd:OFD {NS} Version="1.0" DocType="OFD"><ofd:DocBody>'
+                    "<ofd:DocInfo><ofd:DocID>a1</ofd:DocID></ofd:DocInfo><ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot>"
+                    "<ofd:Signatures>Doc_0/Signs/Signatures.xml</ofd:Signatures></ofd:DocBody></ofd:OFD>"),
+        "Doc_0/Signs/Signatures.xml": f'<ofd:Signatures {NS}><ofd:Signature ID="1" BaseLoc="Sign_0/Signature.xml"/></ofd:Signatures>',
+        "Doc_0/Signs/Sign_0/Signature.xml": (
+            f'<ofd:Signature {NS}><ofd:SignedInfo><ofd:StampAnnot ID="1" PageRef="{page_id}" Boundary="{boundary}"/>'
+            "</ofd:SignedInfo><ofd:SignedValue>SignedValue.dat</ofd:SignedValue></ofd:Signature>"),
+        "Doc_0/Signs/Sign_0/SignedValue.dat": value,
+    }

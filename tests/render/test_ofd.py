@@ -97,6 +97,16 @@ def test_a_font_drawing_harmless_words_for_claimed_ones_is_a_mismatch(scanner: S
     assert result.verdict is Verdict.BLOCK  # the claimed code is scanned in the extracted text as well
 
 
+def test_an_electronic_seal_is_drawn_from_its_signed_value_and_read(scanner: Scanner) -> None:
+    # the seal's picture lives only in the signature's DER value: the text extraction never sees it
+    stamp = o.png(["北辰三号", "专用章"], width=300, height=220, size=44)
+    doc = o.document([_clean()], extra=o.seal_files(stamp, boundary="110 70 50 36"))
+    result, report = scan_rendered(scanner, doc, "通知.ofd")
+    assert report.error is None, report.error
+    assert ("render-test-codes", "第1页（图像识别）") in _render_findings(result), _render_findings(result)
+    assert result.verdict is Verdict.BLOCK
+
+
 def _ofd_xml(extra_body: str = "", extra_root: str = "") -> str:
     return (f'<?xml version="1.0" encoding="UTF-8"?><ofd:OFD {NS} Version="1.0" DocType="OFD">{extra_root}<ofd:DocBody>'
             f"<ofd:DocInfo><ofd:DocID>a1</ofd:DocID></ofd:DocInfo><ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot>"
@@ -109,7 +119,7 @@ _SEAL = {
     "Doc_0/Signs/Sign_0/Signature.xml": (f'<ofd:Signature {NS}><ofd:SignedInfo><ofd:StampAnnot ID="1" PageRef="10" '
                                          'Boundary="100 100 40 40"/></ofd:SignedInfo>'
                                          "<ofd:SignedValue>SignedValue.dat</ofd:SignedValue></ofd:Signature>"),
-    "Doc_0/Signs/Sign_0/SignedValue.dat": b"0\x82",
+    "Doc_0/Signs/Sign_0/SignedValue.dat": bytes.fromhex("3006040401020304"),  # DER without any picture
 }
 
 UNSUPPORTED = {
