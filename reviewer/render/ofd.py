@@ -3,7 +3,7 @@ size, colour and the package's own fonts; paths; images; template pages (ZOrder 
 with an appearance. Objects a reader does not show (Visible="false", zero alpha, neither filled nor stroked, placed
 outside the page or outside their Boundary or clip) are not drawn; their text is listed as hidden, so the render
 check can report text the file holds that no reader sees. What this drawer cannot draw faithfully (composite graphic
-units, glyph-index text (CGTransform), vertical or rotated character directions, shaded fills, encrypted packages,
+units, glyph-index text (CGTransform) other than one glyph per code (ofdglyphs.py), vertical or rotated character directions, shaded fills, encrypted packages,
 electronic seals whose picture cannot be found in the signed value (ofdseal.py), unknown object types, missing
 resources) raises RenderError:
 never drawn approximately, never passed. ofdprint.py prints the SVG pages with Chromium."""
@@ -23,6 +23,7 @@ from reviewer.extract.limits import DEFAULT_LIMITS, Budget
 from reviewer.extract.ofd import WHAT, _Doc, _float
 from reviewer.extract.ooxml import Package, local
 from reviewer.render.convert import RenderError
+from reviewer.render.ofdglyphs import Variants, glyph_map
 from reviewer.render.ofdseal import seals
 
 Matrix = tuple[float, float, float, float, float, float]
@@ -98,6 +99,7 @@ class Drawing:
     pages: list[DrawnPage] = field(default_factory=list)
     fonts: dict[str, bytes] = field(default_factory=dict)  # CSS family -> font file (the package's own)
     hidden: list[Hidden] = field(default_factory=list)
+    variants: Variants = field(default_factory=Variants)  # fonts derived for glyph-index text (CGTransform)
 
 
 @dataclass(slots=True)
@@ -105,6 +107,8 @@ class _Font:
     family: str  # CSS font-family list
     bold: bool = False
     italic: bool = False
+    css: str | None = None  # the package's own font's CSS family (None: not embedded)
+    system: str = '"Noto Serif CJK SC", "Noto Sans CJK SC", serif'  # what draws what the font lacks
 
 
 class _Res:
@@ -154,12 +158,13 @@ class _Res:
         name = (el.get("FontName") or el.get("FamilyName") or "").strip()
         system = FALLBACK.get(name.lower(), "Noto Serif CJK SC")
         data = self._file(res_dir, el, "FontFile")
-        family = f'"{system}", "Noto Sans CJK SC", serif'
+        fallback = f'"{system}", "Noto Sans CJK SC", serif'
+        family, css = fallback, None
         if data is not None:  # the package's own font, loaded by Chromium as a web font (ofdprint checks it loaded)
             css = f"ofd-font-{len(self.drawing.fonts)}"
             self.drawing.fonts[css] = data
-            family = f'"{css}", {family}'
-        self.fonts[fid] = _Font(family, el.get("Bold") == "true", el.get("Italic") == "true")
+            family = f'"{css}", {fallback}'
+        self.fonts[fid] = _Font(family, el.get("Bold") == "true", el.get("Italic") == "true", css, fallback)
 
     def _media(self, el: Element, res_dir: str) -> None:
         data = self._file(res_dir, el, "MediaFile")
@@ -350,13 +355,16 @@ class _Painter:
         if why is not None:
             self.hide(claimed, why)
             return
-        if _first(obj, "CGTransform") is not None:
-            raise _unsupported("按字形编号绘制的文字（CGTransform）")
         if _float(obj.get("CharDirection"), 0) or _float(obj.get("ReadDirection"), 0):
             raise _unsupported("竖排或旋转的文字方向（ReadDirection、CharDirection）")
         # a font the resources do not declare is drawn with the system's, as readers do (the text is still verified
         # against its pixels: a system font cannot lie, what it draws is what the text claims)
         font = self.res.fonts.get(obj.get("Font", "")) or _Font('"Noto Serif CJK SC", "Noto Sans CJK SC", serif')
+        family = font.family
+        if _first(obj, "CGTransform") is not None:  # drawn by glyph index: a derived copy of the font (ofdglyphs.py)
+            if font.css is None:
+                raise _unsupported("按字形编号绘制、但字体没有内嵌在文件中的文字（CGTransform）")
+            family = f'"{self.drawing.variants.family(font.css, glyph_map(obj, claimed))}", {font.system}'
         ctm, outer, bound, head = self._place(obj, base)
         clip = self._clip_box(obj)
         hscale = _float(obj.get("HScale"), 1.0) or 1.0
@@ -405,7 +413,7 @@ class _Painter:
         if off:
             self.hide("".join(off), "；".join(sorted(reasons)))
         if spans:
-            family = quoteattr(font.family)
+            family = quoteattr(family)
             self.out.append(f'{head}<g transform="scale({hscale:g},1)" font-family={family} font-size="{size:g}" '
                             f'font-weight="{weight}" font-style="{italic}" style="white-space:pre" {paint}>{"".join(spans)}</g></g></svg></g>')
 
@@ -542,6 +550,7 @@ def draw(data: bytes, max_pages: int, budget: Budget | None = None) -> Drawing:
             drawing.pages.append(DrawnPage(w, h, svg))
     if not drawing.pages:
         raise RenderError("OFD 文件没有页面，未能核对显示内容，不得视为通过")
+    drawing.variants.build(drawing.fonts)
     return drawing
 
 

@@ -113,6 +113,23 @@ def text(words: str, x: float = 20, y: float = 30, size: float = 6, font_id: str
             f'<ofd:TextCode X="0" Y="{size}" DeltaX="{delta}">{words}</ofd:TextCode></ofd:TextObject>')
 
 
+def glyph_ids(drawn: str) -> list[int]:
+    """The base font's glyph indices of the characters in `drawn`."""
+    from fontTools.ttLib import TTFont
+
+    f = TTFont(io.BytesIO(_base()))
+    cmap = f.getBestCmap()
+    return [f.getGlyphID(cmap[ord(ch)]) for ch in drawn]
+
+
+def glyph_text(words: str, drawn: str, y: float = 80, size: float = 6) -> str:
+    """A TextObject claiming `words` whose CGTransform draws the glyphs of `drawn` (one per character)."""
+    ids = " ".join(str(g) for g in glyph_ids(drawn))
+    cg = (f'<ofd:CGTransform CodePosition="0" CodeCount="{len(words)}" GlyphCount="{len(drawn)}">'
+          f"<ofd:Glyphs>{ids}</ofd:Glyphs></ofd:CGTransform>")
+    return text(words, y=y, size=size).replace("<ofd:TextCode", cg + "<ofd:TextCode", 1)
+
+
 def path(data: str, fill: bool = True) -> str:
     return (f'<ofd:PathObject ID="20" Boundary="0 0 210 297" Fill="{"true" if fill else "false"}" Stroke="false">'
             f'<ofd:FillColor Value="0 0 0"/><ofd:AbbreviatedData>{data}</ofd:AbbreviatedData></ofd:PathObject>')

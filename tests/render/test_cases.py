@@ -151,6 +151,8 @@ CLEAN = [
     Case("ofd-seal", lambda: o.document([_ofd_clean()], extra=o.seal_files(o.png(["某某市人民政府", "办公室"], width=320,
                                                                                    height=200, size=40)))
          , "a.ofd", "", ""),
+    Case("ofd-honest-glyph-index", lambda: o.document([[*_ofd_clean(), o.glyph_text("普通项目", "普通项目")]]), "a.ofd",
+         "", ""),
     Case("ofd-system-font", lambda: o.document([_ofd_clean()], fonts={"3": None}), "a.ofd", "", ""),
     Case("ofd-honest-font", lambda: o.document([[o.text("公开★5年", y=15, size=8), *_ofd_clean(), o.text("普通项目", y=80)]]),
          "a.ofd", "", ""),

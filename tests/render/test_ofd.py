@@ -81,10 +81,18 @@ def test_a_lying_embedded_font_is_read_as_the_reader_sees_it(scanner: Scanner) -
     found = _render_findings(result)
     assert ("render-test-codes", "第1页（图像识别）") in found, found
     assert ("classification-marking", "第1页（图像识别）") in found, found  # a two-character lie, below MIN_RUN
-    assert result.verdict is Verdict.BLOCK
-    honest, _ = scan_rendered(scanner, o.document([[o.text("公开★5年", y=15, size=8), *_clean(),
-                                                     o.text("普通项目", y=80)]]), "通知.ofd")
-    assert "classification-marking" not in [f.rule for f in honest.findings], _render_findings(honest)
+    assert result.verdict is Verdict.BLOCK  # the honest font's counterpart: `ofd-honest-font` in test_cases.py (slow)
+
+
+def test_glyph_index_text_is_drawn_with_the_glyphs_it_names(scanner: Scanner) -> None:
+    # CGTransform: the text says 普通项目, the glyph indices are those of 北辰三号 (the font's cmap is not used);
+    # the same characters drawn honestly by index on the line above share the font: a second derived copy
+    doc = o.document([[*_clean(), o.glyph_text("普通项目", "普通项目", y=65), o.glyph_text("普通项目", "北辰三号")]])
+    result, report = scan_rendered(scanner, doc, "通知.ofd")
+    assert report.error is None, report.error
+    found = _render_findings(result)
+    assert ("render-test-codes", "第1页（图像识别）") in found and ("render.mismatch", "第1页（图像识别）") in found, found
+    # the honest counterpart: `ofd-honest-glyph-index` in test_cases.py (slow)
 
 
 @pytest.mark.slow  # the other direction: the text claims what the reader does not see (Chromium + OCR, ~6 s)
@@ -124,9 +132,13 @@ _SEAL = {
 
 UNSUPPORTED = {
     "composite": ([[o.text(o.CLEAN[0]), '<ofd:CompositeObject ID="7" Boundary="0 0 10 10" ResourceID="8"/>']], {}, "复合图元"),
-    "glyph-index": ([[o.text(o.CLEAN[0]).replace("<ofd:TextCode", '<ofd:CGTransform CodePosition="0" CodeCount="1" '
-                                                 'GlyphCount="1"><ofd:Glyphs>5</ofd:Glyphs></ofd:CGTransform><ofd:TextCode')]],
-                    {}, "CGTransform"),
+    "glyph-index-ligature": ([[o.text(o.CLEAN[0]).replace("<ofd:TextCode", '<ofd:CGTransform CodePosition="0" CodeCount="2" '
+                                                          'GlyphCount="1"><ofd:Glyphs>5</ofd:Glyphs></ofd:CGTransform>'
+                                                          "<ofd:TextCode")]], {}, "CGTransform"),
+    "glyph-index-system-font": ([[o.glyph_text("普通项目", "普通项目")]], {"fonts": {"3": None}}, "CGTransform"),
+    "glyph-index-missing-glyph": ([[o.text(o.CLEAN[0]).replace("<ofd:TextCode", '<ofd:CGTransform CodePosition="0" '
+                                                               'CodeCount="1" GlyphCount="1"><ofd:Glyphs>99999</ofd:Glyphs>'
+                                                               "</ofd:CGTransform><ofd:TextCode")]], {}, "字形"),
     "unknown-object": ([[o.text(o.CLEAN[0]), '<ofd:VideoObject ID="7" Boundary="0 0 10 10"/>']], {}, "页面对象"),
     "vertical": ([[o.text(o.CLEAN[0], attrs='ReadDirection="90"')]], {}, "文字方向"),
     "shading": ([[o.text(o.CLEAN[0]).replace("<ofd:TextCode", '<ofd:FillColor><ofd:AxialShd StartPoint="0 0" EndPoint="1 1">'
@@ -142,7 +154,7 @@ UNSUPPORTED = {
 
 def _unsupported(case: str) -> bytes:
     pages, opts, _why = UNSUPPORTED[case]
-    doc = o.document(pages, extra=dict(opts.get("extra", {})))  # type: ignore[arg-type]
+    doc = o.document(pages, extra=dict(opts.get("extra", {})), fonts=opts.get("fonts"))  # type: ignore[arg-type]
     if "drop" in opts:
         import io
         import zipfile
@@ -163,5 +175,5 @@ def test_an_unsupported_ofd_is_an_error_alone_and_in_an_archive_and_a_font_chrom
     for case in ("composite", "seal", "bad-font"):
         result, report = scan_rendered(scanner, _unsupported(case), "通知.ofd")
         assert result.verdict is Verdict.ERROR and report.error and UNSUPPORTED[case][2] in report.error, report.error
-    zipped, zreport = scan_rendered(scanner, zip_of({"通知.ofd": _unsupported("glyph-index")}), "附件.zip")
+    zipped, zreport = scan_rendered(scanner, zip_of({"通知.ofd": _unsupported("glyph-index-ligature")}), "附件.zip")
     assert zipped.verdict is Verdict.ERROR and zreport.error and "CGTransform" in zreport.error
