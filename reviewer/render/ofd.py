@@ -238,7 +238,7 @@ class _Painter:
         if _float(obj.get("Alpha"), 255) <= 0:
             return "对象完全透明（Alpha=0）"
         if style.fill is None and style.stroke is None:
-            return "对象既不填充也不描边"
+            return "对象没有可见的填充或描边（未设置，或颜色完全透明）"
         return None
 
     def _style(self, obj: Element, text: bool) -> _Style:
@@ -309,8 +309,8 @@ class _Painter:
             for part in _children(area, "Path"):
                 pb = _nums(part.get("Boundary") or "0 0 0 0", 4)
                 m = mul(mul(_matrix(part.get("CTM")), (1, 0, 0, 1, pb[0], pb[1])), _matrix(area.get("CTM")))
-                nums = [t for t in ((_first(part, "AbbreviatedData") or Element("x")).text or "").split()
-                        if t not in _PATH_ARGS]
+                data = _first(part, "AbbreviatedData")
+                nums = [t for t in ((data.text if data is not None else "") or "").split() if t not in _PATH_ARGS]
                 coords = _nums(" ".join(nums))
                 pts.extend(apply(m, coords[k], coords[k + 1]) for k in range(0, len(coords) - 1, 2))
         if not pts:
@@ -525,7 +525,7 @@ def draw(data: bytes, max_pages: int, budget: Budget | None = None) -> Drawing:
             content = doc.xml(path)
             for el in _children(content, "PageRes"):
                 res.load(posixpath.dirname(path), el.text)
-            box = _page_box(_first(content, "Area") or area)
+            box = _page_box(_first(content, "Area"), area)
             painter = _Painter(res, number, box, drawing)
             below: list[Element] = []
             above: list[Element] = []
@@ -554,9 +554,15 @@ def draw(data: bytes, max_pages: int, budget: Budget | None = None) -> Drawing:
     return drawing
 
 
-def _page_box(area: Element | None) -> tuple[float, float, float, float]:
-    box = _first(area, "CropBox") if area is not None else None
-    box = box if box is not None else _first(area, "PhysicalBox")
+def _page_box(own: Element | None, document: Element | None) -> tuple[float, float, float, float]:
+    """The page's own Area, else the document's PageArea: its CropBox when it has one (what readers show), else its
+    PhysicalBox; A4 when neither says."""
+    box = None
+    for area in (own, document):
+        for name in ("CropBox", "PhysicalBox"):
+            found = _first(area, name)
+            if box is None and found is not None:
+                box = found
     if box is None:
         return (0.0, 0.0, 210.0, 297.0)
     x, y, w, h = _nums(box.text, 4)

@@ -63,13 +63,34 @@ def test_text_a_reader_does_not_see_is_a_finding_on_its_page(scanner: Scanner) -
         o.text(HIDDEN, y=80, attrs='Alpha="0"'),  # 5: fully transparent
         o.text(HIDDEN, boundary="20 80 10 12"),  # 6: drawn outside its own Boundary (clipped)
         o.text(HIDDEN, y=80, size=0.3),  # 7: too small to read
+        o.text(HIDDEN, y=80) + ('<ofd:PathObject ID="21" Boundary="15 75 60 16" Fill="true" Stroke="false">'  # 8: under
+                                '<ofd:FillColor Value="255 255 255"/><ofd:AbbreviatedData>M 0 0 L 60 0 L 60 16 L 0 16 C'
+                                "</ofd:AbbreviatedData></ofd:PathObject>"),  # a white rectangle
     ]
-    pages = [[*_clean(), extra] for extra in hidden_pages] + [[*_clean(), o.text(HIDDEN, y=80)]]  # 8: shown
+    pages = [[*_clean(), extra] for extra in hidden_pages] + [[*_clean(), o.text(HIDDEN, y=80)]]  # 9: shown
     result, report = scan_rendered(scanner, o.document(pages, images={"41": o.blank_png()}), "通知.ofd")
     assert report.error is None, report.error
     flagged = {f.page for f in result.findings if f.rule == "render.mismatch"}
-    assert flagged == set(range(1, 8)), _render_findings(result)  # every hidden one, and not the page that shows it
+    assert flagged == set(range(1, 9)), _render_findings(result)  # every hidden one, and not the page that shows it
     assert result.verdict is Verdict.REVIEW
+
+
+def test_why_text_is_not_shown_is_said_per_page_without_rendering() -> None:
+    clip = ('<ofd:Clips><ofd:Clip><ofd:Area><ofd:Path Boundary="100 0 10 10"><ofd:AbbreviatedData>M 0 0 L 10 0 L 10 10 '
+            "L 0 10 C</ofd:AbbreviatedData></ofd:Path></ofd:Area></ofd:Clip></ofd:Clips>")
+    annotation = (f'<ofd:PageAnnot {NS}><ofd:Annot ID="50" Type="Stamp" Visible="false"><ofd:Appearance Boundary="20 200 80 40">'
+                  f'{o.text("北辰三号", x=2, y=2)}</ofd:Appearance></ofd:Annot>'
+                  f'<ofd:Annot ID="51" Type="Stamp" NoView="true"><ofd:Appearance Boundary="20 240 80 40">'
+                  f'{o.text("天枢工程", x=2, y=2)}</ofd:Appearance></ofd:Annot></ofd:PageAnnot>')
+    doc = o.document([[o.text(o.CLEAN[0]), o.text("既不填充", y=60, attrs='Fill="false"'),
+                       o.text("裁剪之外", y=80).replace("<ofd:TextCode", clip + "<ofd:TextCode", 1),
+                       o.text("页面上方", y=-30), o.text(HIDDEN, y=90, fill='0 0 0" Alpha="0')]],  # a transparent fill colour
+                     annotation="占位", extra={"Doc_0/Annots/Page_0/Annotation.xml": annotation})
+    hidden = {h.text: h.reason for h in draw(doc, 10).hidden}
+    assert set(hidden) == {"既不填充", "裁剪之外", "页面上方", HIDDEN, "北辰三号", "天枢工程"}, hidden
+    assert "没有可见的填充或描边" in hidden["既不填充"] and "裁剪区" in hidden["裁剪之外"] and "页面范围之外" in hidden["页面上方"]
+    assert "Visible" in hidden["北辰三号"] and "NoView" in hidden["天枢工程"] and "透明" in hidden[HIDDEN]
+    assert o.CLEAN[0] not in hidden
 
 
 def test_a_lying_embedded_font_is_read_as_the_reader_sees_it(scanner: Scanner) -> None:
