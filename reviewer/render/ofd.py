@@ -29,6 +29,7 @@ from reviewer.render.ofdseal import seals
 Matrix = tuple[float, float, float, float, float, float]
 IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 MAX_PIXELS = 80_000_000  # as pages.py: larger pictures are refused before they are decoded
+_BROWSER_IMAGES = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif"}
 MIN_SIZE = 0.8  # mm: text smaller than this (about 2 pt) is not legible to a reader at 100 %
 FALLBACK = {"黑体": "Noto Sans CJK SC", "simhei": "Noto Sans CJK SC", "微软雅黑": "Noto Sans CJK SC",
             "arial": "Noto Sans CJK SC", "helvetica": "Noto Sans CJK SC"}
@@ -121,9 +122,13 @@ class _Res:
         self.images: dict[str, str] = {}  # ID -> data: URL (PNG)
         self.spaces: dict[str, str] = {}  # ID -> RGB | GRAY | CMYK
         self.params: dict[str, Element] = {}
+        self.loaded: set[str] = set()
 
     def load(self, base_dir: str, loc: str | None) -> None:
         path = self.doc.resolve(base_dir, loc)
+        if path in self.loaded:  # a page's PageRes shared by many pages: its fonts and pictures once
+            return
+        self.loaded.add(path)
         root = self.doc.xml(path)
         res_dir = posixpath.dirname(path)
         if root.get("BaseLoc"):
@@ -176,7 +181,8 @@ class _Res:
 
     @staticmethod
     def picture(data: bytes) -> str:
-        """An image as a PNG data: URL (Pillow decodes what Chromium might not: TIFF, BMP; bombs are refused)."""
+        """An image as a data: URL: JPEG and PNG as they are, others converted to PNG by Pillow (TIFF, BMP, GIF);
+        bombs and pictures that do not decode are refused."""
         from PIL import Image
 
         try:
@@ -184,10 +190,14 @@ class _Res:
                 if img.width * img.height > MAX_PIXELS:
                     raise RenderError(f"OFD 文件中有图片超过 {MAX_PIXELS:,} 像素上限（疑似“解压炸弹”），未能核对显示内容，"
                                       "不得视为通过")
-                img.load()
+                img.load()  # decoded completely here: a picture Chromium could not draw must not go unnoticed
+                fmt = img.format or ""
+                if fmt in _BROWSER_IMAGES and fmt != "GIF":  # as they are (a scan's JPEG stays small)
+                    return f"data:{_BROWSER_IMAGES[fmt]};base64," + base64.b64encode(data).decode()
                 buf = io.BytesIO()
-                img.convert("RGBA").save(buf, format="PNG")
-        except (OSError, ValueError, Image.DecompressionBombError):
+                img.seek(0)
+                img.convert("RGBA").save(buf, format="PNG")  # TIFF, BMP, the first frame of a GIF (as readers show)
+        except (OSError, ValueError, EOFError, Image.DecompressionBombError):
             raise RenderError("OFD 文件中有图片无法解码，未能核对显示内容，不得视为通过") from None
         return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
 
@@ -206,6 +216,7 @@ class _Painter:
         self.res = res
         self.page = page
         self.box = box  # x, y, w, h of the page area a reader shows
+        self.limit: tuple[float, float, float, float] | None = None  # an annotation's appearance box (page x0 y0 x1 y1)
         self.drawing = drawing
         self.out: list[str] = []
         self.clip_no = 0
@@ -397,6 +408,9 @@ class _Painter:
                     why = "文字在裁剪区（Clip）之外，被裁剪"
                 elif not (self.box[0] <= px <= self.box[0] + self.box[2] and self.box[1] <= py <= self.box[1] + self.box[3]):
                     why = "文字在页面范围之外"
+                elif self.limit is not None and not (self.limit[0] <= px <= self.limit[2] and
+                                                     self.limit[1] <= py <= self.limit[3]):
+                    why = "文字在注释外观（Appearance）的边界之外，被裁剪"
                 if why is None:
                     xs.append(x / hscale)
                     ys.append(y)
@@ -602,7 +616,11 @@ def _annotation(painter: _Painter, annot: Element) -> None:
         bx, by, bw, bh = _nums(appearance.get("Boundary") or "0 0 0 0", 4)
         saved = painter.out
         painter.out = []
-        painter.layer(appearance, (1, 0, 0, 1, bx, by), hidden)
+        painter.limit = (bx, by, bx + bw, by + bh)
+        try:
+            painter.layer(appearance, (1, 0, 0, 1, bx, by), hidden)
+        finally:
+            painter.limit = None
         inner = "".join(painter.out)
         painter.out = saved
         if inner:

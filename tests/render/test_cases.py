@@ -114,7 +114,8 @@ CASES = [
     Case("ofd-outlines", lambda: o.document([[*_ofd_clean(), o.path(o.outlines("机密★5年", 20, 80, 8))]]), "a.ofd",
          MARK, "机密★5年"),
     Case("ofd-image", lambda: o.document([[*_ofd_clean(), o.image("40", 20, 70, 70, 12)]],
-                                         images={"40": o.png(["天枢工程进展"], width=420, height=80)}), "a.ofd",
+                                         images={"40": m.image_bytes(m.page_image(["天枢工程进展"], width=420, height=80),
+                                                                     "JPEG")}), "a.ofd",
          TERMS, "天枢工程"),
     Case("ofd-template-image", lambda: o.document(
         [_ofd_clean(), _ofd_clean()], images={"40": o.png(["北辰三号"], width=300, height=80)},

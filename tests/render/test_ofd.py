@@ -81,16 +81,18 @@ def test_why_text_is_not_shown_is_said_per_page_without_rendering() -> None:
     annotation = (f'<ofd:PageAnnot {NS}><ofd:Annot ID="50" Type="Stamp" Visible="false"><ofd:Appearance Boundary="20 200 80 40">'
                   f'{o.text("北辰三号", x=2, y=2)}</ofd:Appearance></ofd:Annot>'
                   f'<ofd:Annot ID="51" Type="Stamp" NoView="true"><ofd:Appearance Boundary="20 240 80 40">'
-                  f'{o.text("天枢工程", x=2, y=2)}</ofd:Appearance></ofd:Annot></ofd:PageAnnot>')
+                  f'{o.text("天枢工程", x=2, y=2)}</ofd:Appearance></ofd:Annot>'
+                  f'<ofd:Annot ID="52" Type="Stamp"><ofd:Appearance Boundary="20 100 80 40">'
+                  f'{o.text("苍龙计划", x=2, y=60)}</ofd:Appearance></ofd:Annot></ofd:PageAnnot>')
     doc = o.document([[o.text(o.CLEAN[0]), o.text("既不填充", y=60, attrs='Fill="false"'),
                        o.text("裁剪之外", y=80).replace("<ofd:TextCode", clip + "<ofd:TextCode", 1),
                        o.text("页面上方", y=-30), o.text(HIDDEN, y=90, fill='0 0 0" Alpha="0')]],  # a transparent fill colour
                      annotation="占位", extra={"Doc_0/Annots/Page_0/Annotation.xml": annotation})
     hidden = {h.text: h.reason for h in draw(doc, 10).hidden}
-    assert set(hidden) == {"既不填充", "裁剪之外", "页面上方", HIDDEN, "北辰三号", "天枢工程"}, hidden
+    assert set(hidden) == {"既不填充", "裁剪之外", "页面上方", HIDDEN, "北辰三号", "天枢工程", "苍龙计划"}, hidden
     assert "没有可见的填充或描边" in hidden["既不填充"] and "裁剪区" in hidden["裁剪之外"] and "页面范围之外" in hidden["页面上方"]
     assert "Visible" in hidden["北辰三号"] and "NoView" in hidden["天枢工程"] and "透明" in hidden[HIDDEN]
-    assert o.CLEAN[0] not in hidden
+    assert "注释外观" in hidden["苍龙计划"] and o.CLEAN[0] not in hidden
 
 
 def test_a_lying_embedded_font_is_read_as_the_reader_sees_it(scanner: Scanner) -> None:
