@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import io
+import math
 import posixpath
 import re
 from dataclasses import dataclass, field
@@ -216,7 +217,6 @@ class _Painter:
         self.res = res
         self.page = page
         self.box = box  # x, y, w, h of the page area a reader shows
-        self.limit: tuple[float, float, float, float] | None = None  # an annotation's appearance box (page x0 y0 x1 y1)
         self.drawing = drawing
         self.out: list[str] = []
         self.clip_no = 0
@@ -280,8 +280,9 @@ class _Painter:
         alpha = _float(el.get("Alpha"), 255)
         if alpha <= 0:
             return None
-        space = self.res.spaces.get(el.get("ColorSpace", ""), "RGB")
         v = _nums(el.get("Value") or "0 0 0")
+        # a colour space the resources do not declare: the number of components says which
+        space = self.res.spaces.get(el.get("ColorSpace", ""), {1: "GRAY", 4: "CMYK"}.get(len(v), "RGB"))
         if space == "GRAY" and len(v) == 1:
             r = g = b = v[0]
         elif space == "CMYK" and len(v) == 4:
@@ -296,7 +297,9 @@ class _Painter:
 
     def _place(self, obj: Element, base: Matrix) -> tuple[Matrix, Matrix, list[float], str]:
         """The object's transform to the page (its CTM, then its Boundary's origin, then the container's), its Boundary,
-        and the opening SVG that clips to the Boundary (and to its Clips) and applies the CTM."""
+        and the opening SVG that applies the CTM and the object's Clips. The Boundary does not clip: producers write
+        Boundaries smaller than what they draw (even zero-height ones on e-invoices) and readers show the glyphs; text
+        far outside its Boundary is reported and not drawn (text())."""
         if obj.get("Boundary") is None:  # required: without it a reader's clip is unknown
             raise RenderError("OFD 页面中有图元缺少外接矩形（Boundary），未能核对显示内容，不得视为通过")
         bx, by, bw, bh = _nums(obj.get("Boundary"), 4)
@@ -305,7 +308,6 @@ class _Painter:
         clip = self._clips(obj, outer)
         alpha = _float(obj.get("Alpha"), 255) / 255
         head = (f'<g transform="matrix({_fmt(outer)})"{clip} opacity="{alpha:.3f}">'
-                f'<svg x="0" y="0" width="{bw:g}" height="{bh:g}" overflow="hidden">'
                 f'<g transform="matrix({_fmt(ctm)})">')
         return ctm, outer, [bx, by, bw, bh], head
 
@@ -361,8 +363,10 @@ class _Painter:
         style = self._style(obj, text=True)
         why = hidden or self._why_hidden(obj, style)
         size = _float(obj.get("Size"), 0)
-        if why is None and size < MIN_SIZE:
-            why = f"字号过小（{size:g} 毫米），阅读器中无法辨认"
+        ctm_now = _matrix(obj.get("CTM"))
+        shown_size = size * math.sqrt(abs(ctm_now[0] * ctm_now[3] - ctm_now[1] * ctm_now[2]))  # as drawn, in mm
+        if why is None and shown_size < MIN_SIZE:
+            why = f"字号过小（{shown_size:.2g} 毫米），阅读器中无法辨认"
         if why is not None:
             self.hide(claimed, why)
             return
@@ -402,15 +406,12 @@ class _Painter:
                 bx, by = apply(ctm, x + size * 0.5 * hscale, y - size * 0.35)
                 px, py = apply(outer, bx, by)
                 why = None
-                if not (0 <= bx <= bound[2] and 0 <= by <= bound[3]):
-                    why = "文字在对象边界（Boundary）之外，被裁剪"
+                if _far_outside(bx, by, bound, shown_size):
+                    why = "文字远在对象边界（Boundary）之外"
                 elif clip is not None and not (clip[0] <= bx <= clip[2] and clip[1] <= by <= clip[3]):
                     why = "文字在裁剪区（Clip）之外，被裁剪"
                 elif not (self.box[0] <= px <= self.box[0] + self.box[2] and self.box[1] <= py <= self.box[1] + self.box[3]):
                     why = "文字在页面范围之外"
-                elif self.limit is not None and not (self.limit[0] <= px <= self.limit[2] and
-                                                     self.limit[1] <= py <= self.limit[3]):
-                    why = "文字在注释外观（Appearance）的边界之外，被裁剪"
                 if why is None:
                     xs.append(x / hscale)
                     ys.append(y)
@@ -429,7 +430,7 @@ class _Painter:
         if spans:
             family = quoteattr(family)
             self.out.append(f'{head}<g transform="scale({hscale:g},1)" font-family={family} font-size="{size:g}" '
-                            f'font-weight="{weight}" font-style="{italic}" style="white-space:pre" {paint}>{"".join(spans)}</g></g></svg></g>')
+                            f'font-weight="{weight}" font-style="{italic}" style="white-space:pre" {paint}>{"".join(spans)}</g></g></g>')
 
     def path(self, obj: Element, base: Matrix) -> None:
         style = self._style(obj, text=False)
@@ -439,7 +440,7 @@ class _Painter:
         d = _path_data(_first(obj, "AbbreviatedData"))
         rule = "evenodd" if obj.get("Rule", "NonZero").lower() == "even-odd" else "nonzero"
         stroke = f' stroke="{style.stroke}" stroke-width="{style.width:g}"' if style.stroke else ""
-        self.out.append(f'{head}<path d="{d}" fill="{style.fill or "none"}" fill-rule="{rule}"{stroke}/></g></svg></g>')
+        self.out.append(f'{head}<path d="{d}" fill="{style.fill or "none"}" fill-rule="{rule}"{stroke}/></g></g>')
 
     def seal(self, boundary: str, url: str) -> None:
         x, y, w, h = _nums(boundary, 4)
@@ -453,7 +454,7 @@ class _Painter:
             raise RenderError("OFD 文件中有图片对象引用了不存在的图片资源，未能核对显示内容，不得视为通过")
         _ctm, _outer, _bound, head = self._place(obj, base)
         self.out.append(f'{head}<image href="{url}" x="0" y="0" width="1" height="1" preserveAspectRatio="none"/>'
-                        "</g></svg></g>")
+                        "</g></g>")
 
 
 def _deltas(delta: str | None, count: int, default: float) -> list[float]:
@@ -471,6 +472,15 @@ def _deltas(delta: str | None, count: int, default: float) -> list[float]:
             out.extend(_nums(tokens[i], 1))
             i += 1
     return (out + [default] * count)[: max(0, count - 1)]
+
+
+def _far_outside(x: float, y: float, bound: list[float], size: float) -> bool:
+    """A glyph's middle more than a glyph's size outside a Boundary that has a width and a height (a zero-height
+    Boundary, as e-invoices write, says nothing)."""
+    w, h = bound[2], bound[3]
+    if w <= 0 or h <= 0:
+        return False
+    return x < -size or x > w + size or y < -size or y > h + size
 
 
 def _fmt(m: Matrix) -> str:
@@ -613,16 +623,11 @@ def _annotation(painter: _Painter, annot: Element) -> None:
     elif annot.get("NoView") == "true":
         hidden = "注释设为不在屏幕上显示（NoView）"
     for appearance in _children(annot, "Appearance"):
-        bx, by, bw, bh = _nums(appearance.get("Boundary") or "0 0 0 0", 4)
+        bx, by, _bw, _bh = _nums(appearance.get("Boundary") or "0 0 0 0", 4)
         saved = painter.out
         painter.out = []
-        painter.limit = (bx, by, bx + bw, by + bh)
-        try:
-            painter.layer(appearance, (1, 0, 0, 1, bx, by), hidden)
-        finally:
-            painter.limit = None
+        painter.layer(appearance, (1, 0, 0, 1, bx, by), hidden)
         inner = "".join(painter.out)
         painter.out = saved
         if inner:
-            painter.out.append(f'<svg x="{bx:g}" y="{by:g}" width="{bw:g}" height="{bh:g}" overflow="hidden">'
-                               f'<g transform="translate({-bx:g},{-by:g})">{inner}</g></svg>')
+            painter.out.append(inner)

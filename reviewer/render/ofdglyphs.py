@@ -23,21 +23,29 @@ def _fail(what: str) -> RenderError:
 
 
 def glyph_map(obj: Element, claimed: str) -> dict[str, int]:
-    """Character -> glyph index from a text object's CGTransforms (positions in the object's characters)."""
+    """Character -> glyph index from a text object's CGTransforms. CodePosition counts the object's characters (its
+    TextCodes joined) when the CGTransforms stand together before or after the TextCodes; when they stand between
+    TextCodes, each counts in the TextCode that follows it (producers write both)."""
+    items = [(local(el.tag), el) for el in obj if isinstance(el.tag, str) and local(el.tag) in ("TextCode", "CGTransform")]
+    kinds = [k for k, _ in items]
+    codes = [i for i, k in enumerate(kinds) if k == "TextCode"]
+    between = bool(codes) and "CGTransform" in kinds[codes[0] + 1 : codes[-1]]
     out: dict[str, int] = {}
-    for el in obj:
-        if not isinstance(el.tag, str) or local(el.tag) != "CGTransform":
+    offset = 0
+    for kind, el in items:
+        if kind == "TextCode":
+            offset += len(el.text or "")
             continue
         try:
             pos, count = int(el.get("CodePosition", "0")), int(el.get("CodeCount", "1"))
             glyph_count = int(el.get("GlyphCount", str(count)))
-            glyphs = [int(t) for el2 in el if isinstance(el2.tag, str) and local(el2.tag) == "Glyphs"
-                      for t in (el2.text or "").split()]
+            glyphs = [int(t) for g in el if isinstance(g.tag, str) and local(g.tag) == "Glyphs" for t in (g.text or "").split()]
         except ValueError:
             raise _fail("的数值无法解析") from None
-        if count != glyph_count or len(glyphs) != count or pos < 0 or pos + count > len(claimed):
+        start = pos + (offset if between else 0)
+        if count != glyph_count or len(glyphs) != count or pos < 0 or start + count > len(claimed):
             raise _fail("不是一字一形（字数与字形数不符或位置越界）")
-        for ch, gid in zip(claimed[pos : pos + count], glyphs, strict=True):
+        for ch, gid in zip(claimed[start : start + count], glyphs, strict=True):
             if out.get(ch, gid) != gid:
                 raise _fail("在同一对象中把同一个字画成不同字形")
             out[ch] = gid
