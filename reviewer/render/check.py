@@ -70,8 +70,8 @@ class _Plan:
 
 def kind_of(data: bytes, filename: str) -> str | None:
     """"pdf" | "office" | "html" | "image" | "archive" (its members are rendered: members.py; also e-mail and MHTML),
-    "ofd" (drawn by render/ofd.py, printed by Chromium, checked as a PDF), or None for what is not rendered (plain text, XML: what is read is
-    what is seen)."""
+    "ofd" (drawn by render/ofd.py, printed by Chromium, checked as a PDF), or None for what is not rendered (plain
+    text, XML: what is read is what is seen)."""
     suffix = PurePath(filename).suffix.lower()
     if is_image(data):
         return "image"
