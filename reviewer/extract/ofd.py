@@ -7,8 +7,7 @@ intake as archive members; custom data (CustomTags and the files they name, Cust
 author, subject, abstract, keywords, creator …); and every other XML part (signatures, resources) as leftover text.
 Pictures on pages cannot be read as text: a note (a page made only of pictures, such as a scan, needs review).
 
-The render check cannot draw OFD pages (no maintained reader draws them with the file's own fonts; docs/render.md):
-it fails closed, so an OFD is never approved on its text alone by the pipeline that renders."""
+The render check draws the pages itself (reviewer/render/ofd.py, with the file's own fonts; docs/render.md)."""
 
 from __future__ import annotations
 

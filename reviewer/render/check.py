@@ -22,7 +22,9 @@ from reviewer.extract.workload import office_pages_at_least
 from reviewer.render import compare, members, ocr
 from reviewer.render.convert import RenderError, html_to_pdf, office_to_pdf
 from reviewer.render.glyphs import GlyphMemory, shared, verify_glyphs
+from reviewer.render.lies import small_lies
 from reviewer.render.model import Box, Line, RenderedPage, RenderReport, union
+from reviewer.render.ofdprint import hidden_findings, ofd_to_pdf
 from reviewer.render.pages import DPI, Glyph, PdfPage, image_pages, pdf_pages
 from reviewer.render.visible import GAP, covered, fold, lines_of, merge_boxes, repair_marking
 from reviewer.scan.model import Finding, ScanResult, Severity
@@ -39,8 +41,6 @@ _OFFICE_SUFFIX = {Format.DOCX: ".docx", Format.XLSX: ".xlsx"}
 _PUA = re.compile("[\ue000-\uf8ff\ufffd]")
 _FONT_FACE = re.compile(r"@font-face", re.I)
 NOT_CONTENT = ("样式", "脚本", "HTML注释", "HTML元数据")
-OFD_UNRENDERED = ("OFD 版式文件暂无可用的渲染组件（没有能按文件自带字体绘制页面的开源阅读器），未能核对显示内容，"
-                  "不得视为通过；请同时提交由版式软件导出的 PDF")
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,12 +65,13 @@ class _Plan:
     script_text: tuple[str, str] | None = None  # (text without scripts, text with scripts)
     memory: GlyphMemory = field(default_factory=lambda: GlyphMemory())  # glyphs already checked against their pixels
     extra_pdfs: list[bytes] = field(default_factory=list)  # HTML altChunks: Word shows them, LibreOffice does not
+    hidden: list[Finding] = field(default_factory=list)  # an OFD's text that no reader shows (render/ofd.py)
 
 
 def kind_of(data: bytes, filename: str) -> str | None:
     """"pdf" | "office" | "html" | "image" | "archive" (its members are rendered: members.py; also e-mail and MHTML),
-    "ofd" (no renderer: the check fails closed), or None for what is not rendered (plain text, XML: what is read is
-    what is seen)."""
+    "ofd" (drawn by render/ofd.py, printed by Chromium, checked as a PDF), or None for what is not rendered (plain
+    text, XML: what is read is what is seen)."""
     suffix = PurePath(filename).suffix.lower()
     if is_image(data):
         return "image"
@@ -106,6 +107,9 @@ def _plan(data: bytes, filename: str, kind: str, timeout: float, max_pages: int)
         return _Plan(kind, pdf=data, verify=True)  # the draft's own fonts: its text layer may lie
     if kind == "image":
         return _Plan(kind, images=data)
+    if kind == "ofd":  # the package's own fonts may lie (a font missing from it is drawn by a system font): verified
+        ofd = ofd_to_pdf(data, timeout, max_pages)
+        return _Plan(kind, pdf=ofd.pdf, verify=True, hidden=hidden_findings(ofd.hidden))
     if kind == "office":
         fmt = sniff(data, suffix)
         lo_suffix = suffix if suffix else _OFFICE_SUFFIX.get(fmt, ".docx")
@@ -180,9 +184,6 @@ def render_check(scanner: Scanner, data: bytes, filename: str, extraction: Extra
             return members.render_members(scanner, asked.files, extraction, text_findings or [], limits)
         report.error = "压缩包无法完整读取，未能核对其中文件的显示内容，不得视为通过"
         return report
-    if kind == "ofd":
-        report.error = OFD_UNRENDERED
-        return report
     plan: _Plan | None = None
     memory_file: Path | None = None
     try:
@@ -203,6 +204,7 @@ def render_check(scanner: Scanner, data: bytes, filename: str, extraction: Extra
             _check_page(scanner, page, plan, extracted, has_text, known, report)
         if plan.script_text is not None:
             _script_finding(*plan.script_text, report)
+        report.findings.extend(plan.hidden)
     except ExtractionError as exc:  # RenderError and limits: fail closed with the Chinese reason
         report.error = exc.message
     except MemoryError:
@@ -320,6 +322,7 @@ def _check_page(scanner: Scanner, page: PdfPage, plan: _Plan, extracted: compare
     if plan.verify and page.glyphs:
         reasons.append("文字层来自送审文件自带的字体，逐字形与图像核对")
     mismatches: list[tuple[Line, int, int, str, str]] = []  # line, start, end, claimed (the part read), read
+    small: list[tuple[Line, _Window, Finding]] = []  # findings in what a one- or two-character lie draws
     final: list[Line] = []
     # 1. the text layer, checked against its own pixels where it cannot be trusted
     stretches = [s for ln in text_lines for s in _stretches(ln)]
@@ -362,6 +365,8 @@ def _check_page(scanner: Scanner, page: PdfPage, plan: _Plan, extracted: compare
                     for g in w.glyphs:
                         if g is not None:
                             plan.memory.learn(g)
+                elif read:  # … and what the one or two differing characters make the line say is scanned (lies.py)
+                    small.extend((s, w, f) for f in small_lies(scanner, s.text, w.start, w.end, read))
                 continue
             if not diffs and not read:
                 continue
@@ -404,6 +409,13 @@ def _check_page(scanner: Scanner, page: PdfPage, plan: _Plan, extracted: compare
         report.findings.append(replace(f, location=label, page=page.number, box=union(span) if span else None,
                                        explanation=f.explanation + "；在渲染后的页面上读到（" +
                                        ("图像识别" if by_ocr else "渲染文字层") + "）"))
+    for s, w, f in small:
+        if known[(f.rule, fold(f.match))] > 0:
+            known[(f.rule, fold(f.match))] -= 1
+            continue
+        report.findings.append(replace(f, location=f"{where}（图像识别）", page=page.number, box=w.box,
+                                       explanation=f.explanation + f"；文字层写的是“{w.claimed}”，页面图像上识别出的字与之"
+                                       "有一两个字不同，读者看到的是图像上的字（字体编码可能被篡改）"))
     # 4. visible text the extraction lacks (only where there is extracted text to compare with)
     for s, a, b, claimed, read in mismatches:
         box = union(s.boxes[a:b]) if b > a else s.box

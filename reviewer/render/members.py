@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from reviewer.scan.model import Finding
     from reviewer.scan.scanner import Scanner
 
-RENDERED = ("pdf", "office", "html", "image", "ofd")  # an OFD member is kept so that its check fails closed
+RENDERED = ("pdf", "office", "html", "image", "ofd")
 IMAGE_MEMBER_RULE = "extract.image_member"
 SCANNED_PAGE_RULE = "extract.scanned_page"
 READ_NOTES = (SCANNED_PAGE_RULE, IMAGE_MEMBER_RULE)  # the text scan's "not verified" notes the render check answers

@@ -26,7 +26,8 @@ def content(*objects: str) -> str:
 
 def ofd(pages: list[str], *, info: dict[str, str] | None = None, custom_data: dict[str, str] | None = None,
         template: str | None = None, annotation: str | None = None, attachments: dict[str, bytes] | None = None,
-        custom_tag: str | None = None, extra: dict[str, bytes | str] | None = None) -> bytes:
+        custom_tag: str | None = None, extra: dict[str, bytes | str] | None = None,
+        public_res: str | None = None) -> bytes:
     """`pages`: each page's Content.xml; `annotation`: the Remark of a stamp annotation on page 1 (its appearance draws
     the same text); `custom_tag`: the body of a custom tag file."""
     meta = "".join(f"<ofd:{k}>{v}</ofd:{k}>" for k, v in (info or {}).items())
@@ -40,6 +41,9 @@ def ofd(pages: list[str], *, info: dict[str, str] | None = None, custom_data: di
     }
     page_list = "".join(f'<ofd:Page ID="{10 + i}" BaseLoc="Pages/Page_{i}/Content.xml"/>' for i in range(len(pages)))
     common = '<ofd:CommonData><ofd:MaxUnitID>99</ofd:MaxUnitID><ofd:PageArea><ofd:PhysicalBox>0 0 210 297</ofd:PhysicalBox></ofd:PageArea>'
+    if public_res is not None:  # the body of Doc_0/PublicRes.xml (fonts, images, colour spaces, draw parameters)
+        common += "<ofd:PublicRes>PublicRes.xml</ofd:PublicRes>"
+        files["Doc_0/PublicRes.xml"] = f'<ofd:Res {NS} BaseLoc="Res">{public_res}</ofd:Res>'
     if template is not None:
         common += '<ofd:TemplatePage ID="5" Name="版头" BaseLoc="Tpls/Tpl_0/Content.xml"/>'
         files["Doc_0/Tpls/Tpl_0/Content.xml"] = template

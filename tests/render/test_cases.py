@@ -13,6 +13,7 @@ from reviewer.render import MISMATCH_RULE, scan_rendered
 from reviewer.scan.model import Verdict
 from reviewer.scan.scanner import Scanner
 from tests.render import make as m
+from tests.render import ofdmake as o
 
 TERMS = "render-test-codes"
 MARK = "classification-marking"
@@ -36,6 +37,10 @@ def _png64(img: object) -> str:
     import base64
 
     return base64.b64encode(m.image_bytes(img, "PNG")).decode()
+
+
+def _ofd_clean() -> list[str]:
+    return [o.text(o.CLEAN[0]), o.text(o.CLEAN[1], y=50, size=5)]
 
 
 def _h(body: str, style: str = "") -> Callable[[], bytes]:
@@ -100,6 +105,21 @@ CASES = [
          "绝密★长期"),
     Case("tiff-term", lambda: m.image_bytes(m.page_image(["关于天枢工程的报告"], noise=True), "TIFF"), "a.tiff",
          TERMS, "天枢工程"),
+    # OFD (render/ofd.py): the package's own font lies, text as curves, a picture, a template page's picture
+    Case("ofd-lying-font", lambda: o.document([[*_ofd_clean(), o.text("普通项目", y=80)]],
+                                              fonts={"3": o.font((("普通项目", "北辰三号"),))}), "a.ofd", TERMS, "北辰三号",
+         mismatch=True),
+    Case("ofd-two-character-lie", lambda: o.document([[o.text("公开★5年", y=15, size=8), *_ofd_clean()]],
+                                                     fonts={"3": o.font((("公开", "机密"),))}), "a.ofd", MARK, "机密★5年"),
+    Case("ofd-outlines", lambda: o.document([[*_ofd_clean(), o.path(o.outlines("机密★5年", 20, 80, 8))]]), "a.ofd",
+         MARK, "机密★5年"),
+    Case("ofd-image", lambda: o.document([[*_ofd_clean(), o.image("40", 20, 70, 70, 12)]],
+                                         images={"40": m.image_bytes(m.page_image(["天枢工程进展"], width=420, height=80),
+                                                                     "JPEG")}), "a.ofd",
+         TERMS, "天枢工程"),
+    Case("ofd-template-image", lambda: o.document(
+        [_ofd_clean(), _ofd_clean()], images={"40": o.png(["北辰三号"], width=300, height=80)},
+        template=o.content(o.image("40", 20, 240, 50, 13))), "a.ofd", TERMS, "北辰三号"),
 ]
 
 CLEAN = [
@@ -127,6 +147,16 @@ CLEAN = [
     Case("pdf-scan", lambda: m.scan_pdf([["关于做好春季防汛工作的通知", "各区县人民政府"]]), "a.pdf", "", ""),
     Case("png", lambda: m.image_bytes(m.page_image(["关于做好春季防汛工作的通知", "各区县人民政府"]), "PNG"), "a.png", "", "",
          default=True),
+    Case("ofd", lambda: o.document([[*_ofd_clean(), o.path("M 20 60 L 190 60 L 190 60.6 L 20 60.6 C")]],
+                                   template=o.content(o.text("某某市人民政府文件", x=40, y=12, size=7))), "a.ofd", "", ""),
+    Case("ofd-seal", lambda: o.document([_ofd_clean()], extra=o.seal_files(o.png(["某某市人民政府", "办公室"], width=320,
+                                                                                   height=200, size=40)))
+         , "a.ofd", "", ""),
+    Case("ofd-honest-glyph-index", lambda: o.document([[*_ofd_clean(), o.glyph_text("普通项目", "普通项目")]]), "a.ofd",
+         "", ""),
+    Case("ofd-system-font", lambda: o.document([_ofd_clean()], fonts={"3": None}), "a.ofd", "", ""),
+    Case("ofd-honest-font", lambda: o.document([[o.text("公开★5年", y=15, size=8), *_ofd_clean(), o.text("普通项目", y=80)]]),
+         "a.ofd", "", ""),
 ]
 
 
