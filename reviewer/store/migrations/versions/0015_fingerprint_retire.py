@@ -1,7 +1,7 @@
 """registered documents can be retired (停用): fingerprint_sets.retired_at, retired_by
 
 Revision ID: 0015
-Revises: 0011
+Revises: 0014
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0015'
-down_revision = '0011'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 
