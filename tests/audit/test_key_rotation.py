@@ -23,17 +23,18 @@ from reviewer.audit import checkpoints, keyring
 from reviewer.audit.keys import CHECKPOINT_KEY_FILE, RECEIPT_KEY_FILE, SigningKey
 from reviewer.cli import main
 from reviewer.workflow.receipts import verify as verify_receipt
-from tests.security.conftest import App, make_app
-from tests.web.helpers import make_item
+from tests.audit.seeded import seeded_app
+from tests.security.conftest import App
+from tests.web.helpers import login, make_item
 
 TEXT = "区人社局关于二〇二六年公开招聘事业单位工作人员的公告"
 
 
 @pytest.fixture
-def app(sqlite_database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[App]:
-    a = make_app(sqlite_database_url, tmp_path / "data", REVIEWER_CHECKPOINT_EVERY="3", REVIEWER_CHECKPOINT_MINUTES="600")
+def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[App]:
+    a, url = seeded_app(tmp_path, REVIEWER_CHECKPOINT_EVERY="3", REVIEWER_CHECKPOINT_MINUTES="600")
     monkeypatch.setenv("REVIEWER_DATA_DIR", str(a.data_dir))
-    monkeypatch.setenv("REVIEWER_DATABASE_URL", sqlite_database_url)
+    monkeypatch.setenv("REVIEWER_DATABASE_URL", url)
     monkeypatch.setenv("REVIEWER_CHECKPOINT_EVERY", "3")
     monkeypatch.setenv("REVIEWER_CHECKPOINT_MINUTES", "600")
     try:
@@ -190,6 +191,10 @@ def test_a_compromised_key_no_longer_vouches(app: App, capsys: pytest.CaptureFix
     code, out = _verify(capsys)
     assert "不可信的回执" in out and "泄露" in out, out
     assert code == 0  # the log still binds the receipt; verify names it rather than failing forever
+    auditor = app.client()
+    login(auditor, "aud")
+    page = auditor.get("/audit/verify")
+    assert page.status_code == 200 and "不可信的回执" in page.text and old["key_id"] in page.text
     # taking the mark out of the keyring again is caught: the log recorded it
     entries = keyring.read_entries(app.data_dir) or []
     keyring._write(app.data_dir, [keyring.KeyEntry(e.purpose, e.key_id, e.public_key_pem, e.created_at, e.retired_at)

@@ -15,7 +15,8 @@ from sqlalchemy import text
 
 from reviewer.cli import main
 from reviewer.store.models import Alert, RenderPage
-from tests.security.conftest import App, make_app
+from tests.audit.seeded import seeded_app
+from tests.security.conftest import App
 from tests.web.helpers import login, make_item
 
 TEXT = "市统计局关于二〇二五年国民经济运行情况的新闻稿"
@@ -23,10 +24,10 @@ OLD = "2020-06-01 08:00:00"
 
 
 @pytest.fixture
-def app(sqlite_database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[App]:
-    a = make_app(sqlite_database_url, tmp_path / "data")
+def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[App]:
+    a, url = seeded_app(tmp_path)
     monkeypatch.setenv("REVIEWER_DATA_DIR", str(a.data_dir))
-    monkeypatch.setenv("REVIEWER_DATABASE_URL", sqlite_database_url)
+    monkeypatch.setenv("REVIEWER_DATABASE_URL", url)
     try:
         yield a
     finally:
