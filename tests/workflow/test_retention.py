@@ -111,6 +111,9 @@ def test_purge_keeps_the_proof_and_only_touches_ended_reviews(app: App, capsys: 
     with app.db.session() as s:
         assert s.execute(text("SELECT count(*) FROM audit_events WHERE action = 'content_purged'")).scalar_one() == 1
 
+    detail = app.client("rev1").get(f"/api/v1/items/{ids['released']}").json()
+    assert detail["content_status"] == "已按保存期限清除" and detail["purged_at"]
+    assert app.client("rev1").get(f"/api/v1/items/{ids['approved']}").json()["purged_at"] is None
     # the pages: the reviewer sees 已按保存期限清除, the original and the page image are gone with a Chinese answer
     web = app.client()
     login(web, "rev1")
