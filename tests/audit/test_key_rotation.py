@@ -143,6 +143,14 @@ def test_a_swapped_key_file_is_refused_and_caught(app: App, capsys: pytest.Captu
     assert swapped.key_id not in {k["key_id"] for k in app.client().get("/api/v1/keys").json()["keys"]}
     code, out = _verify(capsys)
     assert code == 1 and "不是密钥登记册记录的当前密钥" in out
+    # the file removed instead: no process makes a fresh one; the recorded keys are still served and verified
+    (app.data_dir / RECEIPT_KEY_FILE).unlink()
+    r = app.client("rev1").post(f"/api/v1/items/{item_id}/review", json={
+        "content_sha256": hashlib.sha256(f"{TEXT}（sw-2）".encode()).hexdigest(), "decision": "approve"})
+    assert r.status_code == 503 and "缺失" in r.json()["detail"] and not (app.data_dir / RECEIPT_KEY_FILE).exists()
+    assert len(app.client().get("/api/v1/keys").json()["keys"]) == 1
+    code, out = _verify(capsys)
+    assert code == 1 and "缺失：请从备份恢复" in out and "Traceback" not in out, out
 
 
 def test_an_administrator_re_signing_with_a_fresh_key_does_not_pass(app: App, capsys: pytest.CaptureFixture[str]) -> None:
