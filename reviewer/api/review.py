@@ -12,6 +12,7 @@ from reviewer.accounts import access
 from reviewer.api.deps import Ctx, context, roles
 from reviewer.api.views import iso, item_detail, item_summary
 from reviewer.audit import keyring
+from reviewer.audit.keys import KeyProblem
 from reviewer.errors import NotFound
 from reviewer.store.models import Receipt
 from reviewer.workflow import receipts, review, withdraw
@@ -113,7 +114,10 @@ def keys(request: Request) -> dict[str, Any]:
     signing key). A receipt is verified with the key its `key_id` names, and trusted only if it was issued before
     that key's `valid_until` (retired) and before its `compromised_at`."""
     data_dir = request.app.state.settings.data_dir
-    receipts.load_or_create_key(data_dir)
+    try:
+        receipts.load_or_create_key(data_dir)
+    except KeyProblem:
+        pass  # the key file is gone (approvals answer 503 and say so): the recorded public keys still verify receipts
     trust = keyring.trust(data_dir, "receipt")
     current = trust.current
     ordered = sorted(trust.entries, key=lambda e: (current is None or e.key_id != current.key_id, e.created_at), reverse=False)

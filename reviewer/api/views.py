@@ -45,6 +45,8 @@ def item_summary(item: Item, level: str = FULL, role: str = "") -> dict[str, Any
         "scan_error": item.scan_error if full else public_reason(item.scan_error) or None,
         "submitted_at": iso(item.submitted_at), "scanned_at": iso(item.scanned_at),
         "decided_at": iso(item.decided_at), "released_at": iso(item.released_at), "superseded_by": item.superseded_by_id,
+        # the retention purge removed the content, page images and finding texts (hashes and records stay)
+        "purged_at": iso(item.purged_at), "content_status": "已按保存期限清除" if item.purged_at else "保留",
     }
     if not full and role != PUBLISHER:  # the admin: no metadata of any draft (the same for every draft)
         for name in ADMIN_HIDDEN_FIELDS:

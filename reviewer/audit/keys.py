@@ -1,4 +1,5 @@
-"""Ed25519 signing keys kept in the data directory (mode 0600, created on first use, never overwritten).
+"""Ed25519 signing keys kept in the data directory (mode 0600, created on first use; replaced only by
+`reviewer keys rotate`, which keeps every old public key in the keyring — audit.keyring).
 
 Two keys with two purposes: the release-receipt key (receipt-signing-key.pem) and the review-log checkpoint key
 (checkpoint-signing-key.pem). Every signed statement also names its purpose, so a signature made for one purpose can

@@ -182,9 +182,12 @@ def run(
 
 
 def receipt_trust(settings: Settings) -> Trust:
-    from reviewer.audit.keys import RECEIPT_KEY_FILE, load_or_create_key
+    from reviewer.audit.keys import RECEIPT_KEY_FILE, KeyProblem, load_or_create_key
 
-    load_or_create_key(settings.data_dir, RECEIPT_KEY_FILE)  # an install from before the keyring records its key first
+    try:
+        load_or_create_key(settings.data_dir, RECEIPT_KEY_FILE)  # an install from before the keyring records its key
+    except KeyProblem:
+        pass  # the key file is missing: keyrotation.problems names it, the keyring still verifies old receipts
     return keyring.trust(settings.data_dir, "receipt")
 
 

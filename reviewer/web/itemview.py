@@ -119,8 +119,9 @@ def load(session: Session, item: Item, level: str, with_diff: bool = True) -> It
     if full and with_diff and item.version > 1:
         view.previous = previous_reviewed(session, item)
         if view.previous is not None:
-            old_parts, _ = plain_text(view.previous)
-            view.changes = diff("\n".join(p.text for p in old_parts), "\n".join(p.text for p in parts))
+            if view.previous.purged_at is None:  # a purged version has no text left to compare with
+                old_parts, _ = plain_text(view.previous)
+                view.changes = diff("\n".join(p.text for p in old_parts), "\n".join(p.text for p in parts))
             view.returned = session.scalars(
                 select(Review).where(Review.item_id == view.previous.id, Review.decision == "return")
                 .order_by(Review.id.desc()).limit(1)

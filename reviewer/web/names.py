@@ -198,7 +198,7 @@ _KEY_WORD = {
     "author_sha256": "作者姓名哈希", "cms_key_sha256": "发布系统账号哈希", "session_id": "登录会话", "what": "读取内容",
     "purpose": "用途", "old_key_id": "原密钥", "new_key_id": "新密钥", "public_key_sha256": "新公钥哈希",
     "before": "清除截止时间", "count": "清除稿件数", "items": "稿件编号", "page_images": "清除页面图像数",
-    "finding_texts": "清除命中文字数", "batch": "批次",
+    "finding_texts": "清除命中文字数", "batch": "批次", "os_user": "操作系统用户",
     "delegation_id": "委托", "absent_id": "外出人员", "absent": "外出人员", "delegate_id": "受委托人", "delegate": "受委托人",
     "starts_at": "委托开始", "ends_at": "委托结束", "revoked_receipt_id": "撤销的回执",
     "revoked_payload_sha256": "撤销的回执内容哈希", "reason_sha256": "理由哈希", "previous_state": "签署前状态",

@@ -326,6 +326,8 @@ def result_view(session: Session, result_id: int, actor: Actor | User) -> tuple[
         from reviewer.store.models import Item
 
         item = session.get(Item, row.item_id)
-        if item is not None:
+        if item is not None and item.purged_at is not None:
+            signed = "（所签版本的内容已按保存期限清除）"
+        elif item is not None:
             signed = (item.title + "\n\n" if item.title else "") + readable_text(item.content, item.file_name)
     return row, run, signed

@@ -1,7 +1,9 @@
 """Ed25519 release receipts. The private key lives in REVIEWER_DATA_DIR/receipt-signing-key.pem (mode 0600, created
-on first use); the public key is served at GET /api/v1/keys so a CMS can verify a receipt offline:
+on first use, rotated by `reviewer keys rotate`); every receipt key, old ones included, is served by id at
+GET /api/v1/keys so a CMS can verify a receipt offline:
 
-    payload = receipt["payload"] (the exact signed string), signature = base64 → Ed25519 verify with the public key.
+    payload = receipt["payload"] (the exact signed string), signature = base64 → Ed25519 verify with the public key
+    whose key_id is the receipt's (issued before that key's valid_until and compromised_at).
 
 The payload (format 2) binds the item id, external id, unit, version, the body's SHA-256, the title, channel and file
 name and the document hash over all of them (audit.binding.document_sha256), the rule-set version and the signers,

@@ -23,17 +23,18 @@ from reviewer.audit import checkpoints, keyring
 from reviewer.audit.keys import CHECKPOINT_KEY_FILE, RECEIPT_KEY_FILE, SigningKey
 from reviewer.cli import main
 from reviewer.workflow.receipts import verify as verify_receipt
-from tests.security.conftest import App, make_app
-from tests.web.helpers import make_item
+from tests.audit.seeded import seeded_app
+from tests.security.conftest import App
+from tests.web.helpers import login, make_item
 
 TEXT = "区人社局关于二〇二六年公开招聘事业单位工作人员的公告"
 
 
 @pytest.fixture
-def app(sqlite_database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[App]:
-    a = make_app(sqlite_database_url, tmp_path / "data", REVIEWER_CHECKPOINT_EVERY="3", REVIEWER_CHECKPOINT_MINUTES="600")
+def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[App]:
+    a, url = seeded_app(tmp_path, REVIEWER_CHECKPOINT_EVERY="3", REVIEWER_CHECKPOINT_MINUTES="600")
     monkeypatch.setenv("REVIEWER_DATA_DIR", str(a.data_dir))
-    monkeypatch.setenv("REVIEWER_DATABASE_URL", sqlite_database_url)
+    monkeypatch.setenv("REVIEWER_DATABASE_URL", url)
     monkeypatch.setenv("REVIEWER_CHECKPOINT_EVERY", "3")
     monkeypatch.setenv("REVIEWER_CHECKPOINT_MINUTES", "600")
     try:
@@ -142,6 +143,14 @@ def test_a_swapped_key_file_is_refused_and_caught(app: App, capsys: pytest.Captu
     assert swapped.key_id not in {k["key_id"] for k in app.client().get("/api/v1/keys").json()["keys"]}
     code, out = _verify(capsys)
     assert code == 1 and "不是密钥登记册记录的当前密钥" in out
+    # the file removed instead: no process makes a fresh one; the recorded keys are still served and verified
+    (app.data_dir / RECEIPT_KEY_FILE).unlink()
+    r = app.client("rev1").post(f"/api/v1/items/{item_id}/review", json={
+        "content_sha256": hashlib.sha256(f"{TEXT}（sw-2）".encode()).hexdigest(), "decision": "approve"})
+    assert r.status_code == 503 and "缺失" in r.json()["detail"] and not (app.data_dir / RECEIPT_KEY_FILE).exists()
+    assert len(app.client().get("/api/v1/keys").json()["keys"]) == 1
+    code, out = _verify(capsys)
+    assert code == 1 and "缺失：请从备份恢复" in out and "Traceback" not in out, out
 
 
 def test_an_administrator_re_signing_with_a_fresh_key_does_not_pass(app: App, capsys: pytest.CaptureFixture[str]) -> None:
@@ -190,6 +199,10 @@ def test_a_compromised_key_no_longer_vouches(app: App, capsys: pytest.CaptureFix
     code, out = _verify(capsys)
     assert "不可信的回执" in out and "泄露" in out, out
     assert code == 0  # the log still binds the receipt; verify names it rather than failing forever
+    auditor = app.client()
+    login(auditor, "aud")
+    page = auditor.get("/audit/verify")
+    assert page.status_code == 200 and "不可信的回执" in page.text and old["key_id"] in page.text
     # taking the mark out of the keyring again is caught: the log recorded it
     entries = keyring.read_entries(app.data_dir) or []
     keyring._write(app.data_dir, [keyring.KeyEntry(e.purpose, e.key_id, e.public_key_pem, e.created_at, e.retired_at)

@@ -15,7 +15,8 @@ from sqlalchemy import text
 
 from reviewer.cli import main
 from reviewer.store.models import Alert, RenderPage
-from tests.security.conftest import App, make_app
+from tests.audit.seeded import seeded_app
+from tests.security.conftest import App
 from tests.web.helpers import login, make_item
 
 TEXT = "市统计局关于二〇二五年国民经济运行情况的新闻稿"
@@ -23,10 +24,10 @@ OLD = "2020-06-01 08:00:00"
 
 
 @pytest.fixture
-def app(sqlite_database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[App]:
-    a = make_app(sqlite_database_url, tmp_path / "data")
+def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[App]:
+    a, url = seeded_app(tmp_path)
     monkeypatch.setenv("REVIEWER_DATA_DIR", str(a.data_dir))
-    monkeypatch.setenv("REVIEWER_DATABASE_URL", sqlite_database_url)
+    monkeypatch.setenv("REVIEWER_DATABASE_URL", url)
     try:
         yield a
     finally:
@@ -110,6 +111,9 @@ def test_purge_keeps_the_proof_and_only_touches_ended_reviews(app: App, capsys: 
     with app.db.session() as s:
         assert s.execute(text("SELECT count(*) FROM audit_events WHERE action = 'content_purged'")).scalar_one() == 1
 
+    detail = app.client("rev1").get(f"/api/v1/items/{ids['released']}").json()
+    assert detail["content_status"] == "已按保存期限清除" and detail["purged_at"]
+    assert app.client("rev1").get(f"/api/v1/items/{ids['approved']}").json()["purged_at"] is None
     # the pages: the reviewer sees 已按保存期限清除, the original and the page image are gone with a Chinese answer
     web = app.client()
     login(web, "rev1")
