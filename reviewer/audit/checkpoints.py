@@ -115,7 +115,7 @@ def anchoring_problems(settings: Settings) -> list[str]:
     """Why this install cannot anchor its review log (Chinese; empty when it can)."""
     problems = []
     if settings.checkpoint_every <= 0:
-        problems.append("REVIEWER_CHECKPOINT_EVERY ≤ 0：已关闭自动检查点")
+        problems.append("已关闭自动检查点（配置项 REVIEWER_CHECKPOINT_EVERY 不大于 0）")
     directory = anchor_dir(settings)
     try:
         directory.mkdir(parents=True, exist_ok=True)

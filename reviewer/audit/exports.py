@@ -203,14 +203,14 @@ def to_xlsx(sheets: Sequence[tuple[str, Sequence[str], Sequence[Sequence[object]
                     size = 19
                 elif isinstance(value, str):
                     sheet.write_string(r, c, value, wrap if len(value) > _MAX_WIDTH else None)
-                    size = _width(value)
+                    size = _width(value[: _MAX_WIDTH * 2]) if r <= _MEASURED_ROWS else 0
                 elif value is None:
                     sheet.write_blank(r, c, None)
                     size = 0
                 else:
                     sheet.write_number(r, c, value)  # type: ignore[arg-type]
                     size = len(str(value))
-                if c < len(widths):
+                if c < len(widths) and r <= _MEASURED_ROWS:
                     widths[c] = max(widths[c], size)
         for c, w in enumerate(widths):  # columns as wide as their text (wide characters count double), within reason
             sheet.set_column(c, c, min(max(w, 6), _MAX_WIDTH) + 2)
@@ -220,6 +220,7 @@ def to_xlsx(sheets: Sequence[tuple[str, Sequence[str], Sequence[Sequence[object]
 
 
 _MAX_WIDTH = 60
+_MEASURED_ROWS = 2000  # column widths from the first rows: a long export is not measured cell by cell
 
 
 def _width(text: str) -> int:

@@ -76,7 +76,8 @@ DESCRIPTION = {
         "  build  读取每个源文件（目录会递归遍历），写出 DIR/ID.yaml（指纹规则）、DIR/ID.fp（只含哈希）\n"
         "         和 DIR/ID.key（规则密钥，权限 0600，请与规则一同妥善保管）；DIR 中已有同名规则时拒绝覆盖（加 --force 才覆盖）。\n"
         "  add    同上，但登记到数据库：所有工作进程加载，并复扫已发布稿件。\n"
-        "  list   列出数据库中的登记文件（只显示名称和公开部分所占比例）。\n"
+        "  list   列出数据库中的登记文件（只显示名称和公开部分所占比例；已停用的注明）。\n"
+        "  retire --id ID --reason 理由   停用一条登记（保留记录，不再扫描）；delete 同样的参数：删除（指纹与密钥销毁）。\n"
         "  public build --out FILE 公开文本...  把法规、新闻等公开文本做成参照列表；build/add 加 --public FILE，\n"
         "         其中出现过的段落已经公开，不登记，并列出每份文件的公开部分。\n"
         "退出状态：0 完成；2 有源文件未能完整读取或参数有误（不写入任何内容）。"
@@ -90,6 +91,7 @@ METAVAR = {
     "item": "编号", "limit": "条数", "action": "事件", "expect_head": "哈希", "rules": "目录",
     "client": "名称", "expires_days": "天数", "cms_id": "账号标识", "grace_minutes": "分钟", "older_than": "秒数",
     "token": "令牌", "id": "规则编号", "message": "说明", "by": "登记人", "exclude": "模式", "paths": "路径",
+    "reason": "理由",
 }
 # English placeholders a command gave itself (metavar="PATH") → Chinese; any other is shown as 值.
 METAVAR_UPPER = {"PATH": "路径", "DIR": "目录", "TEXT": "文本", "SOURCE": "源文件", "FILE": "文件", "ID": "编号",

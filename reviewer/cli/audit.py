@@ -266,9 +266,12 @@ def export_cmd(args: argparse.Namespace) -> int:
                     print(f"没有姓名或用户名为“{args.actor[:100]}”的账号", file=sys.stderr)
                     return 2
             disposition = args.disposition if args.disposition in audit_query.DISPOSITION_LABEL else ""
-            ef = audit_query.EventFilter(since=since, until=until, unit_code=args.unit, actors=actors,
-                                         action="disposition" if disposition else args.action, item_id=args.item_id,
-                                         disposition=disposition)
+            action = "disposition" if disposition else "exception_approval" if args.disposition == "exception" else args.action
+            if args.disposition and args.action and action != args.action:
+                print("--disposition 与 --action 只能给一个", file=sys.stderr)
+                return 2
+            ef = audit_query.EventFilter(since=since, until=until, unit_code=args.unit, actors=actors, action=action,
+                                         item_id=args.item_id, disposition=disposition)
             events, _ = audit_query.search_events(s, ef, limit=10_000_000)
             people = {u: d for u, d in s.execute(select(User.username, User.display_name)) if d}
             header, table = export.event_table(events, lambda e: names.event_columns(e, people, dirs))

@@ -8,7 +8,9 @@
          there are already public and are not registered; the share left out is printed per document.
   add    the same, into the database: every worker loads it, released items are re-scanned. The share of each
          document found in the unit's released items is shown; --exclude-released leaves those passages out too.
-  list   the documents registered in the database (labels and the public share only).
+  list   the documents registered in the database (labels and the public share only; retired ones say so).
+  retire --id ID --reason TEXT [--by NAME]   a registration stops scanning; it stays listed and in the log.
+  delete --id ID --reason TEXT [--by NAME]   a registration's fingerprints and key are destroyed (logged).
   public build --out FILE SOURCE...
          turns public text (laws, news, speeches, the unit's published documents) into a public reference list:
          the public hashes of its selected grams, the same form as the common-shingle list (no text is kept).
@@ -43,8 +45,15 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     a.add_argument("--exclude-released", action="store_true",
                    help="本单位已发布稿件中出现过的段落也不登记（默认仍登记，并显示其所占比例：已发布稿件若摘抄了新登记的"
                         "文件，复扫会发出发布后预警）")
-    ls = cmds.add_parser("list", help="列出数据库中的登记文件（只显示名称和公开部分所占比例）")
+    ls = cmds.add_parser("list", help="列出数据库中的登记文件（只显示名称和公开部分所占比例；已停用的注明）")
     ls.set_defaults(handler=run_list)
+    for name, helptext in (("retire", "停用一条登记：保留记录，不再用于扫描（记入审查日志）"),
+                           ("delete", "删除一条登记：指纹与密钥销毁（记入审查日志）")):
+        m = cmds.add_parser(name, help=helptext)
+        m.add_argument("--id", required=True, help="规则 id（reviewer fingerprints list 的第一列）")
+        m.add_argument("--reason", required=True, help="理由（记入审查日志）")
+        m.add_argument("--by", default="admin", help="操作人（写入审查日志）")
+        m.set_defaults(handler=run_manage, manage=name)
     pub = cmds.add_parser("public", help="公开文本参照列表（登记时不登记已公开的段落）")
     pub_cmds = pub.add_subparsers(dest="public_command", metavar="子命令", required=True)
     pb = pub_cmds.add_parser("build", help="把公开文本（法规、新闻、讲话、本单位已公开的文件）做成参照列表")
@@ -277,8 +286,40 @@ def run_list(args: argparse.Namespace) -> int:
     from reviewer.cli.admin import _beijing
 
     for row in rows:
+        retired = f"\t已停用（{_beijing(row.retired_at)}）" if row.retired_at is not None else ""
         print(f"{row.rule_id}\t{row.severity}\t{row.documents} 份\t{row.public_text}\t{_beijing(row.created_at)}\t"
-              f"{'、'.join(row.labels[:5])}")
+              f"{'、'.join(row.labels[:5])}{retired}")
     if not rows:
         print("数据库中尚无登记文件")
+    return 0
+
+
+def run_manage(args: argparse.Namespace) -> int:
+    """`retire` / `delete` a stored registration by its rule id, as the command line's operator (`--by`)."""
+    from sqlalchemy import select
+
+    from reviewer.actor import Actor, os_user
+    from reviewer.settings import Settings
+    from reviewer.store.models import FingerprintSet
+    from reviewer.workflow import fingerprints as registry
+    from reviewer.workflow.runtime import open_database
+
+    db = open_database(Settings.from_env())
+    try:
+        with db.session() as session:
+            set_id = session.execute(select(FingerprintSet.id).where(FingerprintSet.rule_id == args.id)).scalar()
+            if set_id is None:
+                print(f"错误：数据库中没有规则 id 为“{args.id}”的登记（见 reviewer fingerprints list）", file=sys.stderr)
+                return 2
+            who = Actor(args.by, "admin", None, "", os_user=os_user())  # the OS user is logged beside the name
+            if args.manage == "retire":
+                registry.retire(session, set_id, who, args.reason)
+            else:
+                registry.delete(session, set_id, who, args.reason)
+    except ReviewerError as exc:
+        print(f"错误：{exc.message}", file=sys.stderr)
+        return 2
+    finally:
+        db.dispose()
+    print(f"已{'停用' if args.manage == 'retire' else '删除'}登记 {args.id}（已记入审查日志）")
     return 0

@@ -286,7 +286,7 @@ def _beijing(value: str) -> str:
     return (t if t.tzinfo else t.replace(tzinfo=UTC)).astimezone(BEIJING).strftime("%Y-%m-%d %H:%M（北京时间）")
 
 
-_QUERY_KEY = {"action": "事件", "reviewer": "签署人", "external_id": "外部编号"}
+_QUERY_KEY = {"action": "事件", "reviewer": "签署人", "external_id": "外部编号", "decision": "签署意见"}
 
 
 def _query_word(key: str, value: Any) -> str:

@@ -157,6 +157,24 @@ def test_cli_add_and_list(env: tuple[Database, Settings, RecordingEnqueuer], mon
     assert "第二次会议纪要" in capsys.readouterr().out
     assert main(["fingerprints", "add", "--id", "minutes", str(src)]) == 2
     assert "已登记过" in capsys.readouterr().err
+    # retire and delete from the command line: logged, a reason required, an unknown id said in Chinese
+    from reviewer.store.models import AuditEvent
+
+    assert main(["fingerprints", "retire", "--id", "nothing", "--reason", "x"]) == 2
+    assert "没有规则 id 为“nothing”的登记" in capsys.readouterr().err
+    assert main(["fingerprints", "retire", "--id", "minutes", "--reason", " "]) == 2
+    assert "请写明停用的理由" in capsys.readouterr().err
+    assert main(["fingerprints", "retire", "--id", "minutes", "--reason", "已公开", "--by", "admin1"]) == 0
+    assert main(["fingerprints", "list"]) == 0
+    assert "已停用" in capsys.readouterr().out
+    with db.session() as s:
+        assert registry.stamp(s) == ()  # a retired registration scans nothing
+    assert main(["fingerprints", "delete", "--id", "minutes", "--reason", "登记错误"]) == 0
+    with db.session() as s:
+        assert s.execute(select(FingerprintSet)).first() is None
+        logged = [(e.action, e.actor) for e in s.execute(select(AuditEvent).where(
+            AuditEvent.action.in_(("fingerprints_retired", "fingerprints_deleted"))).order_by(AuditEvent.seq)).scalars()]
+    assert logged == [("fingerprints_retired", "admin1"), ("fingerprints_deleted", "admin")]
 
 
 def test_a_damaged_stored_set_fails_the_scan_closed(env: tuple[Database, Settings, RecordingEnqueuer]) -> None:

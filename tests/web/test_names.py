@@ -136,3 +136,15 @@ def test_event_values_are_words_not_codes() -> None:
     assert "2026-03-02 00:30（北京时间）" in when
     policy = names.event_sentence("unit_updated", {"unknown_author": "reviewer", "block_policy": "officer"})
     assert "reviewer" not in policy and "officer" not in policy
+
+
+def test_an_export_event_says_what_was_taken_and_under_which_conditions() -> None:
+    s = names.event_sentence("export", json.dumps({"format": "xlsx", "rows": 2, "exported": "log", "channel": "cli",
+                                                    "query": {"action": "disposition:false_positive", "actor": "王审查"}}))
+    assert s == "导出审查日志 2 条为 XLSX 文件（命令行），检索条件：事件 处置发现：误报；操作人 王审查"
+    s = names.event_sentence("export", json.dumps({"format": "csv", "rows": 3, "query": {"disposition": "exception",
+                                                                                        "decision": "approve"}}))
+    assert s == f"导出检索结果 3 条为 CSV 文件，检索条件：处置 例外批准；签署意见 {names.DECISION_LABEL['approve']}"
+    s = names.event_sentence("fingerprints_deleted", json.dumps({"rule_id": "reg-1", "labels": ["甲通报"], "documents": 1,
+                                                                 "scope": "unit:U1", "reason": "登记错误"}))
+    assert s.startswith("删除登记文件：") and "文件名称 甲通报" in s and "原因 登记错误" in s and "其他" not in s

@@ -154,6 +154,16 @@ def _walk(browser: Any, site: Site, width: int, tag: str) -> dict[str, list[str]
         _login(pg, "rev1")
         pg.goto(f"/review/items/{w['open']}")
         assert "REV1B" in pg.content()
+        # the admin's new token, shown once
+        ctx.clear_cookies()
+        _login(pg, "adm")
+        pg.goto("/admin")
+        pg.fill('#token-create input[name="client"]', f"门户网站CMS{width}")
+        pg.click('#token-create button[type="submit"]')
+        pg.wait_for_selector("#new-token")
+        found = _axe(pg)
+        if found:
+            problems["管理员：新令牌（只显示一次）"] = found
         # 登记文件 in the browser: the page's own Chinese file button, and a 文号 submitted without any browser bubble
         ctx.clear_cookies()
         _login(pg, "off1")
