@@ -196,7 +196,10 @@ _KEY_WORD = {
     "trigger": "触发方式", "alerts": "预警数", "not_checked": "未检查", "monitor_result_id": "巡检结果",
     "source": "来源", "author_id_raw_sha256": "作者标识原值哈希", "author_id_sha256": "作者标识哈希",
     "author_sha256": "作者姓名哈希", "cms_key_sha256": "发布系统账号哈希", "session_id": "登录会话", "what": "读取内容",
+    "previous": "上一版本", "files": "规则文件变动", "files_changed": "变动文件数", "previous_known": "上一版本有记录",
+    "loaded_by": "加载者", "os_user": "操作系统用户",
 }
+_CHANGE_WORD = {"added": "新增", "removed": "删除", "changed": "修改"}
 # values that are codes, in the words people read
 _VALUE_WORD = {
     "state": {"pending": "核对中", "done": "已完成", "failed": "失败", "queued": "排队中", "scanning": "扫描中",
@@ -303,6 +306,17 @@ def event_sentence(action: str, data: str | Mapping[str, Any], directories: tupl
         query = d.get("query") or {}
         cond = "，检索条件：" + "；".join(f"{_KEY_WORD.get(k, k)} {v}" for k, v in query.items()) if query else ""
         return f"导出{what}为 {str(d.get('format', '')).upper()} 文件{cond}"
+    if action == "rules_loaded":  # which files changed and how many entries each gained or lost — never an entry
+        files = [f for f in (d.get("files") or []) if isinstance(f, dict)]
+        changes = "；".join(
+            f"{f.get('file', '?')} {_CHANGE_WORD.get(str(f.get('change')), str(f.get('change', '')))}"
+            f"（+{f.get('gained', 0)} / −{f.get('lost', 0)}{'，文件属主 ' + str(f['owner']) if f.get('owner') else ''}）"
+            for f in files)
+        more = int(d.get("files_changed") or 0) - len(files)
+        head = f"{label} {d.get('rules_version', '?')}" + (f"（上一版本 {d['previous']}）" if d.get("previous") else "（首次登记）")
+        tail = [f"共 {d.get('rules', '?')} 条规则"] + ([f"加载者 {d['loaded_by']}"] if d.get("loaded_by") else []) + \
+            ([f"单位 {d['unit']}"] if d.get("unit") else []) + ([] if d.get("previous_known", True) else ["上一版本的内容未留存，无法比较"])
+        return f"{head}：{changes or '无文件变动'}{f'；另有 {more} 个文件' if more > 0 else ''}；" + "，".join(tail)
     if action in ("login", "logout", "login_failed"):
         return f"{label}（{CHANNEL_WORD.get(str(d.get('channel')), '页面')}）"
     if not d:
