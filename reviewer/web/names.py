@@ -197,7 +197,7 @@ _KEY_WORD = {
     "source": "来源", "author_id_raw_sha256": "作者标识原值哈希", "author_id_sha256": "作者标识哈希",
     "author_sha256": "作者姓名哈希", "cms_key_sha256": "发布系统账号哈希", "session_id": "登录会话", "what": "读取内容",
     "previous": "上一版本", "files": "规则文件变动", "files_changed": "变动文件数", "previous_known": "上一版本有记录",
-    "loaded_by": "加载者", "os_user": "操作系统用户",
+    "loaded_by": "加载者", "os_user": "操作系统用户", "proof_failed": "回执验证不通过项数",
 }
 _CHANGE_WORD = {"added": "新增", "removed": "删除", "changed": "修改"}
 # values that are codes, in the words people read
