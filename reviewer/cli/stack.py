@@ -238,7 +238,8 @@ def run(args: argparse.Namespace) -> int:
         if problems:
             print("！！！" + cps.ANCHOR_WARNING.format(problems="；".join(problems)), file=sys.stderr)
         else:
-            print(f"== 审查日志签名检查点：每 {settings.checkpoint_every} 条事件及每 {settings.checkpoint_minutes:g} 分钟一次，"
+            print(f"== 审查日志签名检查点：签署、批准、发布、规则集与策略变更等即时，其余每 {settings.checkpoint_every} 条事件"
+                  f"及每 {settings.checkpoint_minutes:g} 分钟一次，"
                   f"写入 {cps.anchor_dir(settings)}" + ("及外部见证" if cps.witness_configured(settings) else "（未配置外部见证）"))
         creds = _accounts(data_dir, env)
         print("== 启动扫描进程（Celery worker）")

@@ -202,7 +202,10 @@ _KEY_WORD = {
     "delegation_id": "委托", "absent_id": "外出人员", "absent": "外出人员", "delegate_id": "受委托人", "delegate": "受委托人",
     "starts_at": "委托开始", "ends_at": "委托结束", "revoked_receipt_id": "撤销的回执",
     "revoked_payload_sha256": "撤销的回执内容哈希", "reason_sha256": "理由哈希", "previous_state": "签署前状态",
+    "previous": "上一版本", "files": "规则文件变动", "files_changed": "变动文件数", "previous_known": "上一版本有记录",
+    "loaded_by": "加载者", "proof_failed": "回执验证不通过项数",
 }
+_CHANGE_WORD = {"added": "新增", "removed": "删除", "changed": "修改"}
 # values that are codes, in the words people read
 _VALUE_WORD = {
     "previous_state": {"awaiting_review": "待审查", "awaiting_officer": "待保密员复核", "approved": "已批准",
@@ -357,6 +360,17 @@ def event_sentence(action: str, data: str | Mapping[str, Any], directories: tupl
                                       for k, v in query.items()) if query else ""
         via = "（命令行）" if d.get("channel") == "cli" else ""
         return f"导出{what}为 {str(d.get('format', '')).upper()} 文件{via}{cond}"
+    if action == "rules_loaded":  # which files changed and how many entries each gained or lost — never an entry
+        files = [f for f in (d.get("files") or []) if isinstance(f, dict)]
+        changes = "；".join(
+            f"{f.get('file', '?')} {_CHANGE_WORD.get(str(f.get('change')), str(f.get('change', '')))}"
+            f"（+{f.get('gained', 0)} / −{f.get('lost', 0)}{'，文件属主 ' + str(f['owner']) if f.get('owner') else ''}）"
+            for f in files)
+        more = int(d.get("files_changed") or 0) - len(files)
+        head = f"{label} {d.get('rules_version', '?')}" + (f"（上一版本 {d['previous']}）" if d.get("previous") else "（首次登记）")
+        tail = [f"共 {d.get('rules', '?')} 条规则"] + ([f"加载者 {d['loaded_by']}"] if d.get("loaded_by") else []) + \
+            ([f"单位 {d['unit']}"] if d.get("unit") else []) + ([] if d.get("previous_known", True) else ["上一版本的内容未留存，无法比较"])
+        return f"{head}：{changes or '无文件变动'}{f'；另有 {more} 个文件' if more > 0 else ''}；" + "，".join(tail)
     if action in ("login", "logout", "login_failed"):
         return f"{label}（{CHANNEL_WORD.get(str(d.get('channel')), '页面')}）"
     if not d:

@@ -63,7 +63,7 @@ def _in_lane(settings: Settings, lane: str) -> ColumnElement[bool]:
 
 def _scan_waiting(now: datetime) -> ColumnElement[bool]:
     """Waiting for a scan: queued, or `scanning` whose lease ran out (its worker died)."""
-    return and_(Item.state.in_(PENDING_SCAN), Item.superseded_by_id.is_(None),
+    return and_(Item.state.in_(PENDING_SCAN),
                 or_(Item.state != SCANNING, Item.scan_lease_until.is_(None), Item.scan_lease_until < now))
 
 

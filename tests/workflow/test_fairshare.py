@@ -4,7 +4,9 @@ tests/integration/test_fair_queues.py; these call the claim directly on a fresh 
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -158,3 +160,47 @@ def test_waits_per_unit_and_lane(db: Database) -> None:
     with db.session() as s:
         after = {(w.unit, w.lane): w.waiting for w in fairshare.waits(s, runtime_of(s).settings)}
     assert after[("U1", "celery")] == 2  # a draft being scanned no longer waits
+
+
+def test_concurrent_workers_never_take_the_same_draft(database_url: str, tmp_path: Path) -> None:
+    """Four threads claim at once (each its own session, as worker processes do), on SQLite and on PostgreSQL
+    (`FOR UPDATE SKIP LOCKED`): every draft is taken exactly once."""
+    from reviewer.accounts import manage as accounts
+    from reviewer.accounts.actor import Actor
+    from reviewer.settings import Settings
+    from reviewer.workflow.runtime import open_database
+
+    settings = Settings.from_env({"REVIEWER_DATABASE_URL": database_url, "REVIEWER_DATA_DIR": str(tmp_path / "data")})
+    db = open_database(settings, pool_size=6)
+    try:
+        with db.session() as s:
+            cms = []
+            for code in ("A", "B", "C"):
+                unit = accounts.create_unit(s, code, f"单位{code}")
+                cms.append(Actor.of_token(accounts.create_token(s, unit=unit, client_name=f"cms-{code}").record))
+        with db.session() as s:
+            ids = [submit.submit(s, cms[i % 3], external_id=f"c-{i}", content=f"正文{i}".encode()).item.id
+                   for i in range(24)]
+        taken: list[int] = []
+        lock = threading.Lock()
+
+        def worker() -> None:
+            while True:
+                with db.session() as s:
+                    item_id = fairshare.claim_scan(s, settings, fairshare.SCAN_LANE)
+                    if item_id is not None:
+                        started = jobs._start(s, item_id)
+                        assert not isinstance(started, str), started
+                if item_id is None:
+                    return
+                with lock:
+                    taken.append(item_id)
+
+        threads = [threading.Thread(target=worker) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert sorted(taken) == sorted(ids)  # each once: none twice, none left
+    finally:
+        db.dispose()
