@@ -15,7 +15,7 @@ from reviewer.audit import keyring
 from reviewer.audit.keys import KeyProblem
 from reviewer.errors import NotFound
 from reviewer.store.models import Receipt
-from reviewer.workflow import receipts, review, withdraw
+from reviewer.workflow import delegation, receipts, review, withdraw
 
 router = APIRouter(prefix="/api/v1", tags=["审查"])
 
@@ -50,7 +50,7 @@ class ReviewBody(BaseModel):
 @router.get("/review-queue", summary="本单位待审队列（先到先审）")
 def review_queue(limit: int = Query(200, ge=1, le=1000), offset: int = Query(0, ge=0, le=10_000_000),
                  ctx: Ctx = Depends(roles("reviewer", "officer"))) -> dict[str, Any]:
-    items = access.review_queue(ctx.session, ctx.actor, limit=limit, offset=offset)
+    items = access.review_queue(ctx.session, delegation.acting(ctx.session, ctx.actor), limit=limit, offset=offset)
     return {"items": [item_summary(i) for i in items]}
 
 

@@ -87,6 +87,7 @@ def item_detail(session: Session, item: Item, level: str, role: str = "", actor:
             "id": r.id, "stage": r.stage, "decision": r.decision, "comment": r.comment, "reviewer": r.reviewer.username,
             "reviewer_name": r.reviewer.display_name, "at": iso(r.created_at), "content_sha256": r.content_sha256,
             "document_sha256": r.document_sha256, "rules_version": r.rules_version,
+            "withdrawn_at": iso(r.withdrawn_at),  # withdrawn by its signer (no longer a signature)
             **({} if publisher else {"dispositions": [
                 {"finding_id": d.finding_id, "disposition": d.disposition, **({"reason": d.reason} if full else {})}
                 for d in r.dispositions if d.finding.rule not in hidden

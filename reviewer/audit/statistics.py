@@ -351,7 +351,8 @@ def _exceptions(session: Session, period: Period, by_id: dict[int, UnitStats]) -
 def _fixed(session: Session, period: Period, by_id: dict[int, UnitStats]) -> None:
     returned = list(session.execute(
         select(Item.id, Item.unit_id, Item.superseded_by_id).join(Review, Review.item_id == Item.id)
-        .where(_in(Review.created_at, period), Review.decision == "return", Item.superseded_by_id.is_not(None),
+        .where(_in(Review.created_at, period), Review.decision == "return", Review.withdrawn_at.is_(None),
+               Item.superseded_by_id.is_not(None),
                Item.unit_id.in_(list(by_id)))
         .distinct()
     ))

@@ -123,7 +123,8 @@ def load(session: Session, item: Item, level: str, with_diff: bool = True) -> It
                 old_parts, _ = plain_text(view.previous)
                 view.changes = diff("\n".join(p.text for p in old_parts), "\n".join(p.text for p in parts))
             view.returned = session.scalars(
-                select(Review).where(Review.item_id == view.previous.id, Review.decision == "return")
+                select(Review).where(Review.item_id == view.previous.id, Review.decision == "return",
+                                     Review.withdrawn_at.is_(None))
                 .order_by(Review.id.desc()).limit(1)
             ).first()
             if view.returned is not None:

@@ -296,7 +296,7 @@ def redact_view(view: itemview.ItemView) -> itemview.ItemView:
         SimpleNamespace(
             id=r.id, reviewer=r.reviewer, stage=r.stage, decision=r.decision, comment=r.comment, created_at=r.created_at,
             content_sha256=r.content_sha256, document_sha256=r.document_sha256, rules_version=r.rules_version,
-            dispositions=[],
+            withdrawn_at=r.withdrawn_at, withdrawn_reason=r.withdrawn_reason, dispositions=[],
         )
         for r in view.reviews
     ]

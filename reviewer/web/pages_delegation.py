@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
-from reviewer.errors import InvalidInput, NotFound, ReviewerError
+from reviewer.errors import InvalidInput, ReviewerError
 from reviewer.store.models import User
 from reviewer.web.deps import check_csrf, checked_id, database, html_errors, viewer
 from reviewer.web.render import page, redirect
@@ -78,8 +78,5 @@ async def revoke_delegation(request: Request, delegation_id: int) -> Response:
     with database(request).session() as s:
         v = viewer(request, s, "officer")
         check_csrf(v, str(form.get("csrf_token", "")))
-        try:
-            delegation.revoke(s, v.user, checked_id(delegation_id))
-        except NotFound:
-            raise
+        delegation.revoke(s, v.user, checked_id(delegation_id))  # another unit's delegation: NotFound (404)
     return redirect("/officer/delegations?done=1")

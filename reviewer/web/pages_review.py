@@ -34,7 +34,7 @@ from reviewer.web.deps import check_csrf, checked_id, database, html_errors, vie
 from reviewer.web.render import page, redirect
 from reviewer.web.security import apply_headers
 from reviewer.workflow import alerts as alert_actions
-from reviewer.workflow import claims, desk, fairshare, render_check, rulelog, scopes, withdraw
+from reviewer.workflow import claims, delegation, desk, fairshare, render_check, rulelog, scopes, withdraw
 from reviewer.workflow.retention import PURGED_LABEL
 from reviewer.workflow.review import DispositionInput, sign_off
 
@@ -77,7 +77,8 @@ def _queue(request: Request, officer: bool) -> Response:
     sort = q.get("sort", "") if q.get("sort", "") in SORTS else "age"
     with database(request).session() as s:
         v = viewer(request, s, "officer") if officer else viewer(request, s, *SIGNER_ROLES)
-        queue = access.review_queue(s, v.user, limit=1000)
+        # a reviewer with a delegation in force (委托代签) also sees the items waiting for the officer
+        queue = access.review_queue(s, delegation.acting(s, Actor.of_user(v.user)), limit=1000)
         if officer:
             queue = [i for i in queue if i.state == AWAITING_OFFICER]
         else:

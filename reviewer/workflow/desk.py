@@ -286,7 +286,7 @@ def resubmitted_after_return(session: Session, items: Iterable[Item]) -> set[int
         return set()
     rows = session.execute(
         select(Item.unit_id, Item.external_id, Item.version).join(Review, Review.item_id == Item.id).where(
-            Review.decision == "return", Item.external_id.in_({i.external_id for i in wanted})
+            Review.decision == "return", Review.withdrawn_at.is_(None), Item.external_id.in_({i.external_id for i in wanted})
         )
     ).all()
     returned = {(r.unit_id, r.external_id, r.version) for r in rows}

@@ -56,3 +56,21 @@ def test_confirmed_is_must_fix_and_goes_to_the_officer(api: Api) -> None:  # noq
     assert _review(api, "off1", item, "approve", []).status_code == 422
     r = _review(api, "off1", item, "approve", [], exception_confirmed=True)
     assert r.status_code == 200 and r.json()["item"]["state"] == "approved"
+
+
+def test_withdrawal_through_the_api(api: Api) -> None:  # noqa: F811
+    item, (fid,) = _item(api, "review", ext="w-1")
+    r = _review(api, "rev1", item, "approve", [{"finding_id": fid, "disposition": "false_positive", "reason": "公开号码"}])
+    assert r.status_code == 200 and r.json()["item"]["state"] == "approved"
+    review_id = r.json()["review_id"]
+    assert api.get(f"/api/v1/items/{item['id']}/receipt", "cms1").status_code == 200
+    assert api.post(f"/api/v1/reviews/{review_id}/withdraw", "rev1b", json={"reason": "我来撤"}).status_code == 403
+    assert api.post(f"/api/v1/reviews/{review_id}/withdraw", "rev1", json={"reason": ""}).status_code == 422
+    r = api.post(f"/api/v1/reviews/{review_id}/withdraw", "rev1", json={"reason": "附件需再核"})
+    assert r.status_code == 200 and r.json()["item"]["state"] == "awaiting_review"
+    assert r.json()["item"]["reviews"][0]["withdrawn_at"]
+    assert api.get(f"/api/v1/items/{item['id']}/receipt", "cms1").status_code == 404  # revoked
+    check = api.post("/api/v1/release-check", "cms1", json={"external_id": "w-1", "content": DRAFT["content"],
+                                                          "title": DRAFT["title"], "channel": DRAFT["channel"]}).json()
+    assert check["approved"] is False
+    assert api.post(f"/api/v1/reviews/{review_id}/withdraw", "rev1", json={"reason": "再撤"}).status_code == 409

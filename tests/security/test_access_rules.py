@@ -58,7 +58,7 @@ def test_an_auditor_cannot_change_anything(inproc: App) -> None:
         "/api/v1/release-check": {"external_id": "aud-1", "content": "本局召开工作会议。"},
         "/api/v1/items/{item_id}/released": {},
         "/api/v1/items/{item_id}/review": {"content_sha256": sha, "decision": "approve"},
-        "/api/v1/reviews/{review_id}/withdraw": {"reason": "需要重新核对"},
+        "/api/v1/reviews/{review_id}/withdraw": {"reason": "撤回"},
     }
     before, tried = _events(inproc), 0
     for method, path in mutating:

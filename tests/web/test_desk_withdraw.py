@@ -101,6 +101,7 @@ def test_the_officer_sets_a_delegation_and_the_delegate_cosigns(web: Web) -> Non
     d = web.client()
     login(d, "rev1b")
     assert 'id="sign-form"' not in d.get(f"/review/items/{item_id}").text  # awaiting the officer: not for a reviewer
+    assert f'href="/review/items/{item_id}"' not in d.get("/review").text
     assert d.get("/officer/delegations").status_code == 403
     o = web.client()
     login(o, "off1")
@@ -122,6 +123,7 @@ def test_the_officer_sets_a_delegation_and_the_delegate_cosigns(web: Web) -> Non
     assert r.status_code == 303, r.text[:500]
     listed = o.get("/officer/delegations").text
     assert "生效中" in listed and "外出培训" in listed
+    assert f'href="/review/items/{item_id}"' in d.get("/review").text  # his queue now holds the officer's items
     html = d.get(f"/review/items/{item_id}").text
     assert 'id="sign-form"' in html and 'id="exception-confirm"' in html
     sign = _form(html, _item(web, item_id), "approve", {}, exception_confirm="1")
