@@ -5,8 +5,11 @@ the reader sees it; what the drawer cannot draw fails closed. Real engines; OFD 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from reviewer.document import scan_document
 from reviewer.render import scan_rendered
 from reviewer.render.convert import RenderError
 from reviewer.render.ofd import draw
@@ -16,7 +19,9 @@ from tests.extract.helpers import zip_of
 from tests.extract.ofdbuild import NS
 from tests.render import ofdmake as o
 
-HIDDEN = "年度工作总结"  # no rule knows it: only the render check can say the reader does not see it
+HIDDEN = "年度工作总结"
+CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "public-gov"
+PUBLIC = sorted(CORPUS.glob("*.txt"))[::25] if CORPUS.is_dir() else []  # every 25th: reports, laws, news  # no rule knows it: only the render check can say the reader does not see it
 
 
 def _clean(size: float = 6) -> list[str]:
@@ -232,3 +237,17 @@ def test_an_unsupported_ofd_is_an_error_alone_and_in_an_archive_and_a_font_chrom
         assert result.verdict is Verdict.ERROR and report.error and UNSUPPORTED[case][2] in report.error, report.error
     zipped, zreport = scan_rendered(scanner, zip_of({"通知.ofd": _unsupported("glyph-index-ligature")}), "附件.zip")
     assert zipped.verdict is Verdict.ERROR and zreport.error and "CGTransform" in zreport.error
+
+
+@pytest.mark.slow  # about 20 s a document: public text as an OFD with its own subset font adds no finding
+@pytest.mark.skipif(not PUBLIC, reason="公开文档语料 /work/shared/corpus/public-gov 不在本机")
+@pytest.mark.parametrize("path", PUBLIC, ids=[p.stem for p in PUBLIC])
+def test_a_public_document_as_an_ofd_adds_no_finding(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")[:1500]
+    doc = o.document(o.layout(text), fonts={"3": o.subset_font(text)})
+    builtin = Scanner.load()
+    before = scan_document(builtin, doc, "公文.ofd")
+    result, report = scan_rendered(builtin, doc, "公文.ofd")
+    assert report.error is None and report.pages, report.error
+    assert [(f.rule, f.match, f.location) for f in report.findings] == []
+    assert result.verdict == before.verdict
