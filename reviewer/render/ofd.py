@@ -31,6 +31,7 @@ Matrix = tuple[float, float, float, float, float, float]
 IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 MAX_PIXELS = 80_000_000  # as pages.py: larger pictures are refused before they are decoded
 _BROWSER_IMAGES = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif"}
+MAX_BLOCK_DEPTH = 64
 MIN_SIZE = 0.8  # mm: text smaller than this (about 2 pt) is not legible to a reader at 100 %
 FALLBACK = {"黑体": "Noto Sans CJK SC", "simhei": "Noto Sans CJK SC", "微软雅黑": "Noto Sans CJK SC",
             "arial": "Noto Sans CJK SC", "helvetica": "Noto Sans CJK SC"}
@@ -225,11 +226,13 @@ class _Painter:
         if text.strip():
             self.drawing.hidden.append(Hidden(self.page, text.strip(), reason))
 
-    def layer(self, el: Element, base: Matrix, hidden: str | None = None) -> None:
+    def layer(self, el: Element, base: Matrix, hidden: str | None = None, depth: int = 0) -> None:
+        if depth > MAX_BLOCK_DEPTH:
+            raise RenderError(f"OFD 页面块（PageBlock）嵌套超过 {MAX_BLOCK_DEPTH} 层，未能核对显示内容，不得视为通过")
         for obj in el:
             kind = local(str(obj.tag)) if isinstance(obj.tag, str) else ""
             if kind == "PageBlock":
-                self.layer(obj, base, hidden)
+                self.layer(obj, base, hidden, depth + 1)
             elif kind == "TextObject":
                 self.text(obj, base, hidden)
             elif kind == "PathObject":
@@ -280,7 +283,7 @@ class _Painter:
         alpha = _float(el.get("Alpha"), 255)
         if alpha <= 0:
             return None
-        v = _nums(el.get("Value") or "0 0 0")
+        v = _components(el.get("Value") or "0 0 0")
         # a colour space the resources do not declare: the number of components says which
         space = self.res.spaces.get(el.get("ColorSpace", ""), {1: "GRAY", 4: "CMYK"}.get(len(v), "RGB"))
         if space == "GRAY" and len(v) == 1:
@@ -472,6 +475,14 @@ def _deltas(delta: str | None, count: int, default: float) -> list[float]:
             out.extend(_nums(tokens[i], 1))
             i += 1
     return (out + [default] * count)[: max(0, count - 1)]
+
+
+def _components(value: str) -> list[float]:
+    """A colour's components: decimal, or hexadecimal with a leading # (both are allowed)."""
+    try:
+        return [float(int(t[1:], 16)) if t.startswith("#") else float(t) for t in value.split()]
+    except ValueError:
+        raise RenderError("OFD 文件中有无法解析的颜色值，未能核对显示内容，不得视为通过") from None
 
 
 def _far_outside(x: float, y: float, bound: list[float], size: float) -> bool:

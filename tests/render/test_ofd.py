@@ -109,9 +109,11 @@ def test_producers_sloppy_boundaries_and_point_sizes_are_drawn_not_hidden() -> N
              "</ofd:TextObject>")
     tiny = ('<ofd:TextObject ID="122" CTM="0.3528 0 0 0.3528 0 0" Boundary="20 20 30 5" Font="3" Size="1">'
             f"<ofd:TextCode X=\"0\" Y=\"1\">{HIDDEN}</ofd:TextCode></ofd:TextObject>")
-    drawing = draw(o.document([[zero, tight, tiny]]), 5)
+    hexa = o.text("防汛", y=120, fill="#00 #00 #80")  # colour components in hexadecimal
+    drawing = draw(o.document([[zero, tight, tiny, hexa]]), 5)
     assert [(h.text, "字号过小" in h.reason) for h in drawing.hidden] == [(HIDDEN, True)]
     assert ">发票</text>" in drawing.pages[0].svg and ">局</text>" in drawing.pages[0].svg
+    assert 'fill="rgba(0,0,128,1.000)"' in drawing.pages[0].svg
 
 
 def test_glyph_index_positions_count_in_the_object_or_in_the_following_code() -> None:
@@ -209,6 +211,7 @@ UNSUPPORTED = {
     "encrypted": ([[o.text(o.CLEAN[0])]], {"extra": {"OFD.xml": _ofd_xml(extra_root="<ofd:Encryptions>Encs.xml</ofd:Encryptions>"),
                                                       "Encs.xml": f"<ofd:Encryptions {NS}/>"}}, "加密"),
     "seal": ([[o.text(o.CLEAN[0])]], {"extra": _SEAL}, "电子签章"),
+    "nested-blocks": ([["<ofd:PageBlock>" * 70 + o.text(o.CLEAN[0]) + "</ofd:PageBlock>" * 70]], {}, "嵌套"),
 }
 
 
