@@ -55,11 +55,21 @@ def apply(m: Matrix, x: float, y: float) -> tuple[float, float]:
     return (m[0] * x + m[2] * y + m[4], m[1] * x + m[3] * y + m[5])
 
 
+def _num(value: str | None, default: float = 0.0) -> float:
+    """An attribute's number (its first token); NaN and infinities are refused, never drawn somewhere undefined."""
+    v = _float(value, default)
+    if not math.isfinite(v):
+        raise RenderError("OFD 文件中有无法解析的数值（坐标、字号、间距或透明度），未能核对显示内容，不得视为通过")
+    return v
+
+
 def _nums(text: str | None, n: int | None = None) -> list[float]:
     try:
         out = [float(t) for t in (text or "").split()]
     except ValueError:
         raise RenderError("OFD 文件中有无法解析的数值（坐标、矩阵或颜色），未能核对显示内容，不得视为通过") from None
+    if not all(math.isfinite(v) for v in out):
+        raise RenderError("OFD 文件中有无法解析的数值（坐标、矩阵或颜色），未能核对显示内容，不得视为通过")
     if n is not None and len(out) != n:
         raise RenderError("OFD 文件中有个数不对的数值（坐标、矩阵或颜色），未能核对显示内容，不得视为通过")
     return out
@@ -249,7 +259,7 @@ class _Painter:
     def _why_hidden(self, obj: Element, style: _Style) -> str | None:
         if obj.get("Visible") == "false":
             return "对象设为不可见（Visible=false）"
-        if _float(obj.get("Alpha"), 255) <= 0:
+        if _num(obj.get("Alpha"), 255) <= 0:
             return "对象完全透明（Alpha=0）"
         if style.fill is None and style.stroke is None:
             return "对象没有可见的填充或描边（未设置，或颜色完全透明）"
@@ -271,7 +281,7 @@ class _Painter:
         do_stroke = obj.get("Stroke", "false" if text else "true") != "false"
         fill = self._colour(fill_el, "#000000") if do_fill else None
         stroke = self._colour(stroke_el, "#000000") if do_stroke else None
-        return _Style(fill, stroke, _float(width, 0.353))
+        return _Style(fill, stroke, _num(width, 0.353))
 
     def _colour(self, el: Element | None, default: str) -> str | None:
         if el is None:
@@ -280,7 +290,7 @@ class _Painter:
             raise _unsupported("渐变或图案填充（AxialShd、RadialShd、Pattern 等）")
         if el.get("Index") is not None:
             raise _unsupported("调色板颜色（Index）")
-        alpha = _float(el.get("Alpha"), 255)
+        alpha = _num(el.get("Alpha"), 255)
         if alpha <= 0:
             return None
         v = _components(el.get("Value") or "0 0 0")
@@ -309,7 +319,7 @@ class _Painter:
         ctm = _matrix(obj.get("CTM"))
         outer = mul((1, 0, 0, 1, bx, by), base)
         clip = self._clips(obj, outer)
-        alpha = _float(obj.get("Alpha"), 255) / 255
+        alpha = _num(obj.get("Alpha"), 255) / 255
         head = (f'<g transform="matrix({_fmt(outer)})"{clip} opacity="{alpha:.3f}">'
                 f'<g transform="matrix({_fmt(ctm)})">')
         return ctm, outer, [bx, by, bw, bh], head
@@ -365,7 +375,7 @@ class _Painter:
         claimed = "".join(c.text or "" for c in codes)
         style = self._style(obj, text=True)
         why = hidden or self._why_hidden(obj, style)
-        size = _float(obj.get("Size"), 0)
+        size = _num(obj.get("Size"), 0)
         ctm_now = _matrix(obj.get("CTM"))
         shown_size = size * math.sqrt(abs(ctm_now[0] * ctm_now[3] - ctm_now[1] * ctm_now[2]))  # as drawn, in mm
         if why is None and shown_size < MIN_SIZE:
@@ -373,7 +383,7 @@ class _Painter:
         if why is not None:
             self.hide(claimed, why)
             return
-        if _float(obj.get("CharDirection"), 0) or _float(obj.get("ReadDirection"), 0):
+        if _num(obj.get("CharDirection"), 0) or _num(obj.get("ReadDirection"), 0):
             raise _unsupported("竖排或旋转的文字方向（ReadDirection、CharDirection）")
         # a font the resources do not declare is drawn with the system's, as readers do (the text is still verified
         # against its pixels: a system font cannot lie, what it draws is what the text claims)
@@ -385,8 +395,8 @@ class _Painter:
             family = f'"{self.drawing.variants.family(font.css, glyph_map(obj, claimed))}", {font.system}'
         ctm, outer, bound, head = self._place(obj, base)
         clip = self._clip_box(obj)
-        hscale = _float(obj.get("HScale"), 1.0) or 1.0
-        weight = "bold" if font.bold or _float(obj.get("Weight"), 400) >= 700 else "normal"
+        hscale = _num(obj.get("HScale"), 1.0) or 1.0
+        weight = "bold" if font.bold or _num(obj.get("Weight"), 400) >= 700 else "normal"
         italic = "italic" if font.italic or obj.get("Italic") == "true" else "normal"
         paint = f'fill="{style.fill or "none"}"'
         if style.stroke:
@@ -398,9 +408,9 @@ class _Painter:
         for code in codes:
             text = code.text or ""
             if code.get("X") is not None:
-                x = _float(code.get("X"))
+                x = _num(code.get("X"))
             if code.get("Y") is not None:
-                y = _float(code.get("Y"))
+                y = _num(code.get("Y"))
             dx = _deltas(code.get("DeltaX"), len(text), size * hscale)
             dy = _deltas(code.get("DeltaY"), len(text), 0.0)
             xs, ys, shown = [], [], []
@@ -450,7 +460,7 @@ class _Painter:
         self.out.append(f'<image href="{url}" x="{x:g}" y="{y:g}" width="{w:g}" height="{h:g}" preserveAspectRatio="none"/>')
 
     def image(self, obj: Element, base: Matrix) -> None:
-        if obj.get("Visible") == "false" or _float(obj.get("Alpha"), 255) <= 0:
+        if obj.get("Visible") == "false" or _num(obj.get("Alpha"), 255) <= 0:
             return
         url = self.res.images.get(obj.get("ResourceID", ""))
         if url is None:
@@ -469,7 +479,9 @@ def _deltas(delta: str | None, count: int, default: float) -> list[float]:
     while i < len(tokens) and len(out) < count - 1:
         if tokens[i] == "g":
             n, v = _nums(" ".join(tokens[i + 1 : i + 3]), 2)
-            out.extend([v] * max(0, min(int(n), count)))
+            if not 0 <= n <= count:  # also NaN: a repeat count that cannot be right
+                raise RenderError("OFD 文件中有无法解析的字符间距（DeltaX/DeltaY），未能核对显示内容，不得视为通过")
+            out.extend([v] * int(n))
             i += 3
         else:
             out.extend(_nums(tokens[i], 1))
@@ -480,9 +492,12 @@ def _deltas(delta: str | None, count: int, default: float) -> list[float]:
 def _components(value: str) -> list[float]:
     """A colour's components: decimal, or hexadecimal with a leading # (both are allowed)."""
     try:
-        return [float(int(t[1:], 16)) if t.startswith("#") else float(t) for t in value.split()]
+        out = [float(int(t[1:], 16)) if t.startswith("#") else float(t) for t in value.split()]
     except ValueError:
-        raise RenderError("OFD 文件中有无法解析的颜色值，未能核对显示内容，不得视为通过") from None
+        out = [math.nan]
+    if not all(math.isfinite(v) for v in out):
+        raise RenderError("OFD 文件中有无法解析的颜色值，未能核对显示内容，不得视为通过")
+    return out
 
 
 def _far_outside(x: float, y: float, bound: list[float], size: float) -> bool:

@@ -254,3 +254,38 @@ def test_a_public_document_as_an_ofd_adds_no_finding(path: Path) -> None:
     assert report.error is None and report.pages, report.error
     assert [(f.rule, f.match, f.location) for f in report.findings] == []
     assert result.verdict == before.verdict
+
+
+@pytest.mark.slow  # 300 drawings, about 6 s of CPU (longer on a loaded machine)
+def test_mutated_ofds_are_drawn_or_refused_in_chinese_never_crash() -> None:
+    """Attribute values replaced by junk (NaN, infinities, huge counts, empty, letters, stray path commands): the
+    drawer either draws or raises a Chinese ExtractionError/RenderError — no other exception reaches a user."""
+    import io
+    import random
+    import re
+    import zipfile
+
+    from reviewer.errors import ExtractionError
+
+    base = o.document([[*_clean(), o.path("M 20 60 L 190 60 L 190 60.6 L 20 60.6 C"), o.image("40", 20, 70, 30, 10),
+                        o.glyph_text("普通项目", "普通项目", y=90)]], images={"40": o.png(["防汛"])},
+                      template=o.content(o.text("某某", x=40, y=12, size=7)), annotation="年度")
+    with zipfile.ZipFile(io.BytesIO(base)) as zf:
+        files = {n: zf.read(n) for n in zf.namelist()}
+    junk = ["nan", "inf", "-inf", "1e309", "-1", "", "a", "0", "g", "g 1e9 2", "g nan 1", "1 2", "#zz", "99999999",
+            "0 0 0 0", "M", "B 1 2", "false", "1 0 0 1 nan 0"]
+    rnd = random.Random(5)
+    refused = 0
+    for _ in range(300):
+        name = rnd.choice([n for n in files if n.endswith(".xml")])
+        text = files[name].decode()
+        attrs = list(re.finditer(r'(\w+)="([^"]*)"', text))
+        a = rnd.choice(attrs)
+        mutated = dict(files)
+        mutated[name] = (text[: a.start(2)] + rnd.choice(junk) + text[a.end(2) :]).encode()
+        try:
+            draw(zip_of(mutated), 10)
+        except ExtractionError as exc:  # RenderError included
+            assert re.search("[\u4e00-\u9fff]", exc.message), exc.message
+            refused += 1
+    assert 0 < refused < 300  # some mutations are harmless, some are refused
