@@ -1,17 +1,15 @@
 """OFD pages (GB/T 33190) drawn as a reader draws them, as SVG: text objects at their Boundary, CTM, X/Y/DeltaX/DeltaY,
 size, colour and the package's own fonts; paths; images; template pages (ZOrder Background/Foreground); annotations
-with an appearance. Objects a reader does not show (Visible="false", zero alpha, neither filled nor stroked, placed
-outside the page or outside their Boundary or clip) are not drawn; their text is listed as hidden, so the render
+with an appearance; electronic seals. Objects a reader does not show (Visible="false", zero alpha, neither filled
+nor stroked, too small, placed outside the page, outside their clip or far outside their Boundary) are not drawn; their text is listed as hidden, so the render
 check can report text the file holds that no reader sees. What this drawer cannot draw faithfully (composite graphic
-units, glyph-index text (CGTransform) other than one glyph per code (ofdglyphs.py), vertical or rotated character directions, shaded fills, encrypted packages,
-electronic seals whose picture cannot be found in the signed value (ofdseal.py), unknown object types, missing
-resources) raises RenderError:
-never drawn approximately, never passed. ofdprint.py prints the SVG pages with Chromium."""
+units, glyph-index text (CGTransform) other than one glyph per code (ofdglyphs.py), vertical or rotated character
+directions, shaded fills, encrypted packages, electronic seals whose picture cannot be found in the signed value
+(ofdseal.py), unknown object types, missing resources) raises RenderError: never drawn approximately, never passed.
+Resources: ofdres.py; numbers, matrices, colours, path data: ofdbase.py; printing with Chromium: ofdprint.py."""
 
 from __future__ import annotations
 
-import base64
-import io
 import math
 import posixpath
 import re
@@ -19,76 +17,35 @@ from dataclasses import dataclass, field
 from xml.etree.ElementTree import Element
 from xml.sax.saxutils import escape, quoteattr
 
-from reviewer.errors import ExtractionError
 from reviewer.extract.limits import DEFAULT_LIMITS, Budget
-from reviewer.extract.ofd import WHAT, _Doc, _float
+from reviewer.extract.ofd import WHAT, _Doc
 from reviewer.extract.ooxml import Package, local
 from reviewer.render.convert import RenderError
+from reviewer.render.ofdbase import (
+    _PATH_ARGS,
+    IDENTITY,
+    Matrix,
+    _children,
+    _components,
+    _deltas,
+    _first,
+    _fmt,
+    _list,
+    _matrix,
+    _num,
+    _nums,
+    _path_data,
+    _unsupported,
+    apply,
+    mul,
+)
 from reviewer.render.ofdglyphs import Variants, glyph_map
+from reviewer.render.ofdres import Font, Res
 from reviewer.render.ofdseal import seals
 
-Matrix = tuple[float, float, float, float, float, float]
-IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
-MAX_PIXELS = 80_000_000  # as pages.py: larger pictures are refused before they are decoded
-_BROWSER_IMAGES = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif"}
 MAX_BLOCK_DEPTH = 64
 MIN_SIZE = 0.8  # mm: text smaller than this (about 2 pt) is not legible to a reader at 100 %
-FALLBACK = {"黑体": "Noto Sans CJK SC", "simhei": "Noto Sans CJK SC", "微软雅黑": "Noto Sans CJK SC",
-            "arial": "Noto Sans CJK SC", "helvetica": "Noto Sans CJK SC"}
-_PATH_ARGS = {"S": ("M", 2), "M": ("M", 2), "L": ("L", 2), "B": ("C", 6), "Q": ("Q", 4), "A": ("A", 7), "C": ("Z", 0)}
-_OBJECTS = {"TextObject", "PathObject", "ImageObject", "PageBlock"}
 _SKIP = {"Actions"}  # object children that change nothing drawn
-
-
-def _unsupported(what: str) -> RenderError:
-    return RenderError(f"OFD 文件使用了渲染核对不支持的{what}，无法按阅读器的样子绘制页面，未能核对显示内容，不得视为通过")
-
-
-def mul(m: Matrix, n: Matrix) -> Matrix:
-    """m applied first, then n (row vectors, as OFD and PDF write CTMs)."""
-    a, b, c, d, e, f = m
-    p, q, r, s, t, u = n
-    return (a * p + b * r, a * q + b * s, c * p + d * r, c * q + d * s, e * p + f * r + t, e * q + f * s + u)
-
-
-def apply(m: Matrix, x: float, y: float) -> tuple[float, float]:
-    return (m[0] * x + m[2] * y + m[4], m[1] * x + m[3] * y + m[5])
-
-
-def _num(value: str | None, default: float = 0.0) -> float:
-    """An attribute's number (its first token); NaN and infinities are refused, never drawn somewhere undefined."""
-    v = _float(value, default)
-    if not math.isfinite(v):
-        raise RenderError("OFD 文件中有无法解析的数值（坐标、字号、间距或透明度），未能核对显示内容，不得视为通过")
-    return v
-
-
-def _nums(text: str | None, n: int | None = None) -> list[float]:
-    try:
-        out = [float(t) for t in (text or "").split()]
-    except ValueError:
-        raise RenderError("OFD 文件中有无法解析的数值（坐标、矩阵或颜色），未能核对显示内容，不得视为通过") from None
-    if not all(math.isfinite(v) for v in out):
-        raise RenderError("OFD 文件中有无法解析的数值（坐标、矩阵或颜色），未能核对显示内容，不得视为通过")
-    if n is not None and len(out) != n:
-        raise RenderError("OFD 文件中有个数不对的数值（坐标、矩阵或颜色），未能核对显示内容，不得视为通过")
-    return out
-
-
-def _matrix(text: str | None) -> Matrix:
-    if not text or not text.strip():
-        return IDENTITY
-    a, b, c, d, e, f = _nums(text, 6)
-    return (a, b, c, d, e, f)
-
-
-def _children(el: Element, name: str) -> list[Element]:
-    return [c for c in el if local(str(c.tag)) == name]
-
-
-def _first(el: Element | None, name: str) -> Element | None:
-    found = _children(el, name) if el is not None else []
-    return found[0] if found else None
 
 
 @dataclass(slots=True)
@@ -116,105 +73,6 @@ class Drawing:
 
 
 @dataclass(slots=True)
-class _Font:
-    family: str  # CSS font-family list
-    bold: bool = False
-    italic: bool = False
-    css: str | None = None  # the package's own font's CSS family (None: not embedded)
-    system: str = '"Noto Serif CJK SC", "Noto Sans CJK SC", serif'  # what draws what the font lacks
-
-
-class _Res:
-    """The fonts, images, colour spaces and draw parameters of the document's resource files (and a page's own)."""
-
-    def __init__(self, doc: _Doc, drawing: Drawing) -> None:
-        self.doc = doc
-        self.drawing = drawing
-        self.fonts: dict[str, _Font] = {}
-        self.images: dict[str, str] = {}  # ID -> data: URL (PNG)
-        self.spaces: dict[str, str] = {}  # ID -> RGB | GRAY | CMYK
-        self.params: dict[str, Element] = {}
-        self.loaded: set[str] = set()
-
-    def load(self, base_dir: str, loc: str | None) -> None:
-        path = self.doc.resolve(base_dir, loc)
-        if path in self.loaded:  # a page's PageRes shared by many pages: its fonts and pictures once
-            return
-        self.loaded.add(path)
-        root = self.doc.xml(path)
-        res_dir = posixpath.dirname(path)
-        if root.get("BaseLoc"):
-            res_dir = posixpath.normpath(posixpath.join(res_dir, root.get("BaseLoc", "")))
-        for el in root.iter():
-            kind = local(str(el.tag)) if isinstance(el.tag, str) else ""
-            if kind == "Font":
-                self._font(el, res_dir)
-            elif kind == "MultiMedia":
-                self._media(el, res_dir)
-            elif kind == "ColorSpace":
-                self.spaces[el.get("ID", "")] = (el.get("Type") or "RGB").upper()
-            elif kind == "DrawParam":
-                self.params[el.get("ID", "")] = el
-            elif kind == "CompositeGraphicUnit":
-                raise _unsupported("复合图元（CompositeGraphicUnit）")
-
-    def _file(self, res_dir: str, el: Element, name: str) -> bytes | None:
-        loc = _first(el, name)
-        if loc is None or not (loc.text or "").strip():
-            return None
-        path = (loc.text or "").strip()
-        for base in (res_dir, posixpath.dirname(res_dir)):
-            try:
-                return self.doc.pkg.read(self.doc.resolve(base, path))
-            except ExtractionError:
-                continue
-        raise RenderError("OFD 文件缺少被引用的资源文件（字体或图片），未能核对显示内容，不得视为通过")
-
-    def _font(self, el: Element, res_dir: str) -> None:
-        fid = el.get("ID", "")
-        name = (el.get("FontName") or el.get("FamilyName") or "").strip()
-        system = FALLBACK.get(name.lower(), "Noto Serif CJK SC")
-        data = self._file(res_dir, el, "FontFile")
-        fallback = f'"{system}", "Noto Sans CJK SC", serif'
-        family, css = fallback, None
-        if data is not None:  # the package's own font, loaded by Chromium as a web font (ofdprint checks it loaded)
-            css = f"ofd-font-{len(self.drawing.fonts)}"
-            self.drawing.fonts[css] = data
-            family = f'"{css}", {fallback}'
-        self.fonts[fid] = _Font(family, el.get("Bold") == "true", el.get("Italic") == "true", css, fallback)
-
-    def _media(self, el: Element, res_dir: str) -> None:
-        data = self._file(res_dir, el, "MediaFile")
-        if data is None:
-            raise RenderError("OFD 文件中有图片资源没有文件，未能核对显示内容，不得视为通过")
-        if (el.get("Type") or "Image").lower() != "image":
-            raise _unsupported("多媒体对象（音频、视频）")
-        self.images[el.get("ID", "")] = self.picture(data)
-
-    @staticmethod
-    def picture(data: bytes) -> str:
-        """An image as a data: URL: JPEG and PNG as they are, others converted to PNG by Pillow (TIFF, BMP, GIF);
-        bombs and pictures that do not decode are refused."""
-        from PIL import Image
-
-        try:
-            with Image.open(io.BytesIO(data)) as img:
-                if img.width * img.height > MAX_PIXELS:
-                    raise RenderError(f"OFD 文件中有图片超过 {MAX_PIXELS:,} 像素上限（疑似“解压炸弹”），未能核对显示内容，"
-                                      "不得视为通过")
-                img.load()  # decoded completely here: a picture Chromium could not draw must not go unnoticed
-                fmt = img.format or ""
-                if fmt in _BROWSER_IMAGES and fmt != "GIF":  # as they are (a scan's JPEG stays small)
-                    return f"data:{_BROWSER_IMAGES[fmt]};base64," + base64.b64encode(data).decode()
-                buf = io.BytesIO()
-                img.seek(0)
-                img.convert("RGBA").save(buf, format="PNG")  # TIFF, BMP, the first frame of a GIF (as readers show)
-        except (OSError, ValueError, EOFError, Image.DecompressionBombError):
-            raise RenderError("OFD 文件中有图片无法解码，未能核对显示内容，不得视为通过") from None
-        return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
-
-
-@dataclass(slots=True)
 class _Style:
     fill: str | None
     stroke: str | None
@@ -224,7 +82,7 @@ class _Style:
 class _Painter:
     """One page: the SVG of what is drawn (page millimetres, origin top left), and the text that is not drawn."""
 
-    def __init__(self, res: _Res, page: int, box: tuple[float, float, float, float], drawing: Drawing) -> None:
+    def __init__(self, res: Res, page: int, box: tuple[float, float, float, float], drawing: Drawing) -> None:
         self.res = res
         self.page = page
         self.box = box  # x, y, w, h of the page area a reader shows
@@ -387,7 +245,7 @@ class _Painter:
             raise _unsupported("竖排或旋转的文字方向（ReadDirection、CharDirection）")
         # a font the resources do not declare is drawn with the system's, as readers do (the text is still verified
         # against its pixels: a system font cannot lie, what it draws is what the text claims)
-        font = self.res.fonts.get(obj.get("Font", "")) or _Font('"Noto Serif CJK SC", "Noto Sans CJK SC", serif')
+        font = self.res.fonts.get(obj.get("Font", "")) or Font('"Noto Serif CJK SC", "Noto Sans CJK SC", serif')
         family = font.family
         if _first(obj, "CGTransform") is not None:  # drawn by glyph index: a derived copy of the font (ofdglyphs.py)
             if font.css is None:
@@ -470,36 +328,6 @@ class _Painter:
                         "</g></g>")
 
 
-def _deltas(delta: str | None, count: int, default: float) -> list[float]:
-    """The advances between a TextCode's characters: DeltaX/DeltaY with the `g n v` repeat form; missing ones are
-    `default` (the font's own advance, about the size for CJK text)."""
-    out: list[float] = []
-    tokens = (delta or "").split()
-    i = 0
-    while i < len(tokens) and len(out) < count - 1:
-        if tokens[i] == "g":
-            n, v = _nums(" ".join(tokens[i + 1 : i + 3]), 2)
-            if not 0 <= n <= count:  # also NaN: a repeat count that cannot be right
-                raise RenderError("OFD 文件中有无法解析的字符间距（DeltaX/DeltaY），未能核对显示内容，不得视为通过")
-            out.extend([v] * int(n))
-            i += 3
-        else:
-            out.extend(_nums(tokens[i], 1))
-            i += 1
-    return (out + [default] * count)[: max(0, count - 1)]
-
-
-def _components(value: str) -> list[float]:
-    """A colour's components: decimal, or hexadecimal with a leading # (both are allowed)."""
-    try:
-        out = [float(int(t[1:], 16)) if t.startswith("#") else float(t) for t in value.split()]
-    except ValueError:
-        out = [math.nan]
-    if not all(math.isfinite(v) for v in out):
-        raise RenderError("OFD 文件中有无法解析的颜色值，未能核对显示内容，不得视为通过")
-    return out
-
-
 def _far_outside(x: float, y: float, bound: list[float], size: float) -> bool:
     """A glyph's middle more than a glyph's size outside a Boundary that has a width and a height (a zero-height
     Boundary, as e-invoices write, says nothing)."""
@@ -507,31 +335,6 @@ def _far_outside(x: float, y: float, bound: list[float], size: float) -> bool:
     if w <= 0 or h <= 0:
         return False
     return x < -size or x > w + size or y < -size or y > h + size
-
-
-def _fmt(m: Matrix) -> str:
-    return " ".join(f"{v:.6g}" for v in m)
-
-
-def _list(values: list[float]) -> str:
-    return " ".join(f"{v:.4f}" for v in values)
-
-
-def _path_data(el: Element | None) -> str:
-    """OFD's abbreviated path (S/M x y, L x y, B x1 y1 x2 y2 x3 y3, Q x1 y1 x2 y2, A rx ry angle large sweep x y, C)
-    as SVG path data."""
-    tokens = (el.text or "").split() if el is not None else []
-    out: list[str] = []
-    i = 0
-    while i < len(tokens):
-        op = tokens[i]
-        if op not in _PATH_ARGS:
-            raise _unsupported(f"路径命令（{op[:10]}）")
-        svg, n = _PATH_ARGS[op]
-        args = _nums(" ".join(tokens[i + 1 : i + 1 + n]), n)
-        out.append(svg + " " + " ".join(f"{a:g}" for a in args))
-        i += 1 + n
-    return escape(" ".join(out))
 
 
 _ENCRYPTED = re.compile(r"^(Encryptions?|EncryptInfo)$")
@@ -557,7 +360,7 @@ def draw(data: bytes, max_pages: int, budget: Budget | None = None) -> Drawing:
         document = doc.xml(doc_path)
         base = doc.base = posixpath.dirname(doc_path)
         stamps = seals(doc, body)
-        res = _Res(doc, drawing)
+        res = Res(doc, drawing.fonts)
         common = _first(document, "CommonData")
         for kind in ("PublicRes", "DocumentRes"):
             for el in _children(common, kind) if common is not None else []:
