@@ -1,8 +1,8 @@
 """OFD pages (GB/T 33190) drawn as a reader draws them, as SVG: text objects at their Boundary, CTM, X/Y/DeltaX/DeltaY,
 size, colour and the package's own fonts; paths; images; template pages (ZOrder Background/Foreground); annotations
 with an appearance; electronic seals. Objects a reader does not show (Visible="false", zero alpha, neither filled
-nor stroked, too small, placed outside the page, outside their clip or far outside their Boundary) are not drawn; their text is listed as hidden, so the render
-check can report text the file holds that no reader sees. What this drawer cannot draw faithfully (composite graphic
+nor stroked, too small, placed outside the page, outside their clip or far outside their Boundary) are not drawn;
+their text is listed as hidden, so the render check can report text the file holds that no reader sees. What this drawer cannot draw faithfully (composite graphic
 units, glyph-index text (CGTransform) other than one glyph per code (ofdglyphs.py), vertical or rotated character
 directions, shaded fills, encrypted packages, electronic seals whose picture cannot be found in the signed value
 (ofdseal.py), unknown object types, missing resources) raises RenderError: never drawn approximately, never passed.
