@@ -1,17 +1,15 @@
 """OFD pages (GB/T 33190) drawn as a reader draws them, as SVG: text objects at their Boundary, CTM, X/Y/DeltaX/DeltaY,
 size, colour and the package's own fonts; paths; images; template pages (ZOrder Background/Foreground); annotations
-with an appearance. Objects a reader does not show (Visible="false", zero alpha, neither filled nor stroked, placed
-outside the page or outside their Boundary or clip) are not drawn; their text is listed as hidden, so the render
-check can report text the file holds that no reader sees. What this drawer cannot draw faithfully (composite graphic
-units, glyph-index text (CGTransform) other than one glyph per code (ofdglyphs.py), vertical or rotated character directions, shaded fills, encrypted packages,
-electronic seals whose picture cannot be found in the signed value (ofdseal.py), unknown object types, missing
-resources) raises RenderError:
-never drawn approximately, never passed. ofdprint.py prints the SVG pages with Chromium."""
+with an appearance; electronic seals. Objects a reader does not show (Visible="false", zero alpha, neither filled
+nor stroked, too small, placed outside the page, outside their clip or far outside their Boundary) are not drawn;
+their text is listed as hidden, so the render check can report text the file holds that no reader sees. What this drawer cannot draw faithfully (composite graphic
+units, glyph-index text (CGTransform) other than one glyph per code (ofdglyphs.py), vertical or rotated character
+directions, shaded fills, encrypted packages, electronic seals whose picture cannot be found in the signed value
+(ofdseal.py), unknown object types, missing resources) raises RenderError: never drawn approximately, never passed.
+Resources: ofdres.py; numbers, matrices, colours, path data: ofdbase.py; printing with Chromium: ofdprint.py."""
 
 from __future__ import annotations
 
-import base64
-import io
 import math
 import posixpath
 import re
@@ -19,65 +17,35 @@ from dataclasses import dataclass, field
 from xml.etree.ElementTree import Element
 from xml.sax.saxutils import escape, quoteattr
 
-from reviewer.errors import ExtractionError
 from reviewer.extract.limits import DEFAULT_LIMITS, Budget
-from reviewer.extract.ofd import WHAT, _Doc, _float
+from reviewer.extract.ofd import WHAT, _Doc
 from reviewer.extract.ooxml import Package, local
 from reviewer.render.convert import RenderError
+from reviewer.render.ofdbase import (
+    _PATH_ARGS,
+    IDENTITY,
+    Matrix,
+    _children,
+    _components,
+    _deltas,
+    _first,
+    _fmt,
+    _list,
+    _matrix,
+    _num,
+    _nums,
+    _path_data,
+    _unsupported,
+    apply,
+    mul,
+)
 from reviewer.render.ofdglyphs import Variants, glyph_map
+from reviewer.render.ofdres import Font, Res
 from reviewer.render.ofdseal import seals
 
-Matrix = tuple[float, float, float, float, float, float]
-IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
-MAX_PIXELS = 80_000_000  # as pages.py: larger pictures are refused before they are decoded
-_BROWSER_IMAGES = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif"}
+MAX_BLOCK_DEPTH = 64
 MIN_SIZE = 0.8  # mm: text smaller than this (about 2 pt) is not legible to a reader at 100 %
-FALLBACK = {"黑体": "Noto Sans CJK SC", "simhei": "Noto Sans CJK SC", "微软雅黑": "Noto Sans CJK SC",
-            "arial": "Noto Sans CJK SC", "helvetica": "Noto Sans CJK SC"}
-_PATH_ARGS = {"S": ("M", 2), "M": ("M", 2), "L": ("L", 2), "B": ("C", 6), "Q": ("Q", 4), "A": ("A", 7), "C": ("Z", 0)}
-_OBJECTS = {"TextObject", "PathObject", "ImageObject", "PageBlock"}
 _SKIP = {"Actions"}  # object children that change nothing drawn
-
-
-def _unsupported(what: str) -> RenderError:
-    return RenderError(f"OFD 文件使用了渲染核对不支持的{what}，无法按阅读器的样子绘制页面，未能核对显示内容，不得视为通过")
-
-
-def mul(m: Matrix, n: Matrix) -> Matrix:
-    """m applied first, then n (row vectors, as OFD and PDF write CTMs)."""
-    a, b, c, d, e, f = m
-    p, q, r, s, t, u = n
-    return (a * p + b * r, a * q + b * s, c * p + d * r, c * q + d * s, e * p + f * r + t, e * q + f * s + u)
-
-
-def apply(m: Matrix, x: float, y: float) -> tuple[float, float]:
-    return (m[0] * x + m[2] * y + m[4], m[1] * x + m[3] * y + m[5])
-
-
-def _nums(text: str | None, n: int | None = None) -> list[float]:
-    try:
-        out = [float(t) for t in (text or "").split()]
-    except ValueError:
-        raise RenderError("OFD 文件中有无法解析的数值（坐标、矩阵或颜色），未能核对显示内容，不得视为通过") from None
-    if n is not None and len(out) != n:
-        raise RenderError("OFD 文件中有个数不对的数值（坐标、矩阵或颜色），未能核对显示内容，不得视为通过")
-    return out
-
-
-def _matrix(text: str | None) -> Matrix:
-    if not text or not text.strip():
-        return IDENTITY
-    a, b, c, d, e, f = _nums(text, 6)
-    return (a, b, c, d, e, f)
-
-
-def _children(el: Element, name: str) -> list[Element]:
-    return [c for c in el if local(str(c.tag)) == name]
-
-
-def _first(el: Element | None, name: str) -> Element | None:
-    found = _children(el, name) if el is not None else []
-    return found[0] if found else None
 
 
 @dataclass(slots=True)
@@ -105,105 +73,6 @@ class Drawing:
 
 
 @dataclass(slots=True)
-class _Font:
-    family: str  # CSS font-family list
-    bold: bool = False
-    italic: bool = False
-    css: str | None = None  # the package's own font's CSS family (None: not embedded)
-    system: str = '"Noto Serif CJK SC", "Noto Sans CJK SC", serif'  # what draws what the font lacks
-
-
-class _Res:
-    """The fonts, images, colour spaces and draw parameters of the document's resource files (and a page's own)."""
-
-    def __init__(self, doc: _Doc, drawing: Drawing) -> None:
-        self.doc = doc
-        self.drawing = drawing
-        self.fonts: dict[str, _Font] = {}
-        self.images: dict[str, str] = {}  # ID -> data: URL (PNG)
-        self.spaces: dict[str, str] = {}  # ID -> RGB | GRAY | CMYK
-        self.params: dict[str, Element] = {}
-        self.loaded: set[str] = set()
-
-    def load(self, base_dir: str, loc: str | None) -> None:
-        path = self.doc.resolve(base_dir, loc)
-        if path in self.loaded:  # a page's PageRes shared by many pages: its fonts and pictures once
-            return
-        self.loaded.add(path)
-        root = self.doc.xml(path)
-        res_dir = posixpath.dirname(path)
-        if root.get("BaseLoc"):
-            res_dir = posixpath.normpath(posixpath.join(res_dir, root.get("BaseLoc", "")))
-        for el in root.iter():
-            kind = local(str(el.tag)) if isinstance(el.tag, str) else ""
-            if kind == "Font":
-                self._font(el, res_dir)
-            elif kind == "MultiMedia":
-                self._media(el, res_dir)
-            elif kind == "ColorSpace":
-                self.spaces[el.get("ID", "")] = (el.get("Type") or "RGB").upper()
-            elif kind == "DrawParam":
-                self.params[el.get("ID", "")] = el
-            elif kind == "CompositeGraphicUnit":
-                raise _unsupported("复合图元（CompositeGraphicUnit）")
-
-    def _file(self, res_dir: str, el: Element, name: str) -> bytes | None:
-        loc = _first(el, name)
-        if loc is None or not (loc.text or "").strip():
-            return None
-        path = (loc.text or "").strip()
-        for base in (res_dir, posixpath.dirname(res_dir)):
-            try:
-                return self.doc.pkg.read(self.doc.resolve(base, path))
-            except ExtractionError:
-                continue
-        raise RenderError("OFD 文件缺少被引用的资源文件（字体或图片），未能核对显示内容，不得视为通过")
-
-    def _font(self, el: Element, res_dir: str) -> None:
-        fid = el.get("ID", "")
-        name = (el.get("FontName") or el.get("FamilyName") or "").strip()
-        system = FALLBACK.get(name.lower(), "Noto Serif CJK SC")
-        data = self._file(res_dir, el, "FontFile")
-        fallback = f'"{system}", "Noto Sans CJK SC", serif'
-        family, css = fallback, None
-        if data is not None:  # the package's own font, loaded by Chromium as a web font (ofdprint checks it loaded)
-            css = f"ofd-font-{len(self.drawing.fonts)}"
-            self.drawing.fonts[css] = data
-            family = f'"{css}", {fallback}'
-        self.fonts[fid] = _Font(family, el.get("Bold") == "true", el.get("Italic") == "true", css, fallback)
-
-    def _media(self, el: Element, res_dir: str) -> None:
-        data = self._file(res_dir, el, "MediaFile")
-        if data is None:
-            raise RenderError("OFD 文件中有图片资源没有文件，未能核对显示内容，不得视为通过")
-        if (el.get("Type") or "Image").lower() != "image":
-            raise _unsupported("多媒体对象（音频、视频）")
-        self.images[el.get("ID", "")] = self.picture(data)
-
-    @staticmethod
-    def picture(data: bytes) -> str:
-        """An image as a data: URL: JPEG and PNG as they are, others converted to PNG by Pillow (TIFF, BMP, GIF);
-        bombs and pictures that do not decode are refused."""
-        from PIL import Image
-
-        try:
-            with Image.open(io.BytesIO(data)) as img:
-                if img.width * img.height > MAX_PIXELS:
-                    raise RenderError(f"OFD 文件中有图片超过 {MAX_PIXELS:,} 像素上限（疑似“解压炸弹”），未能核对显示内容，"
-                                      "不得视为通过")
-                img.load()  # decoded completely here: a picture Chromium could not draw must not go unnoticed
-                fmt = img.format or ""
-                if fmt in _BROWSER_IMAGES and fmt != "GIF":  # as they are (a scan's JPEG stays small)
-                    return f"data:{_BROWSER_IMAGES[fmt]};base64," + base64.b64encode(data).decode()
-                buf = io.BytesIO()
-                img.seek(0)
-                img.convert("RGBA").save(buf, format="PNG")  # TIFF, BMP, the first frame of a GIF (as readers show)
-        except (OSError, ValueError, EOFError, Image.DecompressionBombError):
-            raise RenderError("OFD 文件中有图片无法解码，未能核对显示内容，不得视为通过") from None
-        return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
-
-
-@dataclass(slots=True)
 class _Style:
     fill: str | None
     stroke: str | None
@@ -213,7 +82,7 @@ class _Style:
 class _Painter:
     """One page: the SVG of what is drawn (page millimetres, origin top left), and the text that is not drawn."""
 
-    def __init__(self, res: _Res, page: int, box: tuple[float, float, float, float], drawing: Drawing) -> None:
+    def __init__(self, res: Res, page: int, box: tuple[float, float, float, float], drawing: Drawing) -> None:
         self.res = res
         self.page = page
         self.box = box  # x, y, w, h of the page area a reader shows
@@ -225,11 +94,13 @@ class _Painter:
         if text.strip():
             self.drawing.hidden.append(Hidden(self.page, text.strip(), reason))
 
-    def layer(self, el: Element, base: Matrix, hidden: str | None = None) -> None:
+    def layer(self, el: Element, base: Matrix, hidden: str | None = None, depth: int = 0) -> None:
+        if depth > MAX_BLOCK_DEPTH:
+            raise RenderError(f"OFD 页面块（PageBlock）嵌套超过 {MAX_BLOCK_DEPTH} 层，未能核对显示内容，不得视为通过")
         for obj in el:
             kind = local(str(obj.tag)) if isinstance(obj.tag, str) else ""
             if kind == "PageBlock":
-                self.layer(obj, base, hidden)
+                self.layer(obj, base, hidden, depth + 1)
             elif kind == "TextObject":
                 self.text(obj, base, hidden)
             elif kind == "PathObject":
@@ -246,7 +117,7 @@ class _Painter:
     def _why_hidden(self, obj: Element, style: _Style) -> str | None:
         if obj.get("Visible") == "false":
             return "对象设为不可见（Visible=false）"
-        if _float(obj.get("Alpha"), 255) <= 0:
+        if _num(obj.get("Alpha"), 255) <= 0:
             return "对象完全透明（Alpha=0）"
         if style.fill is None and style.stroke is None:
             return "对象没有可见的填充或描边（未设置，或颜色完全透明）"
@@ -268,7 +139,7 @@ class _Painter:
         do_stroke = obj.get("Stroke", "false" if text else "true") != "false"
         fill = self._colour(fill_el, "#000000") if do_fill else None
         stroke = self._colour(stroke_el, "#000000") if do_stroke else None
-        return _Style(fill, stroke, _float(width, 0.353))
+        return _Style(fill, stroke, _num(width, 0.353))
 
     def _colour(self, el: Element | None, default: str) -> str | None:
         if el is None:
@@ -277,10 +148,10 @@ class _Painter:
             raise _unsupported("渐变或图案填充（AxialShd、RadialShd、Pattern 等）")
         if el.get("Index") is not None:
             raise _unsupported("调色板颜色（Index）")
-        alpha = _float(el.get("Alpha"), 255)
+        alpha = _num(el.get("Alpha"), 255)
         if alpha <= 0:
             return None
-        v = _nums(el.get("Value") or "0 0 0")
+        v = _components(el.get("Value") or "0 0 0")
         # a colour space the resources do not declare: the number of components says which
         space = self.res.spaces.get(el.get("ColorSpace", ""), {1: "GRAY", 4: "CMYK"}.get(len(v), "RGB"))
         if space == "GRAY" and len(v) == 1:
@@ -306,7 +177,7 @@ class _Painter:
         ctm = _matrix(obj.get("CTM"))
         outer = mul((1, 0, 0, 1, bx, by), base)
         clip = self._clips(obj, outer)
-        alpha = _float(obj.get("Alpha"), 255) / 255
+        alpha = _num(obj.get("Alpha"), 255) / 255
         head = (f'<g transform="matrix({_fmt(outer)})"{clip} opacity="{alpha:.3f}">'
                 f'<g transform="matrix({_fmt(ctm)})">')
         return ctm, outer, [bx, by, bw, bh], head
@@ -362,7 +233,7 @@ class _Painter:
         claimed = "".join(c.text or "" for c in codes)
         style = self._style(obj, text=True)
         why = hidden or self._why_hidden(obj, style)
-        size = _float(obj.get("Size"), 0)
+        size = _num(obj.get("Size"), 0)
         ctm_now = _matrix(obj.get("CTM"))
         shown_size = size * math.sqrt(abs(ctm_now[0] * ctm_now[3] - ctm_now[1] * ctm_now[2]))  # as drawn, in mm
         if why is None and shown_size < MIN_SIZE:
@@ -370,11 +241,11 @@ class _Painter:
         if why is not None:
             self.hide(claimed, why)
             return
-        if _float(obj.get("CharDirection"), 0) or _float(obj.get("ReadDirection"), 0):
+        if _num(obj.get("CharDirection"), 0) or _num(obj.get("ReadDirection"), 0):
             raise _unsupported("竖排或旋转的文字方向（ReadDirection、CharDirection）")
         # a font the resources do not declare is drawn with the system's, as readers do (the text is still verified
         # against its pixels: a system font cannot lie, what it draws is what the text claims)
-        font = self.res.fonts.get(obj.get("Font", "")) or _Font('"Noto Serif CJK SC", "Noto Sans CJK SC", serif')
+        font = self.res.fonts.get(obj.get("Font", "")) or Font('"Noto Serif CJK SC", "Noto Sans CJK SC", serif')
         family = font.family
         if _first(obj, "CGTransform") is not None:  # drawn by glyph index: a derived copy of the font (ofdglyphs.py)
             if font.css is None:
@@ -382,8 +253,8 @@ class _Painter:
             family = f'"{self.drawing.variants.family(font.css, glyph_map(obj, claimed))}", {font.system}'
         ctm, outer, bound, head = self._place(obj, base)
         clip = self._clip_box(obj)
-        hscale = _float(obj.get("HScale"), 1.0) or 1.0
-        weight = "bold" if font.bold or _float(obj.get("Weight"), 400) >= 700 else "normal"
+        hscale = _num(obj.get("HScale"), 1.0) or 1.0
+        weight = "bold" if font.bold or _num(obj.get("Weight"), 400) >= 700 else "normal"
         italic = "italic" if font.italic or obj.get("Italic") == "true" else "normal"
         paint = f'fill="{style.fill or "none"}"'
         if style.stroke:
@@ -395,9 +266,9 @@ class _Painter:
         for code in codes:
             text = code.text or ""
             if code.get("X") is not None:
-                x = _float(code.get("X"))
+                x = _num(code.get("X"))
             if code.get("Y") is not None:
-                y = _float(code.get("Y"))
+                y = _num(code.get("Y"))
             dx = _deltas(code.get("DeltaX"), len(text), size * hscale)
             dy = _deltas(code.get("DeltaY"), len(text), 0.0)
             xs, ys, shown = [], [], []
@@ -447,7 +318,7 @@ class _Painter:
         self.out.append(f'<image href="{url}" x="{x:g}" y="{y:g}" width="{w:g}" height="{h:g}" preserveAspectRatio="none"/>')
 
     def image(self, obj: Element, base: Matrix) -> None:
-        if obj.get("Visible") == "false" or _float(obj.get("Alpha"), 255) <= 0:
+        if obj.get("Visible") == "false" or _num(obj.get("Alpha"), 255) <= 0:
             return
         url = self.res.images.get(obj.get("ResourceID", ""))
         if url is None:
@@ -457,23 +328,6 @@ class _Painter:
                         "</g></g>")
 
 
-def _deltas(delta: str | None, count: int, default: float) -> list[float]:
-    """The advances between a TextCode's characters: DeltaX/DeltaY with the `g n v` repeat form; missing ones are
-    `default` (the font's own advance, about the size for CJK text)."""
-    out: list[float] = []
-    tokens = (delta or "").split()
-    i = 0
-    while i < len(tokens) and len(out) < count - 1:
-        if tokens[i] == "g":
-            n, v = _nums(" ".join(tokens[i + 1 : i + 3]), 2)
-            out.extend([v] * max(0, min(int(n), count)))
-            i += 3
-        else:
-            out.extend(_nums(tokens[i], 1))
-            i += 1
-    return (out + [default] * count)[: max(0, count - 1)]
-
-
 def _far_outside(x: float, y: float, bound: list[float], size: float) -> bool:
     """A glyph's middle more than a glyph's size outside a Boundary that has a width and a height (a zero-height
     Boundary, as e-invoices write, says nothing)."""
@@ -481,31 +335,6 @@ def _far_outside(x: float, y: float, bound: list[float], size: float) -> bool:
     if w <= 0 or h <= 0:
         return False
     return x < -size or x > w + size or y < -size or y > h + size
-
-
-def _fmt(m: Matrix) -> str:
-    return " ".join(f"{v:.6g}" for v in m)
-
-
-def _list(values: list[float]) -> str:
-    return " ".join(f"{v:.4f}" for v in values)
-
-
-def _path_data(el: Element | None) -> str:
-    """OFD's abbreviated path (S/M x y, L x y, B x1 y1 x2 y2 x3 y3, Q x1 y1 x2 y2, A rx ry angle large sweep x y, C)
-    as SVG path data."""
-    tokens = (el.text or "").split() if el is not None else []
-    out: list[str] = []
-    i = 0
-    while i < len(tokens):
-        op = tokens[i]
-        if op not in _PATH_ARGS:
-            raise _unsupported(f"路径命令（{op[:10]}）")
-        svg, n = _PATH_ARGS[op]
-        args = _nums(" ".join(tokens[i + 1 : i + 1 + n]), n)
-        out.append(svg + " " + " ".join(f"{a:g}" for a in args))
-        i += 1 + n
-    return escape(" ".join(out))
 
 
 _ENCRYPTED = re.compile(r"^(Encryptions?|EncryptInfo)$")
@@ -531,7 +360,7 @@ def draw(data: bytes, max_pages: int, budget: Budget | None = None) -> Drawing:
         document = doc.xml(doc_path)
         base = doc.base = posixpath.dirname(doc_path)
         stamps = seals(doc, body)
-        res = _Res(doc, drawing)
+        res = Res(doc, drawing.fonts)
         common = _first(document, "CommonData")
         for kind in ("PublicRes", "DocumentRes"):
             for el in _children(common, kind) if common is not None else []:

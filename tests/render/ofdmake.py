@@ -18,6 +18,10 @@ CHARS = "".join(sorted(set("".join(CLEAN + TERMS))))
 @lru_cache(maxsize=1)
 def _base() -> bytes:
     """Noto Sans CJK SC cut down to the characters the tests draw (CFF outlines, as a producer embeds a subset)."""
+    return subset_font(CHARS)
+
+
+def subset_font(chars: str) -> bytes:
     from fontTools import subset
     from fontTools.ttLib import TTFont
 
@@ -26,11 +30,31 @@ def _base() -> bytes:
     opts.layout_features = []
     opts.name_IDs = ["*"]
     sub = subset.Subsetter(opts)
-    sub.populate(unicodes=[ord(c) for c in CHARS])
+    sub.populate(unicodes=[ord(c) for c in set(chars) if not c.isspace()])
     sub.subset(font)
     buf = io.BytesIO()
     font.save(buf)
     return buf.getvalue()
+
+
+def layout(text: str, per_line: int = 34, size: float = 5, lines_per_page: int = 40) -> list[list[str]]:
+    """Running text laid out as a producer writes it: one TextObject per line with DeltaX, pages of A4."""
+    lines: list[str] = []
+    for para in text.splitlines():
+        para = para.strip()
+        while para:
+            lines.append(para[:per_line])
+            para = para[per_line:]
+    pages = [lines[i : i + lines_per_page] for i in range(0, len(lines), lines_per_page)] or [[]]
+    return [[_line(t, 20, 20 + k * size * 1.3, size) for k, t in enumerate(page)] for page in pages]
+
+
+def _line(words: str, x: float, y: float, size: float) -> str:
+    from xml.sax.saxutils import escape
+
+    delta = " ".join([f"{size:g}"] * (len(words) - 1))
+    return (f'<ofd:TextObject ID="9" Boundary="{x} {y} {size * len(words) + 2:g} {size * 1.3:g}" Font="3" Size="{size}">'
+            f'<ofd:TextCode X="0" Y="{size}" DeltaX="{delta}">{escape(words)}</ofd:TextCode></ofd:TextObject>')
 
 
 @lru_cache(maxsize=8)

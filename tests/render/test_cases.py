@@ -117,6 +117,8 @@ CASES = [
                                          images={"40": m.image_bytes(m.page_image(["天枢工程进展"], width=420, height=80),
                                                                      "JPEG")}), "a.ofd",
          TERMS, "天枢工程"),
+    Case("ofd-right-to-left", lambda: o.document([[*_ofd_clean(), o.text("划计龙苍", y=80).replace(
+        'X="0" Y="6" DeltaX="6 6 6"', 'X="18" Y="6" DeltaX="-6 -6 -6"')]]), "a.ofd", TERMS, "苍龙计划", mismatch=True),
     Case("ofd-template-image", lambda: o.document(
         [_ofd_clean(), _ofd_clean()], images={"40": o.png(["北辰三号"], width=300, height=80)},
         template=o.content(o.image("40", 20, 240, 50, 13))), "a.ofd", TERMS, "北辰三号"),

@@ -5,8 +5,11 @@ the reader sees it; what the drawer cannot draw fails closed. Real engines; OFD 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from reviewer.document import scan_document
 from reviewer.render import scan_rendered
 from reviewer.render.convert import RenderError
 from reviewer.render.ofd import draw
@@ -16,7 +19,9 @@ from tests.extract.helpers import zip_of
 from tests.extract.ofdbuild import NS
 from tests.render import ofdmake as o
 
-HIDDEN = "年度工作总结"  # no rule knows it: only the render check can say the reader does not see it
+HIDDEN = "年度工作总结"
+CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "public-gov"
+PUBLIC = sorted(CORPUS.glob("*.txt"))[::25] if CORPUS.is_dir() else []  # every 25th: reports, laws, news  # no rule knows it: only the render check can say the reader does not see it
 
 
 def _clean(size: float = 6) -> list[str]:
@@ -104,9 +109,11 @@ def test_producers_sloppy_boundaries_and_point_sizes_are_drawn_not_hidden() -> N
              "</ofd:TextObject>")
     tiny = ('<ofd:TextObject ID="122" CTM="0.3528 0 0 0.3528 0 0" Boundary="20 20 30 5" Font="3" Size="1">'
             f"<ofd:TextCode X=\"0\" Y=\"1\">{HIDDEN}</ofd:TextCode></ofd:TextObject>")
-    drawing = draw(o.document([[zero, tight, tiny]]), 5)
+    hexa = o.text("防汛", y=120, fill="#00 #00 #80")  # colour components in hexadecimal
+    drawing = draw(o.document([[zero, tight, tiny, hexa]]), 5)
     assert [(h.text, "字号过小" in h.reason) for h in drawing.hidden] == [(HIDDEN, True)]
     assert ">发票</text>" in drawing.pages[0].svg and ">局</text>" in drawing.pages[0].svg
+    assert 'fill="rgba(0,0,128,1.000)"' in drawing.pages[0].svg
 
 
 def test_glyph_index_positions_count_in_the_object_or_in_the_following_code() -> None:
@@ -204,6 +211,7 @@ UNSUPPORTED = {
     "encrypted": ([[o.text(o.CLEAN[0])]], {"extra": {"OFD.xml": _ofd_xml(extra_root="<ofd:Encryptions>Encs.xml</ofd:Encryptions>"),
                                                       "Encs.xml": f"<ofd:Encryptions {NS}/>"}}, "加密"),
     "seal": ([[o.text(o.CLEAN[0])]], {"extra": _SEAL}, "电子签章"),
+    "nested-blocks": ([["<ofd:PageBlock>" * 70 + o.text(o.CLEAN[0]) + "</ofd:PageBlock>" * 70]], {}, "嵌套"),
 }
 
 
@@ -232,3 +240,52 @@ def test_an_unsupported_ofd_is_an_error_alone_and_in_an_archive_and_a_font_chrom
         assert result.verdict is Verdict.ERROR and report.error and UNSUPPORTED[case][2] in report.error, report.error
     zipped, zreport = scan_rendered(scanner, zip_of({"通知.ofd": _unsupported("glyph-index-ligature")}), "附件.zip")
     assert zipped.verdict is Verdict.ERROR and zreport.error and "CGTransform" in zreport.error
+
+
+@pytest.mark.slow  # about 20 s a document: public text as an OFD with its own subset font adds no finding
+@pytest.mark.skipif(not PUBLIC, reason="公开文档语料 /work/shared/corpus/public-gov 不在本机")
+@pytest.mark.parametrize("path", PUBLIC, ids=[p.stem for p in PUBLIC])
+def test_a_public_document_as_an_ofd_adds_no_finding(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")[:1500]
+    doc = o.document(o.layout(text), fonts={"3": o.subset_font(text)})
+    builtin = Scanner.load()
+    before = scan_document(builtin, doc, "公文.ofd")
+    result, report = scan_rendered(builtin, doc, "公文.ofd")
+    assert report.error is None and report.pages, report.error
+    assert [(f.rule, f.match, f.location) for f in report.findings] == []
+    assert result.verdict == before.verdict
+
+
+@pytest.mark.slow  # 300 drawings, about 6 s of CPU (longer on a loaded machine)
+def test_mutated_ofds_are_drawn_or_refused_in_chinese_never_crash() -> None:
+    """Attribute values replaced by junk (NaN, infinities, huge counts, empty, letters, stray path commands): the
+    drawer either draws or raises a Chinese ExtractionError/RenderError — no other exception reaches a user."""
+    import io
+    import random
+    import re
+    import zipfile
+
+    from reviewer.errors import ExtractionError
+
+    base = o.document([[*_clean(), o.path("M 20 60 L 190 60 L 190 60.6 L 20 60.6 C"), o.image("40", 20, 70, 30, 10),
+                        o.glyph_text("普通项目", "普通项目", y=90)]], images={"40": o.png(["防汛"])},
+                      template=o.content(o.text("某某", x=40, y=12, size=7)), annotation="年度")
+    with zipfile.ZipFile(io.BytesIO(base)) as zf:
+        files = {n: zf.read(n) for n in zf.namelist()}
+    junk = ["nan", "inf", "-inf", "1e309", "-1", "", "a", "0", "g", "g 1e9 2", "g nan 1", "1 2", "#zz", "99999999",
+            "0 0 0 0", "M", "B 1 2", "false", "1 0 0 1 nan 0"]
+    rnd = random.Random(5)
+    refused = 0
+    for _ in range(300):
+        name = rnd.choice([n for n in files if n.endswith(".xml")])
+        text = files[name].decode()
+        attrs = list(re.finditer(r'(\w+)="([^"]*)"', text))
+        a = rnd.choice(attrs)
+        mutated = dict(files)
+        mutated[name] = (text[: a.start(2)] + rnd.choice(junk) + text[a.end(2) :]).encode()
+        try:
+            draw(zip_of(mutated), 10)
+        except ExtractionError as exc:  # RenderError included
+            assert re.search("[\u4e00-\u9fff]", exc.message), exc.message
+            refused += 1
+    assert 0 < refused < 300  # some mutations are harmless, some are refused
