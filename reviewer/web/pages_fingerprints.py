@@ -172,7 +172,7 @@ async def register(request: Request) -> Response:
 @router.post("/fingerprints/{set_id}/{act}")
 @html_errors
 async def manage(request: Request, set_id: int, act: str) -> Response:
-    if act not in ACTS or not 0 < set_id < 2**31:
+    if not 0 < set_id < 2**31:
         raise NotFound("没有这项操作")
     fields, files = await _uploads(request)
 
@@ -182,8 +182,10 @@ async def manage(request: Request, set_id: int, act: str) -> Response:
 
         try:
             with database(request).session() as s:
-                v = viewer(request, s, *ROLES)
+                v = viewer(request, s, *ROLES)  # a role that may not manage registrations: 403 whatever the action
                 check_csrf(v, fields.get("csrf_token"))
+                if act not in ACTS:
+                    raise NotFound("没有这项操作")
                 who = Actor.of_user(v.user)
                 shown = next((x for x in registry.list_sets(s, v.user.unit.code) if x.id == set_id), None)
                 name = "、".join(shown.labels[:3]) if shown else str(set_id)
@@ -200,7 +202,7 @@ async def manage(request: Request, set_id: int, act: str) -> Response:
                     registry.replace(s, set_id, sources, Actor.of_user(v.user), reason=fields.get("reason", ""),
                                      common=default_common())
         except ReviewerError as exc:
-            return _page(request, status_code=exc.http_status, error=f"{ACTS[act]}未完成：{exc.message}")
+            return _page(request, status_code=exc.http_status, error=f"{ACTS.get(act, '操作')}未完成：{exc.message}")
         return _done(act, name)
 
     return await run_in_threadpool(work)

@@ -669,6 +669,9 @@ def page_delegation_revoke(w: World, role: str, unit: str) -> bool:
     if r.status_code == 303:
         return ended
     assert page_denied(r) and not ended and w.events() == before, (r.status_code, r.text[:300])
+    return False
+
+
 def page_retire(w: World, role: str, unit: str) -> bool:
     """A registration of `unit` (made through the workflow by its officer), retired by `role` through the page."""
     from reviewer.scan.fingerprints import read_source
