@@ -23,6 +23,7 @@ from reviewer.render import compare, members, ocr
 from reviewer.render.convert import RenderError, html_to_pdf, office_to_pdf
 from reviewer.render.glyphs import GlyphMemory, shared, verify_glyphs
 from reviewer.render.model import Box, Line, RenderedPage, RenderReport, union
+from reviewer.render.pagecache import CACHE_DIR, CheckedPage, PageCache, page_key
 from reviewer.render.pages import DPI, Glyph, PdfPage, image_pages, pdf_pages
 from reviewer.render.visible import GAP, covered, fold, lines_of, merge_boxes, repair_marking
 from reviewer.scan.model import Finding, ScanResult, Severity
@@ -64,6 +65,7 @@ class _Plan:
     verify: bool = False  # check every text-layer line against its pixels
     script_text: tuple[str, str] | None = None  # (text without scripts, text with scripts)
     memory: GlyphMemory = field(default_factory=lambda: GlyphMemory())  # glyphs already checked against their pixels
+    pages: PageCache | None = None  # pages already checked (the deployment's, beside the glyph memory)
     extra_pdfs: list[bytes] = field(default_factory=list)  # HTML altChunks: Word shows them, LibreOffice does not
 
 
@@ -189,14 +191,17 @@ def render_check(scanner: Scanner, data: bytes, filename: str, extraction: Extra
         plan = _plan(data, filename, kind, limits.max_seconds, limits.max_pages)
         memory_file = Path(limits.glyph_memory) if limits.glyph_memory else None
         plan.memory = shared(memory_file)
+        plan.pages = PageCache(memory_file.parent / CACHE_DIR) if memory_file is not None else None
         known = Counter((f.rule, fold(f.match)) for f in text_findings or [])
         # what the reviewer reads as the document: code (style and script bodies), comments and metadata do not
         # explain visible text even when they contain it (CSS content: strings live in a style body)
         extracted = compare.Extracted([p.text for p in extraction.parts if not p.location.startswith(NOT_CONTENT)])
         has_text = any(p.text.strip() for p in extraction.parts)
-        source = pdf_pages(plan.pdf, limits.max_pages, limits.dpi) if plan.pdf is not None else \
+        # glyph signatures only where the text layer is checked against its pixels (the draft's own fonts)
+        source = pdf_pages(plan.pdf, limits.max_pages, limits.dpi, plan.verify) if plan.pdf is not None else \
             image_pages(plan.images or b"", limits.max_pages)
-        for page in _numbered(source, [pdf_pages(x, limits.max_pages, limits.dpi) for x in plan.extra_pdfs]):
+        more = [pdf_pages(x, limits.max_pages, limits.dpi, plan.verify) for x in plan.extra_pdfs]
+        for page in _numbered(source, more):
             if time.monotonic() - started > limits.max_seconds:
                 raise RenderError(f"渲染核对超过时间上限 {limits.max_seconds:.0f} 秒（已核对 {len(report.pages)} 页），"
                                   "未能核对全部显示内容，不得视为通过")
@@ -300,25 +305,12 @@ def _stretches(line: Line) -> list[Line]:
     return out
 
 
-def _check_page(scanner: Scanner, page: PdfPage, plan: _Plan, extracted: compare.Extracted, has_text: bool,
-                known: Counter[tuple[str, str]], report: RenderReport) -> None:
+def _read(page: PdfPage, plan: _Plan, full_ocr: bool) -> CheckedPage:
+    """Steps 1–2 of a page's check: the lines a reader sees (the text layer where it is trusted or agrees with its
+    pixels, OCR where it does not or where only pixels speak) and the disagreements found."""
     image = page.image
     text_lines = lines_of(page.glyphs)
-    reasons: list[str] = []
-    if not page.glyphs:
-        reasons.append("页面没有文字层" if plan.kind != "image" else "图像文件")
-    if (page.images or page.image_area > IMAGE_SHARE) and plan.kind != "image":
-        reasons.append("页面含有图片")
-    if page.shapes:
-        reasons.append("页面含有图形（可能是艺术字或转为曲线的文字）")
-    if page.invisible_text:
-        reasons.append("页面含有不可见文字")
-    if page.annotations:
-        reasons.append("页面含有批注、图章或表单域（不在文字层中）")
-    full_ocr = bool(reasons)
     verify = plan.verify
-    if plan.verify and page.glyphs:
-        reasons.append("文字层来自送审文件自带的字体，逐字形与图像核对")
     mismatches: list[tuple[Line, int, int, str, str]] = []  # line, start, end, claimed (the part read), read
     final: list[Line] = []
     # 1. the text layer, checked against its own pixels where it cannot be trusted
@@ -382,6 +374,35 @@ def _check_page(scanner: Scanner, page: PdfPage, plan: _Plan, extracted: compare
         for ln in _read_regions(image, page, plan.kind):
             if not any(covered(ln.box, t, 0.5) for t in taken):
                 final.append(repair_marking(ln))
+    return CheckedPage(final, mismatches)
+
+
+def _check_page(scanner: Scanner, page: PdfPage, plan: _Plan, extracted: compare.Extracted, has_text: bool,
+                known: Counter[tuple[str, str]], report: RenderReport) -> None:
+    image = page.image
+    reasons: list[str] = []
+    if not page.glyphs:
+        reasons.append("页面没有文字层" if plan.kind != "image" else "图像文件")
+    if (page.images or page.image_area > IMAGE_SHARE) and plan.kind != "image":
+        reasons.append("页面含有图片")
+    if page.shapes:
+        reasons.append("页面含有图形（可能是艺术字或转为曲线的文字）")
+    if page.invisible_text:
+        reasons.append("页面含有不可见文字")
+    if page.annotations:
+        reasons.append("页面含有批注、图章或表单域（不在文字层中）")
+    full_ocr = bool(reasons)
+    if plan.verify and page.glyphs:
+        reasons.append("文字层来自送审文件自带的字体，逐字形与图像核对")
+    cache_key = page_key(page, plan.kind, plan.verify, full_ocr) if plan.pages is not None else ""
+    checked = plan.pages.get(cache_key) if plan.pages is not None else None
+    if checked is not None:  # the very same pixels and claimed text were checked before (an earlier version)
+        reasons.append("与此前核对过的页面完全相同（像素与文字层），沿用其识别结果")
+    else:
+        checked = _read(page, plan, full_ocr)
+        if plan.pages is not None:
+            plan.pages.put(cache_key, checked)
+    final, mismatches = list(checked.final), checked.mismatches
     final.sort(key=lambda ln: (ln.box[1] + ln.box[3]) / 2)
     final = _rows(final)
     png = _png(image)
@@ -500,8 +521,19 @@ def _page_text(lines: list[Line]) -> tuple[str, list[Box | None], list[str]]:
 
 
 def _png(image: Any) -> bytes:
+    """The page as the reviewer sees it, losslessly: grey pages (most text pages) as a grey PNG, a third of the
+    bytes to compress; zlib run-length strategy (level 3's default strategy cost three times PDFium's rendering of
+    the page and made larger files of these antialiased text pages)."""
+    import zlib
+
+    import numpy as np
+
+    if image.mode == "RGB":
+        px = np.asarray(image)
+        if np.array_equal(px[:, :, 0], px[:, :, 1]) and np.array_equal(px[:, :, 1], px[:, :, 2]):
+            image = image.convert("L")  # exactly the same pixels: a red stamp keeps the page in colour
     buf = io.BytesIO()
-    image.save(buf, format="PNG", compress_level=3)
+    image.save(buf, format="PNG", compress_level=1, compress_type=zlib.Z_RLE)
     return buf.getvalue()
 
 
