@@ -47,7 +47,7 @@ OFD_UNRENDERED = ("OFD 版式文件暂无可用的渲染组件（没有能按文
 @dataclass(frozen=True, slots=True)
 class RenderLimits:
     max_seconds: float = 300.0  # per draft, rendering and reading together
-    max_pages: int = 200
+    max_pages: int = 400  # a 300-page report fits (bench/render.py --long); max_seconds bounds the work
     dpi: int = DPI
     # the deployment's glyph memory (render/glyphs.py): verified drawings kept across documents and restarts;
     # None: each draft starts with an empty memory
@@ -394,7 +394,9 @@ def _check_page(scanner: Scanner, page: PdfPage, plan: _Plan, extracted: compare
     full_ocr = bool(reasons)
     if plan.verify and page.glyphs:
         reasons.append("文字层来自送审文件自带的字体，逐字形与图像核对")
-    cache_key = page_key(page, plan.kind, plan.verify, full_ocr) if plan.pages is not None else ""
+    png = _png(image)
+    png_sha = hashlib.sha256(png).hexdigest()
+    cache_key = page_key(page, png_sha, plan.kind, plan.verify, full_ocr) if plan.pages is not None else ""
     checked = plan.pages.get(cache_key) if plan.pages is not None else None
     if checked is not None:  # the very same pixels and claimed text were checked before (an earlier version)
         reasons.append("与此前核对过的页面完全相同（像素与文字层），沿用其识别结果")
@@ -405,9 +407,7 @@ def _check_page(scanner: Scanner, page: PdfPage, plan: _Plan, extracted: compare
     final, mismatches = list(checked.final), checked.mismatches
     final.sort(key=lambda ln: (ln.box[1] + ln.box[3]) / 2)
     final = _rows(final)
-    png = _png(image)
-    rendered = RenderedPage(page.number, image.size[0], image.size[1], png, hashlib.sha256(png).hexdigest(),
-                            final, "；".join(reasons))
+    rendered = RenderedPage(page.number, image.size[0], image.size[1], png, png_sha, final, "；".join(reasons))
     report.pages.append(rendered)
     # 3. scan the visible text with the same rules
     text, boxes, sources = _page_text(final)
@@ -529,9 +529,9 @@ def _png(image: Any) -> bytes:
     import numpy as np
 
     if image.mode == "RGB":
-        px = np.asarray(image)
-        if np.array_equal(px[:, :, 0], px[:, :, 1]) and np.array_equal(px[:, :, 1], px[:, :, 2]):
-            image = image.convert("L")  # exactly the same pixels: a red stamp keeps the page in colour
+        gray = image.convert("L")  # a grey pixel (r = g = b = v) has luma v exactly; a coloured one does not come back
+        if np.array_equal(np.asarray(gray.convert("RGB")), np.asarray(image)):
+            image = gray  # exactly the same pixels: a red stamp keeps the page in colour
     buf = io.BytesIO()
     image.save(buf, format="PNG", compress_level=1, compress_type=zlib.Z_RLE)
     return buf.getvalue()

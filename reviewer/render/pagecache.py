@@ -39,7 +39,9 @@ class CheckedPage:
     mismatches: list[tuple[Line, int, int, str, str]]
 
 
-def page_key(page: PdfPage, kind: str, verify: bool, full_ocr: bool) -> str:
+def page_key(page: PdfPage, png_sha256: str, kind: str, verify: bool, full_ocr: bool) -> str:
+    """The page's pixels (the SHA-256 of its lossless PNG: other bytes for the same pixels only cost a miss) and
+    everything else its check depends on."""
     h = hashlib.sha256()
     h.update(json.dumps([VERSION, kind, verify, full_ocr, page.image.mode, page.image.size, page.images,
                          page.shapes, page.invisible_text, page.annotations, round(page.image_area, 6),
@@ -47,8 +49,7 @@ def page_key(page: PdfPage, kind: str, verify: bool, full_ocr: bool) -> str:
                          os.environ.get("REVIEWER_OCR_MAX_SIDE", "")]).encode())
     for g in page.glyphs:
         h.update(f"{g.ch}\x00{g.box}\x00{g.loose}\x01".encode("utf-8", "surrogatepass"))
-    h.update(b"\x02")
-    h.update(page.image.tobytes())
+    h.update(b"\x02" + png_sha256.encode())
     return h.hexdigest()
 
 

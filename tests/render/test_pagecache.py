@@ -91,3 +91,20 @@ def test_a_damaged_entry_is_read_again(scanner: Scanner, tmp_path: Path, read_pa
     assert report.error is None and read_pages == [1] and CACHED not in report.pages[0].ocr
     assert sorted((f.rule, f.match) for f in result2.findings) == sorted((f.rule, f.match) for f in result1.findings)
     assert any(f.match == "北辰三号" for f in result2.findings)
+
+
+def test_the_stored_page_image_is_lossless_and_keeps_colour() -> None:
+    """The page PNG (what the reviewer sees and what the sign-off hashes) is encoded grey only when every pixel is
+    grey: a red stamp on a text page stays red, and decoding gives back exactly the rendered pixels."""
+    import io
+
+    import numpy as np
+    from PIL import Image, ImageDraw
+
+    page = m.page_image(["关于做好春季防汛工作的通知"])
+    stamped = page.copy()  # type: ignore[attr-defined]
+    ImageDraw.Draw(stamped).ellipse((800, 100, 1000, 300), outline=(220, 30, 30), width=6)
+    for img, mode in ((page, "L"), (stamped, "RGB")):
+        back = Image.open(io.BytesIO(check._png(img)))
+        assert back.mode == mode
+        assert np.array_equal(np.asarray(back.convert("RGB")), np.asarray(img))
