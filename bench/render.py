@@ -274,8 +274,9 @@ def long_report(cache: Path) -> None:
     verdict = f"error: {report.error}" if report.error else "checked"
     print(f"  {n}-page report (corpus work reports joined, 14 pt, LibreOffice): text scan {c1 - c0:.1f} CPU s "
           f"({w1 - w0:.1f} s wall, verdict {text.verdict.value}); text scan + render check {c2 - c1:.1f} CPU s, "
-          f"{w2 - w1:.1f} s wall, {verdict}; limits {limits.max_seconds:.0f} s / {limits.max_pages} pages; render "
-          f"{(c2 - c1) / max(1, len(report.pages)):.2f} CPU s/page = {(c2 - c1) / floor:.1f}x PDFium floor; load average "
+          f"{w2 - w1:.1f} s wall, {verdict}; limits {limits.max_seconds:.0f} s / {limits.max_pages} pages; text scan + "
+          f"render check {(c2 - c1) / max(1, len(report.pages)):.2f} CPU s/page = {(c2 - c1) / floor:.1f}x PDFium floor "
+          f"({floor / n * 1000:.0f} ms/page); load average "
           f"{os.getloadavg()[0]:.1f}", flush=True)
 
 

@@ -104,7 +104,10 @@ def test_the_stored_page_image_is_lossless_and_keeps_colour() -> None:
     page = m.page_image(["关于做好春季防汛工作的通知"])
     stamped = page.copy()  # type: ignore[attr-defined]
     ImageDraw.Draw(stamped).ellipse((800, 100, 1000, 300), outline=(220, 30, 30), width=6)
-    for img, mode in ((page, "L"), (stamped, "RGB")):
+    rng = np.random.default_rng(19)
+    noise = Image.fromarray(rng.integers(0, 256, (23, 37, 3), dtype=np.uint8))  # every byte value, odd sizes
+    grey_noise = Image.fromarray(np.repeat(rng.integers(0, 256, (29, 31, 1), dtype=np.uint8), 3, axis=2))
+    for img, mode in ((page, "L"), (stamped, "RGB"), (noise, "RGB"), (grey_noise, "L")):
         back = Image.open(io.BytesIO(check._png(img)))
         assert back.mode == mode
         assert np.array_equal(np.asarray(back.convert("RGB")), np.asarray(img))
