@@ -89,7 +89,8 @@ class PageCache:
                 "mismatches": [[_raw(s), a, b, c, r] for s, a, b, c, r in page.mismatches]}
         path = self._path(key)
         try:
-            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)  # entries hold a page's visible text
+            path.parent.mkdir(mode=0o700, exist_ok=True)
             tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
             tmp.write_bytes(zlib.compress(json.dumps(body, ensure_ascii=False).encode("utf-8"), 6))
             os.chmod(tmp, 0o600)

@@ -84,6 +84,9 @@ def test_a_damaged_entry_is_read_again(scanner: Scanner, tmp_path: Path, read_pa
     result1, _ = scan_rendered(scanner, data, "a.pdf", limits)
     entries = [p for p in (tmp_path / CACHE_DIR).rglob("*") if p.is_file()]
     assert entries
+    # they hold the page's visible text: private like the database
+    assert all(p.stat().st_mode & 0o777 == 0o600 for p in entries)
+    assert all(d.stat().st_mode & 0o777 == 0o700 for d in [tmp_path / CACHE_DIR, *(p.parent for p in entries)])
     for p in entries:  # tampered or truncated on disk
         p.write_bytes(p.read_bytes()[:20])
     read_pages.clear()
