@@ -42,13 +42,20 @@ class CheckedPage:
 def page_key(page: PdfPage, png_sha256: str, kind: str, verify: bool, full_ocr: bool) -> str:
     """The page's pixels (the SHA-256 of its lossless PNG: other bytes for the same pixels only cost a miss) and
     everything else its check depends on."""
+    import numpy as np
+
     h = hashlib.sha256()
     h.update(json.dumps([VERSION, kind, verify, full_ocr, page.image.mode, page.image.size, page.images,
                          page.shapes, page.invisible_text, page.annotations, round(page.image_area, 6),
                          [list(r) for r in page.regions],
                          os.environ.get("REVIEWER_OCR_MAX_SIDE", "")]).encode())
-    for g in page.glyphs:
-        h.update(f"{g.ch}\x00{g.box}\x00{g.loose}\x01".encode("utf-8", "surrogatepass"))
+    # every claimed character (one code point each) with its box and loose box, as arrays (formatting them as text
+    # cost more than the rest of the key)
+    nan = (float("nan"),) * 4
+    h.update(len(page.glyphs).to_bytes(8, "big"))
+    h.update("".join(g.ch for g in page.glyphs).encode("utf-8", "surrogatepass"))
+    h.update(np.array([g.box for g in page.glyphs], dtype=np.int64).tobytes())
+    h.update(np.array([g.loose or nan for g in page.glyphs], dtype=np.float64).tobytes())
     h.update(b"\x02" + png_sha256.encode())
     return h.hexdigest()
 
