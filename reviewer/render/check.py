@@ -403,7 +403,8 @@ def _check_page(scanner: Scanner, page: PdfPage, plan: _Plan, extracted: compare
     png_sha = hashlib.sha256(png).hexdigest()
     cache_key = page_key(page, png_sha, plan.kind, plan.verify, full_ocr) if plan.pages is not None else ""
     checked = plan.pages.get(cache_key) if plan.pages is not None else None
-    if checked is not None:  # the very same pixels and claimed text were checked before (an earlier version)
+    if checked is not None and reasons:  # the very same pixels and claimed text were read before (an earlier version)
+        # (only where the page is read at all: `ocr` empty still means a trusted text layer, members.read_locations)
         reasons.append("与此前核对过的页面完全相同（像素与文字层），沿用其识别结果")
     else:
         checked = _read(page, plan, full_ocr)
