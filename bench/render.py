@@ -13,7 +13,10 @@ Targets (issue 10): sparse scanned >= 30 pages/min with 2 workers; 3-page DOCX n
 Text PDF reports (issue 19): two 30+ page work reports of the corpus printed to PDF by LibreOffice, checked by one
 process with an empty glyph memory (cold), then two more from the same producer (steady); render check CPU against
 PDFium's own cost of rendering the same pages at 150 dpi and reading their text layers. Targets: <= 20x cold,
-<= 5x steady."""
+<= 5x steady.
+
+    .venv/bin/python bench/render.py --long        a 300-page report within the default limits (issue 19)
+    .venv/bin/python bench/render.py --scanned     sparse scanned pages/min with 2 workers, OCR share (target >= 60)"""
 
 from __future__ import annotations
 
@@ -214,6 +217,117 @@ def reports(cache: Path, walls: bool, cold_names: list[str], steady_names: list[
                       f"{time.perf_counter() - t0:.0f} s (load average {os.getloadavg()[0]:.1f})", flush=True)
 
 
+LONG_PAGES = 300
+
+
+def long_report_pdf(cache: Path, pages: int = LONG_PAGES) -> bytes:
+    """A work report of about `pages` pages: the corpus's work reports (gwr-*) joined in order, 14 pt, printed to PDF
+    by LibreOffice (cached between runs)."""
+    out = cache / f"long-{pages}-14pt.pdf"
+    if out.exists():
+        return out.read_bytes()
+    import docx
+    from docx.shared import Pt
+
+    from reviewer.render.convert import office_to_pdf
+
+    d = docx.Document()
+    d.styles["Normal"].font.size = Pt(14)
+    chars = 0
+    for f in sorted(CORPUS.glob("gwr-*.txt")):
+        for para in f.read_text(encoding="utf-8").splitlines():
+            if para.strip():
+                d.add_paragraph(para.strip())
+                chars += len(para.strip())
+        if chars >= pages * 775:  # about 775 characters a page at 14 pt with these short paragraphs
+            break
+    buf = io.BytesIO()
+    d.save(buf)
+    pdf = office_to_pdf(buf.getvalue(), ".docx", 1200)
+    cache.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(pdf)
+    return pdf
+
+
+def long_report(cache: Path) -> None:
+    """The 300-page report, checked as a worker checks it: the default limits (time and pages) of the settings, a
+    deployment glyph memory that starts empty (cold); wall and CPU of the text scan plus the render check."""
+    import tempfile
+
+    from reviewer.document import scan_document
+    from reviewer.render import scan_rendered
+    from reviewer.render.check import RenderLimits
+    from reviewer.settings import Settings
+
+    _init()
+    data = long_report_pdf(cache)
+    n, floor = floor_cpu(data)
+    settings = Settings.from_env()
+    with tempfile.TemporaryDirectory() as tmp:
+        limits = RenderLimits(max_seconds=settings.render_time_limit, max_pages=settings.render_max_pages,
+                              glyph_memory=str(Path(tmp) / "glyph-memory.npz"))
+        w0, c0 = time.perf_counter(), time.process_time()
+        text = scan_document(_SCANNER, data, "long.pdf")
+        c1, w1 = time.process_time(), time.perf_counter()
+        _result, report = scan_rendered(_SCANNER, data, "long.pdf", limits)
+        c2, w2 = time.process_time(), time.perf_counter()
+    verdict = f"error: {report.error}" if report.error else "checked"
+    print(f"  {n}-page report (corpus work reports joined, 14 pt, LibreOffice): text scan {c1 - c0:.1f} CPU s "
+          f"({w1 - w0:.1f} s wall, verdict {text.verdict.value}); text scan + render check {c2 - c1:.1f} CPU s, "
+          f"{w2 - w1:.1f} s wall, {verdict}; limits {limits.max_seconds:.0f} s / {limits.max_pages} pages; text scan + "
+          f"render check {(c2 - c1) / max(1, len(report.pages)):.2f} CPU s/page = {(c2 - c1) / floor:.1f}x PDFium floor "
+          f"({floor / n * 1000:.0f} ms/page); load average "
+          f"{os.getloadavg()[0]:.1f}", flush=True)
+
+
+def _scanned(job: tuple[bytes, str]) -> tuple[int, float, float]:
+    """(pages, CPU s of the whole check, CPU s inside OCR calls) in this worker process."""
+    from reviewer.render import ocr, scan_rendered
+
+    spent = [0.0]
+
+    def timed(f: object) -> object:
+        def inner(*a: object) -> object:
+            c = time.process_time()
+            try:
+                return f(*a)  # type: ignore[operator]
+            finally:
+                spent[0] += time.process_time() - c
+        return inner
+
+    real = (ocr.read_page, ocr.read_crops)
+    ocr.read_page, ocr.read_crops = timed(real[0]), timed(real[1])  # type: ignore[assignment]
+    try:
+        c0 = time.process_time()
+        _result, report = scan_rendered(_SCANNER, *job)
+        if report.error:
+            raise SystemExit(f"{job[1]}: {report.error}")
+        return len(report.pages), time.process_time() - c0, spent[0]
+    finally:
+        ocr.read_page, ocr.read_crops = real  # type: ignore[assignment]
+
+
+def scanned(docs: int, runs: int) -> None:
+    """Sparse scanned pages (no text layer: whole-page OCR) with 2 worker processes: pages/minute and the share of the
+    workers' CPU spent inside OCR."""
+    work = jobs("scanned sparse", docs)
+    with ProcessPoolExecutor(2, initializer=_init) as pool:
+        list(pool.map(_scanned, work[:2]))  # warm-up: models loaded
+        rates, shares, cpus = [], [], []
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            out = list(pool.map(_scanned, work))
+            wall = time.perf_counter() - t0
+            pages = sum(p for p, _c, _o in out)
+            rates.append(pages / wall * 60)
+            shares.append(sum(o for _p, _c, o in out) / max(1e-9, sum(c for _p, c, _o in out)))
+            cpus.append(sum(c for _p, c, _o in out) / pages)
+    print(f"  scanned sparse pages, 2 workers: {statistics.median(rates):.1f} pages/min (runs: "
+          f"{', '.join(f'{r:.1f}' for r in rates)}; target >= 60), {statistics.median(cpus):.2f} CPU s/page, OCR "
+          f"{statistics.median(shares) * 100:.0f}% of the workers' CPU; load average {os.getloadavg()[0]:.1f}",
+          flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--reports", action="store_true", help="text PDF reports: render check CPU vs PDFium's floor")
@@ -224,7 +338,16 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--docs", type=int, default=4, help="documents per measurement")
     ap.add_argument("--kinds", default="scanned sparse,dense text (PDF),HTML,DOCX")
+    ap.add_argument("--long", action="store_true", help=f"a {LONG_PAGES}-page report within the default limits")
+    ap.add_argument("--scanned", action="store_true", help="scanned pages/min with 2 workers and the OCR share")
     args = ap.parse_args()
+    if args.long or args.scanned:
+        print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
+        if args.scanned:
+            scanned(args.docs * 3, args.runs)
+        if args.long:
+            long_report(Path(args.cache))
+        return
     if args.reports:
         print(f"text PDF reports, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
         reports(Path(args.cache), args.walls, [n for n in args.cold.split(",") if n],

@@ -58,7 +58,7 @@ class Settings:
     # The render check of one draft (reviewer/render): time for rendering and reading it, and its page limit; a draft
     # over either cannot be approved (fail closed), so a unit publishing long PDFs raises them.
     render_time_limit: float = 300.0
-    render_max_pages: int = 200
+    render_max_pages: int = 400  # a 300-page report fits (bench/render.py --long); the time limit bounds the work
     # Drafts above this size (or container formats) go to the `scan_large` queue (workers/app.py).
     large_draft_bytes: int = 1024 * 1024
     # Web sessions (web/security.py) and API tokens (accounts/manage.py).
@@ -90,7 +90,7 @@ class Settings:
             callback_allow_hosts=_list(env.get("REVIEWER_CALLBACK_ALLOW_HOSTS")),
             scan_time_limit=float(env.get("REVIEWER_SCAN_TIME_LIMIT") or 90.0),
             render_time_limit=float(env.get("REVIEWER_RENDER_TIME_LIMIT") or 300.0),
-            render_max_pages=int(env.get("REVIEWER_RENDER_MAX_PAGES") or 200),
+            render_max_pages=int(env.get("REVIEWER_RENDER_MAX_PAGES") or 400),
             large_draft_bytes=int(env.get("REVIEWER_LARGE_DRAFT_BYTES") or 1024 * 1024),
             session_idle_minutes=float(env.get("REVIEWER_SESSION_IDLE_MINUTES") or 30.0),
             session_absolute_hours=float(env.get("REVIEWER_SESSION_ABSOLUTE_HOURS") or 12.0),

@@ -25,6 +25,7 @@ from reviewer.render.glyphs import GlyphMemory, shared, verify_glyphs
 from reviewer.render.lies import small_lies
 from reviewer.render.model import Box, Line, RenderedPage, RenderReport, union
 from reviewer.render.ofdprint import hidden_findings, ofd_to_pdf
+from reviewer.render.pagecache import CACHE_DIR, CheckedPage, PageCache, page_key
 from reviewer.render.pages import DPI, Glyph, PdfPage, image_pages, pdf_pages
 from reviewer.render.visible import GAP, covered, fold, lines_of, merge_boxes, repair_marking
 from reviewer.scan.model import Finding, ScanResult, Severity
@@ -46,7 +47,7 @@ NOT_CONTENT = ("样式", "脚本", "HTML注释", "HTML元数据")
 @dataclass(frozen=True, slots=True)
 class RenderLimits:
     max_seconds: float = 300.0  # per draft, rendering and reading together
-    max_pages: int = 200
+    max_pages: int = 400  # a 300-page report fits (bench/render.py --long); max_seconds bounds the work
     dpi: int = DPI
     # the deployment's glyph memory (render/glyphs.py): verified drawings kept across documents and restarts;
     # None: each draft starts with an empty memory
@@ -54,6 +55,7 @@ class RenderLimits:
 
 
 DEFAULT_RENDER_LIMITS = RenderLimits()
+OFFICE_MAX_PAGES = 200  # the estimate of an Office draft's pages (before LibreOffice prints it) may not exceed this
 
 
 @dataclass(slots=True)
@@ -64,6 +66,7 @@ class _Plan:
     verify: bool = False  # check every text-layer line against its pixels
     script_text: tuple[str, str] | None = None  # (text without scripts, text with scripts)
     memory: GlyphMemory = field(default_factory=lambda: GlyphMemory())  # glyphs already checked against their pixels
+    pages: PageCache | None = None  # pages already checked (the deployment's, beside the glyph memory)
     extra_pdfs: list[bytes] = field(default_factory=list)  # HTML altChunks: Word shows them, LibreOffice does not
     hidden: list[Finding] = field(default_factory=list)  # an OFD's text that no reader shows (render/ofd.py)
 
@@ -119,8 +122,12 @@ def _plan(data: bytes, filename: str, kind: str, timeout: float, max_pages: int)
             lo_suffix = ".pptx"
         embedded_fonts = _zip_has(data, "word/fonts/") or _zip_has(data, "ppt/fonts/")
         at_least = office_pages_at_least(data)
-        if at_least > max_pages:  # refused before LibreOffice spends minutes printing pages never checked
-            raise RenderError(f"文档至少有 {at_least} 页（按段落、表格行和单元格数估计），超过渲染核对上限 {max_pages} 页，"
+        # refused before LibreOffice spends minutes printing pages never checked. LibreOffice's printing is not
+        # bounded page by page as PDFium's rendering is (workload.py counts a PDF page's work before it is drawn), so
+        # an Office draft keeps the old 200-page bound even where the page limit is higher for PDFs
+        office_max = min(max_pages, OFFICE_MAX_PAGES)
+        if at_least > office_max:
+            raise RenderError(f"文档至少有 {at_least} 页（按段落、表格行和单元格数估计），超过渲染核对上限 {office_max} 页，"
                               "未能核对显示内容，不得视为通过")
         plan = _Plan(kind, pdf=office_to_pdf(data, lo_suffix, timeout), verify=embedded_fonts)
         for chunk in _html_chunks(data):
@@ -190,14 +197,17 @@ def render_check(scanner: Scanner, data: bytes, filename: str, extraction: Extra
         plan = _plan(data, filename, kind, limits.max_seconds, limits.max_pages)
         memory_file = Path(limits.glyph_memory) if limits.glyph_memory else None
         plan.memory = shared(memory_file)
+        plan.pages = PageCache(memory_file.parent / CACHE_DIR) if memory_file is not None else None
         known = Counter((f.rule, fold(f.match)) for f in text_findings or [])
         # what the reviewer reads as the document: code (style and script bodies), comments and metadata do not
         # explain visible text even when they contain it (CSS content: strings live in a style body)
         extracted = compare.Extracted([p.text for p in extraction.parts if not p.location.startswith(NOT_CONTENT)])
         has_text = any(p.text.strip() for p in extraction.parts)
-        source = pdf_pages(plan.pdf, limits.max_pages, limits.dpi) if plan.pdf is not None else \
+        # glyph signatures only where the text layer is checked against its pixels (the draft's own fonts)
+        source = pdf_pages(plan.pdf, limits.max_pages, limits.dpi, plan.verify) if plan.pdf is not None else \
             image_pages(plan.images or b"", limits.max_pages)
-        for page in _numbered(source, [pdf_pages(x, limits.max_pages, limits.dpi) for x in plan.extra_pdfs]):
+        more = [pdf_pages(x, limits.max_pages, limits.dpi, plan.verify) for x in plan.extra_pdfs]
+        for page in _numbered(source, more):
             if time.monotonic() - started > limits.max_seconds:
                 raise RenderError(f"渲染核对超过时间上限 {limits.max_seconds:.0f} 秒（已核对 {len(report.pages)} 页），"
                                   "未能核对全部显示内容，不得视为通过")
@@ -302,27 +312,14 @@ def _stretches(line: Line) -> list[Line]:
     return out
 
 
-def _check_page(scanner: Scanner, page: PdfPage, plan: _Plan, extracted: compare.Extracted, has_text: bool,
-                known: Counter[tuple[str, str]], report: RenderReport) -> None:
+def _read(page: PdfPage, plan: _Plan, full_ocr: bool) -> CheckedPage:
+    """Steps 1–2 of a page's check: the lines a reader sees (the text layer where it is trusted or agrees with its
+    pixels, OCR where it does not or where only pixels speak) and the disagreements found."""
     image = page.image
     text_lines = lines_of(page.glyphs)
-    reasons: list[str] = []
-    if not page.glyphs:
-        reasons.append("页面没有文字层" if plan.kind != "image" else "图像文件")
-    if (page.images or page.image_area > IMAGE_SHARE) and plan.kind != "image":
-        reasons.append("页面含有图片")
-    if page.shapes:
-        reasons.append("页面含有图形（可能是艺术字或转为曲线的文字）")
-    if page.invisible_text:
-        reasons.append("页面含有不可见文字")
-    if page.annotations:
-        reasons.append("页面含有批注、图章或表单域（不在文字层中）")
-    full_ocr = bool(reasons)
     verify = plan.verify
-    if plan.verify and page.glyphs:
-        reasons.append("文字层来自送审文件自带的字体，逐字形与图像核对")
     mismatches: list[tuple[Line, int, int, str, str]] = []  # line, start, end, claimed (the part read), read
-    small: list[tuple[Line, _Window, Finding]] = []  # findings in what a one- or two-character lie draws
+    near: list[tuple[Line, int, int, str]] = []  # one- or two-character differences: scanned as read (lies.py)
     final: list[Line] = []
     # 1. the text layer, checked against its own pixels where it cannot be trusted
     stretches = [s for ln in text_lines for s in _stretches(ln)]
@@ -366,7 +363,7 @@ def _check_page(scanner: Scanner, page: PdfPage, plan: _Plan, extracted: compare
                         if g is not None:
                             plan.memory.learn(g)
                 elif read:  # … and what the one or two differing characters make the line say is scanned (lies.py)
-                    small.extend((s, w, f) for f in small_lies(scanner, s.text, w.start, w.end, read))
+                    near.append((s, w.start, w.end, read))
                 continue
             if not diffs and not read:
                 continue
@@ -387,11 +384,41 @@ def _check_page(scanner: Scanner, page: PdfPage, plan: _Plan, extracted: compare
         for ln in _read_regions(image, page, plan.kind):
             if not any(covered(ln.box, t, 0.5) for t in taken):
                 final.append(repair_marking(ln))
+    return CheckedPage(final, mismatches, near)
+
+
+def _check_page(scanner: Scanner, page: PdfPage, plan: _Plan, extracted: compare.Extracted, has_text: bool,
+                known: Counter[tuple[str, str]], report: RenderReport) -> None:
+    image = page.image
+    reasons: list[str] = []
+    if not page.glyphs:
+        reasons.append("页面没有文字层" if plan.kind != "image" else "图像文件")
+    if (page.images or page.image_area > IMAGE_SHARE) and plan.kind != "image":
+        reasons.append("页面含有图片")
+    if page.shapes:
+        reasons.append("页面含有图形（可能是艺术字或转为曲线的文字）")
+    if page.invisible_text:
+        reasons.append("页面含有不可见文字")
+    if page.annotations:
+        reasons.append("页面含有批注、图章或表单域（不在文字层中）")
+    full_ocr = bool(reasons)
+    if plan.verify and page.glyphs:
+        reasons.append("文字层来自送审文件自带的字体，逐字形与图像核对")
+    png = _png(image)
+    png_sha = hashlib.sha256(png).hexdigest()
+    cache_key = page_key(page, png_sha, plan.kind, plan.verify, full_ocr) if plan.pages is not None else ""
+    checked = plan.pages.get(cache_key) if plan.pages is not None else None
+    if checked is not None and reasons:  # the very same pixels and claimed text were read before (an earlier version)
+        # (only where the page is read at all: `ocr` empty still means a trusted text layer, members.read_locations)
+        reasons.append("与此前核对过的页面完全相同（像素与文字层），沿用其识别结果")
+    else:
+        checked = _read(page, plan, full_ocr)
+        if plan.pages is not None:
+            plan.pages.put(cache_key, checked)
+    final, mismatches = list(checked.final), checked.mismatches
     final.sort(key=lambda ln: (ln.box[1] + ln.box[3]) / 2)
     final = _rows(final)
-    png = _png(image)
-    rendered = RenderedPage(page.number, image.size[0], image.size[1], png, hashlib.sha256(png).hexdigest(),
-                            final, "；".join(reasons))
+    rendered = RenderedPage(page.number, image.size[0], image.size[1], png, png_sha, final, "；".join(reasons))
     report.pages.append(rendered)
     # 3. scan the visible text with the same rules
     text, boxes, sources = _page_text(final)
@@ -409,13 +436,15 @@ def _check_page(scanner: Scanner, page: PdfPage, plan: _Plan, extracted: compare
         report.findings.append(replace(f, location=label, page=page.number, box=union(span) if span else None,
                                        explanation=f.explanation + "；在渲染后的页面上读到（" +
                                        ("图像识别" if by_ocr else "渲染文字层") + "）"))
-    for s, w, f in small:
-        if known[(f.rule, fold(f.match))] > 0:
-            known[(f.rule, fold(f.match))] -= 1
-            continue
-        report.findings.append(replace(f, location=f"{where}（图像识别）", page=page.number, box=w.box,
-                                       explanation=f.explanation + f"；文字层写的是“{w.claimed}”，页面图像上识别出的字与之"
-                                       "有一两个字不同，读者看到的是图像上的字（字体编码可能被篡改）"))
+    for s, a, b, read in checked.near:
+        for f in small_lies(scanner, s.text, a, b, read):
+            if known[(f.rule, fold(f.match))] > 0:
+                known[(f.rule, fold(f.match))] -= 1
+                continue
+            report.findings.append(replace(f, location=f"{where}（图像识别）", page=page.number,
+                                           box=union(s.boxes[a:b]) if b > a else s.box,
+                                           explanation=f.explanation + f"；文字层写的是“{s.text[a:b]}”，页面图像上识别出的字与之"
+                                           "有一两个字不同，读者看到的是图像上的字（字体编码可能被篡改）"))
     # 4. visible text the extraction lacks (only where there is extracted text to compare with)
     for s, a, b, claimed, read in mismatches:
         box = union(s.boxes[a:b]) if b > a else s.box
@@ -512,9 +541,35 @@ def _page_text(lines: list[Line]) -> tuple[str, list[Box | None], list[str]]:
 
 
 def _png(image: Any) -> bytes:
-    buf = io.BytesIO()
-    image.save(buf, format="PNG", compress_level=3)
-    return buf.getvalue()
+    """The page as the reviewer sees it, losslessly, as a PNG: grey pages (most text pages) as a grey PNG, a third of
+    the bytes to compress; every row with PNG's "Up" filter (numpy) and zlib's run-length strategy at level 1. Pillow's
+    encoder (adaptive filters, level 3) cost three times PDFium's rendering of the page; this costs about one."""
+    import struct
+    import zlib
+
+    import numpy as np
+
+    if image.mode == "RGB":
+        gray = image.convert("L")  # a grey pixel (r = g = b = v) has luma v exactly; a coloured one does not come back
+        if np.array_equal(np.asarray(gray.convert("RGB")), np.asarray(image)):
+            image = gray  # exactly the same pixels: a red stamp keeps the page in colour
+    if image.mode not in ("L", "RGB"):
+        image = image.convert("RGB")
+    px = np.asarray(image)
+    height, width = px.shape[0], px.shape[1]
+    rows = px.reshape(height, -1)
+    raw = np.empty((height, rows.shape[1] + 1), dtype=np.uint8)
+    raw[:, 0] = 2  # filter type Up: each byte minus the byte above it (mod 256)
+    raw[0, 1:] = rows[0]
+    np.subtract(rows[1:], rows[:-1], out=raw[1:, 1:])
+    z = zlib.compressobj(1, zlib.DEFLATED, 15, 8, zlib.Z_RLE)
+    data = z.compress(raw.tobytes()) + z.flush()
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0 if image.mode == "L" else 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
 
 
 def _script_finding(without: str, with_scripts: str, report: RenderReport) -> None:

@@ -23,7 +23,12 @@ from reviewer.render.pages import SIG, Glyph
 from reviewer.render.visible import fold
 
 GLYPH_MEMORY_FILE = "glyph-memory.npz"  # in the data directory (REVIEWER_DATA_DIR)
-SAME_GLYPH = 0.08  # mean grey-level difference of two signatures below which they are one glyph (docs/render.md)
+# mean grey-level difference of two signatures below which they are one glyph: calibrated with the blurred signature
+# (pages.SIG_BLUR) so that no more pairs of different characters fall below it than with the unblurred one at 0.08,
+# while far fewer sub-pixel variants of one glyph need reading (docs/render.md)
+SAME_GLYPH = 0.04
+INK = 0.85  # a signature whose darkest cell is lighter than this shows no glyph (blank, white or nearly white text)
+VERSION = 2  # of the signature: a memory file of another version is not used (its drawings were measured otherwise)
 EXEMPLARS = 64  # verified drawings kept per (character, size): subpixel placement gives many variants of a glyph
 _PUA = re.compile("[\ue000-\uf8ff\ufffd]")
 
@@ -56,6 +61,22 @@ class GlyphMemory:
         diff = np.add.reduce(np.abs(got - glyph.sig).reshape(len(got), -1), axis=1)
         glyph.verified = bool(diff.min() < SAME_GLYPH * SIG * SIG)
         return glyph.verified
+
+    def mark_known(self, glyphs: list[Glyph]) -> None:
+        """known() for a page's glyphs at once: one array operation per (character, size) instead of one per glyph
+        (the same test, the same threshold)."""
+        import numpy as np
+
+        by_key: dict[tuple[str, int], list[Glyph]] = {}
+        for g in glyphs:
+            if g.sig is not None and not g.verified and (g.ch, g.size) in self._seen:
+                by_key.setdefault((g.ch, g.size), []).append(g)
+        for key, group in by_key.items():
+            got = self._seen[key]
+            sigs = np.stack([g.sig for g in group])
+            diff = np.abs(sigs[:, None] - got[None]).reshape(len(group), len(got), -1).sum(axis=2).min(axis=1)
+            for g, d in zip(group, diff.tolist(), strict=True):
+                g.verified = d < SAME_GLYPH * SIG * SIG
 
     def learn(self, glyph: Glyph) -> None:
         if glyph.sig is not None and not self.known(glyph):
@@ -90,6 +111,8 @@ class GlyphMemory:
 
         try:
             with np.load(path, allow_pickle=False) as f:
+                if "version" not in f.files or int(f["version"]) != VERSION:
+                    return  # signatures measured another way: nothing in it can be compared, nothing is trusted
                 keys = json.loads(bytes(f["keys"]).decode("utf-8"))
                 sigs = f["sigs"]
         except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, UnicodeDecodeError):
@@ -135,7 +158,7 @@ class GlyphMemory:
             sigs = np.concatenate(list(self._seen.values())) if self._seen else np.zeros((0, SIG, SIG))
             tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
             with open(tmp, "wb") as out:
-                np.savez(out, keys=np.frombuffer(json.dumps(keys, ensure_ascii=False).encode("utf-8"), dtype=np.uint8),
+                np.savez(out, version=np.array(VERSION), keys=np.frombuffer(json.dumps(keys, ensure_ascii=False).encode("utf-8"), dtype=np.uint8),
                          sigs=np.round(sigs * 255).astype(np.uint8))
             os.chmod(tmp, 0o600)
             os.replace(tmp, path)
@@ -189,13 +212,14 @@ def verify_glyphs(image: Any, glyphs: list[Glyph], memory: GlyphMemory) -> int:
 
     from reviewer.render import ocr
 
+    memory.mark_known(glyphs)
     reps: list[Glyph] = []
     marks: list[Glyph] = []  # punctuation and symbols (folded away): verified by reading as nothing legible
     by_key: dict[tuple[str, int], list[Glyph]] = {}
     for g in glyphs:
         if g.sig is None or g.loose is None or memory.known(g) or _PUA.search(g.ch) or len(fold(g.ch)) > 1:
             continue
-        if float(g.sig.min()) > 0.5:  # no ink in its box: nothing drawn to verify
+        if float(g.sig.min()) > INK:  # no ink in its box: nothing drawn to verify
             continue
         twins = by_key.setdefault((g.ch, g.size), [])
         if any(_same_drawing(t, g) for t in twins):
@@ -254,7 +278,7 @@ def _synthetic_line(image: Any, line: list[Glyph], image_module: Any) -> Any:
         crop = image.crop((int(x0), int(y0), int(x1 + 0.999), int(y1 + 0.999)))
         scale = LINE_HEIGHT / max(1, crop.size[1])
         crops.append(crop.resize((max(1, int(crop.size[0] * scale)), LINE_HEIGHT)))
-    gap = LINE_HEIGHT // 3
+    gap = LINE_HEIGHT // 12  # the loose boxes hold the side bearings: 4 px keep glyphs apart (16 px read the same)
     margin = LINE_HEIGHT // 4
     width = sum(c.size[0] for c in crops) + gap * (len(crops) - 1) + 2 * margin
     canvas = image_module.new("RGB", (width, LINE_HEIGHT + 2 * margin), "white")

@@ -37,8 +37,10 @@ def engine() -> Any:
             kwargs: dict[str, Any] = {"print_verbose": False, "use_cls": True,
                                       "max_side_len": int(os.environ.get("REVIEWER_OCR_MAX_SIDE", "1400") or 1400)}
             if threads > 0:
-                kwargs.update(det_intra_op_num_threads=threads, rec_intra_op_num_threads=threads,
-                              cls_intra_op_num_threads=threads)
+                # global keys: rapidocr-onnxruntime 1.4 copies the global thread counts over the per-model ones
+                # (det_/rec_/cls_intra_op_num_threads were silently replaced by "all cores"), so a worker meant to
+                # hold one core ran recognition on two (bench/render.py: CPU > wall in one process)
+                kwargs.update(intra_op_num_threads=threads, inter_op_num_threads=1)
             _ENGINE = RapidOCR(**kwargs)
     return _ENGINE
 

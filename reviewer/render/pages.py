@@ -47,7 +47,8 @@ class PdfPage:
     regions: list[Box] = field(default_factory=list)  # pixel boxes of images and shapes: what OCR must read
 
 
-def pdf_pages(pdf: bytes, max_pages: int, dpi: int = DPI) -> Iterator[PdfPage]:
+def pdf_pages(pdf: bytes, max_pages: int, dpi: int = DPI, signatures: bool = True) -> Iterator[PdfPage]:
+    """The PDF's pages; glyph signatures only when `signatures` (the text layer is checked against its pixels)."""
     import pypdfium2 as pdfium
     import pypdfium2.raw as raw
 
@@ -122,7 +123,7 @@ def pdf_pages(pdf: bytes, max_pages: int, dpi: int = DPI) -> Iterator[PdfPage]:
                 if rot == 0:  # rotated pages are read by OCR only (the text layer's boxes would need turning)
                     textpage = page.get_textpage()
                     try:
-                        out.glyphs = _glyphs(textpage, img.convert("L"), scale, height)
+                        out.glyphs = _glyphs(textpage, img.convert("L"), scale, height, signatures)
                     finally:
                         textpage.close()
                 else:
@@ -134,19 +135,20 @@ def pdf_pages(pdf: bytes, max_pages: int, dpi: int = DPI) -> Iterator[PdfPage]:
         doc.close()
 
 
-def _glyphs(textpage: Any, gray: Any, scale: float, height: float) -> list[Glyph]:
-    """Every drawn character of the text layer with its box and signature: the pixels inside its loose char box (the
-    font's advance × ascent–descent, the same for every drawing of one glyph at one size, wherever it sits), averaged
-    down to SIG × SIG. Raw PDFium calls per character (the wrapper's per-call buffers cost more than the work)."""
+def _glyphs(textpage: Any, gray: Any, scale: float, height: float, signatures: bool = True) -> list[Glyph]:
+    """Every drawn character of the text layer with its box and, when `signatures`, its signature: the pixels inside
+    its loose char box (the font's advance × ascent–descent, the same for every drawing of one glyph at one size,
+    wherever it sits) averaged down to SIG × SIG (`signatures`). Raw PDFium calls per character (the wrapper's
+    per-call buffers cost more than the work); the signatures of a whole page in a few numpy operations."""
     import numpy as np
     import pypdfium2.raw as raw
-    from PIL import Image
 
     tp = textpage.raw
     left, right, bottom, top = (ctypes.c_double() for _ in range(4))
     loose = raw.FS_RECTF()
     w, h = gray.size
     out: list[Glyph] = []
+    signed: list[Glyph] = []
     for c in range(raw.FPDFText_CountChars(tp)):
         code = raw.FPDFText_GetUnicode(tp, c)
         if not code:
@@ -169,10 +171,60 @@ def _glyphs(textpage: Any, gray: Any, scale: float, height: float) -> list[Glyph
         if lb[2] - lb[0] < 1 or lb[3] - lb[1] < 1:
             out.append(Glyph(ch, box))
             continue
-        small = gray.resize((SIG, SIG), Image.Resampling.BOX, box=lb)
-        sig = np.frombuffer(small.tobytes(), dtype=np.uint8).reshape(SIG, SIG).astype(np.float32) / 255.0
-        out.append(Glyph(ch, box, sig, int(round(lb[3] - lb[1])), lb))
+        g = Glyph(ch, box, None, int(round(lb[3] - lb[1])), lb)
+        out.append(g)
+        signed.append(g)
+    if signatures and signed:
+        sigs = signatures_of(np.asarray(gray), np.array([g.loose for g in signed], dtype=np.float64))
+        for g, sig in zip(signed, sigs, strict=True):
+            g.sig = sig
     return out
+
+
+SIG_BLUR = 2.0  # pixels each signature cell reaches past its edges (docs/render.md: calibration of SAME_GLYPH)
+_MARGIN = 4  # white border around the page so that a cell reaching past the page edge reads white
+
+
+def signatures_of(gray: Any, boxes: Any) -> Any:
+    """Signatures (N × SIG × SIG, 0 black … 1 white) of the boxes (N × [x0, y0, x1, y1], page pixels, fractional) on
+    the grey page: cell (i, j) is the mean of the pixels in the box's SIG × SIG grid cell widened by SIG_BLUR pixels
+    on every side, pixels weighted by how much of them the widened cell covers. The widening is a blur: the same
+    glyph drawn at another sub-pixel position antialiases differently, and the blur absorbs most of that while
+    different characters stay apart. Computed per group of equal crop sizes as two small matrix products."""
+    import numpy as np
+
+    page = np.full((gray.shape[0] + 2 * _MARGIN, gray.shape[1] + 2 * _MARGIN), 255, dtype=np.uint8)
+    page[_MARGIN:-_MARGIN, _MARGIN:-_MARGIN] = gray
+    x0, y0, x1, y1 = boxes.T
+    cx = np.floor(x0 - SIG_BLUR).astype(np.int64)
+    cy = np.floor(y0 - SIG_BLUR).astype(np.int64)
+    cw = np.ceil(x1 + SIG_BLUR).astype(np.int64) - cx
+    ch = np.ceil(y1 + SIG_BLUR).astype(np.int64) - cy
+    out = np.empty((len(boxes), SIG, SIG), dtype=np.float32)
+    for ch_ in np.unique(ch).tolist():  # one group per crop height, as wide as its widest crop (extra pixels weigh 0)
+        idx = np.nonzero(ch == ch_)[0]
+        cw_ = int(cw[idx].max())
+        windows = np.lib.stride_tricks.sliding_window_view(page, (ch_, cw_))  # a view: nothing copied
+        crops = windows[cy[idx] + _MARGIN, cx[idx] + _MARGIN].astype(np.float32) * (1 / 255.0)
+        wy = _cell_weights(y0[idx], y1[idx], cy[idx], ch_)
+        wx = _cell_weights(x0[idx], x1[idx], cx[idx], cw_)
+        out[idx] = wy @ crops @ wx.transpose(0, 2, 1)
+    return out
+
+
+def _cell_weights(a: Any, b: Any, origin: Any, n: int) -> Any:
+    """(N × SIG × n): how much of pixel origin+k the widened cell i of the span [a, b) covers, normalised per cell."""
+    import numpy as np
+
+    a, b = (a - origin).astype(np.float32), (b - origin).astype(np.float32)  # relative to the crop: float32 is exact enough
+    edges = a[:, None] + (b - a)[:, None] * (np.arange(SIG + 1, dtype=np.float32) / SIG)
+    lo, hi = edges[:, :-1, None] - SIG_BLUR, edges[:, 1:, None] + SIG_BLUR
+    px = np.arange(n, dtype=np.float32)
+    cover = np.minimum(hi, px + 1)
+    cover -= np.maximum(lo, px)
+    np.maximum(cover, 0, out=cover)
+    cover /= hi - lo
+    return cover
 
 
 def image_pages(data: bytes, max_pages: int) -> Iterator[PdfPage]:

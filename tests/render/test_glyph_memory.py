@@ -131,6 +131,11 @@ def test_the_memory_survives_a_restart(scanner: Scanner, tmp_path: Any, monkeypa
     cold = sum(widths)
     assert path.exists() and len(glyphs.GlyphMemory.load(path)) > 20
     monkeypatch.setattr(glyphs, "_SHARED", {})  # a new worker process: nothing in memory but the file
+    import shutil
+
+    from reviewer.render.pagecache import CACHE_DIR
+
+    shutil.rmtree(tmp_path / CACHE_DIR)  # the pages themselves are not remembered: only the glyphs can save reading
     widths.clear()
     result, report = scan_rendered(scanner, data, "again.pdf", limits)
     assert report.error is None and not [f for f in result.findings if f.rule == check.MISMATCH_RULE]
