@@ -162,7 +162,7 @@ def check_dispositions(item: Item, dispositions: Mapping[int, _Disposed]) -> Non
         value = normalize(d.disposition)
         if value == FIXED:
             raise InvalidInput(f"发现 #{f.seq + 1} 是在本版本的内容中找到的，仍然存在，不能标为“已修改”；作者修改后重新提交的"
-                               "新版本中不再出现的发现，会在新版本的页面上显示为“已修改”")
+                               "新版本中不再出现的发现，会在新版本的页面上显示为“已解决（已修改）”")
         if value not in SIGNABLE:
             raise InvalidInput("处置须为：须修改（must_fix）、属实但可公开（public_ok）或误报（false_positive）")
         if value in NEEDS_REASON and not (d.reason or "").strip():

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.browser
 pytest.importorskip("playwright.sync_api")
 
 
-@pytest.mark.parametrize("width", [1366, 390])
+@pytest.mark.parametrize("width", [1366, pytest.param(390, marks=pytest.mark.slow)])
 def test_withdraw_from_the_item_page(browser: Any, site: Site, width: int) -> None:  # noqa: F811
     pytest.importorskip("axe_playwright_python")
     item_id = make_item(site.db, TEXT.replace("参照秘密★5年文件", "参照有关文件"), [PHONE], external_id=f"wd-b-{width}",
@@ -52,7 +52,7 @@ def test_withdraw_from_the_item_page(browser: Any, site: Site, width: int) -> No
         ctx.close()
 
 
-@pytest.mark.parametrize("width", [1366, 390])
+@pytest.mark.parametrize("width", [1366, pytest.param(390, marks=pytest.mark.slow)])
 def test_officer_sets_a_delegation_on_its_page(browser: Any, site: Site, width: int) -> None:  # noqa: F811
     pytest.importorskip("axe_playwright_python")
     ctx = _context(browser, site, width=width)
