@@ -336,20 +336,23 @@ def _item_rows(session: Session, rows: list[Any]) -> list[ItemRow]:
         for item_id, username, display, stage, decision in session.execute(
             select(Review.item_id, User.username, User.display_name, Review.stage, Review.decision)
             .join(User, User.id == Review.reviewer_id)
-            .where(Review.item_id.in_(chunk))
+            .where(Review.item_id.in_(chunk), Review.withdrawn_at.is_(None))  # a withdrawn sign-off signs nothing
             .order_by(Review.id)
         ):
             reviews[item_id].append((username, stage, decision))
             names[username] = display or ""
         for item_id, rule in session.execute(select(Finding.item_id, Finding.rule).where(Finding.item_id.in_(chunk))):
             hits[item_id].add(rule)
-        for item_id, seq, rule, severity, location, stage, username, display, disp, reason, at in session.execute(
+        for item_id, seq, rule, severity, location, stage, username, display, disp, reason, at, gone in session.execute(
             select(Review.item_id, Finding.seq, Finding.rule, Finding.severity, Finding.location, Review.stage,
-                   User.username, User.display_name, Disposition.disposition, Disposition.reason, Review.created_at)
+                   User.username, User.display_name, Disposition.disposition, Disposition.reason, Review.created_at,
+                   Review.withdrawn_at)
             .join(Review, Review.id == Disposition.review_id).join(Finding, Finding.id == Disposition.finding_id)
             .join(User, User.id == Review.reviewer_id).where(Review.item_id.in_(chunk)).order_by(Review.id, Finding.seq)
         ):
             person = f"{display}（{username}）" if display and display != username else username
+            if gone is not None:  # kept for the record, marked: the signer withdrew that sign-off
+                person += "（该签署已撤回）"
             disps.setdefault(item_id, []).append(DispositionRow(seq + 1, rule, severity, location or "", stage, person,
                                                                 disp, reason or "", at))
     out = []

@@ -139,3 +139,23 @@ def test_verify_catches_a_withdrawal_forged_or_undone_in_the_database(db, tmp_pa
     with db.session() as s:  # undone: the log says withdrawn, the row is made valid again
         s.execute(text("UPDATE reviews SET withdrawn_at = NULL WHERE id = :r"), {"r": review_id})
     assert any("仍为有效签署" in p for p in _verify(db, tmp_path))
+
+
+def test_the_auditors_search_names_no_withdrawn_signer_and_marks_its_dispositions(db) -> None:  # type: ignore[no-untyped-def]
+    from reviewer.audit.queries import ItemFilter, search_items
+    from tests.workflow.helpers import all_disposed
+
+    item_id = submitted(db, BODY)
+    item = scanned(db, item_id, result("review"))
+    disposed = all_disposed(db, item_id)
+    with db.session() as s:
+        review = sign_off(s, item_id, signer(s, "rev1"), item.content_sha256, "approve", "同意", disposed)
+        review_id = review.id
+    with db.session() as s:
+        row = search_items(s, ItemFilter(item_id=item_id))[0]
+        assert "rev1" in row.signers and row.dispositions and "撤回" not in row.dispositions[0].signer
+        withdraw.withdraw(s, review_id, user(s, "rev1"), "需要重新核对")
+    with db.session() as s:
+        row = search_items(s, ItemFilter(item_id=item_id))[0]
+        assert "rev1" not in row.signers and "rev1" not in row.signer_names  # a withdrawn sign-off signs nothing
+        assert row.dispositions and row.dispositions[0].signer.endswith("（该签署已撤回）")  # kept for the record, marked
