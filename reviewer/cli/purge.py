@@ -40,6 +40,7 @@ def cutoff(args: argparse.Namespace) -> datetime | str:
 def run(args: argparse.Namespace) -> int:
     from reviewer.audit.statistics import BEIJING
     from reviewer.cli.admin import _operator
+    from reviewer.render.pagecache import CACHE_DIR, forget_before
     from reviewer.settings import Settings
     from reviewer.workflow import retention
     from reviewer.workflow.runtime import open_database
@@ -49,7 +50,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"{before}，未做任何清除", file=sys.stderr)
         return 2
     shown = before.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M（北京时间）")
-    db = open_database(Settings.from_env())
+    settings = Settings.from_env()
+    db = open_database(settings)
     try:
         with db.session() as s:
             if not args.yes:
@@ -61,8 +63,10 @@ def run(args: argparse.Namespace) -> int:
                 return 0
             who = _operator(s)
             done = retention.purge(s, before, who)
-            print(f"已清除 {shown} 之前结束审查的稿件 {len(done.item_ids)} 件的内容（页面图像 {done.page_images} 张）；"
-                  "已记入审查日志，reviewer audit verify 仍可校验")
+            # the render check's page cache holds pages' visible text: its entries from before the cut-off go too
+            cached = forget_before(settings.data_dir / CACHE_DIR, before.timestamp())
+            print(f"已清除 {shown} 之前结束审查的稿件 {len(done.item_ids)} 件的内容（页面图像 {done.page_images} 张，"
+                  f"显示内容核对的页面缓存 {cached} 条）；已记入审查日志，reviewer audit verify 仍可校验")
             return 0
     finally:
         db.dispose()

@@ -128,3 +128,21 @@ class PageCache:
                 p.unlink()
             except OSError:
                 pass
+
+
+def forget_before(directory: Path, before_epoch: float) -> int:
+    """Remove the entries written before `before_epoch` (seconds since the epoch): the retention purge's part of the
+    cache, whose entries hold pages' visible text. Entries are keyed by page, not by draft, so the purge goes by
+    age — a page still shared with a newer draft only costs a re-check. Returns how many entries were removed."""
+    removed = 0
+    if not directory.is_dir():
+        return 0
+    for path in directory.glob("*/*.json.z"):
+        try:
+            if path.stat().st_mtime < before_epoch:
+                path.unlink()
+                removed += 1
+        except OSError:
+            continue
+    return removed
+

@@ -92,8 +92,22 @@ def test_purge_keeps_the_proof_and_only_touches_ended_reviews(app: App, capsys: 
     assert "预览" in out and "稿件 2 件" in out and "--yes" in out
     assert _snapshot(app) == before  # nothing changed, not even the log
 
+    # the render check's page cache (visible page text, keyed by page): an entry from before the cut-off goes,
+    # a recent one (another, newer draft's page) stays
+    import os
+    from datetime import UTC, datetime
+
+    from reviewer.render.pagecache import CACHE_DIR
+    old_entry, new_entry = app.data_dir / CACHE_DIR / "ab" / "ab01.json.z", app.data_dir / CACHE_DIR / "cd" / "cd01.json.z"
+    for entry in (old_entry, new_entry):
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        entry.write_bytes(b"x")
+    old_time = datetime.fromisoformat(OLD).replace(tzinfo=UTC).timestamp()
+    os.utime(old_entry, (old_time, old_time))
     assert main(["purge", "--older-than", "365", "--yes"]) == 0
-    assert "已清除" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "已清除" in out and "页面缓存 1 条" in out
+    assert not old_entry.exists() and new_entry.exists()
     with app.db.session() as s:
         rows = {r.id: r for r in s.execute(text("SELECT id, content, purged_at, content_sha256 FROM items"))}
         for name in ("released", "rejected"):
