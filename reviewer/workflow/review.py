@@ -93,7 +93,7 @@ def sign_off(
     if (content_sha256 or "").lower() not in {item.content_sha256, item.document_sha256 or item.content_sha256}:
         raise Conflict("所审内容与该稿件当前版本不一致（content_sha256 不匹配），请刷新后重新审查")
     if decision not in DECISIONS:
-        raise InvalidInput("decision 必须是 approve、reject 或 return")
+        raise InvalidInput("请选择审查结论：批准发布、退回修改或不予发布")
     # Identities, not names: the author's CMS id mapped to an account; unknown authors need a second person.
     authorship = identity.check_signer(session, item, who)
     if stage == "officer":

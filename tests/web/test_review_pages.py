@@ -255,3 +255,20 @@ def test_alert_on_the_item_page_with_titles_and_logged_actions(web: Web) -> None
         body = json.loads(delivery.payload)
         assert body["event"] == "withdraw" and body["external_id"] == "al-1" and "id-card" not in delivery.payload
     assert 'id="item-alerts"' not in c.get(f"/review/items/{first}").text  # closed
+
+
+def test_a_sign_form_without_a_decision_is_answered_in_chinese_by_the_server(web: Web) -> None:
+    """No browser validation bubble (it speaks the browser's language): the form is `novalidate`, no radio is
+    `required`, and the server says in Chinese what is missing, with no raw code."""
+    item_id = make_item(web.db, TEXT, [("13812345678", "review")])
+    c = web.client()
+    login(c, "rev1")
+    html = c.get(f"/review/items/{item_id}").text
+    form = re.search(r'<form[^>]*id="sign-form"[^>]*>', html)
+    assert form and "novalidate" in form.group(0)
+    assert not re.search(r'<input[^>]*name="decision"[^>]*required', html)
+    data = _form(html, _item(web, item_id), "approve", all="false_positive")
+    del data["decision"]
+    resp = c.post(f"/review/items/{item_id}/sign", data=data)
+    assert resp.status_code == 422 and "请选择审查结论" in resp.text
+    assert not re.search(r"approve|reject|decision", re.sub(r"<[^>]+>", "", resp.text).split("请选择审查结论")[1][:60])
