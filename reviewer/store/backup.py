@@ -127,6 +127,9 @@ def _snapshot_database(database_url: str, work: Path) -> tuple[str, Path, tuple[
     raise InvalidInput(f"不支持备份此类数据库：{backend}")
 
 
+ANCHOR_TOP = "checkpoints"  # the data directory's checkpoint anchor (audit.checkpoints.anchor_dir)
+
+
 def _data_files(data_dir: Path, skip: set[Path]) -> list[Path]:
     out: list[Path] = []
     if not data_dir.is_dir():
@@ -147,9 +150,29 @@ def backup(database_url: str, data_dir: Path, out: Path) -> BackupReport:
         raise InvalidInput(f"目录 {out.parent} 不存在")
     skip = {p.resolve() for p in sqlite_files(database_url)} | {out}
     with tempfile.TemporaryDirectory(prefix="reviewer-backup-") as tmp:
+        # Each data file is copied once and the copy is both hashed and archived: a file that changes meanwhile
+        # (the checkpoint file gains a line with every decision) cannot make the manifest disagree with the archive.
+        # The checkpoint files are copied *before* the database snapshot: a checkpoint newer than the snapshot would
+        # read, after a restore, as a cut tail of the log.
+        copies: dict[str, Path] = {}
+
+        def take(paths: list[Path]) -> None:
+            for path in paths:
+                rel = str(path.relative_to(data_dir))
+                if rel in copies:
+                    continue
+                target = Path(tmp) / "files" / rel
+                target.parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    shutil.copy2(path, target)  # with its mode (keys stay 0600)
+                except FileNotFoundError:  # removed meanwhile (a cache entry pushed out): not part of the backup
+                    continue
+                copies[rel] = target
+
+        take([p for p in _data_files(data_dir, skip) if p.relative_to(data_dir).parts[0] == ANCHOR_TOP])
         backend, snapshot, (seq, head) = _snapshot_database(database_url, Path(tmp))
-        files = _data_files(data_dir, skip)  # after the snapshot: every key it needs exists already
-        entries = {str(p.relative_to(data_dir)): _sha256(p) for p in files}
+        take(_data_files(data_dir, skip))  # after the snapshot: every key it needs exists already
+        entries = {rel: _sha256(copy) for rel, copy in sorted(copies.items())}
         member = SQLITE_MEMBER if backend == "sqlite" else PGDUMP_MEMBER
         manifest = {
             "format": FORMAT,
@@ -168,12 +191,12 @@ def backup(database_url: str, data_dir: Path, out: Path) -> BackupReport:
                 info.size, info.mode = len(blob), 0o600
                 tar.addfile(info, io.BytesIO(blob))
                 tar.add(snapshot, arcname=member, recursive=False)
-                for path in files:
-                    tar.add(path, arcname=FILES_PREFIX + str(path.relative_to(data_dir)), recursive=False)
+                for rel, copy in sorted(copies.items()):
+                    tar.add(copy, arcname=FILES_PREFIX + rel, recursive=False)
             os.replace(partial, out)
         finally:
             partial.unlink(missing_ok=True)
-    return BackupReport(out, backend, len(files), out.stat().st_size, seq, head)
+    return BackupReport(out, backend, len(copies), out.stat().st_size, seq, head)
 
 
 def _read_manifest(tar: tarfile.TarFile) -> dict[str, object]:

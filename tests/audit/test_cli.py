@@ -110,7 +110,7 @@ def test_export_carries_dispositions_and_exports_the_log(env_db, tmp_path: Path,
     assert main(["audit", "export", "--format", "xlsx", "--out", str(x), "--external-id", "A1"]) == 0
     sheet = openpyxl.load_workbook(x)["处置与理由"]
     assert sorted(r[10].value for r in sheet.iter_rows(min_row=2)) == sorted(
-        [DISPOSITION_LABEL["false_positive"], DISPOSITION_LABEL["confirmed"]])
+        [DISPOSITION_LABEL["false_positive"], DISPOSITION_LABEL["public_ok"]])  # A1's signer (tests/audit/fixtures.py)
     log = tmp_path / "log.csv"
     assert main(["audit", "export", "--log", "--out", str(log), "--action", "submit", "--since", "2026-03-01",
                  "--until", "2026-03-01"]) == 0
