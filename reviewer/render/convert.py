@@ -10,8 +10,11 @@ import shutil
 import signal
 import subprocess
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from reviewer.errors import ExtractionError
 from reviewer.render import engines
@@ -69,7 +72,7 @@ class HtmlRendering:
     text_with_scripts: str | None  # None: the page has no scripts
 
 
-def _abort_network(route) -> None:  # type: ignore[no-untyped-def]
+def abort_network(route) -> None:  # type: ignore[no-untyped-def]
     url = route.request.url
     if url.startswith(("data:", "about:")):
         route.continue_()
@@ -77,44 +80,53 @@ def _abort_network(route) -> None:  # type: ignore[no-untyped-def]
         route.abort()
 
 
-def html_to_pdf(html: str, timeout: float) -> HtmlRendering:
-    """Print the page as a screen reader of the site sees it, with JavaScript and the network off. When the page has
-    scripts it is laid out a second time with scripts on (still offline) to see whether they change the text."""
+@contextmanager
+def chromium(timeout: float, *, renders: str, draws: str, fails: str, log: str) -> Iterator[tuple[Any, float]]:
+    """Debian's Chromium driven by Playwright: yields (browser, timeout in ms) and closes the browser. A missing engine,
+    a time-out or a browser failure is a RenderError in Chinese (fail closed); the words name what was being drawn:
+    `renders` (本机未安装…无法{renders}), `draws` (Chromium {draws}超过时间上限), `fails` (Chromium 无法{fails})."""
     if not os.access(engines.CHROMIUM, os.X_OK):
-        raise RenderError(f"本机未安装 Chromium（{engines.CHROMIUM}），无法渲染网页，不得视为通过")
+        raise RenderError(f"本机未安装 Chromium（{engines.CHROMIUM}），无法{renders}，不得视为通过")
     try:
         from playwright.sync_api import Error as PlaywrightError
         from playwright.sync_api import sync_playwright
     except ImportError:
-        raise RenderError("本机未安装 playwright（pip install playwright），无法驱动 Chromium 渲染网页，不得视为通过")
+        raise RenderError(f"本机未安装 playwright（pip install playwright），无法驱动 Chromium {renders}，不得视为通过")
     ms = max(1000.0, timeout * 1000)
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=engines.CHROMIUM, args=engines.CHROMIUM_ARGS, timeout=ms)
             try:
-                ctx = browser.new_context(java_script_enabled=False, offline=True, viewport={"width": 794, "height": 1123})
-                ctx.route("**/*", _abort_network)
-                page = ctx.new_page()
-                page.set_default_timeout(ms)
-                page.emulate_media(media="screen")
-                page.set_content(html, wait_until="load", timeout=ms)
-                pdf = page.pdf(format="A4", print_background=True, margin={"top": "10mm", "bottom": "10mm",
-                                                                          "left": "10mm", "right": "10mm"})
-                ctx.close()
-                plain, scripted = "", None
-                if _SCRIPTED.search(html):
-                    # both readings with scripts enabled (so <noscript> is hidden in both): the page without its
-                    # scripts and handlers, and the page as it is
-                    plain = _scripted_text(browser, _strip_scripts(html), ms)
-                    scripted = _scripted_text(browser, html, ms)
+                yield browser, ms
             finally:
                 browser.close()
     except PlaywrightError as exc:
         first = str(exc).strip().splitlines()[:1] or ["未知错误"]
         if "Timeout" in first[0] or "timeout" in first[0]:
-            raise RenderError(f"Chromium 渲染网页超过时间上限 {timeout:.0f} 秒，未能核对显示内容，不得视为通过")
-        _log.warning("Chromium failed: %s", first[0][:200])
-        raise RenderError("浏览器（Chromium）无法渲染该网页，未能核对显示内容，不得视为通过（原因已记入服务日志）")
+            raise RenderError(f"Chromium {draws}超过时间上限 {timeout:.0f} 秒，未能核对显示内容，不得视为通过")
+        _log.warning("Chromium failed%s: %s", log, first[0][:200])
+        raise RenderError(f"浏览器（Chromium）无法{fails}，未能核对显示内容，不得视为通过（原因已记入服务日志）")
+
+
+def html_to_pdf(html: str, timeout: float) -> HtmlRendering:
+    """Print the page as a screen reader of the site sees it, with JavaScript and the network off. When the page has
+    scripts it is laid out a second time with scripts on (still offline) to see whether they change the text."""
+    with chromium(timeout, renders="渲染网页", draws="渲染网页", fails="渲染该网页", log="") as (browser, ms):
+        ctx = browser.new_context(java_script_enabled=False, offline=True, viewport={"width": 794, "height": 1123})
+        ctx.route("**/*", abort_network)
+        page = ctx.new_page()
+        page.set_default_timeout(ms)
+        page.emulate_media(media="screen")
+        page.set_content(html, wait_until="load", timeout=ms)
+        pdf = page.pdf(format="A4", print_background=True, margin={"top": "10mm", "bottom": "10mm",
+                                                                  "left": "10mm", "right": "10mm"})
+        ctx.close()
+        plain, scripted = "", None
+        if _SCRIPTED.search(html):
+            # both readings with scripts enabled (so <noscript> is hidden in both): the page without its
+            # scripts and handlers, and the page as it is
+            plain = _scripted_text(browser, _strip_scripts(html), ms)
+            scripted = _scripted_text(browser, html, ms)
     return HtmlRendering(pdf, plain, scripted)
 
 
@@ -132,7 +144,7 @@ def _scripted_text(browser, html: str, ms: float) -> str:  # type: ignore[no-unt
 
     ctx = browser.new_context(java_script_enabled=True, offline=True)
     try:
-        ctx.route("**/*", _abort_network)
+        ctx.route("**/*", abort_network)
         page = ctx.new_page()
         page.set_default_timeout(min(ms, 10000))
         page.on("dialog", lambda d: d.dismiss())

@@ -7,16 +7,11 @@ font draws: any font that does not load, or a page count that does not match, fa
 from __future__ import annotations
 
 import base64
-import logging
-import os
 from dataclasses import dataclass
 
-from reviewer.render import engines
-from reviewer.render.convert import RenderError
+from reviewer.render.convert import RenderError, abort_network, chromium
 from reviewer.render.ofd import Hidden, draw
 from reviewer.scan.model import Finding, Severity
-
-_log = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
@@ -58,39 +53,20 @@ _LOAD_FONTS = """async () => {
 
 
 def _print(html: str, timeout: float) -> bytes:
-    if not os.access(engines.CHROMIUM, os.X_OK):
-        raise RenderError(f"本机未安装 Chromium（{engines.CHROMIUM}），无法渲染 OFD 页面，不得视为通过")
-    try:
-        from playwright.sync_api import Error as PlaywrightError
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        raise RenderError("本机未安装 playwright（pip install playwright），无法驱动 Chromium 渲染 OFD 页面，不得视为通过")
-    ms = max(1000.0, timeout * 1000)
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=engines.CHROMIUM, args=engines.CHROMIUM_ARGS, timeout=ms)
-            try:
-                # our own document (every text escaped, no script from the file): scripts only to ask the font loader
-                ctx = browser.new_context(java_script_enabled=True, offline=True)
-                ctx.route("**/*", lambda route: route.continue_() if route.request.url.startswith(("data:", "about:"))
-                          else route.abort())
-                page = ctx.new_page()
-                page.set_default_timeout(ms)
-                page.set_content(html, wait_until="load", timeout=ms)
-                if page.evaluate(_LOAD_FONTS):
-                    raise RenderError("OFD 文件内嵌的字体无法加载（字体文件损坏或格式不受支持），阅读器画出的字形无法核对，"
-                                      "未能核对显示内容，不得视为通过")
-                pdf = page.pdf(prefer_css_page_size=True, print_background=True,
-                               margin={"top": "0", "bottom": "0", "left": "0", "right": "0"})
-                ctx.close()
-            finally:
-                browser.close()
-    except PlaywrightError as exc:
-        first = str(exc).strip().splitlines()[:1] or ["未知错误"]
-        if "imeout" in first[0]:
-            raise RenderError(f"Chromium 绘制 OFD 页面超过时间上限 {timeout:.0f} 秒，未能核对显示内容，不得视为通过")
-        _log.warning("Chromium failed on an OFD: %s", first[0][:200])
-        raise RenderError("浏览器（Chromium）无法绘制该 OFD 文件，未能核对显示内容，不得视为通过（原因已记入服务日志）")
+    with chromium(timeout, renders="渲染 OFD 页面", draws="绘制 OFD 页面", fails="绘制该 OFD 文件",
+                  log=" on an OFD") as (browser, ms):
+        # our own document (every text escaped, no script from the file): scripts only to ask the font loader
+        ctx = browser.new_context(java_script_enabled=True, offline=True)
+        ctx.route("**/*", abort_network)
+        page = ctx.new_page()
+        page.set_default_timeout(ms)
+        page.set_content(html, wait_until="load", timeout=ms)
+        if page.evaluate(_LOAD_FONTS):
+            raise RenderError("OFD 文件内嵌的字体无法加载（字体文件损坏或格式不受支持），阅读器画出的字形无法核对，"
+                              "未能核对显示内容，不得视为通过")
+        pdf: bytes = page.pdf(prefer_css_page_size=True, print_background=True,
+                              margin={"top": "0", "bottom": "0", "left": "0", "right": "0"})
+        ctx.close()
     return pdf
 
 
