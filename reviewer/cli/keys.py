@@ -22,22 +22,23 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     listing.add_argument("--pem", action="store_true", help="同时打印每把密钥的公钥（PEM），供审计员在系统外保存")
     listing.set_defaults(handler=run_list)
     rotate = k.add_parser("rotate", help="轮换签名密钥：生成新密钥，旧公钥保留在登记册中（旧回执、旧检查点仍可验证），记入审查日志")
-    rotate.add_argument("which", nargs="?", choices=("receipt", "checkpoint"), metavar="用途",
-                        help="receipt 回执签名密钥或 checkpoint 检查点签名密钥（也可用 --receipt / --checkpoint）")
-    which = rotate.add_mutually_exclusive_group()
-    which.add_argument("--receipt", action="store_true", help="轮换回执签名密钥")
-    which.add_argument("--checkpoint", action="store_true", help="轮换检查点签名密钥（随即用新密钥签署当前链头，重新锚定）")
+    _purpose_args(rotate, "轮换回执签名密钥", "轮换检查点签名密钥（随即用新密钥签署当前链头，重新锚定）")
     rotate.set_defaults(handler=run_rotate)
     bad = k.add_parser("compromised", help="把已退役的密钥标记为泄露：泄露时间之后由它签出的回执和检查点不再被信任")
-    bad.add_argument("which", nargs="?", choices=("receipt", "checkpoint"), metavar="用途",
-                     help="receipt 回执签名密钥或 checkpoint 检查点签名密钥（也可用 --receipt / --checkpoint）")
-    which = bad.add_mutually_exclusive_group()
-    which.add_argument("--receipt", action="store_true", help="回执签名密钥")
-    which.add_argument("--checkpoint", action="store_true", help="检查点签名密钥")
+    _purpose_args(bad, "回执签名密钥", "检查点签名密钥")
     bad.add_argument("--key-id", required=True, metavar="密钥编号", help="要标记的密钥编号（reviewer keys list 可查）")
     bad.add_argument("--since", required=True, metavar="时间",
                      help="可能泄露的最早时间（北京时间），如 2026-03-01 或 2026-03-01T08:30；拿不准时宁早勿晚")
     bad.set_defaults(handler=run_compromised)
+
+
+def _purpose_args(parser: argparse.ArgumentParser, receipt: str, checkpoint: str) -> None:
+    """Which key: a word (receipt | checkpoint) or one of --receipt / --checkpoint."""
+    parser.add_argument("which", nargs="?", choices=("receipt", "checkpoint"), metavar="用途",
+                        help="receipt 回执签名密钥或 checkpoint 检查点签名密钥（也可用 --receipt / --checkpoint）")
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--receipt", action="store_true", help=receipt)
+    which.add_argument("--checkpoint", action="store_true", help=checkpoint)
 
 
 def _keys(create: bool) -> list[tuple[str, str, bool]]:
