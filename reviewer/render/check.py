@@ -404,7 +404,7 @@ def _check_page(scanner: Scanner, page: PdfPage, plan: _Plan, extracted: compare
     full_ocr = bool(reasons)
     if plan.verify and page.glyphs:
         reasons.append("文字层来自送审文件自带的字体，逐字形与图像核对")
-    png = _png(image)
+    png = _png(image, page.gray)
     png_sha = hashlib.sha256(png).hexdigest()
     cache_key = page_key(page, png_sha, plan.kind, plan.verify, full_ocr) if plan.pages is not None else ""
     checked = plan.pages.get(cache_key) if plan.pages is not None else None
@@ -540,7 +540,7 @@ def _page_text(lines: list[Line]) -> tuple[str, list[Box | None], list[str]]:
     return "".join(chars), boxes, sources
 
 
-def _png(image: Any) -> bytes:
+def _png(image: Any, gray: Any = None) -> bytes:
     """The page as the reviewer sees it, losslessly, as a PNG: grey pages (most text pages) as a grey PNG, a third of
     the bytes to compress; every row with PNG's "Up" filter (numpy) and zlib's run-length strategy at level 1. Pillow's
     encoder (adaptive filters, level 3) cost three times PDFium's rendering of the page; this costs about one."""
@@ -549,13 +549,14 @@ def _png(image: Any) -> bytes:
 
     import numpy as np
 
-    if image.mode == "RGB":
-        gray = image.convert("L")  # a grey pixel (r = g = b = v) has luma v exactly; a coloured one does not come back
-        if np.array_equal(np.asarray(gray.convert("RGB")), np.asarray(image)):
-            image = gray  # exactly the same pixels: a red stamp keeps the page in colour
-    if image.mode not in ("L", "RGB"):
-        image = image.convert("RGB")
-    px = np.asarray(image)
+    if gray is not None:  # the renderer found every pixel grey (pages.PdfPage.gray): those levels are the page
+        px = gray
+    else:
+        if image.mode not in ("L", "RGB"):
+            image = image.convert("RGB")
+        px = np.asarray(image)
+        if image.mode == "RGB" and bool((px[:, :, 0] == px[:, :, 1]).all()) and bool((px[:, :, 1] == px[:, :, 2]).all()):
+            px = np.ascontiguousarray(px[:, :, 0])  # r = g = b everywhere: a red stamp keeps the page in colour
     height, width = px.shape[0], px.shape[1]
     rows = px.reshape(height, -1)
     raw = np.empty((height, rows.shape[1] + 1), dtype=np.uint8)
@@ -563,12 +564,12 @@ def _png(image: Any) -> bytes:
     raw[0, 1:] = rows[0]
     np.subtract(rows[1:], rows[:-1], out=raw[1:, 1:])
     z = zlib.compressobj(1, zlib.DEFLATED, 15, 8, zlib.Z_RLE)
-    data = z.compress(raw.tobytes()) + z.flush()
+    data = z.compress(memoryview(raw).cast("B")) + z.flush()
 
     def chunk(kind: bytes, body: bytes) -> bytes:
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
 
-    header = struct.pack(">IIBBBBB", width, height, 8, 0 if image.mode == "L" else 2, 0, 0, 0)
+    header = struct.pack(">IIBBBBB", width, height, 8, 0 if px.ndim == 2 else 2, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
 
 

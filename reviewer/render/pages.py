@@ -45,10 +45,14 @@ class PdfPage:
     invisible_text: bool = False  # text objects in render mode 3 (drawn nowhere)
     annotations: int = 0  # visible annotations and form fields (stamps, free text, widgets): drawn, not in the text layer
     regions: list[Box] = field(default_factory=list)  # pixel boxes of images and shapes: what OCR must read
+    # the page's grey levels (H × W uint8, numpy) when every pixel is grey (r = g = b: most text pages), else None;
+    # taken once from PDFium's bitmap for the signatures and the stored PNG (check._png)
+    gray: Any = None
 
 
 def pdf_pages(pdf: bytes, max_pages: int, dpi: int = DPI, signatures: bool = True) -> Iterator[PdfPage]:
     """The PDF's pages; glyph signatures only when `signatures` (the text layer is checked against its pixels)."""
+    import numpy as np
     import pypdfium2 as pdfium
     import pypdfium2.raw as raw
 
@@ -72,8 +76,8 @@ def pdf_pages(pdf: bytes, max_pages: int, dpi: int = DPI, signatures: bool = Tru
             page = doc[i]
             try:
                 width, height = page.get_size()
-                img = page.render(scale=scale, rotation=0, fill_color=(255, 255, 255, 255)).to_pil().convert("RGB")
-                out = PdfPage(i + 1, img)
+                img, gray = _bitmap(page.render(scale=scale, rotation=0, fill_color=(255, 255, 255, 255)))
+                out = PdfPage(i + 1, img, gray=gray)
                 rot = page.get_rotation() % 360
                 area = 0.0
 
@@ -81,9 +85,9 @@ def pdf_pages(pdf: bytes, max_pages: int, dpi: int = DPI, signatures: bool = Tru
                     return (max(0, int(left * scale)), max(0, int((height - top) * scale)),
                             int(right * scale + 0.999), int((height - bottom) * scale + 0.999))
 
-                for obj in page.get_objects(max_depth=8):
-                    if obj.type == raw.FPDF_PAGEOBJ_IMAGE:
-                        left, bottom, right, top = obj.get_bounds()
+                for kind, obj in _objects(page.raw, raw):
+                    if kind == raw.FPDF_PAGEOBJ_IMAGE:
+                        left, bottom, right, top = _bounds(obj, raw)
                         a = max(0.0, right - left) * max(0.0, top - bottom)
                         area += a
                         # any picture large enough on the rendered page to carry a legible word (a 200 px stamp
@@ -91,13 +95,13 @@ def pdf_pages(pdf: bytes, max_pages: int, dpi: int = DPI, signatures: bool = Tru
                         if (right - left) * scale >= MIN_IMAGE_PX[0] and (top - bottom) * scale >= MIN_IMAGE_PX[1]:
                             out.images += 1
                             out.regions.append(region(left, bottom, right, top))
-                    elif obj.type == raw.FPDF_PAGEOBJ_PATH:
-                        left, bottom, right, top = obj.get_bounds()
+                    elif kind == raw.FPDF_PAGEOBJ_PATH:
+                        left, bottom, right, top = _bounds(obj, raw)
                         if right - left > 6 and top - bottom > 6:
                             out.shapes += 1
                             out.regions.append(region(left, bottom, right, top))
-                    elif obj.type == raw.FPDF_PAGEOBJ_TEXT:
-                        if raw.FPDFTextObj_GetTextRenderMode(obj.raw) == raw.FPDF_TEXTRENDERMODE_INVISIBLE:
+                    elif kind == raw.FPDF_PAGEOBJ_TEXT:
+                        if raw.FPDFTextObj_GetTextRenderMode(obj) == raw.FPDF_TEXTRENDERMODE_INVISIBLE:
                             out.invisible_text = True
                 out.image_area = area / max(1.0, width * height)
                 # Annotations (a Stamp or FreeText with its own appearance, a form field's widget) are drawn on the
@@ -123,7 +127,8 @@ def pdf_pages(pdf: bytes, max_pages: int, dpi: int = DPI, signatures: bool = Tru
                 if rot == 0:  # rotated pages are read by OCR only (the text layer's boxes would need turning)
                     textpage = page.get_textpage()
                     try:
-                        out.glyphs = _glyphs(textpage, img.convert("L"), scale, height, signatures)
+                        out.glyphs = _glyphs(textpage, gray if gray is not None else np.asarray(img.convert("L")), scale,
+                                             height, signatures)
                     finally:
                         textpage.close()
                 else:
@@ -135,22 +140,68 @@ def pdf_pages(pdf: bytes, max_pages: int, dpi: int = DPI, signatures: bool = Tru
         doc.close()
 
 
+MAX_FORM_DEPTH = 8  # Form XObjects inside Form XObjects: levels looked into (the workload check bounds the count)
+
+
+def _bitmap(bitmap: Any) -> tuple[Any, Any]:
+    """The rendered page as an RGB PIL image, and its grey levels when every pixel is grey (else None): one look at
+    PDFium's BGR buffer (PIL's BGR decoding, then a second conversion for the signatures and a third, back to RGB, to
+    tell a grey page for the PNG, cost as much as rendering the page)."""
+    import numpy as np
+    from PIL import Image
+
+    bgr = bitmap.to_numpy()  # a view of PDFium's buffer (H × W × 3, B G R): copied out below
+    if bgr.ndim == 3 and bgr.shape[2] == 3:
+        b = bgr[:, :, 0]
+        if bool((b == bgr[:, :, 1]).all()) and bool((b == bgr[:, :, 2]).all()):
+            gray = np.ascontiguousarray(b)
+            grey = Image.fromarray(gray, "L")
+            return Image.merge("RGB", (grey, grey, grey)), gray
+        return Image.fromarray(np.ascontiguousarray(bgr[:, :, ::-1]), "RGB"), None
+    return bitmap.to_pil().convert("RGB"), None
+
+
+def _objects(page: Any, raw: Any, form: Any = None, level: int = 0) -> Iterator[tuple[int, Any]]:
+    """(type, raw handle) of every page object, descending into Form XObjects MAX_FORM_DEPTH levels deep (raw PDFium
+    calls: the wrapper's object per page object cost more than reading them)."""
+    count = raw.FPDFFormObj_CountObjects(form) if form is not None else raw.FPDFPage_CountObjects(page)
+    if count < 0:
+        raise RenderError("页面对象无法读取（文件已损坏），未能核对显示内容，不得视为通过")
+    for k in range(count):
+        obj = raw.FPDFFormObj_GetObject(form, k) if form is not None else raw.FPDFPage_GetObject(page, k)
+        if not obj:
+            raise RenderError("页面对象无法读取（文件已损坏），未能核对显示内容，不得视为通过")
+        kind = raw.FPDFPageObj_GetType(obj)
+        yield kind, obj
+        if kind == raw.FPDF_PAGEOBJ_FORM and level < MAX_FORM_DEPTH - 1:
+            yield from _objects(page, raw, obj, level + 1)
+
+
+def _bounds(obj: Any, raw: Any) -> tuple[float, float, float, float]:
+    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+    if not raw.FPDFPageObj_GetBounds(obj, ctypes.byref(left), ctypes.byref(bottom), ctypes.byref(right),
+                                     ctypes.byref(top)):
+        raise RenderError("页面对象的位置无法读取（文件已损坏），未能核对显示内容，不得视为通过")
+    return left.value, bottom.value, right.value, top.value
+
+
 def _glyphs(textpage: Any, gray: Any, scale: float, height: float, signatures: bool = True) -> list[Glyph]:
     """Every drawn character of the text layer with its box and, when `signatures`, its signature: the pixels inside
     its loose char box (the font's advance × ascent–descent, the same for every drawing of one glyph at one size,
-    wherever it sits) averaged down to SIG × SIG (`signatures`). Raw PDFium calls per character (the wrapper's
-    per-call buffers cost more than the work); the signatures of a whole page in a few numpy operations."""
+    wherever it sits) averaged down to SIG × SIG (`signatures`). `gray`: the page's grey levels (H × W numpy).
+    The page's characters are read in one call; boxes with raw PDFium calls per character (the wrapper's per-call
+    buffers cost more than the work); the signatures of a whole page in a few numpy operations."""
     import numpy as np
     import pypdfium2.raw as raw
 
     tp = textpage.raw
     left, right, bottom, top = (ctypes.c_double() for _ in range(4))
     loose = raw.FS_RECTF()
-    w, h = gray.size
+    h, w = gray.shape[0], gray.shape[1]
     out: list[Glyph] = []
     signed: list[Glyph] = []
-    for c in range(raw.FPDFText_CountChars(tp)):
-        code = raw.FPDFText_GetUnicode(tp, c)
+    codes = _codes(tp, raw)
+    for c, code in enumerate(codes):
         if not code:
             continue
         ch = chr(code) if code < 0x110000 else "\ufffd"
@@ -179,6 +230,22 @@ def _glyphs(textpage: Any, gray: Any, scale: float, height: float, signatures: b
         for g, sig in zip(signed, sigs, strict=True):
             g.sig = sig
     return out
+
+
+def _codes(tp: Any, raw: Any) -> list[int]:
+    """The code point of every character of the text page (what FPDFText_GetUnicode gives one by one), from one
+    FPDFText_GetText call when its UTF-16 has exactly one unit per character (no surrogate pairs); otherwise, and
+    when it fails, one call per character."""
+    n = raw.FPDFText_CountChars(tp)
+    if n <= 0:
+        return []
+    buf = (ctypes.c_ushort * (n + 1))()
+    got = raw.FPDFText_GetText(tp, 0, n, buf)
+    if got == n + 1:  # n characters and the terminating zero
+        units = list(buf[:n])
+        if not any(0xD800 <= u <= 0xDFFF for u in units):
+            return units
+    return [raw.FPDFText_GetUnicode(tp, c) for c in range(n)]
 
 
 SIG_BLUR = 2.0  # pixels each signature cell reaches past its edges (docs/render.md: calibration of SAME_GLYPH)
