@@ -416,7 +416,7 @@ def _check_page(scanner: Scanner, page: PdfPage, plan: _Plan, extracted: compare
         if plan.pages is not None:
             plan.pages.put(cache_key, checked)
     final, mismatches = list(checked.final), checked.mismatches
-    final.sort(key=lambda ln: (ln.box[1] + ln.box[3]) / 2)
+    final.sort(key=_middle)
     final = _rows(final)
     rendered = RenderedPage(page.number, image.size[0], image.size[1], png, png_sha, final, "；".join(reasons))
     report.pages.append(rendered)
@@ -498,29 +498,35 @@ def _split_box(box: Box, n: int) -> list[Box]:
     return [(int(box[0] + i * step), box[1], int(box[0] + (i + 1) * step + 0.999), box[3]) for i in range(n)]
 
 
+def _middle(ln: Line) -> int:
+    box = ln.box
+    return box[1] + box[3]  # twice the middle: the same order
+
+
 def _rows(lines: list[Line]) -> list[Line]:
     """Stretches that sit on one visual row become one line again (left to right, GAP between)."""
-    rows: list[list[Line]] = []
+    rows: list[list[tuple[Line, Box]]] = []
+    top = bottom = 0
     for ln in lines:
-        mid = (ln.box[1] + ln.box[3]) / 2
-        if rows:
-            top = min(x.box[1] for x in rows[-1])
-            bottom = max(x.box[3] for x in rows[-1])
-            same_source = rows[-1][0].source == ln.source
-            if top <= mid <= bottom and same_source:
-                rows[-1].append(ln)
-                continue
-        rows.append([ln])
+        box = ln.box  # a union over the line's characters: taken once
+        mid = (box[1] + box[3]) / 2
+        if rows and top <= mid <= bottom and rows[-1][0][0].source == ln.source:
+            rows[-1].append((ln, box))
+            top, bottom = min(top, box[1]), max(bottom, box[3])
+            continue
+        rows.append([(ln, box)])
+        top, bottom = box[1], box[3]
     out: list[Line] = []
     for row in rows:
-        row.sort(key=lambda x: x.box[0])
-        text = GAP.join(x.text for x in row)
+        row.sort(key=lambda x: x[1][0])
+        text = GAP.join(x.text for x, _b in row)
         boxes: list[Box] = []
-        for k, x in enumerate(row):
+        for k, (x, b) in enumerate(row):
             if k:
-                boxes.append((row[k - 1].box[2], x.box[1], x.box[0], x.box[3]))
+                before = row[k - 1][1]
+                boxes.append((before[2], b[1], b[0], b[3]))
             boxes.extend(x.boxes)
-        out.append(Line(text, boxes, row[0].source, min(x.score for x in row)))
+        out.append(Line(text, boxes, row[0][0].source, min(x.score for x, _b in row)))
     return out
 
 
@@ -564,7 +570,7 @@ def _png(image: Any, gray: Any = None) -> bytes:
     raw[0, 1:] = rows[0]
     np.subtract(rows[1:], rows[:-1], out=raw[1:, 1:])
     z = zlib.compressobj(1, zlib.DEFLATED, 15, 8, zlib.Z_RLE)
-    data = z.compress(memoryview(raw).cast("B")) + z.flush()
+    data = z.compress(raw.data) + z.flush()  # the array's own buffer: no copy
 
     def chunk(kind: bytes, body: bytes) -> bytes:
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)

@@ -30,6 +30,7 @@ SAME_GLYPH = 0.04
 INK = 0.85  # a signature whose darkest cell is lighter than this shows no glyph (blank, white or nearly white text)
 VERSION = 2  # of the signature: a memory file of another version is not used (its drawings were measured otherwise)
 EXEMPLARS = 64  # verified drawings kept per (character, size): subpixel placement gives many variants of a glyph
+SIZE_SLACK = 1  # a glyph is compared with the verified drawings of its character at its size and the sizes ±1 px
 _PUA = re.compile("[\ue000-\uf8ff\ufffd]")
 
 
@@ -41,6 +42,10 @@ class GlyphMemory:
 
     def __init__(self) -> None:
         self._seen: dict[tuple[str, int], Any] = {}
+        self._near: dict[tuple[str, int], Any] = {}  # _exemplars() by (character, size), dropped when those change
+        # (character, size) -> the verified drawing of that character that a glyph of that key last matched: tried
+        # first, for a whole page in one array operation (most glyphs of a page match it)
+        self._hint: dict[tuple[str, int], Any] = {}
         self.added = 0  # drawings learnt since loaded or saved
         self._synced = -1.0  # modification time of the file as this memory last read or wrote it
 
@@ -54,7 +59,7 @@ class GlyphMemory:
             return False
         if glyph.verified:  # a memory only grows: once known, known for the rest of the page
             return True
-        got = self._seen.get((glyph.ch, glyph.size))
+        got = self._exemplars(glyph.ch, glyph.size)
         if got is None:
             return False
         # mean absolute difference per exemplar, without numpy's mean() wrapper (called for every glyph of a page)
@@ -63,20 +68,58 @@ class GlyphMemory:
         return glyph.verified
 
     def mark_known(self, glyphs: list[Glyph]) -> None:
-        """known() for a page's glyphs at once: one array operation per (character, size) instead of one per glyph
-        (the same test, the same threshold)."""
+        """known() for a page's glyphs at once (the same test, the same threshold): first every glyph against the
+        drawing of its character that its (character, size) last matched, in one array operation for the page; the
+        rest with one array operation per (character, size)."""
         import numpy as np
 
+        limit = SAME_GLYPH * SIG * SIG
+        todo = [g for g in glyphs if g.sig is not None and not g.verified]
+        hinted = [g for g in todo if (g.ch, g.size) in self._hint]
+        if hinted:
+            sigs = np.stack([g.sig for g in hinted])
+            sigs -= np.stack([self._hint[(g.ch, g.size)] for g in hinted])
+            np.abs(sigs, out=sigs)
+            for g, d in zip(hinted, sigs.reshape(len(hinted), -1).sum(axis=1).tolist(), strict=True):
+                g.verified = d < limit
         by_key: dict[tuple[str, int], list[Glyph]] = {}
-        for g in glyphs:
-            if g.sig is not None and not g.verified and (g.ch, g.size) in self._seen:
+        for g in todo:
+            if not g.verified:
                 by_key.setdefault((g.ch, g.size), []).append(g)
         for key, group in by_key.items():
-            got = self._seen[key]
+            got = self._exemplars(*key)
+            if got is None:
+                continue
             sigs = np.stack([g.sig for g in group])
-            diff = np.abs(sigs[:, None] - got[None]).reshape(len(group), len(got), -1).sum(axis=2).min(axis=1)
-            for g, d in zip(group, diff.tolist(), strict=True):
-                g.verified = d < SAME_GLYPH * SIG * SIG
+            diff = np.abs(sigs[:, None] - got[None]).reshape(len(group), len(got), -1).sum(axis=2)
+            best = diff.argmin(axis=1)
+            hit = None
+            for g, d, k in zip(group, diff[np.arange(len(group)), best].tolist(), best.tolist(), strict=True):
+                g.verified = d < limit
+                if g.verified:
+                    hit = k
+            if hit is not None:
+                self._hint[key] = got[hit]  # a verified drawing of this very character (_exemplars)
+
+    def _exemplars(self, ch: str, size: int) -> Any:
+        """The verified drawings of `ch` at `size` and the sizes next to it (SIZE_SLACK), or None. The size is the
+        loose box's height rounded to a pixel, and PDFium's loose box of one glyph of one font at one point size is
+        26.2–27.0 px high from one document's font subset to another's: the same drawing fell on either side of a
+        rounding edge and was read again. Only drawings verified as `ch` itself are ever compared."""
+        import numpy as np
+
+        key = (ch, size)
+        if key in self._near:
+            return self._near[key]
+        got = [x for d in range(-SIZE_SLACK, SIZE_SLACK + 1) if (x := self._seen.get((ch, size + d))) is not None]
+        out = None if not got else got[0] if len(got) == 1 else np.concatenate(got)
+        self._near[key] = out
+        return out
+
+    def _set(self, key: tuple[str, int], sigs: Any) -> None:
+        self._seen[key] = sigs
+        for d in range(-SIZE_SLACK, SIZE_SLACK + 1):
+            self._near.pop((key[0], key[1] + d), None)
 
     def learn(self, glyph: Glyph) -> None:
         if glyph.sig is not None and not self.known(glyph):
@@ -87,11 +130,11 @@ class GlyphMemory:
 
         got = self._seen.get(key)
         if got is None:
-            self._seen[key] = sig[None, :, :]
+            self._set(key, sig[None, :, :])
         elif len(got) < EXEMPLARS:
             if np.abs(got - sig).mean(axis=(1, 2)).min() < SAME_GLYPH:
                 return
-            self._seen[key] = np.concatenate([got, sig[None, :, :]])
+            self._set(key, np.concatenate([got, sig[None, :, :]]))
         else:
             return
         self.added += 1
@@ -125,7 +168,7 @@ class GlyphMemory:
                 key, theirs = (str(ch), int(size)), sigs[i : i + int(count)].astype(np.float32) / 255.0
                 i += int(count)
                 if key not in self._seen:  # most keys of another process's file: taken whole
-                    self._seen[key] = theirs[:EXEMPLARS]
+                    self._set(key, theirs[:EXEMPLARS])
                     continue
                 for sig in theirs:
                     self._add(key, sig)

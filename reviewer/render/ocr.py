@@ -84,7 +84,10 @@ def read_crops(crops: list[Any]) -> list[tuple[str, float]]:
         return []
     arrs = [np.asarray(c)[:, :, ::-1].copy() for c in crops]
     try:
-        result, _ = engine().text_rec(arrs)
+        # one line per model run: on one core a batch of six lines cost 1.5 times six runs of one (the padded batch
+        # tensor falls out of the caches; bench/render.py --reports, docs/render.md)
+        rec = engine().text_rec
+        result = [rec([a])[0][0] for a in arrs]
     except RenderError:
         raise
     except Exception as exc:

@@ -103,7 +103,7 @@ class PageCache:
             self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)  # entries hold a page's visible text
             path.parent.mkdir(mode=0o700, exist_ok=True)
             tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-            tmp.write_bytes(zlib.compress(json.dumps(body, ensure_ascii=False).encode("utf-8"), 6))
+            tmp.write_bytes(zlib.compress(json.dumps(body, ensure_ascii=False).encode("utf-8"), 1))
             os.chmod(tmp, 0o600)
             os.replace(tmp, path)
         except OSError:  # a read-only or full data directory costs a re-check next time, nothing else

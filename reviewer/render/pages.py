@@ -197,24 +197,23 @@ def _glyphs(textpage: Any, gray: Any, scale: float, height: float, signatures: b
     tp = textpage.raw
     left, right, bottom, top = (ctypes.c_double() for _ in range(4))
     loose = raw.FS_RECTF()
+    refs = (ctypes.byref(left), ctypes.byref(right), ctypes.byref(bottom), ctypes.byref(top))  # made once, reused
+    loose_ref = ctypes.byref(loose)
+    generated, char_box, loose_box = raw.FPDFText_IsGenerated, raw.FPDFText_GetCharBox, raw.FPDFText_GetLooseCharBox
     h, w = gray.shape[0], gray.shape[1]
     out: list[Glyph] = []
     signed: list[Glyph] = []
-    codes = _codes(tp, raw)
-    for c, code in enumerate(codes):
+    for c, code in enumerate(_codes(tp, raw)):
         if not code:
             continue
         ch = chr(code) if code < 0x110000 else "\ufffd"
-        if ch.isspace() or raw.FPDFText_IsGenerated(tp, c) == 1:
+        if ch.isspace() or generated(tp, c) == 1 or not char_box(tp, c, *refs):
             continue
-        if not raw.FPDFText_GetCharBox(tp, c, ctypes.byref(left), ctypes.byref(right), ctypes.byref(bottom),
-                                       ctypes.byref(top)):
+        x0, x1, y0, y1 = left.value, right.value, bottom.value, top.value
+        if x1 <= x0 or y1 <= y0:
             continue
-        if right.value <= left.value or top.value <= bottom.value:
-            continue
-        box = (int(left.value * scale), int((height - top.value) * scale),
-               int(right.value * scale + 0.999), int((height - bottom.value) * scale + 0.999))
-        if not raw.FPDFText_GetLooseCharBox(tp, c, ctypes.byref(loose)):
+        box = (int(x0 * scale), int((height - y1) * scale), int(x1 * scale + 0.999), int((height - y0) * scale + 0.999))
+        if not loose_box(tp, c, loose_ref):
             out.append(Glyph(ch, box))
             continue
         lb = (max(0.0, loose.left * scale), max(0.0, (height - loose.top) * scale),
@@ -260,13 +259,16 @@ def signatures_of(gray: Any, boxes: Any) -> Any:
     different characters stay apart. Computed per group of equal crop sizes as two small matrix products."""
     import numpy as np
 
-    page = np.full((gray.shape[0] + 2 * _MARGIN, gray.shape[1] + 2 * _MARGIN), 255, dtype=np.uint8)
-    page[_MARGIN:-_MARGIN, _MARGIN:-_MARGIN] = gray
     x0, y0, x1, y1 = boxes.T
     cx = np.floor(x0 - SIG_BLUR).astype(np.int64)
     cy = np.floor(y0 - SIG_BLUR).astype(np.int64)
     cw = np.ceil(x1 + SIG_BLUR).astype(np.int64) - cx
     ch = np.ceil(y1 + SIG_BLUR).astype(np.int64) - cy
+    # white beyond the right and bottom edges as far as the widest and tallest crop reaches: a group's crops are as
+    # wide as its widest, so a narrow glyph at the page's edge (text running off the page) reached past the margin
+    page = np.full((gray.shape[0] + 2 * _MARGIN + int(ch.max()), gray.shape[1] + 2 * _MARGIN + int(cw.max())), 255,
+                   dtype=np.uint8)
+    page[_MARGIN : _MARGIN + gray.shape[0], _MARGIN : _MARGIN + gray.shape[1]] = gray
     out = np.empty((len(boxes), SIG, SIG), dtype=np.float32)
     for ch_ in np.unique(ch).tolist():  # one group per crop height, as wide as its widest crop (extra pixels weigh 0)
         idx = np.nonzero(ch == ch_)[0]

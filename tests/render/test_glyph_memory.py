@@ -165,3 +165,85 @@ def test_two_workers_saving_keep_both_and_a_damaged_file_trusts_nothing(tmp_path
     assert not both.known(Glyph("乙", ga.box, ga.sig, 20)), "a drawing is known only for its own character"
     path.write_bytes(b"PK\x03\x04 damaged")
     assert len(GlyphMemory.load(path)) == 0
+
+
+# --------------------------------------------------------------------- neighbouring sizes, page hints, near twins
+def _drawn(items: list[m.Text], lies: dict[str, str] | None = None) -> list[Any]:
+    """The signed glyphs of a one-page PDF drawing `items` (real PDFium rendering, real signatures)."""
+    from reviewer.render.pages import pdf_pages
+
+    page = next(iter(pdf_pages(m.make_pdf([m.PdfPage(items)], lies=lies), 5)))
+    return [g for g in page.glyphs if g.sig is not None]
+
+
+def _fresh(g: Any, ch: str | None = None, size: int | None = None) -> Any:
+    """The same drawing as a new, unverified glyph (optionally claiming another character or size)."""
+    from reviewer.render.pages import Glyph
+
+    return Glyph(ch or g.ch, g.box, g.sig, g.size if size is None else size, g.loose)
+
+
+def test_a_drawing_is_recognised_at_the_next_size_but_only_for_its_own_character() -> None:
+    """PDFium's loose box of one glyph is 26.2–27.0 px high from one font subset to another, so the memory compares a
+    glyph with its character's drawings at its size and the sizes next to it. That may never let a drawing verified
+    as one character stand for another: 公's drawing claimed as 密, a shifted 密 claimed as 公, at any of those sizes."""
+    from reviewer.render.glyphs import SIZE_SLACK, GlyphMemory
+
+    truthful = _drawn([m.Text(60, 780, "保密公开", 14), m.Text(60.37, 740.41, "保密公开", 14)])
+    mi, gong = [g for g in truthful if g.ch == "密"], [g for g in truthful if g.ch == "公"]
+    memory = GlyphMemory()
+    memory.learn(mi[0])
+    memory.learn(gong[0])
+    size, gsize = mi[0].size, gong[0].size  # the loose box's height differs from glyph to glyph
+    for d in range(-SIZE_SLACK, SIZE_SLACK + 1):
+        assert memory.known(_fresh(mi[1], size=size + d)), "the same drawing of 密 one pixel taller or shorter"
+        assert not memory.known(_fresh(gong[0], "密", size + d)), "the very drawing verified as 公 trusted as 密"
+        assert not memory.known(_fresh(gong[1], "密", size + d)), "公's drawing trusted as 密"
+        assert not memory.known(_fresh(mi[0], "公", gsize + d)), "the very drawing verified as 密 trusted as 公"
+        assert not memory.known(_fresh(mi[1], "公", gsize + d)), "a shifted 密 trusted as 公"
+    assert not memory.known(_fresh(mi[1], size=size + SIZE_SLACK + 1)), "sizes further apart are not compared"
+    # the page-at-once path (mark_known, with its per-character hints) answers the same
+    page = [_fresh(mi[1], size=size + 1), _fresh(gong[1], "密", size + 1), _fresh(mi[1], "公", gsize - 1),
+            _fresh(gong[0], size=gsize - 1)]
+    memory.mark_known(page)
+    assert [g.verified for g in page] == [True, False, False, True]
+    again = [_fresh(gong[0], "密", size), _fresh(mi[0], "公", gsize), _fresh(gong[1], "密", size + 1),
+             _fresh(mi[1], size=size)]
+    memory.mark_known(again)  # the hints of 密 and 公 are set now: still only for their own characters
+    assert [g.verified for g in again] == [False, False, False, True]
+
+
+def test_a_lie_at_a_neighbouring_size_after_truthful_drawings_is_read(scanner: Scanner) -> None:
+    """The document-level attack of the first test, with the lying page set half a point larger (its glyphs one
+    pixel taller: compared with the truthful drawings of the neighbouring size)."""
+    lie = dict(zip("北辰三号", "普通项目", strict=True))
+    lied = [line.replace("普通项目", "北辰三号", 1) if i == 2 else line for i, line in enumerate(FILLER)]
+    big = m.PdfPage([m.Text(60, 780 - i * 26, line, 14.5) for i, line in enumerate(lied)])
+    data = m.make_pdf([_pages(0, FILLER), _pages(0.37, FILLER[::-1]), big], lies=lie)
+    result, report = scan_rendered(scanner, data, "a.pdf")
+    assert report.error is None
+    hits = [f for f in result.findings if "北辰三号" in (f.match + f.explanation) and f.page == 3]
+    assert hits, [(f.rule, f.match, f.location) for f in result.findings]
+    assert result.verdict.value != "pass"
+
+
+def test_text_running_off_the_page_is_signed_not_a_crash() -> None:
+    """A line wider than the page: glyphs at the right edge had crops reaching past the white margin (IndexError)."""
+    glyphs = _drawn([m.Text(40, 780, "关于做好春季防汛工作的通知各街道各有关部门普通项目按计划推进请各单位认真落实", 14),
+                     m.Text(40, 750, "一二三，", 30)])
+    assert len(glyphs) > 20 and all(g.sig.shape == glyphs[0].sig.shape for g in glyphs)
+
+
+@pytest.mark.xfail(strict=True, reason="已知弱点（docs/render.md）：12×12 签名分不开只差一笔的字（未/末、土/士、己/已）")
+def test_a_near_twin_drawing_is_not_trusted_for_the_verified_character() -> None:
+    """未 and 末 differ in the length of one stroke. A font whose glyph for 未 draws 末 must be read, even after 未
+    itself was verified; the blurred 12 × 12 signature cannot tell them apart (mean difference 0.018 against the
+    limit of 0.04), so today it is trusted. Strict: when the signature is fixed, this test says so."""
+    from reviewer.render.glyphs import GlyphMemory
+
+    truthful = _drawn([m.Text(60 + x, 780 - 30 * k, "未来", 14) for k, x in enumerate((0, 0.25, 0.5, 0.75))])
+    memory = GlyphMemory()
+    for g in truthful:
+        memory.learn(g)
+    lying = [g for g in _drawn([m.Text(60.1, 600, "末来", 14)], lies={"末": "未"}) if g.ch == "未"]
+    assert lying and not any(memory.known(_fresh(g)) for g in lying)
