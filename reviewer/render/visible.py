@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from statistics import median
 
 from reviewer.render.model import Box, Line
@@ -98,15 +99,24 @@ def fold(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKC", text.translate(RADICALS)).casefold() if keep(c))
 
 
+@lru_cache(maxsize=1 << 16)
+def _fold_char(ch: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKC", ch).casefold() if keep(c))
+
+
 def fold_map(text: str) -> tuple[str, list[int]]:
-    """Folded text and, for each folded character, the index of the original character it came from."""
+    """Folded text and, for each folded character, the index of the original character it came from (each character
+    folded on its own, as a pure function of the character: cached)."""
     out: list[str] = []
     idx: list[int] = []
     for i, ch in enumerate(text.translate(RADICALS)):
-        for c in unicodedata.normalize("NFKC", ch).casefold():
-            if keep(c):
-                out.append(c)
-                idx.append(i)
+        folded = _fold_char(ch)
+        if len(folded) == 1:
+            out.append(folded)
+            idx.append(i)
+        elif folded:
+            out.extend(folded)
+            idx.extend([i] * len(folded))
     return "".join(out), idx
 
 
