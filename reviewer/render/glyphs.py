@@ -112,7 +112,9 @@ class GlyphMemory:
         if key in self._near:
             return self._near[key]
         got = [x for d in range(-SIZE_SLACK, SIZE_SLACK + 1) if (x := self._seen.get((ch, size + d))) is not None]
-        out = None if not got else got[0] if len(got) == 1 else np.concatenate(got)
+        if not got:
+            return None  # not kept: a draft's many unseen characters must not grow the cache
+        out = got[0] if len(got) == 1 else np.concatenate(got)
         self._near[key] = out
         return out
 
