@@ -36,8 +36,11 @@ SERIOUS = ("serious", "critical")
 
 
 def _context(browser: Any, site: Site, width: int = 1366, height: int = 900) -> Any:  # noqa: F811
-    return browser.new_context(base_url=site.url, locale="zh-CN", viewport={"width": width, "height": height},
-                               accept_downloads=True)
+    ctx = browser.new_context(base_url=site.url, locale="zh-CN", viewport={"width": width, "height": height},
+                              accept_downloads=True)
+    # a shared 2-core machine under load can take longer than Playwright's 30 s default to serve a page
+    ctx.set_default_timeout(90_000)
+    return ctx
 
 
 def _login(pg: Any, username: str) -> None:
