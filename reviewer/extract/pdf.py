@@ -1,5 +1,8 @@
 """PDF: the text layer of every page, annotations, form fields, bookmarks, metadata (Info and XMP) and attachments.
 
+Page text is read by PDFium (pdftext.py) and, on a page where PDFium may read less than pypdf, by pypdf as well;
+everything else (the structure: annotations, fields, bookmarks, metadata, attachments, images) by pypdf.
+
 A page that draws something but has no text layer is a scan: its content cannot be verified, so it becomes a `review`
 issue. When `tesseract` with Chinese data (chi_sim) is installed, the page images are also OCR'd and scanned, and the
 issue stays (OCR can be wrong).
@@ -28,8 +31,9 @@ from reviewer.extract.links import link_text
 from reviewer.extract.model import Extraction, ExtractionIssue, TextPart
 from reviewer.extract.parts import PartBuilder
 from reviewer.extract.pdfrevisions import earlier_versions
+from reviewer.extract.pdftext import read_page, union
 from reviewer.extract.script import add_hidden_strings
-from reviewer.extract.workload import check_pdf
+from reviewer.extract.workload import Work, check_pdf
 
 _log = logging.getLogger(__name__)
 
@@ -205,6 +209,40 @@ def _javascript(reader: PdfReader) -> list[str]:
     return out
 
 
+def _open_pdfium(data: bytes, pages: int) -> Any:
+    """PDFium's view of the file, opened only after check_pdf counted what its pages ask for. It must see the pages
+    pypdf sees: a file the two parsers read differently is refused rather than read half."""
+    import pypdfium2 as pdfium
+
+    try:
+        doc = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        raise ExtractionError("PDF 文件无法由 PDFium 打开（文件已损坏或结构异常），无法审查") from exc
+    if len(doc) != pages:
+        doc.close()
+        raise ExtractionError(f"PDF 的页数在两种读法下不一致（{pages} 页与 {len(doc)} 页），文件结构异常，无法审查")
+    return doc
+
+
+def _page_text(doc: Any, n: int, page: Any, work: Work) -> str:
+    """Page n's text: PDFium's, or pypdf's followed by what only PDFium read (pdftext.py says when)."""
+    import pypdfium2 as pdfium
+
+    try:
+        pdfium_page = doc[n - 1]
+        try:
+            got = read_page(pdfium_page, work)
+        finally:
+            pdfium_page.close()
+    except ExtractionError as exc:
+        raise ExtractionError(f"PDF 第{n}页：{exc.message}，无法审查") from exc
+    except pdfium.PdfiumError as exc:
+        raise ExtractionError(f"PDF 第{n}页的文字层无法由 PDFium 读取（页面已损坏或结构异常），无法审查") from exc
+    if not got.why_pypdf:
+        return got.text
+    return union(page.extract_text() or "", got.text)
+
+
 def _read(data: bytes, ctx: Context) -> Extraction:
     budget = ctx.budget
     if b"%%EOF" not in data[-2048:]:
@@ -214,7 +252,16 @@ def _read(data: bytes, ctx: Context) -> Extraction:
     if reader.is_encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:
         raise ExtractionError("PDF 文件已设置打开密码（已加密），无法审查；请去除密码后重新提交")
     _check_page_tree(reader)
-    check_pdf(reader, len(data), budget.limits, budget)  # what the pages ask for, counted before any is read
+    works = check_pdf(reader, len(data), budget.limits, budget)  # what the pages ask for, counted before any is read
+    doc = _open_pdfium(data, len(reader.pages))
+    try:
+        return _read_pages(ctx, reader, doc, works)
+    finally:
+        doc.close()
+
+
+def _read_pages(ctx: Context, reader: PdfReader, doc: Any, works: list[Work]) -> Extraction:
+    budget = ctx.budget
     body = PartBuilder("正文", budget)
     notes = PartBuilder("批注", budget)
     attached: list[tuple[bytes, str, str]] = []
@@ -226,7 +273,7 @@ def _read(data: bytes, ctx: Context) -> Extraction:
     can_ocr: bool | None = None
     for n, page in enumerate(reader.pages, 1):
         budget.check_time()
-        text = page.extract_text() or ""
+        text = _page_text(doc, n, page, works[n - 1])
         stripped = text.strip()
         if stripped:
             body.add(f"第{n}页", text)
