@@ -218,9 +218,10 @@ def _open_pdfium(data: bytes, pages: int) -> Any:
         doc = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
         raise ExtractionError("PDF 文件无法由 PDFium 打开（文件已损坏或结构异常），无法审查") from exc
-    if len(doc) != pages:
+    seen = len(doc)
+    if seen != pages:
         doc.close()
-        raise ExtractionError(f"PDF 的页数在两种读法下不一致（{pages} 页与 {len(doc)} 页），文件结构异常，无法审查")
+        raise ExtractionError(f"PDF 的页数在两种读法下不一致（{pages} 页与 {seen} 页），文件结构异常，无法审查")
     return doc
 
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 
 SECRET = "机密★10年"  # a classification marking: the scan blocks it
 COVER = "关于做好春季防汛工作的通知"
+ID_NUMBER = "110101199003070011"  # passes the GB 11643 check: the scan blocks it
+ID_LABEL = "身份证号："
 BENIGN = "一般事项五年"  # what a lying map or an ActualText claims instead (as long as SECRET, no repeated character)
 
 
@@ -106,7 +108,7 @@ def _cover(y: int = 780) -> str:
     return f"BT /F1 16 Tf 60 {y} Td {hexs(COVER)} Tj ET\n"
 
 
-def one_page(hidden: str, *, chars: str = COVER + SECRET + BENIGN, lies: dict[str, str] | None = None,
+def one_page(hidden: str, *, chars: str = COVER + SECRET + BENIGN + ID_LABEL + "0123456789", lies: dict[str, str] | None = None,
              tounicode: bool = True, more_resources: str = "", page_extra: str = "",
              build: object = None) -> bytes:
     """One page: the cover line and `hidden` (content-stream operators) in font /F1."""
@@ -237,6 +239,7 @@ def cases() -> dict[str, bytes]:
         "tounicode-claims-secret": one_page(_show(BENIGN), lies=dict(zip(BENIGN, SECRET, strict=True))),
         "no-tounicode": one_page(_show(), tounicode=False),
         "actualtext-hides-drawn-secret": one_page(f"/Span << /ActualText {text_string(BENIGN)} >> BDC\n" + _show() + "EMC\n"),
+        "actualtext-unprintable": one_page(f"/Span << /ActualText {text_string(chr(1))} >> BDC\n" + _show() + "EMC\n"),
         "actualtext-empty": one_page("/Span << /ActualText () >> BDC\n" + _show() + "EMC\n"),
         "actualtext-holds-secret": one_page(f"/Span << /ActualText {text_string(SECRET)} >> BDC\n" + _show(BENIGN) + "EMC\n"),
         "annotation-appearance": annotation_appearance(),
@@ -244,4 +247,7 @@ def cases() -> dict[str, bytes]:
         "identity-h": identity_h(),
         "hidden-layer": hidden_layer(),
         "many-pages": many_pages(),
+        # every digit drawn on the same spot (character spacing cancels the advance): PDFium keeps one of each
+        # repeated digit, pypdf reads the whole number
+        "stacked-digits": one_page(_show(ID_LABEL, y=650) + _show(ID_NUMBER, x=150, y=650, pre="-14 Tc")),
     }

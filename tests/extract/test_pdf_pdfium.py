@@ -1,0 +1,147 @@
+"""Page text through PDFium reads at least what pypdf read (issue 19), and fails closed.
+
+Every crafted PDF of hiddenpdf.py hides a marking (or an ID number) in one place; whatever pypdf's extract_text read
+there, the new extraction must read too, and the scan must not pass. Some of the places PDFium's text page alone
+misses (asserted below, so that dropping the pypdf fallback fails these tests)."""
+
+from __future__ import annotations
+
+import io
+import re
+import warnings
+
+import pypdfium2 as pdfium
+import pytest
+from pypdf import PdfReader
+
+from reviewer.document import scan_document
+from reviewer.extract import extract
+from reviewer.scan.model import Verdict
+from tests.extract import hiddenpdf as h
+
+CASES = h.cases()
+_WS = re.compile(r"\s+")
+
+
+def _pypdf(data: bytes) -> str:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return _WS.sub("", "".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(data)).pages))
+
+
+def _pdfium_alone(data: bytes) -> str:
+    doc = pdfium.PdfDocument(data)
+    try:
+        return _WS.sub("", "".join(doc[i].get_textpage().get_text_range() for i in range(len(doc))))
+    finally:
+        doc.close()
+
+
+def _secrets(text: str) -> set[str]:
+    return {s for s in (h.SECRET, h.ID_NUMBER) if s in text}
+
+
+@pytest.fixture(scope="module")
+def scanner():  # type: ignore[no-untyped-def]
+    from reviewer import Scanner
+
+    return Scanner.load()
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_reads_at_least_what_pypdf_read(name: str, scanner) -> None:  # type: ignore[no-untyped-def]
+    data = CASES[name]
+    old = _secrets(_pypdf(data))
+    extraction = extract(data, f"{name}.pdf")
+    assert extraction.error is None, extraction.error
+    new = _secrets(_WS.sub("", extraction.text_of("正文")))
+    assert old <= new, f"{name}: pypdf read {old}, the new extraction {new}"
+    if old:
+        assert scan_document(scanner, data, f"{name}.pdf").verdict is not Verdict.PASS
+
+
+# PDFium's text page alone loses the secret here (a zero-width object, an ActualText in place of the glyphs, a
+# Type3 glyph mapped only by its name, digits merged on one spot); pypdf reads it.
+PDFIUM_MISSES = ["zero-font-size", "zero-horizontal-scale", "type3-glyph-names", "actualtext-hides-drawn-secret",
+                 "actualtext-unprintable", "stacked-digits"]
+
+
+@pytest.mark.parametrize("name", PDFIUM_MISSES)
+def test_the_places_pdfium_alone_misses_are_read_through_pypdf(name: str) -> None:
+    data = CASES[name]
+    assert _secrets(_pypdf(data)) - _secrets(_pdfium_alone(data)), "the case no longer shows a difference"
+    assert _secrets(_pypdf(data)) <= _secrets(_WS.sub("", extract(data, f"{name}.pdf").text_of("正文")))
+
+
+def test_actualtext_that_holds_the_secret_is_read_too() -> None:
+    """pypdf reads the glyphs (一般事项五年), PDFium the ActualText (the marking): both are kept."""
+    data = CASES["actualtext-holds-secret"]
+    assert h.SECRET not in _pypdf(data)
+    text = _WS.sub("", extract(data, "a.pdf").text_of("正文"))
+    assert h.SECRET in text and h.BENIGN in text
+
+
+def test_an_ordinary_page_is_read_by_pdfium_alone(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The speed-up is real: a page with nothing PDFium may miss never calls pypdf's extract_text."""
+    from pypdf import PageObject
+
+    def boom(*_a: object, **_k: object) -> str:
+        raise AssertionError("pypdf extract_text called")
+
+    monkeypatch.setattr(PageObject, "extract_text", boom)
+    extraction = extract(CASES["white-on-white"], "a.pdf")
+    assert extraction.error is None and h.SECRET in _WS.sub("", extraction.text_of("正文"))
+
+
+def test_a_pdfium_failure_on_a_page_is_an_error(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import reviewer.extract.pdf as pdf_module
+
+    def fail(*_a: object) -> object:
+        raise pdfium.PdfiumError("boom")
+
+    monkeypatch.setattr(pdf_module, "read_page", fail)
+    extraction = extract(CASES["many-pages"], "a.pdf")
+    assert extraction.error is not None and "PDFium" in extraction.error and "第1页" in extraction.error
+    assert not extraction.parts
+    assert "boom" not in extraction.error
+
+
+def test_pdfium_unable_to_open_or_seeing_other_pages_is_an_error(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    class Refuses:
+        def __init__(self, *_a: object) -> None:
+            raise pdfium.PdfiumError("no")
+
+    monkeypatch.setattr(pdfium, "PdfDocument", Refuses)
+    assert "PDFium" in (extract(CASES["white-on-white"], "a.pdf").error or "")
+    monkeypatch.undo()
+
+    real = pdfium.PdfDocument
+
+    class FewerPages:  # PDFium sees one page less than pypdf
+        def __init__(self, data: bytes) -> None:
+            self.doc = real(data)
+
+        def __len__(self) -> int:
+            return len(self.doc) - 1
+
+        def close(self) -> None:
+            self.doc.close()
+
+    monkeypatch.setattr(pdfium, "PdfDocument", FewerPages)
+    error = extract(CASES["many-pages"], "a.pdf").error or ""
+    assert "页数" in error and "不一致" in error
+
+
+def test_workload_counts_text_objects_and_codes() -> None:
+    """The counts the completeness check relies on: shows with a non-empty string, forms expanded, and the codes
+    they show (2 bytes a code in a UCS-2 CMap)."""
+    from reviewer.extract.workload import check_pdf
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        work = check_pdf(PdfReader(io.BytesIO(CASES["nested-forms"])), len(CASES["nested-forms"]))[0]
+    assert work.shows == 2 and work.codes == len(h.COVER) + len(h.SECRET) and work.unmapped == 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        t3 = check_pdf(PdfReader(io.BytesIO(CASES["type3-glyph-names"])), len(CASES["type3-glyph-names"]))[0]
+    assert t3.unmapped == 1
