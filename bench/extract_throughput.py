@@ -135,7 +135,7 @@ def lines(scanner: Any, corpus: Path = CORPUS, mb: float = 2.0, reps: int = 3) -
     return out
 
 
-def _pypdf_page_text(doc: Any, n: int, page: Any, work: Any) -> str:
+def _pypdf_page_text(doc: Any, n: int, page: Any, work: Any, cmaps: Any) -> str:
     """The page text as it was read before issue 19: pypdf alone."""
     return page.extract_text() or ""
 
@@ -151,7 +151,10 @@ def page_text_lines(pdfs: dict[str, bytes]) -> list[str]:
     from reviewer.extract.pdftext import read_page
     from reviewer.extract.workload import check_pdf
 
+    from reviewer.scan.normalize import fold
+
     warnings.simplefilter("ignore")
+    fold("预热")  # the scanner's folding table, built once per process (a scan builds it anyway)
     out = []
     for name, data in pdfs.items():
         reader = PdfReader(io.BytesIO(data))
@@ -163,7 +166,9 @@ def page_text_lines(pdfs: dict[str, bytes]) -> list[str]:
         t_pypdf = time.process_time() - c0
         doc = pdfium.PdfDocument(data)
         c0 = time.process_time()
-        why = [read_page(doc[i], works[i]).why_pypdf for i in range(n)]
+        cmaps: dict[int, Any] = {}
+        why = [read_page(doc[i], works[i], lambda i=i: pdf_module._blank_shows(reader.pages[i], works[i], cmaps)).why_pypdf
+               for i in range(n)]
         t_pdfium = time.process_time() - c0
         doc.close()
         fallback = [i + 1 for i, w in enumerate(why) if w]

@@ -31,9 +31,9 @@ from reviewer.extract.links import link_text
 from reviewer.extract.model import Extraction, ExtractionIssue, TextPart
 from reviewer.extract.parts import PartBuilder
 from reviewer.extract.pdfrevisions import earlier_versions
-from reviewer.extract.pdftext import read_page, union
+from reviewer.extract.pdftext import Shows, decode, read_page, tounicode, union
 from reviewer.extract.script import add_hidden_strings
-from reviewer.extract.workload import Work, check_pdf
+from reviewer.extract.workload import Work, _key, check_pdf, tokenise
 
 _log = logging.getLogger(__name__)
 
@@ -225,14 +225,47 @@ def _open_pdfium(data: bytes, pages: int) -> Any:
     return doc
 
 
-def _page_text(doc: Any, n: int, page: Any, work: Work) -> str:
+def _blank_shows(page: Any, work: Work, cmaps: dict[int, Any]) -> Shows:
+    """The page's own show operators in order, each decoded by its font's ToUnicode map: (white space only?, codes).
+    None when that is not certain: text in forms, a font without a ToUnicode map, a code the map does not name."""
+    contents = page.get_contents()
+    strings: list[tuple[bytes, bytes]] = []
+    tokenise(contents.get_data() if contents is not None else b"", strings)
+    if len(strings) != work.shows:
+        return None
+    resources = page.get("/Resources")
+    resources = resources.get_object() if resources is not None else None
+    fonts = resources.get("/Font") if isinstance(resources, DictionaryObject) else None
+    fonts = fonts.get_object() if fonts is not None else None
+    if not isinstance(fonts, DictionaryObject):
+        return None
+    out: list[tuple[bool, int]] = []
+    for name, shown in strings:
+        key = _key(fonts, name)
+        font = fonts[key].get_object() if key is not None else None
+        ref = font.get("/ToUnicode") if isinstance(font, DictionaryObject) else None
+        stream = ref.get_object() if ref is not None else None
+        if not isinstance(stream, StreamObject):
+            return None
+        number = ref.idnum if isinstance(ref, IndirectObject) else id(stream)
+        if number not in cmaps:
+            cmaps[number] = tounicode(stream.get_data())
+        cmap = cmaps[number]
+        text = decode(shown, cmap) if cmap is not None else None
+        if text is None:
+            return None
+        out.append((not text.strip(), len(shown) // cmap[0]))
+    return out
+
+
+def _page_text(doc: Any, n: int, page: Any, work: Work, cmaps: dict[int, Any]) -> str:
     """Page n's text: PDFium's, or pypdf's followed by what only PDFium read (pdftext.py says when)."""
     import pypdfium2 as pdfium
 
     try:
         pdfium_page = doc[n - 1]
         try:
-            got = read_page(pdfium_page, work)
+            got = read_page(pdfium_page, work, lambda: _blank_shows(page, work, cmaps))
         finally:
             pdfium_page.close()
     except ExtractionError as exc:
@@ -272,9 +305,10 @@ def _read_pages(ctx: Context, reader: PdfReader, doc: Any, works: list[Work]) ->
     pictures: list[TextPart] = []
     seen_images: set[int] = set()
     can_ocr: bool | None = None
+    cmaps: dict[int, Any] = {}  # ToUnicode maps read for pdftext's blank-object check, by object number
     for n, page in enumerate(reader.pages, 1):
         budget.check_time()
-        text = _page_text(doc, n, page, works[n - 1])
+        text = _page_text(doc, n, page, works[n - 1], cmaps)
         stripped = text.strip()
         if stripped:
             body.add(f"第{n}页", text)

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import ctypes
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,43 +48,61 @@ class PageText:
     why_pypdf: str = ""  # empty: PDFium's text is complete; else why pypdf reads the page too
 
 
-def _objects(raw: Any, page: Any) -> Iterator[Any]:
-    """Every page object, forms entered (depth-first, in painting order)."""
-    stack = [(raw.FPDFPage_CountObjects(page), raw.FPDFPage_GetObject, page, 0)]
-    while stack:
-        count, get, holder, depth = stack.pop()
-        for i in range(count):
-            obj = get(holder, i)
-            yield obj
-            if raw.FPDFPageObj_GetType(obj) == _PAGEOBJ_FORM and depth < _MAX_DEPTH:
-                stack.append((raw.FPDFFormObj_CountObjects(obj), raw.FPDFFormObj_GetObject, obj, depth + 1))
+@dataclass(slots=True)
+class _Reading:
+    """One text page of PDFium: its text, the text objects it drew characters from, the characters drawn (not
+    generated spaces and line ends), and whether a character had no Unicode mapping."""
+
+    text: str
+    seen: set[int]
+    drawn: int
+    mapping_error: bool
 
 
-def _has_actual_text(raw: Any, obj: Any) -> bool:
+# A show operator's string as the tokeniser read it, decoded by its font's ToUnicode map: (only white space?,
+# character codes). None: the page's shows could not be listed or decoded (pdf.py's blank_shows).
+Shows = list[tuple[bool, int]] | None
+
+
+def _objects(raw: Any, holder: Any, form: bool = False, depth: int = 0) -> Iterator[tuple[Any, bool]]:
+    """Every page object in painting order, forms entered where they are painted; with whether it sits in a form."""
+    count = raw.FPDFFormObj_CountObjects(holder) if form else raw.FPDFPage_CountObjects(holder)
+    get = raw.FPDFFormObj_GetObject if form else raw.FPDFPage_GetObject
+    for i in range(count):
+        obj = get(holder, i)
+        yield obj, form
+        if raw.FPDFPageObj_GetType(obj) == _PAGEOBJ_FORM and depth < _MAX_DEPTH:
+            yield from _objects(raw, obj, True, depth + 1)
+
+
+def _actual_text_marks(raw: Any, obj: Any) -> list[Any]:
+    marks = []
     for m in range(raw.FPDFPageObj_CountMarks(obj)):
         mark = raw.FPDFPageObj_GetMark(obj, m)
         if mark and raw.FPDFPageObjMark_GetParamValueType(mark, b"ActualText") != 0:  # 0: FPDF_OBJECT_UNKNOWN
-            return True
-    return False
+            marks.append(mark)
+    return marks
 
 
 def _address(handle: Any) -> int:
     return ctypes.cast(handle, ctypes.c_void_p).value or 0
 
 
-def read_page(pdfium_page: Any, work: Work) -> PageText:
-    """PDFium's text of one page and whether it is complete (see the module docstring). `work`: what the tokeniser
-    counted on the page (forms expanded): text-showing operators, those in a font without a usable Unicode mapping,
-    and the character codes they show."""
-    import pypdfium2.raw as raw
+_VOID, _INT = ctypes.c_void_p, ctypes.c_int
+_FAST: dict[str, Any] = {}
 
-    page = pdfium_page.raw
-    objects: set[int] = set()
-    actual = False
-    for obj in _objects(raw, page):
-        if raw.FPDFPageObj_GetType(obj) == _PAGEOBJ_TEXT:
-            objects.add(_address(obj))
-            actual = actual or _has_actual_text(raw, obj)
+
+def _fast(raw: Any, name: str, restype: Any) -> Any:
+    """pypdfium2's function `name` called through a prototype that takes and returns plain integers: the per-character
+    calls then cost no pointer objects (a page has thousands of characters)."""
+    fn = _FAST.get(name)
+    if fn is None:
+        address = ctypes.cast(getattr(raw, name), _VOID).value
+        fn = _FAST[name] = ctypes.CFUNCTYPE(restype, _VOID, _INT)(address)
+    return fn
+
+
+def _read(raw: Any, page: Any) -> _Reading:
     textpage = raw.FPDFText_LoadPage(page)
     if not textpage:
         raise ExtractionError("PDFium 无法读取该页的文字层")
@@ -94,40 +112,141 @@ def read_page(pdfium_page: Any, work: Work) -> PageText:
             raise ExtractionError("PDFium 无法读取该页的文字层")
         chars: list[str] = []
         seen: set[int] = set()
+        drawn = 0
         mapping_error = False
-        drawn = 0  # characters from the glyphs drawn (not the spaces and line ends PDFium generates)
-        get_unicode, get_object, generated = raw.FPDFText_GetUnicode, raw.FPDFText_GetTextObject, raw.FPDFText_IsGenerated
+        get_unicode = _fast(raw, "FPDFText_GetUnicode", ctypes.c_uint)
+        get_object = _fast(raw, "FPDFText_GetTextObject", _VOID)
+        generated = _fast(raw, "FPDFText_IsGenerated", _INT)
+        map_error = _fast(raw, "FPDFText_HasUnicodeMapError", _INT)
+        tp = _address(textpage)
         for i in range(n):
-            code = get_unicode(textpage, i)
+            code = get_unicode(tp, i)
             if code == 2 or code == 0xFFFE:  # a hyphen PDFium joined across a line end
                 code = 0x2D
             chars.append(chr(code) if 0 < code < 0x110000 and not 0xD800 <= code < 0xE000 else "\ufffd")
-            obj = get_object(textpage, i)
+            obj = get_object(tp, i)
             if obj:
-                seen.add(_address(obj))
-            if generated(textpage, i) == 0:
+                seen.add(obj)
+            if generated(tp, i) == 0:
                 drawn += 1
-            if raw.FPDFText_HasUnicodeMapError(textpage, i):
+            if map_error(tp, i) == 1:
                 mapping_error = True
     finally:
         raw.FPDFText_ClosePage(textpage)
-    text = "".join(chars).replace("\r\n", "\n")
-    why = ""
-    if len(objects) != work.shows:
+    return _Reading("".join(chars).replace("\r\n", "\n"), seen, drawn, mapping_error)
+
+
+def read_page(pdfium_page: Any, work: Work, blank_shows: Callable[[], Shows]) -> PageText:
+    """PDFium's text of one page and whether it is complete (see the module docstring). `work`: what the tokeniser
+    counted on the page (forms expanded): text-showing operators, those in a font without a usable Unicode mapping,
+    and the character codes they show. `blank_shows`: the page's own shows, asked for only when PDFium left a text
+    object out (a space drawn alone has no ink, and PDFium drops it)."""
+    import pypdfium2.raw as raw
+
+    page = pdfium_page.raw
+    texts: list[tuple[int, bool, Any]] = []  # (address, in a form, handle) of every text object, in painting order
+    for obj, in_form in _objects(raw, page):
+        if raw.FPDFPageObj_GetType(obj) == _PAGEOBJ_TEXT:
+            texts.append((_address(obj), in_form, obj))
+    first = _read(raw, page)
+    glyphs, text, why = first, first.text, ""
+    marked = [(obj, mark) for _a, _f, obj in texts for mark in _actual_text_marks(raw, obj)]
+    if marked:
+        # PDFium puts an ActualText in place of the glyphs it covers. Set the ActualText aside (in memory) and read
+        # the page again: the glyphs are what pypdf reads; the ActualText lines not already there are kept too.
+        for obj, mark in marked:
+            raw.FPDFPageObjMark_RemoveParam(obj, mark, b"ActualText")
+        if any(_actual_text_marks(raw, obj) for _a, _f, obj in texts):
+            why = "有 ActualText 替代文字无法暂时移开"
+        glyphs = _read(raw, page)
+        text = union(glyphs.text, first.text)
+    objects = {a for a, _f, _o in texts}
+    dropped = [k for k, (a, _f, _o) in enumerate(texts) if a not in glyphs.seen]
+    blank_codes = 0
+    if dropped and not why:
+        shows = blank_shows()
+        if shows is None or len(shows) != len(texts) or any(texts[k][1] or not shows[k][0] for k in dropped):
+            why = f"{len(dropped)} 个文字对象没有进入 PDFium 的文字层（宽度为零、与前一个重复或替代文字不可打印）"
+        else:
+            blank_codes = sum(shows[k][1] for k in dropped)
+    if why:
+        pass
+    elif len(objects) != work.shows:
         why = f"PDFium 读到 {len(objects)} 个文字对象，内容流中有 {work.shows} 个显示文字的操作"
-    elif objects - seen:
-        why = f"{len(objects - seen)} 个文字对象没有进入 PDFium 的文字层（宽度为零或与前一个重复）"
-    elif actual:
-        why = "有 ActualText 替代文字"
-    elif mapping_error or work.unmapped:
+    elif glyphs.mapping_error or work.unmapped:
         why = "有字没有 Unicode 映射"
-    elif drawn < work.codes:
-        why = f"PDFium 读到 {drawn} 个字，内容流显示 {work.codes} 个（重叠的相同字形被合并）"
+    elif glyphs.drawn + blank_codes < work.codes:
+        why = f"PDFium 读到 {glyphs.drawn} 个字，内容流显示 {work.codes} 个（重叠的相同字形被合并）"
     return PageText(text, why)
 
 
-def union(pypdf_text: str, pdfium_text: str) -> str:
-    """pypdf's text, then every line PDFium read that pypdf's text does not contain (whitespace ignored)."""
-    have = _SPACE.sub("", pypdf_text)
-    extra = [line for line in pdfium_text.splitlines() if line.strip() and _SPACE.sub("", line) not in have]
-    return "\n".join([pypdf_text, *extra]) if extra else pypdf_text
+def union(primary: str, other: str) -> str:
+    """`primary`, then every line of `other` that it does not contain (as the scanner folds text: white space,
+    width, radicals)."""
+    from reviewer.scan.normalize import fold
+
+    have = fold(primary)
+    extra = [line for line in other.splitlines() if line.strip() and fold(line) not in have]
+    return "\n".join([primary, *extra]) if extra else primary
+
+
+_CODESPACE = re.compile(rb"begincodespacerange\s*<([0-9A-Fa-f]+)>")
+_BFCHAR = re.compile(rb"beginbfchar(.*?)endbfchar", re.S)
+_BFRANGE = re.compile(rb"beginbfrange(.*?)endbfrange", re.S)
+_HEX = re.compile(rb"<([0-9A-Fa-f\s]*)>")
+_RANGE = re.compile(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*(<[0-9A-Fa-f\s]*>|\[[^\]]*\])")
+_MAX_RANGE = 65536
+
+
+def tounicode(cmap: bytes) -> tuple[int, dict[int, str]] | None:
+    """A ToUnicode CMap as (bytes of a code, code -> text); None when it is not one this reader is sure of (mixed
+    code lengths, usecmap, a range too large): the caller then reads the page with pypdf."""
+    if b"usecmap" in cmap:
+        return None
+    lengths = {len(m.group(1)) // 2 for m in _CODESPACE.finditer(cmap)}
+    for block in re.findall(rb"begincodespacerange(.*?)endcodespacerange", cmap, re.S):
+        lengths |= {len(h) // 2 for h in re.findall(rb"<([0-9A-Fa-f]+)>", block)}
+    if len(lengths) != 1:
+        return None
+    size = lengths.pop()
+    out: dict[int, str] = {}
+
+    def text(hexes: bytes) -> str:
+        digits = re.sub(rb"\s", b"", hexes)
+        return bytes.fromhex(digits.decode("ascii")).decode("utf-16-be", "replace")
+
+    for block in _BFCHAR.findall(cmap):
+        pairs = _HEX.findall(block)
+        for src, dst in zip(pairs[::2], pairs[1::2], strict=False):
+            out[int(src, 16)] = text(dst)
+    for block in _BFRANGE.findall(cmap):
+        for lo_h, hi_h, dst in _RANGE.findall(block):
+            lo, hi = int(lo_h, 16), int(hi_h, 16)
+            if hi < lo or hi - lo > _MAX_RANGE:
+                return None
+            if dst.startswith(b"["):
+                for code, item in zip(range(lo, hi + 1), _HEX.findall(dst), strict=False):
+                    out[code] = text(item)
+            else:
+                start = bytes.fromhex(re.sub(rb"\s", b"", dst[1:-1]).decode("ascii"))
+                if not start:
+                    return None
+                base = int.from_bytes(start, "big")
+                for code in range(lo, hi + 1):
+                    value = (base + code - lo).to_bytes(len(start), "big")
+                    out[code] = value.decode("utf-16-be", "replace")
+    return size, out
+
+
+def decode(shown: bytes, cmap: tuple[int, dict[int, str]]) -> str | None:
+    """The text a string shows through a ToUnicode map; None when a code is not in the map."""
+    size, table = cmap
+    if len(shown) % size:
+        return None
+    out = []
+    for i in range(0, len(shown), size):
+        got = table.get(int.from_bytes(shown[i : i + size], "big"))
+        if got is None:
+            return None
+        out.append(got)
+    return "".join(out)

@@ -113,8 +113,32 @@ def _nested_string_end(data: bytes, start: int) -> int:
     return n
 
 
-def tokenise(data: bytes) -> _Stream:
+_NAMED_ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
+
+
+def _literal_value(body: bytes) -> bytes:
+    """The bytes a literal string's body stands for (PDF escapes; a line continuation is nothing)."""
+    def one(m: re.Match[bytes]) -> bytes:
+        esc = m.group()[1:]
+        if esc[:1] in (b"\r", b"\n"):
+            return b""
+        if esc[:1].isdigit():
+            return bytes([int(esc, 8) & 0xFF])
+        return _NAMED_ESCAPES.get(esc, esc)
+
+    return _ESCAPES.sub(one, body) if b"\\" in body else body
+
+
+def _hex_value(tok: bytes) -> bytes:
+    digits = _WHITE.sub(b"", tok[1:-1])
+    return bytes.fromhex((digits + b"0" * (len(digits) % 2)).decode("ascii"))
+
+
+def tokenise(data: bytes, strings: list[tuple[bytes, bytes]] | None = None) -> _Stream:
+    """Count one content stream's work. `strings`: when given, every show operator with a non-empty string adds
+    (its font's resource name, the bytes it shows) to it, in order (pdftext.py reads them)."""
     out = _Stream()
+    values: list[bytes] = []  # the strings since the last operator, when `strings` is wanted
     own = out.own
     last_name = b""
     font = b""
@@ -131,13 +155,18 @@ def tokenise(data: bytes) -> _Stream:
         if first == b"(":
             if tok == b"(":
                 end = _nested_string_end(data, m.start())
-                shown += _literal_bytes(data[m.start() + 1 : end - 1])
+                body = data[m.start() + 1 : end - 1]
                 pos = end
             else:
-                shown += _literal_bytes(tok[1:-1])
+                body = tok[1:-1]
+            shown += _literal_bytes(body)
+            if strings is not None:
+                values.append(_literal_value(body))
         elif first == b"<":
             if tok not in (b"<<", b">>"):
                 shown += (len(_WHITE.sub(b"", tok)) - 1) // 2
+                if strings is not None:
+                    values.append(_hex_value(tok))
         elif first == b"/":
             last_name = tok[1:]
         elif first == b"%":
@@ -152,6 +181,8 @@ def tokenise(data: bytes) -> _Stream:
                 if shown:
                     own.shows += 1
                     out.font_shows[font] = out.font_shows.get(font, 0) + 1
+                    if strings is not None:
+                        strings.append((font, b"".join(values)))
             elif tok == b"Do":
                 out.xobjects[last_name] = out.xobjects.get(last_name, 0) + 1
             elif tok == b"Tf":
@@ -170,6 +201,7 @@ def tokenise(data: bytes) -> _Stream:
                 ei = _EI.search(data, stop + 2)
                 pos = ei.end() if ei else n
             shown = 0
+            values.clear()
     return out
 
 

@@ -28,13 +28,14 @@ def text_string(text: str) -> str:
     return "<FEFF" + text.encode("utf-16-be").hex().upper() + ">"
 
 
-def _cmap(pairs: dict[int, str]) -> bytes:
+def _cmap(pairs: dict[int, str], size: int = 2) -> bytes:
+    """A ToUnicode CMap of `size`-byte codes."""
     body = [f"{len(pairs)} beginbfchar"]
-    body += [f"<{code:04X}> <{text.encode('utf-16-be').hex().upper()}>" for code, text in sorted(pairs.items())]
+    body += [f"<{code:0{2 * size}X}> <{text.encode('utf-16-be').hex().upper()}>" for code, text in sorted(pairs.items())]
     body.append("endbfchar")
     return ("/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n/CIDSystemInfo << /Registry (Adobe) "
             "/Ordering (UCS) /Supplement 0 >> def\n/CMapName /Adobe-Identity-UCS def /CMapType 2 def\n"
-            "1 begincodespacerange <0000> <FFFF> endcodespacerange\n" + "\n".join(body)
+            f"1 begincodespacerange <{'00' * size}> <{'FF' * size}> endcodespacerange\n" + "\n".join(body)
             + "\nendcmap CMapName currentdict /CMap defineresource pop end end").encode()
 
 
@@ -156,6 +157,25 @@ def type3(tounicode: bool) -> bytes:
     return doc.bytes([page], parent)
 
 
+def inkless_type3(text: str) -> bytes:
+    """`text` shown one character a show (as Chromium draws) in a Type3 font whose glyphs have an empty box and
+    draw nothing (d1 0 0 0 0): the ToUnicode map names the characters, a reader sees nothing, and PDFium leaves
+    each one-glyph object out of its text page (as it leaves out a space drawn alone)."""
+    doc = Doc()
+    parent = doc.add()
+    font = doc.cjk_font(COVER)
+    codes = {i + 1: ch for i, ch in enumerate(text)}
+    proc = doc.stream("1000 0 0 0 0 0 d1")
+    t3 = doc.add(f"<< /Type /Font /Subtype /Type3 /FontBBox [0 0 0 0] /FontMatrix [0.001 0 0 0.001 0 0] "
+                 f"/FirstChar 1 /LastChar {len(codes)} /Widths [{' '.join('1000' for _ in codes)}] "
+                 f"/Encoding << /Type /Encoding /Differences [1 {' '.join('/g' for _ in codes)}] >> "
+                 f"/CharProcs << /g {proc} 0 R >> /ToUnicode {doc.stream(_cmap(codes, 1))} 0 R >>")
+    shown = " ".join(f"<{i:02X}> Tj 14 0 Td" for i in codes)
+    page = doc.page(parent, _cover() + f"BT /T3 14 Tf 60 700 Td {shown} ET\n",
+                    f"/Font << /F1 {font} 0 R /T3 {t3} 0 R >>")
+    return doc.bytes([page], parent)
+
+
 def identity_h() -> bytes:
     """Identity-H codes (CIDs) named by the ToUnicode map: the CIDs here are arbitrary, the map says SECRET."""
     doc = Doc()
@@ -249,5 +269,6 @@ def cases() -> dict[str, bytes]:
         "many-pages": many_pages(),
         # every digit drawn on the same spot (character spacing cancels the advance): PDFium keeps one of each
         # repeated digit, pypdf reads the whole number
+        "inkless-glyphs": inkless_type3(SECRET),
         "stacked-digits": one_page(_show(ID_LABEL, y=650) + _show(ID_NUMBER, x=150, y=650, pre="-14 Tc")),
     }

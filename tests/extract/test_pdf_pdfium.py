@@ -63,11 +63,11 @@ def test_reads_at_least_what_pypdf_read(name: str, scanner) -> None:  # type: ig
 # PDFium's text page alone loses the secret here (a zero-width object, an ActualText in place of the glyphs, a
 # Type3 glyph mapped only by its name, digits merged on one spot); pypdf reads it.
 PDFIUM_MISSES = ["zero-font-size", "zero-horizontal-scale", "type3-glyph-names", "actualtext-hides-drawn-secret",
-                 "actualtext-unprintable", "stacked-digits"]
+                 "actualtext-unprintable", "stacked-digits", "inkless-glyphs"]
 
 
 @pytest.mark.parametrize("name", PDFIUM_MISSES)
-def test_the_places_pdfium_alone_misses_are_read_through_pypdf(name: str) -> None:
+def test_the_places_pdfium_alone_misses_are_read_anyway(name: str) -> None:
     data = CASES[name]
     assert _secrets(_pypdf(data)) - _secrets(_pdfium_alone(data)), "the case no longer shows a difference"
     assert _secrets(_pypdf(data)) <= _secrets(_WS.sub("", extract(data, f"{name}.pdf").text_of("正文")))
@@ -83,14 +83,53 @@ def test_actualtext_that_holds_the_secret_is_read_too() -> None:
 
 def test_an_ordinary_page_is_read_by_pdfium_alone(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """The speed-up is real: a page with nothing PDFium may miss never calls pypdf's extract_text."""
+    _no_pypdf_text(monkeypatch)
+    extraction = extract(CASES["white-on-white"], "a.pdf")
+    assert extraction.error is None and h.SECRET in _WS.sub("", extraction.text_of("正文"))
+
+
+def _no_pypdf_text(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from pypdf import PageObject
 
     def boom(*_a: object, **_k: object) -> str:
         raise AssertionError("pypdf extract_text called")
 
     monkeypatch.setattr(PageObject, "extract_text", boom)
-    extraction = extract(CASES["white-on-white"], "a.pdf")
-    assert extraction.error is None and h.SECRET in _WS.sub("", extraction.text_of("正文"))
+
+
+def test_actualtext_is_set_aside_in_pdfium_not_read_by_pypdf(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Chromium writes an ActualText for characters its ToUnicode map gives as radicals: PDFium reads the page
+    twice (with and without the ActualText) instead of handing it to pypdf, and keeps the glyphs and the claim."""
+    _no_pypdf_text(monkeypatch)
+    text = _WS.sub("", extract(CASES["actualtext-hides-drawn-secret"], "a.pdf").text_of("正文"))
+    assert h.SECRET in text and h.BENIGN in text
+
+
+def test_a_blank_object_pdfium_drops_is_proven_blank(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A text object of inkless glyphs that the ToUnicode map names as white space: PDFium drops it (as it drops a
+    space drawn alone), and the page needs no pypdf; the same object naming the marking does (test above)."""
+    data = h.inkless_type3("\u3000\u3000")
+    from reviewer.extract.workload import check_pdf
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        reader = PdfReader(io.BytesIO(data))
+        work = check_pdf(reader, len(data))[0]
+    from reviewer.extract.pdf import _blank_shows
+    from reviewer.extract.pdftext import read_page
+
+    doc = pdfium.PdfDocument(data)
+    assert read_page(doc[0], work, lambda: None).why_pypdf  # without the proof the page would go to pypdf
+    assert read_page(doc[0], work, lambda: _blank_shows(reader.pages[0], work, {})).why_pypdf == ""
+    secret = h.inkless_type3(h.SECRET)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sreader = PdfReader(io.BytesIO(secret))
+        swork = check_pdf(sreader, len(secret))[0]
+    sdoc = pdfium.PdfDocument(secret)
+    assert read_page(sdoc[0], swork, lambda: _blank_shows(sreader.pages[0], swork, {})).why_pypdf
+    _no_pypdf_text(monkeypatch)
+    assert h.COVER in extract(data, "a.pdf").text_of("正文")
 
 
 def test_a_pdfium_failure_on_a_page_is_an_error(monkeypatch) -> None:  # type: ignore[no-untyped-def]
