@@ -150,7 +150,6 @@ def page_text_lines(pdfs: dict[str, bytes]) -> list[str]:
     from reviewer.extract import pdf as pdf_module
     from reviewer.extract.pdftext import read_page
     from reviewer.extract.workload import check_pdf
-
     from reviewer.scan.normalize import fold
 
     warnings.simplefilter("ignore")
