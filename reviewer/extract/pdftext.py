@@ -98,6 +98,8 @@ def _fast(raw: Any, name: str, restype: Any) -> Any:
     fn = _FAST.get(name)
     if fn is None:
         address = ctypes.cast(getattr(raw, name), _VOID).value
+        if not address:
+            raise ExtractionError(f"PDFium 缺少函数 {name}")
         fn = _FAST[name] = ctypes.CFUNCTYPE(restype, _VOID, _INT)(address)
     return fn
 
