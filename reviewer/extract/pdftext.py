@@ -17,8 +17,9 @@ So a page is read by PDFium alone only when PDFium demonstrably read every text 
 * none sits in marked content with an ActualText;
 * no character is unmapped (FPDFText_HasUnicodeMapError) and no font the page shows text in lacks a ToUnicode map
   while its codes are not standard (Type3, /Differences, Identity or embedded CMaps: workload.Work.unmapped);
-* it gave at least as many characters as the strings hold character codes (PDFium merges a glyph drawn over the same
-  glyph a moment before: fake bold, or digits of a number stacked on one spot).
+* it gave characters at at least as many places as the strings hold character codes (PDFium merges a glyph drawn
+  over the same glyph a moment before: fake bold, or digits of a number stacked on one spot; the characters of one
+  glyph, a ligature or a code mapped to a phrase, count once).
 
 Otherwise the page is also read by pypdf (as before) and its text is pypdf's, followed by what PDFium read that
 pypdf's text does not contain (an ActualText, for example): never less than pypdf read. PDFium failing on a page or
@@ -104,6 +105,17 @@ def _fast(raw: Any, name: str, restype: Any) -> Any:
     return fn
 
 
+def _origin(raw: Any) -> Any:
+    fn = _FAST.get("FPDFText_GetCharOrigin")
+    if fn is None:
+        address = ctypes.cast(raw.FPDFText_GetCharOrigin, _VOID).value
+        if not address:
+            raise ExtractionError("PDFium 缺少函数 FPDFText_GetCharOrigin")
+        double = ctypes.POINTER(ctypes.c_double)
+        fn = _FAST["FPDFText_GetCharOrigin"] = ctypes.CFUNCTYPE(_INT, _VOID, _INT, double, double)(address)
+    return fn
+
+
 def _read(raw: Any, page: Any) -> _Reading:
     textpage = raw.FPDFText_LoadPage(page)
     if not textpage:
@@ -120,6 +132,10 @@ def _read(raw: Any, page: Any) -> _Reading:
         get_object = _fast(raw, "FPDFText_GetTextObject", _VOID)
         generated = _fast(raw, "FPDFText_IsGenerated", _INT)
         map_error = _fast(raw, "FPDFText_HasUnicodeMapError", _INT)
+        origin = _origin(raw)
+        x, y = ctypes.c_double(), ctypes.c_double()
+        px, py = ctypes.byref(x), ctypes.byref(y)
+        last: tuple[int, float, float] = (0, 0.0, 0.0)
         tp = _address(textpage)
         for i in range(n):
             code = get_unicode(tp, i)
@@ -130,7 +146,13 @@ def _read(raw: Any, page: Any) -> _Reading:
             if obj:
                 seen.add(obj)
             if generated(tp, i) == 0:
-                drawn += 1
+                # one glyph gives several characters (a ligature, a code mapped to a phrase) at one origin: count
+                # it once, so that those characters cannot stand in for glyphs PDFium merged elsewhere
+                origin(tp, i, px, py)
+                here = (obj or 0, x.value, y.value)
+                if here != last:
+                    drawn += 1
+                last = here
             if map_error(tp, i) == 1:
                 mapping_error = True
     finally:

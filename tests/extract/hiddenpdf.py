@@ -271,4 +271,9 @@ def cases() -> dict[str, bytes]:
         # repeated digit, pypdf reads the whole number
         "inkless-glyphs": inkless_type3(SECRET),
         "stacked-digits": one_page(_show(ID_LABEL, y=650) + _show(ID_NUMBER, x=150, y=650, pre="-14 Tc")),
+        # … and one glyph whose ToUnicode gives twenty characters, enough to make up for the merged digits in a
+        # count of characters
+        "stacked-digits-and-a-phrase-glyph": one_page(
+            _show(BENIGN) + _show(ID_LABEL, y=650) + _show(ID_NUMBER, x=150, y=650, pre="-14 Tc"),
+            lies={"五": "五" * 20}),
     }
