@@ -135,7 +135,7 @@ def lines(scanner: Any, corpus: Path = CORPUS, mb: float = 2.0, reps: int = 3) -
     return out
 
 
-def _pypdf_page_text(doc: Any, n: int, page: Any, work: Any, cmaps: Any) -> str:
+def _pypdf_page_text(doc: Any, n: int, page: Any, work: Any, cmaps: Any, order: Any) -> str:
     """The page text as it was read before issue 19: pypdf alone."""
     return page.extract_text() or ""
 

@@ -258,7 +258,7 @@ def _blank_shows(page: Any, work: Work, cmaps: dict[int, Any]) -> Shows:
     return out
 
 
-def _page_text(doc: Any, n: int, page: Any, work: Work, cmaps: dict[int, Any]) -> str:
+def _page_text(doc: Any, n: int, page: Any, work: Work, cmaps: dict[int, Any], order: PartBuilder) -> str:
     """Page n's text: PDFium's, or pypdf's followed by what only PDFium read (pdftext.py says when)."""
     import pypdfium2 as pdfium
 
@@ -272,6 +272,11 @@ def _page_text(doc: Any, n: int, page: Any, work: Work, cmaps: dict[int, Any]) -
         raise ExtractionError(f"PDF 第{n}页：{exc.message}，无法审查") from exc
     except pdfium.PdfiumError as exc:
         raise ExtractionError(f"PDF 第{n}页的文字层无法由 PDFium 读取（页面已损坏或结构异常），无法审查") from exc
+    if got.stream_order:  # the text objects in the order the stream shows them (pdftext.py)
+        order.begin(f"第{n}页")
+        for piece, out_of_place in got.stream_order:
+            order.write(piece, *(["内容流顺序连读处"] if out_of_place else []))
+        order.end()
     if not got.why_pypdf:
         return got.text
     return union(page.extract_text() or "", got.text)
@@ -297,6 +302,7 @@ def _read(data: bytes, ctx: Context) -> Extraction:
 def _read_pages(ctx: Context, reader: PdfReader, doc: Any, works: list[Work]) -> Extraction:
     budget = ctx.budget
     body = PartBuilder("正文", budget)
+    order = PartBuilder("正文（内容流顺序）", budget, spans_only=True)  # only what touches text read out of order
     notes = PartBuilder("批注", budget)
     attached: list[tuple[bytes, str, str]] = []
     ocr = PartBuilder("OCR识别文字", budget)
@@ -308,7 +314,7 @@ def _read_pages(ctx: Context, reader: PdfReader, doc: Any, works: list[Work]) ->
     cmaps: dict[int, Any] = {}  # ToUnicode maps read for pdftext's blank-object check, by object number
     for n, page in enumerate(reader.pages, 1):
         budget.check_time()
-        text = _page_text(doc, n, page, works[n - 1], cmaps)
+        text = _page_text(doc, n, page, works[n - 1], cmaps, order)
         stripped = text.strip()
         if stripped:
             body.add(f"第{n}页", text)
@@ -380,7 +386,7 @@ def _read_pages(ctx: Context, reader: PdfReader, doc: Any, works: list[Work]) ->
     for i, js in enumerate(_javascript(reader), 1):
         scripts.add(f"PDF脚本 第{i}段", js)
         add_hidden_strings(decoded, js, f"脚本字符串（PDF脚本 第{i}段）", budget)
-    builders = (body, notes, ocr, fields, bookmarks, meta, scripts, decoded, links)
+    builders = (body, order, notes, ocr, fields, bookmarks, meta, scripts, decoded, links)
     parts: list[TextPart] = [p for p in (b.build() for b in builders) if p] + pictures
     for blob, name, where in attached:
         inner_parts, inner_issues = ctx.embedded(blob, name, where)

@@ -21,6 +21,10 @@ So a page is read by PDFium alone only when PDFium demonstrably read every text 
   over the same glyph a moment before: fake bold, or digits of a number stacked on one spot; the characters of one
   glyph, a ligature or a code mapped to a phrase, count once).
 
+PDFium gives a line's objects in reading order (left to right), pypdf in the order the stream shows them: where the
+two differ, the stream order is kept too (`PageText.stream_order`, a `spans_only` part in pdf.py), so that a term
+the stream spells but the page shows scrambled is still found.
+
 Otherwise the page is also read by pypdf (as before) and its text is pypdf's, followed by what PDFium read that
 pypdf's text does not contain (an ActualText, for example): never less than pypdf read. PDFium failing on a page or
 on the document is an `error` (Chinese), never a silent fallback to less.
@@ -31,7 +35,7 @@ from __future__ import annotations
 import ctypes
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from reviewer.errors import ExtractionError
@@ -47,6 +51,10 @@ _MAX_DEPTH = 64  # forms in forms: workload.MAX_FORM_DEPTH (24) refused deeper o
 class PageText:
     text: str
     why_pypdf: str = ""  # empty: PDFium's text is complete; else why pypdf reads the page too
+    # The drawn characters in the order the content stream shows them, when PDFium's reading order differs (text
+    # objects placed out of order): (text, join out of place?) pieces; a term read in stream order (as pypdf
+    # reads) that crosses an out-of-place join is not contiguous in PDFium's text.
+    stream_order: list[tuple[str, bool]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -58,6 +66,7 @@ class _Reading:
     seen: set[int]
     drawn: int
     mapping_error: bool
+    by_object: dict[int, list[str]]  # drawn characters of each text object, in the order PDFium gives them
 
 
 # A show operator's string as the tokeniser read it, decoded by its font's ToUnicode map: (only white space?,
@@ -136,6 +145,7 @@ def _read(raw: Any, page: Any) -> _Reading:
         x, y = ctypes.c_double(), ctypes.c_double()
         px, py = ctypes.byref(x), ctypes.byref(y)
         last: tuple[int, float, float] = (0, 0.0, 0.0)
+        by_object: dict[int, list[str]] = {}
         tp = _address(textpage)
         for i in range(n):
             code = get_unicode(tp, i)
@@ -153,11 +163,33 @@ def _read(raw: Any, page: Any) -> _Reading:
                 if here != last:
                     drawn += 1
                 last = here
+                if obj:
+                    by_object.setdefault(obj, []).append(chars[-1])
             if map_error(tp, i) == 1:
                 mapping_error = True
     finally:
         raw.FPDFText_ClosePage(textpage)
-    return _Reading("".join(chars).replace("\r\n", "\n"), seen, drawn, mapping_error)
+    return _Reading("".join(chars).replace("\r\n", "\n"), seen, drawn, mapping_error, by_object)
+
+
+def _stream_order(painted: list[int], reading: _Reading) -> list[tuple[str, bool]]:
+    """The drawn characters object by object in painting order, when PDFium read the objects in another order.
+    Where two objects follow each other in the stream but not in PDFium's text, a line break marked as out of
+    place joins them: only a term that crosses such a join is new (the rest PDFium's text already holds)."""
+    shown = [a for a in painted if a in reading.by_object]
+    rank = {a: i for i, a in enumerate(reading.by_object)}  # dicts keep insertion order: PDFium's order
+    if all(rank[a] == i for i, a in enumerate(shown)):
+        return []
+    pieces: list[tuple[str, bool]] = []
+    for k, a in enumerate(shown):
+        if k and rank[a] != rank[shown[k - 1]] + 1:
+            pieces.append(("\n", True))
+        text = "".join(reading.by_object[a])
+        if pieces and not pieces[-1][1]:
+            pieces[-1] = (pieces[-1][0] + text, False)
+        else:
+            pieces.append((text, False))
+    return pieces
 
 
 def read_page(pdfium_page: Any, work: Work, blank_shows: Callable[[], Shows]) -> PageText:
@@ -201,17 +233,23 @@ def read_page(pdfium_page: Any, work: Work, blank_shows: Callable[[], Shows]) ->
         why = "有字没有 Unicode 映射"
     elif glyphs.drawn + blank_codes < work.codes:
         why = f"PDFium 读到 {glyphs.drawn} 个字，内容流显示 {work.codes} 个（重叠的相同字形被合并）"
-    return PageText(text, why)
+    return PageText(text, why, [] if why else _stream_order([a for a, _f, _o in texts], glyphs))
 
 
 def union(primary: str, other: str) -> str:
-    """`primary`, then every line of `other` that it does not contain (as the scanner folds text: white space,
-    width, radicals)."""
+    """`primary`, then every line of `other` whose letters and digits it does not contain (folded as the scanner
+    folds text: width, radicals, variants). Punctuation is left out of the comparison: a line that differs from
+    `primary` only in where its quotation marks sit is not repeated (its terms would be reported twice); what
+    `primary` read is kept whole either way."""
+    have = _letters(primary)
+    extra = [line for line in other.splitlines() if line.strip() and _letters(line) not in have]
+    return "\n".join([primary, *extra]) if extra else primary
+
+
+def _letters(text: str) -> str:
     from reviewer.scan.normalize import fold
 
-    have = fold(primary)
-    extra = [line for line in other.splitlines() if line.strip() and fold(line) not in have]
-    return "\n".join([primary, *extra]) if extra else primary
+    return "".join(c for c in fold(text) if c.isalnum())
 
 
 _CODESPACE = re.compile(rb"begincodespacerange\s*<([0-9A-Fa-f]+)>")

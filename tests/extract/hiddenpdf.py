@@ -125,6 +125,13 @@ def _show(text: str = SECRET, x: float = 60, y: float = 700, size: float = 14, p
     return f"BT /F1 {size} Tf {pre} {x} {y} Td {hexs(text)} Tj ET\n"
 
 
+def reversed_glyphs(text: str = SECRET) -> str:
+    """`text` shown one character a show in its own order, each placed right to left: the stream holds the text,
+    a reader (and a reading-order extractor) sees it backwards."""
+    n = len(text)
+    return "".join(f"BT /F1 14 Tf {60 + (n - 1 - i) * 14} 700 Td {hexs(ch)} Tj ET\n" for i, ch in enumerate(text))
+
+
 def nested_forms(depth: int = 3) -> bytes:
     doc = Doc()
     parent = doc.add()
@@ -270,6 +277,7 @@ def cases() -> dict[str, bytes]:
         # every digit drawn on the same spot (character spacing cancels the advance): PDFium keeps one of each
         # repeated digit, pypdf reads the whole number
         "inkless-glyphs": inkless_type3(SECRET),
+        "stream-order-only": one_page(reversed_glyphs()),
         "stacked-digits": one_page(_show(ID_LABEL, y=650) + _show(ID_NUMBER, x=150, y=650, pre="-14 Tc")),
         # … and one glyph whose ToUnicode gives twenty characters, enough to make up for the merged digits in a
         # count of characters

@@ -63,7 +63,8 @@ def test_reads_at_least_what_pypdf_read(name: str, scanner) -> None:  # type: ig
 # PDFium's text page alone loses the secret here (a zero-width object, an ActualText in place of the glyphs, a
 # Type3 glyph mapped only by its name, digits merged on one spot); pypdf reads it.
 PDFIUM_MISSES = ["zero-font-size", "zero-horizontal-scale", "type3-glyph-names", "actualtext-hides-drawn-secret",
-                 "actualtext-unprintable", "stacked-digits", "stacked-digits-and-a-phrase-glyph", "inkless-glyphs"]
+                 "actualtext-unprintable", "stacked-digits", "stacked-digits-and-a-phrase-glyph", "inkless-glyphs",
+                 "stream-order-only"]
 
 
 @pytest.mark.parametrize("name", PDFIUM_MISSES)
@@ -71,6 +72,23 @@ def test_the_places_pdfium_alone_misses_are_read_anyway(name: str) -> None:
     data = CASES[name]
     assert _secrets(_pypdf(data)) - _secrets(_pdfium_alone(data)), "the case no longer shows a difference"
     assert _secrets(_pypdf(data)) <= _secrets(_WS.sub("", extract(data, f"{name}.pdf").text_of("正文")))
+
+
+def test_a_term_only_the_stream_order_spells_is_found_there(scanner) -> None:  # type: ignore[no-untyped-def]
+    """The glyphs of the marking shown in order but placed right to left: PDFium reads 年01★密机 (as a reader
+    sees it), pypdf read the marking; it is reported at 第1页 · 部分位于内容流顺序连读处 (the join of two objects the stream shows one after the other), once."""
+    result = scan_document(scanner, CASES["stream-order-only"], "a.pdf")
+    assert result.verdict is not Verdict.PASS
+    hits = [f.location for f in result.findings if f.rule == "classification-marking"]
+    assert hits == ["第1页 · 部分位于内容流顺序连读处"], hits
+
+
+def test_text_read_in_reading_order_adds_no_finding_twice(scanner) -> None:  # type: ignore[no-untyped-def]
+    """A page whose objects PDFium reorders but which spells the marking the same way in both orders: one finding
+    (the stream-order part only counts what touches the pieces out of place)."""
+    data = h.one_page(h.reversed_glyphs("一般") + h._show(y=600))
+    hits = [f.location for f in scan_document(scanner, data, "a.pdf").findings if f.rule == "classification-marking"]
+    assert hits == ["第1页"], hits
 
 
 def test_actualtext_that_holds_the_secret_is_read_too() -> None:
