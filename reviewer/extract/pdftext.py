@@ -13,8 +13,10 @@ So a page is read by PDFium alone only when PDFium demonstrably read every text 
 * its text objects (page and forms, as often as painted) are exactly the show operators with a non-empty string
   that our own tokeniser counted (workload.py): a parser differential (a stream one parser reads differently) or a
   dropped object makes the counts differ;
-* every one of them gave the text page at least one character;
-* none sits in marked content with an ActualText;
+* every one of them gave the text page at least one character, or is proven blank: its string decodes through its
+  font's ToUnicode map to white space only (a space drawn alone has no ink, and PDFium drops it);
+* an ActualText could be set aside: PDFium then reads the page a second time, and the glyphs (what pypdf reads) are
+  the page text, followed by the ActualText lines they do not contain;
 * no character is unmapped (FPDFText_HasUnicodeMapError) and no font the page shows text in lacks a ToUnicode map
   while its codes are not standard (Type3, /Differences, Identity or embedded CMaps: workload.Work.unmapped);
 * it gave characters at at least as many places as the strings hold character codes (PDFium merges a glyph drawn
@@ -41,7 +43,6 @@ from typing import Any
 from reviewer.errors import ExtractionError
 from reviewer.extract.workload import Work
 
-_SPACE = re.compile(r"\s+")
 _PAGEOBJ_TEXT = 1
 _PAGEOBJ_FORM = 5
 _MAX_DEPTH = 64  # forms in forms: workload.MAX_FORM_DEPTH (24) refused deeper ones before PDFium opened the file
