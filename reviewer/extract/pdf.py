@@ -225,12 +225,21 @@ def _open_pdfium(data: bytes, pages: int) -> Any:
     return doc
 
 
-def _blank_shows(page: Any, work: Work, cmaps: dict[int, Any]) -> Shows:
-    """The page's own show operators in order, each decoded by its font's ToUnicode map: (white space only?, codes).
-    None when that is not certain: text in forms, a font without a ToUnicode map, a code the map does not name."""
-    contents = page.get_contents()
+def decoded_shows(page: Any, work: Work, cmaps: dict[int, Any],
+                  captured: dict[int, list[tuple[bytes, bytes]]] | None = None) -> Shows:
+    """The page's own show operators in order, each decoded by its font's ToUnicode map: (text, codes).
+    None when that is not certain: text in forms, a font without a ToUnicode map, a code the map does not name.
+    `captured`: the strings check_pdf's tokeniser kept for each content stream (else the page is tokenised again)."""
+    contents = page.get("/Contents")
+    resolved = contents.get_object() if contents is not None else None
+    refs = list(resolved) if isinstance(resolved, ArrayObject) else [contents] if contents is not None else []
     strings: list[tuple[bytes, bytes]] = []
-    tokenise(contents.get_data() if contents is not None else b"", strings)
+    if captured is not None and all(isinstance(r, IndirectObject) and r.idnum in captured for r in refs):
+        for r in refs:
+            strings.extend(captured[r.idnum])
+    else:
+        stream = page.get_contents()
+        tokenise(stream.get_data() if stream is not None else b"", strings)
     if len(strings) != work.shows:
         return None
     resources = page.get("/Resources")
@@ -239,33 +248,42 @@ def _blank_shows(page: Any, work: Work, cmaps: dict[int, Any]) -> Shows:
     fonts = fonts.get_object() if fonts is not None else None
     if not isinstance(fonts, DictionaryObject):
         return None
-    out: list[tuple[bool, int]] = []
+    out: list[tuple[str, int]] = []
+    by_name: dict[bytes, Any] = {}
     for name, shown in strings:
-        key = _key(fonts, name)
-        font = fonts[key].get_object() if key is not None else None
-        ref = font.get("/ToUnicode") if isinstance(font, DictionaryObject) else None
-        stream = ref.get_object() if ref is not None else None
-        if not isinstance(stream, StreamObject):
-            return None
-        number = ref.idnum if isinstance(ref, IndirectObject) else id(stream)
-        if number not in cmaps:
-            cmaps[number] = tounicode(stream.get_data())
-        cmap = cmaps[number]
+        if name not in by_name:
+            by_name[name] = _cmap_of(fonts, name, cmaps)
+        cmap = by_name[name]
         text = decode(shown, cmap) if cmap is not None else None
         if text is None:
             return None
-        out.append((not text.strip(), len(shown) // cmap[0]))
+        out.append((text, len(shown) // cmap[0]))
     return out
 
 
-def _page_text(doc: Any, n: int, page: Any, work: Work, cmaps: dict[int, Any], order: PartBuilder) -> str:
+def _cmap_of(fonts: Any, name: bytes, cmaps: dict[int, Any]) -> Any:
+    """The parsed ToUnicode map of the font a content stream names (read once a document), or None."""
+    key = _key(fonts, name)
+    font = fonts[key].get_object() if key is not None else None
+    ref = font.get("/ToUnicode") if isinstance(font, DictionaryObject) else None
+    stream = ref.get_object() if ref is not None else None
+    if not isinstance(stream, StreamObject):
+        return None
+    number = ref.idnum if isinstance(ref, IndirectObject) else id(stream)
+    if number not in cmaps:
+        cmaps[number] = tounicode(stream.get_data())
+    return cmaps[number]
+
+
+def _page_text(doc: Any, n: int, page: Any, work: Work, cmaps: dict[int, Any], order: PartBuilder,
+               captured: dict[int, list[tuple[bytes, bytes]]]) -> str:
     """Page n's text: PDFium's, or pypdf's followed by what only PDFium read (pdftext.py says when)."""
     import pypdfium2 as pdfium
 
     try:
         pdfium_page = doc[n - 1]
         try:
-            got = read_page(pdfium_page, work, lambda: _blank_shows(page, work, cmaps))
+            got = read_page(pdfium_page, work, lambda: decoded_shows(page, work, cmaps, captured))
         finally:
             pdfium_page.close()
     except ExtractionError as exc:
@@ -291,15 +309,17 @@ def _read(data: bytes, ctx: Context) -> Extraction:
     if reader.is_encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:
         raise ExtractionError("PDF 文件已设置打开密码（已加密），无法审查；请去除密码后重新提交")
     _check_page_tree(reader)
-    works = check_pdf(reader, len(data), budget.limits, budget)  # what the pages ask for, counted before any is read
+    captured: dict[int, list[tuple[bytes, bytes]]] = {}  # shown strings of each content stream, for pdftext
+    works = check_pdf(reader, len(data), budget.limits, budget, captured)  # what the pages ask for, before any is read
     doc = _open_pdfium(data, len(reader.pages))
     try:
-        return _read_pages(ctx, reader, doc, works)
+        return _read_pages(ctx, reader, doc, works, captured)
     finally:
         doc.close()
 
 
-def _read_pages(ctx: Context, reader: PdfReader, doc: Any, works: list[Work]) -> Extraction:
+def _read_pages(ctx: Context, reader: PdfReader, doc: Any, works: list[Work],
+                captured: dict[int, list[tuple[bytes, bytes]]]) -> Extraction:
     budget = ctx.budget
     body = PartBuilder("正文", budget)
     order = PartBuilder("正文（内容流顺序）", budget, spans_only=True)  # only what touches text read out of order
@@ -311,10 +331,10 @@ def _read_pages(ctx: Context, reader: PdfReader, doc: Any, works: list[Work]) ->
     pictures: list[TextPart] = []
     seen_images: set[int] = set()
     can_ocr: bool | None = None
-    cmaps: dict[int, Any] = {}  # ToUnicode maps read for pdftext's blank-object check, by object number
+    cmaps: dict[int, Any] = {}  # ToUnicode maps read for pdftext's checks, by object number
     for n, page in enumerate(reader.pages, 1):
         budget.check_time()
-        text = _page_text(doc, n, page, works[n - 1], cmaps, order)
+        text = _page_text(doc, n, page, works[n - 1], cmaps, order, captured)
         stripped = text.strip()
         if stripped:
             body.add(f"第{n}页", text)

@@ -36,6 +36,10 @@ from __future__ import annotations
 
 import ctypes
 import re
+import sys
+import unicodedata
+from array import array
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -70,9 +74,10 @@ class _Reading:
     by_object: dict[int, list[str]]  # drawn characters of each text object, in the order PDFium gives them
 
 
-# A show operator's string as the tokeniser read it, decoded by its font's ToUnicode map: (only white space?,
-# character codes). None: the page's shows could not be listed or decoded (pdf.py's blank_shows).
-Shows = list[tuple[bool, int]] | None
+# Each show operator of the page as the tokeniser read it, decoded by its font's ToUnicode map: (text, character
+# codes). None: the page's shows could not be listed or decoded (pdf.py's decoded_shows: text in forms, a font
+# without a ToUnicode map, a code the map does not name).
+Shows = list[tuple[str, int]] | None
 
 
 def _objects(raw: Any, holder: Any, form: bool = False, depth: int = 0) -> Iterator[tuple[Any, bool]]:
@@ -193,11 +198,11 @@ def _stream_order(painted: list[int], reading: _Reading) -> list[tuple[str, bool
     return pieces
 
 
-def read_page(pdfium_page: Any, work: Work, blank_shows: Callable[[], Shows]) -> PageText:
+def read_page(pdfium_page: Any, work: Work, decoded_shows: Callable[[], Shows]) -> PageText:
     """PDFium's text of one page and whether it is complete (see the module docstring). `work`: what the tokeniser
     counted on the page (forms expanded): text-showing operators, those in a font without a usable Unicode mapping,
-    and the character codes they show. `blank_shows`: the page's own shows, asked for only when PDFium left a text
-    object out (a space drawn alone has no ink, and PDFium drops it)."""
+    and the character codes they show. `decoded_shows`: the page's own shows decoded by our own reading of the
+    fonts' ToUnicode maps (pdf.py)."""
     import pypdfium2.raw as raw
 
     page = pdfium_page.raw
@@ -220,12 +225,17 @@ def read_page(pdfium_page: Any, work: Work, blank_shows: Callable[[], Shows]) ->
     objects = {a for a, _f, _o in texts}
     dropped = [k for k, (a, _f, _o) in enumerate(texts) if a not in glyphs.seen]
     blank_codes = 0
+    shows = decoded_shows() if not why else None
+    if shows is not None and len(shows) != len(texts):
+        shows = None  # text in forms (or a count that differs, reported below): not compared
     if dropped and not why:
-        shows = blank_shows()
-        if shows is None or len(shows) != len(texts) or any(texts[k][1] or not shows[k][0] for k in dropped):
+        if shows is None or any(texts[k][1] or shows[k][0].strip() for k in dropped):
             why = f"{len(dropped)} 个文字对象没有进入 PDFium 的文字层（宽度为零、与前一个重复或替代文字不可打印）"
         else:
             blank_codes = sum(shows[k][1] for k in dropped)
+    if not why and shows is not None and \
+            _letter_counts("".join(t for t, _n in shows)) != _letter_counts("".join("".join(c) for c in glyphs.by_object.values())):
+        why = "PDFium 读到的字与按 ToUnicode 映射解出的内容流文字不同"
     if why:
         pass
     elif len(objects) != work.shows:
@@ -245,6 +255,15 @@ def union(primary: str, other: str) -> str:
     have = _letters(primary)
     extra = [line for line in other.splitlines() if line.strip() and _letters(line) not in have]
     return "\n".join([primary, *extra]) if extra else primary
+
+
+def _letter_counts(text: str) -> Counter[str]:
+    """Letters and digits (NFKC, case folded) with their counts: what two readings of the same strings share
+    whatever their order, spacing and punctuation handling."""
+    counts = Counter(unicodedata.normalize("NFKC", text).casefold())
+    for c in [c for c in counts if not c.isalnum()]:
+        del counts[c]
+    return counts
 
 
 def _letters(text: str) -> str:
@@ -306,10 +325,15 @@ def decode(shown: bytes, cmap: tuple[int, dict[int, str]]) -> str | None:
     size, table = cmap
     if len(shown) % size:
         return None
-    out = []
-    for i in range(0, len(shown), size):
-        got = table.get(int.from_bytes(shown[i : i + size], "big"))
-        if got is None:
-            return None
-        out.append(got)
-    return "".join(out)
+    if size == 1:
+        codes: Any = shown
+    elif size == 2:
+        codes = array("H", shown)
+        if sys.byteorder == "little":
+            codes.byteswap()
+    else:
+        codes = [int.from_bytes(shown[i : i + size], "big") for i in range(0, len(shown), size)]
+    try:
+        return "".join([table[c] for c in codes])
+    except KeyError:
+        return None

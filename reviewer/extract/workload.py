@@ -210,9 +210,11 @@ class PdfWork:
     """Counts the work of a PDF's pages. One instance per document: forms, Type3 fonts and patterns shared by pages
     are tokenised once."""
 
-    def __init__(self, limits: Limits, budget: Budget | None) -> None:
+    def __init__(self, limits: Limits, budget: Budget | None,
+                 strings: dict[int, list[tuple[bytes, bytes]]] | None = None) -> None:
         self.limits = limits
         self.budget = budget
+        self.strings = strings  # when given: each stream's shown strings, by object number (pdftext.py reads them)
         self._streams: dict[int, _Stream] = {}  # by the stream's object number (or id)
         self._expanded: dict[tuple[int, int, int], Work] = {}  # (stream, resources) -> work with everything it paints
         self._active: set[tuple[int, int, int]] = set()
@@ -245,7 +247,10 @@ class PdfWork:
         key = ref.idnum if hasattr(ref, "idnum") else id(obj)
         got = self._streams.get(key)
         if got is None:
-            got = tokenise(self._decoded(obj))
+            captured: list[tuple[bytes, bytes]] | None = [] if self.strings is not None else None
+            got = tokenise(self._decoded(obj), captured)
+            if self.strings is not None and captured is not None:
+                self.strings[key] = captured
             self._streams[key] = got
             self.raw.add(got.own)
         return got
@@ -454,10 +459,11 @@ def _pixels(image: Any, limits: Limits) -> int:
     return total
 
 
-def check_pdf(reader: PdfReader, size: int, limits: Limits = DEFAULT_LIMITS, budget: Budget | None = None) -> list[Work]:
+def check_pdf(reader: PdfReader, size: int, limits: Limits = DEFAULT_LIMITS, budget: Budget | None = None,
+              strings: dict[int, list[tuple[bytes, bytes]]] | None = None) -> list[Work]:
     """Count every page's work before any page is extracted or rendered; raise LimitExceeded (Chinese) when a page
     or the document asks for more than the limits allow. Returns the pages' counts."""
-    counter = PdfWork(limits, budget)
+    counter = PdfWork(limits, budget, strings)
     pages: list[Work] = []
     total = Work()
     for n, page in enumerate(reader.pages, 1):

@@ -133,19 +133,19 @@ def test_a_blank_object_pdfium_drops_is_proven_blank(monkeypatch) -> None:  # ty
         warnings.simplefilter("ignore")
         reader = PdfReader(io.BytesIO(data))
         work = check_pdf(reader, len(data))[0]
-    from reviewer.extract.pdf import _blank_shows
+    from reviewer.extract.pdf import decoded_shows
     from reviewer.extract.pdftext import read_page
 
     doc = pdfium.PdfDocument(data)
     assert read_page(doc[0], work, lambda: None).why_pypdf  # without the proof the page would go to pypdf
-    assert read_page(doc[0], work, lambda: _blank_shows(reader.pages[0], work, {})).why_pypdf == ""
+    assert read_page(doc[0], work, lambda: decoded_shows(reader.pages[0], work, {})).why_pypdf == ""
     secret = h.inkless_type3(h.SECRET)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         sreader = PdfReader(io.BytesIO(secret))
         swork = check_pdf(sreader, len(secret))[0]
     sdoc = pdfium.PdfDocument(secret)
-    assert read_page(sdoc[0], swork, lambda: _blank_shows(sreader.pages[0], swork, {})).why_pypdf
+    assert read_page(sdoc[0], swork, lambda: decoded_shows(sreader.pages[0], swork, {})).why_pypdf
     _no_pypdf_text(monkeypatch)
     assert h.COVER in extract(data, "a.pdf").text_of("正文")
 
