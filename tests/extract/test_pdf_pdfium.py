@@ -202,3 +202,24 @@ def test_workload_counts_text_objects_and_codes() -> None:
         warnings.simplefilter("ignore")
         t3 = check_pdf(PdfReader(io.BytesIO(CASES["type3-glyph-names"])), len(CASES["type3-glyph-names"]))[0]
     assert t3.unmapped == 1
+
+
+def test_pdfium_letters_must_match_our_own_decoding_of_the_strings() -> None:
+    """A parser differential (PDFium shows other strings than the stream pypdf decodes, with the same counts) is
+    seen when PDFium's letters and digits differ from our decoding of the page's strings through their ToUnicode
+    maps: the page then goes to pypdf. Our decoding is the real one here, then altered as a differential would."""
+    from reviewer.extract.pdf import decoded_shows
+    from reviewer.extract.pdftext import read_page
+    from reviewer.extract.workload import check_pdf
+
+    data = CASES["white-on-white"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        reader = PdfReader(io.BytesIO(data))
+        work = check_pdf(reader, len(data))[0]
+    shows = decoded_shows(reader.pages[0], work, {})
+    assert shows is not None and [t for t, _n in shows] == [h.COVER, h.SECRET]
+    doc = pdfium.PdfDocument(data)
+    assert read_page(doc[0], work, lambda: shows).why_pypdf == ""
+    other = [(h.COVER, len(h.COVER)), (h.BENIGN, len(h.SECRET))]  # what pypdf's view of the stream would hold
+    assert "不同" in read_page(doc[0], work, lambda: other).why_pypdf
