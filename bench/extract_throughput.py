@@ -2,6 +2,15 @@
 
     .venv/bin/python bench/extract_throughput.py [--corpus DIR] [--mb 2]
 
+PDF page text, pypdf against PDFium (issue 19), on corpus reports printed by LibreOffice and by Chromium (cached in
+--cache, built on first use; --long adds the 300-page report of bench/render.py --long):
+
+    .venv/bin/python bench/extract_throughput.py --pages [--long]
+
+prints, per PDF, pypdf's `extract_text` and PDFium's text page with its completeness checks (pdftext.read_page) in
+CPU ms a page, how many pages PDFium could not read alone (read by pypdf too), and the whole `extract()` before
+(page text by pypdf, as the code did) and after, in CPU s.
+
 `lines(scanner)` is also printed by bench/scan_throughput.py, so a slow extractor shows next to the scanner figures.
 The documents are generated in a temporary directory at bench time (nothing large is committed)."""
 
@@ -126,12 +135,102 @@ def lines(scanner: Any, corpus: Path = CORPUS, mb: float = 2.0, reps: int = 3) -
     return out
 
 
+def _pypdf_page_text(doc: Any, n: int, page: Any, work: Any, cmaps: Any, order: Any, captured: Any) -> str:
+    """The page text as it was read before issue 19: pypdf alone."""
+    return page.extract_text() or ""
+
+
+def page_text_lines(pdfs: dict[str, bytes]) -> list[str]:
+    """pypdf against PDFium on each PDF: page text CPU per page, fallback pages, whole extraction before/after."""
+    import warnings
+
+    import pypdfium2 as pdfium
+    from pypdf import PdfReader
+
+    from reviewer.extract import pdf as pdf_module
+    from reviewer.extract.pdftext import read_page
+    from reviewer.extract.workload import check_pdf
+    from reviewer.scan.normalize import fold
+
+    warnings.simplefilter("ignore")
+    fold("预热")  # the scanner's folding table, built once per process (a scan builds it anyway)
+    first = next(iter(pdfs.values()), None)
+    if first is not None:  # imports and caches of both readers, paid once per process, outside the figures
+        extract(first, "warm.pdf", LIMITS)
+        PdfReader(io.BytesIO(first)).pages[0].extract_text()
+    out = []
+    for name, data in pdfs.items():
+        reader = PdfReader(io.BytesIO(data))
+        captured: dict[int, Any] = {}
+        works = check_pdf(reader, len(data), LIMITS, None, captured)
+        n = len(reader.pages)
+        c0 = time.process_time()
+        for page in reader.pages:
+            page.extract_text()
+        t_pypdf = time.process_time() - c0
+        doc = pdfium.PdfDocument(data)
+        c0 = time.process_time()
+        cmaps: dict[int, Any] = {}
+        why = [read_page(doc[i], works[i], lambda i=i: pdf_module.decoded_shows(reader.pages[i], works[i], cmaps, captured)).why_pypdf
+               for i in range(n)]
+        t_pdfium = time.process_time() - c0
+        doc.close()
+        fallback = [i + 1 for i, w in enumerate(why) if w]
+        original = pdf_module._page_text
+        pdf_module._page_text = _pypdf_page_text  # type: ignore[assignment]
+        try:
+            c0 = time.process_time()
+            before = extract(data, f"{name}.pdf", LIMITS)
+            t_before = time.process_time() - c0
+        finally:
+            pdf_module._page_text = original  # type: ignore[assignment]
+        c0 = time.process_time()
+        after = extract(data, f"{name}.pdf", LIMITS)
+        t_after = time.process_time() - c0
+        assert not before.error and not after.error, (before.error, after.error)
+        out.append(f"  {name}（{n} 页）：页面文字 pypdf {t_pypdf / n * 1000:5.1f} ms/页，PDFium（含完整性检查）"
+                   f"{t_pdfium / n * 1000:4.1f} ms/页，{t_pypdf / t_pdfium:4.1f} 倍；PDFium 不能独立读完、由 pypdf 补读的页 "
+                   f"{len(fallback)} 个{('（' + next(w for w in why if w) + '）') if fallback else ''}；整份提取 "
+                   f"{t_before:.2f} → {t_after:.2f} CPU s（{t_before / t_after:.1f} 倍）")
+    return out
+
+
+def corpus_pdfs(cache: Path, long: bool) -> dict[str, bytes]:
+    """Work reports of the corpus printed by LibreOffice (bench/render.py's builders) and by Chromium."""
+    sys.path.insert(0, str(REPO / "bench"))
+    import render as render_bench
+
+    from tests.render.make import corpus_pdf
+
+    pdfs: dict[str, bytes] = {}
+    for name in ("gwr-0070", "gwr-0059"):
+        pdfs[f"{name} LibreOffice"] = render_bench.report_pdf(name, cache)
+    for name in ("gwr-0062", "law-0107"):
+        out = cache / f"{name}-chromium.pdf"
+        if not out.exists():
+            text = (render_bench.CORPUS / f"{name}.txt").read_text(encoding="utf-8")[:render_bench.REPORT_CHARS]
+            cache.mkdir(parents=True, exist_ok=True)
+            out.write_bytes(corpus_pdf(text))
+        pdfs[f"{name} Chromium"] = out.read_bytes()
+    if long:
+        pdfs["300 页报告 LibreOffice"] = render_bench.long_report_pdf(cache)
+    return pdfs
+
+
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__)
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--pages", action="store_true", help="PDF page text: pypdf against PDFium on printed reports")
+    ap.add_argument("--long", action="store_true", help="with --pages: the 300-page report too")
+    ap.add_argument("--cache", type=Path, default=Path("/tmp/reviewer-bench-reports"))
     ap.add_argument("--corpus", type=Path, default=CORPUS)
     ap.add_argument("--mb", type=float, default=2.0, help="size of each generated document")
     ap.add_argument("--reps", type=int, default=3)
     args = ap.parse_args()
+    if args.pages:
+        print(f"PDF 页面文字：pypdf 与 PDFium（CPU 时间；负载 {__import__('os').getloadavg()[0]:.1f}）")
+        for line in page_text_lines(corpus_pdfs(args.cache, args.long)):
+            print(line, flush=True)
+        return
     from reviewer import Scanner
 
     scanner = Scanner.load()

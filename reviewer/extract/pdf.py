@@ -1,5 +1,8 @@
 """PDF: the text layer of every page, annotations, form fields, bookmarks, metadata (Info and XMP) and attachments.
 
+Page text is read by PDFium (pdftext.py) and, on a page where PDFium may read less than pypdf, by pypdf as well;
+everything else (the structure: annotations, fields, bookmarks, metadata, attachments, images) by pypdf.
+
 A page that draws something but has no text layer is a scan: its content cannot be verified, so it becomes a `review`
 issue. When `tesseract` with Chinese data (chi_sim) is installed, the page images are also OCR'd and scanned, and the
 issue stays (OCR can be wrong).
@@ -28,8 +31,9 @@ from reviewer.extract.links import link_text
 from reviewer.extract.model import Extraction, ExtractionIssue, TextPart
 from reviewer.extract.parts import PartBuilder
 from reviewer.extract.pdfrevisions import earlier_versions
+from reviewer.extract.pdftext import Shows, decode, read_page, tounicode, union
 from reviewer.extract.script import add_hidden_strings
-from reviewer.extract.workload import check_pdf
+from reviewer.extract.workload import Work, _key, check_pdf, tokenise
 
 _log = logging.getLogger(__name__)
 
@@ -205,6 +209,97 @@ def _javascript(reader: PdfReader) -> list[str]:
     return out
 
 
+def _open_pdfium(data: bytes, pages: int) -> Any:
+    """PDFium's view of the file, opened only after check_pdf counted what its pages ask for. It must see the pages
+    pypdf sees: a file the two parsers read differently is refused rather than read half."""
+    import pypdfium2 as pdfium
+
+    try:
+        doc = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        raise ExtractionError("PDF 文件无法由 PDFium 打开（文件已损坏或结构异常），无法审查") from exc
+    seen = len(doc)
+    if seen != pages:
+        doc.close()
+        raise ExtractionError(f"PDF 的页数在两种读法下不一致（{pages} 页与 {seen} 页），文件结构异常，无法审查")
+    return doc
+
+
+def decoded_shows(page: Any, work: Work, cmaps: dict[int, Any],
+                  captured: dict[int, list[tuple[bytes, bytes]]] | None = None) -> Shows:
+    """The page's own show operators in order, each decoded by its font's ToUnicode map: (text, codes).
+    None when that is not certain: text in forms, a font without a ToUnicode map, a code the map does not name.
+    `captured`: the strings check_pdf's tokeniser kept for each content stream (else the page is tokenised again)."""
+    contents = page.get("/Contents")
+    resolved = contents.get_object() if contents is not None else None
+    refs = list(resolved) if isinstance(resolved, ArrayObject) else [contents] if contents is not None else []
+    strings: list[tuple[bytes, bytes]] = []
+    if captured is not None and all(isinstance(r, IndirectObject) and r.idnum in captured for r in refs):
+        for r in refs:
+            strings.extend(captured[r.idnum])
+    else:
+        stream = page.get_contents()
+        tokenise(stream.get_data() if stream is not None else b"", strings)
+    if len(strings) != work.shows:
+        return None
+    resources = page.get("/Resources")
+    resources = resources.get_object() if resources is not None else None
+    fonts = resources.get("/Font") if isinstance(resources, DictionaryObject) else None
+    fonts = fonts.get_object() if fonts is not None else None
+    if not isinstance(fonts, DictionaryObject):
+        return None
+    out: list[tuple[str, int]] = []
+    by_name: dict[bytes, Any] = {}
+    for name, shown in strings:
+        if name not in by_name:
+            by_name[name] = _cmap_of(fonts, name, cmaps)
+        cmap = by_name[name]
+        text = decode(shown, cmap) if cmap is not None else None
+        if text is None:
+            return None
+        out.append((text, len(shown) // cmap[0]))
+    return out
+
+
+def _cmap_of(fonts: Any, name: bytes, cmaps: dict[int, Any]) -> Any:
+    """The parsed ToUnicode map of the font a content stream names (read once a document), or None."""
+    key = _key(fonts, name)
+    font = fonts[key].get_object() if key is not None else None
+    ref = font.get("/ToUnicode") if isinstance(font, DictionaryObject) else None
+    stream = ref.get_object() if ref is not None else None
+    if not isinstance(stream, StreamObject):
+        return None
+    number = ref.idnum if isinstance(ref, IndirectObject) else id(stream)
+    if number not in cmaps:
+        cmaps[number] = tounicode(stream.get_data())
+    return cmaps[number]
+
+
+def _page_text(doc: Any, n: int, page: Any, work: Work, cmaps: dict[int, Any], order: PartBuilder,
+               captured: dict[int, list[tuple[bytes, bytes]]]) -> str:
+    """Page n's text: PDFium's, or pypdf's followed by what only PDFium read (pdftext.py says when)."""
+    import pypdfium2 as pdfium
+
+    try:
+        pdfium_page = doc[n - 1]
+        try:
+            got = read_page(pdfium_page, work, lambda: decoded_shows(page, work, cmaps, captured))
+        finally:
+            pdfium_page.close()
+    except ExtractionError as exc:
+        raise ExtractionError(f"PDF 第{n}页：{exc.message}，无法审查") from exc
+    except pdfium.PdfiumError as exc:
+        raise ExtractionError(f"PDF 第{n}页的文字层无法由 PDFium 读取（页面已损坏或结构异常），无法审查") from exc
+    if got.stream_order:  # the text objects in the order the stream shows them (pdftext.py)
+        order.begin(f"第{n}页")
+        for piece, out_of_place in got.stream_order:
+            order.write(piece, *(["内容流顺序连读处"] if out_of_place else []))
+        order.end()
+    if not got.why_pypdf:
+        return got.text
+    return union(page.extract_text() or "", got.text)
+
+
 def _read(data: bytes, ctx: Context) -> Extraction:
     budget = ctx.budget
     if b"%%EOF" not in data[-2048:]:
@@ -214,8 +309,20 @@ def _read(data: bytes, ctx: Context) -> Extraction:
     if reader.is_encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:
         raise ExtractionError("PDF 文件已设置打开密码（已加密），无法审查；请去除密码后重新提交")
     _check_page_tree(reader)
-    check_pdf(reader, len(data), budget.limits, budget)  # what the pages ask for, counted before any is read
+    captured: dict[int, list[tuple[bytes, bytes]]] = {}  # shown strings of each content stream, for pdftext
+    works = check_pdf(reader, len(data), budget.limits, budget, captured)  # what the pages ask for, before any is read
+    doc = _open_pdfium(data, len(reader.pages))
+    try:
+        return _read_pages(ctx, reader, doc, works, captured)
+    finally:
+        doc.close()
+
+
+def _read_pages(ctx: Context, reader: PdfReader, doc: Any, works: list[Work],
+                captured: dict[int, list[tuple[bytes, bytes]]]) -> Extraction:
+    budget = ctx.budget
     body = PartBuilder("正文", budget)
+    order = PartBuilder("正文（内容流顺序）", budget, spans_only=True)  # only what touches text read out of order
     notes = PartBuilder("批注", budget)
     attached: list[tuple[bytes, str, str]] = []
     ocr = PartBuilder("OCR识别文字", budget)
@@ -224,9 +331,10 @@ def _read(data: bytes, ctx: Context) -> Extraction:
     pictures: list[TextPart] = []
     seen_images: set[int] = set()
     can_ocr: bool | None = None
+    cmaps: dict[int, Any] = {}  # ToUnicode maps read for pdftext's checks, by object number
     for n, page in enumerate(reader.pages, 1):
         budget.check_time()
-        text = page.extract_text() or ""
+        text = _page_text(doc, n, page, works[n - 1], cmaps, order, captured)
         stripped = text.strip()
         if stripped:
             body.add(f"第{n}页", text)
@@ -298,7 +406,7 @@ def _read(data: bytes, ctx: Context) -> Extraction:
     for i, js in enumerate(_javascript(reader), 1):
         scripts.add(f"PDF脚本 第{i}段", js)
         add_hidden_strings(decoded, js, f"脚本字符串（PDF脚本 第{i}段）", budget)
-    builders = (body, notes, ocr, fields, bookmarks, meta, scripts, decoded, links)
+    builders = (body, order, notes, ocr, fields, bookmarks, meta, scripts, decoded, links)
     parts: list[TextPart] = [p for p in (b.build() for b in builders) if p] + pictures
     for blob, name, where in attached:
         inner_parts, inner_issues = ctx.embedded(blob, name, where)

@@ -36,12 +36,21 @@ class Work:
     glyphs: int = 0  # bytes of shown strings: one or two per glyph drawn
     paints: int = 0  # XObjects painted (Do), inline images, Type3 glyph procedures run
     pixels: int = 0  # image pixels declared
+    # Text objects of the page itself (content and forms; not Type3 glyphs, patterns or annotations): the show
+    # operators with a non-empty string, and those shown in a font without a usable Unicode mapping (pdftext.py).
+    shows: int = 0
+    unmapped: int = 0
+    codes: int = 0  # character codes those show (at least: a code of a CJK CMap of unknown width counts 4 bytes)
 
-    def add(self, other: Work, times: int = 1) -> None:
+    def add(self, other: Work, times: int = 1, text: bool = True) -> None:
         self.operators += other.operators * times
         self.glyphs += other.glyphs * times
         self.paints += other.paints * times
         self.pixels += other.pixels * times
+        if text:
+            self.shows += other.shows * times
+            self.unmapped += other.unmapped * times
+            self.codes += other.codes * times
 
     @property
     def units(self) -> int:
@@ -55,6 +64,7 @@ class _Stream:
     own: Work = field(default_factory=Work)
     xobjects: dict[bytes, int] = field(default_factory=dict)  # name -> times painted
     fonts: dict[bytes, int] = field(default_factory=dict)  # font name -> glyph bytes shown with it
+    font_shows: dict[bytes, int] = field(default_factory=dict)  # font name -> show operators with a non-empty string
     patterns: dict[bytes, int] = field(default_factory=dict)  # pattern name -> times used as a colour
 
 
@@ -75,6 +85,17 @@ _INLINE_W = re.compile(rb"/(?:W|Width)\s+(\d+)")
 _INLINE_H = re.compile(rb"/(?:H|Height)\s+(\d+)")
 
 
+_WHITE = re.compile(rb"[\x00\t\n\x0c\r ]")
+_ESCAPES = re.compile(rb"\\(?:[0-7]{1,3}|\r\n|[\s\S])")
+
+
+def _literal_bytes(body: bytes) -> int:
+    """Bytes a literal string's body stands for (escapes \\n, \\053, \\( are one byte, a line continuation none)."""
+    if b"\\" not in body:
+        return len(body)
+    return len(_ESCAPES.sub(lambda m: b"" if m.group()[1:2] in (b"\r", b"\n") else b"x", body))
+
+
 def _nested_string_end(data: bytes, start: int) -> int:
     depth, i, n = 0, start, len(data)
     while i < n:
@@ -92,8 +113,32 @@ def _nested_string_end(data: bytes, start: int) -> int:
     return n
 
 
-def tokenise(data: bytes) -> _Stream:
+_NAMED_ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
+
+
+def _literal_value(body: bytes) -> bytes:
+    """The bytes a literal string's body stands for (PDF escapes; a line continuation is nothing)."""
+    def one(m: re.Match[bytes]) -> bytes:
+        esc = m.group()[1:]
+        if esc[:1] in (b"\r", b"\n"):
+            return b""
+        if esc[:1].isdigit():
+            return bytes([int(esc, 8) & 0xFF])
+        return _NAMED_ESCAPES.get(esc, esc)
+
+    return _ESCAPES.sub(one, body) if b"\\" in body else body
+
+
+def _hex_value(tok: bytes) -> bytes:
+    digits = _WHITE.sub(b"", tok[1:-1])
+    return bytes.fromhex((digits + b"0" * (len(digits) % 2)).decode("ascii"))
+
+
+def tokenise(data: bytes, strings: list[tuple[bytes, bytes]] | None = None) -> _Stream:
+    """Count one content stream's work. `strings`: when given, every show operator with a non-empty string adds
+    (its font's resource name, the bytes it shows) to it, in order (pdftext.py reads them)."""
     out = _Stream()
+    values: list[bytes] = []  # the strings since the last operator, when `strings` is wanted
     own = out.own
     last_name = b""
     font = b""
@@ -110,13 +155,18 @@ def tokenise(data: bytes) -> _Stream:
         if first == b"(":
             if tok == b"(":
                 end = _nested_string_end(data, m.start())
-                shown += end - m.start() - 2
+                body = data[m.start() + 1 : end - 1]
                 pos = end
             else:
-                shown += len(tok) - 2
+                body = tok[1:-1]
+            shown += _literal_bytes(body)
+            if strings is not None:
+                values.append(_literal_value(body))
         elif first == b"<":
             if tok not in (b"<<", b">>"):
-                shown += (len(tok) - 2) // 2
+                shown += (len(_WHITE.sub(b"", tok)) - 1) // 2
+                if strings is not None:
+                    values.append(_hex_value(tok))
         elif first == b"/":
             last_name = tok[1:]
         elif first == b"%":
@@ -128,6 +178,11 @@ def tokenise(data: bytes) -> _Stream:
             if tok in _SHOW:
                 own.glyphs += shown
                 out.fonts[font] = out.fonts.get(font, 0) + shown
+                if shown:
+                    own.shows += 1
+                    out.font_shows[font] = out.font_shows.get(font, 0) + 1
+                    if strings is not None:
+                        strings.append((font, b"".join(values)))
             elif tok == b"Do":
                 out.xobjects[last_name] = out.xobjects.get(last_name, 0) + 1
             elif tok == b"Tf":
@@ -146,6 +201,7 @@ def tokenise(data: bytes) -> _Stream:
                 ei = _EI.search(data, stop + 2)
                 pos = ei.end() if ei else n
             shown = 0
+            values.clear()
     return out
 
 
@@ -154,9 +210,11 @@ class PdfWork:
     """Counts the work of a PDF's pages. One instance per document: forms, Type3 fonts and patterns shared by pages
     are tokenised once."""
 
-    def __init__(self, limits: Limits, budget: Budget | None) -> None:
+    def __init__(self, limits: Limits, budget: Budget | None,
+                 strings: dict[int, list[tuple[bytes, bytes]]] | None = None) -> None:
         self.limits = limits
         self.budget = budget
+        self.strings = strings  # when given: each stream's shown strings, by object number (pdftext.py reads them)
         self._streams: dict[int, _Stream] = {}  # by the stream's object number (or id)
         self._expanded: dict[tuple[int, int, int], Work] = {}  # (stream, resources) -> work with everything it paints
         self._active: set[tuple[int, int, int]] = set()
@@ -189,7 +247,10 @@ class PdfWork:
         key = ref.idnum if hasattr(ref, "idnum") else id(obj)
         got = self._streams.get(key)
         if got is None:
-            got = tokenise(self._decoded(obj))
+            captured: list[tuple[bytes, bytes]] | None = [] if self.strings is not None else None
+            got = tokenise(self._decoded(obj), captured)
+            if self.strings is not None and captured is not None:
+                self.strings[key] = captured
             self._streams[key] = got
             self.raw.add(got.own)
         return got
@@ -246,13 +307,19 @@ class PdfWork:
                 glyph = inherited if not name else (type3.get(fkey) if fkey is not None else worst)
                 if glyph is not None and shown and glyph.units:
                     total.paints += shown
-                    total.add(glyph, shown)
+                    total.add(glyph, shown, text=False)
+            for name, times in s.font_shows.items():
+                fkey = _key(fonts, name) if name else None
+                font = fonts.get(fkey) if fkey is not None else None
+                if font is None or not _maps_unicode(font):
+                    total.unmapped += times
+                total.codes += s.fonts.get(name, 0) // _code_bytes(font)
             patterns = _dict(res.get("/Pattern"))
             for name, times in s.patterns.items():
                 pref = _lookup(patterns, name)
                 p = pref.get_object() if pref is not None else None
                 if isinstance(p, StreamObject):
-                    total.add(self.content(pref, p.get("/Resources") or res, depth + 1, worst), times)
+                    total.add(self.content(pref, p.get("/Resources") or res, depth + 1, worst), times, text=False)
         finally:
             self._active.discard(key)
         self._expanded[key] = total
@@ -292,8 +359,56 @@ class PdfWork:
             for sref in states:
                 s = sref.get_object()
                 if isinstance(s, StreamObject):
-                    total.add(self.content(sref, s.get("/Resources") or res, 1))
+                    total.add(self.content(sref, s.get("/Resources") or res, 1), text=False)
         return total
+
+
+_STANDARD_ENCODINGS = {"/WinAnsiEncoding", "/MacRomanEncoding", "/StandardEncoding", "/MacExpertEncoding"}
+_STANDARD_FONTS = {"/Helvetica", "/Helvetica-Bold", "/Helvetica-Oblique", "/Helvetica-BoldOblique", "/Times-Roman",
+                   "/Times-Bold", "/Times-Italic", "/Times-BoldItalic", "/Courier", "/Courier-Bold", "/Courier-Oblique",
+                   "/Courier-BoldOblique"}
+
+
+def _maps_unicode(ref: Any) -> bool:
+    """Do PDFium and pypdf map this font's codes to the same Unicode? Yes with a ToUnicode map, a predefined CJK
+    CMap (not Identity), or a simple font with a standard encoding and no /Differences; a Type3 font, glyph names,
+    Identity or embedded CMaps and symbolic built-in encodings are read differently by the two (pdftext.py)."""
+    from pypdf.generic import DictionaryObject, NameObject
+
+    font = ref.get_object() if ref is not None else None
+    if not isinstance(font, DictionaryObject):
+        return False
+    if font.get("/ToUnicode") is not None:
+        return True
+    subtype = font.get("/Subtype")
+    encoding = font.get("/Encoding")
+    encoding = encoding.get_object() if encoding is not None else None
+    if subtype == "/Type3":
+        return False
+    if subtype == "/Type0":
+        return isinstance(encoding, NameObject) and encoding not in ("/Identity-H", "/Identity-V")
+    if isinstance(encoding, NameObject):
+        return encoding in _STANDARD_ENCODINGS
+    if isinstance(encoding, DictionaryObject):
+        return encoding.get("/Differences") is None
+    return encoding is None and font.get("/BaseFont") in _STANDARD_FONTS
+
+
+_TWO_BYTE_CMAPS = {"/Identity-H", "/Identity-V", "/UniGB-UCS2-H", "/UniGB-UCS2-V", "/UniGB-UTF16-H", "/UniGB-UTF16-V",
+                   "/UniCNS-UCS2-H", "/UniCNS-UCS2-V", "/UniJIS-UCS2-H", "/UniJIS-UCS2-V", "/UniKS-UCS2-H",
+                   "/UniKS-UCS2-V"}
+
+
+def _code_bytes(ref: Any) -> int:
+    """Bytes of one character code at most: 1 in a simple font, 2 in a Type0 font with a UCS-2 or Identity CMap,
+    4 in any other Type0 font (mixed-width CMaps: a lower bound of the codes shown)."""
+    from pypdf.generic import DictionaryObject
+
+    font = ref.get_object() if ref is not None else None
+    if not isinstance(font, DictionaryObject) or font.get("/Subtype") != "/Type0":
+        return 1
+    encoding = font.get("/Encoding")
+    return 2 if isinstance(encoding, str) and encoding in _TWO_BYTE_CMAPS else 4
 
 
 _ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
@@ -344,10 +459,11 @@ def _pixels(image: Any, limits: Limits) -> int:
     return total
 
 
-def check_pdf(reader: PdfReader, size: int, limits: Limits = DEFAULT_LIMITS, budget: Budget | None = None) -> list[Work]:
+def check_pdf(reader: PdfReader, size: int, limits: Limits = DEFAULT_LIMITS, budget: Budget | None = None,
+              strings: dict[int, list[tuple[bytes, bytes]]] | None = None) -> list[Work]:
     """Count every page's work before any page is extracted or rendered; raise LimitExceeded (Chinese) when a page
     or the document asks for more than the limits allow. Returns the pages' counts."""
-    counter = PdfWork(limits, budget)
+    counter = PdfWork(limits, budget, strings)
     pages: list[Work] = []
     total = Work()
     for n, page in enumerate(reader.pages, 1):

@@ -165,7 +165,10 @@ CLEAN = [
 # tricks the extraction (extract branch, issue 10) now reads as text; before, only the rendered page showed them
 READ_BY_EXTRACTION = {"html-before-attr", "html-before-escapes", "html-iframe-srcdoc", "html-bdo-rtl", "html-row-reverse",
                       "docx-numbering", "docx-altchunk", "docx-altchunk-html", "docx-wordart", "docx-fallback", "docx-sym",
-                      "xlsx-number-format", "xlsx-formula", "pptx-master"}
+                      "xlsx-number-format", "xlsx-formula", "pptx-master",
+                      # PDF page text is read by PDFium in reading order (issue 19): glyphs stored right to left or
+                      # scattered are read as the page shows them
+                      "pdf-right-to-left", "pdf-absolute-positions"}
 
 
 def _params(cases: list[Case]) -> list[object]:

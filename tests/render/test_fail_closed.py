@@ -104,15 +104,16 @@ def test_cli_without_renderers_exits_2_naming_what_to_install(tmp_path: Path) ->
 
 
 def test_cli_render_json_has_page_and_box(tmp_path: Path) -> None:
-    f = tmp_path / "rtl.pdf"
-    f.write_bytes(m.make_pdf([m.PdfPage([m.Text(60, 780, "关于做好春季防汛工作的通知"),
-                                         m.Text(60, 750, "苍龙计划进展", rtl=True)])]))
+    # a text layer that claims 普通项目 where the page shows 北辰三号: only the rendered page reads the term (glyphs
+    # stored right to left, used here before, are now read by the text extraction: issue 19)
+    f = tmp_path / "lie.pdf"
+    f.write_bytes(m.text_pdf(["关于做好春季防汛工作的通知", "北辰三号"], lies=dict(zip("北辰三号", "普通项目", strict=True))))
     rules = str(Path(__file__).parent / "rules")
     r = _cli("scan", "--render", "--rules", rules, "--format", "json", str(f))
     assert r.returncode == 1, r.stderr
     doc = json.loads(r.stdout)
     hit = next(x for x in doc["findings"] if x["rule"] == "render-test-codes")
-    assert hit["match"] == "苍龙计划" and hit["location"] == "第1页（显示文字）" and hit["page"] == 1
+    assert hit["match"] == "北辰三号" and hit["location"] == "第1页（图像识别）" and hit["page"] == 1
     assert len(hit["box"]) == 4 and all(isinstance(v, int) for v in hit["box"])
     assert doc["render"]["pages"][0]["sha256"] and doc["verdict"] == "block"
     plain = json.loads(_cli("scan", "--rules", rules, "--format", "json", str(f)).stdout)
