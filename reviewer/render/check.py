@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import re
 import time
 import zipfile
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
@@ -423,28 +425,9 @@ def _check_page(scanner: Scanner, page: PdfPage, plan: _Plan, extracted: compare
     # 3. scan the visible text with the same rules
     text, boxes, sources = _page_text(final)
     where = f"第{page.number}页"
-    for f in scanner.scan(text).findings:
-        key = (f.rule, fold(f.match))
-        if known[key] > 0:  # as many occurrences as the text scan reported are already there
-            known[key] -= 1
-            continue
-        span = [b for b in boxes[f.start : max(f.end, f.start + 1)] if b is not None]
-        by_ocr = "ocr" in sources[f.start : max(f.end, f.start + 1)]
-        label = f"{where}（图像识别）" if by_ocr else f"{where}（显示文字）"
-        if by_ocr and f.suggestion:  # OCR itself confuses 士/土, 人/入: a wording finding read by OCR is only a note
-            f = replace(f, severity=Severity.INFO, explanation=f.explanation + "；由图像识别读出，识别误差也会造成此类错字，降为提示")
-        report.findings.append(replace(f, location=label, page=page.number, box=union(span) if span else None,
-                                       explanation=f.explanation + "；在渲染后的页面上读到（" +
-                                       ("图像识别" if by_ocr else "渲染文字层") + "）"))
-    for s, a, b, read in checked.near:
-        for f in small_lies(scanner, s.text, a, b, read):
-            if known[(f.rule, fold(f.match))] > 0:
-                known[(f.rule, fold(f.match))] -= 1
-                continue
-            report.findings.append(replace(f, location=f"{where}（图像识别）", page=page.number,
-                                           box=union(s.boxes[a:b]) if b > a else s.box,
-                                           explanation=f.explanation + f"；文字层写的是“{s.text[a:b]}”，页面图像上识别出的字与之"
-                                           "有一两个字不同，读者看到的是图像上的字（字体编码可能被篡改）"))
+    near = [(s.text, a, b, read, union(s.boxes[a:b]) if b > a else s.box) for s, a, b, read in checked.near]
+    rendered.visible = visible_record(where, text, sources, near)
+    report.findings.extend(visible_findings(scanner, where, page.number, text, boxes, sources, near, known))
     # 4. visible text the extraction lacks (only where there is extracted text to compare with)
     for s, a, b, claimed, read in mismatches:
         box = union(s.boxes[a:b]) if b > a else s.box
@@ -463,6 +446,71 @@ def _check_page(scanner: Scanner, page: PdfPage, plan: _Plan, extracted: compare
                     f"页面上显示“{run.text}”（所在行：“{ln.text.replace(GAP, ' ')}”），但提取出的文本中没有这段文字；"
                     "可能由样式生成的内容、字段、编号或嵌入内容显示，请以页面为准核对",
                     f"{where}（显示文字）", page.number, union(ln.boxes[run.start : run.end])))
+
+
+def visible_findings(scanner: Scanner, where: str, number: int, text: str, boxes: list[Box | None], sources: list[str],
+                     near: Sequence[tuple[str, int, int, str, Box | None]], known: Counter[tuple[str, str]]) -> list[Finding]:
+    """What the rules find in a page's visible text (`text`, with each character's box and source: "text" or "ocr")
+    and in its small lies (`near`: a line, the stretch OCR read differently, the reading, its box), less what the text
+    scan already reported (`known`, consumed). The render check calls it on each page; the re-scan under new rules
+    calls it again on the text the check stored (`visible_record`), so a rule added later reads what the pages show."""
+    out: list[Finding] = []
+    for f in scanner.scan(text).findings:
+        key = (f.rule, fold(f.match))
+        if known[key] > 0:  # as many occurrences as the text scan reported are already there
+            known[key] -= 1
+            continue
+        span = [b for b in boxes[f.start : max(f.end, f.start + 1)] if b is not None]
+        by_ocr = "ocr" in sources[f.start : max(f.end, f.start + 1)]
+        label = f"{where}（图像识别）" if by_ocr else f"{where}（显示文字）"
+        if by_ocr and f.suggestion:  # OCR itself confuses 士/土, 人/入: a wording finding read by OCR is only a note
+            f = replace(f, severity=Severity.INFO, explanation=f.explanation + "；由图像识别读出，识别误差也会造成此类错字，降为提示")
+        out.append(replace(f, location=label, page=number, box=union(span) if span else None,
+                           explanation=f.explanation + "；在渲染后的页面上读到（" + ("图像识别" if by_ocr else "渲染文字层") + "）"))
+    for line, a, b, read, box in near:
+        for f in small_lies(scanner, line, a, b, read):
+            if known[(f.rule, fold(f.match))] > 0:
+                known[(f.rule, fold(f.match))] -= 1
+                continue
+            out.append(replace(f, location=f"{where}（图像识别）", page=number, box=box,
+                               explanation=f.explanation + f"；文字层写的是“{line[a:b]}”，页面图像上识别出的字与之"
+                               "有一两个字不同，读者看到的是图像上的字（字体编码可能被篡改）"))
+    return out
+
+
+VISIBLE_VERSION = 1
+
+
+def visible_record(where: str, text: str, sources: list[str],
+                   near: Sequence[tuple[str, int, int, str, Box | None]]) -> str:
+    """The page's visible text as the check scanned it, stored with the page (RenderPage.visible): which characters
+    OCR read, and the small lies' lines and readings. Boxes are not kept (the page image shows them)."""
+    return json.dumps({"v": VISIBLE_VERSION, "where": where, "text": text,
+                       "ocr": "".join("o" if x == "ocr" else "." for x in sources),
+                       "near": [[line, a, b, read] for line, a, b, read, _ in near]}, ensure_ascii=False)
+
+
+def rescan_visible(scanner: Scanner, records: list[tuple[int, str]], text_findings: list[Finding]) -> list[Finding]:
+    """The findings the current rules make in the pages' stored visible text (`records`: page number, visible_record)
+    beyond what the text scan (`text_findings`) reported — the render check's step 3 run again under new rules.
+    A record that cannot be read raises ValueError (the caller fails closed)."""
+    knowns: dict[str, Counter[tuple[str, str]]] = {}
+    out: list[Finding] = []
+    for number, raw in records:
+        rec = json.loads(raw)
+        if not isinstance(rec, dict) or rec.get("v") != VISIBLE_VERSION:
+            raise ValueError("unknown visible-text record")
+        scope = str(rec.get("scope", ""))  # an archive member's pages: its own text findings (members.render_members)
+        if scope not in knowns:
+            knowns[scope] = Counter((f.rule, fold(f.match)) for f in text_findings if f.location.startswith(scope))
+        known = knowns[scope]
+        text, flags = str(rec["text"]), str(rec["ocr"])
+        if len(flags) != len(text):
+            raise ValueError("visible-text record out of step")
+        sources = ["ocr" if c == "o" else "text" for c in flags]
+        near = [(str(n[0]), int(n[1]), int(n[2]), str(n[3]), None) for n in rec["near"]]
+        out.extend(visible_findings(scanner, str(rec["where"]), number, text, [None] * len(text), sources, near, known))
+    return out
 
 
 MAX_REGIONS = 8

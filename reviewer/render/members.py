@@ -11,6 +11,7 @@ the review page shows every rendered page. Error messages name members by number
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -67,6 +68,10 @@ def render_members(scanner: Scanner, files: list[MemberFile], extraction: Extrac
                            replace(limits, max_seconds=seconds_left, max_pages=limits.max_pages - done))
         for page in sub.pages:
             page.member, page.member_page, page.number = member.location, page.number, page.number + done
+            if page.visible:  # a re-scan names the member's pages as the check did, and counts its own text findings
+                rec = json.loads(page.visible)
+                rec["where"], rec["scope"] = prefix + rec["where"], prefix
+                page.visible = json.dumps(rec, ensure_ascii=False)
         report.pages.extend(sub.pages)
         report.findings.extend(replace(f, location=prefix + f.location, page=None if f.page is None else f.page + done)
                                for f in sub.findings)

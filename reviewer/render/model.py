@@ -39,6 +39,7 @@ class RenderedPage:
     ocr: str = ""  # why the page was read by OCR ("" = not read), in Chinese
     member: str = ""  # an archive member's page: the member's location, `压缩包“附件.zip” › 通知.pdf` ("" = the draft's own)
     member_page: int = 0  # … and the page's number within that member
+    visible: str = ""  # the visible text the check scanned (check.visible_record), for re-scans under new rules
 
     @property
     def where(self) -> str:

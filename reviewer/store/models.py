@@ -392,6 +392,9 @@ class RenderPage(Base):
     png: Mapped[bytes] = mapped_column(LargeBinary)
     ocr: Mapped[str] = mapped_column(Text, default="")  # why the page was read by OCR ("" = text layer only)
     label: Mapped[str] = mapped_column(Text, default="")  # an archive member's page: `压缩包“a.zip” › b.pdf · 第1页`
+    # the visible text the check scanned (render.check.visible_record, JSON; "" before 0016 or after a purge): what a
+    # re-scan under new rules reads of the page
+    visible: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class FingerprintSet(Base):

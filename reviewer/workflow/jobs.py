@@ -555,11 +555,30 @@ def run_rescan(db: Database, scanners: ScannerCache, item_id: int) -> str:
         result = ScanResult(rules_version=scanner.rules_version, error=timeout_reason(exc.seconds))
     except Exception as exc:  # noqa: BLE001 - an unreadable re-scan is itself a reason to look again
         result = ScanResult(rules_version=scanner.rules_version, error=_failure_reason("复扫异常", exc))
+    if not result.error:
+        result = _rescan_pages(db, scanner, item_id, result)
     if not pack_on:
         result = scanning.without_rules(result, scanner.expression_pack)
     with db.session() as session:
         alert = rescan.record_rescan(session, item_id, result)
     return "alert" if alert is not None else "clean"
+
+
+def _rescan_pages(db: Database, scanner: Scanner, item_id: int, result: ScanResult) -> ScanResult:
+    """What the render check read on the pages (OCR text too), scanned again with the current rules: a term added
+    after release that only a scanned page or an image shows raises the alert as one in the text does."""
+    with db.session() as session:
+        records, missing = rescan.visible_pages(session, item_id)
+    if records:
+        from reviewer.render.check import rescan_visible
+
+        try:
+            result.findings.extend(rescan_visible(scanner, records, result.findings))
+        except (ValueError, KeyError, TypeError) as exc:
+            missing = f"渲染核对保存的显示文字无法读取（{type(exc).__name__}），复扫未能按当前规则复核页面上显示的文字"
+    if missing:
+        result.error = f"{result.error}；{missing}" if result.error else missing
+    return result
 
 
 def run_callback(db: Database, delivery_id: int) -> str:

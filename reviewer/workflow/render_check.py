@@ -128,7 +128,7 @@ def record(session: Session, item_id: int, report: RenderReport) -> bool:
         ))
     for p in report.pages:
         session.add(RenderPage(item_id=item_id, page=p.number, width=p.width, height=p.height, sha256=p.sha256,
-                               png=p.png, ocr=p.ocr, label=p.where[:2000] if p.member else ""))
+                               png=p.png, ocr=p.ocr, label=p.where[:2000] if p.member else "", visible=p.visible))
     # the text scan's findings a reader can see, boxed on the pages where the reader sees them (render findings
     # already carry their page and box)
     if report.error is None:

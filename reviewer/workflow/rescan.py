@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from reviewer.accounts.actor import WORKER
 from reviewer.audit import events as audit
 from reviewer.scan.model import ScanResult
-from reviewer.store.models import APPROVED, RELEASED, Alert, Item, RenderCheck, Unit, utcnow
+from reviewer.store.models import APPROVED, RELEASED, Alert, Item, RenderCheck, RenderPage, Unit, utcnow
 from reviewer.workflow.items import get_item
 from reviewer.workflow.runtime import enqueue
 
@@ -41,12 +41,30 @@ def fan_out(session: Session, units: Sequence[str] | None = None, item_ids: Sequ
 
 def _render_answered(session: Session, item_id: int) -> tuple[str, ...]:
     """The text scan's "not verified" notes (scanned page, archive image member) that the item's completed render check
-    read by OCR and removed (workflow.render_check.record): the text-only re-scan reports them again, they are not new.
-    (What the pages show is not re-read by the re-scan — as before, when the note stayed with the item.)"""
+    read by OCR and removed (workflow.render_check.record): the re-scan of the extraction reports them again, they are
+    not new (what the pages show is re-read from the text the check stored: visible_pages)."""
     from reviewer.render.members import READ_NOTES
 
     check = session.get(RenderCheck, item_id)
     return READ_NOTES if check is not None and check.state == "done" else ()
+
+
+def visible_pages(session: Session, item_id: int) -> tuple[list[tuple[int, str]], str | None]:
+    """What the item's completed render check read on its pages (page number, stored visible text), for the re-scan to
+    read again under the current rules, and why it cannot (None: it can): a page read by OCR whose text was not kept
+    (checked before the text was stored) is not re-read, and the re-scan says so rather than pass it over."""
+    check = session.get(RenderCheck, item_id)
+    if check is None or check.state != "done":
+        return [], None
+    rows = session.execute(select(RenderPage.page, RenderPage.visible, RenderPage.ocr)
+                           .where(RenderPage.item_id == item_id).order_by(RenderPage.page)).all()
+    missing = [r.page for r in rows if not r.visible and r.ocr]
+    reason = None
+    if missing:
+        shown = "、".join(str(n) for n in missing[:10]) + ("等" if len(missing) > 10 else "")
+        reason = (f"第 {shown} 页的显示内容（图像识别读出的文字）在核对时未保存，复扫未能按当前规则复核这些页面上显示的文字，"
+                  "请重新送审该稿件或人工核对页面图像")
+    return [(r.page, r.visible) for r in rows if r.visible], reason
 
 
 def record_rescan(session: Session, item_id: int, result: ScanResult) -> Alert | None:

@@ -1,7 +1,7 @@
 """Data retention: purge the drafts' bytes of items whose review ended before a cut-off (`reviewer purge`).
 
 Purged: the submitted content (the original file; items.content becomes empty), the rendered page images
-(render_pages.png) and the matched text and context of the findings (they quote the draft). Kept: every row, every
+(render_pages.png and the visible text read from them) and the matched text and context of the findings (they quote the draft). Kept: every row, every
 hash (content, document, pages, findings digest), the reviews, receipts and the whole review log — what binds the
 approvals — so `reviewer audit verify` still passes: it accepts an empty body only for the items a `content_purged`
 event names (audit.verify), and content deleted without one is still caught.
@@ -73,7 +73,7 @@ def purge(session: Session, before: datetime, actor: Actor) -> PurgePlan:
         chunk = candidates_in(session, chunk, before)
         if not chunk:
             continue
-        pages = _count(session.execute(update(RenderPage).where(RenderPage.item_id.in_(chunk)).values(png=b"")))
+        pages = _count(session.execute(update(RenderPage).where(RenderPage.item_id.in_(chunk)).values(png=b"", visible="")))
         texts = _count(session.execute(update(Finding).where(Finding.item_id.in_(chunk)).values(match="", context="")))
         session.execute(update(Item).where(Item.id.in_(chunk)).values(content=b"", purged_at=utcnow()))
         audit.append(session, "content_purged", actor,
