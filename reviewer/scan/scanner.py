@@ -59,6 +59,7 @@ LINE_CAP = 4096  # characters of a hit's line the marking grammar reads on eithe
 HIDDEN_RUNS = 4096  # deleted characters beyond which `anchor: hidden` patterns run over the whole text once
 HIDDEN_LISTED = 50  # located findings per `anchor: hidden` pattern; the last one says how many there are in all
 SHORT_TERM = 2  # terms of at most this many characters are judged by word boundaries (longer ones never downgraded)
+FIND_SINGLES = 8  # up to this many one-character keys are found with str.find instead of an automaton walk
 
 
 class _Entry(NamedTuple):
@@ -96,6 +97,20 @@ class Work:
     @property
     def total(self) -> int:
         return self.automaton_chars + self.relocation_bytes + self.line_chars
+
+
+def _single_hits(clean: str, singles: list[tuple[str, int]]) -> list[tuple[int, int]]:
+    """(position, key id) of every occurrence of the one-character keys, ordered by position: what walking an
+    automaton of these keys over `clean` yields (its end index of a one-character key is the key's position)."""
+    hits: list[tuple[int, int]] = []
+    for key, kid in singles:
+        pos = clean.find(key)
+        while pos >= 0:
+            hits.append((pos, kid))
+            pos = clean.find(key, pos + 1)
+    if len(singles) > 1:
+        hits.sort()
+    return hits
 
 
 def default_rule_dirs(settings: Settings | None = None) -> list[Path]:
@@ -167,25 +182,25 @@ class Scanner:
             if isinstance(lr.rule, ExpressionRule) and lr.path.resolve().is_relative_to(builtin))
 
     def _build_automata(self) -> None:
-        """Keys of two or more characters (terms, marking words, exemption phrases) go into an automaton that is walked
-        only where the prefilter finds the start of a key; one-character keys into a small one walked over everything."""
+        """Keys of two or more characters (terms, marking words, exemption phrases) are found by the prefilter (a
+        comparison where their anchor starts; see prefilter.py); one-character keys by str.find when there are few,
+        else by a small automaton walked over everything."""
         self._small = ahocorasick.Automaton()
-        big = ahocorasick.Automaton()
-        big_keys: list[str] = []
         self._key_text = [k.decode("utf-8") for k in self._keys]
+        self._big_ids: list[int] = []
+        singles: list[tuple[str, int]] = []
         for kid, key in enumerate(self._key_text):
             if len(key) >= 2:
-                big.add_word(key, kid)
-                big_keys.append(key)
+                self._big_ids.append(kid)
             else:
                 self._small.add_word(key, kid)
+                singles.append((key, kid))
         if len(self._small):
             self._small.make_automaton()
-        self._big = None
-        if big_keys:
-            big.make_automaton()
-            self._big = big
-        self._prefilter = Prefilter(big_keys)
+        # a few one-character keys (the built-in rules have one: °) are found by str.find, which skips the text at
+        # memory speed; the automaton would step through every character
+        self._singles = singles if len(singles) <= FIND_SINGLES else None
+        self._prefilter = Prefilter([self._key_text[kid] for kid in self._big_ids])
 
     def _add_all(self, index: dict[bytes, int], words: Iterable[str], role: int, rule: int) -> None:
         words = list(words)
@@ -277,19 +292,19 @@ class Scanner:
         data = stream.data
         folded = stream.folded
         clean = stream.clean
-        hits = list(self._small.iter(clean)) if len(self._small) else []
-        fed = len(clean) if len(self._small) else 0
-        calls = 1 if len(self._small) else 0
-        if self._big is not None:
-            big = self._big
-            big_hits: list[tuple[int, int]] = []
-            # each window is sliced and walked on its own: `iter(clean, start, end)` would cost the whole text per call
-            for ws, we in self._prefilter.windows(clean):
-                piece = clean[ws:we]
-                big_hits.extend((end + ws, kid) for end, kid in big.iter(piece))
-                fed += we - ws
-                calls += 1
-            if big_hits:
+        if self._singles is not None:
+            hits = _single_hits(clean, self._singles)
+            fed, calls = len(clean) * len(self._singles), len(self._singles)
+        else:
+            hits = list(self._small.iter(clean))
+            fed, calls = len(clean), 1
+        if self._big_ids:
+            found, read, looked = self._prefilter.find(clean)
+            fed += read
+            calls += looked
+            if found:
+                ids = self._big_ids
+                big_hits = [(end, ids[i]) for end, i in found]
                 hits = sorted(hits + big_hits) if hits else big_hits
         if work is not None:
             work.automaton_chars += fed
