@@ -276,7 +276,8 @@ class Scanner:
                 self._hidden_hits(i, text, stream.offsets, out)
         for i in self._copy_rules:
             rule = self._rules[i]
-            for hit in markings.copy_number(folded, markings.head_end(folded, rule.head_lines)):  # type: ignore[union-attr]
+            lines = rule.head_lines  # type: ignore[union-attr]
+            for hit in markings.copy_number(folded, head if lines == self._head_lines else markings.head_end(folded, lines)):
                 out.append(_Candidate(i, hit.start, hit.end, rule.severity, hit.explanation, exemptable=False))
         if self._fingerprints is not None:  # registered documents (scan/fingerprints.py): one call per text
             # on the folded text: its offsets are folded offsets like every other candidate's (fold() deletes
