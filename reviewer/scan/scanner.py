@@ -1,11 +1,13 @@
-"""The scanner: Aho-Corasick (terms, marking words, exemption phrases) over the folded, noise-free text, walked only
-where the prefilter finds the start of a key; validators and context for numbers; marking grammar on the hit's line;
-exemption spans; jieba only in a small window around the few hits that need a word boundary.
+"""The scanner: the keys (terms, marking words, exemption phrases) are found in the folded, noise-free text where the
+prefilter finds their anchor (compared there; an automaton walks short windows only for anchors that many keys
+share); validators and context for numbers; marking grammar on the hit's line; exemption spans; jieba only in a small
+window around the few hits that need a word boundary.
 
-Cost is linear in the size of the text: the automata are fed each window of the text once (a slice, never the whole
-buffer per window), a hit is mapped back through checkpoints at most `normalize.CHUNK` bytes apart, the marking
-grammar reads at most `LINE_CAP` characters on either side of a hit, and exemption spans are looked up by bisection.
-`Scanner.work` counts that work for tests (deterministic, unlike time).
+Cost is linear in the size of the text: each anchor place costs at most `prefilter.GROUP` comparisons or one walk of a
+window no longer than the longest key (windows merged and sliced, never the whole buffer per window), a hit is mapped
+back through checkpoints at most `normalize.CHUNK` bytes apart, the marking grammar reads at most `LINE_CAP`
+characters on either side of a hit, and exemption spans are looked up by bisection. `Scanner.work` counts that work
+for tests (deterministic, unlike time).
 
 Everything is found in the folded text (`normalize.fold_map`); the spans of the findings are mapped back to the
 original at the end."""
@@ -85,8 +87,9 @@ class _Candidate:
 
 @dataclass(slots=True)
 class Work:
-    """What one scan cost, counted (for the linear-cost test and the benchmark): characters fed to the automata,
-    bytes the relocation regexes may read, characters of lines the marking grammar reads, automaton calls."""
+    """What one scan cost, counted (for the linear-cost test and the benchmark): characters compared with keys or fed
+    to the automata, bytes the relocation regexes may read, characters of lines the marking grammar reads, look-ups
+    (anchor places compared, automaton walks, str.find passes)."""
 
     automaton_chars: int = 0
     automaton_calls: int = 0

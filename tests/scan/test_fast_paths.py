@@ -165,3 +165,18 @@ def test_public_texts_are_found_as_by_the_reference(scanners: tuple[Scanner, Sca
         text = path.read_text(encoding="utf-8")
         for piece in (text, text[:SHORT], text[:200]):
             assert fast.scan(piece).findings == reference.scan(piece).findings, path.name
+
+
+def test_work_stays_linear_when_many_terms_share_an_anchor(tmp_path: Path) -> None:
+    """Counted, not timed: 3,000 listed names that begin alike, in a text four times as long, cost four times the work
+    (each place of the shared anchor is one short walk), and every occurrence is found."""
+    names = [f"某某市公安局第{i}分局" for i in range(3000)]
+    (tmp_path / "names.terms.txt").write_text("\n".join(names) + "\n", encoding="utf-8")
+    (tmp_path / "names.yaml").write_text("id: names\nkind: terms\nseverity: review\nterms_file: names.terms.txt\n",
+                                         encoding="utf-8")
+    scanner = Scanner.load(tmp_path, defaults=False)
+    unit = "某某市公安局召开会议，某某市公安局第17分局参加。" * 50
+    w1, w4 = scanner.work(unit), scanner.work(unit * 4)
+    assert w1.hits == 50 and w4.hits == 200
+    assert w4.automaton_chars <= 4.4 * w1.automaton_chars and w4.total <= 4.4 * w1.total
+    assert w1.automaton_chars <= 2 * len(unit)  # a walk per place, not 3,000 comparisons
