@@ -67,43 +67,57 @@ def _member(bitmap: np.ndarray, h: np.ndarray) -> np.ndarray:
 
 class Prefilter:
     def __init__(self, keys: Iterable[str]) -> None:
-        self._keys = list(keys)
-        groups: dict[int, dict[int, int]] = {}  # anchor length -> anchor hash -> longest key with that anchor
-        prefixes: set[int] = set()  # hashes of the first two characters of every anchor
-        by_anchor: dict[str, list[int]] = {}
-        for i, key in enumerate(self._keys):
-            if len(key) < 2:
-                raise ValueError("prefilter keys have at least two characters")
-            n = min(len(key), MAX_ANCHOR)
-            group = groups.setdefault(n, {})
-            h = anchor_hash(key[:n])
-            group[h] = max(group.get(h, 0), len(key))
-            prefixes.add(anchor_hash(key[:2]))
-            by_anchor.setdefault(key[:n], []).append(i)
+        self._keys = keys = list(keys)
+        if any(len(key) < 2 for key in keys):
+            raise ValueError("prefilter keys have at least two characters")
+        # the anchor of a key is key[:MAX_ANCHOR] (the whole key when shorter); its hash is computed for all keys at
+        # once, by the same numpy operations that hash the text (anchor_hash is the same function in Python)
+        lengths = np.fromiter(map(len, keys), dtype=np.int64, count=len(keys))
+        heads = np.frombuffer("".join(key[:MAX_ANCHOR].ljust(MAX_ANCHOR, "\x00") for key in keys).encode("utf-32-le"),
+                              dtype=np.uint32).reshape(-1, MAX_ANCHOR)
+        p = np.uint32(_P)
+        by_length = [heads[:, 0] * p + heads[:, 1]]  # 2-, 3- and 4-character hashes of every key
+        for col in range(2, MAX_ANCHOR):
+            by_length.append(by_length[-1] * p + heads[:, col])
+        n = np.minimum(lengths, MAX_ANCHOR)
         # per anchor length: the sorted hashes with a sentinel after them (searchsorted never runs off the end; a
         # place that matches only the sentinel is dropped), the longest key of each hash, and a bitmap
         self._groups: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]] = []
-        for n, group in sorted(groups.items()):
-            ordered = sorted(group)
-            hashes = np.array([*ordered, _MASK], dtype=np.uint32)
-            longest = np.array([*(group[h] for h in ordered), 0], dtype=np.int64)
-            self._groups.append((n, hashes, longest, _bitmap(hashes[:-1])))
-        self._prefix_bitmap = _bitmap(np.array(sorted(prefixes), dtype=np.uint32))
-        self._lengths = tuple(n for n, *_ in self._groups)
+        for length in range(2, MAX_ANCHOR + 1):
+            chosen = n == length
+            if not chosen.any():
+                continue
+            anchor_hashes, key_lengths = by_length[length - 2][chosen], lengths[chosen]
+            order = np.argsort(anchor_hashes, kind="stable")
+            anchor_hashes, key_lengths = anchor_hashes[order], key_lengths[order]
+            unique, first = np.unique(anchor_hashes, return_index=True)
+            hashes = np.append(unique, np.uint32(_MASK)).astype(np.uint32)
+            longest = np.append(np.maximum.reduceat(key_lengths, first), 0).astype(np.int64)
+            self._groups.append((length, hashes, longest, _bitmap(hashes[:-1])))
+        self._prefix_bitmap = _bitmap(np.unique(by_length[0]).astype(np.uint32))
+        self._lengths = tuple(length for length, *_ in self._groups)
         # anchor -> its keys (key, index), or None when more than GROUP keys share it (those go to the automaton)
-        self._by_anchor: dict[str, tuple[tuple[str, int], ...] | None] = {}
+        anchors = [key[:MAX_ANCHOR] for key in keys]
+        last = dict(zip(anchors, range(len(keys))))
+        self._by_anchor: dict[str, tuple[tuple[str, int], ...] | None] = {a: ((keys[i], i),) for a, i in last.items()}
+        shared: dict[str, list[int]] = {}
+        if len(last) < len(keys):
+            for i, anchor in enumerate(anchors):
+                if last[anchor] != i:
+                    shared.setdefault(anchor, []).append(i)
         self._longest: dict[str, int] = {}  # anchor of a large group -> its longest key
         self._automaton: ahocorasick.Automaton | None = None
-        for anchor, members in by_anchor.items():
+        for anchor, members in shared.items():
+            members.append(last[anchor])
             if len(members) <= GROUP:
-                self._by_anchor[anchor] = tuple((self._keys[i], i) for i in members)
+                self._by_anchor[anchor] = tuple((keys[i], i) for i in members)
                 continue
             self._by_anchor[anchor] = None
-            self._longest[anchor] = max(len(self._keys[i]) for i in members)
+            self._longest[anchor] = max(len(keys[i]) for i in members)
             if self._automaton is None:
                 self._automaton = ahocorasick.Automaton()
             for i in members:
-                self._automaton.add_word(self._keys[i], i)
+                self._automaton.add_word(keys[i], i)
         if self._automaton is not None:
             self._automaton.make_automaton()
 
