@@ -266,11 +266,15 @@ def fold_map(text: str) -> tuple[str, OffsetMap]:
     table = fold_table()
     starts, ends, orig = array("q"), array("q"), array("q")
     shift = 0  # folded offset - original offset so far
-    pieces: list[str] = []
-    done = 0  # original characters already in pieces
-    # blocks bound the memory of the code-point array (a text of millions of characters would need 4 bytes each)
+    parts: list[str] = []
+    changed = False
+    # Every character folds on its own, so the text can be cut anywhere: blocks bound the memory of the code-point
+    # array and of the pieces (a text of millions of invisible characters would otherwise need hundreds of MB at once)
     for base in range(0, len(text), _FOLD_BLOCK):
-        for i in _folding_places(text[base : base + _FOLD_BLOCK]):
+        stop = min(len(text), base + _FOLD_BLOCK)
+        pieces: list[str] = []
+        done = base  # original characters already in pieces
+        for i in _folding_places(text[base:stop]):
             i += base
             ch = text[i]
             out = table.get(ch, ch)
@@ -284,10 +288,12 @@ def fold_map(text: str) -> tuple[str, OffsetMap]:
                 ends.append(i + shift + len(out))
                 orig.append(i)
                 shift += len(out) - 1
-    if not pieces:
+        pieces.append(text[done:stop])
+        changed = changed or len(pieces) > 1
+        parts.append("".join(pieces))
+    if not changed:
         return text, IDENTITY
-    pieces.append(text[done:])
-    return "".join(pieces), (OffsetMap._of(starts, ends, orig) if starts else IDENTITY)
+    return "".join(parts), (OffsetMap._of(starts, ends, orig) if starts else IDENTITY)
 
 
 def fold(text: str) -> str:

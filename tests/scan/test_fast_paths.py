@@ -180,3 +180,18 @@ def test_work_stays_linear_when_many_terms_share_an_anchor(tmp_path: Path) -> No
     assert w1.hits == 50 and w4.hits == 200
     assert w4.automaton_chars <= 4.4 * w1.automaton_chars and w4.total <= 4.4 * w1.total
     assert w1.automaton_chars <= 2 * len(unit)  # a walk per place, not 3,000 comparisons
+
+
+def test_folding_across_the_block_edge() -> None:
+    """Folding looks at the code points a block (2**20 characters) at a time: characters that fold or expand on both
+    sides of the edge come out as they do one by one, and the offsets still point at them."""
+    from reviewer.scan.normalize import _FOLD_BLOCK, fold, fold_map
+
+    edge = _FOLD_BLOCK
+    tail = "⑩\u00ad靑\U0001d7ce😀\ud800Ａ机"
+    text = "机" * (edge - 3) + tail + "密" * 10
+    folded, offsets = fold_map(text)
+    assert folded == "机" * (edge - 3) + "".join(fold(ch) for ch in tail) + "密" * 10
+    at = folded.index("青")
+    assert text[offsets.start(at)] == "靑" and offsets.start(at) == edge - 3 + 2
+    assert offsets.start(len(folded) - 1) == len(text) - 1
