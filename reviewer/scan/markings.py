@@ -72,6 +72,9 @@ def line_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     return a, (len(text) if b < 0 else b)
 
 
+_NONBLANK = re.compile(r"\S")  # \S is what str.isspace() (and so str.strip()) does not remove
+
+
 def head_end(text: str, lines: int) -> int:
     """Offset just after the first `lines` non-blank lines: the document head (版头)."""
     pos = 0
@@ -80,7 +83,7 @@ def head_end(text: str, lines: int) -> int:
     while pos < n and seen < lines:
         nl = text.find("\n", pos)
         nl = n if nl < 0 else nl
-        if text[pos:nl].strip():
+        if _NONBLANK.search(text, pos, nl):  # what text[pos:nl].strip() keeps, without copying the line
             seen += 1
         pos = nl + 1
     return min(pos, n)

@@ -1,11 +1,13 @@
-"""The scanner: Aho-Corasick (terms, marking words, exemption phrases) over the folded, noise-free text, walked only
-where the prefilter finds the start of a key; validators and context for numbers; marking grammar on the hit's line;
-exemption spans; jieba only in a small window around the few hits that need a word boundary.
+"""The scanner: the keys (terms, marking words, exemption phrases) are found in the folded, noise-free text where the
+prefilter finds their anchor (compared there; an automaton walks short windows only for anchors that many keys
+share); validators and context for numbers; marking grammar on the hit's line; exemption spans; jieba only in a small
+window around the few hits that need a word boundary.
 
-Cost is linear in the size of the text: the automata are fed each window of the text once (a slice, never the whole
-buffer per window), a hit is mapped back through checkpoints at most `normalize.CHUNK` bytes apart, the marking
-grammar reads at most `LINE_CAP` characters on either side of a hit, and exemption spans are looked up by bisection.
-`Scanner.work` counts that work for tests (deterministic, unlike time).
+Cost is linear in the size of the text: each anchor place costs at most `prefilter.GROUP` comparisons or one walk of a
+window no longer than the longest key (windows merged and sliced, never the whole buffer per window), a hit is mapped
+back through checkpoints at most `normalize.CHUNK` bytes apart, the marking grammar reads at most `LINE_CAP`
+characters on either side of a hit, and exemption spans are looked up by bisection. `Scanner.work` counts that work
+for tests (deterministic, unlike time).
 
 Everything is found in the folded text (`normalize.fold_map`); the spans of the findings are mapped back to the
 original at the end."""
@@ -59,6 +61,7 @@ LINE_CAP = 4096  # characters of a hit's line the marking grammar reads on eithe
 HIDDEN_RUNS = 4096  # deleted characters beyond which `anchor: hidden` patterns run over the whole text once
 HIDDEN_LISTED = 50  # located findings per `anchor: hidden` pattern; the last one says how many there are in all
 SHORT_TERM = 2  # terms of at most this many characters are judged by word boundaries (longer ones never downgraded)
+FIND_SINGLES = 8  # up to this many one-character keys are found with str.find instead of an automaton walk
 
 
 class _Entry(NamedTuple):
@@ -84,8 +87,9 @@ class _Candidate:
 
 @dataclass(slots=True)
 class Work:
-    """What one scan cost, counted (for the linear-cost test and the benchmark): characters fed to the automata,
-    bytes the relocation regexes may read, characters of lines the marking grammar reads, automaton calls."""
+    """What one scan cost, counted (for the linear-cost test and the benchmark): characters compared with keys or fed
+    to the automata, bytes the relocation regexes may read, characters of lines the marking grammar reads, look-ups
+    (anchor places compared, automaton walks, str.find passes)."""
 
     automaton_chars: int = 0
     automaton_calls: int = 0
@@ -96,6 +100,20 @@ class Work:
     @property
     def total(self) -> int:
         return self.automaton_chars + self.relocation_bytes + self.line_chars
+
+
+def _single_hits(clean: str, singles: list[tuple[str, int]]) -> list[tuple[int, int]]:
+    """(position, key id) of every occurrence of the one-character keys, ordered by position: what walking an
+    automaton of these keys over `clean` yields (its end index of a one-character key is the key's position)."""
+    hits: list[tuple[int, int]] = []
+    for key, kid in singles:
+        pos = clean.find(key)
+        while pos >= 0:
+            hits.append((pos, kid))
+            pos = clean.find(key, pos + 1)
+    if len(singles) > 1:
+        hits.sort()
+    return hits
 
 
 def default_rule_dirs(settings: Settings | None = None) -> list[Path]:
@@ -167,25 +185,25 @@ class Scanner:
             if isinstance(lr.rule, ExpressionRule) and lr.path.resolve().is_relative_to(builtin))
 
     def _build_automata(self) -> None:
-        """Keys of two or more characters (terms, marking words, exemption phrases) go into an automaton that is walked
-        only where the prefilter finds the start of a key; one-character keys into a small one walked over everything."""
+        """Keys of two or more characters (terms, marking words, exemption phrases) are found by the prefilter (a
+        comparison where their anchor starts; see prefilter.py); one-character keys by str.find when there are few,
+        else by a small automaton walked over everything."""
         self._small = ahocorasick.Automaton()
-        big = ahocorasick.Automaton()
-        big_keys: list[str] = []
         self._key_text = [k.decode("utf-8") for k in self._keys]
+        self._big_ids: list[int] = []
+        singles: list[tuple[str, int]] = []
         for kid, key in enumerate(self._key_text):
             if len(key) >= 2:
-                big.add_word(key, kid)
-                big_keys.append(key)
+                self._big_ids.append(kid)
             else:
                 self._small.add_word(key, kid)
+                singles.append((key, kid))
         if len(self._small):
             self._small.make_automaton()
-        self._big = None
-        if big_keys:
-            big.make_automaton()
-            self._big = big
-        self._prefilter = Prefilter(big_keys)
+        # a few one-character keys (the built-in rules have one: °) are found by str.find, which skips the text at
+        # memory speed; the automaton would step through every character
+        self._singles = singles if len(singles) <= FIND_SINGLES else None
+        self._prefilter = Prefilter([self._key_text[kid] for kid in self._big_ids])
 
     def _add_all(self, index: dict[bytes, int], words: Iterable[str], role: int, rule: int) -> None:
         words = list(words)
@@ -261,7 +279,8 @@ class Scanner:
                 self._hidden_hits(i, text, stream.offsets, out)
         for i in self._copy_rules:
             rule = self._rules[i]
-            for hit in markings.copy_number(folded, markings.head_end(folded, rule.head_lines)):  # type: ignore[union-attr]
+            lines = rule.head_lines  # type: ignore[union-attr]
+            for hit in markings.copy_number(folded, head if lines == self._head_lines else markings.head_end(folded, lines)):
                 out.append(_Candidate(i, hit.start, hit.end, rule.severity, hit.explanation, exemptable=False))
         if self._fingerprints is not None:  # registered documents (scan/fingerprints.py): one call per text
             # on the folded text: its offsets are folded offsets like every other candidate's (fold() deletes
@@ -277,19 +296,19 @@ class Scanner:
         data = stream.data
         folded = stream.folded
         clean = stream.clean
-        hits = list(self._small.iter(clean)) if len(self._small) else []
-        fed = len(clean) if len(self._small) else 0
-        calls = 1 if len(self._small) else 0
-        if self._big is not None:
-            big = self._big
-            big_hits: list[tuple[int, int]] = []
-            # each window is sliced and walked on its own: `iter(clean, start, end)` would cost the whole text per call
-            for ws, we in self._prefilter.windows(clean):
-                piece = clean[ws:we]
-                big_hits.extend((end + ws, kid) for end, kid in big.iter(piece))
-                fed += we - ws
-                calls += 1
-            if big_hits:
+        if self._singles is not None:
+            hits = _single_hits(clean, self._singles)
+            fed, calls = len(clean) * len(self._singles), len(self._singles)
+        else:
+            hits = list(self._small.iter(clean))
+            fed, calls = len(clean), 1
+        if self._big_ids:
+            found, read, looked = self._prefilter.find(clean)
+            fed += read
+            calls += looked
+            if found:
+                ids = self._big_ids
+                big_hits = [(end, ids[i]) for end, i in found]
                 hits = sorted(hits + big_hits) if hits else big_hits
         if work is not None:
             work.automaton_chars += fed

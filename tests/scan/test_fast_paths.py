@@ -1,0 +1,197 @@
+"""The per-document fast paths (issue 19) change what costs time, never what is found.
+
+`Prefilter.find` compares keys where their anchor starts (an automaton only for anchors shared by many keys), looks a
+short text up place by place, and one-character keys are found by str.find. Each is checked here against one
+Aho-Corasick walk of the whole text (the plain way): the same hits in the same order, and the same findings for a
+document in which each family of rules occurs alone, short (the place-by-place path) and inside a long text (the
+numpy path)."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import ahocorasick
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from reviewer.cli import main
+from reviewer.ruleset.loader import load_rules
+from reviewer.scan import fingerprints as fp
+from reviewer.scan.prefilter import GROUP, SHORT, Prefilter
+from reviewer.scan.scanner import Scanner
+from reviewer.settings import BUILTIN_RULES_DIR
+from tests.scan.helpers import id_number, luhn_number
+
+ORG_RULES = Path(__file__).resolve().parents[2] / "examples" / "org-rules"
+PUBLIC = Path(__file__).resolve().parents[1] / "data" / "public-gov"
+
+
+def walk(keys: list[str], text: str) -> list[tuple[int, int]]:
+    """The reference: every occurrence of every key, as one automaton walk of the whole text reports it."""
+    automaton = ahocorasick.Automaton()
+    for i, key in enumerate(keys):
+        automaton.add_word(key, i)
+    if not keys:
+        return []
+    automaton.make_automaton()
+    return list(automaton.iter(text))
+
+
+class WholeWalk(Prefilter):
+    """A prefilter that finds by walking the whole text with one automaton (the reference for the scanner)."""
+
+    def __init__(self, keys: list[str]) -> None:
+        super().__init__(keys)
+        self._all = list(keys)
+
+    def find(self, clean: str) -> tuple[list[tuple[int, int]], int, int]:
+        return walk(self._all, clean), len(clean), 1
+
+
+class ReferenceScanner(Scanner):
+    """The same rules with the fast paths replaced by whole-text automaton walks."""
+
+    def _build_automata(self) -> None:
+        super()._build_automata()
+        self._singles = None  # one-character keys: the small automaton over everything
+        self._prefilter = WholeWalk([self._key_text[kid] for kid in self._big_ids])
+
+
+# ------------------------------------------------------------------ the prefilter against the automaton
+SHARED = "青鸾四号"  # more than GROUP keys share this anchor: their places go to the automaton
+KEYS = ["机密", "有机", "机密封", "内部资料", "内部", "ab", "bc", "abcd", "abc", "𠀀𠀁", "𠀁x", "\x00a", "号工"] + [
+    SHARED + tail for tail in ("工程", "工程建设", "专项", "计划", "任务", "一期", "二期", "三期", "四期", "甲", "乙")
+] + ["玄鸟" + tail for tail in ("工程", "计划", "任务")]  # a group within GROUP: compared
+ALPHABET = sorted(set("".join(KEYS)) | set("。 ，z"))
+
+
+def test_the_key_list_exercises_both_ways() -> None:
+    anchors: dict[str, int] = {}
+    for key in KEYS:
+        anchors[key[:4]] = anchors.get(key[:4], 0) + 1
+    assert max(anchors.values()) > GROUP and sorted(anchors.values())[-2] <= GROUP
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(ALPHABET + KEYS), max_size=120))
+def test_find_is_an_automaton_walk(parts: list[str]) -> None:
+    text = "".join(parts)
+    pre = Prefilter(KEYS)
+    hits, read, calls = pre.find(text)
+    assert hits == walk(KEYS, text)
+    assert read >= 0 and calls >= 0
+
+
+@pytest.mark.parametrize("length", [0, 1, 2, SHORT - 1, SHORT, SHORT + 1, 5000])
+def test_find_on_both_sides_of_the_short_path(length: int) -> None:
+    rnd = random.Random(length)
+    pieces = [rnd.choice(ALPHABET + KEYS) for _ in range(length)]
+    text = "".join(pieces)[:length]
+    text = text + SHARED + "工程建设" if length > 10 else text  # a key that ends the text (padding)
+    assert Prefilter(KEYS).find(text)[0] == walk(KEYS, text)
+
+
+def test_shared_anchor_costs_a_walk_not_a_comparison_per_key() -> None:
+    """Thousands of names that begin alike (a unit's list): a place costs one short walk, not one comparison per name."""
+    text = ("某某市公安局召开会议，" * 400)
+    few = Prefilter(["某某市公" + f"{i:03d}" for i in range(20)])
+    many = Prefilter(["某某市公" + f"{i:04d}" for i in range(3000)])
+    assert few.find(text)[0] == many.find(text)[0] == []
+    assert many.find(text)[1] <= 2 * few.find(text)[1] + 100
+
+
+# ------------------------------------------------------------------ the scanner against the reference
+def _fingerprint_rule(tmp: Path) -> tuple[Path, str]:
+    source = PUBLIC / "law-0150.txt"
+    paras = fp.paragraphs_of(source.read_text(encoding="utf-8"))
+    passage = max(paras, key=len)
+    out = tmp / "fp"
+    assert main(["fingerprints", "build", "--id", "registered-q3", "--label", "第3季度内部通报", "--out", str(out),
+                 str(source)]) == 0
+    return out, passage
+
+
+@pytest.fixture(scope="module")
+def scanners(tmp_path_factory: pytest.TempPathFactory) -> tuple[Scanner, Scanner, dict[str, str]]:
+    tmp = tmp_path_factory.mktemp("fast")
+    fp_dir, passage = _fingerprint_rule(tmp)
+    dirs = [BUILTIN_RULES_DIR, ORG_RULES, fp_dir]
+    return Scanner(load_rules(dirs)), ReferenceScanner(load_rules(dirs)), {"passage": passage}
+
+
+# each family alone: (text, a rule that must count in it)
+FAMILIES = [
+    ("机密★10年", "classification-marking"),
+    ("内部资料\n关于某事的说明", "internal-marking"),
+    ("本材料请勿外传。", "no-dissemination"),
+    ("份号：000123", "copy-number"),
+    ("关于某某事项的通知（征求意见稿）\n各单位：", "process-draft"),
+    (f"身份证号{id_number('11010519491231002')}", "id-card"),
+    ("证件号一一〇一〇五一九四九一二三一〇〇二" + id_number("11010519491231002")[-1].replace("X", "十"), "id-card-numerals"),
+    ("联系电话13812345678", "mobile"),
+    (f"开户行账号{luhn_number('621700000000000123')}", "bank-card"),
+    ("家庭住址：某某市某某路12号3单元402室", "home-address"),
+    ("某雷达站位于北纬39°54′27″，东经116°23′17″。", "facility-coordinates"),
+    ("现将\u202e有关事项通知如下", "bidi-control"),
+    ("青鸾\u00ad四号", "org-project-codes"),
+    ("青 鸾 四 号", "org-project-codes"),
+    ("全体中国入民团结奋斗", "political-fixed-expressions"),
+    ("PASSAGE", "registered-q3"),
+]
+FILLER = "坚持以人民为中心的发展思想，推动经济社会高质量发展。" * 40
+
+
+@pytest.mark.parametrize(("text", "rule"), FAMILIES, ids=[r for _, r in FAMILIES])
+@pytest.mark.parametrize("where", ["alone", "in-long-text"])
+def test_each_family_alone_is_found_as_by_the_reference(scanners: tuple[Scanner, Scanner, dict[str, str]],
+                                                        text: str, rule: str, where: str) -> None:
+    fast, reference, extra = scanners
+    text = extra["passage"] if text == "PASSAGE" else text
+    if where == "in-long-text":
+        text = FILLER + "\n" + text + "\n" + FILLER
+    found = fast.scan(text)
+    assert rule in {f.rule for f in found.findings if f.severity != "info"}, [f.rule for f in found.findings]
+    assert found.findings == reference.scan(text).findings
+    assert found.verdict == reference.scan(text).verdict
+
+
+def test_public_texts_are_found_as_by_the_reference(scanners: tuple[Scanner, Scanner, dict[str, str]]) -> None:
+    fast, reference, _ = scanners
+    names = sorted(PUBLIC.glob("*.txt"))[::12]
+    assert len(names) >= 20
+    for path in names:
+        text = path.read_text(encoding="utf-8")
+        for piece in (text, text[:SHORT], text[:200]):
+            assert fast.scan(piece).findings == reference.scan(piece).findings, path.name
+
+
+def test_work_stays_linear_when_many_terms_share_an_anchor(tmp_path: Path) -> None:
+    """Counted, not timed: 3,000 listed names that begin alike, in a text four times as long, cost four times the work
+    (each place of the shared anchor is one short walk), and every occurrence is found."""
+    names = [f"某某市公安局第{i}分局" for i in range(3000)]
+    (tmp_path / "names.terms.txt").write_text("\n".join(names) + "\n", encoding="utf-8")
+    (tmp_path / "names.yaml").write_text("id: names\nkind: terms\nseverity: review\nterms_file: names.terms.txt\n",
+                                         encoding="utf-8")
+    scanner = Scanner.load(tmp_path, defaults=False)
+    unit = "某某市公安局召开会议，某某市公安局第17分局参加。" * 50
+    w1, w4 = scanner.work(unit), scanner.work(unit * 4)
+    assert w1.hits == 50 and w4.hits == 200
+    assert w4.automaton_chars <= 4.4 * w1.automaton_chars and w4.total <= 4.4 * w1.total
+    assert w1.automaton_chars <= 2 * len(unit)  # a walk per place, not 3,000 comparisons
+
+
+def test_folding_across_the_block_edge() -> None:
+    """Folding looks at the code points a block (2**20 characters) at a time: characters that fold or expand on both
+    sides of the edge come out as they do one by one, and the offsets still point at them."""
+    from reviewer.scan.normalize import _FOLD_BLOCK, fold, fold_map
+
+    edge = _FOLD_BLOCK
+    tail = "⑩\u00ad靑\U0001d7ce😀\ud800Ａ机"
+    text = "机" * (edge - 3) + tail + "密" * 10
+    folded, offsets = fold_map(text)
+    assert folded == "机" * (edge - 3) + "".join(fold(ch) for ch in tail) + "密" * 10
+    at = folded.index("青")
+    assert text[offsets.start(at)] == "靑" and offsets.start(at) == edge - 3 + 2
+    assert offsets.start(len(folded) - 1) == len(text) - 1
