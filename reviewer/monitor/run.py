@@ -25,7 +25,7 @@ from reviewer.monitor.fetch import ROBOTS_AGENT, DirSource, HttpSource, Politene
 from reviewer.monitor.match import Index
 from reviewer.monitor.model import Approved, Fetched, Report, Resource, Status
 from reviewer.monitor.page import Block, Page, decode, parse
-from reviewer.scan.model import Finding, Severity, Verdict, verdict_of
+from reviewer.scan.model import Finding, ScanResult, Severity, Verdict, verdict_of
 
 if TYPE_CHECKING:  # pragma: no cover
     from pathlib import Path
@@ -47,7 +47,8 @@ CHROME_LOCATION = "网站公共部分（页眉、导航、页脚、侧栏等多�
 class Options:
     max_pages: int = DEFAULT_MAX_PAGES
     politeness: Politeness = Politeness()
-    render: bool = True  # script-written pages in Chromium (False: they are reported unreadable)
+    render: bool = True  # script-written pages in Chromium (False: they are reported unreadable); and attachments no
+    # reviewer signed read as the render check reads them (OCR of scans and images: render.check.scan_rendered)
     sitemap: bool = True
 
 
@@ -283,8 +284,27 @@ class Monitor:
             return Resource(url, "attachment", Status.SIGNED, result.verdict, result.findings, item.item_id,
                             "附件与批准的文件逐字节相同", item.title, signers=item.signers, sha256=sha, linked_from=linked_from)
         reason = "附件与任何批准的文件都不相同（未经审查签署，或签署后被替换）"
+        if self.options.render:  # what a reader of the site sees in it, as the render check reads it (OCR too)
+            rendered = self._rendered(data, _file_name(url))
+            if rendered is not None and rendered.error:
+                return Resource(url, "attachment", Status.UNREADABLE, Verdict.ERROR, rendered.findings, None,
+                                f"附件的显示内容无法完整核对：{rendered.error}", sha256=sha, linked_from=linked_from)
+            if rendered is not None:
+                result = rendered
         return Resource(url, "attachment", Status.UNSIGNED, result.verdict, result.findings, None, reason, sha256=sha,
                         linked_from=linked_from)
+
+    def _rendered(self, data: bytes, name: str) -> ScanResult | None:
+        """The render check's reading of an attachment (None: not a kind it renders)."""
+        from reviewer.render.check import kind_of, scan_rendered
+
+        if kind_of(data, name) is None:
+            return None
+        try:
+            result, _report = scan_rendered(self.scanner, data, name)
+        except Exception as exc:  # noqa: BLE001 - fail closed: an attachment not read is never clean
+            return ScanResult(rules_version=self.scanner.rules_version, error=f"渲染核对异常（{type(exc).__name__}）")
+        return result
 
     def _page(self, page: Page, rendered: bool, linked_from: str, site: SiteProfile) -> Resource:
         from reviewer.document import scan_document
