@@ -23,7 +23,8 @@ Box = tuple[int, int, int, int]
 
 CELL = 8  # pixels: marks are counted in cells of the detection image
 INK_LEVEL = 8  # a pixel differs from the paper by more than this in some channel: ink (OCR reads big text from 12)
-CELL_INK = 4  # ink pixels that make a cell a mark (one speck of scanner noise is a pixel or two)
+CELL_INK = 4  # ink pixels that make a cell a mark
+SPECK = 5  # pixels: ink blobs no wider and no taller than this are scanner noise, not marks
 GROW_X, GROW_Y = 6, 4  # cells of page kept around the marks (48 and 32 pixels): detection needs the margin
 GRID = 32  # the detector's stride: crops start on the whole page's grid, so a character falls on the same cells
 LINE_MARGIN = 0.2  # of a line's height: ink this close to a found line is part of it
@@ -50,7 +51,14 @@ def ink(pre: Any) -> Any:
     most = channels[0]
     for channel in channels[1:]:
         most = cv2.max(most, channel)
-    return cv2.threshold(most, INK_LEVEL, 1, cv2.THRESH_BINARY)[1]
+    mask = cv2.threshold(most, INK_LEVEL, 1, cv2.THRESH_BINARY)[1]
+    # specks: a pixel of scanner noise, spread by the blur, is a blob of at most 5×5; no legible glyph is that small
+    n, labels, stats, _centroids = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    speck = (stats[:, cv2.CC_STAT_WIDTH] <= SPECK) & (stats[:, cv2.CC_STAT_HEIGHT] <= SPECK)
+    speck[0] = False
+    if speck.any():
+        mask[speck[labels]] = 0
+    return mask
 
 
 def marks(ink: Any) -> Any:
