@@ -21,7 +21,12 @@ PDFium's own cost of rendering the same pages at 150 dpi and reading their text 
 Sparse scanned pages and images (issue 19): CPU per page, the OCR share (detection, angle classifier, recognition),
 pages/min with 2 workers by the wall clock and as implied by the CPU time on 2 idle cores, the load average while it
 ran; "before" reads every page by RapidOCR's whole-page call as the code did before the sparse-page change, "after"
-is the code as it is, both in one run. Target: >= 60 pages/min with 2 workers."""
+is the code as it is, both in one run. Target: >= 60 pages/min with 2 workers.
+
+    .venv/bin/python bench/render.py --recall 40 [--seed 2]
+
+Recall of the sparse-page path: random sparse pages read by RapidOCR's whole-page call and by ocr.read_page, the
+characters of the drawn text each finds (not a speed figure)."""
 
 from __future__ import annotations
 
@@ -425,6 +430,68 @@ def scanned(docs: int, runs: int, modes: list[str]) -> None:
         print(f"  CPU per page {modes[0]} / {modes[1]}: {b / a:.1f}x", flush=True)
 
 
+def recall(pages: int, seed: int) -> None:
+    """Recall of the sparse-page path against what was drawn: random sparse pages (1-6 stretches of corpus text, 12-40
+    pixels, black to light grey, red or blue, anywhere on the page; three in ten turned 90/180/270 degrees), each read
+    by RapidOCR's own whole-page call (before) and by ocr.read_page (after). Characters of the drawn text found in
+    order in the page's reading (NFKC, letters and digits), over all pages."""
+    import difflib
+    import random
+    import unicodedata
+
+    import numpy as np
+    from PIL import Image, ImageDraw, ImageFont
+
+    from reviewer.render import ocr, sparse
+
+    os.environ.setdefault("REVIEWER_OCR_THREADS", "1")
+    eng = ocr.engine()
+    corpus = sorted(CORPUS.glob("*.txt"))
+    rnd = random.Random(seed)
+
+    def fold(text: str) -> str:
+        return "".join(ch for ch in unicodedata.normalize("NFKC", text) if ch.isalnum())
+
+    def found(truth: str, text: str) -> int:
+        return sum(b.size for b in difflib.SequenceMatcher(None, truth, text, autojunk=False).get_matching_blocks())
+
+    whole = [0]
+    real = sparse.whole_page_lines
+
+    def counted(*a: object) -> object:
+        whole[0] += 1
+        return real(*a)  # type: ignore[arg-type]
+
+    sparse.whole_page_lines = counted  # type: ignore[assignment]
+    drawn = before = after = 0
+    for _ in range(pages):
+        text = "".join(rnd.choice(corpus).read_text(encoding="utf-8").split())
+        img = Image.new("RGB", (1240, 1754), "white")
+        draw = ImageDraw.Draw(img)
+        truths = []
+        for _k in range(rnd.randint(1, 6)):
+            size = rnd.choice([12, 14, 16, 20, 24, 30, 40])
+            g = rnd.choice([0, 20, 60, 120, 180, 210, 225])
+            n = rnd.randint(3, max(4, min(40, 1000 // size)))
+            start = rnd.randrange(max(1, len(text) - n))
+            draw.text((rnd.randrange(0, 1240 - size * 2), rnd.randrange(0, 1754 - size)), text[start : start + n],
+                      fill=rnd.choice([(g, g, g), (220, 40, 40), (40, 40, 200)]), font=ImageFont.truetype(m.FONT, size))
+            truths.append(fold(text[start : start + n]))
+        if rnd.random() < 0.3:
+            img = img.rotate(rnd.choice([90, 180, 270]), expand=True)
+        old, _ = eng(np.asarray(img)[:, :, ::-1].copy())
+        old_text = fold("".join(str(t) for _q, t, score in old or [] if float(score) >= ocr.MIN_SCORE))
+        new_text = fold("".join(ln.text for ln in ocr.read_page(img)))
+        for truth in truths:
+            drawn += len(truth)
+            before += found(truth, old_text)
+            after += found(truth, new_text)
+    sparse.whole_page_lines = real  # type: ignore[assignment]
+    print(f"  {pages} random sparse pages (seed {seed}), {drawn} characters drawn: found by the whole-page call "
+          f"{before} ({before / drawn * 100:.2f}%), by read_page {after} ({after / drawn * 100:.2f}%); "
+          f"read_page detected {pages - whole[0]} pages on their crops, {whole[0]} on the whole page", flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--reports", action="store_true", help="text PDF reports: render check CPU vs PDFium's floor")
@@ -438,7 +505,13 @@ def main() -> None:
     ap.add_argument("--long", action="store_true", help=f"a {LONG_PAGES}-page report within the default limits")
     ap.add_argument("--scanned", action="store_true", help="scanned pages/min with 2 workers and the OCR share")
     ap.add_argument("--modes", default="before,after", help="with --scanned: before,after (one run) or one of them")
+    ap.add_argument("--recall", type=int, default=0, metavar="PAGES",
+                    help="random sparse pages: characters found, whole-page call vs read_page")
+    ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
+    if args.recall:
+        recall(args.recall, args.seed)
+        return
     if args.long or args.scanned:
         print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
         if args.scanned:
