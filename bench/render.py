@@ -16,7 +16,17 @@ PDFium's own cost of rendering the same pages at 150 dpi and reading their text 
 cold batch with 1 and 2 worker processes (--no-walls: not). Targets: <= 20x cold, <= 5x steady.
 
     .venv/bin/python bench/render.py --long        a 300-page report within the default limits (issue 19)
-    .venv/bin/python bench/render.py --scanned     sparse scanned pages/min with 2 workers, OCR share (target >= 60)"""
+    .venv/bin/python bench/render.py --scanned [--modes before,after]
+
+Sparse scanned pages and images (issue 19): CPU per page, the OCR share (detection, angle classifier, recognition),
+pages/min with 2 workers by the wall clock and as implied by the CPU time on 2 idle cores, the load average while it
+ran; "before" reads every page by RapidOCR's whole-page call as the code did before the sparse-page change, "after"
+is the code as it is, both in one run. Target: >= 60 pages/min with 2 workers.
+
+    .venv/bin/python bench/render.py --recall 40 [--seed 2]
+
+Recall of the sparse-page path: random sparse pages read by RapidOCR's whole-page call and by ocr.read_page, the
+characters of the drawn text each finds (not a speed figure)."""
 
 from __future__ import annotations
 
@@ -288,52 +298,206 @@ def long_report(cache: Path) -> None:
           f"{os.getloadavg()[0]:.1f}", flush=True)
 
 
-def _scanned(job: tuple[bytes, str]) -> tuple[int, float, float]:
-    """(pages, CPU s of the whole check, CPU s inside OCR calls) in this worker process."""
-    from reviewer.render import ocr, scan_rendered
+SCANNED_KINDS = ("scan.pdf", "photo.jpg", "a4-300dpi.png")
 
-    spent = [0.0]
 
-    def timed(f: object) -> object:
-        def inner(*a: object) -> object:
+def scanned_jobs(docs: int) -> list[tuple[bytes, str]]:
+    """Sparse one-page scans, by turns: a scanner's PDF (150 dpi JPEG page, no text layer), a JPEG image at 150 dpi,
+    an A4 page at 300 dpi as a PNG (2480 × 3508: scaled down before reading, as every large image is)."""
+    out = []
+    for i in range(docs):
+        lines = ["关于做好春季防汛工作的通知", "各区县人民政府：", _text(24, i), "特此通知。"]
+        kind = SCANNED_KINDS[i % len(SCANNED_KINDS)]
+        if kind == "scan.pdf":
+            out.append((m.scan_pdf([lines]), kind))
+        elif kind == "photo.jpg":
+            out.append((m.image_bytes(m.page_image(lines, size=40), "JPEG"), kind))
+        else:
+            out.append((m.image_bytes(m.page_image(lines, size=80, width=2480, height=3508), "PNG"), kind))
+    return out
+
+
+def _init_scanned(mode: str) -> None:
+    """A worker of the --scanned bench: "after" is the code as it is; "before" reads every page by RapidOCR's own
+    whole-page call (detection on the whole page, recognition in batches of 6) with onnxruntime's memory arena off,
+    as before the sparse-page change (issue 19), so both are measured in one run under the same load."""
+    from reviewer.render import ocr, sparse
+
+    if mode == "before":
+        sparse.read = lambda *_a: None  # type: ignore[assignment]
+        ocr._with_arena = lambda make, kwargs: make(**kwargs)  # type: ignore[assignment]
+    _init()
+
+
+def _scanned(job: tuple[bytes, str]) -> tuple[int, float, dict[str, float]]:
+    """(pages, CPU s of the whole check in this worker process, CPU s inside OCR and its parts, pages read on crops)."""
+    from reviewer.render import ocr, scan_rendered, sparse
+
+    spent = {"ocr": 0.0, "det": 0.0, "cls": 0.0, "rec": 0.0, "crops": 0.0, "whole": 0.0}
+
+    def timed(key: str, f: object) -> object:
+        def inner(*a: object, **k: object) -> object:
             c = time.process_time()
             try:
-                return f(*a)  # type: ignore[operator]
+                return f(*a, **k)  # type: ignore[operator]
             finally:
-                spent[0] += time.process_time() - c
+                spent[key] += time.process_time() - c
         return inner
 
-    real = (ocr.read_page, ocr.read_crops)
-    ocr.read_page, ocr.read_crops = timed(real[0]), timed(real[1])  # type: ignore[assignment]
+    def counted(key: str, f: object) -> object:
+        def inner(*a: object) -> object:
+            out = f(*a)  # type: ignore[operator]
+            if out is not None:
+                spent[key] += 1
+            return out
+        return inner
+
+    eng = ocr.engine()
+    real = (ocr.read_page, ocr.read_crops, eng.text_det.infer, eng.text_cls, eng.text_rec, sparse.sparse_lines,
+            sparse.whole_page_lines)
+    ocr.read_page, ocr.read_crops = timed("ocr", real[0]), timed("ocr", real[1])  # type: ignore[assignment]
+    eng.text_det.infer, eng.text_cls, eng.text_rec = timed("det", real[2]), timed("cls", real[3]), timed("rec", real[4])
+    sparse.sparse_lines = counted("crops", real[5])  # type: ignore[assignment]
+    sparse.whole_page_lines = counted("whole", real[6])  # type: ignore[assignment]
     try:
         c0 = time.process_time()
         _result, report = scan_rendered(_SCANNER, *job)
         if report.error:
             raise SystemExit(f"{job[1]}: {report.error}")
-        return len(report.pages), time.process_time() - c0, spent[0]
+        return len(report.pages), time.process_time() - c0, spent
     finally:
-        ocr.read_page, ocr.read_crops = real  # type: ignore[assignment]
+        ocr.read_page, ocr.read_crops = real[0], real[1]  # type: ignore[assignment]
+        eng.text_det.infer, eng.text_cls, eng.text_rec = real[2], real[3], real[4]
+        sparse.sparse_lines, sparse.whole_page_lines = real[5], real[6]  # type: ignore[assignment]
 
 
-def scanned(docs: int, runs: int) -> None:
-    """Sparse scanned pages (no text layer: whole-page OCR) with 2 worker processes: pages/minute and the share of the
-    workers' CPU spent inside OCR."""
-    work = jobs("scanned sparse", docs)
-    with ProcessPoolExecutor(2, initializer=_init) as pool:
-        list(pool.map(_scanned, work[:2]))  # warm-up: models loaded
-        rates, shares, cpus = [], [], []
+class _Load:
+    """The machine's 1-minute load average, sampled every second while a measurement runs (the machine is shared)."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.samples: list[float] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.samples.append(os.getloadavg()[0])
+            self._stop.wait(1.0)
+
+    def __enter__(self) -> _Load:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def scanned(docs: int, runs: int, modes: list[str]) -> None:
+    """Sparse scanned pages and images (whole-page OCR) with 2 worker processes, before and after the sparse-page change
+    in one run (alternating, so both see the same load): CPU per page, the OCR share and its parts, pages/minute by the
+    wall clock and as implied by the CPU time on 2 idle cores, and the load average while it ran."""
+    work = scanned_jobs(docs)
+    results: dict[str, list[tuple[float, float, float, dict[str, float], list[float]]]] = {mode: [] for mode in modes}
+    pools = {mode: ProcessPoolExecutor(2, initializer=_init_scanned, initargs=(mode,)) for mode in modes}
+    try:
+        for mode in modes:
+            list(pools[mode].map(_scanned, work[:2]))  # warm-up: models loaded
         for _ in range(runs):
-            t0 = time.perf_counter()
-            out = list(pool.map(_scanned, work))
-            wall = time.perf_counter() - t0
-            pages = sum(p for p, _c, _o in out)
-            rates.append(pages / wall * 60)
-            shares.append(sum(o for _p, _c, o in out) / max(1e-9, sum(c for _p, c, _o in out)))
-            cpus.append(sum(c for _p, c, _o in out) / pages)
-    print(f"  scanned sparse pages, 2 workers: {statistics.median(rates):.1f} pages/min (runs: "
-          f"{', '.join(f'{r:.1f}' for r in rates)}; target >= 60), {statistics.median(cpus):.2f} CPU s/page, OCR "
-          f"{statistics.median(shares) * 100:.0f}% of the workers' CPU; load average {os.getloadavg()[0]:.1f}",
-          flush=True)
+            for mode in modes:
+                with _Load() as load:
+                    t0 = time.perf_counter()
+                    out = list(pools[mode].map(_scanned, work))
+                    wall = time.perf_counter() - t0
+                pages = sum(p for p, _c, _s in out)
+                cpu = sum(c for _p, c, _s in out)
+                parts = {k: sum(s[k] for _p, _c, s in out) for k in out[0][2]}
+                results[mode].append((pages / wall * 60, cpu / pages, pages, parts, load.samples))
+    finally:
+        for pool in pools.values():
+            pool.shutdown()
+    for mode in modes:
+        rows = results[mode]
+        rate = statistics.median(r[0] for r in rows)
+        cpu = statistics.median(r[1] for r in rows)
+        parts = {k: sum(r[3][k] for r in rows) for k in rows[0][3]}
+        total = sum(r[1] * r[2] for r in rows)
+        loads = [x for r in rows for x in r[4]]
+        print(f"  {mode:6s} {len(work)} sparse pages ({', '.join(SCANNED_KINDS)} by turns), 2 workers: "
+              f"{cpu:.2f} CPU s/page (median of {len(rows)} runs); OCR {parts['ocr'] / total * 100:.0f}% of the workers' "
+              f"CPU (detection {parts['det'] / total * 100:.0f}%, angle classifier {parts['cls'] / total * 100:.1f}%, "
+              f"recognition {parts['rec'] / total * 100:.0f}%); pages detected on their crops {parts['crops']:.0f}, "
+              f"on the whole page {sum(r[2] for r in rows) - parts['crops']:.0f}", flush=True)
+        print(f"         {rate:.1f} pages/min by the wall clock (runs: {', '.join(f'{r[0]:.1f}' for r in rows)}; "
+              f"target >= 60) at load average {statistics.mean(loads):.1f} (max {max(loads):.1f}); "
+              f"{2 * 60 / cpu:.0f} pages/min implied by the CPU time on 2 idle cores", flush=True)
+    if len(modes) == 2:
+        b, a = (statistics.median(r[1] for r in results[mode]) for mode in modes)
+        print(f"  CPU per page {modes[0]} / {modes[1]}: {b / a:.1f}x", flush=True)
+
+
+def recall(pages: int, seed: int) -> None:
+    """Recall of the sparse-page path against what was drawn: random sparse pages (1-6 stretches of corpus text, 12-40
+    pixels, black to light grey, red or blue, anywhere on the page; three in ten turned 90/180/270 degrees), each read
+    by RapidOCR's own whole-page call (before) and by ocr.read_page (after). Characters of the drawn text found in
+    order in the page's reading (NFKC, letters and digits), over all pages."""
+    import difflib
+    import random
+    import unicodedata
+
+    import numpy as np
+    from PIL import Image, ImageDraw, ImageFont
+
+    from reviewer.render import ocr, sparse
+
+    os.environ.setdefault("REVIEWER_OCR_THREADS", "1")
+    eng = ocr.engine()
+    corpus = sorted(CORPUS.glob("*.txt"))
+    rnd = random.Random(seed)
+
+    def fold(text: str) -> str:
+        return "".join(ch for ch in unicodedata.normalize("NFKC", text) if ch.isalnum())
+
+    def found(truth: str, text: str) -> int:
+        return sum(b.size for b in difflib.SequenceMatcher(None, truth, text, autojunk=False).get_matching_blocks())
+
+    whole = [0]
+    real = sparse.whole_page_lines
+
+    def counted(*a: object) -> object:
+        whole[0] += 1
+        return real(*a)  # type: ignore[arg-type]
+
+    sparse.whole_page_lines = counted  # type: ignore[assignment]
+    drawn = before = after = 0
+    for _ in range(pages):
+        text = "".join(rnd.choice(corpus).read_text(encoding="utf-8").split())
+        img = Image.new("RGB", (1240, 1754), "white")
+        draw = ImageDraw.Draw(img)
+        truths = []
+        for _k in range(rnd.randint(1, 6)):
+            size = rnd.choice([12, 14, 16, 20, 24, 30, 40])
+            g = rnd.choice([0, 20, 60, 120, 180, 210, 225])
+            n = rnd.randint(3, max(4, min(40, 1000 // size)))
+            start = rnd.randrange(max(1, len(text) - n))
+            draw.text((rnd.randrange(0, 1240 - size * 2), rnd.randrange(0, 1754 - size)), text[start : start + n],
+                      fill=rnd.choice([(g, g, g), (220, 40, 40), (40, 40, 200)]), font=ImageFont.truetype(m.FONT, size))
+            truths.append(fold(text[start : start + n]))
+        if rnd.random() < 0.3:
+            img = img.rotate(rnd.choice([90, 180, 270]), expand=True)
+        old, _ = eng(np.asarray(img)[:, :, ::-1].copy())
+        old_text = fold("".join(str(t) for _q, t, score in old or [] if float(score) >= ocr.MIN_SCORE))
+        new_text = fold("".join(ln.text for ln in ocr.read_page(img)))
+        for truth in truths:
+            drawn += len(truth)
+            before += found(truth, old_text)
+            after += found(truth, new_text)
+    sparse.whole_page_lines = real  # type: ignore[assignment]
+    print(f"  {pages} random sparse pages (seed {seed}), {drawn} characters drawn: found by the whole-page call "
+          f"{before} ({before / drawn * 100:.2f}%), by read_page {after} ({after / drawn * 100:.2f}%); "
+          f"read_page detected {pages - whole[0]} pages on their crops, {whole[0]} on the whole page", flush=True)
 
 
 def main() -> None:
@@ -351,11 +515,18 @@ def main() -> None:
     ap.add_argument("--kinds", default="scanned sparse,dense text (PDF),HTML,DOCX")
     ap.add_argument("--long", action="store_true", help=f"a {LONG_PAGES}-page report within the default limits")
     ap.add_argument("--scanned", action="store_true", help="scanned pages/min with 2 workers and the OCR share")
+    ap.add_argument("--modes", default="before,after", help="with --scanned: before,after (one run) or one of them")
+    ap.add_argument("--recall", type=int, default=0, metavar="PAGES",
+                    help="random sparse pages: characters found, whole-page call vs read_page")
+    ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
+    if args.recall:
+        recall(args.recall, args.seed)
+        return
     if args.long or args.scanned:
         print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
         if args.scanned:
-            scanned(args.docs * 3, args.runs)
+            scanned(args.docs * 3, args.runs, [x for x in args.modes.split(",") if x])
         if args.long:
             long_report(Path(args.cache))
         return
