@@ -11,6 +11,11 @@ each drawing are looked for among its K nearest by squared distance (exact for t
 closer pair exists).
 
     .venv/bin/python scripts/measure_glyph_twins.py [--fonts 4] [--points 10.5,14]     (minutes; prints a report)
+    .venv/bin/python scripts/measure_glyph_twins.py --write    … and writes reviewer/render/twins.txt
+
+twins.txt lists the characters that some other character comes within MARGIN × FINE_SAME of under the fine test
+(having passed the mean test) in some font and size: for them the glyph memory trusts only a pixel-identical verified
+drawing (reviewer/render/twins.py).
 """
 
 from __future__ import annotations
@@ -32,6 +37,8 @@ FONTS = ["/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", "/usr/share/f
 SC = 2  # the face index of the simplified Chinese face in these collections
 OFFSETS = [(0.0, 0.0), (0.25, 0.5), (0.5, 0.25), (0.75, 0.75), (0.12, 0.37), (0.62, 0.88)]
 K = 48
+MARGIN = 1.25
+OUT = Path(__file__).resolve().parent.parent / "reviewer" / "render" / "twins.txt"
 
 
 def characters() -> list[str]:
@@ -67,7 +74,7 @@ def drawings(font: ImageFont.FreeTypeFont, chars: list[str], px: float) -> tuple
             signatures_of(gray, b, FINE, FINE_BLUR).reshape(n, v, FINE * FINE))
 
 
-def measure(sigs: np.ndarray, fines: np.ndarray, chars: list[str]) -> None:
+def measure(sigs: np.ndarray, fines: np.ndarray, chars: list[str]) -> dict[str, tuple[str, float]]:
     n, v = sigs.shape[:2]
     # the same glyph: each drawing against the nearest other drawing of its character (largest fine cell difference)
     within = np.full((n, v), np.inf, dtype=np.float32)
@@ -103,21 +110,34 @@ def measure(sigs: np.ndarray, fines: np.ndarray, chars: list[str]) -> None:
     print(f"    of those pairs, under the fine test (< {FINE_SAME}): {(worst < FINE_SAME).sum()} characters; smallest: "
           + ", ".join(f"{chars[i]}/{chars[fine_who[i * v + per_fine[i].argmin()]]} {worst[i]:.2f}"
                       for i in np.argsort(worst)[:12] if passing[i]), flush=True)
+    return {chars[i]: (chars[fine_who[i * v + per_fine[i].argmin()]], float(worst[i]))
+            for i in np.nonzero(worst < MARGIN * FINE_SAME)[0].tolist()}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--fonts", type=int, default=len(FONTS))
     ap.add_argument("--points", default="10.5,14")
+    ap.add_argument("--write", action="store_true", help=f"write {OUT.name}")
     args = ap.parse_args()
     chars = characters()
+    found: dict[str, tuple[str, float]] = {}
     for path in FONTS[: args.fonts]:
         for pt in [float(p) for p in args.points.split(",")]:
             px = pt * DPI / 72
             font = ImageFont.truetype(path, round(px), index=SC)
             print(f"  {font.getname()[0]} {font.getname()[1]}, {pt} pt ({px:.1f} px), {len(OFFSETS)} sub-pixel positions:",
                   flush=True)
-            measure(*drawings(font, chars, px), chars)
+            for ch, (other, d) in measure(*drawings(font, chars, px), chars).items():
+                if ch not in found or d < found[ch][1]:
+                    found[ch] = (other, d)
+    print(f"  {len(found)} characters within {MARGIN} × {FINE_SAME} of another under both tests", flush=True)
+    if args.write:
+        head = ["# Twin-prone characters (scripts/measure_glyph_twins.py --write; not edited by hand): the character, the",
+                f"# nearest other character under both glyph tests and its largest fine cell difference (< {MARGIN} × "
+                f"FINE_SAME), over {len(chars)} characters, {len(FONTS[: args.fonts])} fonts, {args.points} pt."]
+        rows = [f"{ch}\t{o}\t{d:.3f}" for ch, (o, d) in sorted(found.items(), key=lambda x: (x[1][1], x[0]))]
+        OUT.write_text("\n".join(head + rows) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

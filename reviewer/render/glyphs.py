@@ -13,6 +13,8 @@ The signature's mean difference cannot tell characters that differ by one short 
 that close). A verified drawing therefore stands for a glyph only when, besides, the glyph's fine signature (FINE ×
 FINE, less blurred) differs from that same drawing's in no cell by FINE_SAME or more: a missing or longer stroke is a
 patch of cells far apart, while the same glyph at another sub-pixel position differs a little along every edge.
+The few characters that another one comes close to even so (刺/剌, 进/迸, 而/面 at 10.5 pt: render/twins.py, keyed on
+the claimed character) are trusted only as a pixel-identical copy of a drawing OCR read as that character.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from reviewer.render.pages import FINE, SIG, Glyph
+from reviewer.render.twins import exact_only
 from reviewer.render.visible import fold
 
 GLYPH_MEMORY_FILE = "glyph-memory.npz"  # in the data directory (REVIEWER_DATA_DIR)
@@ -38,6 +41,7 @@ INK = 0.85  # a signature whose darkest cell is lighter than this shows no glyph
 # (scripts/measure_glyph_twins.py: the same glyph at another sub-pixel position differs by up to 0.22 from its nearest
 # of six drawings — fewer drawings kept than the memory keeps —, 未/末 by 0.38, 土/士 0.34, 0/O 0.30, 胄/胃 0.22)
 FINE_SAME = 0.2
+EXACT_PER_CHAR = 1024  # pixel-identical verified drawings kept per twin-prone character (beyond: only more reading)
 VERSION = 3  # of the signature: a memory file of another version is not used (its drawings were measured otherwise)
 EXEMPLARS = 64  # verified drawings kept per (character, size): subpixel placement gives many variants of a glyph
 SIZE_SLACK = 1  # a glyph is compared with the verified drawings of its character at its size and the sizes ±1 px
@@ -53,6 +57,7 @@ class GlyphMemory:
     def __init__(self) -> None:
         self._seen: dict[tuple[str, int], Any] = {}
         self._fine: dict[tuple[str, int], Any] = {}  # the fine signatures of the drawings of _seen, in the same order
+        self._exact: dict[str, set[bytes]] = {}  # twin-prone character -> hashes of its verified exact drawings
         self._near: dict[tuple[str, int], Any] = {}  # _exemplars() by (character, size), dropped when those change
         # (character, size) -> the verified drawing of that character that a glyph of that key last matched: tried
         # first, for a whole page in one array operation (most glyphs of a page match it)
@@ -61,7 +66,7 @@ class GlyphMemory:
         self._synced = -1.0  # modification time of the file as this memory last read or wrote it
 
     def __len__(self) -> int:
-        return sum(len(v) for v in self._seen.values())
+        return sum(len(v) for v in self._seen.values()) + sum(len(v) for v in self._exact.values())
 
     def known(self, glyph: Glyph) -> bool:
         import numpy as np
@@ -70,6 +75,9 @@ class GlyphMemory:
             return False
         if glyph.verified:  # a memory only grows: once known, known for the rest of the page
             return True
+        if exact_only(glyph.ch):  # a twin-prone character: only a pixel-identical verified drawing of it
+            glyph.verified = glyph.exact is not None and glyph.exact in self._exact.get(glyph.ch, ())
+            return glyph.verified
         near = self._exemplars(glyph.ch, glyph.size)
         if near is None:
             return False
@@ -87,7 +95,14 @@ class GlyphMemory:
         import numpy as np
 
         limit = SAME_GLYPH * SIG * SIG
-        todo = [g for g in glyphs if g.sig is not None and g.fine is not None and not g.verified]
+        todo = []
+        for g in glyphs:
+            if g.sig is None or g.fine is None or g.verified:
+                continue
+            if exact_only(g.ch):
+                self.known(g)
+            else:
+                todo.append(g)
         hinted = [g for g in todo if (g.ch, g.size) in self._hint]
         if hinted:
             sigs = np.stack([g.sig for g in hinted])
@@ -150,8 +165,18 @@ class GlyphMemory:
             self._near.pop((key[0], key[1] + d), None)
 
     def learn(self, glyph: Glyph) -> None:
+        if exact_only(glyph.ch):
+            if glyph.exact is not None:
+                self._add_exact(glyph.ch, glyph.exact)
+            return
         if glyph.sig is not None and glyph.fine is not None:
             self._add((glyph.ch, glyph.size), glyph.sig, glyph.fine)
+
+    def _add_exact(self, ch: str, digest: bytes) -> None:
+        got = self._exact.setdefault(ch, set())
+        if digest not in got and len(got) < EXACT_PER_CHAR:
+            got.add(digest)
+            self.added += 1
 
     def _add(self, key: tuple[str, int], sig: Any, fine: Any) -> None:
         import numpy as np
@@ -191,10 +216,22 @@ class GlyphMemory:
                 keys = json.loads(bytes(f["keys"]).decode("utf-8"))
                 sigs = f["sigs"]
                 fines = f["fines"]
+                exact_keys = json.loads(bytes(f["exact_keys"]).decode("utf-8"))
+                exact = f["exact"]
         except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, UnicodeDecodeError):
             return  # no file, or a damaged one: nothing is trusted from it
         if sigs.ndim != 3 or sigs.shape[1:] != (SIG, SIG) or fines.shape != (len(sigs), FINE, FINE):
             return
+        if exact.ndim != 2 or exact.shape[1] != 16:
+            return
+        i = 0
+        try:
+            for ch, count in exact_keys:
+                for digest in exact[i : i + int(count)]:
+                    self._add_exact(str(ch), bytes(digest))
+                i += int(count)
+        except (TypeError, ValueError):
+            return  # a damaged key list: what was read before it stays, nothing else
         i = 0
         try:
             for ch, size, count in keys:
@@ -234,10 +271,14 @@ class GlyphMemory:
             keys = [[ch, size, len(v)] for (ch, size), v in self._seen.items()]
             sigs = np.concatenate(list(self._seen.values())) if self._seen else np.zeros((0, SIG, SIG))
             fines = np.concatenate([self._fine[k] for k in self._seen]) if self._seen else np.zeros((0, FINE, FINE))
+            exact_keys = [[ch, len(v)] for ch, v in self._exact.items()]
+            exact = np.frombuffer(b"".join(d for v in self._exact.values() for d in sorted(v)), dtype=np.uint8)
             tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
             with open(tmp, "wb") as out:
                 np.savez(out, version=np.array(VERSION), keys=np.frombuffer(json.dumps(keys, ensure_ascii=False).encode("utf-8"), dtype=np.uint8),
-                         sigs=np.round(sigs * 255).astype(np.uint8), fines=np.round(fines * 255).astype(np.uint8))
+                         sigs=np.round(sigs * 255).astype(np.uint8), fines=np.round(fines * 255).astype(np.uint8),
+                         exact_keys=np.frombuffer(json.dumps(exact_keys, ensure_ascii=False).encode("utf-8"), dtype=np.uint8),
+                         exact=exact.reshape(-1, 16))
             os.chmod(tmp, 0o600)
             os.replace(tmp, path)
             self._synced = path.stat().st_mtime
@@ -275,6 +316,8 @@ LINE_HEIGHT = 48  # recognition works on lines scaled to this height (RapidOCR's
 def _same_drawing(a: Glyph, b: Glyph) -> bool:
     import numpy as np
 
+    if exact_only(a.ch):  # a twin-prone character: one reading stands only for the very same pixels
+        return a.exact == b.exact
     return bool(np.abs(a.sig - b.sig).mean() < SAME_GLYPH) and _fine_match(b.fine[None], a.fine)
 
 
@@ -303,7 +346,7 @@ def verify_glyphs(image: Any, glyphs: list[Glyph], memory: GlyphMemory) -> int:
     by_key: dict[tuple[str, int], list[Glyph]] = {}
     alike: dict[int, list[Glyph]] = {}  # id of a glyph read -> the glyphs of the page that are the same drawing
     for g in glyphs:
-        if g.sig is None or g.fine is None or g.loose is None or memory.known(g) or _PUA.search(g.ch) or len(fold(g.ch)) > 1:
+        if g.sig is None or g.fine is None or g.loose is None or memory.known(g) or (g.exact is None and exact_only(g.ch)) or _PUA.search(g.ch) or len(fold(g.ch)) > 1:
             continue
         if float(g.sig.min()) > INK:  # no ink in its box: nothing drawn to verify
             continue
@@ -321,7 +364,8 @@ def verify_glyphs(image: Any, glyphs: list[Glyph], memory: GlyphMemory) -> int:
     lines: list[list[Glyph]] = []
     for g in reps:  # a new line when full, when sizes differ by half, or when its character is already on it
         placed = False
-        for line in lines[-4:]:
+        # the drawings of a twin-prone character at other sub-pixel positions each need a line without that character
+        for line in (lines if exact_only(g.ch) else lines[-4:]):
             if len(line) < BATCH and g.size <= 1.5 * line[0].size and all(x.ch != g.ch for x in line):
                 line.append(g)
                 placed = True

@@ -12,6 +12,7 @@ from typing import Any
 from reviewer.errors import exception_zh
 from reviewer.render.convert import RenderError
 from reviewer.render.model import Box
+from reviewer.render.twins import exact_only
 
 _log = logging.getLogger(__name__)
 
@@ -38,6 +39,9 @@ class Glyph:
     loose: tuple[float, float, float, float] | None = None  # the loose box in page pixels (what `sig` shows)
     verified: bool = False  # found in the glyph memory (render/glyphs.py): set once known, never unset
     fine: Any = None  # numpy float32 FINE×FINE in 0..1 (with `sig`): the same box, finer and less blurred
+    # for a twin-prone claimed character (render/twins.py): a hash of the exact pixels drawn in the loose box, cut to
+    # their ink (None without ink): such a glyph is trusted only as a pixel-identical copy of a verified drawing
+    exact: bytes | None = None
 
 
 @dataclass(slots=True)
@@ -237,7 +241,26 @@ def _glyphs(textpage: Any, gray: Any, scale: float, height: float, signatures: b
         for g, sig, fine in zip(signed, sigs, fines, strict=True):
             g.sig = sig
             g.fine = fine
+            if exact_only(g.ch):
+                g.exact = exact_of(gray, g.loose) if g.loose is not None else None
     return out
+
+
+def exact_of(gray: Any, loose: tuple[float, float, float, float]) -> bytes | None:
+    """A hash of the page's pixels in the loose box (the whole pixels it touches), cut to the rows and columns with
+    any ink: the same drawing elsewhere with the same antialiasing hashes the same; None without ink."""
+    import hashlib
+
+    import numpy as np
+
+    x0, y0, x1, y1 = loose
+    crop = np.asarray(gray)[int(y0) : int(np.ceil(y1)), int(x0) : int(np.ceil(x1))]
+    ink = crop < 255
+    rows, cols = np.nonzero(ink.any(axis=1))[0], np.nonzero(ink.any(axis=0))[0]
+    if not len(rows):
+        return None
+    cut = np.ascontiguousarray(crop[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1])
+    return hashlib.blake2b(cut.tobytes() + repr(cut.shape).encode(), digest_size=16).digest()
 
 
 def _codes(tp: Any, raw: Any) -> list[int]:
