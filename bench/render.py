@@ -49,6 +49,28 @@ sys.path.insert(0, str(REPO))
 from tests.render import make as m  # noqa: E402
 
 _SCANNER = None
+READ = {"alone": 0, "context": 0}  # glyphs this process sent to OCR: alone in synthetic lines, in context windows
+
+
+def _count_reads() -> None:
+    """Count the glyphs the render check sends to OCR (wrapping its two places that choose them)."""
+    from reviewer.render import check, glyphs
+
+    line, windows = glyphs._synthetic_line, check._windows
+    if getattr(line, "counted", False):
+        return
+
+    def counted_line(image: object, gs: list[object], module: object) -> object:
+        READ["alone"] += len(gs)
+        return line(image, gs, module)  # type: ignore[arg-type]
+
+    def counted_windows(*a: object) -> object:
+        out = windows(*a)  # type: ignore[arg-type]
+        READ["context"] += sum(w.end - w.start for w in out)
+        return out
+
+    counted_line.counted = True  # type: ignore[attr-defined]
+    glyphs._synthetic_line, check._windows = counted_line, counted_windows  # type: ignore[assignment]
 
 
 def _init() -> None:
@@ -59,6 +81,7 @@ def _init() -> None:
 
     _SCANNER = Scanner.load()
     ocr.engine()
+    _count_reads()
 
 
 def _check(job: tuple[bytes, str]) -> tuple[int, float, float, float]:
@@ -184,6 +207,7 @@ def _render_only(job: tuple[bytes, str, str | None]) -> tuple[int, float, float,
     # no wall-clock limit here: the figure is CPU, and the shared machine's load must not end the run
     extra = {"glyph_memory": memory} if "glyph_memory" in RenderLimits.__dataclass_fields__ else {}
     limits = RenderLimits(max_seconds=7200, **extra)  # type: ignore[arg-type]
+    READ.update(alone=0, context=0)
     w0, c0 = time.perf_counter(), time.process_time()
     extraction = extract(data, name)
     result = scan_document(_SCANNER, data, name)
@@ -219,8 +243,8 @@ def reports(cache: Path, walls: bool, cold_names: list[str], steady_names: list[
                 n, f = floor_cpu(data)
                 p, r, t, _w = _render_only((data, name, memory))
                 print(f"    {name}: {p} pages, render check {r:.1f} CPU s ({r / p:.2f}/page), text scan + render "
-                      f"{t:.1f} CPU s, PDFium floor {f:.2f} CPU s ({f / n * 1000:.0f} ms/page) -> {r / f:.1f}x floor",
-                      flush=True)
+                      f"{t:.1f} CPU s, PDFium floor {f:.2f} CPU s ({f / n * 1000:.0f} ms/page) -> {r / f:.1f}x floor; "
+                      f"glyphs read by OCR: {READ['alone']} alone, {READ['context']} in context", flush=True)
                 pages, render, full, floor = pages + p, render + r, full + t, floor + f
             print(f"  {label}: {pages:.0f} pages, render check {render / pages:.2f} CPU s/page = {render / floor:.1f}x "
                   f"PDFium floor ({floor / pages * 1000:.0f} ms/page); with the text scan {full / floor:.1f}x", flush=True)

@@ -7,6 +7,14 @@ signature (the pixels of its loose box at SIG × SIG). A later glyph is trusted 
 drawing *of the character it claims*: a drawing verified as one character is never trusted for another, so a memory
 shared across pages, documents and restarts (a file in the data directory) cannot be poisoned by a draft — a draft can
 only add drawings that OCR read as the very character they claim.
+
+The signature's mean difference cannot tell characters that differ by one short stroke or a dot (未/末 0.018,
+土/士 0.016 against the limit of 0.04; measured over the 6,763 GB 2312 hanzi, a third of them have another character
+that close). A verified drawing therefore stands for a glyph only when, besides, the glyph's fine signature (FINE ×
+FINE, less blurred) differs from that same drawing's in no cell by FINE_SAME or more: a missing or longer stroke is a
+patch of cells far apart, while the same glyph at another sub-pixel position differs a little along every edge.
+The few characters that another one comes close to even so (刺/剌, 进/迸, 而/面 at 10.5 pt: render/twins.py, keyed on
+the claimed character) are trusted only as a pixel-identical copy of a drawing OCR read as that character.
 """
 
 from __future__ import annotations
@@ -19,7 +27,8 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from reviewer.render.pages import SIG, Glyph
+from reviewer.render.pages import FINE, SIG, Glyph
+from reviewer.render.twins import exact_only
 from reviewer.render.visible import fold
 
 GLYPH_MEMORY_FILE = "glyph-memory.npz"  # in the data directory (REVIEWER_DATA_DIR)
@@ -28,7 +37,12 @@ GLYPH_MEMORY_FILE = "glyph-memory.npz"  # in the data directory (REVIEWER_DATA_D
 # while far fewer sub-pixel variants of one glyph need reading (docs/render.md)
 SAME_GLYPH = 0.04
 INK = 0.85  # a signature whose darkest cell is lighter than this shows no glyph (blank, white or nearly white text)
-VERSION = 2  # of the signature: a memory file of another version is not used (its drawings were measured otherwise)
+# largest difference of one cell of the fine signatures below which a drawing that passes SAME_GLYPH is the same glyph
+# (scripts/measure_glyph_twins.py: the same glyph at another sub-pixel position differs by up to 0.22 from its nearest
+# of six drawings — fewer drawings kept than the memory keeps —, 未/末 by 0.38, 土/士 0.34, 0/O 0.30, 胄/胃 0.22)
+FINE_SAME = 0.2
+EXACT_PER_CHAR = 1024  # pixel-identical verified drawings kept per twin-prone character (beyond: only more reading)
+VERSION = 3  # of the signature: a memory file of another version is not used (its drawings were measured otherwise)
 EXEMPLARS = 64  # verified drawings kept per (character, size): subpixel placement gives many variants of a glyph
 SIZE_SLACK = 1  # a glyph is compared with the verified drawings of its character at its size and the sizes ±1 px
 _PUA = re.compile("[\ue000-\uf8ff\ufffd]")
@@ -42,6 +56,8 @@ class GlyphMemory:
 
     def __init__(self) -> None:
         self._seen: dict[tuple[str, int], Any] = {}
+        self._fine: dict[tuple[str, int], Any] = {}  # the fine signatures of the drawings of _seen, in the same order
+        self._exact: dict[str, set[bytes]] = {}  # twin-prone character -> hashes of its verified exact drawings
         self._near: dict[tuple[str, int], Any] = {}  # _exemplars() by (character, size), dropped when those change
         # (character, size) -> the verified drawing of that character that a glyph of that key last matched: tried
         # first, for a whole page in one array operation (most glyphs of a page match it)
@@ -50,21 +66,26 @@ class GlyphMemory:
         self._synced = -1.0  # modification time of the file as this memory last read or wrote it
 
     def __len__(self) -> int:
-        return sum(len(v) for v in self._seen.values())
+        return sum(len(v) for v in self._seen.values()) + sum(len(v) for v in self._exact.values())
 
     def known(self, glyph: Glyph) -> bool:
         import numpy as np
 
-        if glyph.sig is None:
+        if glyph.sig is None or glyph.fine is None:
             return False
         if glyph.verified:  # a memory only grows: once known, known for the rest of the page
             return True
-        got = self._exemplars(glyph.ch, glyph.size)
-        if got is None:
+        if exact_only(glyph.ch):  # a twin-prone character: only a pixel-identical verified drawing of it
+            glyph.verified = glyph.exact is not None and glyph.exact in self._exact.get(glyph.ch, ())
+            return glyph.verified
+        near = self._exemplars(glyph.ch, glyph.size)
+        if near is None:
             return False
+        got, fine = near
         # mean absolute difference per exemplar, without numpy's mean() wrapper (called for every glyph of a page)
         diff = np.add.reduce(np.abs(got - glyph.sig).reshape(len(got), -1), axis=1)
-        glyph.verified = bool(diff.min() < SAME_GLYPH * SIG * SIG)
+        close = np.nonzero(diff < SAME_GLYPH * SIG * SIG)[0]
+        glyph.verified = bool(len(close)) and _fine_match(fine[close], glyph.fine)
         return glyph.verified
 
     def mark_known(self, glyphs: list[Glyph]) -> None:
@@ -74,32 +95,48 @@ class GlyphMemory:
         import numpy as np
 
         limit = SAME_GLYPH * SIG * SIG
-        todo = [g for g in glyphs if g.sig is not None and not g.verified]
+        todo = []
+        for g in glyphs:
+            if g.sig is None or g.fine is None or g.verified:
+                continue
+            if exact_only(g.ch):
+                self.known(g)
+            else:
+                todo.append(g)
         hinted = [g for g in todo if (g.ch, g.size) in self._hint]
         if hinted:
             sigs = np.stack([g.sig for g in hinted])
-            sigs -= np.stack([self._hint[(g.ch, g.size)] for g in hinted])
+            sigs -= np.stack([self._hint[(g.ch, g.size)][0] for g in hinted])
             np.abs(sigs, out=sigs)
-            for g, d in zip(hinted, sigs.reshape(len(hinted), -1).sum(axis=1).tolist(), strict=True):
-                g.verified = d < limit
+            fines = np.stack([g.fine for g in hinted])
+            fines -= np.stack([self._hint[(g.ch, g.size)][1] for g in hinted])
+            np.abs(fines, out=fines)
+            far = fines.reshape(len(hinted), -1).max(axis=1).tolist()
+            for g, d, f in zip(hinted, sigs.reshape(len(hinted), -1).sum(axis=1).tolist(), far, strict=True):
+                g.verified = d < limit and f < FINE_SAME
         by_key: dict[tuple[str, int], list[Glyph]] = {}
         for g in todo:
             if not g.verified:
                 by_key.setdefault((g.ch, g.size), []).append(g)
         for key, group in by_key.items():
-            got = self._exemplars(*key)
-            if got is None:
+            near = self._exemplars(*key)
+            if near is None:
                 continue
+            got, fine = near
             sigs = np.stack([g.sig for g in group])
             diff = np.abs(sigs[:, None] - got[None]).reshape(len(group), len(got), -1).sum(axis=2)
-            best = diff.argmin(axis=1)
             hit = None
-            for g, d, k in zip(group, diff[np.arange(len(group)), best].tolist(), best.tolist(), strict=True):
-                g.verified = d < limit
+            for g, row in zip(group, diff < limit, strict=True):
+                close = np.nonzero(row)[0]
+                if not len(close):
+                    continue
+                far = np.abs(fine[close] - g.fine).reshape(len(close), -1).max(axis=1)
+                k = int(far.argmin())
+                g.verified = bool(far[k] < FINE_SAME)
                 if g.verified:
-                    hit = k
-            if hit is not None:
-                self._hint[key] = got[hit]  # a verified drawing of this very character (_exemplars)
+                    hit = int(close[k])
+            if hit is not None:  # a verified drawing of this very character (_exemplars)
+                self._hint[key] = (got[hit], fine[hit])
 
     def _exemplars(self, ch: str, size: int) -> Any:
         """The verified drawings of `ch` at `size` and the sizes next to it (SIZE_SLACK), or None. The size is the
@@ -111,32 +148,50 @@ class GlyphMemory:
         key = (ch, size)
         if key in self._near:
             return self._near[key]
-        got = [x for d in range(-SIZE_SLACK, SIZE_SLACK + 1) if (x := self._seen.get((ch, size + d))) is not None]
-        if not got:
+        keys = [k for d in range(-SIZE_SLACK, SIZE_SLACK + 1) if (k := (ch, size + d)) in self._seen]
+        if not keys:
             return None  # not kept: a draft's many unseen characters must not grow the cache
-        out = got[0] if len(got) == 1 else np.concatenate(got)
+        if len(keys) == 1:
+            out = (self._seen[keys[0]], self._fine[keys[0]])
+        else:
+            out = (np.concatenate([self._seen[k] for k in keys]), np.concatenate([self._fine[k] for k in keys]))
         self._near[key] = out
         return out
 
-    def _set(self, key: tuple[str, int], sigs: Any) -> None:
+    def _set(self, key: tuple[str, int], sigs: Any, fines: Any) -> None:
         self._seen[key] = sigs
+        self._fine[key] = fines
         for d in range(-SIZE_SLACK, SIZE_SLACK + 1):
             self._near.pop((key[0], key[1] + d), None)
 
     def learn(self, glyph: Glyph) -> None:
-        if glyph.sig is not None and not self.known(glyph):
-            self._add((glyph.ch, glyph.size), glyph.sig)
+        if exact_only(glyph.ch):
+            if glyph.exact is not None:
+                self._add_exact(glyph.ch, glyph.exact)
+            return
+        if glyph.sig is not None and glyph.fine is not None:
+            self._add((glyph.ch, glyph.size), glyph.sig, glyph.fine)
 
-    def _add(self, key: tuple[str, int], sig: Any) -> None:
+    def _add_exact(self, ch: str, digest: bytes) -> None:
+        got = self._exact.setdefault(ch, set())
+        if digest not in got and len(got) < EXACT_PER_CHAR:
+            got.add(digest)
+            self.added += 1
+
+    def _add(self, key: tuple[str, int], sig: Any, fine: Any) -> None:
         import numpy as np
 
         got = self._seen.get(key)
         if got is None:
-            self._set(key, sig[None, :, :])
+            self._set(key, sig[None, :, :], fine[None, :, :])
         elif len(got) < EXEMPLARS:
-            if np.abs(got - sig).mean(axis=(1, 2)).min() < SAME_GLYPH:
+            # kept unless a kept drawing is within half the limit: the drawings a glyph is compared with then cover
+            # the sub-pixel positions without gaps (with the limit itself, a drawing 0.19 from the one kept was not
+            # kept, and a glyph 0.26 from that one but 0.1 from it was read again)
+            close = np.nonzero(np.abs(got - sig).mean(axis=(1, 2)) < SAME_GLYPH)[0]
+            if len(close) and _fine_match(self._fine[key][close], fine, FINE_SAME / 2):
                 return
-            self._set(key, np.concatenate([got, sig[None, :, :]]))
+            self._set(key, np.concatenate([got, sig[None, :, :]]), np.concatenate([self._fine[key], fine[None, :, :]]))
         else:
             return
         self.added += 1
@@ -160,20 +215,34 @@ class GlyphMemory:
                     return  # signatures measured another way: nothing in it can be compared, nothing is trusted
                 keys = json.loads(bytes(f["keys"]).decode("utf-8"))
                 sigs = f["sigs"]
+                fines = f["fines"]
+                exact_keys = json.loads(bytes(f["exact_keys"]).decode("utf-8"))
+                exact = f["exact"]
         except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, UnicodeDecodeError):
             return  # no file, or a damaged one: nothing is trusted from it
-        if sigs.ndim != 3 or sigs.shape[1:] != (SIG, SIG):
+        if sigs.ndim != 3 or sigs.shape[1:] != (SIG, SIG) or fines.shape != (len(sigs), FINE, FINE):
             return
+        if exact.ndim != 2 or exact.shape[1] != 16:
+            return
+        i = 0
+        try:
+            for ch, count in exact_keys:
+                for digest in exact[i : i + int(count)]:
+                    self._add_exact(str(ch), bytes(digest))
+                i += int(count)
+        except (TypeError, ValueError):
+            return  # a damaged key list: what was read before it stays, nothing else
         i = 0
         try:
             for ch, size, count in keys:
                 key, theirs = (str(ch), int(size)), sigs[i : i + int(count)].astype(np.float32) / 255.0
+                their_fines = fines[i : i + int(count)].astype(np.float32) / 255.0
                 i += int(count)
                 if key not in self._seen:  # most keys of another process's file: taken whole
-                    self._set(key, theirs[:EXEMPLARS])
+                    self._set(key, theirs[:EXEMPLARS], their_fines[:EXEMPLARS])
                     continue
-                for sig in theirs:
-                    self._add(key, sig)
+                for sig, fine in zip(theirs, their_fines, strict=True):
+                    self._add(key, sig, fine)
         except (TypeError, ValueError):  # a damaged key list: what was read before it stays, nothing else
             return
         try:
@@ -201,10 +270,15 @@ class GlyphMemory:
                 self._merge_file(path)
             keys = [[ch, size, len(v)] for (ch, size), v in self._seen.items()]
             sigs = np.concatenate(list(self._seen.values())) if self._seen else np.zeros((0, SIG, SIG))
+            fines = np.concatenate([self._fine[k] for k in self._seen]) if self._seen else np.zeros((0, FINE, FINE))
+            exact_keys = [[ch, len(v)] for ch, v in self._exact.items()]
+            exact = np.frombuffer(b"".join(d for v in self._exact.values() for d in sorted(v)), dtype=np.uint8)
             tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
             with open(tmp, "wb") as out:
                 np.savez(out, version=np.array(VERSION), keys=np.frombuffer(json.dumps(keys, ensure_ascii=False).encode("utf-8"), dtype=np.uint8),
-                         sigs=np.round(sigs * 255).astype(np.uint8))
+                         sigs=np.round(sigs * 255).astype(np.uint8), fines=np.round(fines * 255).astype(np.uint8),
+                         exact_keys=np.frombuffer(json.dumps(exact_keys, ensure_ascii=False).encode("utf-8"), dtype=np.uint8),
+                         exact=exact.reshape(-1, 16))
             os.chmod(tmp, 0o600)
             os.replace(tmp, path)
             self._synced = path.stat().st_mtime
@@ -242,7 +316,16 @@ LINE_HEIGHT = 48  # recognition works on lines scaled to this height (RapidOCR's
 def _same_drawing(a: Glyph, b: Glyph) -> bool:
     import numpy as np
 
-    return bool(np.abs(a.sig - b.sig).mean() < SAME_GLYPH)
+    if exact_only(a.ch):  # a twin-prone character: one reading stands only for the very same pixels
+        return a.exact == b.exact
+    return bool(np.abs(a.sig - b.sig).mean() < SAME_GLYPH) and _fine_match(b.fine[None], a.fine)
+
+
+def _fine_match(fines: Any, fine: Any, limit: float = FINE_SAME) -> bool:
+    """Whether one of the drawings' fine signatures (N × FINE × FINE) differs from `fine` in no cell by `limit`."""
+    import numpy as np
+
+    return bool(np.abs(fines - fine).reshape(len(fines), -1).max(axis=1).min() < limit)
 
 
 def verify_glyphs(image: Any, glyphs: list[Glyph], memory: GlyphMemory) -> int:
@@ -261,13 +344,16 @@ def verify_glyphs(image: Any, glyphs: list[Glyph], memory: GlyphMemory) -> int:
     reps: list[Glyph] = []
     marks: list[Glyph] = []  # punctuation and symbols (folded away): verified by reading as nothing legible
     by_key: dict[tuple[str, int], list[Glyph]] = {}
+    alike: dict[int, list[Glyph]] = {}  # id of a glyph read -> the glyphs of the page that are the same drawing
     for g in glyphs:
-        if g.sig is None or g.loose is None or memory.known(g) or _PUA.search(g.ch) or len(fold(g.ch)) > 1:
+        if g.sig is None or g.fine is None or g.loose is None or memory.known(g) or (g.exact is None and exact_only(g.ch)) or _PUA.search(g.ch) or len(fold(g.ch)) > 1:
             continue
         if float(g.sig.min()) > INK:  # no ink in its box: nothing drawn to verify
             continue
         twins = by_key.setdefault((g.ch, g.size), [])
-        if any(_same_drawing(t, g) for t in twins):
+        same = next((t for t in twins if _same_drawing(t, g)), None)
+        if same is not None:
+            alike.setdefault(id(same), []).append(g)
             continue
         twins.append(g)
         (reps if fold(g.ch) else marks).append(g)
@@ -278,7 +364,8 @@ def verify_glyphs(image: Any, glyphs: list[Glyph], memory: GlyphMemory) -> int:
     lines: list[list[Glyph]] = []
     for g in reps:  # a new line when full, when sizes differ by half, or when its character is already on it
         placed = False
-        for line in lines[-4:]:
+        # the drawings of a twin-prone character at other sub-pixel positions each need a line without that character
+        for line in (lines if exact_only(g.ch) else lines[-4:]):
             if len(line) < BATCH and g.size <= 1.5 * line[0].size and all(x.ch != g.ch for x in line):
                 line.append(g)
                 placed = True
@@ -295,23 +382,30 @@ def verify_glyphs(image: Any, glyphs: list[Glyph], memory: GlyphMemory) -> int:
             if not fold(line[0].ch):  # a line of punctuation: learnt when nothing legible is read on it
                 if not got:
                     for g in line:
-                        memory.learn(g)
-                        g.verified = True  # read just now, even if the memory is full for its character
-                        learnt += 1
+                        learnt += _learnt(memory, g, alike)
                 elif attempt == 0 and len(line) > SPLIT:
                     retry.extend(line[i : i + SPLIT] for i in range(0, len(line), SPLIT))
             elif len(got) == len(line):
                 for g, c in zip(line, got, strict=True):
                     if fold(g.ch) == c:
-                        memory.learn(g)
-                        g.verified = True
-                        learnt += 1
+                        learnt += _learnt(memory, g, alike)
             elif attempt == 0 and len(line) > SPLIT:
                 retry.extend(line[i : i + SPLIT] for i in range(0, len(line), SPLIT))
         if not retry:
             break
         lines = retry
     return learnt
+
+
+def _learnt(memory: GlyphMemory, g: Glyph, alike: dict[int, list[Glyph]]) -> int:
+    """A glyph read as its claimed character: learnt, and so are the page's glyphs that are the same drawing (same
+    test as known(), against this very drawing), so that the memory keeps their sub-pixel variants too."""
+    memory.learn(g)
+    g.verified = True  # read just now, even if the memory is full for its character
+    for other in alike.get(id(g), ()):
+        memory.learn(other)
+        other.verified = True
+    return 1
 
 
 def _synthetic_line(image: Any, line: list[Glyph], image_module: Any) -> Any:

@@ -26,7 +26,7 @@ from reviewer.render.model import Line
 from reviewer.render.pages import PdfPage
 
 CACHE_DIR = "render-pages"  # beside the glyph memory in the data directory
-VERSION = 2  # of the check's reading of a page: a change to how pages are read must change this
+VERSION = 3  # of the check's reading of a page: a change to how pages are read must change this (3: near twins are read)
 MAX_ENTRIES = 50_000  # about 10 KB each; the oldest go first
 
 

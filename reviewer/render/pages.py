@@ -12,6 +12,7 @@ from typing import Any
 from reviewer.errors import exception_zh
 from reviewer.render.convert import RenderError
 from reviewer.render.model import Box
+from reviewer.render.twins import exact_only
 
 _log = logging.getLogger(__name__)
 
@@ -22,6 +23,11 @@ MIN_IMAGE_PX = (16, 8)  # width, height on the rendered page: smaller pictures c
 
 
 SIG = 12  # side of a glyph's signature: its loose box (font metrics, not ink) scaled to SIG × SIG grey levels
+# the fine signature: the loose box at FINE × FINE, each cell widened by FINE_BLUR pixels. Compared by its largest cell
+# difference, it tells apart characters that differ by one short stroke (未/末, 土/士), which the signature's mean
+# difference cannot (docs/render.md, “只差一笔的字”)
+FINE = 24
+FINE_BLUR = 1.0
 
 
 @dataclass(slots=True)
@@ -32,6 +38,10 @@ class Glyph:
     size: int = 0  # height of the loose box in pixels: glyphs are compared with glyphs of their size only
     loose: tuple[float, float, float, float] | None = None  # the loose box in page pixels (what `sig` shows)
     verified: bool = False  # found in the glyph memory (render/glyphs.py): set once known, never unset
+    fine: Any = None  # numpy float32 FINE×FINE in 0..1 (with `sig`): the same box, finer and less blurred
+    # for a twin-prone claimed character (render/twins.py): a hash of the exact pixels drawn in the loose box, cut to
+    # their ink (None without ink): such a glyph is trusted only as a pixel-identical copy of a verified drawing
+    exact: bytes | None = None
 
 
 @dataclass(slots=True)
@@ -225,10 +235,32 @@ def _glyphs(textpage: Any, gray: Any, scale: float, height: float, signatures: b
         out.append(g)
         signed.append(g)
     if signatures and signed:
-        sigs = signatures_of(np.asarray(gray), np.array([g.loose for g in signed], dtype=np.float64))
-        for g, sig in zip(signed, sigs, strict=True):
+        boxes = np.array([g.loose for g in signed], dtype=np.float64)
+        sigs = signatures_of(np.asarray(gray), boxes)
+        fines = signatures_of(np.asarray(gray), boxes, FINE, FINE_BLUR)
+        for g, sig, fine in zip(signed, sigs, fines, strict=True):
             g.sig = sig
+            g.fine = fine
+            if exact_only(g.ch):
+                g.exact = exact_of(gray, g.loose) if g.loose is not None else None
     return out
+
+
+def exact_of(gray: Any, loose: tuple[float, float, float, float]) -> bytes | None:
+    """A hash of the page's pixels in the loose box (the whole pixels it touches), cut to the rows and columns with
+    any ink: the same drawing elsewhere with the same antialiasing hashes the same; None without ink."""
+    import hashlib
+
+    import numpy as np
+
+    x0, y0, x1, y1 = loose
+    crop = np.asarray(gray)[int(y0) : int(np.ceil(y1)), int(x0) : int(np.ceil(x1))]
+    ink = crop < 255
+    rows, cols = np.nonzero(ink.any(axis=1))[0], np.nonzero(ink.any(axis=0))[0]
+    if not len(rows):
+        return None
+    cut = np.ascontiguousarray(crop[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1])
+    return hashlib.blake2b(cut.tobytes() + repr(cut.shape).encode(), digest_size=16).digest()
 
 
 def _codes(tp: Any, raw: Any) -> list[int]:
@@ -251,7 +283,7 @@ SIG_BLUR = 2.0  # pixels each signature cell reaches past its edges (docs/render
 _MARGIN = 4  # white border around the page so that a cell reaching past the page edge reads white
 
 
-def signatures_of(gray: Any, boxes: Any) -> Any:
+def signatures_of(gray: Any, boxes: Any, side: int = SIG, blur: float = SIG_BLUR) -> Any:
     """Signatures (N × SIG × SIG, 0 black … 1 white) of the boxes (N × [x0, y0, x1, y1], page pixels, fractional) on
     the grey page: cell (i, j) is the mean of the pixels in the box's SIG × SIG grid cell widened by SIG_BLUR pixels
     on every side, pixels weighted by how much of them the widened cell covers. The widening is a blur: the same
@@ -260,34 +292,34 @@ def signatures_of(gray: Any, boxes: Any) -> Any:
     import numpy as np
 
     x0, y0, x1, y1 = boxes.T
-    cx = np.floor(x0 - SIG_BLUR).astype(np.int64)
-    cy = np.floor(y0 - SIG_BLUR).astype(np.int64)
-    cw = np.ceil(x1 + SIG_BLUR).astype(np.int64) - cx
-    ch = np.ceil(y1 + SIG_BLUR).astype(np.int64) - cy
+    cx = np.floor(x0 - blur).astype(np.int64)
+    cy = np.floor(y0 - blur).astype(np.int64)
+    cw = np.ceil(x1 + blur).astype(np.int64) - cx
+    ch = np.ceil(y1 + blur).astype(np.int64) - cy
     # white beyond the right and bottom edges as far as the widest and tallest crop reaches: a group's crops are as
     # wide as its widest, so a narrow glyph at the page's edge (text running off the page) reached past the margin
     page = np.full((gray.shape[0] + 2 * _MARGIN + int(ch.max()), gray.shape[1] + 2 * _MARGIN + int(cw.max())), 255,
                    dtype=np.uint8)
     page[_MARGIN : _MARGIN + gray.shape[0], _MARGIN : _MARGIN + gray.shape[1]] = gray
-    out = np.empty((len(boxes), SIG, SIG), dtype=np.float32)
+    out = np.empty((len(boxes), side, side), dtype=np.float32)
     for ch_ in np.unique(ch).tolist():  # one group per crop height, as wide as its widest crop (extra pixels weigh 0)
         idx = np.nonzero(ch == ch_)[0]
         cw_ = int(cw[idx].max())
         windows = np.lib.stride_tricks.sliding_window_view(page, (ch_, cw_))  # a view: nothing copied
         crops = windows[cy[idx] + _MARGIN, cx[idx] + _MARGIN].astype(np.float32) * (1 / 255.0)
-        wy = _cell_weights(y0[idx], y1[idx], cy[idx], ch_)
-        wx = _cell_weights(x0[idx], x1[idx], cx[idx], cw_)
+        wy = _cell_weights(y0[idx], y1[idx], cy[idx], ch_, side, blur)
+        wx = _cell_weights(x0[idx], x1[idx], cx[idx], cw_, side, blur)
         out[idx] = wy @ crops @ wx.transpose(0, 2, 1)
     return out
 
 
-def _cell_weights(a: Any, b: Any, origin: Any, n: int) -> Any:
+def _cell_weights(a: Any, b: Any, origin: Any, n: int, side: int = SIG, blur: float = SIG_BLUR) -> Any:
     """(N × SIG × n): how much of pixel origin+k the widened cell i of the span [a, b) covers, normalised per cell."""
     import numpy as np
 
     a, b = (a - origin).astype(np.float32), (b - origin).astype(np.float32)  # relative to the crop: float32 is exact enough
-    edges = a[:, None] + (b - a)[:, None] * (np.arange(SIG + 1, dtype=np.float32) / SIG)
-    lo, hi = edges[:, :-1, None] - SIG_BLUR, edges[:, 1:, None] + SIG_BLUR
+    edges = a[:, None] + (b - a)[:, None] * (np.arange(side + 1, dtype=np.float32) / side)
+    lo, hi = edges[:, :-1, None] - blur, edges[:, 1:, None] + blur
     px = np.arange(n, dtype=np.float32)
     cover = np.minimum(hi, px + 1)
     cover -= np.maximum(lo, px)

@@ -146,12 +146,13 @@ def test_two_workers_saving_keep_both_and_a_damaged_file_trusts_nothing(tmp_path
     import numpy as np
 
     from reviewer.render.glyphs import GlyphMemory
-    from reviewer.render.pages import SIG, Glyph
+    from reviewer.render.pages import FINE, SIG, Glyph
 
     rnd = np.random.default_rng(3)
 
     def glyph(ch: str) -> Glyph:
-        return Glyph(ch, (0, 0, 10, 10), rnd.random((SIG, SIG), dtype=np.float32), 20)
+        return Glyph(ch, (0, 0, 10, 10), rnd.random((SIG, SIG), dtype=np.float32), 20,
+                     fine=rnd.random((FINE, FINE), dtype=np.float32))
 
     path = tmp_path / "glyph-memory.npz"
     a, b = GlyphMemory.load(path), GlyphMemory.load(path)  # two worker processes, both started before any save
@@ -161,8 +162,8 @@ def test_two_workers_saving_keep_both_and_a_damaged_file_trusts_nothing(tmp_path
     a.save(path)
     b.save(path)  # b merges what a saved instead of overwriting it
     both = GlyphMemory.load(path)
-    assert both.known(Glyph("甲", ga.box, ga.sig, 20)) and both.known(Glyph("乙", gb.box, gb.sig, 20))
-    assert not both.known(Glyph("乙", ga.box, ga.sig, 20)), "a drawing is known only for its own character"
+    assert both.known(Glyph("甲", ga.box, ga.sig, 20, fine=ga.fine)) and both.known(Glyph("乙", gb.box, gb.sig, 20, fine=gb.fine))
+    assert not both.known(Glyph("乙", ga.box, ga.sig, 20, fine=ga.fine)), "a drawing is known only for its own character"
     path.write_bytes(b"PK\x03\x04 damaged")
     assert len(GlyphMemory.load(path)) == 0
 
@@ -180,7 +181,7 @@ def _fresh(g: Any, ch: str | None = None, size: int | None = None) -> Any:
     """The same drawing as a new, unverified glyph (optionally claiming another character or size)."""
     from reviewer.render.pages import Glyph
 
-    return Glyph(ch or g.ch, g.box, g.sig, g.size if size is None else size, g.loose)
+    return Glyph(ch or g.ch, g.box, g.sig, g.size if size is None else size, g.loose, fine=g.fine, exact=g.exact)
 
 
 def test_a_drawing_is_recognised_at_the_next_size_but_only_for_its_own_character() -> None:
@@ -234,16 +235,110 @@ def test_text_running_off_the_page_is_signed_not_a_crash() -> None:
     assert len(glyphs) > 20 and all(g.sig.shape == glyphs[0].sig.shape for g in glyphs)
 
 
-@pytest.mark.xfail(strict=True, reason="已知弱点（docs/render.md）：12×12 签名分不开只差一笔的字（未/末、土/士、己/已）")
-def test_a_near_twin_drawing_is_not_trusted_for_the_verified_character() -> None:
-    """未 and 末 differ in the length of one stroke. A font whose glyph for 未 draws 末 must be read, even after 未
-    itself was verified; the blurred 12 × 12 signature cannot tell them apart (mean difference 0.018 against the
-    limit of 0.04), so today it is trusted. Strict: when the signature is fixed, this test says so."""
+# A pixel is 72/150 pt: text moved by a whole number of pixels draws the very same pixels; 0.25 pt is about half a pixel
+SHIFTS = (0, 0.25, 0.5, 0.75)
+
+
+@pytest.mark.parametrize(("claimed", "drawn"), [("未", "末"), ("末", "未"), ("己", "已"), ("已", "己"), ("土", "士"),
+                                               ("士", "土"), ("问", "间"), ("l", "1"), ("1", "l"), ("I", "l")])
+def test_a_near_twin_drawing_is_not_trusted_for_the_verified_character(claimed: str, drawn: str) -> None:
+    """未 and 末 differ in the length of one stroke; the blurred 12 × 12 signature cannot tell them apart (0.017 against
+    the limit of 0.04; 己/已 0.034, 土/士 0.016, 问/间 0.031, l/1 0.017, I/l 0.014 in this font: each case trusted by the
+    signature alone). A font whose glyph for 未 draws 末 must be read, even after 未 itself was verified at several
+    sub-pixel positions — through known() and the page-at-once mark_known(), before and after its hint is set."""
     from reviewer.render.glyphs import GlyphMemory
 
-    truthful = _drawn([m.Text(60 + x, 780 - 30 * k, "未来", 14) for k, x in enumerate((0, 0.25, 0.5, 0.75))])
+    words = claimed + "来"
+    truthful = _drawn([m.Text(60 + x, 780 - 30 * k, words, 14) for k, x in enumerate(SHIFTS)])
     memory = GlyphMemory()
     for g in truthful:
         memory.learn(g)
-    lying = [g for g in _drawn([m.Text(60.1, 600, "末来", 14)], lies={"末": "未"}) if g.ch == "未"]
-    assert lying and not any(memory.known(_fresh(g)) for g in lying)
+    lying = [g for g in _drawn([m.Text(60 + x, 600 - 30 * k, drawn + "来", 14) for k, x in enumerate(SHIFTS)],
+                               lies={drawn: claimed}) if g.ch == claimed]
+    assert len(lying) == len(SHIFTS)
+    assert not any(memory.known(_fresh(g)) for g in lying)
+    page = [_fresh(g) for g in lying]
+    memory.mark_known(page)
+    assert not any(g.verified for g in page)
+    # the truthful drawings themselves stay known, also once the page-at-once hint of the character is set
+    again = [_fresh(g) for g in truthful if g.ch == claimed]
+    memory.mark_known(again)
+    assert all(g.verified for g in again)
+    page = [_fresh(g) for g in lying]
+    memory.mark_known(page)
+    assert not any(g.verified for g in page)
+
+
+def test_a_verified_twin_at_other_sub_pixel_positions_is_trusted(tmp_path: Any) -> None:
+    """The cost stays bounded: once 未 and 己 are verified at a few sub-pixel positions, the same glyphs at other
+    positions (other lines, other fractions of a pixel) are known without reading — also after a save and a load —
+    and stay unknown for the twin they resemble."""
+    from reviewer.render.glyphs import GlyphMemory
+
+    first = [g for g in _drawn([m.Text(60 + x, 780 - 30 * k, "未来自己", 14) for k, x in enumerate(SHIFTS)])
+             if g.ch in "未己"]
+    later = [g for g in _drawn([m.Text(61 + x, 600 - 31.3 * k, "自己未来", 14) for k, x in enumerate((0.12, 0.37, 0.62, 0.88))])
+             if g.ch in "未己"]
+    assert len(first) == len(later) == 8
+    memory = GlyphMemory()
+    for g in first:
+        memory.learn(g)
+    assert all(memory.known(_fresh(g)) for g in later)
+    page = [_fresh(g) for g in later]
+    memory.mark_known(page)
+    assert all(g.verified for g in page)
+    path = tmp_path / "glyph-memory.npz"
+    memory.save(path)
+    loaded = GlyphMemory.load(path)
+    assert all(loaded.known(_fresh(g)) for g in later)
+    assert not any(loaded.known(_fresh(g, {"未": "末", "己": "已"}[g.ch])) for g in later), "known for its own character only"
+
+
+def test_a_near_twin_lie_in_a_document_is_read_by_ocr(scanner: Scanner, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Page 1 draws 未日计划 truthfully (未 verified); page 2 draws 末日计划 with a font whose 末 claims 未: OCR reads
+    the drawing, and reads it as 末."""
+    readings: list[str] = []
+    real = ocr.read_crops
+
+    def recorded(crops: list[Any]) -> list[tuple[str, float]]:
+        got = real(crops)
+        readings.extend(r for r, _s in got)
+        return got
+
+    monkeypatch.setattr(check.ocr, "read_crops", recorded)
+    lines = ["未日计划按期推进", "各单位未来要认真落实"]
+    lied = ["末日计划按期推进", "各单位末来要认真落实"]
+    data = m.make_pdf([_pages(0, lines), _pages(0, lied)], lies={"末": "未"})
+    result, report = scan_rendered(scanner, data, "a.pdf")
+    assert report.error is None
+    assert any("末" in r for r in readings), readings
+
+
+@pytest.mark.parametrize(("claimed", "drawn"), [("而", "面"), ("面", "而"), ("刺", "剌"), ("剌", "刺")])
+def test_a_twin_that_passes_both_signatures_is_trusted_only_pixel_for_pixel(claimed: str, drawn: str) -> None:
+    """At 10.5 pt the fine signature of 面 drawn where 而 is claimed differs from a verified 而 by 0.19 (刺/剌 0.17),
+    under FINE_SAME: these characters are listed as twin-prone (reviewer/render/twins.py) and trusted only as a
+    pixel-identical copy of a verified drawing. The lie is read; the verified drawing itself, moved by whole pixels,
+    is still trusted (the cost stays bounded), and only for its own character."""
+    from reviewer.render.glyphs import GlyphMemory
+    from reviewer.render.twins import exact_only
+
+    assert exact_only(claimed) and exact_only(drawn), "listed in reviewer/render/twins.txt"
+    truthful = [g for g in _drawn([m.Text(60 + x, 780 - 30 * k, claimed + "来", 10.5) for k, x in enumerate(SHIFTS)])
+                if g.ch == claimed]
+    memory = GlyphMemory()
+    for g in truthful:
+        memory.learn(g)
+    lying = [g for g in _drawn([m.Text(60 + x, 600 - 30 * k, drawn + "来", 10.5) for k, x in enumerate(SHIFTS)],
+                               lies={drawn: claimed}) if g.ch == claimed]
+    assert len(lying) == len(SHIFTS) and all(g.exact is not None for g in lying)
+    assert not any(memory.known(_fresh(g)) for g in lying)
+    page = [_fresh(g) for g in lying]
+    memory.mark_known(page)
+    assert not any(g.verified for g in page)
+    # 75 and 300 pixels are 36 and 144 pt exactly (a shift such as 40 pixels, 19.2 pt, is not exact in binary and may
+    # land the glyph on another sub-pixel position)
+    moved = [g for g in _drawn([m.Text(60 + 36 + x, 780 - 30 * k - 144, claimed + "来", 10.5)
+                                for k, x in enumerate(SHIFTS)]) if g.ch == claimed]
+    assert all(memory.known(_fresh(g)) for g in moved), "the same pixels elsewhere are the verified drawing"
+    assert not any(memory.known(_fresh(g, drawn)) for g in moved), "known for its own character only"
