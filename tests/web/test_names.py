@@ -104,7 +104,8 @@ def _written_events() -> tuple[set[str], dict[str, set[str]]]:
             if not isinstance(node, ast.Call):
                 continue
             name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
-            if name != "append" or len(node.args) < 2 or not isinstance(node.args[1], ast.Constant):
+            if name != "append" or len(node.args) < 2 or not isinstance(node.args[1], ast.Constant) \
+                    or not isinstance(node.args[1].value, str):  # an action is a word (np.append(a, 0) is not a log call)
                 continue
             actions.add(str(node.args[1].value))
             for kw in node.keywords:
