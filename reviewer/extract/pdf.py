@@ -33,7 +33,7 @@ from reviewer.extract.parts import PartBuilder
 from reviewer.extract.pdfrevisions import earlier_versions
 from reviewer.extract.pdftext import Shows, decode, read_page, tounicode, union
 from reviewer.extract.script import add_hidden_strings
-from reviewer.extract.workload import Work, _key, check_pdf, tokenise
+from reviewer.extract.workload import Work, _key, check_pdf, remember_counted, tokenise
 
 _log = logging.getLogger(__name__)
 
@@ -311,6 +311,7 @@ def _read(data: bytes, ctx: Context) -> Extraction:
     _check_page_tree(reader)
     captured: dict[int, list[tuple[bytes, bytes]]] = {}  # shown strings of each content stream, for pdftext
     works = check_pdf(reader, len(data), budget.limits, budget, captured)  # what the pages ask for, before any is read
+    remember_counted(data, budget.limits)  # the render check of these bytes need not count them again
     doc = _open_pdfium(data, len(reader.pages))
     try:
         return _read_pages(ctx, reader, doc, works, captured)

@@ -489,11 +489,35 @@ def check_pdf(reader: PdfReader, size: int, limits: Limits = DEFAULT_LIMITS, bud
     return pages
 
 
+_COUNTED: dict[tuple[bytes, Limits], None] = {}  # PDFs (SHA-256) this process counted within those limits
+_COUNTED_MAX = 16
+
+
+def _digest(data: bytes) -> bytes:
+    import hashlib
+
+    return hashlib.sha256(data).digest()
+
+
+def remember_counted(data: bytes, limits: Limits) -> None:
+    """`data` was counted within `limits` (check_pdf raised nothing, with a budget at least as spent as a fresh
+    one): check_pdf_bytes of the very same bytes under the same limits is answered from this, not counted again
+    (the render check of a PDF draft counts what its text extraction counted a moment before)."""
+    key = (_digest(data), limits)
+    _COUNTED.pop(key, None)
+    _COUNTED[key] = None
+    while len(_COUNTED) > _COUNTED_MAX:
+        del _COUNTED[next(iter(_COUNTED))]
+
+
 def check_pdf_bytes(data: bytes, limits: Limits = DEFAULT_LIMITS) -> None:
     """check_pdf for PDF bytes (the render check's PDFs: drafts and what LibreOffice and Chromium printed)."""
     import warnings
 
     from pypdf import PdfReader
+
+    if (_digest(data), limits) in _COUNTED:  # the same bytes, counted within the same limits by this process
+        return
 
     try:
         with warnings.catch_warnings():
@@ -502,6 +526,7 @@ def check_pdf_bytes(data: bytes, limits: Limits = DEFAULT_LIMITS) -> None:
             if reader.is_encrypted:
                 reader.decrypt("")
             check_pdf(reader, len(data), limits, Budget(limits))
+        remember_counted(data, limits)
     except ExtractionError:
         raise
     except Exception as exc:  # noqa: BLE001 - pypdf on hostile input: not counted is not rendered

@@ -71,6 +71,8 @@ class _Plan:
     pages: PageCache | None = None  # pages already checked (the deployment's, beside the glyph memory)
     extra_pdfs: list[bytes] = field(default_factory=list)  # HTML altChunks: Word shows them, LibreOffice does not
     hidden: list[Finding] = field(default_factory=list)  # an OFD's text that no reader shows (render/ofd.py)
+    # (document, font, character) whose font's drawing was verified to show the character (glyphs.prove_fonts)
+    proven: set[tuple[int, int, str]] = field(default_factory=set)
 
 
 def kind_of(data: bytes, filename: str) -> str | None:
@@ -338,7 +340,8 @@ def _read(page: PdfPage, plan: _Plan, full_ocr: bool) -> CheckedPage:
         elif verify:  # the draft's own fonts: the glyphs not yet verified are read, with a little context
             to_verify.append((s, glyphs))
     if to_verify:  # first each distinct new glyph alone, in synthetic lines; what is not learnt there, in context
-        verify_glyphs(image, [g for _s, gs in to_verify for g in gs if g is not None], plan.memory)
+        verify_glyphs(image, [g for _s, gs in to_verify for g in gs if g is not None], plan.memory, page.redraw,
+                      page.glyphs, plan.proven)
         for s, glyphs in to_verify:
             windows.extend(_windows(s, glyphs, plan.memory))
     readings = ocr.read_crops([_crop(image, w.box) for w in windows])

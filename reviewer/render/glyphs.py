@@ -328,7 +328,67 @@ def _fine_match(fines: Any, fine: Any, limit: float = FINE_SAME) -> bool:
     return bool(np.abs(fines - fine).reshape(len(fines), -1).max(axis=1).min() < limit)
 
 
-def verify_glyphs(image: Any, glyphs: list[Glyph], memory: GlyphMemory) -> int:
+def prove_fonts(redraw: Any, glyphs: list[Glyph], page_glyphs: list[Glyph], memory: GlyphMemory,
+                proven: set[tuple[int, int, str]]) -> int:
+    """Verify the page's unverified glyphs that show exactly what their font draws for their claimed character
+    (pages.PdfPage.redraw: the same pixels as that drawing, nothing else there) when that very drawing — the font's
+    glyph for the character — is proven to show the character: some glyph of this document drawn by the same font for
+    the same claimed character, with the same exactness, was verified by the glyph memory or read by OCR as it
+    (`proven`, filled here and in verify_glyphs). A font draws one glyph for one character wherever it draws it, so
+    its sub-pixel variants across the pages need no further reading. A lying font is never proven: its drawing for
+    公 that shows 密 is never verified as 公. Returns the glyphs verified here."""
+    todo = [g for g in glyphs if _needs_reading(g, memory)]
+    if not todo:
+        return 0
+    chars = {g.ch for g in todo}
+    # witnesses: glyphs of the page already verified for those characters (a few per character)
+    witnesses: list[Glyph] = []
+    per: dict[str, int] = {}
+    for g in glyphs:
+        if g.verified and g.ch in chars and g.font is None and per.get(g.ch, 0) < WITNESSES:
+            per[g.ch] = per.get(g.ch, 0) + 1
+            witnesses.append(g)
+    targets = todo + witnesses
+    by_index = {g.index: g for g in page_glyphs if g.index >= 0}
+    also = [n for g in targets for n in (by_index.get(g.index - 1), by_index.get(g.index + 1)) if n is not None]
+    redraw(targets, also)
+    for g in witnesses:
+        if g.faithful and g.font is not None:
+            proven.add((*g.font, g.ch))
+    # a font's drawing not proven by a witness of this page: the same drawing, alone, at a few other sub-pixel
+    # positions, against the memory's verified drawings of the character (one glyph per font and character)
+    open_: dict[tuple[int, int, str], Glyph] = {}
+    for g in todo:
+        if g.faithful and g.font is not None and (key := (*g.font, g.ch)) not in proven and key not in open_:
+            open_[key] = g
+    if open_ and hasattr(redraw, "copies"):
+        reps = list(open_.values())
+        for key, copies in zip(open_, redraw.copies(reps, SHIFTS), strict=True):
+            memory.mark_known(copies)
+            if any(c.verified for c in copies):
+                proven.add(key)
+    done = 0
+    for g in todo:
+        if g.faithful and g.font is not None and (*g.font, g.ch) in proven:
+            memory.learn(g)
+            g.verified = True
+            done += 1
+    return done
+
+
+SHIFTS = [(dx, dy) for dy in (0.0, 0.5) for dx in (0.0, 0.25, 0.5, 0.75)]  # prove_fonts: sub-pixel positions tried
+WITNESSES = 2  # verified glyphs per character drawn again to prove their font's drawing (prove_fonts)
+
+
+def _needs_reading(g: Glyph, memory: GlyphMemory) -> bool:
+    """An unverified glyph with ink whose claimed character can be read (verify_glyphs' own test)."""
+    if g.sig is None or g.fine is None or g.loose is None or memory.known(g) or (g.exact is None and exact_only(g.ch)):
+        return False
+    return not _PUA.search(g.ch) and len(fold(g.ch)) <= 1 and float(g.sig.min()) <= INK
+
+
+def verify_glyphs(image: Any, glyphs: list[Glyph], memory: GlyphMemory, redraw: Any = None,
+                  page_glyphs: list[Glyph] | None = None, proven: set[tuple[int, int, str]] | None = None) -> int:
     """Learn the page's unverified glyphs by reading them in synthetic lines: one drawing of each distinct glyph,
     BATCH of them side by side on a white line, many lines per recognition call. Returns the glyphs learnt.
 
@@ -341,6 +401,9 @@ def verify_glyphs(image: Any, glyphs: list[Glyph], memory: GlyphMemory) -> int:
     from reviewer.render import ocr
 
     memory.mark_known(glyphs)
+    if redraw is not None and proven is not None:
+        prove_fonts(redraw, glyphs, page_glyphs or glyphs, memory, proven)
+    held: dict[tuple[int, int, str], list[Glyph]] = {}  # faithful glyphs waiting for their font's drawing to be read
     reps: list[Glyph] = []
     marks: list[Glyph] = []  # punctuation and symbols (folded away): verified by reading as nothing legible
     by_key: dict[tuple[str, int], list[Glyph]] = {}
@@ -350,6 +413,12 @@ def verify_glyphs(image: Any, glyphs: list[Glyph], memory: GlyphMemory) -> int:
             continue
         if float(g.sig.min()) > INK:  # no ink in its box: nothing drawn to verify
             continue
+        if g.faithful and g.font is not None and proven is not None:
+            key = (*g.font, g.ch)
+            if key in held:  # one drawing of this font's glyph is read; its reading stands for this one
+                held[key].append(g)
+                continue
+            held[key] = []
         twins = by_key.setdefault((g.ch, g.size), [])
         same = next((t for t in twins if _same_drawing(t, g)), None)
         if same is not None:
@@ -382,29 +451,41 @@ def verify_glyphs(image: Any, glyphs: list[Glyph], memory: GlyphMemory) -> int:
             if not fold(line[0].ch):  # a line of punctuation: learnt when nothing legible is read on it
                 if not got:
                     for g in line:
-                        learnt += _learnt(memory, g, alike)
+                        learnt += _learnt(memory, g, alike, proven)
                 elif attempt == 0 and len(line) > SPLIT:
                     retry.extend(line[i : i + SPLIT] for i in range(0, len(line), SPLIT))
             elif len(got) == len(line):
                 for g, c in zip(line, got, strict=True):
                     if fold(g.ch) == c:
-                        learnt += _learnt(memory, g, alike)
+                        learnt += _learnt(memory, g, alike, proven)
             elif attempt == 0 and len(line) > SPLIT:
                 retry.extend(line[i : i + SPLIT] for i in range(0, len(line), SPLIT))
         if not retry:
             break
         lines = retry
+    if proven is not None:
+        for key, waiting in held.items():
+            if key in proven:  # its font's drawing was read as the character just now
+                for g in waiting:
+                    memory.learn(g)
+                    g.verified = True
     return learnt
 
 
-def _learnt(memory: GlyphMemory, g: Glyph, alike: dict[int, list[Glyph]]) -> int:
+def _learnt(memory: GlyphMemory, g: Glyph, alike: dict[int, list[Glyph]],
+            proven: set[tuple[int, int, str]] | None = None) -> int:
     """A glyph read as its claimed character: learnt, and so are the page's glyphs that are the same drawing (same
-    test as known(), against this very drawing), so that the memory keeps their sub-pixel variants too."""
+    test as known(), against this very drawing), so that the memory keeps their sub-pixel variants too. A glyph
+    that is exactly its font's drawing of the character proves that drawing (prove_fonts)."""
     memory.learn(g)
     g.verified = True  # read just now, even if the memory is full for its character
+    if proven is not None and g.faithful and g.font is not None:
+        proven.add((*g.font, g.ch))
     for other in alike.get(id(g), ()):
         memory.learn(other)
         other.verified = True
+        if proven is not None and other.faithful and other.font is not None:
+            proven.add((*other.font, other.ch))
     return 1
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import io
+import itertools
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -42,6 +43,11 @@ class Glyph:
     # for a twin-prone claimed character (render/twins.py): a hash of the exact pixels drawn in the loose box, cut to
     # their ink (None without ink): such a glyph is trusted only as a pixel-identical copy of a verified drawing
     exact: bytes | None = None
+    index: int = -1  # the character's index in PDFium's text page (PdfPage.redraw draws it again from there)
+    # set by PdfPage.redraw: (document, font) of the drawing, and whether the page's pixels in its loose box are exactly
+    # what that font draws for the claimed character there, with nothing else drawn over, under or instead of it
+    font: tuple[int, int] | None = None
+    faithful: bool = False
 
 
 @dataclass(slots=True)
@@ -58,6 +64,10 @@ class PdfPage:
     # the page's grey levels (H × W uint8, numpy) when every pixel is grey (r = g = b: most text pages), else None;
     # taken once from PDFium's bitmap for the signatures and the stored PNG (check._png)
     gray: Any = None
+    # PDF pages with a text layer, while the page is being checked (pdf_pages yields it open): redraw(targets, also)
+    # draws the claimed characters of `targets` and `also` with their own fonts on a blank page and sets each
+    # target's `font` and `faithful` (glyphs.verify_glyphs: one verified drawing of a font's glyph stands for all)
+    redraw: Any = None
 
 
 def pdf_pages(pdf: bytes, max_pages: int, dpi: int = DPI, signatures: bool = True) -> Iterator[PdfPage]:
@@ -82,6 +92,7 @@ def pdf_pages(pdf: bytes, max_pages: int, dpi: int = DPI, signatures: bool = Tru
         if n > max_pages:
             raise RenderError(f"文档共 {n} 页，超过渲染核对上限 {max_pages} 页，未能核对显示内容，不得视为通过")
         scale = dpi / 72
+        serial = next(_DOCUMENTS)
         for i in range(n):
             page = doc[i]
             try:
@@ -134,20 +145,204 @@ def pdf_pages(pdf: bytes, max_pages: int, dpi: int = DPI, signatures: bool = Tru
                                 out.regions.append(region(left, bottom, right, top))
                     finally:
                         raw.FPDFPage_CloseAnnot(annot)
+                textpage = None
                 if rot == 0:  # rotated pages are read by OCR only (the text layer's boxes would need turning)
                     textpage = page.get_textpage()
-                    try:
-                        out.glyphs = _glyphs(textpage, gray if gray is not None else np.asarray(img.convert("L")), scale,
-                                             height, signatures)
-                    finally:
-                        textpage.close()
+                    grey = gray if gray is not None else np.asarray(img.convert("L"))
+                    out.glyphs = _glyphs(textpage, grey, scale, height, signatures)
+                    if signatures and out.glyphs:
+                        out.redraw = _Redraw(doc, page, textpage, grey, scale, serial)
                 else:
                     out.invisible_text = True
                 yield out
             finally:
+                if textpage is not None:
+                    textpage.close()
                 page.close()
     finally:
         doc.close()
+
+
+_DOCUMENTS = itertools.count(1)  # a serial per opened document: font handles are only unique within one
+
+
+class _Redraw:
+    """The page's claimed characters drawn again, each with the font its own text object uses, at its own origin,
+    size and matrix, in black on a blank page of the same document (PDFium's own fonts and rasteriser: the drawing
+    of a glyph at one position is the same bytes every time). A glyph whose loose box holds exactly those pixels on
+    the page shows what its font draws for the character it claims and nothing else: not covered, recoloured,
+    clipped, overdrawn or drawn by another object. Which character that drawing shows is proven separately
+    (glyphs.verify_glyphs), once per (document, font, character)."""
+
+    def __init__(self, doc: Any, page: Any, textpage: Any, gray: Any, scale: float, serial: int) -> None:
+        self.doc, self.page, self.tp, self.gray, self.scale, self.serial = doc, page, textpage, gray, scale, serial
+
+    def __call__(self, targets: list[Glyph], also: list[Glyph]) -> None:
+        """Set `font` and `faithful` of every glyph of `targets` (`also`: drawn too, not judged: the neighbours whose
+        antialiased edges reach into a target's box)."""
+        import numpy as np
+        import pypdfium2.raw as raw
+
+        if not targets:
+            return
+        doc, tp = self.doc.raw, self.tp.raw
+        width, height = self.page.get_size()
+        h, w = self.gray.shape[0], self.gray.shape[1]
+        at = raw.FPDF_GetPageCount(doc)
+        scratch = raw.FPDFPage_New(doc, at, width, height)
+        if not scratch:
+            return
+        try:
+            box = [ctypes.c_float() for _ in range(4)]
+            if raw.FPDFPage_GetMediaBox(self.page.raw, *(ctypes.byref(b) for b in box)):
+                raw.FPDFPage_SetMediaBox(scratch, *(b.value for b in box))
+            if raw.FPDFPage_GetCropBox(self.page.raw, *(ctypes.byref(b) for b in box)):
+                raw.FPDFPage_SetCropBox(scratch, *(b.value for b in box))
+            fonts: dict[int, int] = {}
+            size, matrix = ctypes.c_float(), raw.FS_MATRIX()
+            x, y = ctypes.c_double(), ctypes.c_double()
+            seen: set[int] = set()
+            for g in [*targets, *also]:
+                if g.index < 0 or g.index in seen or len(g.ch) != 1:
+                    continue
+                seen.add(g.index)
+                obj = raw.FPDFText_GetTextObject(tp, g.index)
+                if not obj or raw.FPDFTextObj_GetTextRenderMode(obj) != raw.FPDF_TEXTRENDERMODE_FILL:
+                    continue
+                font = raw.FPDFTextObj_GetFont(obj)
+                if not font or not raw.FPDFTextObj_GetFontSize(obj, ctypes.byref(size)) or \
+                        not raw.FPDFPageObj_GetMatrix(obj, ctypes.byref(matrix)) or \
+                        not raw.FPDFText_GetCharOrigin(tp, g.index, ctypes.byref(x), ctypes.byref(y)):
+                    continue
+                fonts[g.index] = ctypes.cast(font, ctypes.c_void_p).value or 0
+                text = raw.FPDFPageObj_CreateTextObj(doc, font, size.value)
+                if not text:
+                    continue
+                code = ord(g.ch)
+                units = (ctypes.c_ushort * 3)(code, 0, 0) if code < 0x10000 else \
+                    (ctypes.c_ushort * 3)(0xD800 + ((code - 0x10000) >> 10), 0xDC00 + ((code - 0x10000) & 0x3FF), 0)
+                at_origin = raw.FS_MATRIX(matrix.a, matrix.b, matrix.c, matrix.d, x.value, y.value)
+                if not raw.FPDFText_SetText(text, units) or not raw.FPDFPageObj_SetMatrix(text, ctypes.byref(at_origin)):
+                    raw.FPDFPageObj_Destroy(text)
+                    continue
+                raw.FPDFPage_InsertObject(scratch, text)  # the page owns it from here
+            bitmap = raw.FPDFBitmap_Create(w, h, 0)
+            if not bitmap:
+                return
+            try:
+                raw.FPDFBitmap_FillRect(bitmap, 0, 0, w, h, 0xFFFFFFFF)
+                raw.FPDF_RenderPageBitmap(bitmap, scratch, 0, 0, w, h, 0, raw.FPDF_ANNOT)
+                stride = raw.FPDFBitmap_GetStride(bitmap)
+                buf = ctypes.cast(raw.FPDFBitmap_GetBuffer(bitmap), ctypes.POINTER(ctypes.c_uint8))
+                bgrx = np.ctypeslib.as_array(buf, shape=(h, stride)).reshape(h, stride // 4, 4)[:, :w]
+                drawn = bgrx[:, :, 0]
+                grey = (drawn == bgrx[:, :, 1]).all() and (drawn == bgrx[:, :, 2]).all()
+                for g in targets:
+                    fid = fonts.get(g.index)
+                    if fid is None or g.loose is None or not grey:
+                        continue
+                    g.font = (self.serial, fid)
+                    x0, y0, x1, y1 = g.loose
+                    cut = (slice(max(0, int(y0) - 1), min(h, int(np.ceil(y1)) + 1)),
+                           slice(max(0, int(x0) - 1), min(w, int(np.ceil(x1)) + 1)))
+                    mine = drawn[cut]
+                    g.faithful = bool((mine < 255).any()) and bool(np.array_equal(mine, self.gray[cut]))
+            finally:
+                raw.FPDFBitmap_Destroy(bitmap)
+        finally:
+            raw.FPDF_ClosePage(scratch)
+            raw.FPDFPage_Delete(doc, at)
+
+
+    def copies(self, glyphs: list[Glyph], shifts: list[tuple[float, float]]) -> list[list[Glyph]]:
+        """Each glyph's font's drawing of its claimed character again, alone on a blank page, moved by each of
+        `shifts` (fractions of a pixel, x and y) from its own sub-pixel position: a Glyph (signatures, `exact`) per
+        shift, in order ([] for a glyph that cannot be drawn). The drawings a glyph memory was taught sit at other
+        sub-pixel positions than this draft's; one of these is likely near one of them."""
+        import numpy as np
+        import pypdfium2.raw as raw
+
+        doc, tp = self.doc.raw, self.tp.raw
+        _width, height = self.page.get_size()
+        size, matrix = ctypes.c_float(), raw.FS_MATRIX()
+        x, y = ctypes.c_double(), ctypes.c_double()
+        plans: list[tuple[Glyph, Any, float, Any, float, float]] = []
+        cell = 0.0
+        for g in glyphs:
+            obj = raw.FPDFText_GetTextObject(tp, g.index) if g.index >= 0 else None
+            if not obj or g.loose is None or len(g.ch) != 1:
+                continue
+            font = raw.FPDFTextObj_GetFont(obj)
+            if not font or not raw.FPDFTextObj_GetFontSize(obj, ctypes.byref(size)) or \
+                    not raw.FPDFPageObj_GetMatrix(obj, ctypes.byref(matrix)) or \
+                    not raw.FPDFText_GetCharOrigin(tp, g.index, ctypes.byref(x), ctypes.byref(y)):
+                continue
+            m = (matrix.a, matrix.b, matrix.c, matrix.d)
+            plans.append((g, font, size.value, m, x.value * self.scale, (height - y.value) * self.scale))
+            x0, y0, x1, y1 = g.loose
+            cell = max(cell, x1 - x0, y1 - y0)
+        out: dict[int, list[Glyph]] = {}
+        if not plans or cell <= 0 or cell > 400:
+            return [out.get(id(g), []) for g in glyphs]
+        pitch = int(cell) + 8  # pixels between copies: no copy's antialiased edge reaches another's box
+        cols = max(1, min(len(shifts) * len(plans), 2000 // pitch))
+        rows = -(-len(shifts) * len(plans) // cols)
+        w, h = cols * pitch, rows * pitch
+        pw, ph = w / self.scale, h / self.scale
+        scratch = raw.FPDFPage_New(doc, raw.FPDF_GetPageCount(doc), pw, ph)
+        at = raw.FPDF_GetPageCount(doc) - 1
+        if not scratch:
+            return [[] for _ in glyphs]
+        try:
+            placed: list[tuple[Glyph, tuple[float, float, float, float]]] = []
+            k = 0
+            for g, font, fsize, m, ox, oy in plans:
+                assert g.loose is not None
+                for dx, dy in shifts:
+                    col, row = k % cols, k // cols
+                    k += 1
+                    # the copy's origin in pixels: the cell's corner plus the glyph's own offset in its loose box and
+                    # sub-pixel position, moved by the shift
+                    tx = col * pitch + 4 - int(g.loose[0]) + dx
+                    ty = row * pitch + 4 - int(g.loose[1]) + dy
+                    text = raw.FPDFPageObj_CreateTextObj(doc, font, fsize)
+                    if not text:
+                        continue
+                    code = ord(g.ch)
+                    units = (ctypes.c_ushort * 3)(code, 0, 0) if code < 0x10000 else \
+                        (ctypes.c_ushort * 3)(0xD800 + ((code - 0x10000) >> 10), 0xDC00 + ((code - 0x10000) & 0x3FF), 0)
+                    at_origin = raw.FS_MATRIX(*m, (ox + tx) / self.scale, ph - (oy + ty) / self.scale)
+                    if not raw.FPDFText_SetText(text, units) or not raw.FPDFPageObj_SetMatrix(text, ctypes.byref(at_origin)):
+                        raw.FPDFPageObj_Destroy(text)
+                        continue
+                    raw.FPDFPage_InsertObject(scratch, text)
+                    x0, y0, x1, y1 = g.loose
+                    placed.append((g, (x0 + tx, y0 + ty, x1 + tx, y1 + ty)))
+            bitmap = raw.FPDFBitmap_Create(w, h, 0)
+            if not bitmap:
+                return [[] for _ in glyphs]
+            try:
+                raw.FPDFBitmap_FillRect(bitmap, 0, 0, w, h, 0xFFFFFFFF)
+                raw.FPDF_RenderPageBitmap(bitmap, scratch, 0, 0, w, h, 0, raw.FPDF_ANNOT)
+                stride = raw.FPDFBitmap_GetStride(bitmap)
+                buf = ctypes.cast(raw.FPDFBitmap_GetBuffer(bitmap), ctypes.POINTER(ctypes.c_uint8))
+                gray = np.ctypeslib.as_array(buf, shape=(h, stride)).reshape(h, stride // 4, 4)[:, :w, 0].copy()
+            finally:
+                raw.FPDFBitmap_Destroy(bitmap)
+        finally:
+            raw.FPDF_ClosePage(scratch)
+            raw.FPDFPage_Delete(doc, at)
+        if not placed:
+            return [[] for _ in glyphs]
+        boxes = np.array([b for _g, b in placed], dtype=np.float64)
+        sigs = signatures_of(gray, boxes)
+        fines = signatures_of(gray, boxes, FINE, FINE_BLUR)
+        for (g, b), sig, fine in zip(placed, sigs, fines, strict=True):
+            copy = Glyph(g.ch, g.box, sig, g.size, b, fine=fine)
+            if exact_only(g.ch):
+                copy.exact = exact_of(gray, b)
+            out.setdefault(id(g), []).append(copy)
+        return [out.get(id(g), []) for g in glyphs]
 
 
 MAX_FORM_DEPTH = 8  # Form XObjects inside Form XObjects: levels looked into (the workload check bounds the count)
@@ -231,7 +426,7 @@ def _glyphs(textpage: Any, gray: Any, scale: float, height: float, signatures: b
         if lb[2] - lb[0] < 1 or lb[3] - lb[1] < 1:
             out.append(Glyph(ch, box))
             continue
-        g = Glyph(ch, box, None, int(round(lb[3] - lb[1])), lb)
+        g = Glyph(ch, box, None, int(round(lb[3] - lb[1])), lb, index=c)
         out.append(g)
         signed.append(g)
     if signatures and signed:

@@ -69,3 +69,35 @@ def test_render_check_refuses_before_pdfium() -> None:
 
     with pytest.raises(LimitExceeded):
         check_pdf_bytes(c.form_bomb_pdf(3000, 40))
+
+
+def test_the_render_check_does_not_count_what_the_extraction_just_counted(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same bytes under the same limits: counted once (the extraction), not again (the render check); other
+    bytes, or the same bytes under other limits, are counted; what was refused is never remembered."""
+    from dataclasses import replace
+
+    from reviewer.errors import LimitExceeded
+    from reviewer.extract import workload
+    from reviewer.extract.limits import DEFAULT_LIMITS
+
+    calls: list[int] = []
+    real = workload.check_pdf
+
+    def counted(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(workload, "check_pdf", counted)
+    data = make_pdf([Page(["关于做好春季防汛工作的通知"])])
+    assert extract(data, "a.pdf").error is None
+    check_pdf_bytes(data)
+    assert calls == [], "counted again"
+    check_pdf_bytes(data + b"\n%")  # other bytes
+    assert calls == [1]
+    strict = replace(DEFAULT_LIMITS, max_page_glyphs=3)
+    with pytest.raises(LimitExceeded):
+        check_pdf_bytes(data, strict)  # the same bytes under stricter limits: counted, and refused
+    bomb = c.form_bomb_pdf(3000, 40)
+    for _ in range(2):  # refused, and refused again: a refusal is never remembered as counted
+        with pytest.raises(LimitExceeded):
+            check_pdf_bytes(bomb)
