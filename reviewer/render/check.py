@@ -28,7 +28,7 @@ from reviewer.render.lies import small_lies
 from reviewer.render.model import Box, Line, RenderedPage, RenderReport, union
 from reviewer.render.ofdprint import hidden_findings, ofd_to_pdf
 from reviewer.render.pagecache import CACHE_DIR, CheckedPage, PageCache, page_key
-from reviewer.render.pages import DPI, Glyph, PdfPage, image_pages, pdf_pages
+from reviewer.render.pages import DPI, Glyph, PdfPage, image_pages, pdf_pages, sign
 from reviewer.render.visible import GAP, covered, fold, lines_of, merge_boxes, repair_marking
 from reviewer.scan.model import Finding, ScanResult, Severity
 
@@ -208,9 +208,10 @@ def render_check(scanner: Scanner, data: bytes, filename: str, extraction: Extra
         extracted = compare.Extracted([p.text for p in extraction.parts if not p.location.startswith(NOT_CONTENT)])
         has_text = any(p.text.strip() for p in extraction.parts)
         # glyph signatures only where the text layer is checked against its pixels (the draft's own fonts)
-        source = pdf_pages(plan.pdf, limits.max_pages, limits.dpi, plan.verify) if plan.pdf is not None else \
+        sigs = "lazy" if plan.verify else False
+        source = pdf_pages(plan.pdf, limits.max_pages, limits.dpi, sigs) if plan.pdf is not None else \
             image_pages(plan.images or b"", limits.max_pages)
-        more = [pdf_pages(x, limits.max_pages, limits.dpi, plan.verify) for x in plan.extra_pdfs]
+        more = [pdf_pages(x, limits.max_pages, limits.dpi, sigs) for x in plan.extra_pdfs]
         for page in _numbered(source, more):
             if time.monotonic() - started > limits.max_seconds:
                 raise RenderError(f"渲染核对超过时间上限 {limits.max_seconds:.0f} 秒（已核对 {len(report.pages)} 页），"
@@ -339,6 +340,9 @@ def _read(page: PdfPage, plan: _Plan, full_ocr: bool) -> CheckedPage:
             windows.append(_Window(s, 0, len(s.text), glyphs))
         elif verify:  # the draft's own fonts: the glyphs not yet verified are read, with a little context
             to_verify.append((s, glyphs))
+    if to_verify and page.levels is not None:  # the exact pictures of verified glyphs need no signatures
+        plan.memory.mark_crops(page.glyphs)
+        sign(page.levels, [g for g in page.glyphs if not g.verified])
     if to_verify:  # first each distinct new glyph alone, in synthetic lines; what is not learnt there, in context
         verify_glyphs(image, [g for _s, gs in to_verify for g in gs if g is not None], plan.memory, page.redraw,
                       page.glyphs, plan.proven)
@@ -383,6 +387,8 @@ def _read(page: PdfPage, plan: _Plan, full_ocr: bool) -> CheckedPage:
                 final.append(repair_marking(Line(shown, shown_boxes, "ocr", min(x[2] for x in done))))
         else:
             final.append(s)
+    if to_verify:
+        plan.memory.remember_crops(page.glyphs)
     # 2. what only the pixels show: images, shapes, scans
     if full_ocr:
         taken = [s.box for s in stretches]

@@ -44,6 +44,7 @@ FINE_SAME = 0.2
 EXACT_PER_CHAR = 1024  # pixel-identical verified drawings kept per twin-prone character (beyond: only more reading)
 VERSION = 3  # of the signature: a memory file of another version is not used (its drawings were measured otherwise)
 EXEMPLARS = 64  # verified drawings kept per (character, size): subpixel placement gives many variants of a glyph
+CROPS = 1_000_000  # exact pictures of verified glyphs a process keeps (16-byte digests: about 100 MB at most)
 SIZE_SLACK = 1  # a glyph is compared with the verified drawings of its character at its size and the sizes ±1 px
 _PUA = re.compile("[\ue000-\uf8ff\ufffd]")
 
@@ -62,6 +63,10 @@ class GlyphMemory:
         # (character, size) -> the verified drawing of that character that a glyph of that key last matched: tried
         # first, for a whole page in one array operation (most glyphs of a page match it)
         self._hint: dict[tuple[str, int], Any] = {}
+        # claimed character -> digests of the exact pixels of glyphs verified as it (pages.Glyph.crop): the same
+        # picture again needs no signature; kept by the process only (CROPS at most), never saved
+        self._crops: dict[str, set[bytes]] = {}
+        self._crop_count = 0
         self.added = 0  # drawings learnt since loaded or saved
         self._synced = -1.0  # modification time of the file as this memory last read or wrote it
 
@@ -71,10 +76,10 @@ class GlyphMemory:
     def known(self, glyph: Glyph) -> bool:
         import numpy as np
 
-        if glyph.sig is None or glyph.fine is None:
-            return False
         if glyph.verified:  # a memory only grows: once known, known for the rest of the page
             return True
+        if glyph.sig is None or glyph.fine is None:
+            return False
         if exact_only(glyph.ch):  # a twin-prone character: only a pixel-identical verified drawing of it
             glyph.verified = glyph.exact is not None and glyph.exact in self._exact.get(glyph.ch, ())
             return glyph.verified
@@ -137,6 +142,21 @@ class GlyphMemory:
                     hit = int(close[k])
             if hit is not None:  # a verified drawing of this very character (_exemplars)
                 self._hint[key] = (got[hit], fine[hit])
+
+    def mark_crops(self, glyphs: list[Glyph]) -> None:
+        """Verify the glyphs whose exact pixels are those of a glyph verified as the same claimed character."""
+        for g in glyphs:
+            if not g.verified and g.crop is not None and g.crop in self._crops.get(g.ch, ()):
+                g.verified = True
+
+    def remember_crops(self, glyphs: list[Glyph]) -> None:
+        """Remember the exact pixels of the verified glyphs (mark_crops)."""
+        for g in glyphs:
+            if g.verified and g.crop is not None and self._crop_count < CROPS:
+                got = self._crops.setdefault(g.ch, set())
+                if g.crop not in got:
+                    got.add(g.crop)
+                    self._crop_count += 1
 
     def _exemplars(self, ch: str, size: int) -> Any:
         """The verified drawings of `ch` at `size` and the sizes next to it (SIZE_SLACK), or None. The size is the
@@ -362,9 +382,9 @@ def prove_fonts(redraw: Any, glyphs: list[Glyph], page_glyphs: list[Glyph], memo
         if g.faithful and g.font is not None and (key := (*g.font, g.ch)) not in proven and key not in open_:
             open_[key] = g
     if open_ and hasattr(redraw, "copies"):
-        reps = list(open_.values())
-        for key, copies in zip(open_, redraw.copies(reps, SHIFTS), strict=True):
-            memory.mark_known(copies)
+        drawn = redraw.copies(list(open_.values()), SHIFTS)
+        memory.mark_known([c for copies in drawn for c in copies])  # one pass for the page
+        for key, copies in zip(open_, drawn, strict=True):
             if any(c.verified for c in copies):
                 proven.add(key)
     done = 0
@@ -376,8 +396,8 @@ def prove_fonts(redraw: Any, glyphs: list[Glyph], page_glyphs: list[Glyph], memo
     return done
 
 
-SHIFTS = [(dx, dy) for dy in (0.0, 0.5) for dx in (0.0, 0.25, 0.5, 0.75)]  # prove_fonts: sub-pixel positions tried
-WITNESSES = 2  # verified glyphs per character drawn again to prove their font's drawing (prove_fonts)
+SHIFTS = [(dx, dy) for dy in (0.0, 0.33, 0.67) for dx in (0.0, 0.2, 0.4, 0.6, 0.8)]
+WITNESSES = 0  # verified glyphs per character drawn again to prove their font's drawing (prove_fonts)
 
 
 def _needs_reading(g: Glyph, memory: GlyphMemory) -> bool:

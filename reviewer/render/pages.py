@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import io
 import itertools
@@ -48,6 +49,9 @@ class Glyph:
     # what that font draws for the claimed character there, with nothing else drawn over, under or instead of it
     font: tuple[int, int] | None = None
     faithful: bool = False
+    # pdf_pages(signatures="lazy"): a digest of the page's pixels in the whole pixels the loose box touches (with
+    # its width): the same digest for the same claimed character is the very picture of a verified glyph
+    crop: bytes | None = None
 
 
 @dataclass(slots=True)
@@ -68,10 +72,13 @@ class PdfPage:
     # draws the claimed characters of `targets` and `also` with their own fonts on a blank page and sets each
     # target's `font` and `faithful` (glyphs.verify_glyphs: one verified drawing of a font's glyph stands for all)
     redraw: Any = None
+    levels: Any = None  # the grey levels the glyphs' signatures are made from (H × W uint8), with signatures
 
 
-def pdf_pages(pdf: bytes, max_pages: int, dpi: int = DPI, signatures: bool = True) -> Iterator[PdfPage]:
-    """The PDF's pages; glyph signatures only when `signatures` (the text layer is checked against its pixels)."""
+def pdf_pages(pdf: bytes, max_pages: int, dpi: int = DPI, signatures: bool | str = True) -> Iterator[PdfPage]:
+    """The PDF's pages; glyph signatures only when `signatures` (the text layer is checked against its pixels);
+    "lazy": only each glyph's `crop` digest, the signatures made by `sign(page.levels, glyphs)` for the glyphs that
+    need them (render/check.py: a glyph pixel for pixel the same as a verified one needs none)."""
     import numpy as np
     import pypdfium2 as pdfium
     import pypdfium2.raw as raw
@@ -150,6 +157,7 @@ def pdf_pages(pdf: bytes, max_pages: int, dpi: int = DPI, signatures: bool = Tru
                     textpage = page.get_textpage()
                     grey = gray if gray is not None else np.asarray(img.convert("L"))
                     out.glyphs = _glyphs(textpage, grey, scale, height, signatures)
+                    out.levels = grey if signatures else None
                     if signatures and out.glyphs:
                         out.redraw = _Redraw(doc, page, textpage, grey, scale, serial)
                 else:
@@ -161,6 +169,29 @@ def pdf_pages(pdf: bytes, max_pages: int, dpi: int = DPI, signatures: bool = Tru
                 page.close()
     finally:
         doc.close()
+
+
+@contextlib.contextmanager
+def _render_grey(page: Any, w: int, h: int, copy: bool = True) -> Iterator[Any]:
+    """A scratch page (black text on white) rendered as pdf_pages renders pages (BGRx, same flags): its blue channel
+    (H × W uint8: black text on white is grey; `copy`=False: a view valid inside the block only), or None when
+    PDFium cannot make the bitmap."""
+    import numpy as np
+    import pypdfium2.raw as raw
+
+    bitmap = raw.FPDFBitmap_Create(w, h, 0)
+    if not bitmap:
+        yield None
+        return
+    try:
+        raw.FPDFBitmap_FillRect(bitmap, 0, 0, w, h, 0xFFFFFFFF)
+        raw.FPDF_RenderPageBitmap(bitmap, page, 0, 0, w, h, 0, raw.FPDF_ANNOT)
+        stride = raw.FPDFBitmap_GetStride(bitmap)
+        buf = ctypes.cast(raw.FPDFBitmap_GetBuffer(bitmap), ctypes.POINTER(ctypes.c_uint8))
+        blue = np.ctypeslib.as_array(buf, shape=(h, stride)).reshape(h, stride // 4, 4)[:, :w, 0]
+        yield blue.copy() if copy else blue
+    finally:
+        raw.FPDFBitmap_Destroy(bitmap)
 
 
 _DOCUMENTS = itertools.count(1)  # a serial per opened document: font handles are only unique within one
@@ -226,20 +257,10 @@ class _Redraw:
                     raw.FPDFPageObj_Destroy(text)
                     continue
                 raw.FPDFPage_InsertObject(scratch, text)  # the page owns it from here
-            bitmap = raw.FPDFBitmap_Create(w, h, 0)
-            if not bitmap:
-                return
-            try:
-                raw.FPDFBitmap_FillRect(bitmap, 0, 0, w, h, 0xFFFFFFFF)
-                raw.FPDF_RenderPageBitmap(bitmap, scratch, 0, 0, w, h, 0, raw.FPDF_ANNOT)
-                stride = raw.FPDFBitmap_GetStride(bitmap)
-                buf = ctypes.cast(raw.FPDFBitmap_GetBuffer(bitmap), ctypes.POINTER(ctypes.c_uint8))
-                bgrx = np.ctypeslib.as_array(buf, shape=(h, stride)).reshape(h, stride // 4, 4)[:, :w]
-                drawn = bgrx[:, :, 0]
-                grey = (drawn == bgrx[:, :, 1]).all() and (drawn == bgrx[:, :, 2]).all()
-                for g in targets:
+            with _render_grey(scratch, w, h, copy=False) as drawn:
+                for g in targets if drawn is not None else ():
                     fid = fonts.get(g.index)
-                    if fid is None or g.loose is None or not grey:
+                    if fid is None or g.loose is None:
                         continue
                     g.font = (self.serial, fid)
                     x0, y0, x1, y1 = g.loose
@@ -247,8 +268,6 @@ class _Redraw:
                            slice(max(0, int(x0) - 1), min(w, int(np.ceil(x1)) + 1)))
                     mine = drawn[cut]
                     g.faithful = bool((mine < 255).any()) and bool(np.array_equal(mine, self.gray[cut]))
-            finally:
-                raw.FPDFBitmap_Destroy(bitmap)
         finally:
             raw.FPDF_ClosePage(scratch)
             raw.FPDFPage_Delete(doc, at)
@@ -318,17 +337,10 @@ class _Redraw:
                     raw.FPDFPage_InsertObject(scratch, text)
                     x0, y0, x1, y1 = g.loose
                     placed.append((g, (x0 + tx, y0 + ty, x1 + tx, y1 + ty)))
-            bitmap = raw.FPDFBitmap_Create(w, h, 0)
-            if not bitmap:
+            with _render_grey(scratch, w, h) as gray:
+                pass
+            if gray is None:
                 return [[] for _ in glyphs]
-            try:
-                raw.FPDFBitmap_FillRect(bitmap, 0, 0, w, h, 0xFFFFFFFF)
-                raw.FPDF_RenderPageBitmap(bitmap, scratch, 0, 0, w, h, 0, raw.FPDF_ANNOT)
-                stride = raw.FPDFBitmap_GetStride(bitmap)
-                buf = ctypes.cast(raw.FPDFBitmap_GetBuffer(bitmap), ctypes.POINTER(ctypes.c_uint8))
-                gray = np.ctypeslib.as_array(buf, shape=(h, stride)).reshape(h, stride // 4, 4)[:, :w, 0].copy()
-            finally:
-                raw.FPDFBitmap_Destroy(bitmap)
         finally:
             raw.FPDF_ClosePage(scratch)
             raw.FPDFPage_Delete(doc, at)
@@ -390,13 +402,12 @@ def _bounds(obj: Any, raw: Any) -> tuple[float, float, float, float]:
     return left.value, bottom.value, right.value, top.value
 
 
-def _glyphs(textpage: Any, gray: Any, scale: float, height: float, signatures: bool = True) -> list[Glyph]:
+def _glyphs(textpage: Any, gray: Any, scale: float, height: float, signatures: bool | str = True) -> list[Glyph]:
     """Every drawn character of the text layer with its box and, when `signatures`, its signature: the pixels inside
     its loose char box (the font's advance × ascent–descent, the same for every drawing of one glyph at one size,
     wherever it sits) averaged down to SIG × SIG (`signatures`). `gray`: the page's grey levels (H × W numpy).
     The page's characters are read in one call; boxes with raw PDFium calls per character (the wrapper's per-call
     buffers cost more than the work); the signatures of a whole page in a few numpy operations."""
-    import numpy as np
     import pypdfium2.raw as raw
 
     tp = textpage.raw
@@ -429,16 +440,34 @@ def _glyphs(textpage: Any, gray: Any, scale: float, height: float, signatures: b
         g = Glyph(ch, box, None, int(round(lb[3] - lb[1])), lb, index=c)
         out.append(g)
         signed.append(g)
-    if signatures and signed:
-        boxes = np.array([g.loose for g in signed], dtype=np.float64)
-        sigs = signatures_of(np.asarray(gray), boxes)
-        fines = signatures_of(np.asarray(gray), boxes, FINE, FINE_BLUR)
-        for g, sig, fine in zip(signed, sigs, fines, strict=True):
-            g.sig = sig
-            g.fine = fine
-            if exact_only(g.ch):
-                g.exact = exact_of(gray, g.loose) if g.loose is not None else None
+    if signatures == "lazy" and signed:
+        import hashlib
+
+        digest = hashlib.blake2b
+        for g in signed:
+            x0, y0, x1, y1 = g.loose  # type: ignore[misc]
+            crop = gray[int(y0) : int(y1 + 0.999), int(x0) : int(x1 + 0.999)]
+            g.crop = digest(crop.tobytes(), digest_size=16, person=crop.shape[1].to_bytes(8, "big")).digest()
+    elif signatures and signed:
+        sign(gray, signed)
     return out
+
+
+def sign(gray: Any, glyphs: list[Glyph]) -> None:
+    """The glyphs' signatures (and, for twin-prone characters, their exact hash) from the page's grey levels."""
+    import numpy as np
+
+    glyphs = [g for g in glyphs if g.loose is not None and g.sig is None]
+    if not glyphs:
+        return
+    boxes = np.array([g.loose for g in glyphs], dtype=np.float64)
+    sigs = signatures_of(np.asarray(gray), boxes)
+    fines = signatures_of(np.asarray(gray), boxes, FINE, FINE_BLUR)
+    for g, sig, fine in zip(glyphs, sigs, fines, strict=True):
+        g.sig = sig
+        g.fine = fine
+        if exact_only(g.ch):
+            g.exact = exact_of(gray, g.loose) if g.loose is not None else None
 
 
 def exact_of(gray: Any, loose: tuple[float, float, float, float]) -> bytes | None:
