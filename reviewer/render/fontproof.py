@@ -1,0 +1,478 @@
+"""Does a draft font's glyph for a character draw that character? Proved by outline, against the fonts installed on
+the server (docs/render.md, “字体轮廓证明”).
+
+The render check trusts a glyph of a PDF when its pixels are exactly what the PDF's own font draws for the claimed
+character at that position (pages/glyphs/check). What remains for a character never verified before is whether that
+font's glyph for `ch` really draws `ch` — a font may carry the outline of 密 under the code its ToUnicode map calls
+公. `TrustedFonts.proves(font, ch)` answers it without OCR: the outline PDFium loads for `ch` from the draft font
+(`FPDFFont_GetGlyphPath`, which maps `ch` to a code through the font's own ToUnicode map exactly as `FPDFText_SetText`
+does) must equal, segment for segment within TOLERANCE em, the outline of `ch` in a font installed on the server
+(loaded once per process with `FPDFText_LoadFont`; a face of a TrueType collection is first extracted by fontTools).
+
+The trust root is the installed fonts: a file fontconfig lists that is owned by root and writable by nobody else,
+whose cmap is Unicode. The draft font's names only choose which installed faces to compare with (its PostScript or
+family name, then the other faces of the same files, then faces already loaded; at most MAX_FACES_PER_FONT): a lying
+name costs time, never trust. The outline is what FreeType loads without hinting; PDFium renders an SFNT font *with*
+its hinting, and a TrueType program can move points at the size drawn, so a draft font whose program may move points
+noticeably (TrueType instructions, CFF blue zones taller than MAX_BLUE_ZONE em, CFF2, Type 42, anything unrecognised)
+proves nothing. Every failure (PDFium, fontTools, a file that cannot be read) answers False and is logged: the glyph
+is then read by OCR, as before.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import io
+import logging
+import os
+import re
+import shutil
+import stat
+import subprocess
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+_log = logging.getLogger(__name__)
+
+TOLERANCE = 0.002  # em, per coordinate: PDFium gives outlines in 1/4096 em; a re-encoded copy (CFF -> Type 1) rounds
+MAX_FACES_PER_FONT = 6  # installed faces one draft font may be compared with (each is loaded at most once a process)
+MAX_LOADED_FACES = 16  # faces a process keeps loaded (a Noto CJK face is ~16 MB); beyond, only already loaded ones
+MAX_SEGMENTS = 4000  # of one glyph outline (a CJK glyph has ~20-300)
+MAX_FACE_BYTES = 64 << 20  # an installed face larger than this is not loaded
+MAX_BLUE_ZONE = 0.05  # em: a CFF blue zone taller than this could move stems far when PDFium hints the glyph
+MAX_BLUE_FUZZ = 0.01  # em
+_SUBSET = re.compile(r"^[A-Z]{6}\+")
+# suffixes producers append to a PostScript name: a CMap or a CFF sub-font of a CID font (LibreOffice: -VKana)
+_SUFFIX = re.compile(r"(-(Identity|UniGB|UniCNS|UniJIS|UniKS|GBK|GB|ETen|90ms)[-A-Za-z0-9]*|-[A-Z][A-Za-z]*"
+                     r"(Kana|Ideographs|Generic|Alphabetic|Digits|Dingbats|Width|Hangul|Bopomofo|CJK)[A-Za-z]*)$")
+
+Outline = tuple[bytes, np.ndarray]  # (segment types with the close flag, coordinates (n, 2) in em)
+
+
+@dataclass(frozen=True)
+class Face:
+    """One installed face: a file and its index in a collection."""
+
+    path: str
+    index: int
+    psname: str
+    families: tuple[str, ...]
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"[^0-9a-z]", "", name.lower())
+
+
+def draft_names(base: str, family: str) -> list[str]:
+    """Normalised names to look up for a draft font: its BaseFont without a subset tag and producer suffixes, and its
+    family name."""
+    out = []
+    for name in (base, family):
+        name = _SUBSET.sub("", name.split(",")[0].strip())
+        while True:
+            stripped = _SUFFIX.sub("", name)
+            if stripped == name:
+                break
+            name = stripped
+        if _norm(name) and _norm(name) not in out:
+            out.append(_norm(name))
+    return out
+
+
+def installed_faces() -> list[Face]:
+    """The faces fontconfig knows whose file is a trust root: owned by root, writable by neither group nor others
+    (a font the worker's own user could write is not the administrator's)."""
+    exe = shutil.which("fc-list")
+    if exe is None:
+        _log.warning("fontproof: fc-list not found, no trusted fonts")
+        return []
+    try:
+        out = subprocess.run([exe, "-f", "%{file}|%{index}|%{postscriptname}|%{family}\n"], capture_output=True,
+                             timeout=30, check=True).stdout.decode("utf-8", "replace")
+    except (OSError, subprocess.SubprocessError) as exc:
+        _log.warning("fontproof: fc-list failed (%s), no trusted fonts", type(exc).__name__)
+        return []
+    faces = []
+    for line in out.splitlines():
+        parts = line.split("|")
+        if len(parts) != 4 or not parts[1].isdigit():
+            continue
+        path = parts[0]
+        try:
+            st = os.stat(path)
+        except OSError:
+            continue
+        if st.st_uid != 0 or st.st_mode & (stat.S_IWGRP | stat.S_IWOTH) or not stat.S_ISREG(st.st_mode):
+            continue
+        faces.append(Face(path, int(parts[1]), parts[2], tuple(f for f in parts[3].split(",") if f)))
+    return sorted(set(faces), key=lambda f: (f.path, f.index))
+
+
+def _raw() -> Any:
+    import pypdfium2.raw as raw
+
+    return raw
+
+
+class _Calls:
+    """The PDFium calls of the outline loop with plain pointer arguments: pypdfium2's own prototypes convert typed
+    pointers on every call (~6 us a segment against ~2 us). Same functions, same library (their addresses)."""
+
+    def __init__(self) -> None:
+        raw = _raw()
+        vp, f32 = ctypes.c_void_p, ctypes.POINTER(ctypes.c_float)
+
+        def proto(fn: Any, restype: Any, *argtypes: Any) -> Any:
+            address = ctypes.cast(fn, vp).value
+            if not address:
+                raise OSError("PDFium function missing")
+            return ctypes.CFUNCTYPE(restype, *argtypes)(address)
+
+        self.path = proto(raw.FPDFFont_GetGlyphPath, vp, vp, ctypes.c_uint32, ctypes.c_float)
+        self.count = proto(raw.FPDFGlyphPath_CountGlyphSegments, ctypes.c_int, vp)
+        self.segment = proto(raw.FPDFGlyphPath_GetGlyphPathSegment, vp, vp, ctypes.c_int)
+        self.point = proto(raw.FPDFPathSegment_GetPoint, ctypes.c_int, vp, f32, f32)
+        self.kind = proto(raw.FPDFPathSegment_GetType, ctypes.c_int, vp)
+        self.closed = proto(raw.FPDFPathSegment_GetClose, ctypes.c_int, vp)
+        self.kinds = (raw.FPDF_SEGMENT_LINETO, raw.FPDF_SEGMENT_BEZIERTO, raw.FPDF_SEGMENT_MOVETO)
+        self.lineto = raw.FPDF_SEGMENT_LINETO
+
+
+_CALLS: _Calls | None = None
+
+
+def outline(font: Any, ch: str) -> Outline | None:
+    """The outline PDFium loads for `ch` from `font` (an FPDF_FONT), normalised (zero-length segments dropped), or
+    None when the font has none. Callers hold the lock of their TrustedFonts (PDFium is not thread-safe)."""
+    global _CALLS
+    if len(ch) != 1 or not font:
+        return None
+    calls = _CALLS = _CALLS or _Calls()
+    path = calls.path(ctypes.cast(font, ctypes.c_void_p).value, ord(ch), 1.0)
+    if not path:
+        return None
+    n = calls.count(path)
+    if n <= 0 or n > MAX_SEGMENTS:
+        return None
+    x, y = ctypes.c_float(), ctypes.c_float()
+    px, py = ctypes.byref(x), ctypes.byref(y)
+    kinds = bytearray()
+    pts = []
+    segment, point, kind, closed, allowed = calls.segment, calls.point, calls.kind, calls.closed, calls.kinds
+    for i in range(n):
+        seg = segment(path, i)
+        if not seg or not point(seg, px, py):
+            return None
+        t = kind(seg)
+        if t not in allowed:
+            return None
+        kinds.append(t | (8 if closed(seg) else 0))
+        pts.append((x.value, y.value))
+    coords = np.asarray(pts, dtype=np.float64)
+    if not np.isfinite(coords).all():
+        return None
+    return _normalise(bytes(kinds), coords, calls.lineto)
+
+
+def _normalise(kinds: bytes, coords: np.ndarray, lineto: int) -> Outline:
+    """Drop line segments of zero length (a re-encoded font may close a contour with an explicit line back to its
+    start): they draw nothing, so the outline's drawing is unchanged. The close flag moves to the segment kept before."""
+    types = np.frombuffer(kinds, dtype=np.uint8)
+    drop = np.zeros(len(kinds), dtype=bool)
+    drop[1:] = ((types[1:] & 7) == lineto) & (np.abs(np.diff(coords, axis=0)).max(axis=1) < 1e-6)
+    if not drop.any():
+        return kinds, coords
+    out = types.copy()
+    for i in np.flatnonzero(drop):
+        j = i - 1
+        while drop[j]:
+            j -= 1
+        out[j] |= types[i] & 8
+    return out[~drop].tobytes(), coords[~drop]
+
+
+def same(a: Outline, b: Outline, tolerance: float = TOLERANCE) -> bool:
+    """Same segments (count, types, closes) and every point within `tolerance` em."""
+    return a[0] == b[0] and a[1].shape == b[1].shape and bool(np.abs(a[1] - b[1]).max(initial=0.0) <= tolerance)
+
+
+def _program(data: bytes) -> str | None:
+    """Why PDFium's rendering of this embedded font program could differ from its unhinted outline (None: it cannot
+    noticeably). PDFium hints SFNT fonts only (Type 1 and bare CFF are drawn unhinted)."""
+    head = data[:4]
+    if head[:2] == b"%!":
+        return None if data[:64].lstrip(b"%!").startswith((b"PS-AdobeFont", b"FontType1")) else "PostScript 字体"
+    if head[:2] == b"\x80\x01":  # PFB segment
+        text = data[6:70]
+        return None if text.lstrip(b"%!").startswith((b"PS-AdobeFont", b"FontType1")) else "PFB 非 Type 1"
+    if head[:2] == b"\x01\x00" and len(data) > 4 and 4 <= data[2] <= 16:
+        return None  # bare CFF (FontFile3): the cff driver, no SFNT flag, drawn unhinted
+    if head not in (b"\x00\x01\x00\x00", b"true", b"OTTO", b"ttcf"):
+        return "未识别的字体格式"
+    from fontTools.ttLib import TTFont
+
+    try:
+        tt = TTFont(io.BytesIO(data), lazy=True, fontNumber=0)
+        if "glyf" in tt:
+            if "fpgm" in tt or "prep" in tt:
+                return "TrueType 微调程序"
+            glyf = tt["glyf"]
+            for name in tt.getGlyphOrder():
+                g = glyf[name]
+                if getattr(g, "program", None) is not None and g.program.getBytecode():
+                    return "TrueType 字形指令"
+            return None
+        if "CFF " in tt:
+            return _cff_blues(tt)
+        return "没有可比较的轮廓表"
+    except Exception as exc:  # noqa: BLE001 — a malformed program proves nothing; why is logged, the glyph is read
+        _log.info("fontproof: font program not parsed (%s)", type(exc).__name__)
+        return "字体程序无法解析"
+
+
+def _cff_blues(tt: Any) -> str | None:
+    cff = tt["CFF "].cff
+    top = cff.topDictIndex[0]
+    upem = float(tt["head"].unitsPerEm or 1000)
+    privates = [fd.Private for fd in top.FDArray] if hasattr(top, "FDArray") else [top.Private]
+    for p in privates:
+        for key in ("BlueValues", "OtherBlues", "FamilyBlues", "FamilyOtherBlues"):
+            zones = list(getattr(p, key, None) or [])
+            if len(zones) % 2:
+                return "CFF 对齐区无效"
+            for lo, hi in zip(zones[0::2], zones[1::2], strict=True):
+                if not 0 <= (hi - lo) / upem <= MAX_BLUE_ZONE:
+                    return "CFF 对齐区过高"
+        if abs(getattr(p, "BlueFuzz", 1) or 0) / upem > MAX_BLUE_FUZZ:
+            return "CFF 对齐容差过大"
+    return None
+
+
+class _Loaded:
+    """An installed face loaded into the process's scratch PDFium document, with its outlines by character."""
+
+    def __init__(self, face: Face, handle: Any, buffer: Any) -> None:
+        self.face = face
+        self.handle = handle
+        self.buffer = buffer  # kept alive as long as PDFium may read it
+        self.outlines: dict[str, Outline | None] = {}
+
+    def outline(self, ch: str) -> Outline | None:
+        if ch not in self.outlines:
+            self.outlines[ch] = outline(self.handle, ch)
+        return self.outlines[ch]
+
+
+class DraftFont:
+    """One font of one open draft, ready to answer `proves(ch)` for its characters. Hold it only while the draft's
+    document is open (the handle dies with it)."""
+
+    def __init__(self, trusted: TrustedFonts, handle: Any, candidates: list[Face], refusal: str | None) -> None:
+        self._trusted = trusted
+        self._handle = handle
+        self.candidates = candidates
+        self.refusal = refusal  # why this font can prove nothing (None: it can)
+
+    def proves(self, ch: str) -> bool:
+        if self.refusal is not None:
+            return False
+        return self._trusted._proves(self._handle, ch, self.candidates)
+
+
+class TrustedFonts:
+    """The installed fonts as reference outlines (process-wide via `shared()`; thread-safe: every PDFium call made
+    here holds one lock). Faces are loaded lazily, each at most once, outlines cached per (face, character)."""
+
+    def __init__(self, faces: list[Face] | None = None) -> None:
+        self._faces = faces
+        self._lock = threading.RLock()
+        self._doc: Any = None
+        self._loaded: dict[Face, _Loaded | None] = {}
+        self._programs: dict[bytes, str | None] = {}
+        self.load_seconds = 0.0  # total time spent loading faces (bench/report)
+
+    # ------------------------------------------------------------------------------------------------ public
+    def proves(self, font: Any, ch: str) -> bool:
+        """True when the outline `font` (an FPDF_FONT of an open draft) draws for `ch` equals the outline of `ch` in
+        an installed font. Never raises: any failure is False (logged)."""
+        return self.draft(font).proves(ch)
+
+    def draft(self, font: Any) -> DraftFont:
+        """Everything about `font` that does not depend on the character (its candidate faces, whether its program
+        can prove anything), worked out once: `proves(font, ch)` for many characters of one font should go through
+        this."""
+        try:
+            with self._lock:
+                refusal = self._refusal(font)
+                candidates = [] if refusal is not None else self._candidates(font)
+        except Exception as exc:  # noqa: BLE001 — fail closed: the glyph is read by OCR
+            _log.warning("fontproof: draft font not examined (%s)", type(exc).__name__)
+            return DraftFont(self, font, [], "字体无法检查")
+        return DraftFont(self, font, candidates, refusal)
+
+    def faces(self) -> list[Face]:
+        with self._lock:
+            if self._faces is None:
+                self._faces = installed_faces()
+            return self._faces
+
+    # ------------------------------------------------------------------------------------------------ inside
+    def _proves(self, font: Any, ch: str, candidates: list[Face]) -> bool:
+        try:
+            with self._lock:
+                mine = outline(font, ch)
+                if mine is None:
+                    return False
+                for face in candidates:
+                    loaded = self._load(face)
+                    theirs = loaded.outline(ch) if loaded is not None else None
+                    if theirs is not None and same(mine, theirs):
+                        return True
+                return False
+        except Exception as exc:  # noqa: BLE001 — fail closed: the glyph is read by OCR
+            _log.warning("fontproof: outline comparison failed (%s)", type(exc).__name__)
+            return False
+
+    def _refusal(self, font: Any) -> str | None:
+        raw = _raw()
+        if not font:
+            return "没有字体"
+        if not raw.FPDFFont_GetIsEmbedded(font):
+            return None  # PDFium draws an installed font for it: its program is a trust root
+        size = ctypes.c_size_t(0)
+        if not raw.FPDFFont_GetFontData(font, None, 0, ctypes.byref(size)) or size.value == 0:
+            return "没有字体程序"
+        buf = (ctypes.c_uint8 * size.value)()
+        if not raw.FPDFFont_GetFontData(font, buf, size.value, ctypes.byref(size)):
+            return "没有字体程序"
+        data = bytes(buf)
+        key = hashlib.sha256(data).digest()
+        if key not in self._programs:
+            self._programs[key] = _program(data)
+        return self._programs[key]
+
+    def _candidates(self, font: Any) -> list[Face]:
+        raw = _raw()
+        names = []
+        for getter in (raw.FPDFFont_GetBaseFontName, raw.FPDFFont_GetFamilyName):
+            buf = ctypes.create_string_buffer(256)
+            n = getter(font, buf, 256)
+            names.append(buf.value.decode("utf-8", "replace") if 0 < n <= 256 else "")
+        base, family = draft_names(names[0], ""), draft_names("", names[1])
+        faces = self.faces()
+
+        def score(wanted: list[str], keys: list[str]) -> int:
+            best = 0
+            for w in wanted:
+                for k in keys:
+                    if k and (w == k or w.startswith(k) or k.startswith(w)):
+                        best = max(best, len(k) + (1000 if w == k else 0))
+            return best
+
+        # the face named like the draft font, then the other faces of its file (a collection's regional faces: a
+        # document's glyph is often the zh-CN form of a font named after its Japanese face), the same for the family
+        # name (a font PDFium substitutes for a missing one is named by its family), then faces this process has
+        # loaded already (no load cost)
+        out: list[Face] = []
+        for wanted, keys in ((base, lambda f: [_norm(f.psname)]), (family, lambda f: [_norm(x) for x in f.families])):
+            # among equal names, the regular weight first (a family name says nothing of the weight)
+            ranked = sorted(((score(wanted, keys(f)), f) for f in faces),
+                            key=lambda s: (-s[0], not s[1].psname.endswith("-Regular"), s[1].path, s[1].index))
+            named = [f for sc, f in ranked if sc]
+            if named:
+                for f in [named[0]] + [f for f in faces if f.path == named[0].path] + named:
+                    if f not in out:
+                        out.append(f)
+        out += [f for f, lf in self._loaded.items() if lf is not None and f not in out]
+        return out[:MAX_FACES_PER_FONT]
+
+    def _load(self, face: Face) -> _Loaded | None:
+        if face in self._loaded:
+            return self._loaded[face]
+        if sum(v is not None for v in self._loaded.values()) >= MAX_LOADED_FACES:
+            return None
+        import time
+
+        raw = _raw()
+        started = time.perf_counter()
+        loaded = None
+        try:
+            data = _face_bytes(face)
+            if data is not None:
+                if self._doc is None:
+                    self._doc = raw.FPDF_CreateNewDocument()
+                buf = (ctypes.c_uint8 * len(data)).from_buffer_copy(data)
+                handle = raw.FPDFText_LoadFont(self._doc, buf, len(data), raw.FPDF_FONT_TRUETYPE, 1)
+                if handle:
+                    loaded = _Loaded(face, handle, buf)
+                else:
+                    _log.warning("fontproof: PDFium could not load an installed face (%s #%d)", face.path, face.index)
+        except Exception as exc:  # noqa: BLE001 — an unreadable installed font is simply not a reference
+            _log.warning("fontproof: installed face not loaded (%s #%d: %s)", face.path, face.index,
+                         type(exc).__name__)
+        self.load_seconds += time.perf_counter() - started
+        self._loaded[face] = loaded
+        return loaded
+
+
+def _face_bytes(face: Face) -> bytes | None:
+    """The face as one font file: a collection's face is extracted (fontTools); only faces with a Unicode cmap
+    (a symbol-encoded font maps letters to pictures and is no reference for them)."""
+    from fontTools.ttLib import TTCollection, TTFont
+
+    if os.path.getsize(face.path) > 4 * MAX_FACE_BYTES:
+        return None
+    with open(face.path, "rb") as fh:
+        head = fh.read(4)
+    if head == b"ttcf":
+        tt = TTCollection(face.path, lazy=True)[face.index]
+    elif face.index == 0 and head in (b"\x00\x01\x00\x00", b"true", b"OTTO"):
+        tt = TTFont(face.path, lazy=True)
+    else:
+        return None  # Type 1, bitmap and other formats: not used as references
+    if not _unicode_cmap(tt.reader["cmap"]):  # the raw table: decompiling it would make save() recompile it (slow)
+        return None
+    if head == b"ttcf":
+        out = io.BytesIO()
+        tt.save(out)
+        data = out.getvalue()
+    else:
+        with open(face.path, "rb") as fh:
+            data = fh.read()
+    return data if len(data) <= MAX_FACE_BYTES else None
+
+
+def _unicode_cmap(table: bytes) -> bool:
+    """Whether a cmap table has a Unicode subtable (platform 0, or Windows Unicode BMP / full repertoire)."""
+    if len(table) < 4:
+        return False
+    count = int.from_bytes(table[2:4], "big")
+    for i in range(min(count, (len(table) - 4) // 8)):
+        platform = int.from_bytes(table[4 + 8 * i:6 + 8 * i], "big")
+        encoding = int.from_bytes(table[6 + 8 * i:8 + 8 * i], "big")
+        if platform == 0 or (platform == 3 and encoding in (1, 10)):
+            return True
+    return False
+
+
+_SHARED: TrustedFonts | None = None
+_SHARED_LOCK = threading.Lock()
+
+
+def shared() -> TrustedFonts:
+    """The process's trusted fonts (built on first use)."""
+    global _SHARED
+    with _SHARED_LOCK:
+        if _SHARED is None:
+            _SHARED = TrustedFonts()
+        return _SHARED
+
+
+def proves(font: Any, ch: str) -> bool:
+    """Does the glyph that `font` (an FPDF_FONT of an open draft) draws for `ch` have the outline of `ch` in a font
+    installed on the server? False on any doubt."""
+    return shared().proves(font, ch)
