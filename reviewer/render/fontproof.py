@@ -31,6 +31,7 @@ import shutil
 import stat
 import subprocess
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,8 +40,9 @@ import numpy as np
 _log = logging.getLogger(__name__)
 
 TOLERANCE = 0.002  # em, per coordinate: PDFium gives outlines in 1/4096 em; a re-encoded copy (CFF -> Type 1) rounds
-MAX_FACES_PER_FONT = 6  # installed faces one draft font may be compared with (each is loaded at most once a process)
-MAX_LOADED_FACES = 16  # faces a process keeps loaded (a Noto CJK face is ~16 MB); beyond, only already loaded ones
+MAX_FACES_PER_FONT = 6  # installed faces one draft font is compared with (and may load, without a Session)
+MAX_LOADS_PER_DOCUMENT = 8  # faces one draft document may make a worker load (~0.7 s each for CJK)
+MAX_LOADED_FACES = 10  # faces a process keeps loaded (a Noto CJK face costs ~45 MB in PDFium); then LRU
 MAX_SEGMENTS = 4000  # of one glyph outline (a CJK glyph has ~20-300)
 MAX_FACE_BYTES = 64 << 20  # an installed face larger than this is not loaded
 MAX_BLUE_ZONE = 0.05  # em: a CFF blue zone taller than this could move stems far when PDFium hints the glyph
@@ -253,12 +255,13 @@ def _cff_blues(tt: Any) -> str | None:
 
 
 class _Loaded:
-    """An installed face loaded into the process's scratch PDFium document, with its outlines by character."""
+    """An installed face loaded into a scratch PDFium document of its own (closing it frees the face), with its
+    outlines by character."""
 
-    def __init__(self, face: Face, handle: Any, buffer: Any) -> None:
+    def __init__(self, face: Face, doc: Any, handle: Any) -> None:
         self.face = face
+        self.doc = doc
         self.handle = handle
-        self.buffer = buffer  # kept alive as long as PDFium may read it
         self.outlines: dict[str, Outline | None] = {}
 
     def outline(self, ch: str) -> Outline | None:
@@ -266,53 +269,93 @@ class _Loaded:
             self.outlines[ch] = outline(self.handle, ch)
         return self.outlines[ch]
 
+    def close(self) -> None:
+        raw = _raw()
+        raw.FPDFFont_Close(self.handle)
+        raw.FPDF_CloseDocument(self.doc)
+
+
+class Budget:
+    """How many installed faces may still be loaded on behalf of one draft (a load is ~0.7 s for a CJK face)."""
+
+    def __init__(self, loads: int) -> None:
+        self.loads = loads
+
 
 class DraftFont:
     """One font of one open draft, ready to answer `proves(ch)` for its characters. Hold it only while the draft's
     document is open (the handle dies with it)."""
 
-    def __init__(self, trusted: TrustedFonts, handle: Any, candidates: list[Face], refusal: str | None) -> None:
+    def __init__(self, trusted: TrustedFonts, handle: Any, candidates: list[Face], refusal: str | None,
+                 budget: Budget) -> None:
         self._trusted = trusted
         self._handle = handle
+        self._budget = budget
         self.candidates = candidates
         self.refusal = refusal  # why this font can prove nothing (None: it can)
 
     def proves(self, ch: str) -> bool:
+        """Does this font's glyph for `ch` have the outline of `ch` in an installed font? False on any doubt."""
         if self.refusal is not None:
             return False
-        return self._trusted._proves(self._handle, ch, self.candidates)
+        return self._trusted._proves(self._handle, ch, self.candidates, self._budget)
+
+
+class Session:
+    """The fonts of one open draft document: one load budget for all of them (MAX_LOADS_PER_DOCUMENT), each font
+    examined once. Create one per document, use it only while that document is open, from one thread at a time."""
+
+    def __init__(self, trusted: TrustedFonts, loads: int) -> None:
+        self._trusted = trusted
+        self._budget = Budget(loads)
+        self._drafts: dict[int, DraftFont] = {}
+
+    def draft(self, font: Any) -> DraftFont:
+        key = ctypes.cast(font, ctypes.c_void_p).value or 0
+        if key not in self._drafts:
+            self._drafts[key] = self._trusted.draft(font, self._budget)
+        return self._drafts[key]
+
+    def proves(self, font: Any, ch: str) -> bool:
+        return self.draft(font).proves(ch)
 
 
 class TrustedFonts:
     """The installed fonts as reference outlines (process-wide via `shared()`; thread-safe: every PDFium call made
-    here holds one lock). Faces are loaded lazily, each at most once, outlines cached per (face, character)."""
+    here holds one lock). Faces are loaded lazily and kept, outlines cached per (face, character); beyond
+    MAX_LOADED_FACES the least recently used face is closed. Loads are paid from the caller's budget."""
 
     def __init__(self, faces: list[Face] | None = None) -> None:
         self._faces = faces
         self._lock = threading.RLock()
-        self._doc: Any = None
-        self._loaded: dict[Face, _Loaded | None] = {}
+        self._loaded: OrderedDict[Face, _Loaded] = OrderedDict()
+        self._unloadable: set[Face] = set()
         self._programs: dict[bytes, str | None] = {}
-        self.load_seconds = 0.0  # total time spent loading faces (bench/report)
+        self.loads = 0  # faces loaded so far (bench/report)
+        self.load_seconds = 0.0
 
     # ------------------------------------------------------------------------------------------------ public
+    def session(self, loads: int | None = None) -> Session:
+        """A session for one draft document (see Session)."""
+        return Session(self, MAX_LOADS_PER_DOCUMENT if loads is None else loads)
+
     def proves(self, font: Any, ch: str) -> bool:
         """True when the outline `font` (an FPDF_FONT of an open draft) draws for `ch` equals the outline of `ch` in
         an installed font. Never raises: any failure is False (logged)."""
         return self.draft(font).proves(ch)
 
-    def draft(self, font: Any) -> DraftFont:
+    def draft(self, font: Any, budget: Budget | None = None) -> DraftFont:
         """Everything about `font` that does not depend on the character (its candidate faces, whether its program
-        can prove anything), worked out once: `proves(font, ch)` for many characters of one font should go through
-        this."""
+        can prove anything), worked out once. Without a budget the font may load MAX_FACES_PER_FONT faces."""
+        budget = budget if budget is not None else Budget(MAX_FACES_PER_FONT)
         try:
             with self._lock:
                 refusal = self._refusal(font)
                 candidates = [] if refusal is not None else self._candidates(font)
         except Exception as exc:  # noqa: BLE001 — fail closed: the glyph is read by OCR
             _log.warning("fontproof: draft font not examined (%s)", type(exc).__name__)
-            return DraftFont(self, font, [], "字体无法检查")
-        return DraftFont(self, font, candidates, refusal)
+            return DraftFont(self, font, [], "字体无法检查", budget)
+        return DraftFont(self, font, candidates, refusal, budget)
 
     def faces(self) -> list[Face]:
         with self._lock:
@@ -320,15 +363,19 @@ class TrustedFonts:
                 self._faces = installed_faces()
             return self._faces
 
+    def loaded(self) -> list[Face]:
+        with self._lock:
+            return list(self._loaded)
+
     # ------------------------------------------------------------------------------------------------ inside
-    def _proves(self, font: Any, ch: str, candidates: list[Face]) -> bool:
+    def _proves(self, font: Any, ch: str, candidates: list[Face], budget: Budget) -> bool:
         try:
             with self._lock:
                 mine = outline(font, ch)
                 if mine is None:
                     return False
                 for face in candidates:
-                    loaded = self._load(face)
+                    loaded = self._load(face, budget)
                     theirs = loaded.outline(ch) if loaded is not None else None
                     if theirs is not None and same(mine, theirs):
                         return True
@@ -352,6 +399,8 @@ class TrustedFonts:
         data = bytes(buf)
         key = hashlib.sha256(data).digest()
         if key not in self._programs:
+            if len(self._programs) >= 4096:
+                self._programs.clear()
             self._programs[key] = _program(data)
         return self._programs[key]
 
@@ -387,14 +436,16 @@ class TrustedFonts:
                 for f in [named[0]] + [f for f in faces if f.path == named[0].path] + named:
                     if f not in out:
                         out.append(f)
-        out += [f for f, lf in self._loaded.items() if lf is not None and f not in out]
+        out += [f for f in reversed(self._loaded) if f not in out]
         return out[:MAX_FACES_PER_FONT]
 
-    def _load(self, face: Face) -> _Loaded | None:
+    def _load(self, face: Face, budget: Budget) -> _Loaded | None:
         if face in self._loaded:
+            self._loaded.move_to_end(face)
             return self._loaded[face]
-        if sum(v is not None for v in self._loaded.values()) >= MAX_LOADED_FACES:
+        if face in self._unloadable or budget.loads <= 0:
             return None
+        budget.loads -= 1
         import time
 
         raw = _raw()
@@ -403,47 +454,89 @@ class TrustedFonts:
         try:
             data = _face_bytes(face)
             if data is not None:
-                if self._doc is None:
-                    self._doc = raw.FPDF_CreateNewDocument()
+                doc = raw.FPDF_CreateNewDocument()
+                # PDFium copies the program (into the document's font stream and its own face): the buffer may go
                 buf = (ctypes.c_uint8 * len(data)).from_buffer_copy(data)
-                handle = raw.FPDFText_LoadFont(self._doc, buf, len(data), raw.FPDF_FONT_TRUETYPE, 1)
+                handle = raw.FPDFText_LoadFont(doc, buf, len(data), raw.FPDF_FONT_TRUETYPE, 1)
+                del buf, data
                 if handle:
-                    loaded = _Loaded(face, handle, buf)
+                    loaded = _Loaded(face, doc, handle)
                 else:
+                    raw.FPDF_CloseDocument(doc)
                     _log.warning("fontproof: PDFium could not load an installed face (%s #%d)", face.path, face.index)
         except Exception as exc:  # noqa: BLE001 — an unreadable installed font is simply not a reference
             _log.warning("fontproof: installed face not loaded (%s #%d: %s)", face.path, face.index,
                          type(exc).__name__)
+        self.loads += 1
         self.load_seconds += time.perf_counter() - started
+        if loaded is None:
+            self._unloadable.add(face)
+            return None
         self._loaded[face] = loaded
+        while len(self._loaded) > MAX_LOADED_FACES:
+            _face, oldest = self._loaded.popitem(last=False)
+            oldest.close()
         return loaded
 
 
 def _face_bytes(face: Face) -> bytes | None:
-    """The face as one font file: a collection's face is extracted (fontTools); only faces with a Unicode cmap
-    (a symbol-encoded font maps letters to pictures and is no reference for them)."""
-    from fontTools.ttLib import TTCollection, TTFont
-
+    """The face as one SFNT font file (a collection's face: its table directory and tables copied out), when it has a
+    Unicode cmap (a symbol-encoded font maps letters to pictures and is no reference for them); None for other
+    formats (Type 1, bitmap fonts) and for anything malformed."""
     if os.path.getsize(face.path) > 4 * MAX_FACE_BYTES:
         return None
     with open(face.path, "rb") as fh:
-        head = fh.read(4)
+        data = fh.read()
+    head = data[:4]
     if head == b"ttcf":
-        tt = TTCollection(face.path, lazy=True)[face.index]
+        count = int.from_bytes(data[8:12], "big")
+        if not 0 <= face.index < count:
+            return None
+        start = int.from_bytes(data[12 + 4 * face.index:16 + 4 * face.index], "big")
     elif face.index == 0 and head in (b"\x00\x01\x00\x00", b"true", b"OTTO"):
-        tt = TTFont(face.path, lazy=True)
+        start = 0
     else:
-        return None  # Type 1, bitmap and other formats: not used as references
-    if not _unicode_cmap(tt.reader["cmap"]):  # the raw table: decompiling it would make save() recompile it (slow)
         return None
-    if head == b"ttcf":
-        out = io.BytesIO()
-        tt.save(out)
-        data = out.getvalue()
-    else:
-        with open(face.path, "rb") as fh:
-            data = fh.read()
-    return data if len(data) <= MAX_FACE_BYTES else None
+    tables = _tables(data, start)
+    if tables is None or b"cmap" not in tables or not _unicode_cmap(tables[b"cmap"]):
+        return None
+    return _sfnt(data[start:start + 4], tables) if head == b"ttcf" else data
+
+
+def _tables(data: bytes, start: int) -> dict[bytes, bytes] | None:
+    """The tables of the SFNT whose offset table starts at `start` (offsets are from the file's start, as in a
+    collection)."""
+    if len(data) < start + 12:
+        return None
+    count = int.from_bytes(data[start + 4:start + 6], "big")
+    tables = {}
+    for i in range(count):
+        rec = data[start + 12 + 16 * i:start + 28 + 16 * i]
+        if len(rec) < 16:
+            return None
+        offset, length = int.from_bytes(rec[8:12], "big"), int.from_bytes(rec[12:16], "big")
+        if offset + length > len(data):
+            return None
+        tables[rec[:4]] = data[offset:offset + length]
+    return tables
+
+
+def _sfnt(version: bytes, tables: dict[bytes, bytes]) -> bytes:
+    """One SFNT file of `tables` (checksums are not verified by FreeType and left as computed here)."""
+    import struct
+
+    n = len(tables)
+    power = 1 << (n.bit_length() - 1)
+    head = version + struct.pack(">HHHH", n, power * 16, power.bit_length() - 1, n * 16 - power * 16)
+    directory, body = bytearray(), bytearray()
+    offset = 12 + 16 * n
+    for tag in sorted(tables):
+        table = tables[tag]
+        padded = table + b"\0" * (-len(table) % 4)
+        checksum = sum(struct.unpack(f">{len(padded) // 4}I", padded)) & 0xFFFFFFFF
+        directory += tag + struct.pack(">III", checksum, offset + len(body), len(table))
+        body += padded
+    return bytes(head + directory + body)
 
 
 def _unicode_cmap(table: bytes) -> bool:

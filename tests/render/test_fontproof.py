@@ -215,9 +215,10 @@ def test_a_non_embedded_font_whose_tounicode_lies_does_not_prove(trusted: fontpr
     assert proved(trusted, lying, "公国") == {"公": False, "国": True}
 
 
-def test_a_hinted_truetype_program_proves_nothing_its_unhinted_copy_does(trusted: fontproof.TrustedFonts) -> None:
+def test_a_hinted_truetype_program_proves_nothing_its_unhinted_copy_does() -> None:
     """PDFium draws an SFNT font hinted: a TrueType program could move points at the size drawn while the outline
     compared here is unhinted. The same font without instructions proves."""
+    trusted = fontproof.TrustedFonts()
     if DEJAVU is None:
         pytest.skip("DejaVu Sans 未安装")
     from fontTools.ttLib.tables import ttProgram
@@ -316,20 +317,40 @@ def test_a_draft_cannot_make_a_worker_load_every_installed_font(trusted: fontpro
                                                                 noto_subset: bytes) -> None:
     # a name that is a prefix of every Noto face, and a character no face has
     many = renamed(noto_subset, "Noto")
+    assert sum(f.psname.startswith("Noto") for f in FACES) > fontproof.MAX_FACES_PER_FONT
     with first_font(embedded_pdf(many, "国")) as (font, _text):
         draft = trusted.draft(font)
-        assert sum(f.psname.startswith("Noto") for f in FACES) > fontproof.MAX_FACES_PER_FONT
-        assert len(draft.candidates) <= fontproof.MAX_FACES_PER_FONT
-        before = trusted.load_seconds
-        loaded = {f for f, v in trusted._loaded.items() if v is not None}
+        assert 0 < len(draft.candidates) <= fontproof.MAX_FACES_PER_FONT
+        before = trusted.loads
         assert not draft.proves("\U0002a6d6")
-        new = {f for f, v in trusted._loaded.items() if v is not None} - loaded
-        assert len(new) <= fontproof.MAX_FACES_PER_FONT
-        # each face is loaded once a process: asking again loads nothing
-        spent = trusted.load_seconds
-        assert spent >= before
+        assert trusted.loads - before <= fontproof.MAX_FACES_PER_FONT
+        # a face stays loaded: asking again loads nothing
+        after = trusted.loads
         assert not draft.proves("\U0002a6d6")
-        assert trusted.load_seconds == spent
+        assert trusted.loads == after
+
+
+def test_the_fonts_of_one_document_share_one_load_budget(noto_subset: bytes) -> None:
+    trusted = fontproof.TrustedFonts()
+    session = trusted.session(loads=1)
+    with first_font(embedded_pdf(noto_subset, "国")) as (honest, _t1), \
+            first_font(embedded_pdf(renamed(noto_subset, "NotoSansCJKjp-Regular"), "家")) as (other, _t2):
+        assert session.proves(honest, "国")  # loads NotoSansCJKsc-Regular: the budget is spent
+        assert trusted.loads == 1
+        assert not session.proves(other, "\U0002a6d6")  # its faces would need loading: none is
+        assert trusted.loads == 1
+        assert trusted.session(loads=1).proves(other, "家")  # the next document has its own budget
+
+
+def test_a_face_closed_to_make_room_is_loaded_again(noto_subset: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fontproof, "MAX_LOADED_FACES", 1)
+    trusted = fontproof.TrustedFonts()
+    with first_font(embedded_pdf(noto_subset, "国")) as (sc, _t1), \
+            first_font(embedded_pdf(renamed(noto_subset, "NotoSansCJKjp-Regular"), "国")) as (jp, _t2):
+        assert trusted.draft(sc).proves("国")
+        assert trusted.draft(jp).proves("国")  # 国 is the same in both: NotoSansCJKjp-Regular replaces the other
+        assert [f.psname for f in trusted.loaded()] == ["NotoSansCJKjp-Regular"]
+        assert trusted.draft(sc).proves("国") and trusted.loads == 3
 
 
 def test_names_select_the_face_and_its_regional_siblings() -> None:
