@@ -315,18 +315,19 @@ def test_an_installed_face_that_cannot_be_loaded_is_no_reference(noto_subset: by
 
 def test_a_draft_cannot_make_a_worker_load_every_installed_font(trusted: fontproof.TrustedFonts,
                                                                 noto_subset: bytes) -> None:
-    # a name that is a prefix of every Noto face, and a character no face has
-    many = renamed(noto_subset, "Noto")
+    # a name that is a prefix of every Noto face, and a glyph (密 under 公) that no face has for its character: every
+    # candidate is tried
+    many = renamed(swapped(noto_subset, [("公", "密")]), "Noto")
     assert sum(f.psname.startswith("Noto") for f in FACES) > fontproof.MAX_FACES_PER_FONT
-    with first_font(embedded_pdf(many, "国")) as (font, _text):
+    with first_font(embedded_pdf(many, "公")) as (font, _text):
         draft = trusted.draft(font)
         assert 0 < len(draft.candidates) <= fontproof.MAX_FACES_PER_FONT
         before = trusted.loads
-        assert not draft.proves("\U0002a6d6")
+        assert not draft.proves("公")
         assert trusted.loads - before <= fontproof.MAX_FACES_PER_FONT
         # a face stays loaded: asking again loads nothing
         after = trusted.loads
-        assert not draft.proves("\U0002a6d6")
+        assert not draft.proves("公")
         assert trusted.loads == after
 
 
@@ -334,12 +335,14 @@ def test_the_fonts_of_one_document_share_one_load_budget(noto_subset: bytes) -> 
     trusted = fontproof.TrustedFonts()
     session = trusted.session(loads=1)
     with first_font(embedded_pdf(noto_subset, "国")) as (honest, _t1), \
-            first_font(embedded_pdf(renamed(noto_subset, "NotoSansCJKjp-Regular"), "家")) as (other, _t2):
+            first_font(embedded_pdf(renamed(swapped(noto_subset, [("公", "密")]), "NotoSansCJKjp-Regular"),
+                                    "公家")) as (other, _t2):
         assert session.proves(honest, "国")  # loads NotoSansCJKsc-Regular: the budget is spent
         assert trusted.loads == 1
-        assert not session.proves(other, "\U0002a6d6")  # its faces would need loading: none is
+        assert not session.proves(other, "公")  # would try NotoSansCJKjp-Regular and its siblings: none is loaded
         assert trusted.loads == 1
         assert trusted.session(loads=1).proves(other, "家")  # the next document has its own budget
+        assert trusted.loads == 2
 
 
 def test_a_face_closed_to_make_room_is_loaded_again(noto_subset: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
