@@ -43,6 +43,7 @@ TOLERANCE = 0.002  # em, per coordinate: PDFium gives outlines in 1/4096 em; a r
 MAX_FACES_PER_FONT = 6  # installed faces one draft font is compared with (and may load, without a Session)
 MAX_LOADS_PER_DOCUMENT = 8  # faces one draft document may make a worker load (~0.7 s each for CJK)
 MAX_LOADED_FACES = 10  # faces a process keeps loaded (a Noto CJK face costs ~45 MB in PDFium); then LRU
+MAX_OUTLINES_PER_FACE = 8192  # cached per loaded face (~1-2 KB each); beyond, the cache starts again
 MAX_SEGMENTS = 4000  # of one glyph outline (a CJK glyph has ~20-300)
 MAX_FACE_BYTES = 64 << 20  # an installed face larger than this is not loaded
 MAX_BLUE_ZONE = 0.05  # em: a CFF blue zone taller than this could move stems far when PDFium hints the glyph
@@ -266,6 +267,8 @@ class _Loaded:
 
     def outline(self, ch: str) -> Outline | None:
         if ch not in self.outlines:
+            if len(self.outlines) >= MAX_OUTLINES_PER_FACE:
+                self.outlines.clear()
             self.outlines[ch] = outline(self.handle, ch)
         return self.outlines[ch]
 
@@ -293,12 +296,15 @@ class DraftFont:
         self._budget = budget
         self.candidates = candidates
         self.refusal = refusal  # why this font can prove nothing (None: it can)
+        self._answers: dict[str, bool] = {}
 
     def proves(self, ch: str) -> bool:
         """Does this font's glyph for `ch` have the outline of `ch` in an installed font? False on any doubt."""
         if self.refusal is not None:
             return False
-        return self._trusted._proves(self._handle, ch, self.candidates, self._budget)
+        if ch not in self._answers:  # the font and its document do not change while this object is used
+            self._answers[ch] = self._trusted._proves(self._handle, ch, self.candidates, self._budget)
+        return self._answers[ch]
 
 
 class Session:
