@@ -4,38 +4,39 @@ the server (docs/render.md, “字体轮廓证明”).
 The render check trusts a glyph of a PDF when its pixels are exactly what the PDF's own font draws for the claimed
 character at that position (pages/glyphs/check). What remains for a character never verified before is whether that
 font's glyph for `ch` really draws `ch` — a font may carry the outline of 密 under the code its ToUnicode map calls
-公. `TrustedFonts.proves(font, ch)` answers it without OCR: the outline PDFium loads for `ch` from the draft font
+公. `proves(font, ch)` answers it without OCR: the outline PDFium loads for `ch` from the draft font
 (`FPDFFont_GetGlyphPath`, which maps `ch` to a code through the font's own ToUnicode map exactly as `FPDFText_SetText`
-does) must equal, segment for segment within TOLERANCE em, the outline of `ch` in a font installed on the server
-(loaded once per process with `FPDFText_LoadFont`; a face of a TrueType collection is first extracted by fontTools).
+does — the pixel proof must re-draw through that same mapping) must equal, segment for segment within TOLERANCE em,
+the outline of `ch` in a font installed on the server (loaded with `FPDFText_LoadFont`; a face of a TrueType
+collection is first copied out into a font file of its own).
+
+    session = fontproof.shared().session()      # one per open draft document (one load budget)
+    session.proves(font, ch)                    # font: raw.FPDFTextObj_GetFont(...) of that document
 
 The trust root is the installed fonts: a file fontconfig lists that is owned by root and writable by nobody else,
-whose cmap is Unicode. The draft font's names only choose which installed faces to compare with (its PostScript or
-family name, then the other faces of the same files, then faces already loaded; at most MAX_FACES_PER_FONT): a lying
-name costs time, never trust. The outline is what FreeType loads without hinting; PDFium renders an SFNT font *with*
-its hinting, and a TrueType program can move points at the size drawn, so a draft font whose program may move points
-noticeably (TrueType instructions, CFF blue zones taller than MAX_BLUE_ZONE em, CFF2, Type 42, anything unrecognised)
-proves nothing. Every failure (PDFium, fontTools, a file that cannot be read) answers False and is logged: the glyph
-is then read by OCR, as before.
+whose cmap is Unicode. The draft font's names only choose which installed faces to compare with (its PostScript
+name, the other faces of that file, its family name, then faces already loaded; at most MAX_FACES_PER_FONT): a lying
+name costs time, never trust. Loading a face costs ~0.7 s; a document may make a worker load MAX_LOADS_PER_DOCUMENT
+faces, a process keeps MAX_LOADED_FACES (least recently used closed). The outline is what FreeType loads without
+hinting; PDFium renders an SFNT font *with* its hinting, and a TrueType program can move points at the size drawn, so
+a draft font whose program may move points noticeably (TrueType instructions, CFF blue zones taller than
+MAX_BLUE_ZONE em, CFF2, Type 42, anything unrecognised) proves nothing. Every failure (PDFium, fontTools, a file that
+cannot be read) answers False and is logged: the glyph is then read by OCR, as before.
 """
 
 from __future__ import annotations
 
 import ctypes
 import hashlib
-import io
 import logging
-import os
 import re
-import shutil
-import stat
-import subprocess
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from reviewer.render.fontfiles import Face, face_bytes, hinting_risk, installed_faces
 
 _log = logging.getLogger(__name__)
 
@@ -45,25 +46,12 @@ MAX_LOADS_PER_DOCUMENT = 8  # faces one draft document may make a worker load (~
 MAX_LOADED_FACES = 10  # faces a process keeps loaded (a Noto CJK face costs ~45 MB in PDFium); then LRU
 MAX_OUTLINES_PER_FACE = 8192  # cached per loaded face (~1-2 KB each); beyond, the cache starts again
 MAX_SEGMENTS = 4000  # of one glyph outline (a CJK glyph has ~20-300)
-MAX_FACE_BYTES = 64 << 20  # an installed face larger than this is not loaded
-MAX_BLUE_ZONE = 0.05  # em: a CFF blue zone taller than this could move stems far when PDFium hints the glyph
-MAX_BLUE_FUZZ = 0.01  # em
 _SUBSET = re.compile(r"^[A-Z]{6}\+")
 # suffixes producers append to a PostScript name: a CMap or a CFF sub-font of a CID font (LibreOffice: -VKana)
 _SUFFIX = re.compile(r"(-(Identity|UniGB|UniCNS|UniJIS|UniKS|GBK|GB|ETen|90ms)[-A-Za-z0-9]*|-[A-Z][A-Za-z]*"
                      r"(Kana|Ideographs|Generic|Alphabetic|Digits|Dingbats|Width|Hangul|Bopomofo|CJK)[A-Za-z]*)$")
 
 Outline = tuple[bytes, np.ndarray]  # (segment types with the close flag, coordinates (n, 2) in em)
-
-
-@dataclass(frozen=True)
-class Face:
-    """One installed face: a file and its index in a collection."""
-
-    path: str
-    index: int
-    psname: str
-    families: tuple[str, ...]
 
 
 def _norm(name: str) -> str:
@@ -84,35 +72,6 @@ def draft_names(base: str, family: str) -> list[str]:
         if _norm(name) and _norm(name) not in out:
             out.append(_norm(name))
     return out
-
-
-def installed_faces() -> list[Face]:
-    """The faces fontconfig knows whose file is a trust root: owned by root, writable by neither group nor others
-    (a font the worker's own user could write is not the administrator's)."""
-    exe = shutil.which("fc-list")
-    if exe is None:
-        _log.warning("fontproof: fc-list not found, no trusted fonts")
-        return []
-    try:
-        out = subprocess.run([exe, "-f", "%{file}|%{index}|%{postscriptname}|%{family}\n"], capture_output=True,
-                             timeout=30, check=True).stdout.decode("utf-8", "replace")
-    except (OSError, subprocess.SubprocessError) as exc:
-        _log.warning("fontproof: fc-list failed (%s), no trusted fonts", type(exc).__name__)
-        return []
-    faces = []
-    for line in out.splitlines():
-        parts = line.split("|")
-        if len(parts) != 4 or not parts[1].isdigit():
-            continue
-        path = parts[0]
-        try:
-            st = os.stat(path)
-        except OSError:
-            continue
-        if st.st_uid != 0 or st.st_mode & (stat.S_IWGRP | stat.S_IWOTH) or not stat.S_ISREG(st.st_mode):
-            continue
-        faces.append(Face(path, int(parts[1]), parts[2], tuple(f for f in parts[3].split(",") if f)))
-    return sorted(set(faces), key=lambda f: (f.path, f.index))
 
 
 def _raw() -> Any:
@@ -201,58 +160,6 @@ def _normalise(kinds: bytes, coords: np.ndarray, lineto: int) -> Outline:
 def same(a: Outline, b: Outline, tolerance: float = TOLERANCE) -> bool:
     """Same segments (count, types, closes) and every point within `tolerance` em."""
     return a[0] == b[0] and a[1].shape == b[1].shape and bool(np.abs(a[1] - b[1]).max(initial=0.0) <= tolerance)
-
-
-def _program(data: bytes) -> str | None:
-    """Why PDFium's rendering of this embedded font program could differ from its unhinted outline (None: it cannot
-    noticeably). PDFium hints SFNT fonts only (Type 1 and bare CFF are drawn unhinted)."""
-    head = data[:4]
-    if head[:2] == b"%!":
-        return None if data[:64].lstrip(b"%!").startswith((b"PS-AdobeFont", b"FontType1")) else "PostScript 字体"
-    if head[:2] == b"\x80\x01":  # PFB segment
-        text = data[6:70]
-        return None if text.lstrip(b"%!").startswith((b"PS-AdobeFont", b"FontType1")) else "PFB 非 Type 1"
-    if head[:2] == b"\x01\x00" and len(data) > 4 and 4 <= data[2] <= 16:
-        return None  # bare CFF (FontFile3): the cff driver, no SFNT flag, drawn unhinted
-    if head not in (b"\x00\x01\x00\x00", b"true", b"OTTO", b"ttcf"):
-        return "未识别的字体格式"
-    from fontTools.ttLib import TTFont
-
-    try:
-        tt = TTFont(io.BytesIO(data), lazy=True, fontNumber=0)
-        if "glyf" in tt:
-            if "fpgm" in tt or "prep" in tt:
-                return "TrueType 微调程序"
-            glyf = tt["glyf"]
-            for name in tt.getGlyphOrder():
-                g = glyf[name]
-                if getattr(g, "program", None) is not None and g.program.getBytecode():
-                    return "TrueType 字形指令"
-            return None
-        if "CFF " in tt:
-            return _cff_blues(tt)
-        return "没有可比较的轮廓表"
-    except Exception as exc:  # noqa: BLE001 — a malformed program proves nothing; why is logged, the glyph is read
-        _log.info("fontproof: font program not parsed (%s)", type(exc).__name__)
-        return "字体程序无法解析"
-
-
-def _cff_blues(tt: Any) -> str | None:
-    cff = tt["CFF "].cff
-    top = cff.topDictIndex[0]
-    upem = float(tt["head"].unitsPerEm or 1000)
-    privates = [fd.Private for fd in top.FDArray] if hasattr(top, "FDArray") else [top.Private]
-    for p in privates:
-        for key in ("BlueValues", "OtherBlues", "FamilyBlues", "FamilyOtherBlues"):
-            zones = list(getattr(p, key, None) or [])
-            if len(zones) % 2:
-                return "CFF 对齐区无效"
-            for lo, hi in zip(zones[0::2], zones[1::2], strict=True):
-                if not 0 <= (hi - lo) / upem <= MAX_BLUE_ZONE:
-                    return "CFF 对齐区过高"
-        if abs(getattr(p, "BlueFuzz", 1) or 0) / upem > MAX_BLUE_FUZZ:
-            return "CFF 对齐容差过大"
-    return None
 
 
 class _Loaded:
@@ -407,7 +314,7 @@ class TrustedFonts:
         if key not in self._programs:
             if len(self._programs) >= 4096:
                 self._programs.clear()
-            self._programs[key] = _program(data)
+            self._programs[key] = hinting_risk(data)
         return self._programs[key]
 
     def _candidates(self, font: Any) -> list[Face]:
@@ -458,7 +365,7 @@ class TrustedFonts:
         started = time.perf_counter()
         loaded = None
         try:
-            data = _face_bytes(face)
+            data = face_bytes(face)
             if data is not None:
                 doc = raw.FPDF_CreateNewDocument()
                 # PDFium copies the program (into the document's font stream and its own face): the buffer may go
@@ -483,79 +390,6 @@ class TrustedFonts:
             _face, oldest = self._loaded.popitem(last=False)
             oldest.close()
         return loaded
-
-
-def _face_bytes(face: Face) -> bytes | None:
-    """The face as one SFNT font file (a collection's face: its table directory and tables copied out), when it has a
-    Unicode cmap (a symbol-encoded font maps letters to pictures and is no reference for them); None for other
-    formats (Type 1, bitmap fonts) and for anything malformed."""
-    if os.path.getsize(face.path) > 4 * MAX_FACE_BYTES:
-        return None
-    with open(face.path, "rb") as fh:
-        data = fh.read()
-    head = data[:4]
-    if head == b"ttcf":
-        count = int.from_bytes(data[8:12], "big")
-        if not 0 <= face.index < count:
-            return None
-        start = int.from_bytes(data[12 + 4 * face.index:16 + 4 * face.index], "big")
-    elif face.index == 0 and head in (b"\x00\x01\x00\x00", b"true", b"OTTO"):
-        start = 0
-    else:
-        return None
-    tables = _tables(data, start)
-    if tables is None or b"cmap" not in tables or not _unicode_cmap(tables[b"cmap"]):
-        return None
-    return _sfnt(data[start:start + 4], tables) if head == b"ttcf" else data
-
-
-def _tables(data: bytes, start: int) -> dict[bytes, bytes] | None:
-    """The tables of the SFNT whose offset table starts at `start` (offsets are from the file's start, as in a
-    collection)."""
-    if len(data) < start + 12:
-        return None
-    count = int.from_bytes(data[start + 4:start + 6], "big")
-    tables = {}
-    for i in range(count):
-        rec = data[start + 12 + 16 * i:start + 28 + 16 * i]
-        if len(rec) < 16:
-            return None
-        offset, length = int.from_bytes(rec[8:12], "big"), int.from_bytes(rec[12:16], "big")
-        if offset + length > len(data):
-            return None
-        tables[rec[:4]] = data[offset:offset + length]
-    return tables
-
-
-def _sfnt(version: bytes, tables: dict[bytes, bytes]) -> bytes:
-    """One SFNT file of `tables` (checksums are not verified by FreeType and left as computed here)."""
-    import struct
-
-    n = len(tables)
-    power = 1 << (n.bit_length() - 1)
-    head = version + struct.pack(">HHHH", n, power * 16, power.bit_length() - 1, n * 16 - power * 16)
-    directory, body = bytearray(), bytearray()
-    offset = 12 + 16 * n
-    for tag in sorted(tables):
-        table = tables[tag]
-        padded = table + b"\0" * (-len(table) % 4)
-        checksum = sum(struct.unpack(f">{len(padded) // 4}I", padded)) & 0xFFFFFFFF
-        directory += tag + struct.pack(">III", checksum, offset + len(body), len(table))
-        body += padded
-    return bytes(head + directory + body)
-
-
-def _unicode_cmap(table: bytes) -> bool:
-    """Whether a cmap table has a Unicode subtable (platform 0, or Windows Unicode BMP / full repertoire)."""
-    if len(table) < 4:
-        return False
-    count = int.from_bytes(table[2:4], "big")
-    for i in range(min(count, (len(table) - 4) // 8)):
-        platform = int.from_bytes(table[4 + 8 * i:6 + 8 * i], "big")
-        encoding = int.from_bytes(table[6 + 8 * i:8 + 8 * i], "big")
-        if platform == 0 or (platform == 3 and encoding in (1, 10)):
-            return True
-    return False
 
 
 _SHARED: TrustedFonts | None = None
