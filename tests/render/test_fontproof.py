@@ -215,6 +215,43 @@ def test_a_non_embedded_font_whose_tounicode_lies_does_not_prove(trusted: fontpr
     assert proved(trusted, lying, "公国") == {"公": False, "国": True}
 
 
+def _set_text_pixels(doc: Any, font: Any, ch: str) -> Any:
+    """`ch` drawn with `font` through FPDFText_SetText on a new page of `doc` (the way a pixel proof re-draws)."""
+    import numpy as np
+    import pypdfium2.raw as raw
+
+    page = doc.new_page(120, 80)
+    obj = raw.FPDFPageObj_CreateTextObj(doc.raw, font, 40.0)
+    wide = ctypes.create_string_buffer((ch + "\0").encode("utf-16-le"))
+    raw.FPDFText_SetText(obj, ctypes.cast(wide, ctypes.POINTER(raw.FPDF_WCHAR)))
+    raw.FPDFPageObj_Transform(obj, 1, 0, 0, 1, 20, 25)
+    raw.FPDFPage_InsertObject(page.raw, obj)
+    page.gen_content()
+    return np.asarray(page.render(scale=1).to_pil().convert("L"), dtype=np.int32)
+
+
+@pytest.mark.parametrize("text", ["公密", "密公"])
+def test_the_glyph_judged_is_the_glyph_set_text_draws(trusted: fontproof.TrustedFonts, text: str) -> None:
+    """Two codes claim 公 (ToUnicode): one draws 公, the other 密. proves(font, 公) judges the glyph PDFium's
+    FPDFText_SetText(公) draws with that font — the one a pixel proof re-draws — whichever code PDFium picks."""
+    import pypdfium2 as pdfium
+
+    regular = (b"/StemV 93", b"/StemV 80")
+    honest = pdfium.PdfDocument(m.text_pdf(["公密"]).replace(*regular))
+    lying = pdfium.PdfDocument(m.text_pdf([text], lies={"密": "公"}).replace(*regular))
+    import pypdfium2.raw as raw
+
+    honest_page, lying_page = honest[0], lying[0]
+    assert lying_page.get_textpage().get_text_range() == "公公"
+    honest_font = raw.FPDFTextObj_GetFont(raw.FPDFPage_GetObject(honest_page.raw, 0))
+    lying_font = raw.FPDFTextObj_GetFont(raw.FPDFPage_GetObject(lying_page.raw, 0))
+    drawn = _set_text_pixels(lying, lying_font, "公")
+    draws_gong = bool((drawn == _set_text_pixels(honest, honest_font, "公")).all())
+    draws_mi = bool((drawn == _set_text_pixels(honest, honest_font, "密")).all())
+    assert draws_gong != draws_mi
+    assert trusted.draft(lying_font).proves("公") == draws_gong
+
+
 def test_a_hinted_truetype_program_proves_nothing_its_unhinted_copy_does() -> None:
     """PDFium draws an SFNT font hinted: a TrueType program could move points at the size drawn while the outline
     compared here is unhinted. The same font without instructions proves."""
