@@ -216,7 +216,8 @@ class DraftFont:
 
 class Session:
     """The fonts of one open draft document: one load budget for all of them (MAX_LOADS_PER_DOCUMENT), each font
-    examined once. Create one per document, use it only while that document is open, from one thread at a time."""
+    examined once. Create one per document, use it only while that document — and the page whose text object gave
+    a font handle: FPDFTextObj_GetFont does not own the font — is open, from one thread at a time."""
 
     def __init__(self, trusted: TrustedFonts, loads: int) -> None:
         self._trusted = trusted
