@@ -80,11 +80,9 @@ def hinting_risk(data: bytes) -> str | None:
         if "glyf" in tt:
             if "fpgm" in tt or "prep" in tt:
                 return "TrueType 微调程序"
-            glyf = tt["glyf"]
-            for name in tt.getGlyphOrder():
-                g = glyf[name]
-                if getattr(g, "program", None) is not None and g.program.getBytecode():
-                    return "TrueType 字形指令"
+            head = tt.reader["head"]
+            if _glyph_instructions(tt.reader["glyf"], tt.reader["loca"], int.from_bytes(head[50:52], "big") == 1):
+                return "TrueType 字形指令"
             return None
         if "CFF " in tt:
             return _cff_blues(tt)
@@ -92,6 +90,36 @@ def hinting_risk(data: bytes) -> str | None:
     except Exception as exc:  # noqa: BLE001 — a malformed program proves nothing; why is logged, the glyph is read
         _log.info("fontproof: font program not parsed (%s)", type(exc).__name__)
         return "字体程序无法解析"
+
+
+def _glyph_instructions(glyf: bytes, loca: bytes, long: bool) -> bool:
+    """Whether any glyph carries instructions (or the table cannot be walked: then it is treated as if it did). Read
+    from the raw tables — decompiling every glyph of a large embedded font would cost seconds."""
+    width = 4 if long else 2
+    offsets = [int.from_bytes(loca[i:i + width], "big") * (1 if long else 2) for i in range(0, len(loca), width)]
+    for start, end in zip(offsets, offsets[1:], strict=False):
+        if end <= start:
+            continue
+        if end > len(glyf) or end - start < 10:
+            return True
+        contours = int.from_bytes(glyf[start:start + 2], "big", signed=True)
+        if contours >= 0:
+            at = start + 10 + 2 * contours
+            if at + 2 > end or int.from_bytes(glyf[at:at + 2], "big"):
+                return True
+            continue
+        at, instructions = start + 10, False
+        while True:  # composite: components until MORE_COMPONENTS is clear, then the instructions if flagged
+            if at + 4 > end:
+                return True
+            flags = int.from_bytes(glyf[at:at + 2], "big")
+            instructions |= bool(flags & 0x100)  # WE_HAVE_INSTRUCTIONS
+            at += 4 + (4 if flags & 0x1 else 2) + (2 if flags & 0x8 else 4 if flags & 0x40 else 8 if flags & 0x80 else 0)
+            if not flags & 0x20:
+                break
+        if instructions and (at + 2 > end or int.from_bytes(glyf[at:at + 2], "big")):
+            return True
+    return False
 
 
 def _cff_blues(tt: Any) -> str | None:

@@ -274,8 +274,24 @@ def test_a_hinted_truetype_program_proves_nothing_its_unhinted_copy_does() -> No
                 glyph.program = ttProgram.Program()
                 glyph.program.fromBytecode(b"")
 
+    def one_program(font: Any) -> None:  # no fpgm/prep, but the glyph of A has its own instructions
+        strip(font)
+        glyph = font["glyf"][font.getBestCmap()[ord("A")]]
+        glyph.program = ttProgram.Program()
+        glyph.program.fromBytecode(bytes([0xB0, 0x00, 0x21]))  # PUSHB[0] 0, POP
+
     assert proved(trusted, embedded_pdf(hinted, "Ag"), "Ag") == {"A": False, "g": False}
     assert proved(trusted, embedded_pdf(_edit(hinted, strip), "Ag"), "Ag") == {"A": True, "g": True}
+    def composite_program(font: Any) -> None:  # the same on a composite glyph (Â: A and a circumflex)
+        strip(font)
+        glyph = font["glyf"][font.getBestCmap()[ord("Â")]]
+        assert glyph.isComposite()
+        glyph.program = ttProgram.Program()
+        glyph.program.fromBytecode(bytes([0xB0, 0x00, 0x21]))
+
+    assert proved(trusted, embedded_pdf(_edit(hinted, one_program), "Ag"), "Ag") == {"A": False, "g": False}
+    assert proved(trusted, embedded_pdf(_edit(hinted, strip), "ÂA"), "ÂA") == {"Â": True, "A": True}
+    assert proved(trusted, embedded_pdf(_edit(hinted, composite_program), "ÂA"), "ÂA") == {"Â": False, "A": False}
 
 
 def test_tall_cff_blue_zones_prove_nothing(trusted: fontproof.TrustedFonts, noto_subset: bytes) -> None:
