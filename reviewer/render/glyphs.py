@@ -381,7 +381,12 @@ def prove_fonts(redraw: Any, glyphs: list[Glyph], page_glyphs: list[Glyph], memo
     for g in todo:
         if g.faithful and g.font is not None and (key := (*g.font, g.ch)) not in proven and key not in open_:
             open_[key] = g
-    if open_ and hasattr(redraw, "copies"):
+    # the font's drawing has the outline of the character in a font installed on the server (render/fontproof.py)
+    for key, g in list(open_.items()):
+        if redraw.proves(g):
+            proven.add(key)
+            del open_[key]
+    if open_:
         drawn = redraw.copies(list(open_.values()), SHIFTS)
         memory.mark_known([c for copies in drawn for c in copies])  # one pass for the page
         for key, copies in zip(open_, drawn, strict=True):

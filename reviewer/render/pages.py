@@ -94,12 +94,13 @@ def pdf_pages(pdf: bytes, max_pages: int, dpi: int = DPI, signatures: bool | str
         doc.init_forms()  # form fields drawn as a viewer draws them
     except Exception:  # noqa: BLE001 - a document without a usable form: its widgets are still drawn as annotations
         pass
+    fonts: _Fonts | None = None
     try:
         n = len(doc)
         if n > max_pages:
             raise RenderError(f"文档共 {n} 页，超过渲染核对上限 {max_pages} 页，未能核对显示内容，不得视为通过")
         scale = dpi / 72
-        serial = next(_DOCUMENTS)
+        fonts = _Fonts(doc, next(_DOCUMENTS))
         for i in range(n):
             page = doc[i]
             try:
@@ -159,7 +160,7 @@ def pdf_pages(pdf: bytes, max_pages: int, dpi: int = DPI, signatures: bool | str
                     out.glyphs = _glyphs(textpage, grey, scale, height, signatures)
                     out.levels = grey if signatures else None
                     if signatures and out.glyphs:
-                        out.redraw = _Redraw(doc, page, textpage, grey, scale, serial)
+                        out.redraw = _Redraw(doc, page, textpage, grey, scale, fonts)
                 else:
                     out.invisible_text = True
                 yield out
@@ -168,6 +169,8 @@ def pdf_pages(pdf: bytes, max_pages: int, dpi: int = DPI, signatures: bool | str
                     textpage.close()
                 page.close()
     finally:
+        if fonts is not None:
+            fonts.close()
         doc.close()
 
 
@@ -197,6 +200,46 @@ def _render_grey(page: Any, w: int, h: int, copy: bool = True) -> Iterator[Any]:
 _DOCUMENTS = itertools.count(1)  # a serial per opened document: font handles are only unique within one
 
 
+class _Fonts:
+    """The fonts of one open document that glyphs were drawn again with: each kept alive by a text object of its own
+    until the document closes, so that its handle (a pointer) names it alone for the whole document — a font PDFium
+    frees when the last page using it closes could otherwise be replaced at the same address by another font, and
+    what was proven of the first would be taken for the second. Also the document's session of trusted fonts
+    (render/fontproof.py)."""
+
+    def __init__(self, doc: Any, serial: int) -> None:
+        self.doc, self.serial = doc, serial
+        self._kept: dict[int, Any] = {}
+        self._session: Any = None
+
+    def key(self, font: Any) -> int:
+        import pypdfium2.raw as raw
+
+        ptr = ctypes.cast(font, ctypes.c_void_p).value or 0
+        if ptr and ptr not in self._kept:
+            keeper = raw.FPDFPageObj_CreateTextObj(self.doc.raw, font, 1.0)
+            if not keeper:
+                return 0  # not kept: not used as a key
+            self._kept[ptr] = keeper
+        return ptr
+
+    def proves(self, font: Any, ch: str) -> bool:
+        """The font's glyph for `ch` has the outline of `ch` in a font installed on the server (fontproof)."""
+        from reviewer.render import fontproof
+
+        if self._session is None:
+            self._session = fontproof.shared().session()
+        return bool(self._session.proves(font, ch))
+
+    def close(self) -> None:
+        import pypdfium2.raw as raw
+
+        for keeper in self._kept.values():
+            raw.FPDFPageObj_Destroy(keeper)
+        self._kept.clear()
+        self._session = None
+
+
 class _Redraw:
     """The page's claimed characters drawn again, each with the font its own text object uses, at its own origin,
     size and matrix, in black on a blank page of the same document (PDFium's own fonts and rasteriser: the drawing
@@ -205,8 +248,16 @@ class _Redraw:
     clipped, overdrawn or drawn by another object. Which character that drawing shows is proven separately
     (glyphs.verify_glyphs), once per (document, font, character)."""
 
-    def __init__(self, doc: Any, page: Any, textpage: Any, gray: Any, scale: float, serial: int) -> None:
-        self.doc, self.page, self.tp, self.gray, self.scale, self.serial = doc, page, textpage, gray, scale, serial
+    def __init__(self, doc: Any, page: Any, textpage: Any, gray: Any, scale: float, fonts: _Fonts) -> None:
+        self.doc, self.page, self.tp, self.gray, self.scale, self.fonts = doc, page, textpage, gray, scale, fonts
+
+    def proves(self, g: Glyph) -> bool:
+        """The outline g's font draws for its claimed character is that character's in an installed font."""
+        import pypdfium2.raw as raw
+
+        obj = raw.FPDFText_GetTextObject(self.tp.raw, g.index) if g.index >= 0 else None
+        font = raw.FPDFTextObj_GetFont(obj) if obj else None
+        return bool(font) and self.fonts.key(font) != 0 and self.fonts.proves(font, g.ch)
 
     def __call__(self, targets: list[Glyph], also: list[Glyph]) -> None:
         """Set `font` and `faithful` of every glyph of `targets` (`also`: drawn too, not judged: the neighbours whose
@@ -245,7 +296,10 @@ class _Redraw:
                         not raw.FPDFPageObj_GetMatrix(obj, ctypes.byref(matrix)) or \
                         not raw.FPDFText_GetCharOrigin(tp, g.index, ctypes.byref(x), ctypes.byref(y)):
                     continue
-                fonts[g.index] = ctypes.cast(font, ctypes.c_void_p).value or 0
+                fid = self.fonts.key(font)
+                if not fid:
+                    continue
+                fonts[g.index] = fid
                 text = raw.FPDFPageObj_CreateTextObj(doc, font, size.value)
                 if not text:
                     continue
@@ -259,10 +313,10 @@ class _Redraw:
                 raw.FPDFPage_InsertObject(scratch, text)  # the page owns it from here
             with _render_grey(scratch, w, h, copy=False) as drawn:
                 for g in targets if drawn is not None else ():
-                    fid = fonts.get(g.index)
-                    if fid is None or g.loose is None:
+                    drawn_with = fonts.get(g.index)
+                    if drawn_with is None or g.loose is None:
                         continue
-                    g.font = (self.serial, fid)
+                    g.font = (self.fonts.serial, drawn_with)
                     x0, y0, x1, y1 = g.loose
                     cut = (slice(max(0, int(y0) - 1), min(h, int(np.ceil(y1)) + 1)),
                            slice(max(0, int(x0) - 1), min(w, int(np.ceil(x1)) + 1)))
