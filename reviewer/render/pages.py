@@ -495,16 +495,39 @@ def _glyphs(textpage: Any, gray: Any, scale: float, height: float, signatures: b
         out.append(g)
         signed.append(g)
     if signatures == "lazy" and signed:
-        import hashlib
-
-        digest = hashlib.blake2b
-        for g in signed:
-            x0, y0, x1, y1 = g.loose  # type: ignore[misc]
-            crop = gray[int(y0) : int(y1 + 0.999), int(x0) : int(x1 + 0.999)]
-            g.crop = digest(crop.tobytes(), digest_size=16, person=crop.shape[1].to_bytes(8, "big")).digest()
+        crops_of(gray, signed)
     elif signatures and signed:
         sign(gray, signed)
     return out
+
+
+def crops_of(gray: Any, glyphs: list[Glyph]) -> None:
+    """Each glyph's `crop`: a digest of the page's pixels in the whole pixels its loose box touches, with their width
+    (one array copy per crop size, then one hash per glyph)."""
+    import hashlib
+
+    import numpy as np
+
+    digest = hashlib.blake2b
+    boxes = np.array([g.loose for g in glyphs], dtype=np.float64)
+    x0 = boxes[:, 0].astype(np.int64)
+    y0 = boxes[:, 1].astype(np.int64)
+    ws = (boxes[:, 2] + 0.999).astype(np.int64) - x0
+    hs = (boxes[:, 3] + 0.999).astype(np.int64) - y0
+    h, w = gray.shape[0], gray.shape[1]
+    for cw, ch in set(zip(ws.tolist(), hs.tolist(), strict=True)):
+        idx = np.nonzero((ws == cw) & (hs == ch))[0]
+        inside = idx[(x0[idx] + cw <= w) & (y0[idx] + ch <= h)]
+        if len(inside):
+            windows = np.lib.stride_tricks.sliding_window_view(gray, (ch, cw))
+            crops = np.ascontiguousarray(windows[y0[inside], x0[inside]]).reshape(len(inside), -1)
+            person = cw.to_bytes(8, "big")
+            for i, row in zip(inside.tolist(), crops, strict=True):
+                glyphs[i].crop = digest(row.tobytes(), digest_size=16, person=person).digest()
+        for i in np.setdiff1d(idx, inside).tolist():  # cut by the page's edge: hashed as cut, with its own width
+            g = glyphs[i]
+            crop = gray[int(y0[i]) : int(y0[i]) + ch, int(x0[i]) : int(x0[i]) + cw]
+            g.crop = digest(crop.tobytes(), digest_size=16, person=crop.shape[1].to_bytes(8, "big")).digest()
 
 
 def sign(gray: Any, glyphs: list[Glyph]) -> None:

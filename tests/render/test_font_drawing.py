@@ -106,3 +106,26 @@ def test_a_font_drawing_read_once_is_not_read_again_at_other_positions(scanner: 
     # (a glyph OCR cannot read alone — 门 — proves nothing and is read in context, on every page)
     assert alone[0] > 20 and max(alone[1:]) <= 1, alone
     assert ocr is not None
+
+
+def test_the_exact_picture_of_a_verified_glyph_stands_only_for_its_own_character() -> None:
+    """GlyphMemory.mark_crops: the same pixels (the same digest) verify a glyph claiming the character they were
+    verified as, never one claiming another — a lying font drawing 公 where the layer says 密 on the very pixels of
+    a verified 公."""
+    from reviewer.render.glyphs import GlyphMemory
+
+    data = m.make_pdf([_page(0, ["公开发布的信息"]), _page(0, ["公开发布的信息"])], lies={"公": "密"})
+    honest = m.make_pdf([_page(0, ["公开发布的信息"])])
+    memory = GlyphMemory()
+    for page in pdf_pages(honest, 5, signatures="lazy"):
+        for g in page.glyphs:
+            g.verified = True
+        memory.remember_crops(page.glyphs)
+    seen = 0
+    for page in pdf_pages(data, 5, signatures="lazy"):
+        memory.mark_crops(page.glyphs)
+        lying = [g for g in page.glyphs if g.ch == "密"]
+        assert lying and all(g.crop is not None and not g.verified for g in lying)
+        assert all(g.verified for g in page.glyphs if g.ch in "开发布的信息")
+        seen += 1
+    assert seen == 2
