@@ -352,32 +352,21 @@ def prove_fonts(redraw: Any, glyphs: list[Glyph], page_glyphs: list[Glyph], memo
                 proven: set[tuple[int, int, str]]) -> int:
     """Verify the page's unverified glyphs that show exactly what their font draws for their claimed character
     (pages.PdfPage.redraw: the same pixels as that drawing, nothing else there) when that very drawing — the font's
-    glyph for the character — is proven to show the character: some glyph of this document drawn by the same font for
-    the same claimed character, with the same exactness, was verified by the glyph memory or read by OCR as it
-    (`proven`, filled here and in verify_glyphs). A font draws one glyph for one character wherever it draws it, so
-    its sub-pixel variants across the pages need no further reading. A lying font is never proven: its drawing for
-    公 that shows 密 is never verified as 公. Returns the glyphs verified here."""
+    glyph for the character — is proven to show the character (`proven`, by (document, font, character), filled here
+    and in verify_glyphs): its outline is the character's in a font installed on the server (render/fontproof.py);
+    or the same drawing alone at another sub-pixel position looks like a drawing the glyph memory verified as the
+    character; or a glyph of this document that is exactly that drawing was read by OCR as the character. A font
+    draws one glyph for one character wherever it draws it, so its sub-pixel variants across the pages need no
+    further reading. A lying font is never proven: its drawing for 公 that shows 密 is never verified as 公.
+    Returns the glyphs verified here."""
     todo = [g for g in glyphs if _needs_reading(g, memory)]
     if not todo:
         return 0
-    chars = {g.ch for g in todo}
-    # witnesses: glyphs of the page already verified for those characters (a few per character)
-    witnesses: list[Glyph] = []
-    per: dict[str, int] = {}
-    for g in glyphs:
-        if g.verified and g.ch in chars and g.font is None and per.get(g.ch, 0) < WITNESSES:
-            per[g.ch] = per.get(g.ch, 0) + 1
-            witnesses.append(g)
-    targets = todo + witnesses
     by_index = {g.index: g for g in page_glyphs if g.index >= 0}
-    also = [n for g in targets for n in (by_index.get(g.index - 1), by_index.get(g.index + 1)) if n is not None]
-    redraw(targets, also)
-    for g in witnesses:
-        if g.faithful and g.font is not None:
-            proven.add((*g.font, g.ch))
-    # a font's drawing not proven by a witness of this page: the same drawing, alone, at a few other sub-pixel
-    # positions, against the memory's verified drawings of the character (one glyph per font and character)
-    open_: dict[tuple[int, int, str], Glyph] = {}
+    # the neighbours are drawn too: their antialiased edges reach into the targets' boxes
+    also = [n for g in todo for n in (by_index.get(g.index - 1), by_index.get(g.index + 1)) if n is not None]
+    redraw(todo, also)
+    open_: dict[tuple[int, int, str], Glyph] = {}  # one glyph per font drawing not yet proven
     for g in todo:
         if g.faithful and g.font is not None and (key := (*g.font, g.ch)) not in proven and key not in open_:
             open_[key] = g
@@ -386,7 +375,7 @@ def prove_fonts(redraw: Any, glyphs: list[Glyph], page_glyphs: list[Glyph], memo
         if redraw.proves(g):
             proven.add(key)
             del open_[key]
-    if open_:
+    if open_:  # the same drawing, alone, at a few other sub-pixel positions, against the memory
         drawn = redraw.copies(list(open_.values()), SHIFTS)
         memory.mark_known([c for copies in drawn for c in copies])  # one pass for the page
         for key, copies in zip(open_, drawn, strict=True):
@@ -401,8 +390,8 @@ def prove_fonts(redraw: Any, glyphs: list[Glyph], page_glyphs: list[Glyph], memo
     return done
 
 
+# prove_fonts: sub-pixel positions (x, y) a font's drawing is tried at against the memory's verified drawings
 SHIFTS = [(dx, dy) for dy in (0.0, 0.33, 0.67) for dx in (0.0, 0.2, 0.4, 0.6, 0.8)]
-WITNESSES = 0  # verified glyphs per character drawn again to prove their font's drawing (prove_fonts)
 
 
 def _needs_reading(g: Glyph, memory: GlyphMemory) -> bool:

@@ -129,3 +129,85 @@ def test_the_exact_picture_of_a_verified_glyph_stands_only_for_its_own_character
         assert all(g.verified for g in page.glyphs if g.ch in "开发布的信息")
         seen += 1
     assert seen == 2
+
+
+# ------------------------------------------------------------------------------------ with the outline proof
+LINE = "普通项目按计划推进北辰三号"
+
+
+def _noto_subset(text: str) -> bytes:
+    """The installed Noto Sans CJK SC cut down to `text` (its CFF programs unchanged): an embedded font the server's
+    own fonts can vouch for."""
+    import io
+
+    from fontTools import subset
+    from fontTools.ttLib import TTCollection, TTFont
+
+    from tests.render.test_fontproof import SC
+
+    if SC is None:
+        pytest.skip("Noto Sans CJK（fonts-noto-cjk）未安装")
+    buf = io.BytesIO()
+    TTCollection(SC.path, lazy=True)[SC.index].save(buf)
+    buf.seek(0)
+    font = TTFont(buf)
+    options = subset.Options()
+    options.desubroutinize = True
+    options.layout_features = []
+    options.name_IDs = ["*"]
+    sub = subset.Subsetter(options)
+    sub.populate(text=text)
+    sub.subset(font)
+    out = io.BytesIO()
+    font.save(out)
+    return out.getvalue()
+
+
+def _alone_reads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    from reviewer.render import glyphs
+
+    alone = [0]
+    real_line = glyphs._synthetic_line
+
+    def counted_line(image: Any, gs: list[Any], module: Any) -> Any:
+        alone[0] += len(gs)
+        return real_line(image, gs, module)
+
+    monkeypatch.setattr(glyphs, "_synthetic_line", counted_line)
+    return alone
+
+
+def test_an_embedded_copy_of_an_installed_font_is_verified_without_reading(scanner: Scanner,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every glyph of a draft whose embedded font is a subset of a font installed on the server is proven by its
+    outline: nothing is read alone. (Not 北: PDFium's outline of 北 from the installed face loaded whole is another
+    glyph, so 北 never proves and is read — a refusal, never a wrong proof.)"""
+    from tests.render.test_fontproof import embedded_pdf
+
+    alone = _alone_reads(monkeypatch)
+    text = "普通项目按计划推进天枢工程"
+    data = embedded_pdf(_noto_subset(text), text)
+    result, report = scan_rendered(scanner, data, "a.pdf")
+    assert report.error is None
+    assert alone == [0]
+    assert [f for f in result.findings if f.rule == check.MISMATCH_RULE] == []
+    assert any("天枢工程" in f.match for f in result.findings)
+
+
+def test_an_embedded_font_whose_glyphs_are_swapped_is_read_and_its_lie_reported(scanner: Scanner,
+                                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same installed font with 北辰三号 and 普通项目 swapped between their code points: the layer claims 普通项目
+    where the page draws 北辰三号 (and the other way round). No outline of a swapped glyph equals the installed
+    font's outline of the character it claims, so those glyphs are read, and the secret the page shows is reported
+    where the layer hides it."""
+    from tests.render.test_fontproof import embedded_pdf, swapped
+
+    alone = _alone_reads(monkeypatch)
+    font = swapped(_noto_subset(LINE), list(zip("北辰三号", "普通项目", strict=True)))
+    data = embedded_pdf(font, "普通项目按计划推进")  # the layer says 普通项目…; the page shows 北辰三号…
+    result, report = scan_rendered(scanner, data, "a.pdf")
+    assert report.error is None
+    assert alone[0] >= 4, "the swapped glyphs were taken as proven"
+    hits = [f for f in result.findings if "北辰三号" in (f.match + f.explanation)]
+    assert hits, [(f.rule, f.match, f.location) for f in result.findings]
+    assert result.verdict.value != "pass"
