@@ -20,6 +20,7 @@ the claimed character) are trusted only as a pixel-identical copy of a drawing O
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import threading
@@ -46,6 +47,7 @@ VERSION = 3  # of the signature: a memory file of another version is not used (i
 EXEMPLARS = 64  # verified drawings kept per (character, size): subpixel placement gives many variants of a glyph
 CROPS = 1_000_000  # exact pictures of verified glyphs a process keeps (16-byte digests: about 100 MB at most)
 SIZE_SLACK = 1  # a glyph is compared with the verified drawings of its character at its size and the sizes ±1 px
+_log = logging.getLogger(__name__)
 _PUA = re.compile("[\ue000-\uf8ff\ufffd]")
 
 
@@ -359,6 +361,17 @@ def prove_fonts(redraw: Any, glyphs: list[Glyph], page_glyphs: list[Glyph], memo
     draws one glyph for one character wherever it draws it, so its sub-pixel variants across the pages need no
     further reading. A lying font is never proven: its drawing for 公 that shows 密 is never verified as 公.
     Returns the glyphs verified here."""
+    try:
+        return _prove_fonts(redraw, glyphs, page_glyphs, memory, proven)
+    except Exception as exc:  # noqa: BLE001 - PDFium on a hostile draft: nothing proven, the glyphs are read
+        _log.warning("prove_fonts failed (%s): the page's new glyphs are read by OCR", type(exc).__name__)
+        for g in glyphs:
+            g.faithful = False
+        return 0
+
+
+def _prove_fonts(redraw: Any, glyphs: list[Glyph], page_glyphs: list[Glyph], memory: GlyphMemory,
+                 proven: set[tuple[int, int, str]]) -> int:
     todo = [g for g in glyphs if _needs_reading(g, memory)]
     if not todo:
         return 0

@@ -211,3 +211,26 @@ def test_an_embedded_font_whose_glyphs_are_swapped_is_read_and_its_lie_reported(
     hits = [f for f in result.findings if "北辰三号" in (f.match + f.explanation)]
     assert hits, [(f.rule, f.match, f.location) for f in result.findings]
     assert result.verdict.value != "pass"
+
+
+def test_a_redraw_that_fails_proves_nothing_and_the_glyphs_are_read(scanner: Scanner,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """PDFium failing inside the redraw (a hostile draft) is no proof: the page's new glyphs are read by OCR and a
+    lie is still reported; the check itself does not fail."""
+    from reviewer.render import pages
+
+    def broken(self: Any, targets: list[Any], also: list[Any]) -> None:
+        for g in targets:
+            g.faithful, g.font = True, (0, 0)  # half done, then the failure
+        raise OSError("PDFium")
+
+    monkeypatch.setattr(pages._Redraw, "__call__", broken)
+    alone = _alone_reads(monkeypatch)
+    lie = dict(zip("北辰三号", "普通项目", strict=True))
+    honest = [line.format(w="普通项目") for line in COVER]
+    lied = [line.replace("普通项目", "北辰三号", 1) if i == 2 else line for i, line in enumerate(honest)]
+    result, report = scan_rendered(scanner, m.make_pdf([_page(0, lied)], lies=lie), "a.pdf")
+    assert report.error is None
+    assert alone[0] > 10
+    assert [f for f in result.findings if "北辰三号" in (f.match + f.explanation)]
+    assert result.verdict.value != "pass"
