@@ -20,18 +20,17 @@ the visible characters plus whatever hid between them, and a combining mark or v
 character. Compatibility forms that NFKC expands (⑩ → 10, ㎞ → km) map each of their characters to the one original
 character; enclosed forms (①, ⒜, ㊀ …) are padded with spaces because a reader reads them as separate signs.
 
-Noise (spaces, separators such as 青 鸾·四-号) is removed only in the text that the automata read (`Stream.clean`);
-`Stream` keeps checkpoints, and a hit is found again in the folded bytes with a regex that allows noise between the
-characters of the term (`relocation_regex`)."""
+Noise (spaces, separators such as 青 鸾·四-号) is removed only in the text that the keys are looked for in
+(`Stream.clean`); `Stream` keeps where the removed characters were, and a hit's clean span is mapped back to the folded
+text by a binary search (`Stream.folded_span`)."""
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from array import array
 from bisect import bisect_right
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
@@ -48,9 +47,7 @@ _NOISE_MULTI = (
 )
 _NOISE_FULLWIDTH = "\uff0e\uff0d\uff3f\uff0a\uff5e\uff5c\uff0f\uff3c"
 _LINE_BREAKS = "\u2028\u2029"
-NOISE_CLASS = b"[ \\t\\r\\n\\x0b\\x0c.\\-_*~|/\\\\]*"
 _FOLD_BLOCK = 1 << 20  # characters whose code points are looked at at once (4 bytes each)
-CHUNK = 4096  # bytes between checkpoints: bounds the work of mapping one hit back to the original
 # enclosed alphanumerics (①, ⑴, ⒜, ❶, ㊀, 🄐 …): read as separate signs, so padded with spaces when NFKC expands them
 _ENCLOSED = ((0x2460, 0x24FF), (0x2776, 0x2793), (0x3200, 0x32FF), (0x1F100, 0x1F1FF))
 # accented letters folded to their base letter: Latin, Greek, Cyrillic (not kana or Hangul, whose NFD differs)
@@ -340,102 +337,66 @@ def visible_terms(terms: list[str]) -> list[str]:
     return [t.translate(strip) for t in folded]
 
 
-@cache
-def relocation_regex(key: bytes) -> re.Pattern[bytes]:
-    """Finds a key in the folded, lowercased bytes with any noise between its characters (青 鸾 四 号)."""
-    chars = key.decode("utf-8")
-    parts = [re.escape(ch.encode("utf-8")) for ch in chars]
-    return re.compile(NOISE_CLASS.join(parts))
+_NOISE_TABLE = np.zeros(0x81, dtype=np.bool_)  # by code point, every non-ASCII one at 0x80: is it noise?
+_NOISE_TABLE[list(NOISE_BYTES)] = True
+_DIGIT_TABLE = np.full(0x81, ord("x"), dtype=np.uint8)  # by code point: digits -> "0", space and hyphen -> "_"
+_DIGIT_TABLE[0x30:0x3A] = ord("0")
+_DIGIT_TABLE[[0x20, 0x2D]] = ord("_")
+PAD = 4  # NUL code points after `Stream.codes` (the prefilter reads up to 4 characters from any place)
 
 
 @dataclass(slots=True)
 class Stream:
-    """The folded text (`folded`, with `offsets` back to the original), its bytes (`data`, where hits are relocated),
-    the noise-free text the automata read (`clean`) and checkpoints: chunk k starts at byte `byte_starts[k]` and
-    character `char_starts[k]` of `data` and at character `out_starts[k]` of `clean`."""
+    """The folded text (`folded`, with `offsets` back to the original); the noise-free, ASCII-lowercased text the keys
+    are looked for in (`clean`, with its code points in `codes`, followed by PAD NULs); `digits`, one byte per
+    character of `folded` (digits "0", space and hyphen "_", anything else "x"), where numbers are looked for; and
+    `gaps`, for mapping clean positions back to folded ones: gaps[j] is the number of clean characters before the
+    j-th removed (noise) character.
+
+    Everything is computed on code points at once (numpy): a clean position p comes from folded position
+    p + (number of gaps ≤ p), so a hit is mapped back by a binary search, never by reading the text again."""
 
     folded: str
-    data: bytes
     clean: str
-    byte_starts: list[int]
-    out_starts: list[int]
-    char_starts: list[int] = field(default_factory=list)
+    codes: np.ndarray
+    digits: bytes
+    gaps: np.ndarray
     offsets: OffsetMap = IDENTITY
 
     @classmethod
     def of(cls, text: str) -> Stream:
         folded, offsets = fold_map(text)
-        # "replace" turns a lone surrogate (possible in text from broken documents) into "?": still one character
-        data = folded.encode("utf-8", "replace").lower()
-        n = len(data)
-        pieces: list[str] = []
-        byte_starts: list[int] = []
-        out_starts: list[int] = []
-        char_starts: list[int] = []
-        pos = out = chars = 0
-        while pos < n:
-            end = min(pos + CHUNK, n)
-            while end < n and data[end] & 0xC0 == 0x80:  # never split a character
-                end -= 1
-            kept = data[pos:end].translate(None, NOISE_BYTES)
-            piece = kept.decode("utf-8")
-            byte_starts.append(pos)
-            out_starts.append(out)
-            char_starts.append(chars)
-            pieces.append(piece)
-            out += len(piece)
-            chars += len(piece) + (end - pos - len(kept))  # every noise byte is one (ASCII) character
-            pos = end
-        return cls(folded, data, "".join(pieces), byte_starts, out_starts, char_starts, offsets)
+        # "surrogatepass": a lone surrogate (text from a broken document) stays one code point; in `clean` it becomes
+        # "?", as the keys' UTF-8 encoding with "replace" makes it (term_key)
+        codes = np.frombuffer(folded.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        small = np.minimum(codes, np.uint32(0x80))
+        noise = _NOISE_TABLE[small]
+        digits = _DIGIT_TABLE[small].tobytes()
+        del small
+        gaps = np.flatnonzero(noise)
+        n = len(codes) - len(gaps)
+        kept = np.zeros(n + PAD, dtype=np.uint32)
+        kept[:n] = codes[~noise] if len(gaps) else codes
+        del noise
+        gaps -= np.arange(len(gaps), dtype=gaps.dtype)
+        body = kept[:n]
+        body[(body - np.uint32(0x41)) < np.uint32(26)] += np.uint32(0x20)  # ASCII lowercase only (as bytes.lower)
+        surrogates = (body - np.uint32(0xD800)) < np.uint32(0x800)
+        if surrogates.any():
+            body[surrogates] = np.uint32(0x3F)
+        return cls(folded, body.tobytes().decode("utf-32-le"), kept, digits, gaps, offsets)
 
-    def lower_bound(self, clean_pos: int) -> int:
-        """A byte offset in `data` at or before the place where `clean[clean_pos]` came from
-        (every character is at least one byte, and removed noise only pushes the place further)."""
-        k = bisect_right(self.out_starts, clean_pos) - 1
-        if k < 0:
-            return 0
-        return self.byte_starts[k] + (clean_pos - self.out_starts[k])
+    def folded_starts(self, positions: np.ndarray) -> np.ndarray:
+        """The folded positions of the clean characters at `positions` (int64, any order)."""
+        if not len(self.gaps):
+            return positions
+        return positions + np.searchsorted(self.gaps, positions, side="right")
 
-    def char_offsets(self) -> CharOffsets:
-        return CharOffsets(self.data, self.byte_starts, self.char_starts)
-
-
-class CharOffsets:
-    """Byte offsets of `data` -> character offsets, for positions asked in any order. With checkpoints (from `Stream`)
-    one call decodes at most one chunk; without, checkpoints are made once, every CHUNK bytes."""
-
-    def __init__(self, data: bytes, byte_starts: list[int] | None = None, char_starts: list[int] | None = None) -> None:
-        self._data = data
-        self._ascii = data.isascii()
-        if self._ascii:
-            self._bytes: list[int] = []
-            self._chars: list[int] = []
-            return
-        if byte_starts is None or char_starts is None or len(byte_starts) != len(char_starts):
-            byte_starts, char_starts = [], []
-            pos = chars = 0
-            n = len(data)
-            while pos < n:
-                end = min(pos + CHUNK, n)
-                while end < n and data[end] & 0xC0 == 0x80:
-                    end -= 1
-                byte_starts.append(pos)
-                char_starts.append(chars)
-                chars += len(data[pos:end].decode("utf-8"))
-                pos = end
-        self._bytes, self._chars = byte_starts, char_starts
-        self._last = (0, 0)  # the last answer: positions asked in order decode only the bytes between them
-
-    def __call__(self, byte_pos: int) -> int:
-        if self._ascii:
-            return byte_pos
-        k = bisect_right(self._bytes, byte_pos) - 1
-        if k < 0:
-            return 0
-        b0, c0 = self._bytes[k], self._chars[k]
-        last_b, last_c = self._last
-        if b0 <= last_b <= byte_pos:
-            b0, c0 = last_b, last_c
-        chars = c0 + len(self._data[b0:byte_pos].decode("utf-8"))
-        self._last = (byte_pos, chars)
-        return chars
+    def folded_span(self, start: int, last: int) -> tuple[int, int]:
+        """The folded span of clean[start : last + 1]: from its first character to just after its last one (noise
+        between them included)."""
+        gaps = self.gaps
+        if not len(gaps):
+            return start, last + 1
+        return (start + int(np.searchsorted(gaps, start, side="right")),
+                last + 1 + int(np.searchsorted(gaps, last, side="right")))

@@ -124,15 +124,17 @@ class Prefilter:
         if self._automaton is not None:
             self._automaton.make_automaton()
 
-    def _anchors(self, clean: str) -> list[tuple[np.ndarray, int, np.ndarray]]:
+    def _anchors(self, clean: str, codes: np.ndarray | None = None) -> list[tuple[np.ndarray, int, np.ndarray]]:
         """Places where an anchor (probably) starts: per anchor length n, (positions, n, longest key there). The hash
-        check is exact up to 32-bit collisions, which only add a place."""
+        check is exact up to 32-bit collisions, which only add a place. `codes`: the code points of `clean` followed by
+        at least MAX_ANCHOR NULs, when the caller has them (normalize.Stream.codes)."""
         total = len(clean)
         if not self._groups or total < 2:
             return []
         # padded with NULs so that the 3- and 4-character hashes need no bounds check (a hash that reads padding only
         # adds a place, which the comparison with the text drops; it never hides one)
-        codes = np.frombuffer((clean + "\x00" * MAX_ANCHOR).encode("utf-32-le"), dtype=np.uint32)
+        if codes is None or len(codes) < total + MAX_ANCHOR:
+            codes = np.frombuffer((clean + "\x00" * MAX_ANCHOR).encode("utf-32-le"), dtype=np.uint32)
         out: list[tuple[np.ndarray, int, np.ndarray]] = []
         p = np.uint32(_P)
         for lo in range(0, total - 1, _BLOCK):
@@ -170,16 +172,16 @@ class Prefilter:
         order = np.argsort(first, kind="stable")
         return _merge(zip(first[order].tolist(), last[order].tolist()))
 
-    def find(self, clean: str) -> tuple[list[tuple[int, int]], int, int]:
+    def find(self, clean: str, codes: np.ndarray | None = None) -> tuple[list[tuple[int, int]], int, int]:
         """Every occurrence of every key in `clean`, as (index of its last character, index of the key), ordered as
         an Aho-Corasick automaton reports them (by end, the longer key first); and the work done: characters
-        compared or walked, and look-ups (places compared plus automaton walks)."""
+        compared or walked, and look-ups (places compared plus automaton walks). `codes`: see `_anchors`."""
         total = len(clean)
         places: list[tuple[int, int]] = []  # (position, anchor length)
         if total <= SHORT:
             places = [(pos, n) for pos in range(total - 1) for n in self._lengths if pos + n <= total]
         else:
-            for at, n, _ in self._anchors(clean):
+            for at, n, _ in self._anchors(clean, codes):
                 places.extend((pos, n) for pos in at.tolist())
         hits: list[tuple[int, int, int]] = []
         read = 0

@@ -5,7 +5,7 @@ window around the few hits that need a word boundary.
 
 Cost is linear in the size of the text: each anchor place costs at most `prefilter.GROUP` comparisons or one walk of a
 window no longer than the longest key (windows merged and sliced, never the whole buffer per window), a hit is mapped
-back through checkpoints at most `normalize.CHUNK` bytes apart, the marking grammar reads at most `LINE_CAP`
+back by a binary search over the removed noise characters (`Stream.folded_span`), the marking grammar reads at most `LINE_CAP`
 characters on either side of a hit, and exemption spans are looked up by bisection. `Scanner.work` counts that work
 for tests (deterministic, unlike time).
 
@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import ahocorasick
+import numpy as np
 
 from reviewer.ruleset.loader import RuleSet, load_rules
 from reviewer.ruleset.model import (
@@ -39,22 +40,13 @@ from reviewer.scan import expressions, markings
 from reviewer.scan.boundaries import Boundaries
 from reviewer.scan.fingerprints import FingerprintIndex
 from reviewer.scan.model import CONTEXT_CHARS, SEVERITY_LABEL, Finding, ScanResult, Severity
-from reviewer.scan.normalize import (
-    CharOffsets,
-    OffsetMap,
-    Stream,
-    fold_table,
-    original_span,
-    relocation_regex,
-    term_keys,
-)
+from reviewer.scan.normalize import OffsetMap, Stream, fold_table, original_span, term_keys
 from reviewer.scan.prefilter import Prefilter
 from reviewer.scan.validators import SENTENCE_CHECKS, VALIDATORS
 from reviewer.settings import BUILTIN_RULES_DIR, Settings
 
 TERM, MARKER, EXEMPT, ANCHOR = 0, 1, 2, 3  # ANCHOR: a word after which a `anchor: words` pattern is tried
 EXPRESSION, PERSON = 4, 5  # a wrong form of an `expression` rule; a name of a `titles` rule (scan/expressions.py)
-_DIGITS = bytes.maketrans(b"0123456789 -", b"0000000000__")
 _RUN = re.compile(rb"[0_]*0")
 _RUN_BYTES = frozenset(b"0_")
 LINE_CAP = 4096  # characters of a hit's line the marking grammar reads on either side (a longer line is cut there)
@@ -88,7 +80,8 @@ class _Candidate:
 @dataclass(slots=True)
 class Work:
     """What one scan cost, counted (for the linear-cost test and the benchmark): characters compared with keys or fed
-    to the automata, bytes the relocation regexes may read, characters of lines the marking grammar reads, look-ups
+    to the automata, characters of hits mapped back to the folded text (`relocation_bytes`, one per character and one
+    per hit), characters of lines the marking grammar reads, look-ups
     (anchor places compared, automaton walks, str.find passes)."""
 
     automaton_chars: int = 0
@@ -259,19 +252,18 @@ class Scanner:
     def _scan(self, text: str, work: Work | None) -> tuple[Stream, list[_Candidate], list[tuple[int, int, str]]]:
         stream = Stream.of(text)
         folded = stream.folded
-        offsets = stream.char_offsets()
         head = markings.head_end(folded, self._head_lines)
         out: list[_Candidate] = []
         exempt: list[tuple[int, int, str]] = []
         people: dict[int, list[tuple[str, int, int]]] = {}
         if self._keys:
-            self._automaton_hits(stream, offsets, head, out, exempt, work, text if len(text) == len(stream.folded) else None,
+            self._automaton_hits(stream, head, out, exempt, work, text if len(text) == len(stream.folded) else None,
                                  people)
         for i, hits in people.items():  # required orders of a unit's names (one list: names close together)
             for j in self._people[i].orders(folded, sorted(hits, key=lambda h: h[1])):
                 out.append(self._judged(i, j, overlaps=True))
         if self._digit_rules:
-            self._digit_hits(stream, offsets, out)
+            self._digit_hits(stream, out)
         for i in self._text_rules:
             self._pattern_hits(i, folded, 0, len(folded), out, None)
         if self._hidden_rules and not stream.offsets.identity:
@@ -289,11 +281,9 @@ class Scanner:
                 out.append(_Candidate(fp.rule, fp.start, fp.end, self._rules[fp.rule].severity, fp.explanation, exemptable=False))
         return stream, self._settle(folded, out, exempt), exempt
 
-    def _automaton_hits(self, stream: Stream, offsets: CharOffsets, head: int, out: list[_Candidate],
+    def _automaton_hits(self, stream: Stream, head: int, out: list[_Candidate],
                         exempt: list[tuple[int, int, str]], work: Work | None, text: str | None = None,
                         people: dict[int, list[tuple[str, int, int]]] | None = None) -> None:
-        cursor: dict[int, int] = {}
-        data = stream.data
         folded = stream.folded
         clean = stream.clean
         if self._singles is not None:
@@ -303,7 +293,7 @@ class Scanner:
             hits = list(self._small.iter(clean))
             fed, calls = len(clean), 1
         if self._big_ids:
-            found, read, looked = self._prefilter.find(clean)
+            found, read, looked = self._prefilter.find(clean, stream.codes)
             fed += read
             calls += looked
             if found:
@@ -313,16 +303,17 @@ class Scanner:
         if work is not None:
             work.automaton_chars += fed
             work.automaton_calls += calls
-        for end, kid in hits:
-            key = self._keys[kid]
-            lower = max(stream.lower_bound(end - len(self._key_text[kid]) + 1), cursor.get(kid, 0))
-            m = relocation_regex(key).search(data, lower)
-            if m is None:  # pragma: no cover - the stream and the text disagree; never drop silently
-                raise RuntimeError("内部错误：命中位置无法映射回原文")
-            if work is not None:
-                work.relocation_bytes += m.end() - lower
-            cursor[kid] = m.start() + 1
-            start, stop = offsets(m.start()), offsets(m.end())
+        if not hits:
+            return
+        # the folded span of each hit: from its first character to just after its last (noise between them included)
+        key_text = self._key_text
+        lasts = np.fromiter((end for end, _ in hits), dtype=np.int64, count=len(hits))
+        firsts = lasts - np.fromiter((len(key_text[kid]) - 1 for _, kid in hits), dtype=np.int64, count=len(hits))
+        starts = stream.folded_starts(firsts).tolist()
+        stops = (stream.folded_starts(lasts) + 1).tolist()
+        if work is not None:
+            work.relocation_bytes += int((lasts - firsts).sum()) + len(hits)
+        for (_, kid), start, stop in zip(hits, starts, stops):
             for entry in self._entries[kid]:
                 rule = self._rules[entry.rule]
                 if entry.role == EXEMPT:
@@ -344,7 +335,7 @@ class Scanner:
                         out.append(self._judged(entry.rule, judged))
                 else:
                     if entry.role == TERM:
-                        cand = self._term(entry, rule, folded, start, stop, len(self._key_text[kid]))  # type: ignore[arg-type]
+                        cand = self._term(entry, rule, folded, start, stop, len(key_text[kid]))  # type: ignore[arg-type]
                     else:
                         cand = self._marker(entry, rule, folded, start, stop, head, work, text)  # type: ignore[arg-type]
                     if cand:
@@ -429,8 +420,8 @@ class Scanner:
                 listed[-1].explanation += f"；共 {count} 处，只列出前 {len(listed)} 处"
             out.extend(listed)
 
-    def _digit_hits(self, stream: Stream, offsets: CharOffsets, out: list[_Candidate]) -> None:
-        digits = stream.data.translate(_DIGITS)
+    def _digit_hits(self, stream: Stream, out: list[_Candidate]) -> None:
+        digits = stream.digits  # one byte per folded character: digit "0", space or hyphen "_", else "x"
         folded = stream.folded
         seen: set[tuple[int, int, int]] = set()
         pos = 0
@@ -447,7 +438,7 @@ class Scanner:
             run_end = last_end = m.end()
             count = digits.count(b"0", pos, run_end)
             if count >= self._min_digits:
-                s, e = offsets(pos), offsets(run_end)
+                s, e = pos, run_end
                 lo, hi = max(0, s - 24), min(len(folded), e + 24)
                 for i in self._digit_rules:
                     if count >= self._rules[i].min_digits:  # type: ignore[union-attr]

@@ -46,7 +46,7 @@ class WholeWalk(Prefilter):
         super().__init__(keys)
         self._all = list(keys)
 
-    def find(self, clean: str) -> tuple[list[tuple[int, int]], int, int]:
+    def find(self, clean: str, codes: object = None) -> tuple[list[tuple[int, int]], int, int]:
         return walk(self._all, clean), len(clean), 1
 
 
