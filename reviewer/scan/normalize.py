@@ -337,11 +337,13 @@ def visible_terms(terms: list[str]) -> list[str]:
     return [t.translate(strip) for t in folded]
 
 
-_NOISE_TABLE = np.zeros(0x81, dtype=np.bool_)  # by code point, every non-ASCII one at 0x80: is it noise?
-_NOISE_TABLE[list(NOISE_BYTES)] = True
-_DIGIT_TABLE = np.full(0x81, ord("x"), dtype=np.uint8)  # by code point: digits -> "0", space and hyphen -> "_"
-_DIGIT_TABLE[0x30:0x3A] = ord("0")
-_DIGIT_TABLE[[0x20, 0x2D]] = ord("_")
+# what each code point is to the scanner (every non-ASCII one at 0x80), one byte: noise bytes are above 0x40 (space and
+# hyphen "_", the others "|"), digits "0", anything else "#". `Stream.digits` is this byte for every folded character.
+_CLASS = np.full(0x81, ord("#"), dtype=np.uint8)
+_CLASS[list(NOISE_BYTES)] = ord("|")
+_CLASS[[0x20, 0x2D]] = ord("_")
+_CLASS[0x30:0x3A] = ord("0")
+_NOISE_CLASS = ord("@")  # classes above this are noise
 PAD = 4  # NUL code points after `Stream.codes` (the prefilter reads up to 4 characters from any place)
 
 
@@ -349,7 +351,8 @@ PAD = 4  # NUL code points after `Stream.codes` (the prefilter reads up to 4 cha
 class Stream:
     """The folded text (`folded`, with `offsets` back to the original); the noise-free, ASCII-lowercased text the keys
     are looked for in (`clean`, with its code points in `codes`, followed by PAD NULs); `digits`, one byte per
-    character of `folded` (digits "0", space and hyphen "_", anything else "x"), where numbers are looked for; and
+    character of `folded` (digits "0", space and hyphen "_", other noise "|", anything else "#"), where numbers are
+    looked for; and
     `gaps`, for mapping clean positions back to folded ones: gaps[j] is the number of clean characters before the
     j-th removed (noise) character.
 
@@ -369,10 +372,8 @@ class Stream:
         # "surrogatepass": a lone surrogate (text from a broken document) stays one code point; in `clean` it becomes
         # "?", as the keys' UTF-8 encoding with "replace" makes it (term_key)
         codes = np.frombuffer(folded.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        small = np.minimum(codes, np.uint32(0x80))
-        noise = _NOISE_TABLE[small]
-        digits = _DIGIT_TABLE[small].tobytes()
-        del small
+        classes = _CLASS.take(np.minimum(codes, np.uint32(0x80)))
+        noise = classes > _NOISE_CLASS
         gaps = np.flatnonzero(noise)
         n = len(codes) - len(gaps)
         kept = np.zeros(n + PAD, dtype=np.uint32)
@@ -381,10 +382,13 @@ class Stream:
         gaps -= np.arange(len(gaps), dtype=gaps.dtype)
         body = kept[:n]
         body[(body - np.uint32(0x41)) < np.uint32(26)] += np.uint32(0x20)  # ASCII lowercase only (as bytes.lower)
-        surrogates = (body - np.uint32(0xD800)) < np.uint32(0x800)
-        if surrogates.any():
-            body[surrogates] = np.uint32(0x3F)
-        return cls(folded, body.tobytes().decode("utf-32-le"), kept, digits, gaps, offsets)
+        raw = body.tobytes()
+        try:
+            clean = raw.decode("utf-32-le")
+        except UnicodeDecodeError:  # lone surrogates
+            body[(body - np.uint32(0xD800)) < np.uint32(0x800)] = np.uint32(0x3F)
+            clean = body.tobytes().decode("utf-32-le")
+        return cls(folded, clean, kept, classes.tobytes(), gaps, offsets)
 
     def folded_starts(self, positions: np.ndarray) -> np.ndarray:
         """The folded positions of the clean characters at `positions` (int64, any order)."""

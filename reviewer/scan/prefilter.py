@@ -65,7 +65,7 @@ def _member(bitmap: np.ndarray, h: np.ndarray, mix: int) -> np.ndarray:
     mixed &= np.uint32(31)
     bits >>= mixed
     bits &= np.uint32(1)
-    return np.flatnonzero(bits)
+    return np.flatnonzero(bits.astype(np.bool_))  # nonzero of a bool array is several times faster than of uint32
 
 
 class Prefilter:

@@ -421,7 +421,7 @@ class Scanner:
             out.extend(listed)
 
     def _digit_hits(self, stream: Stream, out: list[_Candidate]) -> None:
-        digits = stream.digits  # one byte per folded character: digit "0", space or hyphen "_", else "x"
+        digits = stream.digits  # one byte per folded character: digit "0", space or hyphen "_", anything else another byte
         folded = stream.folded
         seen: set[tuple[int, int, int]] = set()
         pos = 0
