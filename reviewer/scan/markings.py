@@ -72,6 +72,7 @@ def line_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     return a, (len(text) if b < 0 else b)
 
 
+_LEAD = re.compile(r"[ \t]*")
 _NONBLANK = re.compile(r"\S")  # \S is what str.isspace() (and so str.strip()) does not remove
 
 
@@ -330,7 +331,7 @@ def copy_number(text: str, head: int) -> list[MarkingHit]:
     while pos < head:
         nl = text.find("\n", pos)
         nl = len(text) if nl < 0 else nl
-        lead = len(text[pos:nl]) - len(text[pos:nl].lstrip(" \t"))
+        lead = _LEAD.match(text, pos, nl).end() - pos  # type: ignore[union-attr]  # what lstrip(" \t") removes
         if COPY_NUMBER.fullmatch(text, pos, nl):
             out.append(MarkingHit(pos + lead, pos + lead + 6, "head", "文首6位份号（涉密公文应当标注份号）"))
         else:

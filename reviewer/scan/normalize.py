@@ -48,6 +48,7 @@ _NOISE_MULTI = (
 _NOISE_FULLWIDTH = "\uff0e\uff0d\uff3f\uff0a\uff5e\uff5c\uff0f\uff3c"
 _LINE_BREAKS = "\u2028\u2029"
 _FOLD_BLOCK = 1 << 20  # characters whose code points are looked at at once (4 bytes each)
+_DENSE = 32  # a block with fewer folding places than 1 in _DENSE characters is folded one place at a time
 # enclosed alphanumerics (①, ⑴, ⒜, ❶, ㊀, 🄐 …): read as separate signs, so padded with spaces when NFKC expands them
 _ENCLOSED = ((0x2460, 0x24FF), (0x2776, 0x2793), (0x3200, 0x32FF), (0x1F100, 0x1F1FF))
 # accented letters folded to their base letter: Latin, Greek, Cyrillic (not kana or Hangul, whose NFD differs)
@@ -246,18 +247,21 @@ def _fold_mask() -> np.ndarray:
     return mask
 
 
-def _folding_places(block: str) -> list[int]:
-    """Indexes of the characters of `block` that may fold: BMP ones in the table, and every astral one. numpy reads
-    the whole block at a few nanoseconds a character (a regex class over thousands of characters took three times
-    as long); "surrogatepass" keeps a lone surrogate (text from a broken document) one code unit, which never folds."""
-    codes = np.frombuffer(block.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+def _folding_places(codes: np.ndarray) -> np.ndarray:
+    """Indexes of the code points that may fold: BMP ones in the table, and every astral one. numpy reads the whole
+    block at a few nanoseconds a character (a regex class over thousands of characters took three times as long)."""
     flags = _fold_mask()[np.minimum(codes, np.uint32(0xFFFF))]
     flags |= codes > np.uint32(0xFFFF)
-    return np.flatnonzero(flags).tolist()  # type: ignore[no-any-return]
+    return flags.nonzero()[0]
 
 
 def fold_map(text: str) -> tuple[str, OffsetMap]:
-    """The folded text and the map of its offsets back to `text`."""
+    """The folded text and the map of its offsets back to `text`.
+
+    numpy finds the characters that fold. A usual document has a few dozen (ideographic spaces, full-width digits,
+    dashes): they are spliced one by one. Where many fold (a traditional-Chinese text), the one-character replacements
+    are made in the code-point array at once (they move no offset), and only the characters that are deleted or expand
+    (invisible ones, ⑩ -> 10) are spliced one by one. Either way only those enter the offset map."""
     if text.isascii():  # no ASCII character folds
         return text, IDENTITY
     table = fold_table()
@@ -266,27 +270,72 @@ def fold_map(text: str) -> tuple[str, OffsetMap]:
     parts: list[str] = []
     changed = False
     # Every character folds on its own, so the text can be cut anywhere: blocks bound the memory of the code-point
-    # array and of the pieces (a text of millions of invisible characters would otherwise need hundreds of MB at once)
+    # array and of the pieces (a text of millions of invisible characters would otherwise need hundreds of MB at once).
+    # "surrogatepass" keeps a lone surrogate (text from a broken document) one code unit, which never folds.
     for base in range(0, len(text), _FOLD_BLOCK):
         stop = min(len(text), base + _FOLD_BLOCK)
+        block = text[base:stop]
+        codes = np.frombuffer(block.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        places = _folding_places(codes)
+        if not places.size:
+            parts.append(block)
+            continue
         pieces: list[str] = []
-        done = base  # original characters already in pieces
-        for i in _folding_places(text[base:stop]):
-            i += base
-            ch = text[i]
-            out = table.get(ch, ch)
-            if out == ch:  # an astral character that does not fold
-                continue
-            pieces.append(text[done:i])
+        if places.size * _DENSE < len(block):  # the usual document: a few dozen such characters, spliced one by one
+            done = base  # original characters already in pieces
+            del codes, block
+            for i in places.tolist():
+                i += base
+                ch = text[i]
+                out = table.get(ch, ch)
+                if out == ch:  # an astral character that does not fold
+                    continue
+                pieces.append(text[done:i])
+                pieces.append(out)
+                done = i + 1
+                if len(out) != 1:
+                    starts.append(i + shift)
+                    ends.append(i + shift + len(out))
+                    orig.append(i)
+                    shift += len(out) - 1
+            if pieces:
+                changed = True
+                pieces.append(text[done:stop])
+                parts.append("".join(pieces))
+            else:
+                parts.append(text[base:stop])
+            continue
+        done = 0  # characters of the block already in pieces
+        # many (a traditional-Chinese text): the one-character replacements at once in the code-point array (they
+        # move no offset), then only the deleted or expanding characters spliced one by one
+        unique, which = np.unique(codes[places], return_inverse=True)
+        outs = [table.get(ch, ch) for ch in map(chr, unique.tolist())]
+        # per distinct character: its one-character replacement (0: none), and whether it is deleted or expands
+        single = np.fromiter((ord(o) if len(o) == 1 and o != chr(c) else 0 for o, c in zip(outs, unique.tolist())),
+                             dtype=np.uint32, count=len(outs))
+        moves = np.fromiter((len(o) != 1 for o in outs), dtype=np.bool_, count=len(outs))
+        replaced = single[which]
+        one = replaced.nonzero()[0]
+        if one.size:
+            new = codes.copy()
+            new[places[one]] = replaced[one]
+            block = new.tobytes().decode("utf-32-le", "surrogatepass")
+            changed = True
+        spliced = moves[which].nonzero()[0]
+        if not spliced.size:
+            parts.append(block)
+            continue
+        changed = True
+        for i, w in zip(places[spliced].tolist(), which[spliced].tolist()):
+            out = outs[w]
+            pieces.append(block[done:i])
             pieces.append(out)
             done = i + 1
-            if len(out) != 1:
-                starts.append(i + shift)
-                ends.append(i + shift + len(out))
-                orig.append(i)
-                shift += len(out) - 1
-        pieces.append(text[done:stop])
-        changed = changed or len(pieces) > 1
+            starts.append(base + i + shift)
+            ends.append(base + i + shift + len(out))
+            orig.append(base + i)
+            shift += len(out) - 1
+        pieces.append(block[done:])
         parts.append("".join(pieces))
     if not changed:
         return text, IDENTITY

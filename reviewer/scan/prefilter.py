@@ -57,17 +57,6 @@ def _bitmap(hashes: np.ndarray, mix: int) -> np.ndarray:
     return bitmap
 
 
-def _member(bitmap: np.ndarray, h: np.ndarray, mix: int) -> np.ndarray:
-    """Indexes of the hashes in h whose slot (by the multiplier `mix`) is set in the bitmap."""
-    mixed = h * np.uint32(mix)
-    bits = bitmap[mixed >> np.uint32(_WORD)]
-    mixed >>= np.uint32(32 - _BITS)
-    mixed &= np.uint32(31)
-    bits >>= mixed
-    bits &= np.uint32(1)
-    return np.flatnonzero(bits.astype(np.bool_))  # nonzero of a bool array is several times faster than of uint32
-
-
 class Prefilter:
     def __init__(self, keys: Iterable[str]) -> None:
         self._keys = keys = list(keys)
@@ -97,8 +86,20 @@ class Prefilter:
             hashes = np.append(unique, np.uint32(_MASK)).astype(np.uint32)
             longest = np.append(np.maximum.reduceat(key_lengths, first), 0).astype(np.int64)
             self._groups.append((length, hashes, longest, _bitmap(hashes[:-1], _MIX_ANCHOR)))
-        self._prefix_bitmap = _bitmap(np.unique(by_length[0]).astype(np.uint32), _MIX)
+        # the prefix check runs on every position of the text: one byte per slot (1 MB), read without bit arithmetic
+        self._prefix_table = np.unpackbits(_bitmap(np.unique(by_length[0]).astype(np.uint32), _MIX).view(np.uint8),
+                                           bitorder="little").view(np.bool_)
         self._lengths = tuple(length for length, *_ in self._groups)
+        # all anchor lengths are checked at once (one gather, one search, whatever the number of places: a short
+        # document pays a few numpy calls, not a few per length): the bitmaps one after another, and the exact hashes
+        # as (length << 32 | hash), sorted (the groups are in increasing length), with the sentinel after them
+        self._length_codes = np.array(self._lengths, dtype=np.uint64)
+        self._anchor_bitmaps = (np.concatenate([bitmap for *_, bitmap in self._groups]) if self._groups
+                                else np.zeros(0, dtype=np.uint32))
+        self._anchor_keys = np.concatenate(
+            [(np.uint64(length) << np.uint64(32)) | hashes[:-1].astype(np.uint64) for length, hashes, _, _ in self._groups]
+            + [np.array([np.iinfo(np.uint64).max], dtype=np.uint64)])
+        self._anchor_longest = np.concatenate([longest[:-1] for _, _, longest, _ in self._groups] + [np.zeros(1, np.int64)])
         # anchor -> its keys (key, index), or None when more than GROUP keys share it (those go to the automaton)
         anchors = [key[:MAX_ANCHOR] for key in keys]
         last = dict(zip(anchors, range(len(keys))))
@@ -124,10 +125,12 @@ class Prefilter:
         if self._automaton is not None:
             self._automaton.make_automaton()
 
-    def _anchors(self, clean: str, codes: np.ndarray | None = None) -> list[tuple[np.ndarray, int, np.ndarray]]:
-        """Places where an anchor (probably) starts: per anchor length n, (positions, n, longest key there). The hash
-        check is exact up to 32-bit collisions, which only add a place. `codes`: the code points of `clean` followed by
-        at least MAX_ANCHOR NULs, when the caller has them (normalize.Stream.codes)."""
+    def _anchors(self, clean: str, codes: np.ndarray | None = None,
+                 longest: bool = False) -> list[tuple[np.ndarray, np.ndarray, np.ndarray | None]]:
+        """Places where an anchor (probably) starts: (positions, anchor lengths there, and with `longest` the longest
+        key of that anchor), in no particular order. The hash check is exact up to 32-bit collisions, which only add a
+        place. `codes`: the code points of `clean` followed by at least MAX_ANCHOR NULs, when the caller has them
+        (normalize.Stream.codes)."""
         total = len(clean)
         if not self._groups or total < 2:
             return []
@@ -135,40 +138,63 @@ class Prefilter:
         # adds a place, which the comparison with the text drops; it never hides one)
         if codes is None or len(codes) < total + MAX_ANCHOR:
             codes = np.frombuffer((clean + "\x00" * MAX_ANCHOR).encode("utf-32-le"), dtype=np.uint32)
-        out: list[tuple[np.ndarray, int, np.ndarray]] = []
+        out: list[tuple[np.ndarray, np.ndarray, np.ndarray | None]] = []
         p = np.uint32(_P)
+        groups = len(self._lengths)
+        words = np.uint32(1 << (_BITS - 5))  # 32-bit words per bitmap
         for lo in range(0, total - 1, _BLOCK):
             hi = min(total, lo + _BLOCK + 1)
             # one pass over every position: the 2-character hash, kept where it can begin some anchor
             h2 = codes[lo : hi - 1] * p
             h2 += codes[lo + 1 : hi]
-            at = _member(self._prefix_bitmap, h2, _MIX)
+            slots = h2 * np.uint32(_MIX)
+            slots >>= np.uint32(32 - _BITS)
+            at = self._prefix_table.take(slots).nonzero()[0]
+            del slots
             if not at.size:
                 continue
             h = h2[at]
+            del h2
             at += lo
-            n = 2
-            for length, hashes, longest, bitmap in self._groups:
-                while n < length:  # extend the surviving hashes by one character
+            # the 2-, 3- and 4-character hashes of the surviving places, one after another, checked together
+            hashes = []
+            for n in range(2, self._lengths[-1] + 1):
+                if n > 2:
                     h = h * p
-                    h += codes[at + n]
-                    n += 1
-                maybe = _member(bitmap, h, _MIX_ANCHOR)
-                if maybe.size:
-                    candidates = h[maybe]
-                    idx = np.searchsorted(hashes, candidates)
-                    found = np.flatnonzero(hashes[idx] == candidates)
-                    if found.size:
-                        out.append((at[maybe[found]], length, longest[idx[found]]))
+                    h += codes[at + (n - 1)]
+                if n in self._lengths:
+                    hashes.append(h)
+            every = np.concatenate(hashes) if groups > 1 else hashes[0]
+            mixed = every * np.uint32(_MIX_ANCHOR)
+            word = mixed >> np.uint32(_WORD)
+            size = len(at)
+            for g in range(1, groups):
+                word[g * size : (g + 1) * size] += np.uint32(g) * words
+            bits = self._anchor_bitmaps.take(word)
+            mixed >>= np.uint32(32 - _BITS)
+            mixed &= np.uint32(31)
+            bits >>= mixed
+            bits &= np.uint32(1)
+            maybe = bits.astype(np.bool_).nonzero()[0]
+            if not maybe.size:
+                continue
+            group = maybe // size
+            keys = every[maybe].astype(np.uint64)
+            keys |= self._length_codes[group] << np.uint64(32)
+            idx = np.searchsorted(self._anchor_keys, keys)
+            found = (self._anchor_keys[idx] == keys).nonzero()[0]
+            if found.size:
+                out.append((at[maybe[found] - group[found] * size], self._length_codes[group[found]].astype(np.int64),
+                            self._anchor_longest[idx[found]] if longest else None))
         return out
 
     def windows(self, clean: str) -> list[tuple[int, int]]:
         """Disjoint, sorted [start, end) character ranges of `clean` that contain every possible key occurrence."""
-        found = self._anchors(clean)
+        found = self._anchors(clean, longest=True)
         if not found:
             return []
         first = np.concatenate([at for at, _, _ in found])
-        last = np.minimum(np.concatenate([at + longest for at, _, longest in found]), len(clean))
+        last = np.minimum(np.concatenate([at + longest for at, _, longest in found if longest is not None]), len(clean))
         order = np.argsort(first, kind="stable")
         return _merge(zip(first[order].tolist(), last[order].tolist()))
 
@@ -181,8 +207,8 @@ class Prefilter:
         if total <= SHORT:
             places = [(pos, n) for pos in range(total - 1) for n in self._lengths if pos + n <= total]
         else:
-            for at, n, _ in self._anchors(clean, codes):
-                places.extend((pos, n) for pos in at.tolist())
+            for at, lengths, _ in self._anchors(clean, codes):
+                places.extend(zip(at.tolist(), lengths.tolist()))
         hits: list[tuple[int, int, int]] = []
         read = 0
         large: list[tuple[int, int]] = []
