@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 _SP = r"[ \t]*"
@@ -78,16 +79,32 @@ _NONBLANK = re.compile(r"\S")  # \S is what str.isspace() (and so str.strip()) d
 
 def head_end(text: str, lines: int) -> int:
     """Offset just after the first `lines` non-blank lines: the document head (版头)."""
+    return head_ends(text, (lines,))[lines]
+
+
+def head_ends(text: str, counts: Iterable[int]) -> dict[int, int]:
+    """head_end for several numbers of lines, in one pass over the head."""
+    wanted = sorted(set(counts))
+    out: dict[int, int] = {}
     pos = 0
     seen = 0
     n = len(text)
-    while pos < n and seen < lines:
+    k = 0  # wanted[k] is the next number of lines to reach
+    while k < len(wanted) and wanted[k] <= 0:
+        out[wanted[k]] = 0
+        k += 1
+    while pos < n and k < len(wanted):
         nl = text.find("\n", pos)
         nl = n if nl < 0 else nl
         if _NONBLANK.search(text, pos, nl):  # what text[pos:nl].strip() keeps, without copying the line
             seen += 1
         pos = nl + 1
-    return min(pos, n)
+        while k < len(wanted) and seen >= wanted[k]:
+            out[wanted[k]] = min(pos, n)
+            k += 1
+    for lines in wanted[k:]:
+        out[lines] = min(pos, n)
+    return out
 
 
 def _number(digits: str) -> int:

@@ -386,13 +386,15 @@ def visible_terms(terms: list[str]) -> list[str]:
     return [t.translate(strip) for t in folded]
 
 
-# what each code point is to the scanner (every non-ASCII one at 0x80), one byte: noise bytes are above 0x40 (space and
-# hyphen "_", the others "|"), digits "0", anything else "#". `Stream.digits` is this byte for every folded character.
+# what each code point is to the scanner (every non-ASCII one at 0x80), one byte: noise bytes are above "Z" (space and
+# hyphen "_", the others "|"), digits "0", capitals "A", anything else "#". `Stream.digits` is this byte for every folded character.
 _CLASS = np.full(0x81, ord("#"), dtype=np.uint8)
 _CLASS[list(NOISE_BYTES)] = ord("|")
 _CLASS[[0x20, 0x2D]] = ord("_")
 _CLASS[0x30:0x3A] = ord("0")
-_NOISE_CLASS = ord("@")  # classes above this are noise
+_CLASS[0x41:0x5B] = ord("A")  # ASCII capitals: lowercased in `clean`
+_UPPER = b"A"
+_NOISE_CLASS = ord("Z")  # classes above this ("_" and "|") are noise
 PAD = 4  # NUL code points after `Stream.codes` (the prefilter reads up to 4 characters from any place)
 
 
@@ -400,8 +402,8 @@ PAD = 4  # NUL code points after `Stream.codes` (the prefilter reads up to 4 cha
 class Stream:
     """The folded text (`folded`, with `offsets` back to the original); the noise-free, ASCII-lowercased text the keys
     are looked for in (`clean`, with its code points in `codes`, followed by PAD NULs); `digits`, one byte per
-    character of `folded` (digits "0", space and hyphen "_", other noise "|", anything else "#"), where numbers are
-    looked for; and
+    character of `folded` (digits "0", space and hyphen "_", other noise "|", capitals "A", anything else "#"), where
+    numbers are looked for; and
     `gaps`, for mapping clean positions back to folded ones: gaps[j] is the number of clean characters before the
     j-th removed (noise) character.
 
@@ -422,28 +424,39 @@ class Stream:
         # "?", as the keys' UTF-8 encoding with "replace" makes it (term_key)
         codes = np.frombuffer(folded.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
         classes = _CLASS.take(np.minimum(codes, np.uint32(0x80)))
+        digits = classes.tobytes()
         noise = classes > _NOISE_CLASS
-        gaps = np.flatnonzero(noise)
+        gaps = noise.nonzero()[0]
         n = len(codes) - len(gaps)
         kept = np.zeros(n + PAD, dtype=np.uint32)
-        kept[:n] = codes[~noise] if len(gaps) else codes
-        del noise
-        gaps -= np.arange(len(gaps), dtype=gaps.dtype)
+        if len(gaps):
+            kept[:n] = codes[~noise]
+            gaps -= np.arange(len(gaps), dtype=gaps.dtype)
+        else:
+            kept[:n] = codes
+        del noise, classes, codes
         body = kept[:n]
-        body[(body - np.uint32(0x41)) < np.uint32(26)] += np.uint32(0x20)  # ASCII lowercase only (as bytes.lower)
+        if _UPPER in digits:  # ASCII lowercase only (as bytes.lower)
+            body[(body - np.uint32(0x41)) < np.uint32(26)] += np.uint32(0x20)
         raw = body.tobytes()
         try:
             clean = raw.decode("utf-32-le")
         except UnicodeDecodeError:  # lone surrogates
             body[(body - np.uint32(0xD800)) < np.uint32(0x800)] = np.uint32(0x3F)
             clean = body.tobytes().decode("utf-32-le")
-        return cls(folded, clean, kept, classes.tobytes(), gaps, offsets)
+        return cls(folded, clean, kept, digits, gaps, offsets)
 
     def folded_starts(self, positions: np.ndarray) -> np.ndarray:
         """The folded positions of the clean characters at `positions` (int64, any order)."""
         if not len(self.gaps):
             return positions
         return positions + np.searchsorted(self.gaps, positions, side="right")
+
+    def folded_places(self, positions: list[int]) -> list[int]:
+        """folded_starts for a list (one numpy call, however many positions)."""
+        if not len(self.gaps):
+            return positions
+        return (np.searchsorted(self.gaps, positions, side="right") + positions).tolist()  # type: ignore[no-any-return]
 
     def folded_span(self, start: int, last: int) -> tuple[int, int]:
         """The folded span of clean[start : last + 1]: from its first character to just after its last one (noise

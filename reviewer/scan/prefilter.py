@@ -40,6 +40,7 @@ _WORD = 32 - _BITS + 5  # hash * _MIX >> _WORD: the 32-bit word of the slot; >> 
 GROUP = 8  # keys sharing an anchor beyond which their places are walked by an automaton
 SHORT = 64  # a text of at most this many characters is looked up place by place in Python (numpy costs more)
 _BLOCK = 1 << 20  # characters hashed at once (bounds memory for very large texts)
+_ABSENT = (0, ())  # what the anchor dictionary gives for a place where no anchor starts
 
 
 def anchor_hash(anchor: str) -> int:
@@ -103,7 +104,9 @@ class Prefilter:
         # anchor -> its keys (key, index), or None when more than GROUP keys share it (those go to the automaton)
         anchors = [key[:MAX_ANCHOR] for key in keys]
         last = dict(zip(anchors, range(len(keys))))
-        self._by_anchor: dict[str, tuple[tuple[str, int], ...] | None] = {a: ((keys[i], i),) for a, i in last.items()}
+        # anchor -> (characters its keys compare, its keys as (key, index, length - 1)), or None for a large group
+        self._by_anchor: dict[str, tuple[int, tuple[tuple[str, int, int], ...]] | None] = {
+            a: (len(keys[i]), ((keys[i], i, len(keys[i]) - 1),)) for a, i in last.items()}
         shared: dict[str, list[int]] = {}
         if len(last) < len(keys):
             for i, anchor in enumerate(anchors):
@@ -114,7 +117,8 @@ class Prefilter:
         for anchor, members in shared.items():
             members.append(last[anchor])
             if len(members) <= GROUP:
-                self._by_anchor[anchor] = tuple((keys[i], i) for i in members)
+                self._by_anchor[anchor] = (sum(len(keys[i]) for i in members),
+                                           tuple((keys[i], i, len(keys[i]) - 1) for i in members))
                 continue
             self._by_anchor[anchor] = None
             self._longest[anchor] = max(len(keys[i]) for i in members)
@@ -212,19 +216,20 @@ class Prefilter:
         hits: list[tuple[int, int, int]] = []
         read = 0
         large: list[tuple[int, int]] = []
-        by_anchor = self._by_anchor
+        get = self._by_anchor.get
+        startswith = clean.startswith
         for pos, n in places:
-            anchor = clean[pos : pos + n]
-            if anchor not in by_anchor:
+            members = get(clean[pos : pos + n], _ABSENT)
+            if members is _ABSENT:
                 continue  # a hash collision, padding, or (short texts) no anchor here
-            members = by_anchor[anchor]
             if members is None:
-                large.append((pos, min(total, pos + self._longest[anchor])))
+                large.append((pos, min(total, pos + self._longest[clean[pos : pos + n]])))
                 continue
-            for key, i in members:
-                read += len(key)
-                if clean.startswith(key, pos):
-                    hits.append((pos + len(key) - 1, pos, i))
+            size, keys = members
+            read += size
+            for key, i, last in keys:
+                if startswith(key, pos):
+                    hits.append((pos + last, pos, i))
         calls = len(places)
         if large and self._automaton is not None:
             large.sort()

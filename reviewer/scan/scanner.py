@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import NamedTuple
 
 import ahocorasick
-import numpy as np
 
 from reviewer.ruleset.loader import RuleSet, load_rules
 from reviewer.ruleset.model import (
@@ -171,6 +170,7 @@ class Scanner:
         self._build_automata()
         self._min_digits = min((self._rules[i].min_digits for i in self._digit_rules), default=0)  # type: ignore[union-attr]
         self._head_lines = max((r.head_lines for r in self._rules if isinstance(r, MarkingRule)), default=6)
+        self._head_counts = (self._head_lines, *(self._rules[i].head_lines for i in self._copy_rules))  # type: ignore[union-attr]
         builtin = BUILTIN_RULES_DIR.resolve()
         # the built-in expression pack (rules/expressions/…): what a unit switches off with units.expression_checks
         self.expression_pack = frozenset(
@@ -252,7 +252,8 @@ class Scanner:
     def _scan(self, text: str, work: Work | None) -> tuple[Stream, list[_Candidate], list[tuple[int, int, str]]]:
         stream = Stream.of(text)
         folded = stream.folded
-        head = markings.head_end(folded, self._head_lines)
+        heads = markings.head_ends(folded, self._head_counts)  # the head for the marking grammar and each copy rule
+        head = heads[self._head_lines]
         out: list[_Candidate] = []
         exempt: list[tuple[int, int, str]] = []
         people: dict[int, list[tuple[str, int, int]]] = {}
@@ -272,7 +273,7 @@ class Scanner:
         for i in self._copy_rules:
             rule = self._rules[i]
             lines = rule.head_lines  # type: ignore[union-attr]
-            for hit in markings.copy_number(folded, head if lines == self._head_lines else markings.head_end(folded, lines)):
+            for hit in markings.copy_number(folded, heads[lines]):
                 out.append(_Candidate(i, hit.start, hit.end, rule.severity, hit.explanation, exemptable=False))
         if self._fingerprints is not None:  # registered documents (scan/fingerprints.py): one call per text
             # on the folded text: its offsets are folded offsets like every other candidate's (fold() deletes
@@ -305,14 +306,14 @@ class Scanner:
             work.automaton_calls += calls
         if not hits:
             return
-        # the folded span of each hit: from its first character to just after its last (noise between them included)
+        # the folded span of each hit: from its first character to just after its last (noise between them included),
+        # all mapped by one binary search
         key_text = self._key_text
-        lasts = np.fromiter((end for end, _ in hits), dtype=np.int64, count=len(hits))
-        firsts = lasts - np.fromiter((len(key_text[kid]) - 1 for _, kid in hits), dtype=np.int64, count=len(hits))
-        starts = stream.folded_starts(firsts).tolist()
-        stops = (stream.folded_starts(lasts) + 1).tolist()
+        firsts = [end - len(key_text[kid]) + 1 for end, kid in hits]
+        places = stream.folded_places(firsts + [end for end, _ in hits])
+        starts, stops = places[: len(hits)], [p + 1 for p in places[len(hits) :]]
         if work is not None:
-            work.relocation_bytes += int((lasts - firsts).sum()) + len(hits)
+            work.relocation_bytes += sum(len(key_text[kid]) for _, kid in hits) + len(hits)
         for (_, kid), start, stop in zip(hits, starts, stops):
             for entry in self._entries[kid]:
                 rule = self._rules[entry.rule]
