@@ -2,8 +2,8 @@
 there.
 
 Every term of two or more characters is anchored by its first min(len, 4) characters. numpy hashes every 2-, 3- and
-4-character window of the text at once (a polynomial hash modulo 2**32; a collision only costs one short automaton
-walk), a bitmap and an exact hash check keep only the places where some anchor starts, and the term automaton
+4-character window of the text at once (a polynomial hash modulo 2**32; a collision only costs one comparison),
+tables of hash slots and an exact hash check keep only the places where some anchor starts, and the term automaton
 (pyahocorasick) then walks only short windows from those places. A term that occurs always has its anchor at its start,
 so the prefilter never loses a hit; it only spares the automaton the rest of the text. Why: pyahocorasick looks
 children up linearly, and 100,000 Chinese terms give the root thousands of children, so walking every character is
@@ -15,11 +15,14 @@ characters) are compared with the text there. Only an anchor shared by more than
 automaton of those keys, walked on short windows as before, so a unit's list of hundreds of names that begin alike
 still costs each place one walk, not one comparison per name.
 
-What one document costs beyond its length (the pipeline scans one document per task): the bitmaps are packed, one bit
-per slot (128 KB each, where byte bitmaps of 1 MB were read from memory again for every document); the slot is taken
-from the high bits of the hash multiplied by an odd constant, another one for the anchor bitmaps than for the prefix
-bitmap (on the corpus joined into one text: 780,000 instead of 857,000 places pass the prefix bitmap, and 82,000
-instead of 205,000 go on to the exact check)."""
+What one document costs beyond its length (the pipeline scans one document per task) is mostly the number of numpy
+calls, about a microsecond each whatever the size: a table says whether a 2-character hash begins some key (one byte
+per slot, so no bit arithmetic over every position); the 2-, 3- and 4-character hashes of the places that pass are put
+one after another and checked against one table and one sorted array of every anchor's hash, whatever its length (a
+hash of one length that equals an anchor of another length is a collision like any other: one more place, dropped by
+the comparison). About 30 numpy calls per document, where a check per anchor length took about 50. The slot is taken
+from the high bits of the hash multiplied by an odd constant, another one for the anchor table than for the prefix
+table (with the same one, places that pass the prefix table by a collision would pass the anchor table again)."""
 
 from __future__ import annotations
 
@@ -31,12 +34,12 @@ import numpy as np
 MAX_ANCHOR = 4
 _P = 0x01000193  # FNV-1 32-bit prime
 _MASK = (1 << 32) - 1
-_BITS = 20  # slots per bitmap: 2**20 bits, 128 KB
-_MIX = 0x9E3779B1  # odd multiplier: the slot is the top _BITS bits of hash * _MIX (mod 2**32)
-# the anchor bitmaps use another multiplier than the prefix bitmap: with the same one, a 2-character anchor's slot is a
-# slot of the prefix bitmap too, and half the places that pass the prefix bitmap by a collision would pass it again
+_BITS = 20  # slots of the prefix table: 2**20 bytes
+_ANCHOR_BITS = 22  # slots of the anchor table (anchors of every length): 2**22 bytes, a few percent of them set
+_MIX = 0x9E3779B1  # odd multiplier: the slot is the top bits of hash * _MIX (mod 2**32)
+# the anchor table uses another multiplier than the prefix table: with the same one, a 2-character anchor's slot would
+# be a slot of the prefix table too, and the places that pass the prefix table by a collision would pass it again
 _MIX_ANCHOR = 0x85EBCA77
-_WORD = 32 - _BITS + 5  # hash * _MIX >> _WORD: the 32-bit word of the slot; >> (32 - _BITS) & 31: the bit in the word
 GROUP = 8  # keys sharing an anchor beyond which their places are walked by an automaton
 SHORT = 64  # a text of at most this many characters is looked up place by place in Python (numpy costs more)
 _BLOCK = 1 << 20  # characters hashed at once (bounds memory for very large texts)
@@ -50,12 +53,11 @@ def anchor_hash(anchor: str) -> int:
     return h
 
 
-def _bitmap(hashes: np.ndarray, mix: int) -> np.ndarray:
-    mixed = hashes * np.uint32(mix)
-    bitmap = np.zeros(1 << (_BITS - 5), dtype=np.uint32)
-    np.bitwise_or.at(bitmap, mixed >> np.uint32(_WORD),
-                     np.left_shift(np.uint32(1), (mixed >> np.uint32(32 - _BITS)) & np.uint32(31)))
-    return bitmap
+def _table(hashes: np.ndarray, mix: int, bits: int) -> np.ndarray:
+    """One byte per slot (2**bits slots): is some hash's slot, the top `bits` bits of hash * mix (mod 2**32), this one?"""
+    table = np.zeros(1 << bits, dtype=np.bool_)
+    table[(hashes.astype(np.uint32) * np.uint32(mix)) >> np.uint32(32 - bits)] = True
+    return table
 
 
 class Prefilter:
@@ -73,34 +75,22 @@ class Prefilter:
         for col in range(2, MAX_ANCHOR):
             by_length.append(by_length[-1] * p + heads[:, col])
         n = np.minimum(lengths, MAX_ANCHOR)
-        # per anchor length: the sorted hashes with a sentinel after them (searchsorted never runs off the end; a
-        # place that matches only the sentinel is dropped), the longest key of each hash, and a bitmap
-        self._groups: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]] = []
-        for length in range(2, MAX_ANCHOR + 1):
-            chosen = n == length
-            if not chosen.any():
-                continue
-            anchor_hashes, key_lengths = by_length[length - 2][chosen], lengths[chosen]
-            order = np.argsort(anchor_hashes, kind="stable")
-            anchor_hashes, key_lengths = anchor_hashes[order], key_lengths[order]
-            unique, first = np.unique(anchor_hashes, return_index=True)
-            hashes = np.append(unique, np.uint32(_MASK)).astype(np.uint32)
-            longest = np.append(np.maximum.reduceat(key_lengths, first), 0).astype(np.int64)
-            self._groups.append((length, hashes, longest, _bitmap(hashes[:-1], _MIX_ANCHOR)))
-        # the prefix check runs on every position of the text: one byte per slot (1 MB), read without bit arithmetic
-        self._prefix_table = np.unpackbits(_bitmap(np.unique(by_length[0]).astype(np.uint32), _MIX).view(np.uint8),
-                                           bitorder="little").view(np.bool_)
-        self._lengths = tuple(length for length, *_ in self._groups)
-        # all anchor lengths are checked at once (one gather, one search, whatever the number of places: a short
-        # document pays a few numpy calls, not a few per length): the bitmaps one after another, and the exact hashes
-        # as (length << 32 | hash), sorted (the groups are in increasing length), with the sentinel after them
-        self._length_codes = np.array(self._lengths, dtype=np.uint64)
-        self._anchor_bitmaps = (np.concatenate([bitmap for *_, bitmap in self._groups]) if self._groups
-                                else np.zeros(0, dtype=np.uint32))
-        self._anchor_keys = np.concatenate(
-            [(np.uint64(length) << np.uint64(32)) | hashes[:-1].astype(np.uint64) for length, hashes, _, _ in self._groups]
-            + [np.array([np.iinfo(np.uint64).max], dtype=np.uint64)])
-        self._anchor_longest = np.concatenate([longest[:-1] for _, _, longest, _ in self._groups] + [np.zeros(1, np.int64)])
+        self._lengths = tuple(int(x) for x in np.unique(n)) if len(keys) else ()
+        # every anchor's hash, whatever its length, in one sorted array with the sentinel after it (searchsorted never
+        # runs off the end; a place that matches only the sentinel is dropped), the longest key of each hash, and a
+        # byte table of their slots. Anchors of different lengths share the array: a 2-character hash that equals a
+        # 3-character one is a 32-bit collision like any other, which only adds a place. So all lengths are checked
+        # with one gather and one search: a short document pays a few numpy calls, not a few per anchor length.
+        anchor_hashes = np.choose(n - 2, by_length) if len(keys) else np.zeros(0, dtype=np.uint32)
+        order = np.argsort(anchor_hashes, kind="stable")
+        anchor_hashes, key_lengths = anchor_hashes[order], lengths[order]
+        unique, first = np.unique(anchor_hashes, return_index=True)
+        self._anchor_hashes = np.append(unique, np.uint32(_MASK)).astype(np.uint32)
+        self._anchor_longest = np.append(np.maximum.reduceat(key_lengths, first) if len(first) else first, 0).astype(np.int64)
+        self._anchor_table = _table(unique, _MIX_ANCHOR, _ANCHOR_BITS)
+        # the prefix check runs on every position of the text: is this 2-character hash the start of some key?
+        self._prefix_table = _table(np.unique(by_length[0]), _MIX, _BITS)
+        self._length_of = np.array(self._lengths, dtype=np.int64)
         # anchor -> its keys (key, index), or None when more than GROUP keys share it (those go to the automaton)
         anchors = [key[:MAX_ANCHOR] for key in keys]
         last = dict(zip(anchors, range(len(keys))))
@@ -136,7 +126,7 @@ class Prefilter:
         place. `codes`: the code points of `clean` followed by at least MAX_ANCHOR NULs, when the caller has them
         (normalize.Stream.codes)."""
         total = len(clean)
-        if not self._groups or total < 2:
+        if not self._lengths or total < 2:
             return []
         # padded with NULs so that the 3- and 4-character hashes need no bounds check (a hash that reads padding only
         # adds a place, which the comparison with the text drops; it never hides one)
@@ -144,11 +134,10 @@ class Prefilter:
             codes = np.frombuffer((clean + "\x00" * MAX_ANCHOR).encode("utf-32-le"), dtype=np.uint32)
         out: list[tuple[np.ndarray, np.ndarray, np.ndarray | None]] = []
         p = np.uint32(_P)
-        groups = len(self._lengths)
-        words = np.uint32(1 << (_BITS - 5))  # 32-bit words per bitmap
+        lengths = self._lengths
         for lo in range(0, total - 1, _BLOCK):
             hi = min(total, lo + _BLOCK + 1)
-            # one pass over every position: the 2-character hash, kept where it can begin some anchor
+            # one pass over every position: the 2-character hash, kept where it can begin some key
             h2 = codes[lo : hi - 1] * p
             h2 += codes[lo + 1 : hi]
             slots = h2 * np.uint32(_MIX)
@@ -159,36 +148,28 @@ class Prefilter:
                 continue
             h = h2[at]
             del h2
-            at += lo
             # the 2-, 3- and 4-character hashes of the surviving places, one after another, checked together
-            hashes = []
-            for n in range(2, self._lengths[-1] + 1):
-                if n > 2:
-                    h = h * p
-                    h += codes[at + (n - 1)]
-                if n in self._lengths:
+            hashes = [h] if lengths[0] == 2 else []
+            for n in range(3, lengths[-1] + 1):
+                h = h * p
+                h += codes[lo + n - 1 :].take(at)  # the n-th character of every place
+                if n in lengths:
                     hashes.append(h)
-            every = np.concatenate(hashes) if groups > 1 else hashes[0]
-            mixed = every * np.uint32(_MIX_ANCHOR)
-            word = mixed >> np.uint32(_WORD)
-            size = len(at)
-            for g in range(1, groups):
-                word[g * size : (g + 1) * size] += np.uint32(g) * words
-            bits = self._anchor_bitmaps.take(word)
-            mixed >>= np.uint32(32 - _BITS)
-            mixed &= np.uint32(31)
-            bits >>= mixed
-            bits &= np.uint32(1)
-            maybe = bits.astype(np.bool_).nonzero()[0]
+            if lo:
+                at += lo
+            every = np.concatenate(hashes) if len(hashes) > 1 else hashes[0]
+            slots = every * np.uint32(_MIX_ANCHOR)
+            slots >>= np.uint32(32 - _ANCHOR_BITS)
+            maybe = self._anchor_table.take(slots).nonzero()[0]
             if not maybe.size:
                 continue
-            group = maybe // size
-            keys = every[maybe].astype(np.uint64)
-            keys |= self._length_codes[group] << np.uint64(32)
-            idx = np.searchsorted(self._anchor_keys, keys)
-            found = (self._anchor_keys[idx] == keys).nonzero()[0]
+            candidates = every[maybe]
+            idx = np.searchsorted(self._anchor_hashes, candidates)
+            found = (self._anchor_hashes[idx] == candidates).nonzero()[0]
             if found.size:
-                out.append((at[maybe[found] - group[found] * size], self._length_codes[group[found]].astype(np.int64),
+                size = len(at)
+                which = maybe[found]
+                out.append((at[which % size], self._length_of[which // size],
                             self._anchor_longest[idx[found]] if longest else None))
         return out
 
