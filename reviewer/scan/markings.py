@@ -93,17 +93,20 @@ def head_ends(text: str, counts: Iterable[int]) -> dict[int, int]:
     while k < len(wanted) and wanted[k] <= 0:
         out[wanted[k]] = 0
         k += 1
-    while pos < n and k < len(wanted):
-        nl = text.find("\n", pos)
-        nl = n if nl < 0 else nl
-        if _NONBLANK.search(text, pos, nl):  # what text[pos:nl].strip() keeps, without copying the line
-            seen += 1
-        pos = nl + 1
+    while k < len(wanted):
+        # the next non-blank line (a line with something that str.strip() keeps); the blank lines before it count for
+        # nothing, so they are skipped at once
+        m = _NONBLANK.search(text, pos)
+        if m is None:
+            break
+        nl = text.find("\n", m.start())
+        pos = n + 1 if nl < 0 else nl + 1
+        seen += 1
         while k < len(wanted) and seen >= wanted[k]:
             out[wanted[k]] = min(pos, n)
             k += 1
-    for lines in wanted[k:]:
-        out[lines] = min(pos, n)
+    for lines in wanted[k:]:  # the text has fewer non-blank lines: the head is all of it
+        out[lines] = n
     return out
 
 
@@ -346,6 +349,14 @@ def copy_number(text: str, head: int) -> list[MarkingHit]:
     out: list[MarkingHit] = []
     pos = 0
     while pos < head:
+        # blank lines match neither pattern: skipped at once, to the line of the next non-blank character
+        m = _NONBLANK.search(text, pos)
+        if m is None:
+            break
+        j = text.rfind("\n", pos, m.start())
+        pos = pos if j < 0 else j + 1
+        if pos >= head:
+            break
         nl = text.find("\n", pos)
         nl = len(text) if nl < 0 else nl
         lead = _LEAD.match(text, pos, nl).end() - pos  # type: ignore[union-attr]  # what lstrip(" \t") removes

@@ -16,8 +16,9 @@ automaton of those keys, walked on short windows as before, so a unit's list of 
 still costs each place one walk, not one comparison per name.
 
 What one document costs beyond its length (the pipeline scans one document per task) is mostly the number of numpy
-calls, about a microsecond each whatever the size: a table says whether a 2-character hash begins some key (one byte
-per slot, so no bit arithmetic over every position); the 2-, 3- and 4-character hashes of the places that pass are put
+calls, about a microsecond each whatever the size, and the cache misses of its look-ups (the tables are bitmaps,
+128 KB and 512 KB: a table of one byte per slot saved bit arithmetic but cost a document more in misses): a bitmap says
+whether a 2-character hash begins some key; the 2-, 3- and 4-character hashes of the places that pass are put
 one after another and checked against one table and one sorted array of every anchor's hash, whatever its length (a
 hash of one length that equals an anchor of another length is a collision like any other: one more place, dropped by
 the comparison). About 30 numpy calls per document, where a check per anchor length took about 50. The slot is taken
@@ -34,8 +35,8 @@ import numpy as np
 MAX_ANCHOR = 4
 _P = 0x01000193  # FNV-1 32-bit prime
 _MASK = (1 << 32) - 1
-_BITS = 20  # slots of the prefix table: 2**20 bytes
-_ANCHOR_BITS = 22  # slots of the anchor table (anchors of every length): 2**22 bytes, a few percent of them set
+_BITS = 20  # slots of the prefix table: 2**20 bits, 128 KB
+_ANCHOR_BITS = 22  # slots of the anchor table (anchors of every length): 2**22 bits, 512 KB, a few percent of them set
 _MIX = 0x9E3779B1  # odd multiplier: the slot is the top bits of hash * _MIX (mod 2**32)
 # the anchor table uses another multiplier than the prefix table: with the same one, a 2-character anchor's slot would
 # be a slot of the prefix table too, and the places that pass the prefix table by a collision would pass it again
@@ -54,10 +55,22 @@ def anchor_hash(anchor: str) -> int:
 
 
 def _table(hashes: np.ndarray, mix: int, bits: int) -> np.ndarray:
-    """One byte per slot (2**bits slots): is some hash's slot, the top `bits` bits of hash * mix (mod 2**32), this one?"""
-    table = np.zeros(1 << bits, dtype=np.bool_)
-    table[(hashes.astype(np.uint32) * np.uint32(mix)) >> np.uint32(32 - bits)] = True
-    return table
+    """A bitmap of 2**bits slots, packed in 32-bit words: the slot of a hash is the top `bits` bits of hash * mix
+    (mod 2**32). Packed, because a document's look-ups touch fewer cache lines: the pipeline scans one document per
+    task, and between two documents the table falls out of the cache (a byte per slot cost more for a document than
+    the bit arithmetic saves)."""
+    flags = np.zeros(1 << bits, dtype=np.bool_)
+    flags[(hashes.astype(np.uint32) * np.uint32(mix)) >> np.uint32(32 - bits)] = True
+    return np.packbits(flags, bitorder="little").view(np.uint32)
+
+
+def _member(table: np.ndarray, slots: np.ndarray) -> np.ndarray:
+    """Indexes of the slots that are set in the bitmap (`slots` is overwritten)."""
+    words = table.take(slots >> np.uint32(5))
+    slots &= np.uint32(31)
+    words >>= slots
+    words &= np.uint32(1)
+    return words.astype(np.bool_).nonzero()[0]  # nonzero of a bool array is several times faster than of uint32
 
 
 class Prefilter:
@@ -78,7 +91,7 @@ class Prefilter:
         self._lengths = tuple(int(x) for x in np.unique(n)) if len(keys) else ()
         # every anchor's hash, whatever its length, in one sorted array with the sentinel after it (searchsorted never
         # runs off the end; a place that matches only the sentinel is dropped), the longest key of each hash, and a
-        # byte table of their slots. Anchors of different lengths share the array: a 2-character hash that equals a
+        # bitmap of their slots. Anchors of different lengths share the array: a 2-character hash that equals a
         # 3-character one is a 32-bit collision like any other, which only adds a place. So all lengths are checked
         # with one gather and one search: a short document pays a few numpy calls, not a few per anchor length.
         anchor_hashes = np.choose(n - 2, by_length) if len(keys) else np.zeros(0, dtype=np.uint32)
@@ -142,7 +155,7 @@ class Prefilter:
             h2 += codes[lo + 1 : hi]
             slots = h2 * np.uint32(_MIX)
             slots >>= np.uint32(32 - _BITS)
-            at = self._prefix_table.take(slots).nonzero()[0]
+            at = _member(self._prefix_table, slots)
             del slots
             if not at.size:
                 continue
@@ -160,7 +173,7 @@ class Prefilter:
             every = np.concatenate(hashes) if len(hashes) > 1 else hashes[0]
             slots = every * np.uint32(_MIX_ANCHOR)
             slots >>= np.uint32(32 - _ANCHOR_BITS)
-            maybe = self._anchor_table.take(slots).nonzero()[0]
+            maybe = _member(self._anchor_table, slots)
             if not maybe.size:
                 continue
             candidates = every[maybe]

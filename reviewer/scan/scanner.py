@@ -48,6 +48,7 @@ TERM, MARKER, EXEMPT, ANCHOR = 0, 1, 2, 3  # ANCHOR: a word after which a `ancho
 EXPRESSION, PERSON = 4, 5  # a wrong form of an `expression` rule; a name of a `titles` rule (scan/expressions.py)
 _RUN = re.compile(rb"[0_]*0")
 _RUN_BYTES = frozenset(b"0_")
+_RUN_NEXT = (b"0", b"_")  # a byte after a group of digits that continues its run
 LINE_CAP = 4096  # characters of a hit's line the marking grammar reads on either side (a longer line is cut there)
 HIDDEN_RUNS = 4096  # deleted characters beyond which `anchor: hidden` patterns run over the whole text once
 HIDDEN_LISTED = 50  # located findings per `anchor: hidden` pattern; the last one says how many there are in all
@@ -427,11 +428,17 @@ class Scanner:
         seen: set[tuple[int, int, int]] = set()
         pos = 0
         probe = b"0" * min(4, self._min_digits)  # every number pattern has a group of 4 digits
+        size = len(probe)
+        alone = size < self._min_digits  # a run of just the probe's digits (a year) is too short for every rule
         last_end = 0
         while True:
             pos = digits.find(probe, pos)
             if pos < 0:
                 return
+            if alone and digits[pos + size : pos + size + 1] not in _RUN_NEXT and (
+                    pos == last_end or digits[pos - 1] not in _RUN_BYTES):
+                pos = last_end = pos + size  # what the steps below find for it: a run of `size` digits, skipped
+                continue
             while pos > last_end and digits[pos - 1] in _RUN_BYTES:  # the run may begin with a shorter group (139 1234 5678)
                 pos -= 1
             m = _RUN.match(digits, pos)
