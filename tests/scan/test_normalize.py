@@ -306,31 +306,3 @@ def test_confusables_table_keeps_chinese_alone() -> None:
     assert fold_data.CONFUSABLES[0x0399] == "I"  # a capital iota reads as I, not as the skeleton's l
     assert all(not (0x2E80 <= cp <= 0x9FFF) for cp in fold_data.CONFUSABLES)
     assert fold("口工一丨〇") == "口工一丨〇"
-
-
-_FOLD_ALPHABET = st.sampled_from(list("機密青鞏ＡａZz０9 \u3000\u200b·-—.\n，。★𠀀é\u00ad\u0301\ufe0f⑩㎞№\U000e0041\U0001d7ce😀靑⾭")
-                                 + ["\ud800"])
-
-
-@pytest.mark.parametrize("dense", [0, 10**9], ids=["spliced-one-by-one", "replaced-at-once"])
-@settings(max_examples=150, deadline=None)
-@given(st.lists(st.tuples(st.text(alphabet=_FOLD_ALPHABET, max_size=6), st.integers(0, 40)), max_size=12))
-def test_both_ways_of_folding_fold_every_character_on_its_own(dense: int, parts: list[tuple[str, int]]) -> None:
-    """fold_map splices a few folding characters one by one and replaces many at once (traditional-Chinese text): both
-    give the text folded character by character, and offsets that point at the character each folded one came from."""
-    from reviewer.scan import normalize
-
-    text = "".join(chunk + "的" * run for chunk, run in parts)
-    saved = normalize._DENSE
-    normalize._DENSE = dense
-    try:
-        folded, offsets = fold_map(text)
-    finally:
-        normalize._DENSE = saved
-    expected, origin = [], []
-    for i, ch in enumerate(text):
-        out = fold_table().get(ch, ch)
-        expected.append(out)
-        origin.extend([i] * len(out))
-    assert folded == "".join(expected)
-    assert [offsets.start(k) for k in range(len(folded))] == origin
