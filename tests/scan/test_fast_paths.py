@@ -8,6 +8,7 @@ numpy path)."""
 
 from __future__ import annotations
 
+import functools
 import random
 import re
 from pathlib import Path
@@ -335,3 +336,34 @@ def test_noise_between_and_before_characters_maps_back_exactly(scanners: tuple[S
     assert [f.match for f in found] == [noisy, noisy]
     assert [(f.start, f.end) for f in found] == [(m.start(), m.end()) for m in re.finditer(re.escape(noisy), text)]
     assert fast.scan(text).findings == reference.scan(text).findings
+
+
+@functools.cache
+def _facility_regex() -> str:
+    rule = next(lr.rule for lr in load_rules([BUILTIN_RULES_DIR]).rules if lr.rule.id == "facility-coordinates")
+    return rule.patterns[0].regex  # type: ignore[union-attr]
+
+
+_PREFIXES = ["", "北纬", "南纬", "东经", "西经", "纬度", "经度", "N", "S", "E", "W", "n", "e", "lat:", "\"lng\": ", "'lon'=",
+             "latitude ", "longitude=", "N ", "东经："]
+_NUMBERS = ["39°54′27″", "116°23'17\"", "30.5728", "43.81234°", "39度54分", "三十九度五十四分二十七秒", "一百一十六度二十三分",
+            "116.39723", "39 ° 54 ′", "12", "3.1"]
+_SUFFIXES = ["", "N", "E", "s", " W", "°"]
+_GLUE = ["", " ", "，", "、", "/", "和", "x", "位于", "1", "零", "\t", "."]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(_GLUE), st.sampled_from(_PREFIXES), st.sampled_from(_NUMBERS),
+                          st.sampled_from(_SUFFIXES)), max_size=8), st.integers(0, 5), st.integers(0, 5))
+def test_the_coordinate_pattern_first_character_check_drops_no_match(parts: list[tuple[str, str, str, str]],
+                                                                     cut_lo: int, cut_hi: int) -> None:
+    """facility-coordinates starts with (?=[…]): the characters a coordinate can begin with, so that a window's other
+    places fail at once. Without it the pattern finds exactly the same matches, in any window of any text (a
+    character missing from the class would lose, or shorten, the coordinates that begin with it)."""
+    regex = _facility_regex()
+    assert regex.startswith("(?=[")
+    plain = re.compile(regex[regex.index("])") + 2 :])  # the pattern without the first-character check
+    checked = re.compile(regex)
+    text = "".join("".join(part) for part in parts)
+    lo, hi = min(cut_lo, len(text)), max(min(cut_lo, len(text)), len(text) - cut_hi)
+    assert [m.span() for m in checked.finditer(text, lo, hi)] == [m.span() for m in plain.finditer(text, lo, hi)]
