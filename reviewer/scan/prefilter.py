@@ -41,6 +41,7 @@ _MIX = 0x9E3779B1  # odd multiplier: the slot is the top bits of hash * _MIX (mo
 # the anchor table uses another multiplier than the prefix table: with the same one, a 2-character anchor's slot would
 # be a slot of the prefix table too, and the places that pass the prefix table by a collision would pass it again
 _MIX_ANCHOR = 0x85EBCA77
+_MIX_CHECK = 0xC2B2AE3D  # the second anchor bitmap's multiplier: a place passes both by chance about once in 2,000
 GROUP = 8  # keys sharing an anchor beyond which their places are walked by an automaton
 SHORT = 64  # a text of at most this many characters is looked up place by place in Python (numpy costs more)
 _BLOCK = 1 << 20  # characters hashed at once (bounds memory for very large texts)
@@ -101,6 +102,7 @@ class Prefilter:
         self._anchor_hashes = np.append(unique, np.uint32(_MASK)).astype(np.uint32)
         self._anchor_longest = np.append(np.maximum.reduceat(key_lengths, first) if len(first) else first, 0).astype(np.int64)
         self._anchor_table = _table(unique, _MIX_ANCHOR, _ANCHOR_BITS)
+        self._check_table = _table(unique, _MIX_CHECK, _ANCHOR_BITS)
         # the prefix check runs on every position of the text: is this 2-character hash the start of some key?
         self._prefix_table = _table(np.unique(by_length[0]), _MIX, _BITS)
         self._length_of = np.array(self._lengths, dtype=np.int64)
@@ -177,8 +179,13 @@ class Prefilter:
             if not maybe.size:
                 continue
             candidates = every[maybe]
-            idx = np.searchsorted(self._anchor_hashes, candidates)
-            found = (self._anchor_hashes[idx] == candidates).nonzero()[0]
+            if longest:  # the exact hash, for the longest key of the anchor (windows)
+                idx = np.searchsorted(self._anchor_hashes, candidates)
+                found = (self._anchor_hashes[idx] == candidates).nonzero()[0]
+            else:  # a second bitmap, by another slot function: one look-up, where a binary search took about 17
+                slots = candidates * np.uint32(_MIX_CHECK)
+                slots >>= np.uint32(32 - _ANCHOR_BITS)
+                found = _member(self._check_table, slots)
             if found.size:
                 size = len(at)
                 which = maybe[found]
