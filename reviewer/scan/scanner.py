@@ -38,6 +38,7 @@ from reviewer.ruleset.model import (
 from reviewer.scan import expressions, markings
 from reviewer.scan.boundaries import Boundaries
 from reviewer.scan.fingerprints import FingerprintIndex
+from reviewer.scan.gates import required_class
 from reviewer.scan.model import CONTEXT_CHARS, SEVERITY_LABEL, Finding, ScanResult, Severity
 from reviewer.scan.normalize import OffsetMap, Stream, fold_table, original_span, term_keys
 from reviewer.scan.prefilter import Prefilter
@@ -167,6 +168,9 @@ class Scanner:
             i: [re.compile(p.regex) for p in self._rules[i].patterns]  # type: ignore[union-attr]
             for i in self._digit_rules + self._text_rules + self._hidden_rules + self._word_rules
         }
+        # per pattern: a class of characters every match consumes one of, or None (scan/gates.py); a window without
+        # any of them is passed over without trying the pattern
+        self._gates = {i: [required_class(p) for p in compiled] for i, compiled in self._compiled.items()}
         self._boundaries = Boundaries(groups, SHORT_TERM)
         self._build_automata()
         self._min_digits = min((self._rules[i].min_digits for i in self._digit_rules), default=0)  # type: ignore[union-attr]
@@ -457,7 +461,9 @@ class Scanner:
                       run: tuple[int, int] | None, seen: set[tuple[int, int, int]] | None = None) -> None:
         rule: PatternRule = self._rules[i]  # type: ignore[assignment]
         validate = VALIDATORS[rule.validator] if rule.validator else None
-        for pattern, named in zip(self._compiled[i], rule.patterns):
+        for pattern, gate, named in zip(self._compiled[i], self._gates[i], rule.patterns):
+            if gate is not None and gate.search(folded, lo, hi) is None:
+                continue  # no character that every match needs: no match in this window
             for m in pattern.finditer(folded, lo, hi):
                 s, e = m.span()
                 if run and (e <= run[0] or s >= run[1]):

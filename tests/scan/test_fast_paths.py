@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reviewer.cli import main
-from reviewer.ruleset.loader import load_rules
+from reviewer.ruleset.loader import RuleSet, load_rules
 from reviewer.scan import fingerprints as fp
 from reviewer.scan import markings
 from reviewer.scan.normalize import Stream, fold_map, fold_table
@@ -62,6 +62,10 @@ class ReferenceScanner(Scanner):
         super()._build_automata()
         self._singles = None  # one-character keys: the small automaton over everything
         self._prefilter = WholeWalk([self._key_text[kid] for kid in self._big_ids])
+
+    def __init__(self, ruleset: RuleSet) -> None:
+        super().__init__(ruleset)
+        self._gates = {i: [None] * len(gates) for i, gates in self._gates.items()}  # every pattern tried on every window
 
     def _digit_hits(self, stream: Stream, out: list) -> None:  # type: ignore[type-arg]
         digits, folded, seen = stream.digits, stream.folded, set()  # type: ignore[var-annotated]
@@ -367,3 +371,43 @@ def test_the_coordinate_pattern_first_character_check_drops_no_match(parts: list
     text = "".join("".join(part) for part in parts)
     lo, hi = min(cut_lo, len(text)), max(min(cut_lo, len(text)), len(text) - cut_hi)
     assert [m.span() for m in checked.finditer(text, lo, hi)] == [m.span() for m in plain.finditer(text, lo, hi)]
+
+
+@pytest.mark.parametrize(("regex", "needed"), [
+    (r"(?<![A-Z])[京沪][A-Z]\d{5}", "[京沪]"),  # the smaller of two classes; the lookbehind needs nothing
+    (r"(?:家庭住址|住址)[：:]", "[住家]"),  # each alternative needs one of its characters: their union
+    (r"\d+(?:号楼|号)?单元", "[单]"),  # an optional group needs nothing
+    (r"(?:楼|)\d+室", "[室]"),  # an alternative that can be empty needs nothing
+    (r"[A-Z]?\d{8}", None),  # only digits and an optional letter: no usable class
+    (r"(?i)abc", None),  # ignoring case: not used
+    (r"x*y{0,3}", None),
+])
+def test_required_class_of_a_pattern(regex: str, needed: str | None) -> None:
+    from reviewer.scan.gates import required_class
+
+    gate = required_class(re.compile(regex))
+    assert (gate.pattern if gate else None) == needed
+
+
+_WINDOW_PIECES = st.sampled_from(list("0123456789 -ABEGPSXdeps京沪新住址单元号楼室°˚o度.北纬东经NE，。：一二三〇") + [
+    "京A12345", "沪B·D1234", "E12345678", "SE1234567", "DE 1234567", "141234567", "住址：", "家庭住址", "3号楼2单元401室",
+    "北纬39°54′27″", "东经116.39723°", "30.5728°N", "户籍所在地", "\u202e", "一一〇一〇五一九四九一二三一〇〇二一"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_WINDOW_PIECES, max_size=40), st.integers(0, 20), st.integers(0, 20))
+def test_gated_patterns_find_what_every_pattern_finds(scanners: tuple[Scanner, Scanner, dict[str, str]],
+                                                      pieces: list[str], cut_lo: int, cut_hi: int) -> None:
+    """A window without any character that every match of a pattern needs is passed over (scan/gates.py): on windows
+    of texts made of plates, passports, addresses, coordinates and numbers, each built-in pattern family gives the
+    same candidates as trying every pattern on every window."""
+    fast, reference, _ = scanners
+    text = "".join(pieces)
+    lo, hi = min(cut_lo, len(text)), max(min(cut_lo, len(text)), len(text) - cut_hi)
+    for i in fast._compiled:
+        got: list = []  # type: ignore[type-arg]
+        want: list = []  # type: ignore[type-arg]
+        fast._pattern_hits(i, text, lo, hi, got, None)
+        reference._pattern_hits(i, text, lo, hi, want, None)
+        assert [(c.start, c.end, c.severity, c.explanation) for c in got] == [
+            (c.start, c.end, c.severity, c.explanation) for c in want], fast._rules[i].id
