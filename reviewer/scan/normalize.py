@@ -240,70 +240,92 @@ IDENTITY = OffsetMap()
 
 
 @cache
-def _fold_mask() -> np.ndarray:
-    """One flag per BMP code point: does it fold (is it in `fold_table`)? Astral characters are looked up one by one."""
-    mask = np.zeros(0x10000, dtype=np.bool_)
-    mask[[ord(ch) for ch in fold_table() if ord(ch) < 0x10000]] = True
-    return mask
-
-
-def _folding_places(codes: np.ndarray) -> np.ndarray:
-    """Indexes of the code points that may fold: BMP ones in the table, and every astral one. numpy reads the whole
-    block at a few nanoseconds a character (a regex class over thousands of characters took three times as long)."""
-    flags = _fold_mask()[np.minimum(codes, np.uint32(0xFFFF))]
-    flags |= codes > np.uint32(0xFFFF)
-    return flags.nonzero()[0]
+def _info() -> np.ndarray:
+    """One byte per BMP code point: its class (`_CLASS`: noise, digit, capital, other; non-ASCII characters "other"),
+    plus 0x80 when it folds (it is in `fold_table`). One look-up gives what folding and the stream both need."""
+    info = np.full(0x10001, _CLASS[0x80], dtype=np.uint8)  # 0x10000: every astral character (looked up one by one)
+    info[:0x80] = _CLASS[:0x80]
+    info[[ord(ch) for ch in fold_table() if ord(ch) < 0x10000]] |= np.uint8(_FOLDS)
+    return info
 
 
 def fold_map(text: str) -> tuple[str, OffsetMap]:
-    """The folded text and the map of its offsets back to `text`.
+    """The folded text and the map of its offsets back to `text`."""
+    if text.isascii():  # no ASCII character folds
+        return text, IDENTITY
+    folded, offsets, _, _ = _fold(text)
+    return folded, offsets
+
+
+def _fold(text: str) -> tuple[str, OffsetMap, np.ndarray | None, np.ndarray | None]:
+    """The folded text, the map of its offsets back to `text`, and, when no character was deleted or expanded (most
+    texts), the code points of the folded text and their classes (as `Stream` needs them; None otherwise).
 
     numpy finds the characters that fold. A usual document has a few dozen (ideographic spaces, full-width digits,
     dashes): they are spliced one by one. Where many fold (a traditional-Chinese text), the one-character replacements
     are made in the code-point array at once (they move no offset), and only the characters that are deleted or expand
     (invisible ones, ⑩ -> 10) are spliced one by one. Either way only those enter the offset map."""
-    if text.isascii():  # no ASCII character folds
-        return text, IDENTITY
     table = fold_table()
+    info_table = _info()
     starts, ends, orig = array("q"), array("q"), array("q")
     shift = 0  # folded offset - original offset so far
     parts: list[str] = []
+    code_parts: list[np.ndarray] = []
+    class_parts: list[np.ndarray] = []
     changed = False
     # Every character folds on its own, so the text can be cut anywhere: blocks bound the memory of the code-point
     # array and of the pieces (a text of millions of invisible characters would otherwise need hundreds of MB at once).
     # "surrogatepass" keeps a lone surrogate (text from a broken document) one code unit, which never folds.
-    for base in range(0, len(text), _FOLD_BLOCK):
+    for base in range(0, max(len(text), 1), _FOLD_BLOCK):
         stop = min(len(text), base + _FOLD_BLOCK)
         block = text[base:stop]
         codes = np.frombuffer(block.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        places = _folding_places(codes)
+        info = info_table.take(np.minimum(codes, np.uint32(0x10000)))
+        flags = info >= np.uint8(_FOLDS)
+        flags |= codes > np.uint32(0xFFFF)  # astral characters are looked up one by one
+        places = flags.nonzero()[0]
+        del flags
         if not places.size:
             parts.append(block)
+            code_parts.append(codes)
+            class_parts.append(info)
             continue
         pieces: list[str] = []
         if places.size * _DENSE < len(block):  # the usual document: a few dozen such characters, spliced one by one
             done = base  # original characters already in pieces
-            del codes, block
+            at: list[int] = []  # block indexes of one-character replacements, and what they became
+            became: list[int] = []
+            moved = False
             for i in places.tolist():
-                i += base
-                ch = text[i]
+                ch = text[base + i]
                 out = table.get(ch, ch)
                 if out == ch:  # an astral character that does not fold
                     continue
-                pieces.append(text[done:i])
+                pieces.append(text[done : base + i])
                 pieces.append(out)
-                done = i + 1
+                done = base + i + 1
                 if len(out) != 1:
-                    starts.append(i + shift)
-                    ends.append(i + shift + len(out))
-                    orig.append(i)
+                    starts.append(base + i + shift)
+                    ends.append(base + i + shift + len(out))
+                    orig.append(base + i)
                     shift += len(out) - 1
+                    moved = True
+                else:
+                    at.append(i)
+                    became.append(ord(out))
             if pieces:
                 changed = True
                 pieces.append(text[done:stop])
                 parts.append("".join(pieces))
             else:
-                parts.append(text[base:stop])
+                parts.append(block)
+            if not moved:  # the folded block's code points and classes: the replacements written in
+                if at:
+                    codes = codes.copy()
+                    codes[at] = became
+                    info[at] = _CLASS.take(np.minimum(codes[at], np.uint32(0x80)))
+                code_parts.append(codes)
+                class_parts.append(info)
             continue
         done = 0  # characters of the block already in pieces
         # many (a traditional-Chinese text): the one-character replacements at once in the code-point array (they
@@ -321,9 +343,13 @@ def fold_map(text: str) -> tuple[str, OffsetMap]:
             new[places[one]] = replaced[one]
             block = new.tobytes().decode("utf-32-le", "surrogatepass")
             changed = True
+            info[places[one]] = _CLASS.take(np.minimum(replaced[one], np.uint32(0x80)))
+            codes = new
         spliced = moves[which].nonzero()[0]
         if not spliced.size:
             parts.append(block)
+            code_parts.append(codes)
+            class_parts.append(info)
             continue
         changed = True
         for i, w in zip(places[spliced].tolist(), which[spliced].tolist()):
@@ -337,9 +363,12 @@ def fold_map(text: str) -> tuple[str, OffsetMap]:
             shift += len(out) - 1
         pieces.append(block[done:])
         parts.append("".join(pieces))
+    whole = len(code_parts) == len(parts)  # no block had a character deleted or expanded
+    codes_out = (code_parts[0] if len(code_parts) == 1 else np.concatenate(code_parts)) if whole else None
+    classes_out = (class_parts[0] if len(class_parts) == 1 else np.concatenate(class_parts)) if whole else None
     if not changed:
-        return text, IDENTITY
-    return "".join(parts), (OffsetMap._of(starts, ends, orig) if starts else IDENTITY)
+        return text, IDENTITY, codes_out, classes_out
+    return "".join(parts), (OffsetMap._of(starts, ends, orig) if starts else IDENTITY), codes_out, classes_out
 
 
 def fold(text: str) -> str:
@@ -394,6 +423,7 @@ _CLASS[[0x20, 0x2D]] = ord("_")
 _CLASS[0x30:0x3A] = ord("0")
 _CLASS[0x41:0x5B] = ord("A")  # ASCII capitals: lowercased in `clean`
 _UPPER = b"A"
+_FOLDS = 0x80  # `_info`: the character folds
 _NOISE_CLASS = ord("Z")  # classes above this ("_" and "|") are noise
 PAD = 4  # NUL code points after `Stream.codes` (the prefilter reads up to 4 characters from any place)
 
@@ -419,11 +449,14 @@ class Stream:
 
     @classmethod
     def of(cls, text: str) -> Stream:
-        folded, offsets = fold_map(text)
-        # "surrogatepass": a lone surrogate (text from a broken document) stays one code point; in `clean` it becomes
-        # "?", as the keys' UTF-8 encoding with "replace" makes it (term_key)
-        codes = np.frombuffer(folded.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        classes = _CLASS.take(np.minimum(codes, np.uint32(0x80)))
+        # folding reads the code points and their classes anyway: when it deleted or expanded nothing (most texts),
+        # they are the folded text's and are used as they are
+        folded, offsets, codes, classes = _fold(text)
+        if codes is None or classes is None:
+            # "surrogatepass": a lone surrogate (text from a broken document) stays one code point; in `clean` it
+            # becomes "?", as the keys' UTF-8 encoding with "replace" makes it (term_key)
+            codes = np.frombuffer(folded.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+            classes = _CLASS.take(np.minimum(codes, np.uint32(0x80)))
         digits = classes.tobytes()
         noise = classes > _NOISE_CLASS
         gaps = noise.nonzero()[0]

@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 import ahocorasick
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -301,8 +302,15 @@ def test_both_ways_of_folding_fold_every_character_on_its_own(dense: int, parts:
     normalize._DENSE = dense
     try:
         folded, offsets = fold_map(text)
+        again, _, codes, classes = normalize._fold(text)
     finally:
         normalize._DENSE = saved
+    assert again == folded
+    if codes is not None and classes is not None:  # nothing deleted or expanded: the folded text's code points
+        assert codes.tolist() == [ord(ch) for ch in folded]
+        assert classes.tobytes() == normalize._CLASS.take(np.minimum(codes, np.uint32(0x80))).tobytes()
+    else:
+        assert any(len(fold_table().get(ch, ch)) != 1 for ch in text)
     expected, origin = [], []
     for i, ch in enumerate(text):
         out = fold_table().get(ch, ch)
