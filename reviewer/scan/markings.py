@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 _SP = r"[ \t]*"
@@ -72,21 +73,41 @@ def line_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     return a, (len(text) if b < 0 else b)
 
 
+_LEAD = re.compile(r"[ \t]*")
 _NONBLANK = re.compile(r"\S")  # \S is what str.isspace() (and so str.strip()) does not remove
 
 
 def head_end(text: str, lines: int) -> int:
     """Offset just after the first `lines` non-blank lines: the document head (版头)."""
+    return head_ends(text, (lines,))[lines]
+
+
+def head_ends(text: str, counts: Iterable[int]) -> dict[int, int]:
+    """head_end for several numbers of lines, in one pass over the head."""
+    wanted = sorted(set(counts))
+    out: dict[int, int] = {}
     pos = 0
     seen = 0
     n = len(text)
-    while pos < n and seen < lines:
-        nl = text.find("\n", pos)
-        nl = n if nl < 0 else nl
-        if _NONBLANK.search(text, pos, nl):  # what text[pos:nl].strip() keeps, without copying the line
-            seen += 1
-        pos = nl + 1
-    return min(pos, n)
+    k = 0  # wanted[k] is the next number of lines to reach
+    while k < len(wanted) and wanted[k] <= 0:
+        out[wanted[k]] = 0
+        k += 1
+    while k < len(wanted):
+        # the next non-blank line (a line with something that str.strip() keeps); the blank lines before it count for
+        # nothing, so they are skipped at once
+        m = _NONBLANK.search(text, pos)
+        if m is None:
+            break
+        nl = text.find("\n", m.start())
+        pos = n + 1 if nl < 0 else nl + 1
+        seen += 1
+        while k < len(wanted) and seen >= wanted[k]:
+            out[wanted[k]] = min(pos, n)
+            k += 1
+    for lines in wanted[k:]:  # the text has fewer non-blank lines: the head is all of it
+        out[lines] = n
+    return out
 
 
 def _number(digits: str) -> int:
@@ -328,9 +349,17 @@ def copy_number(text: str, head: int) -> list[MarkingHit]:
     out: list[MarkingHit] = []
     pos = 0
     while pos < head:
+        # blank lines match neither pattern: skipped at once, to the line of the next non-blank character
+        m = _NONBLANK.search(text, pos)
+        if m is None:
+            break
+        j = text.rfind("\n", pos, m.start())
+        pos = pos if j < 0 else j + 1
+        if pos >= head:
+            break
         nl = text.find("\n", pos)
         nl = len(text) if nl < 0 else nl
-        lead = len(text[pos:nl]) - len(text[pos:nl].lstrip(" \t"))
+        lead = _LEAD.match(text, pos, nl).end() - pos  # type: ignore[union-attr]  # what lstrip(" \t") removes
         if COPY_NUMBER.fullmatch(text, pos, nl):
             out.append(MarkingHit(pos + lead, pos + lead + 6, "head", "文首6位份号（涉密公文应当标注份号）"))
         else:

@@ -20,18 +20,17 @@ the visible characters plus whatever hid between them, and a combining mark or v
 character. Compatibility forms that NFKC expands (⑩ → 10, ㎞ → km) map each of their characters to the one original
 character; enclosed forms (①, ⒜, ㊀ …) are padded with spaces because a reader reads them as separate signs.
 
-Noise (spaces, separators such as 青 鸾·四-号) is removed only in the text that the automata read (`Stream.clean`);
-`Stream` keeps checkpoints, and a hit is found again in the folded bytes with a regex that allows noise between the
-characters of the term (`relocation_regex`)."""
+Noise (spaces, separators such as 青 鸾·四-号) is removed only in the text that the keys are looked for in
+(`Stream.clean`); `Stream` keeps where the removed characters were, and a hit's clean span is mapped back to the folded
+text by a binary search (`Stream.folded_span`)."""
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from array import array
 from bisect import bisect_right
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
@@ -48,9 +47,8 @@ _NOISE_MULTI = (
 )
 _NOISE_FULLWIDTH = "\uff0e\uff0d\uff3f\uff0a\uff5e\uff5c\uff0f\uff3c"
 _LINE_BREAKS = "\u2028\u2029"
-NOISE_CLASS = b"[ \\t\\r\\n\\x0b\\x0c.\\-_*~|/\\\\]*"
 _FOLD_BLOCK = 1 << 20  # characters whose code points are looked at at once (4 bytes each)
-CHUNK = 4096  # bytes between checkpoints: bounds the work of mapping one hit back to the original
+_DENSE = 32  # a block with fewer folding places than 1 in _DENSE characters is folded one place at a time
 # enclosed alphanumerics (①, ⑴, ⒜, ❶, ㊀, 🄐 …): read as separate signs, so padded with spaces when NFKC expands them
 _ENCLOSED = ((0x2460, 0x24FF), (0x2776, 0x2793), (0x3200, 0x32FF), (0x1F100, 0x1F1FF))
 # accented letters folded to their base letter: Latin, Greek, Cyrillic (not kana or Hangul, whose NFD differs)
@@ -242,58 +240,135 @@ IDENTITY = OffsetMap()
 
 
 @cache
-def _fold_mask() -> np.ndarray:
-    """One flag per BMP code point: does it fold (is it in `fold_table`)? Astral characters are looked up one by one."""
-    mask = np.zeros(0x10000, dtype=np.bool_)
-    mask[[ord(ch) for ch in fold_table() if ord(ch) < 0x10000]] = True
-    return mask
-
-
-def _folding_places(block: str) -> list[int]:
-    """Indexes of the characters of `block` that may fold: BMP ones in the table, and every astral one. numpy reads
-    the whole block at a few nanoseconds a character (a regex class over thousands of characters took three times
-    as long); "surrogatepass" keeps a lone surrogate (text from a broken document) one code unit, which never folds."""
-    codes = np.frombuffer(block.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    flags = _fold_mask()[np.minimum(codes, np.uint32(0xFFFF))]
-    flags |= codes > np.uint32(0xFFFF)
-    return np.flatnonzero(flags).tolist()  # type: ignore[no-any-return]
+def _info() -> np.ndarray:
+    """One byte per BMP code point: its class (`_CLASS`: noise, digit, capital, other; non-ASCII characters "other"),
+    plus 0x80 when it folds (it is in `fold_table`). One look-up gives what folding and the stream both need."""
+    info = np.full(0x10001, _CLASS[0x80], dtype=np.uint8)  # 0x10000: every astral character (looked up one by one)
+    info[:0x80] = _CLASS[:0x80]
+    info[[ord(ch) for ch in fold_table() if ord(ch) < 0x10000]] |= np.uint8(_FOLDS)
+    return info
 
 
 def fold_map(text: str) -> tuple[str, OffsetMap]:
     """The folded text and the map of its offsets back to `text`."""
     if text.isascii():  # no ASCII character folds
         return text, IDENTITY
+    folded, offsets, _, _ = _fold(text)
+    return folded, offsets
+
+
+def _fold(text: str) -> tuple[str, OffsetMap, np.ndarray | None, np.ndarray | None]:
+    """The folded text, the map of its offsets back to `text`, and, when no character was deleted or expanded (most
+    texts), the code points of the folded text and their classes (as `Stream` needs them; None otherwise).
+
+    numpy finds the characters that fold. A usual document has a few dozen (ideographic spaces, full-width digits,
+    dashes): they are spliced one by one. Where many fold (a traditional-Chinese text), the one-character replacements
+    are made in the code-point array at once (they move no offset), and only the characters that are deleted or expand
+    (invisible ones, ⑩ -> 10) are spliced one by one. Either way only those enter the offset map."""
     table = fold_table()
+    info_table = _info()
     starts, ends, orig = array("q"), array("q"), array("q")
     shift = 0  # folded offset - original offset so far
     parts: list[str] = []
+    code_parts: list[np.ndarray] = []
+    class_parts: list[np.ndarray] = []
     changed = False
     # Every character folds on its own, so the text can be cut anywhere: blocks bound the memory of the code-point
-    # array and of the pieces (a text of millions of invisible characters would otherwise need hundreds of MB at once)
-    for base in range(0, len(text), _FOLD_BLOCK):
+    # array and of the pieces (a text of millions of invisible characters would otherwise need hundreds of MB at once).
+    # "surrogatepass" keeps a lone surrogate (text from a broken document) one code unit, which never folds.
+    for base in range(0, max(len(text), 1), _FOLD_BLOCK):
         stop = min(len(text), base + _FOLD_BLOCK)
+        block = text[base:stop]
+        codes = np.frombuffer(block.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        info = info_table.take(np.minimum(codes, np.uint32(0x10000)))
+        flags = info >= np.uint8(_FOLDS)
+        flags |= codes > np.uint32(0xFFFF)  # astral characters are looked up one by one
+        places = flags.nonzero()[0]
+        del flags
+        if not places.size:
+            parts.append(block)
+            code_parts.append(codes)
+            class_parts.append(info)
+            continue
         pieces: list[str] = []
-        done = base  # original characters already in pieces
-        for i in _folding_places(text[base:stop]):
-            i += base
-            ch = text[i]
-            out = table.get(ch, ch)
-            if out == ch:  # an astral character that does not fold
-                continue
-            pieces.append(text[done:i])
+        if places.size * _DENSE < len(block):  # the usual document: a few dozen such characters, spliced one by one
+            done = base  # original characters already in pieces
+            at: list[int] = []  # block indexes of one-character replacements, and what they became
+            became: list[int] = []
+            moved = False
+            for i in places.tolist():
+                ch = text[base + i]
+                out = table.get(ch, ch)
+                if out == ch:  # an astral character that does not fold
+                    continue
+                pieces.append(text[done : base + i])
+                pieces.append(out)
+                done = base + i + 1
+                if len(out) != 1:
+                    starts.append(base + i + shift)
+                    ends.append(base + i + shift + len(out))
+                    orig.append(base + i)
+                    shift += len(out) - 1
+                    moved = True
+                else:
+                    at.append(i)
+                    became.append(ord(out))
+            if pieces:
+                changed = True
+                pieces.append(text[done:stop])
+                parts.append("".join(pieces))
+            else:
+                parts.append(block)
+            if not moved:  # the folded block's code points and classes: the replacements written in
+                if at:
+                    codes = codes.copy()
+                    codes[at] = became
+                    info[at] = _CLASS.take(np.minimum(codes[at], np.uint32(0x80)))
+                code_parts.append(codes)
+                class_parts.append(info)
+            continue
+        done = 0  # characters of the block already in pieces
+        # many (a traditional-Chinese text): the one-character replacements at once in the code-point array (they
+        # move no offset), then only the deleted or expanding characters spliced one by one
+        unique, which = np.unique(codes[places], return_inverse=True)
+        outs = [table.get(ch, ch) for ch in map(chr, unique.tolist())]
+        # per distinct character: its one-character replacement (0: none), and whether it is deleted or expands
+        single = np.fromiter((ord(o) if len(o) == 1 and o != chr(c) else 0 for o, c in zip(outs, unique.tolist())),
+                             dtype=np.uint32, count=len(outs))
+        moves = np.fromiter((len(o) != 1 for o in outs), dtype=np.bool_, count=len(outs))
+        replaced = single[which]
+        one = replaced.nonzero()[0]
+        if one.size:
+            new = codes.copy()
+            new[places[one]] = replaced[one]
+            block = new.tobytes().decode("utf-32-le", "surrogatepass")
+            changed = True
+            info[places[one]] = _CLASS.take(np.minimum(replaced[one], np.uint32(0x80)))
+            codes = new
+        spliced = moves[which].nonzero()[0]
+        if not spliced.size:
+            parts.append(block)
+            code_parts.append(codes)
+            class_parts.append(info)
+            continue
+        changed = True
+        for i, w in zip(places[spliced].tolist(), which[spliced].tolist()):
+            out = outs[w]
+            pieces.append(block[done:i])
             pieces.append(out)
             done = i + 1
-            if len(out) != 1:
-                starts.append(i + shift)
-                ends.append(i + shift + len(out))
-                orig.append(i)
-                shift += len(out) - 1
-        pieces.append(text[done:stop])
-        changed = changed or len(pieces) > 1
+            starts.append(base + i + shift)
+            ends.append(base + i + shift + len(out))
+            orig.append(base + i)
+            shift += len(out) - 1
+        pieces.append(block[done:])
         parts.append("".join(pieces))
+    whole = len(code_parts) == len(parts)  # no block had a character deleted or expanded
+    codes_out = (code_parts[0] if len(code_parts) == 1 else np.concatenate(code_parts)) if whole else None
+    classes_out = (class_parts[0] if len(class_parts) == 1 else np.concatenate(class_parts)) if whole else None
     if not changed:
-        return text, IDENTITY
-    return "".join(parts), (OffsetMap._of(starts, ends, orig) if starts else IDENTITY)
+        return text, IDENTITY, codes_out, classes_out
+    return "".join(parts), (OffsetMap._of(starts, ends, orig) if starts else IDENTITY), codes_out, classes_out
 
 
 def fold(text: str) -> str:
@@ -340,102 +415,87 @@ def visible_terms(terms: list[str]) -> list[str]:
     return [t.translate(strip) for t in folded]
 
 
-@cache
-def relocation_regex(key: bytes) -> re.Pattern[bytes]:
-    """Finds a key in the folded, lowercased bytes with any noise between its characters (青 鸾 四 号)."""
-    chars = key.decode("utf-8")
-    parts = [re.escape(ch.encode("utf-8")) for ch in chars]
-    return re.compile(NOISE_CLASS.join(parts))
+# what each code point is to the scanner (every non-ASCII one at 0x80), one byte: noise bytes are above "Z" (space and
+# hyphen "_", the others "|"), digits "0", capitals "A", anything else "#". `Stream.digits` is this byte for every folded character.
+_CLASS = np.full(0x81, ord("#"), dtype=np.uint8)
+_CLASS[list(NOISE_BYTES)] = ord("|")
+_CLASS[[0x20, 0x2D]] = ord("_")
+_CLASS[0x30:0x3A] = ord("0")
+_CLASS[0x41:0x5B] = ord("A")  # ASCII capitals: lowercased in `clean`
+_UPPER = b"A"
+_FOLDS = 0x80  # `_info`: the character folds
+_NOISE_CLASS = ord("Z")  # classes above this ("_" and "|") are noise
+PAD = 4  # NUL code points after `Stream.codes` (the prefilter reads up to 4 characters from any place)
 
 
 @dataclass(slots=True)
 class Stream:
-    """The folded text (`folded`, with `offsets` back to the original), its bytes (`data`, where hits are relocated),
-    the noise-free text the automata read (`clean`) and checkpoints: chunk k starts at byte `byte_starts[k]` and
-    character `char_starts[k]` of `data` and at character `out_starts[k]` of `clean`."""
+    """The folded text (`folded`, with `offsets` back to the original); the noise-free, ASCII-lowercased text the keys
+    are looked for in (`clean`, with its code points in `codes`, followed by PAD NULs); `digits`, one byte per
+    character of `folded` (digits "0", space and hyphen "_", other noise "|", capitals "A", anything else "#"), where
+    numbers are looked for; and
+    `gaps`, for mapping clean positions back to folded ones: gaps[j] is the number of clean characters before the
+    j-th removed (noise) character.
+
+    Everything is computed on code points at once (numpy): a clean position p comes from folded position
+    p + (number of gaps ≤ p), so a hit is mapped back by a binary search, never by reading the text again."""
 
     folded: str
-    data: bytes
     clean: str
-    byte_starts: list[int]
-    out_starts: list[int]
-    char_starts: list[int] = field(default_factory=list)
+    codes: np.ndarray
+    digits: bytes
+    gaps: np.ndarray
     offsets: OffsetMap = IDENTITY
 
     @classmethod
     def of(cls, text: str) -> Stream:
-        folded, offsets = fold_map(text)
-        # "replace" turns a lone surrogate (possible in text from broken documents) into "?": still one character
-        data = folded.encode("utf-8", "replace").lower()
-        n = len(data)
-        pieces: list[str] = []
-        byte_starts: list[int] = []
-        out_starts: list[int] = []
-        char_starts: list[int] = []
-        pos = out = chars = 0
-        while pos < n:
-            end = min(pos + CHUNK, n)
-            while end < n and data[end] & 0xC0 == 0x80:  # never split a character
-                end -= 1
-            kept = data[pos:end].translate(None, NOISE_BYTES)
-            piece = kept.decode("utf-8")
-            byte_starts.append(pos)
-            out_starts.append(out)
-            char_starts.append(chars)
-            pieces.append(piece)
-            out += len(piece)
-            chars += len(piece) + (end - pos - len(kept))  # every noise byte is one (ASCII) character
-            pos = end
-        return cls(folded, data, "".join(pieces), byte_starts, out_starts, char_starts, offsets)
+        # folding reads the code points and their classes anyway: when it deleted or expanded nothing (most texts),
+        # they are the folded text's and are used as they are
+        folded, offsets, codes, classes = _fold(text)
+        if codes is None or classes is None:
+            # "surrogatepass": a lone surrogate (text from a broken document) stays one code point; in `clean` it
+            # becomes "?", as the keys' UTF-8 encoding with "replace" makes it (term_key)
+            codes = np.frombuffer(folded.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+            classes = _CLASS.take(np.minimum(codes, np.uint32(0x80)))
+        digits = classes.tobytes()
+        noise = classes > _NOISE_CLASS
+        gaps = noise.nonzero()[0]
+        n = len(codes) - len(gaps)
+        kept = np.zeros(n + PAD, dtype=np.uint32)
+        if len(gaps):
+            kept[:n] = codes[~noise]
+            gaps -= np.arange(len(gaps), dtype=gaps.dtype)
+        else:
+            kept[:n] = codes
+        del noise, classes, codes
+        body = kept[:n]
+        if _UPPER in digits:  # ASCII lowercase only (as bytes.lower)
+            body[(body - np.uint32(0x41)) < np.uint32(26)] += np.uint32(0x20)
+        raw = body.tobytes()
+        try:
+            clean = raw.decode("utf-32-le")
+        except UnicodeDecodeError:  # lone surrogates
+            body[(body - np.uint32(0xD800)) < np.uint32(0x800)] = np.uint32(0x3F)
+            clean = body.tobytes().decode("utf-32-le")
+        return cls(folded, clean, kept, digits, gaps, offsets)
 
-    def lower_bound(self, clean_pos: int) -> int:
-        """A byte offset in `data` at or before the place where `clean[clean_pos]` came from
-        (every character is at least one byte, and removed noise only pushes the place further)."""
-        k = bisect_right(self.out_starts, clean_pos) - 1
-        if k < 0:
-            return 0
-        return self.byte_starts[k] + (clean_pos - self.out_starts[k])
+    def folded_starts(self, positions: np.ndarray) -> np.ndarray:
+        """The folded positions of the clean characters at `positions` (int64, any order)."""
+        if not len(self.gaps):
+            return positions
+        return positions + np.searchsorted(self.gaps, positions, side="right")
 
-    def char_offsets(self) -> CharOffsets:
-        return CharOffsets(self.data, self.byte_starts, self.char_starts)
+    def folded_places(self, positions: list[int]) -> list[int]:
+        """folded_starts for a list (one numpy call, however many positions)."""
+        if not len(self.gaps):
+            return positions
+        return (np.searchsorted(self.gaps, positions, side="right") + positions).tolist()  # type: ignore[no-any-return]
 
-
-class CharOffsets:
-    """Byte offsets of `data` -> character offsets, for positions asked in any order. With checkpoints (from `Stream`)
-    one call decodes at most one chunk; without, checkpoints are made once, every CHUNK bytes."""
-
-    def __init__(self, data: bytes, byte_starts: list[int] | None = None, char_starts: list[int] | None = None) -> None:
-        self._data = data
-        self._ascii = data.isascii()
-        if self._ascii:
-            self._bytes: list[int] = []
-            self._chars: list[int] = []
-            return
-        if byte_starts is None or char_starts is None or len(byte_starts) != len(char_starts):
-            byte_starts, char_starts = [], []
-            pos = chars = 0
-            n = len(data)
-            while pos < n:
-                end = min(pos + CHUNK, n)
-                while end < n and data[end] & 0xC0 == 0x80:
-                    end -= 1
-                byte_starts.append(pos)
-                char_starts.append(chars)
-                chars += len(data[pos:end].decode("utf-8"))
-                pos = end
-        self._bytes, self._chars = byte_starts, char_starts
-        self._last = (0, 0)  # the last answer: positions asked in order decode only the bytes between them
-
-    def __call__(self, byte_pos: int) -> int:
-        if self._ascii:
-            return byte_pos
-        k = bisect_right(self._bytes, byte_pos) - 1
-        if k < 0:
-            return 0
-        b0, c0 = self._bytes[k], self._chars[k]
-        last_b, last_c = self._last
-        if b0 <= last_b <= byte_pos:
-            b0, c0 = last_b, last_c
-        chars = c0 + len(self._data[b0:byte_pos].decode("utf-8"))
-        self._last = (byte_pos, chars)
-        return chars
+    def folded_span(self, start: int, last: int) -> tuple[int, int]:
+        """The folded span of clean[start : last + 1]: from its first character to just after its last one (noise
+        between them included)."""
+        gaps = self.gaps
+        if not len(gaps):
+            return start, last + 1
+        return (start + int(np.searchsorted(gaps, start, side="right")),
+                last + 1 + int(np.searchsorted(gaps, last, side="right")))

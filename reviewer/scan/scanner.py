@@ -5,7 +5,7 @@ window around the few hits that need a word boundary.
 
 Cost is linear in the size of the text: each anchor place costs at most `prefilter.GROUP` comparisons or one walk of a
 window no longer than the longest key (windows merged and sliced, never the whole buffer per window), a hit is mapped
-back through checkpoints at most `normalize.CHUNK` bytes apart, the marking grammar reads at most `LINE_CAP`
+back by a binary search over the removed noise characters (`Stream.folded_span`), the marking grammar reads at most `LINE_CAP`
 characters on either side of a hit, and exemption spans are looked up by bisection. `Scanner.work` counts that work
 for tests (deterministic, unlike time).
 
@@ -38,25 +38,18 @@ from reviewer.ruleset.model import (
 from reviewer.scan import expressions, markings
 from reviewer.scan.boundaries import Boundaries
 from reviewer.scan.fingerprints import FingerprintIndex
+from reviewer.scan.gates import required_class
 from reviewer.scan.model import CONTEXT_CHARS, SEVERITY_LABEL, Finding, ScanResult, Severity
-from reviewer.scan.normalize import (
-    CharOffsets,
-    OffsetMap,
-    Stream,
-    fold_table,
-    original_span,
-    relocation_regex,
-    term_keys,
-)
+from reviewer.scan.normalize import OffsetMap, Stream, fold_table, original_span, term_keys
 from reviewer.scan.prefilter import Prefilter
 from reviewer.scan.validators import SENTENCE_CHECKS, VALIDATORS
 from reviewer.settings import BUILTIN_RULES_DIR, Settings
 
 TERM, MARKER, EXEMPT, ANCHOR = 0, 1, 2, 3  # ANCHOR: a word after which a `anchor: words` pattern is tried
 EXPRESSION, PERSON = 4, 5  # a wrong form of an `expression` rule; a name of a `titles` rule (scan/expressions.py)
-_DIGITS = bytes.maketrans(b"0123456789 -", b"0000000000__")
 _RUN = re.compile(rb"[0_]*0")
 _RUN_BYTES = frozenset(b"0_")
+_RUN_NEXT = (b"0", b"_")  # a byte after a group of digits that continues its run
 LINE_CAP = 4096  # characters of a hit's line the marking grammar reads on either side (a longer line is cut there)
 HIDDEN_RUNS = 4096  # deleted characters beyond which `anchor: hidden` patterns run over the whole text once
 HIDDEN_LISTED = 50  # located findings per `anchor: hidden` pattern; the last one says how many there are in all
@@ -88,7 +81,8 @@ class _Candidate:
 @dataclass(slots=True)
 class Work:
     """What one scan cost, counted (for the linear-cost test and the benchmark): characters compared with keys or fed
-    to the automata, bytes the relocation regexes may read, characters of lines the marking grammar reads, look-ups
+    to the automata, characters of hits mapped back to the folded text (`relocation_bytes`, one per character and one
+    per hit), characters of lines the marking grammar reads, look-ups
     (anchor places compared, automaton walks, str.find passes)."""
 
     automaton_chars: int = 0
@@ -174,10 +168,14 @@ class Scanner:
             i: [re.compile(p.regex) for p in self._rules[i].patterns]  # type: ignore[union-attr]
             for i in self._digit_rules + self._text_rules + self._hidden_rules + self._word_rules
         }
+        # per pattern: a class of characters every match consumes one of, or None (scan/gates.py); a window without
+        # any of them is passed over without trying the pattern
+        self._gates = {i: [required_class(p) for p in compiled] for i, compiled in self._compiled.items()}
         self._boundaries = Boundaries(groups, SHORT_TERM)
         self._build_automata()
         self._min_digits = min((self._rules[i].min_digits for i in self._digit_rules), default=0)  # type: ignore[union-attr]
         self._head_lines = max((r.head_lines for r in self._rules if isinstance(r, MarkingRule)), default=6)
+        self._head_counts = (self._head_lines, *(self._rules[i].head_lines for i in self._copy_rules))  # type: ignore[union-attr]
         builtin = BUILTIN_RULES_DIR.resolve()
         # the built-in expression pack (rules/expressions/…): what a unit switches off with units.expression_checks
         self.expression_pack = frozenset(
@@ -259,19 +257,19 @@ class Scanner:
     def _scan(self, text: str, work: Work | None) -> tuple[Stream, list[_Candidate], list[tuple[int, int, str]]]:
         stream = Stream.of(text)
         folded = stream.folded
-        offsets = stream.char_offsets()
-        head = markings.head_end(folded, self._head_lines)
+        heads = markings.head_ends(folded, self._head_counts)  # the head for the marking grammar and each copy rule
+        head = heads[self._head_lines]
         out: list[_Candidate] = []
         exempt: list[tuple[int, int, str]] = []
         people: dict[int, list[tuple[str, int, int]]] = {}
         if self._keys:
-            self._automaton_hits(stream, offsets, head, out, exempt, work, text if len(text) == len(stream.folded) else None,
+            self._automaton_hits(stream, head, out, exempt, work, text if len(text) == len(stream.folded) else None,
                                  people)
         for i, hits in people.items():  # required orders of a unit's names (one list: names close together)
             for j in self._people[i].orders(folded, sorted(hits, key=lambda h: h[1])):
                 out.append(self._judged(i, j, overlaps=True))
         if self._digit_rules:
-            self._digit_hits(stream, offsets, out)
+            self._digit_hits(stream, out)
         for i in self._text_rules:
             self._pattern_hits(i, folded, 0, len(folded), out, None)
         if self._hidden_rules and not stream.offsets.identity:
@@ -280,7 +278,7 @@ class Scanner:
         for i in self._copy_rules:
             rule = self._rules[i]
             lines = rule.head_lines  # type: ignore[union-attr]
-            for hit in markings.copy_number(folded, head if lines == self._head_lines else markings.head_end(folded, lines)):
+            for hit in markings.copy_number(folded, heads[lines]):
                 out.append(_Candidate(i, hit.start, hit.end, rule.severity, hit.explanation, exemptable=False))
         if self._fingerprints is not None:  # registered documents (scan/fingerprints.py): one call per text
             # on the folded text: its offsets are folded offsets like every other candidate's (fold() deletes
@@ -289,11 +287,9 @@ class Scanner:
                 out.append(_Candidate(fp.rule, fp.start, fp.end, self._rules[fp.rule].severity, fp.explanation, exemptable=False))
         return stream, self._settle(folded, out, exempt), exempt
 
-    def _automaton_hits(self, stream: Stream, offsets: CharOffsets, head: int, out: list[_Candidate],
+    def _automaton_hits(self, stream: Stream, head: int, out: list[_Candidate],
                         exempt: list[tuple[int, int, str]], work: Work | None, text: str | None = None,
                         people: dict[int, list[tuple[str, int, int]]] | None = None) -> None:
-        cursor: dict[int, int] = {}
-        data = stream.data
         folded = stream.folded
         clean = stream.clean
         if self._singles is not None:
@@ -303,7 +299,7 @@ class Scanner:
             hits = list(self._small.iter(clean))
             fed, calls = len(clean), 1
         if self._big_ids:
-            found, read, looked = self._prefilter.find(clean)
+            found, read, looked = self._prefilter.find(clean, stream.codes)
             fed += read
             calls += looked
             if found:
@@ -313,16 +309,17 @@ class Scanner:
         if work is not None:
             work.automaton_chars += fed
             work.automaton_calls += calls
-        for end, kid in hits:
-            key = self._keys[kid]
-            lower = max(stream.lower_bound(end - len(self._key_text[kid]) + 1), cursor.get(kid, 0))
-            m = relocation_regex(key).search(data, lower)
-            if m is None:  # pragma: no cover - the stream and the text disagree; never drop silently
-                raise RuntimeError("内部错误：命中位置无法映射回原文")
-            if work is not None:
-                work.relocation_bytes += m.end() - lower
-            cursor[kid] = m.start() + 1
-            start, stop = offsets(m.start()), offsets(m.end())
+        if not hits:
+            return
+        # the folded span of each hit: from its first character to just after its last (noise between them included),
+        # all mapped by one binary search
+        key_text = self._key_text
+        firsts = [end - len(key_text[kid]) + 1 for end, kid in hits]
+        places = stream.folded_places(firsts + [end for end, _ in hits])
+        starts, stops = places[: len(hits)], [p + 1 for p in places[len(hits) :]]
+        if work is not None:
+            work.relocation_bytes += sum(len(key_text[kid]) for _, kid in hits) + len(hits)
+        for (_, kid), start, stop in zip(hits, starts, stops):
             for entry in self._entries[kid]:
                 rule = self._rules[entry.rule]
                 if entry.role == EXEMPT:
@@ -344,7 +341,7 @@ class Scanner:
                         out.append(self._judged(entry.rule, judged))
                 else:
                     if entry.role == TERM:
-                        cand = self._term(entry, rule, folded, start, stop, len(self._key_text[kid]))  # type: ignore[arg-type]
+                        cand = self._term(entry, rule, folded, start, stop, len(key_text[kid]))  # type: ignore[arg-type]
                     else:
                         cand = self._marker(entry, rule, folded, start, stop, head, work, text)  # type: ignore[arg-type]
                     if cand:
@@ -429,17 +426,23 @@ class Scanner:
                 listed[-1].explanation += f"；共 {count} 处，只列出前 {len(listed)} 处"
             out.extend(listed)
 
-    def _digit_hits(self, stream: Stream, offsets: CharOffsets, out: list[_Candidate]) -> None:
-        digits = stream.data.translate(_DIGITS)
+    def _digit_hits(self, stream: Stream, out: list[_Candidate]) -> None:
+        digits = stream.digits  # one byte per folded character: digit "0", space or hyphen "_", anything else another byte
         folded = stream.folded
         seen: set[tuple[int, int, int]] = set()
         pos = 0
         probe = b"0" * min(4, self._min_digits)  # every number pattern has a group of 4 digits
+        size = len(probe)
+        alone = size < self._min_digits  # a run of just the probe's digits (a year) is too short for every rule
         last_end = 0
         while True:
             pos = digits.find(probe, pos)
             if pos < 0:
                 return
+            if alone and digits[pos + size : pos + size + 1] not in _RUN_NEXT and (
+                    pos == last_end or digits[pos - 1] not in _RUN_BYTES):
+                pos = last_end = pos + size  # what the steps below find for it: a run of `size` digits, skipped
+                continue
             while pos > last_end and digits[pos - 1] in _RUN_BYTES:  # the run may begin with a shorter group (139 1234 5678)
                 pos -= 1
             m = _RUN.match(digits, pos)
@@ -447,7 +450,7 @@ class Scanner:
             run_end = last_end = m.end()
             count = digits.count(b"0", pos, run_end)
             if count >= self._min_digits:
-                s, e = offsets(pos), offsets(run_end)
+                s, e = pos, run_end
                 lo, hi = max(0, s - 24), min(len(folded), e + 24)
                 for i in self._digit_rules:
                     if count >= self._rules[i].min_digits:  # type: ignore[union-attr]
@@ -458,7 +461,9 @@ class Scanner:
                       run: tuple[int, int] | None, seen: set[tuple[int, int, int]] | None = None) -> None:
         rule: PatternRule = self._rules[i]  # type: ignore[assignment]
         validate = VALIDATORS[rule.validator] if rule.validator else None
-        for pattern, named in zip(self._compiled[i], rule.patterns):
+        for pattern, gate, named in zip(self._compiled[i], self._gates[i], rule.patterns):
+            if gate is not None and gate.search(folded, lo, hi) is None:
+                continue  # no character that every match needs: no match in this window
             for m in pattern.finditer(folded, lo, hi):
                 s, e = m.span()
                 if run and (e <= run[0] or s >= run[1]):

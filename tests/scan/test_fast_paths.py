@@ -8,18 +8,23 @@ numpy path)."""
 
 from __future__ import annotations
 
+import functools
 import random
+import re
 from pathlib import Path
 
 import ahocorasick
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reviewer.cli import main
-from reviewer.ruleset.loader import load_rules
+from reviewer.ruleset.loader import RuleSet, load_rules
 from reviewer.scan import fingerprints as fp
-from reviewer.scan.prefilter import GROUP, SHORT, Prefilter
+from reviewer.scan import markings
+from reviewer.scan.normalize import Stream, fold_map, fold_table
+from reviewer.scan.prefilter import GROUP, SHORT, Prefilter, anchor_hash
 from reviewer.scan.scanner import Scanner
 from reviewer.settings import BUILTIN_RULES_DIR
 from tests.scan.helpers import id_number, luhn_number
@@ -46,17 +51,40 @@ class WholeWalk(Prefilter):
         super().__init__(keys)
         self._all = list(keys)
 
-    def find(self, clean: str) -> tuple[list[tuple[int, int]], int, int]:
+    def find(self, clean: str, codes: object = None) -> tuple[list[tuple[int, int]], int, int]:
         return walk(self._all, clean), len(clean), 1
 
 
 class ReferenceScanner(Scanner):
-    """The same rules with the fast paths replaced by whole-text automaton walks."""
+    """The same rules with the fast paths replaced by whole-text automaton walks, and numbers looked for by the plain
+    run steps at every group of digits (no group passed over)."""
 
     def _build_automata(self) -> None:
         super()._build_automata()
         self._singles = None  # one-character keys: the small automaton over everything
         self._prefilter = WholeWalk([self._key_text[kid] for kid in self._big_ids])
+
+    def __init__(self, ruleset: RuleSet) -> None:
+        super().__init__(ruleset)
+        self._gates = {i: [None] * len(gates) for i, gates in self._gates.items()}  # every pattern tried on every window
+
+    def _digit_hits(self, stream: Stream, out: list) -> None:  # type: ignore[type-arg]
+        digits, folded, seen = stream.digits, stream.folded, set()  # type: ignore[var-annotated]
+        pos = last_end = 0
+        probe = b"0" * min(4, self._min_digits)
+        while (pos := digits.find(probe, pos)) >= 0:
+            while pos > last_end and digits[pos - 1] in b"0_":
+                pos -= 1
+            m = re.compile(rb"[0_]*0").match(digits, pos)
+            assert m is not None
+            run_end = last_end = m.end()
+            count = digits.count(b"0", pos, run_end)
+            if count >= self._min_digits:
+                for i in self._digit_rules:
+                    if count >= self._rules[i].min_digits:  # type: ignore[union-attr]
+                        self._pattern_hits(i, folded, max(0, pos - 24), min(len(folded), run_end + 24), out, (pos, run_end),
+                                           seen)
+            pos = run_end
 
 
 # ------------------------------------------------------------------ the prefilter against the automaton
@@ -131,6 +159,8 @@ FAMILIES = [
     (f"身份证号{id_number('11010519491231002')}", "id-card"),
     ("证件号一一〇一〇五一九四九一二三一〇〇二" + id_number("11010519491231002")[-1].replace("X", "十"), "id-card-numerals"),
     ("联系电话13812345678", "mobile"),
+    ("联系电话139 12 34 5678", "mobile"),  # the first group of 4 digits ends the run: the run starts before it
+    ("联系电话1391 2345 678", "mobile"),  # the first group of 4 digits does not end the run
     (f"开户行账号{luhn_number('621700000000000123')}", "bank-card"),
     ("家庭住址：某某市某某路12号3单元402室", "home-address"),
     ("某雷达站位于北纬39°54′27″，东经116°23′17″。", "facility-coordinates"),
@@ -195,3 +225,197 @@ def test_folding_across_the_block_edge() -> None:
     at = folded.index("青")
     assert text[offsets.start(at)] == "靑" and offsets.start(at) == edge - 3 + 2
     assert offsets.start(len(folded) - 1) == len(text) - 1
+
+
+# ------------------------------------------------------------------ issue 19: the shortcuts of the second round
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(list("0123456789 -x年号") + ["139", "2021", " 1234 ", "-5678"]), max_size=30))
+def test_numbers_are_found_as_by_the_plain_run_steps(scanners: tuple[Scanner, Scanner, dict[str, str]],
+                                                     pieces: list[str]) -> None:
+    """A lone group of 4 digits (a year) is passed over without the run steps; a group that a run continues on
+    either side (139 12 34 5678, 1391 2345 678) never is: the candidates are those of the plain steps."""
+    fast, reference, _ = scanners
+    text = "联系电话" + "".join(pieces) + "。账号"
+    stream = Stream.of(text)
+    got: list = []  # type: ignore[type-arg]
+    want: list = []  # type: ignore[type-arg]
+    fast._digit_hits(stream, got)
+    reference._digit_hits(stream, want)
+    assert [(c.rule, c.start, c.end, c.severity, c.explanation) for c in got] == [
+        (c.rule, c.start, c.end, c.severity, c.explanation) for c in want]
+
+
+def _head_end_line_by_line(text: str, lines: int) -> int:
+    pos = seen = 0
+    while pos < len(text) and seen < lines:
+        nl = text.find("\n", pos)
+        nl = len(text) if nl < 0 else nl
+        if text[pos:nl].strip():
+            seen += 1
+        pos = nl + 1
+    return min(pos, len(text))
+
+
+_HEAD_PIECES = st.sampled_from(["\n", "\n", " ", "\t", "\r", "\u3000", "份号：004926", "004926", "No.123456", "份 号 12",
+                                "机密★1年", "正文", "a"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_HEAD_PIECES, max_size=30), st.integers(0, 8))
+def test_head_and_copy_numbers_skip_only_blank_lines(pieces: list[str], lines: int) -> None:
+    """head_ends and copy_number jump over blank lines at once: the head ends where counting line by line ends it, for
+    every number of lines at once, and the copy numbers among the head lines are those a line-by-line reading finds
+    (a 份号 line after blank lines, or just at the head's end, is still read)."""
+    text = "".join(pieces)
+    heads = markings.head_ends(text, (lines, 3, 6))
+    assert heads == {n: _head_end_line_by_line(text, n) for n in (lines, 3, 6)}
+    head = heads[3]
+    found = [(h.start, h.end) for h in markings.copy_number(text, head) if h.kind == "head"]
+    expected = []
+    pos = 0
+    while pos < head:
+        nl = text.find("\n", pos)
+        nl = len(text) if nl < 0 else nl
+        lead = len(text[pos:nl]) - len(text[pos:nl].lstrip(" \t"))
+        if markings.COPY_NUMBER.fullmatch(text, pos, nl):
+            expected.append((pos + lead, pos + lead + 6))
+        elif m := markings.LABELLED_COPY.match(text, pos, nl):
+            expected.append((pos + lead, m.end()))
+        pos = nl + 1
+    assert found == expected
+
+
+_FOLD_ALPHABET = st.sampled_from(list("機密青鞏ＡａZz０9 \u3000\u200b·-—.\n，。★𠀀é\u00ad\u0301\ufe0f⑩㎞№\U000e0041\U0001d7ce😀靑⾭")
+                                 + ["\ud800"])
+
+
+@pytest.mark.parametrize("dense", [0, 10**9], ids=["spliced-one-by-one", "replaced-at-once"])
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.text(alphabet=_FOLD_ALPHABET, max_size=6), st.integers(0, 40)), max_size=12))
+def test_both_ways_of_folding_fold_every_character_on_its_own(dense: int, parts: list[tuple[str, int]]) -> None:
+    """fold_map splices a few folding characters one by one and replaces many at once (traditional-Chinese text): both
+    give the text folded character by character, and offsets that point at the character each folded one came from."""
+    from reviewer.scan import normalize
+
+    text = "".join(chunk + "的" * run for chunk, run in parts)
+    saved = normalize._DENSE
+    normalize._DENSE = dense
+    try:
+        folded, offsets = fold_map(text)
+        again, _, codes, classes = normalize._fold(text)
+    finally:
+        normalize._DENSE = saved
+    assert again == folded
+    if codes is not None and classes is not None:  # nothing deleted or expanded: the folded text's code points
+        assert codes.tolist() == [ord(ch) for ch in folded]
+        assert classes.tobytes() == normalize._CLASS.take(np.minimum(codes, np.uint32(0x80))).tobytes()
+    else:
+        assert any(len(fold_table().get(ch, ch)) != 1 for ch in text)
+    expected, origin = [], []
+    for i, ch in enumerate(text):
+        out = fold_table().get(ch, ch)
+        expected.append(out)
+        origin.extend([i] * len(out))
+    assert folded == "".join(expected)
+    assert [offsets.start(k) for k in range(len(folded))] == origin
+
+
+# two anchors of different lengths with the same 32-bit hash (found once by search: the hash is a polynomial modulo
+# 2**32, h = c0 * P + c1 for two characters, so for a chosen 3-character anchor a 2-character one can be solved for)
+COLLIDING = ("鷡一", "青鸾雷")
+
+
+def test_anchors_of_different_lengths_that_share_a_hash_both_count() -> None:
+    """All anchor lengths are checked against one array of hashes: a 2-character anchor with the same 32-bit hash as
+    a 3-character one must neither hide the other nor be reported where only the other occurs."""
+    pair, three = COLLIDING
+    assert anchor_hash(pair) == anchor_hash(three)
+    keys = [pair, three, three + "达站", "内部"]
+    pre = Prefilter(keys)
+    for text in (f"前文{three}达站后文" * 20, f"前文{pair}后文" * 20, f"{pair}{three}{pair}" * 20, "无关的文字" * 30,
+                 f"前文{three}后文" * 20):
+        assert pre.find(text)[0] == walk(keys, text)
+
+
+def test_noise_between_and_before_characters_maps_back_exactly(scanners: tuple[Scanner, Scanner, dict[str, str]]) -> None:
+    """Hits are found in the text without noise and mapped back by counting the noise before them (no regex search
+    in the folded text any more): with thousands of spaces, dots and line breaks before and inside a term, the finding
+    starts at its first character and ends after its last, as the reference finds it."""
+    fast, reference, _ = scanners
+    noisy = "青 . 鸾\n四 -号"
+    text = ("一 . 二\n三 - 四 " * 400) + "项目" + noisy + "工程" + (" . " * 300) + noisy
+    found = [f for f in fast.scan(text).findings if f.rule == "org-project-codes"]
+    assert [f.match for f in found] == [noisy, noisy]
+    assert [(f.start, f.end) for f in found] == [(m.start(), m.end()) for m in re.finditer(re.escape(noisy), text)]
+    assert fast.scan(text).findings == reference.scan(text).findings
+
+
+@functools.cache
+def _facility_regex() -> str:
+    rule = next(lr.rule for lr in load_rules([BUILTIN_RULES_DIR]).rules if lr.rule.id == "facility-coordinates")
+    return rule.patterns[0].regex  # type: ignore[union-attr]
+
+
+_PREFIXES = ["", "北纬", "南纬", "东经", "西经", "纬度", "经度", "N", "S", "E", "W", "n", "e", "lat:", "\"lng\": ", "'lon'=",
+             "latitude ", "longitude=", "N ", "东经："]
+_NUMBERS = ["39°54′27″", "116°23'17\"", "30.5728", "43.81234°", "39度54分", "三十九度五十四分二十七秒", "一百一十六度二十三分",
+            "116.39723", "39 ° 54 ′", "12", "3.1"]
+_SUFFIXES = ["", "N", "E", "s", " W", "°"]
+_GLUE = ["", " ", "，", "、", "/", "和", "x", "位于", "1", "零", "\t", "."]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(_GLUE), st.sampled_from(_PREFIXES), st.sampled_from(_NUMBERS),
+                          st.sampled_from(_SUFFIXES)), max_size=8), st.integers(0, 5), st.integers(0, 5))
+def test_the_coordinate_pattern_first_character_check_drops_no_match(parts: list[tuple[str, str, str, str]],
+                                                                     cut_lo: int, cut_hi: int) -> None:
+    """facility-coordinates starts with (?=[…]): the characters a coordinate can begin with, so that a window's other
+    places fail at once. Without it the pattern finds exactly the same matches, in any window of any text (a
+    character missing from the class would lose, or shorten, the coordinates that begin with it)."""
+    regex = _facility_regex()
+    assert regex.startswith("(?=[")
+    plain = re.compile(regex[regex.index("])") + 2 :])  # the pattern without the first-character check
+    checked = re.compile(regex)
+    text = "".join("".join(part) for part in parts)
+    lo, hi = min(cut_lo, len(text)), max(min(cut_lo, len(text)), len(text) - cut_hi)
+    assert [m.span() for m in checked.finditer(text, lo, hi)] == [m.span() for m in plain.finditer(text, lo, hi)]
+
+
+@pytest.mark.parametrize(("regex", "needed"), [
+    (r"(?<![A-Z])[京沪][A-Z]\d{5}", "[京沪]"),  # the smaller of two classes; the lookbehind needs nothing
+    (r"(?:家庭住址|住址)[：:]", "[住家]"),  # each alternative needs one of its characters: their union
+    (r"\d+(?:号楼|号)?单元", "[单]"),  # an optional group needs nothing
+    (r"(?:楼|)\d+室", "[室]"),  # an alternative that can be empty needs nothing
+    (r"[A-Z]?\d{8}", None),  # only digits and an optional letter: no usable class
+    (r"(?i)abc", None),  # ignoring case: not used
+    (r"x*y{0,3}", None),
+])
+def test_required_class_of_a_pattern(regex: str, needed: str | None) -> None:
+    from reviewer.scan.gates import required_class
+
+    gate = required_class(re.compile(regex))
+    assert (gate.pattern if gate else None) == needed
+
+
+_WINDOW_PIECES = st.sampled_from(list("0123456789 -ABEGPSXdeps京沪新住址单元号楼室°˚o度.北纬东经NE，。：一二三〇") + [
+    "京A12345", "沪B·D1234", "E12345678", "SE1234567", "DE 1234567", "141234567", "住址：", "家庭住址", "3号楼2单元401室",
+    "北纬39°54′27″", "东经116.39723°", "30.5728°N", "户籍所在地", "\u202e", "一一〇一〇五一九四九一二三一〇〇二一"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_WINDOW_PIECES, max_size=40), st.integers(0, 20), st.integers(0, 20))
+def test_gated_patterns_find_what_every_pattern_finds(scanners: tuple[Scanner, Scanner, dict[str, str]],
+                                                      pieces: list[str], cut_lo: int, cut_hi: int) -> None:
+    """A window without any character that every match of a pattern needs is passed over (scan/gates.py): on windows
+    of texts made of plates, passports, addresses, coordinates and numbers, each built-in pattern family gives the
+    same candidates as trying every pattern on every window."""
+    fast, reference, _ = scanners
+    text = "".join(pieces)
+    lo, hi = min(cut_lo, len(text)), max(min(cut_lo, len(text)), len(text) - cut_hi)
+    for i in fast._compiled:
+        got: list = []  # type: ignore[type-arg]
+        want: list = []  # type: ignore[type-arg]
+        fast._pattern_hits(i, text, lo, hi, got, None)
+        reference._pattern_hits(i, text, lo, hi, want, None)
+        assert [(c.start, c.end, c.severity, c.explanation) for c in got] == [
+            (c.start, c.end, c.severity, c.explanation) for c in want], fast._rules[i].id

@@ -8,6 +8,7 @@ import sys
 import unicodedata
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -15,14 +16,14 @@ from hypothesis import strategies as st
 from reviewer.scan import fold_data
 from reviewer.scan.model import Severity
 from reviewer.scan.normalize import (
-    CharOffsets,
+    NOISE_BYTES,
+    PAD,
     OffsetMap,
     Stream,
     fold,
     fold_map,
     fold_table,
     original_span,
-    relocation_regex,
     term_key,
     term_keys,
 )
@@ -249,28 +250,40 @@ def test_map_is_monotonic_and_in_range(text: str) -> None:
 @settings(max_examples=200, deadline=None)
 @given(st.text(alphabet=_ALPHABET, max_size=40), st.text(alphabet=_ALPHABET, max_size=40))
 def test_relocation_finds_every_noisy_occurrence(before: str, after: str) -> None:
-    """A term written with noise between its characters is found in the folded bytes."""
+    """A term written with noise between its characters is found in the clean text and mapped back to the folded
+    text: the span runs from its first character to just after its last, and covers the noise between them."""
     text = before + "青 鸾\u200b四·号" + after
     stream = Stream.of(text)
-    key = term_key("青鸾四号")
     assert "青鸾四号" in stream.clean
-    m = relocation_regex(key).search(stream.data, stream.lower_bound(stream.clean.index("青鸾四号")))
-    assert m is not None
-    offsets = stream.char_offsets()
-    start, end = offsets(m.start()), offsets(m.end())
+    at = stream.clean.index("青鸾四号")
+    start, end = stream.folded_span(at, at + 3)
     assert stream.folded[start:end].replace(" ", "") == "青鸾四号"
+    assert stream.folded[start] == "青" and stream.folded[end - 1] == "号"
     s, e = original_span(text, stream.offsets, start, end)
     assert fold(text[s:e]).replace(" ", "") == "青鸾四号"
 
 
-def test_char_offsets_any_order() -> None:
-    data = "a青b鸾c".encode()
-    offsets = CharOffsets(data)
-    assert [offsets(p) for p in (9, 0, 4, 1, 5, 8)] == [5, 0, 2, 1, 3, 4]
-    long = ("青" * 5000 + "a") * 3
-    data = long.encode()
-    offsets = CharOffsets(data)
-    assert [offsets(p) for p in (len(data), 15001, 3, 0)] == [len(long), 5001, 1, 0]
+_STREAM_ALPHABET = st.sampled_from(list("青鸾四号機密机密ＡａZz０9 \u3000\u200b·-.\n，。★青鸞號𠀀é\u00ad\u0301⑩"
+                                         "Aa0 9-\t.\\|/*~_Z?\x0b\x0c\r") + ["\ud800", "\udfff"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=_STREAM_ALPHABET, max_size=80))
+def test_stream_is_the_folded_text_without_noise(text: str) -> None:
+    """`clean` is the folded UTF-8 ("replace": a lone surrogate reads "?", as in the keys), ASCII-lowercased, without
+    the noise bytes; each clean character maps back to the folded character it came from; `digits` marks digits,
+    spaces and hyphens of the folded text, one byte per character."""
+    stream = Stream.of(text)
+    folded = stream.folded
+    expected = folded.encode("utf-8", "replace").lower().translate(None, NOISE_BYTES).decode("utf-8")
+    assert stream.clean == expected
+    kept = [i for i, ch in enumerate(folded) if not (ch.isascii() and ch.encode() in NOISE_BYTES)]
+    assert len(kept) == len(expected)
+    assert stream.folded_starts(np.arange(len(kept), dtype=np.int64)).tolist() == kept
+    assert [stream.folded_span(k, k) for k in range(len(kept))] == [(i, i + 1) for i in kept]
+    assert stream.codes.tolist() == [ord(ch) for ch in expected] + [0] * PAD
+    digits = stream.digits.translate(bytes.maketrans(b"|#A", b"xxx"))  # other noise, capitals, anything else
+    assert digits == bytes(ord("0") if ch in "0123456789" else ord("_") if ch in " -" else ord("x") for ch in folded)
 
 
 # ------------------------------------------------------------------------------------------------ generated data
