@@ -162,14 +162,24 @@ process = _Process()
 _stop = threading.Event()
 
 
+# Held while the sweeper uses the database; a fork of this process waits for it (os.register_at_fork below). SQLite
+# keeps a process's WAL locks in memory shared by all its connections: a pool child forked while the main process's
+# sweeper held the write lock inherits that state, and none of its connections can ever write ("database is locked"
+# on every task, the items stuck in `scanning`). Forked between two sweeps, a child inherits no lock and writes.
+FORK_GUARD = threading.Lock()
+os.register_at_fork(before=FORK_GUARD.acquire, after_in_parent=FORK_GUARD.release,
+                    after_in_child=FORK_GUARD.release)
+
+
 def _sweeper(interval: float, after: float) -> None:
     while not _stop.wait(interval):
         try:
-            with process.db.session() as session:
-                report = sweep(session, older_than_seconds=after)
+            with FORK_GUARD:
+                with process.db.session() as session:
+                    report = sweep(session, older_than_seconds=after)
+                _sweep_renders(max(after, RENDER_SWEEP_AFTER, 3 * settings.render_time_limit))
             if report.items or report.callbacks:
                 log.warning("sweeper re-sent %d items, %d callbacks", len(report.items), len(report.callbacks))
-            _sweep_renders(max(after, RENDER_SWEEP_AFTER, 3 * settings.render_time_limit))
         except Exception as exc:  # noqa: BLE001 - the sweeper must survive a database or broker outage
             log.warning("sweep failed (%s); will try again", type(exc).__name__)
 

@@ -140,11 +140,9 @@ def test_worker_sigkilled_mid_scan_repeatedly_loses_and_duplicates_nothing(stack
 
 
 
-# In the slow set since 2026-12-05: in both clean-clone runs of the whole default suite that day it failed (every
-# write of the new pool children met "database is locked" for three minutes after the third round of kills, so item 1
-# never left `scanning`), while it passed every time it was run alone or with its file (8 runs, both venvs, with and
-# without PostgreSQL). The cause is not found; see the closing note of that session. Run it with `-m slow`.
-@pytest.mark.slow
+# Failed in whole-suite runs on 2026-12-05 ("database is locked" on every write of the replacement children): they were
+# forked while the main process's sweeper held SQLite's write lock. Fixed by workers/app.py FORK_GUARD
+# (tests/reliability/test_fork_guard.py).
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_prefork_pool_children_sigkilled_mid_scan(stack: Stack) -> None:
     """Production runs Celery's prefork pool: SIGKILL the pool's child processes mid-scan (the main process lives on,
