@@ -240,6 +240,44 @@ class _Fonts:
         self._session = None
 
 
+def _drawn_with(tp: Any, index: int) -> tuple[Any, float, tuple[float, float, float, float], float, float] | None:
+    """How the text page's character `index` is drawn: its text object's font, size and matrix (a, b, c, d) and the
+    character's origin (PDF points), or None when PDFium cannot tell."""
+    import pypdfium2.raw as raw
+
+    obj = raw.FPDFText_GetTextObject(tp, index) if index >= 0 else None
+    if not obj or raw.FPDFTextObj_GetTextRenderMode(obj) != raw.FPDF_TEXTRENDERMODE_FILL:
+        return None
+    size, matrix = ctypes.c_float(), raw.FS_MATRIX()
+    x, y = ctypes.c_double(), ctypes.c_double()
+    font = raw.FPDFTextObj_GetFont(obj)
+    if not font or not raw.FPDFTextObj_GetFontSize(obj, ctypes.byref(size)) or \
+            not raw.FPDFPageObj_GetMatrix(obj, ctypes.byref(matrix)) or \
+            not raw.FPDFText_GetCharOrigin(tp, index, ctypes.byref(x), ctypes.byref(y)):
+        return None
+    return font, size.value, (matrix.a, matrix.b, matrix.c, matrix.d), x.value, y.value
+
+
+def _draw(doc: Any, page: Any, font: Any, size: float, m: tuple[float, float, float, float], x: float, y: float,
+          ch: str) -> bool:
+    """Draw the character `ch` with `font` at `size` with the matrix `m` at (x, y) (PDF points) on the scratch
+    `page`, black fill, as FPDFText_SetText maps it through the font's ToUnicode map."""
+    import pypdfium2.raw as raw
+
+    text = raw.FPDFPageObj_CreateTextObj(doc, font, size)
+    if not text:
+        return False
+    code = ord(ch)
+    units = (ctypes.c_ushort * 3)(code, 0, 0) if code < 0x10000 else \
+        (ctypes.c_ushort * 3)(0xD800 + ((code - 0x10000) >> 10), 0xDC00 + ((code - 0x10000) & 0x3FF), 0)
+    at = raw.FS_MATRIX(*m, x, y)
+    if not raw.FPDFText_SetText(text, units) or not raw.FPDFPageObj_SetMatrix(text, ctypes.byref(at)):
+        raw.FPDFPageObj_Destroy(text)
+        return False
+    raw.FPDFPage_InsertObject(page, text)  # the page owns it from here
+    return True
+
+
 class _Redraw:
     """The page's claimed characters drawn again, each with the font its own text object uses, at its own origin,
     size and matrix, in black on a blank page of the same document (PDFium's own fonts and rasteriser: the drawing
@@ -281,36 +319,18 @@ class _Redraw:
             if raw.FPDFPage_GetCropBox(self.page.raw, *(ctypes.byref(b) for b in box)):
                 raw.FPDFPage_SetCropBox(scratch, *(b.value for b in box))
             fonts: dict[int, int] = {}
-            size, matrix = ctypes.c_float(), raw.FS_MATRIX()
-            x, y = ctypes.c_double(), ctypes.c_double()
             seen: set[int] = set()
             for g in [*targets, *also]:
                 if g.index < 0 or g.index in seen or len(g.ch) != 1:
                     continue
                 seen.add(g.index)
-                obj = raw.FPDFText_GetTextObject(tp, g.index)
-                if not obj or raw.FPDFTextObj_GetTextRenderMode(obj) != raw.FPDF_TEXTRENDERMODE_FILL:
+                how = _drawn_with(tp, g.index)
+                if how is None:
                     continue
-                font = raw.FPDFTextObj_GetFont(obj)
-                if not font or not raw.FPDFTextObj_GetFontSize(obj, ctypes.byref(size)) or \
-                        not raw.FPDFPageObj_GetMatrix(obj, ctypes.byref(matrix)) or \
-                        not raw.FPDFText_GetCharOrigin(tp, g.index, ctypes.byref(x), ctypes.byref(y)):
-                    continue
+                font, size, m, x, y = how
                 fid = self.fonts.key(font)
-                if not fid:
-                    continue
-                fonts[g.index] = fid
-                text = raw.FPDFPageObj_CreateTextObj(doc, font, size.value)
-                if not text:
-                    continue
-                code = ord(g.ch)
-                units = (ctypes.c_ushort * 3)(code, 0, 0) if code < 0x10000 else \
-                    (ctypes.c_ushort * 3)(0xD800 + ((code - 0x10000) >> 10), 0xDC00 + ((code - 0x10000) & 0x3FF), 0)
-                at_origin = raw.FS_MATRIX(matrix.a, matrix.b, matrix.c, matrix.d, x.value, y.value)
-                if not raw.FPDFText_SetText(text, units) or not raw.FPDFPageObj_SetMatrix(text, ctypes.byref(at_origin)):
-                    raw.FPDFPageObj_Destroy(text)
-                    continue
-                raw.FPDFPage_InsertObject(scratch, text)  # the page owns it from here
+                if fid and _draw(doc, scratch, font, size, m, x, y, g.ch):
+                    fonts[g.index] = fid
             with _render_grey(scratch, w, h, copy=False) as drawn:
                 for g in targets if drawn is not None else ():
                     drawn_with = fonts.get(g.index)
@@ -337,21 +357,14 @@ class _Redraw:
 
         doc, tp = self.doc.raw, self.tp.raw
         _width, height = self.page.get_size()
-        size, matrix = ctypes.c_float(), raw.FS_MATRIX()
-        x, y = ctypes.c_double(), ctypes.c_double()
         plans: list[tuple[Glyph, Any, float, Any, float, float]] = []
         cell = 0.0
         for g in glyphs:
-            obj = raw.FPDFText_GetTextObject(tp, g.index) if g.index >= 0 else None
-            if not obj or g.loose is None or len(g.ch) != 1:
+            how = _drawn_with(tp, g.index) if g.loose is not None and len(g.ch) == 1 else None
+            if how is None or g.loose is None:
                 continue
-            font = raw.FPDFTextObj_GetFont(obj)
-            if not font or not raw.FPDFTextObj_GetFontSize(obj, ctypes.byref(size)) or \
-                    not raw.FPDFPageObj_GetMatrix(obj, ctypes.byref(matrix)) or \
-                    not raw.FPDFText_GetCharOrigin(tp, g.index, ctypes.byref(x), ctypes.byref(y)):
-                continue
-            m = (matrix.a, matrix.b, matrix.c, matrix.d)
-            plans.append((g, font, size.value, m, x.value * self.scale, (height - y.value) * self.scale))
+            font, size, m, x, y = how
+            plans.append((g, font, size, m, x * self.scale, (height - y) * self.scale))
             x0, y0, x1, y1 = g.loose
             cell = max(cell, x1 - x0, y1 - y0)
         out: dict[int, list[Glyph]] = {}
@@ -378,17 +391,8 @@ class _Redraw:
                     # sub-pixel position, moved by the shift
                     tx = col * pitch + 4 - int(g.loose[0]) + dx
                     ty = row * pitch + 4 - int(g.loose[1]) + dy
-                    text = raw.FPDFPageObj_CreateTextObj(doc, font, fsize)
-                    if not text:
+                    if not _draw(doc, scratch, font, fsize, m, (ox + tx) / self.scale, ph - (oy + ty) / self.scale, g.ch):
                         continue
-                    code = ord(g.ch)
-                    units = (ctypes.c_ushort * 3)(code, 0, 0) if code < 0x10000 else \
-                        (ctypes.c_ushort * 3)(0xD800 + ((code - 0x10000) >> 10), 0xDC00 + ((code - 0x10000) & 0x3FF), 0)
-                    at_origin = raw.FS_MATRIX(*m, (ox + tx) / self.scale, ph - (oy + ty) / self.scale)
-                    if not raw.FPDFText_SetText(text, units) or not raw.FPDFPageObj_SetMatrix(text, ctypes.byref(at_origin)):
-                        raw.FPDFPageObj_Destroy(text)
-                        continue
-                    raw.FPDFPage_InsertObject(scratch, text)
                     x0, y0, x1, y1 = g.loose
                     placed.append((g, (x0 + tx, y0 + ty, x1 + tx, y1 + ty)))
             with _render_grey(scratch, w, h) as gray:

@@ -138,29 +138,11 @@ LINE = "普通项目按计划推进北辰三号"
 def _noto_subset(text: str) -> bytes:
     """The installed Noto Sans CJK SC cut down to `text` (its CFF programs unchanged): an embedded font the server's
     own fonts can vouch for."""
-    import io
-
-    from fontTools import subset
-    from fontTools.ttLib import TTCollection, TTFont
-
-    from tests.render.test_fontproof import SC
+    from tests.render.test_fontproof import SC, subset_of
 
     if SC is None:
         pytest.skip("Noto Sans CJK（fonts-noto-cjk）未安装")
-    buf = io.BytesIO()
-    TTCollection(SC.path, lazy=True)[SC.index].save(buf)
-    buf.seek(0)
-    font = TTFont(buf)
-    options = subset.Options()
-    options.desubroutinize = True
-    options.layout_features = []
-    options.name_IDs = ["*"]
-    sub = subset.Subsetter(options)
-    sub.populate(text=text)
-    sub.subset(font)
-    out = io.BytesIO()
-    font.save(out)
-    return out.getvalue()
+    return subset_of(text)
 
 
 def _alone_reads(monkeypatch: pytest.MonkeyPatch) -> list[int]:

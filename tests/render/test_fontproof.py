@@ -38,6 +38,11 @@ def trusted() -> fontproof.TrustedFonts:
 @pytest.fixture(scope="module")
 def noto_subset() -> bytes:
     """The installed NotoSansCJKsc-Regular cut down to CHARS (its CFF programs unchanged, subroutines inlined)."""
+    return subset_of(CHARS)
+
+
+def subset_of(text: str) -> bytes:
+    """The installed NotoSansCJKsc-Regular cut down to `text` (its CFF programs unchanged, subroutines inlined)."""
     from fontTools import subset
     from fontTools.ttLib import TTCollection, TTFont
 
@@ -51,7 +56,7 @@ def noto_subset() -> bytes:
     options.layout_features = []
     options.name_IDs = ["*"]
     sub = subset.Subsetter(options)
-    sub.populate(text=CHARS)
+    sub.populate(text=text)
     sub.subset(font)
     out = io.BytesIO()
     font.save(out)
