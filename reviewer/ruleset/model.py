@@ -70,8 +70,9 @@ class NamedPattern(BaseModel):
 class PatternRule(_Base):
     """Regular expressions with an optional validator and context words.
     `anchor` says where the regex is tried: `digits` (around runs of at least `min_digits` digits, the fast path for
-    numbers), `words` (just after one of `anchor_words`, e.g. 家庭住址), `text` (the whole folded text; slower, for
-    patterns without digits) or `hidden` (the original text, on each run of characters that folding deletes as
+    numbers), `numerals` (around runs of at least `min_numerals` Chinese numerals 〇一二…九/壹贰…玖, a space or hyphen
+    allowed between two: numbers written in Chinese digits; the match must overlap the run), `words` (just after one of
+    `anchor_words`, e.g. 家庭住址), `text` (the whole folded text; slower, for patterns without digits) or `hidden` (the original text, on each run of characters that folding deletes as
     invisible, such as bidi controls; such hits are never exempted)."""
 
     kind: Literal["pattern"]
@@ -80,8 +81,9 @@ class PatternRule(_Base):
     # Severity when the validator rejects the match; null drops the match.
     invalid_severity: Severity | None = None
     context: list[ContextRule] = Field(default_factory=list)
-    anchor: Literal["digits", "text", "hidden", "words"] = "digits"
+    anchor: Literal["digits", "numerals", "text", "hidden", "words"] = "digits"
     min_digits: int = Field(default=6, ge=1, le=30)
+    min_numerals: int = Field(default=17, ge=2, le=60)
     # `anchor: words`: the regex is tried only from where one of these words starts (found by the automaton, so no
     # pass over the whole text) up to `anchor_window` characters further; the regex should begin with the word.
     anchor_words: list[str] = Field(default_factory=list)

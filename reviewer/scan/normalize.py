@@ -241,12 +241,22 @@ IDENTITY = OffsetMap()
 
 @cache
 def _info() -> np.ndarray:
-    """One byte per BMP code point: its class (`_CLASS`: noise, digit, capital, other; non-ASCII characters "other"),
+    """One byte per BMP code point: its class (`_CLASS`: noise, digit, capital, other; non-ASCII characters "other",
+    except the Chinese numerals of NUMERALS, "N"),
     plus 0x80 when it folds (it is in `fold_table`). One look-up gives what folding and the stream both need."""
     info = np.full(0x10001, _CLASS[0x80], dtype=np.uint8)  # 0x10000: every astral character (looked up one by one)
     info[:0x80] = _CLASS[:0x80]
+    info[[ord(ch) for ch in NUMERALS]] = _NUMERAL
     info[[ord(ch) for ch in fold_table() if ord(ch) < 0x10000]] |= np.uint8(_FOLDS)
     return info
+
+
+def _classes(codes: np.ndarray) -> np.ndarray:
+    """The class byte (`_CLASS`, and "N" for NUMERALS) of each code point, without the fold flag: for characters that
+    folding wrote in (貳 became 贰, a numeral) and for texts whose folding deleted or expanded characters."""
+    classes = _info().take(np.minimum(codes, np.uint32(0x10000)))
+    classes &= np.uint8(0x7F)
+    return classes
 
 
 def fold_map(text: str) -> tuple[str, OffsetMap]:
@@ -323,7 +333,7 @@ def _fold(text: str) -> tuple[str, OffsetMap, np.ndarray | None, np.ndarray | No
                 if at:
                     codes = codes.copy()
                     codes[at] = became
-                    info[at] = _CLASS.take(np.minimum(codes[at], np.uint32(0x80)))
+                    info[at] = _classes(codes[at])
                 code_parts.append(codes)
                 class_parts.append(info)
             continue
@@ -343,7 +353,7 @@ def _fold(text: str) -> tuple[str, OffsetMap, np.ndarray | None, np.ndarray | No
             new[places[one]] = replaced[one]
             block = new.tobytes().decode("utf-32-le", "surrogatepass")
             changed = True
-            info[places[one]] = _CLASS.take(np.minimum(replaced[one], np.uint32(0x80)))
+            info[places[one]] = _classes(replaced[one])
             codes = new
         spliced = moves[which].nonzero()[0]
         if not spliced.size:
@@ -416,13 +426,18 @@ def visible_terms(terms: list[str]) -> list[str]:
 
 
 # what each code point is to the scanner (every non-ASCII one at 0x80), one byte: noise bytes are above "Z" (space and
-# hyphen "_", the others "|"), digits "0", capitals "A", anything else "#". `Stream.digits` is this byte for every folded character.
+# hyphen "_", the others "|"), digits "0", capitals "A", anything else "#". `Stream.digits` is this byte for every folded
+# character, where the Chinese numerals (NUMERALS, given by `_info` for the whole BMP) are "N".
 _CLASS = np.full(0x81, ord("#"), dtype=np.uint8)
 _CLASS[list(NOISE_BYTES)] = ord("|")
 _CLASS[[0x20, 0x2D]] = ord("_")
 _CLASS[0x30:0x3A] = ord("0")
 _CLASS[0x41:0x5B] = ord("A")  # ASCII capitals: lowercased in `clean`
 _UPPER = b"A"
+# the Chinese numerals that write a number digit by digit (一九八五…, 壹贰叁…): `anchor: numerals` patterns are tried
+# around runs of them (scanner._numeral_hits), as `anchor: digits` patterns around runs of digits
+NUMERALS = "〇○零一二三四五六七八九壹贰叁肆伍陆柒捌玖"
+_NUMERAL = ord("N")
 _FOLDS = 0x80  # `_info`: the character folds
 _NOISE_CLASS = ord("Z")  # classes above this ("_" and "|") are noise
 PAD = 4  # NUL code points after `Stream.codes` (the prefilter reads up to 4 characters from any place)
@@ -432,8 +447,8 @@ PAD = 4  # NUL code points after `Stream.codes` (the prefilter reads up to 4 cha
 class Stream:
     """The folded text (`folded`, with `offsets` back to the original); the noise-free, ASCII-lowercased text the keys
     are looked for in (`clean`, with its code points in `codes`, followed by PAD NULs); `digits`, one byte per
-    character of `folded` (digits "0", space and hyphen "_", other noise "|", capitals "A", anything else "#"), where
-    numbers are looked for; and
+    character of `folded` (digits "0", space and hyphen "_", other noise "|", capitals "A", Chinese numerals "N",
+    anything else "#"), where numbers are looked for; and
     `gaps`, for mapping clean positions back to folded ones: gaps[j] is the number of clean characters before the
     j-th removed (noise) character.
 
@@ -456,7 +471,7 @@ class Stream:
             # "surrogatepass": a lone surrogate (text from a broken document) stays one code point; in `clean` it
             # becomes "?", as the keys' UTF-8 encoding with "replace" makes it (term_key)
             codes = np.frombuffer(folded.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-            classes = _CLASS.take(np.minimum(codes, np.uint32(0x80)))
+            classes = _classes(codes)
         digits = classes.tobytes()
         noise = classes > _NOISE_CLASS
         gaps = noise.nonzero()[0]

@@ -87,6 +87,11 @@ class ReferenceScanner(Scanner):
             pos = run_end
 
 
+    def _numeral_hits(self, stream: Stream, out: list) -> None:  # type: ignore[type-arg]
+        for i in self._numeral_rules:  # `anchor: numerals` patterns tried on the whole text, as `anchor: text` did
+            self._pattern_hits(i, stream.folded, 0, len(stream.folded), out, None)
+
+
 # ------------------------------------------------------------------ the prefilter against the automaton
 SHARED = "青鸾四号"  # more than GROUP keys share this anchor: their places go to the automaton
 KEYS = ["机密", "有机", "机密封", "内部资料", "内部", "ab", "bc", "abcd", "abc", "𠀀𠀁", "𠀁x", "\x00a", "号工"] + [
@@ -419,3 +424,47 @@ def test_gated_patterns_find_what_every_pattern_finds(scanners: tuple[Scanner, S
         reference._pattern_hits(i, text, lo, hi, want, None)
         assert [(c.start, c.end, c.severity, c.explanation) for c in got] == [
             (c.start, c.end, c.severity, c.explanation) for c in want], fast._rules[i].id
+
+
+# ------------------------------------------------------------------ issue 19, round 8: numbers in Chinese numerals
+_NUMERAL_PIECES = st.sampled_from(list("〇○零一二三四五六七八九壹贰叁肆伍陆柒捌玖十拾百Xx  -_年号，\n") + [
+    "貳", "陸", "參", "\u200b", "１", "一一〇一〇五一九四九一二三一〇〇二一", "壹壹零壹零伍壹玖玖零零叁零柒壹贰叁玖",
+    "一 一 〇 一 〇 五", "一九四九 一二三一", "〇〇二十", "〇〇二拾"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_NUMERAL_PIECES, max_size=40))
+def test_numeral_runs_find_what_the_whole_text_finds(scanners: tuple[Scanner, Scanner, dict[str, str]],
+                                                    pieces: list[str]) -> None:
+    """`anchor: numerals` (the ID number in Chinese numerals) is tried only around runs of 17 or more numerals
+    (Stream.digits has them as "N", traditional forms such as 貳 included after folding): the candidates are those of
+    the pattern over the whole text, with runs next to each other, spaces, hyphens, 十/拾/X at the end and numerals
+    before and after."""
+    fast, reference, _ = scanners
+    assert fast._numeral_rules, "the built-in rules have an anchor: numerals rule"
+    text = "".join(pieces)
+    stream = Stream.of(text)
+    got: list = []  # type: ignore[type-arg]
+    want: list = []  # type: ignore[type-arg]
+    fast._numeral_hits(stream, got)
+    reference._numeral_hits(stream, want)
+    assert [(c.rule, c.start, c.end, c.severity, c.explanation) for c in got] == [
+        (c.rule, c.start, c.end, c.severity, c.explanation) for c in want]
+    assert [(f.rule, f.start, f.end) for f in fast.scan(text).findings] == [
+        (f.rule, f.start, f.end) for f in reference.scan(text).findings]
+
+
+@pytest.mark.parametrize("text", [  # valid numbers of rules/personal/id-card-numerals.examples.txt
+    "号码四四〇三〇四一九八五一二一二四五六九。",
+    "号码贰壹零壹零贰壹玖柒贰零壹零壹零零贰玖",
+    "号码一一零一零五 一九九零零三零七 一二三九",
+    "号码贰壹零壹零貳壹玖柒貳零壹零壹零零貳玖",  # 貳 folds to 贰, a numeral
+    "号码三二〇一〇二一九八八〇七一五一〇七十，",
+    "一九四九年" * 3 + "号码，四四〇三〇四一九八五一二一二四五六九，" + "二〇二四" * 40,  # long runs of numerals around it
+])
+def test_numeral_anchor_finds_the_id_number(scanners: tuple[Scanner, Scanner, dict[str, str]], text: str) -> None:
+    fast, reference, _ = scanners
+    want = [(f.rule, f.start, f.end) for f in reference.scan(text).findings if f.rule == "id-card-numerals"]
+    got = [(f.rule, f.start, f.end) for f in fast.scan(text).findings if f.rule == "id-card-numerals"]
+    assert got == want
+    assert len(got) == 1
