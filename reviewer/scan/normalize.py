@@ -259,6 +259,13 @@ def _classes(codes: np.ndarray) -> np.ndarray:
     return classes
 
 
+def _read_again(folded: str, code_parts: list[np.ndarray], class_parts: list[np.ndarray]) -> None:
+    """The code points and classes of a folded block in which characters were deleted or expanded."""
+    codes = np.frombuffer(folded.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    code_parts.append(codes)
+    class_parts.append(_classes(codes))
+
+
 def fold_map(text: str) -> tuple[str, OffsetMap]:
     """The folded text and the map of its offsets back to `text`."""
     if text.isascii():  # no ASCII character folds
@@ -268,8 +275,9 @@ def fold_map(text: str) -> tuple[str, OffsetMap]:
 
 
 def _fold(text: str) -> tuple[str, OffsetMap, np.ndarray | None, np.ndarray | None]:
-    """The folded text, the map of its offsets back to `text`, and, when no character was deleted or expanded (most
-    texts), the code points of the folded text and their classes (as `Stream` needs them; None otherwise).
+    """The folded text, the map of its offsets back to `text`, and the code points of the folded text and their
+    classes (as `Stream` needs them). Where a block had characters deleted or expanded, its folded text is read again
+    for them (that block only: one zero-width space in a 10 MB text no longer costs reading all of it twice).
 
     numpy finds the characters that fold. A usual document has a few dozen (ideographic spaces, full-width digits,
     dashes): they are spliced one by one. Where many fold (a traditional-Chinese text), the one-character replacements
@@ -336,6 +344,8 @@ def _fold(text: str) -> tuple[str, OffsetMap, np.ndarray | None, np.ndarray | No
                     info[at] = _classes(codes[at])
                 code_parts.append(codes)
                 class_parts.append(info)
+            else:  # offsets moved in this block: its folded text read again (this block only, not the whole text)
+                _read_again(parts[-1], code_parts, class_parts)
             continue
         done = 0  # characters of the block already in pieces
         # many (a traditional-Chinese text): the one-character replacements at once in the code-point array (they
@@ -373,7 +383,8 @@ def _fold(text: str) -> tuple[str, OffsetMap, np.ndarray | None, np.ndarray | No
             shift += len(out) - 1
         pieces.append(block[done:])
         parts.append("".join(pieces))
-    whole = len(code_parts) == len(parts)  # no block had a character deleted or expanded
+        _read_again(parts[-1], code_parts, class_parts)
+    whole = len(code_parts) == len(parts)  # every block's code points and classes are there
     codes_out = (code_parts[0] if len(code_parts) == 1 else np.concatenate(code_parts)) if whole else None
     classes_out = (class_parts[0] if len(class_parts) == 1 else np.concatenate(class_parts)) if whole else None
     if not changed:

@@ -17,6 +17,7 @@ from reviewer.scan import fold_data
 from reviewer.scan.model import Severity
 from reviewer.scan.normalize import (
     NOISE_BYTES,
+    NUMERALS,
     PAD,
     OffsetMap,
     Stream,
@@ -263,7 +264,7 @@ def test_relocation_finds_every_noisy_occurrence(before: str, after: str) -> Non
     assert fold(text[s:e]).replace(" ", "") == "青鸾四号"
 
 
-_STREAM_ALPHABET = st.sampled_from(list("青鸾四号機密机密ＡａZz０9 \u3000\u200b·-.\n，。★青鸞號𠀀é\u00ad\u0301⑩"
+_STREAM_ALPHABET = st.sampled_from(list("青鸾四号貳陸〇○一九壹玖十機密机密ＡａZz０9 \u3000\u200b·-.\n，。★青鸞號𠀀é\u00ad\u0301⑩"
                                          "Aa0 9-\t.\\|/*~_Z?\x0b\x0c\r") + ["\ud800", "\udfff"])
 
 
@@ -283,7 +284,8 @@ def test_stream_is_the_folded_text_without_noise(text: str) -> None:
     assert [stream.folded_span(k, k) for k in range(len(kept))] == [(i, i + 1) for i in kept]
     assert stream.codes.tolist() == [ord(ch) for ch in expected] + [0] * PAD
     digits = stream.digits.translate(bytes.maketrans(b"|#A", b"xxx"))  # other noise, capitals, anything else
-    assert digits == bytes(ord("0") if ch in "0123456789" else ord("_") if ch in " -" else ord("x") for ch in folded)
+    assert digits == bytes(ord("0") if ch in "0123456789" else ord("_") if ch in " -" else ord("N") if ch in NUMERALS
+                           else ord("x") for ch in folded)
 
 
 # ------------------------------------------------------------------------------------------------ generated data
