@@ -38,7 +38,7 @@ from reviewer.ruleset.model import (
 from reviewer.scan import expressions, markings
 from reviewer.scan.boundaries import Boundaries
 from reviewer.scan.fingerprints import FingerprintIndex
-from reviewer.scan.gates import required_class
+from reviewer.scan.gates import gate as window_gate
 from reviewer.scan.model import CONTEXT_CHARS, SEVERITY_LABEL, Finding, ScanResult, Severity
 from reviewer.scan.normalize import OffsetMap, Stream, fold_table, original_span, term_keys
 from reviewer.scan.prefilter import Prefilter
@@ -172,9 +172,10 @@ class Scanner:
             i: [re.compile(p.regex) for p in self._rules[i].patterns]  # type: ignore[union-attr]
             for i in self._digit_rules + self._text_rules + self._hidden_rules + self._word_rules + self._numeral_rules
         }
-        # per pattern: a class of characters every match consumes one of, or None (scan/gates.py); a window without
-        # any of them is passed over without trying the pattern
-        self._gates = {i: [required_class(p) for p in compiled] for i, compiled in self._compiled.items()}
+        # per pattern: a regex without look-arounds that every match contains a match of (its core), or a class of
+        # characters every match consumes one of, or None (scan/gates.py); a window where it finds nothing is passed
+        # over without trying the pattern
+        self._gates = {i: [window_gate(p) for p in compiled] for i, compiled in self._compiled.items()}
         self._boundaries = Boundaries(groups, SHORT_TERM)
         self._build_automata()
         self._min_digits = min((self._rules[i].min_digits for i in self._digit_rules), default=0)  # type: ignore[union-attr]

@@ -468,3 +468,69 @@ def test_numeral_anchor_finds_the_id_number(scanners: tuple[Scanner, Scanner, di
     got = [(f.rule, f.start, f.end) for f in fast.scan(text).findings if f.rule == "id-card-numerals"]
     assert got == want
     assert len(got) == 1
+
+
+# ------------------------------------------------------------------ issue 19, round 8: cores (scan/gates.py)
+_CORE_PATTERNS = [
+    r"(?<![A-Za-z0-9])[京沪][A-Z][ ·]?[A-Z0-9]{4,5}(?![A-Za-z0-9])",
+    r"(?:北纬|东经)?\d{1,3}[ ]?(?:[°˚o]|度)[ ]?\d{1,2}(?:\.\d+)?[ ]?(?:[′’]|分)|\d{1,3}\.\d{2,}",
+    r"(?<![0-9A-Za-z])(?:[Ee][A-HJ-NP-Za-hj-np-z]|[Ss][Ee]|[Dd][Ee])[ \-]?\d{3}(?![0-9])",
+    r"[^\d\s]{2}x\d*y?z",
+    r"a(?:bc|d)e{0,2}f+g",
+    r"(?:ab|a)c\d\d",
+    r"\w\W\s\S\D\d",
+    r"(?=a)a[ab]{2,3}(?<=b)c",
+    r"[\-\]\\^]{2}q",
+    r"x(?:y|)z1",
+    r"(?:a|b)\d{6}",
+    "\x00a\\d\\d",
+    r"\d+(?:号楼|号)?单元\d",
+    r"(?:家庭住址|住址)[：:]\S",
+    r"1[45]\d{3}(?![0-9])",
+    r"[零〇一二三]{1,2}度[零〇一二三]{1,3}分",
+    r"\b\d{2}-\d{2}\b",
+]
+_CORE_ALPHABET = list("abcdefgxyzq京沪AB0123456789 ·°度.-]\\^\x00北纬东经分′号楼单元住址：:SsEeD零〇一二三\n") + [
+    "京A", "北纬12°3′", "12.345", "3号楼", "SE-", "E1", "一度二分", "住址：", "abce", "12-34"]
+
+
+def test_cores_of_the_built_in_patterns() -> None:
+    """The number and coordinate patterns get a core (a regex without their look-arounds), which begins with a rare
+    character where one is required: a window without a plate or a coordinate is passed over by one search."""
+    from reviewer.scan.gates import required_core
+
+    rules = {r.id: r for r in (lr.rule for lr in load_rules([BUILTIN_RULES_DIR]).rules)}
+    cores = {rid: [required_core(re.compile(p.regex)) for p in rules[rid].patterns]  # type: ignore[union-attr]
+             for rid in ("license-plate", "facility-coordinates", "passport", "residential-address")}
+    assert all(c is not None for c in cores["license-plate"] + cores["facility-coordinates"]), cores
+    facility = cores["facility-coordinates"][0]
+    assert facility is not None and not facility.pattern.startswith(("[\\d]", "\\d")), facility.pattern
+    residential = cores["residential-address"][0]
+    assert residential is not None and residential.pattern.startswith("单元"), residential.pattern
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(_CORE_PATTERNS), st.lists(st.sampled_from(_CORE_ALPHABET), max_size=30))
+def test_every_match_contains_a_match_of_its_core(regex: str, pieces: list[str]) -> None:
+    """The core of a pattern is found inside every match of it, from every place a match can begin (windows begin
+    anywhere): with look-arounds, optional groups and characters, alternatives, repetitions, categories, negated
+    classes and escaped class characters."""
+    from reviewer.scan.gates import required_core
+
+    pattern = re.compile(regex)
+    core = required_core(pattern)
+    if core is None:
+        return
+    text = "".join(pieces)
+    for at in range(len(text) + 1):
+        m = pattern.search(text, at)
+        if m is None:
+            break
+        assert core.search(text, m.start(), m.end()) is not None, (regex, core.pattern, m.group())
+
+
+def test_most_crafted_patterns_have_a_core() -> None:
+    from reviewer.scan.gates import required_core
+
+    with_core = [r for r in _CORE_PATTERNS if required_core(re.compile(r)) is not None]
+    assert len(with_core) >= 12, with_core
