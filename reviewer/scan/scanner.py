@@ -49,7 +49,6 @@ TERM, MARKER, EXEMPT, ANCHOR = 0, 1, 2, 3  # ANCHOR: a word after which a `ancho
 EXPRESSION, PERSON = 4, 5  # a wrong form of an `expression` rule; a name of a `titles` rule (scan/expressions.py)
 _RUN = re.compile(rb"[0_]*0")
 _RUN_BYTES = frozenset(b"0_")
-_RUN_NEXT = (b"0", b"_")  # a byte after a group of digits that continues its run
 _NUMERAL_RUN = re.compile(rb"(?:_?N)*")  # the rest of a run of Chinese numerals ("N" in Stream.digits)
 WINDOW = 24  # characters around a run of digits or numerals that its patterns are tried on
 LINE_CAP = 4096  # characters of a hit's line the marking grammar reads on either side (a longer line is cut there)
@@ -179,6 +178,10 @@ class Scanner:
         self._boundaries = Boundaries(groups, SHORT_TERM)
         self._build_automata()
         self._min_digits = min((self._rules[i].min_digits for i in self._digit_rules), default=0)  # type: ignore[union-attr]
+        group = b"0" * max(1, min(4, self._min_digits))  # the group of digits every number pattern has
+        # a group that more digits of its run follow or precede: a run of the group alone is shorter than every rule
+        self._digit_probe = re.compile(re.escape(group) + rb"_*0|0_*" + re.escape(group)
+                                       if len(group) < self._min_digits else re.escape(group))
         # `anchor: numerals`: the shortest run any such rule needs, found in Stream.digits (numerals are "N" there)
         fewest = min((self._rules[i].min_numerals for i in self._numeral_rules), default=2)  # type: ignore[union-attr]
         self._numeral_probe = re.compile(rb"N(?:_?N){%d}" % (fewest - 1))
@@ -441,23 +444,20 @@ class Scanner:
         folded = stream.folded
         seen: set[tuple[int, int, int]] = set()
         pos = 0
-        probe = b"0" * min(4, self._min_digits)  # every number pattern has a group of 4 digits
-        size = len(probe)
-        alone = size < self._min_digits  # a run of just the probe's digits (a year) is too short for every rule
         last_end = 0
+        # every number pattern has a group of min(4, min_digits) digits; where that is fewer than every rule needs, a
+        # run of just that group (a year: 2024年) is passed over by the search itself (self._digit_probe)
+        search = self._digit_probe.search
         while True:
-            pos = digits.find(probe, pos)
-            if pos < 0:
+            m = search(digits, pos)
+            if m is None:
                 return
-            if alone and digits[pos + size : pos + size + 1] not in _RUN_NEXT and (
-                    pos == last_end or digits[pos - 1] not in _RUN_BYTES):
-                pos = last_end = pos + size  # what the steps below find for it: a run of `size` digits, skipped
-                continue
+            pos = m.start()
             while pos > last_end and digits[pos - 1] in _RUN_BYTES:  # the run may begin with a shorter group (139 1234 5678)
                 pos -= 1
-            m = _RUN.match(digits, pos)
-            assert m is not None
-            run_end = last_end = m.end()
+            r = _RUN.match(digits, pos)
+            assert r is not None
+            run_end = last_end = r.end()
             count = digits.count(b"0", pos, run_end)
             if count >= self._min_digits:
                 s, e = pos, run_end

@@ -534,3 +534,20 @@ def test_most_crafted_patterns_have_a_core() -> None:
 
     with_core = [r for r in _CORE_PATTERNS if required_core(re.compile(r)) is not None]
     assert len(with_core) >= 12, with_core
+
+
+@pytest.mark.parametrize("number", ["1391 23 45 67 8", "13 9 1234 5678", "1 3 9 1 2 3 4 5 6 7 8 9 1391",
+                                    "139-1234-5678", "12 34 56 78 90 1391 2345 678"])
+def test_a_run_is_found_wherever_its_group_of_four_stands(scanners: tuple[Scanner, Scanner, dict[str, str]],
+                                                         number: str) -> None:
+    """The probe for runs of digits (round 8: one search for a group of four that more digits of its run follow or
+    precede) finds a run whose only group of four begins it, ends it or stands inside it."""
+    fast, reference, _ = scanners
+    stream = Stream.of("联系电话" + number + "。")
+    got: list = []  # type: ignore[type-arg]
+    want: list = []  # type: ignore[type-arg]
+    fast._digit_hits(stream, got)
+    reference._digit_hits(stream, want)
+    assert [(c.rule, c.start, c.end) for c in got] == [(c.rule, c.start, c.end) for c in want]
+    if "1391 23 45 67 8" in number or "139-1234-5678" in number:
+        assert any(fast._rules[c.rule].id == "mobile" for c in got)
