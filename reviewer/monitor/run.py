@@ -71,6 +71,9 @@ def _suffix(url: str) -> str:
     return PurePosixPath(unquote(urlsplit(url).path)).suffix.lower()
 
 
+_UNSIGNED = "附件与任何批准的文件都不相同（未经审查签署，或签署后被替换）"
+
+
 def _file_name(url: str) -> str:
     return PurePosixPath(unquote(urlsplit(url).path)).name or "index.html"
 
@@ -273,9 +276,20 @@ class Monitor:
     def _attachment(self, url: str, data: bytes, linked_from: str) -> Resource:
         from reviewer.document import scan_document
 
-        result = scan_document(self.scanner, data, _file_name(url))
+        name = _file_name(url)
         sha = hashlib.sha256(data).hexdigest()
         item = self.index.attachment(data)
+        # an attachment no reviewer signed is read as a reader of the site sees it, as the render check reads it (OCR
+        # too); that reading includes the text scan of the same extraction, so the file is extracted once
+        rendered = self._rendered(data, name) if item is None and self.options.render else None
+        if rendered is not None:
+            if rendered.error:
+                return Resource(url, "attachment", Status.UNREADABLE, Verdict.ERROR, rendered.findings, None,
+                                f"附件无法完整读取或其显示内容无法完整核对：{rendered.error}", sha256=sha,
+                                linked_from=linked_from)
+            return Resource(url, "attachment", Status.UNSIGNED, rendered.verdict, rendered.findings, None, _UNSIGNED,
+                            sha256=sha, linked_from=linked_from)
+        result = scan_document(self.scanner, data, name)
         if result.error:
             return Resource(url, "attachment", Status.UNREADABLE, Verdict.ERROR, result.findings,
                             item.item_id if item else None, f"附件无法完整读取：{result.error}", sha256=sha,
@@ -283,15 +297,7 @@ class Monitor:
         if item is not None:
             return Resource(url, "attachment", Status.SIGNED, result.verdict, result.findings, item.item_id,
                             "附件与批准的文件逐字节相同", item.title, signers=item.signers, sha256=sha, linked_from=linked_from)
-        reason = "附件与任何批准的文件都不相同（未经审查签署，或签署后被替换）"
-        if self.options.render:  # what a reader of the site sees in it, as the render check reads it (OCR too)
-            rendered = self._rendered(data, _file_name(url))
-            if rendered is not None and rendered.error:
-                return Resource(url, "attachment", Status.UNREADABLE, Verdict.ERROR, rendered.findings, None,
-                                f"附件的显示内容无法完整核对：{rendered.error}", sha256=sha, linked_from=linked_from)
-            if rendered is not None:
-                result = rendered
-        return Resource(url, "attachment", Status.UNSIGNED, result.verdict, result.findings, None, reason, sha256=sha,
+        return Resource(url, "attachment", Status.UNSIGNED, result.verdict, result.findings, None, _UNSIGNED, sha256=sha,
                         linked_from=linked_from)
 
     def _rendered(self, data: bytes, name: str) -> ScanResult | None:
