@@ -319,8 +319,8 @@ def _stretches(line: Line) -> list[Line]:
 
 def _read(page: PdfPage, plan: _Plan, full_ocr: bool) -> CheckedPage:
     """Steps 1–2 of a page's check: the lines a reader sees (the text layer where it is trusted or agrees with its
-    pixels, OCR where it does not or where only pixels speak) and the disagreements found."""
-    image = page.image
+    pixels, OCR where it does not or where only pixels speak) and the disagreements found. The page's RGB image is
+    asked for (page.image: made on first use for a grey page) only where something is read by OCR."""
     text_lines = lines_of(page.glyphs)
     verify = plan.verify
     mismatches: list[tuple[Line, int, int, str, str]] = []  # line, start, end, claimed (the part read), read
@@ -344,11 +344,11 @@ def _read(page: PdfPage, plan: _Plan, full_ocr: bool) -> CheckedPage:
         plan.memory.mark_crops(page.glyphs)
         sign(page.levels, [g for g in page.glyphs if not g.verified])
     if to_verify:  # first each distinct new glyph alone, in synthetic lines; what is not learnt there, in context
-        verify_glyphs(image, [g for _s, gs in to_verify for g in gs if g is not None], plan.memory, page.redraw,
-                      page.glyphs, plan.proven)
+        verify_glyphs(lambda: page.image, [g for _s, gs in to_verify for g in gs if g is not None], plan.memory,
+                      page.redraw, page.glyphs, plan.proven)
         for s, glyphs in to_verify:
             windows.extend(_windows(s, glyphs, plan.memory))
-    readings = ocr.read_crops([_crop(image, w.box) for w in windows])
+    readings = ocr.read_crops([_crop(page.image, w.box) for w in windows])
     by_stretch: dict[int, list[tuple[_Window, str, float]]] = {}
     for w, (read, score) in zip(windows, readings, strict=True):
         by_stretch.setdefault(id(w.stretch), []).append((w, read, score))
@@ -361,7 +361,7 @@ def _read(page: PdfPage, plan: _Plan, full_ocr: bool) -> CheckedPage:
         replaced = False
         for w, read, score in reversed(done):  # right to left: earlier offsets stay valid while splicing
             claimed = w.claimed
-            diffs = [d for d in compare.disagreements(claimed, read) if not _dropped_by_ocr(image, s, w, d)]
+            diffs = [d for d in compare.disagreements(claimed, read) if not _dropped_by_ocr(page.image, s, w, d)]
             if not diffs and read and compare.disagreements(claimed, read):
                 continue  # only OCR noise: the claim stands, but its glyphs are not learnt as verified
             if not diffs and not _PUA.search(claimed):
@@ -392,7 +392,7 @@ def _read(page: PdfPage, plan: _Plan, full_ocr: bool) -> CheckedPage:
     # 2. what only the pixels show: images, shapes, scans
     if full_ocr:
         taken = [s.box for s in stretches]
-        for ln in _read_regions(image, page, plan.kind):
+        for ln in _read_regions(page.image, page, plan.kind):
             if not any(covered(ln.box, t, 0.5) for t in taken):
                 final.append(repair_marking(ln))
     return CheckedPage(final, mismatches, near)
@@ -400,7 +400,6 @@ def _read(page: PdfPage, plan: _Plan, full_ocr: bool) -> CheckedPage:
 
 def _check_page(scanner: Scanner, page: PdfPage, plan: _Plan, extracted: compare.Extracted, has_text: bool,
                 known: Counter[tuple[str, str]], report: RenderReport) -> None:
-    image = page.image
     reasons: list[str] = []
     if not page.glyphs:
         reasons.append("页面没有文字层" if plan.kind != "image" else "图像文件")
@@ -415,7 +414,7 @@ def _check_page(scanner: Scanner, page: PdfPage, plan: _Plan, extracted: compare
     full_ocr = bool(reasons)
     if plan.verify and page.glyphs:
         reasons.append("文字层来自送审文件自带的字体，逐字形与图像核对")
-    png = _png(image, page.gray)
+    png = _png(page.picture, page.gray)
     png_sha = hashlib.sha256(png).hexdigest()
     cache_key = page_key(page, png_sha, plan.kind, plan.verify, full_ocr) if plan.pages is not None else ""
     checked = plan.pages.get(cache_key) if plan.pages is not None else None
@@ -429,7 +428,7 @@ def _check_page(scanner: Scanner, page: PdfPage, plan: _Plan, extracted: compare
     final, mismatches = list(checked.final), checked.mismatches
     final.sort(key=_middle)
     final = _rows(final)
-    rendered = RenderedPage(page.number, image.size[0], image.size[1], png, png_sha, final, "；".join(reasons))
+    rendered = RenderedPage(page.number, *page.size, png, png_sha, final, "；".join(reasons))
     report.pages.append(rendered)
     # 3. scan the visible text with the same rules
     text, boxes, sources = _page_text(final)

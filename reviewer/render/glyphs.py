@@ -25,6 +25,7 @@ import os
 import re
 import threading
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -414,7 +415,7 @@ def _needs_reading(g: Glyph, memory: GlyphMemory) -> bool:
     return not _PUA.search(g.ch) and len(fold(g.ch)) <= 1 and float(g.sig.min()) <= INK
 
 
-def verify_glyphs(image: Any, glyphs: list[Glyph], memory: GlyphMemory, redraw: Any = None,
+def verify_glyphs(image: Callable[[], Any], glyphs: list[Glyph], memory: GlyphMemory, redraw: Any = None,
                   page_glyphs: list[Glyph] | None = None, proven: set[tuple[int, int, str]] | None = None) -> int:
     """Learn the page's unverified glyphs by reading them in synthetic lines: one drawing of each distinct glyph,
     BATCH of them side by side on a white line, many lines per recognition call. Returns the glyphs learnt.
@@ -422,7 +423,8 @@ def verify_glyphs(image: Any, glyphs: list[Glyph], memory: GlyphMemory, redraw: 
     Only a glyph read as exactly its claimed character at exactly its position is learnt: a line is trusted glyph
     for glyph only when the reading has as many characters as the line has glyphs, and no character is claimed twice
     in one line (so a reading can never be matched to the wrong glyph). A lying drawing (a glyph for 密 that draws
-    公) reads as what it draws and is never learnt; whatever is not learnt here is read in context as before."""
+    公) reads as what it draws and is never learnt; whatever is not learnt here is read in context as before.
+    `image` gives the page's RGB image; it is asked for only when something is read."""
     from PIL import Image
 
     from reviewer.render import ocr
@@ -469,9 +471,10 @@ def verify_glyphs(image: Any, glyphs: list[Glyph], memory: GlyphMemory, redraw: 
         if not placed:
             lines.append([g])
     lines.extend(marks[i : i + BATCH] for i in range(0, len(marks), BATCH))
+    picture = image()  # the page's RGB image (made from its grey levels on first use: pages.PdfPage.image)
     learnt = 0
     for attempt in range(2):
-        readings = ocr.read_crops([_synthetic_line(image, line, Image) for line in lines])
+        readings = ocr.read_crops([_synthetic_line(picture, line, Image) for line in lines])
         retry: list[list[Glyph]] = []
         for line, (read, _score) in zip(lines, readings, strict=True):
             got = fold(read)
