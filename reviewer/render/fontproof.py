@@ -128,7 +128,7 @@ def outline(font: Any, ch: str) -> Outline | None:
     elif _FAST.checks < FAST_CHECKS:  # the first outlines of the process are read both ways and must agree
         _FAST.checks += 1
         slow = _segments(calls, path, n)
-        if slow is None or got[0] != slow[0] or not np.array_equal(got[1], slow[1]):
+        if slow is None or got[0] != slow[0] or not np.array_equal(got[1], slow[1], equal_nan=True):
             _FAST.on = False
             _log.warning("fontproof: PDFium's path points are not laid out as expected: read one call at a time")
             got = slow
@@ -174,6 +174,10 @@ class _Fast:
 _FAST = _Fast()
 
 
+def _memory(address: int, size: int) -> bytes:
+    return ctypes.string_at(address, size)
+
+
 def _points(calls: _Calls, path: int, n: int) -> tuple[bytes, np.ndarray] | None:
     """The path's segments read as one array, or None (then read one call at a time) unless: the n segment handles
     are n consecutive 12-byte records (first, second and last handle), every type is one PDFium reports and every
@@ -183,7 +187,7 @@ def _points(calls: _Calls, path: int, n: int) -> tuple[bytes, np.ndarray] | None
         return None
     if n > 1 and calls.segment(path, 1) != first + POINT_SIZE:
         return None
-    raw = np.frombuffer(ctypes.string_at(first, n * POINT_SIZE), dtype=np.uint8).reshape(n, POINT_SIZE)
+    raw = np.frombuffer(_memory(first, n * POINT_SIZE), dtype=np.uint8).reshape(n, POINT_SIZE)
     xy = raw[:, :8].view("<f4")  # (n, 2): x, y
     types, closes = raw[:, 8], raw[:, 9]
     if not calls.known[types].all() or int(closes.max()) > 1:
