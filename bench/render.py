@@ -60,9 +60,9 @@ def _count_reads() -> None:
     if getattr(line, "counted", False):
         return
 
-    def counted_line(image: object, gs: list[object], module: object) -> object:
+    def counted_line(picture: object, gs: list[object], module: object) -> object:
         READ["alone"] += len(gs)
-        return line(image, gs, module)  # type: ignore[arg-type]
+        return line(picture, gs, module)  # type: ignore[arg-type]
 
     def counted_windows(*a: object) -> object:
         out = windows(*a)  # type: ignore[arg-type]

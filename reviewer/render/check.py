@@ -23,7 +23,7 @@ from reviewer.extract.sniff import Format, is_image, sniff
 from reviewer.extract.workload import office_pages_at_least
 from reviewer.render import compare, members, ocr
 from reviewer.render.convert import RenderError, html_to_pdf, office_to_pdf
-from reviewer.render.glyphs import GlyphMemory, shared, verify_glyphs
+from reviewer.render.glyphs import GlyphMemory, prepare_glyphs, read_glyphs, shared
 from reviewer.render.lies import small_lies
 from reviewer.render.model import Box, Line, RenderedPage, RenderReport, union
 from reviewer.render.ofdprint import hidden_findings, ofd_to_pdf
@@ -212,11 +212,16 @@ def render_check(scanner: Scanner, data: bytes, filename: str, extraction: Extra
         source = pdf_pages(plan.pdf, limits.max_pages, limits.dpi, sigs) if plan.pdf is not None else \
             image_pages(plan.images or b"", limits.max_pages)
         more = [pdf_pages(x, limits.max_pages, limits.dpi, sigs) for x in plan.extra_pdfs]
+        pending: list[_Pending] = []  # pages whose new glyphs wait to be read with the next pages' (read_glyphs)
         for page in _numbered(source, more):
             if time.monotonic() - started > limits.max_seconds:
                 raise RenderError(f"渲染核对超过时间上限 {limits.max_seconds:.0f} 秒（已核对 {len(report.pages)} 页），"
                                   "未能核对全部显示内容，不得视为通过")
-            _check_page(scanner, page, plan, extracted, has_text, known, report)
+            pending.append(_start_page(page, plan))  # everything that needs the page open (its redraw)
+            waiting = sum(len(p.unread) for p in pending)
+            if not waiting or len(pending) >= PENDING_PAGES or waiting >= PENDING_GLYPHS:
+                _finish_pages(scanner, pending, plan, extracted, has_text, known, report)
+        _finish_pages(scanner, pending, plan, extracted, has_text, known, report)
         if plan.script_text is not None:
             _script_finding(*plan.script_text, report)
         report.findings.extend(plan.hidden)
@@ -317,38 +322,118 @@ def _stretches(line: Line) -> list[Line]:
     return out
 
 
-def _read(page: PdfPage, plan: _Plan, full_ocr: bool) -> CheckedPage:
-    """Steps 1–2 of a page's check: the lines a reader sees (the text layer where it is trusted or agrees with its
-    pixels, OCR where it does not or where only pixels speak) and the disagreements found."""
-    image = page.image
+# a page's new glyphs are read together with those of the next pages (one recognition run reads a line of 16 glyphs
+# for the cost of one: a page of a verified draft often has one or two): up to this many pages wait (their grey levels
+# and glyphs held), or until this many glyphs wait to be read; pages with nothing to read are finished at once
+PENDING_PAGES = 8
+PENDING_GLYPHS = 48
+
+
+@dataclass(slots=True)
+class _Pending:
+    """A page between _start_page and _finish_pages: its PNG and cache key, and, when it is read (not cached), the
+    stretches of its text layer, the windows read whatever happens, and the stretches whose glyphs are checked."""
+
+    page: PdfPage
+    reasons: list[str]
+    full_ocr: bool
+    png: bytes
+    png_sha: str
+    cache_key: str
+    checked: CheckedPage | None = None  # from the page cache
+    stretches: list[Line] = field(default_factory=list)
+    windows: list[_Window] = field(default_factory=list)
+    to_verify: list[tuple[Line, list[Glyph | None]]] = field(default_factory=list)
+    unread: list[Glyph] = field(default_factory=list)  # glyphs of to_verify that prepare_glyphs left unverified
+
+
+def _start_page(page: PdfPage, plan: _Plan) -> _Pending:
+    """What a page's check needs the page open for: its PNG, its cache entry, and, when it is read, step 1 up to the
+    glyphs still to be read (mark_crops, signatures, the glyph memory, the font proofs with the page's redraw)."""
+    reasons: list[str] = []
+    if not page.glyphs:
+        reasons.append("页面没有文字层" if plan.kind != "image" else "图像文件")
+    if (page.images or page.image_area > IMAGE_SHARE) and plan.kind != "image":
+        reasons.append("页面含有图片")
+    if page.shapes:
+        reasons.append("页面含有图形（可能是艺术字或转为曲线的文字）")
+    if page.invisible_text:
+        reasons.append("页面含有不可见文字")
+    if page.annotations:
+        reasons.append("页面含有批注、图章或表单域（不在文字层中）")
+    full_ocr = bool(reasons)
+    if plan.verify and page.glyphs:
+        reasons.append("文字层来自送审文件自带的字体，逐字形与图像核对")
+    png = _png(page.picture, page.gray)
+    png_sha = hashlib.sha256(png).hexdigest()
+    cache_key = page_key(page, png_sha, plan.kind, plan.verify, full_ocr) if plan.pages is not None else ""
+    checked = plan.pages.get(cache_key) if plan.pages is not None else None
+    out = _Pending(page, reasons, full_ocr, png, png_sha, cache_key)
+    if checked is not None and reasons:  # the very same pixels and claimed text were read before (an earlier version)
+        # (only where the page is read at all: `ocr` empty still means a trusted text layer, members.read_locations)
+        reasons.append("与此前核对过的页面完全相同（像素与文字层），沿用其识别结果")
+        out.checked = checked
+    else:
+        _read_start(out, plan)
+    return out
+
+
+def _finish_pages(scanner: Scanner, pending: list[_Pending], plan: _Plan, extracted: compare.Extracted,
+                  has_text: bool, known: Counter[tuple[str, str]], report: RenderReport) -> None:
+    """The waiting pages' new glyphs read together, then each page finished in order."""
+    groups = [(_image_of(p.page), p.unread) for p in pending if p.unread]
+    if groups:
+        read_glyphs(groups, plan.memory, plan.proven)
+    for p in pending:
+        _check_page(scanner, p, plan, extracted, has_text, known, report)
+    pending.clear()
+
+
+def _image_of(page: PdfPage) -> Any:
+    return lambda: page.image
+
+
+def _read_start(p: _Pending, plan: _Plan) -> None:
+    """Step 1 of a page's check up to reading: the text layer's stretches, those read whole (something drawn over or
+    under them, hidden text, a symbol font), and for the draft's own fonts the glyphs the memory and the font proofs
+    do not verify (`unread`)."""
+    page = p.page
     text_lines = lines_of(page.glyphs)
-    verify = plan.verify
-    mismatches: list[tuple[Line, int, int, str, str]] = []  # line, start, end, claimed (the part read), read
-    near: list[tuple[Line, int, int, str]] = []  # one- or two-character differences: scanned as read (lies.py)
-    final: list[Line] = []
-    # 1. the text layer, checked against its own pixels where it cannot be trusted
     stretches = [s for ln in text_lines for s in _stretches(ln)]
     by_box: dict[tuple[str, Box], Glyph] = {(g.ch, g.box): g for g in page.glyphs}
     covering = [] if page.invisible_text else merge_boxes(page.regions)
-    windows: list[_Window] = []
-    to_verify: list[tuple[Line, list[Glyph | None]]] = []
     for s in stretches:
         glyphs = [by_box.get((ch, box)) for ch, box in zip(s.text, s.boxes, strict=True)]
         if page.invisible_text or any(_overlap(s.box, r) for r in covering) or _PUA.search(s.text):
             # something else is drawn over or under it (an image, a shape), the page has text drawn nowhere (a scan
             # with a hidden text layer), or a symbol font's private-use code: the whole stretch is read
-            windows.append(_Window(s, 0, len(s.text), glyphs))
-        elif verify:  # the draft's own fonts: the glyphs not yet verified are read, with a little context
-            to_verify.append((s, glyphs))
-    if to_verify and page.levels is not None:  # the exact pictures of verified glyphs need no signatures
+            p.windows.append(_Window(s, 0, len(s.text), glyphs))
+        elif plan.verify:  # the draft's own fonts: the glyphs not yet verified are read, with a little context
+            p.to_verify.append((s, glyphs))
+    p.stretches = stretches
+    if p.to_verify and page.levels is not None:  # the exact pictures of verified glyphs need no signatures
         plan.memory.mark_crops(page.glyphs)
         sign(page.levels, [g for g in page.glyphs if not g.verified])
-    if to_verify:  # first each distinct new glyph alone, in synthetic lines; what is not learnt there, in context
-        verify_glyphs(image, [g for _s, gs in to_verify for g in gs if g is not None], plan.memory, page.redraw,
-                      page.glyphs, plan.proven)
-        for s, glyphs in to_verify:
-            windows.extend(_windows(s, glyphs, plan.memory))
-    readings = ocr.read_crops([_crop(image, w.box) for w in windows])
+    if p.to_verify:  # each distinct new glyph is read alone, in synthetic lines (_finish_pages); the rest in context
+        checked = [g for _s, gs in p.to_verify for g in gs if g is not None]
+        prepare_glyphs(checked, plan.memory, page.redraw, page.glyphs, plan.proven)
+        p.unread = [g for g in checked if not g.verified]
+
+
+def _read(p: _Pending, plan: _Plan) -> CheckedPage:
+    """Steps 1–2 of a page's check, after _read_start and the reading of its new glyphs: the lines a reader sees (the
+    text layer where it is trusted or agrees with its pixels, OCR where it does not or where only pixels speak) and
+    the disagreements found. The page's RGB image is asked for (page.image: made on first use for a grey page) only
+    where something is read by OCR."""
+    page = p.page
+    mismatches: list[tuple[Line, int, int, str, str]] = []  # line, start, end, claimed (the part read), read
+    near: list[tuple[Line, int, int, str]] = []  # one- or two-character differences: scanned as read (lies.py)
+    final: list[Line] = []
+    stretches = p.stretches
+    windows = list(p.windows)
+    for s, glyphs in p.to_verify:
+        windows.extend(_windows(s, glyphs, plan.memory))
+    readings = ocr.read_crops([_crop(page.image, w.box) for w in windows])
     by_stretch: dict[int, list[tuple[_Window, str, float]]] = {}
     for w, (read, score) in zip(windows, readings, strict=True):
         by_stretch.setdefault(id(w.stretch), []).append((w, read, score))
@@ -361,7 +446,7 @@ def _read(page: PdfPage, plan: _Plan, full_ocr: bool) -> CheckedPage:
         replaced = False
         for w, read, score in reversed(done):  # right to left: earlier offsets stay valid while splicing
             claimed = w.claimed
-            diffs = [d for d in compare.disagreements(claimed, read) if not _dropped_by_ocr(image, s, w, d)]
+            diffs = [d for d in compare.disagreements(claimed, read) if not _dropped_by_ocr(page.image, s, w, d)]
             if not diffs and read and compare.disagreements(claimed, read):
                 continue  # only OCR noise: the claim stands, but its glyphs are not learnt as verified
             if not diffs and not _PUA.search(claimed):
@@ -387,49 +472,29 @@ def _read(page: PdfPage, plan: _Plan, full_ocr: bool) -> CheckedPage:
                 final.append(repair_marking(Line(shown, shown_boxes, "ocr", min(x[2] for x in done))))
         else:
             final.append(s)
-    if to_verify:
+    if p.to_verify:
         plan.memory.remember_crops(page.glyphs)
     # 2. what only the pixels show: images, shapes, scans
-    if full_ocr:
+    if p.full_ocr:
         taken = [s.box for s in stretches]
-        for ln in _read_regions(image, page, plan.kind):
+        for ln in _read_regions(page.image, page, plan.kind):
             if not any(covered(ln.box, t, 0.5) for t in taken):
                 final.append(repair_marking(ln))
     return CheckedPage(final, mismatches, near)
 
 
-def _check_page(scanner: Scanner, page: PdfPage, plan: _Plan, extracted: compare.Extracted, has_text: bool,
+def _check_page(scanner: Scanner, p: _Pending, plan: _Plan, extracted: compare.Extracted, has_text: bool,
                 known: Counter[tuple[str, str]], report: RenderReport) -> None:
-    image = page.image
-    reasons: list[str] = []
-    if not page.glyphs:
-        reasons.append("页面没有文字层" if plan.kind != "image" else "图像文件")
-    if (page.images or page.image_area > IMAGE_SHARE) and plan.kind != "image":
-        reasons.append("页面含有图片")
-    if page.shapes:
-        reasons.append("页面含有图形（可能是艺术字或转为曲线的文字）")
-    if page.invisible_text:
-        reasons.append("页面含有不可见文字")
-    if page.annotations:
-        reasons.append("页面含有批注、图章或表单域（不在文字层中）")
-    full_ocr = bool(reasons)
-    if plan.verify and page.glyphs:
-        reasons.append("文字层来自送审文件自带的字体，逐字形与图像核对")
-    png = _png(image, page.gray)
-    png_sha = hashlib.sha256(png).hexdigest()
-    cache_key = page_key(page, png_sha, plan.kind, plan.verify, full_ocr) if plan.pages is not None else ""
-    checked = plan.pages.get(cache_key) if plan.pages is not None else None
-    if checked is not None and reasons:  # the very same pixels and claimed text were read before (an earlier version)
-        # (only where the page is read at all: `ocr` empty still means a trusted text layer, members.read_locations)
-        reasons.append("与此前核对过的页面完全相同（像素与文字层），沿用其识别结果")
-    else:
-        checked = _read(page, plan, full_ocr)
+    page = p.page
+    checked = p.checked
+    if checked is None:
+        checked = _read(p, plan)
         if plan.pages is not None:
-            plan.pages.put(cache_key, checked)
+            plan.pages.put(p.cache_key, checked)
     final, mismatches = list(checked.final), checked.mismatches
     final.sort(key=_middle)
     final = _rows(final)
-    rendered = RenderedPage(page.number, image.size[0], image.size[1], png, png_sha, final, "；".join(reasons))
+    rendered = RenderedPage(page.number, *page.size, p.png, p.png_sha, final, "；".join(p.reasons))
     report.pages.append(rendered)
     # 3. scan the visible text with the same rules
     text, boxes, sources = _page_text(final)

@@ -102,6 +102,8 @@ class _Calls:
         self.closed = proto(raw.FPDFPathSegment_GetClose, ctypes.c_int, vp)
         self.kinds = (raw.FPDF_SEGMENT_LINETO, raw.FPDF_SEGMENT_BEZIERTO, raw.FPDF_SEGMENT_MOVETO)
         self.lineto = raw.FPDF_SEGMENT_LINETO
+        self.known = np.zeros(256, dtype=bool)  # by segment type: one of self.kinds (_points: a whole array at once)
+        self.known[list(self.kinds)] = True
 
 
 _CALLS: _Calls | None = None
@@ -120,6 +122,26 @@ def outline(font: Any, ch: str) -> Outline | None:
     n = calls.count(path)
     if n <= 0 or n > MAX_SEGMENTS:
         return None
+    got = _points(calls, path, n) if _FAST.on else None
+    if got is None:
+        got = _segments(calls, path, n)
+    elif _FAST.checks < FAST_CHECKS:  # the first outlines of the process are read both ways and must agree
+        _FAST.checks += 1
+        slow = _segments(calls, path, n)
+        if slow is None or got[0] != slow[0] or not np.array_equal(got[1], slow[1], equal_nan=True):
+            _FAST.on = False
+            _log.warning("fontproof: PDFium's path points are not laid out as expected: read one call at a time")
+            got = slow
+    if got is None:
+        return None
+    kinds, coords = got
+    if not np.isfinite(coords).all():
+        return None
+    return _normalise(kinds, coords, calls.lineto)
+
+
+def _segments(calls: _Calls, path: int, n: int) -> tuple[bytes, np.ndarray] | None:
+    """The path's segments (kind | 8 when closing, coordinates), four PDFium calls each."""
     x, y = ctypes.c_float(), ctypes.c_float()
     px, py = ctypes.byref(x), ctypes.byref(y)
     kinds = bytearray()
@@ -134,10 +156,51 @@ def outline(font: Any, ch: str) -> Outline | None:
             return None
         kinds.append(t | (8 if closed(seg) else 0))
         pts.append((x.value, y.value))
-    coords = np.asarray(pts, dtype=np.float64)
-    if not np.isfinite(coords).all():
+    return bytes(kinds), np.asarray(pts, dtype=np.float64).reshape(-1, 2)
+
+
+# PDFium's glyph path is an array of CFX_Path::Point {float x, y; uint8 type; bool close} (12 bytes): a segment
+# handle is the address of one of them. Read whole (one copy instead of four calls a segment, 0.2 ms an outline of a
+# CJK glyph against 0.01 ms) only where the handles show that array and the calls agree with what was read.
+POINT_SIZE = 12
+FAST_CHECKS = 16  # outlines per process read both ways (all segments compared) before the fast read is used alone
+
+
+class _Fast:
+    on = True
+    checks = 0
+
+
+_FAST = _Fast()
+
+
+def _memory(address: int, size: int) -> bytes:
+    return ctypes.string_at(address, size)
+
+
+def _points(calls: _Calls, path: int, n: int) -> tuple[bytes, np.ndarray] | None:
+    """The path's segments read as one array, or None (then read one call at a time) unless: the n segment handles
+    are n consecutive 12-byte records (first, second and last handle), every type is one PDFium reports and every
+    close flag 0 or 1, and the first, middle and last segments read by PDFium's own calls are exactly what was read."""
+    first, last = calls.segment(path, 0), calls.segment(path, n - 1)
+    if not first or not last or last - first != (n - 1) * POINT_SIZE:
         return None
-    return _normalise(bytes(kinds), coords, calls.lineto)
+    if n > 1 and calls.segment(path, 1) != first + POINT_SIZE:
+        return None
+    raw = np.frombuffer(_memory(first, n * POINT_SIZE), dtype=np.uint8).reshape(n, POINT_SIZE)
+    xy = raw[:, :8].view("<f4")  # (n, 2): x, y
+    types, closes = raw[:, 8], raw[:, 9]
+    if not calls.known[types].all() or int(closes.max()) > 1:
+        return None
+    x, y = ctypes.c_float(), ctypes.c_float()
+    for i in {0, n // 2, n - 1}:
+        seg = first + i * POINT_SIZE
+        if calls.segment(path, i) != seg or not calls.point(seg, ctypes.byref(x), ctypes.byref(y)):
+            return None
+        if x.value != float(xy[i, 0]) or y.value != float(xy[i, 1]) or calls.kind(seg) != int(types[i]) or \
+                bool(calls.closed(seg)) != bool(closes[i]):
+            return None
+    return (types | (closes << 3)).tobytes(), xy.astype(np.float64)
 
 
 def _normalise(kinds: bytes, coords: np.ndarray, lineto: int) -> Outline:

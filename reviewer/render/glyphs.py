@@ -25,6 +25,7 @@ import os
 import re
 import threading
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -414,10 +415,29 @@ def _needs_reading(g: Glyph, memory: GlyphMemory) -> bool:
     return not _PUA.search(g.ch) and len(fold(g.ch)) <= 1 and float(g.sig.min()) <= INK
 
 
-def verify_glyphs(image: Any, glyphs: list[Glyph], memory: GlyphMemory, redraw: Any = None,
+def verify_glyphs(image: Callable[[], Any], glyphs: list[Glyph], memory: GlyphMemory, redraw: Any = None,
                   page_glyphs: list[Glyph] | None = None, proven: set[tuple[int, int, str]] | None = None) -> int:
-    """Learn the page's unverified glyphs by reading them in synthetic lines: one drawing of each distinct glyph,
-    BATCH of them side by side on a white line, many lines per recognition call. Returns the glyphs learnt.
+    """Learn the page's unverified glyphs: prepare_glyphs, then read_glyphs on this page alone. Returns the glyphs
+    learnt by reading. `image` gives the page's RGB image; it is asked for only when something is read."""
+    prepare_glyphs(glyphs, memory, redraw, page_glyphs, proven)
+    return read_glyphs([(image, glyphs)], memory, proven)
+
+
+def prepare_glyphs(glyphs: list[Glyph], memory: GlyphMemory, redraw: Any = None,
+                   page_glyphs: list[Glyph] | None = None, proven: set[tuple[int, int, str]] | None = None) -> None:
+    """What needs the page open (its redraw): the glyphs the memory knows, then the font proofs (prove_fonts)."""
+    memory.mark_known(glyphs)
+    if redraw is not None and proven is not None:
+        prove_fonts(redraw, glyphs, page_glyphs or glyphs, memory, proven)
+
+
+def read_glyphs(pages: list[tuple[Callable[[], Any], list[Glyph]]], memory: GlyphMemory,
+                proven: set[tuple[int, int, str]] | None = None) -> int:
+    """Learn the unverified glyphs of one or more pages (each with a function giving its RGB image, asked for only
+    when one of its glyphs is read) by reading them in synthetic lines: one drawing of each distinct glyph, BATCH of
+    them side by side on a white line, many lines per recognition call — the lines of several pages together (a page
+    of a verified draft often has one new glyph: a line of its own costs a recognition run of 16). Returns the glyphs
+    learnt.
 
     Only a glyph read as exactly its claimed character at exactly its position is learnt: a line is trusted glyph
     for glyph only when the reading has as many characters as the line has glyphs, and no character is claimed twice
@@ -427,32 +447,32 @@ def verify_glyphs(image: Any, glyphs: list[Glyph], memory: GlyphMemory, redraw: 
 
     from reviewer.render import ocr
 
-    memory.mark_known(glyphs)
-    if redraw is not None and proven is not None:
-        prove_fonts(redraw, glyphs, page_glyphs or glyphs, memory, proven)
     held: dict[tuple[int, int, str], list[Glyph]] = {}  # faithful glyphs waiting for their font's drawing to be read
     reps: list[Glyph] = []
     marks: list[Glyph] = []  # punctuation and symbols (folded away): verified by reading as nothing legible
     by_key: dict[tuple[str, int], list[Glyph]] = {}
-    alike: dict[int, list[Glyph]] = {}  # id of a glyph read -> the glyphs of the page that are the same drawing
-    for g in glyphs:
-        if g.sig is None or g.fine is None or g.loose is None or memory.known(g) or (g.exact is None and exact_only(g.ch)) or _PUA.search(g.ch) or len(fold(g.ch)) > 1:
-            continue
-        if float(g.sig.min()) > INK:  # no ink in its box: nothing drawn to verify
-            continue
-        if g.faithful and g.font is not None and proven is not None:
-            key = (*g.font, g.ch)
-            if key in held:  # one drawing of this font's glyph is read; its reading stands for this one
-                held[key].append(g)
+    alike: dict[int, list[Glyph]] = {}  # id of a glyph read -> the glyphs of the pages that are the same drawing
+    source: dict[int, Callable[[], Any]] = {}  # id of a glyph read -> its page's image
+    for image, glyphs in pages:
+        for g in glyphs:
+            if g.sig is None or g.fine is None or g.loose is None or memory.known(g) or (g.exact is None and exact_only(g.ch)) or _PUA.search(g.ch) or len(fold(g.ch)) > 1:
                 continue
-            held[key] = []
-        twins = by_key.setdefault((g.ch, g.size), [])
-        same = next((t for t in twins if _same_drawing(t, g)), None)
-        if same is not None:
-            alike.setdefault(id(same), []).append(g)
-            continue
-        twins.append(g)
-        (reps if fold(g.ch) else marks).append(g)
+            if float(g.sig.min()) > INK:  # no ink in its box: nothing drawn to verify
+                continue
+            if g.faithful and g.font is not None and proven is not None:
+                key = (*g.font, g.ch)
+                if key in held:  # one drawing of this font's glyph is read; its reading stands for this one
+                    held[key].append(g)
+                    continue
+                held[key] = []
+            twins = by_key.setdefault((g.ch, g.size), [])
+            same = next((t for t in twins if _same_drawing(t, g)), None)
+            if same is not None:
+                alike.setdefault(id(same), []).append(g)
+                continue
+            twins.append(g)
+            source[id(g)] = image
+            (reps if fold(g.ch) else marks).append(g)
     if not reps and not marks:
         return 0
     reps.sort(key=lambda g: g.size)
@@ -469,9 +489,17 @@ def verify_glyphs(image: Any, glyphs: list[Glyph], memory: GlyphMemory, redraw: 
         if not placed:
             lines.append([g])
     lines.extend(marks[i : i + BATCH] for i in range(0, len(marks), BATCH))
+    pictures: dict[int, Any] = {}  # id of an image function -> the image (made once)
+
+    def picture(g: Glyph) -> Any:
+        make = source[id(g)]
+        if id(make) not in pictures:
+            pictures[id(make)] = make()
+        return pictures[id(make)]
+
     learnt = 0
     for attempt in range(2):
-        readings = ocr.read_crops([_synthetic_line(image, line, Image) for line in lines])
+        readings = ocr.read_crops([_synthetic_line(picture, line, Image) for line in lines])
         retry: list[list[Glyph]] = []
         for line, (read, _score) in zip(lines, readings, strict=True):
             got = fold(read)
@@ -516,13 +544,14 @@ def _learnt(memory: GlyphMemory, g: Glyph, alike: dict[int, list[Glyph]],
     return 1
 
 
-def _synthetic_line(image: Any, line: list[Glyph], image_module: Any) -> Any:
-    """The glyphs' loose boxes (what their signatures show) side by side at LINE_HEIGHT on white."""
+def _synthetic_line(picture: Callable[[Glyph], Any], line: list[Glyph], image_module: Any) -> Any:
+    """The glyphs' loose boxes (what their signatures show; `picture(g)`: g's page image) side by side at
+    LINE_HEIGHT on white."""
     crops = []
     for g in line:
         assert g.loose is not None
         x0, y0, x1, y1 = g.loose
-        crop = image.crop((int(x0), int(y0), int(x1 + 0.999), int(y1 + 0.999)))
+        crop = picture(g).crop((int(x0), int(y0), int(x1 + 0.999), int(y1 + 0.999)))
         scale = LINE_HEIGHT / max(1, crop.size[1])
         crops.append(crop.resize((max(1, int(crop.size[0] * scale)), LINE_HEIGHT)))
     gap = LINE_HEIGHT // 12  # the loose boxes hold the side bearings: 4 px keep glyphs apart (16 px read the same)

@@ -47,7 +47,7 @@ def page_key(page: PdfPage, png_sha256: str, kind: str, verify: bool, full_ocr: 
     import numpy as np
 
     h = hashlib.sha256()
-    h.update(json.dumps([VERSION, kind, verify, full_ocr, page.image.mode, page.image.size, page.images,
+    h.update(json.dumps([VERSION, kind, verify, full_ocr, "RGB" if page.picture is None else page.picture.mode, list(page.size), page.images,
                          page.shapes, page.invisible_text, page.annotations, round(page.image_area, 6),
                          [list(r) for r in page.regions],
                          os.environ.get("REVIEWER_OCR_MAX_SIDE", "")]).encode())

@@ -57,7 +57,7 @@ class Glyph:
 @dataclass(slots=True)
 class PdfPage:
     number: int
-    image: Any  # PIL.Image.Image (RGB)
+    picture: Any  # PIL.Image.Image (RGB), or None for a grey page (`gray`): made from it when first asked (`image`)
     glyphs: list[Glyph] = field(default_factory=list)
     image_area: float = 0.0  # share of the page covered by image objects
     images: int = 0  # image objects big enough to hold legible text (MIN_IMAGE_PX): their regions are read by OCR
@@ -73,6 +73,24 @@ class PdfPage:
     # target's `font` and `faithful` (glyphs.verify_glyphs: one verified drawing of a font's glyph stands for all)
     redraw: Any = None
     levels: Any = None  # the grey levels the glyphs' signatures are made from (H × W uint8), with signatures
+
+    @property
+    def image(self) -> Any:
+        """The page as an RGB PIL image (a grey page's made from its levels on first use: most text pages of a
+        verified draft never need it — their PNG is written from the levels and nothing on them is read by OCR)."""
+        if self.picture is None:
+            from PIL import Image
+
+            grey = Image.fromarray(self.gray, "L")
+            self.picture = Image.merge("RGB", (grey, grey, grey))
+        return self.picture
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(width, height) in pixels."""
+        if self.picture is None:
+            return int(self.gray.shape[1]), int(self.gray.shape[0])
+        return tuple(self.picture.size)  # type: ignore[return-value]
 
 
 def pdf_pages(pdf: bytes, max_pages: int, dpi: int = DPI, signatures: bool | str = True) -> Iterator[PdfPage]:
@@ -106,7 +124,7 @@ def pdf_pages(pdf: bytes, max_pages: int, dpi: int = DPI, signatures: bool | str
             try:
                 width, height = page.get_size()
                 img, gray = _bitmap(page.render(scale=scale, rotation=0, fill_color=(255, 255, 255, 255)))
-                out = PdfPage(i + 1, img, gray=gray)
+                out = PdfPage(i + 1, img, gray=gray)  # img None for a grey page: made from `gray` when needed
                 rot = page.get_rotation() % 360
                 area = 0.0
 
@@ -156,7 +174,7 @@ def pdf_pages(pdf: bytes, max_pages: int, dpi: int = DPI, signatures: bool | str
                 textpage = None
                 if rot == 0:  # rotated pages are read by OCR only (the text layer's boxes would need turning)
                     textpage = page.get_textpage()
-                    grey = gray if gray is not None else np.asarray(img.convert("L"))
+                    grey = gray if gray is not None else np.asarray(out.image.convert("L"))
                     out.glyphs = _glyphs(textpage, grey, scale, height, signatures)
                     out.levels = grey if signatures else None
                     if signatures and out.glyphs:
@@ -419,9 +437,10 @@ MAX_FORM_DEPTH = 8  # Form XObjects inside Form XObjects: levels looked into (th
 
 
 def _bitmap(bitmap: Any) -> tuple[Any, Any]:
-    """The rendered page as an RGB PIL image, and its grey levels when every pixel is grey (else None): one look at
-    PDFium's BGR buffer (PIL's BGR decoding, then a second conversion for the signatures and a third, back to RGB, to
-    tell a grey page for the PNG, cost as much as rendering the page)."""
+    """The rendered page as an RGB PIL image and None, or, when every pixel is grey, None and its grey levels (the
+    page's RGB image is then made from them only if asked for, PdfPage.image): one look at PDFium's BGR buffer (PIL's
+    BGR decoding, then a second conversion for the signatures and a third, back to RGB, to tell a grey page for the
+    PNG, cost as much as rendering the page)."""
     import numpy as np
     from PIL import Image
 
@@ -429,9 +448,7 @@ def _bitmap(bitmap: Any) -> tuple[Any, Any]:
     if bgr.ndim == 3 and bgr.shape[2] == 3:
         b = bgr[:, :, 0]
         if bool((b == bgr[:, :, 1]).all()) and bool((b == bgr[:, :, 2]).all()):
-            gray = np.ascontiguousarray(b)
-            grey = Image.fromarray(gray, "L")
-            return Image.merge("RGB", (grey, grey, grey)), gray
+            return None, np.ascontiguousarray(b)
         return Image.fromarray(np.ascontiguousarray(bgr[:, :, ::-1]), "RGB"), None
     return bitmap.to_pil().convert("RGB"), None
 
@@ -464,38 +481,59 @@ def _glyphs(textpage: Any, gray: Any, scale: float, height: float, signatures: b
     """Every drawn character of the text layer with its box and, when `signatures`, its signature: the pixels inside
     its loose char box (the font's advance × ascent–descent, the same for every drawing of one glyph at one size,
     wherever it sits) averaged down to SIG × SIG (`signatures`). `gray`: the page's grey levels (H × W numpy).
-    The page's characters are read in one call; boxes with raw PDFium calls per character (the wrapper's per-call
-    buffers cost more than the work); the signatures of a whole page in a few numpy operations."""
+    The page's characters are read in one call; each character's boxes by PDFium calls with plain addresses into two
+    arrays for the page (_TextCalls), turned into pixel boxes in a few numpy operations; the signatures of a whole
+    page likewise."""
+    import numpy as np
     import pypdfium2.raw as raw
 
     tp = textpage.raw
-    left, right, bottom, top = (ctypes.c_double() for _ in range(4))
-    loose = raw.FS_RECTF()
-    refs = (ctypes.byref(left), ctypes.byref(right), ctypes.byref(bottom), ctypes.byref(top))  # made once, reused
-    loose_ref = ctypes.byref(loose)
-    generated, char_box, loose_box = raw.FPDFText_IsGenerated, raw.FPDFText_GetCharBox, raw.FPDFText_GetLooseCharBox
+    codes = _codes(tp, raw)
+    n = len(codes)
+    if not n:
+        return []
+    calls = _text_calls()
+    page = ctypes.cast(tp, ctypes.c_void_p).value
+    tight = (ctypes.c_double * (4 * n))()  # per character: left, right, bottom, top (FPDFText_GetCharBox)
+    loose = (ctypes.c_float * (4 * n))()  # per character: FS_RECTF left, top, right, bottom (GetLooseCharBox)
+    at_tight, at_loose = ctypes.addressof(tight), ctypes.addressof(loose)
+    generated, char_box, loose_box = calls.generated, calls.char_box, calls.loose_box
+    chars: list[int] = []  # characters with a tight box
+    has_loose = bytearray(n)
+    for c, code in enumerate(codes):
+        if not code or (code < 0x110000 and chr(code).isspace()) or generated(page, c) == 1:
+            continue
+        a = at_tight + 32 * c
+        if not char_box(page, c, a, a + 8, a + 16, a + 24):
+            continue
+        chars.append(c)
+        if loose_box(page, c, at_loose + 16 * c):
+            has_loose[c] = 1
+    if not chars:
+        return []
+    idx = np.array(chars, dtype=np.int64)
+    tb = np.frombuffer(memoryview(tight), dtype=np.float64).reshape(n, 4)[idx]
+    x0, x1, y0, y1 = tb[:, 0], tb[:, 1], tb[:, 2], tb[:, 3]
+    keep = (x1 > x0) & (y1 > y0)
+    boxes = np.stack([x0 * scale, (height - y1) * scale, x1 * scale + 0.999, (height - y0) * scale + 0.999],
+                     axis=1).astype(np.int64)  # truncated toward zero, as int() does
+    lr = np.frombuffer(memoryview(loose), dtype=np.float32).reshape(n, 4)[idx].astype(np.float64)
     h, w = gray.shape[0], gray.shape[1]
+    lbs = np.stack([np.maximum(0.0, lr[:, 0] * scale), np.maximum(0.0, (height - lr[:, 1]) * scale),
+                    np.minimum(float(w), lr[:, 2] * scale), np.minimum(float(h), (height - lr[:, 3]) * scale)], axis=1)
+    usable = (np.frombuffer(bytes(has_loose), dtype=np.uint8)[idx] == 1) & (lbs[:, 2] - lbs[:, 0] >= 1) & \
+        (lbs[:, 3] - lbs[:, 1] >= 1)
     out: list[Glyph] = []
     signed: list[Glyph] = []
-    for c, code in enumerate(_codes(tp, raw)):
-        if not code:
+    for c, ok, box, use, lb in zip(chars, keep.tolist(), boxes.tolist(), usable.tolist(), lbs.tolist(), strict=True):
+        if not ok:
             continue
+        code = codes[c]
         ch = chr(code) if code < 0x110000 else "\ufffd"
-        if ch.isspace() or generated(tp, c) == 1 or not char_box(tp, c, *refs):
+        if not use:
+            out.append(Glyph(ch, tuple(box)))  # type: ignore[arg-type]
             continue
-        x0, x1, y0, y1 = left.value, right.value, bottom.value, top.value
-        if x1 <= x0 or y1 <= y0:
-            continue
-        box = (int(x0 * scale), int((height - y1) * scale), int(x1 * scale + 0.999), int((height - y0) * scale + 0.999))
-        if not loose_box(tp, c, loose_ref):
-            out.append(Glyph(ch, box))
-            continue
-        lb = (max(0.0, loose.left * scale), max(0.0, (height - loose.top) * scale),
-              min(float(w), loose.right * scale), min(float(h), (height - loose.bottom) * scale))
-        if lb[2] - lb[0] < 1 or lb[3] - lb[1] < 1:
-            out.append(Glyph(ch, box))
-            continue
-        g = Glyph(ch, box, None, int(round(lb[3] - lb[1])), lb, index=c)
+        g = Glyph(ch, tuple(box), None, int(round(lb[3] - lb[1])), tuple(lb), index=c)  # type: ignore[arg-type]
         out.append(g)
         signed.append(g)
     if signatures == "lazy" and signed:
@@ -503,6 +541,35 @@ def _glyphs(textpage: Any, gray: Any, scale: float, height: float, signatures: b
     elif signatures and signed:
         sign(gray, signed)
     return out
+
+
+class _TextCalls:
+    """The text page's per-character calls with plain integer arguments (pypdfium2's prototypes convert typed
+    pointers on every call): same functions of the same library (their addresses)."""
+
+    def __init__(self) -> None:
+        import pypdfium2.raw as raw
+
+        vp, i = ctypes.c_void_p, ctypes.c_int
+
+        def proto(fn: Any, *argtypes: Any) -> Any:
+            address = ctypes.cast(fn, vp).value
+            if not address:
+                raise OSError("PDFium function missing")
+            return ctypes.CFUNCTYPE(i, *argtypes)(address)
+
+        self.generated = proto(raw.FPDFText_IsGenerated, vp, i)
+        self.char_box = proto(raw.FPDFText_GetCharBox, vp, i, vp, vp, vp, vp)
+        self.loose_box = proto(raw.FPDFText_GetLooseCharBox, vp, i, vp)
+
+
+_TEXT_CALLS: list[_TextCalls] = []
+
+
+def _text_calls() -> _TextCalls:
+    if not _TEXT_CALLS:
+        _TEXT_CALLS.append(_TextCalls())
+    return _TEXT_CALLS[0]
 
 
 def crops_of(gray: Any, glyphs: list[Glyph]) -> None:

@@ -80,23 +80,27 @@ def test_a_font_drawing_read_once_is_not_read_again_at_other_positions(scanner: 
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     """The saving: the same text at eight sub-pixel positions, one page each. Page 1 reads each new glyph once;
     every later page shows the same font drawings at other positions and reads nothing alone but what page 1 could
-    not learn."""
+    not learn (the pages' new glyphs are read together, check._finish_pages: each glyph read is counted for its
+    own page)."""
     from reviewer.render import glyphs
 
     alone: list[int] = []
+    page_of: dict[int, int] = {}  # id of a glyph -> index of its page
     real_line = glyphs._synthetic_line
-    real_page = check._check_page
+    real_start = check._start_page
 
-    def counted_line(image: Any, gs: list[Any], module: Any) -> Any:
-        alone[-1] += len(gs)
-        return real_line(image, gs, module)
+    def counted_line(picture: Any, gs: list[Any], module: Any) -> Any:
+        for g in gs:
+            alone[page_of[id(g)]] += 1
+        return real_line(picture, gs, module)
 
-    def page(*args: Any) -> None:
+    def start(page: Any, plan: Any) -> Any:
+        page_of.update((id(g), len(alone)) for g in page.glyphs)
         alone.append(0)
-        real_page(*args)
+        return real_start(page, plan)
 
     monkeypatch.setattr(glyphs, "_synthetic_line", counted_line)
-    monkeypatch.setattr(check, "_check_page", page)
+    monkeypatch.setattr(check, "_start_page", start)
     text = [line.format(w="普通") for line in COVER]
     shifts = [0, 0.29, 0.53, 0.81, 0.17, 0.44, 0.68, 0.93]
     data = m.make_pdf([_page(x, text[i % 5:] + text[: i % 5]) for i, x in enumerate(shifts)])

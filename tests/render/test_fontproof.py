@@ -454,3 +454,75 @@ def test_libreoffice_printing_keeps_the_cjk_outlines_provable(trusted: fontproof
         results[ch] = draft.proves(ch)
     assert len(results) >= 30
     assert sum(results.values()) >= 0.9 * len(results), [c for c, ok in results.items() if not ok]
+
+
+# ---------------------------------------------------------------------------------- outlines read as one array
+def _outlines(trusted: fontproof.TrustedFonts, pdf: bytes, chars: str) -> dict[str, Any]:
+    with first_font(pdf) as (font, _text):
+        return {c: fontproof.outline(font, c) for c in chars}
+
+
+@pytest.fixture
+def fast(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """A fresh fast-read state (as at the start of a process), restored afterwards."""
+    state = fontproof._Fast()
+    monkeypatch.setattr(fontproof, "_FAST", state)
+    return state
+
+
+def test_outlines_read_whole_are_the_outlines_read_call_by_call(trusted: fontproof.TrustedFonts, noto_subset: bytes,
+                                                                fast: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    pdf = embedded_pdf(swapped(noto_subset, [("公", "密")]), CHARS)
+    monkeypatch.setattr(fast, "checks", fontproof.FAST_CHECKS)  # past the process's first outlines: the fast read alone
+    got = _outlines(trusted, pdf, CHARS)
+    assert fast.on
+    monkeypatch.setattr(fast, "on", False)
+    slow = _outlines(trusted, pdf, CHARS)
+    assert all(got[c] is not None for c in CHARS)
+    assert all(fontproof.same(got[c], slow[c], 0.0) for c in CHARS)  # type: ignore[arg-type]
+
+
+def _corrupt(monkeypatch: pytest.MonkeyPatch, record: Any) -> None:
+    """The array read whole comes back with one record's x moved by 0.25 em (`record(n)`: which of n records)."""
+    import numpy as np
+
+    real = fontproof._memory
+
+    def memory(address: int, size: int) -> bytes:
+        raw = np.frombuffer(real(address, size), dtype=np.uint8).reshape(-1, fontproof.POINT_SIZE).copy()
+        xy = raw[:, :8].view("<f4")
+        xy[record(len(raw)), 0] += 0.25
+        return raw.tobytes()
+
+    monkeypatch.setattr(fontproof, "_memory", memory)
+
+
+def test_an_array_that_disagrees_with_pdfiums_calls_is_not_used(trusted: fontproof.TrustedFonts, noto_subset: bytes,
+                                                                fast: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A record read whole that differs from what PDFium's own calls give for it (a layout other than the one
+    assumed) is never used: the outline is read call by call, the swapped font still proves nothing it should not."""
+    pdf = embedded_pdf(swapped(noto_subset, [("公", "密")]), CHARS)
+    monkeypatch.setattr(fast, "checks", fontproof.FAST_CHECKS)
+    monkeypatch.setattr(fast, "on", False)
+    slow = _outlines(trusted, pdf, CHARS)
+    monkeypatch.setattr(fast, "on", True)
+    _corrupt(monkeypatch, lambda n: n // 2)  # a record PDFium's calls are asked about
+    got = _outlines(trusted, pdf, CHARS)
+    assert all(fontproof.same(got[c], slow[c], 0.0) for c in CHARS), "a corrupted array was used"  # type: ignore[arg-type]
+    result = proved(trusted, pdf, CHARS)
+    assert result == {c: c not in "公密" for c in CHARS}, result
+
+
+def test_the_first_outlines_of_a_process_are_read_both_ways(trusted: fontproof.TrustedFonts, noto_subset: bytes,
+                                                            fast: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A difference in a record the spot checks do not ask about is caught by the process's first outlines, read
+    both ways (FAST_CHECKS): the fast read is then off for the process and the outline is the one read call by
+    call."""
+    pdf = embedded_pdf(noto_subset, CHARS)
+    monkeypatch.setattr(fast, "on", False)
+    slow = _outlines(trusted, pdf, CHARS)
+    monkeypatch.setattr(fast, "on", True)
+    _corrupt(monkeypatch, lambda n: 1 if n > 3 else 0)
+    got = _outlines(trusted, pdf, CHARS[:1])
+    assert not fast.on
+    assert fontproof.same(got[CHARS[0]], slow[CHARS[0]], 0.0)  # type: ignore[arg-type]

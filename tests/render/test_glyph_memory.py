@@ -38,20 +38,40 @@ def test_a_lie_after_truthful_drawings_of_the_claimed_characters_is_read(scanner
 
 
 def test_the_same_truthful_text_is_not_read_again(scanner: Scanner, monkeypatch: pytest.MonkeyPatch) -> None:
-    widths: list[int] = []  # OCR crop widths per page (synthetic lines of new glyphs, then lines in context)
-    real = ocr.read_crops
-    real_page = check._check_page
+    from reviewer.render import glyphs
 
-    def counted(crops: list[Any]) -> list[tuple[str, float]]:
-        widths[-1] += sum(c.size[0] for c in crops)
-        return real(crops)
+    # OCR crop widths per page: synthetic lines of new glyphs (several pages' glyphs may share a line,
+    # check._finish_pages: each glyph counts its share for its own page), then lines in context
+    widths: list[float] = []
+    page_of: dict[int, int] = {}  # id of a glyph -> index of its page
+    current = [0]  # the page being finished (its lines in context)
+    real_start, real_page, real_line, real_crop = check._start_page, check._check_page, glyphs._synthetic_line, \
+        check._crop
 
-    def page(*args: Any) -> None:
+    def start(page: Any, plan: Any) -> Any:
+        page_of.update((id(g), len(widths)) for g in page.glyphs)
         widths.append(0)
-        real_page(*args)
+        return real_start(page, plan)
 
-    monkeypatch.setattr(check.ocr, "read_crops", counted)
+    def line(picture: Any, gs: list[Any], module: Any) -> Any:
+        out = real_line(picture, gs, module)
+        for g in gs:
+            widths[page_of[id(g)]] += out.size[0] / len(gs)
+        return out
+
+    def page(scanner: Any, pending: Any, *rest: Any) -> None:
+        current[0] = pending.page.number - 1
+        real_page(scanner, pending, *rest)
+
+    def crop(image: Any, box: Any, pad: int = 3) -> Any:
+        out = real_crop(image, box, pad)
+        widths[current[0]] += out.size[0]
+        return out
+
+    monkeypatch.setattr(check, "_start_page", start)
     monkeypatch.setattr(check, "_check_page", page)
+    monkeypatch.setattr(glyphs, "_synthetic_line", line)
+    monkeypatch.setattr(check, "_crop", crop)
     # the same lines at other sub-pixel positions and in another order on each page: a glyph drawn a fraction of a
     # pixel further along antialiases differently, so the memory keeps a few drawings of each glyph (EXEMPLARS)
     shifts = [0, 0.29, 0.53, 0.81, 0.17, 0.44, 0.68, 0.93]
@@ -342,3 +362,38 @@ def test_a_twin_that_passes_both_signatures_is_trusted_only_pixel_for_pixel(clai
                                 for k, x in enumerate(SHIFTS)]) if g.ch == claimed]
     assert all(memory.known(_fresh(g)) for g in moved), "the same pixels elsewhere are the verified drawing"
     assert not any(memory.known(_fresh(g, drawn)) for g in moved), "known for its own character only"
+
+
+def test_new_glyphs_of_several_pages_are_read_together_and_a_lie_among_them_is_read(
+        scanner: Scanner, monkeypatch: pytest.MonkeyPatch) -> None:
+    """check._finish_pages: the new glyphs of a few pages wait and are read in shared synthetic lines (a page with
+    one new glyph no longer pays a recognition run of its own). Waiting together must not let one page's reading
+    stand for another page's glyph that claims the same character but draws another: page 1 draws 工作安排 truly,
+    page 3 draws 北辰三号 with codes the ToUnicode map calls 工作安排, all in one wait (check.PENDING_PAGES)."""
+    from reviewer.render import glyphs
+
+    page_of: dict[int, int] = {}  # id of a glyph -> its page number
+    lines: list[set[int]] = []  # the pages whose glyphs each synthetic line holds
+    real_start, real_line = check._start_page, glyphs._synthetic_line
+
+    def start(page: Any, plan: Any) -> Any:
+        page_of.update((id(g), page.number) for g in page.glyphs)
+        return real_start(page, plan)
+
+    def line(picture: Any, gs: list[Any], module: Any) -> Any:
+        lines.append({page_of[id(g)] for g in gs})
+        return real_line(picture, gs, module)
+
+    monkeypatch.setattr(check, "_start_page", start)
+    monkeypatch.setattr(glyphs, "_synthetic_line", line)
+    texts = ["工作安排", "春季防汛", "北辰三号", "检查落实", "会议通知"]
+    pages = [m.PdfPage([m.Text(60 + 0.3 * i, 780, t, 14)]) for i, t in enumerate(texts)]
+    data = m.make_pdf(pages, lies=dict(zip("北辰三号", "工作安排", strict=True)))
+    assert len(texts) <= check.PENDING_PAGES
+    result, report = scan_rendered(scanner, data, "a.pdf")
+    assert report.error is None and len(report.pages) == len(texts)
+    hits = [f for f in result.findings if "北辰三号" in (f.match + f.explanation) and f.page == 3]
+    assert hits, [(f.rule, f.match, f.location) for f in result.findings]
+    assert result.verdict.value != "pass"
+    assert any(len(pages_) > 1 for pages_ in lines), lines  # the pages' glyphs were read together
+    assert not [f for f in result.findings if f.rule == check.MISMATCH_RULE and f.page != 3]

@@ -30,13 +30,13 @@ def _page(lines: list[str], shift: float = 0) -> m.PdfPage:
 def read_pages(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Numbers of the pages whose pixels were actually read (steps 1–2 of the check ran)."""
     numbers: list[int] = []
-    real = check._read
+    real = check._read_start
 
-    def counted(page: Any, *args: Any) -> Any:
-        numbers.append(page.number)
-        return real(page, *args)
+    def counted(pending: Any, *args: Any) -> Any:
+        numbers.append(pending.page.number)
+        return real(pending, *args)
 
-    monkeypatch.setattr(check, "_read", counted)
+    monkeypatch.setattr(check, "_read_start", counted)
     return numbers
 
 
