@@ -101,7 +101,7 @@ def required_class(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
 # credit code is passed over by one fast search instead of the pattern tried at every place.
 _CATEGORIES = {"CATEGORY_DIGIT": r"\d", "CATEGORY_NOT_DIGIT": r"\D", "CATEGORY_SPACE": r"\s",
                "CATEGORY_NOT_SPACE": r"\S", "CATEGORY_WORD": r"\w", "CATEGORY_NOT_WORD": r"\W"}
-_ZERO_WIDTH = ("ASSERT", "ASSERT_NOT", "AT")
+_ZERO_WIDTH = (_c.ASSERT, _c.ASSERT_NOT, _c.AT) if _c is not None else ()
 
 
 def _esc(code: int) -> str:
@@ -223,7 +223,7 @@ def _cores(seq: Any) -> list[tuple[str, tuple[int, int, int]]]:
 
     for item in seq:
         op, av = item
-        if str(op) in _ZERO_WIDTH:
+        if op in _ZERO_WIDTH:
             continue  # left out: the core only needs more places to match
         element = _element(item)
         if element is not None:

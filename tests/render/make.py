@@ -120,7 +120,12 @@ def make_pdf(pages: list[PdfPage], lies: dict[str, str] | None = None) -> bytes:
                             f"/Resources << {res} >> >>".encode()))
     objects[pages_id - 1] = f"<< /Type /Pages /Kids [{' '.join(f'{p} 0 R' for p in page_ids)}] /Count {len(page_ids)} >>".encode()
     objects[catalog - 1] = f"<< /Type /Catalog /Pages {pages_id} 0 R >>".encode()
-    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    return pdf_file(objects, catalog)
+
+
+def pdf_file(objects: list[bytes], root: int, header: bytes = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n") -> bytes:
+    """A PDF of these objects (numbered from 1) with a cross-reference table and `root` as its catalog."""
+    out = bytearray(header)
     offsets = []
     for number, obj in enumerate(objects, 1):
         offsets.append(len(out))
@@ -128,7 +133,7 @@ def make_pdf(pages: list[PdfPage], lies: dict[str, str] | None = None) -> bytes:
     xref = len(out)
     out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
     out += b"".join(f"{off:010d} 00000 n \n".encode() for off in offsets)
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root {catalog} 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root {root} 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
     return bytes(out)
 
 
