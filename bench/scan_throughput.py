@@ -1,6 +1,6 @@
 """Scanner throughput against baselines, in one process, on the public-gov corpus (≥10 MB).
 
-    .venv/bin/python bench/scan_throughput.py [--reps 3] [--corpus DIR] [--terms 100000] [--no-jieba]
+    .venv/bin/python bench/scan_throughput.py [--reps 3] [--corpus DIR] [--terms 100000] [--no-jieba] [--no-accel]
 
 Prints MB/s (UTF-8 bytes of input per second, median of --reps runs) for
   * this scanner: built-in rules + 100,000 extra terms from jieba's dictionary that do not occur in the corpus,
@@ -128,9 +128,17 @@ def main() -> None:
     ap.add_argument("--terms", type=int, default=100_000)
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--no-jieba", action="store_true", help="skip the slow jieba-first baseline")
+    ap.add_argument("--no-accel", action="store_true",
+                    help="the numpy passes instead of the C accelerator (reviewer/scan/accel.py), for before/after")
     args = ap.parse_args()
 
     from reviewer import Scanner
+    from reviewer.scan import accel
+
+    if args.no_accel:
+        accel.native = None
+    print("扫描器的逐字符处理：" + ("C 加速模块（reviewer/scan/_accel.c）" if accel.native is not None
+                                 else "numpy（未构建 C 加速模块，或用了 --no-accel / REVIEWER_SCAN_ACCEL=0）"))
 
     texts = corpus(args.corpus)
     joined = "\n".join(texts)

@@ -31,7 +31,10 @@ if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
 if ! .venv/bin/python -c "import reviewer, pytest, playwright, ahocorasick, jieba, celery, mypy, pypdfium2, rapidocr_onnxruntime" >/dev/null 2>&1 \
-   || [ pyproject.toml -nt .venv/.installed ]; then
+   || [ pyproject.toml -nt .venv/.installed ] || [ setup.py -nt .venv/.installed ] \
+   || [ reviewer/scan/_accel.c -nt .venv/.installed ] \
+   || { command -v cc >/dev/null 2>&1 && ! .venv/bin/python -c "import reviewer.scan._accel" >/dev/null 2>&1; }; then
+  # the scanner's C accelerator (setup.py) is built in place by the editable install: again when its source changed
   echo "== 安装 Python 依赖"
   .venv/bin/pip install -q --disable-pip-version-check -e '.[test]'
   touch .venv/.installed

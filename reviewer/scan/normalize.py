@@ -35,7 +35,7 @@ from functools import cache
 
 import numpy as np
 
-from reviewer.scan import fold_data
+from reviewer.scan import accel, fold_data
 
 # ASCII bytes deleted from the automaton stream. Multi-byte noise is first folded to an ASCII space.
 NOISE_BYTES = b" \t\r\n\x0b\x0c.-_*~|/\\"
@@ -270,8 +270,52 @@ def fold_map(text: str) -> tuple[str, OffsetMap]:
     """The folded text and the map of its offsets back to `text`."""
     if text.isascii():  # no ASCII character folds
         return text, IDENTITY
+    if accel.native is not None:
+        return _fold_native(text)
     folded, offsets, _, _ = _fold(text)
     return folded, offsets
+
+
+@cache
+def _single() -> np.ndarray:
+    """For the C accelerator: the one-character fold of each BMP code point (UTF-32), 0 where there is none."""
+    single = np.zeros(0x10000, dtype=np.uint32)
+    for ch, out in fold_table().items():
+        if ord(ch) < 0x10000 and len(out) == 1 and out != ch:
+            single[ord(ch)] = ord(out)
+    return single
+
+
+def _fold_native(text: str) -> tuple[str, OffsetMap]:
+    """fold_map by the C accelerator (accel.py): it makes the one-character folds, which move no offset, in one pass;
+    the characters that are deleted or expand (and astral ones) are spliced here one by one. The same result as
+    `_fold`."""
+    assert accel.native is not None
+    base, places = accel.native.fold(text, _info(), _single())
+    if not places:
+        return base, IDENTITY
+    table = fold_table()
+    starts, ends, orig = array("q"), array("q"), array("q")
+    shift = 0
+    pieces: list[str] = []
+    done = 0
+    for i in places:
+        ch = text[i]
+        out = table.get(ch, ch)
+        if out == ch:  # an astral character that does not fold
+            continue
+        pieces.append(base[done:i])
+        pieces.append(out)
+        done = i + 1
+        if len(out) != 1:  # an astral character folded into one character moves no offset either
+            starts.append(i + shift)
+            ends.append(i + shift + len(out))
+            orig.append(i)
+            shift += len(out) - 1
+    if not pieces:
+        return base, IDENTITY
+    pieces.append(base[done:])
+    return "".join(pieces), (OffsetMap._of(starts, ends, orig) if starts else IDENTITY)
 
 
 def _fold(text: str) -> tuple[str, OffsetMap, np.ndarray | None, np.ndarray | None]:
@@ -475,6 +519,11 @@ class Stream:
 
     @classmethod
     def of(cls, text: str) -> Stream:
+        if accel.native is not None:  # one C pass over the folded text (accel.py); numpy below otherwise
+            folded, offsets = fold_map(text)
+            clean, kept, digits, removed = accel.native.stream(folded, _info())
+            return cls(folded, clean, np.frombuffer(kept, dtype=np.uint32), digits,
+                       np.frombuffer(removed, dtype=np.int64), offsets)
         # folding reads the code points and their classes anyway: when it deleted or expanded nothing (most texts),
         # they are the folded text's and are used as they are
         folded, offsets, codes, classes = _fold(text)

@@ -32,6 +32,8 @@ from collections.abc import Iterable
 import ahocorasick
 import numpy as np
 
+from reviewer.scan import accel
+
 MAX_ANCHOR = 4
 _P = 0x01000193  # FNV-1 32-bit prime
 _MASK = (1 << 32) - 1
@@ -106,6 +108,7 @@ class Prefilter:
         # the prefix check runs on every position of the text: is this 2-character hash the start of some key?
         self._prefix_table = _table(np.unique(by_length[0]), _MIX, _BITS)
         self._length_of = np.array(self._lengths, dtype=np.int64)
+        self._length_mask = sum(1 << n for n in self._lengths)  # the anchor lengths, as bits (accel.anchors)
         # anchor -> its keys (key, index), or None when more than GROUP keys share it (those go to the automaton)
         anchors = [key[:MAX_ANCHOR] for key in keys]
         last = dict(zip(anchors, range(len(keys))))
@@ -211,6 +214,11 @@ class Prefilter:
         places: list[tuple[int, int]] = []  # (position, anchor length)
         if total <= SHORT:
             places = [(pos, n) for pos in range(total - 1) for n in self._lengths if pos + n <= total]
+        elif accel.native is not None and self._lengths:  # the same places in one C loop (accel.py)
+            if codes is None or len(codes) < total + MAX_ANCHOR:
+                codes = np.frombuffer((clean + "\x00" * MAX_ANCHOR).encode("utf-32-le"), dtype=np.uint32)
+            places = accel.native.anchors(codes, total, self._prefix_table, _BITS, _MIX, self._anchor_table,
+                                          self._check_table, _ANCHOR_BITS, _MIX_ANCHOR, _MIX_CHECK, self._length_mask)
         else:
             for at, lengths, _ in self._anchors(clean, codes):
                 places.extend(zip(at.tolist(), lengths.tolist()))
