@@ -75,6 +75,7 @@ def line_bounds(text: str, start: int, end: int) -> tuple[int, int]:
 
 _LEAD = re.compile(r"[ \t]*")
 _NONBLANK = re.compile(r"\S")  # \S is what str.isspace() (and so str.strip()) does not remove
+_COPY_HINT = re.compile(r"[\d份]")  # what COPY_NUMBER and LABELLED_COPY cannot match without
 
 
 def head_end(text: str, lines: int) -> int:
@@ -347,7 +348,10 @@ def copy_number(text: str, head: int) -> list[MarkingHit]:
     """份号: a 6-digit line, a labelled 份号 (份号：004926, 份号:) or No.004926 among the head lines; a labelled 份号 with
     digits anywhere (涉密公文应当标注份号)."""
     out: list[MarkingHit] = []
-    pos = 0
+    # every head pattern needs a digit or 份: a head without either (most documents) has none to look at line by line
+    # (read to the end of the line `head` falls in: a head line is read whole)
+    last = text.find("\n", max(head - 1, 0))
+    pos = 0 if head > 0 and _COPY_HINT.search(text, 0, len(text) if last < 0 else last) else head
     while pos < head:
         # blank lines match neither pattern: skipped at once, to the line of the next non-blank character
         m = _NONBLANK.search(text, pos)

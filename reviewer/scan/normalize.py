@@ -287,35 +287,14 @@ def _single() -> np.ndarray:
 
 
 def _fold_native(text: str) -> tuple[str, OffsetMap]:
-    """fold_map by the C accelerator (accel.py): it makes the one-character folds, which move no offset, in one pass;
-    the characters that are deleted or expand (and astral ones) are spliced here one by one. The same result as
-    `_fold`."""
+    """fold_map by the C accelerator (accel.py), in two passes over the text: the one-character folds (which move no
+    offset) from `_single`, the characters that are deleted or expand (and astral ones) from `fold_table`. The same
+    result as `_fold`."""
     assert accel.native is not None
-    base, places = accel.native.fold(text, _info(), _single())
-    if not places:
-        return base, IDENTITY
-    table = fold_table()
-    starts, ends, orig = array("q"), array("q"), array("q")
-    shift = 0
-    pieces: list[str] = []
-    done = 0
-    for i in places:
-        ch = text[i]
-        out = table.get(ch, ch)
-        if out == ch:  # an astral character that does not fold
-            continue
-        pieces.append(base[done:i])
-        pieces.append(out)
-        done = i + 1
-        if len(out) != 1:  # an astral character folded into one character moves no offset either
-            starts.append(i + shift)
-            ends.append(i + shift + len(out))
-            orig.append(i)
-            shift += len(out) - 1
-    if not pieces:
-        return base, IDENTITY
-    pieces.append(base[done:])
-    return "".join(pieces), (OffsetMap._of(starts, ends, orig) if starts else IDENTITY)
+    folded, starts, ends, orig = accel.native.fold(text, _info(), _single(), fold_table())
+    if not starts:
+        return folded, IDENTITY
+    return folded, OffsetMap._of(array("q", starts), array("q", ends), array("q", orig))
 
 
 def _fold(text: str) -> tuple[str, OffsetMap, np.ndarray | None, np.ndarray | None]:
@@ -512,7 +491,7 @@ class Stream:
 
     folded: str
     clean: str
-    codes: np.ndarray
+    codes: np.ndarray | None  # None when the C accelerator made the stream: its prefilter reads `clean` itself
     digits: bytes
     gaps: np.ndarray
     offsets: OffsetMap = IDENTITY
@@ -521,9 +500,8 @@ class Stream:
     def of(cls, text: str) -> Stream:
         if accel.native is not None:  # one C pass over the folded text (accel.py); numpy below otherwise
             folded, offsets = fold_map(text)
-            clean, kept, digits, removed = accel.native.stream(folded, _info())
-            return cls(folded, clean, np.frombuffer(kept, dtype=np.uint32), digits,
-                       np.frombuffer(removed, dtype=np.int64), offsets)
+            clean, digits, removed = accel.native.stream(folded, _info())
+            return cls(folded, clean, None, digits, np.frombuffer(removed, dtype=np.int64), offsets)
         # folding reads the code points and their classes anyway: when it deleted or expanded nothing (most texts),
         # they are the folded text's and are used as they are
         folded, offsets, codes, classes = _fold(text)

@@ -214,10 +214,8 @@ class Prefilter:
         places: list[tuple[int, int]] = []  # (position, anchor length)
         if total <= SHORT:
             places = [(pos, n) for pos in range(total - 1) for n in self._lengths if pos + n <= total]
-        elif accel.native is not None and self._lengths:  # the same places in one C loop (accel.py)
-            if codes is None or len(codes) < total + MAX_ANCHOR:
-                codes = np.frombuffer((clean + "\x00" * MAX_ANCHOR).encode("utf-32-le"), dtype=np.uint32)
-            places = accel.native.anchors(codes, total, self._prefix_table, _BITS, _MIX, self._anchor_table,
+        elif accel.native is not None and self._lengths:  # the same places in one C loop over `clean` (accel.py)
+            places = accel.native.anchors(clean, self._prefix_table, _BITS, _MIX, self._anchor_table,
                                           self._check_table, _ANCHOR_BITS, _MIX_ANCHOR, _MIX_CHECK, self._length_mask)
         else:
             for at, lengths, _ in self._anchors(clean, codes):

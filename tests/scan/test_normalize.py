@@ -282,7 +282,8 @@ def test_stream_is_the_folded_text_without_noise(text: str) -> None:
     assert len(kept) == len(expected)
     assert stream.folded_starts(np.arange(len(kept), dtype=np.int64)).tolist() == kept
     assert [stream.folded_span(k, k) for k in range(len(kept))] == [(i, i + 1) for i in kept]
-    assert stream.codes.tolist() == [ord(ch) for ch in expected] + [0] * PAD
+    if stream.codes is not None:  # the numpy path's code points (the C accelerator's prefilter reads `clean`)
+        assert stream.codes.tolist() == [ord(ch) for ch in expected] + [0] * PAD
     digits = stream.digits.translate(bytes.maketrans(b"|#A", b"xxx"))  # other noise, capitals, anything else
     assert digits == bytes(ord("0") if ch in "0123456789" else ord("_") if ch in " -" else ord("N") if ch in NUMERALS
                            else ord("x") for ch in folded)
