@@ -27,8 +27,11 @@ LABELLED = re.compile(r"密" + _SP + r"级" + _SP + r"[:：]" + _SP + LEVEL + r"
 PARAGRAPH_PREFIX = re.compile(r"[（(【\[〔［「『<＜〈]" + _SP + LEVEL + _SP + r"[）)】\]〕］」』>＞〉]")
 COPY_NUMBER = re.compile(r"[ \t]*\d{6}[ \t\r]*")
 # 份号 with its label (份号：004926, 份号:, 份 号 004926) or No./№ with digits, at the start of a head line.
-LABELLED_COPY = re.compile(r"[ \t]*(?:份" + _SP + r"号" + _SP + r"[:：]?" + _SP + r"\d{0,8}(?!\d)|(?:No|NO|no|№)" + _SP
-                           + r"[.:：]?" + _SP + r"\d{3,8}(?![\d\-－/.]))")
+_LABEL = (r"(?:份" + _SP + r"号" + _SP + r"[:：]?" + _SP + r"\d{0,8}(?!\d)|(?:No|NO|no|№)" + _SP + r"[.:：]?" + _SP
+          + r"\d{3,8}(?![\d\-－/.]))")
+LABELLED_COPY = re.compile(_SP + _LABEL)
+# a head line that COPY_NUMBER matches whole (a 6-digit line) or LABELLED_COPY matches from its start (copy_number)
+_HEAD_COPY = re.compile(r"^(?:" + _SP + r"(?P<six>\d{6})[ \t\r]*$|" + _SP + r"(?P<label>" + _LABEL + r"))", re.M)
 # 份号：004926 anywhere (a classified head pasted into a body); 身份号码 is not a 份号.
 COPY_ANYWHERE = re.compile(r"份" + _SP + r"号" + _SP + r"[:：]" + _SP + r"\d{3,8}(?!\d)")
 MAX_YEARS = {"秘密": 10, "机密": 20, "绝密": 30}
@@ -75,7 +78,6 @@ def line_bounds(text: str, start: int, end: int) -> tuple[int, int]:
 
 _LEAD = re.compile(r"[ \t]*")
 _NONBLANK = re.compile(r"\S")  # \S is what str.isspace() (and so str.strip()) does not remove
-_COPY_HINT = re.compile(r"[\d份]")  # what COPY_NUMBER and LABELLED_COPY cannot match without
 
 
 def head_end(text: str, lines: int) -> int:
@@ -348,29 +350,16 @@ def copy_number(text: str, head: int) -> list[MarkingHit]:
     """份号: a 6-digit line, a labelled 份号 (份号：004926, 份号:) or No.004926 among the head lines; a labelled 份号 with
     digits anywhere (涉密公文应当标注份号)."""
     out: list[MarkingHit] = []
-    # every head pattern needs a digit or 份: a head without either (most documents) has none to look at line by line
-    # (read to the end of the line `head` falls in: a head line is read whole)
-    last = text.find("\n", max(head - 1, 0))
-    pos = 0 if head > 0 and _COPY_HINT.search(text, 0, len(text) if last < 0 else last) else head
-    while pos < head:
-        # blank lines match neither pattern: skipped at once, to the line of the next non-blank character
-        m = _NONBLANK.search(text, pos)
-        if m is None:
-            break
-        j = text.rfind("\n", pos, m.start())
-        pos = pos if j < 0 else j + 1
-        if pos >= head:
-            break
-        nl = text.find("\n", pos)
-        nl = len(text) if nl < 0 else nl
-        lead = _LEAD.match(text, pos, nl).end() - pos  # type: ignore[union-attr]  # what lstrip(" \t") removes
-        if COPY_NUMBER.fullmatch(text, pos, nl):
-            out.append(MarkingHit(pos + lead, pos + lead + 6, "head", "文首6位份号（涉密公文应当标注份号）"))
-        else:
-            m = LABELLED_COPY.match(text, pos, nl)
-            if m:
-                out.append(MarkingHit(pos + lead, m.end(), "head", "文首标注份号（涉密公文应当标注份号）"))
-        pos = nl + 1
+    if head > 0:
+        # the head lines are every line that starts before `head`, each read whole (to the end of the line `head`
+        # falls in); one search finds the lines that are a 6-digit number or begin with a labelled 份号 (blank lines
+        # are neither)
+        last = text.find("\n", head - 1)
+        for m in _HEAD_COPY.finditer(text, 0, len(text) if last < 0 else last):
+            if m.group("six") is not None:
+                out.append(MarkingHit(m.start("six"), m.start("six") + 6, "head", "文首6位份号（涉密公文应当标注份号）"))
+            else:
+                out.append(MarkingHit(m.start("label"), m.end(), "head", "文首标注份号（涉密公文应当标注份号）"))
     for m in COPY_ANYWHERE.finditer(text):
         if (m.start() == 0 or text[m.start() - 1] != "身") and not any(h.start <= m.start() < h.end for h in out):
             out.append(MarkingHit(m.start(), m.end(), "label", "正文中标注份号（涉密公文应当标注份号）"))

@@ -549,3 +549,44 @@ def test_a_run_is_found_wherever_its_group_of_four_stands(scanners: tuple[Scanne
     assert [(c.rule, c.start, c.end) for c in got] == [(c.rule, c.start, c.end) for c in want]
     if "1391 23 45 67 8" in number or "139-1234-5678" in number:
         assert any(fast._rules[c.rule].id == "mobile" for c in got)
+
+
+def _copy_number_line_by_line(text: str, head: int) -> list[markings.MarkingHit]:
+    """The reference for `markings.copy_number`'s head lines: each line that starts before `head`, read whole, matched
+    on its own (the code before the one-search version)."""
+    out: list[markings.MarkingHit] = []
+    pos = 0
+    while pos < head:
+        m = re.compile(r"\S").search(text, pos)
+        if m is None:
+            break
+        j = text.rfind("\n", pos, m.start())
+        pos = pos if j < 0 else j + 1
+        if pos >= head:
+            break
+        nl = text.find("\n", pos)
+        nl = len(text) if nl < 0 else nl
+        lead = len(text[pos:nl]) - len(text[pos:nl].lstrip(" \t"))
+        if markings.COPY_NUMBER.fullmatch(text, pos, nl):
+            out.append(markings.MarkingHit(pos + lead, pos + lead + 6, "head", "文首6位份号（涉密公文应当标注份号）"))
+        else:
+            label = markings.LABELLED_COPY.match(text, pos, nl)
+            if label:
+                out.append(markings.MarkingHit(pos + lead, label.end(), "head", "文首标注份号（涉密公文应当标注份号）"))
+        pos = nl + 1
+    return out
+
+
+_COPY_PIECES = ["份号", "份 号", "份\t号：", "份号:", "No.", "NO", "no：", "№", "004926", "0049261", "12", "1234", "８",
+                " ", "\t", "\r", "\n", "\n\n", "  \n", "-", "/", ".", "机密★1年", "公开", "身份号码", "第"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_COPY_PIECES), max_size=30), st.integers(min_value=-1, max_value=120))
+def test_copy_numbers_of_the_head_in_one_search(pieces: list[str], head: int) -> None:
+    """copy_number finds the head lines' 份号 by one multi-line search: the same hits as matching each head line on its
+    own, for any head offset (a line that starts before it is read whole, blank lines are neither)."""
+    text = "".join(pieces)
+    head = min(head, len(text))
+    expected = _copy_number_line_by_line(text, head)
+    assert [h for h in markings.copy_number(text, head) if h.kind == "head"] == expected
