@@ -179,9 +179,9 @@ def _sweeper(interval: float, after: float) -> None:
                     report = sweep(session, older_than_seconds=after)
                 _sweep_renders(max(after, RENDER_SWEEP_AFTER, 3 * settings.render_time_limit))
             if report.items or report.callbacks:
-                log.warning("sweeper re-sent %d items, %d callbacks", len(report.items), len(report.callbacks))
+                log.warning("补投：重新发送了 %d 件稿件、%d 个回调", len(report.items), len(report.callbacks))
         except Exception as exc:  # noqa: BLE001 - the sweeper must survive a database or broker outage
-            log.warning("sweep failed (%s); will try again", type(exc).__name__)
+            log.warning("补投失败（%s），下一周期再试", type(exc).__name__)
 
 
 RENDER_SWEEP_AFTER = 900.0  # longer than a render check may take (REVIEWER_RENDER_TIME_LIMIT, default 300 s; 3× it)

@@ -34,7 +34,7 @@ def scan_item(self: Task, item_id: int, lane: str | None = None) -> str:
     """A work token of a scan lane (workflow/fairshare.py): scans the waiting draft of the unit served least recently
     (`item_id` is the draft it was sent for; `lane` its queue — older messages without one use the draft's)."""
     scanned, outcome = jobs.run_next_scan(process.db, process.scanners, lane, int(item_id))
-    log.info("scan token %s (%s): item %s %s", item_id, lane, scanned, outcome)
+    log.info("扫描令牌（为稿件 %s 发出，队列 %s）：处理的稿件 %s，结果 %s", item_id, lane, scanned, outcome)
     return outcome
 
 
@@ -43,21 +43,21 @@ def render_item(self: Task, item_id: int) -> str:
     """A work token of the render queue (`render`): the render check of the unit served least recently is read as a
     reader sees it; approval waits for it."""
     checked, outcome = jobs.run_next_render(process.db, process.scanners)
-    log.info("render token %s: item %s %s", item_id, checked, outcome)
+    log.info("渲染核对令牌（为稿件 %s 发出）：处理的稿件 %s，结果 %s", item_id, checked, outcome)
     return outcome
 
 
 @app.task(name=RESCAN_TASK, bind=True, acks_late=True, **RETRY)
 def rescan_released(self: Task, item_id: int) -> str:
     outcome = jobs.run_rescan(process.db, process.scanners, int(item_id))
-    log.info("rescan_released %s: %s", item_id, outcome)
+    log.info("发布后复扫：稿件 %s，结果 %s", item_id, outcome)
     return outcome
 
 
 @app.task(name=CALLBACK_TASK, bind=True, acks_late=True, **RETRY)
 def deliver_callback(self: Task, delivery_id: int) -> str:
     status = jobs.run_callback(process.db, int(delivery_id))
-    log.info("deliver_callback %s: %s", delivery_id, status)
+    log.info("回调投递：投递记录 %s，状态 %s", delivery_id, status)
     if status == "pending":
         # The receiver is down or answered non-2xx: try again later (the decision itself is already recorded).
         raise self.retry(countdown=min(2 ** self.request.retries, 300), max_retries=callbacks.MAX_ATTEMPTS + 2)
@@ -87,5 +87,5 @@ def monitor_site(self: Task, unit_id: int) -> str:
     from reviewer.workflow import monitoring
 
     outcome = monitoring.run_site(process.db, process.scanners.for_unit(process.db, int(unit_id)), int(unit_id))
-    log.info("monitor_site %s: %s", unit_id, outcome)
+    log.info("网站巡检：单位 %s，结果 %s", unit_id, outcome)
     return outcome

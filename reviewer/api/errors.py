@@ -95,17 +95,17 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DataError)
     async def _out_of_range(_: Request, exc: Exception) -> JSONResponse:
         # A number beyond the database's integer range (an id or offset no row can have): the caller's mistake.
-        log.info("out-of-range value refused: %s", type(exc).__name__)
+        log.info("请求参数超出数据库允许的范围（%s），已按 422 拒绝该请求", type(exc).__name__)
         return _json(422, "请求参数超出允许范围", error="InvalidInput")
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
         # Last resort for bugs: still JSON in Chinese; only the type is logged (messages may quote a draft).
-        log.error("unhandled %s", type(exc).__name__)
+        log.error("处理请求时发生未处理的异常 %s，已向调用方返回 500（服务器内部错误）", type(exc).__name__)
         return _json(500, "服务器内部错误，请联系管理员")
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(InterfaceError)
     async def _database(_: Request, exc: DBAPIError) -> JSONResponse:
-        log.warning("database unavailable: %s", type(exc.orig).__name__ if exc.orig is not None else type(exc).__name__)
+        log.warning("数据库不可用（%s），已向调用方返回 503", type(exc.orig).__name__ if exc.orig is not None else type(exc).__name__)
         return _json(503, DB_UNAVAILABLE)

@@ -52,7 +52,7 @@ class SubmitLimiter:
                 ok = self._limiter().hit(item, "submit", key)
                 limiter = self._limiter()
             except Exception as exc:  # noqa: BLE001 - shared storage down: count locally instead
-                log.warning("rate limit storage unavailable (%s); using process memory", type(exc).__name__)
+                log.warning("提交频率限制的共享计数存储不可用（%s），本次提交改在本进程内存中计数", type(exc).__name__)
                 with self._lock:
                     ok = self._memory.hit(item, "submit", key)
                 limiter = self._memory

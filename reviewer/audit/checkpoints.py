@@ -244,7 +244,8 @@ def _deliver_and_mark(bind: Any, settings: Settings, cp_id: int, line: str) -> N
             s.execute(update(AuditCheckpoint).where(AuditCheckpoint.id == cp_id).values(**values))
             s.commit()
     except Exception as exc:  # noqa: BLE001 - the sinks have the line; the row is updated by the next redelivery
-        log.warning("checkpoint %s delivered, status not recorded (%s)", cp_id, type(exc).__name__)
+        log.warning("审查日志检查点 %s 已发送，但发送结果未能写入数据库（%s）；该检查点仍记为未送达，补投时会再次发送", cp_id,
+                    type(exc).__name__)
 
 
 def deliver(settings: Settings, line: str) -> list[str]:
@@ -270,7 +271,7 @@ def deliver(settings: Settings, line: str) -> list[str]:
         except OSError as exc:
             errors.append(f"syslog 未接收（{type(exc).__name__}）")
     for e in errors:
-        log.warning("audit checkpoint sink: %s", e)
+        log.warning("审查日志检查点未能送达：%s；该检查点记为未送达，补投时会再次发送", e)
     return errors
 
 

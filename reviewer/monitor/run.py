@@ -397,7 +397,7 @@ def _list_page(blocks: list[Block]) -> bool:
 
 def _bug(exc: Exception) -> str:
     """An unexpected failure on one resource: it is reported (never skipped, never signed) and logged with its cause."""
-    _log.exception("monitor: unexpected error on one resource")
+    _log.exception("巡检：处理某个地址时发生意外错误，该地址记为未能检查（异常详情如下）")
     return f"巡检程序处理此地址时出错（{type(exc).__name__}），未能检查；请把日志交给维护人员"
 
 

@@ -104,7 +104,7 @@ def chromium(timeout: float, *, renders: str, draws: str, fails: str, log: str) 
         first = str(exc).strip().splitlines()[:1] or ["未知错误"]
         if "Timeout" in first[0] or "timeout" in first[0]:
             raise RenderError(f"Chromium {draws}超过时间上限 {timeout:.0f} 秒，未能核对显示内容，不得视为通过")
-        _log.warning("Chromium failed%s: %s", log, first[0][:200])
+        _log.warning("Chromium 出错%s：%s；未能核对显示内容，本次渲染核对按出错处理", log, first[0][:200])
         raise RenderError(f"浏览器（Chromium）无法{fails}，未能核对显示内容，不得视为通过（原因已记入服务日志）")
 
 

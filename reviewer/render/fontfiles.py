@@ -36,13 +36,14 @@ def installed_faces() -> list[Face]:
     (a font the worker's own user could write is not the administrator's)."""
     exe = shutil.which("fc-list")
     if exe is None:
-        _log.warning("fontproof: fc-list not found, no trusted fonts")
+        _log.warning("字体轮廓证明：找不到 fc-list（fontconfig），没有可信的已安装字体，字形都不以轮廓证明，改由字形记忆或 OCR 核对")
         return []
     try:
         out = subprocess.run([exe, "-f", "%{file}|%{index}|%{postscriptname}|%{family}\n"], capture_output=True,
                              timeout=30, check=True).stdout.decode("utf-8", "replace")
     except (OSError, subprocess.SubprocessError) as exc:
-        _log.warning("fontproof: fc-list failed (%s), no trusted fonts", type(exc).__name__)
+        _log.warning("字体轮廓证明：fc-list 运行失败（%s），没有可信的已安装字体，字形都不以轮廓证明，改由字形记忆或 OCR 核对",
+                     type(exc).__name__)
         return []
     faces = []
     for line in out.splitlines():
@@ -88,7 +89,7 @@ def hinting_risk(data: bytes) -> str | None:
             return _cff_blues(tt)
         return "没有可比较的轮廓表"
     except Exception as exc:  # noqa: BLE001 — a malformed program proves nothing; why is logged, the glyph is read
-        _log.info("fontproof: font program not parsed (%s)", type(exc).__name__)
+        _log.info("字体轮廓证明：稿件内嵌的字体程序无法解析（%s），该字体的字形不以轮廓证明，改由字形记忆或 OCR 核对", type(exc).__name__)
         return "字体程序无法解析"
 
 

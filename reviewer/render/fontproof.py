@@ -130,7 +130,7 @@ def outline(font: Any, ch: str) -> Outline | None:
         slow = _segments(calls, path, n)
         if slow is None or got[0] != slow[0] or not np.array_equal(got[1], slow[1], equal_nan=True):
             _FAST.on = False
-            _log.warning("fontproof: PDFium's path points are not laid out as expected: read one call at a time")
+            _log.warning("字体轮廓证明：PDFium 给出的轮廓点排列与预期不符，本进程此后改为逐段读取轮廓（较慢）")
             got = slow
     if got is None:
         return None
@@ -330,7 +330,8 @@ class TrustedFonts:
                 refusal = self._refusal(font)
                 candidates = [] if refusal is not None else self._candidates(font)
         except Exception as exc:  # noqa: BLE001 — fail closed: the glyph is read by OCR
-            _log.warning("fontproof: draft font not examined (%s)", type(exc).__name__)
+            _log.warning("字体轮廓证明：无法检查稿件中的字体（%s），该字体的字形都不以轮廓证明，改由字形记忆或 OCR 核对",
+                         type(exc).__name__)
             return DraftFont(self, font, [], "字体无法检查", budget)
         return DraftFont(self, font, candidates, refusal, budget)
 
@@ -358,7 +359,7 @@ class TrustedFonts:
                         return True
                 return False
         except Exception as exc:  # noqa: BLE001 — fail closed: the glyph is read by OCR
-            _log.warning("fontproof: outline comparison failed (%s)", type(exc).__name__)
+            _log.warning("字体轮廓证明：字形轮廓比对失败（%s），该字不以轮廓证明，改由字形记忆或 OCR 核对", type(exc).__name__)
             return False
 
     def _refusal(self, font: Any) -> str | None:
@@ -440,9 +441,10 @@ class TrustedFonts:
                     loaded = _Loaded(face, doc, handle)
                 else:
                     raw.FPDF_CloseDocument(doc)
-                    _log.warning("fontproof: PDFium could not load an installed face (%s #%d)", face.path, face.index)
+                    _log.warning("字体轮廓证明：PDFium 无法加载已安装的字体 %s（序号 %d），该字体不作比对依据", face.path,
+                                 face.index)
         except Exception as exc:  # noqa: BLE001 — an unreadable installed font is simply not a reference
-            _log.warning("fontproof: installed face not loaded (%s #%d: %s)", face.path, face.index,
+            _log.warning("字体轮廓证明：未能加载已安装的字体 %s（序号 %d：%s），该字体不作比对依据", face.path, face.index,
                          type(exc).__name__)
         self.loads += 1
         self.load_seconds += time.perf_counter() - started

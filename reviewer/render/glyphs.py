@@ -365,7 +365,7 @@ def prove_fonts(redraw: Any, glyphs: list[Glyph], page_glyphs: list[Glyph], memo
     try:
         return _prove_fonts(redraw, glyphs, page_glyphs, memory, proven)
     except Exception as exc:  # noqa: BLE001 - PDFium on a hostile draft: nothing proven, the glyphs are read
-        _log.warning("prove_fonts failed (%s): the page's new glyphs are read by OCR", type(exc).__name__)
+        _log.warning("字体证明出错（%s）：本页尚未核对的字形都不以字体证明，改由 OCR 识读", type(exc).__name__)
         for g in glyphs:
             g.faithful = False
         return 0

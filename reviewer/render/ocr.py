@@ -90,7 +90,7 @@ def read_page(image: Any) -> list[Line]:
     except RenderError:
         raise
     except Exception as exc:  # onnxruntime / opencv errors on a hostile image: fail closed
-        _log.warning("OCR failed: %s", type(exc).__name__)
+        _log.warning("OCR 文字识别失败（%s），未能核对页面图像，本次渲染核对按出错处理", type(exc).__name__)
         raise RenderError(f"文字识别失败（{exception_zh(exc)}），未能核对页面图像，不得视为通过")
     lines: list[Line] = []
     for quad, text, score in result or []:
@@ -116,6 +116,6 @@ def read_crops(crops: list[Any]) -> list[tuple[str, float]]:
     except RenderError:
         raise
     except Exception as exc:
-        _log.warning("OCR failed: %s", type(exc).__name__)
+        _log.warning("OCR 文字识别失败（%s），未能核对页面图像，本次渲染核对按出错处理", type(exc).__name__)
         raise RenderError(f"文字识别失败（{exception_zh(exc)}），未能核对页面图像，不得视为通过")
     return [(str(t).strip(), float(s)) for t, s in result]

@@ -54,7 +54,7 @@ _LOAD_FONTS = """async () => {
 
 def _print(html: str, timeout: float) -> bytes:
     with chromium(timeout, renders="渲染 OFD 页面", draws="绘制 OFD 页面", fails="绘制该 OFD 文件",
-                  log=" on an OFD") as (browser, ms):
+                  log="（绘制 OFD 文件时）") as (browser, ms):
         # our own document (every text escaped, no script from the file): scripts only to ask the font loader
         ctx = browser.new_context(java_script_enabled=True, offline=True)
         ctx.route("**/*", abort_network)

@@ -727,5 +727,5 @@ def image_pages(data: bytes, max_pages: int) -> Iterator[PdfPage]:
     except Image.DecompressionBombError:
         raise RenderError(f"图像声明的像素数超过 {MAX_IMAGE_PIXELS:,} 像素上限（疑似“解压炸弹”），未能核对，不得视为通过") from None
     except (UnidentifiedImageError, OSError, ValueError, EOFError) as exc:
-        _log.warning("image not decoded: %s", type(exc).__name__)
+        _log.warning("图像无法解码（%s），未能核对，本次渲染核对按出错处理", type(exc).__name__)
         raise RenderError(f"图像无法解码（{exception_zh(exc)}），未能核对，不得视为通过")

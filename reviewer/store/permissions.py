@@ -49,7 +49,7 @@ def _fix(path: Path, mode: int, what: str) -> bool:
         os.chmod(path, stat.S_IMODE(st.st_mode) & mode)
     except OSError as exc:
         raise InsecureStorage(f"{what} {path} 的权限为 {oct(stat.S_IMODE(st.st_mode))}，无法改为 {oct(mode)}（{exception_zh(exc).removeprefix(str(path) + '：')}），拒绝启动")
-    log.warning("permissions of %s tightened to %s", path, oct(mode))
+    log.warning("%s 的权限过宽，已收紧为不超过 %s", path, oct(mode))
     return True
 
 

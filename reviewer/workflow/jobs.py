@@ -364,7 +364,7 @@ def _renew_lease(db: Database, item_id: int) -> None:
             if item is not None and item.state == SCANNING:
                 item.scan_lease_until = utcnow() + timedelta(seconds=LEASE_SECONDS)
     except Exception as exc:  # noqa: BLE001 - a missed renewal only shortens the lease
-        log.warning("lease renewal of item %s failed: %s", item_id, type(exc).__name__)
+        log.warning("稿件 %s 的扫描租约未能续期（%s），租约仍按原到期时间计算，扫描继续", item_id, type(exc).__name__)
 
 
 def _leased(session: Any, item_id: int) -> bool:
@@ -455,7 +455,7 @@ def _scan_started(db: Database, scanners: ScannerCache, item_id: int, started: _
     try:
         scanner = scanners.get(registered=registered, scope=scope)
     except Exception as exc:  # noqa: BLE001 - fail closed: any rules load failure makes the item scan_failed
-        log.error("rules failed to load for item %s: %s", item_id, type(exc).__name__)
+        log.error("稿件 %s 的规则加载失败（%s），该稿件记为扫描失败", item_id, type(exc).__name__)
         with db.session() as session:
             scanning.record_scan_failure(session, item_id, _failure_reason("规则加载失败", exc))
         return "failed"
@@ -466,12 +466,12 @@ def _scan_started(db: Database, scanners: ScannerCache, item_id: int, started: _
             scanner, scan_isolated(scanner, data, file_name, limit, heartbeat=lambda: _renew_lease(db, item_id),
                                    render_follows=True), **meta)
     except ScanTimeout as exc:
-        log.error("scan of item %s killed after %gs", item_id, exc.seconds)
+        log.error("稿件 %s 扫描超过 %g 秒，已强制终止，该稿件记为扫描失败", item_id, exc.seconds)
         with db.session() as session:
             scanning.record_scan_failure(session, item_id, timeout_reason(exc.seconds), scanner.rules_version)
         return "failed"
     except Exception as exc:  # noqa: BLE001 - fail closed: a scanner exception never lets a draft through
-        log.error("scan of item %s raised %s", item_id, type(exc).__name__)
+        log.error("稿件 %s 扫描时程序异常（%s），该稿件记为扫描失败", item_id, type(exc).__name__)
         with db.session() as session:
             scanning.record_scan_failure(session, item_id, _failure_reason("扫描程序异常", exc), scanner.rules_version)
         return "failed"
@@ -526,7 +526,7 @@ def _render_started(db: Database, scanners: ScannerCache, item_id: int, got: tup
         if not pack_on:  # the unit switched the built-in expression pack off
             report.findings = [f for f in report.findings if f.rule not in scanner.expression_pack]
     except Exception as exc:  # noqa: BLE001 - fail closed: a crashed render check never lets a draft through
-        log.error("render check of item %s raised %s", item_id, type(exc).__name__)
+        log.error("稿件 %s 渲染核对时程序异常（%s），该核对记为失败", item_id, type(exc).__name__)
         with db.session() as session:
             render_check.record_failure(session, item_id, _failure_reason("渲染核对异常", exc))
         return "failed"

@@ -54,7 +54,7 @@ def enqueue(session: Session, task: str, object_id: int) -> None:
         try:
             send(object_id, **hints)
         except Exception as exc:  # noqa: BLE001 - broker down: the sweeper recovers; the cause is logged
-            log.warning("enqueue %s(%s) failed, the sweeper will retry: %s", task, object_id, type(exc).__name__)
+            log.warning("任务 %s(%s) 未能送入消息队列，将由补投重新发送（%s）", task, object_id, type(exc).__name__)
 
     on_commit(session, _send)
 

@@ -60,7 +60,7 @@ def test_redis_restarted_and_down_while_items_are_queued(stack: Stack) -> None:
         for i in queued + down:
             terminal(cms, i, timeout=90)
     lost = _assert_all_scanned_once(stack, queued + down)
-    assert "sweeper re-sent" in w.log()
+    assert "补投：重新发送了" in w.log()
     figures("redis_restart", faults=["restart with 8 queued", "down during 3 submissions"], items=len(queued + down),
             items_lost=lost, submit_latency_while_redis_down_s=round(down_latency, 2))
 

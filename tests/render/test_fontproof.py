@@ -350,7 +350,7 @@ def test_any_failure_inside_is_false_and_logged(trusted: fontproof.TrustedFonts,
         monkeypatch.setattr(fontproof, "outline", broken)
         with caplog.at_level(logging.WARNING, logger="reviewer.render.fontproof"):
             assert trusted.proves(font, "国") is False
-        assert "outline comparison failed" in caplog.text
+        assert "字体轮廓证明：字形轮廓比对失败（OSError）" in caplog.text
 
 
 def test_an_installed_face_that_cannot_be_loaded_is_no_reference(noto_subset: bytes, tmp_path: Any) -> None:
