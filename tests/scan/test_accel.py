@@ -98,6 +98,14 @@ def test_fold_and_stream_match_numpy(pieces: list[str]) -> None:
 
 
 @needs_native
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=()), max_size=60))
+def test_any_code_point_matches_numpy(text: str) -> None:
+    """Any code point (surrogates, private use, unassigned, astral planes), not only the crafted alphabet."""
+    assert_same_stream(*both_streams(text))
+
+
+@needs_native
 def test_every_folding_character_matches_numpy() -> None:
     """Every character of the fold table, alone and between others: the C pass's one-character map and the places it
     leaves to Python cover the whole table."""
