@@ -9,6 +9,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 _SP = r"[ \t]*"
 LEVEL = r"(?P<level>绝" + _SP + r"密|机" + _SP + r"密|秘" + _SP + r"密)"
@@ -76,8 +77,6 @@ def line_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     return a, (len(text) if b < 0 else b)
 
 
-_LEAD = re.compile(r"[ \t]*")
-_NONBLANK = re.compile(r"\S")  # \S is what str.isspace() (and so str.strip()) does not remove
 
 
 def head_end(text: str, lines: int) -> int:
@@ -86,31 +85,34 @@ def head_end(text: str, lines: int) -> int:
 
 
 def head_ends(text: str, counts: Iterable[int]) -> dict[int, int]:
-    """head_end for several numbers of lines, in one pass over the head."""
+    """head_end for several numbers of lines, in one search over the head (see `_head_pattern`)."""
     wanted = sorted(set(counts))
-    out: dict[int, int] = {}
-    pos = 0
-    seen = 0
-    n = len(text)
-    k = 0  # wanted[k] is the next number of lines to reach
-    while k < len(wanted) and wanted[k] <= 0:
-        out[wanted[k]] = 0
-        k += 1
-    while k < len(wanted):
-        # the next non-blank line (a line with something that str.strip() keeps); the blank lines before it count for
-        # nothing, so they are skipped at once
-        m = _NONBLANK.search(text, pos)
-        if m is None:
-            break
-        nl = text.find("\n", m.start())
-        pos = n + 1 if nl < 0 else nl + 1
-        seen += 1
-        while k < len(wanted) and seen >= wanted[k]:
-            out[wanted[k]] = min(pos, n)
-            k += 1
-    for lines in wanted[k:]:  # the text has fewer non-blank lines: the head is all of it
-        out[lines] = n
+    out = {lines: 0 for lines in wanted if lines <= 0}
+    positive = tuple(lines for lines in wanted if lines > 0)
+    if positive:
+        m = _head_pattern(positive).match(text)
+        for group, lines in enumerate(positive, 1):
+            end = -1 if m is None else m.end(group)
+            out[lines] = len(text) if end < 0 else end  # fewer non-blank lines: the head is all of the text
     return out
+
+
+# blank lines (they count for nothing), then a non-blank line (something that str.strip() keeps) with its line break;
+# atomic: a line that matched is never read again when a later count is not reached (a text of one 4 M-character line)
+_HEAD_LINE = r"(?>\s*+\S[^\n]*+(?:\n|\Z))"
+
+
+@lru_cache(maxsize=64)
+def _head_pattern(counts: tuple[int, ...]) -> re.Pattern[str]:
+    """Where the first counts[0], counts[1], … non-blank lines end (positive, ascending), in one match: an empty group
+    after each count, each later count optional (a text may have fewer lines). Each line can be matched one way only
+    (a line ends at its line break) and is never read twice (`_HEAD_LINE` is atomic)."""
+    pattern, done = "", 0
+    for i, lines in enumerate(counts):
+        part = f"(?:{_HEAD_LINE}){{{lines - done}}}()"
+        pattern += part if i == 0 else "(?:" + part
+        done = lines
+    return re.compile(pattern + ")?" * (len(counts) - 1))
 
 
 def _number(digits: str) -> int:
