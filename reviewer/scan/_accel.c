@@ -18,6 +18,8 @@
  *     is in the prefix bitmap and whose 2-, 3- or 4-character hash (for the anchor lengths in the bit mask `lengths`)
  *     is in both anchor bitmaps, as (position, length), by position. Hashes as in prefilter.py (FNV-1 prime, modulo
  *     2**32, slot = top bits of hash * multiplier); characters past the end read as NUL (prefilter.py pads with NULs).
+ * places(gaps, positions) -> list[int]
+ *     normalize.Stream.folded_places: each clean position p plus the number of gaps (sorted int64) that are <= p.
  *
  * Each pass is written once per width of the str's characters (1, 2 or 4 bytes), and every str is built at its exact
  * largest character (CPython compares strings by their compact form).
@@ -417,10 +419,56 @@ done:
     return out;
 }
 
+/* ------------------------------------------------------------------------------------------------------ places */
+
+static PyObject *
+places(PyObject *self, PyObject *args)
+{
+    Py_buffer gaps;
+    PyObject *positions;
+    if (!PyArg_ParseTuple(args, "y*O!", &gaps, &PyList_Type, &positions))
+        return NULL;
+    PyObject *out = NULL;
+    if (gaps.len % 8 != 0) {
+        PyErr_SetString(PyExc_ValueError, "gaps: not a whole number of int64");
+        goto done;
+    }
+    const int64_t *g = (const int64_t *)gaps.buf;
+    Py_ssize_t size = gaps.len / 8, n = PyList_GET_SIZE(positions);
+    out = PyList_New(n);
+    if (out == NULL)
+        goto done;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        long long p = PyLong_AsLongLong(PyList_GET_ITEM(positions, i));
+        if (p == -1 && PyErr_Occurred()) {
+            Py_CLEAR(out);
+            goto done;
+        }
+        Py_ssize_t lo = 0, hi = size;  /* the number of gaps <= p (numpy.searchsorted(gaps, p, side="right")) */
+        while (lo < hi) {
+            Py_ssize_t mid = lo + (hi - lo) / 2;
+            if (g[mid] <= p)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        PyObject *v = PyLong_FromLongLong(p + lo);
+        if (v == NULL) {
+            Py_CLEAR(out);
+            goto done;
+        }
+        PyList_SET_ITEM(out, i, v);
+    }
+done:
+    PyBuffer_Release(&gaps);
+    return out;
+}
+
 static PyMethodDef methods[] = {
     {"fold", fold, METH_VARARGS, "(folded, starts, ends, orig): the folded text and its offset map's arrays."},
     {"stream", stream, METH_VARARGS, "(clean, digits, gaps) of a folded text."},
     {"anchors", anchors, METH_VARARGS, "The prefilter's (position, anchor length) places."},
+    {"places", places, METH_VARARGS, "Folded positions of clean positions: p + the number of gaps <= p."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -539,9 +539,11 @@ class Stream:
         return positions + np.searchsorted(self.gaps, positions, side="right")
 
     def folded_places(self, positions: list[int]) -> list[int]:
-        """folded_starts for a list (one numpy call, however many positions)."""
+        """folded_starts for a list (one numpy call, however many positions; one C call with the accelerator)."""
         if not len(self.gaps):
             return positions
+        if accel.native is not None:
+            return accel.native.places(self.gaps, positions)
         return (np.searchsorted(self.gaps, positions, side="right") + positions).tolist()  # type: ignore[no-any-return]
 
     def folded_span(self, start: int, last: int) -> tuple[int, int]:

@@ -157,6 +157,16 @@ def test_findings_match_numpy_on_documents(name: str) -> None:
 
 
 @needs_native
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 200), max_size=40).map(sorted), st.lists(st.integers(0, 250), max_size=20))
+def test_places_match_numpy(gaps: list[int], positions: list[int]) -> None:
+    """Folded positions of hits: p + the number of gaps at or before p, as numpy's searchsorted(side="right")."""
+    assert NATIVE is not None
+    array = np.array(gaps, dtype=np.int64)
+    assert NATIVE.places(array, positions) == (np.searchsorted(array, positions, side="right") + positions).tolist()
+
+
+@needs_native
 def test_rejects_short_buffers() -> None:
     """The C functions check the sizes of what they are given (a wrong caller gets an error, not a read past the end)."""
     assert NATIVE is not None
