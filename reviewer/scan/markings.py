@@ -77,8 +77,6 @@ def line_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     return a, (len(text) if b < 0 else b)
 
 
-
-
 def head_end(text: str, lines: int) -> int:
     """Offset just after the first `lines` non-blank lines: the document head (版头)."""
     return head_ends(text, (lines,))[lines]

@@ -265,6 +265,23 @@ def _head_end_line_by_line(text: str, lines: int) -> int:
     return min(pos, len(text))
 
 
+def _copy_number_line_by_line(text: str, head: int) -> list[tuple[int, int]]:
+    """The reference for `markings.copy_number`'s head lines: every line that starts before `head` (blank ones too),
+    read whole and matched on its own."""
+    expected = []
+    pos = 0
+    while pos < head:
+        nl = text.find("\n", pos)
+        nl = len(text) if nl < 0 else nl
+        lead = len(text[pos:nl]) - len(text[pos:nl].lstrip(" \t"))
+        if markings.COPY_NUMBER.fullmatch(text, pos, nl):
+            expected.append((pos + lead, pos + lead + 6))
+        elif m := markings.LABELLED_COPY.match(text, pos, nl):
+            expected.append((pos + lead, m.end()))
+        pos = nl + 1
+    return expected
+
+
 _HEAD_PIECES = st.sampled_from(["\n", "\n", " ", "\t", "\r", "\u3000", "份号：004926", "004926", "No.123456", "份 号 12",
                                 "机密★1年", "正文", "a"])
 
@@ -280,18 +297,7 @@ def test_head_and_copy_numbers_skip_only_blank_lines(pieces: list[str], lines: i
     assert heads == {n: _head_end_line_by_line(text, n) for n in (lines, 3, 6)}
     head = heads[3]
     found = [(h.start, h.end) for h in markings.copy_number(text, head) if h.kind == "head"]
-    expected = []
-    pos = 0
-    while pos < head:
-        nl = text.find("\n", pos)
-        nl = len(text) if nl < 0 else nl
-        lead = len(text[pos:nl]) - len(text[pos:nl].lstrip(" \t"))
-        if markings.COPY_NUMBER.fullmatch(text, pos, nl):
-            expected.append((pos + lead, pos + lead + 6))
-        elif m := markings.LABELLED_COPY.match(text, pos, nl):
-            expected.append((pos + lead, m.end()))
-        pos = nl + 1
-    assert found == expected
+    assert found == _copy_number_line_by_line(text, head)
 
 
 _FOLD_ALPHABET = st.sampled_from(list("機密青鞏ＡａZz０9 \u3000\u200b·-—.\n，。★𠀀é\u00ad\u0301\ufe0f⑩㎞№\U000e0041\U0001d7ce😀靑⾭")
@@ -551,32 +557,6 @@ def test_a_run_is_found_wherever_its_group_of_four_stands(scanners: tuple[Scanne
         assert any(fast._rules[c.rule].id == "mobile" for c in got)
 
 
-def _copy_number_line_by_line(text: str, head: int) -> list[markings.MarkingHit]:
-    """The reference for `markings.copy_number`'s head lines: each line that starts before `head`, read whole, matched
-    on its own (the code before the one-search version)."""
-    out: list[markings.MarkingHit] = []
-    pos = 0
-    while pos < head:
-        m = re.compile(r"\S").search(text, pos)
-        if m is None:
-            break
-        j = text.rfind("\n", pos, m.start())
-        pos = pos if j < 0 else j + 1
-        if pos >= head:
-            break
-        nl = text.find("\n", pos)
-        nl = len(text) if nl < 0 else nl
-        lead = len(text[pos:nl]) - len(text[pos:nl].lstrip(" \t"))
-        if markings.COPY_NUMBER.fullmatch(text, pos, nl):
-            out.append(markings.MarkingHit(pos + lead, pos + lead + 6, "head", "文首6位份号（涉密公文应当标注份号）"))
-        else:
-            label = markings.LABELLED_COPY.match(text, pos, nl)
-            if label:
-                out.append(markings.MarkingHit(pos + lead, label.end(), "head", "文首标注份号（涉密公文应当标注份号）"))
-        pos = nl + 1
-    return out
-
-
 _COPY_PIECES = ["份号", "份 号", "份\t号：", "份号:", "No.", "NO", "no：", "№", "004926", "0049261", "12", "1234", "８",
                 " ", "\t", "\r", "\n", "\n\n", "  \n", "-", "/", ".", "机密★1年", "公开", "身份号码", "第"]
 
@@ -589,4 +569,4 @@ def test_copy_numbers_of_the_head_in_one_search(pieces: list[str], head: int) ->
     text = "".join(pieces)
     head = min(head, len(text))
     expected = _copy_number_line_by_line(text, head)
-    assert [h for h in markings.copy_number(text, head) if h.kind == "head"] == expected
+    assert [(h.start, h.end) for h in markings.copy_number(text, head) if h.kind == "head"] == expected
